@@ -1,0 +1,116 @@
+// Verifies access tokens against the identity service's published key set,
+// cached and refreshed when a token names a key the cache does not know
+// (which is how a key rotation reaches every verifier).
+
+import { createLocalJWKSet, errors as joseErrors, jwtVerify, type JSONWebKeySet, type JWTPayload } from 'jose';
+import type { Identity } from '../context.ts';
+import { chassisErrors } from '../errors/codes.ts';
+
+/** Fetches the current JSON Web Key Set (from identity's JWKS endpoint, or locally inside identity). */
+export type KeySource = () => Promise<JSONWebKeySet>;
+
+export interface JwtVerifierOptions {
+  keySource: KeySource;
+  issuer: string;
+  audience: string;
+  now?: () => number;
+  /** How long a fetched key set is used before it is fetched again. */
+  maxAgeMs?: number;
+  /** Shortest interval between two fetches caused by unknown key ids (guards against token floods). */
+  cooldownMs?: number;
+}
+
+export interface JwtVerifier {
+  /** The caller behind a bearer token; throws SOUK_AUTH_TOKEN_INVALID. */
+  verify(token: string): Promise<Identity>;
+  /** Drops the cached key set (tests, or after a forced rotation). */
+  invalidate(): void;
+}
+
+export const ALGORITHMS = ['ES256', 'EdDSA'];
+
+export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
+  const now = options.now ?? Date.now;
+  const maxAgeMs = options.maxAgeMs ?? 5 * 60_000;
+  const cooldownMs = options.cooldownMs ?? 5_000;
+  let cached: { keys: ReturnType<typeof createLocalJWKSet>; fetchedAt: number } | undefined;
+  let inflight: Promise<ReturnType<typeof createLocalJWKSet>> | undefined;
+
+  async function load(): Promise<ReturnType<typeof createLocalJWKSet>> {
+    // One fetch at a time however many requests arrive with an unknown key.
+    inflight ??= options
+      .keySource()
+      .then((jwks) => {
+        cached = { keys: createLocalJWKSet(jwks), fetchedAt: now() };
+        return cached.keys;
+      })
+      .finally(() => {
+        inflight = undefined;
+      });
+    return inflight;
+  }
+
+  async function keys(): Promise<ReturnType<typeof createLocalJWKSet>> {
+    if (cached && now() - cached.fetchedAt < maxAgeMs) return cached.keys;
+    return load();
+  }
+
+  async function check(token: string, keySet: ReturnType<typeof createLocalJWKSet>): Promise<JWTPayload> {
+    const { payload } = await jwtVerify(token, keySet, {
+      issuer: options.issuer,
+      audience: options.audience,
+      algorithms: ALGORITHMS,
+      currentDate: new Date(now()),
+    });
+    return payload;
+  }
+
+  return {
+    async verify(token) {
+      let keySet: ReturnType<typeof createLocalJWKSet>;
+      try {
+        keySet = await keys();
+      } catch (cause) {
+        throw chassisErrors.tokenInvalid({ detail: 'The signing keys could not be fetched to check the token.', cause });
+      }
+      try {
+        return toIdentity(await check(token, keySet));
+      } catch (err) {
+        const unknownKey = err instanceof joseErrors.JWKSNoMatchingKey;
+        if (unknownKey && cached && now() - cached.fetchedAt >= cooldownMs) {
+          try {
+            return toIdentity(await check(token, await load()));
+          } catch (retryErr) {
+            throw invalid(retryErr);
+          }
+        }
+        throw invalid(err);
+      }
+    },
+    invalidate() {
+      cached = undefined;
+    },
+  };
+}
+
+function invalid(err: unknown) {
+  const reason =
+    err instanceof joseErrors.JWTExpired ? 'The token has expired.'
+    : err instanceof joseErrors.JWTClaimValidationFailed ? `The token's ${err.claim} claim is not accepted.`
+    : err instanceof joseErrors.JWKSNoMatchingKey ? 'The token is signed by an unknown key.'
+    : 'The token could not be verified.';
+  return chassisErrors.tokenInvalid({ detail: reason, cause: err });
+}
+
+function toIdentity(payload: JWTPayload): Identity {
+  if (typeof payload.sub !== 'string' || payload.sub === '') throw new Error('token without sub');
+  const scope = typeof payload.scope === 'string' ? payload.scope.split(' ').filter(Boolean) : [];
+  const roles = Array.isArray(payload.roles) ? payload.roles.filter((r): r is string => typeof r === 'string') : [];
+  return {
+    subject: payload.sub,
+    roles,
+    scopes: scope,
+    ...(typeof payload.email === 'string' ? { email: payload.email } : {}),
+    ...(typeof payload.client_id === 'string' ? { clientId: payload.client_id } : {}),
+  };
+}

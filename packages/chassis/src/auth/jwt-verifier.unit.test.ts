@@ -1,0 +1,66 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { JSONWebKeySet } from 'jose';
+import { createTestIssuer } from '../testing/issuer.ts';
+import { createJwtVerifier } from './jwt-verifier.ts';
+import { bearerToken } from './auth-hooks.ts';
+
+const ISSUER = 'http://localhost:8080';
+
+test('verifies a token and maps its claims to an identity', async () => {
+  const issuer = await createTestIssuer();
+  const verifier = createJwtVerifier({ keySource: issuer.keySource, issuer: ISSUER, audience: 'souk' });
+  const identity = await verifier.verify(await issuer.token({ sub: 'u1', roles: ['admin'], scopes: ['a', 'b'], email: 'x@y.z' }));
+  assert.deepEqual(identity, { subject: 'u1', roles: ['admin'], scopes: ['a', 'b'], email: 'x@y.z' });
+});
+
+test('refetches the key set when a token names an unknown key (rotation), at most once per cooldown', async () => {
+  const first = await createTestIssuer();
+  const second = await createTestIssuer();
+  let published: JSONWebKeySet = first.jwks;
+  let fetches = 0;
+  let now = Date.now();
+  const verifier = createJwtVerifier({
+    keySource: async () => {
+      fetches++;
+      return published;
+    },
+    issuer: ISSUER,
+    audience: 'souk',
+    now: () => now,
+    cooldownMs: 5_000,
+  });
+  await verifier.verify(await first.token());
+  assert.equal(fetches, 1);
+
+  published = { keys: [...first.jwks.keys, ...second.jwks.keys] };
+  const rotated = await second.token();
+  // Within the cooldown an unknown key is refused without hammering identity.
+  await assert.rejects(verifier.verify(rotated), (err: { code?: string }) => err.code === 'SOUK_AUTH_TOKEN_INVALID');
+  assert.equal(fetches, 1);
+  now += 5_000;
+  const identity = await verifier.verify(rotated);
+  assert.equal(fetches, 2);
+  assert.deepEqual(identity.roles, ['customer']);
+});
+
+test('rejects wrong audience, expired tokens and garbage with SOUK_AUTH_TOKEN_INVALID', async () => {
+  const issuer = await createTestIssuer();
+  const other = await createTestIssuer({ audience: 'elsewhere' });
+  const verifier = createJwtVerifier({
+    keySource: async () => ({ keys: [...issuer.jwks.keys, ...other.jwks.keys] }),
+    issuer: ISSUER,
+    audience: 'souk',
+  });
+  const isInvalid = (err: { code?: string }) => err.code === 'SOUK_AUTH_TOKEN_INVALID';
+  await assert.rejects(verifier.verify(await other.token()), isInvalid);
+  await assert.rejects(verifier.verify(await issuer.token({ expiresInSeconds: -60 })), isInvalid);
+  await assert.rejects(verifier.verify('not.a.jwt'), isInvalid);
+});
+
+test('reads bearer tokens and refuses other schemes', () => {
+  assert.equal(bearerToken(undefined), undefined);
+  assert.equal(bearerToken('Bearer abc.def.ghi'), 'abc.def.ghi');
+  assert.equal(bearerToken('bearer abc'), 'abc');
+  assert.throws(() => bearerToken('Basic dXNlcjpwYXNz'), /not a Bearer token/);
+});

@@ -1,0 +1,75 @@
+// Configuration from the environment: the only place in a service that reads
+// process.env. Everything is validated at start, converted to its type and frozen.
+
+import { Type, type Static, type TObject, type TSchema } from 'typebox';
+import { Value } from 'typebox/value';
+
+/** Thrown at start when the environment does not describe a valid configuration. */
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export const DEFAULT_HOST = '127.0.0.1';
+export const DEFAULT_ISSUER = 'http://localhost:8080';
+export const DEFAULT_AUDIENCE = 'souk';
+export const DEFAULT_BODY_LIMIT_BYTES = 1024 * 1024;
+
+/** Variables every service understands; see docs/chassis-contract.md. */
+export const CommonConfig = Type.Object({
+  HOST: Type.String({ default: DEFAULT_HOST, minLength: 1 }),
+  PORT: Type.Integer({ default: 0, minimum: 0, maximum: 65535 }),
+  PUBLIC_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
+  INSTANCE_ID: Type.Optional(Type.String({ pattern: '^[a-z0-9][a-z0-9-]*$' })),
+  SERVICE_ZONE: Type.String({ default: 'local' }),
+  SERVICE_WEIGHT: Type.Integer({ default: 100, minimum: 0, maximum: 1000 }),
+  DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
+  DATABASE_POOL_SIZE: Type.Integer({ default: 5, minimum: 1, maximum: 100 }),
+  REGISTRY_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
+  STATIC_SERVICES: Type.Optional(Type.String()),
+  LOG_LEVEL: Type.Union(
+    ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
+    { default: 'info' },
+  ),
+  OTEL_EXPORTER_OTLP_ENDPOINT: Type.Optional(Type.String({ pattern: '^https?://' })),
+  AUTH_ISSUER: Type.String({ default: DEFAULT_ISSUER, pattern: '^https?://' }),
+  AUTH_AUDIENCE: Type.String({ default: DEFAULT_AUDIENCE, minLength: 1 }),
+  SHUTDOWN_TIMEOUT_MS: Type.Integer({ default: 10_000, minimum: 0 }),
+  BODY_LIMIT_BYTES: Type.Integer({ default: DEFAULT_BODY_LIMIT_BYTES, minimum: 1024 }),
+});
+export type CommonConfig = Static<typeof CommonConfig>;
+
+export type Env = Record<string, string | undefined>;
+
+/**
+ * Reads the variables a schema names from `env`, converts them (numbers,
+ * booleans), applies defaults and validates. Unknown variables are ignored; a
+ * problem names the variable and what was wrong with it.
+ */
+export function loadConfig<S extends TObject>(schema: S, env: Env = process.env): Readonly<Static<S>> {
+  const raw: Record<string, unknown> = {};
+  for (const key of Object.keys(schema.properties)) {
+    const value = env[key];
+    if (value !== undefined && value !== '') raw[key] = value;
+  }
+  const converted = Value.Convert(schema, Value.Default(schema, raw)) as Record<string, unknown>;
+  const problems = Value.Errors(schema, converted).map((e) => describe(schema, e.instancePath, e.message, converted));
+  if (problems.length > 0) throw new ConfigError([...new Set(problems)]);
+  return Object.freeze(converted) as Readonly<Static<S>>;
+}
+
+function describe(schema: TObject, path: string, message: string, values: Record<string, unknown>): string {
+  const key = path.replace(/^\//, '').split('/')[0] ?? '';
+  if (!key) return missingNames(schema, values).join('; ') || message;
+  const property = schema.properties[key] as TSchema & { description?: string; anyOf?: { const?: unknown }[] };
+  const choices = property.anyOf?.map((s) => s.const).filter((c) => c !== undefined);
+  const why = choices?.length ? `must be one of ${choices.join(', ')}` : message;
+  const shown = values[key] === undefined ? 'unset' : JSON.stringify(values[key]);
+  return `${key}: ${why} (got ${shown})${property.description ? ` — ${property.description}` : ''}`;
+}
+
+function missingNames(schema: TObject, values: Record<string, unknown>): string[] {
+  return (schema.required ?? []).filter((k: string) => values[k] === undefined).map((k: string) => `${k}: required but not set`);
+}

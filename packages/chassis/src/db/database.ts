@@ -1,0 +1,89 @@
+// The service's own PostgreSQL database through Kysely: a small pool, SQL
+// spans, and the service's migrations applied at start.
+
+import { Kysely, Migrator, PostgresDialect, type LogEvent, type Migration } from 'kysely';
+import pg from 'pg';
+import { SpanKind, SpanStatusCode, type Tracer } from '@opentelemetry/api';
+import type { Logger } from 'pino';
+
+export type { Migration } from 'kysely';
+/** A service's migrations by name; names sort in the order they apply (`001_init`, `002_...`). */
+export type Migrations = Record<string, Migration>;
+
+export interface DatabaseOptions {
+  url: string;
+  poolSize: number;
+  applicationName: string;
+  tracer: Tracer;
+  log: Logger;
+}
+
+export interface Database {
+  db: Kysely<any>;
+  migrate(migrations: Migrations): Promise<string[]>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+// Return int8 (bigint, count(*)) as numbers: counts and sequences here stay far below 2^53.
+pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
+
+export function createDatabase(options: DatabaseOptions): Database {
+  const pool = new pg.Pool({
+    connectionString: options.url,
+    max: options.poolSize,
+    application_name: options.applicationName,
+    idleTimeoutMillis: 30_000,
+    connectionTimeoutMillis: 5_000,
+  });
+  // An idle client losing its connection (database restart) must not crash the process.
+  pool.on('error', (err) => options.log.warn({ err }, 'idle database connection failed'));
+
+  const db = new Kysely<any>({
+    dialect: new PostgresDialect({ pool }),
+    log: (event) => recordQuerySpan(options.tracer, event),
+  });
+
+  return {
+    db,
+    async migrate(migrations) {
+      const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
+      const { error, results } = await migrator.migrateToLatest();
+      const applied = (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+      for (const r of results ?? []) if (r.status === 'Error') options.log.error({ migration: r.migrationName }, 'migration failed');
+      if (error) throw new Error('database migration failed', { cause: error });
+      return applied;
+    },
+    async ping() {
+      const client = await pool.connect();
+      try {
+        await client.query('select 1');
+      } finally {
+        client.release();
+      }
+    },
+    async close() {
+      await db.destroy();
+    },
+  };
+}
+
+/**
+ * Kysely reports each query after it ran, in the caller's async context, so the
+ * span is recorded with its real start time under the current request's span.
+ */
+function recordQuerySpan(tracer: Tracer, event: LogEvent): void {
+  const end = Date.now();
+  const sql = event.query.sql;
+  const operation = sql.trimStart().split(/\s/, 1)[0]?.toUpperCase() ?? 'SQL';
+  const span = tracer.startSpan(`db ${operation}`, {
+    kind: SpanKind.CLIENT,
+    startTime: end - event.queryDurationMillis,
+    attributes: { 'db.system.name': 'postgresql', 'db.query.text': sql, 'db.operation.name': operation },
+  });
+  if (event.level === 'error') {
+    span.recordException(event.error as Error);
+    span.setStatus({ code: SpanStatusCode.ERROR });
+  }
+  span.end(end);
+}

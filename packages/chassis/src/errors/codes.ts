@@ -1,0 +1,78 @@
+// Error codes raised by the chassis itself (request handling, auth, outgoing calls).
+
+import { defineErrors } from './errors.ts';
+
+export const chassisErrors = defineErrors({
+  invalidRequest: {
+    code: 'SOUK_REQUEST_INVALID', status: 400, title: 'The request is invalid',
+    description: 'A parameter, header or body field failed validation; `errors` lists each problem with its location.',
+  },
+  malformedJson: {
+    code: 'SOUK_REQUEST_MALFORMED_JSON', status: 400, title: 'The request body is not valid JSON',
+    description: 'The body was sent as JSON but could not be parsed.',
+  },
+  unsupportedMediaType: {
+    code: 'SOUK_REQUEST_UNSUPPORTED_MEDIA_TYPE', status: 415, title: 'Unsupported content type',
+    description: 'The body has a content type the endpoint does not accept; send application/json.',
+  },
+  bodyTooLarge: {
+    code: 'SOUK_REQUEST_TOO_LARGE', status: 413, title: 'The request body is too large',
+    description: 'The body exceeds the endpoint limit (1 MiB unless stated otherwise).',
+  },
+  routeNotFound: {
+    code: 'SOUK_ROUTE_NOT_FOUND', status: 404, title: 'No such route',
+    description: 'No endpoint matches this method and path.',
+  },
+  tokenMissing: {
+    code: 'SOUK_AUTH_TOKEN_MISSING', status: 401, title: 'Authentication required',
+    description: 'The endpoint needs a bearer access token in the Authorization header.',
+  },
+  tokenInvalid: {
+    code: 'SOUK_AUTH_TOKEN_INVALID', status: 401, title: 'The access token is not valid',
+    description: 'The bearer token is malformed, expired, signed by an unknown key or issued for another audience.',
+  },
+  forbidden: {
+    code: 'SOUK_AUTH_FORBIDDEN', status: 403, title: 'Not allowed',
+    description: 'The caller is authenticated but lacks the role or scope the endpoint requires.',
+  },
+  shuttingDown: {
+    code: 'SOUK_SERVICE_SHUTTING_DOWN', status: 503, title: 'The instance is shutting down', retryable: true,
+    description: 'The instance is draining; the request can be retried on another instance.',
+  },
+  notReady: {
+    code: 'SOUK_SERVICE_NOT_READY', status: 503, title: 'The instance is not ready', retryable: true,
+    description: 'A readiness check failed; `checks` tells which.',
+  },
+  noInstance: {
+    code: 'SOUK_CLIENT_NO_INSTANCE', status: 503, title: 'No instance of the service is available', retryable: true,
+    description: 'Discovery knows no healthy instance of the called service.',
+  },
+  circuitOpen: {
+    code: 'SOUK_CLIENT_CIRCUIT_OPEN', status: 503, title: 'The circuit to the service is open', retryable: true,
+    description: 'Recent calls failed too often; calls are refused until the breaker half-opens.',
+  },
+  bulkheadFull: {
+    code: 'SOUK_CLIENT_BULKHEAD_FULL', status: 503, title: 'Too many concurrent calls to the service', retryable: true,
+    description: 'The bulkhead for the called service has no free slot or queue place.',
+  },
+  timeout: {
+    code: 'SOUK_CLIENT_TIMEOUT', status: 504, title: 'The called service did not answer in time', retryable: true,
+    description: 'The call exceeded its timeout.',
+  },
+  connectionFailed: {
+    code: 'SOUK_CLIENT_CONNECTION_FAILED', status: 503, title: 'Could not reach the service', retryable: true,
+    description: 'The connection to the called instance failed or was reset before a response arrived.',
+  },
+  upstreamError: {
+    code: 'SOUK_UPSTREAM_ERROR', status: 502, title: 'The called service failed', retryable: true,
+    description: 'A called service answered with a 5xx that carried no souk problem document.',
+  },
+  upstreamRejected: {
+    code: 'SOUK_UPSTREAM_REJECTED', status: 400, title: 'The called service rejected the request',
+    description: 'A called service answered with a 4xx that carried no souk problem document.',
+  },
+  internal: {
+    code: 'SOUK_INTERNAL', status: 500, title: 'Internal error',
+    description: 'A bug: the service failed in a way it does not expect. The trace id leads to the logs.',
+  },
+});

@@ -1,0 +1,33 @@
+// @souk/chassis: the library every souk service is built on. This file is its
+// whole public surface; nothing outside the package imports its internals.
+
+export { defineService, startService, runService } from './service.ts';
+export type { ServiceDefinition, ServiceContext, StartOptions, RunningService, Clock } from './service.ts';
+export type { App, Interceptor } from './server/app.ts';
+export { setRoute, instrumentHandler } from './server/telemetry.ts';
+export { sendProblem } from './server/problems.ts';
+
+export { loadConfig, ConfigError, CommonConfig } from './config.ts';
+export type { Env } from './config.ts';
+
+export { SoukError, isSoukError, defineErrors, errorCatalogue, chassisErrors } from './errors/index.ts';
+export { PROBLEM_CONTENT_TYPE, toProblem, fromProblem, toSoukError, problemType } from './errors/index.ts';
+export type { ErrorSpec, ErrorFactory, SoukErrorOptions, ProblemDocument } from './errors/index.ts';
+
+export { requestContext, runWithRequestContext } from './context.ts';
+export type { Identity, RequestContext } from './context.ts';
+
+export { createJwtVerifier } from './auth/jwt-verifier.ts';
+export type { JwtVerifier, KeySource } from './auth/jwt-verifier.ts';
+export { bearerToken } from './auth/auth-hooks.ts';
+export type { Auth, Requirement } from './auth/auth-hooks.ts';
+
+export { createLogger } from './logging.ts';
+export type { Logger } from './logging.ts';
+export { initTracing } from './tracing.ts';
+export { createMetricsRegistry, createHttpServerMetrics, DURATION_BUCKETS } from './metrics.ts';
+export type { HttpServerMetrics } from './metrics.ts';
+export type { Migration, Migrations } from './db/database.ts';
+
+export * from './discovery/index.ts';
+export * from './client/index.ts';

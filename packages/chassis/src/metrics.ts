@@ -1,0 +1,39 @@
+// Prometheus metrics for one service instance, named after the OpenTelemetry
+// HTTP semantic conventions so dashboards work across services.
+
+import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+
+export { Registry } from 'prom-client';
+
+/** Latency buckets in seconds, from a cache hit to a slow checkout. */
+export const DURATION_BUCKETS = [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+export interface HttpServerMetrics {
+  duration: Histogram<'http_request_method' | 'http_route' | 'http_response_status_code'>;
+  active: Gauge<'http_request_method'>;
+}
+
+export function createMetricsRegistry(labels: { service: string; instance: string }): Registry {
+  const registry = new Registry();
+  registry.setDefaultLabels(labels);
+  collectDefaultMetrics({ register: registry });
+  return registry;
+}
+
+export function createHttpServerMetrics(registry: Registry): HttpServerMetrics {
+  return {
+    duration: new Histogram({
+      name: 'http_server_request_duration_seconds',
+      help: 'Duration of HTTP server requests.',
+      labelNames: ['http_request_method', 'http_route', 'http_response_status_code'],
+      buckets: DURATION_BUCKETS,
+      registers: [registry],
+    }),
+    active: new Gauge({
+      name: 'http_server_active_requests',
+      help: 'Number of HTTP server requests in flight.',
+      labelNames: ['http_request_method'],
+      registers: [registry],
+    }),
+  };
+}

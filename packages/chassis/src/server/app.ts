@@ -1,0 +1,135 @@
+// Builds the Fastify application every service runs: instrumented raw server,
+// problem+json errors, JSON and form bodies, request logs, and the built-in
+// endpoints (/health/live, /health/ready, /metrics, /openapi.json, /_admin/resilience).
+
+import { createServer, type Server } from 'node:http';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RawReplyDefaultExpression, type RawRequestDefaultExpression } from 'fastify';
+import swagger from '@fastify/swagger';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { Tracer } from '@opentelemetry/api';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import { chassisErrors } from '../errors/codes.ts';
+import type { HttpServerMetrics } from '../metrics.ts';
+import { installProblemHandlers, sendProblem } from './problems.ts';
+import { parseFormBody, validatorCompiler } from './validation.ts';
+import { instrumentHandler, setRoute, type RequestHandler } from './telemetry.ts';
+
+/** Takes a raw request before Fastify does; returns true when it handled it. */
+export type Interceptor = (req: Parameters<RequestHandler>[0], res: Parameters<RequestHandler>[1]) => boolean;
+
+/** The Fastify instance services register routes on (TypeBox schemas give typed requests). */
+export type App = FastifyInstance<Server, RawRequestDefaultExpression<Server>, RawReplyDefaultExpression<Server>, FastifyBaseLogger, TypeBoxTypeProvider>;
+
+export interface AppOptions {
+  service: string;
+  version: string;
+  log: Logger;
+  tracer: Tracer;
+  metrics: Registry;
+  httpMetrics: HttpServerMetrics;
+  bodyLimit: number;
+  /** Named readiness checks; each throws to report not ready. */
+  readiness: Map<string, () => Promise<void>>;
+  isShuttingDown: () => boolean;
+  resilienceSnapshot: () => unknown;
+  /**
+   * Lets a service (the gateway) answer some requests before Fastify routes
+   * them: `current` returns true when it took the request. Set during setup.
+   */
+  preRoute: { current?: Interceptor };
+}
+
+const QUIET_ROUTES = new Set(['/health/live', '/health/ready', '/metrics']);
+const CHECK_TIMEOUT_MS = 2_000;
+
+export async function createApp(options: AppOptions): Promise<App> {
+  const app = Fastify({
+    loggerInstance: options.log as FastifyBaseLogger,
+    disableRequestLogging: true,
+    bodyLimit: options.bodyLimit,
+    return503OnClosing: false,
+    forceCloseConnections: 'idle',
+    // Ids come from x-request-id (generated below Fastify when absent), so logs and clients agree.
+    genReqId: (req) => String(req.headers['x-request-id'] ?? ''),
+    requestIdLogLabel: 'request_id',
+    serverFactory: (handler) => {
+      const { preRoute } = options;
+      const inner: RequestHandler = (req, res) => preRoute.current?.(req, res) || handler(req, res);
+      return createServer({ keepAliveTimeout: 65_000 }, instrumentHandler(inner, options.tracer, options.httpMetrics));
+    },
+  }).withTypeProvider<TypeBoxTypeProvider>() as unknown as App;
+
+  installProblemHandlers(app);
+  app.setValidatorCompiler(validatorCompiler);
+  // JSON (and forms, below) only: a text/plain body is a 415, not a string that fails validation.
+  app.removeContentTypeParser('text/plain');
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {
+    done(null, parseFormBody(body as string));
+  });
+
+  app.addHook('onRequest', async (request, reply) => {
+    setRoute(reply.raw, request.routeOptions.url ?? 'unmatched');
+    if (options.isShuttingDown() && !request.url.startsWith('/health/')) {
+      reply.header('connection', 'close');
+      throw chassisErrors.shuttingDown();
+    }
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    const level = QUIET_ROUTES.has(route) ? 'debug' : 'info';
+    request.log[level](
+      { method: request.method, route, url: request.url, status: reply.statusCode, duration_ms: Math.round(reply.elapsedTime) },
+      'request completed',
+    );
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: `souk ${options.service}`, version: options.version },
+    },
+  });
+
+  app.get('/health/live', { schema: { hide: true } }, async () => ({ status: 'up' }));
+  app.get('/health/ready', { schema: { hide: true } }, async (request, reply) => {
+    if (options.isShuttingDown()) return sendProblem(reply, chassisErrors.shuttingDown(), '/health/ready');
+    const checks: Record<string, string> = {};
+    let ok = true;
+    await Promise.all(
+      [...options.readiness].map(async ([name, check]) => {
+        try {
+          await withTimeout(check(), CHECK_TIMEOUT_MS);
+          checks[name] = 'up';
+        } catch (err) {
+          ok = false;
+          checks[name] = `down: ${err instanceof Error ? err.message : String(err)}`;
+        }
+      }),
+    );
+    if (!ok) {
+      request.log.warn({ checks }, 'not ready');
+      return sendProblem(reply, chassisErrors.notReady({ detail: 'A readiness check failed.', extensions: { checks } }), '/health/ready');
+    }
+    return { status: 'up', checks };
+  });
+  app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
+    reply.type(options.metrics.contentType);
+    return options.metrics.metrics();
+  });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  app.get('/_admin/resilience', { schema: { hide: true } }, async () => options.resilienceSnapshot());
+  return app;
+}
+
+async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,62 @@
+// Renders every failure as RFC 9457 problem+json: souk errors with their code,
+// Fastify's own errors (validation, bad JSON, size, media type) as 4xx, and
+// anything unexpected as a logged 500 carrying the trace id.
+
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { trace } from '@opentelemetry/api';
+import { isSoukError, type SoukError } from '../errors/errors.ts';
+import { chassisErrors } from '../errors/codes.ts';
+import { PROBLEM_CONTENT_TYPE, toProblem } from '../errors/problem.ts';
+import type { FieldIssue } from './validation.ts';
+
+/** Maps an error Fastify raised before the handler ran to a souk error. */
+export function fromFastifyError(err: FastifyError & { validation?: FieldIssue[]; validationContext?: string }): SoukError | undefined {
+  if (err.validation) {
+    const location = err.validationContext ?? 'body';
+    const errors = err.validation.map((v) => ({ in: location, path: v.instancePath || '/', message: v.message }));
+    const first = errors[0];
+    const where = first && first.path !== '/' ? `${location}${first.path.replaceAll('/', '.')}` : location;
+    return chassisErrors.invalidRequest({ detail: `${where} ${first?.message ?? 'is invalid'}`, extensions: { errors } });
+  }
+  switch (err.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return chassisErrors.bodyTooLarge({ detail: 'The request body exceeds the limit of this endpoint.', cause: err });
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return chassisErrors.unsupportedMediaType({ detail: err.message, cause: err });
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return chassisErrors.malformedJson({ detail: 'The body was sent as JSON but could not be parsed.', cause: err });
+  }
+  if (err instanceof SyntaxError || err.name === 'SyntaxError') {
+    return chassisErrors.malformedJson({ detail: `The body is not valid JSON: ${err.message}`, cause: err });
+  }
+  if (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) {
+    return chassisErrors.invalidRequest({ detail: err.message, cause: err });
+  }
+  return undefined;
+}
+
+export function sendProblem(reply: FastifyReply, err: SoukError, instance: string): FastifyReply {
+  const traceId = trace.getActiveSpan()?.spanContext().traceId;
+  const headers: Record<string, string> = { ...err.headers };
+  if (err.status === 401 && !headers['www-authenticate']) headers['www-authenticate'] = 'Bearer error="invalid_token"';
+  return reply
+    .code(err.status)
+    .headers(headers)
+    .type(PROBLEM_CONTENT_TYPE)
+    .send(toProblem(err, { instance, ...(traceId ? { traceId } : {}) }));
+}
+
+export function installProblemHandlers(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+    const known = isSoukError(error) ? error : fromFastifyError(error);
+    const soukError = known ?? chassisErrors.internal({ detail: 'An unexpected error occurred.', cause: error });
+    if (!known) request.log.error({ err: error }, 'unhandled error');
+    else if (soukError.status >= 500) request.log.warn({ err: error, code: soukError.code }, soukError.detail);
+    return sendProblem(reply, soukError, request.url.split('?')[0] ?? '/');
+  });
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0] ?? '/';
+    return sendProblem(reply, chassisErrors.routeNotFound(`No route for ${request.method} ${path}.`), path);
+  });
+}

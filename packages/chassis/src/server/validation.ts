@@ -1,0 +1,77 @@
+// Request validation with TypeBox's compiler. Bodies are checked strictly (a
+// number is not silently turned into a string); query strings, path params and
+// headers arrive as text, so they are converted to the schema's types first.
+// Defaults apply everywhere. Errors name each field and what is wrong with it.
+
+import type { FastifySchemaCompiler } from 'fastify';
+import type { TSchema } from 'typebox';
+import { Compile } from 'typebox/compile';
+import { Value } from 'typebox/value';
+
+/** One problem with one field, as listed in a SOUK_REQUEST_INVALID problem's `errors`. */
+export interface FieldIssue {
+  instancePath: string;
+  message: string;
+}
+
+interface TypeBoxIssue {
+  keyword: string;
+  schemaPath: string;
+  instancePath: string;
+  params: Record<string, unknown>;
+  message: string;
+}
+
+/** Marks a body parsed from a form: its values are text, like a query string's. */
+export const FORM_BODY = Symbol('souk.form-body');
+
+/** Parses application/x-www-form-urlencoded into a plain object marked as textual. */
+export function parseFormBody(text: string): Record<string, string> {
+  const body = Object.fromEntries(new URLSearchParams(text));
+  Object.defineProperty(body, FORM_BODY, { value: true, enumerable: false });
+  return body;
+}
+
+export const validatorCompiler: FastifySchemaCompiler<TSchema> = ({ schema, httpPart }) => {
+  const validator = Compile(schema);
+  return (input: unknown) => {
+    const textual = httpPart !== 'body' || (typeof input === 'object' && input !== null && FORM_BODY in input);
+    let value = Value.Default(schema, textual ? Value.Clone(input) : input);
+    if (textual) value = Value.Convert(schema, value);
+    if (validator.Check(value)) return { value };
+    return { error: describeIssues(schema, validator.Errors(value) as TypeBoxIssue[]) as never };
+  };
+};
+
+export function describeIssues(schema: TSchema, issues: readonly TypeBoxIssue[]): FieldIssue[] {
+  const out: FieldIssue[] = [];
+  for (const issue of issues) {
+    if (issue.keyword === 'required') {
+      for (const name of (issue.params.requiredProperties as string[] | undefined) ?? []) {
+        out.push({ instancePath: `${issue.instancePath}/${name}`, message: 'is required' });
+      }
+    } else if (issue.keyword === 'additionalProperties') {
+      for (const name of (issue.params.additionalProperties as string[] | undefined) ?? []) {
+        out.push({ instancePath: `${issue.instancePath}/${name}`, message: 'is not allowed here' });
+      }
+    } else if (issue.keyword === 'boolean') {
+      continue; // the `false` schema behind additionalProperties: reported above
+    } else {
+      const choices = allowedValues(schema, issue.schemaPath);
+      out.push({ instancePath: issue.instancePath, message: choices ? `must be one of ${choices.join(', ')}` : issue.message });
+    }
+  }
+  // A union reports each branch; keep one line per field and message.
+  return out.filter((v, i) => out.findIndex((o) => o.instancePath === v.instancePath && o.message === v.message) === i);
+}
+
+function allowedValues(schema: TSchema, schemaPath: string): unknown[] | undefined {
+  let node: unknown = schema;
+  for (const segment of schemaPath.replace(/^#\/?/, '').split('/').filter(Boolean)) {
+    node = (node as Record<string, unknown> | undefined)?.[decodeURIComponent(segment)];
+  }
+  const n = node as { anyOf?: { const?: unknown }[]; enum?: unknown[] } | undefined;
+  if (n?.enum) return n.enum;
+  const consts = n?.anyOf?.map((s) => s.const);
+  return consts && consts.length > 0 && consts.every((c) => c !== undefined) ? consts : undefined;
+}

@@ -1,0 +1,257 @@
+// defineService / startService / runService: turns a service definition into
+// a running instance (config, logs, traces, metrics, database, discovery,
+// clients, auth, HTTP server, registration) and stops it gracefully.
+
+import { randomBytes } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { Type, type Static, type TObject } from 'typebox';
+import type { Tracer } from '@opentelemetry/api';
+import type { Kysely } from 'kysely';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import { createAuth, type Auth } from './auth/auth-hooks.ts';
+import { createJwtVerifier, type JwtVerifier, type KeySource } from './auth/jwt-verifier.ts';
+import { CommonConfig, loadConfig, type Env } from './config.ts';
+import { createDatabase, type Database, type Migrations } from './db/database.ts';
+import { createLogger } from './logging.ts';
+import { createHttpServerMetrics, createMetricsRegistry } from './metrics.ts';
+import { createApp, type App, type Interceptor } from './server/app.ts';
+import { initTracing } from './tracing.ts';
+import { createRegistryClient, parseStaticServices, staticDiscovery, type Discovery, type RegistryClient } from './discovery/index.ts';
+import { createClientRegistry, type Breakers, type ClientRegistry, type ServiceClient } from './client/index.ts';
+
+/** A clock in milliseconds; tests pass a fake one. */
+export interface Clock {
+  now(): number;
+}
+
+export interface ServiceDefinition<C extends TObject = TObject> {
+  name: string;
+  version: string;
+  /** The service's own environment variables (TypeBox object); validated at start with the common ones. */
+  config?: C;
+  /** Kysely migrations; when present DATABASE_URL is required and they run at start. */
+  migrations?: Migrations;
+  /** Registers routes and hooks; runs before the server listens. */
+  setup(ctx: ServiceContext<Static<C>>): void | Promise<void>;
+}
+
+export interface ServiceContext<Cfg = Record<string, unknown>> {
+  readonly name: string;
+  readonly instanceId: string;
+  readonly version: string;
+  readonly config: Readonly<Cfg & CommonConfig>;
+  readonly app: App;
+  readonly log: Logger;
+  /** The service's database; throws when the service declared no migrations. */
+  readonly db: Kysely<any>;
+  readonly discovery: Discovery;
+  /** Per-instance circuit breakers shared by every client (the gateway uses them too). */
+  readonly breakers: Breakers;
+  readonly auth: Auth;
+  readonly metrics: Registry;
+  readonly tracer: Tracer;
+  readonly clock: Clock;
+  /** The cached client for calls to another service. */
+  client(service: string): ServiceClient;
+  addReadinessCheck(name: string, check: () => Promise<void>): void;
+  /** Runs at shutdown after the server drained, before pools close (last added runs first). */
+  onClose(fn: () => Promise<void> | void): void;
+  /** Takes raw requests before Fastify routes them (the gateway's hot path). */
+  interceptRequests(interceptor: Interceptor): void;
+}
+
+export interface StartOptions {
+  env?: Env;
+  clock?: Clock;
+  /** Overrides discovery (tests); otherwise REGISTRY_URL / STATIC_SERVICES decide. */
+  discovery?: Discovery;
+}
+
+export interface RunningService<Cfg = Record<string, unknown>> {
+  /** Base URL the instance listens on. */
+  readonly url: string;
+  readonly ctx: ServiceContext<Cfg>;
+  stop(): Promise<void>;
+}
+
+export function defineService<C extends TObject>(definition: ServiceDefinition<C>): ServiceDefinition<C> {
+  return definition;
+}
+
+export async function startService<C extends TObject>(
+  definition: ServiceDefinition<C>,
+  options: StartOptions = {},
+): Promise<RunningService<Static<C>>> {
+  const env = options.env ?? process.env;
+  const schema = Type.Object({ ...CommonConfig.properties, ...(definition.config?.properties ?? {}) });
+  const config = loadConfig(schema, env) as unknown as Readonly<Static<C> & CommonConfig>;
+  const name = definition.name;
+  const instanceId = config.INSTANCE_ID ?? `${name}-${randomBytes(3).toString('hex')}`;
+  const clock = options.clock ?? { now: Date.now };
+  const log = createLogger({ service: name, instance: instanceId, level: config.LOG_LEVEL });
+  const { tracer, shutdown: flushTraces } = initTracing({
+    service: name,
+    version: definition.version,
+    instance: instanceId,
+    ...(config.OTEL_EXPORTER_OTLP_ENDPOINT ? { otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT } : {}),
+  });
+  const metrics = createMetricsRegistry({ service: name, instance: instanceId });
+  const closers: Array<() => Promise<void> | void> = [];
+  const readiness = new Map<string, () => Promise<void>>();
+  let shuttingDown = false;
+
+  let database: Database | undefined;
+  if (definition.migrations) {
+    if (!config.DATABASE_URL) throw new Error(`${name} needs DATABASE_URL: set it to its PostgreSQL database`);
+    database = createDatabase({ url: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE, applicationName: instanceId, tracer, log });
+    await waitForDatabase(database, log);
+    const applied = await database.migrate(definition.migrations);
+    if (applied.length) log.info({ migrations: applied }, 'database migrated');
+    const db = database;
+    readiness.set('database', () => db.ping());
+  }
+
+  const discovery = options.discovery ?? createDiscovery(config, log);
+  const clients: ClientRegistry = createClientRegistry({ discovery, log, metrics, tracer });
+
+  let keySource: KeySource = async () => {
+    const res = await clients.get('identity').request<{ keys: [] }>({ method: 'GET', path: '/.well-known/jwks.json' });
+    return res.body;
+  };
+  let verifier: JwtVerifier | undefined;
+  const auth = createAuth(
+    () => (verifier ??= createJwtVerifier({ keySource: () => keySource(), issuer: config.AUTH_ISSUER, audience: config.AUTH_AUDIENCE, now: () => clock.now() })),
+    (source) => {
+      keySource = source;
+      verifier?.invalidate();
+    },
+  );
+
+  const preRoute: { current?: Interceptor } = {};
+  const app = await createApp({
+    service: name,
+    version: definition.version,
+    log,
+    tracer,
+    metrics,
+    httpMetrics: createHttpServerMetrics(metrics),
+    bodyLimit: config.BODY_LIMIT_BYTES,
+    readiness,
+    isShuttingDown: () => shuttingDown,
+    resilienceSnapshot: () => clients.resilienceSnapshot(),
+    preRoute,
+  });
+
+  const ctx: ServiceContext<Static<C>> = {
+    name,
+    instanceId,
+    version: definition.version,
+    config,
+    app,
+    log,
+    get db(): Kysely<any> {
+      if (!database) throw new Error(`${name} declared no migrations, so it has no database`);
+      return database.db;
+    },
+    discovery,
+    breakers: clients.breakers,
+    auth,
+    metrics,
+    tracer,
+    clock,
+    client: (service) => clients.get(service),
+    addReadinessCheck: (checkName, check) => void readiness.set(checkName, check),
+    onClose: (fn) => void closers.push(fn),
+    interceptRequests: (interceptor) => {
+      preRoute.current = interceptor;
+    },
+  };
+
+  await definition.setup(ctx);
+  await app.listen({ host: config.HOST, port: config.PORT });
+  const port = (app.server.address() as AddressInfo).port;
+  const url = config.PUBLIC_URL ?? `http://${config.HOST}:${port}`;
+  const registry = isRegistryClient(discovery) ? discovery : undefined;
+  if (registry) {
+    await registry.register({
+      service: name,
+      instanceId,
+      url,
+      version: definition.version,
+      zone: config.SERVICE_ZONE,
+      weight: config.SERVICE_WEIGHT,
+      metadata: {},
+    });
+  }
+  log.info({ url, version: definition.version }, `${name} listening`);
+
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      shuttingDown = true;
+      log.info('shutting down: deregistering, draining in-flight requests');
+      // Deregister first so callers stop choosing this instance while it drains.
+      await registry?.deregister().catch((err: unknown) => log.warn({ err }, 'deregistration failed'));
+      const forced = setTimeout(() => app.server.closeAllConnections(), config.SHUTDOWN_TIMEOUT_MS);
+      forced.unref();
+      await app.close();
+      clearTimeout(forced);
+      for (const fn of closers.reverse()) await fn();
+      await clients.close();
+      await discovery.close();
+      await database?.close();
+      await flushTraces();
+      log.info('stopped');
+      log.flush();
+    })());
+
+  return { url, ctx, stop };
+}
+
+/** Entry point for a service's main.ts: start, stop on SIGTERM/SIGINT, exit non-zero on failure. */
+export async function runService<C extends TObject>(definition: ServiceDefinition<C>): Promise<void> {
+  let running: RunningService<Static<C>>;
+  try {
+    running = await startService(definition);
+  } catch (err) {
+    process.stderr.write(`${definition.name} failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
+    if (err instanceof Error && err.cause) process.stderr.write(`  cause: ${String((err.cause as Error).message ?? err.cause)}\n`);
+    process.exit(1);
+  }
+  const onSignal = (signal: string) => {
+    running.ctx.log.info({ signal }, 'signal received');
+    running.stop().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        running.ctx.log.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', () => onSignal('SIGTERM'));
+  process.once('SIGINT', () => onSignal('SIGINT'));
+}
+
+/** REGISTRY_URL wins; STATIC_SERVICES serves fixed lists (tests, or behind DNS-based discovery). */
+function createDiscovery(config: CommonConfig, log: Logger): Discovery {
+  if (config.REGISTRY_URL) return createRegistryClient({ registryUrl: config.REGISTRY_URL, log });
+  return staticDiscovery(config.STATIC_SERVICES ? parseStaticServices(config.STATIC_SERVICES) : {});
+}
+
+function isRegistryClient(discovery: Discovery): discovery is RegistryClient {
+  return typeof (discovery as Partial<RegistryClient>).register === 'function';
+}
+
+/** The database may still be starting next to us (devhost, compose): retry for a while. */
+async function waitForDatabase(database: Database, log: Logger, attempts = 20): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await database.ping();
+    } catch (err) {
+      if (attempt >= attempts) throw new Error('database unreachable', { cause: err });
+      if (attempt === 1) log.warn({ err }, 'database not reachable yet; retrying');
+      await new Promise((r) => setTimeout(r, Math.min(2_000, 100 * 2 ** attempt)));
+    }
+  }
+}

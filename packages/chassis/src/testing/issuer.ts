@@ -1,0 +1,38 @@
+// A token issuer for tests of services that need a caller: an ES256 key, its
+// JWKS as a key source, and access tokens shaped like identity's.
+
+import { exportJWK, generateKeyPair, SignJWT, type JSONWebKeySet } from 'jose';
+import { randomUUID } from 'node:crypto';
+import { DEFAULT_AUDIENCE, DEFAULT_ISSUER } from '../config.ts';
+import type { KeySource } from '../auth/jwt-verifier.ts';
+
+export interface TestIssuer {
+  jwks: JSONWebKeySet;
+  keySource: KeySource;
+  /** An access token; a customer unless roles say otherwise. */
+  token(claims?: { sub?: string; roles?: string[]; scopes?: string[]; email?: string; expiresInSeconds?: number }): Promise<string>;
+}
+
+export async function createTestIssuer(options: { issuer?: string; audience?: string } = {}): Promise<TestIssuer> {
+  const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true });
+  const kid = randomUUID();
+  const jwks: JSONWebKeySet = { keys: [{ ...(await exportJWK(publicKey)), kid, alg: 'ES256', use: 'sig' }] };
+  return {
+    jwks,
+    keySource: async () => jwks,
+    token: (claims = {}) =>
+      new SignJWT({
+        roles: claims.roles ?? ['customer'],
+        scope: (claims.scopes ?? []).join(' '),
+        ...(claims.email ? { email: claims.email } : {}),
+      })
+        .setProtectedHeader({ alg: 'ES256', kid })
+        .setIssuer(options.issuer ?? DEFAULT_ISSUER)
+        .setAudience(options.audience ?? DEFAULT_AUDIENCE)
+        .setSubject(claims.sub ?? randomUUID())
+        .setJti(randomUUID())
+        .setIssuedAt()
+        .setExpirationTime(`${claims.expiresInSeconds ?? 300}s`)
+        .sign(privateKey),
+  };
+}

@@ -1,0 +1,198 @@
+// The chassis end to end: a real service on a real PostgreSQL, driven over HTTP.
+
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { request } from 'undici';
+import { startService, type RunningService } from '../src/index.ts';
+import { createTestDatabase, createTestIssuer, type TestDatabase, type TestIssuer } from '../src/testing/index.ts';
+import { closeGate, gate, notesService } from './notes-service.ts';
+
+let database: TestDatabase;
+let issuer: TestIssuer;
+let svc: RunningService;
+
+before(async () => {
+  database = await createTestDatabase('chassis');
+  issuer = await createTestIssuer();
+  svc = await startService(notesService, { env: { DATABASE_URL: database.url, LOG_LEVEL: 'silent', NOTES_GREETING: 'salaam' } });
+  svc.ctx.auth.setKeySource(issuer.keySource);
+});
+after(async () => {
+  await svc.stop();
+  await database.drop();
+});
+
+async function call(method: string, path: string, options: { body?: string; headers?: Record<string, string> } = {}) {
+  const res = await request(`${svc.url}${path}`, { method: method as 'GET', body: options.body, headers: options.headers });
+  const text = await res.body.text();
+  const json = /json/.test(String(res.headers['content-type'])) && text ? JSON.parse(text) : undefined;
+  return { status: res.statusCode, headers: res.headers, text, json };
+}
+
+function assertProblem(res: Awaited<ReturnType<typeof call>>, status: number, code: string) {
+  assert.equal(res.status, status, res.text);
+  assert.match(String(res.headers['content-type']), /^application\/problem\+json/);
+  assert.equal(res.json.code, code);
+  assert.equal(res.json.status, status);
+  assert.equal(res.json.type, `urn:souk:problem:${code}`);
+  assert.equal(typeof res.json.title, 'string');
+  assert.equal(typeof res.json.detail, 'string');
+  assert.match(res.json.traceId, /^[0-9a-f]{32}$/);
+}
+
+describe('built-in endpoints', () => {
+  test('liveness and readiness (which checks the database)', async () => {
+    assert.equal((await call('GET', '/health/live')).status, 200);
+    const ready = await call('GET', '/health/ready');
+    assert.equal(ready.status, 200);
+    assert.equal(ready.json.checks.database, 'up');
+  });
+
+  test('metrics expose request durations by route, method and status, and process metrics', async () => {
+    await call('GET', '/api/v1/notes-greeting');
+    const metrics = await call('GET', '/metrics');
+    assert.match(metrics.text, /http_server_request_duration_seconds_count\{[^}]*http_request_method="GET"[^}]*http_route="\/api\/v1\/notes-greeting"[^}]*http_response_status_code="200"/);
+    assert.match(metrics.text, /http_server_active_requests/);
+    assert.match(metrics.text, /process_cpu_seconds_total/);
+  });
+
+  test('openapi.json describes the routes', async () => {
+    const doc = await call('GET', '/openapi.json');
+    assert.equal(doc.json.openapi, '3.1.0');
+    assert.ok(doc.json.paths['/api/v1/notes']);
+    assert.ok(doc.json.paths['/api/v1/notes/{id}']);
+    assert.equal(doc.json.paths['/health/live'], undefined);
+  });
+
+  test('service config comes from the environment', async () => {
+    assert.deepEqual((await call('GET', '/api/v1/notes-greeting')).json, { greeting: 'salaam' });
+  });
+});
+
+describe('bad input is a 4xx problem, never a 5xx', () => {
+  const json = { 'content-type': 'application/json' };
+  test('malformed JSON', async () => {
+    const token = await issuer.token();
+    assertProblem(await call('POST', '/api/v1/notes', { body: '{"text": ', headers: { ...json, authorization: `Bearer ${token}` } }), 400, 'SOUK_REQUEST_MALFORMED_JSON');
+  });
+  test('wrong types, with the field named', async () => {
+    const token = await issuer.token();
+    const res = await call('POST', '/api/v1/notes', { body: '{"text": 42}', headers: { ...json, authorization: `Bearer ${token}` } });
+    assertProblem(res, 400, 'SOUK_REQUEST_INVALID');
+    assert.equal(res.json.errors[0].in, 'body');
+    assert.equal(res.json.errors[0].path, '/text');
+  });
+  test('unknown fields are refused when the schema says so', async () => {
+    const token = await issuer.token();
+    const res = await call('POST', '/api/v1/notes', { body: '{"text":"a","admin":true}', headers: { ...json, authorization: `Bearer ${token}` } });
+    assertProblem(res, 400, 'SOUK_REQUEST_INVALID');
+    assert.match(res.json.detail, /admin/);
+  });
+  test('bad path parameter', async () => {
+    assertProblem(await call('GET', '/api/v1/notes/not-a-uuid'), 400, 'SOUK_REQUEST_INVALID');
+  });
+  test('unknown route', async () => {
+    const res = await call('GET', '/api/v1/nothing-here');
+    assertProblem(res, 404, 'SOUK_ROUTE_NOT_FOUND');
+    assert.equal(res.json.instance, '/api/v1/nothing-here');
+  });
+  test('oversized body', async () => {
+    const big = JSON.stringify({ n: 1, pad: 'x'.repeat(1024 * 1024 + 10) });
+    assertProblem(await call('POST', '/api/v1/echo-after-body', { body: big, headers: json }), 413, 'SOUK_REQUEST_TOO_LARGE');
+  });
+  test('unsupported content type', async () => {
+    assertProblem(await call('POST', '/api/v1/echo-after-body', { body: 'n=1', headers: { 'content-type': 'text/plain' } }), 415, 'SOUK_REQUEST_UNSUPPORTED_MEDIA_TYPE');
+  });
+  test('form bodies are parsed (OAuth token endpoints need them)', async () => {
+    const res = await call('POST', '/api/v1/echo-after-body', { body: 'n=5', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    assert.equal(res.status, 200, res.text);
+    assert.equal(res.json.n, 5);
+  });
+  test('a bug is a 500 SOUK_INTERNAL that does not leak the message', async () => {
+    const res = await call('GET', '/api/v1/bug');
+    assertProblem(res, 500, 'SOUK_INTERNAL');
+    assert.doesNotMatch(res.text, /secret internals/);
+  });
+  test('a domain error keeps its code and status', async () => {
+    assertProblem(await call('GET', '/api/v1/notes/00000000-0000-4000-8000-000000000000'), 404, 'SOUK_NOTES_NOT_FOUND');
+  });
+});
+
+describe('auth', () => {
+  test('no token → 401 with WWW-Authenticate', async () => {
+    const res = await call('POST', '/api/v1/notes', { body: '{"text":"a"}', headers: { 'content-type': 'application/json' } });
+    assertProblem(res, 401, 'SOUK_AUTH_TOKEN_MISSING');
+    assert.match(String(res.headers['www-authenticate']), /^Bearer/);
+  });
+  test('a token from another issuer → 401', async () => {
+    const stranger = await createTestIssuer();
+    const res = await call('DELETE', '/api/v1/notes/1', { headers: { authorization: `Bearer ${await stranger.token({ roles: ['admin'] })}` } });
+    assertProblem(res, 401, 'SOUK_AUTH_TOKEN_INVALID');
+  });
+  test('an expired token → 401', async () => {
+    const res = await call('DELETE', '/api/v1/notes/1', { headers: { authorization: `Bearer ${await issuer.token({ roles: ['admin'], expiresInSeconds: -10 })}` } });
+    assertProblem(res, 401, 'SOUK_AUTH_TOKEN_INVALID');
+    assert.match(res.json.detail, /expired/);
+  });
+  test('a customer is refused an admin route with 403', async () => {
+    const res = await call('DELETE', '/api/v1/notes/1', { headers: { authorization: `Bearer ${await issuer.token()}` } });
+    assertProblem(res, 403, 'SOUK_AUTH_FORBIDDEN');
+  });
+  test('an admin passes; a customer writes a note as itself', async () => {
+    const admin = await call('DELETE', '/api/v1/notes/1', { headers: { authorization: `Bearer ${await issuer.token({ roles: ['admin'] })}` } });
+    assert.equal(admin.status, 204);
+    const created = await call('POST', '/api/v1/notes', {
+      body: '{"text":"buy dates"}',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${await issuer.token({ sub: 'user-42' })}` },
+    });
+    assert.equal(created.status, 201, created.text);
+    assert.equal(created.json.author, 'user-42');
+    const read = await call('GET', `/api/v1/notes/${created.json.id}`);
+    assert.equal(read.json.text, 'buy dates');
+  });
+});
+
+describe('tracing and request ids', () => {
+  const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+  const traceparent = `00-${traceId}-00f067aa0ba902b7-01`;
+  test('an incoming traceparent is continued and the request id echoed', async () => {
+    const res = await call('GET', '/api/v1/whoami', { headers: { traceparent, 'x-request-id': 'req-123' } });
+    assert.equal(res.json.traceId, traceId);
+    assert.equal(res.json.requestId, 'req-123');
+    assert.equal(res.headers['x-request-id'], 'req-123');
+  });
+  test('the context survives body parsing', async () => {
+    const res = await call('POST', '/api/v1/echo-after-body', { body: '{"n":1}', headers: { 'content-type': 'application/json', traceparent } });
+    assert.equal(res.json.traceId, traceId);
+    assert.match(res.json.requestId, /^[0-9a-f-]{36}$/);
+  });
+  test('problem documents carry the trace id', async () => {
+    const res = await call('GET', '/api/v1/nothing', { headers: { traceparent } });
+    assert.equal(res.json.traceId, traceId);
+  });
+});
+
+describe('graceful shutdown', () => {
+  test('drains the request in flight, then refuses new ones', async () => {
+    const db = await createTestDatabase('chassis_drain');
+    const other = await startService(notesService, { env: { DATABASE_URL: db.url, LOG_LEVEL: 'silent' } });
+    try {
+      closeGate();
+      const inFlight = request(`${other.url}/api/v1/slow`);
+      // Wait until the slow request is really in flight: the scrape itself is the other GET.
+      for (;;) {
+        const metrics = await (await request(`${other.url}/metrics`)).body.text();
+        if (/http_server_active_requests\{[^}]*"GET"[^}]*\} 2\b/.test(metrics)) break;
+      }
+      const stopping = other.stop();
+      gate.open();
+      const res = await inFlight;
+      assert.equal(res.statusCode, 200);
+      assert.deepEqual(await res.body.json(), { done: true });
+      await stopping;
+      await assert.rejects(request(`${other.url}/health/live`));
+    } finally {
+      await db.drop();
+    }
+  });
+});

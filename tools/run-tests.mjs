@@ -1,0 +1,36 @@
+// Runs the test suite with node:test through tsx. Node 20 does not expand globs
+// in `--test`, so the files are found here. `npm test` runs every tier in one
+// run (one summary for CI); `npm run test:unit|int|system` runs one tier.
+import { spawnSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { join, relative } from 'node:path';
+
+const root = new URL('..', import.meta.url).pathname;
+const tiers = {
+  unit: /\.unit\.test\.ts$/,
+  int: /\.int\.test\.ts$/,
+  system: /^tests\/.*\.test\.ts$/,
+};
+const wanted = process.argv[2] ? [process.argv[2]] : Object.keys(tiers);
+for (const tier of wanted) if (!tiers[tier]) throw new Error(`unknown test tier ${tier}: use ${Object.keys(tiers).join(', ')}`);
+
+function* walk(dir) {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    if (entry.name === 'node_modules' || entry.name.startsWith('.')) continue;
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) yield* walk(path);
+    else yield relative(root, path);
+  }
+}
+
+const files = [...walk(root)].filter((f) => wanted.some((t) => tiers[t].test(f))).sort();
+if (files.length === 0) {
+  console.error('no test files found');
+  process.exit(1);
+}
+const result = spawnSync(
+  process.execPath,
+  ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=180000', ...files],
+  { cwd: root, stdio: 'inherit', env: { ...process.env, OTEL_METRICS_EXPORTER: 'none', OTEL_LOGS_EXPORTER: 'none' } },
+);
+process.exit(result.status ?? 1);
