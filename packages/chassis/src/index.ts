@@ -26,6 +26,7 @@ export { createLogger } from './logging.ts';
 export type { Logger } from './logging.ts';
 export { initTracing } from './tracing.ts';
 export { createMetricsRegistry, createHttpServerMetrics, DURATION_BUCKETS } from './metrics.ts';
+export { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 export type { HttpServerMetrics } from './metrics.ts';
 export type { Migration, Migrations } from './db/database.ts';
 

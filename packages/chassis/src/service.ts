@@ -105,14 +105,21 @@ export async function startService<C extends TObject>(
   if (definition.migrations) {
     if (!config.DATABASE_URL) throw new Error(`${name} needs DATABASE_URL: set it to its PostgreSQL database`);
     database = createDatabase({ url: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE, applicationName: instanceId, tracer, log });
-    await waitForDatabase(database, log);
-    const applied = await database.migrate(definition.migrations);
+    const applied = await waitForDatabase(database, log)
+      .then(() => database!.migrate(definition.migrations!))
+      .catch(async (err: unknown) => {
+        await database!.close();
+        throw err;
+      });
     if (applied.length) log.info({ migrations: applied }, 'database migrated');
     const db = database;
     readiness.set('database', () => db.ping());
   }
 
   const discovery = options.discovery ?? createDiscovery(config, log);
+  // Calls made right after start should see the first instance list; a registry
+  // that is down does not stop the start (calls fail with SOUK_CLIENT_NO_INSTANCE until it answers).
+  await discovery.ready().catch((err: unknown) => log.warn({ err }, 'no instance list yet; starting anyway'));
   const clients: ClientRegistry = createClientRegistry({ discovery, log, metrics, tracer });
 
   let keySource: KeySource = async () => {
@@ -168,8 +175,16 @@ export async function startService<C extends TObject>(
     },
   };
 
-  await definition.setup(ctx);
-  await app.listen({ host: config.HOST, port: config.PORT });
+  try {
+    await definition.setup(ctx);
+    await app.listen({ host: config.HOST, port: config.PORT });
+  } catch (err) {
+    // Nothing may linger when start-up fails: a test or supervisor tries again in the same process.
+    await app.close().catch(() => undefined);
+    for (const fn of closers.reverse()) await Promise.resolve(fn()).catch(() => undefined);
+    await Promise.allSettled([clients.close(), discovery.close(), database?.close()]);
+    throw err;
+  }
   const port = (app.server.address() as AddressInfo).port;
   const url = config.PUBLIC_URL ?? `http://${config.HOST}:${port}`;
   const registry = isRegistryClient(discovery) ? discovery : undefined;
@@ -219,8 +234,12 @@ export async function runService<C extends TObject>(definition: ServiceDefinitio
     if (err instanceof Error && err.cause) process.stderr.write(`  cause: ${String((err.cause as Error).message ?? err.cause)}\n`);
     process.exit(1);
   }
+  // A closed stdout (the supervisor went away) must not keep the process from exiting.
+  process.stdout.on('error', () => undefined);
   const onSignal = (signal: string) => {
     running.ctx.log.info({ signal }, 'signal received');
+    // Last resort if draining hangs: the orchestrator would SIGKILL us anyway.
+    setTimeout(() => process.exit(1), running.ctx.config.SHUTDOWN_TIMEOUT_MS + 5_000).unref();
     running.stop().then(
       () => process.exit(0),
       (err: unknown) => {

@@ -34,6 +34,9 @@ export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
   const maxAgeMs = options.maxAgeMs ?? 5 * 60_000;
   const cooldownMs = options.cooldownMs ?? 5_000;
   let cached: { keys: ReturnType<typeof createLocalJWKSet>; fetchedAt: number } | undefined;
+  // Only refetches caused by unknown key ids are rate-limited: a routine refresh
+  // just before a rotation must not make the new key wait out the cooldown.
+  let lastUnknownKeyFetch = Number.NEGATIVE_INFINITY;
   let inflight: Promise<ReturnType<typeof createLocalJWKSet>> | undefined;
 
   async function load(): Promise<ReturnType<typeof createLocalJWKSet>> {
@@ -77,7 +80,8 @@ export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
         return toIdentity(await check(token, keySet));
       } catch (err) {
         const unknownKey = err instanceof joseErrors.JWKSNoMatchingKey;
-        if (unknownKey && cached && now() - cached.fetchedAt >= cooldownMs) {
+        if (unknownKey && now() - lastUnknownKeyFetch >= cooldownMs) {
+          lastUnknownKeyFetch = now();
           try {
             return toIdentity(await check(token, await load()));
           } catch (retryErr) {

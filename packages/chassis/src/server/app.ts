@@ -3,7 +3,7 @@
 // endpoints (/health/live, /health/ready, /metrics, /openapi.json, /_admin/resilience).
 
 import { createServer, type Server } from 'node:http';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RawReplyDefaultExpression, type RawRequestDefaultExpression } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type RawReplyDefaultExpression, type RawRequestDefaultExpression } from 'fastify';
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Tracer } from '@opentelemetry/api';
@@ -46,13 +46,13 @@ const CHECK_TIMEOUT_MS = 2_000;
 export async function createApp(options: AppOptions): Promise<App> {
   const app = Fastify({
     loggerInstance: options.log as FastifyBaseLogger,
-    disableRequestLogging: true,
+    // One line per request is written by our onResponse hook (with route and duration), not Fastify's two.
+    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'request_id' }),
     bodyLimit: options.bodyLimit,
     return503OnClosing: false,
     forceCloseConnections: 'idle',
     // Ids come from x-request-id (generated below Fastify when absent), so logs and clients agree.
     genReqId: (req) => String(req.headers['x-request-id'] ?? ''),
-    requestIdLogLabel: 'request_id',
     serverFactory: (handler) => {
       const { preRoute } = options;
       const inner: RequestHandler = (req, res) => preRoute.current?.(req, res) || handler(req, res);

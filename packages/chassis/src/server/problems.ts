@@ -49,7 +49,7 @@ export function sendProblem(reply: FastifyReply, err: SoukError, instance: strin
 
 export function installProblemHandlers(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
-    const known = isSoukError(error) ? error : fromFastifyError(error);
+    const known = isSoukError(error) ? error : fromFastifyError(error as Parameters<typeof fromFastifyError>[0]);
     const soukError = known ?? chassisErrors.internal({ detail: 'An unexpected error occurred.', cause: error });
     if (!known) request.log.error({ err: error }, 'unhandled error');
     else if (soukError.status >= 500) request.log.warn({ err: error, code: soukError.code }, soukError.detail);

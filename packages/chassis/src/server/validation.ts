@@ -25,9 +25,17 @@ interface TypeBoxIssue {
 /** Marks a body parsed from a form: its values are text, like a query string's. */
 export const FORM_BODY = Symbol('souk.form-body');
 
-/** Parses application/x-www-form-urlencoded into a plain object marked as textual. */
-export function parseFormBody(text: string): Record<string, string> {
-  const body = Object.fromEntries(new URLSearchParams(text));
+/**
+ * Parses application/x-www-form-urlencoded into a plain object marked as
+ * textual. A repeated name becomes an array, so a schema expecting one value
+ * refuses it (RFC 6749 §3.2: parameters must not be included more than once).
+ */
+export function parseFormBody(text: string): Record<string, string | string[]> {
+  const body: Record<string, string | string[]> = {};
+  for (const [key, value] of new URLSearchParams(text)) {
+    const seen = body[key];
+    body[key] = seen === undefined ? value : [...(Array.isArray(seen) ? seen : [seen]), value];
+  }
   Object.defineProperty(body, FORM_BODY, { value: true, enumerable: false });
   return body;
 }
@@ -37,7 +45,7 @@ export const validatorCompiler: FastifySchemaCompiler<TSchema> = ({ schema, http
   return (input: unknown) => {
     const textual = httpPart !== 'body' || (typeof input === 'object' && input !== null && FORM_BODY in input);
     let value = Value.Default(schema, textual ? Value.Clone(input) : input);
-    if (textual) value = Value.Convert(schema, value);
+    if (textual) value = convertText(schema, value);
     if (validator.Check(value)) return { value };
     return { error: describeIssues(schema, validator.Errors(value) as TypeBoxIssue[]) as never };
   };
@@ -74,4 +82,38 @@ function allowedValues(schema: TSchema, schemaPath: string): unknown[] | undefin
   if (n?.enum) return n.enum;
   const consts = n?.anyOf?.map((s) => s.const);
   return consts && consts.length > 0 && consts.every((c) => c !== undefined) ? consts : undefined;
+}
+
+const INTEGER = /^-?\d+$/;
+const NUMBER = /^-?\d+(\.\d+)?$/;
+
+/**
+ * Turns the text of query strings, params, headers and forms into the
+ * schema's types, strictly: "12.99" is not an integer and "0x10" not a
+ * number, so such values reach validation unchanged and are refused instead
+ * of being silently truncated (TypeBox's Value.Convert would accept them).
+ */
+export function convertText(schema: TSchema, value: unknown): unknown {
+  const properties = (schema as { properties?: Record<string, TSchema> }).properties;
+  if (!properties || typeof value !== 'object' || value === null) return value;
+  const out: Record<string, unknown> = { ...(value as Record<string, unknown>) };
+  for (const [key, property] of Object.entries(properties)) {
+    if (key in out) out[key] = convertScalar(property, out[key]);
+  }
+  return out;
+}
+
+function convertScalar(schema: TSchema, value: unknown): unknown {
+  const s = schema as { type?: string; items?: TSchema; anyOf?: TSchema[] };
+  if (s.type === 'array' && s.items) return (Array.isArray(value) ? value : [value]).map((v) => convertScalar(s.items!, v));
+  if (typeof value !== 'string') return value;
+  if (s.type === 'integer') return INTEGER.test(value) ? Number(value) : value;
+  if (s.type === 'number') return NUMBER.test(value) ? Number(value) : value;
+  if (s.type === 'boolean') return value === 'true' ? true : value === 'false' ? false : value;
+  if (s.anyOf) {
+    // A union of literals ("asc" | "desc", 1 | 2): take the branch whose literal matches the text.
+    const match = s.anyOf.find((b) => String((b as { const?: unknown }).const) === value);
+    if (match) return (match as { const?: unknown }).const;
+  }
+  return value;
 }

@@ -1,0 +1,217 @@
+// Circuit breakers per service instance (cockatiel), made observable: state
+// changes are logged, counted and exported as a gauge, and snapshot() feeds
+// /_admin/resilience. Independent of HTTP so the gateway can reuse it.
+
+import {
+  CircuitState,
+  ConsecutiveBreaker,
+  circuitBreaker,
+  handleWhen,
+  type CircuitBreakerPolicy,
+  type IBackoff,
+  type IBackoffFactory,
+} from 'cockatiel';
+import { Counter, Gauge, type Registry } from 'prom-client';
+import { isSoukError } from '../errors/index.ts';
+import { systemClock, type Clock, type Log } from '../discovery/types.ts';
+
+export type BreakerState = 'closed' | 'open' | 'half-open';
+
+/** What a breaker guards: one instance of one service. */
+export interface BreakerTarget {
+  service: string;
+  instanceId: string;
+  url?: string;
+}
+
+export interface BreakerSnapshot {
+  service: string;
+  instanceId: string;
+  url?: string;
+  state: BreakerState;
+  /** When the breaker entered `state` (ms since the epoch). */
+  since: number;
+  /** Consecutive failures counted so far. */
+  failures: number;
+}
+
+export interface BreakersOptions {
+  log: Log;
+  /** Registry for souk_client_circuit_* metrics; none are exported without it. */
+  metrics?: Registry;
+  clock?: Clock;
+  /** Consecutive failures that open a breaker. */
+  failureThreshold?: number;
+  /** How long a breaker stays open before it lets one probe call through. */
+  halfOpenAfterMs?: number;
+  /** Which errors count as failures; by default all but souk errors with a status below 500 (the caller's mistake, not the instance's). */
+  isFailure?: (err: unknown) => boolean;
+}
+
+export const DEFAULT_FAILURE_THRESHOLD = 5;
+export const DEFAULT_HALF_OPEN_AFTER_MS = 10_000;
+
+const STATE_VALUE: Record<BreakerState, number> = { closed: 0, 'half-open': 1, open: 2 };
+
+interface Entry {
+  target: BreakerTarget;
+  policy: CircuitBreakerPolicy;
+  counter: ConsecutiveBreaker;
+  state: BreakerState;
+  since: number;
+}
+
+const defaultIsFailure = (err: unknown): boolean => !(isSoukError(err) && err.status < 500);
+
+/**
+ * Cockatiel decides "open → half-open" by comparing Date.now() against the
+ * backoff's duration. Answering -∞ or +∞ from our own clock makes the injected
+ * clock the only time source, so tests move time instead of sleeping.
+ */
+function halfOpenAfter(clock: Clock, ms: number): IBackoffFactory<unknown> {
+  const next = (): IBackoff<unknown> => {
+    const openedAt = clock.now();
+    return {
+      get duration() {
+        return clock.now() - openedAt >= ms ? -Infinity : Infinity;
+      },
+      next,
+    };
+  };
+  return { next };
+}
+
+function toState(state: CircuitState): BreakerState {
+  if (state === CircuitState.Closed) return 'closed';
+  if (state === CircuitState.HalfOpen) return 'half-open';
+  return 'open'; // Open, or Isolated (held open by hand)
+}
+
+/** The breakers of one process, created on first use per (service, instanceId). */
+export class Breakers {
+  private readonly entries = new Map<string, Entry>();
+  private readonly log: Log;
+  private readonly clock: Clock;
+  private readonly threshold: number;
+  readonly halfOpenAfterMs: number;
+  private readonly isFailure: (err: unknown) => boolean;
+  private readonly transitions: Counter<'service' | 'instance' | 'to'>;
+  private readonly gauge: Gauge<'service' | 'instance'>;
+
+  constructor(options: BreakersOptions) {
+    this.log = options.log;
+    this.clock = options.clock ?? systemClock;
+    this.threshold = options.failureThreshold ?? DEFAULT_FAILURE_THRESHOLD;
+    this.halfOpenAfterMs = options.halfOpenAfterMs ?? DEFAULT_HALF_OPEN_AFTER_MS;
+    this.isFailure = options.isFailure ?? defaultIsFailure;
+    const registers = options.metrics ? [options.metrics] : [];
+    // Several Breakers may share one registry (client and gateway); reuse what is there.
+    this.transitions =
+      (options.metrics?.getSingleMetric('souk_client_circuit_transitions_total') as Counter<'service' | 'instance' | 'to'> | undefined) ??
+      new Counter({
+        name: 'souk_client_circuit_transitions_total',
+        help: 'Circuit breaker state changes, by target instance and new state.',
+        labelNames: ['service', 'instance', 'to'],
+        registers,
+      });
+    this.gauge =
+      (options.metrics?.getSingleMetric('souk_client_circuit_state') as Gauge<'service' | 'instance'> | undefined) ??
+      new Gauge({
+        name: 'souk_client_circuit_state',
+        help: 'Circuit breaker state per target instance: 0 closed, 1 half-open, 2 open.',
+        labelNames: ['service', 'instance'],
+        registers,
+      });
+  }
+
+  /** Runs `fn` through the breaker of `target`; throws cockatiel's BrokenCircuitError when it is open. */
+  execute<T>(target: BreakerTarget, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    return this.entry(target).policy.execute(({ signal }) => fn(signal));
+  }
+
+  /** The breaker's state; 'closed' for an instance never called. */
+  state(service: string, instanceId: string): BreakerState {
+    return this.entries.get(key(service, instanceId))?.state ?? 'closed';
+  }
+
+  /** True while the breaker is open and not yet due to let a probe through. */
+  isOpen(service: string, instanceId: string): boolean {
+    const entry = this.entries.get(key(service, instanceId));
+    return entry !== undefined && entry.state === 'open' && this.clock.now() - entry.since < this.halfOpenAfterMs;
+  }
+
+  /**
+   * Whether a call should be sent to this instance now: closed, or open and due
+   * for its probe. A half-open breaker already has its probe in flight; other
+   * calls are better sent elsewhere than queued behind it.
+   */
+  accepts(service: string, instanceId: string): boolean {
+    const entry = this.entries.get(key(service, instanceId));
+    if (!entry || entry.state === 'closed') return true;
+    return entry.state === 'open' && !this.isOpen(service, instanceId);
+  }
+
+  snapshot(): BreakerSnapshot[] {
+    return [...this.entries.values()].map((e) => ({
+      service: e.target.service,
+      instanceId: e.target.instanceId,
+      ...(e.target.url ? { url: e.target.url } : {}),
+      state: e.state,
+      since: e.since,
+      failures: typeof e.counter.state === 'number' ? e.counter.state : 0,
+    }));
+  }
+
+  /** Drops the breaker of an instance that left, with its gauge series. */
+  remove(service: string, instanceId: string): void {
+    if (this.entries.delete(key(service, instanceId))) this.gauge.remove({ service, instance: instanceId });
+  }
+
+  private entry(target: BreakerTarget): Entry {
+    const k = key(target.service, target.instanceId);
+    const existing = this.entries.get(k);
+    if (existing) {
+      if (target.url && existing.target.url !== target.url) existing.target = { ...existing.target, url: target.url };
+      return existing;
+    }
+    const counter = new ConsecutiveBreaker(this.threshold);
+    const policy = circuitBreaker(handleWhen((err) => this.isFailure(err)), {
+      breaker: counter,
+      halfOpenAfter: halfOpenAfter(this.clock, this.halfOpenAfterMs),
+    });
+    const entry: Entry = { target: { ...target }, policy, counter, state: 'closed', since: this.clock.now() };
+    policy.onStateChange((s) => this.changed(entry, toState(s)));
+    this.entries.set(k, entry);
+    this.gauge.set({ service: target.service, instance: target.instanceId }, STATE_VALUE.closed);
+    return entry;
+  }
+
+  private changed(entry: Entry, state: BreakerState): void {
+    if (state === entry.state) return;
+    entry.state = state;
+    entry.since = this.clock.now();
+    const { service, instanceId, url } = entry.target;
+    this.transitions.inc({ service, instance: instanceId, to: state });
+    this.gauge.set({ service, instance: instanceId }, STATE_VALUE[state]);
+    const fields = { service, instance: instanceId, url, to: state };
+    if (state === 'open') {
+      const last = entry.policy.lastFailure;
+      const err = last && 'error' in last ? last.error : undefined;
+      const reason = isSoukError(err) ? err.code : err instanceof Error ? err.message : undefined;
+      this.log.warn({ ...fields, reason, retryInMs: this.halfOpenAfterMs }, `circuit to ${service} (${instanceId}) opened`);
+    } else if (state === 'half-open') {
+      this.log.info(fields, `circuit to ${service} (${instanceId}) half-open: sending a probe call`);
+    } else {
+      this.log.info(fields, `circuit to ${service} (${instanceId}) closed again`);
+    }
+  }
+}
+
+/** Creates the breakers of one process; share it between clients (and the gateway). */
+export function createBreakers(options: BreakersOptions): Breakers {
+  return new Breakers(options);
+}
+
+function key(service: string, instanceId: string): string {
+  return `${service}\u0000${instanceId}`;
+}

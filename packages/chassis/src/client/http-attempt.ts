@@ -1,0 +1,175 @@
+// One HTTP attempt against one instance: keep-alive pool per instance, a
+// CLIENT span with W3C trace context injected, the duration metric, and the
+// answer turned into a response or a typed souk error.
+
+import { context, propagation, SpanKind, SpanStatusCode, trace, type Tracer } from '@opentelemetry/api';
+import { Histogram, type Registry } from 'prom-client';
+import { Pool } from 'undici';
+import { chassisErrors, fromProblem } from '../errors/index.ts';
+import type { ServiceInstance } from '../discovery/types.ts';
+import { markFailure, transportFailure } from './failures.ts';
+import type { ServiceResponse } from './types.ts';
+
+/** A request ready to send: method upper-cased, query in the path, body serialised. */
+export interface PreparedRequest {
+  method: string;
+  /** Path and query, starting with `/`. */
+  path: string;
+  headers: Record<string, string>;
+  body?: string;
+}
+
+/** Latency buckets in seconds, from a cache hit to a slow checkout. */
+const DURATION_BUCKETS = [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+/** Statuses that say "not now, maybe elsewhere" rather than "this request is wrong". */
+const RETRYABLE_STATUS = new Set([502, 503, 504]);
+
+export type DurationHistogram = Histogram<'service' | 'http_request_method' | 'http_response_status_code' | 'error_type'>;
+
+/** The client duration histogram, shared by every client on the same registry. */
+export function clientDurationHistogram(metrics?: Registry): DurationHistogram {
+  const name = 'http_client_request_duration_seconds';
+  return (
+    (metrics?.getSingleMetric(name) as DurationHistogram | undefined) ??
+    new Histogram({
+      name,
+      help: 'Duration of outgoing HTTP requests (one per attempt), by called service.',
+      labelNames: ['service', 'http_request_method', 'http_response_status_code', 'error_type'],
+      buckets: DURATION_BUCKETS,
+      registers: metrics ? [metrics] : [],
+    })
+  );
+}
+
+/** Keep-alive connection pools, one per instance origin. */
+export class InstancePools {
+  private readonly pools = new Map<string, Pool>();
+  private readonly targets = new Map<string, { origin: string; basePath: string }>();
+
+  constructor(private readonly connections: number) {}
+
+  /** The pool for an instance URL, and the path prefix its URL carries (often none). */
+  for(url: string): { pool: Pool; basePath: string } {
+    let target = this.targets.get(url);
+    if (!target) {
+      const parsed = new URL(url);
+      target = { origin: parsed.origin, basePath: parsed.pathname.replace(/\/+$/, '') };
+      this.targets.set(url, target);
+    }
+    let pool = this.pools.get(target.origin);
+    if (!pool) {
+      pool = new Pool(target.origin, { connections: this.connections });
+      this.pools.set(target.origin, pool);
+    }
+    return { pool, basePath: target.basePath };
+  }
+
+  /** Closes the pools of instances no longer listed; calls in flight on them finish first. */
+  retain(urls: readonly string[]): void {
+    const live = new Set(urls.map((u) => new URL(u).origin));
+    for (const [origin, pool] of this.pools) {
+      if (live.has(origin)) continue;
+      this.pools.delete(origin);
+      pool.close().catch(() => undefined);
+    }
+    for (const [url, target] of this.targets) if (!live.has(target.origin)) this.targets.delete(url);
+  }
+
+  async close(): Promise<void> {
+    const pools = [...this.pools.values()];
+    this.pools.clear();
+    await Promise.all(pools.map((p) => p.close().catch(() => undefined)));
+  }
+}
+
+export interface AttemptDeps {
+  service: string;
+  pools: InstancePools;
+  tracer: Tracer;
+  duration: DurationHistogram;
+}
+
+/** Sends `req` to `instance` once; throws a souk error (tagged with its failure kind) on any failure. */
+export async function sendAttempt(
+  deps: AttemptDeps,
+  instance: ServiceInstance,
+  req: PreparedRequest,
+  signal: AbortSignal,
+): Promise<ServiceResponse<unknown>> {
+  const { service } = deps;
+  const { pool, basePath } = deps.pools.for(instance.url);
+  const url = new URL(basePath + req.path, instance.url);
+  const span = deps.tracer.startSpan(req.method, {
+    kind: SpanKind.CLIENT,
+    attributes: {
+      'http.request.method': req.method,
+      'url.full': url.href,
+      'server.address': url.hostname,
+      'server.port': Number(url.port) || (url.protocol === 'https:' ? 443 : 80),
+      'peer.service': service,
+      'souk.instance_id': instance.instanceId,
+    },
+  });
+  // Headers are per attempt: each attempt is its own span, so its own traceparent.
+  const headers = { ...req.headers };
+  propagation.inject(trace.setSpan(context.active(), span), headers);
+  const started = performance.now();
+  let status = '';
+  let errorType = '';
+  try {
+    const res = await pool.request({
+      method: req.method as 'GET',
+      path: basePath + req.path,
+      headers,
+      signal,
+      ...(req.body === undefined ? {} : { body: req.body }),
+    });
+    status = String(res.statusCode);
+    span.setAttribute('http.response.status_code', res.statusCode);
+    const text = await res.body.text();
+    const responseHeaders = flattenHeaders(res.headers);
+    const isJson = /\bjson\b/i.test(responseHeaders['content-type'] ?? '');
+    if (res.statusCode >= 400) {
+      const doc = isJson ? parseJson(text) : undefined;
+      const err = fromProblem(doc, res.statusCode, service);
+      throw markFailure(err, RETRYABLE_STATUS.has(res.statusCode) ? 'status' : 'final');
+    }
+    let body: unknown = text === '' ? undefined : text;
+    if (isJson && text !== '') {
+      body = parseJson(text);
+      if (body === undefined) {
+        throw markFailure(chassisErrors.upstreamError({ detail: `${service} answered malformed JSON`, extensions: { service } }), 'final');
+      }
+    }
+    return { status: res.statusCode, headers: responseHeaders, body };
+  } catch (err) {
+    const failure = transportFailure(err, service, signal.aborted);
+    errorType = status || failure.code;
+    span.recordException(failure);
+    span.setAttribute('error.type', errorType);
+    span.setStatus({ code: SpanStatusCode.ERROR, message: failure.code });
+    throw failure;
+  } finally {
+    span.end();
+    deps.duration.observe(
+      { service, http_request_method: req.method, http_response_status_code: status, error_type: errorType },
+      (performance.now() - started) / 1000,
+    );
+  }
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function flattenHeaders(raw: Record<string, string | string[] | undefined>): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(raw)) {
+    if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return headers;
+}

@@ -1,0 +1,13 @@
+// Public surface of discovery: where instances of other services are, and this
+// instance's own registration.
+
+export type { Discovery, ServiceInstance } from './types.ts';
+export { staticDiscovery, parseStaticServices } from './static-discovery.ts';
+export {
+  createRegistryClient,
+  DEFAULT_HEARTBEAT_INTERVAL_MS,
+  DEFAULT_WATCH_WAIT_SECONDS,
+  DEFAULT_READY_TIMEOUT_MS,
+} from './registry-client.ts';
+export type { RegistryClient, RegistryClientOptions } from './registry-client.ts';
+export type { SelfRegistration } from './registration.ts';
