@@ -1,0 +1,75 @@
+// Identity's own environment variables (the chassis validates them with the
+// common ones) and the secret files they point to, read once at start.
+
+import { readFile } from 'node:fs/promises';
+import { Type, type Static } from 'typebox';
+import { parseKeyEncryptionKey } from './keys/key-encryption.ts';
+import { parseClientsFile, type ClientsFile } from './oauth/clients.ts';
+import { isValidEmail, normaliseEmail } from './users/email.ts';
+
+export const DEFAULT_KEY_ROTATION_HOURS = 24;
+export const DEFAULT_ACCESS_TOKEN_TTL_SECONDS = 15 * 60;
+export const DEFAULT_REFRESH_TOKEN_TTL_SECONDS = 30 * 24 * 3600;
+export const DEFAULT_LOGIN_MAX_FAILURES = 5;
+export const DEFAULT_LOGIN_WINDOW_SECONDS = 15 * 60;
+export const DEFAULT_SCRYPT_LOG_N = 15;
+
+export const IdentityConfig = Type.Object({
+  IDENTITY_KEY_ENCRYPTION_KEY_FILE: Type.String({
+    minLength: 1, description: 'file holding the 32-byte key that encrypts private signing keys, base64',
+  }),
+  IDENTITY_KEY_ROTATION_HOURS: Type.Number({ default: DEFAULT_KEY_ROTATION_HOURS, exclusiveMinimum: 0 }),
+  IDENTITY_ACCESS_TOKEN_TTL_SECONDS: Type.Integer({ default: DEFAULT_ACCESS_TOKEN_TTL_SECONDS, minimum: 30, maximum: 86_400 }),
+  IDENTITY_REFRESH_TOKEN_TTL_SECONDS: Type.Integer({ default: DEFAULT_REFRESH_TOKEN_TTL_SECONDS, minimum: 60 }),
+  IDENTITY_ADMIN_EMAIL: Type.Optional(Type.String({ minLength: 3, description: 'admin account created at start when missing' })),
+  IDENTITY_ADMIN_PASSWORD_FILE: Type.Optional(Type.String({ minLength: 1, description: "file holding the admin account's password" })),
+  IDENTITY_CLIENTS_FILE: Type.Optional(Type.String({
+    minLength: 1, description: 'JSON file: [{ clientId, clientSecret, scopes }] of confidential OAuth clients',
+  })),
+  IDENTITY_LOGIN_MAX_FAILURES: Type.Integer({ default: DEFAULT_LOGIN_MAX_FAILURES, minimum: 1, maximum: 100 }),
+  IDENTITY_LOGIN_WINDOW_SECONDS: Type.Integer({ default: DEFAULT_LOGIN_WINDOW_SECONDS, minimum: 1 }),
+  IDENTITY_SCRYPT_LOG_N: Type.Integer({
+    default: DEFAULT_SCRYPT_LOG_N, minimum: 14, maximum: 20, description: 'log2 of scrypt N for new password hashes',
+  }),
+});
+export type IdentityConfig = Static<typeof IdentityConfig>;
+
+export interface IdentitySecrets {
+  kek: Buffer;
+  admin?: { email: string; password: string };
+  clients?: ClientsFile;
+}
+
+async function readSecretFile(path: string, variable: string): Promise<string> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (err) {
+    throw new Error(`${variable}: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
+}
+
+/** Reads the files the configuration names; every error names its variable. */
+export async function readSecrets(config: IdentityConfig): Promise<IdentitySecrets> {
+  const kek = parseKeyEncryptionKey(
+    await readSecretFile(config.IDENTITY_KEY_ENCRYPTION_KEY_FILE, 'IDENTITY_KEY_ENCRYPTION_KEY_FILE'),
+    'IDENTITY_KEY_ENCRYPTION_KEY_FILE',
+  );
+  const secrets: IdentitySecrets = { kek };
+
+  const { IDENTITY_ADMIN_EMAIL: adminEmail, IDENTITY_ADMIN_PASSWORD_FILE: adminFile } = config;
+  if ((adminEmail === undefined) !== (adminFile === undefined)) {
+    throw new Error('IDENTITY_ADMIN_EMAIL and IDENTITY_ADMIN_PASSWORD_FILE: set both or neither');
+  }
+  if (adminEmail !== undefined && adminFile !== undefined) {
+    const email = normaliseEmail(adminEmail);
+    if (!isValidEmail(email)) throw new Error(`IDENTITY_ADMIN_EMAIL: ${JSON.stringify(adminEmail)} is not a valid email address`);
+    // Only the line break an editor adds is dropped; other whitespace belongs to the password.
+    const password = (await readSecretFile(adminFile, 'IDENTITY_ADMIN_PASSWORD_FILE')).replace(/\r?\n$/, '');
+    secrets.admin = { email, password };
+  }
+
+  if (config.IDENTITY_CLIENTS_FILE !== undefined) {
+    secrets.clients = parseClientsFile(await readSecretFile(config.IDENTITY_CLIENTS_FILE, 'IDENTITY_CLIENTS_FILE'), 'IDENTITY_CLIENTS_FILE');
+  }
+  return secrets;
+}

@@ -1,0 +1,153 @@
+// The token endpoint's logic: who the client is, which grant it may use, and
+// the tokens each grant yields (password, refresh_token, client_credentials).
+
+import { randomUUID } from 'node:crypto';
+import type { TokenRequest, TokenResponse } from '../../contract.ts';
+import type { KeyStore } from '../keys/key-store.ts';
+import { buildAccessTokenClaims, signAccessToken, type AccessTokenSettings, type AccessTokenSubject } from '../tokens/access-token.ts';
+import { describeRejection } from '../tokens/refresh-rules.ts';
+import type { RefreshTokenStore } from '../tokens/refresh-token-store.ts';
+import type { SignIn } from '../users/sign-in.ts';
+import type { UserStore } from '../users/user-store.ts';
+import { readClientCredentials } from './client-auth.ts';
+import type { Client, ClientStore, GrantType } from './clients.ts';
+import { oauthError } from './oauth-errors.ts';
+import { formatScope, grantScopes, parseScope } from './scopes.ts';
+
+export const GRANT_TYPES: readonly GrantType[] = ['password', 'refresh_token', 'client_credentials'];
+
+export interface GrantDeps {
+  users: UserStore;
+  clients: ClientStore;
+  refreshTokens: RefreshTokenStore;
+  keys: KeyStore;
+  signIn: SignIn;
+  now: () => number;
+  settings: AccessTokenSettings;
+  /** Told when a rotated refresh token comes back (likely stolen). */
+  onReuse?: (info: { clientId: string }) => void;
+}
+
+/** The client parameters of a token or revocation request body. */
+export interface ClientParams {
+  client_id?: string | undefined;
+  client_secret?: string | undefined;
+}
+
+function isGrantType(value: string): value is GrantType {
+  return (GRANT_TYPES as readonly string[]).includes(value);
+}
+
+function required(body: TokenRequest, name: 'username' | 'password' | 'refresh_token'): string {
+  const value = body[name];
+  if (value === undefined || value === '') throw oauthError('invalid_request', `The ${name} parameter is required for this grant.`);
+  return value;
+}
+
+function requestedScopes(body: TokenRequest): string[] {
+  const parsed = parseScope(body.scope);
+  if (!parsed.ok) throw oauthError('invalid_scope', parsed.description);
+  return parsed.scopes;
+}
+
+export function createGrants(deps: GrantDeps) {
+  async function authenticateClient(authorization: string | undefined, body: ClientParams): Promise<Client> {
+    const read = readClientCredentials(authorization, body);
+    if (!read) throw oauthError('invalid_client', 'The request names no client: send client_id, or client credentials.');
+    if (!read.ok) throw oauthError(read.error, read.description);
+    const { clientId, clientSecret } = read.credentials;
+    const publicClient = deps.clients.publicClient(clientId);
+    if (clientSecret === undefined) {
+      if (!publicClient) throw oauthError('invalid_client', 'Unknown client, or a confidential client that sent no secret.');
+      return publicClient;
+    }
+    if (publicClient) throw oauthError('invalid_client', `${clientId} is a public client and has no secret.`);
+    const client = await deps.clients.authenticate(clientId, clientSecret);
+    if (!client) throw oauthError('invalid_client', 'Unknown client or wrong client secret.');
+    return client;
+  }
+
+  async function accessToken(who: AccessTokenSubject, scopes: readonly string[]): Promise<string> {
+    const claims = buildAccessTokenClaims(who, scopes, deps.settings, deps.now(), randomUUID());
+    return signAccessToken(claims, await deps.keys.signingKey());
+  }
+
+  function respond(access_token: string, scopes: readonly string[], refresh_token?: string): TokenResponse {
+    return {
+      access_token,
+      token_type: 'Bearer',
+      expires_in: deps.settings.ttlSeconds,
+      ...(refresh_token !== undefined ? { refresh_token } : {}),
+      scope: formatScope(scopes),
+    };
+  }
+
+  async function passwordGrant(client: Client, body: TokenRequest): Promise<TokenResponse> {
+    const username = required(body, 'username');
+    const password = required(body, 'password');
+    const scopes = grantScopes(requestedScopes(body), client.scopes);
+    if (!scopes.ok) throw oauthError('invalid_scope', scopes.description);
+    const user = await deps.signIn(username, password);
+    const who = { subject: user.id, clientId: client.clientId, roles: user.roles, email: user.email };
+    const refresh = await deps.refreshTokens.issue({ userId: user.id, clientId: client.clientId, scope: formatScope(scopes.scopes) }, deps.now());
+    return respond(await accessToken(who, scopes.scopes), scopes.scopes, refresh.token);
+  }
+
+  async function refreshGrant(client: Client, body: TokenRequest): Promise<TokenResponse> {
+    const presented = required(body, 'refresh_token');
+    const requested = requestedScopes(body);
+    let scopes: string[] = [];
+    const result = await deps.refreshTokens.rotate(presented, client.clientId, deps.now(), (token) => {
+      // A refresh may narrow the scope of the access token, never widen it (RFC 6749 section 6).
+      const granted = grantScopes(requested, token.scope.split(' ').filter(Boolean));
+      if (!granted.ok) throw oauthError('invalid_scope', granted.description);
+      scopes = granted.scopes;
+    });
+    if (result.outcome === 'reuse_detected') {
+      deps.onReuse?.({ clientId: client.clientId });
+      throw oauthError('invalid_grant', describeRejection('reuse_detected'));
+    }
+    if (result.outcome === 'reject') throw oauthError('invalid_grant', describeRejection(result.reason));
+    // Roles are read again, so a promotion or demotion shows in the next access token.
+    const user = await deps.users.findById(result.userId);
+    if (!user) throw oauthError('invalid_grant', describeRejection('unknown'));
+    const who = { subject: user.id, clientId: client.clientId, roles: user.roles, email: user.email };
+    return respond(await accessToken(who, scopes), scopes, result.next.token);
+  }
+
+  async function clientCredentialsGrant(client: Client, body: TokenRequest): Promise<TokenResponse> {
+    const scopes = grantScopes(requestedScopes(body), client.scopes);
+    if (!scopes.ok) throw oauthError('invalid_scope', scopes.description);
+    // A service acts as itself: no user, no roles, no refresh token (RFC 6749 section 4.4.3).
+    const token = await accessToken({ subject: client.clientId, clientId: client.clientId, roles: [] }, scopes.scopes);
+    return respond(token, scopes.scopes);
+  }
+
+  const handlers: Record<GrantType, (client: Client, body: TokenRequest) => Promise<TokenResponse>> = {
+    password: passwordGrant,
+    refresh_token: refreshGrant,
+    client_credentials: clientCredentialsGrant,
+  };
+
+  return {
+    /** Answers a token request (already shape-checked) or throws an OAuth-flavoured error. */
+    async exchange(body: TokenRequest, authorization: string | undefined): Promise<TokenResponse> {
+      if (!isGrantType(body.grant_type)) {
+        throw oauthError('unsupported_grant_type', `grant_type ${JSON.stringify(body.grant_type)} is not supported; use ${GRANT_TYPES.join(', ')}.`);
+      }
+      const client = await authenticateClient(authorization, body);
+      if (!client.grantTypes.includes(body.grant_type)) {
+        throw oauthError('unauthorized_client', `Client ${client.clientId} may not use the ${body.grant_type} grant.`);
+      }
+      return handlers[body.grant_type](client, body);
+    },
+
+    /** RFC 7009: revokes a refresh token (and its family) of the authenticated client. */
+    async revoke(token: string, params: ClientParams, authorization: string | undefined): Promise<void> {
+      const client = await authenticateClient(authorization, params);
+      await deps.refreshTokens.revoke(token, client.clientId, deps.now());
+    },
+  };
+}
+
+export type Grants = ReturnType<typeof createGrants>;

@@ -1,0 +1,58 @@
+// The OAuth 2.0 token endpoint (RFC 6749) and revocation endpoint (RFC 7009).
+// Bodies are forms or JSON; shape errors are reported as OAuth invalid_request,
+// not as the chassis' generic validation problem.
+
+import type { App } from '@souk/chassis';
+import { API_PREFIX, RevokeRequest, TokenRequest, TokenResponse } from '../../contract.ts';
+import type { Grants } from './grants.ts';
+import { negotiateOAuthErrorType, noStore, oauthError } from './oauth-errors.ts';
+
+export const TOKEN_PATH = `${API_PREFIX}/oauth/token`;
+export const REVOKE_PATH = `${API_PREFIX}/oauth/revoke`;
+
+interface ValidationFailure {
+  validation?: { instancePath?: string; message?: string; params?: { missingProperty?: string } }[];
+  message: string;
+}
+
+/** One line on what is wrong with the body, for error_description. */
+function describeInvalidBody(error: ValidationFailure): string {
+  const first = error.validation?.[0];
+  if (!first) return 'The request body must be a form (or JSON object) of OAuth parameters.';
+  if (first.params?.missingProperty) return `The ${first.params.missingProperty} parameter is required.`;
+  const name = (first.instancePath ?? '').replace(/^\//, '');
+  return name ? `The ${name} parameter ${first.message ?? 'is invalid'}.` : 'The request body must be a form (or JSON object) of OAuth parameters.';
+}
+
+export function registerTokenRoutes(app: App, grants: Grants): void {
+  app.post(
+    TOKEN_PATH,
+    {
+      // Validation failures reach the handler, which answers them the OAuth way.
+      attachValidation: true,
+      onSend: negotiateOAuthErrorType,
+      schema: { summary: 'OAuth 2.0 token endpoint', body: TokenRequest, response: { 200: TokenResponse } },
+    },
+    async (request, reply) => {
+      noStore(reply);
+      if (request.validationError) throw oauthError('invalid_request', describeInvalidBody(request.validationError));
+      return grants.exchange(request.body, request.headers.authorization);
+    },
+  );
+
+  app.post(
+    REVOKE_PATH,
+    {
+      attachValidation: true,
+      onSend: negotiateOAuthErrorType,
+      schema: { summary: 'OAuth 2.0 token revocation (refresh tokens)', body: RevokeRequest },
+    },
+    async (request, reply) => {
+      noStore(reply);
+      if (request.validationError) throw oauthError('invalid_request', describeInvalidBody(request.validationError));
+      await grants.revoke(request.body.token, request.body, request.headers.authorization);
+      // RFC 7009 section 2.2: 200 whether or not the token was known.
+      return reply.code(200).send();
+    },
+  );
+}

@@ -1,0 +1,106 @@
+// The identity service: wires configuration, stores and routes together.
+// Everything it builds gets its clock and database from the chassis context.
+
+import { defineService } from '@souk/chassis';
+import { migrations } from '../migrations/index.ts';
+import { IdentityConfig, readSecrets } from './config.ts';
+import type { Db } from './database.ts';
+import { startHousekeeping } from './housekeeping.ts';
+import { registerKeyRoutes } from './keys/key-routes.ts';
+import { createKeyStore } from './keys/key-store.ts';
+import { createClientStore } from './oauth/clients.ts';
+import { registerDiscoveryRoutes } from './oauth/discovery-routes.ts';
+import { createGrants } from './oauth/grants.ts';
+import { registerTokenRoutes } from './oauth/token-routes.ts';
+import { createThrottleStore } from './throttle/throttle-store.ts';
+import { createRefreshTokenStore } from './tokens/refresh-token-store.ts';
+import { bootstrapAdmin } from './users/admin-bootstrap.ts';
+import { DEFAULT_SCRYPT_PARAMS } from './users/password-hash.ts';
+import { createSignIn } from './users/sign-in.ts';
+import { registerUserRoutes } from './users/user-routes.ts';
+import { createUserStore } from './users/user-store.ts';
+
+/**
+ * Slack on top of the access token lifetime before a retired key leaves the
+ * JWKS: instances notice a newer key only when their key cache (10 s) expires,
+ * and hosts' clocks differ a little.
+ */
+const KEY_PUBLICATION_GRACE_MS = 5 * 60_000;
+
+export const identityService = defineService({
+  name: 'identity',
+  version: '0.1.0',
+  config: IdentityConfig,
+  migrations,
+  async setup(ctx) {
+    const { config, log, auth } = ctx;
+    const db = ctx.db as Db;
+    const now = () => ctx.clock.now();
+    const secrets = await readSecrets(config);
+    const scrypt = { ...DEFAULT_SCRYPT_PARAMS, logN: config.IDENTITY_SCRYPT_LOG_N };
+    const accessTtlSeconds = config.IDENTITY_ACCESS_TOKEN_TTL_SECONDS;
+
+    const keySource = () => keys.jwks(true);
+    const keys = createKeyStore({
+      db,
+      kek: secrets.kek,
+      now,
+      rotationMs: config.IDENTITY_KEY_ROTATION_HOURS * 3_600_000,
+      publication: { accessTokenTtlMs: accessTtlSeconds * 1000, graceMs: KEY_PUBLICATION_GRACE_MS },
+      onRotate: (kid, reason) => {
+        log.info({ kid, reason }, 'signing key rotated');
+        // Resetting the source drops the verifier's cached key set, so tokens
+        // of the new key verify here at once.
+        auth.setKeySource(keySource);
+      },
+    });
+    await keys.init();
+    // Identity verifies its own tokens from its key store, not over HTTP.
+    auth.setKeySource(keySource);
+
+    const users = createUserStore(db);
+    const clients = createClientStore(db, scrypt);
+    const throttle = createThrottleStore(db, {
+      maxFailures: config.IDENTITY_LOGIN_MAX_FAILURES,
+      windowMs: config.IDENTITY_LOGIN_WINDOW_SECONDS * 1000,
+    });
+    const refreshTokens = createRefreshTokenStore(db, config.IDENTITY_REFRESH_TOKEN_TTL_SECONDS * 1000);
+
+    if (secrets.clients) {
+      const synced = await clients.sync(secrets.clients, new Date(now()));
+      log.info(synced, 'OAuth clients synchronised from IDENTITY_CLIENTS_FILE');
+    }
+    if (secrets.admin) {
+      const outcome = await bootstrapAdmin(secrets.admin, { users, now, scrypt, log });
+      log.info({ email: secrets.admin.email, outcome }, 'admin account checked');
+    }
+
+    const grants = createGrants({
+      users,
+      clients,
+      refreshTokens,
+      keys,
+      signIn: createSignIn({ users, throttle, now, scrypt }),
+      now,
+      settings: { issuer: config.AUTH_ISSUER.replace(/\/+$/, ''), audience: config.AUTH_AUDIENCE, ttlSeconds: accessTtlSeconds },
+      onReuse: ({ clientId }) => log.warn({ clientId }, 'rotated refresh token presented again; its family was revoked'),
+    });
+
+    registerDiscoveryRoutes(ctx.app, { issuer: config.AUTH_ISSUER, keys });
+    registerTokenRoutes(ctx.app, grants);
+    registerUserRoutes(ctx.app, { users, auth, now, scrypt });
+    registerKeyRoutes(ctx.app, { auth, keys });
+
+    ctx.addReadinessCheck('signing-keys', async () => {
+      await keys.signingKey();
+    });
+    const stopHousekeeping = startHousekeeping(
+      [
+        { name: 'expired refresh tokens', run: (at) => refreshTokens.prune(at) },
+        { name: 'stale sign-in failures', run: (at) => throttle.prune(at) },
+      ],
+      { now, log },
+    );
+    ctx.onClose(stopHousekeeping);
+  },
+});

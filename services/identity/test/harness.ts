@@ -1,0 +1,186 @@
+// Starts identity for integration tests on a throwaway PostgreSQL database,
+// with a fresh key-encryption key, a fake clock and helpers for its API.
+
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startService, type RunningService } from '@souk/chassis';
+import { createTestDatabase, type TestDatabase } from '@souk/chassis/testing';
+import { identityService } from '../src/service.ts';
+
+export interface FakeClock {
+  now(): number;
+  advance(ms: number): void;
+}
+
+export function fakeClock(start = Date.now()): FakeClock {
+  let t = start;
+  return { now: () => t, advance: (ms) => void (t += ms) };
+}
+
+export interface Identity {
+  url: string;
+  issuer: string;
+  clock: FakeClock;
+  database: TestDatabase;
+  service: RunningService;
+  /** Starts one more instance on the same database (and key-encryption key). */
+  startAnother(extraEnv?: Record<string, string>): Promise<RunningService>;
+  stop(): Promise<void>;
+}
+
+export interface HarnessOptions {
+  env?: Record<string, string>;
+  clients?: { clientId: string; clientSecret: string; scopes: string[] }[];
+  admin?: { email: string; password: string };
+  clock?: FakeClock;
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export interface PreparedEnv {
+  env: Record<string, string>;
+  issuer: string;
+  database: TestDatabase;
+  cleanup(): Promise<void>;
+}
+
+/** A database, secret files and the environment an identity instance needs. */
+export async function prepareEnv(options: HarnessOptions = {}): Promise<PreparedEnv> {
+  const dir = await mkdtemp(join(tmpdir(), 'souk-identity-'));
+  const database = await createTestDatabase('identity');
+  const kekFile = join(dir, 'kek');
+  await writeFile(kekFile, `${randomBytes(32).toString('base64')}\n`, { mode: 0o600 });
+  const env: Record<string, string> = {
+    DATABASE_URL: database.url,
+    DATABASE_POOL_SIZE: '3',
+    IDENTITY_KEY_ENCRYPTION_KEY_FILE: kekFile,
+    IDENTITY_SCRYPT_LOG_N: '14',
+    LOG_LEVEL: 'error',
+  };
+  if (options.clients) {
+    env.IDENTITY_CLIENTS_FILE = join(dir, 'clients.json');
+    await writeFile(env.IDENTITY_CLIENTS_FILE, JSON.stringify(options.clients));
+  }
+  if (options.admin) {
+    env.IDENTITY_ADMIN_EMAIL = options.admin.email;
+    env.IDENTITY_ADMIN_PASSWORD_FILE = join(dir, 'admin-password');
+    await writeFile(env.IDENTITY_ADMIN_PASSWORD_FILE, `${options.admin.password}\n`);
+  }
+  // The issuer must be the URL the service answers on, so that OIDC clients
+  // accept its discovery document: pick the port first.
+  const port = await freePort();
+  const issuer = `http://127.0.0.1:${port}`;
+  Object.assign(env, { PORT: String(port), AUTH_ISSUER: issuer }, options.env);
+  return {
+    env,
+    issuer,
+    database,
+    async cleanup() {
+      await database.drop();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function startIdentity(options: HarnessOptions = {}): Promise<Identity> {
+  const { env, issuer, database, cleanup } = await prepareEnv(options);
+  const clock = options.clock ?? fakeClock();
+  const others: RunningService[] = [];
+  let service: RunningService;
+  try {
+    service = await startService(identityService, { env, clock });
+  } catch (err) {
+    await cleanup();
+    throw err;
+  }
+  return {
+    url: service.url,
+    issuer,
+    clock,
+    database,
+    service,
+    async startAnother(extraEnv = {}) {
+      const other = await startService(identityService, { env: { ...env, PORT: '0', ...extraEnv }, clock });
+      others.push(other);
+      return other;
+    },
+    async stop() {
+      for (const s of [service, ...others]) await s.stop();
+      await cleanup();
+    },
+  };
+}
+
+export interface Reply<T = any> {
+  status: number;
+  headers: Headers;
+  body: T;
+}
+
+async function toReply(res: Response): Promise<Reply> {
+  const text = await res.text();
+  let body: unknown = text;
+  try {
+    body = text ? JSON.parse(text) : undefined;
+  } catch {
+    // not JSON: keep the text
+  }
+  return { status: res.status, headers: res.headers, body };
+}
+
+export interface RequestOptions {
+  json?: unknown;
+  form?: Record<string, string>;
+  raw?: string;
+  contentType?: string;
+  headers?: Record<string, string>;
+  token?: string;
+}
+
+export async function request(base: string, method: string, path: string, options: RequestOptions = {}): Promise<Reply> {
+  const headers: Record<string, string> = { ...options.headers };
+  let body: string | undefined;
+  if (options.json !== undefined) {
+    headers['content-type'] = 'application/json';
+    body = JSON.stringify(options.json);
+  } else if (options.form) {
+    headers['content-type'] = 'application/x-www-form-urlencoded';
+    body = new URLSearchParams(options.form).toString();
+  } else if (options.raw !== undefined) {
+    headers['content-type'] = options.contentType ?? 'application/json';
+    body = options.raw;
+  }
+  if (options.token) headers.authorization = `Bearer ${options.token}`;
+  return toReply(await fetch(`${base}${path}`, { method, headers, ...(body !== undefined ? { body } : {}) }));
+}
+
+export const TOKEN = '/api/v1/identity/oauth/token';
+export const SIGNUP = '/api/v1/identity/signup';
+
+let counter = 0;
+/** A unique email per call, so tests do not collide. */
+export function uniqueEmail(label = 'user'): string {
+  return `${label}.${process.pid}.${++counter}.${randomBytes(3).toString('hex')}@example.com`;
+}
+
+export const GOOD_PASSWORD = 'Correct-Horse-42';
+
+export async function signup(base: string, email = uniqueEmail(), password = GOOD_PASSWORD, name?: string): Promise<Reply> {
+  return request(base, 'POST', SIGNUP, { json: { email, password, ...(name ? { name } : {}) } });
+}
+
+export async function passwordGrant(base: string, username: string, password = GOOD_PASSWORD, extra: Record<string, string> = {}): Promise<Reply> {
+  return request(base, 'POST', TOKEN, { form: { grant_type: 'password', client_id: 'storefront', username, password, ...extra } });
+}

@@ -1,0 +1,118 @@
+// Sign-up and the user's own record against a real PostgreSQL: success,
+// duplicates, weak passwords, and bad input that must stay a 4xx.
+
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import {
+  GOOD_PASSWORD, passwordGrant, request, signup, SIGNUP, startIdentity, TOKEN, uniqueEmail, type Identity, type RequestOptions,
+} from './harness.ts';
+
+const PROBLEM = /^application\/problem\+json/;
+
+describe('identity sign-up', () => {
+  let id: Identity;
+  before(async () => {
+    id = await startIdentity();
+  });
+  after(async () => {
+    await id?.stop();
+  });
+
+  it('creates a customer with a normalised email', async () => {
+    const email = uniqueEmail('ann');
+    const res = await signup(id.url, `  ${email.toUpperCase()} `, GOOD_PASSWORD, 'Ann Example');
+    assert.equal(res.status, 201);
+    assert.match(res.body.id, /^[0-9a-f-]{36}$/);
+    assert.equal(res.body.email, email);
+    assert.equal(res.body.name, 'Ann Example');
+    assert.deepEqual(res.body.roles, ['customer']);
+    assert.ok(!Number.isNaN(Date.parse(res.body.createdAt)));
+    assert.equal(res.body.password, undefined);
+    assert.equal(res.body.passwordHash, undefined);
+  });
+
+  it('answers 409 problem+json for an email already taken, whatever its case', async () => {
+    const email = uniqueEmail('dup');
+    assert.equal((await signup(id.url, email)).status, 201);
+    const res = await signup(id.url, email.toUpperCase());
+    assert.equal(res.status, 409);
+    assert.match(res.headers.get('content-type') ?? '', PROBLEM);
+    assert.equal(res.body.code, 'SOUK_IDENTITY_EMAIL_TAKEN');
+    assert.equal(res.body.type, 'urn:souk:problem:SOUK_IDENTITY_EMAIL_TAKEN');
+  });
+
+  it('refuses a weak password with every reason', async () => {
+    const res = await request(id.url, 'POST', SIGNUP, { json: { email: 'bob.builder@example.com', password: 'bob.builder' } });
+    assert.equal(res.status, 400);
+    assert.match(res.headers.get('content-type') ?? '', PROBLEM);
+    assert.equal(res.body.code, 'SOUK_IDENTITY_WEAK_PASSWORD');
+    assert.deepEqual(res.body.reasons.map((r: { rule: string }) => r.rule), ['contains_email', 'too_few_character_classes']);
+    assert.ok(res.body.reasons.every((r: { message: string }) => r.message.length > 0));
+  });
+
+  it('refuses an invalid email', async () => {
+    const res = await request(id.url, 'POST', SIGNUP, { json: { email: 'not-an-email', password: GOOD_PASSWORD } });
+    assert.equal(res.status, 400);
+    assert.equal(res.body.code, 'SOUK_IDENTITY_EMAIL_INVALID');
+  });
+
+  it('answers malformed JSON and wrong types with 400 problem+json, never 5xx', async () => {
+    const cases: RequestOptions[] = [
+      { raw: '{"email": "a@b.co", "password": ' },
+      { raw: 'null' },
+      { raw: '[]' },
+      { json: { email: { x: 1 }, password: GOOD_PASSWORD } },
+      { json: { email: uniqueEmail(), password: ['a', 'b'] } },
+      { json: { email: uniqueEmail() } },
+      { json: { email: uniqueEmail(), password: GOOD_PASSWORD, name: '' } },
+      { json: { email: uniqueEmail(), password: 'x'.repeat(2000) } },
+    ];
+    for (const body of cases) {
+      const res = await request(id.url, 'POST', SIGNUP, body);
+      assert.equal(res.status, 400, JSON.stringify(body).slice(0, 80));
+      assert.match(res.headers.get('content-type') ?? '', PROBLEM);
+      assert.match(res.body.code, /^SOUK_/);
+    }
+  });
+
+  it('answers bad token requests with 4xx and OAuth error members, never 5xx', async () => {
+    const cases: RequestOptions[] = [
+      { raw: '{"grant_type": ' },
+      { raw: '[]' },
+      { raw: 'grant_type=password', contentType: 'text/plain' },
+      { json: { grant_type: { x: 1 } } },
+      { json: { grant_type: 'password', client_id: 'storefront', username: ['a'], password: 'x' } },
+      { form: { client_id: 'storefront' } },
+      { form: {} },
+    ];
+    for (const body of cases) {
+      const res = await request(id.url, 'POST', TOKEN, body);
+      assert.ok(res.status >= 400 && res.status < 500, `${JSON.stringify(body)} → ${res.status}`);
+      assert.match(res.body.code, /^SOUK_/);
+      assert.equal(res.body.error, 'invalid_request');
+    }
+    const missing = await request(id.url, 'POST', TOKEN, { form: { client_id: 'storefront' } });
+    assert.equal(missing.body.error, 'invalid_request');
+    assert.equal(missing.body.error_description, 'The grant_type parameter is required.');
+  });
+
+  it('shows the signed-in user at /me and /userinfo, and needs a token', async () => {
+    const email = uniqueEmail('me');
+    const created = await signup(id.url, email, GOOD_PASSWORD, 'Me Myself');
+    const { body: tokens } = await passwordGrant(id.url, email);
+    const me = await request(id.url, 'GET', '/api/v1/identity/me', { token: tokens.access_token });
+    assert.equal(me.status, 200);
+    assert.deepEqual(me.body, created.body);
+    const info = await request(id.url, 'GET', '/api/v1/identity/userinfo', { token: tokens.access_token });
+    assert.deepEqual(info.body, { sub: created.body.id, email, email_verified: false, name: 'Me Myself', roles: ['customer'] });
+    const narrow = await passwordGrant(id.url, email, GOOD_PASSWORD, { scope: 'openid' });
+    const bare = await request(id.url, 'POST', '/api/v1/identity/userinfo', { token: narrow.body.access_token });
+    assert.deepEqual(bare.body, { sub: created.body.id, roles: ['customer'] });
+    const anonymous = await request(id.url, 'GET', '/api/v1/identity/me');
+    assert.equal(anonymous.status, 401);
+    assert.equal(anonymous.body.code, 'SOUK_AUTH_TOKEN_MISSING');
+    const forged = await request(id.url, 'GET', '/api/v1/identity/me', { token: `${tokens.access_token.slice(0, -4)}AAAA` });
+    assert.equal(forged.status, 401);
+    assert.equal(forged.body.code, 'SOUK_AUTH_TOKEN_INVALID');
+  });
+});
