@@ -1,0 +1,139 @@
+// The catalog's public contract: TypeBox schemas of its HTTP API (used by the
+// routes for validation and OpenAPI) and, later, of the events it publishes.
+// Other services import this file for types only.
+
+import { Type, type Static } from 'typebox';
+
+export const API_PREFIX = '/api/v1/catalog';
+
+export const UUID_PATTERN = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';
+export const SLUG_PATTERN = '^[a-z0-9]+(?:-[a-z0-9]+)*$';
+export const SKU_PATTERN = '^[A-Z0-9]+(?:-[A-Z0-9]+)*$';
+/** The tidy form of a tag (the seed keeps to it); input tags are only trimmed and lower-cased. */
+export const TAG_PATTERN = '^[a-z0-9]+(?:[ -][a-z0-9]+)*$';
+
+/** The largest price the catalog accepts: 1,000,000.00 in minor units (fits a PostgreSQL integer). */
+export const MAX_PRICE_CENTS = 100_000_000;
+export const MAX_PAGE_SIZE = 100;
+export const DEFAULT_PAGE_SIZE = 20;
+
+const Uuid = Type.String({ pattern: UUID_PATTERN, description: 'UUID' });
+const Slug = Type.String({ pattern: SLUG_PATTERN, minLength: 1, maxLength: 80 });
+const Sku = Type.String({ pattern: SKU_PATTERN, minLength: 2, maxLength: 40 });
+const Name = Type.String({ minLength: 1, maxLength: 120 });
+const Description = Type.String({ maxLength: 2000 });
+const PriceCents = Type.Integer({ minimum: 1, maximum: MAX_PRICE_CENTS, description: 'Price in minor units (cents).' });
+/** Only euros for now; the column and the schema leave room for more. */
+const Currency = Type.Literal('EUR');
+const ImageUrl = Type.String({ minLength: 1, maxLength: 500, pattern: '^(/|https://)' });
+const Tags = Type.Array(Type.String({ minLength: 1, maxLength: 40 }), { maxItems: 20 });
+const Attributes = Type.Record(
+  Type.String({ pattern: '^[a-zA-Z][a-zA-Z0-9]*$', maxLength: 40 }),
+  Type.Union([Type.String({ maxLength: 200 }), Type.Number(), Type.Boolean()]),
+  { maxProperties: 30 },
+);
+const Timestamp = Type.String({ description: 'ISO 8601 date-time' });
+
+export const IdParams = Type.Object({ id: Uuid });
+/** Products and categories can be fetched by id or by slug (for readable storefront URLs). */
+export const RefParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 80 }) });
+
+export const CategoryRef = Type.Object({ id: Uuid, slug: Slug, name: Name });
+
+export const Product = Type.Object({
+  id: Uuid,
+  sku: Sku,
+  slug: Slug,
+  name: Name,
+  description: Description,
+  categoryId: Uuid,
+  category: CategoryRef,
+  priceCents: PriceCents,
+  currency: Currency,
+  imageUrl: ImageUrl,
+  tags: Tags,
+  attributes: Attributes,
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+});
+
+export const SORTS = ['relevance', 'price', '-price', 'name', '-name', 'newest'] as const satisfies readonly ProductSort[];
+export const ProductSort = Type.Union([
+  Type.Literal('relevance'), Type.Literal('price'), Type.Literal('-price'),
+  Type.Literal('name'), Type.Literal('-name'), Type.Literal('newest'),
+], { description: 'Default: relevance when q is given, else name.' });
+
+export const ProductListQuery = Type.Object({
+  q: Type.Optional(Type.String({ maxLength: 200, description: 'Full-text search (web search syntax: "quoted phrase", -exclude, or).' })),
+  category: Type.Optional(Type.String({ pattern: SLUG_PATTERN, maxLength: 80, description: 'Category slug; includes its subcategories.' })),
+  minPrice: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_PRICE_CENTS, description: 'Lowest price in cents, inclusive.' })),
+  maxPrice: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_PRICE_CENTS, description: 'Highest price in cents, inclusive.' })),
+  sort: Type.Optional(ProductSort),
+  page: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000 })),
+  pageSize: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_PAGE_SIZE })),
+});
+
+export const ProductPage = Type.Object({
+  items: Type.Array(Product),
+  page: Type.Integer(),
+  pageSize: Type.Integer(),
+  total: Type.Integer(),
+  totalPages: Type.Integer(),
+});
+
+export const CreateProductBody = Type.Object({
+  sku: Sku,
+  slug: Type.Optional(Slug),
+  name: Name,
+  description: Type.Optional(Description),
+  categoryId: Uuid,
+  priceCents: PriceCents,
+  currency: Type.Optional(Currency),
+  imageUrl: Type.Optional(ImageUrl),
+  tags: Type.Optional(Tags),
+  attributes: Type.Optional(Attributes),
+}, { additionalProperties: false });
+
+export const UpdateProductBody = Type.Object({
+  sku: Type.Optional(Sku),
+  slug: Type.Optional(Slug),
+  name: Type.Optional(Name),
+  description: Type.Optional(Description),
+  categoryId: Type.Optional(Uuid),
+  priceCents: Type.Optional(PriceCents),
+  currency: Type.Optional(Currency),
+  imageUrl: Type.Optional(ImageUrl),
+  tags: Type.Optional(Tags),
+  attributes: Type.Optional(Attributes),
+}, { additionalProperties: false, minProperties: 1 });
+
+export const Category = Type.Object({
+  id: Uuid,
+  slug: Slug,
+  name: Name,
+  description: Description,
+  parentId: Type.Union([Uuid, Type.Null()]),
+  /** Products in this category and all its subcategories. */
+  productCount: Type.Integer(),
+});
+
+export const CategoryList = Type.Object({ items: Type.Array(Category) });
+
+export const CreateCategoryBody = Type.Object({
+  slug: Slug,
+  name: Name,
+  description: Type.Optional(Description),
+  parentId: Type.Optional(Type.Union([Uuid, Type.Null()])),
+}, { additionalProperties: false });
+
+export type Product = Static<typeof Product>;
+export type ProductSort = Static<typeof ProductSort>;
+export type ProductListQuery = Static<typeof ProductListQuery>;
+export type ProductPage = Static<typeof ProductPage>;
+export type CreateProductBody = Static<typeof CreateProductBody>;
+export type UpdateProductBody = Static<typeof UpdateProductBody>;
+export type Category = Static<typeof Category>;
+export type CategoryList = Static<typeof CategoryList>;
+export type CreateCategoryBody = Static<typeof CreateCategoryBody>;
+
+// Events (ProductCreated, PriceChanged) are added here when catalog starts publishing them.

@@ -1,0 +1,79 @@
+// HTTP routes of products: public search and lookup, admin create/update/delete.
+// Schemas come from contract.ts, so the chassis rejects bad input with a 400
+// problem before a handler runs.
+
+import { chassisErrors, type ServiceContext } from '@souk/chassis';
+import {
+  API_PREFIX, CreateProductBody, IdParams, Product, ProductListQuery, ProductPage, RefParams, UpdateProductBody,
+} from '../../contract.ts';
+import { parseProductQuery } from './product-query.ts';
+import type { ProductStore } from './product-store.ts';
+
+export function registerProductRoutes(ctx: ServiceContext, products: ProductStore): void {
+  const { app } = ctx;
+  // onRequest rather than preHandler: the caller is checked before the body is
+  // parsed and validated, so an anonymous request gets 401 whatever it sent.
+  const admin = ctx.auth.required({ roles: ['admin'] });
+  const tags = ['products'];
+
+  app.get(`${API_PREFIX}/products`, {
+    schema: {
+      summary: 'Search and browse products',
+      tags,
+      querystring: ProductListQuery,
+      response: { 200: ProductPage },
+    },
+  }, async (request) => products.search(parseProductQuery(request.query)));
+
+  app.get(`${API_PREFIX}/products/:id`, {
+    schema: {
+      summary: 'One product, by id or slug',
+      tags,
+      params: RefParams,
+      response: { 200: Product },
+    },
+  }, async (request) => products.get(request.params.id));
+
+  app.post(`${API_PREFIX}/products`, {
+    onRequest: admin,
+    schema: {
+      summary: 'Create a product (admin)',
+      tags,
+      body: CreateProductBody,
+      response: { 201: Product },
+    },
+  }, async (request, reply) => {
+    const product = await products.create(request.body);
+    return reply.code(201).header('location', `${API_PREFIX}/products/${product.id}`).send(product);
+  });
+
+  app.patch(`${API_PREFIX}/products/:id`, {
+    onRequest: admin,
+    schema: {
+      summary: 'Change some fields of a product, such as its price (admin)',
+      tags,
+      params: IdParams,
+      body: UpdateProductBody,
+      response: { 200: Product },
+    },
+  }, async (request) => {
+    // The body schema requires one property, but should unknown fields ever be
+    // stripped before that check, an update that changes nothing is still refused.
+    if (Object.keys(request.body).length === 0) {
+      throw chassisErrors.invalidRequest({ detail: 'The body names no field to change.', extensions: { errors: [{ in: 'body', path: '/', message: 'must name at least one field' }] } });
+    }
+    return products.update(request.params.id, request.body);
+  });
+
+  app.delete(`${API_PREFIX}/products/:id`, {
+    onRequest: admin,
+    schema: {
+      summary: 'Delete a product (admin)',
+      tags,
+      params: IdParams,
+    },
+  }, async (request, reply) => {
+    await products.remove(request.params.id);
+    return reply.code(204).send();
+  });
+}

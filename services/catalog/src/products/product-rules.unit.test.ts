@@ -1,0 +1,77 @@
+// Write rules of products: slugs, tags, image paths, create and patch rows, PostgreSQL error mapping.
+
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { classifyWriteError, defaultImageUrl, newProductRow, normaliseTags, productUpdateRow, slugify } from './product-rules.ts';
+
+describe('slugify', () => {
+  test('lower-cases, strips accents and joins words with hyphens', () => {
+    assert.equal(slugify('Café Crème 250 g'), 'cafe-creme-250-g');
+    assert.equal(slugify('Chef\'s Knife 20 cm'), 'chef-s-knife-20-cm');
+    assert.equal(slugify('Salt, Smoke & Fire'), 'salt-smoke-and-fire');
+    assert.equal(slugify('Down Sleeping Bag −5 °C'), 'down-sleeping-bag-5-c');
+  });
+  test('never starts or ends with a hyphen, even when cut at 80 characters', () => {
+    const slug = slugify(`${'a'.repeat(79)} b`);
+    assert.ok(slug.length <= 80);
+    assert.doesNotMatch(slug, /^-|-$/);
+    assert.equal(slugify('!!!'), '');
+  });
+});
+
+test('tags are trimmed, lower-cased and de-duplicated in order', () => {
+  assert.deepEqual(normaliseTags([' Coffee ', 'coffee', 'Pour  Over', '', 'mug']), ['coffee', 'pour over', 'mug']);
+});
+
+test('the default image lives under /images/products', () => {
+  assert.equal(defaultImageUrl('stoneware-mug'), '/images/products/stoneware-mug.jpg');
+});
+
+describe('newProductRow', () => {
+  const now = new Date('2025-03-01T10:00:00Z');
+  const categoryId = 'A9F4C68A-F753-5249-9768-5FAE47C4BB5E';
+
+  test('fills slug, image, currency, tags and attributes from defaults', () => {
+    const row = newProductRow({ sku: 'KIT-900', name: 'Copper Saucepan', categoryId, priceCents: 8900 }, 'id-1', now);
+    assert.equal(row.slug, 'copper-saucepan');
+    assert.equal(row.image_url, '/images/products/copper-saucepan.jpg');
+    assert.equal(row.currency, 'EUR');
+    assert.deepEqual(row.tags, []);
+    assert.equal(row.attributes, '{}');
+    assert.equal(row.category_id, categoryId.toLowerCase());
+    assert.equal(row.created_at, now);
+    assert.equal(row.updated_at, now);
+  });
+
+  test('keeps given values and falls back to the SKU when the name has nothing to slug', () => {
+    const row = newProductRow({
+      sku: 'KIT-901', slug: 'my-pan', name: 'Pan', categoryId, priceCents: 100, imageUrl: 'https://cdn.example/pan.png',
+      tags: ['Pan'], attributes: { brand: 'Acme' },
+    }, 'id-2', now);
+    assert.equal(row.slug, 'my-pan');
+    assert.equal(row.image_url, 'https://cdn.example/pan.png');
+    assert.deepEqual(row.tags, ['pan']);
+    assert.equal(row.attributes, '{"brand":"Acme"}');
+    assert.equal(newProductRow({ sku: 'KIT-902', name: '★★★', categoryId, priceCents: 1 }, 'id-3', now).slug, 'kit-902');
+  });
+});
+
+test('a patch changes only the fields it names, and always the update time', () => {
+  const now = new Date('2025-03-02T00:00:00Z');
+  assert.deepEqual(productUpdateRow({ priceCents: 4590 }, now), { price_cents: 4590, updated_at: now });
+  assert.deepEqual(productUpdateRow({ tags: ['A', 'a'], name: ' New ' }, now), { tags: ['a'], name: 'New', updated_at: now });
+});
+
+describe('classifyWriteError', () => {
+  test('unique violations name the field', () => {
+    assert.deepEqual(classifyWriteError({ code: '23505', constraint: 'products_sku_key' }), { kind: 'conflict', field: 'sku' });
+    assert.deepEqual(classifyWriteError({ code: '23505', constraint: 'products_slug_key' }), { kind: 'conflict', field: 'slug' });
+  });
+  test('a foreign-key violation on the category is an unknown category', () => {
+    assert.deepEqual(classifyWriteError({ code: '23503', constraint: 'products_category_id_fkey' }), { kind: 'unknown-category' });
+  });
+  test('anything else stays a bug', () => {
+    assert.deepEqual(classifyWriteError(new Error('connection reset')), { kind: 'other' });
+    assert.deepEqual(classifyWriteError(undefined), { kind: 'other' });
+  });
+});

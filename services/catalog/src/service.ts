@@ -1,0 +1,32 @@
+// The catalog service: configuration, migrations, the one-time seed and the
+// routes, wired onto the chassis.
+
+import { defineService } from '@souk/chassis';
+import { Type } from 'typebox';
+import { migrations } from '../migrations/index.ts';
+import { registerCategoryRoutes } from './categories/category-routes.ts';
+import { createCategoryStore } from './categories/category-store.ts';
+import type { CatalogDatabase } from './db.ts';
+import { registerProductRoutes } from './products/product-routes.ts';
+import { createProductStore } from './products/product-store.ts';
+import { seedCatalogOnce } from './seed/load-seed.ts';
+
+export const CatalogConfig = Type.Object({
+  CATALOG_SEED: Type.Boolean({ default: true, description: 'Load the demo catalogue into an empty database at first start.' }),
+});
+
+export const catalogService = defineService({
+  name: 'catalog',
+  version: '0.1.0',
+  config: CatalogConfig,
+  migrations,
+  async setup(ctx) {
+    const db: CatalogDatabase = ctx.db;
+    if (ctx.config.CATALOG_SEED) {
+      const result = await seedCatalogOnce(db);
+      if (result.seeded) ctx.log.info(result, 'seed catalogue loaded');
+    }
+    registerProductRoutes(ctx, createProductStore(db, ctx.clock));
+    registerCategoryRoutes(ctx, createCategoryStore(db));
+  },
+});
