@@ -60,7 +60,9 @@ export function registerRoutes(ctx: Pick<ServiceContext, 'app' | 'log'>, options
     return { instanceId: body.instanceId, ttlSeconds, heartbeatIntervalSeconds };
   });
 
+  // Heartbeats and watches arrive every few seconds from every instance: log only their failures.
   app.put('/api/v1/instances/:instanceId/heartbeat', {
+    logLevel: 'warn',
     schema: { tags, summary: 'Renew an instance\'s lease', params: InstanceParams },
   }, async (req, reply) => {
     const { instanceId } = req.params;
@@ -90,6 +92,7 @@ export function registerRoutes(ctx: Pick<ServiceContext, 'app' | 'log'>, options
   }, async (req) => ({ index: store.index(), instances: store.instances(req.params.name) }));
 
   app.get('/api/v1/watch', {
+    logLevel: 'warn',
     schema: {
       tags, summary: 'Long-poll: answers when the index differs from `index`, or after `waitSeconds`',
       querystring: WatchQuery, response: { 200: ServicesSnapshot },

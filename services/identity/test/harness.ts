@@ -3,11 +3,11 @@
 
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startService, type RunningService } from '@souk/chassis';
-import { createTestDatabase, type TestDatabase } from '@souk/chassis/testing';
+import { createTestDatabase, freePort, type TestDatabase } from '@souk/chassis/testing';
+
 import { identityService } from '../src/service.ts';
 
 export interface FakeClock {
@@ -36,17 +36,6 @@ export interface HarnessOptions {
   clients?: { clientId: string; clientSecret: string; scopes: string[] }[];
   admin?: { email: string; password: string };
   clock?: FakeClock;
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 export interface PreparedEnv {

@@ -77,7 +77,8 @@ export async function createApp(options: AppOptions): Promise<App> {
   });
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';
-    const level = QUIET_ROUTES.has(route) ? 'debug' : 'info';
+    // A route may lower its noise with Fastify's `logLevel` option; failures always show.
+    const level = reply.statusCode >= 500 ? 'error' : QUIET_ROUTES.has(route) ? 'debug' : 'info';
     request.log[level](
       { method: request.method, route, url: request.url, status: reply.statusCode, duration_ms: Math.round(reply.elapsedTime) },
       'request completed',

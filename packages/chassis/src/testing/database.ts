@@ -78,7 +78,8 @@ async function startEmbedded(): Promise<string> {
   return `postgres://postgres:${password}@127.0.0.1:${port}/postgres`;
 }
 
-function freePort(): Promise<number> {
+/** A port nothing listens on right now (for processes a test starts). */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
     srv.once('error', reject);

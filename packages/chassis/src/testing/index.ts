@@ -1,5 +1,5 @@
 // Test helpers for services built on the chassis: real databases, a token issuer, polling.
-export { createTestDatabase, DEFAULT_TEST_SERVER } from './database.ts';
+export { createTestDatabase, DEFAULT_TEST_SERVER, freePort } from './database.ts';
 export type { TestDatabase } from './database.ts';
 export { createTestIssuer } from './issuer.ts';
 export type { TestIssuer } from './issuer.ts';

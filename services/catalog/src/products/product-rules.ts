@@ -2,7 +2,8 @@
 // normalisation, and the rows a create or update turns into. Pure functions.
 
 import type { CreateProductBody, UpdateProductBody } from '../../contract.ts';
-import type { Attributes } from '../db.ts';
+import type { Insertable } from 'kysely';
+import type { Attributes, ProductTable } from '../db.ts';
 
 /** A URL-safe slug from a product or category name ("Café Crème 250 g" → "cafe-creme-250-g"). */
 export function slugify(name: string): string {
@@ -32,21 +33,8 @@ export function normaliseTags(tags: readonly string[]): string[] {
   return out;
 }
 
-export interface NewProductRow {
-  id: string;
-  sku: string;
-  slug: string;
-  name: string;
-  description: string;
-  category_id: string;
-  price_cents: number;
-  currency: string;
-  image_url: string;
-  tags: string[];
-  attributes: string;
-  created_at: Date;
-  updated_at: Date;
-}
+/** A products row as inserted: every column given, so seeding and creation write the same shape. */
+export type NewProductRow = Required<Insertable<ProductTable>>;
 
 /**
  * The row a create request becomes. Without a slug one is derived from the

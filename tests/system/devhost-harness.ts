@@ -1,0 +1,78 @@
+// Starts the real devhost (`npm start`'s program) in a temporary data folder on
+// free ports and reads what it publishes, for system tests.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort, waitFor } from '@souk/chassis/testing';
+
+const root = new URL('../..', import.meta.url).pathname;
+
+export interface DevhostInstance {
+  service: string;
+  instanceId: string;
+  url: string;
+  pid: number;
+  restarts: number;
+  state: string;
+}
+
+export interface Devhost {
+  gateway: string;
+  dataDir: string;
+  /** Seconds from spawn to endpoints.json. */
+  readySeconds: number;
+  process: ChildProcess;
+  instances(): Promise<DevhostInstance[]>;
+  secret(name: string): Promise<string>;
+  stop(): Promise<void>;
+}
+
+export async function startDevhost(args: string[] = []): Promise<Devhost> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'souk-system-'));
+  const [port, registryPort] = [await freePort(), await freePort()];
+  const log = createWriteStream(join(dataDir, 'devhost-output.log'));
+  const started = Date.now();
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'tools/devhost/src/main.ts', '--data-dir', dataDir, '--port', String(port), '--registry-port', String(registryPort), ...args],
+    { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } },
+  );
+  child.stdout!.pipe(log);
+  child.stderr!.pipe(log);
+  let exited = false;
+  child.once('exit', () => (exited = true));
+
+  const endpoints = await waitFor(
+    async () => {
+      if (exited) throw new Error(`devhost exited early; see ${dataDir}/devhost-output.log`);
+      return JSON.parse(await readFile(join(dataDir, 'endpoints.json'), 'utf8')) as { gateway: string };
+    },
+    { timeoutMs: 120_000, intervalMs: 200, what: 'the devhost to publish endpoints.json' },
+  );
+  const readySeconds = (Date.now() - started) / 1000;
+
+  return {
+    gateway: endpoints.gateway,
+    dataDir,
+    readySeconds,
+    process: child,
+    async instances() {
+      return (JSON.parse(await readFile(join(dataDir, 'devhost.json'), 'utf8')) as { instances: DevhostInstance[] }).instances;
+    },
+    async secret(name) {
+      return (await readFile(join(dataDir, 'secrets', name), 'utf8')).trim();
+    },
+    async stop() {
+      if (!exited) {
+        const gone = new Promise((resolve) => child.once('exit', resolve));
+        child.kill('SIGTERM');
+        await gone;
+      }
+      log.end();
+      if (!process.env.SOUK_KEEP_TEST_DATA) await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}

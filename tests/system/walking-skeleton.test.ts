@@ -1,0 +1,185 @@
+// The walking skeleton as a newcomer meets it: `npm start`'s devhost with two
+// catalog instances, driven only through the gateway. Covers issue 2's
+// "Verified by": sign-up, login, products, admin-only writes, bad input as
+// problem+json, losing a catalog instance without losing a request, and the
+// gateway's 503 while catalog is down until the devhost restarts it.
+
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import * as oidc from 'openid-client';
+import { request } from 'undici';
+import { waitFor } from '@souk/chassis/testing';
+import { startDevhost, type Devhost } from './devhost-harness.ts';
+
+let devhost: Devhost;
+const PASSWORD = 'Correct-Horse-Battery-9';
+
+before(async () => {
+  devhost = await startDevhost(['--scale', 'catalog=2']);
+});
+after(async () => {
+  await devhost?.stop();
+});
+
+async function call(method: string, path: string, options: { body?: unknown; raw?: string; token?: string; headers?: Record<string, string> } = {}) {
+  const headers: Record<string, string> = { ...options.headers };
+  if (options.token) headers.authorization = `Bearer ${options.token}`;
+  let body: string | undefined = options.raw;
+  if (options.body !== undefined) {
+    body = JSON.stringify(options.body);
+    headers['content-type'] = 'application/json';
+  } else if (options.raw !== undefined) headers['content-type'] ??= 'application/json';
+  const res = await request(`${devhost.gateway}${path}`, { method: method as 'GET', headers, body });
+  const text = await res.body.text();
+  const json = /json/.test(String(res.headers['content-type'])) && text ? JSON.parse(text) : undefined;
+  return { status: res.statusCode, headers: res.headers, json, text };
+}
+
+function assertProblem(res: Awaited<ReturnType<typeof call>>, status: number, code?: string) {
+  assert.equal(res.status, status, res.text);
+  assert.match(String(res.headers['content-type']), /^application\/problem\+json/);
+  if (code) assert.equal(res.json.code, code);
+}
+
+async function passwordLogin(username: string, password: string): Promise<string> {
+  const config = await oidc.discovery(new URL(devhost.gateway), 'storefront', undefined, oidc.None(), { execute: [oidc.allowInsecureRequests] });
+  const tokens = await oidc.genericGrantRequest(config, 'password', { username, password });
+  return tokens.access_token;
+}
+
+describe('a newcomer runs npm start', () => {
+  test('the whole system is ready, with the gateway URL published', (t) => {
+    t.diagnostic(`devhost ready in ${devhost.readySeconds.toFixed(1)} s`);
+    assert.match(devhost.gateway, /^http:\/\/localhost:\d+$/);
+  });
+
+  test('OIDC discovery and JWKS are served through the gateway', async () => {
+    const discovery = await call('GET', '/.well-known/openid-configuration');
+    assert.equal(discovery.status, 200);
+    assert.equal(discovery.json.issuer, devhost.gateway);
+    const jwks = await call('GET', new URL(discovery.json.jwks_uri).pathname);
+    assert.ok(jwks.json.keys.length >= 1);
+  });
+});
+
+describe('shopping flows through the gateway', () => {
+  let customerToken: string;
+  let adminToken: string;
+
+  test('sign up, then log in with the password grant', async () => {
+    const email = `amira-${randomUUID().slice(0, 8)}@example.com`;
+    const signup = await call('POST', '/api/v1/identity/signup', { body: { email, password: PASSWORD, name: 'Amira' } });
+    assert.equal(signup.status, 201, signup.text);
+    assert.deepEqual(signup.json.roles, ['customer']);
+    const again = await call('POST', '/api/v1/identity/signup', { body: { email, password: PASSWORD } });
+    assertProblem(again, 409, 'SOUK_IDENTITY_EMAIL_TAKEN');
+    customerToken = await passwordLogin(email, PASSWORD);
+    const me = await call('GET', '/api/v1/identity/me', { token: customerToken });
+    assert.equal(me.json.email, email);
+  });
+
+  test('list, filter and search the seeded catalogue', async () => {
+    const all = await call('GET', '/api/v1/catalog/products?pageSize=5');
+    assert.equal(all.status, 200);
+    assert.ok(all.json.total >= 150, `only ${all.json.total} products`);
+    assert.equal(all.json.items.length, 5);
+    const categories = await call('GET', '/api/v1/catalog/categories');
+    const category = categories.json.items?.[0] ?? categories.json[0];
+    const filtered = await call('GET', `/api/v1/catalog/products?category=${category.slug}&sort=-price`);
+    assert.ok(filtered.json.total > 0);
+    const prices = filtered.json.items.map((p: { priceCents: number }) => p.priceCents);
+    assert.deepEqual(prices, [...prices].sort((a, b) => b - a));
+    const first = all.json.items[0];
+    const search = await call('GET', `/api/v1/catalog/products?q=${encodeURIComponent(first.name)}`);
+    assert.equal(search.json.items[0].id, first.id);
+    const one = await call('GET', `/api/v1/catalog/products/${first.id}`);
+    assert.equal(one.json.name, first.name);
+  });
+
+  test('an admin creates a product; a customer is refused with 403', async () => {
+    adminToken = await passwordLogin('admin@souk.local', await devhost.secret('admin-password'));
+    const categories = await call('GET', '/api/v1/catalog/categories');
+    const category = categories.json.items?.[0] ?? categories.json[0];
+    const suffix = randomUUID().slice(0, 8);
+    const product = {
+      sku: `SYS-${suffix}`.toUpperCase(),
+      name: `System Test Teapot ${suffix}`,
+      description: 'A cast-iron teapot made by the system test.',
+      categoryId: category.id,
+      priceCents: 3450,
+      currency: 'EUR',
+    };
+    const refused = await call('POST', '/api/v1/catalog/products', { body: product, token: customerToken });
+    assertProblem(refused, 403, 'SOUK_AUTH_FORBIDDEN');
+    const anonymous = await call('POST', '/api/v1/catalog/products', { body: product });
+    assertProblem(anonymous, 401, 'SOUK_AUTH_TOKEN_MISSING');
+    const created = await call('POST', '/api/v1/catalog/products', { body: product, token: adminToken });
+    assert.equal(created.status, 201, created.text);
+    const found = await call('GET', `/api/v1/catalog/products?q=${encodeURIComponent(product.name)}`);
+    assert.equal(found.json.items[0].sku, product.sku);
+  });
+});
+
+describe('bad input is a 4xx problem, never a 5xx', () => {
+  test('malformed JSON', async () => {
+    assertProblem(await call('POST', '/api/v1/identity/signup', { raw: '{"email":' }), 400, 'SOUK_REQUEST_MALFORMED_JSON');
+  });
+  test('wrong types', async () => {
+    assertProblem(await call('POST', '/api/v1/identity/signup', { body: { email: 42, password: true } }), 400, 'SOUK_REQUEST_INVALID');
+    assertProblem(await call('GET', '/api/v1/catalog/products?page=zero'), 400, 'SOUK_REQUEST_INVALID');
+  });
+  test('unknown routes, inside and outside a service', async () => {
+    assertProblem(await call('GET', '/api/v1/nowhere/things'), 404);
+    assertProblem(await call('GET', '/api/v1/catalog/nothing-here'), 404, 'SOUK_ROUTE_NOT_FOUND');
+    assertProblem(await call('GET', '/definitely/not/here'), 404);
+  });
+  test('oversized bodies', async () => {
+    const big = JSON.stringify({ email: 'a@b.co', password: 'x'.repeat(2 * 1024 * 1024) });
+    assertProblem(await call('POST', '/api/v1/identity/signup', { raw: big }), 413);
+  });
+});
+
+describe('failures', () => {
+  const product = () => call('GET', '/api/v1/catalog/products?pageSize=1');
+
+  test('kill -9 of one of two catalog instances loses no request', async () => {
+    const catalogs = (await devhost.instances()).filter((i) => i.service === 'catalog');
+    assert.equal(catalogs.length, 2);
+    const victim = catalogs[0]!;
+    const results: number[] = [];
+    let killed = false;
+    // Requests keep flowing before, during and after the kill.
+    const traffic = (async () => {
+      for (let i = 0; i < 200; i++) {
+        results.push((await product()).status);
+        if (i === 50) {
+          process.kill(victim.pid, 'SIGKILL');
+          killed = true;
+        }
+      }
+    })();
+    await traffic;
+    assert.ok(killed);
+    assert.deepEqual(results.filter((s) => s !== 200), [], 'every request succeeded');
+    await waitFor(async () => {
+      const again = (await devhost.instances()).find((i) => i.instanceId === victim.instanceId);
+      return again && again.restarts >= 1 && again.state === 'ready' && again.pid !== victim.pid;
+    }, { timeoutMs: 60_000, what: 'the devhost to restart the killed instance' });
+  });
+
+  test('with catalog down the gateway answers 503 problem+json; after the devhost restarts it, requests succeed', async () => {
+    // Freeze the supervisor so the outage lasts until we have observed it (no race with the restart).
+    process.kill(devhost.process.pid!, 'SIGSTOP');
+    try {
+      for (const instance of (await devhost.instances()).filter((i) => i.service === 'catalog')) process.kill(instance.pid, 'SIGKILL');
+      const down = await product();
+      assertProblem(down, 503);
+      assert.ok(down.headers['retry-after'], 'Retry-After is set');
+      assert.match(down.json.code, /^SOUK_GATEWAY_/);
+    } finally {
+      process.kill(devhost.process.pid!, 'SIGCONT');
+    }
+    await waitFor(async () => (await product()).status === 200, { timeoutMs: 90_000, what: 'catalog to answer again' });
+  });
+});
