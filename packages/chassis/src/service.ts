@@ -120,7 +120,7 @@ export async function startService<C extends TObject>(
   // Calls made right after start should see the first instance list; a registry
   // that is down does not stop the start (calls fail with SOUK_CLIENT_NO_INSTANCE until it answers).
   await discovery.ready().catch((err: unknown) => log.warn({ err }, 'no instance list yet; starting anyway'));
-  const clients: ClientRegistry = createClientRegistry({ discovery, log, metrics, tracer });
+  const clients: ClientRegistry = createClientRegistry({ discovery, log, metrics, tracer, breakerOptions: { clock } });
 
   let keySource: KeySource = async () => {
     const res = await clients.get('identity').request<{ keys: [] }>({ method: 'GET', path: '/.well-known/jwks.json' });

@@ -74,7 +74,8 @@ export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
       try {
         keySet = await keys();
       } catch (cause) {
-        throw chassisErrors.tokenInvalid({ detail: 'The signing keys could not be fetched to check the token.', cause });
+        // Not the caller's fault: a 503 tells clients to retry, a 401 would tell them to log in again.
+        throw chassisErrors.keysUnavailable({ cause, headers: { 'retry-after': '1' } });
       }
       try {
         return toIdentity(await check(token, keySet));
@@ -82,8 +83,14 @@ export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
         const unknownKey = err instanceof joseErrors.JWKSNoMatchingKey;
         if (unknownKey && now() - lastUnknownKeyFetch >= cooldownMs) {
           lastUnknownKeyFetch = now();
+          let fresh: ReturnType<typeof createLocalJWKSet>;
           try {
-            return toIdentity(await check(token, await load()));
+            fresh = await load();
+          } catch (cause) {
+            throw chassisErrors.keysUnavailable({ cause, headers: { 'retry-after': '1' } });
+          }
+          try {
+            return toIdentity(await check(token, fresh));
           } catch (retryErr) {
             throw invalid(retryErr);
           }

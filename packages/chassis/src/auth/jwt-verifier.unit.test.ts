@@ -69,3 +69,20 @@ test('reads bearer tokens and refuses other schemes', () => {
   assert.equal(bearerToken('bearer abc'), 'abc');
   assert.throws(() => bearerToken('Basic dXNlcjpwYXNz'), /not a Bearer token/);
 });
+
+test('identity unreachable is a 503 to retry, not a 401 that sends the user back to log in', async () => {
+  const issuer = await createTestIssuer();
+  const verifier = createJwtVerifier({
+    keySource: async () => {
+      throw new Error('connect ECONNREFUSED');
+    },
+    issuer: ISSUER,
+    audience: 'souk',
+  });
+  await assert.rejects(verifier.verify(await issuer.token()), (err: { code?: string; status?: number; headers?: Record<string, string> }) => {
+    assert.equal(err.code, 'SOUK_AUTH_KEYS_UNAVAILABLE');
+    assert.equal(err.status, 503);
+    assert.equal(err.headers?.['retry-after'], '1');
+    return true;
+  });
+});

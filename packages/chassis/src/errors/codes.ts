@@ -31,6 +31,10 @@ export const chassisErrors = defineErrors({
     code: 'SOUK_AUTH_TOKEN_INVALID', status: 401, title: 'The access token is not valid',
     description: 'The bearer token is malformed, expired, signed by an unknown key or issued for another audience.',
   },
+  keysUnavailable: {
+    code: 'SOUK_AUTH_KEYS_UNAVAILABLE', status: 503, title: 'Tokens cannot be checked right now', retryable: true,
+    description: "The identity service's signing keys could not be fetched, so no token can be verified; retry shortly.",
+  },
   forbidden: {
     code: 'SOUK_AUTH_FORBIDDEN', status: 403, title: 'Not allowed',
     description: 'The caller is authenticated but lacks the role or scope the endpoint requires.',

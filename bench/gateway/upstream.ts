@@ -1,0 +1,22 @@
+// The benchmark's upstream: a minimal node:http server answering every request
+// with a small JSON document, so that the figures measure the hop, not a service.
+
+import { createServer } from 'node:http';
+
+const port = Number(process.env.PORT ?? 0);
+const body = Buffer.from(JSON.stringify({ id: 'p-1', name: 'Mint tea', price: { amount: 450, currency: 'EUR' } }));
+
+const server = createServer((req, res) => {
+  // Drain any request body so the connection stays reusable.
+  req.resume();
+  req.on('end', () => {
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': body.length });
+    res.end(body);
+  });
+});
+server.keepAliveTimeout = 65_000;
+server.listen(port, '127.0.0.1', () => {
+  const address = server.address();
+  process.stdout.write(`${JSON.stringify({ listening: typeof address === 'object' && address ? address.port : port })}\n`);
+});
+process.on('SIGTERM', () => server.close(() => process.exit(0)));

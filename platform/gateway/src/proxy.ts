@@ -1,0 +1,113 @@
+// The gateway's hot path: requests for /api/ and /.well-known/ are taken from
+// the raw Node server before Fastify routes them, checked (path, token, body
+// size) and forwarded upstream; every refusal is problem+json.
+
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { context, trace, type Context } from '@opentelemetry/api';
+import {
+  bearerToken,
+  chassisErrors,
+  isRepeatable,
+  isSoukError,
+  setRoute,
+  toSoukError,
+  type JwtVerifier,
+  type Logger,
+  type SoukError,
+} from '@souk/chassis';
+import { gatewayErrors } from './errors.ts';
+import { writeProblem } from './problem-response.ts';
+import { BodyError, hasBody, readBody } from './request-body.ts';
+import { hasDotSegment, requiresToken, type RouteMatch, type Router } from './routes.ts';
+import type { UpstreamCall } from './upstream-call.ts';
+
+export interface ProxyDeps {
+  router: Router;
+  upstream: UpstreamCall;
+  verifier: Pick<JwtVerifier, 'verify'>;
+  log: Logger;
+  bodyLimitBytes: number;
+  /** True once shutdown began: new proxied requests are refused so that clients go elsewhere. */
+  isClosing: () => boolean;
+}
+
+/** Takes a raw request; returns false when it is not the proxy's (health, metrics, admin: Fastify serves those). */
+export type Proxy = (req: IncomingMessage, res: ServerResponse) => boolean;
+
+const UNMATCHED = 'unmatched';
+const QUIET_CODES: ReadonlySet<string> = new Set([gatewayErrors.circuitOpen.code, gatewayErrors.noInstance.code, chassisErrors.shuttingDown.code]);
+
+export function createProxy(deps: ProxyDeps): Proxy {
+  const { router, upstream, verifier, log } = deps;
+
+  /** Checks the bearer token of a protected route; the identity is the service's business, the header goes on unchanged. */
+  async function authenticate(header: string | undefined): Promise<void> {
+    const token = bearerToken(header);
+    if (!token) throw chassisErrors.tokenMissing({ headers: { 'www-authenticate': 'Bearer' } });
+    await verifier.verify(token);
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse, target: string, match: RouteMatch, parent: Context): Promise<void> {
+    if (match.kind !== 'route') {
+      setRoute(res, UNMATCHED);
+      throw chassisErrors.routeNotFound(`No service serves ${pathOf(target)}.`);
+    }
+    const { route } = match;
+    setRoute(res, route.prefix);
+    if (deps.isClosing()) throw chassisErrors.shuttingDown({ headers: { connection: 'close' } });
+    if (hasDotSegment(target)) throw chassisErrors.invalidRequest('The path must not contain "." or ".." segments.');
+    const method = req.method ?? 'GET';
+    if (requiresToken(route, method)) await authenticate(req.headers.authorization);
+    // Most requests have no body: skip the promise and the turn of the event loop.
+    const body = hasBody(req) ? await readBody(req, deps.bodyLimitBytes) : undefined;
+    const idempotencyKey = req.headers['idempotency-key'];
+    await upstream.send({
+      service: route.service,
+      req,
+      res,
+      body,
+      // The chassis server accepted the client's id or generated one before calling us.
+      requestId: String(req.headers['x-request-id']),
+      repeatable: isRepeatable(method, typeof idempotencyKey === 'string' ? idempotencyKey : undefined),
+      parent,
+    });
+  }
+
+  function fail(req: IncomingMessage, res: ServerResponse, target: string, err: unknown, parent: Context): void {
+    let error: SoukError;
+    if (err instanceof BodyError) {
+      if (err.reason === 'aborted') return void res.destroy();
+      error = chassisErrors.bodyTooLarge({
+        detail: `The request body exceeds ${deps.bodyLimitBytes} bytes.`,
+        ...(err.closeConnection ? { headers: { connection: 'close' } } : {}),
+      });
+    } else {
+      error = toSoukError(err);
+    }
+    const traceId = trace.getSpan(parent)?.spanContext().traceId;
+    if (!isSoukError(err) && !(err instanceof BodyError)) {
+      log.error({ err, trace_id: traceId, url: target }, 'gateway failed unexpectedly');
+    } else if (error.status >= 500) {
+      // An open circuit or a missing service repeats for every request; the breaker and discovery already logged the cause.
+      const level = QUIET_CODES.has(error.code) ? 'debug' : 'warn';
+      log[level]({ code: error.code, detail: error.detail, trace_id: traceId, method: req.method, url: target }, error.title);
+    }
+    if (res.headersSent) return void res.destroy();
+    writeProblem(res, error, pathOf(target), traceId);
+  }
+
+  return (req, res) => {
+    const target = req.url ?? '/';
+    const match = router.match(target);
+    if (match.kind === 'local') return false;
+    // The chassis runs us inside the SERVER span's context: kept for trace propagation and the problems' traceId.
+    const parent = context.active();
+    handle(req, res, target, match, parent).catch((err: unknown) => fail(req, res, target, err, parent));
+    return true;
+  };
+}
+
+function pathOf(target: string): string {
+  const q = target.indexOf('?');
+  return q === -1 ? target : target.slice(0, q);
+}

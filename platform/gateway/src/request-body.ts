@@ -1,0 +1,90 @@
+// Reads a request body into memory, up to a limit, so that a retry on another
+// instance can send it again.
+
+import type { IncomingMessage } from 'node:http';
+
+/** Why a body could not be read. */
+export type BodyFailure = 'too-large' | 'aborted';
+
+export class BodyError extends Error {
+  /** `closeConnection`: the rest of the body is too big to drop; answer with `Connection: close`. */
+  constructor(readonly reason: BodyFailure, readonly closeConnection = false) {
+    super(reason === 'too-large' ? 'request body exceeds the limit' : 'client aborted the request body');
+    this.name = 'BodyError';
+  }
+}
+
+/**
+ * How much of an oversized body is read and dropped so that the 413 reaches
+ * the client (closing while it still sends makes its TCP stack answer with a
+ * reset, which can swallow the 413). Past this the connection is cut.
+ */
+const DISCARD_FACTOR = 8;
+
+/** True when the request announces a body (RFC 9112 §6.3: Content-Length or Transfer-Encoding). */
+export function hasBody(req: IncomingMessage): boolean {
+  const length = req.headers['content-length'];
+  return (length !== undefined && length !== '0') || req.headers['transfer-encoding'] !== undefined;
+}
+
+/** Reads and drops the rest of the body, up to a bound, keeping the connection reusable. */
+function discardRest(req: IncomingMessage, limit: number, alreadyRead: number): void {
+  let dropped = alreadyRead;
+  req.on('data', (chunk: Buffer) => {
+    dropped += chunk.length;
+    if (dropped > limit * DISCARD_FACTOR) req.socket.destroy();
+  });
+  req.on('error', () => {});
+  req.resume();
+}
+
+/**
+ * The whole body, or `undefined` when there is none. Rejects with a
+ * BodyError('too-large') as soon as the declared or received size passes
+ * `limit`; the rest is then read and dropped.
+ */
+export function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
+  if (!hasBody(req)) return Promise.resolve(undefined);
+  const declared = Number(req.headers['content-length']);
+  if (declared > limit) {
+    if (declared > limit * DISCARD_FACTOR) return Promise.reject(new BodyError('too-large', true));
+    discardRest(req, limit, 0);
+    return Promise.reject(new BodyError('too-large'));
+  }
+
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const cleanup = () => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onAbort);
+      req.off('close', onClose);
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        cleanup();
+        discardRest(req, limit, size);
+        reject(new BodyError('too-large'));
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = () => {
+      cleanup();
+      resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size));
+    };
+    const onAbort = () => {
+      cleanup();
+      reject(new BodyError('aborted'));
+    };
+    const onClose = () => {
+      if (!req.complete) onAbort();
+    };
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', onAbort);
+    req.on('close', onClose);
+  });
+}

@@ -1,0 +1,84 @@
+// The gateway service: the chassis serves health, metrics, OpenAPI and admin
+// routes through Fastify, while the proxy takes /api/ and /.well-known/
+// requests from the raw server before Fastify's router sees them.
+
+import { context, ROOT_CONTEXT } from '@opentelemetry/api';
+import type { JSONWebKeySet } from 'jose';
+import { Type } from 'typebox';
+import { createJwtVerifier, defineService } from '@souk/chassis';
+import { createProxy } from './proxy.ts';
+import { createRouter, routes } from './routes.ts';
+import { createUpstreamCall } from './upstream-call.ts';
+import { createUpstreamPools } from './upstream-pools.ts';
+
+export const DEFAULT_PORT = 8080;
+export const DEFAULT_UPSTREAM_TIMEOUT_MS = 10_000;
+export const DEFAULT_ATTEMPTS = 3;
+export const DEFAULT_UPSTREAM_CONNECTIONS = 128;
+export const DEFAULT_RETRY_AFTER_SECONDS = 5;
+/** Opening a TCP connection on a healthy network takes milliseconds; waiting longer only delays the retry elsewhere. */
+const CONNECT_TIMEOUT_MS = 2_000;
+
+export const GatewayConfig = Type.Object({
+  // Overrides the chassis default (0 = any port): the gateway is the shop's one public address.
+  PORT: Type.Integer({ default: DEFAULT_PORT, minimum: 0, maximum: 65535 }),
+  GATEWAY_UPSTREAM_TIMEOUT_MS: Type.Integer({ default: DEFAULT_UPSTREAM_TIMEOUT_MS, minimum: 1, description: 'Wait for response headers per attempt' }),
+  GATEWAY_ATTEMPTS: Type.Integer({ default: DEFAULT_ATTEMPTS, minimum: 1, maximum: 10, description: 'Attempts per request, each on another instance' }),
+  GATEWAY_UPSTREAM_CONNECTIONS: Type.Integer({ default: DEFAULT_UPSTREAM_CONNECTIONS, minimum: 1, description: 'Keep-alive sockets per upstream instance' }),
+  GATEWAY_RETRY_AFTER_SECONDS: Type.Integer({ default: DEFAULT_RETRY_AFTER_SECONDS, minimum: 1, description: 'Retry-After of 503 answers' }),
+});
+
+export const gatewayService = defineService({
+  name: 'gateway',
+  version: '0.1.0',
+  config: GatewayConfig,
+  async setup(ctx) {
+    const { config } = ctx;
+    const pools = createUpstreamPools({ connections: config.GATEWAY_UPSTREAM_CONNECTIONS, connectTimeoutMs: CONNECT_TIMEOUT_MS });
+    const identity = ctx.client('identity');
+    const verifier = createJwtVerifier({
+      // Fetched outside any request's context: the key set is shared, and a caller's token has no business on that call.
+      keySource: () =>
+        context.with(ROOT_CONTEXT, async () => (await identity.request<JSONWebKeySet>({ method: 'GET', path: '/.well-known/jwks.json' })).body),
+      issuer: config.AUTH_ISSUER,
+      audience: config.AUTH_AUDIENCE,
+      now: () => ctx.clock.now(),
+    });
+    const upstream = createUpstreamCall({
+      discovery: ctx.discovery,
+      // The process's shared breakers: /_admin/resilience shows the gateway's next to the clients'.
+      breakers: ctx.breakers,
+      pools,
+      metrics: ctx.metrics,
+      clock: ctx.clock,
+      timeoutMs: config.GATEWAY_UPSTREAM_TIMEOUT_MS,
+      maxAttempts: config.GATEWAY_ATTEMPTS,
+      retryAfterSeconds: config.GATEWAY_RETRY_AFTER_SECONDS,
+    });
+
+    let closing = false;
+    ctx.interceptRequests(
+      createProxy({
+        router: createRouter(routes),
+        upstream,
+        verifier,
+        log: ctx.log,
+        bodyLimitBytes: config.BODY_LIMIT_BYTES,
+        isClosing: () => closing,
+      }),
+    );
+
+    // Drop the pools of instances that left, so sockets to dead addresses do not linger.
+    const services = [...new Set(routes.map((r) => r.service))];
+    const unsubscribe = ctx.discovery.onChange(() =>
+      pools.retain(services.flatMap((s) => ctx.discovery.instances(s).map((i) => i.url))),
+    );
+    ctx.app.addHook('preClose', async () => {
+      closing = true;
+    });
+    ctx.onClose(async () => {
+      unsubscribe();
+      await pools.close();
+    });
+  },
+});

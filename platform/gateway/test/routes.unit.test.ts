@@ -1,0 +1,79 @@
+// Route table matching: prefixes at segment boundaries, unknown API paths,
+// local paths, access rules and dot segments.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createRouter, hasDotSegment, requiresToken, routes, type GatewayRoute } from '../src/routes.ts';
+
+const router = createRouter(routes);
+
+function routed(target: string): string | undefined {
+  const m = router.match(target);
+  return m.kind === 'route' ? m.route.service : m.kind;
+}
+
+test('API paths go to the service named by their prefix, query or not', () => {
+  assert.equal(routed('/api/v1/catalog/products/42'), 'catalog');
+  assert.equal(routed('/api/v1/catalog/products?q=tea&page=2'), 'catalog');
+  assert.equal(routed('/api/v1/catalog'), 'catalog');
+  assert.equal(routed('/api/v1/catalog?x=1'), 'catalog');
+  assert.equal(routed('/api/v1/identity/token'), 'identity');
+});
+
+test('well-known documents go to identity', () => {
+  assert.equal(routed('/.well-known/jwks.json'), 'identity');
+  assert.equal(routed('/.well-known/openid-configuration'), 'identity');
+});
+
+test('a prefix matches only at a segment boundary', () => {
+  assert.equal(routed('/api/v1/catalogue/x'), 'unknown');
+  assert.equal(routed('/api/v1/catalog-admin'), 'unknown');
+});
+
+test('API paths no route owns are unknown; everything else is local', () => {
+  assert.equal(routed('/api/v1/nothing/here'), 'unknown');
+  assert.equal(routed('/api/v2/catalog/products'), 'unknown');
+  assert.equal(routed('/api/'), 'unknown');
+  assert.equal(routed('/health/ready'), 'local');
+  assert.equal(routed('/metrics'), 'local');
+  assert.equal(routed('/_admin/resilience'), 'local');
+  assert.equal(routed('/apix'), 'local');
+});
+
+test('the longest prefix wins', () => {
+  const table: GatewayRoute[] = [
+    { prefix: '/api/v1/catalog', service: 'catalog', access: 'public' },
+    { prefix: '/api/v1/catalog/search', service: 'search', access: 'public' },
+  ];
+  const r = createRouter(table);
+  const m = r.match('/api/v1/catalog/search?q=1');
+  assert.equal(m.kind === 'route' && m.route.service, 'search');
+});
+
+test('a malformed prefix is refused when the table is built', () => {
+  assert.throws(() => createRouter([{ prefix: '/api/v1/x/', service: 'x', access: 'public' }]));
+  assert.throws(() => createRouter([{ prefix: 'api/v1/x', service: 'x', access: 'public' }]));
+});
+
+test('catalog reads are public, its writes need a token; identity is public', () => {
+  const catalog = routes.find((r) => r.service === 'catalog')!;
+  const identity = routes.find((r) => r.prefix === '/api/v1/identity')!;
+  assert.equal(requiresToken(catalog, 'GET'), false);
+  assert.equal(requiresToken(catalog, 'HEAD'), false);
+  assert.equal(requiresToken(catalog, 'POST'), true);
+  assert.equal(requiresToken(catalog, 'DELETE'), true);
+  assert.equal(requiresToken(identity, 'POST'), false);
+  assert.equal(requiresToken({ prefix: '/x', service: 'x', access: 'token' }, 'GET'), true);
+});
+
+test('dot segments are detected, also percent-encoded, but not dots inside names', () => {
+  assert.equal(hasDotSegment('/api/v1/catalog/../identity/x'), true);
+  assert.equal(hasDotSegment('/api/v1/catalog/./x'), true);
+  assert.equal(hasDotSegment('/api/v1/catalog/%2e%2E/x'), true);
+  assert.equal(hasDotSegment('/api/v1/catalog/..'), true);
+  assert.equal(hasDotSegment('/api/v1/catalog/products/a.b'), false);
+  assert.equal(hasDotSegment('/api/v1/catalog/.hidden'), false);
+  assert.equal(hasDotSegment('/.well-known/jwks.json'), false);
+  assert.equal(hasDotSegment('/api/v1/catalog/x?path=../y'), false);
+  assert.equal(hasDotSegment('/api/v1/catalog/a%20b'), false);
+});
