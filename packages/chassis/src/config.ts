@@ -17,7 +17,7 @@ export const DEFAULT_ISSUER = 'http://localhost:8080';
 export const DEFAULT_AUDIENCE = 'souk';
 export const DEFAULT_BODY_LIMIT_BYTES = 1024 * 1024;
 
-/** Variables every service understands; see docs/chassis-contract.md. */
+/** Variables every service understands; see packages/chassis/README.md. */
 export const CommonConfig = Type.Object({
   HOST: Type.String({ default: DEFAULT_HOST, minLength: 1 }),
   PORT: Type.Integer({ default: 0, minimum: 0, maximum: 65535 }),

@@ -1,4 +1,4 @@
-// The registry's HTTP API (docs/chassis-contract.md, "Registry HTTP API"):
+// The registry's HTTP API (packages/chassis/README.md, "Registry HTTP API"):
 // register, heartbeat, deregister, list, and a long-poll watch on the index.
 
 import { chassisErrors, type ServiceContext } from '@souk/chassis';
