@@ -7,6 +7,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { connect } from 'node:net';
 import * as oidc from 'openid-client';
 import { request } from 'undici';
 import { waitFor } from '@souk/chassis/testing';
@@ -40,6 +41,18 @@ function assertProblem(res: Awaited<ReturnType<typeof call>>, status: number, co
   assert.equal(res.status, status, res.text);
   assert.match(String(res.headers['content-type']), /^application\/problem\+json/);
   if (code) assert.equal(res.json.code, code);
+}
+
+function refusesConnections(url: string): Promise<boolean> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve) => {
+    const socket = connect({ host: hostname, port: Number(port) });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.once('error', () => resolve(true));
+  });
 }
 
 async function passwordLogin(username: string, password: string): Promise<string> {
@@ -172,7 +185,12 @@ describe('failures', () => {
     // Freeze the supervisor so the outage lasts until we have observed it (no race with the restart).
     process.kill(devhost.process.pid!, 'SIGSTOP');
     try {
-      for (const instance of (await devhost.instances()).filter((i) => i.service === 'catalog')) process.kill(instance.pid, 'SIGKILL');
+      const catalogs = (await devhost.instances()).filter((i) => i.service === 'catalog');
+      for (const instance of catalogs) process.kill(instance.pid, 'SIGKILL');
+      // A signal is delivered asynchronously: wait until no catalog port accepts connections.
+      for (const instance of catalogs) {
+        await waitFor(() => refusesConnections(instance.url), { timeoutMs: 10_000, what: `${instance.instanceId} to be gone` });
+      }
       const down = await product();
       assertProblem(down, 503);
       assert.ok(down.headers['retry-after'], 'Retry-After is set');

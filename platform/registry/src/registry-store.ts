@@ -1,10 +1,9 @@
 // The registry's state: live service instances in memory, with TTL eviction and
 // a change index that long-polling watchers block on (like Consul's X-Consul-Index).
 
-/** Milliseconds since the epoch; tests pass a fake one. */
-export interface Clock {
-  now(): number;
-}
+import type { Clock, ServiceInstance } from '@souk/chassis';
+
+export type { Clock };
 
 /** Timer functions the store waits with; tests pass fake ones so nothing sleeps. */
 export interface Timers {
@@ -27,15 +26,8 @@ export interface Registration {
   metadata?: Record<string, string>;
 }
 
-/** An instance as the API lists it. */
-export interface ListedInstance {
-  instanceId: string;
-  service: string;
-  url: string;
-  version: string;
-  zone: string;
-  weight: number;
-  metadata: Record<string, string>;
+/** An instance as the API lists it: what discovery clients read, plus its lease times. */
+export interface ListedInstance extends ServiceInstance {
   registeredAt: string;
   lastHeartbeatAt: string;
 }
@@ -47,13 +39,7 @@ export interface EvictedInstance {
   silentMs: number;
 }
 
-interface Entry {
-  service: string;
-  instanceId: string;
-  url: string;
-  version: string;
-  zone: string;
-  weight: number;
+interface Entry extends Omit<ServiceInstance, 'metadata'> {
   metadata: Readonly<Record<string, string>>;
   registeredAt: number;
   lastHeartbeatAt: number;

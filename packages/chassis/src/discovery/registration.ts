@@ -3,18 +3,10 @@
 
 import { fullJitterDelay, type BackoffOptions } from '../client/backoff.ts';
 import { createOutageLog, sleep, type OutageLog, type RegistryHttp } from './registry-http.ts';
-import type { Clock, Log } from './types.ts';
+import type { Clock, Log, ServiceInstance } from './types.ts';
 
-/** What this instance tells the registry about itself. */
-export interface SelfRegistration {
-  service: string;
-  instanceId: string;
-  url: string;
-  version: string;
-  zone: string;
-  weight: number;
-  metadata: Record<string, string>;
-}
+/** What this instance tells the registry about itself: the fields others will see. */
+export type SelfRegistration = ServiceInstance;
 
 export interface RegistrationLoopOptions {
   http: RegistryHttp;
