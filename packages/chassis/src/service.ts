@@ -119,7 +119,15 @@ export async function startService<C extends TObject>(
   const discovery = options.discovery ?? createDiscovery(config, log);
   // Calls made right after start should see the first instance list; a registry
   // that is down does not stop the start (calls fail with SOUK_CLIENT_NO_INSTANCE until it answers).
-  await discovery.ready().catch((err: unknown) => log.warn({ err }, 'no instance list yet; starting anyway'));
+  let discoveryLoaded = false;
+  const loadDiscovery = () => discovery.ready().then(() => void (discoveryLoaded = true));
+  await loadDiscovery().catch((err: unknown) => log.warn({ err }, 'no instance list yet; starting anyway'));
+  // Not ready until the instance list has arrived once (later outages keep the last known list).
+  readiness.set('discovery', async () => {
+    if (discoveryLoaded) return;
+    void loadDiscovery().catch(() => undefined);
+    throw new Error('no instance list from the registry yet');
+  });
   const clients: ClientRegistry = createClientRegistry({ discovery, log, metrics, tracer, breakerOptions: { clock } });
 
   let keySource: KeySource = async () => {

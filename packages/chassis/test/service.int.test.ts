@@ -3,7 +3,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'undici';
-import { startService, type RunningService } from '../src/index.ts';
+import { startService, type Discovery, type RunningService } from '../src/index.ts';
 import { createTestDatabase, createTestIssuer, type TestDatabase, type TestIssuer } from '../src/testing/index.ts';
 import { closeGate, gate, notesService } from './notes-service.ts';
 
@@ -46,6 +46,30 @@ describe('built-in endpoints', () => {
     const ready = await call('GET', '/health/ready');
     assert.equal(ready.status, 200);
     assert.equal(ready.json.checks.database, 'up');
+    assert.equal(ready.json.checks.discovery, 'up');
+  });
+
+  test('not ready while no instance list has arrived', async () => {
+    const db = await createTestDatabase('chassis_ready');
+    const unreachable: Discovery = {
+      instances: () => [],
+      onChange: () => () => undefined,
+      ready: () => Promise.reject(new Error('registry down')),
+      close: async () => undefined,
+    };
+    const other = await startService(notesService, { env: { DATABASE_URL: db.url, LOG_LEVEL: 'silent' }, discovery: unreachable });
+    try {
+      const res = await request(`${other.url}/health/ready`);
+      assert.equal(res.statusCode, 503);
+      const problem = (await res.body.json()) as { code: string; checks: Record<string, string> };
+      assert.equal(problem.code, 'SOUK_SERVICE_NOT_READY');
+      assert.equal(problem.checks.database, 'up');
+      assert.match(problem.checks.discovery ?? '', /^down: no instance list/);
+      assert.equal((await request(`${other.url}/health/live`)).statusCode, 200);
+    } finally {
+      await other.stop();
+      await db.drop();
+    }
   });
 
   test('metrics expose request durations by route, method and status, and process metrics', async () => {

@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startService, type RunningService } from '@souk/chassis';
+import { waitFor } from '@souk/chassis/testing';
 import { registryService } from '../src/service.ts';
 
 const START = Date.parse('2025-01-01T00:00:00.000Z');
@@ -39,15 +40,9 @@ async function call(svc: RunningService, method: string, path: string, body?: un
   return { status: res.status, type: res.headers.get('content-type') ?? '', body: text ? JSON.parse(text) : undefined };
 }
 
-/** Polls until `check` returns a value, failing after a deadline; never a fixed sleep. */
-async function eventually<T>(what: string, check: () => Promise<T | undefined>, deadlineMs = 5_000): Promise<T> {
-  const deadline = Date.now() + deadlineMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
+/** Polls until `check` returns a value, failing after a generous deadline; never a fixed sleep. */
+function eventually<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
+  return waitFor(check, { what, timeoutMs, intervalMs: 5 });
 }
 
 /** The value of a metric sample whose name matches and whose labels include `labels` (the chassis adds its own). */

@@ -17,6 +17,7 @@ import { createBreakers } from './breakers.ts';
 import { createClientRegistry } from './client-registry.ts';
 import { createServiceClient, FALLBACK_HEADER } from './service-client.ts';
 import type { ClientOptions } from './types.ts';
+import { waitFor } from '../testing/wait-for.ts';
 
 // This test file runs in its own process, so installing the globals here touches no other test.
 context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
@@ -100,12 +101,9 @@ function client(urls: string[], options: ClientOptions = {}, extra: { threshold?
   return { c, breakers };
 }
 
-async function until(check: () => boolean, what: string, deadlineMs = 5000): Promise<void> {
-  const end = Date.now() + deadlineMs;
-  while (!check()) {
-    if (Date.now() > end) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((r) => setImmediate(r));
-  }
+/** Polls with a generous deadline (CI machines are busy); never a fixed sleep. */
+async function until(check: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
+  await waitFor(() => check() || undefined, { what, timeoutMs, intervalMs: 1 });
 }
 
 test('retries land on the other instance when one refuses connections, even for POST', async () => {

@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import { createRegistryClient, type RegistryClient, type RegistryClientOptions } from './registry-client.ts';
 import type { SelfRegistration } from './registration.ts';
+import { waitFor } from '../testing/wait-for.ts';
 
 interface Listed extends SelfRegistration {
   registeredAt: string;
@@ -150,12 +151,9 @@ const self: SelfRegistration = {
   service: 'cart', instanceId: 'cart-1', url: 'http://127.0.0.1:4100', version: '0.1.0', zone: 'local', weight: 100, metadata: { canary: 'no' },
 };
 
-async function until(check: () => boolean, what: string, deadlineMs = 5000): Promise<void> {
-  const end = Date.now() + deadlineMs;
-  while (!check()) {
-    if (Date.now() > end) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 2));
-  }
+/** Polls with a deadline (generous: CI machines are busy); never a fixed sleep. */
+async function until(check: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
+  await waitFor(() => check() || undefined, { what, timeoutMs, intervalMs: 2 });
 }
 
 test('register sends the instance, then heartbeats keep it alive', async () => {
@@ -257,7 +255,7 @@ test('close() aborts the long-poll in flight and deregisters', async () => {
   await until(() => client.isRegistered(), 'the registration to be accepted');
   await until(() => registry.openWatches === 1, 'a long-poll to be waiting');
   const closing = client.close();
-  const deadline = new Promise((_, reject) => setTimeout(() => reject(new Error('close() took longer than 2 s')), 2000).unref());
+  const deadline = new Promise((_, reject) => setTimeout(() => reject(new Error('close() took longer than 10 s (the long-poll was not aborted)')), 10_000).unref());
   await Promise.race([closing, deadline]);
   await until(() => registry.openWatches === 0, 'the registry to see the long-poll go');
   assert.equal(registry.deletes, 1);
