@@ -55,8 +55,8 @@ export async function createApp(options: AppOptions): Promise<App> {
     genReqId: (req) => String(req.headers['x-request-id'] ?? ''),
     serverFactory: (handler) => {
       const { preRoute } = options;
-      const inner: RequestHandler = (req, res) => preRoute.current?.(req, res) || handler(req, res);
-      return createServer({ keepAliveTimeout: 65_000 }, instrumentHandler(inner, options.tracer, options.httpMetrics));
+      const intercept: Interceptor = (req, res) => preRoute.current?.(req, res) ?? false;
+      return createServer({ keepAliveTimeout: 65_000 }, instrumentHandler(handler, options.tracer, options.httpMetrics, intercept));
     },
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as App;
 
