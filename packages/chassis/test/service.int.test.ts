@@ -220,3 +220,14 @@ describe('graceful shutdown', () => {
     }
   });
 });
+
+describe('malformed URLs are problems too', () => {
+  test('bad percent-encoding', async () => {
+    const res = await call('GET', '/api/v1/notes/%zz');
+    assertProblem(res, 400, 'SOUK_REQUEST_INVALID');
+    assert.match(res.json.detail, /percent-encoding/);
+  });
+  test('an overlong path parameter', async () => {
+    assertProblem(await call('GET', `/api/v1/notes/${'a'.repeat(500)}`), 414, 'SOUK_REQUEST_URI_TOO_LONG');
+  });
+});

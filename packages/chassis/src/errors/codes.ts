@@ -19,6 +19,10 @@ export const chassisErrors = defineErrors({
     code: 'SOUK_REQUEST_TOO_LARGE', status: 413, title: 'The request body is too large',
     description: 'The body exceeds the endpoint limit (1 MiB unless stated otherwise).',
   },
+  uriTooLong: {
+    code: 'SOUK_REQUEST_URI_TOO_LONG', status: 414, title: 'A path segment is too long',
+    description: 'A path parameter exceeds the length any endpoint accepts (100 characters).',
+  },
   routeNotFound: {
     code: 'SOUK_ROUTE_NOT_FOUND', status: 404, title: 'No such route',
     description: 'No endpoint matches this method and path.',

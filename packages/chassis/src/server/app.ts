@@ -50,6 +50,15 @@ export async function createApp(options: AppOptions): Promise<App> {
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'request_id' }),
     bodyLimit: options.bodyLimit,
     return503OnClosing: false,
+    // Errors Fastify raises before routing (bad percent-encoding, overlong parameters) are problems too.
+    frameworkErrors: (error, request, reply) => {
+      const path = request.url.split('?')[0] ?? '/';
+      const err =
+        error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+          ? chassisErrors.uriTooLong({ detail: 'A path segment is longer than any endpoint accepts.', cause: error })
+          : chassisErrors.invalidRequest({ detail: 'The URL is not valid: check its percent-encoding.', cause: error });
+      void sendProblem(reply, err, path);
+    },
     forceCloseConnections: 'idle',
     // Ids come from x-request-id (generated below Fastify when absent), so logs and clients agree.
     genReqId: (req) => String(req.headers['x-request-id'] ?? ''),

@@ -44,7 +44,8 @@ export const validatorCompiler: FastifySchemaCompiler<TSchema> = ({ schema, http
   const validator = Compile(schema);
   return (input: unknown) => {
     const textual = httpPart !== 'body' || (typeof input === 'object' && input !== null && FORM_BODY in input);
-    let value = Value.Default(schema, textual ? Value.Clone(input) : input);
+    // Spread first: the copy drops the form marker (not enumerable) and never mutates Fastify's object.
+    let value = Value.Default(schema, textual && typeof input === 'object' && input !== null ? Value.Clone({ ...input }) : input);
     if (textual) value = convertText(schema, value);
     if (validator.Check(value)) return { value };
     return { error: describeIssues(schema, validator.Errors(value) as TypeBoxIssue[]) as never };
@@ -65,7 +66,8 @@ export function describeIssues(schema: TSchema, issues: readonly TypeBoxIssue[])
     } else if (issue.keyword === 'boolean') {
       continue; // the `false` schema behind additionalProperties: reported above
     } else {
-      const choices = allowedValues(schema, issue.schemaPath);
+      // A failed literal inside a union: name the whole union's choices once.
+      const choices = allowedValues(schema, issue.schemaPath) ?? allowedValues(schema, issue.schemaPath.replace(/\/anyOf\/\d+$/, ''));
       out.push({ instancePath: issue.instancePath, message: choices ? `must be one of ${choices.join(', ')}` : issue.message });
     }
   }

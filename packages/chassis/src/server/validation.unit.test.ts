@@ -1,0 +1,53 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Type, type TSchema } from 'typebox';
+import { parseFormBody, validatorCompiler, type FieldIssue } from './validation.ts';
+
+function validate(schema: TSchema, httpPart: string, input: unknown): { value?: unknown; error?: FieldIssue[] } {
+  const check = validatorCompiler({ schema, httpPart, method: 'GET', url: '/' }) as (v: unknown) => { value?: unknown; error?: FieldIssue[] };
+  return check(input);
+}
+
+const Query = Type.Object({
+  page: Type.Integer({ minimum: 1, default: 1 }),
+  sort: Type.Optional(Type.Union([Type.Literal('price'), Type.Literal('-price'), Type.Literal('name')])),
+  inStock: Type.Optional(Type.Boolean()),
+});
+
+test('query text is converted to the schema types, and defaults apply', () => {
+  assert.deepEqual(validate(Query, 'querystring', { page: '3', inStock: 'true' }).value, { page: 3, inStock: true });
+  assert.deepEqual(validate(Query, 'querystring', {}).value, { page: 1 });
+});
+
+test('text that is not exactly an integer is refused, not truncated', () => {
+  for (const page of ['1.5', '0x10', '1e3', ' 2', '']) {
+    const { error } = validate(Query, 'querystring', { page });
+    assert.deepEqual(error, [{ instancePath: '/page', message: 'must be integer' }], page);
+  }
+});
+
+test('a value outside a union of literals names the allowed values once', () => {
+  const { error } = validate(Query, 'querystring', { sort: 'bogus' });
+  assert.deepEqual(error, [{ instancePath: '/sort', message: 'must be one of price, -price, name' }]);
+});
+
+test('bodies are strict: no coercion, missing and unknown fields named', () => {
+  const Body = Type.Object({ name: Type.String(), qty: Type.Integer() }, { additionalProperties: false });
+  const byPath = (issues: FieldIssue[] = []) => [...issues].sort((a, b) => a.instancePath.localeCompare(b.instancePath));
+  assert.deepEqual(byPath(validate(Body, 'body', { name: 5, qty: '2', admin: true }).error), [
+    { instancePath: '/admin', message: 'is not allowed here' },
+    { instancePath: '/name', message: 'must be string' },
+    { instancePath: '/qty', message: 'must be integer' },
+  ]);
+  assert.deepEqual(byPath(validate(Body, 'body', {}).error), [
+    { instancePath: '/name', message: 'is required' },
+    { instancePath: '/qty', message: 'is required' },
+  ]);
+});
+
+test('form bodies are text: converted like a query, repeated names refused', () => {
+  const Form = Type.Object({ grant_type: Type.String(), n: Type.Optional(Type.Integer()) });
+  assert.deepEqual(validate(Form, 'body', parseFormBody('grant_type=password&n=4')).value, { grant_type: 'password', n: 4 });
+  const { error } = validate(Form, 'body', parseFormBody('grant_type=password&grant_type=refresh_token'));
+  assert.deepEqual(error, [{ instancePath: '/grant_type', message: 'must be string' }]);
+});
