@@ -99,6 +99,11 @@ describe('bad input is a 4xx problem, never a 5xx', () => {
     const token = await issuer.token();
     assertProblem(await call('POST', '/api/v1/notes', { body: '{"text": ', headers: { ...json, authorization: `Bearer ${token}` } }), 400, 'SOUK_REQUEST_MALFORMED_JSON');
   });
+  test('prototype pollution is refused as malformed JSON, saying why', async () => {
+    const res = await call('POST', '/api/v1/echo-after-body', { body: '{"n":1,"__proto__":{"admin":true}}', headers: json });
+    assertProblem(res, 400, 'SOUK_REQUEST_MALFORMED_JSON');
+    assert.match(res.json.detail, /prototype/);
+  });
   test('wrong types, with the field named', async () => {
     const token = await issuer.token();
     const res = await call('POST', '/api/v1/notes', { body: '{"text": 42}', headers: { ...json, authorization: `Bearer ${token}` } });

@@ -5,6 +5,7 @@
 import { createServer, type Server } from 'node:http';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type RawReplyDefaultExpression, type RawRequestDefaultExpression } from 'fastify';
 import swagger from '@fastify/swagger';
+import secureJsonParse from 'secure-json-parse';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Tracer } from '@opentelemetry/api';
 import type { Logger } from 'pino';
@@ -73,6 +74,17 @@ export async function createApp(options: AppOptions): Promise<App> {
   app.setValidatorCompiler(validatorCompiler);
   // JSON (and forms, below) only: a text/plain body is a 415, not a string that fails validation.
   app.removeContentTypeParser('text/plain');
+  // Fastify's own JSON parser drops the reason; a client fixing its request wants it.
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
+    if (body === '') return done(chassisErrors.malformedJson('The body is empty but was sent as JSON.'), undefined);
+    try {
+      // Refuses __proto__ and constructor.prototype keys instead of letting them pollute prototypes.
+      done(null, secureJsonParse.parse(body as string, undefined, { protoAction: 'error', constructorAction: 'error' }));
+    } catch (err) {
+      done(chassisErrors.malformedJson({ detail: `The body is not valid JSON: ${(err as Error).message}.`, cause: err }), undefined);
+    }
+  });
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {
     done(null, parseFormBody(body as string));
   });

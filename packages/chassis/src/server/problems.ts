@@ -24,6 +24,7 @@ export function fromFastifyError(err: FastifyError & { validation?: FieldIssue[]
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return chassisErrors.unsupportedMediaType({ detail: err.message, cause: err });
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return chassisErrors.malformedJson({ detail: 'The body is empty but was sent as JSON.', cause: err });
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
       return chassisErrors.malformedJson({ detail: 'The body was sent as JSON but could not be parsed.', cause: err });
   }
