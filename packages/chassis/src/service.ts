@@ -5,7 +5,8 @@
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { Type, type Static, type TObject } from 'typebox';
-import type { Tracer } from '@opentelemetry/api';
+import { context, ROOT_CONTEXT, type Tracer } from '@opentelemetry/api';
+import type { JSONWebKeySet } from 'jose';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
@@ -99,7 +100,8 @@ export async function startService<C extends TObject>(
   const metrics = createMetricsRegistry({ service: name, instance: instanceId });
   const closers: Array<() => Promise<void> | void> = [];
   const readiness = new Map<string, () => Promise<void>>();
-  let shuttingDown = false;
+  // running → draining (not ready, deregistering, still serving) → closing (refusing, draining in-flight).
+  let phase: 'running' | 'draining' | 'closing' = 'running';
 
   let database: Database | undefined;
   if (definition.migrations) {
@@ -130,10 +132,13 @@ export async function startService<C extends TObject>(
   });
   const clients: ClientRegistry = createClientRegistry({ discovery, log, metrics, tracer, breakerOptions: { clock } });
 
-  let keySource: KeySource = async () => {
-    const res = await clients.get('identity').request<{ keys: [] }>({ method: 'GET', path: '/.well-known/jwks.json' });
-    return res.body;
-  };
+  // Fetched outside any request's context: the key set is shared, and the caller's token
+  // and request id have no business on that call.
+  let keySource: KeySource = () =>
+    context.with(ROOT_CONTEXT, async () => {
+      const res = await clients.get('identity').request<JSONWebKeySet>({ method: 'GET', path: '/.well-known/jwks.json' });
+      return res.body;
+    });
   let verifier: JwtVerifier | undefined;
   const auth = createAuth(
     () => (verifier ??= createJwtVerifier({ keySource: () => keySource(), issuer: config.AUTH_ISSUER, audience: config.AUTH_AUDIENCE, now: () => clock.now() })),
@@ -153,7 +158,8 @@ export async function startService<C extends TObject>(
     httpMetrics: createHttpServerMetrics(metrics),
     bodyLimit: config.BODY_LIMIT_BYTES,
     readiness,
-    isShuttingDown: () => shuttingDown,
+    isDraining: () => phase !== 'running',
+    isClosing: () => phase === 'closing',
     resilienceSnapshot: () => clients.resilienceSnapshot(),
     preRoute,
   });
@@ -183,14 +189,23 @@ export async function startService<C extends TObject>(
     },
   };
 
+  /** Releases what the service holds; one failing step does not keep the others from running. */
+  const release = async () => {
+    for (const fn of closers.reverse()) {
+      await Promise.resolve()
+        .then(fn)
+        .catch((err: unknown) => log.error({ err }, 'a close hook failed'));
+    }
+    await Promise.allSettled([clients.close(), discovery.close(), database?.close()]);
+  };
+
   try {
     await definition.setup(ctx);
     await app.listen({ host: config.HOST, port: config.PORT });
   } catch (err) {
     // Nothing may linger when start-up fails: a test or supervisor tries again in the same process.
     await app.close().catch(() => undefined);
-    for (const fn of closers.reverse()) await Promise.resolve(fn()).catch(() => undefined);
-    await Promise.allSettled([clients.close(), discovery.close(), database?.close()]);
+    await release();
     throw err;
   }
   const port = (app.server.address() as AddressInfo).port;
@@ -212,18 +227,20 @@ export async function startService<C extends TObject>(
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
-      shuttingDown = true;
-      log.info('shutting down: deregistering, draining in-flight requests');
-      // Deregister first so callers stop choosing this instance while it drains.
+      phase = 'draining';
+      log.info('shutting down: deregistering, then draining in-flight requests');
+      // Deregister while still serving: callers stop choosing this instance before it refuses anything.
       await registry?.deregister().catch((err: unknown) => log.warn({ err }, 'deregistration failed'));
+      phase = 'closing';
+      // close() only ends connections idle at that moment; a keep-alive connection whose
+      // request finishes later would hold the drain open until the forced close.
+      const idleSweep = setInterval(() => app.server.closeIdleConnections(), 100);
       const forced = setTimeout(() => app.server.closeAllConnections(), config.SHUTDOWN_TIMEOUT_MS);
       forced.unref();
       await app.close();
+      clearInterval(idleSweep);
       clearTimeout(forced);
-      for (const fn of closers.reverse()) await fn();
-      await clients.close();
-      await discovery.close();
-      await database?.close();
+      await release();
       await flushTraces();
       log.info('stopped');
       log.flush();

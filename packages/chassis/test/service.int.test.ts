@@ -2,6 +2,8 @@
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { request } from 'undici';
 import { startService, type Discovery, type RunningService } from '../src/index.ts';
 import { createTestDatabase, createTestIssuer, type TestDatabase, type TestIssuer } from '../src/testing/index.ts';
@@ -204,7 +206,9 @@ describe('tracing and request ids', () => {
 describe('graceful shutdown', () => {
   test('drains the request in flight, then refuses new ones', async () => {
     const db = await createTestDatabase('chassis_drain');
-    const other = await startService(notesService, { env: { DATABASE_URL: db.url, LOG_LEVEL: 'silent' } });
+    // A huge forced-close deadline: stop() must end when the request is done, not when the deadline hits,
+    // even though the client keeps its connection alive.
+    const other = await startService(notesService, { env: { DATABASE_URL: db.url, LOG_LEVEL: 'silent', SHUTDOWN_TIMEOUT_MS: '600000' } });
     try {
       closeGate();
       const inFlight = request(`${other.url}/api/v1/slow`);
@@ -234,5 +238,31 @@ describe('malformed URLs are problems too', () => {
   });
   test('an overlong path parameter', async () => {
     assertProblem(await call('GET', `/api/v1/notes/${'a'.repeat(500)}`), 414, 'SOUK_REQUEST_URI_TOO_LONG');
+  });
+});
+
+describe('keys for token checks', () => {
+  test("are fetched from identity through discovery, without the caller's token", async () => {
+    const seen: { authorization?: string; requestId?: string }[] = [];
+    const fakeIdentity = createServer((req, res) => {
+      seen.push({ authorization: req.headers.authorization, requestId: req.headers['x-request-id'] as string | undefined });
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(issuer.jwks));
+    });
+    await new Promise<void>((resolve) => fakeIdentity.listen(0, '127.0.0.1', resolve));
+    const identityUrl = `http://127.0.0.1:${(fakeIdentity.address() as AddressInfo).port}`;
+    const db = await createTestDatabase('chassis_jwks');
+    const other = await startService(notesService, { env: { DATABASE_URL: db.url, LOG_LEVEL: 'silent', STATIC_SERVICES: `identity=${identityUrl}` } });
+    try {
+      const token = await issuer.token({ roles: ['admin'] });
+      const res = await request(`${other.url}/api/v1/notes/1`, { method: 'DELETE', headers: { authorization: `Bearer ${token}`, 'x-request-id': 'caller-1' } });
+      assert.equal(res.statusCode, 204);
+      assert.equal(seen.length, 1);
+      assert.equal(seen[0]!.authorization, undefined);
+      assert.notEqual(seen[0]!.requestId, 'caller-1');
+    } finally {
+      await other.stop();
+      await db.drop();
+      fakeIdentity.close();
+    }
   });
 });

@@ -68,11 +68,17 @@ export const gatewayService = defineService({
       }),
     );
 
-    // Drop the pools of instances that left, so sockets to dead addresses do not linger.
+    // Drop the pools and breakers of instances that left, so sockets to dead addresses
+    // and breaker rows (and their metric series) do not pile up across restarts.
     const services = [...new Set(routes.map((r) => r.service))];
-    const unsubscribe = ctx.discovery.onChange(() =>
-      pools.retain(services.flatMap((s) => ctx.discovery.instances(s).map((i) => i.url))),
-    );
+    const unsubscribe = ctx.discovery.onChange(() => {
+      const live = services.flatMap((s) => ctx.discovery.instances(s));
+      pools.retain(live.map((i) => i.url));
+      const liveIds = new Set(live.map((i) => `${i.service}/${i.instanceId}`));
+      for (const b of ctx.breakers.snapshot()) {
+        if (services.includes(b.service) && !liveIds.has(`${b.service}/${b.instanceId}`)) ctx.breakers.remove(b.service, b.instanceId);
+      }
+    });
     ctx.app.addHook('preClose', async () => {
       closing = true;
     });

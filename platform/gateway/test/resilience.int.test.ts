@@ -3,6 +3,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import type { Discovery, ServiceInstance } from '@souk/chassis';
 import { closedPortUrl, echo, problemOf, startGateway, startUpstream, type Upstream } from './fixtures.ts';
 
 /** An upstream that accepts requests and never answers them. */
@@ -185,4 +186,31 @@ test('an open breaker is skipped: traffic goes to the healthy instance without a
   const refused = /souk_gateway_upstream_requests_total\{[^}]*service="catalog",outcome="connect_error"[^}]*\} (\d+)/.exec(metrics);
   assert.equal(refused?.[1], '5');
   assert.equal(up.received.length, 10);
+});
+
+test('the breaker of an instance that left discovery is dropped, with its metric series', async (t) => {
+  const down = await closedPortUrl();
+  const up = await startUpstream();
+  t.after(() => up.close());
+  const toInstance = (url: string): ServiceInstance => ({ instanceId: url, service: 'catalog', url, version: '1', zone: 'local', weight: 100, metadata: {} });
+  let listed = [toInstance(down), toInstance(up.url)];
+  const listeners = new Set<() => void>();
+  const discovery: Discovery = {
+    instances: (service) => (service === 'catalog' ? listed : []),
+    onChange: (fn) => (listeners.add(fn), () => listeners.delete(fn)),
+    ready: async () => undefined,
+    close: async () => undefined,
+  };
+  const gateway = await startGateway({ discovery });
+  t.after(() => gateway.stop());
+  for (let i = 0; i < 4; i++) assert.equal((await fetch(`${gateway.url}/api/v1/catalog/products`)).status, 200);
+  const breakerIds = async () =>
+    ((await (await fetch(`${gateway.url}/_admin/resilience`)).json()) as { breakers: { instanceId: string }[] }).breakers.map((b) => b.instanceId).sort();
+  assert.deepEqual(await breakerIds(), [down, up.url].sort());
+
+  listed = [toInstance(up.url)];
+  for (const fn of listeners) fn();
+  assert.deepEqual(await breakerIds(), [up.url]);
+  const metrics = await (await fetch(`${gateway.url}/metrics`)).text();
+  assert.doesNotMatch(metrics, new RegExp(`souk_client_circuit_state\\{[^}]*instance="${down}"`));
 });

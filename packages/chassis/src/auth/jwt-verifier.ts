@@ -55,7 +55,15 @@ export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
 
   async function keys(): Promise<ReturnType<typeof createLocalJWKSet>> {
     if (cached && now() - cached.fetchedAt < maxAgeMs) return cached.keys;
-    return load();
+    try {
+      return await load();
+    } catch (err) {
+      if (!cached) throw err;
+      // Identity unreachable: keep verifying with the keys we have rather than refusing
+      // every caller, and try the refresh again only after the cooldown.
+      cached.fetchedAt = now() - maxAgeMs + cooldownMs;
+      return cached.keys;
+    }
   }
 
   async function check(token: string, keySet: ReturnType<typeof createLocalJWKSet>): Promise<JWTPayload> {

@@ -86,3 +86,33 @@ test('identity unreachable is a 503 to retry, not a 401 that sends the user back
     return true;
   });
 });
+
+test('when a refresh fails, the keys already fetched keep working and the refresh waits for the cooldown', async () => {
+  const issuer = await createTestIssuer();
+  let now = Date.now();
+  let fetches = 0;
+  let identityUp = true;
+  const verifier = createJwtVerifier({
+    keySource: async () => {
+      fetches++;
+      if (!identityUp) throw new Error('connect ECONNREFUSED');
+      return issuer.jwks;
+    },
+    issuer: ISSUER,
+    audience: 'souk',
+    now: () => now,
+    maxAgeMs: 60_000,
+    cooldownMs: 5_000,
+  });
+  await verifier.verify(await issuer.token());
+  identityUp = false;
+  now += 60_000; // the cached set is due for a refresh, which fails
+  await verifier.verify(await issuer.token());
+  assert.equal(fetches, 2);
+  await verifier.verify(await issuer.token()); // within the cooldown: no new attempt
+  assert.equal(fetches, 2);
+  now += 5_000;
+  identityUp = true;
+  await verifier.verify(await issuer.token());
+  assert.equal(fetches, 3);
+});

@@ -164,7 +164,9 @@ export class Breakers {
 
   /** Drops the breaker of an instance that left, with its gauge series. */
   remove(service: string, instanceId: string): void {
-    if (this.entries.delete(key(service, instanceId))) this.gauge.remove({ service, instance: instanceId });
+    if (!this.entries.delete(key(service, instanceId))) return;
+    this.gauge.remove({ service, instance: instanceId });
+    for (const to of ['closed', 'open', 'half-open'] as const) this.transitions.remove({ service, instance: instanceId, to });
   }
 
   private entry(target: BreakerTarget): Entry {

@@ -32,7 +32,10 @@ export interface AppOptions {
   bodyLimit: number;
   /** Named readiness checks; each throws to report not ready. */
   readiness: Map<string, () => Promise<void>>;
-  isShuttingDown: () => boolean;
+  /** Shutdown began: /health/ready fails so that no new traffic is sent here. */
+  isDraining: () => boolean;
+  /** The server is closing: new requests are refused while in-flight ones finish. */
+  isClosing: () => boolean;
   resilienceSnapshot: () => unknown;
   /**
    * Lets a service (the gateway) answer some requests before Fastify routes
@@ -91,7 +94,7 @@ export async function createApp(options: AppOptions): Promise<App> {
 
   app.addHook('onRequest', async (request, reply) => {
     setRoute(reply.raw, request.routeOptions.url ?? 'unmatched');
-    if (options.isShuttingDown() && !request.url.startsWith('/health/')) {
+    if (options.isClosing() && !request.url.startsWith('/health/')) {
       reply.header('connection', 'close');
       throw chassisErrors.shuttingDown();
     }
@@ -115,7 +118,7 @@ export async function createApp(options: AppOptions): Promise<App> {
 
   app.get('/health/live', { schema: { hide: true } }, async () => ({ status: 'up' }));
   app.get('/health/ready', { schema: { hide: true } }, async (request, reply) => {
-    if (options.isShuttingDown()) return sendProblem(reply, chassisErrors.shuttingDown(), '/health/ready');
+    if (options.isDraining()) return sendProblem(reply, chassisErrors.shuttingDown(), '/health/ready');
     const checks: Record<string, string> = {};
     let ok = true;
     await Promise.all(
