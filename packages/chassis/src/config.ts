@@ -66,10 +66,17 @@ function describe(schema: TObject, path: string, message: string, values: Record
   const property = schema.properties[key] as TSchema & { description?: string; anyOf?: { const?: unknown }[] };
   const choices = property.anyOf?.map((s) => s.const).filter((c) => c !== undefined);
   const why = choices?.length ? `must be one of ${choices.join(', ')}` : message;
-  const shown = values[key] === undefined ? 'unset' : JSON.stringify(values[key]);
+  const shown = values[key] === undefined ? 'unset' : JSON.stringify(redact(key, values[key]));
   return `${key}: ${why} (got ${shown})${property.description ? ` — ${property.description}` : ''}`;
 }
 
 function missingNames(schema: TObject, values: Record<string, unknown>): string[] {
   return (schema.required ?? []).filter((k: string) => values[k] === undefined).map((k: string) => `${k}: required but not set`);
+}
+
+/** Config errors are printed and logged: never with a secret in them. */
+function redact(key: string, value: unknown): unknown {
+  if (/SECRET|PASSWORD|TOKEN|KEY$/.test(key)) return '<hidden>';
+  // Credentials inside URLs (postgres://user:password@host/db).
+  return typeof value === 'string' ? value.replace(/^(.*?:\/\/[^:/@]*):[^@/]*@/, '$1:***@') : value;
 }

@@ -30,7 +30,7 @@ export interface RequestContext {
 const REQUEST_CONTEXT = createContextKey('souk.request-context');
 
 // Without a context manager every `context.with` is a no-op; install one once
-// per process (tracing may already have done so: then this does nothing).
+// per process, here, so that request context works even where tracing is not set up (unit tests).
 context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
 
 /** The context of the request being handled, if any. */

@@ -3,7 +3,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo } from 'node:net';
 import { request } from 'undici';
 import { startService, type Discovery, type RunningService } from '../src/index.ts';
 import { createTestDatabase, createTestIssuer, type TestDatabase, type TestIssuer } from '../src/testing/index.ts';
@@ -264,5 +264,39 @@ describe('keys for token checks', () => {
       await db.drop();
       fakeIdentity.close();
     }
+  });
+});
+
+describe('values the database refuses are the client\'s 4xx', () => {
+  test('a NUL character in text', async () => {
+    const token = await issuer.token();
+    const res = await call('POST', '/api/v1/notes', {
+      body: JSON.stringify({ text: 'nul \u0000 here' }),
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    });
+    assertProblem(res, 400, 'SOUK_REQUEST_INVALID');
+    assert.match(res.json.detail, /U\+0000/);
+  });
+});
+
+describe('requests the HTTP parser refuses are problems too', () => {
+  async function raw(text: string): Promise<string> {
+    const { hostname, port } = new URL(svc.url);
+    const socket = connect({ host: hostname, port: Number(port) });
+    socket.end(text);
+    let out = '';
+    for await (const chunk of socket) out += chunk;
+    return out;
+  }
+  test('oversized headers: 431', async () => {
+    const out = await raw(`GET /api/v1/notes-greeting HTTP/1.1\r\nhost: x\r\nx-big: ${'a'.repeat(20_000)}\r\n\r\n`);
+    assert.match(out, /^HTTP\/1\.1 431 /);
+    assert.match(out, /content-type: application\/problem\+json/);
+    assert.match(out, /"code":"SOUK_REQUEST_HEADERS_TOO_LARGE"/);
+  });
+  test('both Content-Length and Transfer-Encoding: 400', async () => {
+    const out = await raw('POST /api/v1/echo-after-body HTTP/1.1\r\nhost: x\r\ncontent-length: 5\r\ntransfer-encoding: chunked\r\n\r\n0\r\n\r\n');
+    assert.match(out, /^HTTP\/1\.1 400 /);
+    assert.match(out, /"code":"SOUK_REQUEST_MALFORMED_HTTP"/);
   });
 });

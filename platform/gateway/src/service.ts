@@ -22,7 +22,7 @@ const CONNECT_TIMEOUT_MS = 2_000;
 export const GatewayConfig = Type.Object({
   // Overrides the chassis default (0 = any port): the gateway is the shop's one public address.
   PORT: Type.Integer({ default: DEFAULT_PORT, minimum: 0, maximum: 65535 }),
-  GATEWAY_UPSTREAM_TIMEOUT_MS: Type.Integer({ default: DEFAULT_UPSTREAM_TIMEOUT_MS, minimum: 1, description: 'Wait for response headers per attempt' }),
+  GATEWAY_UPSTREAM_TIMEOUT_MS: Type.Integer({ default: DEFAULT_UPSTREAM_TIMEOUT_MS, minimum: 1, description: 'Per attempt: the wait for response headers, and for each body chunk after them' }),
   GATEWAY_ATTEMPTS: Type.Integer({ default: DEFAULT_ATTEMPTS, minimum: 1, maximum: 10, description: 'Attempts per request, each on another instance' }),
   GATEWAY_UPSTREAM_CONNECTIONS: Type.Integer({ default: DEFAULT_UPSTREAM_CONNECTIONS, minimum: 1, description: 'Keep-alive sockets per upstream instance' }),
   GATEWAY_RETRY_AFTER_SECONDS: Type.Integer({ default: DEFAULT_RETRY_AFTER_SECONDS, minimum: 1, description: 'Retry-After of 503 answers' }),

@@ -168,7 +168,8 @@ export function createUpstreamCall(deps: UpstreamCallDeps): UpstreamCall {
         } catch (err) {
           if (err instanceof FailedAttempt) outcome = err.outcome;
           // The breaker opened between the pick and the call (another request's failure): try the next instance.
-          else if ((err as Error).name === 'BrokenCircuitError' || (err as Error).name === 'IsolatedCircuitError') continue;
+          // Checked by cockatiel's marker (set on BrokenCircuitError and IsolatedCircuitError), not by name or class.
+          else if ((err as { isBrokenCircuitError?: boolean }).isBrokenCircuitError === true) continue;
           else throw err;
         }
         const label = outcomeLabel(outcome);

@@ -37,7 +37,8 @@ export function createUpstreamPools(options: PoolOptions): UpstreamPools {
         // No pipelining: one slow response must not hold back the requests queued behind it.
         pipelining: 1,
         connectTimeout: options.connectTimeoutMs,
-        // Below Node's default server keep-alive (5 s) so the gateway drops idle sockets first.
+        // Below the upstream servers' keep-alive (Node's default 5 s; souk services keep 65 s) so the
+        // gateway drops idle sockets first and never writes to one the server is closing.
         keepAliveTimeout: 4_000,
         keepAliveMaxTimeout: 60_000,
       });

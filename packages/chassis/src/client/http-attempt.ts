@@ -9,6 +9,7 @@ import { chassisErrors, fromProblem } from '../errors/index.ts';
 import type { ServiceInstance } from '../discovery/types.ts';
 import { markFailure, transportFailure } from './failures.ts';
 import type { ServiceResponse } from './types.ts';
+import { DURATION_BUCKETS } from '../metrics.ts';
 
 /** A request ready to send: method upper-cased, query in the path, body serialised. */
 export interface PreparedRequest {
@@ -19,8 +20,6 @@ export interface PreparedRequest {
   body?: string;
 }
 
-/** Latency buckets in seconds, from a cache hit to a slow checkout. */
-const DURATION_BUCKETS = [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 /** Statuses that say "not now, maybe elsewhere" rather than "this request is wrong". */
 const RETRYABLE_STATUS = new Set([502, 503, 504]);
 

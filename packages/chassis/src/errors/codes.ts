@@ -19,6 +19,18 @@ export const chassisErrors = defineErrors({
     code: 'SOUK_REQUEST_TOO_LARGE', status: 413, title: 'The request body is too large',
     description: 'The body exceeds the endpoint limit (1 MiB unless stated otherwise).',
   },
+  malformedHttp: {
+    code: 'SOUK_REQUEST_MALFORMED_HTTP', status: 400, title: 'The request is not valid HTTP',
+    description: 'The HTTP parser refused the request (for example both Content-Length and Transfer-Encoding, or a bad header line).',
+  },
+  headersTooLarge: {
+    code: 'SOUK_REQUEST_HEADERS_TOO_LARGE', status: 431, title: 'The request headers are too large',
+    description: 'The request line and headers together exceed the server limit (16 KiB).',
+  },
+  requestTimeout: {
+    code: 'SOUK_REQUEST_TIMEOUT', status: 408, title: 'The request took too long to arrive',
+    description: 'The client did not send the whole request within the server timeout.',
+  },
   uriTooLong: {
     code: 'SOUK_REQUEST_URI_TOO_LONG', status: 414, title: 'A path segment is too long',
     description: 'A path parameter exceeds the length any endpoint accepts (100 characters).',

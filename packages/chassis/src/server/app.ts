@@ -12,7 +12,7 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { chassisErrors } from '../errors/codes.ts';
 import type { HttpServerMetrics } from '../metrics.ts';
-import { installProblemHandlers, sendProblem } from './problems.ts';
+import { clientErrorResponse, installProblemHandlers, sendProblem } from './problems.ts';
 import { parseFormBody, validatorCompiler } from './validation.ts';
 import { instrumentHandler, setRoute, type RequestHandler } from './telemetry.ts';
 
@@ -54,6 +54,11 @@ export async function createApp(options: AppOptions): Promise<App> {
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'request_id' }),
     bodyLimit: options.bodyLimit,
     return503OnClosing: false,
+    clientErrorHandler: (err, socket) => {
+      // A reset or a half-written request cannot be answered; anything else gets a problem document.
+      if ((err as { code?: string }).code === 'ECONNRESET' || !socket.writable) return void socket.destroy();
+      socket.end(clientErrorResponse(err));
+    },
     // Errors Fastify raises before routing (bad percent-encoding, overlong parameters) are problems too.
     frameworkErrors: (error, request, reply) => {
       const path = request.url.split('?')[0] ?? '/';

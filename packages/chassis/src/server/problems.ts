@@ -37,6 +37,24 @@ export function fromFastifyError(err: FastifyError & { validation?: FieldIssue[]
   return undefined;
 }
 
+/**
+ * PostgreSQL refusing a value the request carried (a NUL character, text
+ * longer than a column) is the client's input, not a bug: a 400, once, here,
+ * rather than a check in every schema.
+ */
+const DATA_EXCEPTIONS: Record<string, string> = {
+  '22021': 'The request contains a character that cannot be stored (such as U+0000).',
+  '22P05': 'The request contains a character that cannot be stored (such as U+0000).',
+  '22001': 'A value in the request is longer than the service can store.',
+  '22003': 'A number in the request is out of the range the service can store.',
+};
+
+export function fromDatabaseError(err: unknown): SoukError | undefined {
+  const code = (err as { code?: unknown } | undefined)?.code;
+  const detail = typeof code === 'string' ? DATA_EXCEPTIONS[code] : undefined;
+  return detail ? chassisErrors.invalidRequest({ detail, cause: err }) : undefined;
+}
+
 export function sendProblem(reply: FastifyReply, err: SoukError, instance: string): FastifyReply {
   const traceId = trace.getActiveSpan()?.spanContext().traceId;
   const headers: Record<string, string> = { ...err.headers };
@@ -50,7 +68,7 @@ export function sendProblem(reply: FastifyReply, err: SoukError, instance: strin
 
 export function installProblemHandlers(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
-    const known = isSoukError(error) ? error : fromFastifyError(error as Parameters<typeof fromFastifyError>[0]);
+    const known = isSoukError(error) ? error : (fromDatabaseError(error) ?? fromFastifyError(error as Parameters<typeof fromFastifyError>[0]));
     const soukError = known ?? chassisErrors.internal({ detail: 'An unexpected error occurred.', cause: error });
     if (!known) request.log.error({ err: error }, 'unhandled error');
     else if (soukError.status >= 500) request.log.warn({ err: error, code: soukError.code }, soukError.detail);
@@ -60,4 +78,24 @@ export function installProblemHandlers(app: FastifyInstance): void {
     const path = request.url.split('?')[0] ?? '/';
     return sendProblem(reply, chassisErrors.routeNotFound(`No route for ${request.method} ${path}.`), path);
   });
+}
+
+/**
+ * Requests the HTTP parser refuses never reach Fastify's handlers; Node would
+ * answer them with a bare status line. Answer with a problem document too.
+ */
+export function clientErrorResponse(err: Error & { code?: string }): string {
+  const soukError =
+    err.code === 'HPE_HEADER_OVERFLOW' ? chassisErrors.headersTooLarge()
+    : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? chassisErrors.requestTimeout()
+    : chassisErrors.malformedHttp({ detail: `The request could not be parsed (${err.code ?? 'parse error'}).` });
+  const body = JSON.stringify(toProblem(soukError));
+  return [
+    `HTTP/1.1 ${soukError.status} ${soukError.title}`,
+    `content-type: ${PROBLEM_CONTENT_TYPE}`,
+    `content-length: ${Buffer.byteLength(body)}`,
+    'connection: close',
+    '',
+    body,
+  ].join('\r\n');
 }
