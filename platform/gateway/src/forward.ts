@@ -3,10 +3,8 @@
 
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import type { Dispatcher } from 'undici';
+import { CONNECT_ERROR_CODES, RETRYABLE_STATUSES } from '@souk/chassis';
 import { clientResponseHeaders } from './headers.ts';
-
-/** Upstream answers another instance may do better with (for requests that are safe to repeat). */
-export const RETRYABLE_STATUSES: ReadonlySet<number> = new Set([502, 503, 504]);
 
 /** How an attempt failed before any byte reached the client. */
 export type AttemptFailure =
@@ -39,13 +37,10 @@ export interface AttemptRequest {
   requestId: string;
 }
 
-const CONNECT_ERRORS = new Set([
-  'ECONNREFUSED', 'UND_ERR_CONNECT_TIMEOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EADDRNOTAVAIL',
-]);
 
 function classify(err: Error): AttemptFailure {
   const code = (err as { code?: string }).code ?? '';
-  if (CONNECT_ERRORS.has(code)) return 'connect';
+  if (CONNECT_ERROR_CODES.has(code)) return 'connect';
   if (code === 'UND_ERR_HEADERS_TIMEOUT') return 'timeout';
   return 'reset';
 }

@@ -2,10 +2,8 @@
 // routes through Fastify, while the proxy takes /api/ and /.well-known/
 // requests from the raw server before Fastify's router sees them.
 
-import { context, ROOT_CONTEXT } from '@opentelemetry/api';
-import type { JSONWebKeySet } from 'jose';
 import { Type } from 'typebox';
-import { createJwtVerifier, defineService } from '@souk/chassis';
+import { defineService } from '@souk/chassis';
 import { createProxy } from './proxy.ts';
 import { createRouter, routes } from './routes.ts';
 import { createUpstreamCall } from './upstream-call.ts';
@@ -35,15 +33,6 @@ export const gatewayService = defineService({
   async setup(ctx) {
     const { config } = ctx;
     const pools = createUpstreamPools({ connections: config.GATEWAY_UPSTREAM_CONNECTIONS, connectTimeoutMs: CONNECT_TIMEOUT_MS });
-    const identity = ctx.client('identity');
-    const verifier = createJwtVerifier({
-      // Fetched outside any request's context: the key set is shared, and a caller's token has no business on that call.
-      keySource: () =>
-        context.with(ROOT_CONTEXT, async () => (await identity.request<JSONWebKeySet>({ method: 'GET', path: '/.well-known/jwks.json' })).body),
-      issuer: config.AUTH_ISSUER,
-      audience: config.AUTH_AUDIENCE,
-      now: () => ctx.clock.now(),
-    });
     const upstream = createUpstreamCall({
       discovery: ctx.discovery,
       // The process's shared breakers: /_admin/resilience shows the gateway's next to the clients'.
@@ -61,7 +50,8 @@ export const gatewayService = defineService({
       createProxy({
         router: createRouter(routes),
         upstream,
-        verifier,
+        // The chassis verifier: identity's JWKS through discovery, cached, refetched on an unknown key.
+        verifier: ctx.auth,
         log: ctx.log,
         bodyLimitBytes: config.BODY_LIMIT_BYTES,
         isClosing: () => closing,

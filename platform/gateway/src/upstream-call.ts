@@ -5,9 +5,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { propagation, trace, type Context } from '@opentelemetry/api';
 import { Counter, type Registry } from 'prom-client';
-import { Balancer, type Breakers, type Discovery, type ServiceInstance, type SoukError } from '@souk/chassis';
+import { Balancer, RETRYABLE_STATUSES, type Breakers, type Discovery, type ServiceInstance, type SoukError } from '@souk/chassis';
 import { gatewayErrors } from './errors.ts';
-import { forward, RETRYABLE_STATUSES, type AttemptOutcome } from './forward.ts';
+import { forward, type AttemptOutcome } from './forward.ts';
 import { upstreamRequestHeaders } from './headers.ts';
 import type { UpstreamPools } from './upstream-pools.ts';
 

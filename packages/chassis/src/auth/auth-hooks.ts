@@ -25,6 +25,8 @@ export type PreHandler = (request: FastifyRequest, reply: FastifyReply) => Promi
 export interface Auth {
   required(requirement?: Requirement): PreHandler;
   optional(): PreHandler;
+  /** The caller behind a bearer token (for code that authenticates outside a route, like the gateway). */
+  verify(token: string): Promise<Identity>;
   /** Verify with keys from this source instead of identity's JWKS endpoint. */
   setKeySource(source: KeySource): void;
 }
@@ -66,6 +68,7 @@ export function createAuth(verifier: () => JwtVerifier, setKeySource: (source: K
         await authenticate(request);
       };
     },
+    verify: (token) => verifier().verify(token),
     setKeySource,
   };
 }

@@ -52,7 +52,13 @@ export function shouldRetry(err: unknown, repeatable: boolean): boolean {
 }
 
 /** Socket error codes raised before a connection exists, so before any byte of the request went out. */
-const BEFORE_SEND = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
+/** Errors raised while connecting: the request never left, so retrying it is safe for any method. */
+export const CONNECT_ERROR_CODES: ReadonlySet<string> = new Set([
+  'ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL', 'UND_ERR_CONNECT_TIMEOUT',
+]);
+
+/** Answers that say "this instance cannot serve now": worth a retry elsewhere when the request is repeatable. */
+export const RETRYABLE_STATUSES: ReadonlySet<number> = new Set([502, 503, 504]);
 
 function errorCode(err: unknown): string | undefined {
   let current: unknown = err;
@@ -80,7 +86,7 @@ export function transportFailure(err: unknown, service: string, aborted: boolean
     cause: err,
     extensions: { service },
   });
-  return markFailure(failure, BEFORE_SEND.has(code) ? 'not-sent' : 'connection');
+  return markFailure(failure, CONNECT_ERROR_CODES.has(code) ? 'not-sent' : 'connection');
 }
 
 /**

@@ -10,6 +10,7 @@ import type { ServiceInstance } from '../discovery/types.ts';
 import { markFailure, transportFailure } from './failures.ts';
 import type { ServiceResponse } from './types.ts';
 import { DURATION_BUCKETS } from '../metrics.ts';
+import { RETRYABLE_STATUSES } from './failures.ts';
 
 /** A request ready to send: method upper-cased, query in the path, body serialised. */
 export interface PreparedRequest {
@@ -21,7 +22,6 @@ export interface PreparedRequest {
 }
 
 /** Statuses that say "not now, maybe elsewhere" rather than "this request is wrong". */
-const RETRYABLE_STATUS = new Set([502, 503, 504]);
 
 export type DurationHistogram = Histogram<'service' | 'http_request_method' | 'http_response_status_code' | 'error_type'>;
 
@@ -131,7 +131,7 @@ export async function sendAttempt(
     if (res.statusCode >= 400) {
       const doc = isJson ? parseJson(text) : undefined;
       const err = fromProblem(doc, res.statusCode, service);
-      throw markFailure(err, RETRYABLE_STATUS.has(res.statusCode) ? 'status' : 'final');
+      throw markFailure(err, RETRYABLE_STATUSES.has(res.statusCode) ? 'status' : 'final');
     }
     let body: unknown = text === '' ? undefined : text;
     if (isJson && text !== '') {

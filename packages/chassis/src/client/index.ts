@@ -13,4 +13,4 @@ export { Breakers, createBreakers, DEFAULT_FAILURE_THRESHOLD, DEFAULT_HALF_OPEN_
 export type { BreakerState, BreakerSnapshot, BreakerTarget, BreakersOptions } from './breakers.ts';
 export { fullJitterDelay, fullJitterBackoff } from './backoff.ts';
 export type { BackoffOptions } from './backoff.ts';
-export { isRepeatable } from './failures.ts';
+export { isRepeatable, CONNECT_ERROR_CODES, RETRYABLE_STATUSES } from './failures.ts';
