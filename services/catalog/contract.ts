@@ -20,7 +20,8 @@ export const DEFAULT_PAGE_SIZE = 20;
 const Uuid = Type.String({ pattern: UUID_PATTERN, description: 'UUID' });
 const Slug = Type.String({ pattern: SLUG_PATTERN, minLength: 1, maxLength: 80 });
 const Sku = Type.String({ pattern: SKU_PATTERN, minLength: 2, maxLength: 40 });
-const Name = Type.String({ minLength: 1, maxLength: 120 });
+/** Names are stored trimmed, so one of only whitespace would be stored empty: it needs a non-space character. */
+const Name = Type.String({ minLength: 1, maxLength: 120, pattern: '\\S' });
 const Description = Type.String({ maxLength: 2000 });
 const PriceCents = Type.Integer({ minimum: 1, maximum: MAX_PRICE_CENTS, description: 'Price in minor units (cents).' });
 /** Only euros for now; the column and the schema leave room for more. */

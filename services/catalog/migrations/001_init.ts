@@ -55,7 +55,8 @@ export async function up(db: Kysely<any>): Promise<void> {
   await db.schema.createIndex('products_category_idx').on('products').column('category_id').execute();
   // Browsing sorts by price or name within a category far more often than it searches.
   await db.schema.createIndex('products_price_idx').on('products').columns(['price_cents', 'id']).execute();
-  // Name order ignores case ("LED Lamp" between "Larch" and "Leather"), so the index is on lower(name).
+  // Name order ignores case (Larch, Leather, LED Lamp: "LED Lamp" files among the
+  // other L names by its lower-case spelling), so the index is on lower(name).
   await db.schema.createIndex('products_name_idx').on('products').expression(sql`lower(name), id`).execute();
   await db.schema.createIndex('products_created_idx').on('products').columns(['created_at', 'id']).execute();
 

@@ -143,9 +143,18 @@ describe('categories', () => {
     assert.ok((await get(`${P}/products?category=kitchen&q=tart`)).json.total >= 1);
   });
 
+  test('a blank name: 400, and nothing is created', async () => {
+    assertProblem(await admin().post(`${P}/categories`, { slug: 'blank-name', name: '   ' }), 400, 'SOUK_REQUEST_INVALID');
+    assert.equal((await get(`${P}/categories/blank-name`)).status, 404);
+  });
+
   test('duplicate slug: 409; unknown parent: 422', async () => {
-    assertProblem(await admin().post(`${P}/categories`, { slug: 'kitchen', name: 'Kitchen again' }), 409, 'SOUK_CATALOG_CATEGORY_CONFLICT');
-    assertProblem(await admin().post(`${P}/categories`, { slug: 'orphans', name: 'Orphans', parentId: '00000000-0000-4000-8000-000000000000' }), 422, 'SOUK_CATALOG_CATEGORY_UNKNOWN');
+    const taken = await admin().post(`${P}/categories`, { slug: 'kitchen', name: 'Kitchen again' });
+    assertProblem(taken, 409, 'SOUK_CATALOG_CATEGORY_CONFLICT');
+    assert.equal(taken.json.field, 'slug');
+    const orphan = await admin().post(`${P}/categories`, { slug: 'orphans', name: 'Orphans', parentId: '00000000-0000-4000-8000-000000000000' });
+    assertProblem(orphan, 422, 'SOUK_CATALOG_CATEGORY_UNKNOWN');
+    assert.equal(orphan.json.field, 'parentId');
   });
 });
 
@@ -168,6 +177,8 @@ describe('bad bodies and paths are 400 problems, never 5xx', () => {
     ['nested attribute', newProduct('110', { attributes: { brand: { name: 'x' } } })],
     ['missing name', { sku: 'TST-111', categoryId: categoryIdFor('kitchen'), priceCents: 100 }],
     ['empty name', newProduct('112', { name: '' })],
+    ['blank name', newProduct('114', { name: '   ' })],
+    ['name of tabs and newlines', newProduct('116', { name: '\t\n ' })],
     ['body is an array', [newProduct('113')]],
     ['body is a string', 'hello'],
   ];
@@ -185,6 +196,7 @@ describe('bad bodies and paths are 400 problems, never 5xx', () => {
     assertProblem(await admin().patch(path, { priceCents: '12' }), 400, 'SOUK_REQUEST_INVALID');
     assertProblem(await admin().patch(path, { tags: 'coffee' }), 400, 'SOUK_REQUEST_INVALID');
     assertProblem(await admin().patch(path, { name: 42 }), 400, 'SOUK_REQUEST_INVALID');
+    assertProblem(await admin().patch(path, { name: '   ' }), 400, 'SOUK_REQUEST_INVALID');
     assertProblem(await admin().patch(`${P}/products/not-a-uuid`, { priceCents: 100 }), 400, 'SOUK_REQUEST_INVALID');
     assertProblem(await admin().delete(`${P}/products/not-a-uuid`), 400, 'SOUK_REQUEST_INVALID');
     assert.deepEqual((await get(path)).json, target, 'a refused patch changed the product');

@@ -31,7 +31,7 @@ export const errors = defineErrors({
   },
   loginThrottled: {
     code: 'SOUK_IDENTITY_LOGIN_THROTTLED', status: 429, title: 'Too many failed sign-ins', retryable: true,
-    description: 'After 5 failed sign-ins within 15 minutes an account refuses attempts until the window passes; wait `Retry-After` seconds.',
+    description: 'After too many failed sign-ins within the window (IDENTITY_LOGIN_MAX_FAILURES and IDENTITY_LOGIN_WINDOW_SECONDS; see the identity README) an account refuses attempts until the window passes; wait `Retry-After` seconds.',
   },
   invalidGrant: {
     code: 'SOUK_IDENTITY_INVALID_GRANT', status: 400, title: 'The refresh token is not valid',

@@ -125,6 +125,18 @@ describe('identity token endpoint', () => {
     assert.equal((await refresh(fresh.refresh_token)).status, 200);
   });
 
+  it('treats two simultaneous uses of one refresh token as reuse (the documented trade-off)', async () => {
+    const user = await newUser('double');
+    const { refresh_token } = (await passwordGrant(id.url, user.email)).body;
+    const refresh = (token: string) =>
+      request(id.url, 'POST', TOKEN, { form: { grant_type: 'refresh_token', client_id: 'storefront', refresh_token: token } });
+    const both = await Promise.all([refresh(refresh_token), refresh(refresh_token)]);
+    assert.deepEqual(both.map((r) => r.status).sort(), [200, 400]);
+    // The winner's new token belongs to the revoked family: the user is signed out.
+    const winner = both.find((r) => r.status === 200)!;
+    assert.equal((await refresh(winner.body.refresh_token)).body.error, 'invalid_grant');
+  });
+
   it('refuses a refresh token presented by another client or after expiry', async () => {
     const user = await newUser('exp');
     const { refresh_token } = (await passwordGrant(id.url, user.email)).body;

@@ -5,6 +5,7 @@ import type { Category, CreateCategoryBody } from '../../contract.ts';
 import { UUID_PATTERN } from '../../contract.ts';
 import type { CatalogDatabase } from '../db.ts';
 import { errors } from '../errors.ts';
+import { classifyWriteError } from '../write-errors.ts';
 import { rollUpCounts, treeOrder } from './category-tree.ts';
 
 const UUID = new RegExp(UUID_PATTERN);
@@ -53,12 +54,12 @@ export function createCategoryStore(db: CatalogDatabase): CategoryStore {
           })
           .execute();
       } catch (err) {
-        const e = err as { code?: string; constraint?: string };
-        if (e.code === '23505') {
-          throw errors.categoryConflict({ detail: `Another category already has the slug "${body.slug}".`, extensions: { field: 'slug', value: body.slug }, cause: err });
+        const failure = classifyWriteError(err);
+        if (failure.kind === 'conflict') {
+          throw errors.categoryConflict({ detail: `Another category already has the slug "${body.slug}".`, extensions: { field: failure.field, value: body.slug }, cause: err });
         }
-        if (e.code === '23503') {
-          throw errors.categoryUnknown({ detail: `No category has the id ${body.parentId}.`, extensions: { field: 'parentId', value: body.parentId }, cause: err });
+        if (failure.kind === 'unknown-reference') {
+          throw errors.categoryUnknown({ detail: `No category has the id ${body.parentId}.`, extensions: { field: failure.field, value: body.parentId }, cause: err });
         }
         throw err;
       }

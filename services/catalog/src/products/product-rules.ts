@@ -76,19 +76,3 @@ export function productUpdateRow(body: UpdateProductBody, now: Date): ProductUpd
   if (body.attributes !== undefined) row.attributes = JSON.stringify(body.attributes satisfies Attributes);
   return row;
 }
-
-/** What a failed write means for the caller, read from the PostgreSQL error. */
-export type WriteFailure =
-  | { kind: 'conflict'; field: 'sku' | 'slug' }
-  | { kind: 'unknown-category' }
-  | { kind: 'other' };
-
-export function classifyWriteError(err: unknown): WriteFailure {
-  const e = (typeof err === 'object' && err !== null ? err : {}) as { code?: unknown; constraint?: unknown };
-  if (e.code === '23505' && typeof e.constraint === 'string') {
-    if (e.constraint.includes('sku')) return { kind: 'conflict', field: 'sku' };
-    if (e.constraint.includes('slug')) return { kind: 'conflict', field: 'slug' };
-  }
-  if (e.code === '23503' && e.constraint === 'products_category_id_fkey') return { kind: 'unknown-category' };
-  return { kind: 'other' };
-}

@@ -2,7 +2,7 @@
 
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { classifyWriteError, defaultImageUrl, newProductRow, normaliseTags, productUpdateRow, slugify } from './product-rules.ts';
+import { defaultImageUrl, newProductRow, normaliseTags, productUpdateRow, slugify } from './product-rules.ts';
 
 describe('slugify', () => {
   test('lower-cases, strips accents and joins words with hyphens', () => {
@@ -60,18 +60,4 @@ test('a patch changes only the fields it names, and always the update time', () 
   const now = new Date('2025-03-02T00:00:00Z');
   assert.deepEqual(productUpdateRow({ priceCents: 4590 }, now), { price_cents: 4590, updated_at: now });
   assert.deepEqual(productUpdateRow({ tags: ['A', 'a'], name: ' New ' }, now), { tags: ['a'], name: 'New', updated_at: now });
-});
-
-describe('classifyWriteError', () => {
-  test('unique violations name the field', () => {
-    assert.deepEqual(classifyWriteError({ code: '23505', constraint: 'products_sku_key' }), { kind: 'conflict', field: 'sku' });
-    assert.deepEqual(classifyWriteError({ code: '23505', constraint: 'products_slug_key' }), { kind: 'conflict', field: 'slug' });
-  });
-  test('a foreign-key violation on the category is an unknown category', () => {
-    assert.deepEqual(classifyWriteError({ code: '23503', constraint: 'products_category_id_fkey' }), { kind: 'unknown-category' });
-  });
-  test('anything else stays a bug', () => {
-    assert.deepEqual(classifyWriteError(new Error('connection reset')), { kind: 'other' });
-    assert.deepEqual(classifyWriteError(undefined), { kind: 'other' });
-  });
 });

@@ -56,7 +56,8 @@ export function buildSearchQueries(db: CatalogDatabase, search: ProductSearch) {
   let page = filtered(productColumns(db));
   for (const term of orderTerms(search.sort)) {
     if (term.by === 'rank') page = page.orderBy(sql`ts_rank(p.search_vector, ${tsQuery(search.text ?? '')})`, term.direction);
-    // Shoppers expect "LED Lamp" between "Larch" and "Leather", not after every capitalised name.
+    // Case is ignored: "LED Lamp" sorts as "led lamp" (Larch, Leather, LED Lamp),
+    // whatever the database's collation would do with capitals.
     else if (term.by === 'name') page = page.orderBy(sql`lower(p.name)`, term.direction);
     else page = page.orderBy(`p.${term.by}`, term.direction);
   }

@@ -7,8 +7,9 @@ import type { CreateProductBody, Product, ProductPage, UpdateProductBody } from 
 import { SLUG_PATTERN, UUID_PATTERN } from '../../contract.ts';
 import type { CatalogDatabase } from '../db.ts';
 import { errors } from '../errors.ts';
+import { classifyWriteError } from '../write-errors.ts';
 import { totalPages, type ProductSearch } from './product-query.ts';
-import { classifyWriteError, newProductRow, productUpdateRow } from './product-rules.ts';
+import { newProductRow, productUpdateRow } from './product-rules.ts';
 import { buildSearchQueries, productColumns, type ProductRow } from './product-search.ts';
 
 const UUID = new RegExp(UUID_PATTERN);
@@ -68,10 +69,10 @@ export function createProductStore(db: CatalogDatabase, clock: { now(): number }
         cause: err,
       });
     }
-    if (failure.kind === 'unknown-category') {
+    if (failure.kind === 'unknown-reference') {
       throw errors.categoryUnknown({
         detail: `No category has the id ${body.categoryId}.`,
-        extensions: { field: 'categoryId', value: body.categoryId },
+        extensions: { field: failure.field, value: body.categoryId },
         cause: err,
       });
     }

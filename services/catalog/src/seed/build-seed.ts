@@ -34,6 +34,7 @@ export interface SeedCategoryRow {
   name: string;
   description: string;
   parentId: string | null;
+  parentSlug: string | null;
 }
 
 export interface SeedProduct {
@@ -68,6 +69,7 @@ export function buildSeed(files: readonly TemplateFile[] = templateFiles): SeedC
     name: c.name,
     description: c.description,
     parentId: c.parent ? categoryIdFor(c.parent) : null,
+    parentSlug: c.parent ?? null,
   }));
   const products: SeedProduct[] = [];
   for (const file of files) {

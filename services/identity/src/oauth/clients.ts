@@ -5,7 +5,7 @@
 import { Type, type Static } from 'typebox';
 import { Value } from 'typebox/value';
 import type { Db } from '../database.ts';
-import { hashPassword, verifyPassword, type ScryptParams } from '../users/password-hash.ts';
+import { hashPassword, verifyOrDummy, verifyPassword, type ScryptParams } from '../users/password-hash.ts';
 import { USER_SCOPES } from './scopes.ts';
 
 export type GrantType = 'password' | 'refresh_token' | 'client_credentials';
@@ -55,10 +55,6 @@ export function parseClientsFile(content: string, source: string): ClientsFile {
   return clients;
 }
 
-// Verifying a secret for an unknown client takes as long as for a known one,
-// so response times do not reveal which client ids exist.
-let dummyHash: Promise<string> | undefined;
-
 export function createClientStore(db: Db, scrypt: ScryptParams) {
   return {
     /**
@@ -99,11 +95,9 @@ export function createClientStore(db: Db, scrypt: ScryptParams) {
     /** The confidential client when id and secret match; undefined otherwise. */
     async authenticate(clientId: string, secret: string): Promise<Client | undefined> {
       const row = await db.selectFrom('oauth_clients').select(['secret_hash', 'scopes']).where('client_id', '=', clientId).executeTakeFirst();
-      if (!row) {
-        await verifyPassword(secret, await (dummyHash ??= hashPassword('no such client', scrypt)));
-        return undefined;
-      }
-      if (!(await verifyPassword(secret, row.secret_hash))) return undefined;
+      // An unknown client id costs a scrypt too, so response times do not reveal which ids exist.
+      const matches = await verifyOrDummy(secret, row?.secret_hash, scrypt);
+      if (!row || !matches) return undefined;
       return { clientId, confidential: true, grantTypes: ['client_credentials'], scopes: row.scopes };
     },
   };

@@ -12,16 +12,15 @@ export function createThrottleStore(db: Db, policy: ThrottlePolicy) {
      */
     async admit(account: string, now: number): Promise<ThrottleDecision> {
       return db.transaction().execute(async (trx) => {
-        await trx
+        // One statement that always yields the row, locked: the no-op update
+        // takes the row lock, and PostgreSQL re-inserts when a concurrent
+        // success or prune deleted the row meanwhile. (INSERT ... DO NOTHING
+        // followed by SELECT ... FOR UPDATE found nothing in that case.)
+        const row = await trx
           .insertInto('login_attempts')
           .values({ account, failed_at: [], updated_at: new Date(now) })
-          .onConflict((oc) => oc.column('account').doNothing())
-          .execute();
-        const row = await trx
-          .selectFrom('login_attempts')
-          .select('failed_at')
-          .where('account', '=', account)
-          .forUpdate()
+          .onConflict((oc) => oc.column('account').doUpdateSet((eb) => ({ account: eb.ref('excluded.account') })))
+          .returning('failed_at')
           .executeTakeFirstOrThrow();
         const state = { failures: row.failed_at.map((d) => d.getTime()) };
         const { decision, next } = admitAttempt(state, now, policy);

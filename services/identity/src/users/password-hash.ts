@@ -68,6 +68,35 @@ export async function verifyPassword(password: string, stored: string): Promise<
   return timingSafeEqual(key, parsed.key);
 }
 
+// One dummy hash per parameter set, made on first use: checking against it
+// costs what checking a real hash of those parameters costs.
+const dummyHashes = new Map<string, Promise<string>>();
+
+function dummyHash(params: ScryptParams): Promise<string> {
+  const key = `${params.logN},${params.r},${params.p}`;
+  let hash = dummyHashes.get(key);
+  if (!hash) {
+    hash = hashPassword('not a real password', params);
+    hash.catch(() => dummyHashes.delete(key));
+    dummyHashes.set(key, hash);
+  }
+  return hash;
+}
+
+/**
+ * Like {@link verifyPassword}, but when there is no stored hash (unknown user
+ * or client) it still runs scrypt, against a dummy hash of `params`, and
+ * answers false: the answer then takes as long as for a known account, so
+ * response times do not reveal which accounts exist.
+ */
+export async function verifyOrDummy(password: string, stored: string | undefined, params: ScryptParams): Promise<boolean> {
+  if (stored === undefined) {
+    await verifyPassword(password, await dummyHash(params));
+    return false;
+  }
+  return verifyPassword(password, stored);
+}
+
 /** Whether a stored hash uses weaker parameters than `current` and should be replaced at the next login. */
 export function needsRehash(stored: string, current: ScryptParams = DEFAULT_SCRYPT_PARAMS): boolean {
   const parsed = parseHash(stored);

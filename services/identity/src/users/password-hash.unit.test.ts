@@ -2,7 +2,7 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { hashPassword, needsRehash, parseHash, verifyPassword, type ScryptParams } from './password-hash.ts';
+import { hashPassword, needsRehash, parseHash, verifyOrDummy, verifyPassword, type ScryptParams } from './password-hash.ts';
 
 // Cheap parameters keep the tests fast; the format is the same.
 const FAST: ScryptParams = { logN: 10, r: 8, p: 1 };
@@ -35,6 +35,15 @@ describe('password hash', () => {
   it('treats composed and decomposed accents as the same password', async () => {
     const stored = await hashPassword('Caf\u00e9-latte-42', FAST);
     assert.equal(await verifyPassword('Cafe\u0301-latte-42', stored), true);
+  });
+
+  it('verifyOrDummy checks a stored hash, and refuses a missing one after the same work', async () => {
+    const stored = await hashPassword('Tr1cky-pw!', FAST);
+    assert.equal(await verifyOrDummy('Tr1cky-pw!', stored, FAST), true);
+    assert.equal(await verifyOrDummy('Tr1cky-pw?', stored, FAST), false);
+    // No account: never a match, whatever the password (even the dummy's own).
+    assert.equal(await verifyOrDummy('Tr1cky-pw!', undefined, FAST), false);
+    assert.equal(await verifyOrDummy('not a real password', undefined, FAST), false);
   });
 
   it('never matches a malformed or absurd hash', async () => {

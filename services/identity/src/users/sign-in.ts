@@ -7,7 +7,7 @@ import { oauthError } from '../oauth/oauth-errors.ts';
 import { retryAfterSeconds } from '../throttle/login-throttle.ts';
 import type { ThrottleStore } from '../throttle/throttle-store.ts';
 import { normaliseEmail } from './email.ts';
-import { hashPassword, needsRehash, verifyPassword, type ScryptParams } from './password-hash.ts';
+import { hashPassword, needsRehash, verifyOrDummy, type ScryptParams } from './password-hash.ts';
 import type { User, UserStore } from './user-store.ts';
 
 export interface SignInDeps {
@@ -18,8 +18,6 @@ export interface SignInDeps {
 }
 
 export function createSignIn(deps: SignInDeps) {
-  let dummyHash: Promise<string> | undefined;
-
   /** The user with these credentials; throws the OAuth-flavoured invalid credentials or throttled errors. */
   return async function signIn(username: string, password: string): Promise<User> {
     const email = normaliseEmail(username);
@@ -33,8 +31,7 @@ export function createSignIn(deps: SignInDeps) {
       });
     }
     const user = await deps.users.findByEmail(email);
-    const stored = user?.passwordHash ?? (await (dummyHash ??= hashPassword('not a real password', deps.scrypt)));
-    const matches = await verifyPassword(password, stored);
+    const matches = await verifyOrDummy(password, user?.passwordHash, deps.scrypt);
     if (!user || !matches) {
       throw oauthError('invalid_grant', 'The email or password is wrong.', { factory: errors.invalidCredentials });
     }
