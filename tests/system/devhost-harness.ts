@@ -2,11 +2,14 @@
 // free ports and reads what it publishes, for system tests.
 
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, waitFor } from '@souk/chassis/testing';
+import pg from 'pg';
+import { DEFAULT_TEST_SERVER, freePort, waitFor } from '@souk/chassis/testing';
+import { embeddedPostgresBlocked } from '../../tools/devhost/src/postgres.ts';
 
 const root = new URL('../..', import.meta.url).pathname;
 
@@ -32,13 +35,24 @@ export interface Devhost {
 
 export async function startDevhost(args: string[] = []): Promise<Devhost> {
   const dataDir = await mkdtemp(join(tmpdir(), 'souk-system-'));
+  // As root with the repository where the postgres OS user cannot reach it, embedded PostgreSQL cannot
+  // run; the devhost then uses the local server through DATABASE_URL, as it would for a user.
+  const blocked = process.env.DATABASE_URL ? undefined : await embeddedPostgresBlocked(join(dataDir, 'postgres'));
+  const databaseEnv = blocked ? { DATABASE_URL: DEFAULT_TEST_SERVER } : {};
+  // On a shared server the run gets database and role names of its own, dropped at the end.
+  const dbPrefix = blocked ? `souk_sys${randomBytes(3).toString('hex')}_` : undefined;
+  if (blocked) process.stdout.write(`# embedded PostgreSQL cannot run here (${blocked}); the devhost uses ${DEFAULT_TEST_SERVER}\n`);
   const [port, registryPort] = [await freePort(), await freePort()];
   const log = createWriteStream(join(dataDir, 'devhost-output.log'));
   const started = Date.now();
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', 'tools/devhost/src/main.ts', '--data-dir', dataDir, '--port', String(port), '--registry-port', String(registryPort), ...args],
-    { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } },
+    [
+      '--import', 'tsx', 'tools/devhost/src/main.ts', '--data-dir', dataDir, '--port', String(port), '--registry-port', String(registryPort),
+      ...(dbPrefix ? ['--db-prefix', dbPrefix] : []),
+      ...args,
+    ],
+    { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...databaseEnv, NO_COLOR: '1' } },
   );
   child.stdout!.pipe(log);
   child.stderr!.pipe(log);
@@ -72,7 +86,23 @@ export async function startDevhost(args: string[] = []): Promise<Devhost> {
         await gone;
       }
       log.end();
+      if (dbPrefix) await dropPrefixed(DEFAULT_TEST_SERVER, dbPrefix);
       if (!process.env.SOUK_KEEP_TEST_DATA) await rm(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** Drops the databases and roles a run created on a shared server. */
+async function dropPrefixed(adminUrl: string, prefix: string): Promise<void> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    const like = `${prefix.replaceAll('_', '\\_')}%`;
+    const dbs = await client.query<{ datname: string }>('select datname from pg_database where datname like $1', [like]);
+    for (const { datname } of dbs.rows) await client.query(`drop database if exists "${datname}" with (force)`);
+    const roles = await client.query<{ rolname: string }>('select rolname from pg_roles where rolname like $1', [like]);
+    for (const { rolname } of roles.rows) await client.query(`drop role if exists "${rolname}"`);
+  } finally {
+    await client.end();
+  }
 }

@@ -25,8 +25,12 @@ export interface DevhostOptions {
    */
   bundle: boolean;
   readyTimeoutMs: number;
+  /** Prefix of every database and role name (`souk_catalog`); another one lets several devhosts share a server. */
+  dbPrefix: string;
   help: boolean;
 }
+
+export const DEFAULT_DB_PREFIX = 'souk_';
 
 export const USAGE = `Usage: npm start -- [options]
 
@@ -45,6 +49,8 @@ Options:
   --no-bundle             run each service's TypeScript through tsx instead of an esbuild bundle
                           (slower start; for code that bundling breaks)
   --ready-timeout <s>     how long a tier may take to become ready (default ${DEFAULT_READY_TIMEOUT_SECONDS})
+  --db-prefix <p>         prefix of database and role names (default ${DEFAULT_DB_PREFIX}); lets several
+                          devhosts (or test runs) share the server in DATABASE_URL
   -h, --help              show this text
 
 Environment: DATABASE_URL (admin connection to an existing PostgreSQL instead of the embedded one),
@@ -72,6 +78,7 @@ export function parseOptions(argv: readonly string[], repoRoot: string): Devhost
         'json-logs': { type: 'boolean', default: false },
         bundle: { type: 'boolean', default: true },
         'ready-timeout': { type: 'string' },
+        'db-prefix': { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -86,6 +93,10 @@ export function parseOptions(argv: readonly string[], repoRoot: string): Devhost
   const gatewayPort = v.port === undefined ? DEFAULT_GATEWAY_PORT : parsePort('--port', v.port);
   const registryPort = v['registry-port'] === undefined ? DEFAULT_REGISTRY_PORT : parsePort('--registry-port', v['registry-port']);
   if (gatewayPort === registryPort) throw new ArgsError(`--port and --registry-port are both ${gatewayPort}`);
+  const dbPrefix = v['db-prefix'] ?? DEFAULT_DB_PREFIX;
+  if (!/^[a-z][a-z0-9_]{0,30}_$/.test(dbPrefix)) {
+    throw new ArgsError(`--db-prefix must be lowercase letters, digits and underscores, start with a letter and end with "_", not "${dbPrefix}"`);
+  }
   const readyTimeout = v['ready-timeout'] === undefined ? DEFAULT_READY_TIMEOUT_SECONDS : parseInteger('--ready-timeout', v['ready-timeout'], 1, 3600);
   return Object.freeze({
     repoRoot,
@@ -98,6 +109,7 @@ export function parseOptions(argv: readonly string[], repoRoot: string): Devhost
     jsonLogs: v['json-logs'] ?? false,
     bundle: v.bundle ?? true,
     readyTimeoutMs: readyTimeout * 1000,
+    dbPrefix,
     help: v.help ?? false,
   });
 }

@@ -54,3 +54,11 @@ test('bad ports, levels and unknown flags are ArgsErrors', () => {
   assert.throws(() => parseOptions(['--nope'], root), ArgsError);
   assert.throws(() => parseOptions(['extra'], root), ArgsError);
 });
+
+test('--db-prefix names databases and roles for a shared server; bad prefixes are refused', () => {
+  assert.equal(parseOptions([], root).dbPrefix, 'souk_');
+  assert.equal(parseOptions(['--db-prefix', 'souk_ci42_'], root).dbPrefix, 'souk_ci42_');
+  for (const bad of ['Souk_', 'souk', '1souk_', 'souk-x_', 'souk_"; drop_']) {
+    assert.throws(() => parseOptions(['--db-prefix', bad], root), ArgsError, bad);
+  }
+});

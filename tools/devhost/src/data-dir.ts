@@ -1,9 +1,10 @@
 // Layout of the data directory (.souk/), the --fresh wipe, the one-devhost-per-directory check,
 // and devhost-state.json: the ports chosen earlier, so URLs stay the same across restarts.
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
+import { writeJsonAtomic } from './atomic-write.ts';
 
 export interface DataDir {
   root: string;
@@ -90,12 +91,10 @@ export async function saveState(dir: DataDir, state: PersistentState): Promise<v
   await writeJsonAtomic(dir.stateFile, state);
 }
 
-/** Readers (tests, tools) never see a half-written file: write beside it, then rename. */
-export async function writeJsonAtomic(file: string, value: unknown): Promise<void> {
-  await mkdir(path.dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.tmp`;
-  await writeFile(tmp, JSON.stringify(value, null, 2) + '\n');
-  await rename(tmp, file);
+/** Creates `dir` (and its parents) and makes it 0700, also when it exists already with a looser mode. */
+export async function ensurePrivateDir(dir: string): Promise<void> {
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  await chmod(dir, 0o700); // mkdir's mode is masked by umask and ignored for an existing dir
 }
 
 export function isPortFree(port: number, host = '127.0.0.1'): Promise<boolean> {

@@ -5,7 +5,8 @@ import path from 'node:path';
 import type { DevhostOptions } from './args.ts';
 import { bundleServices } from './bundle.ts';
 import { type DataDir, type PersistentState, loadState, saveState, stablePort, isPortFree } from './data-dir.ts';
-import { buildEndpoints, buildStatus, summaryLines, writeJsonFileSync, type Phase } from './endpoints.ts';
+import { writeJsonAtomicSync } from './atomic-write.ts';
+import { buildEndpoints, buildStatus, printSummary, summaryLines, type Phase } from './endpoints.ts';
 import type { LogOutput } from './log-output.ts';
 import { withParentDeathSignal } from './orphans.ts';
 import { startEmbeddedPostgres, type RunningPostgres } from './postgres.ts';
@@ -61,7 +62,7 @@ export class Devhost {
     const { adminUrl, description } = await this.startDatabase(state, secrets);
     if (this.stopping) return false;
 
-    const targets: DatabaseTarget[] = [...secrets.databasePasswords].map(([service, password]) => ({ service, name: databaseName(service), password }));
+    const targets: DatabaseTarget[] = [...secrets.databasePasswords].map(([service, password]) => ({ service, name: databaseName(service, options.dbPrefix), password }));
     const t1 = performance.now();
     await provisionDatabases(adminUrl, targets, { lockDownMaintenanceDatabases: this.postgres !== undefined });
     out.info(`databases ready: ${targets.map((t) => t.name).join(', ')} (${formatMs(performance.now() - t1)})`);
@@ -102,7 +103,7 @@ export class Devhost {
     }
 
     const endpoints = buildEndpoints(options.gatewayPort, this.instances);
-    writeJsonFileSync(dir.endpointsFile, endpoints);
+    writeJsonAtomicSync(dir.endpointsFile, endpoints);
     const summary = summaryLines({
       endpoints,
       adminPasswordFile: secrets.adminPasswordFile,
@@ -112,7 +113,7 @@ export class Devhost {
       logsDir: dir.logs,
       totalMs: performance.now() - t0,
     });
-    for (const line of summary) out.info(line);
+    printSummary(out, summary);
     this.phase = 'ready';
     this.writeStatus();
     return true;
@@ -226,7 +227,7 @@ export class Devhost {
   }
 
   private writeStatus(): void {
-    writeJsonFileSync(this.dir.devhostFile, buildStatus(this.startedAt, this.dir.root, this.phase, this.instances));
+    writeJsonAtomicSync(this.dir.devhostFile, buildStatus(this.startedAt, this.dir.root, this.phase, this.instances));
   }
 }
 

@@ -1,6 +1,5 @@
 // What the devhost tells the outside: endpoints.json (where things listen), devhost.json (live
 // process table that tests and tools read pids from) and the summary printed once all are ready.
-import { writeFileSync, renameSync } from 'node:fs';
 import type { ManagedInstance } from './supervisor.ts';
 
 export interface Endpoints {
@@ -42,16 +41,6 @@ export function buildStatus(startedAt: Date, dataDir: string, phase: Phase, inst
   };
 }
 
-/**
- * Synchronous on purpose: it runs on every state change, and a rename after a sync write keeps the
- * file whole and the writes in order without a queue.
- */
-export function writeJsonFileSync(file: string, value: unknown): void {
-  const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, JSON.stringify(value, null, 2) + '\n');
-  renameSync(tmp, file);
-}
-
 export interface SummaryInput {
   endpoints: Endpoints;
   adminPasswordFile: string;
@@ -63,20 +52,39 @@ export interface SummaryInput {
   totalMs: number;
 }
 
-export function summaryLines(input: SummaryInput): string[] {
+export interface SummaryLine {
+  text: string;
+  /** Holds a secret: shown in the terminal, never written to a log file. */
+  secret?: boolean;
+}
+
+export function summaryLines(input: SummaryInput): SummaryLine[] {
   const { endpoints } = input;
   const width = Math.max(...Object.keys(endpoints.services).map((s) => s.length), 'OIDC discovery'.length);
-  const row = (label: string, value: string): string => `  ${label.padEnd(width)}  ${value}`;
-  const lines = [
-    `souk is ready in ${(input.totalMs / 1000).toFixed(1)} s`,
+  const row = (label: string, value: string): SummaryLine => ({ text: `  ${label.padEnd(width)}  ${value}` });
+  const lines: SummaryLine[] = [
+    { text: `souk is ready in ${(input.totalMs / 1000).toFixed(1)} s` },
     row('gateway', endpoints.gateway),
     row('OIDC discovery', `${endpoints.gateway}/.well-known/openid-configuration`),
   ];
   for (const [service, urls] of Object.entries(endpoints.services)) lines.push(row(service, urls.join('  ')));
   lines.push(row('database', input.database));
   lines.push(row('admin', `admin@souk.local, password in ${input.adminPasswordFile}`));
-  if (input.newAdminPassword) lines.push(row('', `(first start: the password is ${input.newAdminPassword})`));
+  if (input.newAdminPassword) lines.push({ ...row('', `(first start: the password is ${input.newAdminPassword})`), secret: true });
   lines.push(row('logs', input.logsDir), row('endpoints', input.endpointsFile));
-  lines.push('Ctrl-C stops everything.');
+  lines.push({ text: 'Ctrl-C stops everything.' });
   return lines;
+}
+
+/** Where the summary goes: LogOutput, which also keeps info lines in logs/devhost.log. */
+export interface SummaryOutput {
+  info(message: string): void;
+  terminalOnly(message: string): void;
+}
+
+export function printSummary(out: SummaryOutput, lines: readonly SummaryLine[]): void {
+  for (const line of lines) {
+    if (line.secret) out.terminalOnly(line.text);
+    else out.info(line.text);
+  }
 }

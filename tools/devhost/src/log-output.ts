@@ -1,5 +1,6 @@
 // The terminal view of every process's output: one prefixed, coloured line per log line, pino JSON
-// rendered compactly (or kept raw with --json-logs), and every raw line appended to logs/<instance>.log.
+// rendered compactly (or kept raw with --json-logs), and every raw line appended to logs/<instance>.log
+// (0600: service output can hold tokens; terminalOnly() lines, the admin password, never reach a file).
 import { createWriteStream, type WriteStream } from 'node:fs';
 import path from 'node:path';
 
@@ -22,6 +23,8 @@ const HIDDEN = new Set(['level', 'time', 'msg', 'pid', 'hostname', 'service', 'i
 /** Shown first, in this order, when present. */
 const NOTABLE = ['trace_id', 'reqId', 'req', 'res', 'responseTime', 'err'];
 const MAX_VALUE = 160;
+/** Log files are for their owner only (the logs dir is 0700 as well). */
+export const LOG_FILE_MODE = 0o600;
 
 export interface RenderOptions {
   color: boolean;
@@ -141,6 +144,11 @@ export class LogOutput {
     this.devhost(message, '\x1b[31m');
   }
 
+  /** A devhost line holding a secret: printed, never written to logs/devhost.log. */
+  terminalOnly(message: string): void {
+    this.print('devhost', BOLD, message);
+  }
+
   async close(): Promise<void> {
     await Promise.all([...this.files.values()].map((s) => new Promise<void>((resolve) => s.end(resolve))));
     this.files.clear();
@@ -161,7 +169,7 @@ export class LogOutput {
   private file(name: string): WriteStream {
     let stream = this.files.get(name);
     if (!stream) {
-      stream = createWriteStream(path.join(this.options.logsDir, `${name}.log`), { flags: 'a' });
+      stream = createWriteStream(path.join(this.options.logsDir, `${name}.log`), { flags: 'a', mode: LOG_FILE_MODE });
       this.files.set(name, stream);
     }
     return stream;

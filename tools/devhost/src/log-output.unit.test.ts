@@ -1,6 +1,6 @@
 // How service log lines look in the terminal: compact pino rendering, prefixes, colour rules, raw files.
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -72,5 +72,22 @@ test('--json-logs prints the raw line', async () => {
   output.processLine('gateway-1', raw);
   await output.close();
   assert.equal(printed, `gateway-1 | ${raw}\n`);
+  await rm(logsDir, { recursive: true, force: true });
+});
+
+test('log files are 0600; a terminalOnly line is printed and never written to a file', async () => {
+  const logsDir = await mkdtemp(path.join(tmpdir(), 'souk-logs-'));
+  const out = new PassThrough();
+  let printed = '';
+  out.on('data', (c: Buffer) => (printed += c.toString()));
+  const output = new LogOutput({ out, color: false, json: false, logsDir, names: ['identity-1'] });
+  output.processLine('identity-1', 'raw line');
+  output.info('visible everywhere');
+  output.terminalOnly('the password is s3cret');
+  await output.close();
+  assert.deepEqual(printed.trimEnd().split('\n'), ['identity-1 | raw line', 'devhost    | visible everywhere', 'devhost    | the password is s3cret']);
+  assert.equal((await stat(path.join(logsDir, 'identity-1.log'))).mode & 0o777, 0o600);
+  assert.equal((await stat(path.join(logsDir, 'devhost.log'))).mode & 0o777, 0o600);
+  assert.doesNotMatch(await readFile(path.join(logsDir, 'devhost.log'), 'utf8'), /s3cret/);
   await rm(logsDir, { recursive: true, force: true });
 });

@@ -1,9 +1,8 @@
 // `npm start`: runs the whole souk system on this machine (see USAGE in args.ts).
 // Wiring only: flags, data directory, terminal output, signals and exit codes.
-import { mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { ArgsError, USAGE, parseOptions } from './args.ts';
-import { dataDirLayout, runningDevhost, wipeDataDir } from './data-dir.ts';
+import { dataDirLayout, ensurePrivateDir, runningDevhost, wipeDataDir } from './data-dir.ts';
 import { Devhost } from './devhost.ts';
 import { LogOutput, useColor } from './log-output.ts';
 import { hasParentDeathSignal } from './orphans.ts';
@@ -31,7 +30,8 @@ if (other !== undefined) {
 }
 try {
   if (options.fresh) await wipeDataDir(dir);
-  await mkdir(dir.logs, { recursive: true });
+  // 0700, also for a logs dir an older devhost made 0755: service output can hold tokens.
+  await ensurePrivateDir(dir.logs);
 } catch (err) {
   process.stderr.write(`devhost: ${(err as Error).message}\n`);
   process.exit(1);

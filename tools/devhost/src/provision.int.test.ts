@@ -8,12 +8,17 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import pg from 'pg';
 import { anyFreePort } from './data-dir.ts';
-import { startEmbeddedPostgres, type RunningPostgres } from './postgres.ts';
+import { DEFAULT_TEST_SERVER } from '@souk/chassis/testing';
+import { embeddedPostgresBlocked, startEmbeddedPostgres, type RunningPostgres } from './postgres.ts';
 import { provisionDatabases, serviceDatabaseUrl, type DatabaseTarget } from './provision.ts';
 import { randomToken } from './secrets.ts';
 import { SERVICES, databaseName } from './services.ts';
 
-const external = process.env.DATABASE_URL;
+// As root with the repository where the postgres OS user cannot reach it, embedded PostgreSQL cannot run:
+// then the test uses the local server, and says so, rather than failing for a reason that is not the code's.
+const blocked = process.env.DATABASE_URL ? undefined : await embeddedPostgresBlocked(path.join(tmpdir(), 'souk-provision', 'postgres'));
+if (blocked) process.stdout.write(`# embedded PostgreSQL cannot run here (${blocked}); using ${DEFAULT_TEST_SERVER}\n`);
+const external = process.env.DATABASE_URL ?? (blocked ? DEFAULT_TEST_SERVER : undefined);
 const prefix = external ? `souk_t${randomToken(4).toLowerCase().replace(/[^a-z0-9]/g, 'x')}_` : 'souk_';
 const targets: DatabaseTarget[] = SERVICES.filter((s) => s.database).map((s) => ({
   service: s.name,

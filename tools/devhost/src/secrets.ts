@@ -1,8 +1,10 @@
 // Dev secrets under <data-dir>/secrets: generated at first start, then read back so restarts reuse them.
 // Files are 0600 in a 0700 directory; nothing here is ever a fixed value.
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { chmod, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { writeJsonAtomic } from './atomic-write.ts';
+import { ensurePrivateDir } from './data-dir.ts';
 
 export interface ClientEntry {
   clientId: string;
@@ -35,8 +37,7 @@ export function randomToken(bytes = 24): string {
 }
 
 export async function ensureSecrets(input: SecretsInput): Promise<DevSecrets> {
-  await mkdir(input.dir, { recursive: true, mode: 0o700 });
-  await chmod(input.dir, 0o700); // mkdir's mode is masked by umask and ignored for an existing dir
+  await ensurePrivateDir(input.dir);
 
   const adminPasswordFile = path.join(input.dir, 'admin-password');
   const admin = await ensureSecretFile(adminPasswordFile, () => randomToken(18));
@@ -107,9 +108,7 @@ async function ensureClients(file: string, wanted: SecretsInput['clients']): Pro
   // Clients no longer in the table are kept: a removed row must not silently break a running tool.
   const all = [...clients, ...byId.values()];
   if (changed || existing.length === 0) {
-    const tmp = `${file}.${process.pid}.tmp`;
-    await writeFile(tmp, JSON.stringify(all, null, 2) + '\n', { mode: 0o600 });
-    await rename(tmp, file);
+    await writeJsonAtomic(file, all, { mode: 0o600 });
   } else {
     await chmod(file, 0o600);
   }

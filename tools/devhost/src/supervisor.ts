@@ -3,7 +3,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import { createInterface } from 'node:readline';
-import { waitForExit } from './wait.ts';
+import { settlesWithin, stopWithSignals, waitForExit } from './wait.ts';
 
 export interface BackoffPolicy {
   initialMs: number;
@@ -108,14 +108,14 @@ export class ManagedInstance {
     this.state = 'stopping';
     this.hooks.changed();
     if (child?.pid !== undefined && child.exitCode === null && child.signalCode === null) {
+      const { pid } = child;
       const exited = waitForExit(child);
-      signalGroup(child.pid, 'SIGTERM');
-      const timer = new Promise<'timeout'>((r) => setTimeout(r, timeoutMs, 'timeout').unref());
-      if ((await Promise.race([exited, timer])) === 'timeout') {
-        this.hooks.warn(`${this.instanceId} did not stop within ${timeoutMs / 1000} s; killing it`);
-        signalGroup(child.pid, 'SIGKILL');
-        await exited;
-      }
+      await stopWithSignals({
+        steps: [{ signal: 'SIGTERM', waitMs: timeoutMs }, { signal: 'SIGKILL', waitMs: Infinity }],
+        send: (signal) => signalGroup(pid, signal),
+        exitedWithin: (ms) => settlesWithin(exited, ms),
+        escalating: () => this.hooks.warn(`${this.instanceId} did not stop within ${timeoutMs / 1000} s; killing it`),
+      });
     }
     this.state = 'stopped';
     this.hooks.changed();

@@ -1,4 +1,5 @@
-// Waiting helpers: poll a condition until a deadline (never a fixed sleep), and await a child's exit.
+// Waiting helpers: poll a condition until a deadline (never a fixed sleep), await a child's exit, and
+// stop a process by escalating signals, each with its own deadline.
 import type { ChildProcess } from 'node:child_process';
 
 export interface WaitOptions {
@@ -55,4 +56,42 @@ export function waitForExit(child: ChildProcess): Promise<ExitInfo> {
     // spawn failures (ENOENT) emit 'error' and maybe never 'exit'.
     child.once('error', () => resolve({ code: child.exitCode ?? -1, signal: child.signalCode }));
   });
+}
+
+/** True when `promise` settles within `ms` (Infinity: wait as long as it takes), false when the time runs out first. */
+export function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  const settled = promise.then(() => true, () => true);
+  if (ms === Infinity) return settled;
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<boolean>((resolve) => {
+    timer = setTimeout(resolve, ms, false);
+  });
+  return Promise.race([settled, timeout]).finally(() => clearTimeout(timer));
+}
+
+export interface SignalStep {
+  signal: NodeJS.Signals;
+  /** How long to wait for the exit after sending the signal; Infinity waits as long as it takes. */
+  waitMs: number;
+}
+
+export interface StopWithSignalsOptions {
+  steps: readonly SignalStep[];
+  send(signal: NodeJS.Signals): void;
+  /** Whether the process is gone within `ms` (see settlesWithin for a child's exit promise). */
+  exitedWithin(ms: number): Promise<boolean>;
+  /** Called when a step's wait ran out and the next signal is about to be sent. */
+  escalating?(from: SignalStep, to: SignalStep): void;
+}
+
+/** Sends each step's signal in turn until the process exits; false when it outlived the last step. */
+export async function stopWithSignals(options: StopWithSignalsOptions): Promise<boolean> {
+  let previous: SignalStep | undefined;
+  for (const step of options.steps) {
+    if (previous) options.escalating?.(previous, step);
+    options.send(step.signal);
+    if (await options.exitedWithin(step.waitMs)) return true;
+    previous = step;
+  }
+  return false;
 }
