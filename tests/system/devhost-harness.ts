@@ -4,7 +4,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -35,6 +35,7 @@ export interface Devhost {
 
 export async function startDevhost(args: string[] = []): Promise<Devhost> {
   const dataDir = await mkdtemp(join(tmpdir(), 'souk-system-'));
+  await chmod(dataDir, 0o711); // as the devhost does with its data root: the postgres user passes through
   // As root with the repository where the postgres OS user cannot reach it, embedded PostgreSQL cannot
   // run; the devhost then uses the local server through DATABASE_URL, as it would for a user.
   const blocked = process.env.DATABASE_URL ? undefined : await embeddedPostgresBlocked(join(dataDir, 'postgres'));
