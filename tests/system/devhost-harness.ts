@@ -30,6 +30,8 @@ export interface Devhost {
   process: ChildProcess;
   instances(): Promise<DevhostInstance[]>;
   secret(name: string): Promise<string>;
+  /** What the devhost printed so far (stdout and stderr). */
+  output(): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -77,6 +79,7 @@ export async function startDevhost(args: string[] = []): Promise<Devhost> {
     async instances() {
       return (JSON.parse(await readFile(join(dataDir, 'devhost.json'), 'utf8')) as { instances: DevhostInstance[] }).instances;
     },
+    output: () => readFile(join(dataDir, 'devhost-output.log'), 'utf8'),
     async secret(name) {
       return (await readFile(join(dataDir, 'secrets', name), 'utf8')).trim();
     },

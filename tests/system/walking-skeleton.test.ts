@@ -62,9 +62,16 @@ async function passwordLogin(username: string, password: string): Promise<string
 }
 
 describe('a newcomer runs npm start', () => {
-  test('the whole system is ready, with the gateway URL published', (t) => {
+  test('the whole system is ready, with the URLs printed and published', async (t) => {
     t.diagnostic(`devhost ready in ${devhost.readySeconds.toFixed(1)} s`);
     assert.match(devhost.gateway, /^http:\/\/localhost:\d+$/);
+    const printed = await waitFor(async () => {
+      const text = await devhost.output();
+      return text.includes('souk is ready') ? text : undefined;
+    }, { what: 'the ready banner' });
+    assert.ok(printed.includes(`gateway         ${devhost.gateway}`), printed);
+    assert.ok(printed.includes(`${devhost.gateway}/.well-known/openid-configuration`));
+    assert.match(printed, /admin\s+admin@souk\.local, password in .*secrets\/admin-password/);
   });
 
   test('OIDC discovery and JWKS are served through the gateway', async () => {
