@@ -60,6 +60,8 @@ export interface ServiceContext<Cfg = Record<string, unknown>> {
   onClose(fn: () => Promise<void> | void): void;
   /** Takes raw requests before Fastify routes them (the gateway's hot path). */
   interceptRequests(interceptor: Interceptor): void;
+  /** True once shutdown refuses new requests (after deregistering); code that bypasses Fastify checks it. */
+  isClosing(): boolean;
 }
 
 export interface StartOptions {
@@ -187,6 +189,7 @@ export async function startService<C extends TObject>(
     interceptRequests: (interceptor) => {
       preRoute.current = interceptor;
     },
+    isClosing: () => phase === 'closing',
   };
 
   /** Releases what the service holds; one failing step does not keep the others from running. */

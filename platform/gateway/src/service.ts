@@ -3,11 +3,10 @@
 // requests from the raw server before Fastify's router sees them.
 
 import { Type } from 'typebox';
-import { defineService } from '@souk/chassis';
+import { createInstancePools, defineService } from '@souk/chassis';
 import { createProxy } from './proxy.ts';
 import { createRouter, routes } from './routes.ts';
 import { createUpstreamCall } from './upstream-call.ts';
-import { createUpstreamPools } from './upstream-pools.ts';
 
 export const DEFAULT_PORT = 8080;
 export const DEFAULT_UPSTREAM_TIMEOUT_MS = 10_000;
@@ -32,7 +31,7 @@ export const gatewayService = defineService({
   config: GatewayConfig,
   async setup(ctx) {
     const { config } = ctx;
-    const pools = createUpstreamPools({ connections: config.GATEWAY_UPSTREAM_CONNECTIONS, connectTimeoutMs: CONNECT_TIMEOUT_MS });
+    const pools = createInstancePools({ connections: config.GATEWAY_UPSTREAM_CONNECTIONS, connectTimeoutMs: CONNECT_TIMEOUT_MS });
     const upstream = createUpstreamCall({
       discovery: ctx.discovery,
       // The process's shared breakers: /_admin/resilience shows the gateway's next to the clients'.
@@ -45,7 +44,6 @@ export const gatewayService = defineService({
       retryAfterSeconds: config.GATEWAY_RETRY_AFTER_SECONDS,
     });
 
-    let closing = false;
     ctx.interceptRequests(
       createProxy({
         router: createRouter(routes),
@@ -54,7 +52,7 @@ export const gatewayService = defineService({
         verifier: ctx.auth,
         log: ctx.log,
         bodyLimitBytes: config.BODY_LIMIT_BYTES,
-        isClosing: () => closing,
+        isClosing: () => ctx.isClosing(),
       }),
     );
 
@@ -68,9 +66,6 @@ export const gatewayService = defineService({
       for (const b of ctx.breakers.snapshot()) {
         if (services.includes(b.service) && !liveIds.has(`${b.service}/${b.instanceId}`)) ctx.breakers.remove(b.service, b.instanceId);
       }
-    });
-    ctx.app.addHook('preClose', async () => {
-      closing = true;
     });
     ctx.onClose(async () => {
       unsubscribe();

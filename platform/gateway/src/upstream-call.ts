@@ -5,16 +5,15 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { propagation, trace, type Context } from '@opentelemetry/api';
 import { Counter, type Registry } from 'prom-client';
-import { Balancer, RETRYABLE_STATUSES, type Breakers, type Discovery, type ServiceInstance, type SoukError } from '@souk/chassis';
+import { Balancer, RETRYABLE_STATUSES, type Breakers, type InstancePools, type Discovery, type ServiceInstance, type SoukError } from '@souk/chassis';
 import { gatewayErrors } from './errors.ts';
 import { forward, type AttemptOutcome } from './forward.ts';
 import { upstreamRequestHeaders } from './headers.ts';
-import type { UpstreamPools } from './upstream-pools.ts';
 
 export interface UpstreamCallDeps {
   discovery: Discovery;
   breakers: Breakers;
-  pools: UpstreamPools;
+  pools: InstancePools;
   metrics: Registry;
   clock: { now(): number };
   /** No response headers within this → try elsewhere or 504. */

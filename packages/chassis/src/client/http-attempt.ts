@@ -11,6 +11,7 @@ import { markFailure, transportFailure } from './failures.ts';
 import type { ServiceResponse } from './types.ts';
 import { DURATION_BUCKETS } from '../metrics.ts';
 import { RETRYABLE_STATUSES } from './failures.ts';
+import type { InstancePools } from './instance-pools.ts';
 
 /** A request ready to send: method upper-cased, query in the path, body serialised. */
 export interface PreparedRequest {
@@ -40,47 +41,6 @@ export function clientDurationHistogram(metrics?: Registry): DurationHistogram {
   );
 }
 
-/** Keep-alive connection pools, one per instance origin. */
-export class InstancePools {
-  private readonly pools = new Map<string, Pool>();
-  private readonly targets = new Map<string, { origin: string; basePath: string }>();
-
-  constructor(private readonly connections: number) {}
-
-  /** The pool for an instance URL, and the path prefix its URL carries (often none). */
-  for(url: string): { pool: Pool; basePath: string } {
-    let target = this.targets.get(url);
-    if (!target) {
-      const parsed = new URL(url);
-      target = { origin: parsed.origin, basePath: parsed.pathname.replace(/\/+$/, '') };
-      this.targets.set(url, target);
-    }
-    let pool = this.pools.get(target.origin);
-    if (!pool) {
-      pool = new Pool(target.origin, { connections: this.connections });
-      this.pools.set(target.origin, pool);
-    }
-    return { pool, basePath: target.basePath };
-  }
-
-  /** Closes the pools of instances no longer listed; calls in flight on them finish first. */
-  retain(urls: readonly string[]): void {
-    const live = new Set(urls.map((u) => new URL(u).origin));
-    for (const [origin, pool] of this.pools) {
-      if (live.has(origin)) continue;
-      this.pools.delete(origin);
-      pool.close().catch(() => undefined);
-    }
-    for (const [url, target] of this.targets) if (!live.has(target.origin)) this.targets.delete(url);
-  }
-
-  async close(): Promise<void> {
-    const pools = [...this.pools.values()];
-    this.pools.clear();
-    await Promise.all(pools.map((p) => p.close().catch(() => undefined)));
-  }
-}
-
 export interface AttemptDeps {
   service: string;
   pools: InstancePools;
@@ -96,7 +56,7 @@ export async function sendAttempt(
   signal: AbortSignal,
 ): Promise<ServiceResponse<unknown>> {
   const { service } = deps;
-  const { pool, basePath } = deps.pools.for(instance.url);
+  const { pool, basePath } = deps.pools.target(instance.url);
   const url = new URL(basePath + req.path, instance.url);
   const span = deps.tracer.startSpan(req.method, {
     kind: SpanKind.CLIENT,

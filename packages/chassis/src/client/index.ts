@@ -14,3 +14,5 @@ export type { BreakerState, BreakerSnapshot, BreakerTarget, BreakersOptions } fr
 export { fullJitterDelay, fullJitterBackoff } from './backoff.ts';
 export type { BackoffOptions } from './backoff.ts';
 export { isRepeatable, CONNECT_ERROR_CODES, RETRYABLE_STATUSES } from './failures.ts';
+export { createInstancePools } from './instance-pools.ts';
+export type { InstancePools, PoolOptions, PoolTarget } from './instance-pools.ts';

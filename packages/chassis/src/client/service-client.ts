@@ -27,7 +27,8 @@ import { fullJitterBackoff } from './backoff.ts';
 import { Balancer } from './balancer.ts';
 import type { Breakers } from './breakers.ts';
 import { failureKind, isRepeatable, markFailure, policyFailure, shouldRetry } from './failures.ts';
-import { clientDurationHistogram, InstancePools, sendAttempt, type PreparedRequest } from './http-attempt.ts';
+import { clientDurationHistogram, sendAttempt, type PreparedRequest } from './http-attempt.ts';
+import { createInstancePools } from './instance-pools.ts';
 import {
   DEFAULT_CLIENT_OPTIONS,
   type BulkheadSnapshot,
@@ -65,7 +66,7 @@ export const FALLBACK_HEADER = 'x-souk-fallback';
 export function createServiceClient(deps: ServiceClientDeps): ResilientServiceClient {
   const { service, discovery, breakers, log } = deps;
   const o = { ...DEFAULT_CLIENT_OPTIONS, ...withoutUndefined(deps.options ?? {}) };
-  const pools = new InstancePools(o.bulkheadLimit);
+  const pools = createInstancePools({ connections: o.bulkheadLimit });
   const attemptDeps = {
     service,
     pools,

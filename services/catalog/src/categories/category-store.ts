@@ -2,13 +2,12 @@
 
 import { randomUUID } from 'node:crypto';
 import type { Category, CreateCategoryBody } from '../../contract.ts';
-import { UUID_PATTERN } from '../../contract.ts';
 import type { CatalogDatabase } from '../db.ts';
 import { errors } from '../errors.ts';
+import { parseRef } from '../ref.ts';
 import { classifyWriteError } from '../write-errors.ts';
 import { rollUpCounts, treeOrder } from './category-tree.ts';
 
-const UUID = new RegExp(UUID_PATTERN);
 
 export interface CategoryStore {
   /** Every category, parents before their children, with rolled-up product counts. */
@@ -31,8 +30,8 @@ export function createCategoryStore(db: CatalogDatabase): CategoryStore {
 
   async function get(ref: string): Promise<Category> {
     // A category's count includes its whole subtree, which list() already works out; the table is small.
-    const isId = UUID.test(ref);
-    const found = (await list()).find((c) => (isId ? c.id === ref.toLowerCase() : c.slug === ref));
+    const parsed = parseRef(ref);
+    const found = parsed && (await list()).find((c) => (parsed.by === 'id' ? c.id === parsed.id : c.slug === parsed.slug));
     if (!found) throw errors.categoryNotFound({ detail: `No category with id or slug "${ref}".`, extensions: { id: ref } });
     return found;
   }

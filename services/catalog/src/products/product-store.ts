@@ -4,16 +4,13 @@
 
 import { randomUUID } from 'node:crypto';
 import type { CreateProductBody, Product, ProductPage, UpdateProductBody } from '../../contract.ts';
-import { SLUG_PATTERN, UUID_PATTERN } from '../../contract.ts';
 import type { CatalogDatabase } from '../db.ts';
 import { errors } from '../errors.ts';
+import { parseRef } from '../ref.ts';
 import { classifyWriteError } from '../write-errors.ts';
 import { totalPages, type ProductSearch } from './product-query.ts';
 import { newProductRow, productUpdateRow } from './product-rules.ts';
 import { buildSearchQueries, productColumns, type ProductRow } from './product-search.ts';
-
-const UUID = new RegExp(UUID_PATTERN);
-const SLUG = new RegExp(SLUG_PATTERN);
 
 export function toProduct(row: ProductRow): Product {
   return {
@@ -45,11 +42,10 @@ export interface ProductStore {
 
 export function createProductStore(db: CatalogDatabase, clock: { now(): number }): ProductStore {
   async function find(ref: string): Promise<Product | undefined> {
-    const byId = UUID.test(ref);
-    if (!byId && !SLUG.test(ref)) return undefined;
-    const row = await productColumns(db)
-      .where(byId ? 'p.id' : 'p.slug', '=', byId ? ref.toLowerCase() : ref)
-      .executeTakeFirst();
+    const parsed = parseRef(ref);
+    if (!parsed) return undefined;
+    const query = productColumns(db);
+    const row = await (parsed.by === 'id' ? query.where('p.id', '=', parsed.id) : query.where('p.slug', '=', parsed.slug)).executeTakeFirst();
     return row && toProduct(row);
   }
 

@@ -1,32 +1,33 @@
-// One undici keep-alive connection pool per upstream instance, so that the hot
-// path reuses sockets instead of connecting per request.
+// One undici keep-alive connection pool per instance a process calls, shared by
+// the service client and the gateway, so calls reuse sockets instead of
+// connecting each time, and pools of instances that left are closed.
 
 import { Pool } from 'undici';
 
 export interface PoolOptions {
   /** Most sockets to one instance; requests beyond wait in the pool's queue. */
   connections: number;
-  /** Time allowed to open a connection. */
-  connectTimeoutMs: number;
+  /** Time allowed to open a connection (undici's default, 10 s, when unset). */
+  connectTimeoutMs?: number;
 }
 
 /** Where to send a request for one instance URL. */
-export interface UpstreamTarget {
+export interface PoolTarget {
   pool: Pool;
   /** Path the instance URL carries (usually ''), put in front of the request path. */
   basePath: string;
 }
 
-export interface UpstreamPools {
+export interface InstancePools {
   /** The pool for an instance's base URL, created on first use. */
-  target(url: string): UpstreamTarget;
+  target(url: string): PoolTarget;
   /** Closes (after their in-flight requests) the pools of instances no longer listed. */
   retain(urls: Iterable<string>): void;
   close(): Promise<void>;
 }
 
-export function createUpstreamPools(options: PoolOptions): UpstreamPools {
-  const targets = new Map<string, UpstreamTarget>();
+export function createInstancePools(options: PoolOptions): InstancePools {
+  const targets = new Map<string, PoolTarget>();
   const pools = new Map<string, Pool>();
 
   function poolFor(origin: string): Pool {
@@ -36,7 +37,7 @@ export function createUpstreamPools(options: PoolOptions): UpstreamPools {
         connections: options.connections,
         // No pipelining: one slow response must not hold back the requests queued behind it.
         pipelining: 1,
-        connectTimeout: options.connectTimeoutMs,
+        ...(options.connectTimeoutMs ? { connectTimeout: options.connectTimeoutMs } : {}),
         // Below the upstream servers' keep-alive (Node's default 5 s; souk services keep 65 s) so the
         // gateway drops idle sockets first and never writes to one the server is closing.
         keepAliveTimeout: 4_000,
