@@ -32,3 +32,5 @@ export type { Migration, Migrations } from './db/database.ts';
 
 export * from './discovery/index.ts';
 export * from './client/index.ts';
+
+export * from './events/index.ts';

@@ -20,6 +20,10 @@ import { createApp, type App, type Interceptor } from './server/app.ts';
 import { initTracing } from './tracing.ts';
 import { createRegistryClient, parseStaticServices, staticDiscovery, type Discovery, type RegistryClient } from './discovery/index.ts';
 import { createClientRegistry, type Breakers, type ClientRegistry, type ServiceClient } from './client/index.ts';
+import type { EventContract } from './events/contract.ts';
+import { createEventLayer, type EventLayer, type Events } from './events/event-layer.ts';
+import { CHASSIS_MIGRATION_TABLE, eventMigrations } from './events/migrations.ts';
+import { registerSchemas, SCHEMA_REGISTRY_SERVICE } from './events/schemas.ts';
 
 /** A clock in milliseconds; tests pass a fake one. */
 export interface Clock {
@@ -33,6 +37,8 @@ export interface ServiceDefinition<C extends TObject = TObject> {
   config?: C;
   /** Kysely migrations; when present DATABASE_URL is required and they run at start. */
   migrations?: Migrations;
+  /** Events the service publishes (from its contract.ts); their schemas are registered at start. */
+  events?: { publishes?: readonly EventContract[] };
   /** Registers routes and hooks; runs before the server listens. */
   setup(ctx: ServiceContext<Static<C>>): void | Promise<void>;
 }
@@ -46,6 +52,8 @@ export interface ServiceContext<Cfg = Record<string, unknown>> {
   readonly log: Logger;
   /** The service's database; throws when the service declared no migrations. */
   readonly db: Kysely<any>;
+  /** Outbox publishing, subscriptions and dead letters; throws when the service has no database. */
+  readonly events: Events;
   readonly discovery: Discovery;
   /** Per-instance circuit breakers shared by every client (the gateway uses them too). */
   readonly breakers: Breakers;
@@ -110,7 +118,10 @@ export async function startService<C extends TObject>(
     if (!config.DATABASE_URL) throw new Error(`${name} needs DATABASE_URL: set it to its PostgreSQL database`);
     database = createDatabase({ url: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE, applicationName: instanceId, tracer, log });
     const applied = await waitForDatabase(database, log)
-      .then(() => database!.migrate(definition.migrations!))
+      .then(async () => [
+        ...(await database!.migrate(eventMigrations, CHASSIS_MIGRATION_TABLE)),
+        ...(await database!.migrate(definition.migrations!)),
+      ])
       .catch(async (err: unknown) => {
         await database!.close();
         throw err;
@@ -132,7 +143,21 @@ export async function startService<C extends TObject>(
     void loadDiscovery().catch(() => undefined);
     throw new Error('no instance list from the registry yet');
   });
-  const clients: ClientRegistry = createClientRegistry({ discovery, log, metrics, tracer, breakerOptions: { clock } });
+  const clients: ClientRegistry = createClientRegistry({ discovery, log, metrics, tracer, breakerOptions: { clock, failureThreshold: config.BREAKER_FAILURE_THRESHOLD, halfOpenAfterMs: config.BREAKER_HALF_OPEN_AFTER_MS },
+  });
+  const publishes = definition.events?.publishes ?? [];
+  let schemaIds = new Map<string, number>();
+  if (publishes.length > 0) {
+    if (!isRegistryClient(discovery) && discovery.instances(SCHEMA_REGISTRY_SERVICE).length === 0) {
+      log.warn('no schema registry in STATIC_SERVICES: event schemas are not registered and events carry no dataschema');
+    } else {
+      schemaIds = await registerSchemas({ client: clients.get(SCHEMA_REGISTRY_SERVICE), contracts: publishes, log, waitMs: config.SCHEMA_REGISTRY_WAIT_MS })
+        .catch(async (err: unknown) => {
+          await Promise.allSettled([clients.close(), discovery.close(), database?.close()]);
+          throw err;
+        });
+    }
+  }
 
   // Fetched outside any request's context: the key set is shared, and the caller's token
   // and request id have no business on that call.
@@ -166,6 +191,28 @@ export async function startService<C extends TObject>(
     preRoute,
   });
 
+  let eventLayer: EventLayer | undefined;
+  if (database) {
+    eventLayer = createEventLayer({
+      service: name,
+      instanceId,
+      db: database.db,
+      databaseUrl: config.DATABASE_URL!,
+      app,
+      log,
+      tracer,
+      metrics,
+      settings: config,
+      publishes,
+      schemaIds,
+      client: (service) => clients.get(service),
+      admin: auth.required({ roles: ['admin'] }),
+    });
+    const layer = eventLayer;
+    // Held feed polls answer before the server drains, so draining never waits out a long poll.
+    app.addHook('preClose', async () => layer.abortPolls());
+  }
+
   const ctx: ServiceContext<Static<C>> = {
     name,
     instanceId,
@@ -176,6 +223,10 @@ export async function startService<C extends TObject>(
     get db(): Kysely<any> {
       if (!database) throw new Error(`${name} declared no migrations, so it has no database`);
       return database.db;
+    },
+    get events(): Events {
+      if (!eventLayer) throw new Error(`${name} declared no migrations, so it has no database for its outbox and inbox`);
+      return eventLayer.events;
     },
     discovery,
     breakers: clients.breakers,
@@ -194,6 +245,8 @@ export async function startService<C extends TObject>(
 
   /** Releases what the service holds; one failing step does not keep the others from running. */
   const release = async () => {
+    // Consumers finish the event in hand and the relay its run while the database is still there.
+    await eventLayer?.stop().catch((err: unknown) => log.error({ err }, 'stopping the event layer failed'));
     for (const fn of closers.reverse()) {
       await Promise.resolve()
         .then(fn)
@@ -226,6 +279,14 @@ export async function startService<C extends TObject>(
     });
   }
   log.info({ url, version: definition.version }, `${name} listening`);
+  try {
+    await eventLayer?.start();
+  } catch (err) {
+    await app.close().catch(() => undefined);
+    await registry?.deregister().catch(() => undefined);
+    await release();
+    throw err;
+  }
 
   let stopping: Promise<void> | undefined;
   const stop = () =>

@@ -108,7 +108,7 @@ export function createServiceClient(deps: ServiceClientDeps): ResilientServiceCl
     for (const b of breakers.snapshot()) if (b.service === service && !live.has(b.instanceId)) breakers.remove(service, b.instanceId);
   });
 
-  async function attempt(req: PreparedRequest, timeoutMs: number, tried: Set<string>): Promise<ServiceResponse<unknown>> {
+  async function attempt(req: PreparedRequest, timeoutMs: number, tried: Set<string>, signal?: AbortSignal): Promise<ServiceResponse<unknown>> {
     const instances = discovery.instances(service);
     if (instances.length === 0) {
       throw markFailure(chassisErrors.noInstance({ detail: `No instance of ${service} is known`, extensions: { service } }), 'final');
@@ -124,7 +124,7 @@ export function createServiceClient(deps: ServiceClientDeps): ResilientServiceCl
     tried.add(instance.instanceId);
     return breakers.execute({ service, instanceId: instance.instanceId, url: instance.url }, async () => {
       try {
-        return await timeoutFor(timeoutMs).execute(({ signal }) => sendAttempt(attemptDeps, instance, req, signal));
+        return await timeoutFor(timeoutMs).execute(({ signal: attemptSignal }) => sendAttempt(attemptDeps, instance, req, attemptSignal), signal);
       } catch (err) {
         // Mapped here so the breaker judges souk errors (a timeout is a 504, so a failure).
         throw policyFailure(err, service, timeoutMs);
@@ -142,10 +142,12 @@ export function createServiceClient(deps: ServiceClientDeps): ResilientServiceCl
       const tried = new Set<string>();
       let lastFailure: unknown;
       try {
-        const res = await policy.execute(async () => {
+        const res = await policy.execute(async ({ signal }) => {
+          if (signal.aborted) throw markFailure(abortedError(service), 'final');
           try {
-            return await slots.execute(() => attempt(prepared, timeoutMs, tried));
+            return await slots.execute(() => attempt(prepared, timeoutMs, tried, signal), signal);
           } catch (err) {
+            if (signal.aborted) throw markFailure(abortedError(service), 'final');
             const failure = policyFailure(err, service, timeoutMs);
             // This call's own failures may have opened the last breakers; then
             // what the caller needs to hear is that failure, not "circuit open".
@@ -153,7 +155,7 @@ export function createServiceClient(deps: ServiceClientDeps): ResilientServiceCl
             lastFailure = failure;
             throw failure;
           }
-        });
+        }, req.signal);
         return res as ServiceResponse<T>;
       } catch (raw) {
         const err = toSoukError(raw);
@@ -223,4 +225,9 @@ function retriesCounter(metrics?: Registry): Counter<'service'> {
 
 function withoutUndefined<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/** The caller gave up (its signal aborted): not a failure of the called service, never retried. */
+function abortedError(service: string) {
+  return chassisErrors.timeout({ detail: `The call to ${service} was cancelled by the caller`, extensions: { service, cancelled: true } });
 }

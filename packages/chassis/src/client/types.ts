@@ -16,6 +16,8 @@ export interface ServiceRequest<T = unknown> {
   idempotencyKey?: string;
   /** Per-attempt timeout in ms, instead of the client's default. */
   timeoutMs?: number;
+  /** Cancels the call (and its retries), e.g. a long poll when the caller shuts down. */
+  signal?: AbortSignal;
   /**
    * Called when the call failed for a reason that is not the caller's fault
    * (status 5xx: transport failure, open circuit, full bulkhead, upstream 5xx);

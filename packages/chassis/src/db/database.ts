@@ -20,7 +20,8 @@ export interface DatabaseOptions {
 
 export interface Database {
   db: Kysely<any>;
-  migrate(migrations: Migrations): Promise<string[]>;
+  /** Applies pending migrations; `table` keeps a separate history (the chassis' own tables use one). */
+  migrate(migrations: Migrations, table?: string): Promise<string[]>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }
@@ -46,8 +47,12 @@ export function createDatabase(options: DatabaseOptions): Database {
 
   return {
     db,
-    async migrate(migrations) {
-      const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
+    async migrate(migrations, table) {
+      const migrator = new Migrator({
+        db,
+        provider: { getMigrations: async () => migrations },
+        ...(table ? { migrationTableName: table, migrationLockTableName: `${table}_lock` } : {}),
+      });
       const { error, results } = await migrator.migrateToLatest();
       const applied = (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
       for (const r of results ?? []) if (r.status === 'Error') options.log.error({ migration: r.migrationName }, 'migration failed');

@@ -91,6 +91,14 @@ export const chassisErrors = defineErrors({
     code: 'SOUK_UPSTREAM_REJECTED', status: 400, title: 'The called service rejected the request',
     description: 'A called service answered with a 4xx that carried no souk problem document.',
   },
+  deadLetterNotFound: {
+    code: 'SOUK_EVENTS_DEAD_LETTER_NOT_FOUND', status: 404, title: 'No such dead letter',
+    description: 'The dead-letter id names no event parked by this service.',
+  },
+  redriveFailed: {
+    code: 'SOUK_EVENTS_REDRIVE_FAILED', status: 409, title: 'The event failed again',
+    description: 'A redriven dead letter was handed to its handler and failed again; it stays parked with the new error. Fix the cause, then redrive again.',
+  },
   internal: {
     code: 'SOUK_INTERNAL', status: 500, title: 'Internal error',
     description: 'A bug: the service failed in a way it does not expect. The trace id leads to the logs.',

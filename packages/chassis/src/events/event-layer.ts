@@ -1,0 +1,166 @@
+// Assembles the event layer of one service instance: outbox and relay for
+// what it publishes, handling and a transport consumer per producer for what
+// it subscribes to, the feed endpoint, dead-letter admin routes and metrics.
+
+import type { Tracer } from '@opentelemetry/api';
+import { sql, type Kysely } from 'kysely';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import type { Static, TObject } from 'typebox';
+import type { PreHandler } from '../auth/auth-hooks.ts';
+import type { ServiceClient } from '../client/types.ts';
+import type { App } from '../server/app.ts';
+import type { EventContract } from './contract.ts';
+import { createDeadLetters, registerDeadLetterRoutes, type DeadLetters } from './dead-letters.ts';
+import { createEventMetrics } from './event-metrics.ts';
+import { startFeedConsumer } from './feed-consumer.ts';
+import { registerFeedRoute } from './feed-route.ts';
+import { createHandling, type EventHandler, type Subscription } from './handling.ts';
+import { connectNats, type NatsTransport } from './nats.ts';
+import { createNotifier, FEED_CHANNEL, OUTBOX_CHANNEL } from './notifier.ts';
+import { createOutbox, type Outbox } from './outbox.ts';
+import { startRelay, type Relay } from './relay.ts';
+
+export interface EventSettings {
+  NATS_URL?: string | undefined;
+  EVENTS_MAX_ATTEMPTS: number;
+  EVENTS_RETRY_BASE_MS: number;
+  EVENTS_RETRY_CAP_MS: number;
+  EVENTS_FEED_WAIT_MS: number;
+  EVENTS_LEASE_MS: number;
+  EVENTS_POLL_INTERVAL_MS: number;
+  EVENTS_ACK_WAIT_MS: number;
+}
+
+/** The event API a service sees as `ctx.events`. */
+export interface Events {
+  /** `nats` when NATS_URL is set, else the embedded feed. */
+  readonly transport: 'feed' | 'nats';
+  /** Writes an event to the outbox inside `trx`, the transaction of the state change it announces. */
+  publish: Outbox['publish'];
+  /** Handles every `contract` event from its producer (call in setup). */
+  subscribe<S extends TObject>(contract: EventContract<S>, handler: EventHandler<Static<S>>): void;
+  readonly deadLetters: DeadLetters;
+  /** Runs the relay once now, in this instance (tests and tools). */
+  flush(): Promise<void>;
+}
+
+export interface EventLayerDeps {
+  service: string;
+  instanceId: string;
+  db: Kysely<any>;
+  databaseUrl: string;
+  app: App;
+  log: Logger;
+  tracer: Tracer;
+  metrics: Registry;
+  settings: EventSettings;
+  publishes: readonly EventContract[];
+  schemaIds: ReadonlyMap<string, number>;
+  client(service: string): ServiceClient;
+  admin: PreHandler;
+}
+
+export interface EventLayer {
+  events: Events;
+  /** After the server listens: relay and consumers begin. */
+  start(): Promise<void>;
+  /** Held feed polls answer now (the server is about to drain). */
+  abortPolls(): void;
+  stop(): Promise<void>;
+}
+
+export function createEventLayer(deps: EventLayerDeps): EventLayer {
+  const { db, log, settings } = deps;
+  const transport = settings.NATS_URL ? 'nats' : 'feed';
+  const subscriptions = new Map<string, Subscription>();
+  const notifier = createNotifier({ url: deps.databaseUrl, applicationName: deps.instanceId, log, channels: [OUTBOX_CHANNEL, FEED_CHANNEL] });
+  const metrics = createEventMetrics(deps.metrics, {
+    async outboxBacklog() {
+      const pending = transport === 'nats' ? sql`published_at is null` : sql`position is null`;
+      const { rows } = await sql<{ n: number }>`select count(*) as n from souk_outbox where ${pending}`.execute(db);
+      return rows[0]?.n ?? 0;
+    },
+  });
+  const handling = createHandling({
+    db,
+    log,
+    tracer: deps.tracer,
+    metrics,
+    subscriptions,
+    maxAttempts: settings.EVENTS_MAX_ATTEMPTS,
+    retryDelayMs: (attempt) => retryDelay(attempt, settings.EVENTS_RETRY_BASE_MS, settings.EVENTS_RETRY_CAP_MS),
+  });
+  const deadLetters = createDeadLetters(db, handling);
+  const outbox = createOutbox({ service: deps.service, publishes: deps.publishes, schemaIds: deps.schemaIds });
+  const closing = new AbortController();
+  let started = false;
+  let nats: NatsTransport | undefined;
+  let relay: Relay | undefined;
+  const consumers: { stop(): Promise<void> }[] = [];
+
+  if (deps.publishes.length > 0) registerFeedRoute(deps.app, { db, notifier, closing: closing.signal });
+  registerDeadLetterRoutes(deps.app, deadLetters, deps.admin);
+
+  const events: Events = {
+    transport,
+    publish: (trx, contract, data, options) => outbox.publish(trx, contract, data, options),
+    subscribe(contract, handler) {
+      if (started) throw new Error(`subscribe(${contract.type}) after start: subscribe in setup`);
+      if (subscriptions.has(contract.type)) throw new Error(`${deps.service} already handles ${contract.type}`);
+      subscriptions.set(contract.type, { contract, handler } as unknown as Subscription);
+    },
+    deadLetters,
+    async flush() {
+      await (relay ?? startRelayNow()).runOnce();
+    },
+  };
+
+  function startRelayNow(): Relay {
+    relay = startRelay({ db, notifier, log, metrics, pollIntervalMs: settings.EVENTS_POLL_INTERVAL_MS, ...(nats ? { publisher: nats.publisher } : {}) });
+    return relay;
+  }
+
+  return {
+    events,
+    async start() {
+      started = true;
+      if (transport === 'nats' && (deps.publishes.length > 0 || subscriptions.size > 0)) {
+        nats = await connectNats({ url: settings.NATS_URL!, name: deps.instanceId, log });
+        if (deps.publishes.length > 0) await nats.ensureStream(deps.service);
+      }
+      if (deps.publishes.length > 0 && !relay) startRelayNow();
+      const byProducer = new Map<string, string[]>();
+      for (const sub of subscriptions.values()) {
+        byProducer.set(sub.contract.source, [...(byProducer.get(sub.contract.source) ?? []), sub.contract.type]);
+      }
+      for (const [producer, types] of byProducer) {
+        if (nats) {
+          consumers.push(await nats.consume({ durable: deps.service, producer, handling, metrics, log, ackWaitMs: settings.EVENTS_ACK_WAIT_MS }));
+        } else {
+          consumers.push(startFeedConsumer({
+            db, log, owner: deps.instanceId, producer, types, client: deps.client(producer), handling, metrics, notifier,
+            leaseMs: settings.EVENTS_LEASE_MS, waitMs: settings.EVENTS_FEED_WAIT_MS,
+          }));
+        }
+      }
+      if (byProducer.size > 0) log.info({ transport, producers: [...byProducer.keys()] }, 'consuming events');
+    },
+    abortPolls() {
+      closing.abort();
+    },
+    async stop() {
+      closing.abort();
+      await Promise.allSettled(consumers.map((c) => c.stop()));
+      await relay?.stop();
+      await nats?.close();
+      await notifier.close();
+    },
+  };
+}
+
+/** Exponential, with the upper half jittered so that consumers retrying together spread out. */
+export function retryDelay(attempt: number, baseMs: number, capMs: number, random = Math.random): number {
+  const ceiling = Math.min(capMs, baseMs * 2 ** Math.max(0, attempt - 1));
+  return Math.round(ceiling / 2 + random() * (ceiling / 2));
+}

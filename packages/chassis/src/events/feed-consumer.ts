@@ -1,0 +1,116 @@
+// The consuming side of the embedded feed transport. For each producer it
+// reads, a service keeps a cursor in its own database. One instance at a time
+// holds the lease on a producer's cursor and handles that feed in order; the
+// others stand by and take over when the lease runs out (an instance that
+// died). Different producers' feeds spread over the instances. The cursor
+// moves in the handler's own transaction, so a crash never skips an event.
+
+import { sql, type Kysely } from 'kysely';
+import type { Logger } from 'pino';
+import type { ServiceClient } from '../client/types.ts';
+import { FEED_PATH, type FeedPage } from './feed-route.ts';
+import type { EventMetrics } from './event-metrics.ts';
+import type { Handling } from './handling.ts';
+import { nextNotification, type Notifier } from './notifier.ts';
+
+export interface FeedConsumerOptions {
+  db: Kysely<any>;
+  log: Logger;
+  owner: string;
+  producer: string;
+  types: readonly string[];
+  client: ServiceClient;
+  handling: Handling;
+  metrics: EventMetrics;
+  leaseMs: number;
+  waitMs: number;
+  /** Only for sleeping (nothing notifies it): an abortable timer. */
+  notifier: Notifier;
+}
+
+export interface FeedConsumer {
+  stop(): Promise<void>;
+}
+
+export function startFeedConsumer(o: FeedConsumerOptions): FeedConsumer {
+  const stopping = new AbortController();
+  const sleep = (ms: number) => nextNotification(o.notifier, '', ms, stopping.signal);
+  const waitMs = Math.min(o.waitMs, Math.floor(o.leaseMs / 2));
+
+  async function acquire(): Promise<number | undefined> {
+    await sql`insert into souk_feed_cursor (producer) values (${o.producer}) on conflict do nothing`.execute(o.db);
+    const { rows } = await sql<{ position: number }>`
+      update souk_feed_cursor set owner = ${o.owner}, lease_until = now() + make_interval(secs => ${o.leaseMs / 1000})
+      where producer = ${o.producer} and (owner = ${o.owner} or owner is null or lease_until < now())
+      returning position`.execute(o.db);
+    return rows[0]?.position;
+  }
+
+  const advance = (position: number) => async (trx: Kysely<any>) => {
+    const res = await sql`
+      update souk_feed_cursor set position = greatest(position, ${position})
+      where producer = ${o.producer} and owner = ${o.owner}`.execute(trx);
+    return Number(res.numAffectedRows ?? 0) > 0;
+  };
+
+  async function fetchPage(after: number): Promise<FeedPage> {
+    const res = await o.client.request<FeedPage>({
+      method: 'GET',
+      path: FEED_PATH,
+      query: { after, types: o.types.join(','), limit: 100, waitMs },
+      timeoutMs: waitMs + 5_000,
+      signal: stopping.signal,
+    });
+    return res.body;
+  }
+
+  /** Handles a page in order; returns false when the lease was lost or a retry must wait. */
+  async function handlePage(page: FeedPage): Promise<boolean> {
+    for (const event of page.events) {
+      if (stopping.signal.aborted) return false;
+      const outcome = await o.handling.deliver(event, advance(Number(event.sequence)));
+      if (outcome.kind === 'lost') return false;
+      if (outcome.kind === 'retry') {
+        await sleep(outcome.delayMs);
+        return false; // start again from the cursor: the same event comes back first
+      }
+    }
+    // Past skipped types and the last event: keep the cursor where the page ended.
+    await o.db.transaction().execute((trx) => advance(page.position)(trx));
+    o.metrics.consumerLag.set({ producer: o.producer }, Math.max(0, page.head - page.position));
+    return true;
+  }
+
+  const loop = (async () => {
+    let failures = 0;
+    while (!stopping.signal.aborted) {
+      try {
+        const position = await acquire();
+        if (position === undefined) {
+          await sleep(o.leaseMs / 3); // another instance reads this feed
+          continue;
+        }
+        const page = await fetchPage(position);
+        await handlePage(page);
+        failures = 0;
+      } catch (err) {
+        if (stopping.signal.aborted) break;
+        failures++;
+        // The producer or the database is away: log the first failure, then back off quietly.
+        if (failures === 1) o.log.warn({ err, producer: o.producer }, 'reading the event feed failed; retrying');
+        await sleep(Math.min(5_000, 100 * 2 ** Math.min(failures, 6)));
+      }
+    }
+    // Hand the feed to another instance at once rather than after the lease runs out.
+    await sql`update souk_feed_cursor set owner = null, lease_until = null where producer = ${o.producer} and owner = ${o.owner}`
+      .execute(o.db)
+      .catch(() => undefined);
+  })();
+
+  return {
+    async stop() {
+      stopping.abort();
+      await loop;
+    },
+  };
+}

@@ -1,0 +1,57 @@
+// GET /_events: the producer's outbox served as an ordered feed (the embedded
+// transport). A consumer asks for what follows its cursor; when nothing does,
+// the request is held until the relay sequences something or the wait ends.
+
+import { sql, type Kysely } from 'kysely';
+import { Type } from 'typebox';
+import type { App } from '../server/app.ts';
+import { FEED_CHANNEL, nextNotification, type Notifier } from './notifier.ts';
+import type { CloudEvent } from './envelope.ts';
+
+export const FEED_PATH = '/_events';
+export const FEED_MAX_WAIT_MS = 60_000;
+
+export const FeedQuery = Type.Object({
+  after: Type.Integer({ minimum: 0, default: 0, description: 'Return events after this position.' }),
+  types: Type.Optional(Type.String({ description: 'Comma-separated event types; others are skipped (the position still moves past them).' })),
+  limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
+  waitMs: Type.Integer({ minimum: 0, maximum: FEED_MAX_WAIT_MS, default: 0, description: 'Hold the request this long when nothing follows `after`.' }),
+});
+
+export interface FeedPage {
+  /** CloudEvents with their position in the `sequence` extension. */
+  events: CloudEvent[];
+  /** Read up to here: the next request's `after` (moves past skipped types too). */
+  position: number;
+  /** The newest position in the feed when this page was read. */
+  head: number;
+}
+
+export function registerFeedRoute(app: App, deps: { db: Kysely<any>; notifier: Notifier; closing: AbortSignal }): void {
+  app.get(FEED_PATH, { schema: { querystring: FeedQuery, hide: true } }, async (req) => {
+    const { after, limit, waitMs } = req.query;
+    const types = req.query.types?.split(',').map((t) => t.trim()).filter(Boolean);
+    const deadline = Date.now() + waitMs;
+    for (;;) {
+      // Listen before reading: a notification between the read and the wait must not be missed.
+      const woken = nextNotification(deps.notifier, FEED_CHANNEL, Math.max(0, deadline - Date.now()), deps.closing);
+      const page = await readFeed(deps.db, after, limit, types);
+      if (page.events.length > 0 || page.position > after || Date.now() >= deadline || deps.closing.aborted) return page;
+      await woken;
+    }
+  });
+}
+
+export async function readFeed(db: Kysely<any>, after: number, limit: number, types?: readonly string[]): Promise<FeedPage> {
+  const { rows: headRows } = await sql<{ head: number | null }>`select max(position) as head from souk_outbox`.execute(db);
+  const head = headRows[0]?.head ?? 0;
+  if (head <= after) return { events: [], position: after, head };
+  const filter = types && types.length > 0 ? sql`and type = any(${types})` : sql``;
+  const { rows } = await sql<{ position: number; envelope: CloudEvent }>`
+    select position, envelope from souk_outbox
+    where position > ${after} and position <= ${head} ${filter}
+    order by position limit ${limit}`.execute(db);
+  const events = rows.map((r) => ({ ...r.envelope, sequence: String(r.position) }));
+  const position = rows.length === limit ? rows.at(-1)!.position : head;
+  return { events, position, head };
+}

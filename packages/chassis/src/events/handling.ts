@@ -1,0 +1,183 @@
+// Handing one event to its handler, the same way for every transport: the
+// handler runs in a transaction that also records the event in the inbox (a
+// redelivered event finds itself there and is skipped) and, for the feed,
+// moves the cursor. A failure is counted; after maxAttempts the event is
+// parked in the dead-letter list with its error and the stream moves on.
+
+import { context, SpanKind, SpanStatusCode, trace, type Tracer } from '@opentelemetry/api';
+import { sql, type Kysely } from 'kysely';
+import type { Logger } from 'pino';
+import type { Static, TObject } from 'typebox';
+import type { EventContract } from './contract.ts';
+import { traceContextOf, type CloudEvent } from './envelope.ts';
+import type { EventMetrics } from './event-metrics.ts';
+
+export interface ReceivedEvent<T> {
+  id: string;
+  source: string;
+  type: string;
+  subject?: string;
+  time: string;
+  /** The payload, checked against the consumer's contract. */
+  data: T;
+  envelope: CloudEvent;
+}
+
+export interface HandlerContext {
+  /** The transaction the inbox record commits in: write the handler's effects through it. */
+  db: Kysely<any>;
+  log: Logger;
+}
+
+export type EventHandler<T> = (event: ReceivedEvent<T>, tx: HandlerContext) => Promise<void>;
+
+export interface Subscription<S extends TObject = TObject> {
+  contract: EventContract<S>;
+  handler: EventHandler<Static<S>>;
+}
+
+export type Outcome =
+  | { kind: 'handled' | 'duplicate' | 'ignored' | 'dead-lettered' }
+  | { kind: 'retry'; delayMs: number; error: string }
+  /** The transport's extra step in the transaction refused (the feed lease moved to another instance). */
+  | { kind: 'lost' };
+
+/** Extra work in the handler's transaction; returning false rolls it back as 'lost'. */
+export type Within = (trx: Kysely<any>) => Promise<boolean>;
+
+export interface HandlingOptions {
+  db: Kysely<any>;
+  log: Logger;
+  tracer: Tracer;
+  metrics: EventMetrics;
+  subscriptions: ReadonlyMap<string, Subscription>;
+  maxAttempts: number;
+  retryDelayMs(attempt: number): number;
+}
+
+class LeaseLost extends Error {}
+
+export interface Handling {
+  deliver(event: CloudEvent, within?: Within): Promise<Outcome>;
+  /** For redrive: handle now, whatever the failure count; throws the handler's error. */
+  handleNow(event: CloudEvent): Promise<'handled' | 'duplicate'>;
+}
+
+export function createHandling(o: HandlingOptions): Handling {
+  const { db, metrics } = o;
+
+  async function runHandler(event: CloudEvent, sub: Subscription, data: unknown, within?: Within): Promise<'handled' | 'duplicate'> {
+    const started = performance.now();
+    const span = o.tracer.startSpan(`${event.type} process`, {
+      kind: SpanKind.CONSUMER,
+      attributes: { 'messaging.operation.type': 'process', 'messaging.message.id': event.id, 'messaging.destination.name': event.type },
+    }, traceContextOf(event));
+    try {
+      const result = await context.with(trace.setSpan(context.active(), span), () =>
+        db.transaction().execute(async (trx) => {
+          const inserted = await sql`
+            insert into souk_inbox (source, id, type) values (${event.source}, ${event.id}, ${event.type})
+            on conflict do nothing returning id`.execute(trx);
+          const fresh = inserted.rows.length > 0;
+          if (fresh) {
+            const log = o.log.child({ event_id: event.id, event_type: event.type });
+            await sub.handler(received(event, data) as ReceivedEvent<never>, { db: trx, log });
+            await sql`delete from souk_event_failure where source = ${event.source} and id = ${event.id}`.execute(trx);
+          }
+          if (within && !(await within(trx))) throw new LeaseLost();
+          return fresh ? ('handled' as const) : ('duplicate' as const);
+        }),
+      );
+      if (result === 'handled') {
+        metrics.handled.inc({ type: event.type });
+        metrics.handleDuration.observe({ type: event.type }, (performance.now() - started) / 1000);
+        const age = (Date.now() - Date.parse(event.time)) / 1000;
+        if (Number.isFinite(age) && age >= 0) metrics.deliveryLatency.observe({ type: event.type }, age);
+      }
+      span.setAttribute('souk.event.outcome', result);
+      return result;
+    } catch (err) {
+      if (!(err instanceof LeaseLost)) {
+        span.recordException(err as Error);
+        span.setStatus({ code: SpanStatusCode.ERROR });
+      }
+      throw err;
+    } finally {
+      span.end();
+    }
+  }
+
+  async function park(event: CloudEvent, error: string, attempts: number, within?: Within): Promise<Outcome> {
+    const ok = await db.transaction().execute(async (trx) => {
+      if (within && !(await within(trx))) return false;
+      await sql`
+        insert into souk_dead_letter (source, id, type, envelope, error, attempts)
+        values (${event.source}, ${event.id}, ${event.type}, ${JSON.stringify(event)}::jsonb, ${error}, ${attempts})
+        on conflict (source, id) do update set error = excluded.error, attempts = excluded.attempts, dead_at = now(), redriven_at = null`.execute(trx);
+      await sql`delete from souk_event_failure where source = ${event.source} and id = ${event.id}`.execute(trx);
+      return true;
+    });
+    if (!ok) return { kind: 'lost' };
+    metrics.deadLettered.inc({ type: event.type });
+    o.log.error({ event_id: event.id, event_type: event.type, attempts, error }, 'event dead-lettered');
+    return { kind: 'dead-lettered' };
+  }
+
+  return {
+    async deliver(event, within) {
+      const sub = o.subscriptions.get(event.type);
+      if (!sub) {
+        // Not ours (a feed or stream carries every type of its producer): just move past it.
+        if (within && !(await db.transaction().execute((trx) => within(trx)))) return { kind: 'lost' };
+        return { kind: 'ignored' };
+      }
+      const checked = sub.contract.check(event.data);
+      if (!checked.ok) {
+        // Redelivery cannot fix a payload: park it at once, with the reasons.
+        metrics.failed.inc({ type: event.type });
+        const issues = checked.issues.map((i) => `${i.instancePath || '/'} ${i.message}`).join('; ');
+        return park(event, `payload does not match the ${sub.contract.name} contract: ${issues}`, 1, within);
+      }
+      try {
+        return { kind: await runHandler(event, sub, checked.value, within) };
+      } catch (err) {
+        if (err instanceof LeaseLost) return { kind: 'lost' };
+        metrics.failed.inc({ type: event.type });
+        const error = describe(err);
+        const { rows } = await sql<{ attempts: number }>`
+          insert into souk_event_failure (source, id, attempts, last_error) values (${event.source}, ${event.id}, 1, ${error})
+          on conflict (source, id) do update set attempts = souk_event_failure.attempts + 1, last_error = excluded.last_error, updated_at = now()
+          returning attempts`.execute(db);
+        const attempts = rows[0]!.attempts;
+        if (attempts >= o.maxAttempts) return park(event, error, attempts, within);
+        o.log.warn({ event_id: event.id, event_type: event.type, attempts, err }, 'event handler failed; will redeliver');
+        return { kind: 'retry', delayMs: o.retryDelayMs(attempts), error };
+      }
+    },
+
+    async handleNow(event) {
+      const sub = o.subscriptions.get(event.type);
+      if (!sub) throw new Error(`no handler for ${event.type} in this service`);
+      const checked = sub.contract.check(event.data);
+      if (!checked.ok) throw new Error(`payload does not match the ${sub.contract.name} contract`);
+      return runHandler(event, sub, checked.value);
+    },
+  };
+}
+
+function received<T>(event: CloudEvent, data: T): ReceivedEvent<T> {
+  return {
+    id: event.id,
+    source: event.source,
+    type: event.type,
+    ...(event.subject !== undefined ? { subject: event.subject } : {}),
+    time: event.time,
+    data,
+    envelope: event,
+  };
+}
+
+function describe(err: unknown): string {
+  if (err instanceof Error) return err.message || err.name;
+  return String(err);
+}

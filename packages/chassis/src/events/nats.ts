@@ -1,0 +1,166 @@
+// The NATS JetStream transport: a stream per producing service
+// (`SOUK_<PRODUCER>`, subjects `souk.<producer>.>`), one durable pull consumer
+// per consuming service and producer, shared by all its instances (competing
+// consumers). `Nats-Msg-Id` = the event id, so a relay that republishes after
+// a crash adds nothing. The message is acked only after the inbox commit.
+// max_ack_pending 1 keeps each producer's events in order across the
+// competing instances: the next one is delivered once the previous is acked.
+
+import { connect, nanos, type NatsConnection } from '@nats-io/transport-node';
+import {
+  AckPolicy,
+  DeliverPolicy,
+  jetstream,
+  jetstreamManager,
+  RetentionPolicy,
+  StorageType,
+  type ConsumerMessages,
+  type JetStreamClient,
+  type JetStreamManager,
+} from '@nats-io/jetstream';
+import type { Logger } from 'pino';
+import { parseEnvelope, type CloudEvent } from './envelope.ts';
+import type { EventMetrics } from './event-metrics.ts';
+import type { Handling } from './handling.ts';
+import type { Publisher } from './relay.ts';
+
+export const DUPLICATE_WINDOW_MS = 2 * 60_000;
+
+export interface NatsTransport {
+  readonly connection: NatsConnection;
+  readonly publisher: Publisher;
+  ensureStream(producer: string): Promise<void>;
+  consume(options: { durable: string; producer: string; handling: Handling; metrics: EventMetrics; log: Logger; ackWaitMs: number }): Promise<{ stop(): Promise<void> }>;
+  close(): Promise<void>;
+}
+
+export function streamName(producer: string): string {
+  return `SOUK_${producer.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;
+}
+
+export async function connectNats(options: { url: string; name: string; log: Logger }): Promise<NatsTransport> {
+  const connection = await connect({
+    servers: options.url.split(','),
+    name: options.name,
+    maxReconnectAttempts: -1,
+    reconnectTimeWait: 250,
+  });
+  void (async () => {
+    for await (const s of connection.status()) {
+      if (s.type === 'disconnect' || s.type === 'reconnect') options.log.info({ nats: s.type }, `NATS ${s.type}`);
+    }
+  })();
+  const js: JetStreamClient = jetstream(connection);
+  const jsm: JetStreamManager = await jetstreamManager(connection);
+
+  async function ensureStream(producer: string) {
+    const name = streamName(producer);
+    try {
+      await jsm.streams.info(name);
+    } catch {
+      // Created by whichever of producer and consumer starts first; same config, so a race is harmless.
+      await jsm.streams
+        .add({
+          name,
+          subjects: [`souk.${producer}.>`],
+          storage: StorageType.File,
+          retention: RetentionPolicy.Limits,
+          duplicate_window: nanos(DUPLICATE_WINDOW_MS),
+        })
+        .catch(async (err: unknown) => {
+          await jsm.streams.info(name).catch(() => {
+            throw err;
+          });
+        });
+    }
+  }
+
+  const publisher: Publisher = async (events) => {
+    for (const event of events) {
+      await js.publish(event.type, JSON.stringify(event), { msgID: event.id });
+    }
+  };
+
+  return {
+    connection,
+    publisher,
+    ensureStream,
+    async consume({ durable, producer, handling, metrics, log, ackWaitMs }) {
+      await ensureStream(producer);
+      const stream = streamName(producer);
+      await jsm.consumers.add(stream, {
+        durable_name: durable,
+        ack_policy: AckPolicy.Explicit,
+        deliver_policy: DeliverPolicy.All,
+        filter_subject: `souk.${producer}.>`,
+        max_ack_pending: 1,
+        ack_wait: nanos(ackWaitMs),
+      }).catch(async (err: unknown) => {
+        await jsm.consumers.info(stream, durable).catch(() => {
+          throw err;
+        });
+      });
+      const consumer = await js.consumers.get(stream, durable);
+      let stopped = false;
+      let messages: ConsumerMessages | undefined;
+      const lagTimer = setInterval(() => {
+        consumer.info().then(
+          (i) => metrics.consumerLag.set({ producer }, i.num_pending + i.num_ack_pending),
+          () => undefined,
+        );
+      }, 2_000);
+      lagTimer.unref();
+
+      const loop = (async () => {
+        while (!stopped) {
+          try {
+            messages = await consumer.consume({ max_messages: 8 });
+            for await (const m of messages) {
+              const event = parseEnvelope(safeJson(m.data));
+              if (!event) {
+                log.error({ stream, seq: m.seq }, 'not a CloudEvent; terminating the message');
+                m.term('not a CloudEvent');
+                continue;
+              }
+              // A slow handler says it is still working, so the message is not handed to another instance meanwhile.
+              const working = setInterval(() => m.working(), Math.max(250, ackWaitMs / 3));
+              const outcome = await handling.deliver(event).finally(() => clearInterval(working)).catch((err: unknown) => {
+                // The database is away: nothing was recorded, so try this message again soon.
+                log.warn({ err, event_id: event.id }, 'could not handle an event; redelivering');
+                return { kind: 'retry' as const, delayMs: 1_000, error: String(err) };
+              });
+              if (outcome.kind === 'retry') m.nak(outcome.delayMs);
+              else await m.ackAck().catch(() => undefined); // lost ack: redelivered, then skipped by the inbox
+            }
+          } catch (err) {
+            if (stopped) break;
+            log.warn({ err, stream }, 'JetStream consumer failed; resubscribing');
+            await new Promise((r) => setTimeout(r, 500));
+          }
+        }
+      })();
+
+      return {
+        async stop() {
+          stopped = true;
+          clearInterval(lagTimer);
+          await messages?.close().catch(() => undefined);
+          await loop;
+        },
+      };
+    },
+    async close() {
+      await connection.drain().catch(() => connection.close());
+    },
+  };
+}
+
+function safeJson(data: Uint8Array): unknown {
+  try {
+    return JSON.parse(new TextDecoder().decode(data));
+  } catch {
+    return undefined;
+  }
+}
+
+export type { CloudEvent };

@@ -1,0 +1,96 @@
+// PostgreSQL LISTEN on one dedicated connection per instance: a commit that
+// wrote to the outbox wakes the relay, and a relay run wakes the held feed
+// polls, in every instance, within a millisecond instead of a poll interval.
+
+import { EventEmitter } from 'node:events';
+import pg from 'pg';
+import type { Logger } from 'pino';
+
+export const OUTBOX_CHANNEL = 'souk_outbox';
+export const FEED_CHANNEL = 'souk_feed';
+
+export interface Notifier {
+  /** Calls `fn` on each notification of `channel`, and after a reconnect (notifications may have been missed). */
+  on(channel: string, fn: () => void): () => void;
+  close(): Promise<void>;
+}
+
+export function createNotifier(options: { url: string; applicationName: string; log: Logger; channels: readonly string[] }): Notifier {
+  const emitter = new EventEmitter();
+  emitter.setMaxListeners(0);
+  let client: pg.Client | undefined;
+  let closed = false;
+  let retryMs = 100;
+  let timer: NodeJS.Timeout | undefined;
+
+  const wakeAll = () => options.channels.forEach((c) => emitter.emit(c));
+  const connect = async () => {
+    const c = new pg.Client({ connectionString: options.url, application_name: `${options.applicationName}-listen` });
+    c.on('notification', (msg) => emitter.emit(msg.channel));
+    c.on('error', (err) => {
+      options.log.warn({ err }, 'event notification connection failed; reconnecting');
+      c.end().catch(() => undefined);
+      scheduleReconnect();
+    });
+    try {
+      await c.connect();
+      for (const channel of options.channels) await c.query(`listen ${pg.escapeIdentifier(channel)}`);
+    } catch (err) {
+      await c.end().catch(() => undefined);
+      throw err;
+    }
+    if (closed) return void (await c.end().catch(() => undefined));
+    client = c;
+    retryMs = 100;
+    wakeAll();
+  };
+  const scheduleReconnect = () => {
+    client = undefined;
+    if (closed || timer) return;
+    timer = setTimeout(() => {
+      timer = undefined;
+      connect().catch((err: unknown) => {
+        options.log.debug({ err }, 'event notification connection not back yet');
+        retryMs = Math.min(retryMs * 2, 5_000);
+        scheduleReconnect();
+      });
+    }, retryMs);
+    timer.unref();
+  };
+  connect().catch((err: unknown) => {
+    options.log.warn({ err }, 'event notifications unavailable; relying on polling until they are back');
+    scheduleReconnect();
+  });
+
+  return {
+    on(channel, fn) {
+      emitter.on(channel, fn);
+      return () => void emitter.off(channel, fn);
+    },
+    async close() {
+      closed = true;
+      if (timer) clearTimeout(timer);
+      await client?.end().catch(() => undefined);
+      emitter.removeAllListeners();
+    },
+  };
+}
+
+/**
+ * Resolves on the next notification of `channel`, after `ms`, or when `signal`
+ * aborts, whichever comes first (never rejects).
+ */
+export function nextNotification(notifier: Notifier, channel: string, ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const done = () => {
+      clearTimeout(timer);
+      off();
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    const off = notifier.on(channel, done);
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}

@@ -1,0 +1,78 @@
+// At start a producer registers the schema of every event it publishes with
+// the schema registry (Confluent REST API; subject = event type). A change the
+// subject's compatibility level refuses stops the start, with the registry's
+// reasons in the error. The ids become the events' `dataschema`.
+
+import type { Logger } from 'pino';
+import type { ServiceClient } from '../client/types.ts';
+import { isSoukError } from '../errors/index.ts';
+import type { EventContract } from './contract.ts';
+
+export const SCHEMA_REGISTRY_SERVICE = 'schema-registry';
+const CONTENT_TYPE = 'application/vnd.schemaregistry.v1+json';
+
+export class IncompatibleSchemaError extends Error {
+  constructor(readonly subject: string, readonly reasons: readonly string[]) {
+    super(`the ${subject} schema is incompatible with the version registered before:\n    - ${reasons.join('\n    - ') || '(the registry gave no reasons)'}`);
+    this.name = 'IncompatibleSchemaError';
+  }
+}
+
+/** The JSON Schema text registered for a contract (TypeBox schemas are JSON Schema already). */
+export function schemaText(contract: EventContract): string {
+  return JSON.stringify(contract.schema);
+}
+
+export async function registerSchemas(options: {
+  client: ServiceClient;
+  contracts: readonly EventContract[];
+  log: Logger;
+  /** Keeps trying this long while the registry is not reachable (it may be starting next to us). */
+  waitMs: number;
+}): Promise<Map<string, number>> {
+  const ids = new Map<string, number>();
+  const deadline = Date.now() + options.waitMs;
+  for (const contract of options.contracts) {
+    const subject = encodeURIComponent(contract.type);
+    const body = { schemaType: 'JSON', schema: schemaText(contract) };
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const res = await options.client.request<{ id: number }>({
+          method: 'POST',
+          path: `/subjects/${subject}/versions`,
+          headers: { 'content-type': CONTENT_TYPE },
+          body,
+          // Registering the same schema again returns the same id: safe to retry.
+          idempotencyKey: `schema:${contract.type}`,
+        });
+        ids.set(contract.type, res.body.id);
+        break;
+      } catch (err) {
+        if (isSoukError(err) && err.status === 409) {
+          throw new IncompatibleSchemaError(contract.type, await reasons(options.client, subject, body));
+        }
+        if (isSoukError(err) && err.status < 500) throw new Error(`the schema registry refused the ${contract.type} schema: ${err.message}`, { cause: err });
+        if (Date.now() >= deadline) throw new Error(`could not register the ${contract.type} schema: the schema registry is unreachable`, { cause: err });
+        if (attempt === 1) options.log.warn({ err }, 'schema registry not reachable yet; retrying');
+        await new Promise((r) => setTimeout(r, Math.min(1_000, 100 * attempt)));
+      }
+    }
+  }
+  options.log.info({ schemas: Object.fromEntries(ids) }, 'event schemas registered');
+  return ids;
+}
+
+async function reasons(client: ServiceClient, subject: string, body: unknown): Promise<string[]> {
+  try {
+    const res = await client.request<{ is_compatible: boolean; messages?: string[] }>({
+      method: 'POST',
+      path: `/compatibility/subjects/${subject}/versions/latest`,
+      query: { verbose: 'true' },
+      headers: { 'content-type': CONTENT_TYPE },
+      body,
+    });
+    return res.body.messages ?? [];
+  } catch {
+    return [];
+  }
+}

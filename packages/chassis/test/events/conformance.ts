@@ -1,0 +1,153 @@
+// The event transport conformance suite. Every transport runs the same
+// scenarios and must give the same guarantees: each producer's events handled
+// in order, at least once with exactly-once effects (the inbox), nothing lost
+// when a producer dies after its commit or a consumer dies inside a handler,
+// poison events dead-lettered after bounded redelivery and handled after
+// redrive, and the producer's trace continued in the consumer.
+
+import assert from 'node:assert/strict';
+import { after, describe, test } from 'node:test';
+import { createTestIssuer, waitFor } from '../../src/testing/index.ts';
+import { createScenario, waitReady, type Scenario, type Transport } from './harness.ts';
+
+export function conformanceSuite(transport: Transport, extra?: (track: (s: Scenario) => Scenario) => void): void {
+  describe(`event transport conformance: ${transport.name}`, () => {
+    const scenarios: Scenario[] = [];
+    const track = (s: Scenario) => (scenarios.push(s), s);
+    after(async () => {
+      await Promise.allSettled(scenarios.map((s) => s.close()));
+    });
+
+    test('every event is handled once, in the order the producer committed them, other types skipped', async () => {
+      const s = track(await createScenario(transport, 'order'));
+      await s.startProducer();
+      await s.startConsumer();
+      // Concurrent transactions: commit order, not insert order, is the order to keep.
+      const results = await Promise.all(Array.from({ length: 10 }, (_, i) => s.emit({ from: i * 20, count: 20, perTransaction: 4, tocks: i % 2 === 0 })));
+      for (const r of results) assert.equal(r.status, 200);
+      await s.waitForEffects(200);
+      const effects = await s.effects();
+      assert.equal(effects.length, 200);
+      assert.deepEqual(effects.map((e) => e.event_id), await s.producedOrder(), 'handled in the producer\'s order');
+      assert.equal(new Set(effects.map((e) => e.n)).size, 200, 'no tick handled twice');
+    });
+
+    test('two consumer instances share one stream without handling any event twice, and one takes over when the other stops', async () => {
+      const s = track(await createScenario(transport, 'compete'));
+      await s.startProducer();
+      const first = await s.startConsumer();
+      await s.startConsumer();
+      assert.equal((await s.emit({ from: 0, count: 150, perTransaction: 5 })).status, 200);
+      await s.waitForEffects(150);
+      await first.stop();
+      assert.equal((await s.emit({ from: 150, count: 50 })).status, 200);
+      await s.waitForEffects(200);
+      const effects = await s.effects();
+      assert.equal(effects.length, 200);
+      assert.equal(new Set(effects.map((e) => e.event_id)).size, 200);
+      assert.deepEqual(effects.map((e) => e.event_id), await s.producedOrder());
+      assert.ok(effects.slice(150).every((e) => e.instance !== first.ctx.instanceId), 'the stopped instance handled nothing after stopping');
+    });
+
+    test('a redelivered event is skipped by the inbox', async () => {
+      const s = track(await createScenario(transport, 'inbox'));
+      await s.startProducer();
+      await s.startConsumer();
+      assert.equal((await s.emit({ from: 0, count: 20 })).status, 200);
+      await s.waitForEffects(20);
+      // Every event of the stream delivered a second time, as after a lost ack.
+      await transport.replay(s);
+      assert.equal((await s.emit({ from: 20, count: 1 })).status, 200);
+      await s.waitForEffects(21);
+      const effects = await s.effects();
+      assert.equal(effects.length, 21, 'replayed events made no second effect');
+      assert.deepEqual(effects.map((e) => e.n), Array.from({ length: 21 }, (_, i) => i));
+    });
+
+    test('a poison event is dead-lettered after bounded redelivery, the stream moves on, and a redrive handles it once fixed', async () => {
+      const s = track(await createScenario(transport, 'poison'));
+      await s.startProducer();
+      let broken = true;
+      const consumer = await s.startConsumer({ poisonFails: () => broken });
+      assert.equal((await s.emit({ from: 0, count: 10, poison: [4] })).status, 200);
+      await s.waitForEffects(9);
+      const letters = await waitFor(async () => {
+        const list = await consumer.ctx.events.deadLetters.list();
+        return list.length === 1 ? list : undefined;
+      }, { what: 'a dead letter' });
+      assert.equal(letters[0]!.attempts, 3);
+      assert.match(letters[0]!.error, /tick 4 is poison/);
+      assert.deepEqual((await s.effects()).map((e) => e.n), [0, 1, 2, 3, 5, 6, 7, 8, 9]);
+
+      // The operator's view: admin endpoint, admin token only.
+      const issuer = await createTestIssuer();
+      consumer.ctx.auth.setKeySource(issuer.keySource);
+      const base = `${consumer.url}/_admin/events/dead-letters`;
+      assert.equal((await fetch(base)).status, 401);
+      assert.equal((await fetch(base, { headers: { authorization: `Bearer ${await issuer.token()}` } })).status, 403);
+      const admin = { authorization: `Bearer ${await issuer.token({ roles: ['admin'] })}` };
+      const listed = (await (await fetch(base, { headers: admin })).json()) as { deadLetters: { deadLetterId: number }[] };
+      const id = listed.deadLetters[0]!.deadLetterId;
+      const detail = (await (await fetch(`${base}/${id}`, { headers: admin })).json()) as { event: { data: unknown } };
+      assert.deepEqual(detail.event.data, { n: 4, poison: true });
+
+      const failed = await fetch(`${base}/${id}/redrive`, { method: 'POST', headers: admin });
+      assert.equal(failed.status, 409, 'still broken: the redrive fails and the letter stays');
+      assert.equal((await failed.json() as { code: string }).code, 'SOUK_EVENTS_REDRIVE_FAILED');
+      broken = false;
+      const redriven = await fetch(`${base}/${id}/redrive`, { method: 'POST', headers: admin });
+      assert.equal(redriven.status, 200);
+      assert.deepEqual(await redriven.json(), { deadLetterId: id, outcome: 'handled' });
+      assert.deepEqual((await s.effects()).map((e) => e.n).sort((a, b) => a - b), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+      assert.equal((await consumer.ctx.events.deadLetters.list()).length, 0);
+      assert.equal((await fetch(`${base}/999999`, { headers: admin })).status, 404);
+    });
+
+    test('the producing request\'s trace continues in the consumer', async () => {
+      const s = track(await createScenario(transport, 'trace'));
+      await s.startProducer();
+      await s.startConsumer();
+      const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+      assert.equal((await s.emit({ from: 0, count: 1 }, { traceparent: `00-${traceId}-00f067aa0ba902b7-01` })).status, 200);
+      await s.waitForEffects(1);
+      assert.equal((await s.effects())[0]!.trace_id, traceId);
+    });
+
+    test('a producer killed right after its commit loses nothing: the next instance delivers', async () => {
+      const s = track(await createScenario(transport, 'pcrash'));
+      await s.startConsumer();
+      const producer = s.spawnFixture('producer');
+      await waitReady(s.producerUrl);
+      assert.equal((await s.emit({ from: 0, count: 5 })).status, 200);
+      await s.waitForEffects(5);
+      // The process dies inside the request, right after the transaction commits.
+      await s.emit({ from: 5, count: 20, perTransaction: 20, crashAfterCommit: true }).catch(() => undefined);
+      await producer.kill();
+      const committed = await s.producerSql<{ n: number }>('select count(*)::int as n from ticks');
+      assert.equal(committed[0]!.n, 25, 'the transaction committed before the crash');
+      const undelivered = await s.producerSql<{ n: number }>('select count(*)::int as n from souk_outbox where position is null');
+      assert.equal(undelivered[0]!.n, 20, 'the crash came before the relay could deliver them');
+      await s.startProducer(); // a new instance on the same database and address
+      await s.waitForEffects(25);
+      const effects = await s.effects();
+      assert.deepEqual(effects.map((e) => e.n), Array.from({ length: 25 }, (_, i) => i));
+    });
+
+    test('a consumer killed inside a handler loses nothing and makes no effect twice', async () => {
+      const s = track(await createScenario(transport, 'ccrash'));
+      await s.startProducer();
+      const doomed = s.spawnFixture('consumer', { FIXTURE_HANG_AT: '7' });
+      assert.equal((await s.emit({ from: 0, count: 15 })).status, 200);
+      await doomed.line(/^HANDLING 7$/);
+      await doomed.kill('SIGKILL');
+      const before = await s.effects();
+      assert.deepEqual(before.map((e) => e.n), [0, 1, 2, 3, 4, 5, 6], 'the hanging handler\'s effect never committed');
+      await s.startConsumer(); // takes over once the dead instance's lease runs out
+      await s.waitForEffects(15);
+      const effects = await s.effects();
+      assert.deepEqual(effects.map((e) => e.n), Array.from({ length: 15 }, (_, i) => i));
+    });
+
+    extra?.(track);
+  });
+}

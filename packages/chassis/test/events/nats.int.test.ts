@@ -1,0 +1,89 @@
+// The conformance suite on NATS JetStream (the server on 127.0.0.1:4222, or
+// SOUK_TEST_NATS_URL), plus what only a broker can do: restart under a steady
+// stream of events, here on a private nats-server so other tests keep theirs.
+
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { connect } from '@nats-io/transport-node';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { streamName } from '../../src/index.ts';
+import { freePort, waitFor } from '../../src/testing/index.ts';
+import { conformanceSuite } from './conformance.ts';
+import { createScenario, type Transport } from './harness.ts';
+
+const NATS_URL = process.env.SOUK_TEST_NATS_URL ?? 'nats://127.0.0.1:4222';
+const NATS_SERVER = process.env.SOUK_TEST_NATS_SERVER ?? '/usr/sbin/nats-server';
+
+function natsTransport(url: string): Transport {
+  return {
+    name: 'nats',
+    env: () => ({ NATS_URL: url }),
+    async cleanup(producer) {
+      const nc = await connect({ servers: url });
+      try {
+        await (await jetstreamManager(nc)).streams.delete(streamName(producer));
+      } finally {
+        await nc.close();
+      }
+    },
+    async replay(s) {
+      // The same events again under new message ids, so the broker's de-duplication lets them through.
+      const nc = await connect({ servers: url });
+      try {
+        const js = jetstream(nc);
+        const rows = await s.producerSql<{ envelope: { id: string; type: string } }>('select envelope from souk_outbox order by position');
+        for (const { envelope } of rows) await js.publish(envelope.type, JSON.stringify(envelope), { msgID: `${envelope.id}:again` });
+      } finally {
+        await nc.close();
+      }
+    },
+  };
+}
+
+conformanceSuite(natsTransport(NATS_URL), (track) => {
+  test('nats-server restarts under a steady stream: every event handled once, in order', { skip: !existsSync(NATS_SERVER) && `no ${NATS_SERVER}` }, async () => {
+    const port = await freePort();
+    const storeDir = mkdtempSync(join(tmpdir(), 'souk-nats-'));
+    const url = `nats://127.0.0.1:${port}`;
+    let server = startNats(port, storeDir);
+    try {
+      await waitFor(async () => (await connect({ servers: url }).then((c) => c.close().then(() => true)).catch(() => false)), { what: 'private nats-server' });
+      const s = track(await createScenario(natsTransport(url), 'restart'));
+      await s.startProducer();
+      await s.startConsumer();
+      const total = 300;
+      // The stream: 30 requests of 10 events, one after another, while the broker goes away and comes back.
+      const producing = (async () => {
+        for (let i = 0; i < total; i += 10) assert.equal((await s.emit({ from: i, count: 10 })).status, 200);
+      })();
+      await s.waitForEffects(50);
+      await stopNats(server);
+      server = startNats(port, storeDir);
+      await producing;
+      await s.waitForEffects(total, 60_000);
+      const effects = await s.effects();
+      assert.equal(effects.length, total);
+      assert.deepEqual(effects.map((e) => e.n), Array.from({ length: total }, (_, i) => i));
+      // Everything the relay took from the outbox was accepted by the broker in the end.
+      await waitFor(async () => (await s.producerSql<{ n: number }>('select count(*)::int as n from souk_outbox where published_at is null'))[0]!.n === 0, { what: 'outbox drained' });
+    } finally {
+      await stopNats(server);
+      rmSync(storeDir, { recursive: true, force: true });
+    }
+  });
+});
+
+function startNats(port: number, storeDir: string): ChildProcess {
+  return spawn(NATS_SERVER, ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', storeDir], { stdio: 'ignore' });
+}
+
+async function stopNats(server: ChildProcess): Promise<void> {
+  if (server.exitCode !== null || server.signalCode !== null) return;
+  const exited = new Promise((r) => server.once('exit', r));
+  server.kill('SIGTERM');
+  await exited;
+}
