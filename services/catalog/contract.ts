@@ -1,7 +1,8 @@
 // The catalog's public contract: TypeBox schemas of its HTTP API (used by the
-// routes for validation and OpenAPI) and, later, of the events it publishes.
-// Other services import this file for types only.
+// routes for validation and OpenAPI) and of the events it publishes.
+// Other services import this file.
 
+import { defineEvent } from '@souk/chassis';
 import { Type, type Static } from 'typebox';
 
 export const API_PREFIX = '/api/v1/catalog';
@@ -106,6 +107,9 @@ export const UpdateProductBody = Type.Object({
   imageUrl: Type.Optional(ImageUrl),
   tags: Type.Optional(Tags),
   attributes: Type.Optional(Attributes),
+  priceChangeReason: Type.Optional(Type.String({
+    minLength: 1, maxLength: 200, description: 'Why the price changes (only with priceCents); carried by the PriceChanged event, not stored.',
+  })),
 }, { additionalProperties: false, minProperties: 1 });
 
 export const Category = Type.Object({
@@ -137,4 +141,64 @@ export type Category = Static<typeof Category>;
 export type CategoryList = Static<typeof CategoryList>;
 export type CreateCategoryBody = Static<typeof CreateCategoryBody>;
 
-// Events (ProductCreated, PriceChanged) are added here when catalog starts publishing them.
+// ---- events ------------------------------------------------------------------
+// Published through the outbox in the transaction of the write they announce.
+// Content models stay open (no additionalProperties: false), so a consumer on
+// an older schema accepts the optional fields a newer one adds. Event fields
+// are looser than the API's (currency is any ISO 4217 code, not just EUR):
+// widening an event field later would be a breaking schema change.
+
+const EventCurrency = Type.String({ pattern: '^[A-Z]{3}$', description: 'ISO 4217 code.' });
+const EventPrice = Type.Integer({ minimum: 1, description: 'Minor units (cents).' });
+
+/** A product was added by an admin (not by the seed: loading demo data is an import, not a business event). */
+export const ProductCreated = defineEvent({
+  source: 'catalog',
+  name: 'ProductCreated',
+  schema: Type.Object({
+    productId: Uuid,
+    sku: Type.String({ minLength: 1 }),
+    slug: Type.String({ minLength: 1 }),
+    name: Type.String({ minLength: 1 }),
+    categoryId: Uuid,
+    priceCents: EventPrice,
+    currency: EventCurrency,
+    createdAt: Timestamp,
+  }),
+});
+export type ProductCreated = Static<typeof ProductCreated.schema>;
+
+const PriceChangedV1Fields = {
+  productId: Uuid,
+  oldPriceCents: EventPrice,
+  newPriceCents: EventPrice,
+  /** The product's currency after the change (a change of currency alone is not a price change). */
+  currency: EventCurrency,
+};
+
+/**
+ * Version 1 of `souk.catalog.PriceChanged`, the first schema registered.
+ * Historical: kept so the schema registry's compatibility tests (and readers
+ * of old events) have it; the catalog publishes `PriceChanged` (v2).
+ */
+export const PriceChangedV1 = defineEvent({
+  source: 'catalog',
+  name: 'PriceChanged',
+  schema: Type.Object(PriceChangedV1Fields),
+});
+export type PriceChangedV1 = Static<typeof PriceChangedV1.schema>;
+
+/**
+ * Version 2 (current) of `souk.catalog.PriceChanged`: v1 plus the optional
+ * `reason`. Compatible both ways: v2 reads every v1 event (the new field is
+ * optional) and v1 readers accept v2 events (open content model).
+ */
+export const PriceChanged = defineEvent({
+  source: 'catalog',
+  name: 'PriceChanged',
+  schema: Type.Object({
+    ...PriceChangedV1Fields,
+    reason: Type.Optional(Type.String({ maxLength: 200, description: "The update request's priceChangeReason, when it gave one." })),
+  }),
+});
+export type PriceChanged = Static<typeof PriceChanged.schema>;

@@ -1,7 +1,8 @@
 // Identity's public contract: TypeBox schemas of its HTTP API (used by the
-// routes for validation and OpenAPI) and the shape of its access tokens.
-// Other services import this file for types only.
+// routes for validation and OpenAPI), the shape of its access tokens and the
+// events it publishes. Other services import this file (`@souk/identity/contract`).
 
+import { defineEvent } from '@souk/chassis';
 import { Type, type Static } from 'typebox';
 
 export const API_PREFIX = '/api/v1/identity';
@@ -113,6 +114,28 @@ export const AccessTokenClaims = Type.Object({
   email: Type.Optional(Type.String({ description: 'User tokens only.' })),
 });
 export type AccessTokenClaims = Static<typeof AccessTokenClaims>;
+
+// ---- events --------------------------------------------------------------------
+
+/**
+ * A user account now exists: published in the transaction that inserts the
+ * user, for sign-ups and for the admin account created at start alike, so
+ * every user identity holds has been announced exactly once. Fields are
+ * named as in the API's `User`. The content model stays open (no
+ * `additionalProperties: false`): consumers must accept fields added later.
+ */
+export const UserRegistered = defineEvent({
+  source: 'identity',
+  name: 'UserRegistered',
+  schema: Type.Object({
+    userId: Type.String({ pattern: UUID_PATTERN }),
+    email: Type.String({ minLength: 3, description: 'Normalised: trimmed and lowercased.' }),
+    name: Type.Union([Type.String(), Type.Null()], { description: 'Display name given at sign-up, if any.' }),
+    roles: Type.Array(Type.String(), { description: "'customer' for sign-ups, 'admin' for the account created at start." }),
+    registeredAt: Type.String({ format: 'date-time' }),
+  }),
+});
+export type UserRegistered = Static<typeof UserRegistered.schema>;
 
 // ---- discovery and keys ------------------------------------------------------
 

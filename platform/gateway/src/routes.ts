@@ -19,6 +19,8 @@ export const routes: readonly GatewayRoute[] = [
   // OIDC discovery and the JWKS must be readable without a token.
   { prefix: '/.well-known', service: 'identity', access: 'public' },
   { prefix: '/api/v1/catalog', service: 'catalog', access: { publicMethods: ['GET', 'HEAD'] } },
+  // A user's own messages: nothing there is public.
+  { prefix: '/api/v1/notifications', service: 'notifications', access: 'token' },
 ];
 
 /** What the gateway does with a request target. */

@@ -18,6 +18,10 @@ test('API paths go to the service named by their prefix, query or not', () => {
   assert.equal(routed('/api/v1/catalog'), 'catalog');
   assert.equal(routed('/api/v1/catalog?x=1'), 'catalog');
   assert.equal(routed('/api/v1/identity/token'), 'identity');
+  assert.equal(routed('/api/v1/notifications'), 'notifications');
+  assert.equal(routed('/api/v1/notifications?limit=5'), 'notifications');
+  assert.equal(routed('/api/v1/notifications/0b0e6c1e-8f5c-4f3c-9a57-1d2f3e4a5b6c/read'), 'notifications');
+  assert.equal(routed('/api/v1/notificationsx'), 'unknown');
 });
 
 test('well-known documents go to identity', () => {
@@ -64,6 +68,11 @@ test('catalog reads are public, its writes need a token; identity is public', ()
   assert.equal(requiresToken(catalog, 'DELETE'), true);
   assert.equal(requiresToken(identity, 'POST'), false);
   assert.equal(requiresToken({ prefix: '/x', service: 'x', access: 'token' }, 'GET'), true);
+});
+
+test('notifications need a token for every method', () => {
+  const notifications = routes.find((r) => r.service === 'notifications')!;
+  for (const method of ['GET', 'HEAD', 'POST']) assert.equal(requiresToken(notifications, method), true, method);
 });
 
 test('dot segments are detected, also percent-encoded, but not dots inside names', () => {

@@ -3,6 +3,7 @@
 
 import { defineService } from '@souk/chassis';
 import { Type } from 'typebox';
+import { PriceChanged, ProductCreated } from '../contract.ts';
 import { migrations } from '../migrations/index.ts';
 import { registerCategoryRoutes } from './categories/category-routes.ts';
 import { createCategoryStore } from './categories/category-store.ts';
@@ -20,13 +21,15 @@ export const catalogService = defineService({
   version: '0.1.0',
   config: CatalogConfig,
   migrations,
+  events: { publishes: [ProductCreated, PriceChanged] },
   async setup(ctx) {
     const db: CatalogDatabase = ctx.db;
+    // The seed is a data import, not a business event: it publishes nothing.
     if (ctx.config.CATALOG_SEED) {
       const result = await seedCatalogOnce(db);
       if (result.seeded) ctx.log.info(result, 'seed catalogue loaded');
     }
-    registerProductRoutes(ctx, createProductStore(db, ctx.clock));
+    registerProductRoutes(ctx, createProductStore(db, { clock: ctx.clock, events: ctx.events }));
     registerCategoryRoutes(ctx, createCategoryStore(db));
   },
 });

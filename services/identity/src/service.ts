@@ -2,6 +2,7 @@
 // Everything it builds gets its clock and database from the chassis context.
 
 import { defineService } from '@souk/chassis';
+import { UserRegistered } from '../contract.ts';
 import { migrations } from '../migrations/index.ts';
 import { IdentityConfig, readSecrets } from './config.ts';
 import type { Db } from './database.ts';
@@ -32,6 +33,7 @@ export const identityService = defineService({
   version: '0.1.0',
   config: IdentityConfig,
   migrations,
+  events: { publishes: [UserRegistered] },
   async setup(ctx) {
     const { config, log, auth } = ctx;
     const db = ctx.db as Db;
@@ -58,7 +60,7 @@ export const identityService = defineService({
     // Identity verifies its own tokens from its key store, not over HTTP.
     auth.setKeySource(keySource);
 
-    const users = createUserStore(db);
+    const users = createUserStore(db, { events: ctx.events });
     const clients = createClientStore(db, scrypt);
     const throttle = createThrottleStore(db, {
       maxFailures: config.IDENTITY_LOGIN_MAX_FAILURES,

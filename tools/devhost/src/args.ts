@@ -54,7 +54,8 @@ Options:
   -h, --help              show this text
 
 Environment: DATABASE_URL (admin connection to an existing PostgreSQL instead of the embedded one),
-OTEL_EXPORTER_OTLP_ENDPOINT (passed to every service), NO_COLOR.`;
+NATS_URL (events through NATS JetStream instead of the embedded feed), OTEL_EXPORTER_OTLP_ENDPOINT
+(passed to every service), NO_COLOR.`;
 
 export class ArgsError extends Error {
   override name = 'ArgsError';

@@ -39,9 +39,19 @@ export const SERVICES: readonly ServiceSpec[] = [
     clientScopes: ['internal'],
   },
   {
+    // Before the producers: they register their event schemas at start.
+    name: 'schema-registry',
+    entry: 'platform/schema-registry/src/main.ts',
+    tier: 1,
+    database: true,
+    scalable: true,
+    usesRegistry: true,
+    clientScopes: ['internal'],
+  },
+  {
     name: 'identity',
     entry: 'services/identity/src/main.ts',
-    tier: 1,
+    tier: 2,
     database: true,
     scalable: true,
     usesRegistry: true,
@@ -56,7 +66,16 @@ export const SERVICES: readonly ServiceSpec[] = [
   {
     name: 'catalog',
     entry: 'services/catalog/src/main.ts',
-    tier: 1,
+    tier: 2,
+    database: true,
+    scalable: true,
+    usesRegistry: true,
+    clientScopes: ['internal'],
+  },
+  {
+    name: 'notifications',
+    entry: 'services/notifications/src/main.ts',
+    tier: 2,
     database: true,
     scalable: true,
     usesRegistry: true,
@@ -65,7 +84,7 @@ export const SERVICES: readonly ServiceSpec[] = [
   {
     name: 'gateway',
     entry: 'platform/gateway/src/main.ts',
-    tier: 2,
+    tier: 3,
     database: false,
     fixedPort: 'gatewayPort',
     scalable: true,

@@ -6,10 +6,15 @@ import { databaseName, instanceEnv, planInstances, tiers } from './services.ts';
 const ports = { registryPort: 8761, gatewayPort: 8080 };
 const secrets = { adminPasswordFile: '/d/secrets/admin-password', identityKekFile: '/d/secrets/identity-kek', clientsFile: '/d/secrets/clients.json' };
 
-test('instances in start order: registry, then identity and catalog, then gateway', () => {
+test('instances in start order: registry, schema registry, then the services, then gateway', () => {
   const plans = planInstances({ ...ports, scale: { catalog: 2 } });
-  assert.deepEqual(plans.map((p) => p.instanceId), ['registry-1', 'identity-1', 'catalog-1', 'catalog-2', 'gateway-1']);
-  assert.deepEqual(tiers(plans).map((t) => t.map((p) => p.instanceId)), [['registry-1'], ['identity-1', 'catalog-1', 'catalog-2'], ['gateway-1']]);
+  assert.deepEqual(plans.map((p) => p.instanceId), ['registry-1', 'schema-registry-1', 'identity-1', 'catalog-1', 'catalog-2', 'notifications-1', 'gateway-1']);
+  assert.deepEqual(tiers(plans).map((t) => t.map((p) => p.instanceId)), [
+    ['registry-1'],
+    ['schema-registry-1'],
+    ['identity-1', 'catalog-1', 'catalog-2', 'notifications-1'],
+    ['gateway-1'],
+  ]);
 });
 
 test('the first gateway and the registry get the fixed ports; extra gateways get free ones', () => {

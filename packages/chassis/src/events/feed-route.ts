@@ -5,7 +5,7 @@
 import { sql, type Kysely } from 'kysely';
 import { Type } from 'typebox';
 import type { App } from '../server/app.ts';
-import { FEED_CHANNEL, nextNotification, type Notifier } from './notifier.ts';
+import { armNotification, FEED_CHANNEL, type Notifier } from './notifier.ts';
 import type { CloudEvent } from './envelope.ts';
 
 export const FEED_PATH = '/_events';
@@ -28,16 +28,28 @@ export interface FeedPage {
 }
 
 export function registerFeedRoute(app: App, deps: { db: Kysely<any>; notifier: Notifier; closing: AbortSignal }): void {
-  app.get(FEED_PATH, { schema: { querystring: FeedQuery, hide: true } }, async (req) => {
+  app.get(FEED_PATH, { schema: { querystring: FeedQuery, hide: true } }, async (req, reply) => {
     const { after, limit, waitMs } = req.query;
+    // Stop holding when the service shuts down or the reader hangs up.
+    const gone = new AbortController();
+    reply.raw.once('close', () => gone.abort());
+    const stop = AbortSignal.any([deps.closing, gone.signal]);
     const types = req.query.types?.split(',').map((t) => t.trim()).filter(Boolean);
     const deadline = Date.now() + waitMs;
     for (;;) {
       // Listen before reading: a notification between the read and the wait must not be missed.
-      const woken = nextNotification(deps.notifier, FEED_CHANNEL, Math.max(0, deadline - Date.now()), deps.closing);
-      const page = await readFeed(deps.db, after, limit, types);
-      if (page.events.length > 0 || page.position > after || Date.now() >= deadline || deps.closing.aborted) return page;
-      await woken;
+      const woken = armNotification(deps.notifier, FEED_CHANNEL, Math.max(0, deadline - Date.now()), stop);
+      const page = await readFeed(deps.db, after, limit, types).catch((err: unknown) => {
+        woken.cancel();
+        throw err;
+      });
+      if (page.events.length > 0 || page.position > after || Date.now() >= deadline || stop.aborted) {
+        woken.cancel();
+        return page;
+      }
+      await woken.done;
+      // Shutting down (the pool may close once the server stops) or nobody listening: answer without reading again.
+      if (stop.aborted) return page;
     }
   });
 }

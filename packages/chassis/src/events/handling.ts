@@ -75,14 +75,15 @@ export function createHandling(o: HandlingOptions): Handling {
     try {
       const result = await context.with(trace.setSpan(context.active(), span), () =>
         db.transaction().execute(async (trx) => {
-          const inserted = await sql`
+          // Inbox record and clearing earlier failures in one round trip; both roll back if the handler fails.
+          const inserted = await sql<{ id: string }>`
+            with cleared as (delete from souk_event_failure where source = ${event.source} and id = ${event.id})
             insert into souk_inbox (source, id, type) values (${event.source}, ${event.id}, ${event.type})
             on conflict do nothing returning id`.execute(trx);
           const fresh = inserted.rows.length > 0;
           if (fresh) {
             const log = o.log.child({ event_id: event.id, event_type: event.type });
             await sub.handler(received(event, data) as ReceivedEvent<never>, { db: trx, log });
-            await sql`delete from souk_event_failure where source = ${event.source} and id = ${event.id}`.execute(trx);
           }
           if (within && !(await within(trx))) throw new LeaseLost();
           return fresh ? ('handled' as const) : ('duplicate' as const);

@@ -81,16 +81,24 @@ export function createNotifier(options: { url: string; applicationName: string; 
  * aborts, whichever comes first (never rejects).
  */
 export function nextNotification(notifier: Notifier, channel: string, ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
+  return armNotification(notifier, channel, ms, signal).done;
+}
+
+/** Like nextNotification, but can be disarmed: a caller that stops waiting frees its timer and listeners at once. */
+export function armNotification(notifier: Notifier, channel: string, ms: number, signal?: AbortSignal): { done: Promise<void>; cancel(): void } {
+  let cancel = () => {};
+  const done = new Promise<void>((resolve) => {
     if (signal?.aborted) return resolve();
-    const done = () => {
+    const finish = () => {
       clearTimeout(timer);
       off();
-      signal?.removeEventListener('abort', done);
+      signal?.removeEventListener('abort', finish);
       resolve();
     };
-    const timer = setTimeout(done, ms);
-    const off = notifier.on(channel, done);
-    signal?.addEventListener('abort', done, { once: true });
+    const timer = setTimeout(finish, ms);
+    const off = notifier.on(channel, finish);
+    signal?.addEventListener('abort', finish, { once: true });
+    cancel = finish;
   });
+  return { done, cancel: () => cancel() };
 }

@@ -22,6 +22,8 @@ export interface Outbox {
 
 export function createOutbox(deps: { service: string; publishes: readonly EventContract[]; schemaIds: ReadonlyMap<string, number> }): Outbox {
   const declared = new Set(deps.publishes.map((c) => c.type));
+  // One notification per transaction is enough (PostgreSQL folds them anyway); this saves the round trips.
+  const notified = new WeakSet<object>();
   return {
     async publish(trx, contract, data, options = {}) {
       if (!trx.isTransaction) {
@@ -46,8 +48,11 @@ export function createOutbox(deps: { service: string; publishes: readonly EventC
         ...(schemaId !== undefined ? { schemaId } : {}),
       });
       await sql`insert into souk_outbox (id, type, envelope) values (${envelope.id}, ${envelope.type}, ${JSON.stringify(envelope)}::jsonb)`.execute(trx);
-      // Delivered at commit, to every instance's relay; several in one transaction fold into one.
-      await sql`select pg_notify(${OUTBOX_CHANNEL}, '')`.execute(trx);
+      // Delivered at commit, to every instance's relay.
+      if (!notified.has(trx)) {
+        await sql`select pg_notify(${OUTBOX_CHANNEL}, '')`.execute(trx);
+        notified.add(trx);
+      }
       return envelope;
     },
   };

@@ -59,8 +59,16 @@ export function registerProductRoutes(ctx: ServiceContext, products: ProductStor
   }, async (request) => {
     // The body schema requires one property, but should unknown fields ever be
     // stripped before that check, an update that changes nothing is still refused.
-    if (Object.keys(request.body).length === 0) {
+    const { priceChangeReason, ...changes } = request.body;
+    if (Object.keys(changes).length === 0) {
       throw chassisErrors.invalidRequest({ detail: 'The body names no field to change.', extensions: { errors: [{ in: 'body', path: '/', message: 'must name at least one field' }] } });
+    }
+    // A reason without a price would be silently dropped: say so instead.
+    if (priceChangeReason !== undefined && changes.priceCents === undefined) {
+      throw chassisErrors.invalidRequest({
+        detail: 'priceChangeReason is only accepted together with priceCents.',
+        extensions: { errors: [{ in: 'body', path: '/priceChangeReason', message: 'needs priceCents in the same request' }] },
+      });
     }
     return products.update(request.params.id, request.body);
   });

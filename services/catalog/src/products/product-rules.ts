@@ -1,7 +1,7 @@
 // Rules for writing products: derived slugs and image references, tag
 // normalisation, and the rows a create or update turns into. Pure functions.
 
-import type { CreateProductBody, UpdateProductBody } from '../../contract.ts';
+import type { CreateProductBody, PriceChanged, UpdateProductBody } from '../../contract.ts';
 import type { Insertable } from 'kysely';
 import type { Attributes, ProductTable } from '../db.ts';
 
@@ -75,4 +75,21 @@ export function productUpdateRow(body: UpdateProductBody, now: Date): ProductUpd
   if (body.tags !== undefined) row.tags = normaliseTags(body.tags);
   if (body.attributes !== undefined) row.attributes = JSON.stringify(body.attributes satisfies Attributes);
   return row;
+}
+
+type PricedRow = { price_cents: number; currency: string };
+
+/**
+ * The PriceChanged payload (without productId) an update makes, or undefined
+ * when the price stayed the same: an update of other fields, or one that sends
+ * the current price again, announces nothing.
+ */
+export function priceChange(before: PricedRow, after: PricedRow, reason?: string): Omit<PriceChanged, 'productId'> | undefined {
+  if (before.price_cents === after.price_cents) return undefined;
+  return {
+    oldPriceCents: before.price_cents,
+    newPriceCents: after.price_cents,
+    currency: after.currency,
+    ...(reason !== undefined ? { reason } : {}),
+  };
 }

@@ -1,8 +1,8 @@
-// Write rules of products: slugs, tags, image paths, create and patch rows, PostgreSQL error mapping.
+// Write rules of products: slugs, tags, image paths, create and patch rows, price changes, PostgreSQL error mapping.
 
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { defaultImageUrl, newProductRow, normaliseTags, productUpdateRow, slugify } from './product-rules.ts';
+import { defaultImageUrl, newProductRow, normaliseTags, priceChange, productUpdateRow, slugify } from './product-rules.ts';
 
 describe('slugify', () => {
   test('lower-cases, strips accents and joins words with hyphens', () => {
@@ -60,4 +60,18 @@ test('a patch changes only the fields it names, and always the update time', () 
   const now = new Date('2025-03-02T00:00:00Z');
   assert.deepEqual(productUpdateRow({ priceCents: 4590 }, now), { price_cents: 4590, updated_at: now });
   assert.deepEqual(productUpdateRow({ tags: ['A', 'a'], name: ' New ' }, now), { tags: ['a'], name: 'New', updated_at: now });
+});
+
+describe('priceChange', () => {
+  const eur = (price_cents: number) => ({ price_cents, currency: 'EUR' });
+  test('a new price gives old, new and currency; a reason is passed on', () => {
+    assert.deepEqual(priceChange(eur(5490), eur(4990)), { oldPriceCents: 5490, newPriceCents: 4990, currency: 'EUR' });
+    assert.deepEqual(priceChange(eur(5490), eur(5990), 'supplier price'), {
+      oldPriceCents: 5490, newPriceCents: 5990, currency: 'EUR', reason: 'supplier price',
+    });
+  });
+  test('the same price again is no change, whatever the reason', () => {
+    assert.equal(priceChange(eur(5490), eur(5490)), undefined);
+    assert.equal(priceChange(eur(5490), eur(5490), 'sale'), undefined);
+  });
 });

@@ -1,15 +1,19 @@
 // Reads and writes products in PostgreSQL and maps rows to the API shape.
-// Database failures that mean bad input (duplicate SKU, unknown category)
-// become coded errors here, so routes never see a raw PostgreSQL error.
+// Writes publish their events (ProductCreated, PriceChanged) in their own
+// transaction. Database failures that mean bad input (duplicate SKU, unknown
+// category) become coded errors here, so routes never see a raw PostgreSQL error.
 
 import { randomUUID } from 'node:crypto';
-import type { CreateProductBody, Product, ProductPage, UpdateProductBody } from '../../contract.ts';
+import type { Events } from '@souk/chassis';
+import {
+  PriceChanged, ProductCreated, type CreateProductBody, type Product, type ProductPage, type UpdateProductBody,
+} from '../../contract.ts';
 import type { CatalogDatabase } from '../db.ts';
 import { errors } from '../errors.ts';
 import { parseRef } from '../ref.ts';
 import { classifyWriteError } from '../write-errors.ts';
 import { totalPages, type ProductSearch } from './product-query.ts';
-import { newProductRow, productUpdateRow } from './product-rules.ts';
+import { newProductRow, priceChange, productUpdateRow } from './product-rules.ts';
 import { buildSearchQueries, productColumns, type ProductRow } from './product-search.ts';
 
 export function toProduct(row: ProductRow): Product {
@@ -40,7 +44,13 @@ export interface ProductStore {
   remove(id: string): Promise<void>;
 }
 
-export function createProductStore(db: CatalogDatabase, clock: { now(): number }): ProductStore {
+export interface ProductStoreDeps {
+  clock: { now(): number };
+  /** The chassis outbox (`ctx.events`). */
+  events: Pick<Events, 'publish'>;
+}
+
+export function createProductStore(db: CatalogDatabase, { clock, events }: ProductStoreDeps): ProductStore {
   async function find(ref: string): Promise<Product | undefined> {
     const parsed = parseRef(ref);
     if (!parsed) return undefined;
@@ -94,7 +104,13 @@ export function createProductStore(db: CatalogDatabase, clock: { now(): number }
     async create(body) {
       const row = newProductRow(body, randomUUID(), new Date(clock.now()));
       try {
-        await db.insertInto('products').values(row).execute();
+        await db.transaction().execute(async (trx) => {
+          await trx.insertInto('products').values(row).execute();
+          await events.publish(trx, ProductCreated, {
+            productId: row.id, sku: row.sku, slug: row.slug, name: row.name, categoryId: row.category_id,
+            priceCents: row.price_cents, currency: row.currency, createdAt: row.created_at.toISOString(),
+          }, { subject: row.id, time: row.created_at });
+        });
       } catch (err) {
         rethrowWriteError(err, body, row.slug);
       }
@@ -103,13 +119,20 @@ export function createProductStore(db: CatalogDatabase, clock: { now(): number }
 
     async update(id, body) {
       let updated: { id: string } | undefined;
+      const now = new Date(clock.now());
       try {
-        updated = await db
-          .updateTable('products')
-          .set(productUpdateRow(body, new Date(clock.now())))
-          .where('id', '=', id.toLowerCase())
-          .returning('id')
-          .executeTakeFirst();
+        updated = await db.transaction().execute(async (trx) => {
+          // The row lock keeps a concurrent update from changing the price between
+          // this read and the write, so the event's old price is the one replaced.
+          const before = await trx.selectFrom('products').select(['price_cents', 'currency'])
+            .where('id', '=', id.toLowerCase()).forUpdate().executeTakeFirst();
+          if (!before) return undefined;
+          const after = await trx.updateTable('products').set(productUpdateRow(body, now))
+            .where('id', '=', id.toLowerCase()).returning(['id', 'price_cents', 'currency']).executeTakeFirstOrThrow();
+          const change = priceChange(before, after, body.priceChangeReason);
+          if (change) await events.publish(trx, PriceChanged, { productId: after.id, ...change }, { subject: after.id, time: now });
+          return after;
+        });
       } catch (err) {
         rethrowWriteError(err, body);
       }

@@ -1,7 +1,10 @@
 // Users in the database: create (unique email enforced by an index, so two
-// racing sign-ups cannot both win), look up, and replace a password hash.
+// racing sign-ups cannot both win; UserRegistered written to the outbox in
+// the same transaction), look up, and replace a password hash.
 
 import { randomUUID } from 'node:crypto';
+import type { Events } from '@souk/chassis';
+import { UserRegistered } from '../../contract.ts';
 import { isUniqueViolation, type Db, type UserTable } from '../database.ts';
 import { errors } from '../errors.ts';
 
@@ -28,21 +31,42 @@ function toUser(row: Pick<UserTable, 'id' | 'email' | 'name' | 'password_hash' |
   return { id: row.id, email: row.email, name: row.name, passwordHash: row.password_hash, roles: row.roles, createdAt: row.created_at };
 }
 
-export function createUserStore(db: Db, newId: () => string = randomUUID) {
+export interface UserStoreDeps {
+  /** The chassis outbox (`ctx.events`); every created user is announced through it. */
+  events: Pick<Events, 'publish'>;
+  newId?: () => string;
+}
+
+export function createUserStore(db: Db, deps: UserStoreDeps) {
+  const newId = deps.newId ?? randomUUID;
   const columns = ['id', 'email', 'name', 'password_hash', 'roles', 'created_at'] as const;
   return {
-    /** Inserts a user; throws SOUK_IDENTITY_EMAIL_TAKEN when the email is in use. */
+    /**
+     * Inserts a user and publishes UserRegistered in one transaction: a user
+     * nobody heard of, or an event about a user who does not exist, cannot
+     * happen. Throws SOUK_IDENTITY_EMAIL_TAKEN when the email is in use.
+     */
     async create(user: NewUser, now: Date): Promise<User> {
       try {
-        const row = await db
-          .insertInto('users')
-          .values({
-            id: newId(), email: user.email, name: user.name, password_hash: user.passwordHash,
-            roles: [...user.roles], created_at: now, updated_at: now,
-          })
-          .returning(columns)
-          .executeTakeFirstOrThrow();
-        return toUser(row);
+        return await db.transaction().execute(async (trx) => {
+          const row = await trx
+            .insertInto('users')
+            .values({
+              id: newId(), email: user.email, name: user.name, password_hash: user.passwordHash,
+              roles: [...user.roles], created_at: now, updated_at: now,
+            })
+            .returning(columns)
+            .executeTakeFirstOrThrow();
+          const created = toUser(row);
+          await deps.events.publish(trx, UserRegistered, {
+            userId: created.id,
+            email: created.email,
+            name: created.name,
+            roles: created.roles,
+            registeredAt: created.createdAt.toISOString(),
+          }, { subject: created.id, time: created.createdAt });
+          return created;
+        });
       } catch (err) {
         if (isUniqueViolation(err, 'users_email_key')) {
           throw errors.emailTaken({ detail: `An account for ${user.email} already exists.`, cause: err });

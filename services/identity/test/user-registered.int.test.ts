@@ -1,0 +1,114 @@
+// UserRegistered against a real PostgreSQL: written to the outbox with the
+// user it announces (both or neither), shaped as the contract says, served on
+// the feed; also for the admin account created at start.
+
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { FEED_PATH, type FeedPage } from '@souk/chassis';
+import { waitFor } from '@souk/chassis/testing';
+import { sql } from 'kysely';
+import { UserRegistered } from '../contract.ts';
+import type { Db } from '../src/database.ts';
+import { createUserStore } from '../src/users/user-store.ts';
+import { GOOD_PASSWORD, request, signup, startIdentity, uniqueEmail, type Identity } from './harness.ts';
+
+const TYPE = 'souk.identity.UserRegistered';
+
+interface OutboxRow {
+  id: string;
+  type: string;
+  envelope: { id: string; source: string; type: string; subject?: string; time: string; data: Record<string, unknown> };
+}
+
+async function outbox(id: Identity): Promise<OutboxRow[]> {
+  const { rows } = await sql<OutboxRow>`select id, type, envelope from souk_outbox order by seq`.execute(id.service.ctx.db);
+  return rows;
+}
+
+const forEmail = (rows: OutboxRow[], email: string) => rows.filter((r) => r.envelope.data.email === email);
+
+describe('UserRegistered', () => {
+  let id: Identity;
+  before(async () => {
+    id = await startIdentity();
+  });
+  after(async () => {
+    await id?.stop();
+  });
+
+  it('sign-up writes one UserRegistered that matches the contract and the created user', async () => {
+    const email = uniqueEmail('event');
+    const res = await signup(id.url, email, GOOD_PASSWORD, 'Eve Event');
+    assert.equal(res.status, 201);
+    const rows = forEmail(await outbox(id), email);
+    assert.equal(rows.length, 1);
+    const { envelope } = rows[0]!;
+    assert.equal(envelope.type, TYPE);
+    assert.equal(envelope.source, 'urn:souk:service:identity');
+    assert.equal(envelope.subject, res.body.id);
+    assert.equal(envelope.time, res.body.createdAt);
+    assert.deepEqual(envelope.data, { userId: res.body.id, email, name: 'Eve Event', roles: ['customer'], registeredAt: res.body.createdAt });
+    assert.equal(UserRegistered.check(envelope.data).ok, true);
+  });
+
+  it('a sign-up without a name announces name: null', async () => {
+    const email = uniqueEmail('anon');
+    assert.equal((await signup(id.url, email)).status, 201);
+    const [row] = forEmail(await outbox(id), email);
+    assert.equal(row?.envelope.data.name, null);
+    assert.equal(UserRegistered.check(row?.envelope.data).ok, true);
+  });
+
+  it('a failed sign-up writes no event', async () => {
+    const email = uniqueEmail('twice');
+    assert.equal((await signup(id.url, email)).status, 201);
+    const before = (await outbox(id)).length;
+    const duplicate = await signup(id.url, email.toUpperCase());
+    assert.equal(duplicate.status, 409);
+    const weak = await request(id.url, 'POST', '/api/v1/identity/signup', { json: { email: uniqueEmail(), password: 'short' } });
+    assert.equal(weak.status, 400);
+    assert.equal((await outbox(id)).length, before);
+    assert.equal(forEmail(await outbox(id), email).length, 1);
+  });
+
+  it('the user insert rolls back when the event cannot be written', async () => {
+    const db = id.service.ctx.db as Db;
+    const failing = createUserStore(db, {
+      events: { publish: async () => { throw new Error('outbox unavailable'); } },
+    });
+    const email = uniqueEmail('rollback');
+    await assert.rejects(failing.create({ email, name: null, passwordHash: 'x', roles: ['customer'] }, new Date()), /outbox unavailable/);
+    assert.equal(await failing.findByEmail(email), undefined);
+  });
+
+  it('the event is served on the feed after commit', async () => {
+    const email = uniqueEmail('feed');
+    const res = await signup(id.url, email);
+    const event = await waitFor(async () => {
+      const feed = await request(id.url, 'GET', `${FEED_PATH}?after=0&types=${TYPE}&limit=1000`);
+      return (feed.body as FeedPage).events.find((e) => e.subject === res.body.id);
+    }, { what: 'the UserRegistered event on the feed' });
+    assert.equal(event.type, TYPE);
+    assert.ok(Number(event.sequence) > 0);
+  });
+});
+
+describe('UserRegistered for the admin account', () => {
+  it('the admin created at start is announced once, with role admin', async () => {
+    const admin = { email: uniqueEmail('admin'), password: 'Admin-Password-1234' };
+    const id = await startIdentity({ admin });
+    try {
+      const rows = await outbox(id);
+      assert.equal(rows.length, 1);
+      const data = rows[0]!.envelope.data;
+      assert.equal(data.email, admin.email);
+      assert.deepEqual(data.roles, ['admin']);
+      assert.equal(UserRegistered.check(data).ok, true);
+      // A second instance finds the account and announces nothing.
+      await id.startAnother();
+      assert.equal((await outbox(id)).length, 1);
+    } finally {
+      await id.stop();
+    }
+  });
+});

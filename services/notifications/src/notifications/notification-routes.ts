@@ -1,0 +1,49 @@
+// HTTP routes of a user's notifications: the list, newest first, and marking
+// one read. Every route is the caller's own: the token's subject is the user.
+
+import { chassisErrors, type Identity, type ServiceContext } from '@souk/chassis';
+import {
+  API_PREFIX, DEFAULT_LIMIT, Notification, NotificationList, NotificationListQuery, NotificationParams, UUID_PATTERN,
+} from '../../contract.ts';
+import { errors } from '../errors.ts';
+import { decodeCursor } from './cursor.ts';
+import type { NotificationStore } from './notification-store.ts';
+
+const USER_ID = new RegExp(UUID_PATTERN);
+
+/** The user behind the token; a service token (its subject is a client id) has no notifications to read. */
+function userOf(identity: Identity | undefined): string {
+  if (!identity || !USER_ID.test(identity.subject)) throw chassisErrors.forbidden('Notifications belong to users: this needs a user token.');
+  return identity.subject.toLowerCase();
+}
+
+export function registerNotificationRoutes(ctx: ServiceContext, store: NotificationStore): void {
+  const { app } = ctx;
+  // onRequest: the caller is checked before the input, so an anonymous bad request is a 401.
+  const user = ctx.auth.required();
+  const tags = ['notifications'];
+
+  app.get(API_PREFIX, {
+    onRequest: user,
+    schema: { summary: "The caller's notifications, newest first", tags, querystring: NotificationListQuery, response: { 200: NotificationList } },
+  }, async (request) => {
+    const userId = userOf(request.identity);
+    const { limit = DEFAULT_LIMIT, before } = request.query;
+    const position = before === undefined ? undefined : decodeCursor(before);
+    if (before !== undefined && !position) {
+      throw errors.cursorInvalid({ detail: 'before is not a cursor this service gave out (use nextBefore of the previous page).', extensions: { before } });
+    }
+    return store.list(userId, { limit, ...(position ? { before: position } : {}) });
+  });
+
+  app.post(`${API_PREFIX}/:id/read`, {
+    onRequest: user,
+    schema: { summary: 'Mark a notification read', tags, params: NotificationParams, response: { 200: Notification } },
+  }, async (request) => {
+    const userId = userOf(request.identity);
+    const notification = await store.markRead(userId, request.params.id, new Date(ctx.clock.now()));
+    // Someone else's notification is "not found" too: its existence is none of the caller's business.
+    if (!notification) throw errors.notFound({ detail: `You have no notification ${request.params.id}.`, extensions: { id: request.params.id } });
+    return notification;
+  });
+}

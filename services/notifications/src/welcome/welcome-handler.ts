@@ -1,0 +1,23 @@
+// Turns identity's UserRegistered into the new user's welcome message. Runs in
+// the event's inbox transaction, so the message and "handled" commit together.
+
+import type { EventHandler } from '@souk/chassis';
+import type { UserRegistered } from '@souk/identity/contract';
+import type { NotificationsDatabase } from '../db.ts';
+import { recordNotification } from '../notifications/notification-store.ts';
+import { welcomeMessage } from './welcome-message.ts';
+
+export function welcomeOnRegistration(deps: { now(): number }): EventHandler<UserRegistered> {
+  return async (event, { db, log }) => {
+    const { userId, email, name } = event.data;
+    const recorded = await recordNotification(db as NotificationsDatabase, {
+      userId,
+      kind: 'welcome',
+      ...welcomeMessage({ name, email }),
+      event: { source: event.source, id: event.id },
+      createdAt: new Date(deps.now()),
+    });
+    // The inbox skips redeliveries; reaching this means the same user came with another event id.
+    if (!recorded) log.info({ userId }, 'welcome message already recorded; nothing added');
+  };
+}

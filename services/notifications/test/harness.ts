@@ -1,0 +1,91 @@
+// Shared set-up of the notifications service's integration tests: a throwaway
+// database, a running instance (restartable on the same database), a token
+// issuer, and small HTTP helpers.
+
+import assert from 'node:assert/strict';
+import pg from 'pg';
+import { startService, type RunningService } from '@souk/chassis';
+import { createTestDatabase, createTestIssuer, type TestDatabase, type TestIssuer } from '@souk/chassis/testing';
+import { notificationsService } from '../src/service.ts';
+
+export const API = '/api/v1/notifications';
+
+export interface Harness {
+  svc: RunningService;
+  database: TestDatabase;
+  issuer: TestIssuer;
+  /** A customer token for this user id. */
+  tokenFor(userId: string): Promise<string>;
+  /** Stops the instance, runs `between` (with the instance down), starts a new one on the same database. */
+  restart(between?: () => Promise<void>): Promise<void>;
+  /** One statement on the service's database over a connection of its own (works while the instance is down). */
+  query(text: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startNotifications(label: string, env: Record<string, string> = {}): Promise<Harness> {
+  const database = await createTestDatabase(label);
+  const issuer = await createTestIssuer();
+  const start = async () => {
+    const svc = await startService(notificationsService, { env: { DATABASE_URL: database.url, LOG_LEVEL: 'silent', ...env } });
+    svc.ctx.auth.setKeySource(issuer.keySource);
+    return svc;
+  };
+  let svc: RunningService;
+  try {
+    svc = await start();
+  } catch (err) {
+    await database.drop();
+    throw err;
+  }
+  const harness: Harness = {
+    svc,
+    database,
+    issuer,
+    tokenFor: (userId) => issuer.token({ sub: userId }),
+    async restart(between) {
+      await harness.svc.stop();
+      await between?.();
+      harness.svc = await start();
+    },
+    async query(text) {
+      const client = new pg.Client({ connectionString: database.url });
+      await client.connect();
+      try {
+        await client.query(text);
+      } finally {
+        await client.end();
+      }
+    },
+    async close() {
+      await harness.svc.stop();
+      await database.drop();
+    },
+  };
+  return harness;
+}
+
+export interface Answer {
+  status: number;
+  headers: Headers;
+  text: string;
+  // Tests read whatever the API answered; the contract types are checked by the routes.
+  json: any;
+}
+
+export async function call(base: string, method: string, path: string, options: { token?: string; body?: unknown } = {}): Promise<Answer> {
+  const headers: Record<string, string> = {};
+  if (options.token) headers.authorization = `Bearer ${options.token}`;
+  if (options.body !== undefined) headers['content-type'] = 'application/json';
+  const res = await fetch(`${base}${path}`, { method, headers, ...(options.body !== undefined ? { body: JSON.stringify(options.body) } : {}) });
+  const text = await res.text();
+  const isJson = /json/.test(res.headers.get('content-type') ?? '');
+  return { status: res.status, headers: res.headers, text, json: isJson && text ? JSON.parse(text) : undefined };
+}
+
+export function assertProblem(res: Answer, status: number, code: string): void {
+  assert.equal(res.status, status, res.text);
+  assert.match(res.headers.get('content-type') ?? '', /^application\/problem\+json/);
+  assert.equal(res.json.code, code, res.text);
+  assert.equal(res.json.type, `urn:souk:problem:${code}`);
+}
