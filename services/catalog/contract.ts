@@ -190,8 +190,9 @@ export type PriceChangedV1 = Static<typeof PriceChangedV1.schema>;
 
 /**
  * Version 2 (current) of `souk.catalog.PriceChanged`: v1 plus the optional
- * `reason`. Compatible both ways: v2 reads every v1 event (the new field is
- * optional) and v1 readers accept v2 events (open content model).
+ * `reason`. BACKWARD compatible in the schema registry (v2 reads every v1
+ * event: the new field is optional), and v1 consumers accept v2 events because
+ * they check payloads against their contract as written (open content model).
  */
 export const PriceChanged = defineEvent({
   source: 'catalog',

@@ -35,6 +35,28 @@ test('payloads are checked against the contract, with the failing fields named',
   assert.ok(!missing.ok && missing.issues.some((i) => i.instancePath === '/productId' && i.message === 'is required'));
 });
 
+test('producers check and register the closed form; nested objects are closed too, explicit choices kept', () => {
+  const Nested = defineEvent({
+    source: 'orders',
+    name: 'OrderPlaced',
+    schema: Type.Object({
+      items: Type.Array(Type.Object({ sku: Type.String() })),
+      meta: Type.Object({}, { additionalProperties: true }),
+      choice: Type.Union([Type.Literal('a'), Type.Object({ b: Type.String() })]),
+    }),
+  });
+  const p = Nested.published as any;
+  assert.equal(p.additionalProperties, false);
+  assert.equal(p.properties.items.items.additionalProperties, false);
+  assert.equal(p.properties.meta.additionalProperties, true);
+  assert.equal(p.properties.choice.anyOf[1].additionalProperties, false);
+  assert.equal((Nested.schema as any).additionalProperties, undefined, 'the contract itself stays open');
+  const payload = { items: [{ sku: 'a', extra: 1 }], meta: { x: 1 }, choice: 'a' };
+  assert.equal(Nested.check(payload).ok, true);
+  const refused = Nested.checkPublished(payload);
+  assert.ok(!refused.ok && refused.issues.some((i) => i.instancePath === '/items/0/extra'));
+});
+
 test('an envelope is a valid CloudEvent carrying the schema id and the active trace', () => {
   const { tracer } = initTracing({ service: 'unit', version: '0', instance: 'unit-1' });
   const span = tracer.startSpan('request');

@@ -32,7 +32,7 @@ export function createOutbox(deps: { service: string; publishes: readonly EventC
       if (contract.source !== deps.service || !declared.has(contract.type)) {
         throw new Error(`${deps.service} does not declare ${contract.type} in its events.publishes`);
       }
-      const checked = contract.check(data);
+      const checked = contract.checkPublished(data);
       if (!checked.ok) {
         const issues = checked.issues.map((i) => `${i.instancePath || '/'} ${i.message}`).join('; ');
         throw new Error(`${contract.type} payload does not match its contract: ${issues}`);

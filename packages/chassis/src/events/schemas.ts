@@ -18,9 +18,9 @@ export class IncompatibleSchemaError extends Error {
   }
 }
 
-/** The JSON Schema text registered for a contract (TypeBox schemas are JSON Schema already). */
+/** The JSON Schema text registered for a contract: its closed form (TypeBox schemas are JSON Schema already). */
 export function schemaText(contract: EventContract): string {
-  return JSON.stringify(contract.schema);
+  return JSON.stringify(contract.published);
 }
 
 export async function registerSchemas(options: {
@@ -64,9 +64,10 @@ export async function registerSchemas(options: {
 
 async function reasons(client: ServiceClient, subject: string, body: unknown): Promise<string[]> {
   try {
+    // Against every version the subject's level checks (transitive levels too), as the registration was.
     const res = await client.request<{ is_compatible: boolean; messages?: string[] }>({
       method: 'POST',
-      path: `/compatibility/subjects/${subject}/versions/latest`,
+      path: `/compatibility/subjects/${subject}/versions`,
       query: { verbose: 'true' },
       headers: { 'content-type': CONTENT_TYPE },
       body,

@@ -35,7 +35,8 @@ test('each contract is registered under its event type as a JSON schema; the ids
   assert.deepEqual(Object.fromEntries(ids), { 'souk.catalog.ProductCreated': 10, 'souk.catalog.PriceChanged': 11 });
   assert.equal(client.calls[0]!.path, '/subjects/souk.catalog.ProductCreated/versions');
   assert.deepEqual(client.calls[0]!.body, { schemaType: 'JSON', schema: schemaText(A) });
-  assert.deepEqual(JSON.parse(schemaText(A)), { type: 'object', properties: { productId: { type: 'string' } }, required: ['productId'] });
+  // Registered closed: the registry then knows exactly which properties exist.
+  assert.deepEqual(JSON.parse(schemaText(A)), { type: 'object', properties: { productId: { type: 'string' } }, required: ['productId'], additionalProperties: false });
 });
 
 test('an incompatible schema stops the start with the registry\'s reasons', async () => {
@@ -49,7 +50,7 @@ test('an incompatible schema stops the start with the registry\'s reasons', asyn
     assert.match(err.message, /souk\.catalog\.ProductCreated schema is incompatible[\s\S]*currency/);
     return true;
   });
-  assert.equal(client.calls[1]!.path, '/compatibility/subjects/souk.catalog.ProductCreated/versions/latest');
+  assert.equal(client.calls[1]!.path, '/compatibility/subjects/souk.catalog.ProductCreated/versions');
   assert.deepEqual(client.calls[1]!.query, { verbose: 'true' });
 });
 

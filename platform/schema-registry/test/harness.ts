@@ -1,0 +1,85 @@
+// Shared set-up of the schema registry's integration tests: a throwaway
+// database, a running instance, and HTTP helpers that speak its media type.
+
+import assert from 'node:assert/strict';
+import { startService, type RunningService } from '@souk/chassis';
+import { createTestDatabase, type TestDatabase } from '@souk/chassis/testing';
+import { SCHEMA_REGISTRY_CONTENT_TYPE } from '../contract.ts';
+import { schemaRegistryService } from '../src/service.ts';
+
+export interface Harness {
+  svc: RunningService<{ SCHEMA_REGISTRY_DEFAULT_COMPATIBILITY: string; SCHEMA_REGISTRY_OPEN_CONTENT_MODEL: string }>;
+  database: TestDatabase;
+  url: string;
+  close(): Promise<void>;
+}
+
+export async function startRegistry(label: string, env: Record<string, string> = {}): Promise<Harness> {
+  const database = await createTestDatabase(label);
+  const svc = await startService(schemaRegistryService, { env: { DATABASE_URL: database.url, LOG_LEVEL: 'silent', ...env } });
+  return {
+    svc,
+    database,
+    url: svc.url,
+    async close() {
+      await svc.stop();
+      await database.drop();
+    },
+  };
+}
+
+export interface Answer {
+  status: number;
+  headers: Headers;
+  text: string;
+  // Tests read whatever the API answered; the routes check the contract types.
+  json: any;
+}
+
+export async function call(
+  base: string,
+  method: string,
+  path: string,
+  options: { body?: unknown; rawBody?: string; contentType?: string } = {},
+): Promise<Answer> {
+  const headers: Record<string, string> = {};
+  let body = options.rawBody;
+  if (options.body !== undefined) body = JSON.stringify(options.body);
+  if (body !== undefined) headers['content-type'] = options.contentType ?? SCHEMA_REGISTRY_CONTENT_TYPE;
+  const res = await fetch(`${base}${path}`, { method, headers, ...(body !== undefined ? { body } : {}) });
+  const text = await res.text();
+  const isJson = /json/.test(res.headers.get('content-type') ?? '');
+  return { status: res.status, headers: res.headers, text, json: isJson && text ? JSON.parse(text) : undefined };
+}
+
+/** A Confluent error: the HTTP status, its `error_code`, a message, and the registry's content type. */
+export function assertConfluentError(res: Answer, status: number, errorCode: number, message?: RegExp): void {
+  assert.equal(res.status, status, res.text);
+  assert.equal(res.headers.get('content-type'), SCHEMA_REGISTRY_CONTENT_TYPE);
+  assert.equal(res.json.error_code, errorCode, res.text);
+  assert.equal(typeof res.json.message, 'string');
+  assert.deepEqual(Object.keys(res.json).sort(), ['error_code', 'message']);
+  if (message) assert.match(res.json.message, message);
+}
+
+/** The request body registering `schema` (an object, sent as its JSON text). */
+export function jsonSchema(schema: unknown, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return { schemaType: 'JSON', schema: JSON.stringify(schema), ...extra };
+}
+
+/** PriceChanged as TypeBox generates it: v2 adds an optional reason, v3 drops the required currency. */
+export function priceChanged(version: 1 | 2 | 3, closed = false): Record<string, unknown> {
+  const properties: Record<string, unknown> = {
+    productId: { type: 'string' },
+    oldPriceCents: { type: 'integer' },
+    newPriceCents: { type: 'integer' },
+    currency: { type: 'string' },
+  };
+  const required = ['productId', 'oldPriceCents', 'newPriceCents', 'currency'];
+  if (version >= 2) properties.reason = { type: 'string' };
+  if (version === 3) {
+    delete properties.currency;
+    required.pop();
+  }
+  return { type: 'object', properties, required, ...(closed ? { additionalProperties: false } : {}) };
+}
