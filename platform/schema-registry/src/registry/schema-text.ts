@@ -3,11 +3,15 @@
 // `$schema` names, and derives the canonical text and fingerprint ids hang on.
 
 import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
 import { Ajv, type Options } from 'ajv';
 import { Ajv2019 } from 'ajv/dist/2019.js';
 import { Ajv2020 } from 'ajv/dist/2020.js';
-import draft06 from 'ajv/dist/refs/json-schema-draft-06.json' with { type: 'json' };
 import { registryErrors } from '../errors.ts';
+
+// Loaded with require: the devhost's esbuild bundles keep packages external and
+// drop import attributes, and Node 20 refuses a JSON import without them.
+const draft06 = createRequire(import.meta.url)('ajv/dist/refs/json-schema-draft-06.json') as Record<string, unknown>;
 
 export const SCHEMA_TYPE = 'JSON';
 
