@@ -59,6 +59,12 @@ class LeaseLost extends Error {}
 
 export interface Handling {
   deliver(event: CloudEvent, within?: Within): Promise<Outcome>;
+  /**
+   * Several events in one transaction (fewer round trips). All or nothing:
+   * 'fallback' when one of them fails or is not fit for it, and the caller
+   * then delivers them one by one, which counts failures and dead-letters.
+   */
+  deliverBatch(events: readonly CloudEvent[], within?: Within): Promise<'handled' | 'fallback' | 'lost'>;
   /** For redrive: handle now, whatever the failure count; throws the handler's error. */
   handleNow(event: CloudEvent): Promise<'handled' | 'duplicate'>;
 }
@@ -66,46 +72,54 @@ export interface Handling {
 export function createHandling(o: HandlingOptions): Handling {
   const { db, metrics } = o;
 
-  async function runHandler(event: CloudEvent, sub: Subscription, data: unknown, within?: Within): Promise<'handled' | 'duplicate'> {
-    const started = performance.now();
+  /** Inbox record and handler inside `trx`, under a consumer span continuing the producer's trace. */
+  async function handleIn(trx: Kysely<any>, event: CloudEvent, sub: Subscription, data: unknown): Promise<'handled' | 'duplicate'> {
     const span = o.tracer.startSpan(`${event.type} process`, {
       kind: SpanKind.CONSUMER,
       attributes: { 'messaging.operation.type': 'process', 'messaging.message.id': event.id, 'messaging.destination.name': event.type },
     }, traceContextOf(event));
     try {
-      const result = await context.with(trace.setSpan(context.active(), span), () =>
-        db.transaction().execute(async (trx) => {
-          // Inbox record and clearing earlier failures in one round trip; both roll back if the handler fails.
-          const inserted = await sql<{ id: string }>`
-            with cleared as (delete from souk_event_failure where source = ${event.source} and id = ${event.id})
-            insert into souk_inbox (source, id, type) values (${event.source}, ${event.id}, ${event.type})
-            on conflict do nothing returning id`.execute(trx);
-          const fresh = inserted.rows.length > 0;
-          if (fresh) {
-            const log = o.log.child({ event_id: event.id, event_type: event.type });
-            await sub.handler(received(event, data) as ReceivedEvent<never>, { db: trx, log });
-          }
-          if (within && !(await within(trx))) throw new LeaseLost();
-          return fresh ? ('handled' as const) : ('duplicate' as const);
-        }),
-      );
-      if (result === 'handled') {
-        metrics.handled.inc({ type: event.type });
-        metrics.handleDuration.observe({ type: event.type }, (performance.now() - started) / 1000);
-        const age = (Date.now() - Date.parse(event.time)) / 1000;
-        if (Number.isFinite(age) && age >= 0) metrics.deliveryLatency.observe({ type: event.type }, age);
-      }
-      span.setAttribute('souk.event.outcome', result);
-      return result;
+      return await context.with(trace.setSpan(context.active(), span), async () => {
+        // Inbox record and clearing earlier failures in one round trip; both roll back if the handler fails.
+        const inserted = await sql<{ id: string }>`
+          with cleared as (delete from souk_event_failure where source = ${event.source} and id = ${event.id})
+          insert into souk_inbox (source, id, type) values (${event.source}, ${event.id}, ${event.type})
+          on conflict do nothing returning id`.execute(trx);
+        const fresh = inserted.rows.length > 0;
+        if (fresh) {
+          const log = o.log.child({ event_id: event.id, event_type: event.type });
+          await sub.handler(received(event, data) as ReceivedEvent<never>, { db: trx, log });
+        }
+        span.setAttribute('souk.event.outcome', fresh ? 'handled' : 'duplicate');
+        return fresh ? ('handled' as const) : ('duplicate' as const);
+      });
     } catch (err) {
-      if (!(err instanceof LeaseLost)) {
-        span.recordException(err as Error);
-        span.setStatus({ code: SpanStatusCode.ERROR });
-      }
+      span.recordException(err as Error);
+      span.setStatus({ code: SpanStatusCode.ERROR });
       throw err;
     } finally {
       span.end();
     }
+  }
+
+  /** Counts what a committed transaction handled. */
+  function committed(event: CloudEvent, result: 'handled' | 'duplicate', started: number): void {
+    if (result !== 'handled') return;
+    metrics.handled.inc({ type: event.type });
+    metrics.handleDuration.observe({ type: event.type }, (performance.now() - started) / 1000);
+    const age = (Date.now() - Date.parse(event.time)) / 1000;
+    if (Number.isFinite(age) && age >= 0) metrics.deliveryLatency.observe({ type: event.type }, age);
+  }
+
+  async function runHandler(event: CloudEvent, sub: Subscription, data: unknown, within?: Within): Promise<'handled' | 'duplicate'> {
+    const started = performance.now();
+    const result = await db.transaction().execute(async (trx) => {
+      const r = await handleIn(trx, event, sub, data);
+      if (within && !(await within(trx))) throw new LeaseLost();
+      return r;
+    });
+    committed(event, result, started);
+    return result;
   }
 
   async function park(event: CloudEvent, error: string, attempts: number, within?: Within): Promise<Outcome> {
@@ -153,6 +167,35 @@ export function createHandling(o: HandlingOptions): Handling {
         if (attempts >= o.maxAttempts) return park(event, error, attempts, within);
         o.log.warn({ event_id: event.id, event_type: event.type, attempts, err }, 'event handler failed; will redeliver');
         return { kind: 'retry', delayMs: o.retryDelayMs(attempts), error };
+      }
+    },
+
+    async deliverBatch(events, within) {
+      const prepared: { event: CloudEvent; sub?: Subscription; data?: unknown }[] = [];
+      for (const event of events) {
+        const sub = o.subscriptions.get(event.type);
+        if (!sub) {
+          prepared.push({ event });
+          continue;
+        }
+        const checked = sub.contract.check(event.data);
+        if (!checked.ok) return 'fallback'; // parked one by one, with its reasons
+        prepared.push({ event, sub, data: checked.value });
+      }
+      const started = performance.now();
+      try {
+        const results = await db.transaction().execute(async (trx) => {
+          const out: ('handled' | 'duplicate' | 'ignored')[] = [];
+          for (const p of prepared) out.push(p.sub ? await handleIn(trx, p.event, p.sub, p.data) : 'ignored');
+          if (within && !(await within(trx))) throw new LeaseLost();
+          return out;
+        });
+        results.forEach((r, i) => r !== 'ignored' && committed(prepared[i]!.event, r, started));
+        return 'handled';
+      } catch (err) {
+        if (err instanceof LeaseLost) return 'lost';
+        o.log.debug({ err, events: events.length }, 'a batch failed; delivering its events one by one');
+        return 'fallback';
       }
     },
 

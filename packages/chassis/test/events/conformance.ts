@@ -141,7 +141,10 @@ export function conformanceSuite(transport: Transport, extra?: (track: (s: Scena
       await doomed.line(/^HANDLING 7$/);
       await doomed.kill('SIGKILL');
       const before = await s.effects();
-      assert.deepEqual(before.map((e) => e.n), [0, 1, 2, 3, 4, 5, 6], 'the hanging handler\'s effect never committed');
+      // What committed before the crash is a prefix (a transport may batch several events per transaction); 7 never did.
+      const done = before.map((e) => e.n);
+      assert.ok(done.length <= 7, `the hanging handler's effect never committed: ${done.join(',')}`);
+      assert.deepEqual(done, Array.from({ length: done.length }, (_, i) => i));
       await s.startConsumer(); // takes over once the dead instance's lease runs out
       await s.waitForEffects(15);
       const effects = await s.effects();
