@@ -3,7 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { startService, type RunningService } from '@souk/chassis';
-import { createTestDatabase, type TestDatabase } from '@souk/chassis/testing';
+import { call as httpCall, createTestDatabase, type Answer, type CallOptions, type TestDatabase } from '@souk/chassis/testing';
 import { SCHEMA_REGISTRY_CONTENT_TYPE } from '../contract.ts';
 import { schemaRegistryService } from '../src/service.ts';
 
@@ -28,29 +28,11 @@ export async function startRegistry(label: string, env: Record<string, string> =
   };
 }
 
-export interface Answer {
-  status: number;
-  headers: Headers;
-  text: string;
-  // Tests read whatever the API answered; the routes check the contract types.
-  json: any;
-}
+export type { Answer };
 
-export async function call(
-  base: string,
-  method: string,
-  path: string,
-  options: { body?: unknown; rawBody?: string; contentType?: string } = {},
-): Promise<Answer> {
-  const headers: Record<string, string> = {};
-  let body = options.rawBody;
-  if (options.body !== undefined) body = JSON.stringify(options.body);
-  if (body !== undefined) headers['content-type'] = options.contentType ?? SCHEMA_REGISTRY_CONTENT_TYPE;
-  const res = await fetch(`${base}${path}`, { method, headers, ...(body !== undefined ? { body } : {}) });
-  const text = await res.text();
-  const isJson = /json/.test(res.headers.get('content-type') ?? '');
-  return { status: res.status, headers: res.headers, text, json: isJson && text ? JSON.parse(text) : undefined };
-}
+/** A call with the registry's content type on bodies unless told otherwise. */
+export const call = (base: string, method: string, path: string, options: CallOptions = {}): Promise<Answer> =>
+  httpCall(base, method, path, { contentType: SCHEMA_REGISTRY_CONTENT_TYPE, ...options });
 
 /** A Confluent error: the HTTP status, its `error_code`, a message, and the registry's content type. */
 export function assertConfluentError(res: Answer, status: number, errorCode: number, message?: RegExp): void {

@@ -1,7 +1,6 @@
 // Shared set-up of the catalog's integration tests: a throwaway database, a
 // running catalog instance, a token issuer, and small HTTP helpers.
 
-import assert from 'node:assert/strict';
 import { startService, type RunningService } from '@souk/chassis';
 import { createTestDatabase, createTestIssuer, type TestDatabase, type TestIssuer } from '@souk/chassis/testing';
 import { catalogService } from '../src/service.ts';
@@ -39,36 +38,4 @@ export async function startCatalogOn(databaseUrl: string, issuer: TestIssuer, en
   return svc;
 }
 
-export interface Answer {
-  status: number;
-  headers: Headers;
-  text: string;
-  // Tests read whatever the API answered; the contract types are checked by the routes.
-  json: any;
-}
-
-export async function call(
-  base: string,
-  method: string,
-  path: string,
-  options: { body?: unknown; rawBody?: string; token?: string; headers?: Record<string, string> } = {},
-): Promise<Answer> {
-  const headers: Record<string, string> = { ...options.headers };
-  if (options.token) headers.authorization = `Bearer ${options.token}`;
-  let body: string | undefined = options.rawBody;
-  if (options.body !== undefined) body = JSON.stringify(options.body);
-  if (body !== undefined) headers['content-type'] ??= 'application/json';
-  const res = await fetch(`${base}${path}`, { method, headers, ...(body !== undefined ? { body } : {}) });
-  const text = await res.text();
-  const isJson = /json/.test(res.headers.get('content-type') ?? '');
-  return { status: res.status, headers: res.headers, text, json: isJson && text ? JSON.parse(text) : undefined };
-}
-
-export function assertProblem(res: Answer, status: number, code: string): void {
-  assert.equal(res.status, status, res.text);
-  assert.match(res.headers.get('content-type') ?? '', /^application\/problem\+json/);
-  assert.equal(res.json.code, code, res.text);
-  assert.equal(res.json.status, status);
-  assert.equal(res.json.type, `urn:souk:problem:${code}`);
-  assert.equal(typeof res.json.detail, 'string');
-}
+export { call, assertProblem, type Answer } from '@souk/chassis/testing';

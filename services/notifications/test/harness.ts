@@ -2,7 +2,6 @@
 // database, a running instance (restartable on the same database), a token
 // issuer, and small HTTP helpers.
 
-import assert from 'node:assert/strict';
 import pg from 'pg';
 import { startService, type RunningService } from '@souk/chassis';
 import { createTestDatabase, createTestIssuer, type TestDatabase, type TestIssuer } from '@souk/chassis/testing';
@@ -65,27 +64,4 @@ export async function startNotifications(label: string, env: Record<string, stri
   return harness;
 }
 
-export interface Answer {
-  status: number;
-  headers: Headers;
-  text: string;
-  // Tests read whatever the API answered; the contract types are checked by the routes.
-  json: any;
-}
-
-export async function call(base: string, method: string, path: string, options: { token?: string; body?: unknown } = {}): Promise<Answer> {
-  const headers: Record<string, string> = {};
-  if (options.token) headers.authorization = `Bearer ${options.token}`;
-  if (options.body !== undefined) headers['content-type'] = 'application/json';
-  const res = await fetch(`${base}${path}`, { method, headers, ...(options.body !== undefined ? { body: JSON.stringify(options.body) } : {}) });
-  const text = await res.text();
-  const isJson = /json/.test(res.headers.get('content-type') ?? '');
-  return { status: res.status, headers: res.headers, text, json: isJson && text ? JSON.parse(text) : undefined };
-}
-
-export function assertProblem(res: Answer, status: number, code: string): void {
-  assert.equal(res.status, status, res.text);
-  assert.match(res.headers.get('content-type') ?? '', /^application\/problem\+json/);
-  assert.equal(res.json.code, code, res.text);
-  assert.equal(res.json.type, `urn:souk:problem:${code}`);
-}
+export { call, assertProblem, type Answer } from '@souk/chassis/testing';

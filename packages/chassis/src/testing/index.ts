@@ -4,3 +4,5 @@ export type { TestDatabase } from './database.ts';
 export { createTestIssuer } from './issuer.ts';
 export type { TestIssuer } from './issuer.ts';
 export { waitFor } from './wait-for.ts';
+export { call, assertProblem } from './http.ts';
+export type { Answer, CallOptions } from './http.ts';
