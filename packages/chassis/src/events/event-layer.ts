@@ -17,7 +17,8 @@ import { startFeedConsumer } from './feed-consumer.ts';
 import { registerFeedRoute } from './feed-route.ts';
 import { createHandling, type EventHandler, type Subscription } from './handling.ts';
 import { connectNats, type NatsTransport } from './nats.ts';
-import { createNotifier, FEED_CHANNEL, OUTBOX_CHANNEL } from './notifier.ts';
+import { createNotifier, FEED_CHANNEL, nextNotification, OUTBOX_CHANNEL } from './notifier.ts';
+import type { CloudEvent } from './envelope.ts';
 import { createOutbox, type Outbox } from './outbox.ts';
 import { startRelay, type Relay } from './relay.ts';
 
@@ -117,26 +118,76 @@ export function createEventLayer(deps: EventLayerDeps): EventLayer {
   };
 
   function startRelayNow(): Relay {
-    relay = startRelay({ db, notifier, log, metrics, pollIntervalMs: settings.EVENTS_POLL_INTERVAL_MS, ...(nats ? { publisher: nats.publisher } : {}) });
+    relay = startRelay({ db, notifier, log, metrics, pollIntervalMs: settings.EVENTS_POLL_INTERVAL_MS, ...(transport === 'nats' ? { publisher: publishToNats } : {}) });
     return relay;
+  }
+
+  // The broker may be down when the service starts: the service starts anyway
+  // (the outbox keeps what it publishes, consumers begin once it is reachable).
+  let natsConnected: Promise<NatsTransport | undefined> | undefined;
+  async function connectLoop(): Promise<NatsTransport | undefined> {
+    for (let attempt = 1; !closing.signal.aborted; attempt++) {
+      try {
+        const connection = await connectNats({ url: settings.NATS_URL!, name: deps.instanceId, log });
+        if (closing.signal.aborted) {
+          await connection.close();
+          return undefined;
+        }
+        return (nats = connection);
+      } catch (err) {
+        if (attempt === 1) log.warn({ err, url: settings.NATS_URL }, 'NATS unreachable; retrying (events wait in the outbox meanwhile)');
+        await nextNotification(notifier, '', Math.min(5_000, 100 * 2 ** Math.min(attempt, 6)), closing.signal);
+      }
+    }
+    return undefined;
+  }
+  let streamReady: Promise<void> | undefined;
+  async function publishToNats(batch: readonly CloudEvent[]): Promise<void> {
+    if (!nats) throw new Error('NATS is not connected yet');
+    const connection = nats;
+    await (streamReady ??= connection.ensureStream(deps.service).catch((err: unknown) => {
+      streamReady = undefined;
+      throw err;
+    }));
+    await connection.publisher(batch);
+  }
+
+  /** A NATS consumer that begins once the connection is up. */
+  function natsConsumer(producer: string): { stop(): Promise<void> } {
+    let running: { stop(): Promise<void> } | undefined;
+    const starting = (async () => {
+      const connection = await natsConnected;
+      for (let attempt = 1; connection && !closing.signal.aborted; attempt++) {
+        try {
+          running = await connection.consume({ durable: deps.service, producer, handling, metrics, log, ackWaitMs: settings.EVENTS_ACK_WAIT_MS });
+          return;
+        } catch (err) {
+          if (attempt === 1) log.warn({ err, producer }, 'could not create the JetStream consumer; retrying');
+          await nextNotification(notifier, '', Math.min(5_000, 100 * 2 ** Math.min(attempt, 6)), closing.signal);
+        }
+      }
+    })();
+    return {
+      async stop() {
+        await starting;
+        await running?.stop();
+      },
+    };
   }
 
   return {
     events,
     async start() {
       started = true;
-      if (transport === 'nats' && (deps.publishes.length > 0 || subscriptions.size > 0)) {
-        nats = await connectNats({ url: settings.NATS_URL!, name: deps.instanceId, log });
-        if (deps.publishes.length > 0) await nats.ensureStream(deps.service);
-      }
+      if (transport === 'nats' && (deps.publishes.length > 0 || subscriptions.size > 0)) natsConnected = connectLoop();
       if (deps.publishes.length > 0 && !relay) startRelayNow();
       const byProducer = new Map<string, string[]>();
       for (const sub of subscriptions.values()) {
         byProducer.set(sub.contract.source, [...(byProducer.get(sub.contract.source) ?? []), sub.contract.type]);
       }
       for (const [producer, types] of byProducer) {
-        if (nats) {
-          consumers.push(await nats.consume({ durable: deps.service, producer, handling, metrics, log, ackWaitMs: settings.EVENTS_ACK_WAIT_MS }));
+        if (transport === 'nats') {
+          consumers.push(natsConsumer(producer));
         } else {
           consumers.push(startFeedConsumer({
             db, log, owner: deps.instanceId, producer, types, client: deps.client(producer), handling, metrics, notifier,
@@ -153,6 +204,7 @@ export function createEventLayer(deps: EventLayerDeps): EventLayer {
       closing.abort();
       await Promise.allSettled(consumers.map((c) => c.stop()));
       await relay?.stop();
+      await natsConnected;
       await nats?.close();
       await notifier.close();
     },

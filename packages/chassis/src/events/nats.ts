@@ -129,6 +129,8 @@ export async function connectNats(options: { url: string; name: string; log: Log
                 log.warn({ err, event_id: event.id }, 'could not handle an event; redelivering');
                 return { kind: 'retry' as const, delayMs: 1_000, error: String(err) };
               });
+              // Free with every message: how many are still waiting behind it.
+              metrics.consumerLag.set({ producer }, m.info.pending);
               if (outcome.kind === 'retry') m.nak(outcome.delayMs);
               else await m.ackAck().catch(() => undefined); // lost ack: redelivered, then skipped by the inbox
             }

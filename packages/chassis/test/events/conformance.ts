@@ -101,6 +101,19 @@ export function conformanceSuite(transport: Transport, extra?: (track: (s: Scena
       assert.deepEqual((await s.effects()).map((e) => e.n).sort((a, b) => a - b), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
       assert.equal((await consumer.ctx.events.deadLetters.list()).length, 0);
       assert.equal((await fetch(`${base}/999999`, { headers: admin })).status, 404);
+
+      // What an operator's dashboard reads.
+      const type = `souk.${s.producer}.Ticked`;
+      const consumed = await (await fetch(`${consumer.url}/metrics`)).text();
+      assert.equal(metric(consumed, 'souk_events_handled_total', type), 10);
+      assert.equal(metric(consumed, 'souk_events_dead_lettered_total', type), 1);
+      assert.ok(metric(consumed, 'souk_events_failed_total', type)! >= 3);
+      assert.ok(metric(consumed, 'souk_event_handle_duration_seconds_count', type)! >= 10);
+      assert.ok(metric(consumed, 'souk_event_delivery_latency_seconds_count', type)! >= 10);
+      assert.match(consumed, new RegExp(`souk_event_consumer_lag\\{[^}]*producer="${s.producer}"`));
+      const produced = await (await fetch(`${s.producerUrl}/metrics`)).text();
+      assert.equal(metric(produced, 'souk_outbox_backlog'), 0);
+      assert.ok(metric(produced, 'souk_event_publish_duration_seconds_count', type)! >= 10);
     });
 
     test('the producing request\'s trace continues in the consumer', async () => {
@@ -153,4 +166,11 @@ export function conformanceSuite(transport: Transport, extra?: (track: (s: Scena
 
     extra?.(track);
   });
+}
+
+/** The value of a Prometheus sample, optionally the one labelled with an event type. */
+function metric(text: string, name: string, type?: string): number | undefined {
+  const labels = type ? `\\{[^}]*type="${type.replace(/\./g, '\\.')}"[^}]*\\}` : '(?:\\{[^}]*\\})?';
+  const m = new RegExp(`^${name}${labels} (\\S+)$`, 'm').exec(text);
+  return m ? Number(m[1]) : undefined;
 }

@@ -77,6 +77,49 @@ conformanceSuite(natsTransport(NATS_URL), (track) => {
   });
 });
 
+test('producer and consumer start while NATS is down; events wait in the outbox and flow once it is up', { skip: !existsSync(NATS_SERVER) && `no ${NATS_SERVER}` }, async () => {
+  const port = await freePort();
+  const storeDir = mkdtempSync(join(tmpdir(), 'souk-nats-'));
+  const url = `nats://127.0.0.1:${port}`;
+  let server: ChildProcess | undefined;
+  const s = await createScenario(natsTransport(url), 'late');
+  try {
+    await s.startProducer();
+    await s.startConsumer();
+    assert.equal((await s.emit({ from: 0, count: 20 })).status, 200, 'the producer takes requests without its broker');
+    const waiting = await s.producerSql<{ n: number }>('select count(*)::int as n from souk_outbox where published_at is null');
+    assert.equal(waiting[0]!.n, 20);
+    server = startNats(port, storeDir);
+    await s.waitForEffects(20, 60_000);
+    assert.deepEqual((await s.effects()).map((e) => e.n), Array.from({ length: 20 }, (_, i) => i));
+  } finally {
+    await s.close();
+    if (server) await stopNats(server);
+    rmSync(storeDir, { recursive: true, force: true });
+  }
+});
+
+test('a relay that republishes after a crash (published, not yet marked) adds nothing: Nats-Msg-Id de-duplication', async () => {
+  const s = await createScenario(natsTransport(NATS_URL), 'dedup');
+  const nc = await connect({ servers: NATS_URL });
+  try {
+    const producer = await s.startProducer();
+    await s.startConsumer();
+    assert.equal((await s.emit({ from: 0, count: 10 })).status, 200);
+    await s.waitForEffects(10);
+    // As if the relay died between the broker's PubAck and marking the rows.
+    await s.producerSql('update souk_outbox set published_at = null');
+    await producer.ctx.events.flush();
+    assert.equal((await s.producerSql<{ n: number }>('select count(*)::int as n from souk_outbox where published_at is null'))[0]!.n, 0);
+    const stream = await (await jetstreamManager(nc)).streams.info(streamName(s.producer));
+    assert.equal(stream.state.messages, 10, 'the broker kept one copy of each');
+    assert.equal((await s.effects()).length, 10);
+  } finally {
+    await nc.close();
+    await s.close();
+  }
+});
+
 function startNats(port: number, storeDir: string): ChildProcess {
   return spawn(NATS_SERVER, ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', storeDir], { stdio: 'ignore' });
 }
