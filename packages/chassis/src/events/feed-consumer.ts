@@ -37,12 +37,14 @@ export function startFeedConsumer(o: FeedConsumerOptions): FeedConsumer {
   const sleep = (ms: number) => nextNotification(o.notifier, '', ms, stopping.signal);
   const waitMs = Math.min(o.waitMs, Math.floor(o.leaseMs / 2));
 
+  /** Takes or renews the lease on this producer's cursor (one round trip); undefined while another instance holds it. */
   async function acquire(): Promise<number | undefined> {
-    await sql`insert into souk_feed_cursor (producer) values (${o.producer}) on conflict do nothing`.execute(o.db);
+    const lease = sql`now() + make_interval(secs => ${o.leaseMs / 1000})`;
     const { rows } = await sql<{ position: number }>`
-      update souk_feed_cursor set owner = ${o.owner}, lease_until = now() + make_interval(secs => ${o.leaseMs / 1000})
-      where producer = ${o.producer} and (owner = ${o.owner} or owner is null or lease_until < now())
-      returning position`.execute(o.db);
+      insert into souk_feed_cursor as c (producer, owner, lease_until) values (${o.producer}, ${o.owner}, ${lease})
+      on conflict (producer) do update set owner = excluded.owner, lease_until = excluded.lease_until
+      where c.owner = ${o.owner} or c.owner is null or c.lease_until < now()
+      returning c.position`.execute(o.db);
     return rows[0]?.position;
   }
 

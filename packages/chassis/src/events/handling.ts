@@ -67,6 +67,8 @@ export interface Handling {
   deliverBatch(events: readonly CloudEvent[], within?: Within): Promise<'handled' | 'fallback' | 'lost'>;
   /** For redrive: handle now, whatever the failure count; throws the handler's error. */
   handleNow(event: CloudEvent): Promise<'handled' | 'duplicate'>;
+  /** Parks what arrived but cannot be handled at all (not a CloudEvent), so an operator sees it. */
+  parkUndeliverable(event: CloudEvent, error: string): Promise<void>;
 }
 
 export function createHandling(o: HandlingOptions): Handling {
@@ -197,6 +199,10 @@ export function createHandling(o: HandlingOptions): Handling {
         o.log.debug({ err, events: events.length }, 'a batch failed; delivering its events one by one');
         return 'fallback';
       }
+    },
+
+    async parkUndeliverable(event, error) {
+      await park(event, error, 1);
     },
 
     async handleNow(event) {

@@ -118,8 +118,10 @@ export async function connectNats(options: { url: string; name: string; log: Log
             for await (const m of messages) {
               const event = parseEnvelope(safeJson(m.data));
               if (!event) {
-                log.error({ stream, seq: m.seq }, 'not a CloudEvent; terminating the message');
-                m.term('not a CloudEvent');
+                // Parked with its raw text before the broker forgets it: nothing accepted is dropped unseen.
+                await handling
+                  .parkUndeliverable(undeliverable(stream, m.seq, m.data), 'not a CloudEvent 1.0 in structured JSON')
+                  .then(() => m.term(), () => m.nak(1_000)); // no reason text: NATS 2.9 does not parse '+TERM <reason>'
                 continue;
               }
               // A slow handler says it is still working, so the message is not handed to another instance meanwhile.
@@ -154,6 +156,18 @@ export async function connectNats(options: { url: string; name: string; log: Log
     async close() {
       await connection.drain().catch(() => connection.close());
     },
+  };
+}
+
+function undeliverable(stream: string, seq: number, data: Uint8Array): CloudEvent {
+  return {
+    specversion: '1.0',
+    id: `${stream}:${seq}`,
+    source: `urn:souk:nats:${stream}`,
+    type: 'souk.undeliverable',
+    time: new Date().toISOString(),
+    datacontenttype: 'application/json',
+    data: new TextDecoder().decode(data),
   };
 }
 

@@ -62,7 +62,7 @@ export async function createScenario(transport: Transport, label: string): Promi
   const running: RunningService[] = [];
   const fixtures: Fixture[] = [];
   const base = (extra: Record<string, string> = {}) => ({
-    LOG_LEVEL: 'silent',
+    LOG_LEVEL: process.env.FIXTURE_LOG_LEVEL ?? 'silent',
     STATIC_SERVICES: `${producer}=${producerUrl}`,
     EVENTS_MAX_ATTEMPTS: '3',
     EVENTS_RETRY_BASE_MS: '10',

@@ -120,6 +120,28 @@ test('a relay that republishes after a crash (published, not yet marked) adds no
   }
 });
 
+test('a message that is not a CloudEvent is parked as a dead letter with its text, and the stream moves on', async () => {
+  const s = await createScenario(natsTransport(NATS_URL), 'garbage');
+  const nc = await connect({ servers: NATS_URL });
+  try {
+    await s.startProducer();
+    const consumer = await s.startConsumer();
+    assert.equal((await s.emit({ from: 0, count: 1 })).status, 200);
+    await s.waitForEffects(1); // the stream exists now
+    await jetstream(nc).publish(`souk.${s.producer}.Ticked`, 'this is not JSON');
+    assert.equal((await s.emit({ from: 1, count: 2 })).status, 200);
+    await s.waitForEffects(3);
+    const letters = await consumer.ctx.events.deadLetters.list();
+    assert.equal(letters.length, 1);
+    assert.equal(letters[0]!.type, 'souk.undeliverable');
+    assert.match(letters[0]!.error, /not a CloudEvent/);
+    assert.equal((await consumer.ctx.events.deadLetters.get(letters[0]!.deadLetterId))!.event!.data, 'this is not JSON');
+  } finally {
+    await nc.close();
+    await s.close();
+  }
+});
+
 function startNats(port: number, storeDir: string): ChildProcess {
   return spawn(NATS_SERVER, ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', storeDir], { stdio: 'ignore' });
 }
