@@ -7,10 +7,12 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { dataDirLayout } from './data-dir.ts';
+import type { EventStatus } from '@souk/chassis';
 import type { Endpoints } from './endpoints.ts';
 
 export const EVENTS_USAGE = `Usage: npm run events -- <command> [--data-dir <dir>]
 
+  status [service]           what each service publishes and consumes, outbox, cursors, failures
   dead-letters [service]     list parked events (every service with a database, or one)
   show <service> <id>        one dead letter with its CloudEvent and error
   redrive <service> <id>     hand it to its handler again (after fixing the cause)
@@ -37,15 +39,33 @@ export async function runEventsCli(argv: readonly string[], repoRoot: string, ou
     throw new Error(`no ${dir.endpointsFile}: is the devhost running (npm start)?`);
   })) as Endpoints;
   const token = await adminToken(endpoints.gateway, (await readFile(path.join(dir.secrets, 'admin-password'), 'utf8')).trim());
-  const call = async (svc: string, method: string, pathname: string) => {
-    const base = endpoints.services[svc]?.[0];
-    if (!base) throw new Error(`no running service "${svc}" (running: ${Object.keys(endpoints.services).join(', ')})`);
-    const res = await fetch(`${base}/_admin/events/dead-letters${pathname}`, { method, headers: { authorization: `Bearer ${token}` } });
+  const call = async (svc: string, method: string, pathname: string, base = '/_admin/events/dead-letters') => {
+    const instance = endpoints.services[svc]?.[0];
+    if (!instance) throw new Error(`no running service "${svc}" (running: ${Object.keys(endpoints.services).join(', ')})`);
+    const res = await fetch(`${instance}${base}${pathname}`, { method, headers: { authorization: `Bearer ${token}` } });
     const body = (await res.json().catch(() => ({}))) as Record<string, unknown>;
     return { status: res.status, body };
   };
 
   switch (command) {
+    case 'status': {
+      for (const svc of service ? [service] : Object.keys(endpoints.services)) {
+        const { status, body } = await call(svc, 'GET', '', '/_admin/events');
+        if (status === 404) continue;
+        if (status !== 200) throw new Error(`${svc}: ${status} ${String(body.detail ?? '')}`);
+        const s = body as unknown as EventStatus;
+        out(`${svc} (${s.transport})`);
+        for (const p of s.publishes) out(`  publishes ${p.type}${p.schemaId === null ? '' : ` (schema id ${p.schemaId})`}`);
+        if (s.publishes.length > 0) {
+          const pending = s.transport === 'nats' ? `, ${s.outbox.unpublished} not yet accepted by NATS` : '';
+          out(`  outbox at position ${s.outbox.head}, ${s.outbox.unsequenced} waiting for the relay${pending}`);
+        }
+        for (const sub of s.subscriptions) out(`  consumes ${sub.type}`);
+        for (const c of s.cursors) out(`  read ${c.producer}'s feed up to ${c.position}${c.owner ? ` (${c.owner})` : ''}`);
+        if (s.failing || s.deadLetters) out(`  ${s.failing} failing, ${s.deadLetters} dead-lettered`);
+      }
+      return 0;
+    }
     case 'dead-letters': {
       const services = service ? [service] : Object.keys(endpoints.services);
       let total = 0;

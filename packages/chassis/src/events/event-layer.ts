@@ -21,6 +21,7 @@ import { createNotifier, FEED_CHANNEL, nextNotification, OUTBOX_CHANNEL } from '
 import type { CloudEvent } from './envelope.ts';
 import { createOutbox, type Outbox } from './outbox.ts';
 import { startRelay, type Relay } from './relay.ts';
+import { registerStatusRoute } from './status-route.ts';
 
 export interface EventSettings {
   NATS_URL?: string | undefined;
@@ -102,6 +103,7 @@ export function createEventLayer(deps: EventLayerDeps): EventLayer {
 
   if (deps.publishes.length > 0) registerFeedRoute(deps.app, { db, notifier, closing: closing.signal });
   registerDeadLetterRoutes(deps.app, deadLetters, deps.admin);
+  registerStatusRoute(deps.app, { db, transport, publishes: deps.publishes, schemaIds: deps.schemaIds, subscriptions, admin: deps.admin });
 
   const events: Events = {
     transport,

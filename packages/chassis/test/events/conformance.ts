@@ -7,6 +7,7 @@
 
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
+import type { EventStatus } from '../../src/index.ts';
 import { createTestIssuer, waitFor } from '../../src/testing/index.ts';
 import { createScenario, waitReady, type Scenario, type Transport } from './harness.ts';
 
@@ -20,8 +21,8 @@ export function conformanceSuite(transport: Transport, extra?: (track: (s: Scena
 
     test('every event is handled once, in the order the producer committed them, other types skipped', async () => {
       const s = track(await createScenario(transport, 'order'));
-      await s.startProducer();
-      await s.startConsumer();
+      const producer = await s.startProducer();
+      const consumer = await s.startConsumer();
       // Concurrent transactions: commit order, not insert order, is the order to keep.
       const results = await Promise.all(Array.from({ length: 10 }, (_, i) => s.emit({ from: i * 20, count: 20, perTransaction: 4, tocks: i % 2 === 0 })));
       for (const r of results) assert.equal(r.status, 200);
@@ -30,6 +31,21 @@ export function conformanceSuite(transport: Transport, extra?: (track: (s: Scena
       assert.equal(effects.length, 200);
       assert.deepEqual(effects.map((e) => e.event_id), await s.producedOrder(), 'handled in the producer\'s order');
       assert.equal(new Set(effects.map((e) => e.n)).size, 200, 'no tick handled twice');
+
+      // The operator's summary of both sides.
+      const issuer = await createTestIssuer();
+      for (const svc of [producer, consumer]) svc.ctx.auth.setKeySource(issuer.keySource);
+      const admin = { authorization: `Bearer ${await issuer.token({ roles: ['admin'] })}` };
+      assert.equal((await fetch(`${producer.url}/_admin/events`)).status, 401);
+      const produced = (await (await fetch(`${producer.url}/_admin/events`, { headers: admin })).json()) as EventStatus;
+      assert.equal(produced.transport, transport.name);
+      assert.deepEqual(produced.publishes.map((p) => p.type), [`souk.${s.producer}.Ticked`, `souk.${s.producer}.Tocked`]);
+      assert.equal(produced.outbox.head, 300);
+      assert.equal(produced.outbox.unsequenced, 0);
+      const consumed = (await (await fetch(`${consumer.url}/_admin/events`, { headers: admin })).json()) as EventStatus;
+      assert.deepEqual(consumed.subscriptions, [{ type: `souk.${s.producer}.Ticked`, producer: s.producer }]);
+      assert.equal(consumed.deadLetters, 0);
+      if (transport.name === 'feed') assert.equal(consumed.cursors[0]!.position, 300);
     });
 
     test('two consumer instances share one stream without handling any event twice, and one takes over when the other stops', async () => {
