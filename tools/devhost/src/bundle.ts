@@ -1,5 +1,7 @@
-// --bundle: build every service entry once with esbuild (our TypeScript inlined, npm packages left
-// external) so each process starts plain JS instead of paying tsx's transpile hooks at every start.
+// --bundle: build every service entry once with esbuild, npm packages included, so each process
+// starts one set of plain JS files instead of paying tsx's transpile hooks and Node's module
+// resolution for hundreds of files at every start (measured: the registry starts in 0.44 s instead
+// of 1.36 s with packages left external, and 5-6 s with tsx).
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import type { Plugin } from 'esbuild';
@@ -11,9 +13,10 @@ export interface BundleEntry {
 }
 
 /**
- * Output goes under <repo>/node_modules/.cache so that the external imports resolve from the repo's own
- * node_modules, wherever --data-dir points; one folder per data dir, so two devhosts (say, a test run
- * beside `npm start`) never rewrite each other's files. Returns the bundle path per entry name.
+ * Output goes under <repo>/node_modules/.cache so that what is still resolved at run time (a package's
+ * own `require` of a data file) resolves from the repo's node_modules, wherever --data-dir points; one
+ * folder per data dir, so two devhosts (say, a test run beside `npm start`) never rewrite each other's
+ * files. Code shared by the services lands in common chunks. Returns the bundle path per entry name.
  */
 export async function bundleServices(repoRoot: string, dataDir: string, entries: readonly BundleEntry[]): Promise<Map<string, string>> {
   const esbuild = await import('esbuild');
@@ -27,20 +30,23 @@ export async function bundleServices(repoRoot: string, dataDir: string, entries:
     platform: 'node',
     format: 'esm',
     target: 'node20',
+    splitting: true,
+    chunkNames: 'chunks/[name]-[hash]',
     sourcemap: 'linked',
     logLevel: 'warning',
-    plugins: [externalNpmPackages],
+    // CommonJS packages inside an ES module bundle still call require() (node: built-ins, optional deps).
+    banner: { js: "import { createRequire as __soukCreateRequire } from 'node:module'; const require = __soukCreateRequire(import.meta.url);" },
+    plugins: [externalOptional],
   });
   return new Map(entries.map((e) => [e.name, path.join(outdir, `${e.name}.mjs`)]));
 }
 
-/** npm packages stay external (loaded natively from node_modules); workspace packages (@souk/*) are TypeScript and get bundled. */
-const externalNpmPackages: Plugin = {
-  name: 'external-npm-packages',
+/** Optional native add-ons that packages try to load and do without (pg's pg-native). */
+const OPTIONAL = ['pg-native'];
+
+const externalOptional: Plugin = {
+  name: 'external-optional',
   setup(build) {
-    build.onResolve({ filter: /^[^./]/ }, (args) => {
-      if (args.kind === 'entry-point' || args.path.startsWith('@souk/') || path.isAbsolute(args.path)) return undefined;
-      return { path: args.path, external: true };
-    });
+    build.onResolve({ filter: new RegExp(`^(${OPTIONAL.join('|')})$`) }, (args) => ({ path: args.path, external: true }));
   },
 };
