@@ -48,6 +48,7 @@ export const CommonConfig = Type.Object({
   EVENTS_FEED_WAIT_MS: Type.Integer({ default: 20_000, minimum: 0, maximum: 60_000, description: 'How long a feed read is held when nothing is new.' }),
   EVENTS_LEASE_MS: Type.Integer({ default: 15_000, minimum: 1_000, description: 'How long one instance owns reading a producer\'s feed without renewing.' }),
   EVENTS_ACK_WAIT_MS: Type.Integer({ default: 30_000, minimum: 500, description: 'NATS: an unacknowledged message is redelivered after this long (a handler still working extends it).' }),
+  EVENTS_HANDLER_TIMEOUT_MS: Type.Integer({ default: 30_000, minimum: 100, description: 'A handler running longer counts as a failed attempt (each of its SQL statements too).' }),
   EVENTS_POLL_INTERVAL_MS: Type.Integer({ default: 1_000, minimum: 10, description: 'The relay runs at least this often, notification or not.' }),
   SCHEMA_REGISTRY_WAIT_MS: Type.Integer({ default: 30_000, minimum: 0, description: 'How long a producer waits at start for the schema registry.' }),
 });

@@ -197,6 +197,21 @@ test('an open breaker is skipped; when every breaker is open the call fails fast
   await assert.rejects(allDead.request({ method: 'POST', path: '/' }), { code: 'SOUK_CLIENT_CIRCUIT_OPEN', status: 503 });
 });
 
+test('a call the caller cancels ends at once with SOUK_CLIENT_CANCELLED, is not retried and does not count against the instance', async () => {
+  const slow = await startServer(() => {});
+  const { c, breakers } = client([slow.url], { timeoutMs: 60_000 }, { threshold: 1 });
+  const cancel = new AbortController();
+  const call = c.request({ method: 'GET', path: '/long-poll', signal: cancel.signal });
+  await until(() => slow.hits === 1, 'the request to arrive');
+  cancel.abort();
+  await assert.rejects(call, { code: 'SOUK_CLIENT_CANCELLED', status: 499 });
+  assert.equal(slow.hits, 1, 'not retried');
+  assert.equal(breakers.state('catalog', slow.url), 'closed');
+  assert.equal(breakers.snapshot().find((b) => b.url === slow.url)?.failures ?? 0, 0);
+  await assert.rejects(c.request({ method: 'GET', path: '/', signal: cancel.signal }), { code: 'SOUK_CLIENT_CANCELLED' });
+  assert.equal(slow.hits, 1, 'an already cancelled call is not sent');
+});
+
 test('no known instance gives SOUK_CLIENT_NO_INSTANCE', async () => {
   const { c } = client([]);
   await assert.rejects(c.request({ method: 'GET', path: '/' }), { code: 'SOUK_CLIENT_NO_INSTANCE' });

@@ -126,6 +126,8 @@ export function createServiceClient(deps: ServiceClientDeps): ResilientServiceCl
       try {
         return await timeoutFor(timeoutMs).execute(({ signal: attemptSignal }) => sendAttempt(attemptDeps, instance, req, attemptSignal), signal);
       } catch (err) {
+        // The caller gave up: a 499, which the breaker does not count against the instance.
+        if (signal?.aborted) throw markFailure(abortedError(service), 'final');
         // Mapped here so the breaker judges souk errors (a timeout is a 504, so a failure).
         throw policyFailure(err, service, timeoutMs);
       }
@@ -229,5 +231,5 @@ function withoutUndefined<T extends object>(value: T): Partial<T> {
 
 /** The caller gave up (its signal aborted): not a failure of the called service, never retried. */
 function abortedError(service: string) {
-  return chassisErrors.timeout({ detail: `The call to ${service} was cancelled by the caller`, extensions: { service, cancelled: true } });
+  return chassisErrors.cancelled({ detail: `The call to ${service} was cancelled by the caller`, extensions: { service } });
 }

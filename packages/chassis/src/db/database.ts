@@ -39,6 +39,12 @@ export function createDatabase(options: DatabaseOptions): Database {
   });
   // An idle client losing its connection (database restart) must not crash the process.
   pool.on('error', (err) => options.log.warn({ err }, 'idle database connection failed'));
+  // Nor a checked-out one (pg-pool listens only while a client is idle): PostgreSQL ends the session
+  // of a transaction left idle too long (the event layer sets idle_in_transaction_session_timeout),
+  // and the pool drops the dead client when it comes back.
+  pool.on('connect', (client) => {
+    client.on('error', (err) => options.log.warn({ err }, 'database connection lost while in use'));
+  });
 
   const db = new Kysely<any>({
     dialect: new PostgresDialect({ pool }),

@@ -79,6 +79,10 @@ export const chassisErrors = defineErrors({
     code: 'SOUK_CLIENT_TIMEOUT', status: 504, title: 'The called service did not answer in time', retryable: true,
     description: 'The call exceeded its timeout.',
   },
+  cancelled: {
+    code: 'SOUK_CLIENT_CANCELLED', status: 499, title: 'The call was cancelled by the caller',
+    description: 'The calling code gave up on the call (its AbortSignal fired, e.g. at shutdown). Never sent over the wire; not counted against the called instance.',
+  },
   connectionFailed: {
     code: 'SOUK_CLIENT_CONNECTION_FAILED', status: 503, title: 'Could not reach the service', retryable: true,
     description: 'The connection to the called instance failed or was reset before a response arrived.',

@@ -32,6 +32,7 @@ export interface EventSettings {
   EVENTS_LEASE_MS: number;
   EVENTS_POLL_INTERVAL_MS: number;
   EVENTS_ACK_WAIT_MS: number;
+  EVENTS_HANDLER_TIMEOUT_MS: number;
 }
 
 /** The event API a service sees as `ctx.events`. */
@@ -92,6 +93,7 @@ export function createEventLayer(deps: EventLayerDeps): EventLayer {
     subscriptions,
     maxAttempts: settings.EVENTS_MAX_ATTEMPTS,
     retryDelayMs: (attempt) => retryDelay(attempt, settings.EVENTS_RETRY_BASE_MS, settings.EVENTS_RETRY_CAP_MS),
+    handlerTimeoutMs: settings.EVENTS_HANDLER_TIMEOUT_MS,
   });
   const deadLetters = createDeadLetters(db, handling);
   const outbox = createOutbox({ service: deps.service, publishes: deps.publishes, schemaIds: deps.schemaIds });

@@ -8,6 +8,7 @@ import { DURATION_BUCKETS } from '../metrics.ts';
 export interface EventMetrics {
   publishDuration: Histogram<'type'>;
   handled: Counter<'type'>;
+  duplicates: Counter<'type'>;
   failed: Counter<'type'>;
   deadLettered: Counter<'type'>;
   handleDuration: Histogram<'type'>;
@@ -37,6 +38,12 @@ export function createEventMetrics(registry: Registry, sources: { outboxBacklog(
       registers: [registry],
     }),
     handled: new Counter({ name: 'souk_events_handled_total', help: 'Events whose handler committed.', labelNames: ['type'], registers: [registry] }),
+    duplicates: new Counter({
+      name: 'souk_events_duplicates_total',
+      help: 'Redelivered events the inbox already had: skipped, no second effect.',
+      labelNames: ['type'],
+      registers: [registry],
+    }),
     failed: new Counter({ name: 'souk_events_failed_total', help: 'Handler attempts that failed (each redelivery counts).', labelNames: ['type'], registers: [registry] }),
     deadLettered: new Counter({ name: 'souk_events_dead_lettered_total', help: 'Events parked in the dead-letter list.', labelNames: ['type'], registers: [registry] }),
     handleDuration: new Histogram({

@@ -39,21 +39,38 @@ export function startFeedConsumer(o: FeedConsumerOptions): FeedConsumer {
 
   /** Takes or renews the lease on this producer's cursor (one round trip); undefined while another instance holds it. */
   async function acquire(): Promise<number | undefined> {
-    const lease = sql`now() + make_interval(secs => ${o.leaseMs / 1000})`;
     const { rows } = await sql<{ position: number }>`
-      insert into souk_feed_cursor as c (producer, owner, lease_until) values (${o.producer}, ${o.owner}, ${lease})
+      insert into souk_feed_cursor as c (producer, owner, lease_until) values (${o.producer}, ${o.owner}, ${leaseUntil()})
       on conflict (producer) do update set owner = excluded.owner, lease_until = excluded.lease_until
       where c.owner = ${o.owner} or c.owner is null or c.lease_until < now()
       returning c.position`.execute(o.db);
     return rows[0]?.position;
   }
 
+  // clock_timestamp, not now(): inside a long transaction now() is when it began.
+  const leaseUntil = () => sql`clock_timestamp() + make_interval(secs => ${o.leaseMs / 1000})`;
+
+  /** Moves the cursor in the handler's transaction, only while this instance holds the lease (and renews it). */
   const advance = (position: number) => async (trx: Kysely<any>) => {
     const res = await sql`
-      update souk_feed_cursor set position = greatest(position, ${position})
+      update souk_feed_cursor set position = greatest(position, ${position}), lease_until = ${leaseUntil()}
       where producer = ${o.producer} and owner = ${o.owner}`.execute(trx);
     return Number(res.numAffectedRows ?? 0) > 0;
   };
+
+  /**
+   * Keeps the lease while a page is handled (slow handlers, a big page): without it another
+   * instance would take the feed over mid-page, this one's transaction would roll back, and the
+   * two could keep taking it from each other without either finishing a page.
+   */
+  function holdLease(): () => void {
+    const timer = setInterval(() => {
+      sql`update souk_feed_cursor set lease_until = ${leaseUntil()} where producer = ${o.producer} and owner = ${o.owner}`
+        .execute(o.db)
+        .catch((err: unknown) => o.log.debug({ err }, 'renewing the feed lease failed'));
+    }, Math.max(100, Math.floor(o.leaseMs / 3)));
+    return () => clearInterval(timer);
+  }
 
   async function fetchPage(after: number): Promise<FeedPage> {
     const res = await o.client.request<FeedPage>({
@@ -102,7 +119,12 @@ export function startFeedConsumer(o: FeedConsumerOptions): FeedConsumer {
           continue;
         }
         const page = await fetchPage(position);
-        await handlePage(page);
+        const release = holdLease();
+        try {
+          await handlePage(page);
+        } finally {
+          release();
+        }
         failures = 0;
       } catch (err) {
         if (stopping.signal.aborted) break;

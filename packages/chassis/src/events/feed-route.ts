@@ -29,12 +29,24 @@ export interface FeedPage {
 
 export function registerFeedRoute(app: App, deps: { db: Kysely<any>; notifier: Notifier; closing: AbortSignal }): void {
   app.get(FEED_PATH, { schema: { querystring: FeedQuery, hide: true } }, async (req, reply) => {
-    const { after, limit, waitMs } = req.query;
-    // Stop holding when the service shuts down or the reader hangs up.
+    // Stop holding when the service shuts down or the reader hangs up. (Not AbortSignal.any: on
+    // Node 20 the long-lived closing signal keeps every derived signal alive.)
     const gone = new AbortController();
-    reply.raw.once('close', () => gone.abort());
-    const stop = AbortSignal.any([deps.closing, gone.signal]);
-    const types = req.query.types?.split(',').map((t) => t.trim()).filter(Boolean);
+    const hangUp = () => gone.abort();
+    reply.raw.once('close', hangUp);
+    deps.closing.addEventListener('abort', hangUp, { once: true });
+    if (deps.closing.aborted) hangUp();
+    const stop = gone.signal;
+    try {
+      return await serve(req.query, stop);
+    } finally {
+      deps.closing.removeEventListener('abort', hangUp);
+    }
+  });
+
+  async function serve(query: { after: number; limit: number; waitMs: number; types?: string | undefined }, stop: AbortSignal): Promise<FeedPage> {
+    const { after, limit, waitMs } = query;
+    const types = query.types?.split(',').map((t) => t.trim()).filter(Boolean);
     const deadline = Date.now() + waitMs;
     for (;;) {
       // Listen before reading: a notification between the read and the wait must not be missed.
@@ -51,7 +63,7 @@ export function registerFeedRoute(app: App, deps: { db: Kysely<any>; notifier: N
       // Shutting down (the pool may close once the server stops) or nobody listening: answer without reading again.
       if (stop.aborted) return page;
     }
-  });
+  }
 }
 
 export async function readFeed(db: Kysely<any>, after: number, limit: number, types?: readonly string[]): Promise<FeedPage> {

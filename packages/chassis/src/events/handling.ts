@@ -53,9 +53,36 @@ export interface HandlingOptions {
   subscriptions: ReadonlyMap<string, Subscription>;
   maxAttempts: number;
   retryDelayMs(attempt: number): number;
+  /** A handler (with its transaction) taking longer counts as a failed attempt; also each statement's timeout. */
+  handlerTimeoutMs: number;
 }
 
 class LeaseLost extends Error {}
+
+class HandlerTimeout extends Error {
+  constructor(ms: number) {
+    super(`the handler did not finish within ${ms} ms`);
+    this.name = 'HandlerTimeout';
+  }
+}
+
+/**
+ * Stops waiting for a hung handler after `ms`, so the stream is not blocked for
+ * good. The transaction itself is left to finish or fail on its own (each of
+ * its statements has the same timeout): rolling it back under a handler that
+ * still runs would let that handler's next query escape the transaction.
+ */
+function withDeadline<T>(work: Promise<T>, ms: number, onLate?: (settled: Promise<unknown>) => void): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      onLate?.(work.catch(() => undefined));
+      reject(new HandlerTimeout(ms));
+    }, ms);
+  });
+  work.catch(() => undefined); // a late failure after the deadline is not an unhandled rejection
+  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
+}
 
 export interface Handling {
   deliver(event: CloudEvent, within?: Within): Promise<Outcome>;
@@ -73,6 +100,10 @@ export interface Handling {
 
 export function createHandling(o: HandlingOptions): Handling {
   const { db, metrics } = o;
+  // Events whose handler is still running past its deadline. Each such run holds a database
+  // connection until it returns; starting yet another attempt would hold one more, so the event
+  // is parked instead, and one hung handler costs one connection, not one per attempt.
+  const stillRunning = new Set<string>();
 
   /** Inbox record and handler inside `trx`, under a consumer span continuing the producer's trace. */
   async function handleIn(trx: Kysely<any>, event: CloudEvent, sub: Subscription, data: unknown): Promise<'handled' | 'duplicate'> {
@@ -83,9 +114,16 @@ export function createHandling(o: HandlingOptions): Handling {
     try {
       return await context.with(trace.setSpan(context.active(), span), async () => {
         // Inbox record and clearing earlier failures in one round trip; both roll back if the handler fails.
+        // For the rest of the transaction: a statement (waiting on another instance's inbox row lock
+        // for the same event, say) and a pause between statements (a handler hung on a call) are
+        // bounded by the handler timeout; PostgreSQL ends a session left idle in its transaction,
+        // which releases its locks, so a hung handler cannot block the stream for good.
+        const limit = String(o.handlerTimeoutMs);
         const inserted = await sql<{ id: string }>`
-          with cleared as (delete from souk_event_failure where source = ${event.source} and id = ${event.id})
-          insert into souk_inbox (source, id, type) values (${event.source}, ${event.id}, ${event.type})
+          with limits as (select set_config('statement_timeout', ${limit}, true) as s,
+                                 set_config('idle_in_transaction_session_timeout', ${limit}, true) as i),
+               cleared as (delete from souk_event_failure where source = ${event.source} and id = ${event.id})
+          insert into souk_inbox (source, id, type) select ${event.source}, ${event.id}, ${event.type} from limits
           on conflict do nothing returning id`.execute(trx);
         const fresh = inserted.rows.length > 0;
         if (fresh) {
@@ -106,7 +144,7 @@ export function createHandling(o: HandlingOptions): Handling {
 
   /** Counts what a committed transaction handled. */
   function committed(event: CloudEvent, result: 'handled' | 'duplicate', started: number): void {
-    if (result !== 'handled') return;
+    if (result === 'duplicate') return void metrics.duplicates.inc({ type: event.type });
     metrics.handled.inc({ type: event.type });
     metrics.handleDuration.observe({ type: event.type }, (performance.now() - started) / 1000);
     const age = (Date.now() - Date.parse(event.time)) / 1000;
@@ -115,11 +153,19 @@ export function createHandling(o: HandlingOptions): Handling {
 
   async function runHandler(event: CloudEvent, sub: Subscription, data: unknown, within?: Within): Promise<'handled' | 'duplicate'> {
     const started = performance.now();
-    const result = await db.transaction().execute(async (trx) => {
-      const r = await handleIn(trx, event, sub, data);
-      if (within && !(await within(trx))) throw new LeaseLost();
-      return r;
-    });
+    const key = `${event.source} ${event.id}`;
+    const result = await withDeadline(
+      db.transaction().execute(async (trx) => {
+        const r = await handleIn(trx, event, sub, data);
+        if (within && !(await within(trx))) throw new LeaseLost();
+        return r;
+      }),
+      o.handlerTimeoutMs,
+      (settled) => {
+        stillRunning.add(key);
+        void settled.finally(() => stillRunning.delete(key));
+      },
+    );
     committed(event, result, started);
     return result;
   }
@@ -155,6 +201,10 @@ export function createHandling(o: HandlingOptions): Handling {
         const issues = checked.issues.map((i) => `${i.instancePath || '/'} ${i.message}`).join('; ');
         return park(event, `payload does not match the ${sub.contract.name} contract: ${issues}`, 1, within);
       }
+      if (stillRunning.has(`${event.source} ${event.id}`)) {
+        metrics.failed.inc({ type: event.type });
+        return park(event, `the handler's earlier attempt is still running past the ${o.handlerTimeoutMs} ms deadline`, o.maxAttempts, within);
+      }
       try {
         return { kind: await runHandler(event, sub, checked.value, within) };
       } catch (err) {
@@ -186,12 +236,15 @@ export function createHandling(o: HandlingOptions): Handling {
       }
       const started = performance.now();
       try {
-        const results = await db.transaction().execute(async (trx) => {
-          const out: ('handled' | 'duplicate' | 'ignored')[] = [];
-          for (const p of prepared) out.push(p.sub ? await handleIn(trx, p.event, p.sub, p.data) : 'ignored');
-          if (within && !(await within(trx))) throw new LeaseLost();
-          return out;
-        });
+        const results = await withDeadline(
+          db.transaction().execute(async (trx) => {
+            const out: ('handled' | 'duplicate' | 'ignored')[] = [];
+            for (const p of prepared) out.push(p.sub ? await handleIn(trx, p.event, p.sub, p.data) : 'ignored');
+            if (within && !(await within(trx))) throw new LeaseLost();
+            return out;
+          }),
+          o.handlerTimeoutMs * prepared.length,
+        );
         results.forEach((r, i) => r !== 'ignored' && committed(prepared[i]!.event, r, started));
         return 'handled';
       } catch (err) {

@@ -45,13 +45,20 @@ export async function connectNats(options: { url: string; name: string; log: Log
     maxReconnectAttempts: -1,
     reconnectTimeWait: 250,
   });
+  let jsm: JetStreamManager;
+  try {
+    // Checks the account has JetStream; a connection that cannot serve us must not stay open behind our back.
+    jsm = await jetstreamManager(connection);
+  } catch (err) {
+    await connection.close().catch(() => undefined);
+    throw err;
+  }
   void (async () => {
     for await (const s of connection.status()) {
       if (s.type === 'disconnect' || s.type === 'reconnect') options.log.info({ nats: s.type }, `NATS ${s.type}`);
     }
   })();
   const js: JetStreamClient = jetstream(connection);
-  const jsm: JetStreamManager = await jetstreamManager(connection);
 
   async function ensureStream(producer: string) {
     const name = streamName(producer);
@@ -125,7 +132,13 @@ export async function connectNats(options: { url: string; name: string; log: Log
                 continue;
               }
               // A slow handler says it is still working, so the message is not handed to another instance meanwhile.
-              const working = setInterval(() => m.working(), Math.max(250, ackWaitMs / 3));
+              const working = setInterval(() => {
+                try {
+                  m.working();
+                } catch {
+                  // The connection closed under us: the message comes back after ack_wait anyway.
+                }
+              }, Math.max(250, ackWaitMs / 3));
               const outcome = await handling.deliver(event).finally(() => clearInterval(working)).catch((err: unknown) => {
                 // The database is away: nothing was recorded, so try this message again soon.
                 log.warn({ err, event_id: event.id }, 'could not handle an event; redelivering');

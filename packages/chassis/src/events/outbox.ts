@@ -47,7 +47,9 @@ export function createOutbox(deps: { service: string; publishes: readonly EventC
         ...(options.time !== undefined ? { time: options.time } : {}),
         ...(schemaId !== undefined ? { schemaId } : {}),
       });
-      await sql`insert into souk_outbox (id, type, envelope) values (${envelope.id}, ${envelope.type}, ${JSON.stringify(envelope)}::jsonb)`.execute(trx);
+      // A retried command that publishes with the same id adds nothing: the first one is the event.
+      await sql`insert into souk_outbox (id, type, envelope) values (${envelope.id}, ${envelope.type}, ${JSON.stringify(envelope)}::jsonb)
+        on conflict (id) do nothing`.execute(trx);
       // Delivered at commit, to every instance's relay.
       if (!notified.has(trx)) {
         await sql`select pg_notify(${OUTBOX_CHANNEL}, '')`.execute(trx);

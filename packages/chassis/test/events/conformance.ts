@@ -6,21 +6,23 @@
 // redrive, and the producer's trace continued in the consumer.
 
 import assert from 'node:assert/strict';
-import { after, describe, test } from 'node:test';
+import { describe, test, type TestContext } from 'node:test';
 import type { EventStatus } from '../../src/index.ts';
 import { createTestIssuer, waitFor } from '../../src/testing/index.ts';
 import { createScenario, waitReady, type Scenario, type Transport } from './harness.ts';
 
-export function conformanceSuite(transport: Transport, extra?: (track: (s: Scenario) => Scenario) => void): void {
-  describe(`event transport conformance: ${transport.name}`, () => {
-    const scenarios: Scenario[] = [];
-    const track = (s: Scenario) => (scenarios.push(s), s);
-    after(async () => {
-      await Promise.allSettled(scenarios.map((s) => s.close()));
-    });
+/** A scenario closed when its test ends: its services and databases do not outlive it. */
+export async function scenarioFor(t: TestContext, transport: Transport, label: string): Promise<Scenario> {
+  const s = await createScenario(transport, label);
+  t.after(() => s.close());
+  return s;
+}
 
-    test('every event is handled once, in the order the producer committed them, other types skipped', async () => {
-      const s = track(await createScenario(transport, 'order'));
+export function conformanceSuite(transport: Transport, extra?: () => void): void {
+  describe(`event transport conformance: ${transport.name}`, () => {
+
+    test('every event is handled once, in the order the producer committed them, other types skipped', async (t) => {
+      const s = await scenarioFor(t, transport, 'order');
       const producer = await s.startProducer();
       const consumer = await s.startConsumer();
       // Concurrent transactions: commit order, not insert order, is the order to keep.
@@ -48,8 +50,8 @@ export function conformanceSuite(transport: Transport, extra?: (track: (s: Scena
       if (transport.name === 'feed') assert.equal(consumed.cursors[0]!.position, 300);
     });
 
-    test('two consumer instances share one stream without handling any event twice, and one takes over when the other stops', async () => {
-      const s = track(await createScenario(transport, 'compete'));
+    test('two consumer instances share one stream without handling any event twice, and one takes over when the other stops', async (t) => {
+      const s = await scenarioFor(t, transport, 'compete');
       await s.startProducer();
       const first = await s.startConsumer();
       await s.startConsumer();
@@ -65,14 +67,52 @@ export function conformanceSuite(transport: Transport, extra?: (track: (s: Scena
       assert.ok(effects.slice(150).every((e) => e.instance !== first.ctx.instanceId), 'the stopped instance handled nothing after stopping');
     });
 
-    test('a redelivered event is skipped by the inbox', async () => {
-      const s = track(await createScenario(transport, 'inbox'));
+    test('slow handlers with two instances: a page that outlasts the lease still completes, nothing twice', async (t) => {
+      const s = await scenarioFor(t, transport, 'slow');
       await s.startProducer();
-      await s.startConsumer();
+      // 100 events × 30 ms = 3 s per page, beyond the 2 s lease: the holder must keep its lease while it works.
+      await s.startConsumer({ slowMs: 30 });
+      await s.startConsumer({ slowMs: 30 });
+      assert.equal((await s.emit({ from: 0, count: 100, perTransaction: 100 })).status, 200);
+      await s.waitForEffects(100, 60_000);
+      const effects = await s.effects();
+      assert.deepEqual(effects.map((e) => e.n), Array.from({ length: 100 }, (_, i) => i));
+    });
+
+    test('a handler that hangs counts as a failed attempt until the event is parked; the stream moves on', async (t) => {
+      const s = await scenarioFor(t, transport, 'hang');
+      await s.startProducer();
+      let release = () => {};
+      const released = new Promise<void>((r) => (release = r));
+      const consumer = await s.startConsumer({ inHandler: async (n) => (n === 2 ? released : undefined) });
+      try {
+        assert.equal((await s.emit({ from: 0, count: 5 })).status, 200);
+        const letters = await waitFor(async () => {
+          const list = await consumer.ctx.events.deadLetters.list();
+          return list.length === 1 ? list : undefined;
+        }, { timeoutMs: 60_000, what: 'the hung event parked' });
+        assert.equal(letters[0]!.eventId, (await s.producedOrder())[2]);
+        assert.match(letters[0]!.error, /still running past the 1500 ms deadline|did not finish within 1500 ms/);
+        await s.waitForEffects(4, 30_000);
+        assert.deepEqual((await s.effects()).map((e) => e.n), [0, 1, 3, 4]);
+      } finally {
+        release();
+      }
+    });
+
+    test('a redelivered event is skipped by the inbox', async (t) => {
+      const s = await scenarioFor(t, transport, 'inbox');
+      await s.startProducer();
+      const first = await s.startConsumer();
       assert.equal((await s.emit({ from: 0, count: 20 })).status, 200);
       await s.waitForEffects(20);
       // Every event of the stream delivered a second time, as after a lost ack.
-      await transport.replay(s);
+      const consumer = await transport.replay(s, first);
+      const type = `souk.${s.producer}.Ticked`;
+      await waitFor(async () => metric(await (await fetch(`${consumer.url}/metrics`)).text(), 'souk_events_duplicates_total', type) === 20, {
+        timeoutMs: 20_000,
+        what: 'the 20 replayed events to reach the consumer',
+      });
       assert.equal((await s.emit({ from: 20, count: 1 })).status, 200);
       await s.waitForEffects(21);
       const effects = await s.effects();
@@ -80,8 +120,8 @@ export function conformanceSuite(transport: Transport, extra?: (track: (s: Scena
       assert.deepEqual(effects.map((e) => e.n), Array.from({ length: 21 }, (_, i) => i));
     });
 
-    test('a poison event is dead-lettered after bounded redelivery, the stream moves on, and a redrive handles it once fixed', async () => {
-      const s = track(await createScenario(transport, 'poison'));
+    test('a poison event is dead-lettered after bounded redelivery, the stream moves on, and a redrive handles it once fixed', async (t) => {
+      const s = await scenarioFor(t, transport, 'poison');
       await s.startProducer();
       let broken = true;
       const consumer = await s.startConsumer({ poisonFails: () => broken });
@@ -132,8 +172,8 @@ export function conformanceSuite(transport: Transport, extra?: (track: (s: Scena
       assert.ok(metric(produced, 'souk_event_publish_duration_seconds_count', type)! >= 10);
     });
 
-    test('the producing request\'s trace continues in the consumer', async () => {
-      const s = track(await createScenario(transport, 'trace'));
+    test('the producing request\'s trace continues in the consumer', async (t) => {
+      const s = await scenarioFor(t, transport, 'trace');
       await s.startProducer();
       await s.startConsumer();
       const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
@@ -142,8 +182,8 @@ export function conformanceSuite(transport: Transport, extra?: (track: (s: Scena
       assert.equal((await s.effects())[0]!.trace_id, traceId);
     });
 
-    test('a producer killed right after its commit loses nothing: the next instance delivers', async () => {
-      const s = track(await createScenario(transport, 'pcrash'));
+    test('a producer killed right after its commit loses nothing: the next instance delivers', async (t) => {
+      const s = await scenarioFor(t, transport, 'pcrash');
       await s.startConsumer();
       const producer = s.spawnFixture('producer');
       await waitReady(s.producerUrl);
@@ -162,8 +202,8 @@ export function conformanceSuite(transport: Transport, extra?: (track: (s: Scena
       assert.deepEqual(effects.map((e) => e.n), Array.from({ length: 25 }, (_, i) => i));
     });
 
-    test('a consumer killed inside a handler loses nothing and makes no effect twice', async () => {
-      const s = track(await createScenario(transport, 'ccrash'));
+    test('a consumer killed inside a handler loses nothing and makes no effect twice', async (t) => {
+      const s = await scenarioFor(t, transport, 'ccrash');
       await s.startProducer();
       const doomed = s.spawnFixture('consumer', { FIXTURE_HANG_AT: '7' });
       assert.equal((await s.emit({ from: 0, count: 15 })).status, 200);
@@ -180,7 +220,7 @@ export function conformanceSuite(transport: Transport, extra?: (track: (s: Scena
       assert.deepEqual(effects.map((e) => e.n), Array.from({ length: 15 }, (_, i) => i));
     });
 
-    extra?.(track);
+    extra?.();
   });
 }
 

@@ -70,6 +70,8 @@ export interface ConsumerHooks {
   poisonFails(): boolean;
   /** Called inside the handler after the effect is written, before commit (crash tests hang here). */
   inHandler?(n: number): Promise<void>;
+  /** Makes every handler take this long (slow handlers against leases and ack waits). */
+  slowMs?: number;
 }
 
 export function consumerService(name: string, Ticked: EventContract<ReturnType<typeof tickedEvent>['schema']>, hooks: ConsumerHooks) {
@@ -89,6 +91,7 @@ export function consumerService(name: string, Ticked: EventContract<ReturnType<t
         const traceId = trace.getActiveSpan()?.spanContext().traceId ?? null;
         await sql`insert into effects (n, event_id, instance, trace_id) values (${event.data.n}, ${event.id}, ${ctx.instanceId}, ${traceId})`.execute(db);
         await hooks.inHandler?.(event.data.n);
+        if (hooks.slowMs) await new Promise((r) => setTimeout(r, hooks.slowMs));
       });
     },
   });

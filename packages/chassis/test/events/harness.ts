@@ -18,8 +18,11 @@ export interface Transport {
   env(): Record<string, string>;
   /** Removes what a test left in the broker. */
   cleanup(producer: string): Promise<void>;
-  /** Delivers every event of the scenario's stream to the consumer again (a lost ack, a rewound cursor). */
-  replay(s: Scenario): Promise<void>;
+  /**
+   * Delivers every event of the scenario's stream to the consumer again (a lost ack, a rewound
+   * cursor); returns the consumer instance that will see them.
+   */
+  replay(s: Scenario, consumer: RunningService): Promise<RunningService>;
 }
 
 export interface Scenario {
@@ -70,6 +73,7 @@ export async function createScenario(transport: Transport, label: string): Promi
     EVENTS_LEASE_MS: '2000',
     BREAKER_HALF_OPEN_AFTER_MS: '200',
     EVENTS_ACK_WAIT_MS: '2000',
+    EVENTS_HANDLER_TIMEOUT_MS: '1500',
     EVENTS_FEED_WAIT_MS: '1000',
     SHUTDOWN_TIMEOUT_MS: '2000',
     ...transport.env(),

@@ -12,7 +12,7 @@ import { connect } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { streamName } from '../../src/index.ts';
 import { freePort, waitFor } from '../../src/testing/index.ts';
-import { conformanceSuite } from './conformance.ts';
+import { conformanceSuite, scenarioFor } from './conformance.ts';
 import { createScenario, type Transport } from './harness.ts';
 
 const NATS_URL = process.env.SOUK_TEST_NATS_URL ?? 'nats://127.0.0.1:4222';
@@ -30,7 +30,7 @@ function natsTransport(url: string): Transport {
         await nc.close();
       }
     },
-    async replay(s) {
+    async replay(s, consumer) {
       // The same events again under new message ids, so the broker's de-duplication lets them through.
       const nc = await connect({ servers: url });
       try {
@@ -40,19 +40,20 @@ function natsTransport(url: string): Transport {
       } finally {
         await nc.close();
       }
+      return consumer;
     },
   };
 }
 
-conformanceSuite(natsTransport(NATS_URL), (track) => {
-  test('nats-server restarts under a steady stream: every event handled once, in order', { skip: !existsSync(NATS_SERVER) && `no ${NATS_SERVER}` }, async () => {
+conformanceSuite(natsTransport(NATS_URL), () => {
+  test('nats-server restarts under a steady stream: every event handled once, in order', { skip: !existsSync(NATS_SERVER) && `no ${NATS_SERVER}` }, async (t) => {
     const port = await freePort();
     const storeDir = mkdtempSync(join(tmpdir(), 'souk-nats-'));
     const url = `nats://127.0.0.1:${port}`;
     let server = startNats(port, storeDir);
     try {
       await waitFor(async () => (await connect({ servers: url }).then((c) => c.close().then(() => true)).catch(() => false)), { what: 'private nats-server' });
-      const s = track(await createScenario(natsTransport(url), 'restart'));
+      const s = await scenarioFor(t, natsTransport(url), 'restart');
       await s.startProducer();
       await s.startConsumer();
       const total = 300;
