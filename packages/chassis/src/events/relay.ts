@@ -35,7 +35,7 @@ export interface Relay {
 }
 
 // Any constant works: each service has its own database.
-const RELAY_LOCK = 0x50_55_4b_01;
+export const RELAY_LOCK = 0x50_55_4b_01;
 
 export function startRelay(options: RelayOptions): Relay {
   const { db, log, metrics } = options;

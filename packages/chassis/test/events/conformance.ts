@@ -7,7 +7,9 @@
 
 import assert from 'node:assert/strict';
 import { describe, test, type TestContext } from 'node:test';
+import pg from 'pg';
 import type { EventStatus } from '../../src/index.ts';
+import { RELAY_LOCK } from '../../src/events/relay.ts';
 import { createTestIssuer, waitFor } from '../../src/testing/index.ts';
 import { createScenario, waitReady, type Scenario, type Transport } from './harness.ts';
 
@@ -189,6 +191,11 @@ export function conformanceSuite(transport: Transport, extra?: () => void): void
       await waitReady(s.producerUrl);
       assert.equal((await s.emit({ from: 0, count: 5 })).status, 200);
       await s.waitForEffects(5);
+      // Hold the relay's lock, so that "before the relay ran" does not depend on timing.
+      const relayLock = new pg.Client({ connectionString: s.producerDb.url });
+      relayLock.on('error', () => undefined); // ended with the database when the scenario closes
+      await relayLock.connect();
+      await relayLock.query('select pg_advisory_lock($1)', [RELAY_LOCK]);
       // The process dies inside the request, right after the transaction commits.
       await s.emit({ from: 5, count: 20, perTransaction: 20, crashAfterCommit: true }).catch(() => undefined);
       await producer.kill();
@@ -196,6 +203,7 @@ export function conformanceSuite(transport: Transport, extra?: () => void): void
       assert.equal(committed[0]!.n, 25, 'the transaction committed before the crash');
       const undelivered = await s.producerSql<{ n: number }>('select count(*)::int as n from souk_outbox where position is null');
       assert.equal(undelivered[0]!.n, 20, 'the crash came before the relay could deliver them');
+      await relayLock.end();
       await s.startProducer(); // a new instance on the same database and address
       await s.waitForEffects(25);
       const effects = await s.effects();
