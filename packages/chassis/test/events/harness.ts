@@ -62,6 +62,8 @@ export async function createScenario(transport: Transport, label: string): Promi
   const producerPort = await freePort();
   const producerUrl = `http://127.0.0.1:${producerPort}`;
   const pools = [new pg.Pool({ connectionString: producerDb.url, max: 2 }), new pg.Pool({ connectionString: consumerDb.url, max: 2 })];
+  // Dropping the databases at the end ends whatever is still connected; that is expected, not a failure.
+  for (const pool of pools) pool.on('error', () => undefined);
   const running: RunningService[] = [];
   const fixtures: Fixture[] = [];
   const base = (extra: Record<string, string> = {}) => ({
