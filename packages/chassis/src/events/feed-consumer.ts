@@ -8,6 +8,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { ServiceClient } from '../client/types.ts';
+import { isSoukError } from '../errors/index.ts';
 import { FEED_PATH, type FeedPage } from './feed-route.ts';
 import type { EventMetrics } from './event-metrics.ts';
 import type { Handling } from './handling.ts';
@@ -129,8 +130,12 @@ export function startFeedConsumer(o: FeedConsumerOptions): FeedConsumer {
       } catch (err) {
         if (stopping.signal.aborted) break;
         failures++;
-        // The producer or the database is away: log the first failure, then back off quietly.
-        if (failures === 1) o.log.warn({ err, producer: o.producer }, 'reading the event feed failed; retrying');
+        // The producer or the database is away: log the first failure, then back off quietly. A producer
+        // not registered yet is normal at start (they start side by side), not a warning.
+        if (failures === 1) {
+          if (isSoukError(err) && err.code === 'SOUK_CLIENT_NO_INSTANCE') o.log.info({ producer: o.producer }, `waiting for ${o.producer} to register`);
+          else o.log.warn({ err, producer: o.producer }, 'reading the event feed failed; retrying');
+        }
         await sleep(Math.min(5_000, 100 * 2 ** Math.min(failures, 6)));
       }
     }
