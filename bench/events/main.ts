@@ -13,6 +13,7 @@ import { connect } from '@nats-io/transport-node';
 import { AckPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { streamName } from '@souk/chassis';
 import { createTestDatabase, freePort, waitFor } from '@souk/chassis/testing';
+import { positive } from '../settings.ts';
 
 const SERVICE_ENTRY = fileURLToPath(new URL('./bench-services.ts', import.meta.url));
 const NATS_URL = process.env.BENCH_NATS_URL ?? 'nats://127.0.0.1:4222';
@@ -21,11 +22,6 @@ const LATENCY_S = positive('BENCH_LATENCY_S', 5);
 const BURST = positive('BENCH_BURST', 5000); // events for the throughput run
 const BATCH = 50; // events per producer transaction in the burst
 
-function positive(name: string, fallback: number): number {
-  const value = process.env[name] === undefined ? fallback : Number(process.env[name]);
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number`);
-  return value;
-}
 const log = (line: string) => process.stdout.write(`${line}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -9,6 +9,7 @@ import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import autocannon, { type Result } from 'autocannon';
 import { findNginx, startNginx } from './nginx.ts';
+import { positive } from '../settings.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const UPSTREAM_ENTRY = fileURLToPath(new URL('./upstream.ts', import.meta.url));
@@ -23,13 +24,6 @@ const READY_DEADLINE_MS = 30_000;
 const MAX_FAILED_SHARE = 0.0001;
 /** A catalog read: public, so the figures leave token checks out (they have their own cost). */
 const PATH = '/api/v1/catalog/products/p-1?fields=name,price';
-
-function positive(name: string, fallback: number): number {
-  const raw = process.env[name];
-  const value = raw === undefined ? fallback : Number(raw);
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number (got ${raw})`);
-  return value;
-}
 
 function log(line: string): void {
   process.stdout.write(`${line}\n`);

@@ -17,7 +17,8 @@ import { startFeedConsumer } from './feed-consumer.ts';
 import { registerFeedRoute } from './feed-route.ts';
 import { createHandling, type EventHandler, type Subscription } from './handling.ts';
 import { connectNats, type NatsTransport } from './nats.ts';
-import { createNotifier, FEED_CHANNEL, nextNotification, OUTBOX_CHANNEL } from './notifier.ts';
+import { createNotifier, FEED_CHANNEL, OUTBOX_CHANNEL, type Notifier } from './notifier.ts';
+import { failurePause, pause } from './pause.ts';
 import type { CloudEvent } from './envelope.ts';
 import { createOutbox, type Outbox } from './outbox.ts';
 import { startRelay, type Relay } from './relay.ts';
@@ -77,7 +78,10 @@ export function createEventLayer(deps: EventLayerDeps): EventLayer {
   const { db, log, settings } = deps;
   const transport = settings.NATS_URL ? 'nats' : 'feed';
   const subscriptions = new Map<string, Subscription>();
-  const notifier = createNotifier({ url: deps.databaseUrl, applicationName: deps.instanceId, log, channels: [OUTBOX_CHANNEL, FEED_CHANNEL] });
+  // LISTEN wakes the relay and the held feed polls: only a producer needs the connection.
+  const notifier: Notifier | undefined = deps.publishes.length > 0
+    ? createNotifier({ url: deps.databaseUrl, applicationName: deps.instanceId, log, channels: [OUTBOX_CHANNEL, FEED_CHANNEL] })
+    : undefined;
   const metrics = createEventMetrics(deps.metrics, {
     async outboxBacklog() {
       const pending = transport === 'nats' ? sql`published_at is null` : sql`position is null`;
@@ -103,7 +107,7 @@ export function createEventLayer(deps: EventLayerDeps): EventLayer {
   let relay: Relay | undefined;
   const consumers: { stop(): Promise<void> }[] = [];
 
-  if (deps.publishes.length > 0) registerFeedRoute(deps.app, { db, notifier, closing: closing.signal });
+  if (notifier) registerFeedRoute(deps.app, { db, notifier, closing: closing.signal });
   registerDeadLetterRoutes(deps.app, deadLetters, deps.admin);
   registerStatusRoute(deps.app, { db, transport, publishes: deps.publishes, schemaIds: deps.schemaIds, subscriptions, admin: deps.admin });
 
@@ -117,11 +121,12 @@ export function createEventLayer(deps: EventLayerDeps): EventLayer {
     },
     deadLetters,
     async flush() {
-      await (relay ?? startRelayNow()).runOnce();
+      if (!notifier) throw new Error(`${deps.service} publishes no events: nothing to flush`);
+      await (relay ?? startRelayNow(notifier)).runOnce();
     },
   };
 
-  function startRelayNow(): Relay {
+  function startRelayNow(notifier: Notifier): Relay {
     relay = startRelay({ db, notifier, log, metrics, pollIntervalMs: settings.EVENTS_POLL_INTERVAL_MS, ...(transport === 'nats' ? { publisher: publishToNats } : {}) });
     return relay;
   }
@@ -140,7 +145,7 @@ export function createEventLayer(deps: EventLayerDeps): EventLayer {
         return (nats = connection);
       } catch (err) {
         if (attempt === 1) log.warn({ err, url: settings.NATS_URL }, 'NATS unreachable; retrying (events wait in the outbox meanwhile)');
-        await nextNotification(notifier, '', Math.min(5_000, 100 * 2 ** Math.min(attempt, 6)), closing.signal);
+        await pause(failurePause(attempt), closing.signal);
       }
     }
     return undefined;
@@ -167,7 +172,7 @@ export function createEventLayer(deps: EventLayerDeps): EventLayer {
           return;
         } catch (err) {
           if (attempt === 1) log.warn({ err, producer }, 'could not create the JetStream consumer; retrying');
-          await nextNotification(notifier, '', Math.min(5_000, 100 * 2 ** Math.min(attempt, 6)), closing.signal);
+          await pause(failurePause(attempt), closing.signal);
         }
       }
     })();
@@ -184,7 +189,7 @@ export function createEventLayer(deps: EventLayerDeps): EventLayer {
     async start() {
       started = true;
       if (transport === 'nats' && (deps.publishes.length > 0 || subscriptions.size > 0)) natsConnected = connectLoop();
-      if (deps.publishes.length > 0 && !relay) startRelayNow();
+      if (notifier && !relay) startRelayNow(notifier);
       const byProducer = new Map<string, string[]>();
       for (const sub of subscriptions.values()) {
         byProducer.set(sub.contract.source, [...(byProducer.get(sub.contract.source) ?? []), sub.contract.type]);
@@ -194,7 +199,7 @@ export function createEventLayer(deps: EventLayerDeps): EventLayer {
           consumers.push(natsConsumer(producer));
         } else {
           consumers.push(startFeedConsumer({
-            db, log, owner: deps.instanceId, producer, types, client: deps.client(producer), handling, metrics, notifier,
+            db, log, owner: deps.instanceId, producer, types, client: deps.client(producer), handling, metrics,
             leaseMs: settings.EVENTS_LEASE_MS, waitMs: settings.EVENTS_FEED_WAIT_MS,
           }));
         }
@@ -210,7 +215,7 @@ export function createEventLayer(deps: EventLayerDeps): EventLayer {
       await relay?.stop();
       await natsConnected;
       await nats?.close();
-      await notifier.close();
+      await notifier?.close();
     },
   };
 }

@@ -12,7 +12,7 @@ import { isSoukError } from '../errors/index.ts';
 import { FEED_PATH, type FeedPage } from './feed-route.ts';
 import type { EventMetrics } from './event-metrics.ts';
 import type { Handling } from './handling.ts';
-import { nextNotification, type Notifier } from './notifier.ts';
+import { failurePause, pause } from './pause.ts';
 
 export interface FeedConsumerOptions {
   db: Kysely<any>;
@@ -25,8 +25,6 @@ export interface FeedConsumerOptions {
   metrics: EventMetrics;
   leaseMs: number;
   waitMs: number;
-  /** Only for sleeping (nothing notifies it): an abortable timer. */
-  notifier: Notifier;
 }
 
 export interface FeedConsumer {
@@ -35,7 +33,7 @@ export interface FeedConsumer {
 
 export function startFeedConsumer(o: FeedConsumerOptions): FeedConsumer {
   const stopping = new AbortController();
-  const sleep = (ms: number) => nextNotification(o.notifier, '', ms, stopping.signal);
+  const sleep = (ms: number) => pause(ms, stopping.signal);
   const waitMs = Math.min(o.waitMs, Math.floor(o.leaseMs / 2));
 
   /** Takes or renews the lease on this producer's cursor (one round trip); undefined while another instance holds it. */
@@ -136,7 +134,7 @@ export function startFeedConsumer(o: FeedConsumerOptions): FeedConsumer {
           if (isSoukError(err) && err.code === 'SOUK_CLIENT_NO_INSTANCE') o.log.info({ producer: o.producer }, `waiting for ${o.producer} to register`);
           else o.log.warn({ err, producer: o.producer }, 'reading the event feed failed; retrying');
         }
-        await sleep(Math.min(5_000, 100 * 2 ** Math.min(failures, 6)));
+        await sleep(failurePause(failures));
       }
     }
     // Hand the feed to another instance at once rather than after the lease runs out.

@@ -12,6 +12,7 @@ import { sql, type Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { CloudEvent } from './envelope.ts';
 import { FEED_CHANNEL, nextNotification, OUTBOX_CHANNEL, type Notifier } from './notifier.ts';
+import { failurePause, pause } from './pause.ts';
 import type { EventMetrics } from './event-metrics.ts';
 
 /** Sends sequenced events to a broker, in order; rejects at the first one not accepted. */
@@ -107,7 +108,7 @@ export function startRelay(options: RelayOptions): Relay {
         failures++;
         // Broker or database away: say so once, then keep trying without spinning.
         if (failures === 1) log.warn({ err }, 'outbox relay failed; retrying');
-        await nextNotification(options.notifier, '', Math.min(5_000, 100 * 2 ** Math.min(failures, 6)), stopping.signal);
+        await pause(failurePause(failures), stopping.signal);
       }
     }
   })();
