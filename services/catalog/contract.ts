@@ -59,6 +59,22 @@ export const Product = Type.Object({
   updatedAt: Timestamp,
 });
 
+/** Units on sale now, from inventory (catalog owns no stock). */
+export const StockInfo = Type.Object({
+  available: Type.Integer({ minimum: 0, description: 'Units that can be ordered now (on hand less reserved).' }),
+  status: Type.Union([Type.Literal('IN_STOCK'), Type.Literal('LOW'), Type.Literal('OUT_OF_STOCK')]),
+});
+export type StockInfo = Static<typeof StockInfo>;
+
+/** One product as its page shows it: the product and its current stock. */
+export const ProductDetail = Type.Object({
+  ...Product.properties,
+  stock: Type.Union([StockInfo, Type.Null()], {
+    description: 'null when inventory did not answer in time: the product is shown, its stock is unknown for now.',
+  }),
+});
+export type ProductDetail = Static<typeof ProductDetail>;
+
 export const SORTS = ['relevance', 'price', '-price', 'name', '-name', 'newest'] as const satisfies readonly ProductSort[];
 export const ProductSort = Type.Union([
   Type.Literal('relevance'), Type.Literal('price'), Type.Literal('-price'),

@@ -50,6 +50,8 @@ export const CommonConfig = Type.Object({
   EVENTS_ACK_WAIT_MS: Type.Integer({ default: 30_000, minimum: 500, description: 'NATS: an unacknowledged message is redelivered after this long (a handler still working extends it).' }),
   EVENTS_HANDLER_TIMEOUT_MS: Type.Integer({ default: 30_000, minimum: 100, description: 'A handler running longer counts as a failed attempt (each of its SQL statements too).' }),
   EVENTS_POLL_INTERVAL_MS: Type.Integer({ default: 1_000, minimum: 10, description: 'The relay runs at least this often, notification or not.' }),
+  SERVICE_CLIENT_ID: Type.Optional(Type.String({ minLength: 1, description: "The service's OAuth client id, for its own client_credentials token (calls with auth: 'service')." })),
+  SERVICE_CLIENT_SECRET_FILE: Type.Optional(Type.String({ minLength: 1, description: 'File holding the OAuth client secret of SERVICE_CLIENT_ID (one line).' })),
   SCHEMA_REGISTRY_WAIT_MS: Type.Integer({ default: 30_000, minimum: 0, description: 'How long a producer waits at start for the schema registry.' }),
 });
 export type CommonConfig = Static<typeof CommonConfig>;

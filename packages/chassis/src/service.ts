@@ -3,6 +3,7 @@
 // clients, auth, HTTP server, registration) and stops it gracefully.
 
 import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { Type, type Static, type TObject } from 'typebox';
 import { context, ROOT_CONTEXT, type Tracer } from '@opentelemetry/api';
@@ -12,6 +13,7 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { createAuth, type Auth } from './auth/auth-hooks.ts';
 import { createJwtVerifier, type JwtVerifier, type KeySource } from './auth/jwt-verifier.ts';
+import { basicCredentials, cachedServiceToken, type CachedServiceToken, type ServiceTokenSource, type TokenAnswer } from './auth/service-token.ts';
 import { CommonConfig, loadConfig, type Env } from './config.ts';
 import { createDatabase, type Database, type Migrations } from './db/database.ts';
 import { createLogger } from './logging.ts';
@@ -22,7 +24,8 @@ import { createRegistryClient, parseStaticServices, staticDiscovery, type Discov
 import { createClientRegistry, type Breakers, type ClientRegistry, type ServiceClient } from './client/index.ts';
 import type { EventContract } from './events/contract.ts';
 import { createEventLayer, type EventLayer, type Events } from './events/event-layer.ts';
-import { CHASSIS_MIGRATION_TABLE, eventMigrations } from './events/migrations.ts';
+import { CHASSIS_MIGRATION_TABLE } from './events/migrations.ts';
+import { chassisMigrations } from './db/chassis-migrations.ts';
 import { registerSchemas, SCHEMA_REGISTRY_SERVICE } from './events/schemas.ts';
 
 /** A clock in milliseconds; tests pass a fake one. */
@@ -77,6 +80,8 @@ export interface StartOptions {
   clock?: Clock;
   /** Overrides discovery (tests); otherwise REGISTRY_URL / STATIC_SERVICES decide. */
   discovery?: Discovery;
+  /** The service's own token for calls with `auth: 'service'` (tests); otherwise SERVICE_CLIENT_ID / SERVICE_CLIENT_SECRET_FILE. */
+  serviceToken?: ServiceTokenSource;
 }
 
 export interface RunningService<Cfg = Record<string, unknown>> {
@@ -119,7 +124,7 @@ export async function startService<C extends TObject>(
     database = createDatabase({ url: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE, applicationName: instanceId, tracer, log });
     const applied = await waitForDatabase(database, log)
       .then(async () => [
-        ...(await database!.migrate(eventMigrations, CHASSIS_MIGRATION_TABLE)),
+        ...(await database!.migrate(chassisMigrations, CHASSIS_MIGRATION_TABLE)),
         ...(await database!.migrate(definition.migrations!)),
       ])
       .catch(async (err: unknown) => {
@@ -143,7 +148,13 @@ export async function startService<C extends TObject>(
     void loadDiscovery().catch(() => undefined);
     throw new Error('no instance list from the registry yet');
   });
-  const clients: ClientRegistry = createClientRegistry({ discovery, log, metrics, tracer, breakerOptions: { clock, failureThreshold: config.BREAKER_FAILURE_THRESHOLD, halfOpenAfterMs: config.BREAKER_HALF_OPEN_AFTER_MS },
+  const serviceToken = options.serviceToken
+    ? { source: options.serviceToken, invalidate: () => undefined }
+    : await ownServiceToken(config, clock, () => clients.get('identity'));
+  const clients: ClientRegistry = createClientRegistry({
+    discovery, log, metrics, tracer,
+    breakerOptions: { clock, failureThreshold: config.BREAKER_FAILURE_THRESHOLD, halfOpenAfterMs: config.BREAKER_HALF_OPEN_AFTER_MS },
+    ...(serviceToken ? { serviceToken } : {}),
   });
   const publishes = definition.events?.publishes ?? [];
   let schemaIds = new Map<string, number>();
@@ -362,4 +373,32 @@ async function waitForDatabase(database: Database, log: Logger, attempts = 20): 
       await new Promise((r) => setTimeout(r, Math.min(2_000, 100 * 2 ** attempt)));
     }
   }
+}
+
+/** identity's OAuth 2.0 token endpoint. */
+export const IDENTITY_TOKEN_PATH = '/api/v1/identity/oauth/token';
+
+/** The service's client_credentials token from identity, when the service has credentials. */
+async function ownServiceToken(config: CommonConfig, clock: Clock, identity: () => ServiceClient): Promise<CachedServiceToken | undefined> {
+  const clientId = config.SERVICE_CLIENT_ID;
+  const secretFile = config.SERVICE_CLIENT_SECRET_FILE;
+  if (!clientId && !secretFile) return undefined;
+  if (!clientId || !secretFile) throw new Error('SERVICE_CLIENT_ID and SERVICE_CLIENT_SECRET_FILE go together: set both or neither');
+  const secret = (await readFile(secretFile, 'utf8')).trim();
+  if (!secret) throw new Error(`SERVICE_CLIENT_SECRET_FILE ${secretFile} is empty`);
+  const authorization = basicCredentials(clientId, secret);
+  return cachedServiceToken({
+    now: () => clock.now(),
+    // Outside any request's context: the caller's token and request id have no business on this call.
+    fetchToken: () =>
+      context.with(ROOT_CONTEXT, async () => {
+        const res = await identity().request<TokenAnswer>({
+          method: 'POST',
+          path: IDENTITY_TOKEN_PATH,
+          headers: { authorization },
+          body: { grant_type: 'client_credentials' },
+        });
+        return res.body;
+      }),
+  });
 }

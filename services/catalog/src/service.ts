@@ -10,10 +10,12 @@ import { createCategoryStore } from './categories/category-store.ts';
 import type { CatalogDatabase } from './db.ts';
 import { registerProductRoutes } from './products/product-routes.ts';
 import { createProductStore } from './products/product-store.ts';
+import { createStockLookup } from './products/stock-lookup.ts';
 import { seedCatalogOnce } from './seed/load-seed.ts';
 
 export const CatalogConfig = Type.Object({
   CATALOG_SEED: Type.Boolean({ default: true, description: 'Load the demo catalogue into an empty database at first start.' }),
+  CATALOG_STOCK_TIMEOUT_MS: Type.Integer({ default: 300, minimum: 10, description: "How long a product page waits for inventory's stock figure before showing it as unknown." }),
 });
 
 export const catalogService = defineService({
@@ -29,7 +31,7 @@ export const catalogService = defineService({
       const result = await seedCatalogOnce(db);
       if (result.seeded) ctx.log.info(result, 'seed catalogue loaded');
     }
-    registerProductRoutes(ctx, createProductStore(db, { clock: ctx.clock, events: ctx.events }));
+    registerProductRoutes(ctx, createProductStore(db, { clock: ctx.clock, events: ctx.events }), createStockLookup(ctx, { timeoutMs: ctx.config.CATALOG_STOCK_TIMEOUT_MS }));
     registerCategoryRoutes(ctx, createCategoryStore(db));
   },
 });

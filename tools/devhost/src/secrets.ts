@@ -21,6 +21,9 @@ export interface DevSecrets {
   identityKekFile: string;
   clientsFile: string;
   clients: ClientEntry[];
+  /** Merchant and admin API keys of the payment-provider simulator (a third party: not OAuth). */
+  paymentProviderApiKeyFile: string;
+  paymentProviderAdminKeyFile: string;
   /** Password of role souk_<service>, per service with a database. */
   databasePasswords: ReadonlyMap<string, string>;
 }
@@ -52,7 +55,15 @@ export async function ensureSecrets(input: SecretsInput): Promise<DevSecrets> {
 
   const clientsFile = path.join(input.dir, 'clients.json');
   const clients = await ensureClients(clientsFile, input.clients);
+  // Each service reads only its own secret, not the whole list identity needs.
+  for (const client of clients) await writeSecret(clientSecretFile(input.dir, client.clientId), client.clientSecret);
+  const paymentProviderApiKeyFile = path.join(input.dir, 'payment-provider-api-key');
+  await ensureSecretFile(paymentProviderApiKeyFile, () => `sk_test_${randomToken(24)}`);
+  const paymentProviderAdminKeyFile = path.join(input.dir, 'payment-provider-admin-key');
+  await ensureSecretFile(paymentProviderAdminKeyFile, () => `sk_admin_${randomToken(24)}`);
   return {
+    paymentProviderApiKeyFile,
+    paymentProviderAdminKeyFile,
     dir: input.dir,
     adminPasswordFile,
     adminPassword: admin.value,
@@ -62,6 +73,19 @@ export async function ensureSecrets(input: SecretsInput): Promise<DevSecrets> {
     clients,
     databasePasswords,
   };
+}
+
+/** The file holding one OAuth client's secret (SERVICE_CLIENT_SECRET_FILE of that service). */
+export function clientSecretFile(dir: string, clientId: string): string {
+  return path.join(dir, `client-${clientId}-secret`);
+}
+
+async function writeSecret(file: string, value: string): Promise<void> {
+  const current = await readFile(file, 'utf8').catch(() => undefined);
+  if (current?.trim() === value) return;
+  // Written before any service starts, so no reader sees it half-written.
+  await writeFile(file, value + '\n', { mode: 0o600 });
+  await chmod(file, 0o600);
 }
 
 export function databasePasswordFile(dir: string, service: string): string {

@@ -1,10 +1,16 @@
 // The one table of what the devhost runs: entry points, start order, databases and extra env.
 // A new service is one new row here; the databases, roles, clients and URLs follow from it.
 
+import { clientSecretFile } from './secrets.ts';
+
 export interface SecretPaths {
+  /** The secrets directory (per-client secret files live there). */
+  dir: string;
   adminPasswordFile: string;
   identityKekFile: string;
   clientsFile: string;
+  paymentProviderApiKeyFile: string;
+  paymentProviderAdminKeyFile: string;
 }
 
 export interface ServiceSpec {
@@ -75,6 +81,86 @@ export const SERVICES: readonly ServiceSpec[] = [
   {
     name: 'notifications',
     entry: 'services/notifications/src/main.ts',
+    tier: 2,
+    database: true,
+    scalable: true,
+    usesRegistry: true,
+    clientScopes: ['internal'],
+  },
+  {
+    // A third-party stand-in: its own API keys, no OAuth client needed but kept uniform.
+    name: 'payment-provider',
+    entry: 'services/payment-provider/src/main.ts',
+    tier: 2,
+    database: true,
+    scalable: true,
+    usesRegistry: true,
+    clientScopes: ['internal'],
+    env: (secrets) => ({
+      PAYMENT_PROVIDER_API_KEY_FILE: secrets.paymentProviderApiKeyFile,
+      PAYMENT_PROVIDER_ADMIN_KEY_FILE: secrets.paymentProviderAdminKeyFile,
+    }),
+  },
+  {
+    name: 'inventory',
+    entry: 'services/inventory/src/main.ts',
+    tier: 2,
+    database: true,
+    scalable: true,
+    usesRegistry: true,
+    clientScopes: ['internal'],
+    // Demo stock for every seeded catalogue product, loaded once in the background.
+    env: () => ({ INVENTORY_SEED_STOCK: '100' }),
+  },
+  {
+    name: 'payments',
+    entry: 'services/payments/src/main.ts',
+    tier: 2,
+    database: true,
+    scalable: true,
+    usesRegistry: true,
+    clientScopes: ['internal'],
+    env: (secrets) => ({ PAYMENT_PROVIDER_API_KEY_FILE: secrets.paymentProviderApiKeyFile }),
+  },
+  {
+    name: 'cart',
+    entry: 'services/cart/src/main.ts',
+    tier: 2,
+    database: true,
+    scalable: true,
+    usesRegistry: true,
+    clientScopes: ['internal'],
+  },
+  {
+    name: 'orders',
+    entry: 'services/orders/src/main.ts',
+    tier: 2,
+    database: true,
+    scalable: true,
+    usesRegistry: true,
+    clientScopes: ['internal'],
+  },
+  {
+    name: 'shipping',
+    entry: 'services/shipping/src/main.ts',
+    tier: 2,
+    database: true,
+    scalable: true,
+    usesRegistry: true,
+    clientScopes: ['internal'],
+  },
+  {
+    name: 'order-history',
+    entry: 'services/order-history/src/main.ts',
+    tier: 2,
+    database: true,
+    scalable: true,
+    usesRegistry: true,
+    clientScopes: ['internal'],
+  },
+  {
+    name: 'recommendations',
+    entry: 'services/recommendations/src/main.ts',
     tier: 2,
     database: true,
     scalable: true,
@@ -155,7 +241,7 @@ export function tiers(plans: readonly InstancePlan[]): InstancePlan[][] {
 /** Variables the devhost sets itself; inherited values are dropped so a stray shell export cannot leak in. */
 const CONTROLLED_ENV = [
   'PORT', 'HOST', 'PUBLIC_URL', 'INSTANCE_ID', 'REGISTRY_URL', 'STATIC_SERVICES', 'DATABASE_URL',
-  'AUTH_ISSUER', 'LOG_LEVEL', 'OTEL_METRICS_EXPORTER', 'OTEL_LOGS_EXPORTER',
+  'AUTH_ISSUER', 'LOG_LEVEL', 'OTEL_METRICS_EXPORTER', 'OTEL_LOGS_EXPORTER', 'SERVICE_CLIENT_ID', 'SERVICE_CLIENT_SECRET_FILE',
 ];
 
 export interface EnvInput {
@@ -185,7 +271,12 @@ export function instanceEnv(input: EnvInput): Record<string, string> {
     OTEL_METRICS_EXPORTER: 'none',
     OTEL_LOGS_EXPORTER: 'none',
   });
-  if (input.plan.service.usesRegistry) env.REGISTRY_URL = `http://127.0.0.1:${input.registryPort}`;
+  if (input.plan.service.usesRegistry) {
+    env.REGISTRY_URL = `http://127.0.0.1:${input.registryPort}`;
+    // Its own OAuth client, for calls on its own behalf (saga steps, background work).
+    env.SERVICE_CLIENT_ID = serviceClientId(input.plan.service.name);
+    env.SERVICE_CLIENT_SECRET_FILE = clientSecretFile(input.secrets.dir, serviceClientId(input.plan.service.name));
+  }
   if (input.plan.service.database) {
     if (!input.databaseUrl) throw new Error(`${input.plan.service.name} needs a database URL`);
     env.DATABASE_URL = input.databaseUrl;

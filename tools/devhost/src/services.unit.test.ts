@@ -4,17 +4,19 @@ import { test } from 'node:test';
 import { databaseName, instanceEnv, planInstances, tiers } from './services.ts';
 
 const ports = { registryPort: 8761, gatewayPort: 8080 };
-const secrets = { adminPasswordFile: '/d/secrets/admin-password', identityKekFile: '/d/secrets/identity-kek', clientsFile: '/d/secrets/clients.json' };
+const secrets = {
+  dir: '/d/secrets', adminPasswordFile: '/d/secrets/admin-password', identityKekFile: '/d/secrets/identity-kek', clientsFile: '/d/secrets/clients.json',
+  paymentProviderApiKeyFile: '/d/secrets/payment-provider-api-key', paymentProviderAdminKeyFile: '/d/secrets/payment-provider-admin-key',
+};
 
 test('instances in start order: registry, schema registry, then the services, then gateway', () => {
   const plans = planInstances({ ...ports, scale: { catalog: 2 } });
-  assert.deepEqual(plans.map((p) => p.instanceId), ['registry-1', 'schema-registry-1', 'identity-1', 'catalog-1', 'catalog-2', 'notifications-1', 'gateway-1']);
-  assert.deepEqual(tiers(plans).map((t) => t.map((p) => p.instanceId)), [
-    ['registry-1'],
-    ['schema-registry-1'],
-    ['identity-1', 'catalog-1', 'catalog-2', 'notifications-1'],
-    ['gateway-1'],
-  ]);
+  const services = [
+    'identity-1', 'catalog-1', 'catalog-2', 'notifications-1', 'payment-provider-1', 'inventory-1', 'payments-1', 'cart-1', 'orders-1',
+    'shipping-1', 'order-history-1', 'recommendations-1',
+  ];
+  assert.deepEqual(plans.map((p) => p.instanceId), ['registry-1', 'schema-registry-1', ...services, 'gateway-1']);
+  assert.deepEqual(tiers(plans).map((t) => t.map((p) => p.instanceId)), [['registry-1'], ['schema-registry-1'], services, ['gateway-1']]);
 });
 
 test('the first gateway and the registry get the fixed ports; extra gateways get free ones', () => {
@@ -61,6 +63,22 @@ test('the registry does not get REGISTRY_URL: it never registers with itself', (
   const env = instanceEnv({ plan, port: 8761, ...ports, logLevel: 'info', secrets, inherited: { REGISTRY_URL: 'http://elsewhere' } });
   assert.equal(env.REGISTRY_URL, undefined);
   assert.equal(env.PORT, '8761');
+});
+
+test('every registered service gets its own OAuth client and only its own secret file', () => {
+  const plan = planInstances({ ...ports, scale: {} }).find((p) => p.instanceId === 'orders-1')!;
+  const env = instanceEnv({ plan, port: 9000, ...ports, logLevel: 'info', secrets, databaseUrl: 'postgres://x', inherited: { SERVICE_CLIENT_ID: 'svc-stray' } });
+  assert.equal(env.SERVICE_CLIENT_ID, 'svc-orders');
+  assert.equal(env.SERVICE_CLIENT_SECRET_FILE, '/d/secrets/client-svc-orders-secret');
+  assert.equal(env.IDENTITY_CLIENTS_FILE, undefined);
+});
+
+test('payments and the provider simulator share the merchant key file; only the provider gets the admin key', () => {
+  const envOf = (id: string) =>
+    instanceEnv({ plan: planInstances({ ...ports, scale: {} }).find((p) => p.instanceId === id)!, port: 9000, ...ports, logLevel: 'info', secrets, databaseUrl: 'postgres://x', inherited: {} });
+  assert.equal(envOf('payments-1').PAYMENT_PROVIDER_API_KEY_FILE, secrets.paymentProviderApiKeyFile);
+  assert.equal(envOf('payments-1').PAYMENT_PROVIDER_ADMIN_KEY_FILE, undefined);
+  assert.equal(envOf('payment-provider-1').PAYMENT_PROVIDER_ADMIN_KEY_FILE, secrets.paymentProviderAdminKeyFile);
 });
 
 test('database and role names', () => {

@@ -3,6 +3,7 @@
 
 import type { Tracer } from '@opentelemetry/api';
 import type { Registry } from 'prom-client';
+import type { CachedServiceToken } from '../auth/service-token.ts';
 import type { Discovery, Log } from '../discovery/types.ts';
 import { createBreakers, type BreakerSnapshot, type Breakers, type BreakersOptions } from './breakers.ts';
 import { createServiceClient, type ResilientServiceClient } from './service-client.ts';
@@ -21,6 +22,8 @@ export interface ClientRegistryOptions {
   /** Overrides by called service name, on top of `options`. */
   perService?: Record<string, ClientOptions>;
   tracer?: Tracer;
+  /** The service's own token, for calls with `auth: 'service'`. */
+  serviceToken?: CachedServiceToken;
 }
 
 export interface ResilienceSnapshot {
@@ -59,6 +62,7 @@ export function createClientRegistry(options: ClientRegistryOptions): ClientRegi
           options: { ...options.options, ...options.perService?.[service] },
           ...(options.metrics ? { metrics: options.metrics } : {}),
           ...(options.tracer ? { tracer: options.tracer } : {}),
+          ...(options.serviceToken ? { serviceToken: options.serviceToken } : {}),
         });
         clients.set(service, client);
       }

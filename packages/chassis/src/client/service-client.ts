@@ -20,6 +20,7 @@
 import { bulkhead, handleWhen, retry, timeout, TimeoutStrategy, type RetryPolicy, type TimeoutPolicy } from 'cockatiel';
 import { trace, type Tracer } from '@opentelemetry/api';
 import { Counter, type Registry } from 'prom-client';
+import type { CachedServiceToken } from '../auth/service-token.ts';
 import { requestContext } from '../context.ts';
 import { chassisErrors, isSoukError, toSoukError } from '../errors/index.ts';
 import type { Discovery, Log } from '../discovery/types.ts';
@@ -50,6 +51,8 @@ export interface ServiceClientDeps {
   options?: ClientOptions;
   /** Defaults to trace.getTracer('souk-chassis'). */
   tracer?: Tracer;
+  /** The service's own token, for requests with `auth: 'service'`. */
+  serviceToken?: CachedServiceToken;
 }
 
 /** A ServiceClient that also reports its bulkhead and owns connection pools. */
@@ -134,37 +137,61 @@ export function createServiceClient(deps: ServiceClientDeps): ResilientServiceCl
     });
   }
 
+  async function send<T>(req: ServiceRequest<T>, prepared: PreparedRequest): Promise<ServiceResponse<T>> {
+    const timeoutMs = req.timeoutMs ?? o.timeoutMs;
+    const policy = isRepeatable(prepared.method, req.idempotencyKey) ? retryRepeatable : retryUnsentOnly;
+    const tried = new Set<string>();
+    let lastFailure: unknown;
+    try {
+      const res = await policy.execute(async ({ signal }) => {
+        if (signal.aborted) throw markFailure(abortedError(service), 'final');
+        try {
+          return await slots.execute(() => attempt(prepared, timeoutMs, tried, signal), signal);
+        } catch (err) {
+          if (signal.aborted) throw markFailure(abortedError(service), 'final');
+          const failure = policyFailure(err, service, timeoutMs);
+          // This call's own failures may have opened the last breakers; then
+          // what the caller needs to hear is that failure, not "circuit open".
+          if (isAllOpen(failure) && isSoukError(lastFailure)) throw markFailure(lastFailure, 'final');
+          lastFailure = failure;
+          throw failure;
+        }
+      }, req.signal);
+      return res as ServiceResponse<T>;
+    } catch (raw) {
+      const err = toSoukError(raw);
+      if (!req.fallback || err.status < 500) throw err;
+      log.debug({ service, code: err.code }, `call to ${service} failed; using its fallback`);
+      return { status: 200, headers: { [FALLBACK_HEADER]: err.code }, body: await req.fallback(err) };
+    }
+  }
+
+  /** A call with the service's own token; a token the callee refuses (expired, keys rotated) is fetched again once. */
+  async function asService<T>(req: ServiceRequest<T>): Promise<ServiceResponse<T>> {
+    const tokens = deps.serviceToken;
+    if (!tokens) {
+      throw chassisErrors.serviceTokenUnavailable({ detail: `A call to ${service} asks for the service's own token, but no SERVICE_CLIENT_ID / SERVICE_CLIENT_SECRET_FILE is configured.` });
+    }
+    const withToken = async () => {
+      const prepared = prepare(req);
+      prepared.headers.authorization = `Bearer ${await tokens.source()}`;
+      return send(req, prepared);
+    };
+    try {
+      return await withToken();
+    } catch (err) {
+      if (!isSoukError(err) || err.status !== 401) throw err;
+      tokens.invalidate();
+      return withToken();
+    }
+  }
+
   return {
     service,
 
     async request<T = unknown>(req: ServiceRequest<T>): Promise<ServiceResponse<T>> {
-      const prepared = prepare(req);
-      const timeoutMs = req.timeoutMs ?? o.timeoutMs;
-      const policy = isRepeatable(prepared.method, req.idempotencyKey) ? retryRepeatable : retryUnsentOnly;
-      const tried = new Set<string>();
-      let lastFailure: unknown;
-      try {
-        const res = await policy.execute(async ({ signal }) => {
-          if (signal.aborted) throw markFailure(abortedError(service), 'final');
-          try {
-            return await slots.execute(() => attempt(prepared, timeoutMs, tried, signal), signal);
-          } catch (err) {
-            if (signal.aborted) throw markFailure(abortedError(service), 'final');
-            const failure = policyFailure(err, service, timeoutMs);
-            // This call's own failures may have opened the last breakers; then
-            // what the caller needs to hear is that failure, not "circuit open".
-            if (isAllOpen(failure) && isSoukError(lastFailure)) throw markFailure(lastFailure, 'final');
-            lastFailure = failure;
-            throw failure;
-          }
-        }, req.signal);
-        return res as ServiceResponse<T>;
-      } catch (raw) {
-        const err = toSoukError(raw);
-        if (!req.fallback || err.status < 500) throw err;
-        log.debug({ service, code: err.code }, `call to ${service} failed; using its fallback`);
-        return { status: 200, headers: { [FALLBACK_HEADER]: err.code }, body: await req.fallback(err) };
-      }
+      if (req.auth === 'service') return asService(req);
+      return send(req, prepare(req));
     },
 
     bulkheadSnapshot() {

@@ -16,6 +16,13 @@ export interface ServiceRequest<T = unknown> {
   idempotencyKey?: string;
   /** Per-attempt timeout in ms, instead of the client's default. */
   timeoutMs?: number;
+  /**
+   * Whose token the call carries. 'caller' (default): the token of the request
+   * being handled, if any. 'service': the service's own client_credentials
+   * token, for calls made on its own behalf (saga steps, background work) —
+   * the caller's token is not sent then.
+   */
+  auth?: 'caller' | 'service';
   /** Cancels the call (and its retries), e.g. a long poll when the caller shuts down. */
   signal?: AbortSignal;
   /**

@@ -83,6 +83,10 @@ export const chassisErrors = defineErrors({
     code: 'SOUK_CLIENT_CANCELLED', status: 499, title: 'The call was cancelled by the caller',
     description: 'The calling code gave up on the call (its AbortSignal fired, e.g. at shutdown). Never sent over the wire; not counted against the called instance.',
   },
+  serviceTokenUnavailable: {
+    code: 'SOUK_CLIENT_SERVICE_TOKEN_UNAVAILABLE', status: 503, title: "The service's own access token could not be obtained", retryable: true,
+    description: 'A call on the service\'s own behalf (auth: service) needs a client_credentials token; the service has no credentials configured (SERVICE_CLIENT_ID, SERVICE_CLIENT_SECRET_FILE) or identity did not give one.',
+  },
   connectionFailed: {
     code: 'SOUK_CLIENT_CONNECTION_FAILED', status: 503, title: 'Could not reach the service', retryable: true,
     description: 'The connection to the called instance failed or was reset before a response arrived.',

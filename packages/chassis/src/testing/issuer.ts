@@ -11,15 +11,18 @@ export interface TestIssuer {
   keySource: KeySource;
   /** An access token; a customer unless roles say otherwise. */
   token(claims?: { sub?: string; roles?: string[]; scopes?: string[]; email?: string; expiresInSeconds?: number }): Promise<string>;
+  /** A service's own token source (client_credentials shape: the client id as subject, no roles), for StartOptions.serviceToken. */
+  serviceToken(clientId?: string, scopes?: string[]): () => Promise<string>;
 }
 
 export async function createTestIssuer(options: { issuer?: string; audience?: string } = {}): Promise<TestIssuer> {
   const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true });
   const kid = randomUUID();
   const jwks: JSONWebKeySet = { keys: [{ ...(await exportJWK(publicKey)), kid, alg: 'ES256', use: 'sig' }] };
-  return {
+  const issuer: TestIssuer = {
     jwks,
     keySource: async () => jwks,
+    serviceToken: (clientId = 'svc-test', scopes = ['internal']) => () => issuer.token({ sub: clientId, roles: [], scopes }),
     token: (claims = {}) =>
       new SignJWT({
         roles: claims.roles ?? ['customer'],
@@ -35,4 +38,5 @@ export async function createTestIssuer(options: { issuer?: string; audience?: st
         .setExpirationTime(`${claims.expiresInSeconds ?? 300}s`)
         .sign(privateKey),
   };
+  return issuer;
 }

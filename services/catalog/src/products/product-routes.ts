@@ -4,12 +4,13 @@
 
 import { chassisErrors, type ServiceContext } from '@souk/chassis';
 import {
-  API_PREFIX, CreateProductBody, IdParams, Product, ProductListQuery, ProductPage, RefParams, UpdateProductBody,
+  API_PREFIX, CreateProductBody, IdParams, Product, ProductDetail, ProductListQuery, ProductPage, RefParams, UpdateProductBody,
 } from '../../contract.ts';
 import { parseProductQuery } from './product-query.ts';
 import type { ProductStore } from './product-store.ts';
+import type { StockLookup } from './stock-lookup.ts';
 
-export function registerProductRoutes(ctx: ServiceContext, products: ProductStore): void {
+export function registerProductRoutes(ctx: ServiceContext, products: ProductStore, stockOf: StockLookup): void {
   const { app } = ctx;
   // onRequest rather than preHandler: the caller is checked before the body is
   // parsed and validated, so an anonymous request gets 401 whatever it sent.
@@ -27,12 +28,15 @@ export function registerProductRoutes(ctx: ServiceContext, products: ProductStor
 
   app.get(`${API_PREFIX}/products/:id`, {
     schema: {
-      summary: 'One product, by id or slug',
+      summary: 'One product, by id or slug, with its current stock',
       tags,
       params: RefParams,
-      response: { 200: Product },
+      response: { 200: ProductDetail },
     },
-  }, async (request) => products.get(request.params.id));
+  }, async (request) => {
+    const product = await products.get(request.params.id);
+    return { ...product, stock: await stockOf(product.id) };
+  });
 
   app.post(`${API_PREFIX}/products`, {
     onRequest: admin,

@@ -1,0 +1,10 @@
+// The chassis' own tables in every service database (outbox, inbox, feed
+// cursors, dead letters, event store, sagas), migrated before the service's
+// own migrations under a separate migration table. Names sort in apply order.
+
+import type { Migrations } from './database.ts';
+import { eventMigrations } from '../events/migrations.ts';
+
+export const chassisMigrations: Migrations = {
+  ...eventMigrations,
+};
