@@ -1,0 +1,10 @@
+// The event store's public surface (re-exported by the chassis index).
+export { createEventStore } from './event-store.ts';
+export type { EventStore, EventStoreOptions, ReadVia } from './event-store.ts';
+export type { AggregateDefinition, AggregateStore, Appended } from './aggregate.ts';
+export type { ReadAllOptions, StreamRange } from './read.ts';
+export { eventStoreErrors } from './errors.ts';
+export { foldEvents, crossesSnapshotPoint } from './fold.ts';
+export type {
+  DomainEvent, EventMetadata, NewEvent, RecordedEvent, RecordedFields, ExpectedVersion, AppendOptions, AppendResult, Snapshot, Fold, LoadOptions, Loaded,
+} from './types.ts';

@@ -1,0 +1,112 @@
+// Reading the event store: one stream in version order, every stream in
+// global (commit) order, the version a stream had at a time, and snapshots.
+
+import { sql, type Kysely } from 'kysely';
+import type { DomainEvent, EventMetadata, RecordedEvent, Snapshot } from './types.ts';
+
+interface EventRow {
+  position: string | number;
+  id: string;
+  stream_id: string;
+  version: number;
+  type: string;
+  data: unknown;
+  metadata: EventMetadata;
+  recorded_at: Date;
+}
+
+function toRecorded<E extends DomainEvent>(row: EventRow): RecordedEvent<E> {
+  return {
+    id: row.id,
+    streamId: row.stream_id,
+    version: Number(row.version),
+    position: Number(row.position),
+    type: row.type,
+    data: row.data,
+    metadata: row.metadata ?? {},
+    recordedAt: row.recorded_at,
+  } as RecordedEvent<E>;
+}
+
+export interface StreamRange {
+  /** First version to read (default 1). */
+  fromVersion?: number;
+  /** Last version to read, inclusive (default: the newest). */
+  toVersion?: number;
+  limit?: number;
+}
+
+export async function readStreamEvents<E extends DomainEvent>(db: Kysely<any>, streamId: string, range: StreamRange = {}): Promise<RecordedEvent<E>[]> {
+  const from = range.fromVersion ?? 1;
+  const { rows } = await sql<EventRow>`
+    select position, id, stream_id, version, type, data, metadata, recorded_at from souk_event
+    where stream_id = ${streamId} and version >= ${from}
+      ${range.toVersion !== undefined ? sql`and version <= ${range.toVersion}` : sql``}
+    order by version
+    ${range.limit !== undefined ? sql`limit ${range.limit}` : sql``}`.execute(db);
+  return rows.map((r) => toRecorded<E>(r));
+}
+
+export interface ReadAllOptions {
+  /** Read events after this global position (default 0: from the beginning). */
+  after?: number;
+  /** At most this many (default 1000). */
+  limit?: number;
+  /** Only events of these types. */
+  types?: readonly string[];
+}
+
+/**
+ * Events of every stream after a position, in commit order. A reader that has
+ * seen position N never later finds a committed event below N (see append.ts),
+ * so a projection may keep N as its cursor.
+ */
+export async function readAllEvents<E extends DomainEvent>(db: Kysely<any>, options: ReadAllOptions = {}): Promise<RecordedEvent<E>[]> {
+  const after = options.after ?? 0;
+  const limit = options.limit ?? 1000;
+  const types = options.types;
+  const { rows } = await sql<EventRow>`
+    select position, id, stream_id, version, type, data, metadata, recorded_at from souk_event
+    where position > ${after}
+      ${types && types.length > 0 ? sql`and type = any(${[...types]}::text[])` : sql``}
+    order by position
+    limit ${limit}`.execute(db);
+  return rows.map((r) => toRecorded<E>(r));
+}
+
+/** The version of the stream's last event recorded at or before `asOf` (0 when none was). */
+export async function versionAt(db: Kysely<any>, streamId: string, asOf: Date): Promise<number> {
+  const { rows } = await sql<{ version: number | null }>`
+    select max(version) as version from souk_event where stream_id = ${streamId} and recorded_at <= ${asOf}`.execute(db);
+  return Number(rows[0]?.version ?? 0);
+}
+
+interface SnapshotRow {
+  stream_id: string;
+  version: number;
+  schema_version: number;
+  state: unknown;
+  taken_at: Date;
+}
+
+/** The newest snapshot of `schemaVersion` at or below `maxVersion` (any version when omitted). */
+export async function readSnapshot<S>(
+  db: Kysely<any>, streamId: string, schemaVersion: number, maxVersion?: number,
+): Promise<Snapshot<S> | undefined> {
+  const { rows } = await sql<SnapshotRow>`
+    select stream_id, version, schema_version, state, taken_at from souk_event_snapshot
+    where stream_id = ${streamId} and schema_version = ${schemaVersion}
+      ${maxVersion !== undefined ? sql`and version <= ${maxVersion}` : sql``}
+    order by version desc limit 1`.execute(db);
+  const row = rows[0];
+  if (!row) return undefined;
+  return { streamId: row.stream_id, version: Number(row.version), schemaVersion: Number(row.schema_version), state: row.state as S, takenAt: row.taken_at };
+}
+
+/** Keeps a snapshot; one already kept for the same stream, version and schema stays (they are equal). */
+export async function writeSnapshot(db: Kysely<any>, snapshot: Omit<Snapshot, 'takenAt'> & { takenAt?: Date }): Promise<void> {
+  await sql`
+    insert into souk_event_snapshot (stream_id, version, schema_version, state, taken_at)
+    values (${snapshot.streamId}, ${snapshot.version}, ${snapshot.schemaVersion}, ${JSON.stringify(snapshot.state)}::jsonb, ${snapshot.takenAt ?? new Date()})
+    on conflict do nothing`.execute(db);
+}

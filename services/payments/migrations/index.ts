@@ -1,0 +1,9 @@
+// The payments service's migrations in order; the chassis runs them at start
+// (after its own, which include the event store's tables).
+
+import type { Migration } from 'kysely';
+import * as init from './001_init.ts';
+
+export const migrations: Record<string, Migration> = {
+  '001_init': init,
+};

@@ -1,0 +1,40 @@
+// The payments service's own environment variables (validated by the chassis
+// with the common ones) and the provider API key file they point to.
+
+import { readFile } from 'node:fs/promises';
+import { Type, type Static } from 'typebox';
+
+export const DEFAULT_PROVIDER_TIMEOUT_MS = 2_000;
+export const DEFAULT_SNAPSHOT_EVERY = 50;
+
+export const PaymentsConfig = Type.Object({
+  PAYMENT_PROVIDER_API_KEY_FILE: Type.String({ minLength: 1, description: "file holding the merchant API key for the payment provider (one line)" }),
+  PAYMENTS_PROVIDER_TIMEOUT_MS: Type.Integer({
+    default: DEFAULT_PROVIDER_TIMEOUT_MS, minimum: 50, maximum: 60_000,
+    description: 'timeout of each attempt of a call to the payment provider; a timed-out call is retried with the same Idempotency-Key',
+  }),
+  PAYMENTS_SNAPSHOT_EVERY: Type.Integer({
+    default: DEFAULT_SNAPSHOT_EVERY, minimum: 0, maximum: 100_000,
+    description: 'snapshot a payment stream every this many events (0: never)',
+  }),
+});
+export type PaymentsConfig = Static<typeof PaymentsConfig>;
+
+/** The key file's one line; every problem names the variable. */
+export function parseApiKey(text: string): string {
+  const key = text.replace(/\r?\n$/, '');
+  if (key.length === 0) throw new Error('PAYMENT_PROVIDER_API_KEY_FILE: the file is empty');
+  if (/\s/.test(key)) throw new Error('PAYMENT_PROVIDER_API_KEY_FILE: the key must be one line without spaces');
+  return key;
+}
+
+export async function readApiKey(config: PaymentsConfig): Promise<string> {
+  const path = config.PAYMENT_PROVIDER_API_KEY_FILE;
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    throw new Error(`PAYMENT_PROVIDER_API_KEY_FILE: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
+  return parseApiKey(text);
+}

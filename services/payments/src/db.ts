@@ -1,0 +1,29 @@
+// Row types of the payments service's own table (the read model), for a typed
+// Kysely over ctx.db. The event store's tables belong to the chassis.
+
+import type { Kysely } from 'kysely';
+
+export interface PaymentRow {
+  id: string;
+  order_id: string | null;
+  user_id: string | null;
+  status: string;
+  amount_cents: number | null;
+  currency: string | null;
+  captured_cents: number;
+  refunded_cents: number;
+  authorization_id: string | null;
+  capture_id: string | null;
+  refund_id: string | null;
+  failure_code: string | null;
+  unknown_outcomes: number;
+  version: number;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export interface PaymentsDb {
+  payments: PaymentRow;
+}
+
+export type PaymentsDatabase = Kysely<PaymentsDb>;
