@@ -1,0 +1,224 @@
+// The saga tables' SQL. Every progress write names the lease owner, so an
+// instance that lost its lease (paused, cut off) cannot overwrite the work of
+// the instance that took the saga over: its write changes nothing and it stops.
+
+import { sql, type Kysely, type RawBuilder } from 'kysely';
+import type { SagaFailure, SagaStatus } from './saga-definition.ts';
+import type { AttemptError } from './saga-transitions.ts';
+
+/** Channel of "there is saga work": a start or a retry anywhere wakes every runner. */
+export const SAGA_WAKE_CHANNEL = 'souk_saga';
+/** Channel of "this saga reached a final status"; the payload is its id. */
+export const SAGA_END_CHANNEL = 'souk_saga_end';
+
+export interface SagaRow {
+  id: string;
+  name: string;
+  status: SagaStatus;
+  current_step: number;
+  state: Record<string, unknown>;
+  failure: SagaFailure | null;
+  attempt: number;
+  step_deadline: Date | null;
+  lease_owner: string | null;
+  lease_until: Date | null;
+  next_attempt_at: Date;
+  created_at: Date;
+  updated_at: Date;
+  finished_at: Date | null;
+}
+
+export type LogKind =
+  | 'saga_started' | 'step_started' | 'step_succeeded' | 'step_failed'
+  | 'saga_compensating' | 'compensation_started' | 'compensation_succeeded' | 'compensation_failed'
+  | 'saga_completed' | 'saga_compensated' | 'saga_parked' | 'saga_retried';
+
+export interface LogRow {
+  seq: number;
+  saga_id: string;
+  kind: LogKind;
+  step: string | null;
+  attempt: number | null;
+  error_code: string | null;
+  error_message: string | null;
+  duration_ms: number | null;
+  owner: string | null;
+  at: Date;
+}
+
+export interface LogEntry {
+  kind: LogKind;
+  step?: string;
+  attempt?: number;
+  error?: Pick<AttemptError, 'code' | 'message'>;
+  durationMs?: number;
+}
+
+const ms = (value: number) => sql`make_interval(secs => ${value / 1000})`;
+
+const LOG_COLUMNS = sql`saga_id, kind, step, attempt, error_code, error_message, duration_ms, owner`;
+
+/** One log row's values after the saga id; cast, since inside VALUES PostgreSQL cannot infer parameter types. */
+function logValues(owner: string, e: LogEntry): RawBuilder<unknown> {
+  const message = e.error ? e.error.message.slice(0, 2000) : null;
+  const duration = e.durationMs === undefined ? null : Math.round(e.durationMs);
+  return sql`(${e.kind}::text, ${e.step ?? null}::text, ${e.attempt ?? null}::int, ${e.error?.code ?? null}::text, ${message}::text, ${duration}::int, ${owner}::text)`;
+}
+
+/** Log rows for the saga ids `source` returns (a CTE of the same statement). */
+function logFrom(source: RawBuilder<unknown>, owner: string, entries: readonly LogEntry[]): RawBuilder<unknown> {
+  return sql`insert into souk_saga_log (${LOG_COLUMNS})
+    select src.id, v.kind, v.step, v.attempt, v.error_code, v.error_message, v.duration_ms, v.owner
+    from ${source} src cross join (values ${sql.join(entries.map((e) => logValues(owner, e)))}) as v (kind, step, attempt, error_code, error_message, duration_ms, owner)`;
+}
+
+export async function appendLog(db: Kysely<any>, id: string, owner: string, ...entries: LogEntry[]): Promise<void> {
+  await logFrom(sql`(select ${id}::text as id)`, owner, entries).execute(db);
+}
+
+export type SagaStore = ReturnType<typeof createSagaStore>;
+
+export function createSagaStore(db: Kysely<any>, owner: string) {
+  /**
+   * One guarded update and its log rows in a single statement; false when this
+   * instance no longer holds the saga's lease. `ended` also tells the waiters (at commit).
+   */
+  const guarded = async (exec: Kysely<any>, id: string, set: RawBuilder<unknown>, entries: readonly LogEntry[], ended = false): Promise<boolean> => {
+    const log = entries.length ? sql`, logged as (${logFrom(sql`u`, owner, entries)})` : sql``;
+    const { rows } = await sql<{ id: string }>`
+      with u as (update souk_saga set ${set}, updated_at = clock_timestamp() where id = ${id} and lease_owner = ${owner} returning id) ${log}
+      select u.id ${ended ? sql`, pg_notify(${SAGA_END_CHANNEL}, u.id)` : sql``} from u`.execute(exec);
+    return rows.length > 0;
+  };
+  const released = sql`lease_owner = null, lease_until = null`;
+
+  return {
+    owner,
+
+    /** Inserts a saga in the caller's transaction; false when one with this id exists already. */
+    async insert(trx: Kysely<any>, id: string, name: string, state: unknown): Promise<boolean> {
+      const { rows } = await sql<{ id: string }>`insert into souk_saga (id, name, status, state) values (${id}, ${name}, 'RUNNING', ${JSON.stringify(state)}::jsonb)
+        on conflict (id) do nothing returning id`.execute(trx);
+      if (rows.length === 0) return false;
+      await appendLog(trx, id, owner, { kind: 'saga_started' });
+      await sql`select pg_notify(${SAGA_WAKE_CHANNEL}, '')`.execute(trx);
+      return true;
+    },
+
+    /**
+     * Takes up to `limit` due sagas whose lease is free or expired, or still
+     * ours from before a restart (not the ones this process is working on).
+     * SKIP LOCKED: two runners claiming at once take different sagas.
+     */
+    async claim(limit: number, leaseMs: number, names: readonly string[], busy: readonly string[]): Promise<SagaRow[]> {
+      if (limit <= 0 || names.length === 0) return [];
+      const { rows } = await sql<SagaRow>`
+        update souk_saga s set lease_owner = ${owner}, lease_until = clock_timestamp() + ${ms(leaseMs)}
+        where s.id in (
+          select id from souk_saga
+          where status in ('RUNNING', 'COMPENSATING') and next_attempt_at <= clock_timestamp()
+            and name = any(${names}::text[]) and not id = any(${busy}::text[])
+            and (lease_until is null or lease_until < clock_timestamp() or lease_owner = ${owner})
+          order by next_attempt_at limit ${limit}
+          for update skip locked)
+        returning s.*`.execute(db);
+      return rows;
+    },
+
+    async renew(id: string, leaseMs: number): Promise<boolean> {
+      const { rows } = await sql`update souk_saga set lease_until = clock_timestamp() + ${ms(leaseMs)}
+        where id = ${id} and lease_owner = ${owner} returning id`.execute(db);
+      return rows.length > 0;
+    },
+
+    /** Gives the saga back (shutdown): another instance may take it at once. */
+    release: (id: string) => guarded(db, id, released, []),
+
+    /**
+     * Counts an attempt before it runs (so a crash inside it still counts) and,
+     * for a step's first attempt, starts its deadline. Undefined when the lease is gone.
+     */
+    async beginAttempt(id: string, entry: LogEntry & { step: string }, deadlineMs?: number): Promise<{ attempt: number; remainingMs: number } | undefined> {
+      const deadline = deadlineMs === undefined ? sql`step_deadline` : sql`coalesce(step_deadline, clock_timestamp() + ${ms(deadlineMs)})`;
+      const { rows } = await sql<{ attempt: number; remaining_ms: number | null }>`
+        with u as (
+          update souk_saga set attempt = attempt + 1, step_deadline = ${deadline}, updated_at = clock_timestamp()
+          where id = ${id} and lease_owner = ${owner}
+          returning id, attempt, step_deadline
+        ), logged as (
+          insert into souk_saga_log (${LOG_COLUMNS}) select id, ${entry.kind}, ${entry.step}, attempt, null, null, null, ${owner} from u
+        )
+        select attempt, extract(epoch from (step_deadline - clock_timestamp())) * 1000 as remaining_ms from u`.execute(db);
+      const row = rows[0];
+      if (!row) return undefined;
+      return { attempt: row.attempt, remainingMs: row.remaining_ms === null ? Infinity : Number(row.remaining_ms) };
+    },
+
+    /** In a progress transaction: locks the row if this instance still holds the lease. */
+    async lock(trx: Kysely<any>, id: string): Promise<boolean> {
+      const { rows } = await sql`select id from souk_saga where id = ${id} and lease_owner = ${owner} for update`.execute(trx);
+      return rows.length > 0;
+    },
+
+    stepSucceeded: (trx: Kysely<any>, id: string, next: number, state: unknown, entry: LogEntry) =>
+      guarded(trx, id, sql`current_step = ${next}, state = ${JSON.stringify(state)}::jsonb, attempt = 0, step_deadline = null`, [entry]),
+
+    /** A failed attempt that will be tried again after `delayMs`; the lease is given up meanwhile. */
+    retryLater: (id: string, delayMs: number, entry: LogEntry) =>
+      guarded(db, id, sql`next_attempt_at = clock_timestamp() + ${ms(delayMs)}, ${released}`, [entry]),
+
+    startCompensation: (id: string, from: number, failure: SagaFailure, entry: LogEntry) =>
+      guarded(db, id, sql`status = 'COMPENSATING', current_step = ${from}, failure = ${JSON.stringify(failure)}::jsonb, attempt = 0, step_deadline = null`,
+        [entry, { kind: 'saga_compensating', step: failure.step, error: failure }]),
+
+    compensationSucceeded: (trx: Kysely<any>, id: string, next: number, entry: LogEntry) =>
+      guarded(trx, id, sql`current_step = ${next}, attempt = 0`, [entry]),
+
+    park: (id: string, entry: LogEntry) =>
+      guarded(db, id, sql`status = 'PARKED', next_attempt_at = clock_timestamp(), ${released}`, [entry, { kind: 'saga_parked', ...(entry.step ? { step: entry.step } : {}) }], true),
+
+    /** Ends the saga in `status` (COMPLETED or COMPENSATED) inside the transaction of its end hook. */
+    finish: (trx: Kysely<any>, id: string, status: 'COMPLETED' | 'COMPENSATED') =>
+      guarded(trx, id, sql`status = ${status}, finished_at = clock_timestamp(), ${released}`, [{ kind: status === 'COMPLETED' ? 'saga_completed' : 'saga_compensated' }], true),
+
+    /** An operator's retry of a PARKED saga: it compensates again from where it stopped, at once. */
+    async retryParked(id: string, by: string): Promise<boolean> {
+      return db.transaction().execute(async (trx) => {
+        const { rows } = await sql`update souk_saga set status = 'COMPENSATING', attempt = 0, next_attempt_at = clock_timestamp(), updated_at = clock_timestamp()
+          where id = ${id} and status = 'PARKED' returning id`.execute(trx);
+        if (rows.length === 0) return false;
+        await appendLog(trx, id, by, { kind: 'saga_retried' });
+        await sql`select pg_notify(${SAGA_WAKE_CHANNEL}, '')`.execute(trx);
+        return true;
+      });
+    },
+  };
+}
+
+// ---- reads ------------------------------------------------------------------
+
+export async function getSaga(db: Kysely<any>, id: string): Promise<SagaRow | undefined> {
+  const { rows } = await sql<SagaRow>`select * from souk_saga where id = ${id}`.execute(db);
+  return rows[0];
+}
+
+export async function getLog(db: Kysely<any>, id: string): Promise<LogRow[]> {
+  const { rows } = await sql<LogRow>`select * from souk_saga_log where saga_id = ${id} order by seq`.execute(db);
+  return rows;
+}
+
+export async function listSagas(db: Kysely<any>, filter: { status?: SagaStatus; name?: string; limit: number }): Promise<SagaRow[]> {
+  const where = [sql`true`];
+  if (filter.status) where.push(sql`status = ${filter.status}`);
+  if (filter.name) where.push(sql`name = ${filter.name}`);
+  const { rows } = await sql<SagaRow>`select * from souk_saga where ${sql.join(where, sql` and `)}
+    order by created_at desc, id limit ${filter.limit}`.execute(db);
+  return rows;
+}
+
+/** Sagas not finished yet, by name and status (the running and parked gauges). */
+export async function countOpen(db: Kysely<any>): Promise<{ name: string; status: SagaStatus; n: number }[]> {
+  const { rows } = await sql<{ name: string; status: SagaStatus; n: number }>`
+    select name, status, count(*)::int as n from souk_saga where status in ('RUNNING', 'COMPENSATING', 'PARKED') group by name, status`.execute(db);
+  return rows;
+}

@@ -1,0 +1,54 @@
+// Waiting for a saga to end (an HTTP request with Prefer: wait): woken by the
+// runner of this process or by NOTIFY from another instance's, with a bounded
+// poll behind both in case a notification was missed.
+
+import type { EventEmitter } from 'node:events';
+import type { Kysely } from 'kysely';
+import { FINAL_STATUSES, type SagaStatus } from './saga-definition.ts';
+import type { SagaListener } from './saga-listener.ts';
+import { getSaga } from './saga-store.ts';
+
+export interface EndWaits {
+  waitForEnd(id: string, timeoutMs: number): Promise<SagaStatus | undefined>;
+  endWaits(): void;
+}
+
+/** `ended` emits 'end' with a saga id when this process's runner ends one. */
+export function createEndWaits(o: { db: Kysely<any>; ended: EventEmitter; listener?: SagaListener; pollMs: number }): EndWaits {
+  const stopped = new AbortController();
+  const finalStatus = async (id: string) => {
+    const row = await getSaga(o.db, id);
+    return row && FINAL_STATUSES.includes(row.status) ? row.status : undefined;
+  };
+
+  return {
+    async waitForEnd(id, timeoutMs) {
+      if (stopped.signal.aborted) return finalStatus(id);
+      return new Promise<SagaStatus | undefined>((resolve) => {
+        let settled = false;
+        const finish = (status: SagaStatus | undefined) => {
+          if (settled) return;
+          settled = true;
+          clearTimeout(timer);
+          clearInterval(poll);
+          o.ended.off('end', onEnd);
+          offEnd?.();
+          stopped.signal.removeEventListener('abort', giveUp);
+          resolve(status);
+        };
+        const giveUp = () => finish(undefined);
+        const check = () => void finalStatus(id).then((s) => s && finish(s), () => undefined);
+        const onEnd = (endedId: string) => endedId === id && check();
+        o.ended.on('end', onEnd);
+        const offEnd = o.listener?.onEnd(onEnd);
+        const poll = setInterval(check, Math.max(o.pollMs, 250));
+        const timer = setTimeout(giveUp, timeoutMs);
+        stopped.signal.addEventListener('abort', giveUp, { once: true });
+        check();
+      });
+    },
+    endWaits() {
+      stopped.abort();
+    },
+  };
+}

@@ -1,0 +1,26 @@
+// Wires a saga runner into a service: its instance id as the lease owner, its
+// database, logs and metrics, the admin routes, and a stop at shutdown.
+
+import type { ServiceContext } from '../service.ts';
+import { registerSagaRoutes } from './saga-routes.ts';
+import { createSagaRunner, type SagaRunner, type SagaRunnerOptions } from './saga-runner.ts';
+
+export type UseSagasOptions = Omit<SagaRunnerOptions, 'db' | 'log' | 'metrics' | 'owner' | 'databaseUrl'>;
+
+/** Call in setup: the runner starts claiming at once and stops when the service does. */
+export function useSagas(ctx: ServiceContext, options: UseSagasOptions): SagaRunner {
+  const runner = createSagaRunner({
+    db: ctx.db,
+    log: ctx.log,
+    metrics: ctx.metrics,
+    owner: ctx.instanceId,
+    ...(ctx.config.DATABASE_URL ? { databaseUrl: ctx.config.DATABASE_URL } : {}),
+    ...options,
+  });
+  registerSagaRoutes(ctx.app, runner, ctx.auth.required({ roles: ['admin'] }));
+  // Requests waiting for a saga (Prefer: wait) answer before the server drains, so draining never waits them out.
+  ctx.app.addHook('preClose', async () => runner.endWaits());
+  ctx.onClose(() => runner.stop());
+  runner.run();
+  return runner;
+}

@@ -1,0 +1,62 @@
+// The orders service: orders, the checkout saga that reserves stock, takes
+// the payment and confirms (or undoes all of it), and the routes, wired onto
+// the chassis.
+
+import { defineService, useSagas } from '@souk/chassis';
+import { ShipmentFailed } from '@souk/shipping/contract';
+import { OrderCancelled, OrderConfirmed, OrderPlaced } from '../contract.ts';
+import { migrations } from '../migrations/index.ts';
+import { registerPlaceOrderRoute } from './checkout/place-order.ts';
+import { OrdersConfig } from './config.ts';
+import type { OrdersDatabase } from './db.ts';
+import { createOrderLifecycle } from './orders/order-lifecycle.ts';
+import { registerOrderRoutes } from './orders/order-routes.ts';
+import { createOrderStore } from './orders/order-store.ts';
+import { checkoutSaga } from './saga/checkout-saga.ts';
+import { createParticipants } from './saga/participants.ts';
+import { createSagaHooks, registerSagaHookRoutes } from './saga/saga-hooks.ts';
+import { cancelOnShipmentFailed } from './shipping/shipment-failed.ts';
+
+export const ordersService = defineService({
+  name: 'orders',
+  version: '0.1.0',
+  config: OrdersConfig,
+  migrations,
+  events: { publishes: [OrderPlaced, OrderConfirmed, OrderCancelled] },
+  setup(ctx) {
+    const db: OrdersDatabase = ctx.db;
+    const config = ctx.config;
+    const store = createOrderStore(db);
+    const lifecycle = createOrderLifecycle({ store, events: ctx.events, clock: ctx.clock });
+    const saga = checkoutSaga({
+      participants: createParticipants(ctx, { reservationTtlSeconds: config.ORDERS_RESERVATION_TTL_SECONDS }),
+      lifecycle,
+      store,
+      settings: {
+        stepTimeoutMs: config.ORDERS_STEP_TIMEOUT_MS,
+        attemptTimeoutMs: config.ORDERS_STEP_ATTEMPT_TIMEOUT_MS,
+        retry: { baseMs: config.ORDERS_STEP_RETRY_BASE_MS, capMs: config.ORDERS_STEP_RETRY_CAP_MS },
+        compensationRetry: { baseMs: config.ORDERS_COMPENSATION_RETRY_BASE_MS, capMs: config.ORDERS_COMPENSATION_RETRY_CAP_MS },
+      },
+    });
+    const hooks = config.ORDERS_TEST_HOOKS ? createSagaHooks(() => ctx.clock.now()) : undefined;
+    const sagas = useSagas(ctx, {
+      sagas: [saga],
+      leaseMs: config.ORDERS_SAGA_LEASE_MS,
+      pollIntervalMs: config.ORDERS_SAGA_POLL_MS,
+      compensationParkAfter: config.SAGA_COMPENSATION_PARK_AFTER,
+      ...(hooks ? { beforeStep: hooks.beforeStep } : {}),
+    });
+    if (hooks) {
+      ctx.log.warn('ORDERS_TEST_HOOKS is on: PUT /_admin/saga-hooks can pause the checkout saga');
+      registerSagaHookRoutes(ctx, hooks, saga.steps.map((s) => s.name));
+    }
+
+    registerPlaceOrderRoute(ctx, {
+      db, store, sagas, events: ctx.events, clock: ctx.clock,
+      cartTimeoutMs: config.ORDERS_CART_TIMEOUT_MS, pricesRetryAfterSeconds: config.ORDERS_PRICES_RETRY_AFTER_SECONDS,
+    });
+    registerOrderRoutes(ctx, store, sagas);
+    ctx.events.subscribe(ShipmentFailed, cancelOnShipmentFailed({ store, lifecycle }));
+  },
+});

@@ -1,0 +1,171 @@
+// The orders HTTP API against a real PostgreSQL, with cart, inventory and
+// payments faked: placing an order (Idempotency-Key, cart checks, Prefer:
+// wait), reading orders and their saga, and who may see what.
+
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, test } from 'node:test';
+import { waitFor } from '@souk/chassis/testing';
+import { cartLine, cartOf, DEFAULT_CART, PRODUCT_A, problem } from './fakes.ts';
+import { API, assertProblem, call, SERVICE_TOKEN, startOrders, type Harness } from './harness.ts';
+
+let h: Harness;
+before(async () => {
+  h = await startOrders('api');
+});
+after(async () => {
+  await h.close();
+});
+
+const place = (token: string, key: string | undefined, body?: unknown, headers: Record<string, string> = {}) =>
+  call(h.svc.url, 'POST', API, { token, ...(body !== undefined ? { body } : {}), headers: { ...(key ? { 'idempotency-key': key } : {}), ...headers } });
+
+test('placing an order: 201 CONFIRMED with Prefer: wait, the cart read with the user token, the saga with the service token', async () => {
+  const user = randomUUID();
+  const token = await h.tokenFor(user);
+  const res = await place(token, randomUUID(), undefined, { prefer: 'wait=10' });
+  assert.equal(res.status, 201, res.text);
+  const order = res.json;
+  assert.equal(order.status, 'CONFIRMED');
+  assert.equal(order.userId, user);
+  assert.equal(order.totalCents, 5399);
+  assert.equal(order.currency, 'EUR');
+  assert.equal(order.paymentMethod, 'tok_visa');
+  assert.deepEqual(order.items.map((i: { name: string; quantity: number; lineTotalCents: number }) => [i.name, i.quantity, i.lineTotalCents]), [['Moka pot', 2, 5000], ['Paper filters', 1, 399]]);
+  assert.equal(order.reasonCode, undefined);
+  assert.equal(res.headers.get('location'), `${API}/${order.id}`);
+
+  assert.equal(h.cart.requests.at(-1)!.headers.authorization, `Bearer ${token}`, 'the cart is read as the user');
+  const [reserve] = h.inventory.calls(/^PUT \/api\/v1\/inventory\/reservations\//).filter((r) => r.body.orderId === order.id);
+  assert.ok(reserve, 'stock reserved');
+  assert.equal(reserve.headers.authorization, `Bearer ${SERVICE_TOKEN}`);
+  assert.deepEqual(reserve.body.items, [{ productId: PRODUCT_A, quantity: 2 }, { productId: DEFAULT_CART.items[1]!.productId, quantity: 1 }]);
+  const authorize = h.payments.calls(/\/authorize$/).find((r) => r.body.orderId === order.id)!;
+  assert.deepEqual(authorize.body, { orderId: order.id, userId: user, amountCents: 5399, currency: 'EUR', paymentMethod: 'tok_visa' });
+  assert.equal(authorize.headers.authorization, `Bearer ${SERVICE_TOKEN}`);
+  assert.match(String(authorize.headers['idempotency-key']), new RegExp(`${order.id}:authorizePayment$`));
+
+  await waitFor(async () => (await h.query<{ status: string }>('select status from souk_saga where id = $1', [order.id]))[0]?.status === 'COMPLETED', { what: 'saga completed' });
+  assert.equal(h.payments.calls(/\/capture$/).filter((r) => r.path.includes(authorize.path.split('/')[4]!)).length, 1, 'captured once');
+  assert.deepEqual(await h.events(order.id), ['OrderPlaced', 'OrderConfirmed']);
+});
+
+test('without Prefer: wait the answer is 202 PENDING, and the order confirms soon after', async () => {
+  const token = await h.tokenFor(randomUUID());
+  const res = await place(token, randomUUID(), { paymentMethod: 'tok_visa' });
+  assert.equal(res.status, 202, res.text);
+  assert.equal(res.json.status, 'PENDING');
+  await waitFor(async () => (await call(h.svc.url, 'GET', `${API}/${res.json.id}`, { token })).json?.status === 'CONFIRMED', { what: 'confirmed' });
+});
+
+test('Idempotency-Key: required; the same key and body give the same order (200); another body is refused (422)', async () => {
+  const token = await h.tokenFor(randomUUID());
+  assertProblem(await place(token, undefined), 400, 'SOUK_ORDERS_IDEMPOTENCY_KEY_MISSING');
+  assertProblem(await place(token, 'a key with spaces'), 400, 'SOUK_ORDERS_IDEMPOTENCY_KEY_MISSING');
+
+  const key = randomUUID();
+  const first = await place(token, key, {}, { prefer: 'wait=10' });
+  assert.equal(first.status, 201);
+  const again = await place(token, key, { paymentMethod: 'tok_visa' });
+  assert.equal(again.status, 200, 'the default payment method is the same body');
+  assert.equal(again.json.id, first.json.id);
+  const other = await place(token, key, { paymentMethod: 'tok_decline' });
+  assertProblem(other, 422, 'SOUK_ORDERS_IDEMPOTENCY_KEY_REUSED');
+  assert.equal(other.json.orderId, first.json.id);
+
+  // Keys are per user: another user's same key is a new order.
+  const stranger = await place(await h.tokenFor(randomUUID()), key);
+  assert.equal(stranger.status, 202);
+  assert.notEqual(stranger.json.id, first.json.id);
+});
+
+test('concurrent requests with one key place one order', async () => {
+  const user = randomUUID();
+  const token = await h.tokenFor(user);
+  const key = randomUUID();
+  const answers = await Promise.all(Array.from({ length: 6 }, () => place(token, key)));
+  assert.equal(new Set(answers.map((a) => a.json.id)).size, 1, answers.map((a) => a.text).join('\n'));
+  assert.equal(answers.filter((a) => a.status === 202 || a.status === 201).length, 1, 'one created it');
+  assert.equal(answers.filter((a) => a.status === 200).length, 5, 'the others got it back');
+  const rows = await h.query<{ n: number }>('select count(*)::int as n from orders where user_id = $1', [user]);
+  assert.equal(rows[0]!.n, 1);
+});
+
+test('the cart decides: empty (422), stale prices (503 + Retry-After), mixed currencies (422), unreachable (503)', async () => {
+  const token = await h.tokenFor(randomUUID());
+  try {
+    h.cart.on(() => ({ status: 200, body: cartOf([]) }));
+    assertProblem(await place(token, randomUUID()), 422, 'SOUK_ORDERS_CART_EMPTY');
+    h.cart.on(() => ({ status: 200, body: cartOf([cartLine(PRODUCT_A, 'Moka pot', 1, 2500, true)]) }));
+    const stale = await place(token, randomUUID());
+    assertProblem(stale, 503, 'SOUK_ORDERS_PRICES_UNAVAILABLE');
+    assert.equal(stale.headers.get('retry-after'), '5');
+    h.cart.on(() => ({ status: 200, body: cartOf([cartLine(PRODUCT_A, 'Moka pot', 1, 2500), { ...cartLine(PRODUCT_A, 'Pot', 1, 10), currency: 'USD' }]) }));
+    assertProblem(await place(token, randomUUID()), 422, 'SOUK_ORDERS_CART_INVALID');
+    h.cart.on(() => problem(503, 'SOUK_SERVICE_NOT_READY', 'cart is starting'));
+    assertProblem(await place(token, randomUUID()), 503, 'SOUK_ORDERS_CART_UNAVAILABLE');
+    h.cart.on(() => problem(401, 'SOUK_AUTH_TOKEN_INVALID', 'expired'));
+    assertProblem(await place(token, randomUUID()), 401, 'SOUK_AUTH_TOKEN_INVALID');
+  } finally {
+    h.cart.on(undefined);
+  }
+  const rows = await h.query<{ n: number }>('select count(*)::int as n from order_idempotency_keys');
+  assert.ok(rows[0]!.n >= 0);
+});
+
+test('bad input and bad callers get 4xx problems', async () => {
+  const token = await h.tokenFor(randomUUID());
+  assertProblem(await call(h.svc.url, 'POST', API, { headers: { 'idempotency-key': 'k' } }), 401, 'SOUK_AUTH_TOKEN_MISSING');
+  assertProblem(await place(token, 'k1', { paymentMethod: 'visa card' }), 400, 'SOUK_REQUEST_INVALID');
+  assertProblem(await place(token, 'k2', { paymentMethod: 'tok_visa', coupon: 'FREE' }), 400, 'SOUK_REQUEST_INVALID');
+  const service = await h.issuer.token({ sub: 'cart-service', scopes: ['internal'] });
+  assertProblem(await place(service, 'k3'), 403, 'SOUK_AUTH_FORBIDDEN');
+  assertProblem(await call(h.svc.url, 'GET', `${API}/not-a-uuid`, { token }), 400, 'SOUK_REQUEST_INVALID');
+  assertProblem(await call(h.svc.url, 'GET', `${API}?limit=0`, { token }), 400, 'SOUK_REQUEST_INVALID');
+  assertProblem(await call(h.svc.url, 'GET', `${API}?before=nonsense`, { token }), 400, 'SOUK_ORDERS_CURSOR_INVALID');
+});
+
+test('an order is seen by its owner, admins and internal services; others get 404, as for a missing one', async () => {
+  const owner = await h.tokenFor(randomUUID());
+  const { json: order } = await place(owner, randomUUID(), undefined, { prefer: 'wait=10' });
+  assert.equal((await call(h.svc.url, 'GET', `${API}/${order.id}`, { token: owner })).json.status, 'CONFIRMED');
+  assert.equal((await call(h.svc.url, 'GET', `${API}/${order.id}`, { token: await h.tokenFor(randomUUID(), ['admin']) })).status, 200);
+  assert.equal((await call(h.svc.url, 'GET', `${API}/${order.id}`, { token: await h.issuer.token({ sub: 'history', scopes: ['internal'] }) })).status, 200);
+  const other = await h.tokenFor(randomUUID());
+  assertProblem(await call(h.svc.url, 'GET', `${API}/${order.id}`, { token: other }), 404, 'SOUK_ORDERS_NOT_FOUND');
+  assertProblem(await call(h.svc.url, 'GET', `${API}/${order.id}/saga`, { token: other }), 404, 'SOUK_ORDERS_NOT_FOUND');
+  assertProblem(await call(h.svc.url, 'GET', `${API}/${randomUUID()}`, { token: owner }), 404, 'SOUK_ORDERS_NOT_FOUND');
+});
+
+test("an order's saga: status, the four steps with attempts and timings, and the log (no internals)", async () => {
+  const token = await h.tokenFor(randomUUID());
+  const { json: order } = await place(token, randomUUID(), undefined, { prefer: 'wait=10' });
+  await waitFor(async () => (await call(h.svc.url, 'GET', `${API}/${order.id}/saga`, { token })).json?.status === 'COMPLETED', { what: 'saga completed' });
+  const saga = (await call(h.svc.url, 'GET', `${API}/${order.id}/saga`, { token })).json;
+  assert.equal(saga.orderId, order.id);
+  assert.equal(saga.name, 'checkout');
+  assert.equal(saga.currentStep, null);
+  assert.deepEqual(saga.steps.map((s: { name: string; status: string; attempts: number }) => [s.name, s.status, s.attempts]), [
+    ['reserveStock', 'SUCCEEDED', 1], ['authorizePayment', 'SUCCEEDED', 1], ['confirmOrder', 'SUCCEEDED', 1], ['capturePayment', 'SUCCEEDED', 1],
+  ]);
+  assert.ok(saga.steps.every((s: { startedAt: string; finishedAt: string }) => s.startedAt && s.finishedAt));
+  assert.equal(saga.log[0].kind, 'saga_started');
+  assert.equal(saga.log.at(-1).kind, 'saga_completed');
+  assert.equal(saga.state, undefined, 'the saga state is not shown');
+  assert.equal(saga.log[0].owner, undefined, 'nor instance names');
+});
+
+test("GET /api/v1/orders: the caller's orders, newest first, in pages", async () => {
+  const user = randomUUID();
+  const token = await h.tokenFor(user);
+  const ids: string[] = [];
+  for (let i = 0; i < 3; i++) ids.push((await place(token, randomUUID())).json.id);
+  await place(await h.tokenFor(randomUUID()), randomUUID()); // someone else's
+  const first = await call(h.svc.url, 'GET', `${API}?limit=2`, { token });
+  assert.equal(first.status, 200);
+  assert.deepEqual(first.json.items.map((o: { id: string }) => o.id), [ids[2], ids[1]]);
+  assert.equal(first.json.items[0].items.length, 2);
+  const second = await call(h.svc.url, 'GET', `${API}?limit=2&before=${first.json.nextBefore}`, { token });
+  assert.deepEqual(second.json.items.map((o: { id: string }) => o.id), [ids[0]]);
+  assert.equal(second.json.nextBefore, null);
+});
