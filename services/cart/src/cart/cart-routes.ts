@@ -1,0 +1,72 @@
+// HTTP routes of the caller's cart. Every route is the caller's own: the
+// token's subject is the user (orders reads it with the user's token too).
+// Writes answer with the whole cart as a read would show it.
+
+import { chassisErrors, type Identity, type ServiceContext } from '@souk/chassis';
+import { AddItemBody, API_PREFIX, Cart, ItemParams, SetQuantityBody, UUID_PATTERN } from '../../contract.ts';
+import type { CatalogPrices } from '../prices/catalog-prices.ts';
+import type { CartReader } from './cart-view.ts';
+import type { CartStore } from './cart-store.ts';
+
+const USER_ID = new RegExp(UUID_PATTERN);
+
+/** The user behind the token; a service token (its subject is a client id) has no cart. */
+function userOf(identity: Identity | undefined): string {
+  if (!identity || !USER_ID.test(identity.subject)) throw chassisErrors.forbidden('Carts belong to users: this needs a user token.');
+  return identity.subject.toLowerCase();
+}
+
+export interface CartRouteDeps {
+  store: CartStore;
+  reader: CartReader;
+  catalog: CatalogPrices;
+}
+
+export function registerCartRoutes(ctx: ServiceContext, { store, reader, catalog }: CartRouteDeps): void {
+  const { app } = ctx;
+  // onRequest: the caller is checked before the input, so an anonymous bad request is a 401.
+  const user = ctx.auth.required();
+  const tags = ['cart'];
+
+  app.get(API_PREFIX, {
+    onRequest: user,
+    schema: { summary: "The caller's cart with current prices (cached ones, marked stale, when catalog is slow)", tags, response: { 200: Cart } },
+  }, async (request) => reader.read(userOf(request.identity)));
+
+  app.post(`${API_PREFIX}/items`, {
+    onRequest: user,
+    schema: { summary: 'Add units of a product (to its line if it is in the cart already)', tags, body: AddItemBody, response: { 200: Cart } },
+  }, async (request) => {
+    const userId = userOf(request.identity);
+    // Checked with catalog first: an unknown product is refused before the cart is touched.
+    const product = await catalog.product(request.body.productId.toLowerCase());
+    await store.add(userId, product.productId, request.body.quantity ?? 1);
+    return reader.read(userId);
+  });
+
+  app.patch(`${API_PREFIX}/items/:productId`, {
+    onRequest: user,
+    schema: { summary: 'Set the quantity of a line', tags, params: ItemParams, body: SetQuantityBody, response: { 200: Cart } },
+  }, async (request) => {
+    const userId = userOf(request.identity);
+    await store.setQuantity(userId, request.params.productId.toLowerCase(), request.body.quantity);
+    return reader.read(userId);
+  });
+
+  app.delete(`${API_PREFIX}/items/:productId`, {
+    onRequest: user,
+    schema: { summary: 'Remove a line', tags, params: ItemParams, response: { 200: Cart } },
+  }, async (request) => {
+    const userId = userOf(request.identity);
+    await store.remove(userId, request.params.productId.toLowerCase());
+    return reader.read(userId);
+  });
+
+  app.delete(API_PREFIX, {
+    onRequest: user,
+    schema: { summary: 'Empty the cart', tags },
+  }, async (request, reply) => {
+    await store.clear(userOf(request.identity));
+    return reply.code(204).send();
+  });
+}
