@@ -22,6 +22,7 @@ import { failurePause, pause } from './pause.ts';
 import type { CloudEvent } from './envelope.ts';
 import { createOutbox, type Outbox } from './outbox.ts';
 import { startRelay, type Relay } from './relay.ts';
+import { rewind, type ReplayOptions, type ReplayResult } from './replay.ts';
 import { registerStatusRoute } from './status-route.ts';
 
 export interface EventSettings {
@@ -47,6 +48,12 @@ export interface Events {
   readonly deadLetters: DeadLetters;
   /** Runs the relay once now, in this instance (tests and tools). */
   flush(): Promise<void>;
+  /**
+   * Handles every event of the given producers (default: all it consumes) again from the start of
+   * their streams, after `reset` emptied what the handlers built: rebuilding a read model. Waits for
+   * handlers in flight; returns once the rewind committed (the events then flow again on their own).
+   */
+  replay(options?: ReplayOptions): Promise<ReplayResult>;
 }
 
 export interface EventLayerDeps {
@@ -105,7 +112,8 @@ export function createEventLayer(deps: EventLayerDeps): EventLayer {
   let started = false;
   let nats: NatsTransport | undefined;
   let relay: Relay | undefined;
-  const consumers: { stop(): Promise<void> }[] = [];
+  /** One per producer; wake() makes it read from its (rewound) position at once. */
+  const consumers: { producer: string; stop(): Promise<void>; wake(): void }[] = [];
 
   if (notifier) registerFeedRoute(deps.app, { db, notifier, closing: closing.signal });
   registerDeadLetterRoutes(deps.app, deadLetters, deps.admin);
@@ -123,6 +131,22 @@ export function createEventLayer(deps: EventLayerDeps): EventLayer {
     async flush() {
       if (!notifier) throw new Error(`${deps.service} publishes no events: nothing to flush`);
       await (relay ?? startRelayNow(notifier)).runOnce();
+    },
+    async replay(options = {}) {
+      const consumed = [...new Set([...subscriptions.values()].map((s) => s.contract.source))];
+      const producers = options.producers ? [...new Set(options.producers)] : consumed;
+      const unknown = producers.filter((p) => !consumed.includes(p));
+      if (unknown.length > 0) throw new Error(`${deps.service} consumes no events of ${unknown.join(', ')}`);
+      const connection = nats;
+      if (transport === 'nats' && !connection) throw new Error('NATS is not connected: cannot rewind the durable consumers now');
+      await rewind({
+        db, transport, producers,
+        ...(options.reset ? { reset: options.reset } : {}),
+        ...(connection ? { rewindStream: (producer: string) => connection.rewindConsumer({ durable: deps.service, producer, ackWaitMs: settings.EVENTS_ACK_WAIT_MS }) } : {}),
+      });
+      for (const c of consumers) if (producers.includes(c.producer)) c.wake();
+      log.info({ producers }, 'replaying: consumers rewound to the start of their streams');
+      return { producers };
     },
   };
 
@@ -162,8 +186,8 @@ export function createEventLayer(deps: EventLayerDeps): EventLayer {
   }
 
   /** A NATS consumer that begins once the connection is up. */
-  function natsConsumer(producer: string): { stop(): Promise<void> } {
-    let running: { stop(): Promise<void> } | undefined;
+  function natsConsumer(producer: string): { producer: string; stop(): Promise<void>; wake(): void } {
+    let running: { stop(): Promise<void>; restart(): void } | undefined;
     const starting = (async () => {
       const connection = await natsConnected;
       for (let attempt = 1; connection && !closing.signal.aborted; attempt++) {
@@ -177,9 +201,13 @@ export function createEventLayer(deps: EventLayerDeps): EventLayer {
       }
     })();
     return {
+      producer,
       async stop() {
         await starting;
         await running?.stop();
+      },
+      wake() {
+        running?.restart();
       },
     };
   }
@@ -198,10 +226,11 @@ export function createEventLayer(deps: EventLayerDeps): EventLayer {
         if (transport === 'nats') {
           consumers.push(natsConsumer(producer));
         } else {
-          consumers.push(startFeedConsumer({
+          const consumer = startFeedConsumer({
             db, log, owner: deps.instanceId, producer, types, client: deps.client(producer), handling, metrics,
             leaseMs: settings.EVENTS_LEASE_MS, waitMs: settings.EVENTS_FEED_WAIT_MS,
-          }));
+          });
+          consumers.push({ producer, stop: () => consumer.stop(), wake: () => consumer.wake() });
         }
       }
       if (byProducer.size > 0) log.info({ transport, producers: [...byProducer.keys()] }, 'consuming events');

@@ -29,11 +29,15 @@ export interface FeedConsumerOptions {
 
 export interface FeedConsumer {
   stop(): Promise<void>;
+  /** Ends a held poll now, so the loop reads its cursor again (a replay moved it back). */
+  wake(): void;
 }
 
 export function startFeedConsumer(o: FeedConsumerOptions): FeedConsumer {
   const stopping = new AbortController();
   const sleep = (ms: number) => pause(ms, stopping.signal);
+  // The current held poll; wake() ends it. (One controller per poll rather than AbortSignal.any, see feed-route.ts.)
+  let poll = new AbortController();
   const waitMs = Math.min(o.waitMs, Math.floor(o.leaseMs / 2));
 
   /** Takes or renews the lease on this producer's cursor (one round trip); undefined while another instance holds it. */
@@ -77,7 +81,7 @@ export function startFeedConsumer(o: FeedConsumerOptions): FeedConsumer {
       path: FEED_PATH,
       query: { after, types: o.types.join(','), limit: 100, waitMs },
       timeoutMs: waitMs + 5_000,
-      signal: stopping.signal,
+      signal: poll.signal,
     });
     return res.body;
   }
@@ -111,6 +115,7 @@ export function startFeedConsumer(o: FeedConsumerOptions): FeedConsumer {
   const loop = (async () => {
     let failures = 0;
     while (!stopping.signal.aborted) {
+      if (poll.signal.aborted) poll = new AbortController();
       try {
         const position = await acquire();
         if (position === undefined) {
@@ -127,6 +132,7 @@ export function startFeedConsumer(o: FeedConsumerOptions): FeedConsumer {
         failures = 0;
       } catch (err) {
         if (stopping.signal.aborted) break;
+        if (poll.signal.aborted) continue; // woken: read the cursor again at once
         failures++;
         // The producer or the database is away: log the first failure, then back off quietly. A producer
         // not registered yet is normal at start (they start side by side), not a warning.
@@ -146,7 +152,11 @@ export function startFeedConsumer(o: FeedConsumerOptions): FeedConsumer {
   return {
     async stop() {
       stopping.abort();
+      poll.abort();
       await loop;
+    },
+    wake() {
+      poll.abort();
     },
   };
 }

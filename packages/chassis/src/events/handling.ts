@@ -11,6 +11,7 @@ import type { Static, TObject } from 'typebox';
 import type { EventContract } from './contract.ts';
 import { traceContextOf, type CloudEvent } from './envelope.ts';
 import type { EventMetrics } from './event-metrics.ts';
+import { REPLAY_LOCK } from './replay.ts';
 
 export interface ReceivedEvent<T> {
   id: string;
@@ -118,10 +119,13 @@ export function createHandling(o: HandlingOptions): Handling {
         // for the same event, say) and a pause between statements (a handler hung on a call) are
         // bounded by the handler timeout; PostgreSQL ends a session left idle in its transaction,
         // which releases its locks, so a hung handler cannot block the stream for good.
+        // The shared replay lock: a replay (replay.ts) waits for handlers in flight and holds new ones
+        // back while it rewinds, so no handler's effect slips between the reset and the rewound stream.
         const limit = String(o.handlerTimeoutMs);
         const inserted = await sql<{ id: string }>`
           with limits as (select set_config('statement_timeout', ${limit}, true) as s,
-                                 set_config('idle_in_transaction_session_timeout', ${limit}, true) as i),
+                                 set_config('idle_in_transaction_session_timeout', ${limit}, true) as i,
+                                 pg_advisory_xact_lock_shared(${REPLAY_LOCK}) as r),
                cleared as (delete from souk_event_failure where source = ${event.source} and id = ${event.id})
           insert into souk_inbox (source, id, type) select ${event.source}, ${event.id}, ${event.type} from limits
           on conflict do nothing returning id`.execute(trx);

@@ -8,6 +8,7 @@ export type { DeadLetter, DeadLetters } from './dead-letters.ts';
 export type { PublishOptions } from './outbox.ts';
 export type { FeedPage } from './feed-route.ts';
 export type { EventStatus } from './status-route.ts';
+export type { ReplayOptions, ReplayResult } from './replay.ts';
 export { FEED_PATH } from './feed-route.ts';
 export { IncompatibleSchemaError, SCHEMA_REGISTRY_SERVICE, schemaText } from './schemas.ts';
 export { streamName } from './nats.ts';

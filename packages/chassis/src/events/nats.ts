@@ -30,8 +30,19 @@ export interface NatsTransport {
   readonly connection: NatsConnection;
   readonly publisher: Publisher;
   ensureStream(producer: string): Promise<void>;
-  consume(options: { durable: string; producer: string; handling: Handling; metrics: EventMetrics; log: Logger; ackWaitMs: number }): Promise<{ stop(): Promise<void> }>;
+  consume(options: ConsumeOptions): Promise<{ stop(): Promise<void>; restart(): void }>;
+  /** Deletes and recreates the durable consumer: the broker delivers the producer's stream from its first message again (replay). */
+  rewindConsumer(options: { durable: string; producer: string; ackWaitMs: number }): Promise<void>;
   close(): Promise<void>;
+}
+
+export interface ConsumeOptions {
+  durable: string;
+  producer: string;
+  handling: Handling;
+  metrics: EventMetrics;
+  log: Logger;
+  ackWaitMs: number;
 }
 
 export function streamName(producer: string): string {
@@ -82,6 +93,23 @@ export async function connectNats(options: { url: string; name: string; log: Log
     }
   }
 
+  /** Creates the durable consumer unless it exists (the same config from every instance, so a race is harmless). */
+  async function ensureConsumer(durable: string, producer: string, ackWaitMs: number): Promise<void> {
+    const stream = streamName(producer);
+    await jsm.consumers.add(stream, {
+      durable_name: durable,
+      ack_policy: AckPolicy.Explicit,
+      deliver_policy: DeliverPolicy.All,
+      filter_subject: `souk.${producer}.>`,
+      max_ack_pending: 1,
+      ack_wait: nanos(ackWaitMs),
+    }).catch(async (err: unknown) => {
+      await jsm.consumers.info(stream, durable).catch(() => {
+        throw err;
+      });
+    });
+  }
+
   const publisher: Publisher = async (events) => {
     for (const event of events) {
       await js.publish(event.type, JSON.stringify(event), { msgID: event.id });
@@ -95,18 +123,7 @@ export async function connectNats(options: { url: string; name: string; log: Log
     async consume({ durable, producer, handling, metrics, log, ackWaitMs }) {
       await ensureStream(producer);
       const stream = streamName(producer);
-      await jsm.consumers.add(stream, {
-        durable_name: durable,
-        ack_policy: AckPolicy.Explicit,
-        deliver_policy: DeliverPolicy.All,
-        filter_subject: `souk.${producer}.>`,
-        max_ack_pending: 1,
-        ack_wait: nanos(ackWaitMs),
-      }).catch(async (err: unknown) => {
-        await jsm.consumers.info(stream, durable).catch(() => {
-          throw err;
-        });
-      });
+      await ensureConsumer(durable, producer, ackWaitMs);
       const consumer = await js.consumers.get(stream, durable);
       let stopped = false;
       let messages: ConsumerMessages | undefined;
@@ -153,6 +170,8 @@ export async function connectNats(options: { url: string; name: string; log: Log
             if (stopped) break;
             log.warn({ err, stream }, 'JetStream consumer failed; resubscribing');
             await new Promise((r) => setTimeout(r, 500));
+            // It may have been deleted (a replay in another instance between its delete and create).
+            await ensureConsumer(durable, producer, ackWaitMs).catch(() => undefined);
           }
         }
       })();
@@ -164,7 +183,18 @@ export async function connectNats(options: { url: string; name: string; log: Log
           await messages?.close().catch(() => undefined);
           await loop;
         },
+        restart() {
+          // Ends the current pull subscription; the loop subscribes again, to the recreated consumer.
+          void messages?.close().catch(() => undefined);
+        },
       };
+    },
+    async rewindConsumer({ durable, producer, ackWaitMs }) {
+      await ensureStream(producer);
+      await jsm.consumers.delete(streamName(producer), durable).catch((err: unknown) => {
+        if (!/consumer not found/i.test(String((err as Error)?.message))) throw err;
+      });
+      await ensureConsumer(durable, producer, ackWaitMs);
     },
     async close() {
       await connection.drain().catch(() => connection.close());

@@ -1,0 +1,24 @@
+// The history paging cursor: round trips, and refuses anything it did not make.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { decodeCursor, encodeCursor } from './cursor.ts';
+
+const position = { placedAt: new Date('2025-03-01T10:20:30.456Z'), orderId: '0b0e6c1e-8f5c-4f3c-9a57-1d2f3e4a5b6c' };
+
+test('a cursor decodes to the position it was made from, and is URL-safe', () => {
+  const cursor = encodeCursor(position);
+  assert.match(cursor, /^[A-Za-z0-9_-]+$/);
+  assert.deepEqual(decodeCursor(cursor), position);
+});
+
+test('anything else is refused', () => {
+  const b64 = (s: string) => Buffer.from(s).toString('base64url');
+  for (const bad of [
+    '', 'not a cursor', '!!!', b64('hello'), b64('2025-03-01T10:20:30.456Z|not-a-uuid'),
+    b64(`2025-02-30T10:20:30.456Z|${position.orderId}`), b64(`yesterday|${position.orderId}`),
+    b64(`2025-03-01T10:20:30.456Z|${position.orderId}|extra`), b64(position.orderId),
+  ]) {
+    assert.equal(decodeCursor(bad), undefined, bad);
+  }
+});

@@ -1,0 +1,35 @@
+// The recommendations service: counts made from orders' OrderConfirmed
+// (products bought together, bestsellers) served to anyone, plus a behaviour
+// hook that makes it slow or failing on purpose.
+
+import { defineService } from '@souk/chassis';
+import { OrderConfirmed } from '@souk/orders/contract';
+import { Type } from 'typebox';
+import { MAX_DELAY_MS } from '../contract.ts';
+import { migrations } from '../migrations/index.ts';
+import { createBehaviourHook } from './behaviour/behaviour.ts';
+import { registerBehaviourRoutes } from './behaviour/behaviour-routes.ts';
+import { countConfirmedOrder } from './counting/count-confirmed.ts';
+import type { RecommendationsDatabase } from './db.ts';
+import { registerRecommendationRoutes } from './reading/recommendation-routes.ts';
+import { createRecommendationStore } from './reading/recommendation-store.ts';
+
+export const RecommendationsConfig = Type.Object({
+  RECOMMENDATIONS_DELAY_MS: Type.Integer({
+    default: 0, minimum: 0, maximum: MAX_DELAY_MS, description: 'Delay added to every read from the start (a slow service on purpose; change it live with the behaviour hook).',
+  }),
+});
+
+export const recommendationsService = defineService({
+  name: 'recommendations',
+  version: '0.1.0',
+  config: RecommendationsConfig,
+  migrations,
+  setup(ctx) {
+    const db: RecommendationsDatabase = ctx.db;
+    ctx.events.subscribe(OrderConfirmed, countConfirmedOrder());
+    const behaviour = createBehaviourHook({ initialDelayMs: ctx.config.RECOMMENDATIONS_DELAY_MS });
+    registerRecommendationRoutes(ctx, createRecommendationStore(db), behaviour);
+    registerBehaviourRoutes(ctx, behaviour);
+  },
+});
