@@ -12,7 +12,7 @@ export interface Identity {
   email?: string;
   roles: readonly string[];
   scopes: readonly string[];
-  /** Set for client_credentials tokens. */
+  /** Set for client_credentials tokens only (the service acting for itself: subject = client id). */
   clientId?: string;
 }
 

@@ -1,7 +1,7 @@
 // @souk/chassis: the library every souk service is built on. This file is its
 // whole public surface; nothing outside the package imports its internals.
 
-export { defineService, startService, runService } from './service.ts';
+export { defineService, startService, runService, IDENTITY_TOKEN_PATH } from './service.ts';
 export type { ServiceDefinition, ServiceContext, StartOptions, RunningService, Clock } from './service.ts';
 export type { App, Interceptor } from './server/app.ts';
 export { setRoute, instrumentHandler } from './server/telemetry.ts';
@@ -20,6 +20,7 @@ export type { Identity, RequestContext } from './context.ts';
 export { createJwtVerifier } from './auth/jwt-verifier.ts';
 export type { JwtVerifier, KeySource } from './auth/jwt-verifier.ts';
 export { bearerToken } from './auth/auth-hooks.ts';
+export type { ServiceTokenSource } from './auth/service-token.ts';
 export type { Auth, Requirement } from './auth/auth-hooks.ts';
 
 export { createLogger } from './logging.ts';
@@ -34,3 +35,9 @@ export * from './discovery/index.ts';
 export * from './client/index.ts';
 
 export * from './events/index.ts';
+
+// Event streams with snapshots and as-of reads (event sourcing).
+export * from './event-store/index.ts';
+
+// Orchestration sagas persisted step by step, with compensations, leases and parking.
+export * from './saga/index.ts';

@@ -130,6 +130,8 @@ function toIdentity(payload: JWTPayload): Identity {
     roles,
     scopes: scope,
     ...(typeof payload.email === 'string' ? { email: payload.email } : {}),
-    ...(typeof payload.client_id === 'string' ? { clientId: payload.client_id } : {}),
+    // A client_credentials token is the client acting for itself: its subject is the client id. A user's
+    // token also names the client it was issued to (the storefront), but its caller is the user.
+    ...(typeof payload.client_id === 'string' && payload.client_id === payload.sub ? { clientId: payload.client_id } : {}),
   };
 }

@@ -14,6 +14,15 @@ test('verifies a token and maps its claims to an identity', async () => {
   assert.deepEqual(identity, { subject: 'u1', roles: ['admin'], scopes: ['a', 'b'], email: 'x@y.z' });
 });
 
+test('clientId marks a service acting for itself (client_credentials), not a user signed in through a client', async () => {
+  const issuer = await createTestIssuer();
+  const verifier = createJwtVerifier({ keySource: issuer.keySource, issuer: ISSUER, audience: 'souk' });
+  const service = await verifier.verify(await issuer.token({ sub: 'svc-orders', clientId: 'svc-orders', roles: [] }));
+  assert.equal(service.clientId, 'svc-orders');
+  const user = await verifier.verify(await issuer.token({ sub: '6f1c1a4e-8a4c-4a8e-9a7e-0d3c1b2a9f10', clientId: 'storefront' }));
+  assert.equal(user.clientId, undefined);
+});
+
 test('refetches the key set when a token names an unknown key (rotation), at most once per cooldown', async () => {
   const first = await createTestIssuer();
   const second = await createTestIssuer();

@@ -4,7 +4,11 @@
 
 import type { Migrations } from './database.ts';
 import { eventMigrations } from '../events/migrations.ts';
+import { eventStoreMigrations } from '../event-store/migrations.ts';
+import { sagaMigrations } from '../saga/migrations.ts';
 
 export const chassisMigrations: Migrations = {
   ...eventMigrations,
+  ...eventStoreMigrations,
+  ...sagaMigrations,
 };

@@ -44,7 +44,8 @@ export interface AppOptions {
   preRoute: { current?: Interceptor };
 }
 
-const QUIET_ROUTES = new Set(['/health/live', '/health/ready', '/metrics']);
+// The event feed's long polls come every few seconds from every consumer: routine, not news.
+const QUIET_ROUTES = new Set(['/health/live', '/health/ready', '/metrics', '/_events']);
 const CHECK_TIMEOUT_MS = 2_000;
 
 export async function createApp(options: AppOptions): Promise<App> {

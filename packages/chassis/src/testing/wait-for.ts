@@ -14,7 +14,9 @@ export async function waitFor<T>(
       lastError = err;
     }
     if (Date.now() > deadline) {
-      throw new Error(`timed out waiting for ${options.what ?? 'condition'}`, { cause: lastError });
+      // The last failure says what was seen instead; test reporters often leave `cause` out.
+      const last = lastError instanceof Error ? `; last: ${lastError.message.slice(0, 500)}` : '';
+      throw new Error(`timed out waiting for ${options.what ?? 'condition'}${last}`, { cause: lastError });
     }
     await new Promise((r) => setTimeout(r, options.intervalMs ?? 50));
   }
