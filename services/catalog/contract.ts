@@ -89,6 +89,10 @@ export const ProductListQuery = Type.Object({
   sort: Type.Optional(ProductSort),
   page: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000 })),
   pageSize: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_PAGE_SIZE })),
+  ids: Type.Optional(Type.String({
+    pattern: `^${UUID_PATTERN.slice(1, -1)}(,${UUID_PATTERN.slice(1, -1)}){0,${MAX_PAGE_SIZE - 1}}$`,
+    description: `Only these products: up to ${MAX_PAGE_SIZE} comma-separated ids (a cart's prices in one call). Unknown ids are left out.`,
+  })),
 });
 
 export const ProductPage = Type.Object({

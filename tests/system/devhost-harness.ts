@@ -35,7 +35,8 @@ export interface Devhost {
   stop(): Promise<void>;
 }
 
-export async function startDevhost(args: string[] = []): Promise<Devhost> {
+/** `env` is added to the devhost's environment, which its services inherit (e.g. ORDERS_TEST_HOOKS). */
+export async function startDevhost(args: string[] = [], env: Record<string, string> = {}): Promise<Devhost> {
   const dataDir = await mkdtemp(join(tmpdir(), 'souk-system-'));
   await chmod(dataDir, 0o711); // as the devhost does with its data root: the postgres user passes through
   // As root with the repository where the postgres OS user cannot reach it, embedded PostgreSQL cannot
@@ -55,7 +56,7 @@ export async function startDevhost(args: string[] = []): Promise<Devhost> {
       ...(dbPrefix ? ['--db-prefix', dbPrefix] : []),
       ...args,
     ],
-    { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...databaseEnv, NO_COLOR: '1' } },
+    { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...databaseEnv, ...env, NO_COLOR: '1' } },
   );
   child.stdout!.pipe(log);
   child.stderr!.pipe(log);

@@ -84,6 +84,17 @@ describe('filters', () => {
     assert.equal(res.json.totalPages, 0);
   });
 
+  test('ids picks those products in one call (a cart\'s prices); unknown ids are left out, malformed ones are a 400', async () => {
+    const some = (await get(`${P}/products?pageSize=3`)).json.items as Array<{ id: string }>;
+    const unknown = '00000000-0000-4000-8000-000000000000';
+    const ids = [some[0]!.id, some[2]!.id.toUpperCase(), unknown, some[0]!.id];
+    const res = await get(`${P}/products?ids=${ids.join(',')}&pageSize=10`);
+    assert.equal(res.status, 200);
+    assert.deepEqual(res.json.items.map((p: { id: string }) => p.id).sort(), [some[0]!.id, some[2]!.id].sort());
+    assert.equal((await get(`${P}/products?ids=not-a-uuid`)).status, 400);
+    assert.equal((await get(`${P}/products?ids=${some[0]!.id},`)).status, 400);
+  });
+
   test('price bounds are inclusive and combine with the category', async () => {
     const res = await get(`${P}/products?category=audio&minPrice=5000&maxPrice=20000&pageSize=100`);
     const expected = seed.products.filter((p) => p.priceCents >= 5000 && p.priceCents <= 20000)
@@ -218,7 +229,7 @@ test('openapi.json describes the catalog API from contract.ts', async () => {
     assert.ok(doc.paths[path], path);
   }
   const params = doc.paths['/api/v1/catalog/products'].get.parameters.map((p: { name: string }) => p.name);
-  assert.deepEqual(params.sort(), ['category', 'maxPrice', 'minPrice', 'page', 'pageSize', 'q', 'sort']);
+  assert.deepEqual(params.sort(), ['category', 'ids', 'maxPrice', 'minPrice', 'page', 'pageSize', 'q', 'sort']);
 });
 
 describe('bad query values are 400 problems', () => {

@@ -4,14 +4,16 @@
 // catalog down the calls fail fast and the cart still reads, marked stale.
 
 import { isSoukError, type Clock, type Logger, type ServiceClient } from '@souk/chassis';
-import type { Product } from '@souk/catalog/contract';
+import type { Product, ProductPage } from '@souk/catalog/contract';
 import { errors } from '../errors.ts';
 import type { PriceInfo } from '../cart/cart-rules.ts';
 import { mapBounded } from './bounded.ts';
 import type { CachedProduct, PriceCache } from './price-cache.ts';
 
-/** Lookups of one cart read in flight at once. */
-export const CATALOG_CONCURRENCY = 8;
+/** Catalog calls of one cart read in flight at once. */
+export const CATALOG_CONCURRENCY = 4;
+/** Products per catalog list call (catalog's largest page). */
+export const CATALOG_BATCH = 100;
 
 export interface PriceLookup {
   prices: Map<string, PriceInfo>;
@@ -36,6 +38,14 @@ export interface CatalogPricesDeps {
 
 export function createCatalogPrices(deps: CatalogPricesDeps): CatalogPrices {
   const { client, cache, timeoutMs, log } = deps;
+
+  /** The products among `ids` that catalog knows, by lowercase id; the others are gone. */
+  async function fetchProducts(ids: readonly string[], signal: AbortSignal): Promise<Map<string, Product>> {
+    const res = await client.request<ProductPage>({
+      method: 'GET', path: '/api/v1/catalog/products', query: { ids: ids.join(','), pageSize: ids.length }, timeoutMs, signal,
+    });
+    return new Map(res.body.items.map((p) => [p.id.toLowerCase(), p]));
+  }
 
   async function fetchProduct(productId: string, signal: AbortSignal): Promise<Product | 'gone'> {
     try {
@@ -73,13 +83,17 @@ export function createCatalogPrices(deps: CatalogPricesDeps): CatalogPrices {
     async prices(productIds) {
       if (productIds.length === 0) return { prices: new Map(), gone: [] };
       const signal = AbortSignal.timeout(timeoutMs);
-      const answers = await mapBounded(productIds, CATALOG_CONCURRENCY, async (id) => {
+      // One list call per hundred products (catalog's ids filter) rather than one call per line.
+      const batches: string[][] = [];
+      for (let i = 0; i < productIds.length; i += CATALOG_BATCH) batches.push(productIds.slice(i, i + CATALOG_BATCH));
+      const answers = (await mapBounded(batches, CATALOG_CONCURRENCY, async (ids) => {
         try {
-          return { id, found: await fetchProduct(id, signal) };
+          const found = await fetchProducts(ids, signal);
+          return ids.map((id) => ({ id, found: found.get(id) ?? ('gone' as const) }));
         } catch (err) {
-          return { id, error: err };
+          return ids.map((id) => ({ id, error: err as unknown, found: undefined }));
         }
-      });
+      })).flat();
       const at = new Date(deps.clock.now());
       const fresh = answers.flatMap((a) => (a.found && a.found !== 'gone' ? [fromCatalog(a.found, at)] : []));
       const gone = answers.flatMap((a) => (a.found === 'gone' ? [a.id] : []));

@@ -8,6 +8,8 @@ export interface ProductSearch {
   /** Trimmed full-text query; absent when the caller gave none (or only blanks). */
   text?: string;
   categorySlug?: string;
+  /** Only these product ids (lowercase). */
+  ids?: string[];
   minPrice?: number;
   maxPrice?: number;
   /** Never 'relevance' without text: there is nothing to rank by then. */
@@ -30,6 +32,7 @@ export function parseProductQuery(query: ProductListQuery): ProductSearch {
   return {
     ...(text ? { text } : {}),
     ...(query.category ? { categorySlug: query.category } : {}),
+    ...(query.ids ? { ids: [...new Set(query.ids.toLowerCase().split(','))] } : {}),
     ...(query.minPrice !== undefined ? { minPrice: query.minPrice } : {}),
     ...(query.maxPrice !== undefined ? { maxPrice: query.maxPrice } : {}),
     sort: effectiveSort(query.sort, text !== undefined),

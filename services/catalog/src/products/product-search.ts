@@ -44,6 +44,7 @@ export function buildSearchQueries(db: CatalogDatabase, search: ProductSearch) {
     let out = q;
     if (search.text !== undefined) out = out.where(sql<SqlBool>`p.search_vector @@ ${tsQuery(search.text)}`);
     if (search.categorySlug !== undefined) out = out.where(inCategoryTree(search.categorySlug));
+    if (search.ids !== undefined) out = out.where(sql<SqlBool>`p.id = any(${search.ids}::uuid[])`);
     if (search.minPrice !== undefined) out = out.where(sql<SqlBool>`p.price_cents >= ${search.minPrice}`);
     if (search.maxPrice !== undefined) out = out.where(sql<SqlBool>`p.price_cents <= ${search.maxPrice}`);
     return out;
