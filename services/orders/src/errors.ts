@@ -39,6 +39,10 @@ export const errors = defineErrors({
     code: 'SOUK_ORDERS_PAYMENT_REFUSED', status: 409, title: 'The payment is not authorized',
     description: 'Saga failure (not an HTTP answer): payments answered with a payment that is not authorized (failed or voided earlier); the order is cancelled.',
   },
+  reservationNotHeld: {
+    code: 'SOUK_ORDERS_RESERVATION_NOT_HELD', status: 409, title: 'The stock reservation is no longer held',
+    description: 'Saga failure (not an HTTP answer): a repeated reserve found the reservation expired or released (the saga was paused or down longer than its time to live); the order is cancelled.',
+  },
   paymentPending: {
     code: 'SOUK_ORDERS_PAYMENT_PENDING', status: 503, title: 'The payment outcome is not known yet', retryable: true,
     description: 'Saga failure (not an HTTP answer): payments has not settled the authorization yet; the step is retried.',

@@ -29,6 +29,9 @@ export function cancellationReason(failure: SagaFailure, items: readonly OrderLi
     const counts = typeof requested === 'number' && typeof available === 'number' ? ` (${requested} ordered, ${available} available)` : '';
     return { reasonCode: 'OUT_OF_STOCK', reason: `Not enough stock of ${name}${counts}.` };
   }
+  if (failure.code === 'SOUK_ORDERS_RESERVATION_NOT_HELD') {
+    return { reasonCode: 'RESERVATION_EXPIRED', reason: 'The reserved stock was released before the checkout could finish (it took longer than the reservation lasts).' };
+  }
   if (DECLINE_CODES.has(failure.code)) return { reasonCode: 'PAYMENT_DECLINED', reason: `The payment was declined: ${failure.message}` };
   if (TIMEOUT_CODES.has(failure.code)) {
     return { reasonCode: 'STEP_TIMED_OUT', reason: `${what} took too long (${failure.attempts} attempt${failure.attempts === 1 ? '' : 's'}).` };

@@ -10,6 +10,10 @@ const failure = (over: Partial<SagaFailure>): SagaFailure => ({
   step: 'reserveStock', code: 'SOUK_X', message: 'it failed', status: 500, deadlineExceeded: false, attempts: 1, extensions: {}, ...over,
 });
 
+test('a reservation that expired during a long pause: RESERVATION_EXPIRED', () => {
+  assert.equal(cancellationReason(failure({ step: 'reserveStock', code: 'SOUK_ORDERS_RESERVATION_NOT_HELD' }), items).reasonCode, 'RESERVATION_EXPIRED');
+});
+
 test('insufficient stock: OUT_OF_STOCK naming the product and the counts', () => {
   const r = cancellationReason(failure({
     code: 'SOUK_INVENTORY_INSUFFICIENT_STOCK', status: 409, extensions: { productId: items[0]!.productId, requested: 3, available: 1 },

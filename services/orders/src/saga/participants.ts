@@ -59,6 +59,10 @@ export function createParticipants(ctx: Pick<ServiceContext, 'client'>, o: { res
         path: `/api/v1/inventory/reservations/${s.reservationId}`,
         body: { orderId: s.orderId, items: s.items.map(({ productId, quantity }) => ({ productId, quantity })), ttlSeconds: o.reservationTtlSeconds },
       }, call);
+      // A repeated reserve answers with the reservation as it is now: after a long pause it may have expired.
+      if (body.status !== 'HELD') {
+        throw errors.reservationNotHeld({ detail: `Reservation ${s.reservationId} is ${body.status}`, extensions: { reservationId: s.reservationId, reservationStatus: body.status } });
+      }
       return { expiresAt: body.expiresAt };
     },
     async releaseStock(s, reason, call) {

@@ -1,0 +1,6 @@
+// Entry point of the inventory process.
+
+import { runService } from '@souk/chassis';
+import { inventoryService } from './service.ts';
+
+await runService(inventoryService);

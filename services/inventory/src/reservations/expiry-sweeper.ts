@@ -1,0 +1,75 @@
+// Gives back the units of held reservations nobody committed in time: every
+// INVENTORY_EXPIRY_SWEEP_MS it marks due ones EXPIRED, returns their units and
+// publishes StockReleased (reason 'expired'), one reservation per transaction.
+// SKIP LOCKED lets several instances sweep together without waiting on each other.
+
+import type { Events } from '@souk/chassis';
+import type { Logger } from 'pino';
+import type { InventoryDatabase } from '../db.ts';
+import type { InventoryMetrics } from '../metrics.ts';
+import { applyCommand } from './reservation-store.ts';
+
+/** Reservations one sweep expires at most; the rest wait for the next tick, so a backlog never holds a connection for long. */
+const SWEEP_BATCH = 100;
+
+export interface SweeperDeps {
+  db: InventoryDatabase;
+  clock: { now(): number };
+  events: Pick<Events, 'publish'>;
+  metrics: InventoryMetrics;
+  log: Logger;
+  intervalMs: number;
+}
+
+export interface Sweeper {
+  /** Expires what is due now; returns how many. */
+  sweepOnce(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+export function startExpirySweeper(deps: SweeperDeps): Sweeper {
+  const { db, log } = deps;
+
+  async function expireOne(): Promise<boolean> {
+    return db.transaction().execute(async (trx) => {
+      const now = new Date(deps.clock.now());
+      const due = await trx.selectFrom('reservations').select('id')
+        .where('status', '=', 'HELD').where('expires_at', '<=', now)
+        .orderBy('expires_at').limit(1).forUpdate().skipLocked()
+        .executeTakeFirst();
+      if (!due) return false;
+      const outcome = await applyCommand(trx, deps, due.id, { kind: 'expire', now });
+      if (outcome.kind !== 'changed') return false;
+      deps.metrics.reservation('expired');
+      return true;
+    });
+  }
+
+  async function sweepOnce(): Promise<number> {
+    let expired = 0;
+    while (expired < SWEEP_BATCH && await expireOne()) expired++;
+    if (expired > 0) log.info({ expired }, 'expired held reservations; their units are available again');
+    return expired;
+  }
+
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<unknown> = Promise.resolve();
+  const tick = () => {
+    running = sweepOnce()
+      .catch((err: unknown) => log.error({ err }, 'expiry sweep failed; retrying at the next tick'))
+      .finally(() => {
+        if (!stopped) timer = setTimeout(tick, deps.intervalMs);
+      });
+  };
+  timer = setTimeout(tick, deps.intervalMs);
+
+  return {
+    sweepOnce,
+    async stop() {
+      stopped = true;
+      clearTimeout(timer);
+      await running;
+    },
+  };
+}

@@ -1,0 +1,35 @@
+// The simulation's run-time settings (failure rate, delay) in the database, so
+// every instance follows what an admin set; unset values fall back to the
+// configuration (SHIPPING_FAILURE_RATE, SHIPPING_DELAY_MS).
+
+import type { Kysely } from 'kysely';
+import type { PutBehaviourBody } from '../../contract.ts';
+import type { ShippingDb } from '../db.ts';
+import { effectiveBehaviour, type Behaviour } from '../shipments/shipment-rules.ts';
+
+export interface BehaviourStore {
+  get(db?: Kysely<ShippingDb>): Promise<Behaviour>;
+  put(body: PutBehaviourBody, now: Date): Promise<Behaviour>;
+}
+
+export function createBehaviourStore(db: Kysely<ShippingDb>, config: { failureRate: number; delayMs: number }): BehaviourStore {
+  const read = async (q: Kysely<ShippingDb>) => {
+    const row = await q.selectFrom('shipping_behaviour').selectAll().where('id', '=', 1).executeTakeFirst();
+    return effectiveBehaviour(config, row && { failureRate: row.failure_rate, delayMs: row.delay_ms, updatedAt: row.updated_at });
+  };
+  return {
+    get: (q = db) => read(q),
+    async put(body, now) {
+      const set = {
+        ...(body.failureRate !== undefined ? { failure_rate: body.failureRate } : {}),
+        ...(body.delayMs !== undefined ? { delay_ms: body.delayMs } : {}),
+        updated_at: now,
+      };
+      await db.insertInto('shipping_behaviour')
+        .values({ id: 1, failure_rate: body.failureRate ?? null, delay_ms: body.delayMs ?? null, updated_at: now })
+        .onConflict((oc) => oc.column('id').doUpdateSet(set))
+        .execute();
+      return read(db);
+    },
+  };
+}

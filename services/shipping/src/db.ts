@@ -1,0 +1,42 @@
+// Row types of the shipping service's tables, for a typed Kysely over ctx.db.
+
+import type { ColumnType, Kysely } from 'kysely';
+import type { ShipmentStatus } from '../contract.ts';
+
+export interface ShipmentTable {
+  id: string;
+  order_id: string;
+  reservation_id: string;
+  status: ShipmentStatus;
+  items: ColumnType<{ productId: string; quantity: number }[], string, string>;
+  ship_after: Date;
+  carrier: string | null;
+  tracking_number: string | null;
+  reason_code: string | null;
+  reason: string | null;
+  shipped_at: Date | null;
+  failed_at: Date | null;
+  created_at: ColumnType<Date, Date, never>;
+  updated_at: Date;
+}
+
+export interface OrderOwnerTable {
+  order_id: string;
+  user_id: string;
+  recorded_at: Date;
+}
+
+export interface ShippingBehaviourTable {
+  id: number;
+  failure_rate: number | null;
+  delay_ms: number | null;
+  updated_at: Date;
+}
+
+export interface ShippingDb {
+  shipments: ShipmentTable;
+  order_owners: OrderOwnerTable;
+  shipping_behaviour: ShippingBehaviourTable;
+}
+
+export type ShippingDatabase = Kysely<ShippingDb>;

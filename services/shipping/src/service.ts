@@ -1,0 +1,42 @@
+// The shipping service: a simulated warehouse step of the choreography.
+// StockCommitted in → a shipment → OrderShipped or ShipmentFailed out.
+
+import { defineService } from '@souk/chassis';
+import { StockCommitted } from '@souk/inventory/contract';
+import { OrderConfirmed } from '@souk/orders/contract';
+import { Type } from 'typebox';
+import { MAX_DELAY_MS, OrderShipped, ShipmentFailed } from '../contract.ts';
+import { migrations } from '../migrations/index.ts';
+import { registerBehaviourRoutes } from './behaviour/behaviour-routes.ts';
+import { createBehaviourStore } from './behaviour/behaviour-store.ts';
+import type { ShippingDatabase } from './db.ts';
+import { ownerOnOrderConfirmed, shipmentOnStockCommitted } from './shipments/shipment-handlers.ts';
+import { registerShipmentRoutes } from './shipments/shipment-routes.ts';
+import { startShipmentWorker } from './shipments/shipment-worker.ts';
+
+export const ShippingConfig = Type.Object({
+  SHIPPING_POLL_MS: Type.Integer({ default: 500, minimum: 10, description: 'How often the warehouse worker looks for due shipments.' }),
+  SHIPPING_DELAY_MS: Type.Integer({ default: 0, minimum: 0, maximum: MAX_DELAY_MS, description: 'Time from committed stock to shipped parcel (an admin can change it at run time).' }),
+  SHIPPING_FAILURE_RATE: Type.Number({ default: 0, minimum: 0, maximum: 1, description: 'Share of shipments the carrier refuses (an admin can change it at run time).' }),
+});
+
+export const shippingService = defineService({
+  name: 'shipping',
+  version: '0.1.0',
+  config: ShippingConfig,
+  migrations,
+  events: { publishes: [OrderShipped, ShipmentFailed] },
+  setup(ctx) {
+    const db: ShippingDatabase = ctx.db;
+    const { clock, config, log } = ctx;
+    const behaviour = createBehaviourStore(db, { failureRate: config.SHIPPING_FAILURE_RATE, delayMs: config.SHIPPING_DELAY_MS });
+
+    ctx.events.subscribe(StockCommitted, shipmentOnStockCommitted({ clock, behaviour }));
+    ctx.events.subscribe(OrderConfirmed, ownerOnOrderConfirmed({ clock }));
+    registerShipmentRoutes(ctx, db);
+    registerBehaviourRoutes(ctx, behaviour);
+
+    const worker = startShipmentWorker({ db, clock, events: ctx.events, behaviour, log, intervalMs: config.SHIPPING_POLL_MS });
+    ctx.onClose(() => worker.stop());
+  },
+});

@@ -1,0 +1,99 @@
+// The simulated warehouse: every SHIPPING_POLL_MS it takes the due PENDING
+// shipments (SKIP LOCKED, so several instances share them) and ships each, or
+// has the carrier refuse it at the configured rate. The status change and its
+// event (OrderShipped or ShipmentFailed) commit in one transaction.
+
+import type { Events } from '@souk/chassis';
+import type { Logger } from 'pino';
+import { OrderShipped, ShipmentFailed } from '../../contract.ts';
+import type { ShippingDatabase } from '../db.ts';
+import type { BehaviourStore } from '../behaviour/behaviour-store.ts';
+import { decideShipment } from './shipment-rules.ts';
+import { lockDueShipments } from './shipment-store.ts';
+
+const BATCH = 50;
+
+export interface WorkerDeps {
+  db: ShippingDatabase;
+  clock: { now(): number };
+  events: Pick<Events, 'publish'>;
+  behaviour: BehaviourStore;
+  log: Logger;
+  intervalMs: number;
+  /** Uniform in [0, 1): the carrier's mood. */
+  random?: () => number;
+}
+
+export interface Worker {
+  /** Ships (or fails) what is due now; returns how many it handled. */
+  runOnce(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+export function startShipmentWorker(deps: WorkerDeps): Worker {
+  const { db, log } = deps;
+  const random = deps.random ?? Math.random;
+
+  async function batch(): Promise<number> {
+    return db.transaction().execute(async (trx) => {
+      const now = new Date(deps.clock.now());
+      const due = await lockDueShipments(trx, now, BATCH);
+      if (due.length === 0) return 0;
+      // Read in the same transaction: the rate an admin set a moment ago applies.
+      const { failureRate } = await deps.behaviour.get(trx);
+      for (const shipment of due) {
+        const decision = decideShipment(shipment.id, failureRate, random());
+        const at = now.toISOString();
+        const options = { subject: shipment.order_id, time: now };
+        if (decision.kind === 'ship') {
+          await trx.updateTable('shipments')
+            .set({ status: 'SHIPPED', carrier: decision.carrier, tracking_number: decision.trackingNumber, shipped_at: now, updated_at: now })
+            .where('id', '=', shipment.id).execute();
+          await deps.events.publish(trx, OrderShipped, {
+            orderId: shipment.order_id, shipmentId: shipment.id, carrier: decision.carrier, trackingNumber: decision.trackingNumber, shippedAt: at,
+          }, options);
+          log.info({ orderId: shipment.order_id, trackingNumber: decision.trackingNumber }, 'order shipped');
+        } else {
+          await trx.updateTable('shipments')
+            .set({ status: 'FAILED', reason_code: decision.reasonCode, reason: decision.reason, failed_at: now, updated_at: now })
+            .where('id', '=', shipment.id).execute();
+          await deps.events.publish(trx, ShipmentFailed, {
+            orderId: shipment.order_id, shipmentId: shipment.id, reasonCode: decision.reasonCode, reason: decision.reason, failedAt: at,
+          }, options);
+          log.warn({ orderId: shipment.order_id, reasonCode: decision.reasonCode }, 'shipment failed');
+        }
+      }
+      return due.length;
+    });
+  }
+
+  async function runOnce(): Promise<number> {
+    let handled = 0;
+    for (;;) {
+      const n = await batch();
+      handled += n;
+      if (n < BATCH) return handled;
+    }
+  }
+
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<unknown> = Promise.resolve();
+  const tick = () => {
+    running = runOnce()
+      .catch((err: unknown) => log.error({ err }, 'shipping run failed; retrying at the next tick'))
+      .finally(() => {
+        if (!stopped) timer = setTimeout(tick, deps.intervalMs);
+      });
+  };
+  timer = setTimeout(tick, deps.intervalMs);
+
+  return {
+    runOnce,
+    async stop() {
+      stopped = true;
+      clearTimeout(timer);
+      await running;
+    },
+  };
+}

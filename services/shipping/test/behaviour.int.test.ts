@@ -1,0 +1,53 @@
+// The simulation's run-time controls: admins only, values checked (a rate
+// outside 0..1 is a 400 problem), partial updates, configuration as default.
+
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { assertProblem, call, startShipping, type Harness } from './harness.ts';
+
+let h: Harness;
+const PATH = '/_admin/shipping/behaviour';
+
+before(async () => {
+  h = await startShipping('shipping_behaviour', { SHIPPING_FAILURE_RATE: '0.25', SHIPPING_DELAY_MS: '1500' });
+});
+after(async () => {
+  await h?.close();
+});
+
+const put = (body: unknown, token: string | null = h.adminToken) => call(h.svc.url, 'PUT', PATH, { body, ...(token ? { token } : {}) });
+
+test('the configuration applies until an admin changes it', async () => {
+  const res = await call(h.svc.url, 'GET', PATH, { token: h.adminToken });
+  assert.equal(res.status, 200, res.text);
+  assert.deepEqual(res.json, { failureRate: 0.25, delayMs: 1500, updatedAt: null });
+});
+
+test('admins only: 401 without a token (before the body is looked at), 403 for a customer or a service', async () => {
+  assertProblem(await put({ failureRate: 7 }, null), 401, 'SOUK_AUTH_TOKEN_MISSING');
+  assertProblem(await call(h.svc.url, 'GET', PATH), 401, 'SOUK_AUTH_TOKEN_MISSING');
+  assertProblem(await put({ failureRate: 0.5 }, await h.issuer.token()), 403, 'SOUK_AUTH_FORBIDDEN');
+  assertProblem(await put({ failureRate: 0.5 }, h.internalToken), 403, 'SOUK_AUTH_FORBIDDEN');
+});
+
+test('bad values are 400 problems naming the field', async () => {
+  for (const body of [{ failureRate: 1.5 }, { failureRate: -0.1 }, { failureRate: '0.5' }, { delayMs: -1 }, { delayMs: 1.5 },
+    { delayMs: 86_400_001 }, {}, { failureRate: 0.5, carrier: 'dhl' }, [], null]) {
+    const res = await put(body);
+    assertProblem(res, 400, 'SOUK_REQUEST_INVALID');
+  }
+  const res = await put({ failureRate: 2 });
+  assert.ok(res.json.errors.some((e: { path: string }) => e.path === '/failureRate'), res.text);
+  assertProblem(await call(h.svc.url, 'PUT', PATH, { token: h.adminToken, rawBody: '{"failureRate":' }), 400, 'SOUK_REQUEST_MALFORMED_JSON');
+});
+
+test('a change applies at once; fields left out keep their value', async () => {
+  const rate = await put({ failureRate: 1 });
+  assert.equal(rate.status, 200, rate.text);
+  assert.equal(rate.json.failureRate, 1);
+  assert.equal(rate.json.delayMs, 1500);
+  assert.equal(rate.json.updatedAt, new Date(h.clock.now()).toISOString());
+  const delay = await put({ delayMs: 0 });
+  assert.deepEqual([delay.json.failureRate, delay.json.delayMs], [1, 0]);
+  assert.deepEqual((await call(h.svc.url, 'GET', PATH, { token: h.adminToken })).json, delay.json);
+});
