@@ -11,7 +11,12 @@ export const MAX_LIMIT = 100;
 const Uuid = Type.String({ pattern: UUID_PATTERN, description: 'UUID' });
 
 /** What a notification is about. More kinds come with more events; clients should show unknown kinds plainly. */
-export const NotificationKind = Type.Union([Type.Literal('welcome')]);
+export const NotificationKind = Type.Union([
+  Type.Literal('welcome'),
+  Type.Literal('order-confirmed'),
+  Type.Literal('order-cancelled'),
+  Type.Literal('order-shipped'),
+]);
 export type NotificationKind = Static<typeof NotificationKind>;
 
 export const Notification = Type.Object({
@@ -19,6 +24,7 @@ export const Notification = Type.Object({
   kind: NotificationKind,
   title: Type.String(),
   body: Type.String(),
+  orderId: Type.Optional(Type.String({ pattern: UUID_PATTERN, description: 'The order an order message is about; absent on other kinds.' })),
   createdAt: Type.String({ format: 'date-time' }),
   readAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], { description: 'When the user marked it read; null while unread.' }),
 });

@@ -18,7 +18,7 @@ import {
 import { gatewayErrors } from './errors.ts';
 import { writeProblem } from './problem-response.ts';
 import { BodyError, hasBody, readBody } from './request-body.ts';
-import { hasDotSegment, requiresToken, type RouteMatch, type Router } from './routes.ts';
+import { hasDotSegment, preferredWaitSeconds, requiresToken, type RouteMatch, type Router } from './routes.ts';
 import type { UpstreamCall } from './upstream-call.ts';
 
 export interface ProxyDeps {
@@ -27,6 +27,8 @@ export interface ProxyDeps {
   verifier: Pick<JwtVerifier, 'verify'>;
   log: Logger;
   bodyLimitBytes: number;
+  /** The usual wait for an upstream's response headers, per attempt. */
+  upstreamTimeoutMs: number;
   /** True once shutdown began: new proxied requests are refused so that clients go elsewhere. */
   isClosing: () => boolean;
 }
@@ -61,6 +63,8 @@ export function createProxy(deps: ProxyDeps): Proxy {
     // Most requests have no body: skip the promise and the turn of the event loop.
     const body = hasBody(req) ? await readBody(req, deps.bodyLimitBytes) : undefined;
     const idempotencyKey = req.headers['idempotency-key'];
+    // A client that asked the service to wait for a result (a checkout) gets that long on top of the usual timeout.
+    const waitSeconds = preferredWaitSeconds(route, req.headers.prefer);
     await upstream.send({
       service: route.service,
       req,
@@ -70,6 +74,7 @@ export function createProxy(deps: ProxyDeps): Proxy {
       requestId: String(req.headers['x-request-id']),
       repeatable: isRepeatable(method, typeof idempotencyKey === 'string' ? idempotencyKey : undefined),
       parent,
+      timeoutMs: waitSeconds === 0 ? deps.upstreamTimeoutMs : deps.upstreamTimeoutMs + waitSeconds * 1000,
     });
   }
 

@@ -2,8 +2,12 @@
 // and who may call it. The one place to add services, API versions and, later,
 // canary weights.
 
-/** Who may call a route: anyone, only holders of a valid token, or anyone for some methods. */
-export type Access = 'public' | 'token' | { readonly publicMethods: readonly string[] };
+/**
+ * Who may call a route: anyone, only holders of a valid token, anyone for some
+ * methods, or nobody from outside (`internal`: service-to-service APIs that the
+ * gateway answers 404 for, as if nothing served them).
+ */
+export type Access = 'public' | 'token' | 'internal' | { readonly publicMethods: readonly string[] };
 
 export interface GatewayRoute {
   /** Path prefix owned by the route, without a trailing slash. Also the `http_route` label and the span name suffix. */
@@ -11,7 +15,15 @@ export interface GatewayRoute {
   /** Discovery name of the service that serves the prefix; it gets the path unchanged. */
   readonly service: string;
   readonly access: Access;
+  /**
+   * The service honours `Prefer: wait=N` (RFC 7240) up to this many seconds: the
+   * gateway then waits that much longer for the answer than its usual timeout.
+   */
+  readonly preferWaitMaxSeconds?: number;
 }
+
+/** Longest `Prefer: wait` orders honours (its contract caps it at 30 s). */
+export const ORDERS_PREFER_WAIT_MAX_SECONDS = 30;
 
 export const routes: readonly GatewayRoute[] = [
   // Identity serves login and the token endpoint itself, so the whole prefix is public.
@@ -21,7 +33,26 @@ export const routes: readonly GatewayRoute[] = [
   { prefix: '/api/v1/catalog', service: 'catalog', access: { publicMethods: ['GET', 'HEAD'] } },
   // A user's own messages: nothing there is public.
   { prefix: '/api/v1/notifications', service: 'notifications', access: 'token' },
+  // A user's cart, orders and shipments: the services check that the caller owns them.
+  { prefix: '/api/v1/cart', service: 'cart', access: 'token' },
+  { prefix: '/api/v1/orders', service: 'orders', access: 'token', preferWaitMaxSeconds: ORDERS_PREFER_WAIT_MAX_SECONDS },
+  { prefix: '/api/v1/shipments', service: 'shipping', access: 'token' },
+  { prefix: '/api/v1/order-history', service: 'order-history', access: 'token' },
+  // How far the read model lags behind is no secret: status pages and the console read it without logging in.
+  { prefix: '/api/v1/order-history/lag', service: 'order-history', access: 'public' },
+  { prefix: '/api/v1/recommendations', service: 'recommendations', access: 'public' },
+  // Stock levels are public; writes (admin) need a token here and the admin role at inventory.
+  { prefix: '/api/v1/inventory', service: 'inventory', access: { publicMethods: ['GET', 'HEAD'] } },
+  // Reservations are the checkout saga's (scope internal): not reachable from outside at all.
+  { prefix: '/api/v1/inventory/reservations', service: 'inventory', access: 'internal' },
+  // payments and payment-provider have no route: only services call them, never the public.
 ];
+
+/**
+ * API paths the gateway serves itself through Fastify (aggregations), instead
+ * of proxying them: the proxy hands them on like health and metrics.
+ */
+export const localApiPrefixes: readonly string[] = ['/api/v1/home'];
 
 /** What the gateway does with a request target. */
 export type RouteMatch =
@@ -42,21 +73,36 @@ export interface Router {
 /**
  * Builds a matcher over a route table. Longest prefix wins, and a prefix only
  * matches at a segment boundary, so `/api/v1/catalogue` is not catalog's.
+ * `local` prefixes go to the gateway's own routes; `internal` routes are
+ * unknown to the outside.
  */
-export function createRouter(table: readonly GatewayRoute[]): Router {
-  for (const route of table) {
-    if (!route.prefix.startsWith('/') || route.prefix.endsWith('/')) {
-      throw new Error(`route prefix ${route.prefix} must start and must not end with "/"`);
+export function createRouter(table: readonly GatewayRoute[], local: readonly string[] = []): Router {
+  for (const prefix of [...table.map((r) => r.prefix), ...local]) {
+    if (!prefix.startsWith('/') || prefix.endsWith('/')) {
+      throw new Error(`route prefix ${prefix} must start and must not end with "/"`);
     }
   }
-  const entries = [...table]
+  // One list, so a local or internal prefix is matched in the same single pass as the routes (no cost on a hit).
+  const entries = [
+    ...table.map((route) => ({ prefix: route.prefix, match: route.access === 'internal' ? UNKNOWN : (Object.freeze({ kind: 'route', route }) as RouteMatch) })),
+    ...local.map((prefix) => ({ prefix, match: LOCAL })),
+  ]
     .sort((a, b) => b.prefix.length - a.prefix.length)
-    .map((route) => ({ route, match: Object.freeze({ kind: 'route', route }) as RouteMatch }));
+    // The prefix's last character, compared before the whole prefix: most entries fail on it at once,
+    // so a longer table costs a few integer compares, not a string comparison per row.
+    .map((e) => ({ ...e, last: e.prefix.length - 1, lastChar: e.prefix.charCodeAt(e.prefix.length - 1) }));
+
+  // Health, metrics and admin paths skip the table when no route could own them.
+  const onlyApiPrefixes = entries.every((e) => isProxiedTarget(e.prefix));
 
   return {
     match(target) {
+      if (onlyApiPrefixes && !isProxiedTarget(target)) return LOCAL;
+      const length = target.length;
       for (const entry of entries) {
-        const prefix = entry.route.prefix;
+        // Length first: charCodeAt past the end takes a slow path in V8.
+        if (length <= entry.last || target.charCodeAt(entry.last) !== entry.lastChar) continue;
+        const prefix = entry.prefix;
         if (!target.startsWith(prefix)) continue;
         const next = target.charCodeAt(prefix.length);
         // NaN (end of string), '/' or '?'
@@ -76,7 +122,7 @@ export function isProxiedTarget(target: string): boolean {
 export function requiresToken(route: GatewayRoute, method: string): boolean {
   const access = route.access;
   if (access === 'public') return false;
-  if (access === 'token') return true;
+  if (access === 'token' || access === 'internal') return true;
   return !access.publicMethods.includes(method);
 }
 
@@ -95,4 +141,17 @@ export function hasDotSegment(target: string): boolean {
     if (segment === '.' || segment === '..') return true;
   }
   return false;
+}
+
+/**
+ * The seconds a client asked the service to wait with `Prefer: wait=N`
+ * (RFC 7240), capped at what the route honours; 0 when it asked for none or
+ * the route does not honour it.
+ */
+export function preferredWaitSeconds(route: GatewayRoute, prefer: string | string[] | undefined): number {
+  const max = route.preferWaitMaxSeconds;
+  if (!max || prefer === undefined) return 0;
+  const value = Array.isArray(prefer) ? prefer.join(',') : prefer;
+  const match = /(?:^|[,;\s])wait\s*=\s*"?(\d{1,6})"?/i.exec(value);
+  return match ? Math.min(Number(match[1]), max) : 0;
 }

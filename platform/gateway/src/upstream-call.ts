@@ -16,7 +16,7 @@ export interface UpstreamCallDeps {
   pools: InstancePools;
   metrics: Registry;
   clock: { now(): number };
-  /** No response headers within this → try elsewhere or 504. */
+  /** No response headers within this → try elsewhere or 504, unless a call sets its own. */
   timeoutMs: number;
   /** Attempts per request, the first included, each on a different instance. */
   maxAttempts: number;
@@ -36,6 +36,8 @@ export interface UpstreamCall {
     repeatable: boolean;
     /** Trace context of the gateway's SERVER span. */
     parent: Context;
+    /** Per attempt, instead of the default (a route that lets the service wait longer). */
+    timeoutMs?: number;
   }): Promise<void>;
 }
 
@@ -117,7 +119,7 @@ export function createUpstreamCall(deps: UpstreamCallDeps): UpstreamCall {
   }
 
   return {
-    async send({ service, req, res, body, requestId, repeatable, parent }) {
+    async send({ service, req, res, body, requestId, repeatable, parent, timeoutMs = deps.timeoutMs }) {
       const instances = discovery.instances(service);
       if (instances.length === 0) {
         refuse(service, 'no_instance', gatewayErrors.noInstance({
@@ -157,7 +159,7 @@ export function createUpstreamCall(deps: UpstreamCallDeps): UpstreamCall {
               path: target.basePath ? target.basePath + req.url : req.url ?? '/',
               headers,
               body,
-              timeoutMs: deps.timeoutMs,
+              timeoutMs,
               holdRetryableStatus: repeatable && more,
               requestId,
             });
@@ -191,7 +193,7 @@ export function createUpstreamCall(deps: UpstreamCallDeps): UpstreamCall {
       const attempts = tried.size;
       if (last.kind === 'failed' && last.failure === 'timeout') {
         throw gatewayErrors.upstreamTimeout({
-          detail: `${service} did not answer within ${deps.timeoutMs} ms (${attempts} attempt${attempts === 1 ? '' : 's'}).`,
+          detail: `${service} did not answer within ${timeoutMs} ms (${attempts} attempt${attempts === 1 ? '' : 's'}).`,
           extensions: { service, attempts },
         });
       }

@@ -3,9 +3,9 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createRouter, hasDotSegment, requiresToken, routes, type GatewayRoute } from '../src/routes.ts';
+import { createRouter, hasDotSegment, localApiPrefixes, preferredWaitSeconds, requiresToken, routes, type GatewayRoute } from '../src/routes.ts';
 
-const router = createRouter(routes);
+const router = createRouter(routes, localApiPrefixes);
 
 function routed(target: string): string | undefined {
   const m = router.match(target);
@@ -85,4 +85,62 @@ test('dot segments are detected, also percent-encoded, but not dots inside names
   assert.equal(hasDotSegment('/.well-known/jwks.json'), false);
   assert.equal(hasDotSegment('/api/v1/catalog/x?path=../y'), false);
   assert.equal(hasDotSegment('/api/v1/catalog/a%20b'), false);
+});
+
+test('the checkout services are routed by their prefixes', () => {
+  assert.equal(routed('/api/v1/cart'), 'cart');
+  assert.equal(routed('/api/v1/cart/items/0b0e6c1e-8f5c-4f3c-9a57-1d2f3e4a5b6c'), 'cart');
+  assert.equal(routed('/api/v1/orders?limit=5'), 'orders');
+  assert.equal(routed('/api/v1/orders/0b0e6c1e-8f5c-4f3c-9a57-1d2f3e4a5b6c/saga'), 'orders');
+  assert.equal(routed('/api/v1/shipments/0b0e6c1e-8f5c-4f3c-9a57-1d2f3e4a5b6c'), 'shipping');
+  assert.equal(routed('/api/v1/order-history'), 'order-history');
+  assert.equal(routed('/api/v1/order-history/lag'), 'order-history');
+  assert.equal(routed('/api/v1/recommendations?productId=x&limit=3'), 'recommendations');
+  assert.equal(routed('/api/v1/recommendations/bestsellers'), 'recommendations');
+  assert.equal(routed('/api/v1/inventory?productIds=a,b'), 'inventory');
+  assert.equal(routed('/api/v1/inventory/0b0e6c1e-8f5c-4f3c-9a57-1d2f3e4a5b6c'), 'inventory');
+});
+
+test('internal APIs are not reachable from outside: payments, the provider, reservations', () => {
+  assert.equal(routed('/api/v1/payments/0b0e6c1e-8f5c-4f3c-9a57-1d2f3e4a5b6c/authorize'), 'unknown');
+  assert.equal(routed('/v1/authorizations'), 'local');
+  assert.equal(routed('/api/v1/payment-provider/v1/authorizations'), 'unknown');
+  assert.equal(routed('/api/v1/inventory/reservations/0b0e6c1e-8f5c-4f3c-9a57-1d2f3e4a5b6c'), 'unknown');
+  assert.equal(routed('/api/v1/inventory/reservations'), 'unknown');
+  assert.equal(routed('/api/v1/inventory/reservations?x=1'), 'unknown');
+  // Only the reservations segment itself: a product id that merely starts with it is stock.
+  assert.equal(routed('/api/v1/inventory/reservationsx'), 'inventory');
+});
+
+test('the home page is the gateway\'s own route, not proxied', () => {
+  assert.equal(routed('/api/v1/home'), 'local');
+  assert.equal(routed('/api/v1/home?x=1'), 'local');
+  assert.equal(routed('/api/v1/homes'), 'unknown');
+});
+
+test('who needs a token on the checkout routes', () => {
+  const route = (prefix: string) => routes.find((r) => r.prefix === prefix)!;
+  for (const prefix of ['/api/v1/cart', '/api/v1/orders', '/api/v1/shipments', '/api/v1/order-history']) {
+    for (const method of ['GET', 'POST', 'DELETE']) assert.equal(requiresToken(route(prefix), method), true, `${method} ${prefix}`);
+  }
+  assert.equal(requiresToken(route('/api/v1/order-history/lag'), 'GET'), false);
+  assert.equal(requiresToken(route('/api/v1/recommendations'), 'GET'), false);
+  assert.equal(requiresToken(route('/api/v1/inventory'), 'GET'), false);
+  assert.equal(requiresToken(route('/api/v1/inventory'), 'HEAD'), false);
+  assert.equal(requiresToken(route('/api/v1/inventory'), 'PUT'), true);
+  assert.equal(requiresToken(route('/api/v1/inventory/reservations'), 'GET'), true);
+});
+
+test('Prefer: wait is read only where the service honours it, and capped', () => {
+  const orders = routes.find((r) => r.service === 'orders')!;
+  const catalog = routes.find((r) => r.service === 'catalog')!;
+  assert.equal(preferredWaitSeconds(orders, 'wait=10'), 10);
+  assert.equal(preferredWaitSeconds(orders, 'respond-async, wait=5'), 5);
+  assert.equal(preferredWaitSeconds(orders, 'return=minimal; wait = "7"'), 7);
+  assert.equal(preferredWaitSeconds(orders, ['handling=lenient', 'wait=3']), 3);
+  assert.equal(preferredWaitSeconds(orders, 'wait=3600'), 30);
+  assert.equal(preferredWaitSeconds(orders, 'await=9'), 0);
+  assert.equal(preferredWaitSeconds(orders, 'wait=soon'), 0);
+  assert.equal(preferredWaitSeconds(orders, undefined), 0);
+  assert.equal(preferredWaitSeconds(catalog, 'wait=10'), 0);
 });

@@ -13,10 +13,32 @@ export interface NotificationTable {
   event_id: string;
   created_at: ColumnType<Date, Date, never>;
   read_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  /** The order the message is about (order messages only). */
+  order_id: ColumnType<string | null, string | null | undefined, never>;
+}
+
+/** Which user an order belongs to, as orders' events told us. */
+export interface OrderRecipientTable {
+  order_id: string;
+  user_id: string;
+  created_at: ColumnType<Date, Date, never>;
+}
+
+/** A message made from an event before its order's user was known. */
+export interface PendingNotificationTable {
+  order_id: string;
+  kind: string;
+  title: string;
+  body: string;
+  event_source: string;
+  event_id: string;
+  received_at: ColumnType<Date, Date, never>;
 }
 
 export interface NotificationsDb {
   notifications: NotificationTable;
+  order_recipients: OrderRecipientTable;
+  pending_notifications: PendingNotificationTable;
 }
 
 export type NotificationsDatabase = Kysely<NotificationsDb>;

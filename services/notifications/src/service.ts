@@ -1,13 +1,16 @@
 // The notifications service: messages to users made from other services'
-// events (choreography: nobody calls it to send one). Today: a welcome
-// message for every UserRegistered from identity.
+// events (choreography: nobody calls it to send one): a welcome for every
+// UserRegistered, and order messages on OrderConfirmed, OrderCancelled and OrderShipped.
 
 import { defineService } from '@souk/chassis';
 import { UserRegistered } from '@souk/identity/contract';
+import { OrderCancelled, OrderConfirmed } from '@souk/orders/contract';
+import { OrderShipped } from '@souk/shipping/contract';
 import { migrations } from '../migrations/index.ts';
 import type { NotificationsDatabase } from './db.ts';
 import { registerNotificationRoutes } from './notifications/notification-routes.ts';
 import { createNotificationStore } from './notifications/notification-store.ts';
+import { orderMessageHandlers } from './orders/order-handlers.ts';
 import { welcomeOnRegistration } from './welcome/welcome-handler.ts';
 
 export const notificationsService = defineService({
@@ -16,7 +19,12 @@ export const notificationsService = defineService({
   migrations,
   setup(ctx) {
     const db: NotificationsDatabase = ctx.db;
-    ctx.events.subscribe(UserRegistered, welcomeOnRegistration({ now: () => ctx.clock.now() }));
+    const now = () => ctx.clock.now();
+    ctx.events.subscribe(UserRegistered, welcomeOnRegistration({ now }));
+    const orders = orderMessageHandlers({ now });
+    ctx.events.subscribe(OrderConfirmed, orders.confirmed);
+    ctx.events.subscribe(OrderCancelled, orders.cancelled);
+    ctx.events.subscribe(OrderShipped, orders.shipped);
     registerNotificationRoutes(ctx, createNotificationStore(db));
   },
 });

@@ -15,9 +15,11 @@ export interface NewNotification {
   /** The event it is made from: handling that event again adds nothing. */
   event: { source: string; id: string };
   createdAt: Date;
+  /** The order an order message is about. */
+  orderId?: string;
 }
 
-const columns = ['id', 'kind', 'title', 'body', 'created_at', 'read_at'] as const;
+const columns = ['id', 'kind', 'title', 'body', 'created_at', 'read_at', 'order_id'] as const;
 
 interface Row {
   id: string;
@@ -26,6 +28,7 @@ interface Row {
   body: string;
   created_at: Date;
   read_at: Date | null;
+  order_id: string | null;
 }
 
 export function toNotification(row: Row): Notification {
@@ -34,6 +37,7 @@ export function toNotification(row: Row): Notification {
     kind: row.kind as NotificationKind,
     title: row.title,
     body: row.body,
+    ...(row.order_id ? { orderId: row.order_id } : {}),
     createdAt: row.created_at.toISOString(),
     readAt: row.read_at?.toISOString() ?? null,
   };
@@ -41,17 +45,17 @@ export function toNotification(row: Row): Notification {
 
 /**
  * Records a notification through `db` (an event handler's transaction).
- * Returns false when one for the same event, or a second welcome for the
- * same user, is already there.
+ * Returns false when one for the same event, a second welcome for the same
+ * user, or a second message of the same kind about the same order is already there.
  */
 export async function recordNotification(db: Kysely<NotificationsDb>, n: NewNotification): Promise<boolean> {
   const inserted = await db
     .insertInto('notifications')
     .values({
       id: randomUUID(), user_id: n.userId, kind: n.kind, title: n.title, body: n.body,
-      event_source: n.event.source, event_id: n.event.id, created_at: n.createdAt,
+      event_source: n.event.source, event_id: n.event.id, created_at: n.createdAt, order_id: n.orderId ?? null,
     })
-    // No conflict target: any unique key (event, or one welcome per user) makes it a no-op.
+    // No conflict target: any unique key (event, one welcome per user, one kind per order) makes it a no-op.
     .onConflict((oc) => oc.doNothing())
     .returning('id')
     .executeTakeFirst();
