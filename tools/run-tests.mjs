@@ -1,6 +1,6 @@
 // Runs the test suite with node:test through tsx. Node 20 does not expand globs
-// in `--test`, so the files are found here. `npm test` runs every tier in one
-// run (one summary for CI); `npm run test:unit|int|system` runs one tier.
+// in `--test`, so the files are found here. `npm test` runs every tier (unit and
+// integration together, then the system tests); `npm run test:unit|int|system` runs one tier.
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -28,9 +28,20 @@ if (files.length === 0) {
   console.error('no test files found');
   process.exit(1);
 }
-const result = spawnSync(
-  process.execPath,
-  ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=180000', ...files],
-  { cwd: root, stdio: 'inherit', env: { ...process.env, OTEL_METRICS_EXPORTER: 'none', OTEL_LOGS_EXPORTER: 'none' } },
-);
-process.exit(result.status ?? 1);
+// System tests each start the whole devhost (fourteen processes on this machine's two cores): they run
+// after the other tiers, one at a time, so they neither starve each other nor the integration tests.
+const isSystem = (f) => tiers.system.test(f);
+const runs = [
+  { files: files.filter((f) => !isSystem(f)), concurrency: 2 },
+  { files: files.filter(isSystem), concurrency: 1 },
+].filter((r) => r.files.length > 0);
+let status = 0;
+for (const run of runs) {
+  const result = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', '--test', `--test-concurrency=${run.concurrency}`, '--test-timeout=180000', ...run.files],
+    { cwd: root, stdio: 'inherit', env: { ...process.env, OTEL_METRICS_EXPORTER: 'none', OTEL_LOGS_EXPORTER: 'none' } },
+  );
+  if (result.status !== 0) status = result.status ?? 1;
+}
+process.exit(status);

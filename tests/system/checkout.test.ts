@@ -240,8 +240,9 @@ describe('checkout through the running system', () => {
     const product = products[4]!;
     assert.equal((await s.setStock(admin, product, 50)).status, 200);
     const shoppers: Shopper[] = [];
-    for (let i = 0; i < 200; i += 20) {
-      shoppers.push(...(await Promise.all(Array.from({ length: 20 }, () => shopperWith(product, 1)))));
+    // Sign-ups hash passwords (scrypt): a few at a time, so identity is not what this test measures.
+    for (let i = 0; i < 200; i += 5) {
+      shoppers.push(...(await Promise.all(Array.from({ length: 5 }, () => shopperWith(product, 1)))));
     }
     const placed = await Promise.all(shoppers.map((sh) => s.checkout(sh.token)));
     for (const p of placed) assert.ok(p.status === 201 || p.status === 202, `${p.status} ${JSON.stringify(p.body)}`);

@@ -18,7 +18,7 @@ import {
 import { gatewayErrors } from './errors.ts';
 import { writeProblem } from './problem-response.ts';
 import { BodyError, hasBody, readBody } from './request-body.ts';
-import { hasDotSegment, preferredWaitSeconds, requiresToken, type RouteMatch, type Router } from './routes.ts';
+import { encodesUnreserved, hasDotSegment, preferredWaitSeconds, requiresToken, type RouteMatch, type Router } from './routes.ts';
 import type { UpstreamCall } from './upstream-call.ts';
 
 export interface ProxyDeps {
@@ -58,6 +58,7 @@ export function createProxy(deps: ProxyDeps): Proxy {
     setRoute(res, route.prefix);
     if (deps.isClosing()) throw chassisErrors.shuttingDown({ headers: { connection: 'close' } });
     if (hasDotSegment(target)) throw chassisErrors.invalidRequest('The path must not contain "." or ".." segments.');
+    if (encodesUnreserved(target)) throw chassisErrors.invalidRequest('The path must not percent-encode letters, digits or "-._~": send them as they are.');
     const method = req.method ?? 'GET';
     if (requiresToken(route, method)) await authenticate(req.headers.authorization);
     // Most requests have no body: skip the promise and the turn of the event loop.

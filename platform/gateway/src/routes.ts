@@ -143,6 +143,22 @@ export function hasDotSegment(target: string): boolean {
   return false;
 }
 
+/** A percent-encoded letter, digit or `-._~` (RFC 3986's unreserved characters). */
+const ENCODED_UNRESERVED = /%(?:3[0-9]|[46][1-9a-f]|[57][0-9a]|2[de]|5f|7e)/i;
+
+/**
+ * True when the path percent-encodes a character that never needs it
+ * (`/api/v1/inventory/%72eservations`). The upstream decodes it, so the path
+ * it serves is not the one the gateway matched its access rule against;
+ * RFC 3986 section 6.2.2.2 calls the two forms equivalent, and clients never
+ * need the encoded one, so the gateway refuses it instead of guessing.
+ */
+export function encodesUnreserved(target: string): boolean {
+  const end = target.indexOf('?');
+  const path = end === -1 ? target : target.slice(0, end);
+  return path.indexOf('%') !== -1 && ENCODED_UNRESERVED.test(path);
+}
+
 /**
  * The seconds a client asked the service to wait with `Prefer: wait=N`
  * (RFC 7240), capped at what the route honours; 0 when it asked for none or
@@ -152,6 +168,6 @@ export function preferredWaitSeconds(route: GatewayRoute, prefer: string | strin
   const max = route.preferWaitMaxSeconds;
   if (!max || prefer === undefined) return 0;
   const value = Array.isArray(prefer) ? prefer.join(',') : prefer;
-  const match = /(?:^|[,;\s])wait\s*=\s*"?(\d{1,6})"?/i.exec(value);
+  const match = /(?:^|[,;\s])wait\s*=\s*"?(\d+)"?/i.exec(value);
   return match ? Math.min(Number(match[1]), max) : 0;
 }

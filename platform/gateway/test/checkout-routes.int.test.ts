@@ -106,6 +106,14 @@ test('internal APIs are not public: payments and stock reservations are unknown 
     assert.equal(res.status, 404, `${method} ${path}`);
     assert.equal((await problemOf(res)).code, 'SOUK_ROUTE_NOT_FOUND');
   }
+  // Percent-encoding a letter must not smuggle an internal path past the prefix rule (the upstream would decode it).
+  for (const path of [`/api/v1/inventory/%72eservations/${uuid(8)}`, `/api/v1/inventory/%52eservations/${uuid(8)}`]) {
+    const res = await fetch(`${gateway.url}${path}`, { headers: { authorization: `Bearer ${service}` } });
+    assert.equal(res.status, 400, path);
+    assert.equal((await problemOf(res)).code, 'SOUK_REQUEST_INVALID');
+  }
+  // An encoded prefix matches no route at all.
+  assert.equal((await fetch(`${gateway.url}/api/v1/%69nventory/reservations/${uuid(8)}`, { headers: { authorization: `Bearer ${service}` } })).status, 404);
   assert.equal(upstreams.get('payments')!.received.length, before.payments);
   assert.equal(upstreams.get('inventory')!.received.length, before.inventory);
 });

@@ -3,7 +3,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createRouter, hasDotSegment, localApiPrefixes, preferredWaitSeconds, requiresToken, routes, type GatewayRoute } from '../src/routes.ts';
+import { createRouter, encodesUnreserved, hasDotSegment, localApiPrefixes, preferredWaitSeconds, requiresToken, routes, type GatewayRoute } from '../src/routes.ts';
 
 const router = createRouter(routes, localApiPrefixes);
 
@@ -85,6 +85,18 @@ test('dot segments are detected, also percent-encoded, but not dots inside names
   assert.equal(hasDotSegment('/.well-known/jwks.json'), false);
   assert.equal(hasDotSegment('/api/v1/catalog/x?path=../y'), false);
   assert.equal(hasDotSegment('/api/v1/catalog/a%20b'), false);
+});
+
+test('percent-encoded letters, digits and -._~ in the path are detected; other escapes and the query are not', () => {
+  assert.equal(encodesUnreserved('/api/v1/inventory/%72eservations/x'), true);
+  assert.equal(encodesUnreserved('/api/v1/%49nventory'), true);
+  assert.equal(encodesUnreserved('/api/v1/catalog/a%7Eb'), true);
+  assert.equal(encodesUnreserved('/api/v1/catalog/a%30'), true);
+  assert.equal(encodesUnreserved('/api/v1/catalog/a%20b'), false);
+  assert.equal(encodesUnreserved('/api/v1/catalog/a%2Fb'), false);
+  assert.equal(encodesUnreserved('/api/v1/catalog/caf%C3%A9'), false);
+  assert.equal(encodesUnreserved('/api/v1/catalog/products?q=%72'), false);
+  assert.equal(encodesUnreserved('/api/v1/catalog/products'), false);
 });
 
 test('the checkout services are routed by their prefixes', () => {

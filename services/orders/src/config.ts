@@ -4,6 +4,7 @@
 import { Type, type Static } from 'typebox';
 
 export const DEFAULT_STEP_TIMEOUT_MS = 15_000;
+export const DEFAULT_CAPTURE_TIMEOUT_MS = 300_000;
 // Above payments' own worst case against a slow provider (3 attempts of 2 s plus back-off).
 export const DEFAULT_STEP_ATTEMPT_TIMEOUT_MS = 8_000;
 export const DEFAULT_STEP_RETRY_BASE_MS = 200;
@@ -22,6 +23,10 @@ export const OrdersConfig = Type.Object({
     default: DEFAULT_STEP_TIMEOUT_MS, minimum: 100, maximum: 3_600_000,
     description: 'Deadline of each remote saga step (reserve, authorize, capture): retried until then, then the saga compensates.',
   }),
+  ORDERS_CAPTURE_TIMEOUT_MS: Type.Integer({
+    default: DEFAULT_CAPTURE_TIMEOUT_MS, minimum: 100, maximum: 24 * 3_600_000,
+    description: 'Deadline of the capture, after the order was confirmed: retried this long (a provider outage delays the money) before the saga undoes the order.',
+  }),
   ORDERS_STEP_ATTEMPT_TIMEOUT_MS: Type.Integer({
     default: DEFAULT_STEP_ATTEMPT_TIMEOUT_MS, minimum: 50, maximum: 600_000, description: 'Timeout of one attempt of a saga step or compensation.',
   }),
@@ -33,7 +38,8 @@ export const OrdersConfig = Type.Object({
     description: 'Longest wait between compensation attempts: with SAGA_COMPENSATION_PARK_AFTER it sets how long a compensation keeps trying before parking.',
   }),
   ORDERS_RESERVATION_TTL_SECONDS: Type.Integer({
-    default: DEFAULT_RESERVATION_TTL_SECONDS, minimum: 10, maximum: 7 * 24 * 3600,
+    // At least twice the margin confirmOrder needs left on the reservation.
+    default: DEFAULT_RESERVATION_TTL_SECONDS, minimum: 60, maximum: 7 * 24 * 3600,
     description: 'How long inventory holds the reserved units before they expire (the commit comes with OrderConfirmed).',
   }),
   ORDERS_CART_TIMEOUT_MS: Type.Integer({ default: DEFAULT_CART_TIMEOUT_MS, minimum: 50, maximum: 60_000 }),

@@ -7,6 +7,10 @@ export const errors = defineErrors({
     code: 'SOUK_ORDERS_IDEMPOTENCY_KEY_MISSING', status: 400, title: 'Idempotency-Key header required',
     description: 'Placing an order needs an Idempotency-Key header (1-200 visible ASCII characters), so that a retried request cannot order twice.',
   },
+  idempotencyKeyInvalid: {
+    code: 'SOUK_ORDERS_IDEMPOTENCY_KEY_INVALID', status: 400, title: 'Idempotency-Key header is not valid',
+    description: 'The Idempotency-Key must be a single header of 1-200 visible ASCII characters (a UUID is a good choice).',
+  },
   idempotencyKeyReused: {
     code: 'SOUK_ORDERS_IDEMPOTENCY_KEY_REUSED', status: 422, title: 'Idempotency-Key already used for another request',
     description: 'This key placed an order with a different body; use a new key for a new order.',

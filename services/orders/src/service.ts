@@ -34,6 +34,7 @@ export const ordersService = defineService({
       store,
       settings: {
         stepTimeoutMs: config.ORDERS_STEP_TIMEOUT_MS,
+        captureTimeoutMs: config.ORDERS_CAPTURE_TIMEOUT_MS,
         attemptTimeoutMs: config.ORDERS_STEP_ATTEMPT_TIMEOUT_MS,
         retry: { baseMs: config.ORDERS_STEP_RETRY_BASE_MS, capMs: config.ORDERS_STEP_RETRY_CAP_MS },
         compensationRetry: { baseMs: config.ORDERS_COMPENSATION_RETRY_BASE_MS, capMs: config.ORDERS_COMPENSATION_RETRY_CAP_MS },

@@ -61,7 +61,7 @@ before(async () => {
   // Inventory commits the reservation when it hears OrderConfirmed from orders' feed.
   inventory = await start(inventoryService, { DATABASE_URL: await db('inventory'), PORT: String(inventoryPort), STATIC_SERVICES: `orders=http://127.0.0.1:${ordersPort}` });
   orders = await start(ordersService, {
-    ...FAST, ORDERS_STEP_TIMEOUT_MS: '8000', ORDERS_STEP_ATTEMPT_TIMEOUT_MS: '4000',
+    ...FAST, ORDERS_STEP_TIMEOUT_MS: '8000', ORDERS_CAPTURE_TIMEOUT_MS: '8000', ORDERS_STEP_ATTEMPT_TIMEOUT_MS: '4000',
     DATABASE_URL: await db('orders'), PORT: String(ordersPort), STATIC_SERVICES: `cart=${cart.url};inventory=${inventory.url};payments=${payments.url}`,
   });
 });

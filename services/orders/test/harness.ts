@@ -31,7 +31,7 @@ export interface Harness {
 
 /** Fast saga settings: a test that waits for a deadline waits well under a second per step. */
 export const FAST = {
-  ORDERS_STEP_TIMEOUT_MS: '1500', ORDERS_STEP_ATTEMPT_TIMEOUT_MS: '400', ORDERS_STEP_RETRY_BASE_MS: '20', ORDERS_STEP_RETRY_CAP_MS: '100',
+  ORDERS_STEP_TIMEOUT_MS: '1500', ORDERS_CAPTURE_TIMEOUT_MS: '1500', ORDERS_STEP_ATTEMPT_TIMEOUT_MS: '400', ORDERS_STEP_RETRY_BASE_MS: '20', ORDERS_STEP_RETRY_CAP_MS: '100',
   ORDERS_COMPENSATION_RETRY_BASE_MS: '20', ORDERS_COMPENSATION_RETRY_CAP_MS: '100',
   ORDERS_SAGA_POLL_MS: '100', ORDERS_SAGA_LEASE_MS: '2000', SAGA_COMPENSATION_PARK_AFTER: '20',
   // The client's breakers open on the fakes' 503s as they would in production; they half-open quickly here.

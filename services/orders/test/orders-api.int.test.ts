@@ -61,7 +61,7 @@ test('without Prefer: wait the answer is 202 PENDING, and the order confirms soo
 test('Idempotency-Key: required; the same key and body give the same order (200); another body is refused (422)', async () => {
   const token = await h.tokenFor(randomUUID());
   assertProblem(await place(token, undefined), 400, 'SOUK_ORDERS_IDEMPOTENCY_KEY_MISSING');
-  assertProblem(await place(token, 'a key with spaces'), 400, 'SOUK_ORDERS_IDEMPOTENCY_KEY_MISSING');
+  assertProblem(await place(token, 'a key with spaces'), 400, 'SOUK_ORDERS_IDEMPOTENCY_KEY_INVALID');
 
   const key = randomUUID();
   const first = await place(token, key, {}, { prefer: 'wait=10' });

@@ -7,6 +7,9 @@ import type { Cart } from '@souk/cart/contract';
 import { MAX_WAIT_SECONDS, type OrderLine } from '../../contract.ts';
 import { errors } from '../errors.ts';
 
+/** The largest amount the payment provider authorizes at once (1,000,000.00). */
+export const MAX_ORDER_TOTAL_CENTS = 100_000_000;
+
 const KEY = /^[\x21-\x7e]{1,200}$/;
 
 /** The Idempotency-Key header, required: 1-200 visible ASCII characters. */
@@ -15,7 +18,7 @@ export function idempotencyKeyOf(header: string | string[] | undefined): string 
   if (value === undefined || value.trim() === '') {
     throw errors.idempotencyKeyMissing('Send an Idempotency-Key header (a UUID is a good choice) so that a retried request cannot order twice.');
   }
-  if (!KEY.test(value)) throw errors.idempotencyKeyMissing({ detail: 'The Idempotency-Key must be 1-200 visible ASCII characters.', extensions: { length: value.length } });
+  if (!KEY.test(value)) throw errors.idempotencyKeyInvalid({ detail: 'The Idempotency-Key must be one header of 1-200 visible ASCII characters.', extensions: { length: value.length } });
   return value;
 }
 
@@ -29,7 +32,8 @@ export function preferredWait(header: string | string[] | undefined): number {
   const values = Array.isArray(header) ? header : header === undefined ? [] : [header];
   for (const value of values) {
     for (const part of value.split(/[,;]/)) {
-      const m = /^\s*wait\s*=\s*"?(\d{1,6})"?\s*$/i.exec(part);
+      // Any number of digits: a huge wait is capped, not ignored.
+      const m = /^\s*wait\s*=\s*"?(\d+)"?\s*$/i.exec(part);
       if (m) return Math.min(Number(m[1]), MAX_WAIT_SECONDS);
     }
   }
@@ -58,5 +62,12 @@ export function linesFromCart(cart: Cart, retryAfterSeconds: number): OrderLines
     throw errors.cartInvalid({ detail: `An order is in one currency; the cart has ${currencies.join(', ')}.`, extensions: { currencies } });
   }
   const items = cart.items.map((l) => ({ productId: l.productId.toLowerCase(), name: l.name || l.productId, quantity: l.quantity, unitPriceCents: l.unitPriceCents, currency: l.currency }));
-  return { items, totalCents: items.reduce((sum, l) => sum + l.unitPriceCents * l.quantity, 0), currency: currencies[0]! };
+  const totalCents = items.reduce((sum, l) => sum + l.unitPriceCents * l.quantity, 0);
+  if (totalCents > MAX_ORDER_TOTAL_CENTS) {
+    throw errors.cartInvalid({
+      detail: `An order may total at most ${MAX_ORDER_TOTAL_CENTS / 100} (the card processor's limit); this cart totals ${totalCents / 100}.`,
+      extensions: { totalCents, maxTotalCents: MAX_ORDER_TOTAL_CENTS },
+    });
+  }
+  return { items, totalCents, currency: currencies[0]! };
 }

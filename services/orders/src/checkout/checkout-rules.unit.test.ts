@@ -17,7 +17,8 @@ const code = (fn: () => unknown) => {
 test('the Idempotency-Key is required and must be 1-200 visible ASCII characters', () => {
   assert.equal(idempotencyKeyOf('a1b2-c3'), 'a1b2-c3');
   assert.equal(idempotencyKeyOf(['first', 'second']), 'first');
-  for (const bad of [undefined, '', '   ', 'has space', 'é', 'x'.repeat(201)]) assert.equal(code(() => idempotencyKeyOf(bad)), 'SOUK_ORDERS_IDEMPOTENCY_KEY_MISSING', String(bad));
+  for (const absent of [undefined, '', '   ']) assert.equal(code(() => idempotencyKeyOf(absent)), 'SOUK_ORDERS_IDEMPOTENCY_KEY_MISSING', String(absent));
+  for (const bad of ['has space', 'é', 'x'.repeat(201), 'one, two']) assert.equal(code(() => idempotencyKeyOf(bad)), 'SOUK_ORDERS_IDEMPOTENCY_KEY_INVALID', bad);
 });
 
 test('a fingerprint depends on the normalised body only', () => {
@@ -31,6 +32,7 @@ test('Prefer: wait=N is read among other preferences and capped at 30 s', () => 
   assert.equal(preferredWait('respond-async, wait=12'), 12);
   assert.equal(preferredWait(['handling=strict', 'Wait = "3"']), 3);
   assert.equal(preferredWait('wait=600'), 30);
+  assert.equal(preferredWait('wait=99999999999'), 30, 'a huge wait is capped, not ignored');
   assert.equal(preferredWait('wait=soon'), 0);
 });
 
@@ -40,6 +42,13 @@ const line = (over: Partial<Cart['items'][number]> = {}): Cart['items'][number] 
 });
 const cart = (items: Cart['items'], stale = false): Cart => ({
   items, itemCount: items.reduce((n, l) => n + l.quantity, 0), totalCents: 0, currency: 'EUR', stale, expiresAt: null,
+});
+
+test('a total above what the card processor can authorize is refused up front, not cancelled later', () => {
+  assert.throws(
+    () => linesFromCart(cart([line({ quantity: 2, unitPriceCents: 60_000_000 })]), 5),
+    (err: { code?: string; status?: number }) => err.code === 'SOUK_ORDERS_CART_INVALID' && err.status === 422,
+  );
 });
 
 test('a cart becomes order lines at its prices, with the total computed here', () => {

@@ -13,10 +13,18 @@ import { CHECKOUT_SAGA } from './saga-ids.ts';
 
 /** A local step (one transaction in our own database) needs no more than this. */
 const LOCAL_STEP_TIMEOUT_MS = 10_000;
+/** Confirming needs the reservation to outlive the rest of the saga by at least this much. */
+export const RESERVATION_MARGIN_MS = 30_000;
 
 export interface StepSettings {
-  /** Deadline of each remote step. */
+  /** Deadline of each remote step before the pivot. */
   stepTimeoutMs: number;
+  /**
+   * Deadline of the capture, after the pivot: the order was announced, so the
+   * saga pushes forward much longer before it gives up and undoes it (a provider
+   * outage of a few minutes should delay the money, not cancel the order).
+   */
+  captureTimeoutMs: number;
   attemptTimeoutMs: number;
   retry: { baseMs: number; capMs: number };
   compensationRetry: { baseMs: number; capMs: number };
@@ -31,7 +39,7 @@ export interface CheckoutDeps {
 
 export function checkoutSaga(deps: CheckoutDeps): SagaDefinition<CheckoutState> {
   const p = deps.participants;
-  const { stepTimeoutMs, attemptTimeoutMs, retry, compensationRetry } = deps.settings;
+  const { stepTimeoutMs, captureTimeoutMs, attemptTimeoutMs, retry, compensationRetry } = deps.settings;
   const remote = { timeoutMs: stepTimeoutMs, attemptTimeoutMs, retry, compensationRetry };
   const call = (ctx: StepContext<CheckoutState>, suffix = ''): Call => ({ signal: ctx.signal, timeoutMs: attemptTimeoutMs, idempotencyKey: ctx.idempotencyKey + suffix });
   const reasonOf = (failure: SagaFailure | undefined, items: CheckoutState['items']) =>
@@ -60,6 +68,14 @@ export function checkoutSaga(deps: CheckoutDeps): SagaDefinition<CheckoutState> 
       {
         name: STEP_NAMES.confirmOrder, timeoutMs: LOCAL_STEP_TIMEOUT_MS, transactional: true, compensationRetry,
         async run(ctx) {
+          // A saga that stalled (paused, or orders down) past its reservation must not confirm units inventory no longer holds.
+          const expiresAt = Date.parse(ctx.state.reservationExpiresAt ?? '');
+          if (!(expiresAt - Date.now() > RESERVATION_MARGIN_MS)) {
+            throw errors.reservationNotHeld({
+              detail: `Reservation ${ctx.state.reservationId} expires at ${ctx.state.reservationExpiresAt ?? 'an unknown time'}, too soon to confirm`,
+              extensions: { reservationId: ctx.state.reservationId },
+            });
+          }
           const { order } = await deps.lifecycle.confirm(ctx.db, ctx.state.orderId, ctx.state);
           if (order.status !== 'CONFIRMED') throw errors.notPending({ detail: `Order ${order.id} is ${order.status}`, extensions: { status: order.status } });
         },
@@ -68,7 +84,7 @@ export function checkoutSaga(deps: CheckoutDeps): SagaDefinition<CheckoutState> 
         },
       },
       {
-        name: STEP_NAMES.capturePayment, ...remote,
+        name: STEP_NAMES.capturePayment, ...remote, timeoutMs: captureTimeoutMs,
         async run(ctx) {
           // A shipment that failed before the capture cancelled the order: take no money for it.
           const order = await deps.store.get(ctx.state.orderId);
