@@ -37,11 +37,14 @@ export function normalizeLines(items: readonly StockLine[]): { ok: true; lines: 
   return { ok: true, lines };
 }
 
-/** Same order, same lines (in any order), same ttl: the same request, so a repeat is a replay. */
+/**
+ * Same order, same lines (in any order): the same request, so a repeat is a replay. The ttl is left
+ * out: a caller whose setting changed between attempts (a rolling deploy) still means the same hold.
+ */
 export function reserveFingerprint(request: ReserveRequest): string {
   const normal = normalizeLines(request.items);
   const lines = normal.ok ? normal.lines : request.items;
-  const canonical = JSON.stringify({ orderId: request.orderId.toLowerCase(), items: lines.map((l) => [l.productId.toLowerCase(), l.quantity]), ttl: request.ttlSeconds ?? null });
+  const canonical = JSON.stringify({ orderId: request.orderId.toLowerCase(), items: lines.map((l) => [l.productId.toLowerCase(), l.quantity]) });
   return createHash('sha256').update(canonical).digest('base64url');
 }
 
