@@ -52,6 +52,9 @@ export const validatorCompiler: FastifySchemaCompiler<TSchema> = ({ schema, http
   };
 };
 
+/** The pattern every service's contract gives its UUID fields. */
+const UUID_REGEX = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';
+
 export function describeIssues(schema: TSchema, issues: readonly TypeBoxIssue[]): FieldIssue[] {
   const out: FieldIssue[] = [];
   for (const issue of issues) {
@@ -65,6 +68,9 @@ export function describeIssues(schema: TSchema, issues: readonly TypeBoxIssue[])
       }
     } else if (issue.keyword === 'boolean') {
       continue; // the `false` schema behind additionalProperties: reported above
+    } else if (issue.keyword === 'pattern' && issue.params.pattern === UUID_REGEX) {
+      // Every service's ids: say what is wanted rather than quoting the regular expression.
+      out.push({ instancePath: issue.instancePath, message: 'must be a UUID (like 3f2b8c1e-5d4a-4b6f-9e21-7c0d8a9b1f35)' });
     } else {
       // A failed literal inside a union: name the whole union's choices once.
       const choices = allowedValues(schema, issue.schemaPath) ?? allowedValues(schema, issue.schemaPath.replace(/\/anyOf\/\d+$/, ''));

@@ -51,3 +51,11 @@ test('form bodies are text: converted like a query, repeated names refused', () 
   const { error } = validate(Form, 'body', parseFormBody('grant_type=password&grant_type=refresh_token'));
   assert.deepEqual(error, [{ instancePath: '/grant_type', message: 'must be string' }]);
 });
+
+test('a malformed id says it must be a UUID instead of quoting the regular expression', () => {
+  const Params = Type.Object({ id: Type.String({ pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$' }) });
+  const issues = validate(Params, 'params', { id: 'not-an-id' }).error!;
+  assert.equal(issues.length, 1);
+  assert.equal(issues[0]!.instancePath, '/id');
+  assert.match(issues[0]!.message, /^must be a UUID/);
+});
