@@ -1,10 +1,10 @@
-// The paging cursor: round trips, and refuses anything it did not make.
+// The keyset paging cursor: round trips, and refuses anything it did not make.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { decodeCursor, encodeCursor } from './cursor.ts';
+import { decodeKeysetCursor as decodeCursor, encodeKeysetCursor as encodeCursor } from './keyset-cursor.ts';
 
-const position = { createdAt: new Date('2025-03-01T10:20:30.456Z'), id: '0b0e6c1e-8f5c-4f3c-9a57-1d2f3e4a5b6c' };
+const position = { at: new Date('2025-03-01T10:20:30.456Z'), id: '0b0e6c1e-8f5c-4f3c-9a57-1d2f3e4a5b6c' };
 
 test('a cursor decodes to the position it was made from, and is URL-safe', () => {
   const cursor = encodeCursor(position);
