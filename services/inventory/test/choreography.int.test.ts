@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { ProductCreated } from '@souk/catalog/contract';
 import { OrderConfirmed } from '@souk/orders/contract';
 import { ShipmentFailed } from '@souk/shipping/contract';
-import { startFakeProducer, type FakeProducer } from './fake-producer.ts';
+import { startStandInProducer as startFakeProducer, type StandInProducer as FakeProducer } from '@souk/chassis/testing';
 import { API, call, levelRow, outbox, startInventory, waitFor, type Harness } from './harness.ts';
 
 let h: Harness;

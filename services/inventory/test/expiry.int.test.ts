@@ -7,7 +7,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { OrderConfirmed } from '@souk/orders/contract';
-import { startFakeProducer, type FakeProducer } from './fake-producer.ts';
+import { startStandInProducer as startFakeProducer, type StandInProducer as FakeProducer } from '@souk/chassis/testing';
 import { API, call, levelRow, outbox, startInventory, waitFor, type Harness } from './harness.ts';
 
 let h: Harness;

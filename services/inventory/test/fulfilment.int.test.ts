@@ -10,7 +10,7 @@ import { startService, type RunningService } from '@souk/chassis';
 import { createTestDatabase, createTestIssuer, freePort, type TestDatabase } from '@souk/chassis/testing';
 import { OrderConfirmed } from '@souk/orders/contract';
 import { shippingService } from '../../shipping/src/service.ts';
-import { startFakeProducer, type FakeProducer } from './fake-producer.ts';
+import { startStandInProducer as startFakeProducer, type StandInProducer as FakeProducer } from '@souk/chassis/testing';
 import { API, call, levelRow, startInventory, waitFor, type Harness } from './harness.ts';
 
 let orders: FakeProducer;

@@ -76,7 +76,7 @@ describe('order messages', () => {
   const first = randomUUID();
 
   test('OrderConfirmed: "Order confirmed" with the items and the total, for the order\'s user only', async () => {
-    await orders.publish(OrderConfirmed, confirmed(first, ann), first);
+    await orders.publish(OrderConfirmed, confirmed(first, ann), { subject: first });
     const [message] = await messagesOf(ann, 1);
     assert.equal(message.kind, 'order-confirmed');
     assert.equal(message.title, 'Order confirmed');
@@ -90,7 +90,7 @@ describe('order messages', () => {
 
   test('OrderShipped after the confirmation: "Your order is on its way" with the tracking number', async () => {
     const shipment = shipped(first);
-    await shipping.publish(OrderShipped, shipment, first);
+    await shipping.publish(OrderShipped, shipment, { subject: first });
     const [latest] = await messagesOf(ann, 2);
     assert.equal(latest.kind, 'order-shipped');
     assert.equal(latest.title, 'Your order is on its way');
@@ -103,7 +103,7 @@ describe('order messages', () => {
     const orderId = randomUUID();
     await orders.publish(OrderCancelled, {
       orderId, userId: bob, reasonCode: 'OUT_OF_STOCK', reason: 'Mint tea is out of stock', cancelledAt: new Date().toISOString(),
-    }, orderId);
+    }, { subject: orderId });
     const [message] = await messagesOf(bob, 1);
     assert.equal(message.kind, 'order-cancelled');
     assert.equal(message.title, 'Order cancelled');
@@ -115,11 +115,11 @@ describe('order messages', () => {
     const carl = randomUUID();
     const orderId = randomUUID();
     const shipment = shipped(orderId);
-    await shipping.publish(OrderShipped, shipment, orderId);
+    await shipping.publish(OrderShipped, shipment, { subject: orderId });
     await waitFor(async () => (await count(h.svc.ctx.db, 'pending_notifications')) === 1 || undefined, { what: 'the shipping message to wait' });
     assert.deepEqual((await call(h.svc.url, 'GET', API, { token: await h.tokenFor(carl) })).json.items, []);
 
-    await orders.publish(OrderConfirmed, confirmed(orderId, carl), orderId);
+    await orders.publish(OrderConfirmed, confirmed(orderId, carl), { subject: orderId });
     const items = await messagesOf(carl, 2);
     // Newest first: the shipment is listed above the confirmation it follows.
     assert.deepEqual(items.map((m: { kind: string }) => m.kind), ['order-shipped', 'order-confirmed']);

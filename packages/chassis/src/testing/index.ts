@@ -6,3 +6,5 @@ export type { TestIssuer } from './issuer.ts';
 export { waitFor } from './wait-for.ts';
 export { call, assertProblem } from './http.ts';
 export type { Answer, CallOptions } from './http.ts';
+export { startStandInProducer } from './stand-in-producer.ts';
+export type { StandInProducer } from './stand-in-producer.ts';
