@@ -101,6 +101,39 @@ export const PaymentList = Type.Object({ items: Type.Array(Payment) });
 
 export const RebuildResult = Type.Object({ payments: Type.Integer(), events: Type.Integer(), tookMs: Type.Number() });
 
+// ---- operators: the cancellations ShipmentFailed asked for (admin role) --------
+
+export const CancellationStatus = Type.Union([Type.Literal('PENDING'), Type.Literal('DONE'), Type.Literal('PARKED')], {
+  description: 'PENDING: waiting for an attempt (or being attempted); DONE: the money was given back; PARKED: the attempts ran out, an operator must retry.',
+});
+export type CancellationStatus = Static<typeof CancellationStatus>;
+
+export const PaymentCancellation = Type.Object({
+  orderId: Uuid,
+  /** The ShipmentFailed event that asked for it (the causation id of the ledger events). */
+  eventId: Type.String(),
+  reason: Type.String(),
+  status: CancellationStatus,
+  /** Attempts since it was recorded or last retried by an operator. */
+  attempts: Type.Integer(),
+  nextAttemptAt: Timestamp,
+  /** The instance that claimed it last. */
+  claimedBy: Nullable(Type.String()),
+  /** While an attempt is in progress: when its lease ends (then another instance may take it over). */
+  claimedUntil: Nullable(Timestamp),
+  lastError: Nullable(Type.String()),
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+});
+export type PaymentCancellation = Static<typeof PaymentCancellation>;
+
+export const CancellationListQuery = Type.Object({
+  status: Type.Optional(CancellationStatus),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000, default: 100 })),
+});
+export const CancellationList = Type.Object({ items: Type.Array(PaymentCancellation) });
+export const CancellationParams = Type.Object({ orderId: Uuid });
+
 // ---- events ------------------------------------------------------------------
 // Open content models (no additionalProperties: false), see catalog/contract.ts.
 

@@ -3,7 +3,9 @@
 
 import type { Migration } from 'kysely';
 import * as init from './001_init.ts';
+import * as cancellations from './002_payment_cancellations.ts';
 
 export const migrations: Record<string, Migration> = {
   '001_init': init,
+  '002_payment_cancellations': cancellations,
 };

@@ -43,4 +43,12 @@ export const errors = defineErrors({
     code: 'SOUK_PAYMENTS_PROVIDER_DISAGREES', status: 502, title: "The provider's records do not match the ledger",
     description: 'The provider refused an operation and its records did not explain why; the payment needs an operator (its events and the provider\'s charges tell the story).',
   },
+  cancellationNotFound: {
+    code: 'SOUK_PAYMENTS_CANCELLATION_NOT_FOUND', status: 404, title: 'No cancellation for this order',
+    description: 'No ShipmentFailed asked to give back this order\'s money (or none of its payments held or had taken any when it arrived).',
+  },
+  cancellationDone: {
+    code: 'SOUK_PAYMENTS_CANCELLATION_DONE', status: 409, title: 'The cancellation is done',
+    description: 'The order\'s payments were already given back: there is nothing to retry. Its payments (GET /api/v1/payments?orderId=) and their events tell what happened.',
+  },
 });

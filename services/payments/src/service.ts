@@ -1,11 +1,13 @@
 // The payments service: an event-sourced payment ledger on the chassis event
 // store, calling the payment provider with idempotency keys, publishing its
-// integration events from the same transactions, and refunding on ShipmentFailed.
+// integration events from the same transactions, and refunding on ShipmentFailed
+// (recorded in the inbox transaction, done by the cancellation worker).
 
 import { createEventStore, defineService } from '@souk/chassis';
 import { ShipmentFailed } from '@souk/shipping/contract';
 import { PaymentAuthorized, PaymentCaptured, PaymentFailed, PaymentRefunded, PaymentVoided } from '../contract.ts';
 import { migrations } from '../migrations/index.ts';
+import { startCancellationWorker } from './cancellation/cancellation-worker.ts';
 import { PaymentsConfig, readApiKey } from './config.ts';
 import type { PaymentsDatabase } from './db.ts';
 import { registerAdminRoutes } from './http/admin-routes.ts';
@@ -14,7 +16,7 @@ import type { PaymentEvent } from './payment/payment-events.ts';
 import { createPaymentLedger } from './payment/payment-ledger.ts';
 import { PAYMENT_STATE_SCHEMA_VERSION, PAYMENT_STREAM_TYPE, paymentFold, type PaymentState } from './payment/payment-state.ts';
 import { createProviderClient, PROVIDER_SERVICE } from './provider/provider-client.ts';
-import { refundOnShipmentFailure } from './shipping/shipment-failed-handler.ts';
+import { recordCancellationOnShipmentFailure } from './shipping/shipment-failed-handler.ts';
 
 export const paymentsService = defineService({
   name: 'payments',
@@ -37,8 +39,23 @@ export const paymentsService = defineService({
       timeoutMs: ctx.config.PAYMENTS_PROVIDER_TIMEOUT_MS,
     });
     const ledger = createPaymentLedger({ db, payments, events: ctx.events, provider, log: ctx.log });
-    ctx.events.subscribe(ShipmentFailed, refundOnShipmentFailure({ ledger, db }));
+    const cancellations = startCancellationWorker({
+      db,
+      ledger,
+      log: ctx.log,
+      metrics: ctx.metrics,
+      owner: ctx.instanceId,
+      pollMs: ctx.config.PAYMENTS_CANCELLATION_POLL_MS,
+      leaseMs: ctx.config.PAYMENTS_CANCELLATION_LEASE_MS,
+      policy: {
+        parkAfter: ctx.config.PAYMENTS_CANCELLATION_PARK_AFTER,
+        baseMs: ctx.config.PAYMENTS_CANCELLATION_RETRY_BASE_MS,
+        capMs: ctx.config.PAYMENTS_CANCELLATION_RETRY_CAP_MS,
+      },
+    });
+    ctx.onClose(() => cancellations.stop());
+    ctx.events.subscribe(ShipmentFailed, recordCancellationOnShipmentFailure({ recorded: (xid) => cancellations.wakeAfterCommit(xid) }));
     registerPaymentRoutes(ctx, { ledger, store, db });
-    registerAdminRoutes(ctx, { db, store });
+    registerAdminRoutes(ctx, { db, store, cancellations });
   },
 });

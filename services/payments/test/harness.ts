@@ -8,7 +8,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { startService, type RunningService } from '@souk/chassis';
+import { defineService, startService, type RunningService } from '@souk/chassis';
+import { ShipmentFailed } from '@souk/shipping/contract';
 import { call, createTestDatabase, createTestIssuer, type Answer, type TestDatabase, type TestIssuer } from '@souk/chassis/testing';
 // Test-only: the provider is a third party to payments' code, which knows it by its HTTP API alone.
 import { paymentProviderService } from '../../payment-provider/src/service.ts';
@@ -40,6 +41,8 @@ export interface Harness {
   post(path: string, body?: unknown, token?: string | null): Promise<Answer>;
   get(path: string, token?: string | null): Promise<Answer>;
   query<T = any>(text: string, values?: unknown[]): Promise<T[]>;
+  /** Another payments instance on the same database, provider and settings (plus `env`); stopped by close(). */
+  startInstance(env?: Record<string, string>): Promise<RunningService>;
   close(): Promise<void>;
 }
 
@@ -78,20 +81,25 @@ export async function startPayments(label: string, options: HarnessOptions = {})
     databases.push(paymentsDb);
     const statics = { 'payment-provider': providerSvc.url, ...options.services };
     const issuer = await createTestIssuer();
-    const payments = await startService(paymentsService, {
-      clock,
-      env: {
-        DATABASE_URL: paymentsDb.url,
-        LOG_LEVEL: 'silent',
-        PAYMENT_PROVIDER_API_KEY_FILE: join(dir, 'api-key'),
-        STATIC_SERVICES: Object.entries(statics).map(([name, url]) => `${name}=${url}`).join(';'),
-        // Each test's failures must not open the breaker for the next one.
-        BREAKER_FAILURE_THRESHOLD: '1000',
-        ...options.env,
-      },
-    });
-    running.push(payments);
-    payments.ctx.auth.setKeySource(issuer.keySource);
+    const startInstance = async (env: Record<string, string> = {}) => {
+      const svc = await startService(paymentsService, {
+        clock,
+        env: {
+          DATABASE_URL: paymentsDb.url,
+          LOG_LEVEL: 'silent',
+          PAYMENT_PROVIDER_API_KEY_FILE: join(dir, 'api-key'),
+          STATIC_SERVICES: Object.entries(statics).map(([name, url]) => `${name}=${url}`).join(';'),
+          // Each test's failures must not open the breaker for the next one.
+          BREAKER_FAILURE_THRESHOLD: '1000',
+          ...options.env,
+          ...env,
+        },
+      });
+      running.push(svc);
+      svc.ctx.auth.setKeySource(issuer.keySource);
+      return svc;
+    };
+    const payments = await startInstance();
 
     const adminHeaders = { authorization: `Bearer ${adminKey}` };
     const merchant = { authorization: `Bearer ${merchantKey}` };
@@ -131,6 +139,7 @@ export async function startPayments(label: string, options: HarnessOptions = {})
           await client.end();
         }
       },
+      startInstance,
       close: cleanup,
     };
   } catch (err) {
@@ -142,6 +151,52 @@ export async function startPayments(label: string, options: HarnessOptions = {})
 /** The body of an authorize for a new order and user. */
 export function authorizeBody(overrides: Record<string, unknown> = {}) {
   return { orderId: randomUUID(), userId: randomUUID(), amountCents: 4_990, currency: 'EUR', paymentMethod: 'tok_visa', ...overrides };
+}
+
+/** A stand-in for shipping: the real ShipmentFailed contract published through the chassis outbox. */
+export interface ShippingStandIn {
+  url: string;
+  /** Publishes a ShipmentFailed for the order (reason code CARRIER_REFUSED). */
+  shipmentFailed(orderId: string): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const shippingStandIn = defineService({
+  name: 'shipping',
+  version: '0.0.0-test',
+  migrations: {},
+  events: { publishes: [ShipmentFailed] },
+  setup(ctx) {
+    ctx.app.post('/test/shipment-failed', async (request) => {
+      const data = request.body as ShipmentFailed;
+      await ctx.db.transaction().execute((trx) => ctx.events.publish(trx, ShipmentFailed, data, { subject: data.orderId }));
+      return { ok: true };
+    });
+  },
+});
+
+export async function startShippingStandIn(label: string): Promise<ShippingStandIn> {
+  const db = await createTestDatabase(label);
+  let svc: RunningService;
+  try {
+    svc = await startService(shippingStandIn, { env: { DATABASE_URL: db.url, LOG_LEVEL: 'silent' } });
+  } catch (err) {
+    await db.drop();
+    throw err;
+  }
+  return {
+    url: svc.url,
+    async shipmentFailed(orderId) {
+      const res = await call(svc.url, 'POST', '/test/shipment-failed', {
+        body: { orderId, shipmentId: randomUUID(), reasonCode: 'CARRIER_REFUSED', reason: 'the carrier refused the parcel', failedAt: new Date().toISOString() },
+      });
+      if (res.status !== 200) throw new Error(`shipment-failed: ${res.status} ${res.text}`);
+    },
+    async stop() {
+      await svc.stop();
+      await db.drop();
+    },
+  };
 }
 
 export { assertProblem, call, waitFor, type Answer } from '@souk/chassis/testing';

@@ -46,6 +46,7 @@ describe('bad input is a 4xx problem, never a 5xx', () => {
     assertProblem(await h.post(`${API}/${id}/void`, { reason: '   ' }), 400, 'SOUK_REQUEST_INVALID');
     assertProblem(await h.post(`${API}/${id}/refund`, { reason: 'x', amountCents: -5 }), 400, 'SOUK_REQUEST_INVALID');
     assertProblem(await h.get(`${API}/${id}?asOf=yesterday`), 400, 'SOUK_REQUEST_INVALID');
+    assertProblem(await h.get(`${API}/${id}?asOf=2024-01-01T23:59:60Z`), 400, 'SOUK_REQUEST_INVALID');
     assertProblem(await h.get(`${API}?orderId=nope`), 400, 'SOUK_REQUEST_INVALID');
   });
 

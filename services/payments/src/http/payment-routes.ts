@@ -2,7 +2,7 @@
 // Every command is idempotent by payment id: a repeat answers with the
 // payment as it is, so a caller that timed out simply asks again.
 
-import { requestContext, type EventStore, type ServiceContext } from '@souk/chassis';
+import { chassisErrors, requestContext, type EventStore, type ServiceContext } from '@souk/chassis';
 import {
   API_PREFIX, AuthorizeBody, CancelBody, Payment, PaymentEventList, PaymentList, PaymentListQuery, PaymentParams, PaymentQuery, RefundBody, VoidBody,
 } from '../../contract.ts';
@@ -70,6 +70,8 @@ export function registerPaymentRoutes(ctx: ServiceContext, deps: PaymentRouteDep
   }, async (request) => {
     const paymentId = request.params.paymentId.toLowerCase();
     const asOf = request.query.asOf ? new Date(request.query.asOf) : undefined;
+    // The format check lets through times that are not instants (a leap second, 23:59:60).
+    if (asOf && Number.isNaN(asOf.getTime())) throw chassisErrors.invalidRequest(`asOf ${request.query.asOf} is not a point in time; send an ISO 8601 timestamp such as 2026-11-21T12:00:00Z.`);
     const loaded = await deps.ledger.load(paymentId, asOf);
     if (loaded.version === 0) {
       if (asOf) throw errors.notFound({ detail: `Payment ${paymentId} did not exist yet at ${asOf.toISOString()}.`, extensions: { paymentId } });

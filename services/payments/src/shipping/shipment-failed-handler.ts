@@ -3,34 +3,38 @@
 // order's captured payment is refunded (an authorized one voided), which
 // publishes PaymentRefunded (or PaymentVoided).
 //
-// The refund is not written in the inbox transaction: it calls the provider,
-// and no transaction stays open across a remote call. Exactly-once still
-// holds because the command is idempotent: a redelivered ShipmentFailed finds
-// the payment REFUNDED and does nothing, and a refund interrupted half-way is
-// resent with the Idempotency-Key it recorded. A provider outage fails the
-// handler, so the event is redelivered with back-off (then dead-lettered).
+// The handler runs inside the inbox transaction, so it only RECORDS the work:
+// a payment_cancellations row for the order, due now, committed with the inbox
+// row. The provider is called afterwards by the cancellation worker
+// (src/cancellation), outside any transaction: a slow or absent provider holds
+// no pool connection, inbox row or replay lock, and cannot make the event fail
+// or be dead-lettered. A redelivered or repeated ShipmentFailed finds the row
+// there and changes nothing; retries, backoff and parking are the worker's.
 
 import type { EventHandler } from '@souk/chassis';
 import type { ShipmentFailed } from '@souk/shipping/contract';
-import type { PaymentsDatabase } from '../db.ts';
-import type { PaymentLedger } from '../payment/payment-ledger.ts';
+import { livePaymentsOf, recordCancellation } from '../cancellation/cancellation-store.ts';
 
-/** Payments of an order that may still hold or have taken money. */
-const LIVE_STATUSES = ['AUTHORIZING', 'AUTHORIZED', 'CAPTURED'];
+export interface ShipmentFailedDeps {
+  /** Called with the id of the transaction that recorded a cancellation: the worker runs once it has committed. */
+  recorded?: (xid: string) => void;
+}
 
-export function refundOnShipmentFailure(deps: { ledger: PaymentLedger; db: PaymentsDatabase }): EventHandler<ShipmentFailed> {
-  return async (event, { log }) => {
+export function recordCancellationOnShipmentFailure(deps: ShipmentFailedDeps = {}): EventHandler<ShipmentFailed> {
+  return async (event, { db, log }) => {
     const { orderId, reasonCode, reason } = event.data;
-    const live = await deps.db.selectFrom('payments').select('id')
-      .where('order_id', '=', orderId.toLowerCase()).where('status', 'in', LIVE_STATUSES).orderBy('created_at').execute();
+    const live = await livePaymentsOf(db, orderId);
     if (live.length === 0) {
       log.info({ orderId }, 'shipment failed; no payment of the order holds money');
       return;
     }
     const why = `shipment failed (${reasonCode}): ${reason}`.slice(0, 200);
-    for (const { id } of live) {
-      const after = await deps.ledger.execute(id, { kind: 'cancel', reason: why }, { causationId: event.id, correlationId: orderId });
-      log.info({ orderId, paymentId: id, status: after.state.status }, 'shipment failed; payment given back');
+    const written = await recordCancellation(db, { orderId, eventId: event.id, reason: why });
+    if (!written) {
+      log.info({ orderId }, 'shipment failed; the cancellation of the order\'s payments is recorded already');
+      return;
     }
+    log.info({ orderId, payments: live.length }, 'shipment failed; the order\'s payments will be given back');
+    deps.recorded?.(written.xid);
   };
 }
