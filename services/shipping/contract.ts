@@ -1,5 +1,6 @@
 // The shipping service's public contract: TypeBox schemas of its HTTP API and
-// of the events it publishes (OrderShipped, ShipmentFailed).
+// of the events it publishes (OrderShipped, ShipmentFailed). A shipment ships
+// only once its stock is committed AND its payment captured (see README.md).
 
 import { defineEvent } from '@souk/chassis';
 import { Type, type Static } from 'typebox';
@@ -18,8 +19,14 @@ export const CARRIER = 'souk-post';
 export const BEHAVIOUR_PATH = '/_admin/shipping/behaviour';
 export const MAX_DELAY_MS = 24 * 3600 * 1000;
 
-/** PENDING until the warehouse worker ships it (SHIPPED) or the carrier refuses it (FAILED). */
-export const ShipmentStatus = Type.Union([Type.Literal('PENDING'), Type.Literal('SHIPPED'), Type.Literal('FAILED')]);
+/**
+ * AWAITING_PAYMENT: the stock is committed, the payment's capture is not known yet (nothing ships unpaid).
+ * PENDING: both known; the warehouse worker ships it at shipAfter (SHIPPED) or the carrier refuses it (FAILED).
+ * CANCELLED: the order was cancelled (orders' OrderCancelled) before the parcel left; it never ships.
+ */
+export const ShipmentStatus = Type.Union([
+  Type.Literal('AWAITING_PAYMENT'), Type.Literal('PENDING'), Type.Literal('SHIPPED'), Type.Literal('FAILED'), Type.Literal('CANCELLED'),
+]);
 export type ShipmentStatus = Static<typeof ShipmentStatus>;
 
 export const ShipmentLine = Type.Object({ productId: Uuid, quantity: Type.Integer({ minimum: 1 }) });
@@ -33,13 +40,24 @@ export const Shipment = Type.Object({
   /** Null until shipped. */
   carrier: Type.Union([Type.String(), Type.Null()]),
   trackingNumber: Type.Union([Type.String(), Type.Null()]),
-  /** Null unless FAILED: machine-readable (e.g. CARRIER_REFUSED), and for people. */
+  /**
+   * Null unless FAILED or CANCELLED: machine-readable (FAILED: e.g. CARRIER_REFUSED; CANCELLED: the order's
+   * cancellation code, e.g. PAYMENT_UNAVAILABLE), and for people.
+   */
   reasonCode: Type.Union([Type.String(), Type.Null()]),
   reason: Type.Union([Type.String(), Type.Null()]),
-  /** The worker ships it at this time or later (SHIPPING_DELAY_MS after the stock was committed). */
+  /**
+   * Not before this time: SHIPPING_DELAY_MS after the stock was committed, moved to the moment the
+   * capture became known if that is later. While AWAITING_PAYMENT, the earliest it could go.
+   */
   shipAfter: Timestamp,
+  /** From payments' PaymentCaptured: the captured payment and its capture time; null until known. */
+  paymentId: Type.Union([Uuid, Type.Null()]),
+  paidAt: Type.Union([Timestamp, Type.Null()]),
   shippedAt: Type.Union([Timestamp, Type.Null()]),
   failedAt: Type.Union([Timestamp, Type.Null()]),
+  /** When shipping cancelled it (the order's OrderCancelled handled); null unless CANCELLED. */
+  cancelledAt: Type.Union([Timestamp, Type.Null()]),
   createdAt: Timestamp,
   updatedAt: Timestamp,
 });
@@ -49,7 +67,7 @@ export const ShipmentParams = Type.Object({ orderId: Uuid });
 
 export const ShippingBehaviour = Type.Object({
   failureRate: Type.Number({ minimum: 0, maximum: 1, description: 'Share of shipments the carrier refuses (ShipmentFailed).' }),
-  delayMs: Type.Integer({ minimum: 0, maximum: MAX_DELAY_MS, description: 'Time between the stock committed and the parcel shipped.' }),
+  delayMs: Type.Integer({ minimum: 0, maximum: MAX_DELAY_MS, description: 'Time between the stock committed and the parcel shipped (never before the payment is captured).' }),
   /** Null while the configuration (SHIPPING_FAILURE_RATE, SHIPPING_DELAY_MS) applies unchanged. */
   updatedAt: Type.Union([Timestamp, Type.Null()]),
 });
@@ -65,7 +83,7 @@ export type PutBehaviourBody = Static<typeof PutBehaviourBody>;
 // ---- events ------------------------------------------------------------------
 // Open content models (no additionalProperties: false), see catalog/contract.ts.
 
-/** The committed units left the warehouse. */
+/** The committed and paid-for units left the warehouse (never before payments' PaymentCaptured for the order). */
 export const OrderShipped = defineEvent({
   source: 'shipping',
   name: 'OrderShipped',

@@ -1,6 +1,6 @@
-// Inventory and shipping together, both real, orders a stand-in: an order
-// confirmed → inventory commits (StockCommitted) → shipping ships
-// (OrderShipped); with the carrier refusing → ShipmentFailed → inventory
+// Inventory and shipping together, both real, orders and payments stand-ins: an order
+// confirmed → inventory commits (StockCommitted), payments captures
+// (PaymentCaptured) → shipping ships (OrderShipped); with the carrier refusing → ShipmentFailed → inventory
 // returns the units (StockReturned). Nobody calls anybody: events only.
 
 import { after, before, test } from 'node:test';
@@ -9,25 +9,27 @@ import { randomUUID } from 'node:crypto';
 import { startService, type RunningService } from '@souk/chassis';
 import { createTestDatabase, createTestIssuer, freePort, type TestDatabase } from '@souk/chassis/testing';
 import { OrderConfirmed } from '@souk/orders/contract';
+import { PaymentCaptured } from '@souk/payments/contract';
 import { shippingService } from '../../shipping/src/service.ts';
 import { startStandInProducer as startFakeProducer, type StandInProducer as FakeProducer } from '@souk/chassis/testing';
 import { API, call, levelRow, startInventory, waitFor, type Harness } from './harness.ts';
 
 let orders: FakeProducer;
+let payments: FakeProducer;
 let shippingDb: TestDatabase;
 let shipping: RunningService;
 let h: Harness;
 let shippingAdmin: string;
 
 before(async () => {
-  orders = await startFakeProducer('orders', [OrderConfirmed]);
+  [orders, payments] = await Promise.all([startFakeProducer('orders', [OrderConfirmed]), startFakeProducer('payments', [PaymentCaptured])]);
   const inventoryPort = await freePort();
   shippingDb = await createTestDatabase('inventory_fulfilment_shipping');
   // Shipping first: it waits for inventory's feed (its calls fail until inventory listens).
   shipping = await startService(shippingService, {
     env: {
       DATABASE_URL: shippingDb.url, LOG_LEVEL: 'silent', SHIPPING_POLL_MS: '50', EVENTS_FEED_WAIT_MS: '1000', BREAKER_HALF_OPEN_AFTER_MS: '100',
-      STATIC_SERVICES: `inventory=http://127.0.0.1:${inventoryPort};orders=${orders.url}`,
+      STATIC_SERVICES: `inventory=http://127.0.0.1:${inventoryPort};orders=${orders.url};payments=${payments.url}`,
     },
   });
   const issuer = await createTestIssuer();
@@ -43,7 +45,7 @@ after(async () => {
   await h?.close();
   await shipping?.stop();
   await shippingDb?.drop();
-  await orders?.close();
+  await Promise.all([orders?.close(), payments?.close()]);
 });
 
 async function confirmedOrder(onHand: number, quantity: number) {
@@ -57,6 +59,11 @@ async function confirmedOrder(onHand: number, quantity: number) {
     orderId, userId: randomUUID(), reservationId, paymentId: randomUUID(),
     items: [{ productId, name: 'Teapot', quantity, unitPriceCents: 2500, currency: 'EUR' }],
     totalCents: 2500 * quantity, currency: 'EUR', confirmedAt: new Date().toISOString(),
+  });
+  // Shipping ships only once the payment is captured too (the orders saga captures after confirming).
+  await payments.publish(PaymentCaptured, {
+    paymentId: randomUUID(), orderId, amountCents: 2500 * quantity, currency: 'EUR', captureId: `cap_${orderId.slice(0, 8)}`,
+    capturedAt: new Date().toISOString(),
   });
   return { productId, reservationId, orderId };
 }

@@ -14,8 +14,23 @@ export interface ShipmentTable {
   tracking_number: string | null;
   reason_code: string | null;
   reason: string | null;
+  payment_id: string | null;
+  paid_at: Date | null;
   shipped_at: Date | null;
   failed_at: Date | null;
+  cancelled_at: Date | null;
+  created_at: ColumnType<Date, Date, never>;
+  updated_at: Date;
+}
+
+/** What shipping knows about an order besides its stock: the join's other facts, and the row the join locks. */
+export interface OrderFactsTable {
+  order_id: string;
+  payment_id: string | null;
+  paid_at: Date | null;
+  cancelled_at: Date | null;
+  cancel_reason_code: string | null;
+  cancel_reason: string | null;
   created_at: ColumnType<Date, Date, never>;
   updated_at: Date;
 }
@@ -36,6 +51,7 @@ export interface ShippingBehaviourTable {
 export interface ShippingDb {
   shipments: ShipmentTable;
   order_owners: OrderOwnerTable;
+  order_facts: OrderFactsTable;
   shipping_behaviour: ShippingBehaviourTable;
 }
 

@@ -1,22 +1,26 @@
 // The shipping service: a simulated warehouse step of the choreography.
-// StockCommitted in → a shipment → OrderShipped or ShipmentFailed out.
+// StockCommitted and PaymentCaptured in (both, any order) → a shipment →
+// OrderShipped or ShipmentFailed out; OrderCancelled in → it never ships.
 
 import { defineService } from '@souk/chassis';
 import { StockCommitted } from '@souk/inventory/contract';
-import { OrderConfirmed } from '@souk/orders/contract';
+import { OrderCancelled, OrderConfirmed } from '@souk/orders/contract';
+import { PaymentCaptured } from '@souk/payments/contract';
 import { Type } from 'typebox';
 import { MAX_DELAY_MS, OrderShipped, ShipmentFailed } from '../contract.ts';
 import { migrations } from '../migrations/index.ts';
 import { registerBehaviourRoutes } from './behaviour/behaviour-routes.ts';
 import { createBehaviourStore } from './behaviour/behaviour-store.ts';
 import type { ShippingDatabase } from './db.ts';
-import { ownerOnOrderConfirmed, shipmentOnStockCommitted } from './shipments/shipment-handlers.ts';
+import {
+  ownerOnOrderConfirmed, shipmentOnOrderCancelled, shipmentOnPaymentCaptured, shipmentOnStockCommitted,
+} from './shipments/shipment-handlers.ts';
 import { registerShipmentRoutes } from './shipments/shipment-routes.ts';
 import { startShipmentWorker } from './shipments/shipment-worker.ts';
 
 export const ShippingConfig = Type.Object({
   SHIPPING_POLL_MS: Type.Integer({ default: 500, minimum: 10, description: 'How often the warehouse worker looks for due shipments.' }),
-  SHIPPING_DELAY_MS: Type.Integer({ default: 0, minimum: 0, maximum: MAX_DELAY_MS, description: 'Time from committed stock to shipped parcel (an admin can change it at run time).' }),
+  SHIPPING_DELAY_MS: Type.Integer({ default: 0, minimum: 0, maximum: MAX_DELAY_MS, description: 'Time from committed stock to shipped parcel, never before the payment is captured (an admin can change it at run time).' }),
   SHIPPING_FAILURE_RATE: Type.Number({ default: 0, minimum: 0, maximum: 1, description: 'Share of shipments the carrier refuses (an admin can change it at run time).' }),
 });
 
@@ -31,7 +35,10 @@ export const shippingService = defineService({
     const { clock, config, log } = ctx;
     const behaviour = createBehaviourStore(db, { failureRate: config.SHIPPING_FAILURE_RATE, delayMs: config.SHIPPING_DELAY_MS });
 
+    // The join: a shipment goes once its stock is committed AND its payment captured; a cancelled order's never does.
     ctx.events.subscribe(StockCommitted, shipmentOnStockCommitted({ clock, behaviour }));
+    ctx.events.subscribe(PaymentCaptured, shipmentOnPaymentCaptured({ clock }));
+    ctx.events.subscribe(OrderCancelled, shipmentOnOrderCancelled({ clock }));
     ctx.events.subscribe(OrderConfirmed, ownerOnOrderConfirmed({ clock }));
     registerShipmentRoutes(ctx, db);
     registerBehaviourRoutes(ctx, behaviour);

@@ -1,14 +1,14 @@
 // The warehouse step end to end with real feeds from stand-in producers:
-// StockCommitted in → OrderShipped out; the carrier refusing (failure rate 1)
-// → ShipmentFailed; a delay that holds shipments back; redelivery that does
-// not ship twice; and who may read a shipment.
+// StockCommitted and PaymentCaptured in → OrderShipped out; the carrier
+// refusing (failure rate 1) → ShipmentFailed; a delay that holds shipments
+// back; redelivery that does not ship twice; and who may read a shipment.
+// The join itself (either order, never unpaid, cancellations) is in join.int.test.ts.
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { StockCommitted } from '@souk/inventory/contract';
 import { OrderConfirmed } from '@souk/orders/contract';
-import { assertProblem, call, outboxFor, startShipping, waitFor, type Harness } from './harness.ts';
+import { assertProblem, call, capturePayment, commitStock, outboxFor, startShipping, waitFor, type Harness } from './harness.ts';
 
 let h: Harness;
 
@@ -22,24 +22,24 @@ after(async () => {
 const API = '/api/v1/shipments';
 const BEHAVIOUR = '/_admin/shipping/behaviour';
 
+/** An order whose stock is committed and whose payment is captured: it may ship. */
 async function committed(orderId = randomUUID()) {
-  const reservationId = randomUUID();
-  const items = [{ productId: randomUUID(), quantity: 2 }];
-  await h.inventory.publish(StockCommitted, { reservationId, orderId, items, committedAt: new Date().toISOString() }, { subject: reservationId });
-  return { orderId, reservationId, items };
+  const order = await commitStock(h, orderId);
+  const { paymentId } = await capturePayment(h, orderId);
+  return { ...order, paymentId };
 }
 
 const shipment = (orderId: string, token = h.internalToken) => call(h.svc.url, 'GET', `${API}/${orderId}`, { token });
 const settled = (orderId: string) => waitFor(async () => {
   const res = await shipment(orderId);
-  return res.status === 200 && res.json.status !== 'PENDING' ? res.json : undefined;
+  return res.status === 200 && ['SHIPPED', 'FAILED', 'CANCELLED'].includes(res.json.status) ? res.json : undefined;
 }, { what: `the shipment of ${orderId}` });
 const behave = async (body: unknown) => {
   const res = await call(h.svc.url, 'PUT', BEHAVIOUR, { token: h.adminToken, body });
   assert.equal(res.status, 200, res.text);
 };
 
-test('StockCommitted → a shipment, shipped by souk-post, and OrderShipped', async () => {
+test('StockCommitted and PaymentCaptured → a shipment, shipped by souk-post, and OrderShipped', async () => {
   const order = await committed();
   const shipped = await settled(order.orderId);
   assert.equal(shipped.status, 'SHIPPED');
@@ -47,6 +47,9 @@ test('StockCommitted → a shipment, shipped by souk-post, and OrderShipped', as
   assert.match(shipped.trackingNumber, /^SP[0-9A-F]{12}SK$/);
   assert.equal(shipped.reservationId, order.reservationId);
   assert.deepEqual(shipped.items, order.items);
+  assert.equal(shipped.paymentId, order.paymentId);
+  assert.ok(shipped.paidAt);
+  assert.equal(shipped.cancelledAt, null);
   const [event, ...more] = await outboxFor(h, order.orderId);
   assert.equal(more.length, 0);
   assert.equal(event!.type, 'souk.shipping.OrderShipped');
@@ -58,7 +61,7 @@ test('StockCommitted → a shipment, shipped by souk-post, and OrderShipped', as
 test('StockCommitted delivered again (another event id) does not ship twice', async () => {
   const order = await committed();
   const first = await settled(order.orderId);
-  await h.inventory.publish(StockCommitted, { ...order, committedAt: new Date().toISOString() });
+  await commitStock(h, order.orderId, order);
   const marker = await committed();
   await settled(marker.orderId); // handled after the repeat
   assert.deepEqual((await shipment(order.orderId)).json, first);
@@ -92,7 +95,7 @@ test('a delay holds the shipment back until its time (fake clock)', async () => 
     const held = await committed();
     const pending = await waitFor(async () => {
       const res = await shipment(held.orderId);
-      return res.status === 200 ? res.json : undefined;
+      return res.status === 200 && res.json.status !== 'AWAITING_PAYMENT' ? res.json : undefined;
     }, { what: 'the pending shipment' });
     assert.equal(pending.status, 'PENDING');
     assert.equal(Date.parse(pending.shipAfter), Date.parse(pending.createdAt) + 60_000);

@@ -1,29 +1,69 @@
 // Shipping's subscriptions (choreography: nobody calls shipping to ship).
-// inventory's StockCommitted records a PENDING shipment; orders' OrderConfirmed
-// records whose order it is, so that customer may read its shipment. Both run
-// in the event's inbox transaction.
+// A shipment may go only when two facts about its order are known, whichever
+// arrives first: inventory's StockCommitted (the units are set aside for it)
+// and payments' PaymentCaptured (the money is taken). The stock is committed
+// right after the order is confirmed, but the orders saga captures the payment
+// later; if the capture fails, the saga cancels the order, and shipping on the
+// commit alone would have sent the goods for free. orders' OrderCancelled
+// stops a shipment that has not left (and, arriving first, one not recorded
+// yet). orders' OrderConfirmed records whose order it is, so that customer may
+// read its shipment. All run in the event's inbox transaction; the join's
+// handlers lock the order's facts first (shipment-store.ts says why).
 
 import type { EventHandler } from '@souk/chassis';
 import type { StockCommitted } from '@souk/inventory/contract';
-import type { OrderConfirmed } from '@souk/orders/contract';
+import type { OrderCancelled, OrderConfirmed } from '@souk/orders/contract';
+import type { PaymentCaptured } from '@souk/payments/contract';
 import type { ShippingDatabase } from '../db.ts';
 import type { BehaviourStore } from '../behaviour/behaviour-store.ts';
-import { shipAfter } from './shipment-rules.ts';
-import { recordOwner, recordShipment } from './shipment-store.ts';
+import { shipAfter, statusOnCommit } from './shipment-rules.ts';
+import { lockOrderFacts, recordCancellation, recordOwner, recordPayment, recordShipment } from './shipment-store.ts';
 
-export function shipmentOnStockCommitted(deps: { clock: { now(): number }; behaviour: BehaviourStore }): EventHandler<StockCommitted> {
+interface Clock { now(): number }
+
+export function shipmentOnStockCommitted(deps: { clock: Clock; behaviour: BehaviourStore }): EventHandler<StockCommitted> {
   return async (event, { db, log }) => {
     const trx = db as ShippingDatabase;
     const { orderId, reservationId, items } = event.data;
     const now = new Date(deps.clock.now());
+    const facts = await lockOrderFacts(trx, orderId, now);
     const { delayMs } = await deps.behaviour.get(trx);
-    const recorded = await recordShipment(trx, { orderId, reservationId, items, shipAfter: shipAfter(now, delayMs), now });
-    if (recorded) log.info({ orderId, delayMs }, 'shipment recorded');
+    const status = statusOnCommit({ paid: facts.paid_at !== null, cancelled: facts.cancelled_at !== null });
+    const recorded = await recordShipment(trx, { orderId, reservationId, items, status, shipAfter: shipAfter(now, delayMs), facts, now });
+    if (recorded) log.info({ orderId, status, delayMs }, 'shipment recorded');
     else log.info({ orderId }, 'order already has a shipment; nothing added');
   };
 }
 
-export function ownerOnOrderConfirmed(deps: { clock: { now(): number } }): EventHandler<OrderConfirmed> {
+export function shipmentOnPaymentCaptured(deps: { clock: Clock }): EventHandler<PaymentCaptured> {
+  return async (event, { db, log }) => {
+    const trx = db as ShippingDatabase;
+    const { orderId, paymentId, capturedAt } = event.data;
+    const now = new Date(deps.clock.now());
+    const facts = await lockOrderFacts(trx, orderId, now);
+    const outcome = await recordPayment(trx, facts, { paymentId, paidAt: new Date(capturedAt) }, now);
+    if (outcome.kind === 'released') log.info({ orderId, shipAfter: outcome.shipAfter.toISOString() }, 'payment captured; shipment may ship');
+    else if (outcome.kind === 'remembered') log.info({ orderId }, 'payment captured before the stock was committed; remembered');
+    else if (outcome.status === 'CANCELLED') log.warn({ orderId, paymentId }, 'payment captured for a cancelled shipment; it stays cancelled');
+    else log.info({ orderId, status: outcome.status }, 'payment capture already known; nothing to do');
+  };
+}
+
+export function shipmentOnOrderCancelled(deps: { clock: Clock }): EventHandler<OrderCancelled> {
+  return async (event, { db, log }) => {
+    const trx = db as ShippingDatabase;
+    const { orderId, reasonCode, reason, cancelledAt } = event.data;
+    const now = new Date(deps.clock.now());
+    const facts = await lockOrderFacts(trx, orderId, now);
+    const outcome = await recordCancellation(trx, facts, { reasonCode, reason, cancelledAt: new Date(cancelledAt) }, now);
+    if (outcome.kind === 'cancelled') log.info({ orderId, reasonCode }, 'order cancelled; shipment cancelled');
+    else if (outcome.kind === 'remembered') log.info({ orderId, reasonCode }, 'order cancelled before its stock was committed; remembered');
+    else if (outcome.status === 'SHIPPED') log.warn({ orderId, reasonCode }, 'order cancelled after its shipment left; nothing to undo here');
+    else log.info({ orderId, status: outcome.status, reasonCode }, 'order cancelled; shipment already settled');
+  };
+}
+
+export function ownerOnOrderConfirmed(deps: { clock: Clock }): EventHandler<OrderConfirmed> {
   return async (event, { db }) => {
     await recordOwner(db as ShippingDatabase, event.data.orderId, event.data.userId, new Date(deps.clock.now()));
   };

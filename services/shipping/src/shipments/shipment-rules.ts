@@ -1,6 +1,8 @@
-// The simulated warehouse's rules as pure functions: when a shipment is due,
-// whether the carrier takes it (a roll against the failure rate), and the
-// tracking number it gets. The worker and the handler do the I/O.
+// The simulated warehouse's rules as pure functions: when a shipment may go
+// (the join: stock committed AND payment captured, unless the order was
+// cancelled) and when it is due, whether the carrier takes it (a roll against
+// the failure rate), and the tracking number it gets. The worker and the
+// handlers do the I/O.
 
 import { CARRIER } from '../../contract.ts';
 
@@ -23,6 +25,31 @@ export function trackingNumberFor(shipmentId: string): string {
 
 export function shipAfter(committedAt: Date, delayMs: number): Date {
   return new Date(committedAt.getTime() + delayMs);
+}
+
+/** What shipping knows about an order apart from its stock (orders' and payments' events). */
+export interface OrderFacts {
+  paid: boolean;
+  cancelled: boolean;
+}
+
+/**
+ * The status of a shipment recorded when its stock is committed. A cancellation known
+ * earlier wins (it never ships); otherwise it may ship only once the payment is captured.
+ */
+export function statusOnCommit(facts: OrderFacts): 'AWAITING_PAYMENT' | 'PENDING' | 'CANCELLED' {
+  if (facts.cancelled) return 'CANCELLED';
+  return facts.paid ? 'PENDING' : 'AWAITING_PAYMENT';
+}
+
+/** A shipment that waited for its payment is due its delay after the commit, and not before the capture is known. */
+export function shipAfterOnPayment(shipAfter: Date, paymentKnownAt: Date): Date {
+  return shipAfter.getTime() >= paymentKnownAt.getTime() ? shipAfter : paymentKnownAt;
+}
+
+/** Only a shipment that has not left (nor been refused) can be cancelled. */
+export function cancellable(status: string): boolean {
+  return status === 'AWAITING_PAYMENT' || status === 'PENDING';
 }
 
 export interface Behaviour {

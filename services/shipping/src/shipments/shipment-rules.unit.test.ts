@@ -1,9 +1,12 @@
-// The simulated carrier's rules: the failure roll, stable tracking numbers,
-// the due time, and the admin's values over the configuration.
+// The simulated carrier's rules: the join (committed and paid, unless
+// cancelled), the failure roll, stable tracking numbers, the due time, and
+// the admin's values over the configuration.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { decideShipment, effectiveBehaviour, shipAfter, trackingNumberFor } from './shipment-rules.ts';
+import {
+  cancellable, decideShipment, effectiveBehaviour, shipAfter, shipAfterOnPayment, statusOnCommit, trackingNumberFor,
+} from './shipment-rules.ts';
 
 const ID = '3f2b8c1e-4d5a-4b6c-8d7e-9f0a1b2c3d4e';
 
@@ -33,4 +36,24 @@ test("the admin's values win where set; the configuration fills the rest", () =>
   assert.deepEqual(effectiveBehaviour(config, undefined), { ...config, updatedAt: null });
   const at = new Date();
   assert.deepEqual(effectiveBehaviour(config, { failureRate: 0, delayMs: null, updatedAt: at }), { failureRate: 0, delayMs: 200, updatedAt: at });
+});
+
+test('the join: committed stock waits for the payment; a known cancellation wins over everything', () => {
+  assert.equal(statusOnCommit({ paid: false, cancelled: false }), 'AWAITING_PAYMENT');
+  assert.equal(statusOnCommit({ paid: true, cancelled: false }), 'PENDING');
+  assert.equal(statusOnCommit({ paid: false, cancelled: true }), 'CANCELLED');
+  assert.equal(statusOnCommit({ paid: true, cancelled: true }), 'CANCELLED');
+});
+
+test('a shipment released by its payment keeps its delay, but is never due before the payment was known', () => {
+  const due = new Date('2025-01-01T00:01:00.000Z');
+  assert.equal(shipAfterOnPayment(due, new Date('2025-01-01T00:00:30.000Z')), due);
+  assert.equal(shipAfterOnPayment(due, new Date('2025-01-01T00:02:00.000Z')).toISOString(), '2025-01-01T00:02:00.000Z');
+});
+
+test('only a shipment that has not left, nor been refused, can be cancelled', () => {
+  assert.deepEqual(
+    ['AWAITING_PAYMENT', 'PENDING', 'SHIPPED', 'FAILED', 'CANCELLED'].map(cancellable),
+    [true, true, false, false, false],
+  );
 });

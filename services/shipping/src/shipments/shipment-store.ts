@@ -1,40 +1,76 @@
 // Shipments in PostgreSQL: recorded from StockCommitted (once per order),
-// read by order, and moved to SHIPPED or FAILED by the worker.
+// released by PaymentCaptured, cancelled by OrderCancelled, read by order, and
+// moved to SHIPPED or FAILED by the worker.
+//
+// The join: the facts about one order come from different producers' feeds,
+// handled concurrently (and perhaps on different instances), in any order.
+// Every handler of the join first locks the order's `order_facts` row
+// (creating it when it is the first fact), so two facts about one order are
+// handled one after the other and the second sees what the first wrote: under
+// READ COMMITTED each later statement reads what committed before the lock was
+// granted. Without that lock a StockCommitted and a PaymentCaptured handled at
+// the same moment could each miss the other and leave the shipment waiting.
 
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Shipment } from '../../contract.ts';
-import type { ShippingDb } from '../db.ts';
+import type { OrderFactsTable, ShippingDb } from '../db.ts';
+import { cancellable, shipAfterOnPayment } from './shipment-rules.ts';
 
 type Row = {
   id: string; order_id: string; reservation_id: string; status: Shipment['status']; items: Shipment['items']; ship_after: Date;
   carrier: string | null; tracking_number: string | null; reason_code: string | null; reason: string | null;
-  shipped_at: Date | null; failed_at: Date | null; created_at: Date; updated_at: Date;
+  payment_id: string | null; paid_at: Date | null;
+  shipped_at: Date | null; failed_at: Date | null; cancelled_at: Date | null; created_at: Date; updated_at: Date;
 };
+
+export type FactsRow = Omit<OrderFactsTable, 'created_at'> & { created_at: Date };
 
 export function toShipment(row: Row): Shipment {
   return {
     id: row.id, orderId: row.order_id, reservationId: row.reservation_id, status: row.status, items: row.items,
     carrier: row.carrier, trackingNumber: row.tracking_number, reasonCode: row.reason_code, reason: row.reason,
-    shipAfter: row.ship_after.toISOString(), shippedAt: row.shipped_at?.toISOString() ?? null, failedAt: row.failed_at?.toISOString() ?? null,
+    shipAfter: row.ship_after.toISOString(), paymentId: row.payment_id, paidAt: row.paid_at?.toISOString() ?? null,
+    shippedAt: row.shipped_at?.toISOString() ?? null, failedAt: row.failed_at?.toISOString() ?? null,
+    cancelledAt: row.cancelled_at?.toISOString() ?? null,
     createdAt: row.created_at.toISOString(), updatedAt: row.updated_at.toISOString(),
   };
+}
+
+/**
+ * The order's facts, locked until the transaction ends (the row is created empty when this is
+ * the first fact about the order). Take it first in every handler of the join.
+ */
+export async function lockOrderFacts(trx: Kysely<ShippingDb>, orderId: string, now: Date): Promise<FactsRow> {
+  return trx.insertInto('order_facts')
+    .values({ order_id: orderId.toLowerCase(), created_at: now, updated_at: now })
+    // A no-op update: it waits for a concurrent handler of the same order, then locks the row and returns it.
+    .onConflict((oc) => oc.column('order_id').doUpdateSet((eb) => ({ updated_at: eb.ref('order_facts.updated_at') })))
+    .returningAll()
+    .executeTakeFirstOrThrow();
 }
 
 export interface NewShipment {
   orderId: string;
   reservationId: string;
   items: { productId: string; quantity: number }[];
+  /** AWAITING_PAYMENT, or PENDING when the capture is known, or CANCELLED when the order already was. */
+  status: 'AWAITING_PAYMENT' | 'PENDING' | 'CANCELLED';
   shipAfter: Date;
+  /** The order's facts known so far (locked by lockOrderFacts). */
+  facts: FactsRow;
   now: Date;
 }
 
-/** Records a PENDING shipment; false when the order already has one (a redelivery adds nothing). */
+/** Records the shipment; false when the order already has one (a redelivery adds nothing). */
 export async function recordShipment(db: Kysely<ShippingDb>, s: NewShipment): Promise<boolean> {
+  const cancelled = s.status === 'CANCELLED';
   const inserted = await db.insertInto('shipments')
     .values({
-      id: randomUUID(), order_id: s.orderId.toLowerCase(), reservation_id: s.reservationId.toLowerCase(), status: 'PENDING',
-      items: JSON.stringify(s.items), ship_after: s.shipAfter, created_at: s.now, updated_at: s.now,
+      id: randomUUID(), order_id: s.orderId.toLowerCase(), reservation_id: s.reservationId.toLowerCase(), status: s.status,
+      items: JSON.stringify(s.items), ship_after: s.shipAfter, payment_id: s.facts.payment_id, paid_at: s.facts.paid_at,
+      ...(cancelled ? { cancelled_at: s.now, reason_code: s.facts.cancel_reason_code, reason: s.facts.cancel_reason } : {}),
+      created_at: s.now, updated_at: s.now,
     })
     .onConflict((oc) => oc.column('order_id').doNothing())
     .returning('id')
@@ -42,12 +78,76 @@ export async function recordShipment(db: Kysely<ShippingDb>, s: NewShipment): Pr
   return inserted !== undefined;
 }
 
+export type PaymentOutcome =
+  /** The waiting shipment is PENDING now: the worker ships it when due. */
+  | { kind: 'released'; shipAfter: Date }
+  /** No shipment yet: the fact is remembered for the StockCommitted to come. */
+  | { kind: 'remembered' }
+  /** Already known (a redelivery), or the shipment is past waiting (cancelled, say). */
+  | { kind: 'nothing'; status: Shipment['status'] | undefined };
+
+/** PaymentCaptured: remembers the capture and releases the order's shipment if it waits for it. Call with the facts locked. */
+export async function recordPayment(
+  trx: Kysely<ShippingDb>, facts: FactsRow, p: { paymentId: string; paidAt: Date }, now: Date,
+): Promise<PaymentOutcome> {
+  const orderId = facts.order_id;
+  const paymentId = p.paymentId.toLowerCase();
+  if (facts.paid_at === null) {
+    await trx.updateTable('order_facts').set({ payment_id: paymentId, paid_at: p.paidAt, updated_at: now }).where('order_id', '=', orderId).execute();
+  }
+  const shipment = await trx.selectFrom('shipments').select(['id', 'status', 'ship_after', 'paid_at'])
+    .where('order_id', '=', orderId).forUpdate().executeTakeFirst();
+  if (!shipment) return facts.paid_at === null ? { kind: 'remembered' } : { kind: 'nothing', status: undefined };
+  if (shipment.paid_at !== null) return { kind: 'nothing', status: shipment.status };
+  if (shipment.status === 'AWAITING_PAYMENT') {
+    const shipAfter = shipAfterOnPayment(shipment.ship_after, now);
+    await trx.updateTable('shipments')
+      .set({ status: 'PENDING', payment_id: paymentId, paid_at: p.paidAt, ship_after: shipAfter, updated_at: now })
+      .where('id', '=', shipment.id).execute();
+    return { kind: 'released', shipAfter };
+  }
+  // Cancelled before the capture: stays CANCELLED; the capture is noted for whoever looks.
+  await trx.updateTable('shipments').set({ payment_id: paymentId, paid_at: p.paidAt, updated_at: now }).where('id', '=', shipment.id).execute();
+  return { kind: 'nothing', status: shipment.status };
+}
+
+export type CancelOutcome =
+  | { kind: 'cancelled' }
+  /** No shipment yet: the cancellation is remembered, so the StockCommitted to come records it CANCELLED. */
+  | { kind: 'remembered' }
+  /** Already cancelled (a redelivery), or too late: SHIPPED or FAILED. */
+  | { kind: 'nothing'; status: Shipment['status'] | undefined };
+
+/** OrderCancelled: remembers the cancellation and cancels the order's shipment unless it has left. Call with the facts locked. */
+export async function recordCancellation(
+  trx: Kysely<ShippingDb>, facts: FactsRow, c: { reasonCode: string; reason: string; cancelledAt: Date }, now: Date,
+): Promise<CancelOutcome> {
+  const orderId = facts.order_id;
+  if (facts.cancelled_at === null) {
+    await trx.updateTable('order_facts')
+      .set({ cancelled_at: c.cancelledAt, cancel_reason_code: c.reasonCode, cancel_reason: c.reason, updated_at: now })
+      .where('order_id', '=', orderId).execute();
+  }
+  // The row lock waits for a worker shipping it right now; then the status says whether it left.
+  const shipment = await trx.selectFrom('shipments').select(['id', 'status']).where('order_id', '=', orderId).forUpdate().executeTakeFirst();
+  if (!shipment) return facts.cancelled_at === null ? { kind: 'remembered' } : { kind: 'nothing', status: undefined };
+  if (!cancellable(shipment.status)) return { kind: 'nothing', status: shipment.status };
+  await trx.updateTable('shipments')
+    .set({ status: 'CANCELLED', cancelled_at: now, reason_code: c.reasonCode, reason: c.reason, updated_at: now })
+    .where('id', '=', shipment.id).execute();
+  return { kind: 'cancelled' };
+}
+
 export async function findShipment(db: Kysely<ShippingDb>, orderId: string): Promise<Shipment | undefined> {
   const row = await db.selectFrom('shipments').selectAll().where('order_id', '=', orderId.toLowerCase()).executeTakeFirst();
   return row && toShipment(row);
 }
 
-/** Due PENDING shipments, locked; SKIP LOCKED leaves the ones another instance is shipping to it. */
+/**
+ * Due PENDING shipments, locked; SKIP LOCKED leaves the ones another instance is shipping (or a
+ * cancellation is cancelling) to it. PENDING means paid: the database refuses a PENDING row
+ * without paid_at (constraint shipments_pending_is_paid), so nothing unpaid is ever due.
+ */
 export async function lockDueShipments(trx: Kysely<ShippingDb>, now: Date, limit: number): Promise<Row[]> {
   return trx.selectFrom('shipments').selectAll()
     .where('status', '=', 'PENDING').where('ship_after', '<=', now)

@@ -1,7 +1,10 @@
 // The simulated warehouse: every SHIPPING_POLL_MS it takes the due PENDING
 // shipments (SKIP LOCKED, so several instances share them) and ships each, or
-// has the carrier refuse it at the configured rate. The status change and its
-// event (OrderShipped or ShipmentFailed) commit in one transaction.
+// has the carrier refuse it at the configured rate. PENDING means the join is
+// complete (stock committed and payment captured, not cancelled): waiting
+// (AWAITING_PAYMENT) and CANCELLED shipments are never taken. The status
+// change and its event (OrderShipped or ShipmentFailed) commit in one
+// transaction.
 
 import type { Events } from '@souk/chassis';
 import type { Logger } from 'pino';
