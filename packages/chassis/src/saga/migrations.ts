@@ -48,4 +48,17 @@ export const sagaMigrations: Migrations = {
       await sql`create index souk_saga_log_saga on souk_saga_log (saga_id, seq)`.execute(db);
     },
   },
+  '004_saga_runner_failures': {
+    async up(db: Kysely<any>) {
+      // runner_failures counts the runner's own failures on a saga in a row
+      // (an end hook or a progress write that threw): not attempts of a step,
+      // so they count apart; the saga parks at compensationParkAfter of them.
+      // parked_from is the status a PARKED saga resumes in on an operator's
+      // retry (null: parked by a compensation before this column, COMPENSATING).
+      await sql`
+        alter table souk_saga
+          add column runner_failures integer not null default 0,
+          add column parked_from text check (parked_from in ('RUNNING', 'COMPENSATING'))`.execute(db);
+    },
+  },
 };

@@ -1,7 +1,9 @@
 // The saga runner of one instance: claims due sagas from the database under a
-// lease (FOR UPDATE SKIP LOCKED; renewed while it works), drives each through
-// its steps, retries with backoff, compensates in reverse, parks what keeps
-// failing. A crashed instance's sagas are taken over when its lease runs out.
+// lease (FOR UPDATE SKIP LOCKED; renewed while it works, work stopped well
+// before it could run out), drives each through its steps, retries with
+// backoff, compensates in reverse, parks what keeps failing (a compensation,
+// or the runner's own writes and end hooks). A crashed instance's sagas are
+// taken over when its lease runs out.
 
 import { EventEmitter } from 'node:events';
 import { sql, type Kysely } from 'kysely';
@@ -10,18 +12,24 @@ import type { Registry } from 'prom-client';
 import { failurePause, pause } from '../events/pause.ts';
 import { sagaErrors } from './errors.ts';
 import { LeaseLost, RunnerStopping, runAttempt } from './saga-attempt.ts';
+import { keepLease, type LeaseKeeper } from './saga-lease.ts';
 import { idempotencyKeyOf, type SagaDefinition, type SagaFailure, type SagaStatus, type SagaStep, type StepContext } from './saga-definition.ts';
 import { createSagaListener, type SagaListener } from './saga-listener.ts';
 import { createSagaMetrics } from './saga-metrics.ts';
 import { createEndWaits } from './saga-waits.ts';
 import { countOpen, createSagaStore, getLog, getSaga, listSagas, type SagaRow } from './saga-store.ts';
-import { afterCompensationFailure, afterStepFailure, afterStepSuccess, attemptTimeout, describeError, nextCompensation } from './saga-transitions.ts';
+import {
+  afterCompensationFailure, afterRunnerFailure, afterStepFailure, afterStepSuccess, attemptTimeout, describeError, isTransientFailure, nextCompensation,
+} from './saga-transitions.ts';
 import { summarizeSaga, viewSaga, type SagaSummary, type SagaView } from './saga-view.ts';
 
 export const DEFAULT_SAGA_LEASE_MS = 15_000;
 export const DEFAULT_SAGA_POLL_INTERVAL_MS = 1_000;
 export const DEFAULT_SAGA_CONCURRENCY = 16;
-/** SAGA_COMPENSATION_PARK_AFTER: failed attempts of one compensation before the saga is parked. */
+/**
+ * SAGA_COMPENSATION_PARK_AFTER: failed attempts of one compensation before the saga is parked; also the
+ * runner's own failures on a saga in a row (an end hook or a progress write that threw) before it is parked.
+ */
 export const DEFAULT_COMPENSATION_PARK_AFTER = 10;
 
 export type BeforeStep = (sagaId: string, step: string, info: { phase: 'run' | 'compensate'; signal: AbortSignal }) => Promise<void> | void;
@@ -119,9 +127,10 @@ export function createSagaRunner(o: SagaRunnerOptions): SagaRunner {
       const free = concurrency - inflight.size;
       if (free <= 0) continue; // a finishing saga wakes the loop
       try {
+        const sent = performance.now(); // the leases run from (no earlier than) here
         const rows = await store.claim(free, leaseMs, names, [...inflight.keys()]);
         failures = 0;
-        for (const row of rows) work(row);
+        for (const row of rows) work(row, sent);
         if (rows.length === free) pendingWake = true; // there may be more
       } catch (err) {
         failures++;
@@ -133,28 +142,32 @@ export function createSagaRunner(o: SagaRunnerOptions): SagaRunner {
   }
 
   // ---- one saga --------------------------------------------------------------
-  function work(row: SagaRow): void {
+  /** Where the runner is in a saga, for a failure of its own: the step it is on, or ending the saga. */
+  type Whereabouts = { step: string | null; ending: boolean };
+
+  function work(row: SagaRow, claimedAt: number): void {
     const ctl = new AbortController();
-    let renewedAt = performance.now();
-    const renew = setInterval(() => {
-      store.renew(row.id, leaseMs).then(
-        (held) => (held ? (renewedAt = performance.now()) : ctl.abort(new LeaseLost())),
-        (err: unknown) => {
-          log.warn({ err, saga_id: row.id }, 'renewing a saga lease failed');
-          // Unrenewed for a whole lease: another instance may have taken the saga; stop rather than race it.
-          if (performance.now() - renewedAt > leaseMs) ctl.abort(new LeaseLost());
-        },
-      );
-    }, Math.max(50, Math.floor(leaseMs / 3)));
-    const done = drive(byName.get(row.name)!, row, ctl.signal)
+    // Renewed every third of the lease; the step is stopped at two thirds without a renewal (failing or hanging),
+    // while the lease is still ours: past a whole lease another instance may already run the same step.
+    const lease = keepLease({
+      leaseMs,
+      since: claimedAt,
+      renew: () => store.renew(row.id, leaseMs),
+      onRenewFailed: (err) => log.warn({ err, saga_id: row.id }, 'renewing a saga lease failed'),
+      onLost: (reason) => {
+        if (reason === 'unrenewed') log.warn({ saga_id: row.id, saga: row.name }, 'saga lease not renewed in time; its step is stopped');
+        ctl.abort(new LeaseLost());
+      },
+    });
+    const where: Whereabouts = { step: null, ending: false };
+    const saga = byName.get(row.name)!;
+    const done = drive(saga, row, ctl.signal, lease, where)
       .catch(async (err: unknown) => {
         if (ctl.signal.aborted) return;
-        // The database went away mid-write, say: try again later, from what was recorded.
-        log.error({ err, saga_id: row.id, saga: row.name }, 'saga runner failed; the saga is retried');
-        await store.retryLater(row.id, failurePause(3), { kind: 'step_failed', error: describeError(err, false) }).catch(() => undefined);
+        await runnerFailed(saga, row, where, err);
       })
       .finally(async () => {
-        clearInterval(renew);
+        lease.stop();
         if (ctl.signal.reason instanceof RunnerStopping) await store.release(row.id).catch(() => undefined);
         inflight.delete(row.id);
         wake();
@@ -162,7 +175,48 @@ export function createSagaRunner(o: SagaRunnerOptions): SagaRunner {
     inflight.set(row.id, { ctl, done });
   }
 
-  async function drive(saga: SagaDefinition, row: SagaRow, signal: AbortSignal): Promise<void> {
+  /**
+   * The runner's own failure on a saga: its end hook threw, or a progress write
+   * did. The database briefly out of reach: retried later, uncounted. Anything
+   * else is counted on the saga row (a deterministic error would otherwise loop
+   * for ever, unseen): retried with backoff, then PARKED after parkAfter in a row.
+   */
+  async function runnerFailed(saga: SagaDefinition, row: SagaRow, where: Whereabouts, err: unknown): Promise<void> {
+    const failureLog = log.child({ saga: saga.name, saga_id: row.id, ...(where.step ? { step: where.step } : {}) });
+    const error = describeError(err, false);
+    const entry = { kind: where.ending ? 'end_failed' as const : 'runner_failed' as const, ...(where.step ? { step: where.step } : {}), error };
+    const what = where.ending ? 'ending the saga' : 'the saga runner';
+    try {
+      if (isTransientFailure(err)) {
+        // The database went away mid-write, say: try again later, from what was recorded.
+        failureLog.warn({ err }, `${what} failed (a transient database error); the saga is retried`);
+        if (await store.retryLater(row.id, failurePause(3), entry)) wakeIn(failurePause(3));
+        return;
+      }
+      const counted = await store.runnerFailed(row.id, entry, (failures) =>
+        afterRunnerFailure({ failures, parkAfter, ...(o.random ? { random: o.random } : {}) }));
+      if (!counted) return;
+      const { failures, decision } = counted;
+      if (decision.kind === 'retry') {
+        failureLog.error({ err, failures, delayMs: decision.delayMs }, `${what} failed; the saga is retried`);
+        wakeIn(decision.delayMs);
+        return;
+      }
+      // Never dropped: it waits, visible, for an operator (POST /_admin/sagas/{id}/retry).
+      failureLog.error({ err, failures, code: error.code, message: error.message }, `saga PARKED: ${what} keeps failing`);
+      observeEnd(saga, row, 'PARKED');
+    } catch (writeErr) {
+      // Not even that could be written: the saga is claimed again as it is (by this instance as soon as it can: the lease is still its own).
+      failureLog.error({ err, writeErr }, `${what} failed, and so did recording it; the saga is claimed again`);
+    }
+  }
+
+  function observeEnd(saga: SagaDefinition, row: SagaRow, final: SagaStatus): void {
+    metrics.duration.observe({ saga: saga.name, status: final }, Math.max(0, Date.now() - row.created_at.getTime()) / 1000);
+    ended.emit('end', row.id);
+  }
+
+  async function drive(saga: SagaDefinition, row: SagaRow, signal: AbortSignal, lease: LeaseKeeper, where: Whereabouts): Promise<void> {
     const steps = saga.steps;
     let state = row.state;
     let status = row.status;
@@ -185,17 +239,18 @@ export function createSagaRunner(o: SagaRunnerOptions): SagaRunner {
 
     /** Runs `fn` in the progress transaction of a transactional step, guarded by the lease. */
     const inTransaction = <T>(timeoutMs: number, fn: (trx: Kysely<any>) => Promise<T>) =>
-      db.transaction().execute(async (trx) => {
+      lease.hold(() => db.transaction().execute(async (trx) => {
         if (!(await store.lock(trx, row.id))) throw new LeaseLost();
         const limit = String(timeoutMs);
         await sql`select set_config('statement_timeout', ${limit}, true), set_config('idle_in_transaction_session_timeout', ${limit}, true)`.execute(trx);
         return fn(trx);
-      });
+      }));
 
     while (!signal.aborted) {
       if (status === 'RUNNING') {
         if (index >= steps.length) return end('COMPLETED');
         const step = steps[index]!;
+        where.step = step.name;
         await o.beforeStep?.(row.id, step.name, { phase: 'run', signal });
         if (signal.aborted) return;
         const begun = await store.beginAttempt(row.id, { kind: 'step_started', step: step.name }, step.timeoutMs);
@@ -244,6 +299,7 @@ export function createSagaRunner(o: SagaRunnerOptions): SagaRunner {
         const at = nextCompensation(index, steps);
         if (at < 0) return end('COMPENSATED');
         const step = steps[at]!;
+        where.step = step.name;
         await o.beforeStep?.(row.id, step.name, { phase: 'compensate', signal });
         if (signal.aborted) return;
         const begun = await store.beginAttempt(row.id, { kind: 'compensation_started', step: step.name });
@@ -280,7 +336,7 @@ export function createSagaRunner(o: SagaRunnerOptions): SagaRunner {
         if (!(await store.park(row.id, entry))) return;
         // Never dropped: it waits, visible, for an operator (POST /_admin/sagas/{id}/retry).
         sagaLog.error({ step: step.name, attempts: begun.attempt, code: error.code, message: error.message }, 'saga PARKED: a compensation keeps failing');
-        observeEnd('PARKED');
+        observeEnd(saga, row, 'PARKED');
         return;
       }
       return; // ended or parked meanwhile
@@ -288,19 +344,16 @@ export function createSagaRunner(o: SagaRunnerOptions): SagaRunner {
 
     async function end(final: 'COMPLETED' | 'COMPENSATED'): Promise<void> {
       const hook = final === 'COMPLETED' ? saga.onCompleted : saga.onCompensated;
-      const committed = await db.transaction().execute(async (trx) => {
+      where.step = null;
+      where.ending = true; // a throw from here on is the end's: counted, and parked if it keeps happening
+      const committed = await lease.hold(() => db.transaction().execute(async (trx) => {
         if (!(await store.lock(trx, row.id))) return false;
         await hook?.({ sagaId: row.id, state, db: trx, log: sagaLog, ...(failure ? { failure: failure as SagaFailure } : {}) });
         return store.finish(trx, row.id, final);
-      });
+      }));
       if (!committed) return;
       sagaLog.info({ status: final }, `saga ${final.toLowerCase()}`);
-      observeEnd(final);
-    }
-
-    function observeEnd(final: SagaStatus): void {
-      metrics.duration.observe({ saga: saga.name, status: final }, Math.max(0, Date.now() - row.created_at.getTime()) / 1000);
-      ended.emit('end', row.id);
+      observeEnd(saga, row, final);
     }
   }
 

@@ -26,12 +26,20 @@ export interface SagaRow {
   created_at: Date;
   updated_at: Date;
   finished_at: Date | null;
+  /** Failures of the runner itself in a row (an end hook or a progress write threw); reset by progress and by an operator's retry. */
+  runner_failures: number;
+  /** The status a PARKED saga resumes in when an operator retries it (null: COMPENSATING). */
+  parked_from: 'RUNNING' | 'COMPENSATING' | null;
 }
 
 export type LogKind =
   | 'saga_started' | 'step_started' | 'step_succeeded' | 'step_failed'
   | 'saga_compensating' | 'compensation_started' | 'compensation_succeeded' | 'compensation_failed'
-  | 'saga_completed' | 'saga_compensated' | 'saga_parked' | 'saga_retried';
+  | 'saga_completed' | 'saga_compensated' | 'saga_parked' | 'saga_retried'
+  /** The end hook (onCompleted/onCompensated) or the write ending the saga threw; attempt = the runner failures in a row. */
+  | 'end_failed'
+  /** Another failure of the runner on the saga (a progress write threw, say); attempt as for end_failed, null when not counted. */
+  | 'runner_failed';
 
 export interface LogRow {
   seq: number;
@@ -91,6 +99,8 @@ export function createSagaStore(db: Kysely<any>, owner: string) {
     return rows.length > 0;
   };
   const released = sql`lease_owner = null, lease_until = null`;
+  const parked = sql`status = 'PARKED', parked_from = status, next_attempt_at = clock_timestamp(), ${released}`;
+  const parkedEntry = (entry: LogEntry): LogEntry => ({ kind: 'saga_parked', ...(entry.step ? { step: entry.step } : {}) });
 
   return {
     owner,
@@ -161,30 +171,57 @@ export function createSagaStore(db: Kysely<any>, owner: string) {
     },
 
     stepSucceeded: (trx: Kysely<any>, id: string, next: number, state: unknown, entry: LogEntry) =>
-      guarded(trx, id, sql`current_step = ${next}, state = ${JSON.stringify(state)}::jsonb, attempt = 0, step_deadline = null`, [entry]),
+      guarded(trx, id, sql`current_step = ${next}, state = ${JSON.stringify(state)}::jsonb, attempt = 0, step_deadline = null, runner_failures = 0`, [entry]),
 
     /** A failed attempt that will be tried again after `delayMs`; the lease is given up meanwhile. */
     retryLater: (id: string, delayMs: number, entry: LogEntry) =>
       guarded(db, id, sql`next_attempt_at = clock_timestamp() + ${ms(delayMs)}, ${released}`, [entry]),
 
     startCompensation: (id: string, from: number, failure: SagaFailure, entry: LogEntry) =>
-      guarded(db, id, sql`status = 'COMPENSATING', current_step = ${from}, failure = ${JSON.stringify(failure)}::jsonb, attempt = 0, step_deadline = null`,
+      guarded(db, id, sql`status = 'COMPENSATING', current_step = ${from}, failure = ${JSON.stringify(failure)}::jsonb, attempt = 0, step_deadline = null, runner_failures = 0`,
         [entry, { kind: 'saga_compensating', step: failure.step, error: failure }]),
 
     compensationSucceeded: (trx: Kysely<any>, id: string, next: number, entry: LogEntry) =>
-      guarded(trx, id, sql`current_step = ${next}, attempt = 0`, [entry]),
+      guarded(trx, id, sql`current_step = ${next}, attempt = 0, runner_failures = 0`, [entry]),
 
-    park: (id: string, entry: LogEntry) =>
-      guarded(db, id, sql`status = 'PARKED', next_attempt_at = clock_timestamp(), ${released}`, [entry, { kind: 'saga_parked', ...(entry.step ? { step: entry.step } : {}) }], true),
+    park: (id: string, entry: LogEntry) => guarded(db, id, parked, [entry, parkedEntry(entry)], true),
+
+    /**
+     * Counts a failure of the runner itself on the saga (an end hook or a
+     * progress write threw: not an attempt of a step) and, as `decide` says for
+     * that many in a row, retries it after a delay or parks it. The lease is
+     * given up either way. Undefined when this instance no longer holds the lease.
+     */
+    async runnerFailed<D extends { kind: 'retry'; delayMs: number } | { kind: 'park' }>(
+      id: string, entry: LogEntry, decide: (failures: number) => D,
+    ): Promise<{ failures: number; decision: D } | undefined> {
+      return db.transaction().execute(async (trx) => {
+        const { rows } = await sql<{ runner_failures: number }>`update souk_saga set runner_failures = runner_failures + 1
+          where id = ${id} and lease_owner = ${owner} returning runner_failures`.execute(trx);
+        const failures = rows[0]?.runner_failures;
+        if (failures === undefined) return undefined;
+        const decision = decide(failures);
+        const counted = { ...entry, attempt: failures };
+        const written = decision.kind === 'park'
+          ? await guarded(trx, id, parked, [counted, parkedEntry(entry)], true)
+          : await guarded(trx, id, sql`next_attempt_at = clock_timestamp() + ${ms(decision.delayMs)}, ${released}`, [counted]);
+        return written ? { failures, decision } : undefined;
+      });
+    },
 
     /** Ends the saga in `status` (COMPLETED or COMPENSATED) inside the transaction of its end hook. */
     finish: (trx: Kysely<any>, id: string, status: 'COMPLETED' | 'COMPENSATED') =>
       guarded(trx, id, sql`status = ${status}, finished_at = clock_timestamp(), ${released}`, [{ kind: status === 'COMPLETED' ? 'saga_completed' : 'saga_compensated' }], true),
 
-    /** An operator's retry of a PARKED saga: it compensates again from where it stopped, at once. */
+    /**
+     * An operator's retry of a PARKED saga: at once, from where it stopped, in the
+     * status it was parked in (it compensates again, or, parked while running or
+     * ending, runs on), with its attempts and runner failures counted afresh.
+     */
     async retryParked(id: string, by: string): Promise<boolean> {
       return db.transaction().execute(async (trx) => {
-        const { rows } = await sql`update souk_saga set status = 'COMPENSATING', attempt = 0, next_attempt_at = clock_timestamp(), updated_at = clock_timestamp()
+        const { rows } = await sql`update souk_saga set status = coalesce(parked_from, 'COMPENSATING'), parked_from = null,
+            attempt = 0, step_deadline = null, runner_failures = 0, next_attempt_at = clock_timestamp(), updated_at = clock_timestamp()
           where id = ${id} and status = 'PARKED' returning id`.execute(trx);
         if (rows.length === 0) return false;
         await appendLog(trx, id, by, { kind: 'saga_retried' });

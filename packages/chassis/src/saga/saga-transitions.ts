@@ -100,3 +100,45 @@ export function attemptTimeout(step: Pick<SagaStep<unknown>, 'timeoutMs' | 'atte
   // Past the deadline only when a crash interrupted the last attempt: that one still gets a full try.
   return remainingMs > 0 ? Math.max(1, Math.min(base, Math.ceil(remainingMs))) : base;
 }
+
+/**
+ * After a failure of the runner itself on a saga (its end hook or a progress
+ * write threw; `failures` in a row, this one included): try again with the
+ * compensations' backoff, or park it after `parkAfter`, as a compensation
+ * that keeps failing would be, so a deterministic error waits for an operator
+ * instead of looping.
+ */
+export function afterRunnerFailure(input: { failures: number; parkAfter: number; random?: () => number }): AfterCompensationFailure {
+  if (input.failures >= input.parkAfter) return { kind: 'park' };
+  return { kind: 'retry', delayMs: retryDelay(input.failures, undefined, input.random, DEFAULT_COMPENSATION_RETRY) };
+}
+
+/** Socket errors of a database connection that could not be made or broke. */
+const TRANSIENT_ERRNOS = new Set([
+  'ECONNREFUSED', 'ECONNRESET', 'ECONNABORTED', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL',
+]);
+/**
+ * SQLSTATEs that say "not now" rather than "never": class 08 (connection
+ * exception), 53 (insufficient resources, e.g. too many connections), the
+ * server shutting down or starting (57P01-57P03), serialization failure and
+ * deadlock (40001, 40P01), lock not available (55P03).
+ */
+const TRANSIENT_SQLSTATE = /^(08...|53...|57P0[123]|40001|40P01|55P03)$/;
+/** What pg and pg-pool throw, without a code, when a connection goes away or none comes. */
+const TRANSIENT_MESSAGE = /connection terminated|timeout exceeded when trying to connect|connection error|not queryable/i;
+
+/**
+ * Whether an error the runner hit says the database was briefly out of reach
+ * (or the transaction lost a race), so that the same work will likely succeed
+ * later: such failures are retried without counting towards parking. Looks
+ * through `cause` and AggregateError (a refused connection to each address),
+ * not into a souk error: a hook's failed call to another service counts.
+ */
+export function isTransientFailure(err: unknown, depth = 0): boolean {
+  if (typeof err !== 'object' || err === null || depth > 4 || isSoukError(err)) return false;
+  const code = (err as { code?: unknown }).code;
+  if (typeof code === 'string' && (TRANSIENT_ERRNOS.has(code) || TRANSIENT_SQLSTATE.test(code))) return true;
+  if (err instanceof Error && typeof code !== 'string' && TRANSIENT_MESSAGE.test(err.message)) return true;
+  if (err instanceof AggregateError && err.errors.some((e) => isTransientFailure(e, depth + 1))) return true;
+  return isTransientFailure((err as { cause?: unknown }).cause, depth + 1);
+}

@@ -7,7 +7,8 @@ import { defineErrors } from '../errors/errors.ts';
 import { chassisErrors } from '../errors/codes.ts';
 import { defineSaga } from './saga-definition.ts';
 import {
-  afterCompensationFailure, afterStepFailure, afterStepSuccess, attemptTimeout, describeError, nextCompensation, retryDelay, UNEXPECTED,
+  afterCompensationFailure, afterRunnerFailure, afterStepFailure, afterStepSuccess, attemptTimeout, describeError, isTransientFailure,
+  nextCompensation, retryDelay, UNEXPECTED,
 } from './saga-transitions.ts';
 
 const testErrors = defineErrors({
@@ -66,6 +67,27 @@ test('compensations retry until parkAfter attempts, then park; their backoff is 
   assert.deepEqual(afterCompensationFailure({ step: { compensationRetry: { baseMs: 10, capMs: 20 } }, attempt: 8, parkAfter: 10, random: max }), { kind: 'retry', delayMs: 19 });
   assert.equal(afterCompensationFailure({ step: {}, attempt: 2, parkAfter: 3 }).kind, 'retry');
   assert.deepEqual(afterCompensationFailure({ step: {}, attempt: 3, parkAfter: 3 }), { kind: 'park' });
+});
+
+test('the runner\'s own failures (end hook, progress write) retry with the compensations\' backoff, then park at parkAfter', () => {
+  assert.deepEqual(afterRunnerFailure({ failures: 1, parkAfter: 3, random: max }), { kind: 'retry', delayMs: 499 });
+  assert.deepEqual(afterRunnerFailure({ failures: 2, parkAfter: 3, random: max }), { kind: 'retry', delayMs: 999 });
+  assert.deepEqual(afterRunnerFailure({ failures: 3, parkAfter: 3 }), { kind: 'park' });
+  assert.deepEqual(afterRunnerFailure({ failures: 12, parkAfter: 10 }), { kind: 'park' });
+});
+
+test('transient failures: the database out of reach or a lost race; a bug, a constraint or a souk error is not', () => {
+  const pg = (code: string, message = 'pg error') => Object.assign(new Error(message), { code });
+  for (const err of [
+    pg('ECONNREFUSED'), pg('ECONNRESET'), pg('08006'), pg('08001'), pg('57P01'), pg('53300'), pg('40001'), pg('40P01'), pg('55P03'),
+    new Error('Connection terminated unexpectedly'), new Error('timeout exceeded when trying to connect'),
+    new AggregateError([pg('ECONNREFUSED'), pg('ECONNREFUSED')], 'connect failed'),
+    new Error('query failed', { cause: pg('57P01') }),
+  ]) assert.equal(isTransientFailure(err), true, String(err));
+  for (const err of [
+    new TypeError('Cannot read properties of undefined'), pg('23505', 'duplicate key'), pg('42P01', 'relation does not exist'), pg('57014', 'statement timeout'),
+    chassisErrors.connectionFailed({ detail: 'a hook called another service', cause: pg('ECONNREFUSED') }), 'a string', undefined, null,
+  ]) assert.equal(isTransientFailure(err), false, String(err));
 });
 
 test('steps run in order, then the saga completes', () => {

@@ -40,6 +40,8 @@ export interface SagaSummary {
   /** The step being run or compensated; null once the saga ended. */
   currentStep: string | null;
   attempt: number;
+  /** The runner's own failures on the saga in a row (its end hook or a progress write threw: see the log's end_failed/runner_failed). */
+  runnerFailures: number;
   failure: SagaFailure | null;
   leaseOwner: string | null;
   nextAttemptAt: string;
@@ -67,6 +69,7 @@ export function summarizeSaga(row: SagaRow, steps: readonly StepShape[] = []): S
     status: row.status,
     currentStep: currentStep(row, steps),
     attempt: row.attempt,
+    runnerFailures: row.runner_failures,
     failure: row.failure,
     leaseOwner: row.lease_owner,
     nextAttemptAt: row.next_attempt_at.toISOString(),
@@ -76,10 +79,13 @@ export function summarizeSaga(row: SagaRow, steps: readonly StepShape[] = []): S
   };
 }
 
-/** The step being run, or compensated (steps without a compensation are passed over, as the runner does). */
+/**
+ * The step being run, or compensated (steps without a compensation are passed over, as the runner does);
+ * null once ended, or while ending (a saga parked because its end hook failed has none).
+ */
 function currentStep(row: SagaRow, steps: readonly StepShape[]): string | null {
   if (row.status === 'COMPLETED' || row.status === 'COMPENSATED') return null;
-  if (row.status === 'RUNNING') return steps[row.current_step]?.name ?? null;
+  if (row.status === 'RUNNING' || (row.status === 'PARKED' && row.parked_from === 'RUNNING')) return steps[row.current_step]?.name ?? null;
   for (let i = Math.min(row.current_step, steps.length - 1); i >= 0; i--) if (steps[i]!.compensate) return steps[i]!.name;
   return null;
 }
@@ -92,6 +98,8 @@ export function viewSaga(row: SagaRow, log: readonly LogRow[], definedSteps?: re
     const run = phase(own, 'step_started', 'step_succeeded', 'step_failed');
     // Failed for good: it is the step that made the saga compensate.
     if (run.status === 'RUNNING' && row.failure?.step === name && row.status !== 'RUNNING') run.status = 'FAILED';
+    // Parked while running (the runner kept failing on it, see the log): the step did not get through.
+    if (run.status === 'RUNNING' && row.status === 'PARKED' && row.parked_from === 'RUNNING') run.status = 'FAILED';
     const comp = phase(own, 'compensation_started', 'compensation_succeeded', 'compensation_failed');
     // Only one compensation runs at a time: in a parked saga, it is the one that kept failing.
     if (comp.status === 'RUNNING' && row.status === 'PARKED') comp.status = 'FAILED';

@@ -13,7 +13,8 @@ const steps = [{ name: 'reserve', compensate: true }, { name: 'authorize', compe
 function row(over: Partial<SagaRow>): SagaRow {
   return {
     id: 's1', name: 'checkout', status: 'RUNNING', current_step: 0, state: {}, failure: null, attempt: 0, step_deadline: null,
-    lease_owner: null, lease_until: null, next_attempt_at: new Date(t0), created_at: new Date(t0), updated_at: new Date(t0), finished_at: null, ...over,
+    lease_owner: null, lease_until: null, next_attempt_at: new Date(t0), created_at: new Date(t0), updated_at: new Date(t0), finished_at: null,
+    runner_failures: 0, parked_from: null, ...over,
   };
 }
 
@@ -63,6 +64,31 @@ test('a parked saga: the compensation that kept failing is FAILED and is the cur
   assert.equal(v.steps[2]!.status, 'FAILED');
   assert.deepEqual(v.steps[1]!.compensation && [v.steps[1]!.compensation.status, v.steps[1]!.compensation.attempts], ['FAILED', 2]);
   assert.equal(v.steps[0]!.compensation, null);
+});
+
+test('parked while running (a progress write kept failing): the step is FAILED and current; runner failures counted', () => {
+  const v = viewSaga(row({ status: 'PARKED', parked_from: 'RUNNING', current_step: 1, runner_failures: 2 }), log(
+    ['step_started', 'reserve', 1], ['step_succeeded', 'reserve', 1],
+    ['step_started', 'authorize', 1], ['runner_failed', 'authorize', 1, 'UNEXPECTED'],
+    ['step_started', 'authorize', 2], ['runner_failed', 'authorize', 2, 'UNEXPECTED'], ['saga_parked', 'authorize', null],
+  ), steps);
+  assert.equal(v.currentStep, 'authorize');
+  assert.equal(v.runnerFailures, 2);
+  assert.deepEqual(v.steps.map((s) => [s.name, s.status, s.attempts]), [['reserve', 'SUCCEEDED', 1], ['authorize', 'FAILED', 2], ['notify', 'PENDING', 0]]);
+  assert.deepEqual(v.log.filter((l) => l.kind === 'runner_failed').map((l) => [l.attempt, l.errorCode, l.errorMessage]), [
+    [1, 'UNEXPECTED', 'UNEXPECTED happened'], [2, 'UNEXPECTED', 'UNEXPECTED happened'],
+  ]);
+});
+
+test('parked while ending (the end hook kept failing): every step succeeded, no current step', () => {
+  const v = viewSaga(row({ status: 'PARKED', parked_from: 'RUNNING', current_step: 3, runner_failures: 2 }), log(
+    ['step_started', 'reserve', 1], ['step_succeeded', 'reserve', 1], ['step_started', 'authorize', 1], ['step_succeeded', 'authorize', 1],
+    ['step_started', 'notify', 1], ['step_succeeded', 'notify', 1], ['end_failed', null, 1, 'UNEXPECTED'], ['end_failed', null, 2, 'UNEXPECTED'],
+    ['saga_parked', null, null],
+  ), steps);
+  assert.equal(v.currentStep, null);
+  assert.ok(v.steps.every((s) => s.status === 'SUCCEEDED' && s.compensation === null));
+  assert.deepEqual(v.log.at(-2) && [v.log.at(-2)!.kind, v.log.at(-2)!.errorCode], ['end_failed', 'UNEXPECTED']);
 });
 
 test('without a definition the steps come from the log', () => {
