@@ -48,7 +48,7 @@ export type AfterStepFailure = { kind: 'retry'; delayMs: number } | { kind: 'com
 
 /** After a failed attempt of a step: try again before the deadline, or give up and compensate. */
 export function afterStepFailure(input: {
-  step: Pick<SagaStep<unknown>, 'name' | 'retry'>;
+  step: Pick<SagaStep<unknown>, 'name' | 'retry' | 'attemptTimeoutMs'>;
   error: AttemptError;
   attempt: number;
   /** Time left to the step's deadline, ms (negative once it passed). */
@@ -61,8 +61,12 @@ export function afterStepFailure(input: {
   });
   if (!error.retryable) return { kind: 'compensate', failure: failure(false) };
   const delayMs = retryDelay(attempt, step.retry, input.random);
-  // The next attempt must start before the deadline, or there is no next attempt.
-  if (input.remainingMs - delayMs <= 0) return { kind: 'compensate', failure: failure(true) };
+  // The next attempt must start before the deadline, or there is no next attempt. With a per-attempt
+  // timeout it must also get at least half of it: an attempt cut to a sliver by the deadline would
+  // only time out, and the saga would report "took too long" instead of what actually failed.
+  const leftForNext = input.remainingMs - delayMs;
+  const minimum = step.attemptTimeoutMs !== undefined ? step.attemptTimeoutMs / 2 : 0;
+  if (leftForNext <= minimum) return { kind: 'compensate', failure: failure(true) };
   return { kind: 'retry', delayMs };
 }
 

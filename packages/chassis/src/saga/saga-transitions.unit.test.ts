@@ -53,6 +53,16 @@ test('a retryable error retries with full jitter while the next attempt fits bef
   assert.equal(past.kind, 'compensate');
 });
 
+test('with a per-attempt timeout, a retry that would get less than half of it is not made: the real error is reported', () => {
+  const timed = { ...step, attemptTimeoutMs: 400 };
+  const error = describeError(chassisErrors.connectionFailed('down'), false);
+  assert.equal(afterStepFailure({ step: timed, error, attempt: 1, remainingMs: 700, random: () => 0.5 }).kind, 'retry');
+  const sliver = afterStepFailure({ step: timed, error, attempt: 1, remainingMs: 240, random: () => 0.5 });
+  assert.equal(sliver.kind, 'compensate');
+  assert.equal(sliver.kind === 'compensate' && sliver.failure.code, 'SOUK_CLIENT_CONNECTION_FAILED');
+  assert.equal(sliver.kind === 'compensate' && sliver.failure.deadlineExceeded, true);
+});
+
 test('retry delays grow exponentially up to the cap and stay below the ceiling', () => {
   assert.equal(retryDelay(1, step.retry, max), 99);
   assert.equal(retryDelay(2, step.retry, max), 199);
