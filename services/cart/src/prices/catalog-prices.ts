@@ -47,14 +47,9 @@ export function createCatalogPrices(deps: CatalogPricesDeps): CatalogPrices {
     return new Map(res.body.items.map((p) => [p.id.toLowerCase(), p]));
   }
 
+  // Through the list, not the product page: the page also asks inventory for stock, which a price check does not need.
   async function fetchProduct(productId: string, signal: AbortSignal): Promise<Product | 'gone'> {
-    try {
-      const res = await client.request<Product>({ method: 'GET', path: `/api/v1/catalog/products/${productId}`, timeoutMs, signal });
-      return res.body;
-    } catch (err) {
-      if (isSoukError(err) && err.code === 'SOUK_CATALOG_PRODUCT_NOT_FOUND') return 'gone';
-      throw err;
-    }
+    return (await fetchProducts([productId], signal)).get(productId.toLowerCase()) ?? 'gone';
   }
 
   const fromCatalog = (p: Product, at: Date): CachedProduct =>
