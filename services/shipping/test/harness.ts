@@ -14,7 +14,7 @@ import type { ShippingDatabase } from '../src/db.ts';
 import { shippingService } from '../src/service.ts';
 import { startShipmentWorker } from '../src/shipments/shipment-worker.ts';
 import { waitFor } from '@souk/chassis/testing';
-import { startFakeProducer, type FakeProducer } from './fake-producer.ts';
+import { startStandInProducer as startFakeProducer, type StandInProducer as FakeProducer } from '@souk/chassis/testing';
 
 export interface FakeClock {
   now(): number;

@@ -1,6 +1,7 @@
 // PostgreSQL LISTEN on one dedicated connection per instance: a commit that
 // wrote to the outbox wakes the relay, and a relay run wakes the held feed
 // polls, in every instance, within a millisecond instead of a poll interval.
+// The saga runner listens the same way (saga/saga-listener.ts).
 
 import { EventEmitter } from 'node:events';
 import pg from 'pg';
@@ -10,12 +11,25 @@ export const OUTBOX_CHANNEL = 'souk_outbox';
 export const FEED_CHANNEL = 'souk_feed';
 
 export interface Notifier {
-  /** Calls `fn` on each notification of `channel`, and after a reconnect (notifications may have been missed). */
-  on(channel: string, fn: () => void): () => void;
+  /**
+   * Calls `fn` with the payload of each notification of `channel`, and without
+   * one after a reconnect (notifications may have been missed meanwhile).
+   */
+  on(channel: string, fn: (payload?: string) => void): () => void;
   close(): Promise<void>;
 }
 
-export function createNotifier(options: { url: string; applicationName: string; log: Logger; channels: readonly string[] }): Notifier {
+export interface NotifierOptions {
+  url: string;
+  applicationName: string;
+  log: Logger;
+  channels: readonly string[];
+  /** Names the connection (`<applicationName>-<purpose>`) and the log lines; default 'event'. */
+  purpose?: string;
+}
+
+export function createNotifier(options: NotifierOptions): Notifier {
+  const purpose = options.purpose ?? 'event';
   const emitter = new EventEmitter();
   emitter.setMaxListeners(0);
   let client: pg.Client | undefined;
@@ -25,10 +39,10 @@ export function createNotifier(options: { url: string; applicationName: string; 
 
   const wakeAll = () => options.channels.forEach((c) => emitter.emit(c));
   const connect = async () => {
-    const c = new pg.Client({ connectionString: options.url, application_name: `${options.applicationName}-listen` });
-    c.on('notification', (msg) => emitter.emit(msg.channel));
+    const c = new pg.Client({ connectionString: options.url, application_name: `${options.applicationName}-${purpose === 'event' ? 'listen' : purpose}` });
+    c.on('notification', (msg) => emitter.emit(msg.channel, msg.payload || undefined));
     c.on('error', (err) => {
-      options.log.warn({ err }, 'event notification connection failed; reconnecting');
+      options.log.warn({ err }, `${purpose} notification connection failed; reconnecting`);
       c.end().catch(() => undefined);
       scheduleReconnect();
     });
@@ -50,7 +64,7 @@ export function createNotifier(options: { url: string; applicationName: string; 
     timer = setTimeout(() => {
       timer = undefined;
       connect().catch((err: unknown) => {
-        options.log.debug({ err }, 'event notification connection not back yet');
+        options.log.debug({ err }, `${purpose} notification connection not back yet`);
         retryMs = Math.min(retryMs * 2, 5_000);
         scheduleReconnect();
       });
@@ -58,7 +72,7 @@ export function createNotifier(options: { url: string; applicationName: string; 
     timer.unref();
   };
   connect().catch((err: unknown) => {
-    options.log.warn({ err }, 'event notifications unavailable; relying on polling until they are back');
+    options.log.warn({ err }, `${purpose} notifications unavailable; relying on polling until they are back`);
     scheduleReconnect();
   });
 
