@@ -21,6 +21,7 @@ export { createJwtVerifier } from './auth/jwt-verifier.ts';
 export type { JwtVerifier, KeySource } from './auth/jwt-verifier.ts';
 export { bearerToken } from './auth/auth-hooks.ts';
 export type { ServiceTokenSource } from './auth/service-token.ts';
+export { userIdOf } from './auth/user-of.ts';
 export type { Auth, Requirement } from './auth/auth-hooks.ts';
 
 export { createLogger } from './logging.ts';

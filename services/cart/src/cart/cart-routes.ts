@@ -2,19 +2,14 @@
 // token's subject is the user (orders reads it with the user's token too).
 // Writes answer with the whole cart as a read would show it.
 
-import { chassisErrors, type Identity, type ServiceContext } from '@souk/chassis';
-import { AddItemBody, API_PREFIX, Cart, ItemParams, SetQuantityBody, UUID_PATTERN } from '../../contract.ts';
+import { userIdOf, type Identity, type ServiceContext } from '@souk/chassis';
+import { AddItemBody, API_PREFIX, Cart, ItemParams, SetQuantityBody } from '../../contract.ts';
 import type { CatalogPrices } from '../prices/catalog-prices.ts';
 import type { CartReader } from './cart-view.ts';
 import type { CartStore } from './cart-store.ts';
 
-const USER_ID = new RegExp(UUID_PATTERN);
 
-/** The user behind the token; a service token (its subject is a client id) has no cart. */
-function userOf(identity: Identity | undefined): string {
-  if (!identity || !USER_ID.test(identity.subject)) throw chassisErrors.forbidden('Carts belong to users: this needs a user token.');
-  return identity.subject.toLowerCase();
-}
+const userOf = (identity: Identity | undefined) => userIdOf(identity, 'Carts belong to users');
 
 export interface CartRouteDeps {
   store: CartStore;

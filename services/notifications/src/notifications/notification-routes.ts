@@ -1,21 +1,16 @@
 // HTTP routes of a user's notifications: the list, newest first, and marking
 // one read. Every route is the caller's own: the token's subject is the user.
 
-import { chassisErrors, type Identity, type ServiceContext } from '@souk/chassis';
+import { userIdOf, type Identity, type ServiceContext } from '@souk/chassis';
 import {
-  API_PREFIX, DEFAULT_LIMIT, Notification, NotificationList, NotificationListQuery, NotificationParams, UUID_PATTERN,
+  API_PREFIX, DEFAULT_LIMIT, Notification, NotificationList, NotificationListQuery, NotificationParams,
 } from '../../contract.ts';
 import { errors } from '../errors.ts';
 import { decodeCursor } from './cursor.ts';
 import type { NotificationStore } from './notification-store.ts';
 
-const USER_ID = new RegExp(UUID_PATTERN);
 
-/** The user behind the token; a service token (its subject is a client id) has no notifications to read. */
-function userOf(identity: Identity | undefined): string {
-  if (!identity || !USER_ID.test(identity.subject)) throw chassisErrors.forbidden('Notifications belong to users: this needs a user token.');
-  return identity.subject.toLowerCase();
-}
+const userOf = (identity: Identity | undefined) => userIdOf(identity, 'Notifications belong to users');
 
 export function registerNotificationRoutes(ctx: ServiceContext, store: NotificationStore): void {
   const { app } = ctx;

@@ -2,10 +2,10 @@
 // paged, with the projection's lag), one order (its owner or an admin), and
 // the projection lag itself (anyone).
 
-import { chassisErrors, type Identity, type ServiceContext } from '@souk/chassis';
+import { userIdOf, type Identity, type ServiceContext } from '@souk/chassis';
 import { sql } from 'kysely';
 import {
-  API_PREFIX, DEFAULT_LIMIT, HistoryList, HistoryListQuery, OrderHistoryItem, OrderParams, ProjectionLag, UUID_PATTERN,
+  API_PREFIX, DEFAULT_LIMIT, HistoryList, HistoryListQuery, OrderHistoryItem, OrderParams, ProjectionLag,
 } from '../../contract.ts';
 import type { OrderHistoryDatabase } from '../db.ts';
 import { errors } from '../errors.ts';
@@ -13,13 +13,8 @@ import { projectionLag, type LagDeps } from '../lag/projection-lag.ts';
 import { itemColumns, toItem } from '../projection/view-store.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 
-const USER_ID = new RegExp(UUID_PATTERN);
 
-/** The user behind the token; a service token (its subject is a client id) has no orders. */
-function userOf(identity: Identity | undefined): string {
-  if (!identity || !USER_ID.test(identity.subject)) throw chassisErrors.forbidden('Order history belongs to users: this needs a user token.');
-  return identity.subject.toLowerCase();
-}
+const userOf = (identity: Identity | undefined) => userIdOf(identity, 'Order history belongs to users');
 
 export function registerHistoryRoutes(ctx: ServiceContext, db: OrderHistoryDatabase): void {
   const { app } = ctx;
