@@ -35,6 +35,10 @@ export const errors = defineErrors({
     code: 'SOUK_PAYMENTS_NOT_REFUNDABLE', status: 409, title: 'The payment cannot be refunded',
     description: 'Only a captured payment can be refunded; `paymentStatus` says what it is (void an authorized one instead).',
   },
+  alreadyRefunded: {
+    code: 'SOUK_PAYMENTS_ALREADY_REFUNDED', status: 409, title: 'The payment was already refunded',
+    description: 'A payment takes one refund (possibly partial); this request asks for another amount than the refund already made (`refundedCents`).',
+  },
   refundTooLarge: {
     code: 'SOUK_PAYMENTS_REFUND_TOO_LARGE', status: 422, title: 'The refund exceeds the captured amount',
     description: 'amountCents is more than was captured (`refundableCents`).',

@@ -128,7 +128,15 @@ function decideVoid(paymentId: string, c: Extract<PaymentCommand, { kind: 'void'
 function decideRefund(paymentId: string, c: Extract<PaymentCommand, { kind: 'refund' }>, s: PaymentState): Step {
   switch (s.status) {
     case 'NEW': return reject(notFound(paymentId));
-    case 'REFUNDED': return done;
+    case 'REFUNDED':
+      // One refund per payment: repeating it is done; asking for another amount is a conflict, not a silent no-op.
+      if (c.amountCents !== undefined && c.amountCents !== s.refundedCents) {
+        return reject(errors.alreadyRefunded({
+          detail: `Payment ${paymentId} was already refunded ${s.refundedCents}; it takes one refund.`,
+          extensions: { paymentId, refundedCents: s.refundedCents, requestedCents: c.amountCents },
+        }));
+      }
+      return done;
     case 'CAPTURED': {
       const pending = s.pendingRefund;
       // A refund already asked for is asked again exactly (same key, same body), whatever this request says.

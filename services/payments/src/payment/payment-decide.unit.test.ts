@@ -105,6 +105,13 @@ describe('capture, void, refund, cancel', () => {
     assert.equal(codeOf(decideNext(P, { kind: 'capture' }, authorized, progress)), 'SOUK_PAYMENTS_PROVIDER_DISAGREES');
   });
 
+  test('a refunded payment: the same refund again is done, another amount is a 409', () => {
+    const refunded = at('REFUNDED', { authorizationId: 'auth_1', captureId: 'cap_1', capturedCents: 4_990, refundedCents: 30 });
+    assert.equal(codeOf(decideNext(P, { kind: 'refund', reason: 'r' }, refunded, freshProgress())), 'done');
+    assert.equal(codeOf(decideNext(P, { kind: 'refund', reason: 'r', amountCents: 30 }, refunded, freshProgress())), 'done');
+    assert.equal(codeOf(decideNext(P, { kind: 'refund', reason: 'r', amountCents: 70 }, refunded, freshProgress())), 'SOUK_PAYMENTS_ALREADY_REFUNDED');
+  });
+
   test('void of a payment never seen: a tombstone, no provider call', () => {
     const step = decideNext(P, { kind: 'void', reason: 'order cancelled', orderId: ORDER }, initialPaymentState(), freshProgress());
     assert.deepEqual(step, { kind: 'act', call: null, events: [{ type: 'PaymentVoided', data: { reason: 'order cancelled', authorizationId: null, orderId: ORDER, reconciled: false } }] });
