@@ -36,7 +36,7 @@ export * from './discovery/index.ts';
 export * from './client/index.ts';
 
 export * from './events/index.ts';
-export { encodeKeysetCursor, decodeKeysetCursor, type KeysetPosition } from './paging/keyset-cursor.ts';
+export { encodeKeysetCursor, decodeKeysetCursor, keysetBefore, type KeysetPosition } from './paging/keyset-cursor.ts';
 
 // Event streams with snapshots and as-of reads (event sourcing).
 export * from './event-store/index.ts';

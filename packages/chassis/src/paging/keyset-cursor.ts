@@ -16,6 +16,18 @@ export function encodeKeysetCursor(position: KeysetPosition): string {
   return Buffer.from(`${position.at.toISOString()}|${position.id}`, 'utf8').toString('base64url');
 }
 
+/**
+ * The position a `before` query parameter names: undefined for the first
+ * page, `invalid(detail)` thrown (the service's own 400) for a cursor this
+ * service did not make.
+ */
+export function keysetBefore(before: string | undefined, invalid: (detail: string) => Error): KeysetPosition | undefined {
+  if (before === undefined) return undefined;
+  const position = decodeKeysetCursor(before);
+  if (!position) throw invalid('before is not a cursor this service gave out (use nextBefore of the previous page).');
+  return position;
+}
+
 /** The position a cursor names, or undefined when it is not one `encodeKeysetCursor` made (tampered, truncated, foreign). */
 export function decodeKeysetCursor(cursor: string): KeysetPosition | undefined {
   if (!/^[A-Za-z0-9_-]+$/.test(cursor)) return undefined;

@@ -22,3 +22,10 @@ test('anything else is refused', () => {
     assert.equal(decodeCursor(bad), undefined, bad);
   }
 });
+
+test('keysetBefore: no cursor is the first page; a foreign one is the service\'s own 400', async () => {
+  const { keysetBefore } = await import('./keyset-cursor.ts');
+  assert.equal(keysetBefore(undefined, () => new Error('unused')), undefined);
+  assert.deepEqual(keysetBefore(encodeCursor(position), () => new Error('unused')), position);
+  assert.throws(() => keysetBefore('tampered', (detail) => new Error(`400: ${detail}`)), /^Error: 400: before is not a cursor/);
+});

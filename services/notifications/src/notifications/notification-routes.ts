@@ -6,9 +6,8 @@ import {
   API_PREFIX, DEFAULT_LIMIT, Notification, NotificationList, NotificationListQuery, NotificationParams,
 } from '../../contract.ts';
 import { errors } from '../errors.ts';
-import { decodeCursor } from './cursor.ts';
+import { positionBefore } from './cursor.ts';
 import type { NotificationStore } from './notification-store.ts';
-
 
 const userOf = (identity: Identity | undefined) => userIdOf(identity, 'Notifications belong to users');
 
@@ -24,10 +23,7 @@ export function registerNotificationRoutes(ctx: ServiceContext, store: Notificat
   }, async (request) => {
     const userId = userOf(request.identity);
     const { limit = DEFAULT_LIMIT, before } = request.query;
-    const position = before === undefined ? undefined : decodeCursor(before);
-    if (before !== undefined && !position) {
-      throw errors.cursorInvalid({ detail: 'before is not a cursor this service gave out (use nextBefore of the previous page).', extensions: { before } });
-    }
+    const position = positionBefore(before);
     return store.list(userId, { limit, ...(position ? { before: position } : {}) });
   });
 

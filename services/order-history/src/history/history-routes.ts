@@ -11,8 +11,7 @@ import type { OrderHistoryDatabase } from '../db.ts';
 import { errors } from '../errors.ts';
 import { projectionLag, type LagDeps } from '../lag/projection-lag.ts';
 import { itemColumns, toItem } from '../projection/view-store.ts';
-import { decodeCursor, encodeCursor } from './cursor.ts';
-
+import { encodeCursor, positionBefore } from './cursor.ts';
 
 const userOf = (identity: Identity | undefined) => userIdOf(identity, 'Order history belongs to users');
 
@@ -28,10 +27,7 @@ export function registerHistoryRoutes(ctx: ServiceContext, db: OrderHistoryDatab
   }, async (request) => {
     const userId = userOf(request.identity);
     const { limit = DEFAULT_LIMIT, before } = request.query;
-    const position = before === undefined ? undefined : decodeCursor(before);
-    if (before !== undefined && !position) {
-      throw errors.cursorInvalid({ detail: 'before is not a cursor this service gave out (use nextBefore of the previous page).', extensions: { before } });
-    }
+    const position = positionBefore(before);
     let query = db.selectFrom('order_views').select(itemColumns).where('user_id', '=', userId);
     if (position) query = query.where(sql<boolean>`(placed_at, order_id) < (${position.placedAt}::timestamptz, ${position.orderId}::uuid)`);
     // One row more than asked tells whether another page follows.

@@ -1,7 +1,8 @@
 // The `before` paging cursor of the order list: the chassis keyset cursor over
 // (createdAt, id) of a page's last item.
 
-import { decodeKeysetCursor, encodeKeysetCursor } from '@souk/chassis';
+import { encodeKeysetCursor, keysetBefore } from '@souk/chassis';
+import { errors } from '../errors.ts';
 
 export interface Position {
   createdAt: Date;
@@ -12,8 +13,8 @@ export function encodeCursor(position: Position): string {
   return encodeKeysetCursor({ at: position.createdAt, id: position.id });
 }
 
-/** The position a cursor names, or undefined when it is not one this service made. */
-export function decodeCursor(cursor: string): Position | undefined {
-  const key = decodeKeysetCursor(cursor);
+/** The position `before` names: undefined for the first page, a 400 for a cursor this service did not make. */
+export function positionBefore(before: string | undefined): Position | undefined {
+  const key = keysetBefore(before, (detail) => errors.cursorInvalid({ detail, extensions: { before } }));
   return key && { createdAt: key.at, id: key.id };
 }

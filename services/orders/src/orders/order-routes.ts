@@ -5,7 +5,7 @@ import type { SagaRunner, ServiceContext } from '@souk/chassis';
 import { API_PREFIX, DEFAULT_LIMIT, Order, OrderList, OrderListQuery, OrderParams, OrderSaga } from '../../contract.ts';
 import { errors } from '../errors.ts';
 import { maySee, userOf } from './caller.ts';
-import { decodeCursor } from './cursor.ts';
+import { positionBefore } from './cursor.ts';
 import type { OrderStore } from './order-store.ts';
 
 export function registerOrderRoutes(ctx: ServiceContext, store: OrderStore, sagas: SagaRunner): void {
@@ -26,10 +26,7 @@ export function registerOrderRoutes(ctx: ServiceContext, store: OrderStore, saga
   }, async (request) => {
     const userId = userOf(request.identity);
     const { limit = DEFAULT_LIMIT, before } = request.query;
-    const position = before === undefined ? undefined : decodeCursor(before);
-    if (before !== undefined && !position) {
-      throw errors.cursorInvalid({ detail: 'before is not a cursor this service gave out (use nextBefore of the previous page).', extensions: { before } });
-    }
+    const position = positionBefore(before);
     return store.list(userId, { limit, ...(position ? { before: position } : {}) });
   });
 
