@@ -42,7 +42,9 @@ export async function loadCatalogue(): Promise<Map<string, ErrorSpec & { module:
 export function renderErrorDocs(catalogue: Map<string, ErrorSpec & { module: string }>): string {
   const rows = [...catalogue.values()]
     .sort((a, b) => a.code.localeCompare(b.code))
-    .map((s) => `| \`${s.code}\` | ${s.status} | ${s.retryable ? 'yes' : 'no'} | ${s.title} | ${s.description} | \`${s.module}\` |`);
+    .map(
+      (s) => `| \`${s.code}\` | ${s.status} | ${s.retryable ? 'yes' : 'no'} | ${s.title} | ${s.description} | \`${s.module}\` |`,
+    );
   return [
     '# Error codes',
     '',

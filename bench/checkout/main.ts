@@ -31,23 +31,38 @@ interface Row {
 }
 
 /** Runs `total` operations, `concurrency` at a time, timing each; `prepare` runs first, off the clock. */
-async function run(name: string, total: number, concurrency: number, op: (i: number) => Promise<boolean>, prepare?: (i: number) => Promise<void>): Promise<Row> {
+async function run(
+  name: string,
+  total: number,
+  concurrency: number,
+  op: (i: number) => Promise<boolean>,
+  prepare?: (i: number) => Promise<void>,
+): Promise<Row> {
   const latencies: number[] = [];
   let next = 0;
   let failed = 0;
   const started = performance.now();
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (next < total) {
-      const i = next++;
-      await prepare?.(i);
-      const t0 = performance.now();
-      if (await op(i)) latencies.push(performance.now() - t0);
-      else failed++;
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < total) {
+        const i = next++;
+        await prepare?.(i);
+        const t0 = performance.now();
+        if (await op(i)) latencies.push(performance.now() - t0);
+        else failed++;
+      }
+    }),
+  );
   const seconds = (performance.now() - started) / 1000;
   latencies.sort((a, b) => a - b);
-  return { name, done: latencies.length, failed, perSecond: latencies.length / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
+  return {
+    name,
+    done: latencies.length,
+    failed,
+    perSecond: latencies.length / seconds,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+  };
 }
 
 const devhost = await startDevhost();
@@ -59,7 +74,8 @@ try {
   const productIds = (page.body.items as Array<{ id: string }>).map((p) => p.id);
   for (const id of productIds) await s.setStock(admin, id, 1_000_000);
   const shoppers: Shopper[] = [];
-  for (let i = 0; i < SHOPPERS; i += 10) shoppers.push(...(await Promise.all(Array.from({ length: Math.min(10, SHOPPERS - i) }, () => s.signUp('Bench')))));
+  for (let i = 0; i < SHOPPERS; i += 10)
+    shoppers.push(...(await Promise.all(Array.from({ length: Math.min(10, SHOPPERS - i) }, () => s.signUp('Bench')))));
   log(`# ${SHOPPERS} shoppers, ${CONCURRENCY} at a time, ${CHECKOUTS} checkouts`);
 
   const shopperFor = (i: number) => shoppers[i % shoppers.length]!;
@@ -67,15 +83,25 @@ try {
   // Warm-up: JIT, connection pools, service tokens.
   await run('warm-up', 20, 5, async (i) => (await s.addToCart(shopperFor(i).token, productFor(i), 1)).status < 300);
 
-  const baseline = await run('baseline: add to cart (1 service, 1 write)', CHECKOUTS, CONCURRENCY, async (i) =>
-    (await s.addToCart(shopperFor(i).token, productFor(i), 1)).status < 300);
+  const baseline = await run(
+    'baseline: add to cart (1 service, 1 write)',
+    CHECKOUTS,
+    CONCURRENCY,
+    async (i) => (await s.addToCart(shopperFor(i).token, productFor(i), 1)).status < 300,
+  );
 
   for (const sh of shoppers) await s.api('/api/v1/cart', { method: 'DELETE', token: sh.token });
   // Each checkout orders what its shopper's cart holds; one unit goes in first, off the clock.
-  const checkout = await run('checkout: order CONFIRMED end to end', CHECKOUTS, CONCURRENCY, async (i) => {
-    const placed = await s.checkout(shopperFor(i).token, { waitSeconds: 30 });
-    return placed.body?.status === 'CONFIRMED';
-  }, async (i) => void (await s.addToCart(shopperFor(i).token, productFor(i), 1)));
+  const checkout = await run(
+    'checkout: order CONFIRMED end to end',
+    CHECKOUTS,
+    CONCURRENCY,
+    async (i) => {
+      const placed = await s.checkout(shopperFor(i).token, { waitSeconds: 30 });
+      return placed.body?.status === 'CONFIRMED';
+    },
+    async (i) => void (await s.addToCart(shopperFor(i).token, productFor(i), 1)),
+  );
 
   log('');
   log('| run | completed | failed | per second | p50 ms | p99 ms |');

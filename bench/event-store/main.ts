@@ -31,11 +31,25 @@ const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floo
 function paymentEvent(version: number): NewEvent<PaymentEvent> {
   const key = 'payment-bench-authorize';
   if (version === 1) {
-    return { type: 'AuthorizationRequested', data: { orderId: '00000000-0000-4000-8000-000000000001', userId: '00000000-0000-4000-8000-000000000002', amountCents: 4_990, currency: 'EUR', paymentMethod: 'tok_visa', idempotencyKey: key } };
+    return {
+      type: 'AuthorizationRequested',
+      data: {
+        orderId: '00000000-0000-4000-8000-000000000001',
+        userId: '00000000-0000-4000-8000-000000000002',
+        amountCents: 4_990,
+        currency: 'EUR',
+        paymentMethod: 'tok_visa',
+        idempotencyKey: key,
+      },
+    };
   }
   if (version === EVENTS - 1) return { type: 'PaymentAuthorized', data: { authorizationId: 'auth_bench', reconciled: true } };
-  if (version === EVENTS) return { type: 'PaymentCaptured', data: { captureId: 'cap_bench', amountCents: 4_990, reconciled: false } };
-  return { type: 'ProviderOutcomeUnknown', data: { operation: 'authorize', idempotencyKey: key, errorCode: 'SOUK_CLIENT_TIMEOUT', detail: `attempt ${version}` } };
+  if (version === EVENTS)
+    return { type: 'PaymentCaptured', data: { captureId: 'cap_bench', amountCents: 4_990, reconciled: false } };
+  return {
+    type: 'ProviderOutcomeUnknown',
+    data: { operation: 'authorize', idempotencyKey: key, errorCode: 'SOUK_CLIENT_TIMEOUT', detail: `attempt ${version}` },
+  };
 }
 
 const database = await createTestDatabase('bench_event_store');
@@ -47,11 +61,19 @@ try {
   const t0 = Date.parse('2025-01-01T00:00:00.000Z');
   let now = t0;
   const store = createEventStore(host.ctx.db, { clock: { now: () => now } });
-  const payments = store.aggregate<PaymentState, PaymentEvent>({ type: 'payment', ...paymentFold, snapshotEvery: SNAPSHOT_EVERY });
+  const payments = store.aggregate<PaymentState, PaymentEvent>({
+    type: 'payment',
+    ...paymentFold,
+    snapshotEvery: SNAPSHOT_EVERY,
+  });
   const streamId = 'bench-payment';
 
   const buildStarted = performance.now();
-  let loaded: Pick<Loaded<PaymentState>, 'streamId' | 'state' | 'version'> = { streamId, state: paymentFold.initial(), version: 0 };
+  let loaded: Pick<Loaded<PaymentState>, 'streamId' | 'state' | 'version'> = {
+    streamId,
+    state: paymentFold.initial(),
+    version: 0,
+  };
   for (let version = 1; version <= EVENTS; version += BATCH) {
     now = t0 + version * 1_000; // this batch's time
     const batch = Array.from({ length: Math.min(BATCH, EVENTS - version + 1) }, (_, i) => paymentEvent(version + i));
@@ -59,8 +81,12 @@ try {
     loaded = { streamId, state: result.state, version: result.version };
   }
   const buildMs = performance.now() - buildStarted;
-  const { rows: [sizes] } = await sql<{ events: number; snapshots: number }>`
-    select (select count(*)::int from souk_event) as events, (select count(*)::int from souk_event_snapshot) as snapshots`.execute(host.ctx.db);
+  const {
+    rows: [sizes],
+  } = await sql<{ events: number; snapshots: number }>`
+    select (select count(*)::int from souk_event) as events, (select count(*)::int from souk_event_snapshot) as snapshots`.execute(
+    host.ctx.db,
+  );
 
   // The time of the append that ended at `version` (a multiple of BATCH): as of then, the stream ends there.
   const timeOfBatchEnding = (version: number) => new Date(t0 + (version - BATCH + 1) * 1_000);
@@ -70,8 +96,10 @@ try {
     { name: 'as of an earlier time', asOf: timeOfBatchEnding(asOfVersion) },
   ];
 
-  log(`bench/event-store on ${cpus().length} cores (load ${loadavg()[0]!.toFixed(2)}): one payment stream of ${sizes!.events} events, ` +
-    `${sizes!.snapshots} snapshots (every ${SNAPSHOT_EVERY}), built in ${(buildMs / 1000).toFixed(1)} s; median of ${RUNS} loads`);
+  log(
+    `bench/event-store on ${cpus().length} cores (load ${loadavg()[0]!.toFixed(2)}): one payment stream of ${sizes!.events} events, ` +
+      `${sizes!.snapshots} snapshots (every ${SNAPSHOT_EVERY}), built in ${(buildMs / 1000).toFixed(1)} s; median of ${RUNS} loads`,
+  );
   log(`  ${'load'.padEnd(30)} ${'replay everything'.padStart(26)} ${'snapshot + tail'.padStart(26)} ${'speed-up'.padStart(9)}`);
   for (const c of cases) {
     const measure = async (snapshots: boolean) => {
@@ -79,7 +107,11 @@ try {
       let last: Loaded<PaymentState> | undefined;
       for (let run = 0; run <= RUNS; run++) {
         const started = performance.now();
-        last = await store.load<PaymentState, PaymentEvent>(streamId, { ...paymentFold, ...(c.asOf ? { asOf: c.asOf } : {}), ...(snapshots ? {} : { snapshots: false }) });
+        last = await store.load<PaymentState, PaymentEvent>(streamId, {
+          ...paymentFold,
+          ...(c.asOf ? { asOf: c.asOf } : {}),
+          ...(snapshots ? {} : { snapshots: false }),
+        });
         if (run > 0) times.push(performance.now() - started); // run 0 warms up
       }
       return { ms: median(times), loaded: last! };
@@ -88,8 +120,11 @@ try {
     const fast = await measure(true);
     // jsonb keeps keys in its own order: compare values, not texts.
     if (!isDeepStrictEqual(full.loaded.state, fast.loaded.state)) throw new Error(`${c.name}: the two loads disagree`);
-    const cell = (r: { ms: number; loaded: Loaded<PaymentState> }) => `${r.ms.toFixed(1).padStart(7)} ms, ${String(r.loaded.eventsApplied).padStart(5)} applied`;
-    log(`  ${`${c.name} (v${full.loaded.version})`.padEnd(30)} ${cell(full).padStart(26)} ${cell(fast).padStart(26)} ${`${(full.ms / fast.ms).toFixed(0)}x`.padStart(9)}`);
+    const cell = (r: { ms: number; loaded: Loaded<PaymentState> }) =>
+      `${r.ms.toFixed(1).padStart(7)} ms, ${String(r.loaded.eventsApplied).padStart(5)} applied`;
+    log(
+      `  ${`${c.name} (v${full.loaded.version})`.padEnd(30)} ${cell(full).padStart(26)} ${cell(fast).padStart(26)} ${`${(full.ms / fast.ms).toFixed(0)}x`.padStart(9)}`,
+    );
   }
 } finally {
   await host.stop();

@@ -8,7 +8,11 @@ import { Type } from 'typebox';
 import { defineEvent, defineService, runService } from '@souk/chassis';
 
 const producer = process.env.BENCH_PRODUCER ?? 'bench-producer';
-export const Measured = defineEvent({ source: producer, name: 'Measured', schema: Type.Object({ n: Type.Integer(), pad: Type.String() }) });
+export const Measured = defineEvent({
+  source: producer,
+  name: 'Measured',
+  schema: Type.Object({ n: Type.Integer(), pad: Type.String() }),
+});
 const PAD = 'x'.repeat(200); // a payload of a realistic size
 
 const producerService = defineService({
@@ -17,12 +21,17 @@ const producerService = defineService({
   events: { publishes: [Measured] },
   migrations: {},
   setup(ctx) {
-    ctx.app.post('/emit', { schema: { body: Type.Object({ from: Type.Integer(), count: Type.Integer({ minimum: 1, maximum: 1000 }) }) } }, async (req) => {
-      await ctx.db.transaction().execute(async (trx) => {
-        for (let n = req.body.from; n < req.body.from + req.body.count; n++) await ctx.events.publish(trx, Measured, { n, pad: PAD });
-      });
-      return { ok: true };
-    });
+    ctx.app.post(
+      '/emit',
+      { schema: { body: Type.Object({ from: Type.Integer(), count: Type.Integer({ minimum: 1, maximum: 1000 }) }) } },
+      async (req) => {
+        await ctx.db.transaction().execute(async (trx) => {
+          for (let n = req.body.from; n < req.body.from + req.body.count; n++)
+            await ctx.events.publish(trx, Measured, { n, pad: PAD });
+        });
+        return { ok: true };
+      },
+    );
   },
 });
 
@@ -32,7 +41,9 @@ const consumerService = defineService({
   migrations: {
     '001_handled': {
       async up(db) {
-        await sql`create table handled (n integer primary key, latency_ms double precision not null, at timestamptz not null default clock_timestamp())`.execute(db);
+        await sql`create table handled (n integer primary key, latency_ms double precision not null, at timestamptz not null default clock_timestamp())`.execute(
+          db,
+        );
       },
     },
   },

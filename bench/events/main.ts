@@ -57,7 +57,10 @@ async function rawJetStream(): Promise<Row> {
       if (++received >= target) done();
     }
   })();
-  const publish = (n: number) => js.publish(`bench.raw.${process.pid}`, JSON.stringify({ n, sent: Date.now(), pad: 'x'.repeat(200) }), { msgID: `${process.pid}-${n}` });
+  const publish = (n: number) =>
+    js.publish(`bench.raw.${process.pid}`, JSON.stringify({ n, sent: Date.now(), pad: 'x'.repeat(200) }), {
+      msgID: `${process.pid}-${n}`,
+    });
 
   // Steady rate: latency.
   target = Math.round(RATE * LATENCY_S);
@@ -81,7 +84,12 @@ async function rawJetStream(): Promise<Row> {
   await consuming;
   await jsm.streams.delete(stream);
   await nc.close();
-  return { name: 'raw JetStream (ack each, max_ack_pending 1)', p50: percentile(steady, 50), p99: percentile(steady, 99), throughput: BURST / seconds };
+  return {
+    name: 'raw JetStream (ack each, max_ack_pending 1)',
+    p50: percentile(steady, 50),
+    p99: percentile(steady, 99),
+    throughput: BURST / seconds,
+  };
 }
 
 async function soukTransport(transport: 'feed' | 'nats'): Promise<Row> {
@@ -99,17 +107,28 @@ async function soukTransport(transport: 'feed' | 'nats'): Promise<Row> {
   };
   const children: ChildProcess[] = [];
   const start = (role: string, env: Record<string, string>) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', SERVICE_ENTRY], { env: { ...common, ...env, BENCH_ROLE: role }, stdio: ['ignore', 'ignore', 'inherit'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', SERVICE_ENTRY], {
+      env: { ...common, ...env, BENCH_ROLE: role },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
     children.push(child);
   };
   const pool = new pg.Pool({ connectionString: consumerDb.url, max: 1 });
   try {
     start('producer', { DATABASE_URL: producerDb.url, PORT: String(port) });
     start('consumer', { DATABASE_URL: consumerDb.url });
-    await waitFor(async () => (await fetch(`${url}/health/ready`).catch(() => undefined))?.status === 200, { timeoutMs: 60_000, what: 'producer' });
-    const handled = async () => (await pool.query<{ n: number }>('select count(*)::int as n from handled').catch(() => ({ rows: [{ n: 0 }] }))).rows[0]!.n;
+    await waitFor(async () => (await fetch(`${url}/health/ready`).catch(() => undefined))?.status === 200, {
+      timeoutMs: 60_000,
+      what: 'producer',
+    });
+    const handled = async () =>
+      (await pool.query<{ n: number }>('select count(*)::int as n from handled').catch(() => ({ rows: [{ n: 0 }] }))).rows[0]!.n;
     const emit = async (from: number, count: number) => {
-      const res = await fetch(`${url}/emit`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ from, count }) });
+      const res = await fetch(`${url}/emit`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ from, count }),
+      });
       if (!res.ok) throw new Error(`emit failed: ${res.status} ${await res.text()}`);
     };
     // Warm-up: the consumer is subscribed and caught up.
@@ -122,14 +141,25 @@ async function soukTransport(transport: 'feed' | 'nats'): Promise<Row> {
       await sleep(1000 / RATE);
     }
     await waitFor(async () => (await handled()) >= 10 + steadyCount, { timeoutMs: 120_000, what: 'steady run handled' });
-    const steady = (await pool.query<{ latency_ms: number }>('select latency_ms from handled where n >= 0 order by latency_ms')).rows.map((r) => r.latency_ms);
+    const steady = (
+      await pool.query<{ latency_ms: number }>('select latency_ms from handled where n >= 0 order by latency_ms')
+    ).rows.map((r) => r.latency_ms);
 
     const burstStart = performance.now();
     const base = 1_000_000;
     for (let n = 0; n < BURST; n += BATCH) await emit(base + n, Math.min(BATCH, BURST - n));
-    await waitFor(async () => (await handled()) >= 10 + steadyCount + BURST, { timeoutMs: 300_000, intervalMs: 20, what: 'burst handled' });
+    await waitFor(async () => (await handled()) >= 10 + steadyCount + BURST, {
+      timeoutMs: 300_000,
+      intervalMs: 20,
+      what: 'burst handled',
+    });
     const seconds = (performance.now() - burstStart) / 1000;
-    return { name: `souk ${transport === 'feed' ? 'embedded feed' : 'NATS JetStream'} (outbox → handler, inbox)`, p50: percentile(steady, 50), p99: percentile(steady, 99), throughput: BURST / seconds };
+    return {
+      name: `souk ${transport === 'feed' ? 'embedded feed' : 'NATS JetStream'} (outbox → handler, inbox)`,
+      p50: percentile(steady, 50),
+      p99: percentile(steady, 99),
+      throughput: BURST / seconds,
+    };
   } finally {
     for (const c of children) c.kill('SIGTERM');
     await Promise.all(children.map((c) => (c.exitCode === null ? new Promise((r) => c.once('exit', r)) : undefined)));
@@ -143,12 +173,16 @@ async function soukTransport(transport: 'feed' | 'nats'): Promise<Row> {
   }
 }
 
-log(`bench/events on ${cpus().length} cores (load ${loadavg()[0]!.toFixed(2)}): ${RATE} events/s for ${LATENCY_S} s (latency), then a burst of ${BURST} in transactions of ${BATCH} (throughput)`);
+log(
+  `bench/events on ${cpus().length} cores (load ${loadavg()[0]!.toFixed(2)}): ${RATE} events/s for ${LATENCY_S} s (latency), then a burst of ${BURST} in transactions of ${BATCH} (throughput)`,
+);
 const rows: Row[] = [];
 for (const run of [rawJetStream, () => soukTransport('feed'), () => soukTransport('nats')]) {
   const row = await run();
   rows.push(row);
-  log(`  ${row.name.padEnd(50)} p50 ${row.p50.toFixed(1).padStart(6)} ms  p99 ${row.p99.toFixed(1).padStart(6)} ms  ${row.throughput.toFixed(0).padStart(6)} events/s`);
+  log(
+    `  ${row.name.padEnd(50)} p50 ${row.p50.toFixed(1).padStart(6)} ms  p99 ${row.p99.toFixed(1).padStart(6)} ms  ${row.throughput.toFixed(0).padStart(6)} events/s`,
+  );
 }
 const raw = rows[0]!;
 log('');

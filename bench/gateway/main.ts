@@ -122,8 +122,18 @@ function table(rows: Array<[string, Result]>, ratios: Array<[string, Result, Res
   return [
     line('target', COLUMNS),
     `|${'-'.repeat(26)}|${COLUMNS.map(() => '-'.repeat(10)).join('|')}|`,
-    ...rows.map(([name, r]) => line(name, values(r).map((v, i) => (i === 0 ? Math.round(v).toString() : v.toFixed(2))))),
-    ...ratios.map(([name, a, b]) => line(name, values(a).map((v, i) => ratio(v, values(b)[i]!)))),
+    ...rows.map(([name, r]) =>
+      line(
+        name,
+        values(r).map((v, i) => (i === 0 ? Math.round(v).toString() : v.toFixed(2))),
+      ),
+    ),
+    ...ratios.map(([name, a, b]) =>
+      line(
+        name,
+        values(a).map((v, i) => ratio(v, values(b)[i]!)),
+      ),
+    ),
   ].join('\n');
 }
 
@@ -143,9 +153,15 @@ async function stopChildren(): Promise<void> {
 
 async function main(): Promise<void> {
   const nginx = findNginx(process.env);
-  log(`gateway benchmark: node ${process.version}, ${cpus().length} CPUs, ${CONNECTIONS} connections, ${DURATION_S} s per target`);
+  log(
+    `gateway benchmark: node ${process.version}, ${cpus().length} CPUs, ${CONNECTIONS} connections, ${DURATION_S} s per target`,
+  );
   // Everything runs on this machine: other load skews the figures, so say how busy it was.
-  log(`load average before the run: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  log(
+    `load average before the run: ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
   const [upstreamPort, gatewayPort, nginxPort] = [await freePort(), await freePort(), await freePort()];
   const upstream = `http://127.0.0.1:${upstreamPort}`;
   const gateway = `http://127.0.0.1:${gatewayPort}`;
@@ -177,8 +193,15 @@ async function main(): Promise<void> {
   log(`GET ${PATH}`);
   log(
     table(
-      [['upstream direct', direct], ...(proxied ? [['through nginx', proxied] as [string, Result]] : []), ['through the gateway', through]],
-      [['gateway / direct', through, direct], ...(proxied ? [['gateway / nginx', through, proxied] as [string, Result, Result]] : [])],
+      [
+        ['upstream direct', direct],
+        ...(proxied ? [['through nginx', proxied] as [string, Result]] : []),
+        ['through the gateway', through],
+      ],
+      [
+        ['gateway / direct', through, direct],
+        ...(proxied ? [['gateway / nginx', through, proxied] as [string, Result, Result]] : []),
+      ],
     ),
   );
 }

@@ -31,17 +31,20 @@ export const CartSummary = Type.Object({
   currency: Type.String(),
   /** True when cart could not reach catalog and some prices are its last known ones. */
   stale: Type.Boolean(),
-  productIds: Type.Array(Type.String(), { description: 'The products in the cart (what personalised recommendations start from).' }),
+  productIds: Type.Array(Type.String(), {
+    description: 'The products in the cart (what personalised recommendations start from).',
+  }),
 });
 export type CartSummary = Static<typeof CartSummary>;
 
-export const RecommendationSource = Type.Union([
-  Type.Literal('recommendations'), Type.Literal('bestsellers'), Type.Literal('bestsellers-cache'), Type.Literal('catalog'),
-], {
-  description:
-    'recommendations: bought together with the cart\'s products; bestsellers: live bestsellers; ' +
-    'bestsellers-cache: the last bestsellers the gateway got (recommendations failed); catalog: catalogue products (nothing better was available).',
-});
+export const RecommendationSource = Type.Union(
+  [Type.Literal('recommendations'), Type.Literal('bestsellers'), Type.Literal('bestsellers-cache'), Type.Literal('catalog')],
+  {
+    description:
+      "recommendations: bought together with the cart's products; bestsellers: live bestsellers; " +
+      'bestsellers-cache: the last bestsellers the gateway got (recommendations failed); catalog: catalogue products (nothing better was available).',
+  },
+);
 export type RecommendationSource = Static<typeof RecommendationSource>;
 
 export const RecommendedProduct = Type.Object({

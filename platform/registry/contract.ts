@@ -80,9 +80,13 @@ export const DEFAULT_WAIT_SECONDS = 30;
 
 export const WatchQuery = Type.Object({
   index: Type.Optional(Type.Integer({ minimum: 0, default: 0, description: 'The index of the last answer; 0 answers at once.' })),
-  waitSeconds: Type.Optional(Type.Integer({
-    minimum: 0, maximum: MAX_WAIT_SECONDS, default: DEFAULT_WAIT_SECONDS,
-    description: 'How long to hold the request when nothing changes.',
-  })),
+  waitSeconds: Type.Optional(
+    Type.Integer({
+      minimum: 0,
+      maximum: MAX_WAIT_SECONDS,
+      default: DEFAULT_WAIT_SECONDS,
+      description: 'How long to hold the request when nothing changes.',
+    }),
+  ),
 });
 export type WatchQuery = Static<typeof WatchQuery>;

@@ -16,8 +16,13 @@ export const ACCEPTED_CONTENT_TYPES = [
 ] as const;
 
 export const CompatibilityLevel = Type.Union([
-  Type.Literal('BACKWARD'), Type.Literal('BACKWARD_TRANSITIVE'), Type.Literal('FORWARD'), Type.Literal('FORWARD_TRANSITIVE'),
-  Type.Literal('FULL'), Type.Literal('FULL_TRANSITIVE'), Type.Literal('NONE'),
+  Type.Literal('BACKWARD'),
+  Type.Literal('BACKWARD_TRANSITIVE'),
+  Type.Literal('FORWARD'),
+  Type.Literal('FORWARD_TRANSITIVE'),
+  Type.Literal('FULL'),
+  Type.Literal('FULL_TRANSITIVE'),
+  Type.Literal('NONE'),
 ]);
 export type CompatibilityLevel = Static<typeof CompatibilityLevel>;
 
@@ -43,7 +48,9 @@ export const PermanentQuery = Type.Object({
   permanent: Type.Optional(Type.Boolean({ description: 'Delete for good; the subject or version must be soft-deleted first.' })),
 });
 export const RegisterQuery = Type.Object({
-  normalize: Type.Optional(Type.Boolean({ description: 'Sort object keys first, so reordered copies of a schema are the same schema.' })),
+  normalize: Type.Optional(
+    Type.Boolean({ description: 'Sort object keys first, so reordered copies of a schema are the same schema.' }),
+  ),
 });
 export const LookupQuery = Type.Object({
   deleted: Type.Optional(Type.Boolean()),
@@ -62,12 +69,16 @@ export const ConfigQuery = Type.Object({
 /** Register, look up or check a schema. Unknown members (metadata, ruleSet) are ignored. */
 export const SchemaRequest = Type.Object({
   schema: Type.String({ description: 'The JSON Schema, as a string of JSON.' }),
-  schemaType: Type.Optional(Type.String({ description: 'Must be "JSON"; missing means AVRO in the Confluent API, which is refused.' })),
+  schemaType: Type.Optional(
+    Type.String({ description: 'Must be "JSON"; missing means AVRO in the Confluent API, which is refused.' }),
+  ),
   references: Type.Optional(Type.Array(Type.Unknown(), { description: 'Not supported: must be absent or empty.' })),
 });
 export type SchemaRequest = Static<typeof SchemaRequest>;
 
-export const RegisteredSchema = Type.Object({ id: Type.Integer({ description: 'Global id: the same schema text has the same id under every subject.' }) });
+export const RegisteredSchema = Type.Object({
+  id: Type.Integer({ description: 'Global id: the same schema text has the same id under every subject.' }),
+});
 export type RegisteredSchema = Static<typeof RegisteredSchema>;
 
 export const SubjectVersion = Type.Object({
@@ -87,7 +98,9 @@ export type SubjectVersionPair = Static<typeof SubjectVersionPair>;
 
 export const CompatibilityResult = Type.Object({
   is_compatible: Type.Boolean(),
-  messages: Type.Optional(Type.Array(Type.String(), { description: 'With verbose=true: one line per reason, `TYPE at #/path: what changed`.' })),
+  messages: Type.Optional(
+    Type.Array(Type.String(), { description: 'With verbose=true: one line per reason, `TYPE at #/path: what changed`.' }),
+  ),
 });
 export type CompatibilityResult = Static<typeof CompatibilityResult>;
 
@@ -102,7 +115,10 @@ export const Mode = Type.Object({ mode: Type.Literal('READWRITE') });
 
 /** Every failure on these routes: Confluent's error body, not problem+json. */
 export const ErrorBody = Type.Object({
-  error_code: Type.Integer({ description: 'Confluent code: 40401 subject, 40402 version, 40403 schema not found, 409 incompatible, 42201 invalid schema, ...' }),
+  error_code: Type.Integer({
+    description:
+      'Confluent code: 40401 subject, 40402 version, 40403 schema not found, 409 incompatible, 42201 invalid schema, ...',
+  }),
   message: Type.String(),
 });
 export type ErrorBody = Static<typeof ErrorBody>;

@@ -19,7 +19,10 @@ export const CartLine = Type.Object({
   productId: Uuid,
   name: Type.String(),
   quantity: Quantity,
-  unitPriceCents: Type.Integer({ minimum: 0, description: "The catalog's current price, or the last one known when priceStale." }),
+  unitPriceCents: Type.Integer({
+    minimum: 0,
+    description: "The catalog's current price, or the last one known when priceStale.",
+  }),
   currency: Type.String(),
   lineTotalCents: Type.Integer({ minimum: 0 }),
   /** True when catalog did not answer in time and the price is the cached one from priceAsOf. */
@@ -44,15 +47,27 @@ export const Cart = Type.Object({
 });
 export type Cart = Static<typeof Cart>;
 
-export const AddItemBody = Type.Object({
-  productId: Uuid,
-  quantity: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_QUANTITY, description: 'Added to the line if the product is already in the cart; default 1.' })),
-}, { additionalProperties: false });
+export const AddItemBody = Type.Object(
+  {
+    productId: Uuid,
+    quantity: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: MAX_QUANTITY,
+        description: 'Added to the line if the product is already in the cart; default 1.',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
 export type AddItemBody = Static<typeof AddItemBody>;
 
-export const SetQuantityBody = Type.Object({
-  quantity: Type.Integer({ minimum: 1, maximum: MAX_QUANTITY, description: 'The new quantity (remove a line with DELETE).' }),
-}, { additionalProperties: false });
+export const SetQuantityBody = Type.Object(
+  {
+    quantity: Type.Integer({ minimum: 1, maximum: MAX_QUANTITY, description: 'The new quantity (remove a line with DELETE).' }),
+  },
+  { additionalProperties: false },
+);
 export type SetQuantityBody = Static<typeof SetQuantityBody>;
 
 export const ItemParams = Type.Object({ productId: Uuid });

@@ -76,23 +76,40 @@ export const ProductDetail = Type.Object({
 export type ProductDetail = Static<typeof ProductDetail>;
 
 export const SORTS = ['relevance', 'price', '-price', 'name', '-name', 'newest'] as const satisfies readonly ProductSort[];
-export const ProductSort = Type.Union([
-  Type.Literal('relevance'), Type.Literal('price'), Type.Literal('-price'),
-  Type.Literal('name'), Type.Literal('-name'), Type.Literal('newest'),
-], { description: 'Default: relevance when q is given, else name.' });
+export const ProductSort = Type.Union(
+  [
+    Type.Literal('relevance'),
+    Type.Literal('price'),
+    Type.Literal('-price'),
+    Type.Literal('name'),
+    Type.Literal('-name'),
+    Type.Literal('newest'),
+  ],
+  { description: 'Default: relevance when q is given, else name.' },
+);
 
 export const ProductListQuery = Type.Object({
-  q: Type.Optional(Type.String({ maxLength: 200, description: 'Full-text search (web search syntax: "quoted phrase", -exclude, or).' })),
-  category: Type.Optional(Type.String({ pattern: SLUG_PATTERN, maxLength: 80, description: 'Category slug; includes its subcategories.' })),
-  minPrice: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_PRICE_CENTS, description: 'Lowest price in cents, inclusive.' })),
-  maxPrice: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_PRICE_CENTS, description: 'Highest price in cents, inclusive.' })),
+  q: Type.Optional(
+    Type.String({ maxLength: 200, description: 'Full-text search (web search syntax: "quoted phrase", -exclude, or).' }),
+  ),
+  category: Type.Optional(
+    Type.String({ pattern: SLUG_PATTERN, maxLength: 80, description: 'Category slug; includes its subcategories.' }),
+  ),
+  minPrice: Type.Optional(
+    Type.Integer({ minimum: 0, maximum: MAX_PRICE_CENTS, description: 'Lowest price in cents, inclusive.' }),
+  ),
+  maxPrice: Type.Optional(
+    Type.Integer({ minimum: 0, maximum: MAX_PRICE_CENTS, description: 'Highest price in cents, inclusive.' }),
+  ),
   sort: Type.Optional(ProductSort),
   page: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000 })),
   pageSize: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_PAGE_SIZE })),
-  ids: Type.Optional(Type.String({
-    pattern: `^${UUID_PATTERN.slice(1, -1)}(,${UUID_PATTERN.slice(1, -1)}){0,${MAX_PAGE_SIZE - 1}}$`,
-    description: `Only these products: up to ${MAX_PAGE_SIZE} comma-separated ids (a cart's prices in one call). Unknown ids are left out.`,
-  })),
+  ids: Type.Optional(
+    Type.String({
+      pattern: `^${UUID_PATTERN.slice(1, -1)}(,${UUID_PATTERN.slice(1, -1)}){0,${MAX_PAGE_SIZE - 1}}$`,
+      description: `Only these products: up to ${MAX_PAGE_SIZE} comma-separated ids (a cart's prices in one call). Unknown ids are left out.`,
+    }),
+  ),
 });
 
 export const ProductPage = Type.Object({
@@ -103,34 +120,44 @@ export const ProductPage = Type.Object({
   totalPages: Type.Integer(),
 });
 
-export const CreateProductBody = Type.Object({
-  sku: Sku,
-  slug: Type.Optional(Slug),
-  name: Name,
-  description: Type.Optional(Description),
-  categoryId: Uuid,
-  priceCents: PriceCents,
-  currency: Type.Optional(Currency),
-  imageUrl: Type.Optional(ImageUrl),
-  tags: Type.Optional(Tags),
-  attributes: Type.Optional(Attributes),
-}, { additionalProperties: false });
+export const CreateProductBody = Type.Object(
+  {
+    sku: Sku,
+    slug: Type.Optional(Slug),
+    name: Name,
+    description: Type.Optional(Description),
+    categoryId: Uuid,
+    priceCents: PriceCents,
+    currency: Type.Optional(Currency),
+    imageUrl: Type.Optional(ImageUrl),
+    tags: Type.Optional(Tags),
+    attributes: Type.Optional(Attributes),
+  },
+  { additionalProperties: false },
+);
 
-export const UpdateProductBody = Type.Object({
-  sku: Type.Optional(Sku),
-  slug: Type.Optional(Slug),
-  name: Type.Optional(Name),
-  description: Type.Optional(Description),
-  categoryId: Type.Optional(Uuid),
-  priceCents: Type.Optional(PriceCents),
-  currency: Type.Optional(Currency),
-  imageUrl: Type.Optional(ImageUrl),
-  tags: Type.Optional(Tags),
-  attributes: Type.Optional(Attributes),
-  priceChangeReason: Type.Optional(Type.String({
-    minLength: 1, maxLength: 200, description: 'Why the price changes (only with priceCents); carried by the PriceChanged event, not stored.',
-  })),
-}, { additionalProperties: false, minProperties: 1 });
+export const UpdateProductBody = Type.Object(
+  {
+    sku: Type.Optional(Sku),
+    slug: Type.Optional(Slug),
+    name: Type.Optional(Name),
+    description: Type.Optional(Description),
+    categoryId: Type.Optional(Uuid),
+    priceCents: Type.Optional(PriceCents),
+    currency: Type.Optional(Currency),
+    imageUrl: Type.Optional(ImageUrl),
+    tags: Type.Optional(Tags),
+    attributes: Type.Optional(Attributes),
+    priceChangeReason: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 200,
+        description: 'Why the price changes (only with priceCents); carried by the PriceChanged event, not stored.',
+      }),
+    ),
+  },
+  { additionalProperties: false, minProperties: 1 },
+);
 
 export const Category = Type.Object({
   id: Uuid,
@@ -144,12 +171,15 @@ export const Category = Type.Object({
 
 export const CategoryList = Type.Object({ items: Type.Array(Category) });
 
-export const CreateCategoryBody = Type.Object({
-  slug: Slug,
-  name: Name,
-  description: Type.Optional(Description),
-  parentId: Type.Optional(Type.Union([Uuid, Type.Null()])),
-}, { additionalProperties: false });
+export const CreateCategoryBody = Type.Object(
+  {
+    slug: Slug,
+    name: Name,
+    description: Type.Optional(Description),
+    parentId: Type.Optional(Type.Union([Uuid, Type.Null()])),
+  },
+  { additionalProperties: false },
+);
 
 export type Product = Static<typeof Product>;
 export type ProductSort = Static<typeof ProductSort>;
@@ -219,7 +249,9 @@ export const PriceChanged = defineEvent({
   name: 'PriceChanged',
   schema: Type.Object({
     ...PriceChangedV1Fields,
-    reason: Type.Optional(Type.String({ maxLength: 200, description: "The update request's priceChangeReason, when it gave one." })),
+    reason: Type.Optional(
+      Type.String({ maxLength: 200, description: "The update request's priceChangeReason, when it gave one." }),
+    ),
   }),
 });
 export type PriceChanged = Static<typeof PriceChanged.schema>;

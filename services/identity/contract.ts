@@ -32,7 +32,12 @@ export type User = Static<typeof User>;
 
 /** One broken password rule, as listed in a SOUK_IDENTITY_WEAK_PASSWORD problem's `reasons`. */
 export const PasswordReason = Type.Object({
-  rule: Type.Union([Type.Literal('too_short'), Type.Literal('common'), Type.Literal('contains_email'), Type.Literal('too_few_character_classes')]),
+  rule: Type.Union([
+    Type.Literal('too_short'),
+    Type.Literal('common'),
+    Type.Literal('contains_email'),
+    Type.Literal('too_few_character_classes'),
+  ]),
   message: Type.String(),
 });
 export type PasswordReason = Static<typeof PasswordReason>;
@@ -92,8 +97,9 @@ export type RevokeRequest = Static<typeof RevokeRequest>;
  */
 export const OAuthError = Type.Object({
   error: Type.Union(
-    ['invalid_request', 'invalid_client', 'invalid_grant', 'unauthorized_client', 'unsupported_grant_type', 'invalid_scope']
-      .map((e) => Type.Literal(e)),
+    ['invalid_request', 'invalid_client', 'invalid_grant', 'unauthorized_client', 'unsupported_grant_type', 'invalid_scope'].map(
+      (e) => Type.Literal(e),
+    ),
   ),
   error_description: Type.String(),
   code: Type.String(),

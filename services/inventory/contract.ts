@@ -30,7 +30,9 @@ export const StockLevel = Type.Object({
   reserved: Type.Integer({ minimum: 0, description: 'Units set aside for orders not yet confirmed.' }),
   available: Type.Integer({ minimum: 0, description: 'onHand - reserved: what a new reservation can take.' }),
   lowStockThreshold: Type.Integer({ minimum: 0, description: 'StockLow is published when available falls to this or below.' }),
-  updatedAt: Type.Union([Timestamp, Type.Null()], { description: 'Null for a product inventory has no level for (listed with 0 units).' }),
+  updatedAt: Type.Union([Timestamp, Type.Null()], {
+    description: 'Null for a product inventory has no level for (listed with 0 units).',
+  }),
 });
 export type StockLevel = Static<typeof StockLevel>;
 
@@ -40,39 +42,65 @@ export type StockLevelList = Static<typeof StockLevelList>;
 export const LevelParams = Type.Object({ productId: Uuid });
 export const LevelListQuery = Type.Object({
   productIds: Type.String({
-    minLength: 1, maxLength: MAX_PRODUCT_IDS * 37, description: `Comma-separated product ids (at most ${MAX_PRODUCT_IDS}).`,
+    minLength: 1,
+    maxLength: MAX_PRODUCT_IDS * 37,
+    description: `Comma-separated product ids (at most ${MAX_PRODUCT_IDS}).`,
   }),
 });
 
-export const PutLevelBody = Type.Object({
-  onHand: Type.Integer({ minimum: 0, maximum: MAX_ON_HAND, description: 'Units in the warehouse; not below the reserved units.' }),
-  lowStockThreshold: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_ON_HAND })),
-}, { additionalProperties: false });
+export const PutLevelBody = Type.Object(
+  {
+    onHand: Type.Integer({
+      minimum: 0,
+      maximum: MAX_ON_HAND,
+      description: 'Units in the warehouse; not below the reserved units.',
+    }),
+    lowStockThreshold: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_ON_HAND })),
+  },
+  { additionalProperties: false },
+);
 export type PutLevelBody = Static<typeof PutLevelBody>;
 
 /** HELD until committed (COMMITTED, then RETURNED if the shipment fails), released (RELEASED) or expired (EXPIRED). */
 export const ReservationStatus = Type.Union([
-  Type.Literal('HELD'), Type.Literal('RELEASED'), Type.Literal('COMMITTED'), Type.Literal('RETURNED'), Type.Literal('EXPIRED'),
+  Type.Literal('HELD'),
+  Type.Literal('RELEASED'),
+  Type.Literal('COMMITTED'),
+  Type.Literal('RETURNED'),
+  Type.Literal('EXPIRED'),
 ]);
 export type ReservationStatus = Static<typeof ReservationStatus>;
 
-export const ReserveLine = Type.Object({
-  productId: Uuid,
-  quantity: Type.Integer({ minimum: 1, maximum: MAX_LINE_QUANTITY }),
-}, { additionalProperties: false });
+export const ReserveLine = Type.Object(
+  {
+    productId: Uuid,
+    quantity: Type.Integer({ minimum: 1, maximum: MAX_LINE_QUANTITY }),
+  },
+  { additionalProperties: false },
+);
 
-export const ReserveBody = Type.Object({
-  orderId: Uuid,
-  items: Type.Array(ReserveLine, { minItems: 1, maxItems: MAX_LINES, description: 'One line per product.' }),
-  ttlSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_TTL_SECONDS, description: 'Default INVENTORY_RESERVATION_TTL_SECONDS.' })),
-}, { additionalProperties: false });
+export const ReserveBody = Type.Object(
+  {
+    orderId: Uuid,
+    items: Type.Array(ReserveLine, { minItems: 1, maxItems: MAX_LINES, description: 'One line per product.' }),
+    ttlSeconds: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: MAX_TTL_SECONDS, description: 'Default INVENTORY_RESERVATION_TTL_SECONDS.' }),
+    ),
+  },
+  { additionalProperties: false },
+);
 export type ReserveBody = Static<typeof ReserveBody>;
 
 /** The body is optional (Fastify hands a missing body to validation as null): no body, no reason. */
 export const ReleaseBody = Type.Union([
-  Type.Object({
-    reason: Type.Optional(Type.String({ minLength: 1, maxLength: 500, description: 'Why (kept on the reservation; StockReturned carries it).' })),
-  }, { additionalProperties: false }),
+  Type.Object(
+    {
+      reason: Type.Optional(
+        Type.String({ minLength: 1, maxLength: 500, description: 'Why (kept on the reservation; StockReturned carries it).' }),
+      ),
+    },
+    { additionalProperties: false },
+  ),
   Type.Null(),
 ]);
 export type ReleaseBody = Static<typeof ReleaseBody>;

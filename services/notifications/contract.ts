@@ -24,24 +24,34 @@ export const Notification = Type.Object({
   kind: NotificationKind,
   title: Type.String(),
   body: Type.String(),
-  orderId: Type.Optional(Type.String({ pattern: UUID_PATTERN, description: 'The order an order message is about; absent on other kinds.' })),
+  orderId: Type.Optional(
+    Type.String({ pattern: UUID_PATTERN, description: 'The order an order message is about; absent on other kinds.' }),
+  ),
   createdAt: Type.String({ format: 'date-time' }),
-  readAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], { description: 'When the user marked it read; null while unread.' }),
+  readAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], {
+    description: 'When the user marked it read; null while unread.',
+  }),
 });
 export type Notification = Static<typeof Notification>;
 
 export const NotificationListQuery = Type.Object({
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_LIMIT, description: `Page size, default ${DEFAULT_LIMIT}.` })),
-  before: Type.Optional(Type.String({
-    minLength: 1, maxLength: 200, description: 'Cursor: the `nextBefore` of the previous page; returns the notifications older than its last item.',
-  })),
+  before: Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: 200,
+      description: 'Cursor: the `nextBefore` of the previous page; returns the notifications older than its last item.',
+    }),
+  ),
 });
 export type NotificationListQuery = Static<typeof NotificationListQuery>;
 
 export const NotificationList = Type.Object({
   /** The caller's notifications, newest first. */
   items: Type.Array(Notification),
-  nextBefore: Type.Union([Type.String(), Type.Null()], { description: 'Pass as `before` for the next page; null on the last page.' }),
+  nextBefore: Type.Union([Type.String(), Type.Null()], {
+    description: 'Pass as `before` for the next page; null on the last page.',
+  }),
 });
 export type NotificationList = Static<typeof NotificationList>;
 

@@ -30,7 +30,12 @@ export const HistoryLine = Type.Object({
 });
 
 export const PaymentStatus = Type.Union([
-  Type.Literal('FAILED'), Type.Literal('AUTHORIZED'), Type.Literal('CAPTURED'), Type.Literal('VOIDED'), Type.Literal('PARTIALLY_REFUNDED'), Type.Literal('REFUNDED'),
+  Type.Literal('FAILED'),
+  Type.Literal('AUTHORIZED'),
+  Type.Literal('CAPTURED'),
+  Type.Literal('VOIDED'),
+  Type.Literal('PARTIALLY_REFUNDED'),
+  Type.Literal('REFUNDED'),
 ]);
 export const PaymentSummary = Type.Object({
   status: PaymentStatus,
@@ -49,7 +54,12 @@ export const PaymentSummary = Type.Object({
 });
 export type PaymentSummary = Static<typeof PaymentSummary>;
 
-export const StockStatus = Type.Union([Type.Literal('RESERVED'), Type.Literal('RELEASED'), Type.Literal('COMMITTED'), Type.Literal('RETURNED')]);
+export const StockStatus = Type.Union([
+  Type.Literal('RESERVED'),
+  Type.Literal('RELEASED'),
+  Type.Literal('COMMITTED'),
+  Type.Literal('RETURNED'),
+]);
 export const StockSummary = Type.Object({
   status: StockStatus,
   reservationId: Uuid,
@@ -125,7 +135,9 @@ export const RebuildStatus = Type.Object({
   /** Rows in the read model now. */
   rows: Type.Integer({ minimum: 0 }),
   /** Per producer: events to handle again (what the old model had) and handled so far. */
-  producers: Type.Array(Type.Object({ producer: Type.String(), target: Type.Integer({ minimum: 0 }), handled: Type.Integer({ minimum: 0 }) })),
+  producers: Type.Array(
+    Type.Object({ producer: Type.String(), target: Type.Integer({ minimum: 0 }), handled: Type.Integer({ minimum: 0 }) }),
+  ),
 });
 export type RebuildStatus = Static<typeof RebuildStatus>;
 
@@ -149,7 +161,9 @@ export type HistoryListQuery = Static<typeof HistoryListQuery>;
 export const HistoryList = Type.Object({
   /** The caller's orders, newest first (by placedAt). */
   items: Type.Array(OrderHistoryItem),
-  nextBefore: Type.Union([Type.String(), Type.Null()], { description: 'Pass as `before` for the next page; null on the last page.' }),
+  nextBefore: Type.Union([Type.String(), Type.Null()], {
+    description: 'Pass as `before` for the next page; null on the last page.',
+  }),
   /** How far behind the events the read model is: an order placed a moment ago may not be listed yet. */
   projection: Type.Object({ lagSeconds: Type.Union([Type.Number({ minimum: 0 }), Type.Null()]), rebuilding: Type.Boolean() }),
 });

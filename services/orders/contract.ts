@@ -116,11 +116,17 @@ export const Order = Type.Object({
 });
 export type Order = Static<typeof Order>;
 
-export const PlaceOrderBody = Type.Object({
-  paymentMethod: Type.Optional(Type.String({
-    pattern: '^[A-Za-z0-9_-]{1,64}$', description: `A payment-provider token, e.g. tok_visa or tok_decline; default ${DEFAULT_PAYMENT_METHOD}.`,
-  })),
-}, { additionalProperties: false });
+export const PlaceOrderBody = Type.Object(
+  {
+    paymentMethod: Type.Optional(
+      Type.String({
+        pattern: '^[A-Za-z0-9_-]{1,64}$',
+        description: `A payment-provider token, e.g. tok_visa or tok_decline; default ${DEFAULT_PAYMENT_METHOD}.`,
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
 export type PlaceOrderBody = Static<typeof PlaceOrderBody>;
 
 export const OrderParams = Type.Object({ id: Uuid });
@@ -128,14 +134,18 @@ export type OrderParams = Static<typeof OrderParams>;
 
 export const OrderListQuery = Type.Object({
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_LIMIT, description: `Page size, default ${DEFAULT_LIMIT}.` })),
-  before: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Cursor: the `nextBefore` of the previous page.' })),
+  before: Type.Optional(
+    Type.String({ minLength: 1, maxLength: 200, description: 'Cursor: the `nextBefore` of the previous page.' }),
+  ),
 });
 export type OrderListQuery = Static<typeof OrderListQuery>;
 
 export const OrderList = Type.Object({
   /** The caller's orders, newest first. */
   items: Type.Array(Order),
-  nextBefore: Type.Union([Type.String(), Type.Null()], { description: 'Pass as `before` for the next page; null on the last page.' }),
+  nextBefore: Type.Union([Type.String(), Type.Null()], {
+    description: 'Pass as `before` for the next page; null on the last page.',
+  }),
 });
 export type OrderList = Static<typeof OrderList>;
 
@@ -152,26 +162,37 @@ export const OrderSaga = Type.Object({
   orderId: Uuid,
   sagaId: Type.String(),
   name: Type.String(),
-  status: Type.Union([Type.Literal('RUNNING'), Type.Literal('COMPENSATING'), Type.Literal('COMPLETED'), Type.Literal('COMPENSATED'), Type.Literal('PARKED')]),
+  status: Type.Union([
+    Type.Literal('RUNNING'),
+    Type.Literal('COMPENSATING'),
+    Type.Literal('COMPLETED'),
+    Type.Literal('COMPENSATED'),
+    Type.Literal('PARKED'),
+  ]),
   currentStep: Type.Union([Type.String(), Type.Null()]),
-  failure: Type.Union([Type.Object({
-    step: Type.String(),
-    code: Type.String(),
-    message: Type.String(),
-    deadlineExceeded: Type.Boolean(),
-    attempts: Type.Integer(),
-  }), Type.Null()]),
+  failure: Type.Union([
+    Type.Object({
+      step: Type.String(),
+      code: Type.String(),
+      message: Type.String(),
+      deadlineExceeded: Type.Boolean(),
+      attempts: Type.Integer(),
+    }),
+    Type.Null(),
+  ]),
   steps: Type.Array(Type.Object({ name: Type.String(), ...Phase.properties, compensation: Type.Union([Phase, Type.Null()]) })),
-  log: Type.Array(Type.Object({
-    seq: Type.Integer(),
-    kind: Type.String(),
-    step: Type.Union([Type.String(), Type.Null()]),
-    attempt: Type.Union([Type.Integer(), Type.Null()]),
-    errorCode: Type.Union([Type.String(), Type.Null()]),
-    errorMessage: Type.Union([Type.String(), Type.Null()]),
-    durationMs: Type.Union([Type.Integer(), Type.Null()]),
-    at: Timestamp,
-  })),
+  log: Type.Array(
+    Type.Object({
+      seq: Type.Integer(),
+      kind: Type.String(),
+      step: Type.Union([Type.String(), Type.Null()]),
+      attempt: Type.Union([Type.Integer(), Type.Null()]),
+      errorCode: Type.Union([Type.String(), Type.Null()]),
+      errorMessage: Type.Union([Type.String(), Type.Null()]),
+      durationMs: Type.Union([Type.Integer(), Type.Null()]),
+      at: Timestamp,
+    }),
+  ),
   createdAt: Timestamp,
   updatedAt: Timestamp,
   finishedAt: Type.Union([Timestamp, Type.Null()]),
@@ -179,9 +200,15 @@ export const OrderSaga = Type.Object({
 export type OrderSaga = Static<typeof OrderSaga>;
 
 /** Test hook (ORDERS_TEST_HOOKS=true): PUT /_admin/saga-hooks. */
-export const SagaHooksBody = Type.Object({
-  pauseBefore: Type.Union([Type.String({ minLength: 1, maxLength: 100, description: 'A step name, or <step>.compensate' }), Type.Null()]),
-}, { additionalProperties: false });
+export const SagaHooksBody = Type.Object(
+  {
+    pauseBefore: Type.Union([
+      Type.String({ minLength: 1, maxLength: 100, description: 'A step name, or <step>.compensate' }),
+      Type.Null(),
+    ]),
+  },
+  { additionalProperties: false },
+);
 export type SagaHooksBody = Static<typeof SagaHooksBody>;
 
 export const SagaHooks = Type.Object({

@@ -16,25 +16,37 @@ export const IDEMPOTENCY_KEY_PATTERN = '^[\\x21-\\x7E]{1,255}$';
 
 const Amount = Type.Integer({ minimum: 1, maximum: MAX_AMOUNT, description: 'Minor units (cents).' });
 const Currency = Type.String({ pattern: '^[A-Z]{3}$', description: 'ISO 4217 code, upper case.' });
-const Reference = Type.String({ minLength: 1, maxLength: 200, pattern: '^\\S(.*\\S)?$', description: "The merchant's own reference (souk: the payment id)." });
+const Reference = Type.String({
+  minLength: 1,
+  maxLength: 200,
+  pattern: '^\\S(.*\\S)?$',
+  description: "The merchant's own reference (souk: the payment id).",
+});
 const Timestamp = Type.String({ format: 'date-time' });
 const AuthorizationId = Type.String({ pattern: '^auth_[A-Za-z0-9]{1,40}$' });
 const CaptureId = Type.String({ pattern: '^cap_[A-Za-z0-9]{1,40}$' });
 
 export const AuthorizationStatus = Type.Union([
-  Type.Literal('authorized'), Type.Literal('declined'), Type.Literal('captured'), Type.Literal('voided'),
+  Type.Literal('authorized'),
+  Type.Literal('declined'),
+  Type.Literal('captured'),
+  Type.Literal('voided'),
 ]);
 export type AuthorizationStatus = Static<typeof AuthorizationStatus>;
 
-export const CreateAuthorizationBody = Type.Object({
-  amount: Amount,
-  currency: Currency,
-  paymentMethod: Type.String({
-    pattern: PAYMENT_METHOD_PATTERN,
-    description: 'Test tokens: tok_visa, tok_mastercard, tok_amex approve (unless the decline rate fires); tok_decline, tok_insufficient_funds, tok_expired always decline; any other token declines as invalid_payment_method.',
-  }),
-  reference: Reference,
-}, { additionalProperties: false });
+export const CreateAuthorizationBody = Type.Object(
+  {
+    amount: Amount,
+    currency: Currency,
+    paymentMethod: Type.String({
+      pattern: PAYMENT_METHOD_PATTERN,
+      description:
+        'Test tokens: tok_visa, tok_mastercard, tok_amex approve (unless the decline rate fires); tok_decline, tok_insufficient_funds, tok_expired always decline; any other token declines as invalid_payment_method.',
+    }),
+    reference: Reference,
+  },
+  { additionalProperties: false },
+);
 export type CreateAuthorizationBody = Static<typeof CreateAuthorizationBody>;
 
 export const Authorization = Type.Object({
@@ -56,9 +68,14 @@ export type Authorization = Static<typeof Authorization>;
 
 export const AuthorizationParams = Type.Object({ id: AuthorizationId });
 
-export const CaptureBody = Type.Object({
-  amount: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_AMOUNT, description: 'Default: the whole authorized amount.' })),
-}, { additionalProperties: false });
+export const CaptureBody = Type.Object(
+  {
+    amount: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: MAX_AMOUNT, description: 'Default: the whole authorized amount.' }),
+    ),
+  },
+  { additionalProperties: false },
+);
 export type CaptureBody = Static<typeof CaptureBody>;
 
 export const Capture = Type.Object({
@@ -71,11 +88,14 @@ export const Capture = Type.Object({
 });
 export type Capture = Static<typeof Capture>;
 
-export const RefundBody = Type.Object({
-  captureId: CaptureId,
-  amount: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_AMOUNT, description: 'Default: what is left to refund.' })),
-  reason: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
-}, { additionalProperties: false });
+export const RefundBody = Type.Object(
+  {
+    captureId: CaptureId,
+    amount: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_AMOUNT, description: 'Default: what is left to refund.' })),
+    reason: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+  },
+  { additionalProperties: false },
+);
 export type RefundBody = Static<typeof RefundBody>;
 
 export const Refund = Type.Object({

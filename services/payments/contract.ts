@@ -21,34 +21,58 @@ export const PAYMENT_METHOD_PATTERN = '^tok_[a-z0-9_]{1,60}$';
 const Reason = Type.String({ minLength: 1, maxLength: 200, pattern: '\\S' });
 const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 
-export const PaymentStatus = Type.Union([
-  Type.Literal('AUTHORIZING'), Type.Literal('AUTHORIZED'), Type.Literal('FAILED'),
-  Type.Literal('CAPTURED'), Type.Literal('VOIDED'), Type.Literal('REFUNDED'),
-], { description: 'AUTHORIZING: asked, outcome not known yet (a retry reconciles). VOIDED without an authorization: a tombstone that refuses a late authorize.' });
+export const PaymentStatus = Type.Union(
+  [
+    Type.Literal('AUTHORIZING'),
+    Type.Literal('AUTHORIZED'),
+    Type.Literal('FAILED'),
+    Type.Literal('CAPTURED'),
+    Type.Literal('VOIDED'),
+    Type.Literal('REFUNDED'),
+  ],
+  {
+    description:
+      'AUTHORIZING: asked, outcome not known yet (a retry reconciles). VOIDED without an authorization: a tombstone that refuses a late authorize.',
+  },
+);
 export type PaymentStatus = Static<typeof PaymentStatus>;
 
 export const PaymentParams = Type.Object({ paymentId: Uuid });
 
-export const AuthorizeBody = Type.Object({
-  orderId: Uuid,
-  userId: Uuid,
-  amountCents: Type.Integer({ minimum: 1, maximum: MAX_AMOUNT_CENTS, description: 'Minor units (cents).' }),
-  currency: Type.String({ pattern: '^[A-Z]{3}$', description: 'ISO 4217 code (EUR).' }),
-  paymentMethod: Type.String({ pattern: PAYMENT_METHOD_PATTERN, description: 'Provider token: tok_visa approves, tok_decline declines.' }),
-}, { additionalProperties: false });
+export const AuthorizeBody = Type.Object(
+  {
+    orderId: Uuid,
+    userId: Uuid,
+    amountCents: Type.Integer({ minimum: 1, maximum: MAX_AMOUNT_CENTS, description: 'Minor units (cents).' }),
+    currency: Type.String({ pattern: '^[A-Z]{3}$', description: 'ISO 4217 code (EUR).' }),
+    paymentMethod: Type.String({
+      pattern: PAYMENT_METHOD_PATTERN,
+      description: 'Provider token: tok_visa approves, tok_decline declines.',
+    }),
+  },
+  { additionalProperties: false },
+);
 export type AuthorizeBody = Static<typeof AuthorizeBody>;
 
-export const VoidBody = Type.Object({
-  reason: Reason,
-  /** Recorded on a tombstone (void of a payment this service never saw), so operators can tell whose it was. */
-  orderId: Type.Optional(Uuid),
-}, { additionalProperties: false });
+export const VoidBody = Type.Object(
+  {
+    reason: Reason,
+    /** Recorded on a tombstone (void of a payment this service never saw), so operators can tell whose it was. */
+    orderId: Type.Optional(Uuid),
+  },
+  { additionalProperties: false },
+);
 export type VoidBody = Static<typeof VoidBody>;
 
-export const RefundBody = Type.Object({
-  reason: Reason,
-  amountCents: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_AMOUNT_CENTS, description: 'Default: everything captured.' })),
-}, { additionalProperties: false });
+export const RefundBody = Type.Object(
+  {
+    reason: Reason,
+    amountCents: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: MAX_AMOUNT_CENTS, description: 'Default: everything captured.' }),
+    ),
+  },
+  { additionalProperties: false },
+);
 export type RefundBody = Static<typeof RefundBody>;
 
 export const CancelBody = VoidBody;
@@ -104,7 +128,8 @@ export const RebuildResult = Type.Object({ payments: Type.Integer(), events: Typ
 // ---- operators: the cancellations ShipmentFailed asked for (admin role) --------
 
 export const CancellationStatus = Type.Union([Type.Literal('PENDING'), Type.Literal('DONE'), Type.Literal('PARKED')], {
-  description: 'PENDING: waiting for an attempt (or being attempted); DONE: the money was given back; PARKED: the attempts ran out, an operator must retry.',
+  description:
+    'PENDING: waiting for an attempt (or being attempted); DONE: the money was given back; PARKED: the attempts ran out, an operator must retry.',
 });
 export type CancellationStatus = Static<typeof CancellationStatus>;
 

@@ -19,10 +19,14 @@ const Limit = Type.Integer({ minimum: 1, maximum: MAX_LIMIT, description: `How m
 
 export const RecommendationsQuery = Type.Object({
   productId: Type.Optional(Uuid),
-  productIds: Type.Optional(Type.String({
-    // Room for repeats and spaces: the handler says "at most 50 products", clearer than a length.
-    minLength: 1, maxLength: 4000, description: `Comma-separated product ids (a cart, up to ${MAX_BASKET}): merged, those ids left out.`,
-  })),
+  productIds: Type.Optional(
+    Type.String({
+      // Room for repeats and spaces: the handler says "at most 50 products", clearer than a length.
+      minLength: 1,
+      maxLength: 4000,
+      description: `Comma-separated product ids (a cart, up to ${MAX_BASKET}): merged, those ids left out.`,
+    }),
+  ),
   limit: Type.Optional(Limit),
 });
 export type RecommendationsQuery = Static<typeof RecommendationsQuery>;
@@ -46,7 +50,13 @@ export type Recommendations = Static<typeof Recommendations>;
 
 export const BestsellersQuery = Type.Object({
   limit: Type.Optional(Limit),
-  days: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_WINDOW_DAYS, description: 'Only the last N days (UTC, today included); default all time.' })),
+  days: Type.Optional(
+    Type.Integer({
+      minimum: 1,
+      maximum: MAX_WINDOW_DAYS,
+      description: 'Only the last N days (UTC, today included); default all time.',
+    }),
+  ),
 });
 export type BestsellersQuery = Static<typeof BestsellersQuery>;
 
@@ -71,9 +81,16 @@ export const Endpoint = Type.Union([Type.Literal('related'), Type.Literal('bests
 export type Endpoint = Static<typeof Endpoint>;
 
 /** Test hook for the gateway's fallbacks: a slow or failing recommendations on purpose. */
-export const Behaviour = Type.Object({
-  delayMs: Type.Integer({ minimum: 0, maximum: MAX_DELAY_MS, description: 'Added to every affected read.' }),
-  failureRate: Type.Number({ minimum: 0, maximum: 1, description: 'Share of affected reads answered 503 SOUK_RECOMMENDATIONS_INJECTED_FAILURE (after the delay).' }),
-  endpoints: Type.Optional(Type.Array(Endpoint, { minItems: 1, uniqueItems: true, description: 'Default: both.' })),
-}, { additionalProperties: false });
+export const Behaviour = Type.Object(
+  {
+    delayMs: Type.Integer({ minimum: 0, maximum: MAX_DELAY_MS, description: 'Added to every affected read.' }),
+    failureRate: Type.Number({
+      minimum: 0,
+      maximum: 1,
+      description: 'Share of affected reads answered 503 SOUK_RECOMMENDATIONS_INJECTED_FAILURE (after the delay).',
+    }),
+    endpoints: Type.Optional(Type.Array(Endpoint, { minItems: 1, uniqueItems: true, description: 'Default: both.' })),
+  },
+  { additionalProperties: false },
+);
 export type Behaviour = Static<typeof Behaviour>;

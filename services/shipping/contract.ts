@@ -25,7 +25,11 @@ export const MAX_DELAY_MS = 24 * 3600 * 1000;
  * CANCELLED: the order was cancelled (orders' OrderCancelled) before the parcel left; it never ships.
  */
 export const ShipmentStatus = Type.Union([
-  Type.Literal('AWAITING_PAYMENT'), Type.Literal('PENDING'), Type.Literal('SHIPPED'), Type.Literal('FAILED'), Type.Literal('CANCELLED'),
+  Type.Literal('AWAITING_PAYMENT'),
+  Type.Literal('PENDING'),
+  Type.Literal('SHIPPED'),
+  Type.Literal('FAILED'),
+  Type.Literal('CANCELLED'),
 ]);
 export type ShipmentStatus = Static<typeof ShipmentStatus>;
 
@@ -67,17 +71,24 @@ export const ShipmentParams = Type.Object({ orderId: Uuid });
 
 export const ShippingBehaviour = Type.Object({
   failureRate: Type.Number({ minimum: 0, maximum: 1, description: 'Share of shipments the carrier refuses (ShipmentFailed).' }),
-  delayMs: Type.Integer({ minimum: 0, maximum: MAX_DELAY_MS, description: 'Time between the stock committed and the parcel shipped (never before the payment is captured).' }),
+  delayMs: Type.Integer({
+    minimum: 0,
+    maximum: MAX_DELAY_MS,
+    description: 'Time between the stock committed and the parcel shipped (never before the payment is captured).',
+  }),
   /** Null while the configuration (SHIPPING_FAILURE_RATE, SHIPPING_DELAY_MS) applies unchanged. */
   updatedAt: Type.Union([Timestamp, Type.Null()]),
 });
 export type ShippingBehaviour = Static<typeof ShippingBehaviour>;
 
 /** Fields left out keep their value. */
-export const PutBehaviourBody = Type.Object({
-  failureRate: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
-  delayMs: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_DELAY_MS })),
-}, { additionalProperties: false, minProperties: 1 });
+export const PutBehaviourBody = Type.Object(
+  {
+    failureRate: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
+    delayMs: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_DELAY_MS })),
+  },
+  { additionalProperties: false, minProperties: 1 },
+);
 export type PutBehaviourBody = Static<typeof PutBehaviourBody>;
 
 // ---- events ------------------------------------------------------------------

@@ -27,7 +27,9 @@ const FINAL = new Set(['CONFIRMED', 'CANCELLED']);
 before(async () => {
   devhost = await startDevhost([], { ORDERS_TEST_HOOKS: 'true' });
   s = shop(devhost.gateway);
-  services = (JSON.parse(await readFile(join(devhost.dataDir, 'endpoints.json'), 'utf8')) as { services: Record<string, string[]> }).services;
+  services = (
+    JSON.parse(await readFile(join(devhost.dataDir, 'endpoints.json'), 'utf8')) as { services: Record<string, string[]> }
+  ).services;
   admin = await s.login('admin@souk.local', await devhost.secret('admin-password'));
   providerAdminKey = await devhost.secret('payment-provider-admin-key');
   merchantKey = await devhost.secret('payment-provider-api-key');
@@ -39,10 +41,15 @@ after(async () => {
 });
 
 const provider = () => services['payment-provider']![0]!;
-const ordersUrl = async () => (await devhost.instances()).find((i) => i.service === 'orders' && i.state === 'ready')?.url ?? services.orders![0]!;
+const ordersUrl = async () =>
+  (await devhost.instances()).find((i) => i.service === 'orders' && i.state === 'ready')?.url ?? services.orders![0]!;
 
 async function setBehaviour(behaviour: Record<string, unknown>): Promise<void> {
-  const res = await json(`${provider()}/v1/_admin/behaviour`, { method: 'PUT', token: providerAdminKey, body: JSON.stringify(behaviour) });
+  const res = await json(`${provider()}/v1/_admin/behaviour`, {
+    method: 'PUT',
+    token: providerAdminKey,
+    body: JSON.stringify(behaviour),
+  });
   assert.equal(res.status, 200, JSON.stringify(res.body));
 }
 
@@ -54,12 +61,15 @@ async function charges(paymentId: string): Promise<{ authorizations: any[]; capt
 }
 
 async function finalOrder(shopper: Shopper, orderId: string, timeoutMs = 60_000): Promise<any> {
-  return waitFor(async () => {
-    const res = await s.order(shopper.token, orderId);
-    assert.equal(res.status, 200, JSON.stringify(res.body));
-    if (!FINAL.has(res.body.status)) throw new Error(`order ${orderId} is ${res.body.status}`);
-    return res.body;
-  }, { timeoutMs, what: `order ${orderId} to be final` });
+  return waitFor(
+    async () => {
+      const res = await s.order(shopper.token, orderId);
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      if (!FINAL.has(res.body.status)) throw new Error(`order ${orderId} is ${res.body.status}`);
+      return res.body;
+    },
+    { timeoutMs, what: `order ${orderId} to be final` },
+  );
 }
 
 async function shopperWith(productId: string, quantity: number): Promise<Shopper> {
@@ -102,50 +112,69 @@ describe('checkout through the running system', () => {
     const again = await s.checkout(shopper.token, { key });
     assert.equal(again.body.id, order.id, 'the same Idempotency-Key returns the same order');
 
-    const catalogPage = await waitFor(async () => {
-      const page = await s.api(`/api/v1/catalog/products/${product}`);
-      if (page.body.stock?.available !== 8) throw new Error(`stock ${JSON.stringify(page.body.stock)}`);
-      return page.body;
-    }, { timeoutMs: 20_000, what: 'the product page to show 8 units' });
+    const catalogPage = await waitFor(
+      async () => {
+        const page = await s.api(`/api/v1/catalog/products/${product}`);
+        if (page.body.stock?.available !== 8) throw new Error(`stock ${JSON.stringify(page.body.stock)}`);
+        return page.body;
+      },
+      { timeoutMs: 20_000, what: 'the product page to show 8 units' },
+    );
     assert.equal(catalogPage.stock.status, 'IN_STOCK');
 
     const paymentId = await paymentIdOf(shopper, order.id);
-    const paid = await waitFor(async () => {
-      const c = await charges(paymentId);
-      if (c.captures.length === 0) throw new Error('not captured yet');
-      return c;
-    }, { what: 'the capture at the provider' });
+    const paid = await waitFor(
+      async () => {
+        const c = await charges(paymentId);
+        if (c.captures.length === 0) throw new Error('not captured yet');
+        return c;
+      },
+      { what: 'the capture at the provider' },
+    );
     assert.equal(paid.authorizations.length, 1);
     assert.equal(paid.captures.length, 1);
     assert.equal(paid.captures[0].amount, order.totalCents);
 
-    await waitFor(async () => {
-      const level = (await s.stockOf(product)).body;
-      if (level.onHand !== 8 || level.reserved !== 0) throw new Error(`level ${JSON.stringify(level)}`);
-      return true;
-    }, { timeoutMs: 20_000, what: 'inventory to commit the reservation' });
+    await waitFor(
+      async () => {
+        const level = (await s.stockOf(product)).body;
+        if (level.onHand !== 8 || level.reserved !== 0) throw new Error(`level ${JSON.stringify(level)}`);
+        return true;
+      },
+      { timeoutMs: 20_000, what: 'inventory to commit the reservation' },
+    );
 
-    await waitFor(async () => {
-      const list = await s.notifications(shopper.token);
-      if (!list.body.items.some((n: any) => /order/i.test(n.kind) && /confirm/i.test(n.kind + n.title))) throw new Error(JSON.stringify(list.body));
-      return true;
-    }, { timeoutMs: 20_000, what: 'the order confirmation message' });
+    await waitFor(
+      async () => {
+        const list = await s.notifications(shopper.token);
+        if (!list.body.items.some((n: any) => /order/i.test(n.kind) && /confirm/i.test(n.kind + n.title)))
+          throw new Error(JSON.stringify(list.body));
+        return true;
+      },
+      { timeoutMs: 20_000, what: 'the order confirmation message' },
+    );
 
-    const history = await waitFor(async () => {
-      const list = await s.history(shopper.token);
-      const entry = list.body.items.find((o: any) => o.orderId === order.id);
-      if (entry?.status !== 'CONFIRMED' || entry?.payment?.status !== 'CAPTURED' || entry?.shipping?.status !== 'SHIPPED') {
-        throw new Error(JSON.stringify(entry));
-      }
-      return entry;
-    }, { timeoutMs: 30_000, what: 'order history to show the order paid and shipped' });
+    const history = await waitFor(
+      async () => {
+        const list = await s.history(shopper.token);
+        const entry = list.body.items.find((o: any) => o.orderId === order.id);
+        if (entry?.status !== 'CONFIRMED' || entry?.payment?.status !== 'CAPTURED' || entry?.shipping?.status !== 'SHIPPED') {
+          throw new Error(JSON.stringify(entry));
+        }
+        return entry;
+      },
+      { timeoutMs: 30_000, what: 'order history to show the order paid and shipped' },
+    );
     assert.equal(history.items.length, 1);
 
-    const cartAfter = await waitFor(async () => {
-      const c = await s.cart(shopper.token);
-      if (c.body.itemCount !== 0) throw new Error(`cart still has ${c.body.itemCount}`);
-      return c.body;
-    }, { timeoutMs: 20_000, what: 'the cart to be emptied after the order' });
+    const cartAfter = await waitFor(
+      async () => {
+        const c = await s.cart(shopper.token);
+        if (c.body.itemCount !== 0) throw new Error(`cart still has ${c.body.itemCount}`);
+        return c.body;
+      },
+      { timeoutMs: 20_000, what: 'the cart to be emptied after the order' },
+    );
     assert.equal(cartAfter.totalCents, 0);
   });
 
@@ -158,11 +187,14 @@ describe('checkout through the running system', () => {
     assert.equal(order.status, 'CANCELLED');
     assert.equal(order.reasonCode, 'PAYMENT_DECLINED');
     assert.match(order.reason, /declin/i);
-    await waitFor(async () => {
-      const now = await available(product);
-      if (now !== 5) throw new Error(`available ${now}`);
-      return true;
-    }, { what: 'the released units' });
+    await waitFor(
+      async () => {
+        const now = await available(product);
+        if (now !== 5) throw new Error(`available ${now}`);
+        return true;
+      },
+      { what: 'the released units' },
+    );
     const c = await charges(await paymentIdOf(shopper, order.id));
     assert.equal(c.captures.length, 0);
     const saga = (await s.saga(shopper.token, order.id)).body;
@@ -180,21 +212,27 @@ describe('checkout through the running system', () => {
       const placed = await s.checkout(shopper.token);
       orderId = placed.body.id;
       const paymentId = await waitFor(() => paymentIdOf(shopper, orderId!), { what: 'the saga to start' });
-      await waitFor(async () => {
-        if ((await charges(paymentId)).authorizations.length === 0) throw new Error('no authorization yet');
-        return true;
-      }, { timeoutMs: 30_000, what: 'the first (slow) authorization at the provider' });
+      await waitFor(
+        async () => {
+          if ((await charges(paymentId)).authorizations.length === 0) throw new Error('no authorization yet');
+          return true;
+        },
+        { timeoutMs: 30_000, what: 'the first (slow) authorization at the provider' },
+      );
     } finally {
       await setBehaviour({ latencyMs: 0 });
     }
     const order = await finalOrder(shopper, orderId!);
     assert.equal(order.status, 'CONFIRMED', JSON.stringify(order));
     const paymentId = await paymentIdOf(shopper, order.id);
-    const c = await waitFor(async () => {
-      const got = await charges(paymentId);
-      if (got.captures.length === 0) throw new Error('not captured yet');
-      return got;
-    }, { what: 'the capture' });
+    const c = await waitFor(
+      async () => {
+        const got = await charges(paymentId);
+        if (got.captures.length === 0) throw new Error('not captured yet');
+        return got;
+      },
+      { what: 'the capture' },
+    );
     assert.equal(c.authorizations.length, 1, 'one authorization, however many attempts');
     assert.equal(c.captures.length, 1, 'exactly one charge');
   });
@@ -203,37 +241,51 @@ describe('checkout through the running system', () => {
     const product = products[3]!;
     assert.equal((await s.setStock(admin, product, 5)).status, 200);
     const shopper = await shopperWith(product, 1);
-    const hooks = async (body: unknown) => json(`${await ordersUrl()}/_admin/saga-hooks`, { method: 'PUT', token: admin, body: JSON.stringify(body) });
+    const hooks = async (body: unknown) =>
+      json(`${await ordersUrl()}/_admin/saga-hooks`, { method: 'PUT', token: admin, body: JSON.stringify(body) });
     assert.equal((await hooks({ pauseBefore: 'authorizePayment' })).status, 200);
     const placed = await s.checkout(shopper.token);
     const orderId = placed.body.id as string;
     // Stock is reserved and the saga waits before the payment step.
-    await waitFor(async () => {
-      const paused = await json(`${await ordersUrl()}/_admin/saga-hooks`, { token: admin });
-      if (!paused.body.paused.some((p: { sagaId: string; step: string }) => p.sagaId.includes(orderId) && p.step === 'authorizePayment')) {
-        throw new Error(JSON.stringify(paused.body));
-      }
-      return true;
-    }, { what: 'the saga to pause before authorizePayment' });
+    await waitFor(
+      async () => {
+        const paused = await json(`${await ordersUrl()}/_admin/saga-hooks`, { token: admin });
+        if (
+          !paused.body.paused.some(
+            (p: { sagaId: string; step: string }) => p.sagaId.includes(orderId) && p.step === 'authorizePayment',
+          )
+        ) {
+          throw new Error(JSON.stringify(paused.body));
+        }
+        return true;
+      },
+      { what: 'the saga to pause before authorizePayment' },
+    );
     assert.equal((await s.order(shopper.token, orderId)).body.status, 'PENDING');
     assert.equal(await available(product), 4, 'the reservation holds a unit while the saga is paused');
 
     const victim = (await devhost.instances()).find((i) => i.service === 'orders')!;
     process.kill(victim.pid, 'SIGKILL');
-    await waitFor(async () => {
-      const now = (await devhost.instances()).find((i) => i.service === 'orders')!;
-      if (now.pid === victim.pid || now.state !== 'ready') throw new Error(`orders ${now.state}`);
-      return true;
-    }, { timeoutMs: 60_000, what: 'the devhost to restart orders' });
+    await waitFor(
+      async () => {
+        const now = (await devhost.instances()).find((i) => i.service === 'orders')!;
+        if (now.pid === victim.pid || now.state !== 'ready') throw new Error(`orders ${now.state}`);
+        return true;
+      },
+      { timeoutMs: 60_000, what: 'the devhost to restart orders' },
+    );
 
     const order = await finalOrder(shopper, orderId);
     assert.equal(order.status, 'CONFIRMED', JSON.stringify(order));
     // Confirmed before the capture step: the saga finishes once the payment is captured.
-    await waitFor(async () => {
-      const saga = (await s.saga(shopper.token, orderId)).body;
-      if (saga.status !== 'COMPLETED') throw new Error(`${saga.status} at ${saga.currentStep}`);
-      return true;
-    }, { timeoutMs: 30_000, what: 'the resumed saga to complete' });
+    await waitFor(
+      async () => {
+        const saga = (await s.saga(shopper.token, orderId)).body;
+        if (saga.status !== 'COMPLETED') throw new Error(`${saga.status} at ${saga.currentStep}`);
+        return true;
+      },
+      { timeoutMs: 30_000, what: 'the resumed saga to complete' },
+    );
   });
 
   test('200 concurrent checkouts of a product with 50 units: exactly 50 confirmed, 150 cancelled as out of stock, stock never below 0', async () => {
@@ -255,11 +307,14 @@ describe('checkout through the running system', () => {
       assert.equal(o.reasonCode, 'OUT_OF_STOCK', JSON.stringify(o));
       assert.match(o.reason, /stock/i);
     }
-    const level = await waitFor(async () => {
-      const l = (await s.stockOf(product)).body;
-      if (l.reserved !== 0) throw new Error(`still reserved: ${JSON.stringify(l)}`);
-      return l;
-    }, { timeoutMs: 60_000, what: 'every reservation to be committed' });
+    const level = await waitFor(
+      async () => {
+        const l = (await s.stockOf(product)).body;
+        if (l.reserved !== 0) throw new Error(`still reserved: ${JSON.stringify(l)}`);
+        return l;
+      },
+      { timeoutMs: 60_000, what: 'every reservation to be committed' },
+    );
     assert.equal(level.onHand, 0);
     assert.equal(level.available, 0);
   });

@@ -45,21 +45,30 @@ export async function startDevhost(args: string[] = [], env: Record<string, stri
   const databaseEnv = blocked ? { DATABASE_URL: DEFAULT_TEST_SERVER } : {};
   // On a shared server the run gets database and role names of its own, dropped at the end.
   const dbPrefix = blocked ? `souk_sys${randomBytes(3).toString('hex')}_` : undefined;
-  if (blocked) process.stdout.write(`# embedded PostgreSQL cannot run here (${blocked}); the devhost uses ${DEFAULT_TEST_SERVER}\n`);
+  if (blocked)
+    process.stdout.write(`# embedded PostgreSQL cannot run here (${blocked}); the devhost uses ${DEFAULT_TEST_SERVER}\n`);
   const [port, registryPort] = [await freePort(), await freePort()];
   const log = createWriteStream(join(dataDir, 'devhost-output.log'));
   const started = Date.now();
   const child = spawn(
     process.execPath,
     [
-      '--import', 'tsx', 'tools/devhost/src/main.ts', '--data-dir', dataDir, '--port', String(port), '--registry-port', String(registryPort),
+      '--import',
+      'tsx',
+      'tools/devhost/src/main.ts',
+      '--data-dir',
+      dataDir,
+      '--port',
+      String(port),
+      '--registry-port',
+      String(registryPort),
       ...(dbPrefix ? ['--db-prefix', dbPrefix] : []),
       ...args,
     ],
     { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...databaseEnv, ...env, NO_COLOR: '1' } },
   );
-  child.stdout!.pipe(log);
-  child.stderr!.pipe(log);
+  child.stdout.pipe(log);
+  child.stderr.pipe(log);
   let exited = false;
   child.once('exit', () => (exited = true));
 

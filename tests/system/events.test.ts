@@ -21,7 +21,9 @@ const PASSWORD = 'Correct-Horse-Battery-9';
 
 before(async () => {
   devhost = await startDevhost(['--scale', 'notifications=2']);
-  services = (JSON.parse(await readFile(join(devhost.dataDir, 'endpoints.json'), 'utf8')) as { services: Record<string, string[]> }).services;
+  services = (
+    JSON.parse(await readFile(join(devhost.dataDir, 'endpoints.json'), 'utf8')) as { services: Record<string, string[]> }
+  ).services;
 });
 after(async () => {
   await devhost?.stop();
@@ -34,7 +36,9 @@ async function json(url: string, init: RequestInit = {}): Promise<{ status: numb
 }
 
 async function login(username: string, password: string): Promise<string> {
-  const config = await oidc.discovery(new URL(devhost.gateway), 'storefront', undefined, oidc.None(), { execute: [oidc.allowInsecureRequests] });
+  const config = await oidc.discovery(new URL(devhost.gateway), 'storefront', undefined, oidc.None(), {
+    execute: [oidc.allowInsecureRequests],
+  });
   return (await oidc.genericGrantRequest(config, 'password', { username, password })).access_token;
 }
 
@@ -64,19 +68,25 @@ describe('events through the running system', () => {
     assert.equal(signup.status, 201);
     const token = await login(email, PASSWORD);
     assert.equal((await json(`${devhost.gateway}/api/v1/notifications`)).status, 401);
-    const inbox = await waitFor(async () => {
-      const res = await json(`${devhost.gateway}/api/v1/notifications`, { headers: bearer(token) });
-      return res.status === 200 && res.body.items.length > 0 ? res.body.items : undefined;
-    }, { timeoutMs: 20_000, what: 'the welcome message' });
+    const inbox = await waitFor(
+      async () => {
+        const res = await json(`${devhost.gateway}/api/v1/notifications`, { headers: bearer(token) });
+        return res.status === 200 && res.body.items.length > 0 ? res.body.items : undefined;
+      },
+      { timeoutMs: 20_000, what: 'the welcome message' },
+    );
     assert.equal(inbox.length, 1);
     assert.equal(inbox[0].kind, 'welcome');
     assert.match(`${inbox[0].title} ${inbox[0].body}`, /Nour|welcome/i);
-    const read = await json(`${devhost.gateway}/api/v1/notifications/${inbox[0].id}/read`, { method: 'POST', headers: bearer(token) });
+    const read = await json(`${devhost.gateway}/api/v1/notifications/${inbox[0].id}/read`, {
+      method: 'POST',
+      headers: bearer(token),
+    });
     assert.equal(read.status, 200);
     assert.ok(read.body.readAt);
   });
 
-  test('a price change is in catalog\'s feed as a CloudEvent naming its schema id and carrying the request\'s trace', async () => {
+  test("a price change is in catalog's feed as a CloudEvent naming its schema id and carrying the request's trace", async () => {
     const admin = await login('admin@souk.local', await devhost.secret('admin-password'));
     const list = await json(`${devhost.gateway}/api/v1/catalog/products?limit=1`);
     const product = list.body.items[0];
@@ -88,10 +98,13 @@ describe('events through the running system', () => {
     });
     assert.equal(patched.status, 200, JSON.stringify(patched.body));
     const catalog = services.catalog![0]!;
-    const event = await waitFor(async () => {
-      const page = await json(`${catalog}/_events?after=0&types=souk.catalog.PriceChanged&limit=1000`);
-      return page.body.events.find((e: any) => e.subject === product.id && e.data.reason === 'system test');
-    }, { what: 'PriceChanged in the feed' });
+    const event = await waitFor(
+      async () => {
+        const page = await json(`${catalog}/_events?after=0&types=souk.catalog.PriceChanged&limit=1000`);
+        return page.body.events.find((e: any) => e.subject === product.id && e.data.reason === 'system test');
+      },
+      { what: 'PriceChanged in the feed' },
+    );
     assert.equal(event.specversion, '1.0');
     assert.equal(event.source, 'urn:souk:service:catalog');
     assert.deepEqual(
@@ -106,7 +119,7 @@ describe('events through the running system', () => {
     assert.equal(byId.body.schema, latest.body.schema, 'dataschema names the schema the producer registered');
   });
 
-  test('the operator\'s dead-letter command reads every service of the live system', async () => {
+  test("the operator's dead-letter command reads every service of the live system", async () => {
     const lines: string[] = [];
     const code = await runEventsCli(['dead-letters', '--data-dir', devhost.dataDir], process.cwd(), (l) => lines.push(l));
     assert.equal(code, 0, lines.join('\n'));
@@ -114,10 +127,18 @@ describe('events through the running system', () => {
     const status: string[] = [];
     assert.equal(await runEventsCli(['status', '--data-dir', devhost.dataDir], process.cwd(), (l) => status.push(l)), 0);
     const text = status.join('\n');
-    assert.match(text, /^identity \(feed\)\n  publishes souk\.identity\.UserRegistered \(schema id \d+\)/m);
-    assert.match(text, /^notifications \(feed\)\n  consumes souk\.identity\.UserRegistered\n(  consumes .*\n)*(  read .*\n)*  read identity's feed up to [1-9]/m);
+    assert.match(text, /^identity \(feed\)\n {2}publishes souk\.identity\.UserRegistered \(schema id \d+\)/m);
+    assert.match(
+      text,
+      /^notifications \(feed\)\n {2}consumes souk\.identity\.UserRegistered\n( {2}consumes .*\n)*( {2}read .*\n)* {2}read identity's feed up to [1-9]/m,
+    );
     const missing: string[] = [];
-    assert.equal(await runEventsCli(['show', 'notifications', '12345', '--data-dir', devhost.dataDir], process.cwd(), (l) => missing.push(l)), 1);
+    assert.equal(
+      await runEventsCli(['show', 'notifications', '12345', '--data-dir', devhost.dataDir], process.cwd(), (l) =>
+        missing.push(l),
+      ),
+      1,
+    );
     assert.match(missing.join('\n'), /SOUK_EVENTS_DEAD_LETTER_NOT_FOUND/);
   });
 });

@@ -39,7 +39,11 @@ export function shop(gateway: string) {
 
   async function login(email: string, password: string): Promise<string> {
     const form = new URLSearchParams({ grant_type: 'password', client_id: 'storefront', username: email, password });
-    const res = await api(TOKEN_PATH, { method: 'POST', body: form.toString(), headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    const res = await api(TOKEN_PATH, {
+      method: 'POST',
+      body: form.toString(),
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
     if (res.status !== 200) throw new Error(`login of ${email}: ${res.status} ${JSON.stringify(res.body)}`);
     return res.body.access_token as string;
   }
@@ -51,7 +55,10 @@ export function shop(gateway: string) {
     /** A new customer account, signed in. */
     async signUp(name = 'Shopper'): Promise<Shopper> {
       const email = `${name.toLowerCase()}-${randomUUID().slice(0, 12)}@example.com`;
-      const res = await api('/api/v1/identity/signup', { method: 'POST', body: JSON.stringify({ email, password: PASSWORD, name }) });
+      const res = await api('/api/v1/identity/signup', {
+        method: 'POST',
+        body: JSON.stringify({ email, password: PASSWORD, name }),
+      });
       if (res.status !== 201) throw new Error(`sign-up: ${res.status} ${JSON.stringify(res.body)}`);
       return { email, userId: res.body.id as string, token: await login(email, PASSWORD) };
     },

@@ -23,7 +23,11 @@ after(async () => {
   await devhost?.stop();
 });
 
-async function call(method: string, path: string, options: { body?: unknown; raw?: string; token?: string; headers?: Record<string, string> } = {}) {
+async function call(
+  method: string,
+  path: string,
+  options: { body?: unknown; raw?: string; token?: string; headers?: Record<string, string> } = {},
+) {
   const headers: Record<string, string> = { ...options.headers };
   if (options.token) headers.authorization = `Bearer ${options.token}`;
   let body: string | undefined = options.raw;
@@ -56,7 +60,9 @@ function refusesConnections(url: string): Promise<boolean> {
 }
 
 async function passwordLogin(username: string, password: string): Promise<string> {
-  const config = await oidc.discovery(new URL(devhost.gateway), 'storefront', undefined, oidc.None(), { execute: [oidc.allowInsecureRequests] });
+  const config = await oidc.discovery(new URL(devhost.gateway), 'storefront', undefined, oidc.None(), {
+    execute: [oidc.allowInsecureRequests],
+  });
   const tokens = await oidc.genericGrantRequest(config, 'password', { username, password });
   return tokens.access_token;
 }
@@ -65,10 +71,13 @@ describe('a newcomer runs npm start', () => {
   test('the whole system is ready, with the URLs printed and published', async (t) => {
     t.diagnostic(`devhost ready in ${devhost.readySeconds.toFixed(1)} s`);
     assert.match(devhost.gateway, /^http:\/\/localhost:\d+$/);
-    const printed = await waitFor(async () => {
-      const text = await devhost.output();
-      return text.includes('souk is ready') ? text : undefined;
-    }, { what: 'the ready banner' });
+    const printed = await waitFor(
+      async () => {
+        const text = await devhost.output();
+        return text.includes('souk is ready') ? text : undefined;
+      },
+      { what: 'the ready banner' },
+    );
     assert.match(printed, new RegExp(`gateway\\s+${devhost.gateway}`), printed);
     assert.ok(printed.includes(`${devhost.gateway}/.well-known/openid-configuration`));
     assert.match(printed, /admin\s+admin@souk\.local, password in .*secrets\/admin-password/);
@@ -109,7 +118,10 @@ describe('shopping flows through the gateway', () => {
     const filtered = await call('GET', `/api/v1/catalog/products?category=${category.slug}&sort=-price`);
     assert.ok(filtered.json.total > 0);
     const prices = filtered.json.items.map((p: { priceCents: number }) => p.priceCents);
-    assert.deepEqual(prices, [...prices].sort((a, b) => b - a));
+    assert.deepEqual(
+      prices,
+      [...prices].sort((a, b) => b - a),
+    );
     const first = all.json.items[0];
     const search = await call('GET', `/api/v1/catalog/products?q=${encodeURIComponent(first.name)}`);
     assert.equal(search.json.items[0].id, first.id);
@@ -146,7 +158,11 @@ describe('bad input is a 4xx problem, never a 5xx', () => {
     assertProblem(await call('POST', '/api/v1/identity/signup', { raw: '{"email":' }), 400, 'SOUK_REQUEST_MALFORMED_JSON');
   });
   test('wrong types', async () => {
-    assertProblem(await call('POST', '/api/v1/identity/signup', { body: { email: 42, password: true } }), 400, 'SOUK_REQUEST_INVALID');
+    assertProblem(
+      await call('POST', '/api/v1/identity/signup', { body: { email: 42, password: true } }),
+      400,
+      'SOUK_REQUEST_INVALID',
+    );
     assertProblem(await call('GET', '/api/v1/catalog/products?page=zero'), 400, 'SOUK_REQUEST_INVALID');
   });
   test('unknown routes, inside and outside a service', async () => {
@@ -181,11 +197,18 @@ describe('failures', () => {
     })();
     await traffic;
     assert.ok(killed);
-    assert.deepEqual(results.filter((s) => s !== 200), [], 'every request succeeded');
-    await waitFor(async () => {
-      const again = (await devhost.instances()).find((i) => i.instanceId === victim.instanceId);
-      return again && again.restarts >= 1 && again.state === 'ready' && again.pid !== victim.pid;
-    }, { timeoutMs: 60_000, what: 'the devhost to restart the killed instance' });
+    assert.deepEqual(
+      results.filter((s) => s !== 200),
+      [],
+      'every request succeeded',
+    );
+    await waitFor(
+      async () => {
+        const again = (await devhost.instances()).find((i) => i.instanceId === victim.instanceId);
+        return again && again.restarts >= 1 && again.state === 'ready' && again.pid !== victim.pid;
+      },
+      { timeoutMs: 60_000, what: 'the devhost to restart the killed instance' },
+    );
   });
 
   test('with catalog down the gateway answers 503 problem+json; after the devhost restarts it, requests succeed', async () => {

@@ -39,20 +39,69 @@ export const CommonConfig = Type.Object({
   AUTH_AUDIENCE: Type.String({ default: DEFAULT_AUDIENCE, minLength: 1 }),
   SHUTDOWN_TIMEOUT_MS: Type.Integer({ default: 10_000, minimum: 0 }),
   BODY_LIMIT_BYTES: Type.Integer({ default: DEFAULT_BODY_LIMIT_BYTES, minimum: 1024 }),
-  BREAKER_FAILURE_THRESHOLD: Type.Integer({ default: DEFAULT_FAILURE_THRESHOLD, minimum: 1, description: 'Consecutive failures that open the circuit to an instance.' }),
-  BREAKER_HALF_OPEN_AFTER_MS: Type.Integer({ default: DEFAULT_HALF_OPEN_AFTER_MS, minimum: 1, description: 'How long a circuit stays open before one trial call.' }),
-  NATS_URL: Type.Optional(Type.String({ pattern: '^(nats|tls)://', description: 'Events travel through NATS JetStream; unset, through the embedded feed.' })),
-  EVENTS_MAX_ATTEMPTS: Type.Integer({ default: 5, minimum: 1, description: 'Handler attempts before an event is dead-lettered.' }),
+  BREAKER_FAILURE_THRESHOLD: Type.Integer({
+    default: DEFAULT_FAILURE_THRESHOLD,
+    minimum: 1,
+    description: 'Consecutive failures that open the circuit to an instance.',
+  }),
+  BREAKER_HALF_OPEN_AFTER_MS: Type.Integer({
+    default: DEFAULT_HALF_OPEN_AFTER_MS,
+    minimum: 1,
+    description: 'How long a circuit stays open before one trial call.',
+  }),
+  NATS_URL: Type.Optional(
+    Type.String({
+      pattern: '^(nats|tls)://',
+      description: 'Events travel through NATS JetStream; unset, through the embedded feed.',
+    }),
+  ),
+  EVENTS_MAX_ATTEMPTS: Type.Integer({
+    default: 5,
+    minimum: 1,
+    description: 'Handler attempts before an event is dead-lettered.',
+  }),
   EVENTS_RETRY_BASE_MS: Type.Integer({ default: 500, minimum: 0, description: 'First redelivery delay; doubles per attempt.' }),
   EVENTS_RETRY_CAP_MS: Type.Integer({ default: 60_000, minimum: 0 }),
-  EVENTS_FEED_WAIT_MS: Type.Integer({ default: 20_000, minimum: 0, maximum: 60_000, description: 'How long a feed read is held when nothing is new.' }),
-  EVENTS_LEASE_MS: Type.Integer({ default: 15_000, minimum: 1_000, description: 'How long one instance owns reading a producer\'s feed without renewing.' }),
-  EVENTS_ACK_WAIT_MS: Type.Integer({ default: 30_000, minimum: 500, description: 'NATS: an unacknowledged message is redelivered after this long (a handler still working extends it).' }),
-  EVENTS_HANDLER_TIMEOUT_MS: Type.Integer({ default: 30_000, minimum: 100, description: 'A handler running longer counts as a failed attempt (each of its SQL statements too).' }),
-  EVENTS_POLL_INTERVAL_MS: Type.Integer({ default: 1_000, minimum: 10, description: 'The relay runs at least this often, notification or not.' }),
-  SERVICE_CLIENT_ID: Type.Optional(Type.String({ minLength: 1, description: "The service's OAuth client id, for its own client_credentials token (calls with auth: 'service')." })),
-  SERVICE_CLIENT_SECRET_FILE: Type.Optional(Type.String({ minLength: 1, description: 'File holding the OAuth client secret of SERVICE_CLIENT_ID (one line).' })),
-  SCHEMA_REGISTRY_WAIT_MS: Type.Integer({ default: 30_000, minimum: 0, description: 'How long a producer waits at start for the schema registry.' }),
+  EVENTS_FEED_WAIT_MS: Type.Integer({
+    default: 20_000,
+    minimum: 0,
+    maximum: 60_000,
+    description: 'How long a feed read is held when nothing is new.',
+  }),
+  EVENTS_LEASE_MS: Type.Integer({
+    default: 15_000,
+    minimum: 1_000,
+    description: "How long one instance owns reading a producer's feed without renewing.",
+  }),
+  EVENTS_ACK_WAIT_MS: Type.Integer({
+    default: 30_000,
+    minimum: 500,
+    description: 'NATS: an unacknowledged message is redelivered after this long (a handler still working extends it).',
+  }),
+  EVENTS_HANDLER_TIMEOUT_MS: Type.Integer({
+    default: 30_000,
+    minimum: 100,
+    description: 'A handler running longer counts as a failed attempt (each of its SQL statements too).',
+  }),
+  EVENTS_POLL_INTERVAL_MS: Type.Integer({
+    default: 1_000,
+    minimum: 10,
+    description: 'The relay runs at least this often, notification or not.',
+  }),
+  SERVICE_CLIENT_ID: Type.Optional(
+    Type.String({
+      minLength: 1,
+      description: "The service's OAuth client id, for its own client_credentials token (calls with auth: 'service').",
+    }),
+  ),
+  SERVICE_CLIENT_SECRET_FILE: Type.Optional(
+    Type.String({ minLength: 1, description: 'File holding the OAuth client secret of SERVICE_CLIENT_ID (one line).' }),
+  ),
+  SCHEMA_REGISTRY_WAIT_MS: Type.Integer({
+    default: 30_000,
+    minimum: 0,
+    description: 'How long a producer waits at start for the schema registry.',
+  }),
 });
 export type CommonConfig = Static<typeof CommonConfig>;
 

@@ -53,10 +53,13 @@ function catchConfigError(fn: () => unknown): ConfigError {
 
 test('a rejected value is shown without the secrets in it', () => {
   const err = catchConfigError(() =>
-    loadConfig(Type.Object({ DATABASE_URL: Type.String({ pattern: '^postgres://[^ ]+$' }), API_KEY: Type.String({ minLength: 40 }) }), {
-      DATABASE_URL: 'postgres ://souk:S3cr3tPass@db/souk',
-      API_KEY: 'short-but-secret',
-    }),
+    loadConfig(
+      Type.Object({ DATABASE_URL: Type.String({ pattern: '^postgres://[^ ]+$' }), API_KEY: Type.String({ minLength: 40 }) }),
+      {
+        DATABASE_URL: 'postgres ://souk:S3cr3tPass@db/souk',
+        API_KEY: 'short-but-secret',
+      },
+    ),
   );
   assert.doesNotMatch(err.message, /S3cr3tPass|short-but-secret/);
   assert.match(err.message, /DATABASE_URL: .*\(got "postgres :\/\/souk:\*\*\*@db\/souk"\)/);

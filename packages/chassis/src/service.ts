@@ -13,14 +13,26 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { createAuth, type Auth } from './auth/auth-hooks.ts';
 import { createJwtVerifier, type JwtVerifier, type KeySource } from './auth/jwt-verifier.ts';
-import { basicCredentials, cachedServiceToken, type CachedServiceToken, type ServiceTokenSource, type TokenAnswer } from './auth/service-token.ts';
+import {
+  basicCredentials,
+  cachedServiceToken,
+  type CachedServiceToken,
+  type ServiceTokenSource,
+  type TokenAnswer,
+} from './auth/service-token.ts';
 import { CommonConfig, loadConfig, type Env } from './config.ts';
 import { createDatabase, type Database, type Migrations } from './db/database.ts';
 import { createLogger } from './logging.ts';
 import { createHttpServerMetrics, createMetricsRegistry } from './metrics.ts';
 import { createApp, type App, type Interceptor } from './server/app.ts';
 import { initTracing } from './tracing.ts';
-import { createRegistryClient, parseStaticServices, staticDiscovery, type Discovery, type RegistryClient } from './discovery/index.ts';
+import {
+  createRegistryClient,
+  parseStaticServices,
+  staticDiscovery,
+  type Discovery,
+  type RegistryClient,
+} from './discovery/index.ts';
 import { createClientRegistry, type Breakers, type ClientRegistry, type ServiceClient } from './client/index.ts';
 import type { EventContract } from './events/contract.ts';
 import { createEventLayer, type EventLayer, type Events } from './events/event-layer.ts';
@@ -121,7 +133,13 @@ export async function startService<C extends TObject>(
   let database: Database | undefined;
   if (definition.migrations) {
     if (!config.DATABASE_URL) throw new Error(`${name} needs DATABASE_URL: set it to its PostgreSQL database`);
-    database = createDatabase({ url: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE, applicationName: instanceId, tracer, log });
+    database = createDatabase({
+      url: config.DATABASE_URL,
+      poolSize: config.DATABASE_POOL_SIZE,
+      applicationName: instanceId,
+      tracer,
+      log,
+    });
     const applied = await waitForDatabase(database, log)
       .then(async () => [
         ...(await database!.migrate(chassisMigrations, CHASSIS_MIGRATION_TABLE)),
@@ -152,8 +170,15 @@ export async function startService<C extends TObject>(
     ? { source: options.serviceToken, invalidate: () => undefined }
     : await ownServiceToken(config, clock, () => clients.get('identity'));
   const clients: ClientRegistry = createClientRegistry({
-    discovery, log, metrics, tracer,
-    breakerOptions: { clock, failureThreshold: config.BREAKER_FAILURE_THRESHOLD, halfOpenAfterMs: config.BREAKER_HALF_OPEN_AFTER_MS },
+    discovery,
+    log,
+    metrics,
+    tracer,
+    breakerOptions: {
+      clock,
+      failureThreshold: config.BREAKER_FAILURE_THRESHOLD,
+      halfOpenAfterMs: config.BREAKER_HALF_OPEN_AFTER_MS,
+    },
     ...(serviceToken ? { serviceToken } : {}),
   });
   const publishes = definition.events?.publishes ?? [];
@@ -162,11 +187,15 @@ export async function startService<C extends TObject>(
     if (!isRegistryClient(discovery) && discovery.instances(SCHEMA_REGISTRY_SERVICE).length === 0) {
       log.warn('no schema registry in STATIC_SERVICES: event schemas are not registered and events carry no dataschema');
     } else {
-      schemaIds = await registerSchemas({ client: clients.get(SCHEMA_REGISTRY_SERVICE), contracts: publishes, log, waitMs: config.SCHEMA_REGISTRY_WAIT_MS })
-        .catch(async (err: unknown) => {
-          await Promise.allSettled([clients.close(), discovery.close(), database?.close()]);
-          throw err;
-        });
+      schemaIds = await registerSchemas({
+        client: clients.get(SCHEMA_REGISTRY_SERVICE),
+        contracts: publishes,
+        log,
+        waitMs: config.SCHEMA_REGISTRY_WAIT_MS,
+      }).catch(async (err: unknown) => {
+        await Promise.allSettled([clients.close(), discovery.close(), database?.close()]);
+        throw err;
+      });
     }
   }
 
@@ -179,7 +208,13 @@ export async function startService<C extends TObject>(
     });
   let verifier: JwtVerifier | undefined;
   const auth = createAuth(
-    () => (verifier ??= createJwtVerifier({ keySource: () => keySource(), issuer: config.AUTH_ISSUER, audience: config.AUTH_AUDIENCE, now: () => clock.now() })),
+    () =>
+      (verifier ??= createJwtVerifier({
+        keySource: () => keySource(),
+        issuer: config.AUTH_ISSUER,
+        audience: config.AUTH_AUDIENCE,
+        now: () => clock.now(),
+      })),
     (source) => {
       keySource = source;
       verifier?.invalidate();
@@ -331,7 +366,8 @@ export async function runService<C extends TObject>(definition: ServiceDefinitio
     running = await startService(definition);
   } catch (err) {
     process.stderr.write(`${definition.name} failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
-    if (err instanceof Error && err.cause) process.stderr.write(`  cause: ${String((err.cause as Error).message ?? err.cause)}\n`);
+    if (err instanceof Error && err.cause)
+      process.stderr.write(`  cause: ${String((err.cause as Error).message ?? err.cause)}\n`);
     process.exit(1);
   }
   // A closed stdout (the supervisor went away) must not keep the process from exiting.
@@ -379,11 +415,16 @@ async function waitForDatabase(database: Database, log: Logger, attempts = 20): 
 export const IDENTITY_TOKEN_PATH = '/api/v1/identity/oauth/token';
 
 /** The service's client_credentials token from identity, when the service has credentials. */
-async function ownServiceToken(config: CommonConfig, clock: Clock, identity: () => ServiceClient): Promise<CachedServiceToken | undefined> {
+async function ownServiceToken(
+  config: CommonConfig,
+  clock: Clock,
+  identity: () => ServiceClient,
+): Promise<CachedServiceToken | undefined> {
   const clientId = config.SERVICE_CLIENT_ID;
   const secretFile = config.SERVICE_CLIENT_SECRET_FILE;
   if (!clientId && !secretFile) return undefined;
-  if (!clientId || !secretFile) throw new Error('SERVICE_CLIENT_ID and SERVICE_CLIENT_SECRET_FILE go together: set both or neither');
+  if (!clientId || !secretFile)
+    throw new Error('SERVICE_CLIENT_ID and SERVICE_CLIENT_SECRET_FILE go together: set both or neither');
   const secret = (await readFile(secretFile, 'utf8')).trim();
   if (!secret) throw new Error(`SERVICE_CLIENT_SECRET_FILE ${secretFile} is empty`);
   const authorization = basicCredentials(clientId, secret);

@@ -11,7 +11,12 @@ interface NotesDb {
 }
 
 export const notesErrors = defineErrors({
-  noteNotFound: { code: 'SOUK_NOTES_NOT_FOUND', status: 404, title: 'Note not found', description: 'Test service: no such note.' },
+  noteNotFound: {
+    code: 'SOUK_NOTES_NOT_FOUND',
+    status: 404,
+    title: 'Note not found',
+    description: 'Test service: no such note.',
+  },
 });
 
 /** Lets a test hold a request in flight until it says so. */
@@ -46,7 +51,10 @@ export const notesService = defineService({
       '/api/v1/notes',
       {
         preHandler: ctx.auth.required(),
-        schema: { body: Type.Object({ text: Type.String({ minLength: 1, maxLength: 200 }) }, { additionalProperties: false }), response: { 201: Note } },
+        schema: {
+          body: Type.Object({ text: Type.String({ minLength: 1, maxLength: 200 }) }, { additionalProperties: false }),
+          response: { 201: Note },
+        },
       },
       async (request, reply) => {
         const note = await db
@@ -57,12 +65,18 @@ export const notesService = defineService({
         return reply.code(201).send(note);
       },
     );
-    ctx.app.get('/api/v1/notes/:id', { schema: { params: Type.Object({ id: Type.String({ format: 'uuid' }) }) } }, async (request) => {
-      const note = await db.selectFrom('notes').selectAll().where('id', '=', request.params.id).executeTakeFirst();
-      if (!note) throw notesErrors.noteNotFound(`No note with id ${request.params.id}.`);
-      return note;
-    });
-    ctx.app.delete('/api/v1/notes/:id', { preHandler: ctx.auth.required({ roles: ['admin'] }) }, async (_request, reply) => reply.code(204).send());
+    ctx.app.get(
+      '/api/v1/notes/:id',
+      { schema: { params: Type.Object({ id: Type.String({ format: 'uuid' }) }) } },
+      async (request) => {
+        const note = await db.selectFrom('notes').selectAll().where('id', '=', request.params.id).executeTakeFirst();
+        if (!note) throw notesErrors.noteNotFound(`No note with id ${request.params.id}.`);
+        return note;
+      },
+    );
+    ctx.app.delete('/api/v1/notes/:id', { preHandler: ctx.auth.required({ roles: ['admin'] }) }, async (_request, reply) =>
+      reply.code(204).send(),
+    );
     ctx.app.get('/api/v1/notes-greeting', async () => ({ greeting: ctx.config.NOTES_GREETING }));
     ctx.app.get('/api/v1/whoami', async () => ({
       requestId: requestContext()?.requestId,

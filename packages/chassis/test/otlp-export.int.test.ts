@@ -17,7 +17,7 @@ interface OtlpSpan {
   kind: number;
 }
 
-test('server and SQL spans are exported over OTLP/HTTP in the caller\'s trace', async () => {
+test("server and SQL spans are exported over OTLP/HTTP in the caller's trace", async () => {
   const received: { path: string; body: string }[] = [];
   const collector = createServer((req, res) => {
     let body = '';
@@ -45,11 +45,19 @@ test('server and SQL spans are exported over OTLP/HTTP in the caller\'s trace', 
     assert.ok(received.length > 0, 'the collector received an export');
     assert.ok(received.every((r) => r.path === '/v1/traces'));
     const spans: OtlpSpan[] = received.flatMap((r) =>
-      (JSON.parse(r.body).resourceSpans ?? []).flatMap((rs: { scopeSpans: { spans: OtlpSpan[] }[] }) => rs.scopeSpans.flatMap((ss) => ss.spans)),
+      (JSON.parse(r.body).resourceSpans ?? []).flatMap((rs: { scopeSpans: { spans: OtlpSpan[] }[] }) =>
+        rs.scopeSpans.flatMap((ss) => ss.spans),
+      ),
     );
     const ours = spans.filter((s) => s.traceId === traceId);
-    assert.ok(ours.some((s) => s.name === 'GET /api/v1/notes/:id' && s.kind === 2), 'a SERVER span named after the route');
-    assert.ok(ours.some((s) => s.name === 'db SELECT' && s.kind === 3), 'a CLIENT span for the query');
+    assert.ok(
+      ours.some((s) => s.name === 'GET /api/v1/notes/:id' && s.kind === 2),
+      'a SERVER span named after the route',
+    );
+    assert.ok(
+      ours.some((s) => s.name === 'db SELECT' && s.kind === 3),
+      'a CLIENT span for the query',
+    );
     assert.match(received[0]!.body, /"service\.name"/);
   } finally {
     await svc.stop();

@@ -59,7 +59,10 @@ describe('built-in endpoints', () => {
       ready: () => Promise.reject(new Error('registry down')),
       close: async () => undefined,
     };
-    const other = await startService(notesService, { env: { DATABASE_URL: db.url, LOG_LEVEL: 'silent' }, discovery: unreachable });
+    const other = await startService(notesService, {
+      env: { DATABASE_URL: db.url, LOG_LEVEL: 'silent' },
+      discovery: unreachable,
+    });
     try {
       const res = await request(`${other.url}/health/ready`);
       assert.equal(res.statusCode, 503);
@@ -77,7 +80,10 @@ describe('built-in endpoints', () => {
   test('metrics expose request durations by route, method and status, and process metrics', async () => {
     await call('GET', '/api/v1/notes-greeting');
     const metrics = await call('GET', '/metrics');
-    assert.match(metrics.text, /http_server_request_duration_seconds_count\{[^}]*http_request_method="GET"[^}]*http_route="\/api\/v1\/notes-greeting"[^}]*http_response_status_code="200"/);
+    assert.match(
+      metrics.text,
+      /http_server_request_duration_seconds_count\{[^}]*http_request_method="GET"[^}]*http_route="\/api\/v1\/notes-greeting"[^}]*http_response_status_code="200"/,
+    );
     assert.match(metrics.text, /http_server_active_requests/);
     assert.match(metrics.text, /process_cpu_seconds_total/);
   });
@@ -99,7 +105,11 @@ describe('bad input is a 4xx problem, never a 5xx', () => {
   const json = { 'content-type': 'application/json' };
   test('malformed JSON', async () => {
     const token = await issuer.token();
-    assertProblem(await call('POST', '/api/v1/notes', { body: '{"text": ', headers: { ...json, authorization: `Bearer ${token}` } }), 400, 'SOUK_REQUEST_MALFORMED_JSON');
+    assertProblem(
+      await call('POST', '/api/v1/notes', { body: '{"text": ', headers: { ...json, authorization: `Bearer ${token}` } }),
+      400,
+      'SOUK_REQUEST_MALFORMED_JSON',
+    );
   });
   test('prototype pollution is refused as malformed JSON, saying why', async () => {
     const res = await call('POST', '/api/v1/echo-after-body', { body: '{"n":1,"__proto__":{"admin":true}}', headers: json });
@@ -108,14 +118,20 @@ describe('bad input is a 4xx problem, never a 5xx', () => {
   });
   test('wrong types, with the field named', async () => {
     const token = await issuer.token();
-    const res = await call('POST', '/api/v1/notes', { body: '{"text": 42}', headers: { ...json, authorization: `Bearer ${token}` } });
+    const res = await call('POST', '/api/v1/notes', {
+      body: '{"text": 42}',
+      headers: { ...json, authorization: `Bearer ${token}` },
+    });
     assertProblem(res, 400, 'SOUK_REQUEST_INVALID');
     assert.equal(res.json.errors[0].in, 'body');
     assert.equal(res.json.errors[0].path, '/text');
   });
   test('unknown fields are refused when the schema says so', async () => {
     const token = await issuer.token();
-    const res = await call('POST', '/api/v1/notes', { body: '{"text":"a","admin":true}', headers: { ...json, authorization: `Bearer ${token}` } });
+    const res = await call('POST', '/api/v1/notes', {
+      body: '{"text":"a","admin":true}',
+      headers: { ...json, authorization: `Bearer ${token}` },
+    });
     assertProblem(res, 400, 'SOUK_REQUEST_INVALID');
     assert.match(res.json.detail, /admin/);
   });
@@ -132,10 +148,17 @@ describe('bad input is a 4xx problem, never a 5xx', () => {
     assertProblem(await call('POST', '/api/v1/echo-after-body', { body: big, headers: json }), 413, 'SOUK_REQUEST_TOO_LARGE');
   });
   test('unsupported content type', async () => {
-    assertProblem(await call('POST', '/api/v1/echo-after-body', { body: 'n=1', headers: { 'content-type': 'text/plain' } }), 415, 'SOUK_REQUEST_UNSUPPORTED_MEDIA_TYPE');
+    assertProblem(
+      await call('POST', '/api/v1/echo-after-body', { body: 'n=1', headers: { 'content-type': 'text/plain' } }),
+      415,
+      'SOUK_REQUEST_UNSUPPORTED_MEDIA_TYPE',
+    );
   });
   test('form bodies are parsed (OAuth token endpoints need them)', async () => {
-    const res = await call('POST', '/api/v1/echo-after-body', { body: 'n=5', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    const res = await call('POST', '/api/v1/echo-after-body', {
+      body: 'n=5',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
     assert.equal(res.status, 200, res.text);
     assert.equal(res.json.n, 5);
   });
@@ -157,11 +180,15 @@ describe('auth', () => {
   });
   test('a token from another issuer → 401', async () => {
     const stranger = await createTestIssuer();
-    const res = await call('DELETE', '/api/v1/notes/1', { headers: { authorization: `Bearer ${await stranger.token({ roles: ['admin'] })}` } });
+    const res = await call('DELETE', '/api/v1/notes/1', {
+      headers: { authorization: `Bearer ${await stranger.token({ roles: ['admin'] })}` },
+    });
     assertProblem(res, 401, 'SOUK_AUTH_TOKEN_INVALID');
   });
   test('an expired token → 401', async () => {
-    const res = await call('DELETE', '/api/v1/notes/1', { headers: { authorization: `Bearer ${await issuer.token({ roles: ['admin'], expiresInSeconds: -10 })}` } });
+    const res = await call('DELETE', '/api/v1/notes/1', {
+      headers: { authorization: `Bearer ${await issuer.token({ roles: ['admin'], expiresInSeconds: -10 })}` },
+    });
     assertProblem(res, 401, 'SOUK_AUTH_TOKEN_INVALID');
     assert.match(res.json.detail, /expired/);
   });
@@ -170,7 +197,9 @@ describe('auth', () => {
     assertProblem(res, 403, 'SOUK_AUTH_FORBIDDEN');
   });
   test('an admin passes; a customer writes a note as itself', async () => {
-    const admin = await call('DELETE', '/api/v1/notes/1', { headers: { authorization: `Bearer ${await issuer.token({ roles: ['admin'] })}` } });
+    const admin = await call('DELETE', '/api/v1/notes/1', {
+      headers: { authorization: `Bearer ${await issuer.token({ roles: ['admin'] })}` },
+    });
     assert.equal(admin.status, 204);
     const created = await call('POST', '/api/v1/notes', {
       body: '{"text":"buy dates"}',
@@ -193,7 +222,10 @@ describe('tracing and request ids', () => {
     assert.equal(res.headers['x-request-id'], 'req-123');
   });
   test('the context survives body parsing', async () => {
-    const res = await call('POST', '/api/v1/echo-after-body', { body: '{"n":1}', headers: { 'content-type': 'application/json', traceparent } });
+    const res = await call('POST', '/api/v1/echo-after-body', {
+      body: '{"n":1}',
+      headers: { 'content-type': 'application/json', traceparent },
+    });
     assert.equal(res.json.traceId, traceId);
     assert.match(res.json.requestId, /^[0-9a-f-]{36}$/);
   });
@@ -208,7 +240,9 @@ describe('graceful shutdown', () => {
     const db = await createTestDatabase('chassis_drain');
     // A huge forced-close deadline: stop() must end when the request is done, not when the deadline hits,
     // even though the client keeps its connection alive.
-    const other = await startService(notesService, { env: { DATABASE_URL: db.url, LOG_LEVEL: 'silent', SHUTDOWN_TIMEOUT_MS: '600000' } });
+    const other = await startService(notesService, {
+      env: { DATABASE_URL: db.url, LOG_LEVEL: 'silent', SHUTDOWN_TIMEOUT_MS: '600000' },
+    });
     try {
       closeGate();
       const inFlight = request(`${other.url}/api/v1/slow`);
@@ -251,10 +285,15 @@ describe('keys for token checks', () => {
     await new Promise<void>((resolve) => fakeIdentity.listen(0, '127.0.0.1', resolve));
     const identityUrl = `http://127.0.0.1:${(fakeIdentity.address() as AddressInfo).port}`;
     const db = await createTestDatabase('chassis_jwks');
-    const other = await startService(notesService, { env: { DATABASE_URL: db.url, LOG_LEVEL: 'silent', STATIC_SERVICES: `identity=${identityUrl}` } });
+    const other = await startService(notesService, {
+      env: { DATABASE_URL: db.url, LOG_LEVEL: 'silent', STATIC_SERVICES: `identity=${identityUrl}` },
+    });
     try {
       const token = await issuer.token({ roles: ['admin'] });
-      const res = await request(`${other.url}/api/v1/notes/1`, { method: 'DELETE', headers: { authorization: `Bearer ${token}`, 'x-request-id': 'caller-1' } });
+      const res = await request(`${other.url}/api/v1/notes/1`, {
+        method: 'DELETE',
+        headers: { authorization: `Bearer ${token}`, 'x-request-id': 'caller-1' },
+      });
       assert.equal(res.statusCode, 204);
       assert.equal(seen.length, 1);
       assert.equal(seen[0]!.authorization, undefined);
@@ -267,7 +306,7 @@ describe('keys for token checks', () => {
   });
 });
 
-describe('values the database refuses are the client\'s 4xx', () => {
+describe("values the database refuses are the client's 4xx", () => {
   test('a NUL character in text', async () => {
     const token = await issuer.token();
     const res = await call('POST', '/api/v1/notes', {
@@ -295,7 +334,9 @@ describe('requests the HTTP parser refuses are problems too', () => {
     assert.match(out, /"code":"SOUK_REQUEST_HEADERS_TOO_LARGE"/);
   });
   test('both Content-Length and Transfer-Encoding: 400', async () => {
-    const out = await raw('POST /api/v1/echo-after-body HTTP/1.1\r\nhost: x\r\ncontent-length: 5\r\ntransfer-encoding: chunked\r\n\r\n0\r\n\r\n');
+    const out = await raw(
+      'POST /api/v1/echo-after-body HTTP/1.1\r\nhost: x\r\ncontent-length: 5\r\ntransfer-encoding: chunked\r\n\r\n0\r\n\r\n',
+    );
     assert.match(out, /^HTTP\/1\.1 400 /);
     assert.match(out, /"code":"SOUK_REQUEST_MALFORMED_HTTP"/);
   });

@@ -5,19 +5,32 @@ import { defineErrors } from '@souk/chassis';
 
 export const gatewayErrors = defineErrors({
   noInstance: {
-    code: 'SOUK_GATEWAY_NO_INSTANCE', status: 503, title: 'No instance of the service is running', retryable: true,
+    code: 'SOUK_GATEWAY_NO_INSTANCE',
+    status: 503,
+    title: 'No instance of the service is running',
+    retryable: true,
     description: 'Discovery lists no instance of the service this path belongs to; retry after the Retry-After delay.',
   },
   circuitOpen: {
-    code: 'SOUK_GATEWAY_CIRCUIT_OPEN', status: 503, title: 'Every instance of the service is failing', retryable: true,
-    description: 'The circuit breakers of all instances of the service are open after repeated failures; retry after the Retry-After delay.',
+    code: 'SOUK_GATEWAY_CIRCUIT_OPEN',
+    status: 503,
+    title: 'Every instance of the service is failing',
+    retryable: true,
+    description:
+      'The circuit breakers of all instances of the service are open after repeated failures; retry after the Retry-After delay.',
   },
   upstreamUnreachable: {
-    code: 'SOUK_GATEWAY_UPSTREAM_UNREACHABLE', status: 503, title: 'The service could not be reached', retryable: true,
+    code: 'SOUK_GATEWAY_UPSTREAM_UNREACHABLE',
+    status: 503,
+    title: 'The service could not be reached',
+    retryable: true,
     description: 'Every instance tried refused or dropped the connection before answering; retry after the Retry-After delay.',
   },
   upstreamTimeout: {
-    code: 'SOUK_GATEWAY_UPSTREAM_TIMEOUT', status: 504, title: 'The service did not answer in time', retryable: true,
+    code: 'SOUK_GATEWAY_UPSTREAM_TIMEOUT',
+    status: 504,
+    title: 'The service did not answer in time',
+    retryable: true,
     description: 'No instance answered within GATEWAY_UPSTREAM_TIMEOUT_MS (10 s by default).',
   },
 });

@@ -37,7 +37,6 @@ export interface AttemptRequest {
   requestId: string;
 }
 
-
 function classify(err: Error): AttemptFailure {
   const code = (err as { code?: string }).code ?? '';
   if (CONNECT_ERROR_CODES.has(code)) return 'connect';
@@ -51,7 +50,7 @@ export function forward(res: ServerResponse, request: AttemptRequest): Promise<A
     const handler = new ForwardHandler(res, request, resolve);
     request.dispatcher.dispatch(
       {
-        method: request.method as Dispatcher.HttpMethod,
+        method: request.method,
         path: request.path,
         headers: request.headers,
         body: request.body ?? null,
@@ -113,11 +112,7 @@ class ForwardHandler implements Dispatcher.DispatchHandler {
     if (this.#res.destroyed) this.clientClosed();
   }
 
-  onResponseStart(
-    _controller: Dispatcher.DispatchController,
-    statusCode: number,
-    headers: IncomingHttpHeaders,
-  ): void {
+  onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number, headers: IncomingHttpHeaders): void {
     // 1xx answers are the hop's business (Node already answered any Expect: 100-continue).
     if (statusCode < 200) return;
     this.#status = statusCode;

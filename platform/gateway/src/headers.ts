@@ -5,8 +5,15 @@ import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 
 /** RFC 9110 §7.6.1 connection-specific headers, plus ones a proxy must not pass on. */
 const HOP_BY_HOP = new Set([
-  'connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization',
-  'te', 'trailer', 'transfer-encoding', 'upgrade',
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
 ]);
 
 /**
@@ -15,8 +22,15 @@ const HOP_BY_HOP = new Set([
  * gateway, and the forwarding and tracing headers are rewritten below.
  */
 const REPLACED_UPSTREAM = new Set([
-  'host', 'content-length', 'expect', 'x-request-id', 'x-forwarded-for', 'x-forwarded-proto',
-  'x-forwarded-host', 'traceparent', 'tracestate',
+  'host',
+  'content-length',
+  'expect',
+  'x-request-id',
+  'x-forwarded-for',
+  'x-forwarded-proto',
+  'x-forwarded-host',
+  'traceparent',
+  'tracestate',
 ]);
 
 /** Headers named by the Connection header are hop-by-hop too (RFC 9110 §7.6.1). */
@@ -25,7 +39,12 @@ function connectionTokens(value: string | undefined): Set<string> | undefined {
   const lower = value.toLowerCase();
   // The usual values name no extra header; skip building a set for them.
   if (lower === 'keep-alive' || lower === 'close') return undefined;
-  return new Set(lower.split(',').map((t) => t.trim()).filter(Boolean));
+  return new Set(
+    lower
+      .split(',')
+      .map((t) => t.trim())
+      .filter(Boolean),
+  );
 }
 
 export interface ForwardingInfo {
@@ -57,10 +76,13 @@ export function upstreamRequestHeaders(req: IncomingMessage, info: ForwardingInf
   }
   const remote = req.socket.remoteAddress ?? 'unknown';
   out.push(
-    'x-request-id', info.requestId,
+    'x-request-id',
+    info.requestId,
     // Append like nginx's $proxy_add_x_forwarded_for: the upstream sees the whole chain, the client last.
-    'x-forwarded-for', forwardedFor === undefined ? remote : `${forwardedFor}, ${remote}`,
-    'x-forwarded-proto', (req.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http',
+    'x-forwarded-for',
+    forwardedFor === undefined ? remote : `${forwardedFor}, ${remote}`,
+    'x-forwarded-proto',
+    (req.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http',
   );
   const host = req.headers.host;
   if (host) out.push('x-forwarded-host', host);

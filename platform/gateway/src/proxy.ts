@@ -37,7 +37,11 @@ export interface ProxyDeps {
 export type Proxy = (req: IncomingMessage, res: ServerResponse) => boolean;
 
 const UNMATCHED = 'unmatched';
-const QUIET_CODES: ReadonlySet<string> = new Set([gatewayErrors.circuitOpen.code, gatewayErrors.noInstance.code, chassisErrors.shuttingDown.code]);
+const QUIET_CODES: ReadonlySet<string> = new Set([
+  gatewayErrors.circuitOpen.code,
+  gatewayErrors.noInstance.code,
+  chassisErrors.shuttingDown.code,
+]);
 
 export function createProxy(deps: ProxyDeps): Proxy {
   const { router, upstream, verifier, log } = deps;
@@ -49,7 +53,13 @@ export function createProxy(deps: ProxyDeps): Proxy {
     await verifier.verify(token);
   }
 
-  async function handle(req: IncomingMessage, res: ServerResponse, target: string, match: RouteMatch, parent: Context): Promise<void> {
+  async function handle(
+    req: IncomingMessage,
+    res: ServerResponse,
+    target: string,
+    match: RouteMatch,
+    parent: Context,
+  ): Promise<void> {
     if (match.kind !== 'route') {
       setRoute(res, UNMATCHED);
       throw chassisErrors.routeNotFound(`No service serves ${pathOf(target)}.`);
@@ -58,7 +68,8 @@ export function createProxy(deps: ProxyDeps): Proxy {
     setRoute(res, route.prefix);
     if (deps.isClosing()) throw chassisErrors.shuttingDown({ headers: { connection: 'close' } });
     if (hasDotSegment(target)) throw chassisErrors.invalidRequest('The path must not contain "." or ".." segments.');
-    if (encodesUnreserved(target)) throw chassisErrors.invalidRequest('The path must not percent-encode letters, digits or "-._~": send them as they are.');
+    if (encodesUnreserved(target))
+      throw chassisErrors.invalidRequest('The path must not percent-encode letters, digits or "-._~": send them as they are.');
     const method = req.method ?? 'GET';
     if (requiresToken(route, method)) await authenticate(req.headers.authorization);
     // Most requests have no body: skip the promise and the turn of the event loop.

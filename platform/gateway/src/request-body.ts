@@ -8,7 +8,10 @@ export type BodyFailure = 'too-large' | 'aborted';
 
 export class BodyError extends Error {
   /** `closeConnection`: the rest of the body is too big to drop; answer with `Connection: close`. */
-  constructor(readonly reason: BodyFailure, readonly closeConnection = false) {
+  constructor(
+    readonly reason: BodyFailure,
+    readonly closeConnection = false,
+  ) {
     super(reason === 'too-large' ? 'request body exceeds the limit' : 'client aborted the request body');
     this.name = 'BodyError';
   }

@@ -84,7 +84,10 @@ export function createRouter(table: readonly GatewayRoute[], local: readonly str
   }
   // One list, so a local or internal prefix is matched in the same single pass as the routes (no cost on a hit).
   const entries = [
-    ...table.map((route) => ({ prefix: route.prefix, match: route.access === 'internal' ? UNKNOWN : (Object.freeze({ kind: 'route', route }) as RouteMatch) })),
+    ...table.map((route) => ({
+      prefix: route.prefix,
+      match: route.access === 'internal' ? UNKNOWN : (Object.freeze({ kind: 'route', route }) as RouteMatch),
+    })),
     ...local.map((prefix) => ({ prefix, match: LOCAL })),
   ]
     .sort((a, b) => b.prefix.length - a.prefix.length)

@@ -28,17 +28,54 @@ const CONNECT_TIMEOUT_MS = 2_000;
 export const GatewayConfig = Type.Object({
   // Overrides the chassis default (0 = any port): the gateway is the shop's one public address.
   PORT: Type.Integer({ default: DEFAULT_PORT, minimum: 0, maximum: 65535 }),
-  GATEWAY_UPSTREAM_TIMEOUT_MS: Type.Integer({ default: DEFAULT_UPSTREAM_TIMEOUT_MS, minimum: 1, description: 'Per attempt: the wait for response headers, and for each body chunk after them' }),
-  GATEWAY_ATTEMPTS: Type.Integer({ default: DEFAULT_ATTEMPTS, minimum: 1, maximum: 10, description: 'Attempts per request, each on another instance' }),
-  GATEWAY_UPSTREAM_CONNECTIONS: Type.Integer({ default: DEFAULT_UPSTREAM_CONNECTIONS, minimum: 1, description: 'Keep-alive sockets per upstream instance' }),
-  GATEWAY_RETRY_AFTER_SECONDS: Type.Integer({ default: DEFAULT_RETRY_AFTER_SECONDS, minimum: 1, description: 'Retry-After of 503 answers' }),
-  GATEWAY_HOME_RECOMMENDATIONS_TIMEOUT_MS: Type.Integer({
-    default: DEFAULT_HOME_RECOMMENDATIONS_TIMEOUT_MS, minimum: 1, description: 'Home page: budget of the recommendations part before it falls back to bestsellers',
+  GATEWAY_UPSTREAM_TIMEOUT_MS: Type.Integer({
+    default: DEFAULT_UPSTREAM_TIMEOUT_MS,
+    minimum: 1,
+    description: 'Per attempt: the wait for response headers, and for each body chunk after them',
   }),
-  GATEWAY_HOME_CATALOG_TIMEOUT_MS: Type.Integer({ default: DEFAULT_HOME_CATALOG_TIMEOUT_MS, minimum: 1, description: 'Home page: budget of the featured products' }),
-  GATEWAY_HOME_CART_TIMEOUT_MS: Type.Integer({ default: DEFAULT_HOME_CART_TIMEOUT_MS, minimum: 1, description: "Home page: budget of the caller's cart summary" }),
-  GATEWAY_HOME_FEATURED_COUNT: Type.Integer({ default: DEFAULT_HOME_FEATURED_COUNT, minimum: 1, maximum: 100, description: 'Home page: newest products shown' }),
-  GATEWAY_HOME_RECOMMENDATIONS_LIMIT: Type.Integer({ default: DEFAULT_HOME_RECOMMENDATIONS_LIMIT, minimum: 1, maximum: 50, description: 'Home page: recommendations shown' }),
+  GATEWAY_ATTEMPTS: Type.Integer({
+    default: DEFAULT_ATTEMPTS,
+    minimum: 1,
+    maximum: 10,
+    description: 'Attempts per request, each on another instance',
+  }),
+  GATEWAY_UPSTREAM_CONNECTIONS: Type.Integer({
+    default: DEFAULT_UPSTREAM_CONNECTIONS,
+    minimum: 1,
+    description: 'Keep-alive sockets per upstream instance',
+  }),
+  GATEWAY_RETRY_AFTER_SECONDS: Type.Integer({
+    default: DEFAULT_RETRY_AFTER_SECONDS,
+    minimum: 1,
+    description: 'Retry-After of 503 answers',
+  }),
+  GATEWAY_HOME_RECOMMENDATIONS_TIMEOUT_MS: Type.Integer({
+    default: DEFAULT_HOME_RECOMMENDATIONS_TIMEOUT_MS,
+    minimum: 1,
+    description: 'Home page: budget of the recommendations part before it falls back to bestsellers',
+  }),
+  GATEWAY_HOME_CATALOG_TIMEOUT_MS: Type.Integer({
+    default: DEFAULT_HOME_CATALOG_TIMEOUT_MS,
+    minimum: 1,
+    description: 'Home page: budget of the featured products',
+  }),
+  GATEWAY_HOME_CART_TIMEOUT_MS: Type.Integer({
+    default: DEFAULT_HOME_CART_TIMEOUT_MS,
+    minimum: 1,
+    description: "Home page: budget of the caller's cart summary",
+  }),
+  GATEWAY_HOME_FEATURED_COUNT: Type.Integer({
+    default: DEFAULT_HOME_FEATURED_COUNT,
+    minimum: 1,
+    maximum: 100,
+    description: 'Home page: newest products shown',
+  }),
+  GATEWAY_HOME_RECOMMENDATIONS_LIMIT: Type.Integer({
+    default: DEFAULT_HOME_RECOMMENDATIONS_LIMIT,
+    minimum: 1,
+    maximum: 50,
+    description: 'Home page: recommendations shown',
+  }),
 });
 
 export const gatewayService = defineService({
@@ -78,18 +115,21 @@ export const gatewayService = defineService({
       cartMs: config.GATEWAY_HOME_CART_TIMEOUT_MS,
       recommendationsMs: config.GATEWAY_HOME_RECOMMENDATIONS_TIMEOUT_MS,
     };
-    registerHomeRoute(ctx, createHomePage({
-      sources: createHomeSources({
-        client: (service) => ctx.client(service),
+    registerHomeRoute(
+      ctx,
+      createHomePage({
+        sources: createHomeSources({
+          client: (service) => ctx.client(service),
+          timeouts,
+          featuredCount: config.GATEWAY_HOME_FEATURED_COUNT,
+          recommendationsLimit: config.GATEWAY_HOME_RECOMMENDATIONS_LIMIT,
+        }),
         timeouts,
-        featuredCount: config.GATEWAY_HOME_FEATURED_COUNT,
-        recommendationsLimit: config.GATEWAY_HOME_RECOMMENDATIONS_LIMIT,
+        clock: ctx.clock,
+        fallbackLimit: config.GATEWAY_HOME_RECOMMENDATIONS_LIMIT,
+        onFailure: logHomeFailure(ctx.log),
       }),
-      timeouts,
-      clock: ctx.clock,
-      fallbackLimit: config.GATEWAY_HOME_RECOMMENDATIONS_LIMIT,
-      onFailure: logHomeFailure(ctx.log),
-    }));
+    );
 
     // Drop the pools and breakers of instances that left, so sockets to dead addresses
     // and breaker rows (and their metric series) do not pile up across restarts.
@@ -99,7 +139,8 @@ export const gatewayService = defineService({
       pools.retain(live.map((i) => i.url));
       const liveIds = new Set(live.map((i) => `${i.service}/${i.instanceId}`));
       for (const b of ctx.breakers.snapshot()) {
-        if (services.includes(b.service) && !liveIds.has(`${b.service}/${b.instanceId}`)) ctx.breakers.remove(b.service, b.instanceId);
+        if (services.includes(b.service) && !liveIds.has(`${b.service}/${b.instanceId}`))
+          ctx.breakers.remove(b.service, b.instanceId);
       }
     });
     ctx.onClose(async () => {

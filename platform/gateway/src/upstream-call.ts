@@ -5,7 +5,15 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { propagation, trace, type Context } from '@opentelemetry/api';
 import { Counter, type Registry } from 'prom-client';
-import { Balancer, RETRYABLE_STATUSES, type Breakers, type InstancePools, type Discovery, type ServiceInstance, type SoukError } from '@souk/chassis';
+import {
+  Balancer,
+  RETRYABLE_STATUSES,
+  type Breakers,
+  type InstancePools,
+  type Discovery,
+  type ServiceInstance,
+  type SoukError,
+} from '@souk/chassis';
 import { gatewayErrors } from './errors.ts';
 import { forward, type AttemptOutcome } from './forward.ts';
 import { upstreamRequestHeaders } from './headers.ts';
@@ -43,7 +51,7 @@ export interface UpstreamCall {
 
 /** Label values of souk_gateway_upstream_requests_total (one per attempt, or per request refused without one). */
 export type UpstreamOutcome =
-  | 'ok' | 'status_5xx' | 'timeout' | 'connect_error' | 'reset' | 'client_closed' | 'no_instance' | 'circuit_open';
+  'ok' | 'status_5xx' | 'timeout' | 'connect_error' | 'reset' | 'client_closed' | 'no_instance' | 'circuit_open';
 
 /** Thrown inside the breaker so it counts the attempt as a failure; unwrapped right after. */
 class FailedAttempt extends Error {
@@ -122,11 +130,15 @@ export function createUpstreamCall(deps: UpstreamCallDeps): UpstreamCall {
     async send({ service, req, res, body, requestId, repeatable, parent, timeoutMs = deps.timeoutMs }) {
       const instances = discovery.instances(service);
       if (instances.length === 0) {
-        refuse(service, 'no_instance', gatewayErrors.noInstance({
-          detail: `No instance of ${service} is registered.`,
-          headers: { 'retry-after': String(deps.retryAfterSeconds) },
-          extensions: { service },
-        }));
+        refuse(
+          service,
+          'no_instance',
+          gatewayErrors.noInstance({
+            detail: `No instance of ${service} is registered.`,
+            headers: { 'retry-after': String(deps.retryAfterSeconds) },
+            extensions: { service },
+          }),
+        );
       }
       const { balancer, accept } = forService(service);
       const method = req.method ?? 'GET';
@@ -148,7 +160,11 @@ export function createUpstreamCall(deps: UpstreamCallDeps): UpstreamCall {
         const more = attempt < deps.maxAttempts && instances.some((i) => !tried.has(i.instanceId) && accept(i));
         const target = pools.target(instance.url);
         // Before the call: the SERVER span ends as soon as the answer has gone out.
-        span?.setAttributes({ 'souk.upstream.service': service, 'souk.upstream.instance': instance.instanceId, 'souk.upstream.attempts': attempt });
+        span?.setAttributes({
+          'souk.upstream.service': service,
+          'souk.upstream.instance': instance.instanceId,
+          'souk.upstream.attempts': attempt,
+        });
 
         let outcome: AttemptOutcome;
         try {
@@ -156,7 +172,7 @@ export function createUpstreamCall(deps: UpstreamCallDeps): UpstreamCall {
             const result = await forward(res, {
               dispatcher: target.pool,
               method,
-              path: target.basePath ? target.basePath + req.url : req.url ?? '/',
+              path: target.basePath ? target.basePath + req.url : (req.url ?? '/'),
               headers,
               body,
               timeoutMs,
@@ -177,18 +193,26 @@ export function createUpstreamCall(deps: UpstreamCallDeps): UpstreamCall {
         counter.inc({ service, outcome: label });
         last = outcome;
         if (outcome.kind === 'responded' || outcome.kind === 'client-gone') return;
-        span?.addEvent('upstream attempt failed', { 'souk.upstream.instance': instance.instanceId, 'souk.upstream.outcome': label, 'souk.upstream.attempt': attempt });
+        span?.addEvent('upstream attempt failed', {
+          'souk.upstream.instance': instance.instanceId,
+          'souk.upstream.outcome': label,
+          'souk.upstream.attempt': attempt,
+        });
         // Connection refused: the instance never saw the request, so any method may go elsewhere.
         const retry = outcome.kind === 'retryable-status' || outcome.failure === 'connect' || repeatable;
         if (!retry || !more) break;
       }
 
       if (!last) {
-        refuse(service, 'circuit_open', gatewayErrors.circuitOpen({
-          detail: `Every instance of ${service} has an open circuit breaker.`,
-          headers: { 'retry-after': String(retryAfterForOpenCircuits(service)) },
-          extensions: { service },
-        }));
+        refuse(
+          service,
+          'circuit_open',
+          gatewayErrors.circuitOpen({
+            detail: `Every instance of ${service} has an open circuit breaker.`,
+            headers: { 'retry-after': String(retryAfterForOpenCircuits(service)) },
+            extensions: { service },
+          }),
+        );
       }
       const attempts = tried.size;
       if (last.kind === 'failed' && last.failure === 'timeout') {

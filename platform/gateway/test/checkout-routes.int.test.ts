@@ -19,19 +19,22 @@ let gateway: RunningService;
 before(async () => {
   issuer = await createTestIssuer();
   for (const name of SERVICES) {
-    upstreams.set(name, await startUpstream((req, res) => {
-      // A checkout that takes longer than the gateway's usual timeout (the service waits for its saga).
-      if (name === 'orders' && req.headers['x-test-delay-ms']) {
-        setTimeout(() => echo(req, res), Number(req.headers['x-test-delay-ms']));
-        return;
-      }
-      if (name === 'orders' && req.method === 'POST') {
-        res.writeHead(201, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ status: 'CONFIRMED', idempotencyKey: req.headers['idempotency-key'] }));
-        return;
-      }
-      echo(req, res);
-    }));
+    upstreams.set(
+      name,
+      await startUpstream((req, res) => {
+        // A checkout that takes longer than the gateway's usual timeout (the service waits for its saga).
+        if (name === 'orders' && req.headers['x-test-delay-ms']) {
+          setTimeout(() => echo(req, res), Number(req.headers['x-test-delay-ms']));
+          return;
+        }
+        if (name === 'orders' && req.method === 'POST') {
+          res.writeHead(201, { 'content-type': 'application/json' });
+          res.end(JSON.stringify({ status: 'CONFIRMED', idempotencyKey: req.headers['idempotency-key'] }));
+          return;
+        }
+        echo(req, res);
+      }),
+    );
   }
   gateway = await startGateway({
     services: Object.fromEntries([...upstreams].map(([name, u]) => [name, [u.url]])),
@@ -50,7 +53,10 @@ const get = (path: string, headers: Record<string, string> = {}) => fetch(`${gat
 test("a user's cart, orders, shipments and history need a token, and get it forwarded", async () => {
   const token = await issuer.token({ sub: uuid(1) });
   for (const [path, service] of [
-    ['/api/v1/cart', 'cart'], ['/api/v1/orders', 'orders'], [`/api/v1/shipments/${uuid(2)}`, 'shipping'], ['/api/v1/order-history', 'order-history'],
+    ['/api/v1/cart', 'cart'],
+    ['/api/v1/orders', 'orders'],
+    [`/api/v1/shipments/${uuid(2)}`, 'shipping'],
+    ['/api/v1/order-history', 'order-history'],
   ] as const) {
     const anonymous = await get(path);
     assert.equal(anonymous.status, 401, path);
@@ -78,10 +84,13 @@ test('anonymous reads: recommendations, stock levels, the history lag', async ()
   }
 });
 
-test('stock writes need a token at the gateway; the role is inventory\'s to check', async () => {
-  const put = (headers: Record<string, string>) => fetch(`${gateway.url}/api/v1/inventory/${uuid(5)}`, {
-    method: 'PUT', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ onHand: 10 }),
-  });
+test("stock writes need a token at the gateway; the role is inventory's to check", async () => {
+  const put = (headers: Record<string, string>) =>
+    fetch(`${gateway.url}/api/v1/inventory/${uuid(5)}`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: JSON.stringify({ onHand: 10 }),
+    });
   const anonymous = await put({});
   assert.equal(anonymous.status, 401);
   const customer = await issuer.token({ sub: uuid(6) });
@@ -102,7 +111,11 @@ test('internal APIs are not public: payments and stock reservations are unknown 
     ['POST', `/api/v1/inventory/reservations/${uuid(8)}/release`],
     ['GET', `/api/v1/inventory/reservations/${uuid(8)}`],
   ]) {
-    const res = await fetch(`${gateway.url}${path}`, { method, headers: { authorization: `Bearer ${service}`, 'content-type': 'application/json' }, ...(method === 'GET' ? {} : { body: '{}' }) });
+    const res = await fetch(`${gateway.url}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${service}`, 'content-type': 'application/json' },
+      ...(method === 'GET' ? {} : { body: '{}' }),
+    });
     assert.equal(res.status, 404, `${method} ${path}`);
     assert.equal((await problemOf(res)).code, 'SOUK_ROUTE_NOT_FOUND');
   }
@@ -113,7 +126,14 @@ test('internal APIs are not public: payments and stock reservations are unknown 
     assert.equal((await problemOf(res)).code, 'SOUK_REQUEST_INVALID');
   }
   // An encoded prefix matches no route at all.
-  assert.equal((await fetch(`${gateway.url}/api/v1/%69nventory/reservations/${uuid(8)}`, { headers: { authorization: `Bearer ${service}` } })).status, 404);
+  assert.equal(
+    (
+      await fetch(`${gateway.url}/api/v1/%69nventory/reservations/${uuid(8)}`, {
+        headers: { authorization: `Bearer ${service}` },
+      })
+    ).status,
+    404,
+  );
   assert.equal(upstreams.get('payments')!.received.length, before.payments);
   assert.equal(upstreams.get('inventory')!.received.length, before.inventory);
 });
@@ -122,14 +142,16 @@ test('200 checkouts at once from 200 users: none refused by the gateway', async 
   const orders = upstreams.get('orders')!;
   const before = orders.received.length;
   const tokens = await Promise.all(Array.from({ length: 200 }, (_, i) => issuer.token({ sub: uuid(1000 + i) })));
-  const answers = await Promise.all(tokens.map(async (token, i) => {
-    const res = await fetch(`${gateway.url}/api/v1/orders`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${token}`, 'idempotency-key': `checkout-${i}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ paymentMethod: 'tok_visa' }),
-    });
-    return { status: res.status, body: (await res.json()) as { idempotencyKey?: string } };
-  }));
+  const answers = await Promise.all(
+    tokens.map(async (token, i) => {
+      const res = await fetch(`${gateway.url}/api/v1/orders`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'idempotency-key': `checkout-${i}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ paymentMethod: 'tok_visa' }),
+      });
+      return { status: res.status, body: (await res.json()) as { idempotencyKey?: string } };
+    }),
+  );
   const statuses = new Map<number, number>();
   for (const a of answers) statuses.set(a.status, (statuses.get(a.status) ?? 0) + 1);
   assert.deepEqual([...statuses], [[201, 200]]);
@@ -141,14 +163,18 @@ test('Prefer: wait gives a checkout that long on top of the usual timeout; witho
   const token = await issuer.token({ sub: uuid(9) });
   // undici checks header timeouts on a ~0.5 s tick, so the usual 150 ms timeout fires within about 1 s:
   // an answer after 2 s is too late without the preference and in time with wait=3 (3.15 s).
-  const checkout = (prefer?: string) => fetch(`${gateway.url}/api/v1/orders`, {
-    method: 'POST',
-    headers: {
-      authorization: `Bearer ${token}`, 'idempotency-key': `slow-${prefer ?? 'none'}`, 'content-type': 'application/json', 'x-test-delay-ms': '2000',
-      ...(prefer ? { prefer } : {}),
-    },
-    body: '{}',
-  });
+  const checkout = (prefer?: string) =>
+    fetch(`${gateway.url}/api/v1/orders`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${token}`,
+        'idempotency-key': `slow-${prefer ?? 'none'}`,
+        'content-type': 'application/json',
+        'x-test-delay-ms': '2000',
+        ...(prefer ? { prefer } : {}),
+      },
+      body: '{}',
+    });
   const [waited, impatient] = await Promise.all([checkout('wait=3'), checkout()]);
   assert.equal(waited.status, 200);
   await waited.arrayBuffer();

@@ -68,7 +68,12 @@ export async function closedPortUrl(): Promise<string> {
 
 /** Starts the gateway on a free port; `services` becomes STATIC_SERVICES unless a discovery is given. */
 export async function startGateway(
-  options: { services?: Record<string, string[]>; env?: Record<string, string>; discovery?: Discovery; clock?: StartOptions['clock'] } = {},
+  options: {
+    services?: Record<string, string[]>;
+    env?: Record<string, string>;
+    discovery?: Discovery;
+    clock?: StartOptions['clock'];
+  } = {},
 ): Promise<RunningService> {
   const services = Object.entries(options.services ?? {})
     .map(([name, urls]) => `${name}=${urls.join(',')}`)
@@ -110,12 +115,17 @@ export async function rawRequest(
   return new Promise((resolve, reject) => {
     const { hostname, port } = new URL(base);
     // host/port/path given apart: a URL string would have its dot segments resolved.
-    const req = request({ hostname, port, path: options.path, method: options.method ?? 'GET', headers: options.headers ?? {}, agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString() }));
-      res.on('error', reject);
-    });
+    const req = request(
+      { hostname, port, path: options.path, method: options.method ?? 'GET', headers: options.headers ?? {}, agent: false },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString() }),
+        );
+        res.on('error', reject);
+      },
+    );
     req.on('error', reject);
     req.end();
   });

@@ -34,14 +34,42 @@ test('hop-by-hop headers, and those Connection names, are not forwarded', () => 
   const out = asMap(
     upstreamRequestHeaders(
       fakeRequest([
-        'Connection', 'keep-alive, X-Secret-Hop', 'Keep-Alive', 'timeout=5', 'TE', 'trailers', 'Transfer-Encoding', 'chunked',
-        'Upgrade', 'h2c', 'Proxy-Authorization', 'Basic x', 'X-Secret-Hop', 'y', 'Content-Length', '12', 'Expect', '100-continue',
-        'Content-Type', 'application/json',
+        'Connection',
+        'keep-alive, X-Secret-Hop',
+        'Keep-Alive',
+        'timeout=5',
+        'TE',
+        'trailers',
+        'Transfer-Encoding',
+        'chunked',
+        'Upgrade',
+        'h2c',
+        'Proxy-Authorization',
+        'Basic x',
+        'X-Secret-Hop',
+        'y',
+        'Content-Length',
+        '12',
+        'Expect',
+        '100-continue',
+        'Content-Type',
+        'application/json',
       ]),
       { requestId: 'r' },
     ),
   );
-  for (const name of ['connection', 'keep-alive', 'te', 'transfer-encoding', 'upgrade', 'proxy-authorization', 'x-secret-hop', 'content-length', 'expect', 'host']) {
+  for (const name of [
+    'connection',
+    'keep-alive',
+    'te',
+    'transfer-encoding',
+    'upgrade',
+    'proxy-authorization',
+    'x-secret-hop',
+    'content-length',
+    'expect',
+    'host',
+  ]) {
     assert.equal(out.has(name), false, name);
   }
   assert.deepEqual(out.get('content-type'), ['application/json']);
@@ -49,21 +77,24 @@ test('hop-by-hop headers, and those Connection names, are not forwarded', () => 
 
 test('the forwarding headers describe the client; X-Forwarded-For is appended to', () => {
   const out = asMap(
-    upstreamRequestHeaders(fakeRequest(['Host', 'shop.example:8080', 'X-Forwarded-For', '198.51.100.1', 'X-Forwarded-Proto', 'ftp']), {
-      requestId: 'r',
-    }),
+    upstreamRequestHeaders(
+      fakeRequest(['Host', 'shop.example:8080', 'X-Forwarded-For', '198.51.100.1', 'X-Forwarded-Proto', 'ftp']),
+      {
+        requestId: 'r',
+      },
+    ),
   );
   assert.deepEqual(out.get('x-forwarded-for'), ['198.51.100.1, 203.0.113.7']);
   assert.deepEqual(out.get('x-forwarded-proto'), ['http']);
   assert.deepEqual(out.get('x-forwarded-host'), ['shop.example:8080']);
 });
 
-test('request id and trace context are the gateway\'s, not the client\'s', () => {
+test("request id and trace context are the gateway's, not the client's", () => {
   const out = asMap(
-    upstreamRequestHeaders(
-      fakeRequest(['X-Request-Id', 'client-id', 'traceparent', '00-aaaa-bbbb-01', 'tracestate', 'x=y']),
-      { requestId: 'gw-id', traceparent: '00-1111-2222-01' },
-    ),
+    upstreamRequestHeaders(fakeRequest(['X-Request-Id', 'client-id', 'traceparent', '00-aaaa-bbbb-01', 'tracestate', 'x=y']), {
+      requestId: 'gw-id',
+      traceparent: '00-1111-2222-01',
+    }),
   );
   assert.deepEqual(out.get('x-request-id'), ['gw-id']);
   assert.deepEqual(out.get('traceparent'), ['00-1111-2222-01']);
@@ -73,8 +104,12 @@ test('request id and trace context are the gateway\'s, not the client\'s', () =>
 test('response headers lose hop-by-hop headers and gain the request id', () => {
   const headers = clientResponseHeaders(
     {
-      connection: 'keep-alive, x-hop', 'keep-alive': 'timeout=5', 'transfer-encoding': 'chunked', 'x-hop': '1',
-      'content-type': 'application/json', 'set-cookie': ['a=1', 'b=2'],
+      connection: 'keep-alive, x-hop',
+      'keep-alive': 'timeout=5',
+      'transfer-encoding': 'chunked',
+      'x-hop': '1',
+      'content-type': 'application/json',
+      'set-cookie': ['a=1', 'b=2'],
     },
     'req-9',
   );

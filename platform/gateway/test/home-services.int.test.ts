@@ -37,16 +37,39 @@ let admin: string;
 before(async () => {
   issuer = await createTestIssuer();
   catalog = await withDatabase('home_catalog', (url) => startService(catalogService, { env: { ...silent, DATABASE_URL: url } }));
-  const ordersDefinition = defineService({ name: 'orders', version: '0.0.1', migrations: {}, events: { publishes: [OrderConfirmed] }, setup() {} });
+  const ordersDefinition = defineService({
+    name: 'orders',
+    version: '0.0.1',
+    migrations: {},
+    events: { publishes: [OrderConfirmed] },
+    setup() {},
+  });
   orders = await withDatabase('home_orders', (url) => startService(ordersDefinition, { env: { ...silent, DATABASE_URL: url } }));
-  recommendations = await withDatabase('home_recommendations', (url) => startService(recommendationsService, {
-    env: { ...silent, DATABASE_URL: url, STATIC_SERVICES: `orders=${orders.url}`, EVENTS_FEED_WAIT_MS: '1000', SHUTDOWN_TIMEOUT_MS: '2000' },
-  }));
-  const cart = await withDatabase('home_cart', (url) => startService(cartService, {
-    env: { ...silent, DATABASE_URL: url, STATIC_SERVICES: `catalog=${catalog.url};orders=${orders.url}`, EVENTS_FEED_WAIT_MS: '1000' },
-  }));
+  recommendations = await withDatabase('home_recommendations', (url) =>
+    startService(recommendationsService, {
+      env: {
+        ...silent,
+        DATABASE_URL: url,
+        STATIC_SERVICES: `orders=${orders.url}`,
+        EVENTS_FEED_WAIT_MS: '1000',
+        SHUTDOWN_TIMEOUT_MS: '2000',
+      },
+    }),
+  );
+  const cart = await withDatabase('home_cart', (url) =>
+    startService(cartService, {
+      env: {
+        ...silent,
+        DATABASE_URL: url,
+        STATIC_SERVICES: `catalog=${catalog.url};orders=${orders.url}`,
+        EVENTS_FEED_WAIT_MS: '1000',
+      },
+    }),
+  );
   for (const svc of [catalog, recommendations, cart]) svc.ctx.auth.setKeySource(issuer.keySource);
-  gateway = await startGateway({ services: { catalog: [catalog.url], cart: [cart.url], recommendations: [recommendations.url] } });
+  gateway = await startGateway({
+    services: { catalog: [catalog.url], cart: [cart.url], recommendations: [recommendations.url] },
+  });
   running.push({ svc: gateway });
   gateway.ctx.auth.setKeySource(issuer.keySource);
 
@@ -57,16 +80,38 @@ before(async () => {
 
   // Someone bought the first two products together.
   const [a, b] = products as [{ id: string; name: string }, { id: string; name: string }];
-  const line = (p: { id: string; name: string }) => ({ productId: p.id, name: p.name, quantity: 1, unitPriceCents: 100, currency: 'EUR' });
+  const line = (p: { id: string; name: string }) => ({
+    productId: p.id,
+    name: p.name,
+    quantity: 1,
+    unitPriceCents: 100,
+    currency: 'EUR',
+  });
   const orderId = randomUUID();
-  await orders.ctx.db.transaction().execute((trx) => orders.ctx.events.publish(trx, OrderConfirmed, {
-    orderId, userId: randomUUID(), items: [line(a), line(b)], totalCents: 200, currency: 'EUR',
-    reservationId: randomUUID(), paymentId: randomUUID(), confirmedAt: new Date().toISOString(),
-  }, { subject: orderId }));
-  await waitFor(async () => {
-    const res = await call(recommendations.url, 'GET', `/api/v1/recommendations?productId=${a.id}`);
-    return res.status === 200 && res.json.items.length > 0;
-  }, { what: 'recommendations to count the order' });
+  await orders.ctx.db.transaction().execute((trx) =>
+    orders.ctx.events.publish(
+      trx,
+      OrderConfirmed,
+      {
+        orderId,
+        userId: randomUUID(),
+        items: [line(a), line(b)],
+        totalCents: 200,
+        currency: 'EUR',
+        reservationId: randomUUID(),
+        paymentId: randomUUID(),
+        confirmedAt: new Date().toISOString(),
+      },
+      { subject: orderId },
+    ),
+  );
+  await waitFor(
+    async () => {
+      const res = await call(recommendations.url, 'GET', `/api/v1/recommendations?productId=${a.id}`);
+      return res.status === 200 && res.json.items.length > 0;
+    },
+    { what: 'recommendations to count the order' },
+  );
 
   // The user has the first product in the cart, put there through the gateway.
   const added = await call(gateway.url, 'POST', '/api/v1/cart/items', { token: user, body: { productId: a.id, quantity: 2 } });
@@ -96,7 +141,10 @@ test('recommendations healthy: picks for the cart for the user, bestsellers for 
   assert.deepEqual(mine.cart.productIds, [a.id]);
   assert.equal(mine.recommendations.source, 'recommendations');
   assert.equal(mine.recommendations.degraded, false);
-  assert.deepEqual(mine.recommendations.items.map((i: { productId: string }) => i.productId), [b.id]);
+  assert.deepEqual(
+    mine.recommendations.items.map((i: { productId: string }) => i.productId),
+    [b.id],
+  );
   assert.equal(mine.recommendations.items[0].name, b.name);
   assert.equal(mine.recommendations.items[0].count, 1);
   assert.equal(mine.featured.items.length, 8);
@@ -108,7 +156,8 @@ test('recommendations healthy: picks for the cart for the user, bestsellers for 
 });
 
 test('recommendations slowed: the kept bestsellers within the budget, for the user too', async (t) => {
-  const behaviour = (delayMs: number) => call(recommendations.url, 'PUT', '/_admin/recommendations/behaviour', { token: admin, body: { delayMs, failureRate: 0 } });
+  const behaviour = (delayMs: number) =>
+    call(recommendations.url, 'PUT', '/_admin/recommendations/behaviour', { token: admin, body: { delayMs, failureRate: 0 } });
   assert.equal((await behaviour(2_500)).status, 200);
   t.after(async () => void (await behaviour(0)));
   for (const token of [undefined, user]) {

@@ -11,7 +11,13 @@ import { problemOf, startGateway, startUpstream, type Upstream } from './fixture
 const RECOMMENDATIONS_TIMEOUT_MS = 200;
 const uuid = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
 const product = (n: number) => ({
-  id: uuid(n), sku: `SKU-${n}`, slug: `product-${n}`, name: `Product ${n}`, priceCents: 100 * n, currency: 'EUR', imageUrl: `/img/${n}.jpg`,
+  id: uuid(n),
+  sku: `SKU-${n}`,
+  slug: `product-${n}`,
+  name: `Product ${n}`,
+  priceCents: 100 * n,
+  currency: 'EUR',
+  imageUrl: `/img/${n}.jpg`,
 });
 const USER = uuid(900);
 
@@ -50,12 +56,27 @@ before(async () => {
   });
   cart = await startUpstream((req, res) => {
     if (misbehave(cartMode, res)) return;
-    const items = cartItems.map((productId) => ({ productId, name: 'x', quantity: 2, unitPriceCents: 100, currency: 'EUR', lineTotalCents: 200 }));
-    json(res, { items, itemCount: 2 * items.length, totalCents: 200 * items.length, currency: 'EUR', stale: false, expiresAt: null });
+    const items = cartItems.map((productId) => ({
+      productId,
+      name: 'x',
+      quantity: 2,
+      unitPriceCents: 100,
+      currency: 'EUR',
+      lineTotalCents: 200,
+    }));
+    json(res, {
+      items,
+      itemCount: 2 * items.length,
+      totalCents: 200 * items.length,
+      currency: 'EUR',
+      stale: false,
+      expiresAt: null,
+    });
   });
   recommendations = await startUpstream((req, res) => {
     if (misbehave(recommendationsMode, res)) return;
-    if (req.url.startsWith('/api/v1/recommendations/bestsellers')) return json(res, { items: [{ productId: uuid(7), count: 40 }] });
+    if (req.url.startsWith('/api/v1/recommendations/bestsellers'))
+      return json(res, { items: [{ productId: uuid(7), count: 40 }] });
     json(res, { items: [{ productId: uuid(8), count: 3 }] });
   });
   gateway = await startGateway({
@@ -95,10 +116,18 @@ describe('healthy', () => {
     const { status, body, res } = await home();
     assert.equal(status, 200);
     assert.equal(res.headers.get('cache-control'), 'no-store');
-    assert.deepEqual(body.featured.items[0], { id: uuid(1), slug: 'product-1', name: 'Product 1', priceCents: 100, currency: 'EUR', imageUrl: '/img/1.jpg' });
+    assert.deepEqual(body.featured.items[0], {
+      id: uuid(1),
+      slug: 'product-1',
+      name: 'Product 1',
+      priceCents: 100,
+      currency: 'EUR',
+      imageUrl: '/img/1.jpg',
+    });
     assert.equal(body.cart, null);
     assert.deepEqual(body.recommendations, {
-      source: 'bestsellers', degraded: false,
+      source: 'bestsellers',
+      degraded: false,
       items: [{ productId: uuid(7), name: null, priceCents: null, currency: null, imageUrl: null, count: 40 }],
     });
     assert.deepEqual(body.degraded, []);
@@ -168,7 +197,11 @@ describe('degraded', () => {
     })();
     assert.ok(open, 'the breaker never opened');
     assert.equal(open.body.recommendations.source, 'bestsellers-cache');
-    const snapshot = (await (await fetch(`${gateway.url}/_admin/resilience`, { headers: { authorization: `Bearer ${await issuer.token({ roles: ['admin'] })}` } })).json()) as any;
+    const snapshot = (await (
+      await fetch(`${gateway.url}/_admin/resilience`, {
+        headers: { authorization: `Bearer ${await issuer.token({ roles: ['admin'] })}` },
+      })
+    ).json()) as any;
     const breaker = snapshot.breakers.find((b: { service: string }) => b.service === 'recommendations');
     assert.equal(breaker?.state, 'open');
   });
@@ -196,7 +229,9 @@ test('tokens cannot be checked (identity unreachable): the page without the cart
   // A gateway whose discovery lists no identity: its verifier cannot fetch keys.
   const lonely = await startGateway({ services: { catalog: [catalog.url], recommendations: [recommendations.url] } });
   t.after(() => lonely.stop());
-  const res = await fetch(`${lonely.url}/api/v1/home`, { headers: { authorization: `Bearer ${await issuer.token({ sub: USER })}` } });
+  const res = await fetch(`${lonely.url}/api/v1/home`, {
+    headers: { authorization: `Bearer ${await issuer.token({ sub: USER })}` },
+  });
   assert.equal(res.status, 200);
   const body = (await res.json()) as any;
   assert.equal(body.cart, null);

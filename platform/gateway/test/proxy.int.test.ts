@@ -80,7 +80,12 @@ test('a POST body arrives byte for byte, with its content type', async () => {
 test('hop-by-hop headers stay on their hop; Authorization goes on', async () => {
   const res = await rawRequest(gateway.url, {
     path: '/api/v1/identity/me',
-    headers: { connection: 'keep-alive, x-hop-secret', 'x-hop-secret': 'no', 'keep-alive': 'timeout=5', authorization: 'Bearer whatever' },
+    headers: {
+      connection: 'keep-alive, x-hop-secret',
+      'x-hop-secret': 'no',
+      'keep-alive': 'timeout=5',
+      authorization: 'Bearer whatever',
+    },
   });
   assert.equal(res.status, 200);
   const seen = last(identity);
@@ -106,12 +111,12 @@ test('a sane incoming request id is kept, a strange one replaced', async () => {
   assert.equal(last(catalog).headers['x-request-id'], replaced.headers.get('x-request-id'));
 });
 
-test('the upstream call continues the caller\'s trace', async () => {
+test("the upstream call continues the caller's trace", async () => {
   const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
   await fetch(`${gateway.url}/api/v1/catalog/products`, { headers: { traceparent: `00-${traceId}-00f067aa0ba902b7-01` } });
   const traceparent = String(last(catalog).headers.traceparent);
   assert.match(traceparent, new RegExp(`^00-${traceId}-[0-9a-f]{16}-01$`));
-  assert.notEqual(traceparent.split('-')[2], '00f067aa0ba902b7', 'the upstream\'s parent is the gateway\'s span, not the caller\'s');
+  assert.notEqual(traceparent.split('-')[2], '00f067aa0ba902b7', "the upstream's parent is the gateway's span, not the caller's");
 });
 
 test('well-known documents are served by identity', async () => {
@@ -137,7 +142,9 @@ test('when the client goes away, the upstream request is abandoned too', async (
   const client = request({ hostname, port, path: '/api/v1/identity/hang?id=1', agent: false });
   client.on('error', () => {});
   client.end();
-  const upstreamRes = await waitFor(() => pending.get('/api/v1/identity/hang?id=1'), { what: 'the request to reach the upstream' });
+  const upstreamRes = await waitFor(() => pending.get('/api/v1/identity/hang?id=1'), {
+    what: 'the request to reach the upstream',
+  });
   client.destroy();
   await waitFor(() => upstreamRes.destroyed || undefined, { what: 'the gateway to drop the upstream request' });
 });
@@ -182,7 +189,7 @@ test('a chunked body that grows past the limit is refused with 413 too', async (
       controller.close();
     },
   });
-  const res = await fetch(`${gateway.url}/api/v1/identity/token`, { method: 'POST', body: stream, duplex: 'half' } as RequestInit);
+  const res = await fetch(`${gateway.url}/api/v1/identity/token`, { method: 'POST', body: stream, duplex: 'half' });
   assert.equal(res.status, 413);
   assert.equal((await problemOf(res)).code, 'SOUK_REQUEST_TOO_LARGE');
   // The connection stays usable: the gateway read and dropped the rest.
@@ -192,7 +199,10 @@ test('a chunked body that grows past the limit is refused with 413 too', async (
 test('proxied requests are measured by route and by upstream outcome', async () => {
   await fetch(`${gateway.url}/api/v1/catalog/products`);
   const text = await (await fetch(`${gateway.url}/metrics`)).text();
-  assert.match(text, /http_server_request_duration_seconds_count\{[^}]*http_route="\/api\/v1\/catalog"[^}]*http_response_status_code="200"/);
+  assert.match(
+    text,
+    /http_server_request_duration_seconds_count\{[^}]*http_route="\/api\/v1\/catalog"[^}]*http_response_status_code="200"/,
+  );
   assert.match(text, /souk_gateway_upstream_requests_total\{[^}]*service="catalog",outcome="ok"/);
 });
 

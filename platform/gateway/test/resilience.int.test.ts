@@ -45,12 +45,19 @@ test('a refused connection is retried on the next instance, whatever the method:
   const statuses: number[] = [];
   for (let i = 0; i < 4; i++) statuses.push((await fetch(`${gateway.url}/api/v1/catalog/products?n=${i}`)).status);
   for (let i = 0; i < 2; i++) {
-    const res = await fetch(`${gateway.url}/api/v1/identity/token`, { method: 'POST', body: `attempt=${i}`, headers: { 'content-type': 'text/plain' } });
+    const res = await fetch(`${gateway.url}/api/v1/identity/token`, {
+      method: 'POST',
+      body: `attempt=${i}`,
+      headers: { 'content-type': 'text/plain' },
+    });
     statuses.push(res.status);
   }
   assert.deepEqual(statuses, [200, 200, 200, 200, 200, 200]);
   assert.equal(up.received.length, 6);
-  assert.deepEqual(up.received.slice(4).map((r) => r.body.toString()), ['attempt=0', 'attempt=1']);
+  assert.deepEqual(
+    up.received.slice(4).map((r) => r.body.toString()),
+    ['attempt=0', 'attempt=1'],
+  );
 });
 
 test('every instance refusing: 503 SOUK_GATEWAY_UPSTREAM_UNREACHABLE with Retry-After', async (t) => {
@@ -101,7 +108,11 @@ test('a timed-out GET is retried elsewhere; a timed-out POST is not (it may have
   assert.equal(post.status, 504);
   assert.equal(fast.received.length, 1, 'the POST was not sent a second time');
 
-  const keyed = await fetch(`${gateway.url}/api/v1/identity/token`, { method: 'POST', body: 'x', headers: { 'idempotency-key': 'k-1' } });
+  const keyed = await fetch(`${gateway.url}/api/v1/identity/token`, {
+    method: 'POST',
+    body: 'x',
+    headers: { 'idempotency-key': 'k-1' },
+  });
   // The second POST starts on the fast instance (round robin moved on); either way it must succeed.
   assert.equal(keyed.status, 200);
 });
@@ -154,7 +165,9 @@ test('breakers open after repeated failures, then the gateway answers 503 SOUK_G
   const retryAfter = Number(open.headers.get('retry-after'));
   assert.ok(retryAfter >= 1 && retryAfter <= 10, `Retry-After ${retryAfter}`);
 
-  const snapshot = (await (await fetch(`${gateway.url}/_admin/resilience`)).json()) as { breakers: { service: string; instanceId: string; state: string }[] };
+  const snapshot = (await (await fetch(`${gateway.url}/_admin/resilience`)).json()) as {
+    breakers: { service: string; instanceId: string; state: string }[];
+  };
   assert.deepEqual(
     snapshot.breakers.filter((b) => b.service === 'catalog').map((b) => [b.instanceId, b.state]),
     [[down, 'open']],
@@ -169,7 +182,10 @@ test('once an open breaker is due, one probe request is let through again', asyn
   for (let i = 0; i < 5; i++) await (await fetch(`${gateway.url}/api/v1/catalog/products`)).arrayBuffer();
   assert.equal((await problemOf(await fetch(`${gateway.url}/api/v1/catalog/products`))).code, 'SOUK_GATEWAY_CIRCUIT_OPEN');
   now += 10_000;
-  assert.equal((await problemOf(await fetch(`${gateway.url}/api/v1/catalog/products`))).code, 'SOUK_GATEWAY_UPSTREAM_UNREACHABLE');
+  assert.equal(
+    (await problemOf(await fetch(`${gateway.url}/api/v1/catalog/products`))).code,
+    'SOUK_GATEWAY_UPSTREAM_UNREACHABLE',
+  );
 });
 
 test('an open breaker is skipped: traffic goes to the healthy instance without a failed attempt first', async (t) => {
@@ -183,7 +199,9 @@ test('an open breaker is skipped: traffic goes to the healthy instance without a
   // Each request tries the refusing instance at most once before the healthy one; after five failures its breaker opens.
   for (let i = 0; i < 10; i++) assert.equal((await fetch(`${gateway.url}/api/v1/catalog/products`)).status, 200);
   const metrics = await (await fetch(`${gateway.url}/metrics`)).text();
-  const refused = /souk_gateway_upstream_requests_total\{[^}]*service="catalog",outcome="connect_error"[^}]*\} (\d+)/.exec(metrics);
+  const refused = /souk_gateway_upstream_requests_total\{[^}]*service="catalog",outcome="connect_error"[^}]*\} (\d+)/.exec(
+    metrics,
+  );
   assert.equal(refused?.[1], '5');
   assert.equal(up.received.length, 10);
 });
@@ -192,7 +210,15 @@ test('the breaker of an instance that left discovery is dropped, with its metric
   const down = await closedPortUrl();
   const up = await startUpstream();
   t.after(() => up.close());
-  const toInstance = (url: string): ServiceInstance => ({ instanceId: url, service: 'catalog', url, version: '1', zone: 'local', weight: 100, metadata: {} });
+  const toInstance = (url: string): ServiceInstance => ({
+    instanceId: url,
+    service: 'catalog',
+    url,
+    version: '1',
+    zone: 'local',
+    weight: 100,
+    metadata: {},
+  });
   let listed = [toInstance(down), toInstance(up.url)];
   const listeners = new Set<() => void>();
   const discovery: Discovery = {
@@ -205,7 +231,9 @@ test('the breaker of an instance that left discovery is dropped, with its metric
   t.after(() => gateway.stop());
   for (let i = 0; i < 4; i++) assert.equal((await fetch(`${gateway.url}/api/v1/catalog/products`)).status, 200);
   const breakerIds = async () =>
-    ((await (await fetch(`${gateway.url}/_admin/resilience`)).json()) as { breakers: { instanceId: string }[] }).breakers.map((b) => b.instanceId).sort();
+    ((await (await fetch(`${gateway.url}/_admin/resilience`)).json()) as { breakers: { instanceId: string }[] }).breakers
+      .map((b) => b.instanceId)
+      .sort();
   assert.deepEqual(await breakerIds(), [down, up.url].sort());
 
   listed = [toInstance(up.url)];

@@ -3,7 +3,16 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createRouter, encodesUnreserved, hasDotSegment, localApiPrefixes, preferredWaitSeconds, requiresToken, routes, type GatewayRoute } from '../src/routes.ts';
+import {
+  createRouter,
+  encodesUnreserved,
+  hasDotSegment,
+  localApiPrefixes,
+  preferredWaitSeconds,
+  requiresToken,
+  routes,
+  type GatewayRoute,
+} from '../src/routes.ts';
 
 const router = createRouter(routes, localApiPrefixes);
 
@@ -124,7 +133,7 @@ test('internal APIs are not reachable from outside: payments, the provider, rese
   assert.equal(routed('/api/v1/inventory/reservationsx'), 'inventory');
 });
 
-test('the home page is the gateway\'s own route, not proxied', () => {
+test("the home page is the gateway's own route, not proxied", () => {
   assert.equal(routed('/api/v1/home'), 'local');
   assert.equal(routed('/api/v1/home?x=1'), 'local');
   assert.equal(routed('/api/v1/homes'), 'unknown');
@@ -133,7 +142,8 @@ test('the home page is the gateway\'s own route, not proxied', () => {
 test('who needs a token on the checkout routes', () => {
   const route = (prefix: string) => routes.find((r) => r.prefix === prefix)!;
   for (const prefix of ['/api/v1/cart', '/api/v1/orders', '/api/v1/shipments', '/api/v1/order-history']) {
-    for (const method of ['GET', 'POST', 'DELETE']) assert.equal(requiresToken(route(prefix), method), true, `${method} ${prefix}`);
+    for (const method of ['GET', 'POST', 'DELETE'])
+      assert.equal(requiresToken(route(prefix), method), true, `${method} ${prefix}`);
   }
   assert.equal(requiresToken(route('/api/v1/order-history/lag'), 'GET'), false);
   assert.equal(requiresToken(route('/api/v1/recommendations'), 'GET'), false);

@@ -51,9 +51,15 @@ describe('registry store', () => {
     store.register(reg('catalog-1'));
     const [instance] = store.instances('catalog');
     assert.deepEqual(instance, {
-      instanceId: 'catalog-1', service: 'catalog', url: 'http://127.0.0.1:4000/catalog-1', version: '0.1.0',
-      zone: 'local', weight: 100, metadata: {},
-      registeredAt: '2025-01-01T00:00:00.000Z', lastHeartbeatAt: '2025-01-01T00:00:00.000Z',
+      instanceId: 'catalog-1',
+      service: 'catalog',
+      url: 'http://127.0.0.1:4000/catalog-1',
+      version: '0.1.0',
+      zone: 'local',
+      weight: 100,
+      metadata: {},
+      registeredAt: '2025-01-01T00:00:00.000Z',
+      lastHeartbeatAt: '2025-01-01T00:00:00.000Z',
     });
     assert.deepEqual(store.instances('cart'), []);
   });
@@ -65,8 +71,14 @@ describe('registry store', () => {
     store.register(reg('cart-1', { service: 'cart' }));
     const services = store.services();
     assert.deepEqual(Object.keys(services).sort(), ['cart', 'catalog']);
-    assert.deepEqual(services.catalog?.map((i) => i.instanceId), ['catalog-1', 'catalog-2']);
-    assert.deepEqual([...store.counts()].sort(), [['cart', 1], ['catalog', 2]]);
+    assert.deepEqual(
+      services.catalog?.map((i) => i.instanceId),
+      ['catalog-1', 'catalog-2'],
+    );
+    assert.deepEqual([...store.counts()].sort(), [
+      ['cart', 1],
+      ['catalog', 2],
+    ]);
   });
 
   it('evicts an instance exactly when the TTL has passed since its last heartbeat', () => {
@@ -100,7 +112,10 @@ describe('registry store', () => {
     const store = createRegistryStore({ clock });
     store.register(reg('catalog-1'));
     clock.advance(500);
-    assert.equal(store.register(reg('catalog-1', { url: 'http://127.0.0.1:5000', weight: 10, metadata: { canary: 'true' } })), true);
+    assert.equal(
+      store.register(reg('catalog-1', { url: 'http://127.0.0.1:5000', weight: 10, metadata: { canary: 'true' } })),
+      true,
+    );
     const listed = store.instances('catalog');
     assert.equal(listed.length, 1);
     assert.equal(listed[0]?.url, 'http://127.0.0.1:5000');

@@ -16,15 +16,18 @@ export const registryService = defineService({
   version: '0.1.0',
   config: Type.Object({
     REGISTRY_TTL_SECONDS: Type.Number({
-      default: DEFAULT_TTL_MS / 1000, exclusiveMinimum: 0,
+      default: DEFAULT_TTL_MS / 1000,
+      exclusiveMinimum: 0,
       description: 'An instance is evicted this long after its last heartbeat.',
     }),
     REGISTRY_HEARTBEAT_SECONDS: Type.Number({
-      default: DEFAULT_HEARTBEAT_SECONDS, exclusiveMinimum: 0,
+      default: DEFAULT_HEARTBEAT_SECONDS,
+      exclusiveMinimum: 0,
       description: 'How often clients are told to heartbeat; keep it well below the TTL.',
     }),
     REGISTRY_SWEEP_INTERVAL_MS: Type.Integer({
-      default: DEFAULT_SWEEP_INTERVAL_MS, minimum: 1,
+      default: DEFAULT_SWEEP_INTERVAL_MS,
+      minimum: 1,
       description: 'How often expired instances are looked for.',
     }),
   }),

@@ -12,7 +12,8 @@ it('logs and counts each eviction with how long the instance was silent', () => 
   const lines: Array<{ fields: unknown; msg: string }> = [];
   const evicted: string[] = [];
   const sweeper = startSweeper({
-    store, intervalMs: 3_600_000,
+    store,
+    intervalMs: 3_600_000,
     log: { info: ((fields: unknown, msg: string) => void lines.push({ fields, msg })) as never },
     metrics: { registered: () => {}, evicted: (service) => void evicted.push(service) },
   });
@@ -25,10 +26,10 @@ it('logs and counts each eviction with how long the instance was silent', () => 
     sweeper.sweep();
     now = 14_400;
     sweeper.sweep();
-    assert.deepEqual(lines.map((l) => l.msg), [
-      'evicted catalog-2 after 10 s without heartbeat',
-      'evicted cart-1 after 10.4 s without heartbeat',
-    ]);
+    assert.deepEqual(
+      lines.map((l) => l.msg),
+      ['evicted catalog-2 after 10 s without heartbeat', 'evicted cart-1 after 10.4 s without heartbeat'],
+    );
     assert.deepEqual(lines[0]?.fields, { instanceId: 'catalog-2', service: 'catalog', silentMs: 10_000 });
     assert.deepEqual(evicted, ['catalog', 'cart']);
   } finally {

@@ -20,7 +20,9 @@ async function start(clock = fakeClock()) {
   const svc = await startService(registryService, {
     clock,
     env: {
-      PORT: '0', LOG_LEVEL: 'silent', INSTANCE_ID: 'registry-test',
+      PORT: '0',
+      LOG_LEVEL: 'silent',
+      INSTANCE_ID: 'registry-test',
       // A fast sweep lets the test see an eviction soon after it moves the fake clock.
       REGISTRY_SWEEP_INTERVAL_MS: '5',
       // A stop that waited out a held watch would hit the test timeout, not a forced close.
@@ -33,7 +35,9 @@ async function start(clock = fakeClock()) {
 async function call(svc: RunningService, method: string, path: string, body?: unknown, init: RequestInit = {}) {
   const res = await fetch(svc.url + path, {
     method,
-    ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
+    ...(body === undefined
+      ? {}
+      : { body: typeof body === 'string' ? body : JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
     ...init,
   });
   const text = await res.text();
@@ -49,7 +53,9 @@ function eventually<T>(what: string, check: () => Promise<T | undefined>, timeou
 async function metric(svc: RunningService, name: string, labels: Record<string, string> = {}): Promise<number | undefined> {
   const text = await (await fetch(`${svc.url}/metrics`)).text();
   const wanted = Object.entries(labels).map(([k, v]) => `${k}="${v}"`);
-  const match = text.split('\n').find((l) => (l.startsWith(`${name}{`) || l.startsWith(`${name} `)) && wanted.every((w) => l.includes(w)));
+  const match = text
+    .split('\n')
+    .find((l) => (l.startsWith(`${name}{`) || l.startsWith(`${name} `)) && wanted.every((w) => l.includes(w)));
   return match === undefined ? undefined : Number(match.split(' ').at(-1));
 }
 
@@ -57,7 +63,11 @@ const heldWatches = (svc: RunningService, n: number) =>
   eventually(`${n} held watch(es)`, async () => ((await metric(svc, 'souk_registry_watches')) === n ? true : undefined));
 
 const catalog = (instanceId: string, extra: Record<string, unknown> = {}) => ({
-  service: 'catalog', instanceId, url: `http://127.0.0.1:4100/${instanceId}`, version: '0.1.0', ...extra,
+  service: 'catalog',
+  instanceId,
+  url: `http://127.0.0.1:4100/${instanceId}`,
+  version: '0.1.0',
+  ...extra,
 });
 
 describe('registry over HTTP', () => {
@@ -73,10 +83,16 @@ describe('registry over HTTP', () => {
 
     const all = await call(svc, 'GET', '/api/v1/services');
     assert.equal(all.status, 200);
-    assert.deepEqual(all.body.services.catalog, [{
-      ...catalog('catalog-1'), zone: 'local', weight: 100, metadata: { canary: 'true' },
-      registeredAt: '2025-01-01T00:00:00.000Z', lastHeartbeatAt: '2025-01-01T00:00:00.000Z',
-    }]);
+    assert.deepEqual(all.body.services.catalog, [
+      {
+        ...catalog('catalog-1'),
+        zone: 'local',
+        weight: 100,
+        metadata: { canary: 'true' },
+        registeredAt: '2025-01-01T00:00:00.000Z',
+        lastHeartbeatAt: '2025-01-01T00:00:00.000Z',
+      },
+    ]);
     const one = await call(svc, 'GET', '/api/v1/services/catalog');
     assert.equal(one.body.index, all.body.index);
     assert.deepEqual(one.body.instances, all.body.services.catalog);
@@ -88,7 +104,10 @@ describe('registry over HTTP', () => {
     const woken = await watch;
     assert.equal(woken.status, 200);
     assert.ok(woken.body.index > all.body.index);
-    assert.deepEqual(woken.body.services.catalog.map((i: { instanceId: string }) => i.instanceId), ['catalog-1', 'catalog-2']);
+    assert.deepEqual(
+      woken.body.services.catalog.map((i: { instanceId: string }) => i.instanceId),
+      ['catalog-1', 'catalog-2'],
+    );
 
     const quiet = await call(svc, 'GET', `/api/v1/watch?index=${woken.body.index}&waitSeconds=0`);
     assert.equal(quiet.body.index, woken.body.index, 'nothing changed: the same index after the wait');
@@ -104,7 +123,10 @@ describe('registry over HTTP', () => {
     assert.equal((await call(svc, 'DELETE', '/api/v1/instances/catalog-1')).status, 204);
     assert.equal((await call(svc, 'DELETE', '/api/v1/instances/catalog-1')).status, 204, 'deleting twice is fine');
     const left = await call(svc, 'GET', '/api/v1/services/catalog');
-    assert.deepEqual(left.body.instances.map((i: { instanceId: string }) => i.instanceId), ['catalog-2']);
+    assert.deepEqual(
+      left.body.instances.map((i: { instanceId: string }) => i.instanceId),
+      ['catalog-2'],
+    );
     await call(svc, 'DELETE', '/api/v1/instances/catalog-2');
   });
 
@@ -139,7 +161,7 @@ describe('registry over HTTP', () => {
     ];
     for (const [method, path, body] of bad) {
       const res = await call(svc, method, path, body);
-      const label = `${method} ${path} ${typeof body === 'string' ? body : JSON.stringify(body) ?? ''}`;
+      const label = `${method} ${path} ${typeof body === 'string' ? body : (JSON.stringify(body) ?? '')}`;
       assert.equal(res.status, 400, label);
       assert.match(res.type, /^application\/problem\+json/, label);
       assert.match(res.body.code, /^SOUK_REQUEST_/, label);
@@ -153,7 +175,8 @@ describe('registry over HTTP', () => {
     assert.equal((await call(svc, 'GET', '/api/v1/services/catalog')).body.instances.length, 1);
     clock.advance(1);
     await eventually('the eviction', async () =>
-      (await call(svc, 'GET', '/api/v1/services/catalog')).body.instances.length === 0 ? true : undefined);
+      (await call(svc, 'GET', '/api/v1/services/catalog')).body.instances.length === 0 ? true : undefined,
+    );
     assert.equal((await call(svc, 'PUT', '/api/v1/instances/catalog-9/heartbeat')).status, 404);
     assert.equal(await metric(svc, 'souk_registry_evictions_total', { service: 'catalog' }), 1);
     assert.equal(await metric(svc, 'souk_registry_instances', { service: 'catalog' }), 0);
@@ -176,7 +199,9 @@ describe('registry over HTTP', () => {
 describe('registry configuration', () => {
   it('refuses to start when clients would heartbeat no faster than the TTL', async () => {
     await assert.rejects(
-      startService(registryService, { env: { PORT: '0', LOG_LEVEL: 'silent', REGISTRY_TTL_SECONDS: '3', REGISTRY_HEARTBEAT_SECONDS: '3' } }),
+      startService(registryService, {
+        env: { PORT: '0', LOG_LEVEL: 'silent', REGISTRY_TTL_SECONDS: '3', REGISTRY_HEARTBEAT_SECONDS: '3' },
+      }),
       /REGISTRY_HEARTBEAT_SECONDS \(3\) must be below REGISTRY_TTL_SECONDS \(3\)/,
     );
     await assert.rejects(

@@ -41,7 +41,12 @@ export async function up(db: Kysely<any>): Promise<void> {
     // '' holds the global level; a real subject is never empty.
     .addColumn('subject', 'text', (c) => c.primaryKey())
     .addColumn('level', 'text', (c) =>
-      c.notNull().check(sql`level in ('BACKWARD', 'BACKWARD_TRANSITIVE', 'FORWARD', 'FORWARD_TRANSITIVE', 'FULL', 'FULL_TRANSITIVE', 'NONE')`))
+      c
+        .notNull()
+        .check(
+          sql`level in ('BACKWARD', 'BACKWARD_TRANSITIVE', 'FORWARD', 'FORWARD_TRANSITIVE', 'FULL', 'FULL_TRANSITIVE', 'NONE')`,
+        ),
+    )
     .addColumn('updated_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .execute();
 }

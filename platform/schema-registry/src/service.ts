@@ -22,7 +22,8 @@ export const SchemaRegistryConfig = Type.Object({
   }),
   SCHEMA_REGISTRY_OPEN_CONTENT_MODEL: Type.Union([Type.Literal('lenient'), Type.Literal('confluent')], {
     default: 'confluent',
-    description: 'confluent: adding a property to an open JSON Schema is refused, exactly as Confluent does; lenient: accepted (for producers that never write undeclared properties).',
+    description:
+      'confluent: adding a property to an open JSON Schema is refused, exactly as Confluent does; lenient: accepted (for producers that never write undeclared properties).',
   }),
 });
 

@@ -21,12 +21,18 @@ after(async () => {
   await h.close();
 });
 
-const event = (field: string) => ({ type: 'object', properties: { id: { type: 'string' }, [field]: { type: 'integer' } }, required: ['id'] });
+const event = (field: string) => ({
+  type: 'object',
+  properties: { id: { type: 'string' }, [field]: { type: 'integer' } },
+  required: ['id'],
+});
 const bases = () => [h.url, second.url];
 
 test('twenty producers registering the same new schema get one id and the subject one version', async () => {
   const answers = await Promise.all(
-    Array.from({ length: 20 }, (_, i) => call(bases()[i % 2]!, 'POST', '/subjects/race-same/versions', { body: jsonSchema(event('a')) })),
+    Array.from({ length: 20 }, (_, i) =>
+      call(bases()[i % 2]!, 'POST', '/subjects/race-same/versions', { body: jsonSchema(event('a')) }),
+    ),
   );
   for (const a of answers) assert.equal(a.status, 200, a.text);
   assert.equal(new Set(answers.map((a) => a.json.id)).size, 1);
@@ -35,7 +41,9 @@ test('twenty producers registering the same new schema get one id and the subjec
 
 test('the same schema registered under many subjects at once shares one global id', async () => {
   const answers = await Promise.all(
-    Array.from({ length: 12 }, (_, i) => call(bases()[i % 2]!, 'POST', `/subjects/race-subject-${i}/versions`, { body: jsonSchema(event('b')) })),
+    Array.from({ length: 12 }, (_, i) =>
+      call(bases()[i % 2]!, 'POST', `/subjects/race-subject-${i}/versions`, { body: jsonSchema(event('b')) }),
+    ),
   );
   for (const a of answers) assert.equal(a.status, 200, a.text);
   assert.equal(new Set(answers.map((a) => a.json.id)).size, 1);
@@ -47,7 +55,9 @@ test('different schemas racing into one subject get consecutive versions, each o
   await call(h.url, 'PUT', '/config/race-many', { body: { compatibility: 'NONE' } });
   const fields = Array.from({ length: 10 }, (_, i) => `f${i}`);
   const answers = await Promise.all(
-    [...fields, ...fields].map((f, i) => call(bases()[i % 2]!, 'POST', '/subjects/race-many/versions', { body: jsonSchema(event(f)) })),
+    [...fields, ...fields].map((f, i) =>
+      call(bases()[i % 2]!, 'POST', '/subjects/race-many/versions', { body: jsonSchema(event(f)) }),
+    ),
   );
   for (const a of answers) assert.equal(a.status, 200, a.text);
   assert.equal(new Set(answers.map((a) => a.json.id)).size, 10);

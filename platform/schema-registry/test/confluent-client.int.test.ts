@@ -40,17 +40,23 @@ test('getSchema by id, encode and decode round-trip a payload', async () => {
   assert.equal(encoded.readUInt8(0), 0, 'Confluent wire format: magic byte 0');
   assert.equal(encoded.readInt32BE(1), id, 'then the schema id');
   assert.deepEqual(await registry.decode(encoded), payload);
-  await assert.rejects(registry.encode(id, { productId: 'p-1' }), (err: Error) => err.name === 'ConfluentSchemaRegistryValidationError');
+  await assert.rejects(
+    registry.encode(id, { productId: 'p-1' }),
+    (err: Error) => err.name === 'ConfluentSchemaRegistryValidationError',
+  );
 });
 
 test('getLatestSchemaId and getRegistryIdBySchema', async () => {
   const latest = await registry.getLatestSchemaId(subject);
   assert.equal(latest, (await call(h.url, 'GET', `/subjects/${subject}/versions/latest`)).json.id);
-  const id = await registry.getRegistryIdBySchema(subject, { type: SchemaType.JSON, schema: JSON.stringify(priceChanged(2, true)) });
+  const id = await registry.getRegistryIdBySchema(subject, {
+    type: SchemaType.JSON,
+    schema: JSON.stringify(priceChanged(2, true)),
+  });
   assert.equal(id, latest);
 });
 
-test('an incompatible schema fails with the client\'s error carrying status 409 and the reasons', async () => {
+test("an incompatible schema fails with the client's error carrying status 409 and the reasons", async () => {
   const closedSubject = 'souk.catalog.PriceChanged-closed-value';
   await registry.register({ type: SchemaType.JSON, schema: JSON.stringify(priceChanged(2, true)) }, { subject: closedSubject });
   await assert.rejects(
@@ -65,6 +71,6 @@ test('an incompatible schema fails with the client\'s error carrying status 409 
   );
 });
 
-test('an unknown id is the client\'s 404 error', async () => {
+test("an unknown id is the client's 404 error", async () => {
   await assert.rejects(registry.getSchema(424242), (err: Error & { status?: number }) => err.status === 404);
 });

@@ -34,15 +34,25 @@ function producer(contract: EventContract) {
     migrations: {},
     setup(ctx) {
       ctx.app.post('/change', async () =>
-        ctx.db.transaction().execute((trx) =>
-          ctx.events.publish(trx, contract, { productId: '7d0e3f4c-58a4-4b0c-9a63-0f0b7c1c2a11', oldPriceCents: 100, newPriceCents: 120, currency: 'EUR' } as never)),
+        ctx.db
+          .transaction()
+          .execute((trx) =>
+            ctx.events.publish(trx, contract, {
+              productId: '7d0e3f4c-58a4-4b0c-9a63-0f0b7c1c2a11',
+              oldPriceCents: 100,
+              newPriceCents: 120,
+              currency: 'EUR',
+            }),
+          ),
       );
     },
   });
 }
 
 const start = (contract: EventContract) =>
-  startService(producer(contract), { env: { DATABASE_URL: producerDb.url, LOG_LEVEL: 'silent', STATIC_SERVICES: `schema-registry=${registry.url}` } });
+  startService(producer(contract), {
+    env: { DATABASE_URL: producerDb.url, LOG_LEVEL: 'silent', STATIC_SERVICES: `schema-registry=${registry.url}` },
+  });
 
 const versions = async () => (await fetch(`${registry.url}/subjects/souk.catalog.PriceChanged/versions`)).json();
 
@@ -53,7 +63,10 @@ test('v1, then v2 with an optional field: both start, as versions 1 and 2 of the
   try {
     assert.deepEqual(await versions(), [1, 2]);
     const event = (await (await fetch(`${v2.url}/change`, { method: 'POST' })).json()) as { dataschema: string };
-    const latest = (await (await fetch(`${registry.url}/subjects/souk.catalog.PriceChanged/versions/latest`)).json()) as { id: number; schema: string };
+    const latest = (await (await fetch(`${registry.url}/subjects/souk.catalog.PriceChanged/versions/latest`)).json()) as {
+      id: number;
+      schema: string;
+    };
     assert.equal(schemaIdOf(event.dataschema), latest.id, 'events name the schema registered at start');
     assert.deepEqual(JSON.parse(latest.schema), PriceChanged.published);
     const { rows } = await sql<{ n: number }>`select count(*)::int as n from souk_outbox`.execute(v2.ctx.db);
@@ -67,12 +80,20 @@ test('a v3 without the required currency refuses to start, naming currency', asy
   const v3 = defineEvent({
     source: 'catalog',
     name: 'PriceChanged',
-    schema: Type.Object({ productId: Type.String(), oldPriceCents: Type.Integer(), newPriceCents: Type.Integer(), reason: Type.Optional(Type.String({ maxLength: 200 })) }),
+    schema: Type.Object({
+      productId: Type.String(),
+      oldPriceCents: Type.Integer(),
+      newPriceCents: Type.Integer(),
+      reason: Type.Optional(Type.String({ maxLength: 200 })),
+    }),
   });
   await assert.rejects(start(v3), (err: unknown) => {
     assert.ok(err instanceof IncompatibleSchemaError, String(err));
     assert.equal(err.subject, 'souk.catalog.PriceChanged');
-    assert.ok(err.reasons.some((r) => r.includes('#/properties/currency')), err.reasons.join('\n'));
+    assert.ok(
+      err.reasons.some((r) => r.includes('#/properties/currency')),
+      err.reasons.join('\n'),
+    );
     assert.match(err.message, /incompatible[\s\S]*currency/);
     return true;
   });

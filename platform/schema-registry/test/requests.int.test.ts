@@ -19,18 +19,32 @@ after(async () => {
 
 describe('media types', () => {
   test('bodies are read as JSON whichever of the four accepted types they carry', async () => {
-    const types = ['application/vnd.schemaregistry.v1+json', 'application/vnd.schemaregistry+json', 'application/json', 'application/octet-stream'];
+    const types = [
+      'application/vnd.schemaregistry.v1+json',
+      'application/vnd.schemaregistry+json',
+      'application/json',
+      'application/octet-stream',
+    ];
     for (const [i, contentType] of types.entries()) {
       const res = await post(`/subjects/types-${i}/versions`, { body: jsonSchema({ type: 'string' }), contentType });
       assert.equal(res.status, 200, `${contentType}: ${res.text}`);
       assert.equal(res.headers.get('content-type'), SCHEMA_REGISTRY_CONTENT_TYPE);
     }
-    const withCharset = await post('/subjects/types-charset/versions', { body: jsonSchema({ type: 'string' }), contentType: 'application/vnd.schemaregistry.v1+json; charset=utf-8' });
+    const withCharset = await post('/subjects/types-charset/versions', {
+      body: jsonSchema({ type: 'string' }),
+      contentType: 'application/vnd.schemaregistry.v1+json; charset=utf-8',
+    });
     assert.equal(withCharset.status, 200, withCharset.text);
   });
 
   test('every answer is sent as application/vnd.schemaregistry.v1+json, raw schemas included', async () => {
-    for (const path of ['/subjects', '/config', '/schemas/types', '/subjects/types-0/versions/1/schema', '/schemas/ids/1/schema']) {
+    for (const path of [
+      '/subjects',
+      '/config',
+      '/schemas/types',
+      '/subjects/types-0/versions/1/schema',
+      '/schemas/ids/1/schema',
+    ]) {
       const res = await call(h.url, 'GET', path);
       assert.equal(res.status, 200, `${path}: ${res.text}`);
       assert.equal(res.headers.get('content-type'), SCHEMA_REGISTRY_CONTENT_TYPE, path);
@@ -38,7 +52,11 @@ describe('media types', () => {
   });
 
   test('other media types are 415 in Confluent format', async () => {
-    assertConfluentError(await post('/subjects/x/versions', { rawBody: JSON.stringify(jsonSchema({})), contentType: 'text/plain' }), 415, 415);
+    assertConfluentError(
+      await post('/subjects/x/versions', { rawBody: JSON.stringify(jsonSchema({})), contentType: 'text/plain' }),
+      415,
+      415,
+    );
     assertConfluentError(await post('/subjects/x/versions', { rawBody: '<schema/>', contentType: 'application/xml' }), 415, 415);
   });
 
@@ -67,11 +85,45 @@ describe('bad requests are 4xx, never 5xx', () => {
     ['not a valid JSON Schema', { body: jsonSchema({ type: 'strin' }) }, 422, 42201, /Invalid schema/],
     ['an unresolvable $ref', { body: jsonSchema({ $ref: '#/definitions/missing' }) }, 422, 42201, /can't resolve reference/],
     ['draft-04', { body: jsonSchema({ $schema: 'http://json-schema.org/draft-04/schema#' }) }, 422, 42201, /not supported/],
-    ['AVRO (schemaType missing)', { body: { schema: '{"type":"record","name":"x","fields":[]}' } }, 422, 42201, /unsupported schema type AVRO/],
-    ['PROTOBUF', { body: { schemaType: 'PROTOBUF', schema: 'syntax = "proto3";' } }, 422, 42201, /unsupported schema type "PROTOBUF"/],
-    ['references', { body: jsonSchema({}, { references: [{ name: 'a', subject: 'b', version: 1 }] }) }, 422, 42201, /references are not supported/],
-    ['a schema nested 100 000 levels deep', { body: { schemaType: 'JSON', schema: `${'['.repeat(100_000)}${']'.repeat(100_000)}`.replace(/^\[/, '{"items":[').replace(/\]$/, ']}') } }, 422, 42201, /nested/],
-    ['a body nested 100 000 levels deep', { rawBody: `{"schema":"{}","x":${'['.repeat(100_000)}${']'.repeat(100_000)}}` }, 400, 400],
+    [
+      'AVRO (schemaType missing)',
+      { body: { schema: '{"type":"record","name":"x","fields":[]}' } },
+      422,
+      42201,
+      /unsupported schema type AVRO/,
+    ],
+    [
+      'PROTOBUF',
+      { body: { schemaType: 'PROTOBUF', schema: 'syntax = "proto3";' } },
+      422,
+      42201,
+      /unsupported schema type "PROTOBUF"/,
+    ],
+    [
+      'references',
+      { body: jsonSchema({}, { references: [{ name: 'a', subject: 'b', version: 1 }] }) },
+      422,
+      42201,
+      /references are not supported/,
+    ],
+    [
+      'a schema nested 100 000 levels deep',
+      {
+        body: {
+          schemaType: 'JSON',
+          schema: `${'['.repeat(100_000)}${']'.repeat(100_000)}`.replace(/^\[/, '{"items":[').replace(/\]$/, ']}'),
+        },
+      },
+      422,
+      42201,
+      /nested/,
+    ],
+    [
+      'a body nested 100 000 levels deep',
+      { rawBody: `{"schema":"{}","x":${'['.repeat(100_000)}${']'.repeat(100_000)}}` },
+      400,
+      400,
+    ],
   ];
   for (const [name, options, status, code, message] of cases) {
     test(`register with ${name}: ${status} / ${code}`, async () => {
@@ -119,7 +171,13 @@ describe('schemas the registry accepts', () => {
   });
 
   test('unknown keywords and formats are kept, and the same $id may come back in a later version', async () => {
-    const v1 = { $id: 'https://souk.example/order.json', type: 'object', 'x-topic': 'orders', properties: { at: { type: 'string', format: 'date-time' } }, additionalProperties: false };
+    const v1 = {
+      $id: 'https://souk.example/order.json',
+      type: 'object',
+      'x-topic': 'orders',
+      properties: { at: { type: 'string', format: 'date-time' } },
+      additionalProperties: false,
+    };
     assert.equal((await post('/subjects/ids/versions', { body: jsonSchema(v1) })).status, 200);
     const v2 = { ...v1, properties: { ...v1.properties, note: { type: 'string' } } };
     assert.equal((await post('/subjects/ids/versions', { body: jsonSchema(v2) })).status, 200);
@@ -131,7 +189,8 @@ test('registrations are counted by outcome', async () => {
   await post('/subjects/counted/versions', { body: jsonSchema({ type: 'integer' }) });
   await post('/subjects/counted/versions', { body: jsonSchema({ type: 'string' }) });
   const metrics = await fetch(`${h.url}/metrics`).then((r) => r.text());
-  const count = (outcome: string) => Number(new RegExp(`souk_schema_registry_registrations_total\\{[^}]*outcome="${outcome}"[^}]*\\} (\\d+)`).exec(metrics)?.[1]);
+  const count = (outcome: string) =>
+    Number(new RegExp(`souk_schema_registry_registrations_total\\{[^}]*outcome="${outcome}"[^}]*\\} (\\d+)`).exec(metrics)?.[1]);
   assert.ok(count('created') >= 1, metrics);
   assert.ok(count('existing') >= 1);
   assert.ok(count('incompatible') >= 1);

@@ -15,7 +15,10 @@ after(async () => {
   await h.close();
 });
 
-const order = (n: number) => ({ type: 'object', properties: { orderId: { type: 'string' }, lines: { type: 'integer', maximum: n } } });
+const order = (n: number) => ({
+  type: 'object',
+  properties: { orderId: { type: 'string' }, lines: { type: 'integer', maximum: n } },
+});
 
 describe('registration and ids', () => {
   test('registering answers a global id; the same schema again answers the same id without a new version', async () => {
@@ -25,7 +28,10 @@ describe('registration and ids', () => {
     const again = await req('POST', '/subjects/reg-a/versions', jsonSchema(order(10)));
     assert.equal(again.json.id, first.json.id);
     // Whitespace does not make another schema: the text is stored compact.
-    const spaced = await req('POST', '/subjects/reg-a/versions', { schemaType: 'JSON', schema: JSON.stringify(order(10), null, 2) });
+    const spaced = await req('POST', '/subjects/reg-a/versions', {
+      schemaType: 'JSON',
+      schema: JSON.stringify(order(10), null, 2),
+    });
     assert.equal(spaced.json.id, first.json.id);
     assert.deepEqual((await req('GET', '/subjects/reg-a/versions')).json, [1]);
   });
@@ -36,19 +42,32 @@ describe('registration and ids', () => {
     assert.equal(b.json.id, a.json.id);
     assert.equal((await req('GET', '/subjects/reg-c/versions/1')).json.id, a.json.id);
     const uses = await req('GET', `/schemas/ids/${a.json.id}/versions`);
-    assert.deepEqual(uses.json, [{ subject: 'reg-b', version: 1 }, { subject: 'reg-c', version: 1 }]);
+    assert.deepEqual(uses.json, [
+      { subject: 'reg-b', version: 1 },
+      { subject: 'reg-c', version: 1 },
+    ]);
     assert.deepEqual((await req('GET', `/schemas/ids/${a.json.id}/subjects`)).json, ['reg-b', 'reg-c']);
   });
 
   test('normalize=true treats reordered keys as the same schema', async () => {
-    const a = await req('POST', '/subjects/reg-norm/versions?normalize=true', { schemaType: 'JSON', schema: '{"type":"string","maxLength":5}' });
-    const b = await req('POST', '/subjects/reg-norm/versions?normalize=true', { schemaType: 'JSON', schema: '{"maxLength":5,"type":"string"}' });
+    const a = await req('POST', '/subjects/reg-norm/versions?normalize=true', {
+      schemaType: 'JSON',
+      schema: '{"type":"string","maxLength":5}',
+    });
+    const b = await req('POST', '/subjects/reg-norm/versions?normalize=true', {
+      schemaType: 'JSON',
+      schema: '{"maxLength":5,"type":"string"}',
+    });
     assert.equal(b.json.id, a.json.id);
     assert.deepEqual((await req('GET', '/subjects/reg-norm/versions')).json, [1]);
   });
 
   test('a subject name is taken from the URL-encoded path, slashes and all', async () => {
-    const res = await req('POST', `/subjects/${encodeURIComponent('souk.catalog/PriceChanged value')}/versions`, jsonSchema({ type: 'object' }));
+    const res = await req(
+      'POST',
+      `/subjects/${encodeURIComponent('souk.catalog/PriceChanged value')}/versions`,
+      jsonSchema({ type: 'object' }),
+    );
     assert.equal(res.status, 200, res.text);
     assert.ok((await req('GET', '/subjects')).json.includes('souk.catalog/PriceChanged value'));
   });

@@ -9,13 +9,27 @@ export const DEFAULT_INVENTORY_TIMEOUT_MS = 1_000;
 export const DEFAULT_SWEEP_INTERVAL_MS = 60_000;
 
 export const CartConfig = Type.Object({
-  CART_TTL_SECONDS: Type.Integer({ default: DEFAULT_CART_TTL_SECONDS, minimum: 1, description: 'a cart not written to for this long is forgotten' }),
+  CART_TTL_SECONDS: Type.Integer({
+    default: DEFAULT_CART_TTL_SECONDS,
+    minimum: 1,
+    description: 'a cart not written to for this long is forgotten',
+  }),
   CART_CATALOG_TIMEOUT_MS: Type.Integer({
-    default: DEFAULT_CATALOG_TIMEOUT_MS, minimum: 1, maximum: 60_000, description: 'budget of the price lookups of one cart read (retries included); then cached prices',
+    default: DEFAULT_CATALOG_TIMEOUT_MS,
+    minimum: 1,
+    maximum: 60_000,
+    description: 'budget of the price lookups of one cart read (retries included); then cached prices',
   }),
   CART_INVENTORY_TIMEOUT_MS: Type.Integer({
-    default: DEFAULT_INVENTORY_TIMEOUT_MS, minimum: 1, maximum: 60_000, description: 'budget of the availability lookup of one cart read; then available is null',
+    default: DEFAULT_INVENTORY_TIMEOUT_MS,
+    minimum: 1,
+    maximum: 60_000,
+    description: 'budget of the availability lookup of one cart read; then available is null',
   }),
-  CART_SWEEP_INTERVAL_MS: Type.Integer({ default: DEFAULT_SWEEP_INTERVAL_MS, minimum: 10, description: 'how often expired carts are deleted' }),
+  CART_SWEEP_INTERVAL_MS: Type.Integer({
+    default: DEFAULT_SWEEP_INTERVAL_MS,
+    minimum: 10,
+    description: 'how often expired carts are deleted',
+  }),
 });
 export type CartConfig = Static<typeof CartConfig>;

@@ -27,9 +27,17 @@ export const cartService = defineService({
     const { config, clock, log } = ctx;
     const store = createCartStore(db, { clock, ttlSeconds: config.CART_TTL_SECONDS });
     const catalog = createCatalogPrices({
-      client: ctx.client('catalog'), cache: createPriceCache(db), timeoutMs: config.CART_CATALOG_TIMEOUT_MS, clock, log,
+      client: ctx.client('catalog'),
+      cache: createPriceCache(db),
+      timeoutMs: config.CART_CATALOG_TIMEOUT_MS,
+      clock,
+      log,
     });
-    const availability = createAvailability({ client: ctx.client('inventory'), timeoutMs: config.CART_INVENTORY_TIMEOUT_MS, log });
+    const availability = createAvailability({
+      client: ctx.client('inventory'),
+      timeoutMs: config.CART_INVENTORY_TIMEOUT_MS,
+      log,
+    });
     const reader = createCartReader({ store, prices: catalog, availability, log });
     registerCartRoutes(ctx, { store, reader, catalog });
 

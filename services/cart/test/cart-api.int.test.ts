@@ -34,7 +34,13 @@ describe('a shopper’s cart', () => {
     const res = await ann.add(dear.id);
     assert.equal(res.status, 200, res.text);
     const cart = res.json;
-    assert.deepEqual(cart.items.map((l: { productId: string; quantity: number }) => [l.productId, l.quantity]), [[cheap.id, 2], [dear.id, 1]]);
+    assert.deepEqual(
+      cart.items.map((l: { productId: string; quantity: number }) => [l.productId, l.quantity]),
+      [
+        [cheap.id, 2],
+        [dear.id, 1],
+      ],
+    );
     const [line] = cart.items;
     assert.equal(line.name, cheap.name);
     assert.equal(line.unitPriceCents, cheap.priceCents);
@@ -69,10 +75,16 @@ describe('a shopper’s cart', () => {
     await cy.add(b, 5);
     const set = await cy.set(b, 2);
     assert.equal(set.status, 200, set.text);
-    assert.deepEqual(set.json.items.map((l: { quantity: number }) => l.quantity), [1, 2]);
+    assert.deepEqual(
+      set.json.items.map((l: { quantity: number }) => l.quantity),
+      [1, 2],
+    );
     const removed = await cy.remove(a);
     assert.equal(removed.status, 200, removed.text);
-    assert.deepEqual(removed.json.items.map((l: { productId: string }) => l.productId), [b]);
+    assert.deepEqual(
+      removed.json.items.map((l: { productId: string }) => l.productId),
+      [b],
+    );
     assertProblem(await cy.remove(a), 404, 'SOUK_CART_ITEM_NOT_FOUND');
     assertProblem(await cy.set(a, 1), 404, 'SOUK_CART_ITEM_NOT_FOUND');
     const cleared = await cy.clear();
@@ -102,11 +114,22 @@ describe('refusals', () => {
   test('bad input is 400', async () => {
     const gus = await shopper(w, randomUUID());
     const id = w.products[0]!.id;
-    for (const body of [{ productId: id, quantity: 0 }, { productId: id, quantity: 100 }, { productId: id, quantity: 1.5 },
-      { productId: id, quantity: '2' }, { productId: 'espresso-cup' }, { productId: id, extra: 1 }, {}]) {
+    for (const body of [
+      { productId: id, quantity: 0 },
+      { productId: id, quantity: 100 },
+      { productId: id, quantity: 1.5 },
+      { productId: id, quantity: '2' },
+      { productId: 'espresso-cup' },
+      { productId: id, extra: 1 },
+      {},
+    ]) {
       assertProblem(await call(w.cart.url, 'POST', `${API}/items`, { token: gus.token, body }), 400, 'SOUK_REQUEST_INVALID');
     }
-    assertProblem(await call(w.cart.url, 'POST', `${API}/items`, { token: gus.token, rawBody: '{"productId":' }), 400, 'SOUK_REQUEST_MALFORMED_JSON');
+    assertProblem(
+      await call(w.cart.url, 'POST', `${API}/items`, { token: gus.token, rawBody: '{"productId":' }),
+      400,
+      'SOUK_REQUEST_MALFORMED_JSON',
+    );
     await gus.add(id);
     assertProblem(await gus.set(id, 0), 400, 'SOUK_REQUEST_INVALID');
     assertProblem(await gus.set('not-a-uuid', 1), 400, 'SOUK_REQUEST_INVALID');

@@ -20,14 +20,23 @@ after(async () => {
 });
 
 const cachedPrice = async (productId: string) =>
-  (await sql<{ price_cents: number; fetched_at: Date }>`select price_cents, fetched_at from price_cache where product_id = ${productId}`
-    .execute(w.cart.ctx.db)).rows[0];
+  (
+    await sql<{
+      price_cents: number;
+      fetched_at: Date;
+    }>`select price_cents, fetched_at from price_cache where product_id = ${productId}`.execute(w.cart.ctx.db)
+  ).rows[0];
 
 function confirmed(userId: string, items: { productId: string; quantity: number }[]) {
   return {
-    orderId: randomUUID(), userId,
+    orderId: randomUUID(),
+    userId,
     items: items.map((i) => ({ ...i, name: 'x', unitPriceCents: 100, currency: 'EUR' })),
-    totalCents: 100, currency: 'EUR', reservationId: randomUUID(), paymentId: randomUUID(), confirmedAt: new Date().toISOString(),
+    totalCents: 100,
+    currency: 'EUR',
+    reservationId: randomUUID(),
+    paymentId: randomUUID(),
+    confirmedAt: new Date().toISOString(),
   };
 }
 
@@ -38,9 +47,14 @@ describe('events', () => {
     await ann.add(product.id);
     assert.equal((await cachedPrice(product.id))?.price_cents, product.priceCents);
     const newPrice = product.priceCents + 111;
-    const patched = await call(w.catalog.svc.url, 'PATCH', `/api/v1/catalog/products/${product.id}`, { token: w.adminToken, body: { priceCents: newPrice } });
+    const patched = await call(w.catalog.svc.url, 'PATCH', `/api/v1/catalog/products/${product.id}`, {
+      token: w.adminToken,
+      body: { priceCents: newPrice },
+    });
     assert.equal(patched.status, 200, patched.text);
-    await waitFor(async () => (await cachedPrice(product.id))?.price_cents === newPrice, { what: 'the cached price to follow PriceChanged' });
+    await waitFor(async () => (await cachedPrice(product.id))?.price_cents === newPrice, {
+      what: 'the cached price to follow PriceChanged',
+    });
     product.priceCents = newPrice;
   });
 
@@ -52,19 +66,33 @@ describe('events', () => {
     await bob.add(b, 1);
     await bob.add(c, 2);
     await other.add(a, 3);
-    await w.orders.confirm(confirmed(bob.userId, [{ productId: a, quantity: 2 }, { productId: b, quantity: 1 }]));
+    await w.orders.confirm(
+      confirmed(bob.userId, [
+        { productId: a, quantity: 2 },
+        { productId: b, quantity: 1 },
+      ]),
+    );
     // A confirmation for a user without a cart changes nothing and fails nothing.
     await w.orders.confirm(confirmed(randomUUID(), [{ productId: a, quantity: 1 }]));
-    const lines = await waitFor(async () => {
-      const items = (await bob.read()).json.items as { productId: string; quantity: number }[];
-      return items.length === 2 ? items.map((l) => [l.productId, l.quantity]) : undefined;
-    }, { what: "bob's cart to lose the ordered units" });
-    assert.deepEqual(lines, [[a, 1], [c, 2]]);
+    const lines = await waitFor(
+      async () => {
+        const items = (await bob.read()).json.items as { productId: string; quantity: number }[];
+        return items.length === 2 ? items.map((l) => [l.productId, l.quantity]) : undefined;
+      },
+      { what: "bob's cart to lose the ordered units" },
+    );
+    assert.deepEqual(lines, [
+      [a, 1],
+      [c, 2],
+    ]);
     assert.equal((await other.read()).json.items[0].quantity, 3);
-    await waitFor(async () => {
-      const { rows } = await sql<{ n: string }>`select count(*) as n from souk_inbox`.execute(w.cart.ctx.db);
-      return Number(rows[0]!.n) >= 3;
-    }, { what: 'every event handled' });
+    await waitFor(
+      async () => {
+        const { rows } = await sql<{ n: string }>`select count(*) as n from souk_inbox`.execute(w.cart.ctx.db);
+        return Number(rows[0]!.n) >= 3;
+      },
+      { what: 'every event handled' },
+    );
     const { rows } = await sql<{ n: string }>`select count(*) as n from souk_dead_letter`.execute(w.cart.ctx.db);
     assert.equal(Number(rows[0]!.n), 0);
   });
@@ -96,7 +124,10 @@ describe('failures of others', () => {
       const res = await dee.read();
       assert.equal(res.status, 200, res.text);
       assert.equal(res.json.stale, true);
-      assert.deepEqual(res.json.items.map((l: { priceStale: boolean }) => l.priceStale), [true, true]);
+      assert.deepEqual(
+        res.json.items.map((l: { priceStale: boolean }) => l.priceStale),
+        [true, true],
+      );
       const [first, second] = res.json.items;
       // The price PriceChanged put in the cache, as of when it was cached.
       assert.equal(first.unitPriceCents, changed.priceCents);

@@ -49,7 +49,10 @@ test('an expired cart reads as empty, and the next write starts a new cart', asy
   // Not swept yet (the sweeper runs once a minute by default): the row is there but counts for nothing.
   assert.equal(await cartRows(bob.userId), 1);
   const fresh = (await bob.add(b)).json;
-  assert.deepEqual(fresh.items.map((l: { productId: string; quantity: number }) => [l.productId, l.quantity]), [[b, 1]]);
+  assert.deepEqual(
+    fresh.items.map((l: { productId: string; quantity: number }) => [l.productId, l.quantity]),
+    [[b, 1]],
+  );
   assert.equal((await bob.set(a, 1)).json.code, 'SOUK_CART_ITEM_NOT_FOUND');
 });
 
@@ -70,6 +73,8 @@ test('the sweeper deletes expired carts and leaves live ones', async () => {
   assert.equal(await cartRows(live.userId), 1);
   assert.equal((await live.read()).json.items.length, 1);
   // Its lines went with it (on delete cascade).
-  const { rows } = await sql<{ n: string }>`select count(*) as n from cart_items where user_id = ${old.userId}`.execute(w.cart.ctx.db);
+  const { rows } = await sql<{ n: string }>`select count(*) as n from cart_items where user_id = ${old.userId}`.execute(
+    w.cart.ctx.db,
+  );
   assert.equal(Number(rows[0]!.n), 0);
 });

@@ -4,7 +4,14 @@
 // test with a clock the test can move.
 
 import { defineService, startService, type RunningService } from '@souk/chassis';
-import { call, createTestDatabase, createTestIssuer, type Answer, type TestDatabase, type TestIssuer } from '@souk/chassis/testing';
+import {
+  call,
+  createTestDatabase,
+  createTestIssuer,
+  type Answer,
+  type TestDatabase,
+  type TestIssuer,
+} from '@souk/chassis/testing';
 import { OrderConfirmed } from '@souk/orders/contract';
 import { Type } from 'typebox';
 import { catalogService } from '../../catalog/src/service.ts';
@@ -57,11 +64,20 @@ function inventoryStandIn(levels: Map<string, number>) {
     name: 'inventory',
     version: '0.0.1',
     setup(ctx) {
-      ctx.app.get('/api/v1/inventory', { schema: { querystring: Type.Object({ productIds: Type.String() }) } }, async (request) => ({
-        items: request.query.productIds.split(',').map((productId) => ({
-          productId, onHand: levels.get(productId) ?? 0, reserved: 0, available: levels.get(productId) ?? 0, lowStockThreshold: 0, updatedAt: null,
-        })),
-      }));
+      ctx.app.get(
+        '/api/v1/inventory',
+        { schema: { querystring: Type.Object({ productIds: Type.String() }) } },
+        async (request) => ({
+          items: request.query.productIds.split(',').map((productId) => ({
+            productId,
+            onHand: levels.get(productId) ?? 0,
+            reserved: 0,
+            available: levels.get(productId) ?? 0,
+            lowStockThreshold: 0,
+            updatedAt: null,
+          })),
+        }),
+      );
     },
   });
 }
@@ -74,12 +90,22 @@ export async function startWorld(label: string, env: Record<string, string> = {}
     svc.ctx.auth.setKeySource(issuer.keySource);
     return svc;
   });
-  const ordersDefinition = defineService({ name: 'orders', version: '0.0.1', migrations: {}, events: { publishes: [OrderConfirmed] }, setup() {} });
-  const ordersRunning = await withDatabase(`${label}_orders`, (url) => startService(ordersDefinition, { env: { ...silent, DATABASE_URL: url } }));
+  const ordersDefinition = defineService({
+    name: 'orders',
+    version: '0.0.1',
+    migrations: {},
+    events: { publishes: [OrderConfirmed] },
+    setup() {},
+  });
+  const ordersRunning = await withDatabase(`${label}_orders`, (url) =>
+    startService(ordersDefinition, { env: { ...silent, DATABASE_URL: url } }),
+  );
   const orders = {
     ...ordersRunning,
     async confirm(data: OrderConfirmed) {
-      await ordersRunning.svc.ctx.db.transaction().execute((trx) => ordersRunning.svc.ctx.events.publish(trx, OrderConfirmed, data, { subject: data.orderId }));
+      await ordersRunning.svc.ctx.db
+        .transaction()
+        .execute((trx) => ordersRunning.svc.ctx.events.publish(trx, OrderConfirmed, data, { subject: data.orderId }));
     },
   };
   const levels = new Map<string, number>();
@@ -104,9 +130,20 @@ export async function startWorld(label: string, env: Record<string, string> = {}
   cart.ctx.auth.setKeySource(issuer.keySource);
 
   const page = await call(catalog.svc.url, 'GET', '/api/v1/catalog/products?sort=price&pageSize=100');
-  const products = page.json.items.map((p: { id: string; name: string; priceCents: number }) => ({ id: p.id, name: p.name, priceCents: p.priceCents }));
+  const products = page.json.items.map((p: { id: string; name: string; priceCents: number }) => ({
+    id: p.id,
+    name: p.name,
+    priceCents: p.priceCents,
+  }));
   return {
-    issuer, catalog, orders, inventory, cart, cartDb, clock, products,
+    issuer,
+    catalog,
+    orders,
+    inventory,
+    cart,
+    cartDb,
+    clock,
+    products,
     // Long-lived: the TTL tests move the cart's clock (which also checks token expiry) by hours.
     tokenFor: (userId) => issuer.token({ sub: userId, expiresInSeconds: 7 * 24 * 3600 }),
     adminToken: await issuer.token({ roles: ['admin'] }),
@@ -128,7 +165,8 @@ export async function shopper(w: World, userId: string) {
     read: (): Promise<Answer> => call(w.cart.url, 'GET', API, { token }),
     add: (productId: string, quantity?: number): Promise<Answer> =>
       call(w.cart.url, 'POST', `${API}/items`, { token, body: quantity === undefined ? { productId } : { productId, quantity } }),
-    set: (productId: string, quantity: number): Promise<Answer> => call(w.cart.url, 'PATCH', `${API}/items/${productId}`, { token, body: { quantity } }),
+    set: (productId: string, quantity: number): Promise<Answer> =>
+      call(w.cart.url, 'PATCH', `${API}/items/${productId}`, { token, body: { quantity } }),
     remove: (productId: string): Promise<Answer> => call(w.cart.url, 'DELETE', `${API}/items/${productId}`, { token }),
     clear: (): Promise<Answer> => call(w.cart.url, 'DELETE', API, { token }),
   };

@@ -35,7 +35,12 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('description', 'text', (c) => c.notNull().defaultTo(''))
     .addColumn('category_id', 'uuid', (c) => c.notNull().references('categories.id').onDelete('restrict'))
     .addColumn('price_cents', 'integer', (c) => c.notNull().check(sql`price_cents > 0`))
-    .addColumn('currency', 'text', (c) => c.notNull().defaultTo('EUR').check(sql`currency ~ '^[A-Z]{3}$'`))
+    .addColumn('currency', 'text', (c) =>
+      c
+        .notNull()
+        .defaultTo('EUR')
+        .check(sql`currency ~ '^[A-Z]{3}$'`),
+    )
     .addColumn('image_url', 'text', (c) => c.notNull())
     .addColumn('tags', sql`text[]`, (c) => c.notNull().defaultTo(sql`'{}'::text[]`))
     .addColumn('attributes', 'jsonb', (c) => c.notNull().defaultTo(sql`'{}'::jsonb`))
@@ -43,12 +48,17 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('updated_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     // Weights: a hit in the name beats one in tags or brand, which beats one in the description.
     .addColumn('search_vector', sql`tsvector`, (c) =>
-      c.generatedAlwaysAs(sql`
+      c
+        .generatedAlwaysAs(
+          sql`
         setweight(to_tsvector('english'::regconfig, name), 'A') ||
         setweight(to_tsvector('english'::regconfig,
           catalog_tags_text(tags) || ' ' || coalesce(attributes->>'brand', '')), 'B') ||
         setweight(to_tsvector('english'::regconfig, description), 'C')
-      `).stored())
+      `,
+        )
+        .stored(),
+    )
     .execute();
 
   await db.schema.createIndex('products_search_idx').on('products').using('gin').column('search_vector').execute();
@@ -57,7 +67,11 @@ export async function up(db: Kysely<any>): Promise<void> {
   await db.schema.createIndex('products_price_idx').on('products').columns(['price_cents', 'id']).execute();
   // Name order ignores case (Larch, Leather, LED Lamp: "LED Lamp" files among the
   // other L names by its lower-case spelling), so the index is on lower(name).
-  await db.schema.createIndex('products_name_idx').on('products').expression(sql`lower(name), id`).execute();
+  await db.schema
+    .createIndex('products_name_idx')
+    .on('products')
+    .expression(sql`lower(name), id`)
+    .execute();
   await db.schema.createIndex('products_created_idx').on('products').columns(['created_at', 'id']).execute();
 
   await db.schema

@@ -15,7 +15,11 @@ import { seedCatalogOnce } from './seed/load-seed.ts';
 
 export const CatalogConfig = Type.Object({
   CATALOG_SEED: Type.Boolean({ default: true, description: 'Load the demo catalogue into an empty database at first start.' }),
-  CATALOG_STOCK_TIMEOUT_MS: Type.Integer({ default: 300, minimum: 10, description: "How long a product page waits for inventory's stock figure before showing it as unknown." }),
+  CATALOG_STOCK_TIMEOUT_MS: Type.Integer({
+    default: 300,
+    minimum: 10,
+    description: "How long a product page waits for inventory's stock figure before showing it as unknown.",
+  }),
 });
 
 export const catalogService = defineService({
@@ -31,7 +35,11 @@ export const catalogService = defineService({
       const result = await seedCatalogOnce(db);
       if (result.seeded) ctx.log.info(result, 'seed catalogue loaded');
     }
-    registerProductRoutes(ctx, createProductStore(db, { clock: ctx.clock, events: ctx.events }), createStockLookup(ctx, { timeoutMs: ctx.config.CATALOG_STOCK_TIMEOUT_MS }));
+    registerProductRoutes(
+      ctx,
+      createProductStore(db, { clock: ctx.clock, events: ctx.events }),
+      createStockLookup(ctx, { timeoutMs: ctx.config.CATALOG_STOCK_TIMEOUT_MS }),
+    );
     registerCategoryRoutes(ctx, createCategoryStore(db));
   },
 });

@@ -6,9 +6,7 @@
 export type WriteField = 'sku' | 'slug' | 'categoryId' | 'parentId';
 
 export type WriteFailure =
-  | { kind: 'conflict'; field: WriteField }
-  | { kind: 'unknown-reference'; field: WriteField }
-  | { kind: 'other' };
+  { kind: 'conflict'; field: WriteField } | { kind: 'unknown-reference'; field: WriteField } | { kind: 'other' };
 
 const UNIQUE_VIOLATION = '23505';
 const FOREIGN_KEY_VIOLATION = '23503';

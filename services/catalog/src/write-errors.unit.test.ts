@@ -8,12 +8,21 @@ describe('classifyWriteError', () => {
   test('unique violations name the field', () => {
     assert.deepEqual(classifyWriteError({ code: '23505', constraint: 'products_sku_key' }), { kind: 'conflict', field: 'sku' });
     assert.deepEqual(classifyWriteError({ code: '23505', constraint: 'products_slug_key' }), { kind: 'conflict', field: 'slug' });
-    assert.deepEqual(classifyWriteError({ code: '23505', constraint: 'categories_slug_key' }), { kind: 'conflict', field: 'slug' });
+    assert.deepEqual(classifyWriteError({ code: '23505', constraint: 'categories_slug_key' }), {
+      kind: 'conflict',
+      field: 'slug',
+    });
   });
 
   test('foreign-key violations name the reference', () => {
-    assert.deepEqual(classifyWriteError({ code: '23503', constraint: 'products_category_id_fkey' }), { kind: 'unknown-reference', field: 'categoryId' });
-    assert.deepEqual(classifyWriteError({ code: '23503', constraint: 'categories_parent_id_fkey' }), { kind: 'unknown-reference', field: 'parentId' });
+    assert.deepEqual(classifyWriteError({ code: '23503', constraint: 'products_category_id_fkey' }), {
+      kind: 'unknown-reference',
+      field: 'categoryId',
+    });
+    assert.deepEqual(classifyWriteError({ code: '23503', constraint: 'categories_parent_id_fkey' }), {
+      kind: 'unknown-reference',
+      field: 'parentId',
+    });
   });
 
   test('other constraints, mismatched codes and anything else stay a bug', () => {

@@ -23,11 +23,19 @@ after(async () => {
   await h.close();
 });
 
-interface Envelope { id: string; type: string; subject?: string; time: string; data: Record<string, unknown> }
+interface Envelope {
+  id: string;
+  type: string;
+  subject?: string;
+  time: string;
+  data: Record<string, unknown>;
+}
 
 async function events(subject?: string): Promise<Envelope[]> {
   const filter = subject === undefined ? sql`` : sql`where envelope->>'subject' = ${subject}`;
-  const { rows } = await sql<{ envelope: Envelope }>`select envelope from souk_outbox ${filter} order by seq`.execute(h.svc.ctx.db);
+  const { rows } = await sql<{ envelope: Envelope }>`select envelope from souk_outbox ${filter} order by seq`.execute(
+    h.svc.ctx.db,
+  );
   return rows.map((r) => r.envelope);
 }
 
@@ -41,7 +49,16 @@ function newProduct(n: string, extra: Record<string, unknown> = {}) {
 async function created(n: string) {
   const res = await post(newProduct(n));
   assert.equal(res.status, 201, res.text);
-  return res.json as { id: string; sku: string; slug: string; name: string; categoryId: string; priceCents: number; currency: string; createdAt: string };
+  return res.json as {
+    id: string;
+    sku: string;
+    slug: string;
+    name: string;
+    categoryId: string;
+    priceCents: number;
+    currency: string;
+    createdAt: string;
+  };
 }
 
 describe('seed', () => {
@@ -60,8 +77,14 @@ describe('ProductCreated', () => {
     assert.equal(event?.type, CREATED);
     assert.equal(event.time, product.createdAt);
     assert.deepEqual(event.data, {
-      productId: product.id, sku: product.sku, slug: product.slug, name: product.name, categoryId: product.categoryId,
-      priceCents: product.priceCents, currency: product.currency, createdAt: product.createdAt,
+      productId: product.id,
+      sku: product.sku,
+      slug: product.slug,
+      name: product.name,
+      categoryId: product.categoryId,
+      priceCents: product.priceCents,
+      currency: product.currency,
+      createdAt: product.createdAt,
     });
     assert.equal(ProductCreated.check(event.data).ok, true);
   });
@@ -69,7 +92,11 @@ describe('ProductCreated', () => {
   test('a refused create publishes nothing', async () => {
     const before = (await events()).length;
     assertProblem(await post(newProduct('002', { sku: seeded.sku })), 409, 'SOUK_CATALOG_PRODUCT_CONFLICT');
-    assertProblem(await post(newProduct('003', { categoryId: '00000000-0000-4000-8000-000000000000' })), 422, 'SOUK_CATALOG_CATEGORY_UNKNOWN');
+    assertProblem(
+      await post(newProduct('003', { categoryId: '00000000-0000-4000-8000-000000000000' })),
+      422,
+      'SOUK_CATALOG_CATEGORY_UNKNOWN',
+    );
     assertProblem(await post(newProduct('004', { priceCents: 0 })), 400, 'SOUK_REQUEST_INVALID');
     assert.equal((await events()).length, before);
   });
@@ -100,7 +127,10 @@ describe('PriceChanged', () => {
     const product = await created('012');
     assert.equal((await patch(product.id, { name: 'Enamel Kettle Renamed' })).status, 200);
     assert.equal((await patch(product.id, { priceCents: product.priceCents, tags: ['kettle'] })).status, 200);
-    assert.deepEqual((await events(product.id)).map((e) => e.type), [CREATED]);
+    assert.deepEqual(
+      (await events(product.id)).map((e) => e.type),
+      [CREATED],
+    );
   });
 
   test('refused updates publish nothing', async () => {
@@ -108,20 +138,40 @@ describe('PriceChanged', () => {
     assertProblem(await patch(product.id, { priceCents: 100, slug: seeded.slug }), 409, 'SOUK_CATALOG_PRODUCT_CONFLICT');
     assertProblem(await patch(product.id, { priceChangeReason: 'sale' }), 400, 'SOUK_REQUEST_INVALID');
     assertProblem(await patch(product.id, { name: 'X', priceChangeReason: 'sale' }), 400, 'SOUK_REQUEST_INVALID');
-    assertProblem(await patch('00000000-0000-4000-8000-000000000000', { priceCents: 100 }), 404, 'SOUK_CATALOG_PRODUCT_NOT_FOUND');
-    assert.deepEqual((await events(product.id)).map((e) => e.type), [CREATED]);
+    assertProblem(
+      await patch('00000000-0000-4000-8000-000000000000', { priceCents: 100 }),
+      404,
+      'SOUK_CATALOG_PRODUCT_NOT_FOUND',
+    );
+    assert.deepEqual(
+      (await events(product.id)).map((e) => e.type),
+      [CREATED],
+    );
     assert.equal((await call(h.svc.url, 'GET', `${P}/products/${product.id}`)).json.priceCents, product.priceCents);
   });
 
   test('consecutive changes chain: each old price is the previous new one, in feed order', async () => {
     const product = await created('014');
     for (const price of [3000, 3100, 2900]) assert.equal((await patch(product.id, { priceCents: price })).status, 200);
-    const page = await waitFor(async () => {
-      const res = await call(h.svc.url, 'GET', `${FEED_PATH}?after=0&limit=1000`);
-      const mine = (res.json as FeedPage).events.filter((e) => e.subject === product.id);
-      return mine.length === 4 ? mine : undefined;
-    }, { what: 'the product events on the feed' });
-    assert.deepEqual(page.map((e) => e.type), [CREATED, CHANGED, CHANGED, CHANGED]);
-    assert.deepEqual(page.slice(1).map((e) => [(e.data as any).oldPriceCents, (e.data as any).newPriceCents]), [[3990, 3000], [3000, 3100], [3100, 2900]]);
+    const page = await waitFor(
+      async () => {
+        const res = await call(h.svc.url, 'GET', `${FEED_PATH}?after=0&limit=1000`);
+        const mine = (res.json as FeedPage).events.filter((e) => e.subject === product.id);
+        return mine.length === 4 ? mine : undefined;
+      },
+      { what: 'the product events on the feed' },
+    );
+    assert.deepEqual(
+      page.map((e) => e.type),
+      [CREATED, CHANGED, CHANGED, CHANGED],
+    );
+    assert.deepEqual(
+      page.slice(1).map((e) => [(e.data as any).oldPriceCents, (e.data as any).newPriceCents]),
+      [
+        [3990, 3000],
+        [3000, 3100],
+        [3100, 2900],
+      ],
+    );
   });
 });

@@ -22,7 +22,11 @@ const as = (token: string | undefined) => ({
   patch: (path: string, body: unknown) => call(h.svc.url, 'PATCH', path, { body, ...(token ? { token } : {}) }),
   delete: (path: string) => call(h.svc.url, 'DELETE', path, token ? { token } : {}),
   raw: (method: string, path: string, rawBody: string, headers: Record<string, string> = {}) =>
-    call(h.svc.url, method, path, { rawBody, headers: { 'content-type': 'application/json', ...headers }, ...(token ? { token } : {}) }),
+    call(h.svc.url, method, path, {
+      rawBody,
+      headers: { 'content-type': 'application/json', ...headers },
+      ...(token ? { token } : {}),
+    }),
 });
 const admin = () => as(h.adminToken);
 const get = (path: string) => call(h.svc.url, 'GET', path);
@@ -42,7 +46,10 @@ function newProduct(n: string, extra: Record<string, unknown> = {}) {
 
 describe('who may write', () => {
   const writes = [
-    ['POST', `${P}/products`], ['PATCH', `${P}/products/${seeded.id}`], ['DELETE', `${P}/products/${seeded.id}`], ['POST', `${P}/categories`],
+    ['POST', `${P}/products`],
+    ['PATCH', `${P}/products/${seeded.id}`],
+    ['DELETE', `${P}/products/${seeded.id}`],
+    ['POST', `${P}/categories`],
   ] as const;
 
   test('no token: 401', async () => {
@@ -54,7 +61,10 @@ describe('who may write', () => {
 
   test('a customer token: 403', async () => {
     for (const [method, path] of writes) {
-      const res = await call(h.svc.url, method, path, { token: h.customerToken, ...(method === 'DELETE' ? {} : { body: newProduct('X') }) });
+      const res = await call(h.svc.url, method, path, {
+        token: h.customerToken,
+        ...(method === 'DELETE' ? {} : { body: newProduct('X') }),
+      });
       assertProblem(res, 403, 'SOUK_AUTH_FORBIDDEN');
     }
     assert.equal((await get(`${P}/products/${seeded.id}`)).status, 200, 'the customer deleted a product');
@@ -114,10 +124,22 @@ describe('products', () => {
   });
 
   test('patch: 404 for an unknown id, 409 for a taken slug, 422 for an unknown category', async () => {
-    assertProblem(await admin().patch(`${P}/products/00000000-0000-4000-8000-000000000000`, { priceCents: 100 }), 404, 'SOUK_CATALOG_PRODUCT_NOT_FOUND');
+    assertProblem(
+      await admin().patch(`${P}/products/00000000-0000-4000-8000-000000000000`, { priceCents: 100 }),
+      404,
+      'SOUK_CATALOG_PRODUCT_NOT_FOUND',
+    );
     const created = (await admin().post(`${P}/products`, newProduct('006'))).json;
-    assertProblem(await admin().patch(`${P}/products/${created.id}`, { slug: seeded.slug }), 409, 'SOUK_CATALOG_PRODUCT_CONFLICT');
-    assertProblem(await admin().patch(`${P}/products/${created.id}`, { categoryId: '00000000-0000-4000-8000-000000000000' }), 422, 'SOUK_CATALOG_CATEGORY_UNKNOWN');
+    assertProblem(
+      await admin().patch(`${P}/products/${created.id}`, { slug: seeded.slug }),
+      409,
+      'SOUK_CATALOG_PRODUCT_CONFLICT',
+    );
+    assertProblem(
+      await admin().patch(`${P}/products/${created.id}`, { categoryId: '00000000-0000-4000-8000-000000000000' }),
+      422,
+      'SOUK_CATALOG_CATEGORY_UNKNOWN',
+    );
   });
 
   test('delete: 204, then gone', async () => {
@@ -152,7 +174,11 @@ describe('categories', () => {
     const taken = await admin().post(`${P}/categories`, { slug: 'kitchen', name: 'Kitchen again' });
     assertProblem(taken, 409, 'SOUK_CATALOG_CATEGORY_CONFLICT');
     assert.equal(taken.json.field, 'slug');
-    const orphan = await admin().post(`${P}/categories`, { slug: 'orphans', name: 'Orphans', parentId: '00000000-0000-4000-8000-000000000000' });
+    const orphan = await admin().post(`${P}/categories`, {
+      slug: 'orphans',
+      name: 'Orphans',
+      parentId: '00000000-0000-4000-8000-000000000000',
+    });
     assertProblem(orphan, 422, 'SOUK_CATALOG_CATEGORY_UNKNOWN');
     assert.equal(orphan.json.field, 'parentId');
   });

@@ -84,7 +84,7 @@ describe('filters', () => {
     assert.equal(res.json.totalPages, 0);
   });
 
-  test('ids picks those products in one call (a cart\'s prices); unknown ids are left out, malformed ones are a 400', async () => {
+  test("ids picks those products in one call (a cart's prices); unknown ids are left out, malformed ones are a 400", async () => {
     const some = (await get(`${P}/products?pageSize=3`)).json.items as Array<{ id: string }>;
     const unknown = '00000000-0000-4000-8000-000000000000';
     const ids = [some[0]!.id, some[2]!.id.toUpperCase(), unknown, some[0]!.id];
@@ -97,7 +97,8 @@ describe('filters', () => {
 
   test('price bounds are inclusive and combine with the category', async () => {
     const res = await get(`${P}/products?category=audio&minPrice=5000&maxPrice=20000&pageSize=100`);
-    const expected = seed.products.filter((p) => p.priceCents >= 5000 && p.priceCents <= 20000)
+    const expected = seed.products
+      .filter((p) => p.priceCents >= 5000 && p.priceCents <= 20000)
       .filter((p) => ['audio', 'headphones', 'speakers'].includes(p.categorySlug)).length;
     assert.equal(res.json.total, expected);
     for (const p of res.json.items) assert.ok(p.priceCents >= 5000 && p.priceCents <= 20000);
@@ -111,9 +112,15 @@ describe('sorting', () => {
 
   test('by price, both ways', async () => {
     const up = (await order('price')).map((p: { priceCents: number }) => p.priceCents);
-    assert.deepEqual(up, [...up].sort((a, b) => a - b));
+    assert.deepEqual(
+      up,
+      [...up].sort((a, b) => a - b),
+    );
     const down = (await order('-price')).map((p: { priceCents: number }) => p.priceCents);
-    assert.deepEqual(down, [...down].sort((a, b) => b - a));
+    assert.deepEqual(
+      down,
+      [...down].sort((a, b) => b - a),
+    );
     assert.equal(down[0], Math.max(...seed.products.map((p) => p.priceCents)));
   });
 
@@ -135,13 +142,15 @@ describe('sorting', () => {
 
   test('newest first', async () => {
     const times = (await order('newest')).map((p: { createdAt: string }) => Date.parse(p.createdAt));
-    assert.deepEqual(times, [...times].sort((a, b) => b - a));
+    assert.deepEqual(
+      times,
+      [...times].sort((a, b) => b - a),
+    );
   });
 });
 
 describe('full-text search', () => {
-  const search = async (q: string, extra = '') =>
-    (await get(`${P}/products?q=${encodeURIComponent(q)}${extra}`)).json;
+  const search = async (q: string, extra = '') => (await get(`${P}/products?q=${encodeURIComponent(q)}${extra}`)).json;
 
   test('a product named by the query ranks first', async () => {
     assert.match((await search('gooseneck kettle')).items[0].name, /^Gooseneck Kettle/);
@@ -166,7 +175,10 @@ describe('full-text search', () => {
 
   test('web search syntax: phrases and exclusions', async () => {
     const phrase = await search('"pour over" -paper');
-    assert.equal(phrase.items.some((p: { name: string }) => /Paper Filters/.test(p.name)), false);
+    assert.equal(
+      phrase.items.some((p: { name: string }) => /Paper Filters/.test(p.name)),
+      false,
+    );
     assert.ok(phrase.total >= 1);
   });
 
@@ -174,7 +186,10 @@ describe('full-text search', () => {
     const res = await search('wool', '&category=apparel&sort=price&pageSize=100');
     assert.ok(res.total >= 2);
     const prices = res.items.map((p: { priceCents: number }) => p.priceCents);
-    assert.deepEqual(prices, [...prices].sort((a, b) => a - b));
+    assert.deepEqual(
+      prices,
+      [...prices].sort((a, b) => a - b),
+    );
   });
 
   test('no match and stop-word-only queries give an empty page, not an error', async () => {
@@ -216,7 +231,8 @@ describe('lookups', () => {
     assert.equal(items.length, seed.categories.length);
     for (const c of items) assert.equal(c.productCount, seedCountInTree(c.slug), c.slug);
     const index = new Map(items.map((c, i) => [c.id, i]));
-    for (const c of items) if (c.parentId) assert.ok(index.get(c.parentId)! < index.get(c.id)!, `${c.slug} listed before its parent`);
+    for (const c of items)
+      if (c.parentId) assert.ok(index.get(c.parentId)! < index.get(c.id)!, `${c.slug} listed before its parent`);
     const tea = await get(`${P}/categories/tea`);
     assert.equal(tea.json.name, 'Tea');
     assertProblem(await get(`${P}/categories/nope`), 404, 'SOUK_CATALOG_CATEGORY_NOT_FOUND');
@@ -225,7 +241,12 @@ describe('lookups', () => {
 
 test('openapi.json describes the catalog API from contract.ts', async () => {
   const doc = (await get('/openapi.json')).json;
-  for (const path of ['/api/v1/catalog/products', '/api/v1/catalog/products/{id}', '/api/v1/catalog/categories', '/api/v1/catalog/categories/{id}']) {
+  for (const path of [
+    '/api/v1/catalog/products',
+    '/api/v1/catalog/products/{id}',
+    '/api/v1/catalog/categories',
+    '/api/v1/catalog/categories/{id}',
+  ]) {
     assert.ok(doc.paths[path], path);
   }
   const params = doc.paths['/api/v1/catalog/products'].get.parameters.map((p: { name: string }) => p.name);
@@ -234,8 +255,19 @@ test('openapi.json describes the catalog API from contract.ts', async () => {
 
 describe('bad query values are 400 problems', () => {
   const bad = [
-    'sort=cheapest', 'sort=', 'page=0', 'page=-1', 'page=abc', 'page=2abc', 'pageSize=0', 'pageSize=101',
-    'minPrice=abc', 'minPrice=-5', 'maxPrice=1e99', 'category=Not%20A%20Slug', `q=${'a'.repeat(201)}`,
+    'sort=cheapest',
+    'sort=',
+    'page=0',
+    'page=-1',
+    'page=abc',
+    'page=2abc',
+    'pageSize=0',
+    'pageSize=101',
+    'minPrice=abc',
+    'minPrice=-5',
+    'maxPrice=1e99',
+    'category=Not%20A%20Slug',
+    `q=${'a'.repeat(201)}`,
     'page=1&page=2',
   ];
   for (const query of bad) {

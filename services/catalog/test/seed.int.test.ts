@@ -100,11 +100,15 @@ test('rows an admin created before seeding was switched on are kept, and the see
   let cookwareId: string;
   try {
     // A seed department and one of its subcategories, with ids of the admin's making.
-    const kitchen = await call(early.url, 'POST', `${P}/categories`, { token: admin, body: { slug: 'kitchen', name: 'Our Kitchen' } });
+    const kitchen = await call(early.url, 'POST', `${P}/categories`, {
+      token: admin,
+      body: { slug: 'kitchen', name: 'Our Kitchen' },
+    });
     assert.equal(kitchen.status, 201, kitchen.text);
     kitchenId = kitchen.json.id;
     const cookware = await call(early.url, 'POST', `${P}/categories`, {
-      token: admin, body: { slug: 'cookware', name: 'Pots & Pans', parentId: kitchenId },
+      token: admin,
+      body: { slug: 'cookware', name: 'Pots & Pans', parentId: kitchenId },
     });
     assert.equal(cookware.status, 201, cookware.text);
     cookwareId = cookware.json.id;
@@ -124,7 +128,12 @@ test('rows an admin created before seeding was switched on are kept, and the see
   try {
     // Every seed product except the two whose SKU or slug was taken, plus the admin's two.
     assert.equal(await productTotal(svc.url), expected.products.length);
-    const categories = (await call(svc.url, 'GET', `${P}/categories`)).json.items as { id: string; slug: string; name: string; parentId: string | null }[];
+    const categories = (await call(svc.url, 'GET', `${P}/categories`)).json.items as {
+      id: string;
+      slug: string;
+      name: string;
+      parentId: string | null;
+    }[];
     assert.equal(categories.length, expected.categories.length);
     const bySlug = new Map(categories.map((c) => [c.slug, c]));
     assert.deepEqual([bySlug.get('kitchen')?.id, bySlug.get('kitchen')?.name], [kitchenId, 'Our Kitchen']);
@@ -132,7 +141,9 @@ test('rows an admin created before seeding was switched on are kept, and the see
     // Seed subcategories hang under the admin's department.
     assert.equal(bySlug.get('kitchen-tools')?.parentId, kitchenId);
     // Seed products of an existing category land in it.
-    const seededCookware = expected.products.find((p) => p.categorySlug === 'cookware' && p !== taken.bySku && p !== taken.bySlug)!;
+    const seededCookware = expected.products.find(
+      (p) => p.categorySlug === 'cookware' && p !== taken.bySku && p !== taken.bySlug,
+    )!;
     const product = await call(svc.url, 'GET', `${P}/products/${seededCookware.slug}`);
     assert.equal(product.status, 200, product.text);
     assert.equal(product.json.categoryId, cookwareId);

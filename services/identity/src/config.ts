@@ -16,20 +16,29 @@ export const DEFAULT_SCRYPT_LOG_N = 15;
 
 export const IdentityConfig = Type.Object({
   IDENTITY_KEY_ENCRYPTION_KEY_FILE: Type.String({
-    minLength: 1, description: 'file holding the 32-byte key that encrypts private signing keys, base64',
+    minLength: 1,
+    description: 'file holding the 32-byte key that encrypts private signing keys, base64',
   }),
   IDENTITY_KEY_ROTATION_HOURS: Type.Number({ default: DEFAULT_KEY_ROTATION_HOURS, exclusiveMinimum: 0 }),
   IDENTITY_ACCESS_TOKEN_TTL_SECONDS: Type.Integer({ default: DEFAULT_ACCESS_TOKEN_TTL_SECONDS, minimum: 30, maximum: 86_400 }),
   IDENTITY_REFRESH_TOKEN_TTL_SECONDS: Type.Integer({ default: DEFAULT_REFRESH_TOKEN_TTL_SECONDS, minimum: 60 }),
   IDENTITY_ADMIN_EMAIL: Type.Optional(Type.String({ minLength: 3, description: 'admin account created at start when missing' })),
-  IDENTITY_ADMIN_PASSWORD_FILE: Type.Optional(Type.String({ minLength: 1, description: "file holding the admin account's password" })),
-  IDENTITY_CLIENTS_FILE: Type.Optional(Type.String({
-    minLength: 1, description: 'JSON file: [{ clientId, clientSecret, scopes }] of confidential OAuth clients',
-  })),
+  IDENTITY_ADMIN_PASSWORD_FILE: Type.Optional(
+    Type.String({ minLength: 1, description: "file holding the admin account's password" }),
+  ),
+  IDENTITY_CLIENTS_FILE: Type.Optional(
+    Type.String({
+      minLength: 1,
+      description: 'JSON file: [{ clientId, clientSecret, scopes }] of confidential OAuth clients',
+    }),
+  ),
   IDENTITY_LOGIN_MAX_FAILURES: Type.Integer({ default: DEFAULT_LOGIN_MAX_FAILURES, minimum: 1, maximum: 100 }),
   IDENTITY_LOGIN_WINDOW_SECONDS: Type.Integer({ default: DEFAULT_LOGIN_WINDOW_SECONDS, minimum: 1 }),
   IDENTITY_SCRYPT_LOG_N: Type.Integer({
-    default: DEFAULT_SCRYPT_LOG_N, minimum: 14, maximum: 20, description: 'log2 of scrypt N for new password hashes',
+    default: DEFAULT_SCRYPT_LOG_N,
+    minimum: 14,
+    maximum: 20,
+    description: 'log2 of scrypt N for new password hashes',
   }),
 });
 export type IdentityConfig = Static<typeof IdentityConfig>;
@@ -69,7 +78,10 @@ export async function readSecrets(config: IdentityConfig): Promise<IdentitySecre
   }
 
   if (config.IDENTITY_CLIENTS_FILE !== undefined) {
-    secrets.clients = parseClientsFile(await readSecretFile(config.IDENTITY_CLIENTS_FILE, 'IDENTITY_CLIENTS_FILE'), 'IDENTITY_CLIENTS_FILE');
+    secrets.clients = parseClientsFile(
+      await readSecretFile(config.IDENTITY_CLIENTS_FILE, 'IDENTITY_CLIENTS_FILE'),
+      'IDENTITY_CLIENTS_FILE',
+    );
   }
   return secrets;
 }

@@ -6,55 +6,88 @@ import { defineErrors } from '@souk/chassis';
 
 export const errors = defineErrors({
   emailInvalid: {
-    code: 'SOUK_IDENTITY_EMAIL_INVALID', status: 400, title: 'The email address is not valid',
+    code: 'SOUK_IDENTITY_EMAIL_INVALID',
+    status: 400,
+    title: 'The email address is not valid',
     description: 'Sign-up needs an address of the form name@domain.tld (at most 254 characters).',
   },
   emailTaken: {
-    code: 'SOUK_IDENTITY_EMAIL_TAKEN', status: 409, title: 'An account with this email already exists',
+    code: 'SOUK_IDENTITY_EMAIL_TAKEN',
+    status: 409,
+    title: 'An account with this email already exists',
     description: 'Emails are unique (compared trimmed and lowercased); sign in instead, or use another address.',
   },
   weakPassword: {
-    code: 'SOUK_IDENTITY_WEAK_PASSWORD', status: 400, title: 'The password is too weak',
+    code: 'SOUK_IDENTITY_WEAK_PASSWORD',
+    status: 400,
+    title: 'The password is too weak',
     description: 'The password breaks the policy; `reasons` lists each broken rule (`rule`, `message`).',
   },
   userNotFound: {
-    code: 'SOUK_IDENTITY_USER_NOT_FOUND', status: 404, title: 'User not found',
+    code: 'SOUK_IDENTITY_USER_NOT_FOUND',
+    status: 404,
+    title: 'User not found',
     description: 'The token names a user that no longer exists.',
   },
   userTokenRequired: {
-    code: 'SOUK_IDENTITY_USER_TOKEN_REQUIRED', status: 403, title: 'This needs a user token',
+    code: 'SOUK_IDENTITY_USER_TOKEN_REQUIRED',
+    status: 403,
+    title: 'This needs a user token',
     description: 'The endpoint describes the signed-in user; a client_credentials token has no user.',
   },
   invalidCredentials: {
-    code: 'SOUK_IDENTITY_INVALID_CREDENTIALS', status: 400, title: 'Wrong email or password',
-    description: 'Password grant with an unknown email or a wrong password (OAuth `invalid_grant`, hence 400 as RFC 6749 5.2 requires).',
+    code: 'SOUK_IDENTITY_INVALID_CREDENTIALS',
+    status: 400,
+    title: 'Wrong email or password',
+    description:
+      'Password grant with an unknown email or a wrong password (OAuth `invalid_grant`, hence 400 as RFC 6749 5.2 requires).',
   },
   loginThrottled: {
-    code: 'SOUK_IDENTITY_LOGIN_THROTTLED', status: 429, title: 'Too many failed sign-ins', retryable: true,
-    description: 'After too many failed sign-ins within the window (IDENTITY_LOGIN_MAX_FAILURES and IDENTITY_LOGIN_WINDOW_SECONDS; see the identity README) an account refuses attempts until the window passes; wait `Retry-After` seconds.',
+    code: 'SOUK_IDENTITY_LOGIN_THROTTLED',
+    status: 429,
+    title: 'Too many failed sign-ins',
+    retryable: true,
+    description:
+      'After too many failed sign-ins within the window (IDENTITY_LOGIN_MAX_FAILURES and IDENTITY_LOGIN_WINDOW_SECONDS; see the identity README) an account refuses attempts until the window passes; wait `Retry-After` seconds.',
   },
   invalidGrant: {
-    code: 'SOUK_IDENTITY_INVALID_GRANT', status: 400, title: 'The refresh token is not valid',
-    description: 'The refresh token is unknown, expired, revoked, issued to another client, or was already used (which revokes its whole family). Sign in again.',
+    code: 'SOUK_IDENTITY_INVALID_GRANT',
+    status: 400,
+    title: 'The refresh token is not valid',
+    description:
+      'The refresh token is unknown, expired, revoked, issued to another client, or was already used (which revokes its whole family). Sign in again.',
   },
   invalidClient: {
-    code: 'SOUK_IDENTITY_INVALID_CLIENT', status: 401, title: 'Client authentication failed',
+    code: 'SOUK_IDENTITY_INVALID_CLIENT',
+    status: 401,
+    title: 'Client authentication failed',
     description: 'Unknown client, wrong client secret, or a confidential client that sent no secret (OAuth `invalid_client`).',
   },
   unauthorizedClient: {
-    code: 'SOUK_IDENTITY_UNAUTHORIZED_CLIENT', status: 400, title: 'The client may not use this grant type',
-    description: 'The storefront may use password and refresh_token; confidential clients only client_credentials (OAuth `unauthorized_client`).',
+    code: 'SOUK_IDENTITY_UNAUTHORIZED_CLIENT',
+    status: 400,
+    title: 'The client may not use this grant type',
+    description:
+      'The storefront may use password and refresh_token; confidential clients only client_credentials (OAuth `unauthorized_client`).',
   },
   unsupportedGrantType: {
-    code: 'SOUK_IDENTITY_UNSUPPORTED_GRANT_TYPE', status: 400, title: 'Unsupported grant type',
+    code: 'SOUK_IDENTITY_UNSUPPORTED_GRANT_TYPE',
+    status: 400,
+    title: 'Unsupported grant type',
     description: 'grant_type must be password, refresh_token or client_credentials (OAuth `unsupported_grant_type`).',
   },
   invalidTokenRequest: {
-    code: 'SOUK_IDENTITY_INVALID_TOKEN_REQUEST', status: 400, title: 'The token request is malformed',
-    description: 'A required parameter is missing, has the wrong type, or two client authentication methods were used (OAuth `invalid_request`).',
+    code: 'SOUK_IDENTITY_INVALID_TOKEN_REQUEST',
+    status: 400,
+    title: 'The token request is malformed',
+    description:
+      'A required parameter is missing, has the wrong type, or two client authentication methods were used (OAuth `invalid_request`).',
   },
   invalidScope: {
-    code: 'SOUK_IDENTITY_INVALID_SCOPE', status: 400, title: 'The requested scope is not allowed',
-    description: 'The scope is malformed, or names a scope the client (or the refresh token) does not have (OAuth `invalid_scope`).',
+    code: 'SOUK_IDENTITY_INVALID_SCOPE',
+    status: 400,
+    title: 'The requested scope is not allowed',
+    description:
+      'The scope is malformed, or names a scope the client (or the refresh token) does not have (OAuth `invalid_scope`).',
   },
 });

@@ -12,7 +12,10 @@ export interface HousekeepingTask {
 }
 
 /** Starts the timer; returns a function that stops it. */
-export function startHousekeeping(tasks: readonly HousekeepingTask[], deps: { now: () => number; log: Logger; intervalMs?: number }): () => void {
+export function startHousekeeping(
+  tasks: readonly HousekeepingTask[],
+  deps: { now: () => number; log: Logger; intervalMs?: number },
+): () => void {
   let running = false;
   const timer = setInterval(() => {
     if (running) return;

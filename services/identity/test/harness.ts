@@ -170,6 +170,13 @@ export async function signup(base: string, email = uniqueEmail(), password = GOO
   return request(base, 'POST', SIGNUP, { json: { email, password, ...(name ? { name } : {}) } });
 }
 
-export async function passwordGrant(base: string, username: string, password = GOOD_PASSWORD, extra: Record<string, string> = {}): Promise<Reply> {
-  return request(base, 'POST', TOKEN, { form: { grant_type: 'password', client_id: 'storefront', username, password, ...extra } });
+export async function passwordGrant(
+  base: string,
+  username: string,
+  password = GOOD_PASSWORD,
+  extra: Record<string, string> = {},
+): Promise<Reply> {
+  return request(base, 'POST', TOKEN, {
+    form: { grant_type: 'password', client_id: 'storefront', username, password, ...extra },
+  });
 }

@@ -87,7 +87,9 @@ describe('identity signing keys and admin', () => {
     const client = new pg.Client({ connectionString: id.database.url });
     await client.connect();
     try {
-      const { rows } = await client.query<{ private_jwk_sealed: string; public_jwk: Record<string, unknown> }>('select private_jwk_sealed, public_jwk from signing_keys');
+      const { rows } = await client.query<{ private_jwk_sealed: string; public_jwk: Record<string, unknown> }>(
+        'select private_jwk_sealed, public_jwk from signing_keys',
+      );
       assert.ok(rows.length > 0);
       for (const row of rows) {
         assert.match(row.private_jwk_sealed, /^v1\./);
@@ -107,7 +109,9 @@ describe('identity instances starting together', () => {
     const env = { ...prepared.env, PORT: '0' };
     const instances = await Promise.all([1, 2, 3].map(() => startService(identityService, { env, clock })));
     try {
-      const jwks = await Promise.all(instances.map(async (s) => (await request(s.url, 'GET', '/.well-known/jwks.json')).body.keys.length));
+      const jwks = await Promise.all(
+        instances.map(async (s) => (await request(s.url, 'GET', '/.well-known/jwks.json')).body.keys.length),
+      );
       assert.deepEqual(jwks, [1, 1, 1]);
       // A token from one instance is accepted by another.
       const token = (await passwordGrant(instances[0]!.url, ADMIN.email, ADMIN.password)).body.access_token;

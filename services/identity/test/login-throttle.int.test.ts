@@ -24,13 +24,15 @@ describe('identity login throttle under concurrency', () => {
     const statuses: number[] = [];
     // Each stream signs in one attempt after another, so successes (which
     // delete the failure log) keep landing while other attempts read it.
-    await Promise.all(Array.from({ length: 20 }, async (_, stream) => {
-      for (let i = 0; i < 5; i++) {
-        const res = await passwordGrant(id.url, email, (stream + i) % 2 === 0 ? GOOD_PASSWORD : `Wrong-Password-${i}`);
-        assert.ok(res.status < 500, `stream ${stream}, attempt ${i}: ${res.status} ${JSON.stringify(res.body)}`);
-        statuses.push(res.status);
-      }
-    }));
+    await Promise.all(
+      Array.from({ length: 20 }, async (_, stream) => {
+        for (let i = 0; i < 5; i++) {
+          const res = await passwordGrant(id.url, email, (stream + i) % 2 === 0 ? GOOD_PASSWORD : `Wrong-Password-${i}`);
+          assert.ok(res.status < 500, `stream ${stream}, attempt ${i}: ${res.status} ${JSON.stringify(res.body)}`);
+          statuses.push(res.status);
+        }
+      }),
+    );
     assert.deepEqual([...new Set(statuses)].sort(), [200, 400]);
   });
 });

@@ -40,7 +40,11 @@ describe('identity with openid-client', () => {
     const created = await signup(id.url, email, GOOD_PASSWORD, 'Olga');
     const config = await discover('storefront', undefined, oidc.None());
 
-    const tokens = await oidc.genericGrantRequest(config, 'password', { username: email, password: GOOD_PASSWORD, scope: 'openid email profile' });
+    const tokens = await oidc.genericGrantRequest(config, 'password', {
+      username: email,
+      password: GOOD_PASSWORD,
+      scope: 'openid email profile',
+    });
     assert.equal(tokens.token_type, 'bearer');
     assert.ok(tokens.refresh_token);
     // The server's value: expiresIn() counts down from when the response arrived, so it reads 899 a millisecond later.
@@ -48,7 +52,9 @@ describe('identity with openid-client', () => {
 
     const jwks = createRemoteJWKSet(new URL(config.serverMetadata().jwks_uri!));
     const { payload } = await jwtVerify(tokens.access_token, jwks, {
-      issuer: id.issuer, audience: 'souk', currentDate: new Date(id.clock.now()),
+      issuer: id.issuer,
+      audience: 'souk',
+      currentDate: new Date(id.clock.now()),
     });
     assert.equal(payload.sub, created.body.id);
 
@@ -56,7 +62,7 @@ describe('identity with openid-client', () => {
     assert.equal(info.email, email);
     assert.equal(info.name, 'Olga');
 
-    const refreshed = await oidc.refreshTokenGrant(config, tokens.refresh_token!);
+    const refreshed = await oidc.refreshTokenGrant(config, tokens.refresh_token);
     assert.notEqual(refreshed.refresh_token, tokens.refresh_token);
 
     await oidc.tokenRevocation(config, refreshed.refresh_token!);
@@ -69,13 +75,16 @@ describe('identity with openid-client', () => {
 
   it('reports a wrong password as invalid_grant', async () => {
     const config = await discover('storefront', undefined, oidc.None());
-    await assert.rejects(oidc.genericGrantRequest(config, 'password', { username: uniqueEmail('x'), password: 'Wrong-Passw0rd' }), (err: unknown) => {
-      assert.ok(err instanceof oidc.ResponseBodyError);
-      assert.equal(err.error, 'invalid_grant');
-      assert.equal(err.status, 400);
-      assert.equal(err.cause.code, 'SOUK_IDENTITY_INVALID_CREDENTIALS');
-      return true;
-    });
+    await assert.rejects(
+      oidc.genericGrantRequest(config, 'password', { username: uniqueEmail('x'), password: 'Wrong-Passw0rd' }),
+      (err: unknown) => {
+        assert.ok(err instanceof oidc.ResponseBodyError);
+        assert.equal(err.error, 'invalid_grant');
+        assert.equal(err.status, 400);
+        assert.equal(err.cause.code, 'SOUK_IDENTITY_INVALID_CREDENTIALS');
+        return true;
+      },
+    );
   });
 
   it('issues service tokens for client_credentials with client_secret_basic and client_secret_post', async () => {
@@ -85,7 +94,11 @@ describe('identity with openid-client', () => {
       assert.equal(tokens.scope, 'inventory:read');
       assert.equal(tokens.refresh_token, undefined);
       const jwks = createRemoteJWKSet(new URL(config.serverMetadata().jwks_uri!));
-      const { payload } = await jwtVerify(tokens.access_token, jwks, { issuer: id.issuer, audience: 'souk', currentDate: new Date(id.clock.now()) });
+      const { payload } = await jwtVerify(tokens.access_token, jwks, {
+        issuer: id.issuer,
+        audience: 'souk',
+        currentDate: new Date(id.clock.now()),
+      });
       assert.equal(payload.sub, SERVICE.clientId);
     }
   });

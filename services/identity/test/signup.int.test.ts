@@ -4,7 +4,16 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import {
-  GOOD_PASSWORD, passwordGrant, request, signup, SIGNUP, startIdentity, TOKEN, uniqueEmail, type Identity, type RequestOptions,
+  GOOD_PASSWORD,
+  passwordGrant,
+  request,
+  signup,
+  SIGNUP,
+  startIdentity,
+  TOKEN,
+  uniqueEmail,
+  type Identity,
+  type RequestOptions,
 } from './harness.ts';
 
 const PROBLEM = /^application\/problem\+json/;
@@ -46,7 +55,10 @@ describe('identity sign-up', () => {
     assert.equal(res.status, 400);
     assert.match(res.headers.get('content-type') ?? '', PROBLEM);
     assert.equal(res.body.code, 'SOUK_IDENTITY_WEAK_PASSWORD');
-    assert.deepEqual(res.body.reasons.map((r: { rule: string }) => r.rule), ['contains_email', 'too_few_character_classes']);
+    assert.deepEqual(
+      res.body.reasons.map((r: { rule: string }) => r.rule),
+      ['contains_email', 'too_few_character_classes'],
+    );
     assert.ok(res.body.reasons.every((r: { message: string }) => r.message.length > 0));
   });
 

@@ -5,13 +5,16 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
-import {
-  GOOD_PASSWORD, passwordGrant, request, signup, startIdentity, TOKEN, uniqueEmail, type Identity,
-} from './harness.ts';
+import { GOOD_PASSWORD, passwordGrant, request, signup, startIdentity, TOKEN, uniqueEmail, type Identity } from './harness.ts';
 
-const SERVICE = { clientId: 'orders-service', clientSecret: 'orders-secret-0123456789abcdef', scopes: ['inventory:reserve', 'payments:charge'] };
+const SERVICE = {
+  clientId: 'orders-service',
+  clientSecret: 'orders-secret-0123456789abcdef',
+  scopes: ['inventory:reserve', 'payments:charge'],
+};
 const REVOKE = '/api/v1/identity/oauth/revoke';
-const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`;
+const basic = (id: string, secret: string) =>
+  `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`;
 
 describe('identity token endpoint', () => {
   let id: Identity;
@@ -25,7 +28,10 @@ describe('identity token endpoint', () => {
   async function verify(token: string) {
     const jwks = await request(id.url, 'GET', '/.well-known/jwks.json');
     return jwtVerify(token, createLocalJWKSet(jwks.body), {
-      issuer: id.issuer, audience: 'souk', algorithms: ['ES256'], currentDate: new Date(id.clock.now()),
+      issuer: id.issuer,
+      audience: 'souk',
+      algorithms: ['ES256'],
+      currentDate: new Date(id.clock.now()),
     });
   }
 
@@ -66,7 +72,13 @@ describe('identity token endpoint', () => {
   it('accepts JSON bodies and narrows the scope on request', async () => {
     const user = await newUser('json');
     const res = await request(id.url, 'POST', TOKEN, {
-      json: { grant_type: 'password', client_id: 'storefront', username: user.email, password: GOOD_PASSWORD, scope: 'openid email' },
+      json: {
+        grant_type: 'password',
+        client_id: 'storefront',
+        username: user.email,
+        password: GOOD_PASSWORD,
+        scope: 'openid email',
+      },
     });
     assert.equal(res.status, 200);
     assert.equal(res.body.scope, 'openid email');
@@ -97,7 +109,9 @@ describe('identity token endpoint', () => {
     const user = await newUser('refresh');
     const first = (await passwordGrant(id.url, user.email)).body;
     const refresh = (token: string, extra: Record<string, string> = {}) =>
-      request(id.url, 'POST', TOKEN, { form: { grant_type: 'refresh_token', client_id: 'storefront', refresh_token: token, ...extra } });
+      request(id.url, 'POST', TOKEN, {
+        form: { grant_type: 'refresh_token', client_id: 'storefront', refresh_token: token, ...extra },
+      });
 
     const second = await refresh(first.refresh_token);
     assert.equal(second.status, 200);
@@ -145,16 +159,25 @@ describe('identity token endpoint', () => {
       headers: { authorization: basic(SERVICE.clientId, SERVICE.clientSecret) },
     });
     assert.equal(stolen.body.error, 'unauthorized_client');
-    const garbage = await request(id.url, 'POST', TOKEN, { form: { grant_type: 'refresh_token', client_id: 'storefront', refresh_token: 'nope' } });
-    assert.deepEqual([garbage.status, garbage.body.error, garbage.body.code], [400, 'invalid_grant', 'SOUK_IDENTITY_INVALID_GRANT']);
+    const garbage = await request(id.url, 'POST', TOKEN, {
+      form: { grant_type: 'refresh_token', client_id: 'storefront', refresh_token: 'nope' },
+    });
+    assert.deepEqual(
+      [garbage.status, garbage.body.error, garbage.body.code],
+      [400, 'invalid_grant', 'SOUK_IDENTITY_INVALID_GRANT'],
+    );
   });
 
   it('revokes refresh tokens (RFC 7009) and answers 200 for unknown ones', async () => {
     const user = await newUser('revoke');
     const { refresh_token } = (await passwordGrant(id.url, user.email)).body;
-    const revoked = await request(id.url, 'POST', REVOKE, { form: { token: refresh_token, token_type_hint: 'refresh_token', client_id: 'storefront' } });
+    const revoked = await request(id.url, 'POST', REVOKE, {
+      form: { token: refresh_token, token_type_hint: 'refresh_token', client_id: 'storefront' },
+    });
     assert.equal(revoked.status, 200);
-    const after = await request(id.url, 'POST', TOKEN, { form: { grant_type: 'refresh_token', client_id: 'storefront', refresh_token } });
+    const after = await request(id.url, 'POST', TOKEN, {
+      form: { grant_type: 'refresh_token', client_id: 'storefront', refresh_token },
+    });
     assert.equal(after.body.error, 'invalid_grant');
     const unknown = await request(id.url, 'POST', REVOKE, { form: { token: 'unknown', client_id: 'storefront' } });
     assert.equal(unknown.status, 200);
@@ -200,12 +223,26 @@ describe('identity token endpoint', () => {
 
     const cases: [Record<string, string>, number, string][] = [
       [{ grant_type: 'client_credentials', client_id: 'storefront' }, 400, 'unauthorized_client'],
-      [{ grant_type: 'password', client_id: SERVICE.clientId, client_secret: SERVICE.clientSecret, username: 'a@b.co', password: 'x' }, 400, 'unauthorized_client'],
+      [
+        {
+          grant_type: 'password',
+          client_id: SERVICE.clientId,
+          client_secret: SERVICE.clientSecret,
+          username: 'a@b.co',
+          password: 'x',
+        },
+        400,
+        'unauthorized_client',
+      ],
       [{ grant_type: 'client_credentials', client_id: SERVICE.clientId }, 401, 'invalid_client'],
       [{ grant_type: 'password', client_id: 'no-such-client', username: 'a@b.co', password: 'x' }, 401, 'invalid_client'],
       [{ grant_type: 'password', username: 'a@b.co', password: 'x' }, 401, 'invalid_client'],
       [{ grant_type: 'authorization_code', client_id: 'storefront', code: 'x' }, 400, 'unsupported_grant_type'],
-      [{ grant_type: 'client_credentials', client_id: SERVICE.clientId, client_secret: SERVICE.clientSecret, scope: 'admin' }, 400, 'invalid_scope'],
+      [
+        { grant_type: 'client_credentials', client_id: SERVICE.clientId, client_secret: SERVICE.clientSecret, scope: 'admin' },
+        400,
+        'invalid_scope',
+      ],
       [{ grant_type: 'password', client_id: 'storefront', password: 'x' }, 400, 'invalid_request'],
     ];
     for (const [form, status, error] of cases) {

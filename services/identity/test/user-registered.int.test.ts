@@ -47,7 +47,13 @@ describe('UserRegistered', () => {
     assert.equal(envelope.source, 'urn:souk:service:identity');
     assert.equal(envelope.subject, res.body.id);
     assert.equal(envelope.time, res.body.createdAt);
-    assert.deepEqual(envelope.data, { userId: res.body.id, email, name: 'Eve Event', roles: ['customer'], registeredAt: res.body.createdAt });
+    assert.deepEqual(envelope.data, {
+      userId: res.body.id,
+      email,
+      name: 'Eve Event',
+      roles: ['customer'],
+      registeredAt: res.body.createdAt,
+    });
     assert.equal(UserRegistered.check(envelope.data).ok, true);
   });
 
@@ -74,20 +80,30 @@ describe('UserRegistered', () => {
   it('the user insert rolls back when the event cannot be written', async () => {
     const db = id.service.ctx.db as Db;
     const failing = createUserStore(db, {
-      events: { publish: async () => { throw new Error('outbox unavailable'); } },
+      events: {
+        publish: async () => {
+          throw new Error('outbox unavailable');
+        },
+      },
     });
     const email = uniqueEmail('rollback');
-    await assert.rejects(failing.create({ email, name: null, passwordHash: 'x', roles: ['customer'] }, new Date()), /outbox unavailable/);
+    await assert.rejects(
+      failing.create({ email, name: null, passwordHash: 'x', roles: ['customer'] }, new Date()),
+      /outbox unavailable/,
+    );
     assert.equal(await failing.findByEmail(email), undefined);
   });
 
   it('the event is served on the feed after commit', async () => {
     const email = uniqueEmail('feed');
     const res = await signup(id.url, email);
-    const event = await waitFor(async () => {
-      const feed = await request(id.url, 'GET', `${FEED_PATH}?after=0&types=${TYPE}&limit=1000`);
-      return (feed.body as FeedPage).events.find((e) => e.subject === res.body.id);
-    }, { what: 'the UserRegistered event on the feed' });
+    const event = await waitFor(
+      async () => {
+        const feed = await request(id.url, 'GET', `${FEED_PATH}?after=0&types=${TYPE}&limit=1000`);
+        return (feed.body as FeedPage).events.find((e) => e.subject === res.body.id);
+      },
+      { what: 'the UserRegistered event on the feed' },
+    );
     assert.equal(event.type, TYPE);
     assert.ok(Number(event.sequence) > 0);
   });

@@ -25,7 +25,9 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('id', 'uuid', (c) => c.primaryKey())
     // Null only for a tombstone (a release that came before any reserve).
     .addColumn('order_id', 'uuid')
-    .addColumn('status', 'text', (c) => c.notNull().check(sql`status in ('HELD', 'RELEASED', 'COMMITTED', 'RETURNED', 'EXPIRED')`))
+    .addColumn('status', 'text', (c) =>
+      c.notNull().check(sql`status in ('HELD', 'RELEASED', 'COMMITTED', 'RETURNED', 'EXPIRED')`),
+    )
     // [{ productId, quantity }], sorted by product id, one line per product.
     .addColumn('items', 'jsonb', (c) => c.notNull())
     // Hash of the reserve request: a repeat with another body is a conflict, not a replay.

@@ -5,7 +5,16 @@
 import { Counter, type Registry } from '@souk/chassis';
 
 export const RESERVATION_OUTCOMES = [
-  'held', 'replayed', 'insufficient_stock', 'conflict', 'released', 'committed', 'returned', 'expired', 'tombstone', 'confirm_short',
+  'held',
+  'replayed',
+  'insufficient_stock',
+  'conflict',
+  'released',
+  'committed',
+  'returned',
+  'expired',
+  'tombstone',
+  'confirm_short',
 ] as const;
 export type ReservationOutcome = (typeof RESERVATION_OUTCOMES)[number];
 

@@ -20,11 +20,32 @@ import { createLevelStore } from './stock/level-store.ts';
 import { registerLevelRoutes } from './stock/level-routes.ts';
 
 export const InventoryConfig = Type.Object({
-  INVENTORY_LOW_STOCK_THRESHOLD: Type.Integer({ default: 5, minimum: 0, description: 'Threshold of new levels: StockLow when available falls to it.' }),
-  INVENTORY_RESERVATION_TTL_SECONDS: Type.Integer({ default: 600, minimum: 1, maximum: MAX_TTL_SECONDS, description: 'How long a reservation is held when the reserve names no ttlSeconds.' }),
-  INVENTORY_EXPIRY_SWEEP_MS: Type.Integer({ default: 1000, minimum: 10, description: 'How often held reservations past their expiry are released.' }),
-  INVENTORY_NEW_PRODUCT_STOCK: Type.Integer({ default: 0, minimum: 0, description: "Units of a level opened by catalog's ProductCreated." }),
-  INVENTORY_SEED_STOCK: Type.Integer({ default: 0, minimum: 0, description: 'When > 0: once per database, every catalog product gets a level with this many units.' }),
+  INVENTORY_LOW_STOCK_THRESHOLD: Type.Integer({
+    default: 5,
+    minimum: 0,
+    description: 'Threshold of new levels: StockLow when available falls to it.',
+  }),
+  INVENTORY_RESERVATION_TTL_SECONDS: Type.Integer({
+    default: 600,
+    minimum: 1,
+    maximum: MAX_TTL_SECONDS,
+    description: 'How long a reservation is held when the reserve names no ttlSeconds.',
+  }),
+  INVENTORY_EXPIRY_SWEEP_MS: Type.Integer({
+    default: 1000,
+    minimum: 10,
+    description: 'How often held reservations past their expiry are released.',
+  }),
+  INVENTORY_NEW_PRODUCT_STOCK: Type.Integer({
+    default: 0,
+    minimum: 0,
+    description: "Units of a level opened by catalog's ProductCreated.",
+  }),
+  INVENTORY_SEED_STOCK: Type.Integer({
+    default: 0,
+    minimum: 0,
+    description: 'When > 0: once per database, every catalog product gets a level with this many units.',
+  }),
 });
 
 export const inventoryService = defineService({
@@ -41,17 +62,33 @@ export const inventoryService = defineService({
 
     ctx.events.subscribe(OrderConfirmed, commitOnOrderConfirmed({ clock, events, metrics }));
     ctx.events.subscribe(ShipmentFailed, returnOnShipmentFailed({ clock, events, metrics }));
-    ctx.events.subscribe(ProductCreated, levelOnProductCreated({ clock, newProductStock: config.INVENTORY_NEW_PRODUCT_STOCK, threshold }));
+    ctx.events.subscribe(
+      ProductCreated,
+      levelOnProductCreated({ clock, newProductStock: config.INVENTORY_NEW_PRODUCT_STOCK, threshold }),
+    );
 
     registerLevelRoutes(ctx, createLevelStore(db, { clock, events, defaultThreshold: threshold }));
-    registerReservationRoutes(ctx, createReservationCommands(db, {
-      clock, events, metrics, defaultTtlSeconds: config.INVENTORY_RESERVATION_TTL_SECONDS,
-    }));
+    registerReservationRoutes(
+      ctx,
+      createReservationCommands(db, {
+        clock,
+        events,
+        metrics,
+        defaultTtlSeconds: config.INVENTORY_RESERVATION_TTL_SECONDS,
+      }),
+    );
 
     const sweeper = startExpirySweeper({ db, clock, events, metrics, log, intervalMs: config.INVENTORY_EXPIRY_SWEEP_MS });
     ctx.onClose(() => sweeper.stop());
     if (config.INVENTORY_SEED_STOCK > 0) {
-      const seed = startSeedTask({ db, catalog: ctx.client('catalog'), log, clock, stock: config.INVENTORY_SEED_STOCK, threshold });
+      const seed = startSeedTask({
+        db,
+        catalog: ctx.client('catalog'),
+        log,
+        clock,
+        stock: config.INVENTORY_SEED_STOCK,
+        threshold,
+      });
       ctx.onClose(() => seed.stop());
     }
   },

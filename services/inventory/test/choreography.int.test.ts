@@ -39,7 +39,8 @@ async function heldOrder(onHand: number, quantity: number) {
   const reservationId = randomUUID();
   const orderId = randomUUID();
   const res = await call(h.svc.url, 'PUT', `${API}/reservations/${reservationId}`, {
-    token: h.internalToken, body: { orderId, items: [{ productId, quantity }] },
+    token: h.internalToken,
+    body: { orderId, items: [{ productId, quantity }] },
   });
   assert.equal(res.status, 201, res.text);
   return { productId, reservationId, orderId, quantity };
@@ -47,14 +48,22 @@ async function heldOrder(onHand: number, quantity: number) {
 
 type Order = Awaited<ReturnType<typeof heldOrder>>;
 
-const confirmed = (o: Pick<Order, 'orderId' | 'reservationId' | 'productId' | 'quantity'>) => orders.publish(OrderConfirmed, {
-  orderId: o.orderId, userId: randomUUID(), reservationId: o.reservationId, paymentId: randomUUID(),
-  items: [{ productId: o.productId, name: 'Mug', quantity: o.quantity, unitPriceCents: 900, currency: 'EUR' }],
-  totalCents: 900 * o.quantity, currency: 'EUR', confirmedAt: new Date().toISOString(),
-});
+const confirmed = (o: Pick<Order, 'orderId' | 'reservationId' | 'productId' | 'quantity'>) =>
+  orders.publish(OrderConfirmed, {
+    orderId: o.orderId,
+    userId: randomUUID(),
+    reservationId: o.reservationId,
+    paymentId: randomUUID(),
+    items: [{ productId: o.productId, name: 'Mug', quantity: o.quantity, unitPriceCents: 900, currency: 'EUR' }],
+    totalCents: 900 * o.quantity,
+    currency: 'EUR',
+    confirmedAt: new Date().toISOString(),
+  });
 
-const statusOf = async (id: string) => (await call(h.svc.url, 'GET', `${API}/reservations/${id}`, { token: h.internalToken })).json.status as string;
-const eventsOf = async (type: string, reservationId: string) => (await outbox(h, type)).filter((e) => e.subject === reservationId);
+const statusOf = async (id: string) =>
+  (await call(h.svc.url, 'GET', `${API}/reservations/${id}`, { token: h.internalToken })).json.status as string;
+const eventsOf = async (type: string, reservationId: string) =>
+  (await outbox(h, type)).filter((e) => e.subject === reservationId);
 
 test('OrderConfirmed → the reservation is COMMITTED, on hand decreases, StockCommitted once (also when confirmed twice)', async () => {
   const o = await heldOrder(10, 4);
@@ -71,9 +80,15 @@ test('OrderConfirmed → the reservation is COMMITTED, on hand decreases, StockC
   assert.equal((await levelRow(h, o.productId))?.on_hand, 6);
   const [event, ...more] = await eventsOf('StockCommitted', o.reservationId);
   assert.equal(more.length, 0);
-  assert.deepEqual({ ...event!.data, committedAt: undefined }, {
-    reservationId: o.reservationId, orderId: o.orderId, items: [{ productId: o.productId, quantity: 4 }], committedAt: undefined,
-  });
+  assert.deepEqual(
+    { ...event!.data, committedAt: undefined },
+    {
+      reservationId: o.reservationId,
+      orderId: o.orderId,
+      items: [{ productId: o.productId, quantity: 4 }],
+      committedAt: undefined,
+    },
+  );
 });
 
 test('ShipmentFailed → the committed units come back: RETURNED and StockReturned', async () => {
@@ -81,7 +96,11 @@ test('ShipmentFailed → the committed units come back: RETURNED and StockReturn
   await confirmed(o);
   await waitFor(async () => (await statusOf(o.reservationId)) === 'COMMITTED', { what: 'the commit' });
   await shipping.publish(ShipmentFailed, {
-    orderId: o.orderId, shipmentId: randomUUID(), reasonCode: 'CARRIER_REFUSED', reason: 'The carrier refused the parcel.', failedAt: new Date().toISOString(),
+    orderId: o.orderId,
+    shipmentId: randomUUID(),
+    reasonCode: 'CARRIER_REFUSED',
+    reason: 'The carrier refused the parcel.',
+    failedAt: new Date().toISOString(),
   });
   await waitFor(async () => (await statusOf(o.reservationId)) === 'RETURNED', { what: 'the return' });
   const row = await levelRow(h, o.productId);
@@ -98,14 +117,23 @@ test('ProductCreated → a level with INVENTORY_NEW_PRODUCT_STOCK units; an exis
   await call(h.svc.url, 'PUT', `${API}/${known}`, { token: h.adminToken, body: { onHand: 3 } });
   for (const productId of [known, fresh]) {
     await catalog.publish(ProductCreated, {
-      productId, sku: `SKU-${productId.slice(0, 8).toUpperCase()}`, slug: `p-${productId.slice(0, 8)}`, name: 'Lamp',
-      categoryId: randomUUID(), priceCents: 1500, currency: 'EUR', createdAt: new Date().toISOString(),
+      productId,
+      sku: `SKU-${productId.slice(0, 8).toUpperCase()}`,
+      slug: `p-${productId.slice(0, 8)}`,
+      name: 'Lamp',
+      categoryId: randomUUID(),
+      priceCents: 1500,
+      currency: 'EUR',
+      createdAt: new Date().toISOString(),
     });
   }
-  const level = await waitFor(async () => {
-    const res = await call(h.svc.url, 'GET', `${API}/${fresh}`);
-    return res.status === 200 ? res.json : undefined;
-  }, { what: 'the new product\'s level' });
+  const level = await waitFor(
+    async () => {
+      const res = await call(h.svc.url, 'GET', `${API}/${fresh}`);
+      return res.status === 200 ? res.json : undefined;
+    },
+    { what: "the new product's level" },
+  );
   assert.equal(level.onHand, 25);
   assert.equal(level.available, 25);
   assert.equal((await levelRow(h, known))?.on_hand, 3);
@@ -114,7 +142,9 @@ test('ProductCreated → a level with INVENTORY_NEW_PRODUCT_STOCK units; an exis
 test('OrderConfirmed naming a reservation inventory never made is parked as a dead letter', async () => {
   const ghost = { orderId: randomUUID(), reservationId: randomUUID(), productId: randomUUID(), quantity: 1 };
   const eventId = await confirmed(ghost);
-  const parked = await waitFor(async () => (await h.svc.ctx.events.deadLetters.list()).find((d) => d.eventId === eventId), { what: 'the dead letter' });
+  const parked = await waitFor(async () => (await h.svc.ctx.events.deadLetters.list()).find((d) => d.eventId === eventId), {
+    what: 'the dead letter',
+  });
   assert.match(parked.error, /cannot be committed \(unknown\)/);
   // The feed moved on: a later confirmation is handled.
   const o = await heldOrder(2, 1);

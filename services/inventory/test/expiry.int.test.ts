@@ -24,25 +24,37 @@ after(async () => {
 
 async function stocked(onHand: number): Promise<string> {
   const productId = randomUUID();
-  assert.equal((await call(h.svc.url, 'PUT', `${API}/${productId}`, { token: h.adminToken, body: { onHand, lowStockThreshold: 0 } })).status, 200);
+  assert.equal(
+    (await call(h.svc.url, 'PUT', `${API}/${productId}`, { token: h.adminToken, body: { onHand, lowStockThreshold: 0 } })).status,
+    200,
+  );
   return productId;
 }
 
 async function reserve(productId: string, quantity: number, ttlSeconds: number) {
   const id = randomUUID();
   const orderId = randomUUID();
-  const res = await call(h.svc.url, 'PUT', `${API}/reservations/${id}`, { token: h.internalToken, body: { orderId, items: [{ productId, quantity }], ttlSeconds } });
+  const res = await call(h.svc.url, 'PUT', `${API}/reservations/${id}`, {
+    token: h.internalToken,
+    body: { orderId, items: [{ productId, quantity }], ttlSeconds },
+  });
   assert.equal(res.status, 201, res.text);
   return { id, orderId };
 }
 
-const statusOf = async (id: string) => (await call(h.svc.url, 'GET', `${API}/reservations/${id}`, { token: h.internalToken })).json.status as string;
+const statusOf = async (id: string) =>
+  (await call(h.svc.url, 'GET', `${API}/reservations/${id}`, { token: h.internalToken })).json.status as string;
 
 function confirm(order: { id: string; orderId: string }, productId: string, quantity: number) {
   return orders.publish(OrderConfirmed, {
-    orderId: order.orderId, userId: randomUUID(), reservationId: order.id, paymentId: randomUUID(),
+    orderId: order.orderId,
+    userId: randomUUID(),
+    reservationId: order.id,
+    paymentId: randomUUID(),
     items: [{ productId, name: 'Kettle', quantity, unitPriceCents: 1000, currency: 'EUR' }],
-    totalCents: quantity * 1000, currency: 'EUR', confirmedAt: new Date().toISOString(),
+    totalCents: quantity * 1000,
+    currency: 'EUR',
+    confirmedAt: new Date().toISOString(),
   });
 }
 
@@ -59,9 +71,16 @@ test('a held reservation past its expiry is released by itself: EXPIRED, units b
   assert.equal((await levelRow(h, p))?.reserved, 3);
   const released = (await outbox(h, 'StockReleased')).filter((e) => e.subject === soon.id);
   assert.equal(released.length, 1);
-  assert.deepEqual({ ...released[0]!.data, releasedAt: undefined }, {
-    reservationId: soon.id, orderId: soon.orderId, items: [{ productId: p, quantity: 4 }], reason: 'expired', releasedAt: undefined,
-  });
+  assert.deepEqual(
+    { ...released[0]!.data, releasedAt: undefined },
+    {
+      reservationId: soon.id,
+      orderId: soon.orderId,
+      items: [{ productId: p, quantity: 4 }],
+      reason: 'expired',
+      releasedAt: undefined,
+    },
+  );
   const metrics = (await call(h.svc.url, 'GET', '/metrics')).text;
   assert.match(metrics, /souk_inventory_reservations_expired_total(\{[^}]*\})? 1\b/);
 
@@ -71,7 +90,8 @@ test('a held reservation past its expiry is released by itself: EXPIRED, units b
   assert.equal(commit.json.code, 'SOUK_INVENTORY_RESERVATION_NOT_HELD');
   // ...and a repeat of its reserve tells the caller it expired.
   const repeat = await call(h.svc.url, 'PUT', `${API}/reservations/${soon.id}`, {
-    token: h.internalToken, body: { orderId: soon.orderId, items: [{ productId: p, quantity: 4 }], ttlSeconds: 60 },
+    token: h.internalToken,
+    body: { orderId: soon.orderId, items: [{ productId: p, quantity: 4 }], ttlSeconds: 60 },
   });
   assert.equal(repeat.status, 200, repeat.text);
   assert.equal(repeat.json.status, 'EXPIRED');
@@ -96,10 +116,13 @@ test('OrderConfirmed after expiry when the units are gone: stays EXPIRED, publis
   await waitFor(async () => (await statusOf(order.id)) === 'EXPIRED', { what: 'expiry' });
   await reserve(p, 2, 600); // someone else takes them
   await confirm(order, p, 2);
-  await waitFor(async () => {
-    const metrics = (await call(h.svc.url, 'GET', '/metrics')).text;
-    return /souk_inventory_reservations_total\{[^}]*outcome="confirm_short"[^}]*\} 1\b/.test(metrics);
-  }, { what: 'the short confirmation to be counted' });
+  await waitFor(
+    async () => {
+      const metrics = (await call(h.svc.url, 'GET', '/metrics')).text;
+      return /souk_inventory_reservations_total\{[^}]*outcome="confirm_short"[^}]*\} 1\b/.test(metrics);
+    },
+    { what: 'the short confirmation to be counted' },
+  );
   assert.equal(await statusOf(order.id), 'EXPIRED');
   assert.equal((await outbox(h, 'StockCommitted')).filter((e) => e.subject === order.id).length, 0);
   const row = await levelRow(h, p);

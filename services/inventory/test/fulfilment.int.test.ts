@@ -22,13 +22,20 @@ let h: Harness;
 let shippingAdmin: string;
 
 before(async () => {
-  [orders, payments] = await Promise.all([startFakeProducer('orders', [OrderConfirmed]), startFakeProducer('payments', [PaymentCaptured])]);
+  [orders, payments] = await Promise.all([
+    startFakeProducer('orders', [OrderConfirmed]),
+    startFakeProducer('payments', [PaymentCaptured]),
+  ]);
   const inventoryPort = await freePort();
   shippingDb = await createTestDatabase('inventory_fulfilment_shipping');
   // Shipping first: it waits for inventory's feed (its calls fail until inventory listens).
   shipping = await startService(shippingService, {
     env: {
-      DATABASE_URL: shippingDb.url, LOG_LEVEL: 'silent', SHIPPING_POLL_MS: '50', EVENTS_FEED_WAIT_MS: '1000', BREAKER_HALF_OPEN_AFTER_MS: '100',
+      DATABASE_URL: shippingDb.url,
+      LOG_LEVEL: 'silent',
+      SHIPPING_POLL_MS: '50',
+      EVENTS_FEED_WAIT_MS: '1000',
+      BREAKER_HALF_OPEN_AFTER_MS: '100',
       STATIC_SERVICES: `inventory=http://127.0.0.1:${inventoryPort};orders=${orders.url};payments=${payments.url}`,
     },
   });
@@ -53,27 +60,44 @@ async function confirmedOrder(onHand: number, quantity: number) {
   await call(h.svc.url, 'PUT', `${API}/${productId}`, { token: h.adminToken, body: { onHand } });
   const reservationId = randomUUID();
   const orderId = randomUUID();
-  const res = await call(h.svc.url, 'PUT', `${API}/reservations/${reservationId}`, { token: h.internalToken, body: { orderId, items: [{ productId, quantity }] } });
+  const res = await call(h.svc.url, 'PUT', `${API}/reservations/${reservationId}`, {
+    token: h.internalToken,
+    body: { orderId, items: [{ productId, quantity }] },
+  });
   assert.equal(res.status, 201, res.text);
   await orders.publish(OrderConfirmed, {
-    orderId, userId: randomUUID(), reservationId, paymentId: randomUUID(),
+    orderId,
+    userId: randomUUID(),
+    reservationId,
+    paymentId: randomUUID(),
     items: [{ productId, name: 'Teapot', quantity, unitPriceCents: 2500, currency: 'EUR' }],
-    totalCents: 2500 * quantity, currency: 'EUR', confirmedAt: new Date().toISOString(),
+    totalCents: 2500 * quantity,
+    currency: 'EUR',
+    confirmedAt: new Date().toISOString(),
   });
   // Shipping ships only once the payment is captured too (the orders saga captures after confirming).
   await payments.publish(PaymentCaptured, {
-    paymentId: randomUUID(), orderId, amountCents: 2500 * quantity, currency: 'EUR', captureId: `cap_${orderId.slice(0, 8)}`,
+    paymentId: randomUUID(),
+    orderId,
+    amountCents: 2500 * quantity,
+    currency: 'EUR',
+    captureId: `cap_${orderId.slice(0, 8)}`,
     capturedAt: new Date().toISOString(),
   });
   return { productId, reservationId, orderId };
 }
 
-const shipmentOf = (orderId: string) => waitFor(async () => {
-  const res = await call(shipping.url, 'GET', `/api/v1/shipments/${orderId}`, { token: shippingAdmin });
-  return res.status === 200 && res.json.status !== 'PENDING' ? res.json : undefined;
-}, { timeoutMs: 20_000, what: `the shipment of ${orderId}` });
+const shipmentOf = (orderId: string) =>
+  waitFor(
+    async () => {
+      const res = await call(shipping.url, 'GET', `/api/v1/shipments/${orderId}`, { token: shippingAdmin });
+      return res.status === 200 && res.json.status !== 'PENDING' ? res.json : undefined;
+    },
+    { timeoutMs: 20_000, what: `the shipment of ${orderId}` },
+  );
 
-const statusOf = async (id: string) => (await call(h.svc.url, 'GET', `${API}/reservations/${id}`, { token: h.internalToken })).json.status as string;
+const statusOf = async (id: string) =>
+  (await call(h.svc.url, 'GET', `${API}/reservations/${id}`, { token: h.internalToken })).json.status as string;
 
 test('confirmed → committed → shipped', async () => {
   const o = await confirmedOrder(10, 3);

@@ -47,16 +47,28 @@ export async function startInventory(label: string, options: HarnessOptions = {}
   const database = await createTestDatabase(label);
   const issuer = await createTestIssuer();
   const clock: FakeClock = options.realClock
-    ? { now: () => Date.now(), advance: () => { throw new Error('this harness runs on real time'); } }
+    ? {
+        now: () => Date.now(),
+        advance: () => {
+          throw new Error('this harness runs on real time');
+        },
+      }
     : fakeClock();
-  const staticServices = Object.entries(options.services ?? {}).map(([name, url]) => `${name}=${url}`).join(';');
+  const staticServices = Object.entries(options.services ?? {})
+    .map(([name, url]) => `${name}=${url}`)
+    .join(';');
   let svc: RunningService;
   try {
     svc = await startService(inventoryService, {
       clock,
       env: {
-        DATABASE_URL: database.url, LOG_LEVEL: 'silent', INVENTORY_EXPIRY_SWEEP_MS: '50', EVENTS_FEED_WAIT_MS: '1000',
-        EVENTS_POLL_INTERVAL_MS: '50', EVENTS_RETRY_BASE_MS: '50', EVENTS_RETRY_CAP_MS: '200',
+        DATABASE_URL: database.url,
+        LOG_LEVEL: 'silent',
+        INVENTORY_EXPIRY_SWEEP_MS: '50',
+        EVENTS_FEED_WAIT_MS: '1000',
+        EVENTS_POLL_INTERVAL_MS: '50',
+        EVENTS_RETRY_BASE_MS: '50',
+        EVENTS_RETRY_CAP_MS: '200',
         ...(staticServices ? { STATIC_SERVICES: staticServices } : {}),
         ...options.env,
       },
@@ -82,7 +94,12 @@ export async function startInventory(label: string, options: HarnessOptions = {}
   };
 }
 
-export interface Envelope { id: string; type: string; subject?: string; data: Record<string, any> }
+export interface Envelope {
+  id: string;
+  type: string;
+  subject?: string;
+  data: Record<string, any>;
+}
 
 /** Events inventory wrote to its outbox, oldest first; only `type` (short name, e.g. StockLow) when given. */
 export async function outbox(h: Harness, type?: string): Promise<Envelope[]> {

@@ -19,8 +19,12 @@ after(async () => {
 const putLevel = (productId: string, body: unknown, token: string | null = h.adminToken) =>
   call(h.svc.url, 'PUT', `${API}/${productId}`, { body, ...(token ? { token } : {}) });
 const reserve = (productId: string, quantity: number) =>
-  call(h.svc.url, 'PUT', `${API}/reservations/${randomUUID()}`, { token: h.internalToken, body: { orderId: randomUUID(), items: [{ productId, quantity }] } });
-const lows = async (productId: string) => (await outbox(h, 'StockLow')).filter((e) => e.data.productId === productId).map((e) => e.data);
+  call(h.svc.url, 'PUT', `${API}/reservations/${randomUUID()}`, {
+    token: h.internalToken,
+    body: { orderId: randomUUID(), items: [{ productId, quantity }] },
+  });
+const lows = async (productId: string) =>
+  (await outbox(h, 'StockLow')).filter((e) => e.data.productId === productId).map((e) => e.data);
 
 describe('reading levels', () => {
   test('one product, anonymously; an unknown one is 404', async () => {
@@ -30,7 +34,12 @@ describe('reading levels', () => {
     const res = await call(h.svc.url, 'GET', `${API}/${productId}`);
     assert.equal(res.status, 200, res.text);
     assert.deepEqual(res.json, {
-      productId, onHand: 12, reserved: 0, available: 12, lowStockThreshold: 3, updatedAt: new Date(h.clock.now()).toISOString(),
+      productId,
+      onHand: 12,
+      reserved: 0,
+      available: 12,
+      lowStockThreshold: 3,
+      updatedAt: new Date(h.clock.now()).toISOString(),
     });
     assertProblem(await call(h.svc.url, 'GET', `${API}/${randomUUID()}`), 404, 'SOUK_INVENTORY_LEVEL_NOT_FOUND');
   });
@@ -44,13 +53,30 @@ describe('reading levels', () => {
     await reserve(b, 2);
     const res = await call(h.svc.url, 'GET', `${API}?productIds=${b},${unknown.toUpperCase()}, ${a},${b}`);
     assert.equal(res.status, 200, res.text);
-    assert.deepEqual(res.json.items.map((l: { productId: string; available: number; reserved: number; updatedAt: string | null }) =>
-      [l.productId, l.available, l.reserved, l.updatedAt === null]), [[b, 5, 2, false], [unknown, 0, 0, true], [a, 5, 0, false]]);
+    assert.deepEqual(
+      res.json.items.map((l: { productId: string; available: number; reserved: number; updatedAt: string | null }) => [
+        l.productId,
+        l.available,
+        l.reserved,
+        l.updatedAt === null,
+      ]),
+      [
+        [b, 5, 2, false],
+        [unknown, 0, 0, true],
+        [a, 5, 0, false],
+      ],
+    );
   });
 
   test('bad productIds: 400', async () => {
-    for (const q of ['', '?productIds=', '?productIds=nope', `?productIds=${randomUUID()},x`, '?productIds=,,,',
-      `?productIds=${Array.from({ length: 101 }, () => randomUUID()).join(',')}`]) {
+    for (const q of [
+      '',
+      '?productIds=',
+      '?productIds=nope',
+      `?productIds=${randomUUID()},x`,
+      '?productIds=,,,',
+      `?productIds=${Array.from({ length: 101 }, () => randomUUID()).join(',')}`,
+    ]) {
       assertProblem(await call(h.svc.url, 'GET', `${API}${q}`), 400, 'SOUK_REQUEST_INVALID');
     }
     assertProblem(await call(h.svc.url, 'GET', `${API}/not-a-uuid`), 400, 'SOUK_REQUEST_INVALID');
@@ -70,7 +96,15 @@ describe('setting levels', () => {
   });
 
   test('bad bodies: 400', async () => {
-    for (const body of [{}, { onHand: -1 }, { onHand: 1.5 }, { onHand: '3' }, { onHand: 1_000_000_001 }, { onHand: 1, lowStockThreshold: -1 }, { onHand: 1, extra: true }]) {
+    for (const body of [
+      {},
+      { onHand: -1 },
+      { onHand: 1.5 },
+      { onHand: '3' },
+      { onHand: 1_000_000_001 },
+      { onHand: 1, lowStockThreshold: -1 },
+      { onHand: 1, extra: true },
+    ]) {
       assertProblem(await putLevel(randomUUID(), body), 400, 'SOUK_REQUEST_INVALID');
     }
   });

@@ -30,7 +30,8 @@ const put = (id: string, body: unknown, token: string | null = h.internalToken) 
 const post = (id: string, step: 'release' | 'commit', body?: unknown) =>
   call(h.svc.url, 'POST', `${path(id)}/${step}`, { token: h.internalToken, ...(body !== undefined ? { body } : {}) });
 const available = async (productId: string) => (await call(h.svc.url, 'GET', `${API}/${productId}`)).json.available as number;
-const eventsFor = async (type: string, reservationId: string) => (await outbox(h, type)).filter((e) => e.subject === reservationId);
+const eventsFor = async (type: string, reservationId: string) =>
+  (await outbox(h, type)).filter((e) => e.subject === reservationId);
 
 describe('who may call', () => {
   test('no token: 401 before the input is looked at; a customer or an admin without scope internal: 403', async () => {
@@ -48,11 +49,23 @@ describe('bad input is a 400 problem', () => {
     const productId = randomUUID();
     const orderId = randomUUID();
     for (const body of [
-      {}, { orderId }, { orderId, items: [] }, { orderId: 'nope', items: [{ productId, quantity: 1 }] },
-      { orderId, items: [{ productId, quantity: 0 }] }, { orderId, items: [{ productId, quantity: 1.5 }] },
-      { orderId, items: [{ productId, quantity: 100_001 }] }, { orderId, items: [{ productId: 'x', quantity: 1 }] },
-      { orderId, items: [{ productId, quantity: 1 }], ttlSeconds: 0 }, { orderId, items: [{ productId, quantity: 1 }], extra: 1 },
-      { orderId, items: [{ productId, quantity: 1 }, { productId: productId.toUpperCase(), quantity: 2 }] },
+      {},
+      { orderId },
+      { orderId, items: [] },
+      { orderId: 'nope', items: [{ productId, quantity: 1 }] },
+      { orderId, items: [{ productId, quantity: 0 }] },
+      { orderId, items: [{ productId, quantity: 1.5 }] },
+      { orderId, items: [{ productId, quantity: 100_001 }] },
+      { orderId, items: [{ productId: 'x', quantity: 1 }] },
+      { orderId, items: [{ productId, quantity: 1 }], ttlSeconds: 0 },
+      { orderId, items: [{ productId, quantity: 1 }], extra: 1 },
+      {
+        orderId,
+        items: [
+          { productId, quantity: 1 },
+          { productId: productId.toUpperCase(), quantity: 2 },
+        ],
+      },
     ]) {
       assertProblem(await put(randomUUID(), body), 400, 'SOUK_REQUEST_INVALID');
     }
@@ -67,13 +80,23 @@ describe('reserve', () => {
     const p1 = await stocked(10);
     const p2 = await stocked(10);
     const id = randomUUID();
-    const body = { orderId: randomUUID(), items: [{ productId: p2, quantity: 2 }, { productId: p1, quantity: 3 }], ttlSeconds: 120 };
+    const body = {
+      orderId: randomUUID(),
+      items: [
+        { productId: p2, quantity: 2 },
+        { productId: p1, quantity: 3 },
+      ],
+      ttlSeconds: 120,
+    };
     const first = await put(id, body);
     assert.equal(first.status, 201, first.text);
     assert.equal(first.headers.get('location'), path(id));
     assert.equal(first.json.status, 'HELD');
     assert.equal(first.json.orderId, body.orderId);
-    assert.deepEqual(first.json.items, [...body.items].sort((a, b) => a.productId.localeCompare(b.productId)));
+    assert.deepEqual(
+      first.json.items,
+      [...body.items].sort((a, b) => a.productId.localeCompare(b.productId)),
+    );
     assert.equal(Date.parse(first.json.expiresAt), h.clock.now() + 120_000);
     assert.equal(await available(p1), 7);
     assert.equal(await available(p2), 8);
@@ -86,7 +109,11 @@ describe('reserve', () => {
     const [reserved, ...more] = await eventsFor('StockReserved', id);
     assert.equal(more.length, 0);
     assert.deepEqual(reserved!.data, {
-      reservationId: id, orderId: body.orderId, items: first.json.items, expiresAt: first.json.expiresAt, reservedAt: new Date(h.clock.now()).toISOString(),
+      reservationId: id,
+      orderId: body.orderId,
+      items: first.json.items,
+      expiresAt: first.json.expiresAt,
+      reservedAt: new Date(h.clock.now()).toISOString(),
     });
     assert.deepEqual((await call(h.svc.url, 'GET', path(id), { token: h.internalToken })).json, first.json);
   });
@@ -96,7 +123,10 @@ describe('reserve', () => {
     const id = randomUUID();
     const body = { orderId: randomUUID(), items: [{ productId: p, quantity: 1 }] };
     assert.equal((await put(id, body)).status, 201);
-    for (const other of [{ ...body, orderId: randomUUID() }, { ...body, items: [{ productId: p, quantity: 2 }] }]) {
+    for (const other of [
+      { ...body, orderId: randomUUID() },
+      { ...body, items: [{ productId: p, quantity: 2 }] },
+    ]) {
       const res = await put(id, other);
       assertProblem(res, 409, 'SOUK_INVENTORY_RESERVATION_CONFLICT');
       assert.equal(res.json.reservationStatus, 'HELD');
@@ -118,7 +148,11 @@ describe('reserve', () => {
     const id = randomUUID();
     const orderId = randomUUID();
     assertProblem(await put(id, { orderId, items: [{ productId: p, quantity: 2 }] }), 409, 'SOUK_INVENTORY_INSUFFICIENT_STOCK');
-    assertProblem(await call(h.svc.url, 'GET', path(id), { token: h.internalToken }), 404, 'SOUK_INVENTORY_RESERVATION_NOT_FOUND');
+    assertProblem(
+      await call(h.svc.url, 'GET', path(id), { token: h.internalToken }),
+      404,
+      'SOUK_INVENTORY_RESERVATION_NOT_FOUND',
+    );
     assert.equal((await put(id, { orderId, items: [{ productId: p, quantity: 1 }] })).status, 201);
   });
 });
@@ -138,7 +172,10 @@ describe('release', () => {
     assert.deepEqual(again.json, released.json);
     const events = await eventsFor('StockReleased', id);
     assert.equal(events.length, 1);
-    assert.deepEqual({ ...events[0]!.data, releasedAt: undefined }, { reservationId: id, orderId, items: [{ productId: p, quantity: 4 }], reason: 'released', releasedAt: undefined });
+    assert.deepEqual(
+      { ...events[0]!.data, releasedAt: undefined },
+      { reservationId: id, orderId, items: [{ productId: p, quantity: 4 }], reason: 'released', releasedAt: undefined },
+    );
     // Released means given up: the same reserve again is refused, it does not hold stock anew.
     assertProblem(await put(id, { orderId, items: [{ productId: p, quantity: 4 }] }), 409, 'SOUK_INVENTORY_RESERVATION_CONFLICT');
     assert.equal(await available(p), 5);
@@ -149,7 +186,10 @@ describe('release', () => {
     const id = randomUUID();
     const tombstone = await post(id, 'release', { reason: 'STEP_TIMED_OUT' });
     assert.equal(tombstone.status, 200, tombstone.text);
-    assert.deepEqual({ ...tombstone.json, updatedAt: undefined }, { id, orderId: null, status: 'RELEASED', items: [], expiresAt: null, updatedAt: undefined });
+    assert.deepEqual(
+      { ...tombstone.json, updatedAt: undefined },
+      { id, orderId: null, status: 'RELEASED', items: [], expiresAt: null, updatedAt: undefined },
+    );
     const late = await put(id, { orderId: randomUUID(), items: [{ productId: p, quantity: 1 }] });
     assertProblem(late, 409, 'SOUK_INVENTORY_RESERVATION_CONFLICT');
     assert.equal(await available(p), 5);
@@ -160,11 +200,14 @@ describe('release', () => {
   test('a release racing its reserve: whichever comes first, no units stay held', async () => {
     const p = await stocked(50);
     const ids = Array.from({ length: 20 }, () => randomUUID());
-    await Promise.all(ids.flatMap((id) => [put(id, { orderId: randomUUID(), items: [{ productId: p, quantity: 1 }] }), post(id, 'release')]));
+    await Promise.all(
+      ids.flatMap((id) => [put(id, { orderId: randomUUID(), items: [{ productId: p, quantity: 1 }] }), post(id, 'release')]),
+    );
     // A reserve that won is then released by the release behind it; one that lost is refused.
     const row = await levelRow(h, p);
     assert.equal(row?.reserved, 0);
-    for (const id of ids) assert.equal((await call(h.svc.url, 'GET', path(id), { token: h.internalToken })).json.status, 'RELEASED');
+    for (const id of ids)
+      assert.equal((await call(h.svc.url, 'GET', path(id), { token: h.internalToken })).json.status, 'RELEASED');
   });
 });
 
@@ -213,13 +256,18 @@ describe('commit', () => {
     assertProblem(res, 409, 'SOUK_INVENTORY_RESERVATION_NOT_HELD');
     assert.equal(res.json.reservationStatus, 'RELEASED');
     assertProblem(await post(randomUUID(), 'commit'), 404, 'SOUK_INVENTORY_RESERVATION_NOT_FOUND');
-    assertProblem(await call(h.svc.url, 'GET', path(randomUUID()), { token: h.internalToken }), 404, 'SOUK_INVENTORY_RESERVATION_NOT_FOUND');
+    assertProblem(
+      await call(h.svc.url, 'GET', path(randomUUID()), { token: h.internalToken }),
+      404,
+      'SOUK_INVENTORY_RESERVATION_NOT_FOUND',
+    );
   });
 });
 
 test('reservation outcomes are counted', async () => {
   const metrics = (await call(h.svc.url, 'GET', '/metrics')).text;
-  const value = (outcome: string) => Number(new RegExp(`souk_inventory_reservations_total\\{[^}]*outcome="${outcome}"[^}]*\\} (\\d+)`).exec(metrics)?.[1]);
+  const value = (outcome: string) =>
+    Number(new RegExp(`souk_inventory_reservations_total\\{[^}]*outcome="${outcome}"[^}]*\\} (\\d+)`).exec(metrics)?.[1]);
   assert.ok(value('held') >= 8, metrics);
   assert.ok(value('replayed') >= 1);
   assert.ok(value('conflict') >= 4);

@@ -32,14 +32,17 @@ after(async () => {
   await catalogDb?.drop();
 });
 
-const count = async (table: string) => Number((await sql<{ n: string }>`select count(*) as n from ${sql.table(table)}`.execute(h.db)).rows[0]!.n);
+const count = async (table: string) =>
+  Number((await sql<{ n: string }>`select count(*) as n from ${sql.table(table)}`.execute(h.db)).rows[0]!.n);
 
 test('inventory is up before catalog; once catalog answers every product gets INVENTORY_SEED_STOCK units', async () => {
   // Started and serving without catalog.
   assert.equal((await call(h.svc.url, 'GET', '/health/live')).status, 200);
   assert.equal(await count('stock_levels'), 0);
 
-  catalog = await startService(catalogService, { env: { DATABASE_URL: catalogDb.url, LOG_LEVEL: 'silent', PORT: String(catalogPort) } });
+  catalog = await startService(catalogService, {
+    env: { DATABASE_URL: catalogDb.url, LOG_LEVEL: 'silent', PORT: String(catalogPort) },
+  });
   const total = (await call(catalog.url, 'GET', '/api/v1/catalog/products?pageSize=1')).json.total as number;
   assert.ok(total > 100, 'the seed catalogue spans several pages');
   await waitFor(async () => (await count('seed_runs')) === 1, { timeoutMs: 30_000, what: 'the demo stock' });
@@ -55,10 +58,18 @@ test('the marker makes it once: a second run (another instance, a restart) chang
   await sql`delete from stock_levels where product_id = ${first.id}`.execute(h.db);
   await sql`update stock_levels set on_hand = 7`.execute(h.db);
   const task = startSeedTask({
-    db: h.db, catalog: h.svc.ctx.client('catalog'), log: h.svc.ctx.log, clock: h.clock, stock: 100, threshold: 4,
+    db: h.db,
+    catalog: h.svc.ctx.client('catalog'),
+    log: h.svc.ctx.log,
+    clock: h.clock,
+    stock: 100,
+    threshold: 4,
   });
   // A deadline, not a wait: with the marker there the task ends at once (without it, it would retry for ever).
-  const finished = await Promise.race([task.done.then(() => true), new Promise<boolean>((r) => setTimeout(r, 10_000, false).unref())]);
+  const finished = await Promise.race([
+    task.done.then(() => true),
+    new Promise<boolean>((r) => setTimeout(r, 10_000, false).unref()),
+  ]);
   await task.stop();
   assert.ok(finished, 'the second run did not find the marker');
   assert.equal((await call(h.svc.url, 'GET', `${API}/${first.id}`)).status, 404);

@@ -26,7 +26,12 @@ const read = (id: string, t: string | null = token) => call(h.svc.url, 'POST', `
 
 async function record(userId: string, createdAt: Date, title = 'Welcome to souk!') {
   const ok = await recordNotification(h.svc.ctx.db as NotificationsDatabase, {
-    userId, kind: 'welcome', title, body: 'Your account is ready.', event: { source: 'urn:test', id: randomUUID() }, createdAt,
+    userId,
+    kind: 'welcome',
+    title,
+    body: 'Your account is ready.',
+    event: { source: 'urn:test', id: randomUUID() },
+    createdAt,
   });
   assert.equal(ok, true);
 }
@@ -55,7 +60,12 @@ describe('one welcome per user, whatever the events say', () => {
     const someone = randomUUID();
     await record(someone, new Date());
     const again = await recordNotification(h.svc.ctx.db as NotificationsDatabase, {
-      userId: someone, kind: 'welcome', title: 'Again', body: '', event: { source: 'urn:test', id: randomUUID() }, createdAt: new Date(),
+      userId: someone,
+      kind: 'welcome',
+      title: 'Again',
+      body: '',
+      event: { source: 'urn:test', id: randomUUID() },
+      createdAt: new Date(),
     });
     assert.equal(again, false);
     assert.equal((await get(API, await h.tokenFor(someone))).json.items.length, 1);
@@ -79,7 +89,10 @@ describe('paging', () => {
     assert.equal(res.json.items.length, 6);
     assert.equal(res.json.nextBefore, null);
     const times = res.json.items.map((n: { createdAt: string }) => Date.parse(n.createdAt));
-    assert.deepEqual(times, [...times].sort((a, b) => b - a));
+    assert.deepEqual(
+      times,
+      [...times].sort((a, b) => b - a),
+    );
     assert.equal(res.json.items[0].title, 'n4');
   });
 

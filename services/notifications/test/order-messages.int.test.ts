@@ -35,24 +35,43 @@ after(async () => {
   await h?.close();
 });
 
-const tea = { productId: '0b0e6c1e-8f5c-4f3c-9a57-1d2f3e4a5b6c', name: 'Mint tea', quantity: 2, unitPriceCents: 450, currency: 'EUR' };
+const tea = {
+  productId: '0b0e6c1e-8f5c-4f3c-9a57-1d2f3e4a5b6c',
+  name: 'Mint tea',
+  quantity: 2,
+  unitPriceCents: 450,
+  currency: 'EUR',
+};
 
 function confirmed(orderId: string, userId: string) {
   return {
-    orderId, userId, items: [tea], totalCents: 900, currency: 'EUR',
-    reservationId: randomUUID(), paymentId: randomUUID(), confirmedAt: new Date().toISOString(),
+    orderId,
+    userId,
+    items: [tea],
+    totalCents: 900,
+    currency: 'EUR',
+    reservationId: randomUUID(),
+    paymentId: randomUUID(),
+    confirmedAt: new Date().toISOString(),
   };
 }
 const shipped = (orderId: string) => ({
-  orderId, shipmentId: randomUUID(), carrier: 'DHL', trackingNumber: `JD${orderId.slice(0, 8).toUpperCase()}`, shippedAt: new Date().toISOString(),
+  orderId,
+  shipmentId: randomUUID(),
+  carrier: 'DHL',
+  trackingNumber: `JD${orderId.slice(0, 8).toUpperCase()}`,
+  shippedAt: new Date().toISOString(),
 });
 
 async function messagesOf(userId: string, count: number) {
   const token = await h.tokenFor(userId);
-  return waitFor(async () => {
-    const res = await call(h.svc.url, 'GET', API, { token });
-    return res.status === 200 && res.json.items.length >= count ? res.json.items : undefined;
-  }, { what: `${count} message(s) for ${userId}` });
+  return waitFor(
+    async () => {
+      const res = await call(h.svc.url, 'GET', API, { token });
+      return res.status === 200 && res.json.items.length >= count ? res.json.items : undefined;
+    },
+    { what: `${count} message(s) for ${userId}` },
+  );
 }
 
 const count = async (db: Kysely<any>, table: string) =>
@@ -63,10 +82,15 @@ async function caughtUp(): Promise<void> {
   for (const producer of [orders, shipping]) {
     const name = producer.svc.ctx.name;
     const head = await waitFor(() => producer.head(), { what: `${name}'s outbox to be sequenced` });
-    await waitFor(async () => {
-      const cursor = await sql<{ position: string }>`select position from souk_feed_cursor where producer = ${name}`.execute(h.svc.ctx.db);
-      return Number(cursor.rows[0]?.position ?? -1) >= head;
-    }, { what: `the ${name} cursor to reach ${head}` });
+    await waitFor(
+      async () => {
+        const cursor = await sql<{ position: string }>`select position from souk_feed_cursor where producer = ${name}`.execute(
+          h.svc.ctx.db,
+        );
+        return Number(cursor.rows[0]?.position ?? -1) >= head;
+      },
+      { what: `the ${name} cursor to reach ${head}` },
+    );
   }
 }
 
@@ -101,9 +125,17 @@ describe('order messages', () => {
 
   test('OrderCancelled: "Order cancelled" with the reason', async () => {
     const orderId = randomUUID();
-    await orders.publish(OrderCancelled, {
-      orderId, userId: bob, reasonCode: 'OUT_OF_STOCK', reason: 'Mint tea is out of stock', cancelledAt: new Date().toISOString(),
-    }, { subject: orderId });
+    await orders.publish(
+      OrderCancelled,
+      {
+        orderId,
+        userId: bob,
+        reasonCode: 'OUT_OF_STOCK',
+        reason: 'Mint tea is out of stock',
+        cancelledAt: new Date().toISOString(),
+      },
+      { subject: orderId },
+    );
     const [message] = await messagesOf(bob, 1);
     assert.equal(message.kind, 'order-cancelled');
     assert.equal(message.title, 'Order cancelled');
@@ -116,13 +148,18 @@ describe('order messages', () => {
     const orderId = randomUUID();
     const shipment = shipped(orderId);
     await shipping.publish(OrderShipped, shipment, { subject: orderId });
-    await waitFor(async () => (await count(h.svc.ctx.db, 'pending_notifications')) === 1 || undefined, { what: 'the shipping message to wait' });
+    await waitFor(async () => (await count(h.svc.ctx.db, 'pending_notifications')) === 1 || undefined, {
+      what: 'the shipping message to wait',
+    });
     assert.deepEqual((await call(h.svc.url, 'GET', API, { token: await h.tokenFor(carl) })).json.items, []);
 
     await orders.publish(OrderConfirmed, confirmed(orderId, carl), { subject: orderId });
     const items = await messagesOf(carl, 2);
     // Newest first: the shipment is listed above the confirmation it follows.
-    assert.deepEqual(items.map((m: { kind: string }) => m.kind), ['order-shipped', 'order-confirmed']);
+    assert.deepEqual(
+      items.map((m: { kind: string }) => m.kind),
+      ['order-shipped', 'order-confirmed'],
+    );
     assert.match(items[0].body, new RegExp(shipment.trackingNumber));
     assert.equal(await count(h.svc.ctx.db, 'pending_notifications'), 0);
   });
@@ -134,7 +171,9 @@ describe('order messages', () => {
     assert.equal(rows, 5);
     for (const forgetInbox of [false, true]) {
       await h.restart(async () => {
-        await h.query(`update souk_feed_cursor set position = 0, owner = null, lease_until = null where producer in ('orders', 'shipping')`);
+        await h.query(
+          `update souk_feed_cursor set position = 0, owner = null, lease_until = null where producer in ('orders', 'shipping')`,
+        );
         if (forgetInbox) await h.query('delete from souk_inbox');
       });
       await caughtUp();
@@ -153,7 +192,12 @@ describe('one order on two feeds at once', () => {
     const dora = randomUUID();
     const orderId = randomUUID();
     const received = <T>(source: string, type: string, data: T) => ({
-      id: randomUUID(), source, type, time: new Date().toISOString(), data, envelope: {} as never,
+      id: randomUUID(),
+      source,
+      type,
+      time: new Date().toISOString(),
+      data,
+      envelope: {} as never,
     });
     const db = h.svc.ctx.db;
     const log = h.svc.ctx.log;
@@ -162,7 +206,9 @@ describe('one order on two feeds at once', () => {
     const bFinished = new Promise<void>((resolve) => (bDone = () => ((finished = true), resolve())));
     const bBlocked = (async () => {
       for (;;) {
-        const { rows } = await sql<{ n: string }>`select count(*) as n from pg_locks where locktype = 'advisory' and not granted`.execute(db);
+        const { rows } = await sql<{
+          n: string;
+        }>`select count(*) as n from pg_locks where locktype = 'advisory' and not granted`.execute(db);
         if (finished || Number(rows[0]!.n) > 0) return;
         await new Promise((r) => setTimeout(r, 10));
       }
@@ -172,19 +218,30 @@ describe('one order on two feeds at once', () => {
     // A: the shipment finds no user and parks its message, then keeps its transaction open until B
     // waits for the order (or, were there no lock, until B is done: the message would then be stranded).
     const a = db.transaction().execute(async (trx) => {
-      await handlers.shipped(received('urn:souk:service:shipping', 'souk.shipping.OrderShipped', shipped(orderId)), { db: trx, log });
+      await handlers.shipped(received('urn:souk:service:shipping', 'souk.shipping.OrderShipped', shipped(orderId)), {
+        db: trx,
+        log,
+      });
       parked();
       await Promise.race([bBlocked, bFinished]);
     });
     await aParked;
     // B: the confirmation, looking for parked messages while A's is not committed yet.
-    const b = db.transaction().execute(async (trx) => {
-      await handlers.confirmed(received('urn:souk:service:orders', 'souk.orders.OrderConfirmed', confirmed(orderId, dora)), { db: trx, log });
-    }).finally(() => bDone());
+    const b = db
+      .transaction()
+      .execute(async (trx) => {
+        await handlers.confirmed(received('urn:souk:service:orders', 'souk.orders.OrderConfirmed', confirmed(orderId, dora)), {
+          db: trx,
+          log,
+        });
+      })
+      .finally(() => bDone());
     await Promise.all([a, b]);
     const kinds = (await messagesOf(dora, 2)).map((m: { kind: string }) => m.kind).sort();
     assert.deepEqual(kinds, ['order-confirmed', 'order-shipped']);
-    const pending = await sql<{ n: string }>`select count(*) as n from pending_notifications where order_id = ${orderId}`.execute(db);
+    const pending = await sql<{ n: string }>`select count(*) as n from pending_notifications where order_id = ${orderId}`.execute(
+      db,
+    );
     assert.equal(Number(pending.rows[0]!.n), 0);
   });
 });

@@ -10,5 +10,9 @@ import type { TObject } from 'typebox';
 
 export type Producer = StandInProducer;
 
-export const startOrders = () => startStandInProducer('orders', [OrderConfirmed, OrderCancelled] as EventContract<TObject>[], { EVENTS_POLL_INTERVAL_MS: '1000' });
-export const startShipping = () => startStandInProducer('shipping', [OrderShipped] as EventContract<TObject>[], { EVENTS_POLL_INTERVAL_MS: '1000' });
+export const startOrders = () =>
+  startStandInProducer('orders', [OrderConfirmed, OrderCancelled] as EventContract<TObject>[], {
+    EVENTS_POLL_INTERVAL_MS: '1000',
+  });
+export const startShipping = () =>
+  startStandInProducer('shipping', [OrderShipped] as EventContract<TObject>[], { EVENTS_POLL_INTERVAL_MS: '1000' });

@@ -16,7 +16,10 @@ before(async () => {
   identity = await startIdentity();
   // Short held polls: a poll left behind by a restarted instance ends soon
   // rather than when identity shuts down.
-  h = await startNotifications('notifications_welcome', { STATIC_SERVICES: `identity=${identity.url}`, EVENTS_FEED_WAIT_MS: '1000' });
+  h = await startNotifications('notifications_welcome', {
+    STATIC_SERVICES: `identity=${identity.url}`,
+    EVENTS_FEED_WAIT_MS: '1000',
+  });
 });
 after(async () => {
   // Identity first: it answers the consumer's held poll as it drains.
@@ -24,7 +27,11 @@ after(async () => {
   await h?.close();
 });
 
-interface Member { userId: string; email: string; token: string }
+interface Member {
+  userId: string;
+  email: string;
+  token: string;
+}
 
 async function register(name?: string): Promise<Member> {
   const email = uniqueEmail('welcome');
@@ -36,10 +43,13 @@ async function register(name?: string): Promise<Member> {
 const list = (token: string) => call(h.svc.url, 'GET', API, { token });
 
 async function welcomeOf(member: Member) {
-  return waitFor(async () => {
-    const res = await list(member.token);
-    return res.status === 200 && res.json.items.length > 0 ? res.json.items : undefined;
-  }, { what: `the welcome message of ${member.email}` });
+  return waitFor(
+    async () => {
+      const res = await list(member.token);
+      return res.status === 200 && res.json.items.length > 0 ? res.json.items : undefined;
+    },
+    { what: `the welcome message of ${member.email}` },
+  );
 }
 
 const count = async (db: Kysely<any>, table: string) =>
@@ -47,12 +57,19 @@ const count = async (db: Kysely<any>, table: string) =>
 
 /** Waits until notifications has read identity's whole feed. */
 async function caughtUp(): Promise<void> {
-  const { rows } = await sql<{ head: string | null }>`select max(position) as head from souk_outbox`.execute(identity.service.ctx.db);
+  const { rows } = await sql<{ head: string | null }>`select max(position) as head from souk_outbox`.execute(
+    identity.service.ctx.db,
+  );
   const head = Number(rows[0]?.head ?? 0);
-  await waitFor(async () => {
-    const cursor = await sql<{ position: string }>`select position from souk_feed_cursor where producer = 'identity'`.execute(h.svc.ctx.db);
-    return Number(cursor.rows[0]?.position ?? -1) >= head;
-  }, { what: `the feed cursor to reach ${head}` });
+  await waitFor(
+    async () => {
+      const cursor = await sql<{ position: string }>`select position from souk_feed_cursor where producer = 'identity'`.execute(
+        h.svc.ctx.db,
+      );
+      return Number(cursor.rows[0]?.position ?? -1) >= head;
+    },
+    { what: `the feed cursor to reach ${head}` },
+  );
 }
 
 describe('welcome messages', () => {
@@ -71,14 +88,18 @@ describe('welcome messages', () => {
     assert.ok(!Number.isNaN(Date.parse(welcome.createdAt)));
   });
 
-  test('another user sees only their own welcome, and cannot touch anyone else\'s', async () => {
+  test("another user sees only their own welcome, and cannot touch anyone else's", async () => {
     bob = await register();
     const [bobs] = await welcomeOf(bob);
     assert.equal(bobs.title, 'Welcome to souk!');
     const anns = (await list(ann.token)).json.items;
     assert.equal(anns.length, 1);
     assert.notEqual(anns[0].id, bobs.id);
-    assertProblem(await call(h.svc.url, 'POST', `${API}/${anns[0].id}/read`, { token: bob.token }), 404, 'SOUK_NOTIFICATIONS_NOT_FOUND');
+    assertProblem(
+      await call(h.svc.url, 'POST', `${API}/${anns[0].id}/read`, { token: bob.token }),
+      404,
+      'SOUK_NOTIFICATIONS_NOT_FOUND',
+    );
     assert.equal((await list(ann.token)).json.items[0].readAt, null, "bob marked ann's message read");
     const stranger = await h.tokenFor('7d3f1f9e-2b7a-4c1e-9d1b-0a6f2c3e4d5f');
     assert.deepEqual((await list(stranger)).json, { items: [], nextBefore: null });

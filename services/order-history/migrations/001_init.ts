@@ -61,5 +61,6 @@ export async function up(db: Kysely<any>): Promise<void> {
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
-  for (const table of ['projection_rebuilds', 'projection_progress', 'order_views']) await db.schema.dropTable(table).ifExists().execute();
+  for (const table of ['projection_rebuilds', 'projection_progress', 'order_views'])
+    await db.schema.dropTable(table).ifExists().execute();
 }

@@ -26,7 +26,8 @@ export interface Harness {
 }
 
 const byProducer = new Map<string, EventContract[]>();
-for (const contract of CONTRACTS as readonly EventContract[]) byProducer.set(contract.source, [...(byProducer.get(contract.source) ?? []), contract]);
+for (const contract of CONTRACTS as readonly EventContract[])
+  byProducer.set(contract.source, [...(byProducer.get(contract.source) ?? []), contract]);
 
 /** A producer that publishes the given contracts and does nothing else. */
 function standIn(name: string, contracts: EventContract[]) {
@@ -74,15 +75,28 @@ export async function startHistory(label: string, env: Record<string, string> = 
     async publish(event) {
       const contract = (CONTRACTS as readonly EventContract[]).find((c) => c.name === event.type)!;
       const producer = producers.get(contract.source)!;
-      await producer.ctx.db.transaction().execute((trx) =>
-        producer.ctx.events.publish(trx, contract, event.data as never, { subject: event.data.orderId, time: new Date(event.time), id: randomUUID() }));
+      await producer.ctx.db
+        .transaction()
+        .execute((trx) =>
+          producer.ctx.events.publish(trx, contract, event.data as never, {
+            subject: event.data.orderId,
+            time: new Date(event.time),
+            id: randomUUID(),
+          }),
+        );
       published.set(contract.source, (published.get(contract.source) ?? 0) + 1);
     },
     async caughtUp() {
-      await waitFor(async () => {
-        const { rows } = await sql<{ producer: string; n: number }>`select producer, events_handled as n from projection_progress`.execute(history.ctx.db);
-        return [...published].every(([producer, n]) => rows.find((r) => r.producer === producer)?.n === n);
-      }, { what: 'order-history to handle every published event', timeoutMs: 30_000 });
+      await waitFor(
+        async () => {
+          const { rows } = await sql<{
+            producer: string;
+            n: number;
+          }>`select producer, events_handled as n from projection_progress`.execute(history.ctx.db);
+          return [...published].every(([producer, n]) => rows.find((r) => r.producer === producer)?.n === n);
+        },
+        { what: 'order-history to handle every published event', timeoutMs: 30_000 },
+      );
     },
     tokenFor: (userId, roles = ['customer']) => issuer.token({ sub: userId, roles }),
     adminToken: () => issuer.token({ sub: randomUUID(), roles: ['admin'] }),

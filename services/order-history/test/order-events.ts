@@ -37,14 +37,72 @@ export function orderStory(options: { orderId?: string; userId?: string; startMi
   const events: OrderEvent[] = [
     ev({ type: 'OrderPlaced', data: { orderId, userId, items, totalCents, currency: 'EUR', placedAt: t(0) } }, 0),
     ev({ type: 'StockReserved', data: { reservationId, orderId, items: stock, expiresAt: t(15), reservedAt: t(1) } }, 1),
-    ev({ type: 'PaymentAuthorized', data: { paymentId, orderId, userId, amountCents: totalCents, currency: 'EUR', authorizationId: 'auth_1', authorizedAt: t(2) } }, 2),
-    ev({ type: 'OrderConfirmed', data: { orderId, userId, items, totalCents, currency: 'EUR', reservationId, paymentId, confirmedAt: t(3) } }, 3),
+    ev(
+      {
+        type: 'PaymentAuthorized',
+        data: {
+          paymentId,
+          orderId,
+          userId,
+          amountCents: totalCents,
+          currency: 'EUR',
+          authorizationId: 'auth_1',
+          authorizedAt: t(2),
+        },
+      },
+      2,
+    ),
+    ev(
+      {
+        type: 'OrderConfirmed',
+        data: { orderId, userId, items, totalCents, currency: 'EUR', reservationId, paymentId, confirmedAt: t(3) },
+      },
+      3,
+    ),
     ev({ type: 'StockCommitted', data: { reservationId, orderId, items: stock, committedAt: t(4) } }, 4),
-    ev({ type: 'PaymentCaptured', data: { paymentId, orderId, amountCents: totalCents, currency: 'EUR', captureId: 'cap_1', capturedAt: t(5) } }, 5),
-    ev({ type: 'ShipmentFailed', data: { orderId, shipmentId, reasonCode: 'ADDRESS_UNREACHABLE', reason: 'The carrier could not reach the address.', failedAt: t(6) } }, 6),
+    ev(
+      {
+        type: 'PaymentCaptured',
+        data: { paymentId, orderId, amountCents: totalCents, currency: 'EUR', captureId: 'cap_1', capturedAt: t(5) },
+      },
+      5,
+    ),
+    ev(
+      {
+        type: 'ShipmentFailed',
+        data: {
+          orderId,
+          shipmentId,
+          reasonCode: 'ADDRESS_UNREACHABLE',
+          reason: 'The carrier could not reach the address.',
+          failedAt: t(6),
+        },
+      },
+      6,
+    ),
     ev({ type: 'StockReturned', data: { reservationId, orderId, items: stock, reason: 'shipment failed', returnedAt: t(7) } }, 7),
-    ev({ type: 'PaymentRefunded', data: { paymentId, orderId, amountCents: totalCents, currency: 'EUR', refundId: 're_1', reason: 'shipment failed', refundedAt: t(8) } }, 8),
-    ev({ type: 'OrderCancelled', data: { orderId, userId, reasonCode: 'SHIPMENT_FAILED', reason: 'The order could not be shipped.', cancelledAt: t(9) } }, 9),
+    ev(
+      {
+        type: 'PaymentRefunded',
+        data: {
+          paymentId,
+          orderId,
+          amountCents: totalCents,
+          currency: 'EUR',
+          refundId: 're_1',
+          reason: 'shipment failed',
+          refundedAt: t(8),
+        },
+      },
+      8,
+    ),
+    ev(
+      {
+        type: 'OrderCancelled',
+        data: { orderId, userId, reasonCode: 'SHIPMENT_FAILED', reason: 'The order could not be shipped.', cancelledAt: t(9) },
+      },
+      9,
+    ),
   ];
   return { orderId, userId, paymentId, reservationId, shipmentId, productIds, events };
 }

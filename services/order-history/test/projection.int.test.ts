@@ -46,7 +46,14 @@ describe('converging from events in any order', () => {
   test('the rest, producer by producer in reverse, ends as the reducer says', async () => {
     // Shipping, then inventory, then payments, then orders: each producer's own events in their order.
     const order = ['shipping', 'inventory', 'payments', 'orders'];
-    const producerOf = (type: string) => (type.startsWith('Payment') ? 'payments' : type.startsWith('Stock') ? 'inventory' : /Ship/.test(type) ? 'shipping' : 'orders');
+    const producerOf = (type: string) =>
+      type.startsWith('Payment')
+        ? 'payments'
+        : type.startsWith('Stock')
+          ? 'inventory'
+          : /Ship/.test(type)
+            ? 'shipping'
+            : 'orders';
     for (const producer of order) {
       for (const e of story.events) if (e !== story.events[5] && producerOf(e.type) === producer) await h.publish(e);
     }
@@ -108,7 +115,10 @@ describe('projection lag', () => {
     assert.equal(res.status, 200, res.text);
     assert.equal(res.json.transport, 'feed');
     assert.equal(res.json.lagSeconds, 0);
-    assert.deepEqual(res.json.producers.map((p: { producer: string }) => p.producer), ['orders', 'payments', 'inventory', 'shipping']);
+    assert.deepEqual(
+      res.json.producers.map((p: { producer: string }) => p.producer),
+      ['orders', 'payments', 'inventory', 'shipping'],
+    );
     const orders = res.json.producers[0];
     assert.equal(orders.eventsHandled, 9, 'three of the story and six OrderPlaced');
     assert.equal(orders.pending, 0);
@@ -123,11 +133,13 @@ describe('projection lag', () => {
 
 describe('bad input is a 400 problem, never 5xx', () => {
   test('limit, cursor, order id', async () => {
-    for (const limit of ['0', '101', 'ten', '2.5', '-1']) assertProblem(await get(`${API}?limit=${limit}`), 400, 'SOUK_REQUEST_INVALID');
+    for (const limit of ['0', '101', 'ten', '2.5', '-1'])
+      assertProblem(await get(`${API}?limit=${limit}`), 400, 'SOUK_REQUEST_INVALID');
     for (const before of ['garbage', Buffer.from('2025-01-01T00:00:00.000Z|nope').toString('base64url')]) {
       assertProblem(await get(`${API}?before=${before}`), 400, 'SOUK_ORDER_HISTORY_CURSOR_INVALID');
     }
     assertProblem(await get(`${API}?before=${'x'.repeat(201)}`), 400, 'SOUK_REQUEST_INVALID');
-    for (const id of ['not-a-uuid', '123', `${randomUUID()}x`]) assertProblem(await get(`${API}/${id}`), 400, 'SOUK_REQUEST_INVALID');
+    for (const id of ['not-a-uuid', '123', `${randomUUID()}x`])
+      assertProblem(await get(`${API}/${id}`), 400, 'SOUK_REQUEST_INVALID');
   });
 });

@@ -45,7 +45,11 @@ test('a rebuilt read model equals the live one, and events published meanwhile a
 
   // Only an admin may rebuild.
   assertProblem(await call(h.svc.url, 'POST', ADMIN_REBUILD_PATH), 401, 'SOUK_AUTH_TOKEN_MISSING');
-  assertProblem(await call(h.svc.url, 'POST', ADMIN_REBUILD_PATH, { token: await h.tokenFor(randomUUID()) }), 403, 'SOUK_AUTH_FORBIDDEN');
+  assertProblem(
+    await call(h.svc.url, 'POST', ADMIN_REBUILD_PATH, { token: await h.tokenFor(randomUUID()) }),
+    403,
+    'SOUK_AUTH_FORBIDDEN',
+  );
   assert.equal(await rebuildStatus(), null);
 
   const started = await call(h.svc.url, 'POST', ADMIN_REBUILD_PATH, { token: admin });
@@ -63,16 +67,23 @@ test('a rebuilt read model equals the live one, and events published meanwhile a
   const late = orderStory();
   for (const e of late.events) await h.publish(e);
 
-  const done = await waitFor(async () => {
-    const status = await rebuildStatus();
-    return status?.state === 'done' ? status : undefined;
-  }, { what: 'the rebuild to finish', timeoutMs: 30_000 });
+  const done = await waitFor(
+    async () => {
+      const status = await rebuildStatus();
+      return status?.state === 'done' ? status : undefined;
+    },
+    { what: 'the rebuild to finish', timeoutMs: 30_000 },
+  );
   assert.equal(done.id, rebuild.id);
   assert.ok(Date.parse(done.finishedAt) >= Date.parse(done.startedAt));
   await h.caughtUp();
 
   const rebuilt = await snapshot();
-  assert.deepEqual(rebuilt.filter((r) => r.order_id !== late.orderId), live, 'row for row what the live model had');
+  assert.deepEqual(
+    rebuilt.filter((r) => r.order_id !== late.orderId),
+    live,
+    'row for row what the live model had',
+  );
   const { userId: _, ...expected } = project(late.events.reduce(evolve, emptyFacts(late.orderId)));
   const lateView = await call(h.svc.url, 'GET', `${API}/${late.orderId}`, { token: await h.tokenFor(late.userId) });
   assert.deepEqual(lateView.json, expected);

@@ -50,12 +50,21 @@ export const ordersService = defineService({
     });
     if (hooks) {
       ctx.log.warn('ORDERS_TEST_HOOKS is on: PUT /_admin/saga-hooks can pause the checkout saga');
-      registerSagaHookRoutes(ctx, hooks, saga.steps.map((s) => s.name));
+      registerSagaHookRoutes(
+        ctx,
+        hooks,
+        saga.steps.map((s) => s.name),
+      );
     }
 
     registerPlaceOrderRoute(ctx, {
-      db, store, sagas, events: ctx.events, clock: ctx.clock,
-      cartTimeoutMs: config.ORDERS_CART_TIMEOUT_MS, pricesRetryAfterSeconds: config.ORDERS_PRICES_RETRY_AFTER_SECONDS,
+      db,
+      store,
+      sagas,
+      events: ctx.events,
+      clock: ctx.clock,
+      cartTimeoutMs: config.ORDERS_CART_TIMEOUT_MS,
+      pricesRetryAfterSeconds: config.ORDERS_PRICES_RETRY_AFTER_SECONDS,
     });
     registerOrderRoutes(ctx, store, sagas);
     ctx.events.subscribe(ShipmentFailed, cancelOnShipmentFailed({ store, lifecycle }));

@@ -10,7 +10,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { startService, type RunningService } from '@souk/chassis';
-import { call, createTestDatabase, createTestIssuer, freePort, waitFor, type TestDatabase, type TestIssuer } from '@souk/chassis/testing';
+import {
+  call,
+  createTestDatabase,
+  createTestIssuer,
+  freePort,
+  waitFor,
+  type TestDatabase,
+  type TestIssuer,
+} from '@souk/chassis/testing';
 // Test-only imports of other services' code: in production orders knows them by their HTTP APIs alone.
 import { inventoryService } from '../../inventory/src/service.ts';
 import { paymentProviderService } from '../../payment-provider/src/service.ts';
@@ -53,16 +61,29 @@ before(async () => {
     return svc;
   };
   provider = await start(paymentProviderService, {
-    DATABASE_URL: await db('provider'), PAYMENT_PROVIDER_API_KEY_FILE: join(dir, 'api-key'), PAYMENT_PROVIDER_ADMIN_KEY_FILE: join(dir, 'admin-key'),
+    DATABASE_URL: await db('provider'),
+    PAYMENT_PROVIDER_API_KEY_FILE: join(dir, 'api-key'),
+    PAYMENT_PROVIDER_ADMIN_KEY_FILE: join(dir, 'admin-key'),
   });
   payments = await start(paymentsService, {
-    DATABASE_URL: await db('payments'), PAYMENT_PROVIDER_API_KEY_FILE: join(dir, 'api-key'), STATIC_SERVICES: `payment-provider=${provider.url}`,
+    DATABASE_URL: await db('payments'),
+    PAYMENT_PROVIDER_API_KEY_FILE: join(dir, 'api-key'),
+    STATIC_SERVICES: `payment-provider=${provider.url}`,
   });
   // Inventory commits the reservation when it hears OrderConfirmed from orders' feed.
-  inventory = await start(inventoryService, { DATABASE_URL: await db('inventory'), PORT: String(inventoryPort), STATIC_SERVICES: `orders=http://127.0.0.1:${ordersPort}` });
+  inventory = await start(inventoryService, {
+    DATABASE_URL: await db('inventory'),
+    PORT: String(inventoryPort),
+    STATIC_SERVICES: `orders=http://127.0.0.1:${ordersPort}`,
+  });
   orders = await start(ordersService, {
-    ...FAST, ORDERS_STEP_TIMEOUT_MS: '8000', ORDERS_CAPTURE_TIMEOUT_MS: '8000', ORDERS_STEP_ATTEMPT_TIMEOUT_MS: '4000',
-    DATABASE_URL: await db('orders'), PORT: String(ordersPort), STATIC_SERVICES: `cart=${cart.url};inventory=${inventory.url};payments=${payments.url}`,
+    ...FAST,
+    ORDERS_STEP_TIMEOUT_MS: '8000',
+    ORDERS_CAPTURE_TIMEOUT_MS: '8000',
+    ORDERS_STEP_ATTEMPT_TIMEOUT_MS: '4000',
+    DATABASE_URL: await db('orders'),
+    PORT: String(ordersPort),
+    STATIC_SERVICES: `cart=${cart.url};inventory=${inventory.url};payments=${payments.url}`,
   });
 });
 
@@ -76,23 +97,37 @@ after(async () => {
 const internal = () => issuer.token({ sub: 'svc-test', roles: [], scopes: ['internal'] });
 
 async function stock(productId: string, onHand: number) {
-  const res = await call(inventory.url, 'PUT', `/api/v1/inventory/${productId}`, { token: await issuer.token({ roles: ['admin'] }), body: { onHand } });
+  const res = await call(inventory.url, 'PUT', `/api/v1/inventory/${productId}`, {
+    token: await issuer.token({ roles: ['admin'] }),
+    body: { onHand },
+  });
   assert.equal(res.status, 200, res.text);
 }
 
 async function checkout(paymentMethod = 'tok_visa') {
   const token = await issuer.token({ sub: randomUUID() });
-  const res = await call(orders.url, 'POST', API, { token, body: { paymentMethod }, headers: { 'idempotency-key': randomUUID(), prefer: 'wait=25' } });
+  const res = await call(orders.url, 'POST', API, {
+    token,
+    body: { paymentMethod },
+    headers: { 'idempotency-key': randomUUID(), prefer: 'wait=25' },
+  });
   assert.ok(res.status === 201, res.text);
-  const [row] = await orders.ctx.db.selectFrom('orders').select(['reservation_id', 'payment_id']).where('id', '=', res.json.id).execute();
+  const [row] = await orders.ctx.db
+    .selectFrom('orders')
+    .select(['reservation_id', 'payment_id'])
+    .where('id', '=', res.json.id)
+    .execute();
   return { order: res.json, reservationId: row!.reservation_id as string, paymentId: row!.payment_id as string };
 }
 
-const reservation = async (id: string) => (await call(inventory.url, 'GET', `/api/v1/inventory/reservations/${id}`, { token: await internal() })).json;
-const payment = async (id: string) => (await call(payments.url, 'GET', `/api/v1/payments/${id}`, { token: await internal() })).json;
+const reservation = async (id: string) =>
+  (await call(inventory.url, 'GET', `/api/v1/inventory/reservations/${id}`, { token: await internal() })).json;
+const payment = async (id: string) =>
+  (await call(payments.url, 'GET', `/api/v1/payments/${id}`, { token: await internal() })).json;
 const level = async (productId: string) => (await call(inventory.url, 'GET', `/api/v1/inventory/${productId}`)).json;
 const charges = async (paymentId: string) =>
-  (await call(provider.url, 'GET', `/v1/charges?reference=${paymentId}`, { headers: { authorization: `Bearer ${merchantKey}` } })).json;
+  (await call(provider.url, 'GET', `/v1/charges?reference=${paymentId}`, { headers: { authorization: `Bearer ${merchantKey}` } }))
+    .json;
 
 test('a checkout confirms: stock reserved then committed, payment authorized then captured once', async () => {
   await stock(PRODUCT_A, 10);
@@ -103,7 +138,10 @@ test('a checkout confirms: stock reserved then committed, payment authorized the
   const paid = await payment(paymentId);
   assert.equal(paid.capturedCents, 5399);
   assert.equal(paid.orderId, order.id);
-  await waitFor(async () => (await reservation(reservationId)).status === 'COMMITTED', { what: 'reservation committed', timeoutMs: 15_000 });
+  await waitFor(async () => (await reservation(reservationId)).status === 'COMMITTED', {
+    what: 'reservation committed',
+    timeoutMs: 15_000,
+  });
   assert.equal((await level(PRODUCT_A)).onHand, 8);
   const c = await charges(paymentId);
   assert.equal(c.captures.length, 1);

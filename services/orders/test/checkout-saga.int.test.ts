@@ -23,24 +23,36 @@ after(async () => {
 
 async function placeAndSettle(paymentMethod = 'tok_visa') {
   const token = await h.tokenFor(randomUUID());
-  const res = await call(h.svc.url, 'POST', API, { token, body: { paymentMethod }, headers: { 'idempotency-key': randomUUID(), prefer: 'wait=20' } });
+  const res = await call(h.svc.url, 'POST', API, {
+    token,
+    body: { paymentMethod },
+    headers: { 'idempotency-key': randomUUID(), prefer: 'wait=20' },
+  });
   assert.ok(res.status === 201 || res.status === 202, res.text);
   // Prefer: wait holds the answer until the saga ends: the order is final here.
   return { order: res.json, token };
 }
 
 /** What the saga asked of a fake for one order, as "METHOD last-path-segment". */
-const asked = (fake: Fake, id: string) => fake.requests.filter((r) => r.path.includes(id)).map((r) => `${r.method} ${r.path.split('/').at(-1) === id ? 'reserve' : r.path.split('/').at(-1)}`);
+const asked = (fake: Fake, id: string) =>
+  fake.requests
+    .filter((r) => r.path.includes(id))
+    .map((r) => `${r.method} ${r.path.split('/').at(-1) === id ? 'reserve' : r.path.split('/').at(-1)}`);
 
 async function ids(orderId: string) {
-  const [row] = await h.query<{ reservation_id: string; payment_id: string }>('select reservation_id, payment_id from orders where id = $1', [orderId]);
+  const [row] = await h.query<{ reservation_id: string; payment_id: string }>(
+    'select reservation_id, payment_id from orders where id = $1',
+    [orderId],
+  );
   return { reservationId: row!.reservation_id, paymentId: row!.payment_id };
 }
 
 test('out of stock: CANCELLED OUT_OF_STOCK naming the product; the reservation is released (a tombstone), payments never asked', async () => {
-  h.inventory.on((req) => req.method === 'PUT'
-    ? problem(409, 'SOUK_INVENTORY_INSUFFICIENT_STOCK', 'not enough', { productId: PRODUCT_A, requested: 2, available: 1 })
-    : undefined);
+  h.inventory.on((req) =>
+    req.method === 'PUT'
+      ? problem(409, 'SOUK_INVENTORY_INSUFFICIENT_STOCK', 'not enough', { productId: PRODUCT_A, requested: 2, available: 1 })
+      : undefined,
+  );
   const { order, token } = await placeAndSettle();
   assert.equal(order.status, 'CANCELLED');
   assert.equal(order.reasonCode, 'OUT_OF_STOCK');
@@ -58,7 +70,7 @@ test('out of stock: CANCELLED OUT_OF_STOCK naming the product; the reservation i
 });
 
 test('declined card: PAYMENT_DECLINED; the payment is cancelled, then the stock released (reverse order)', async () => {
-  h.payments.on((req) => req.path.endsWith('/authorize') ? problem(402, 'SOUK_PAYMENTS_DECLINED', 'card_declined') : undefined);
+  h.payments.on((req) => (req.path.endsWith('/authorize') ? problem(402, 'SOUK_PAYMENTS_DECLINED', 'card_declined') : undefined));
   const { order } = await placeAndSettle('tok_decline');
   assert.equal(order.status, 'CANCELLED');
   assert.equal(order.reasonCode, 'PAYMENT_DECLINED');
@@ -68,17 +80,28 @@ test('declined card: PAYMENT_DECLINED; the payment is cancelled, then the stock 
   assert.ok(h.payments.requests.indexOf(cancel) >= 0 && h.inventory.requests.indexOf(release) >= 0);
   assert.deepEqual(cancel.body, { reason: cancel.body.reason, orderId: order.id });
   assert.match(cancel.body.reason, /^PAYMENT_DECLINED: /);
-  const log = (await h.query<{ kind: string; step: string }>(`select kind, step from souk_saga_log where saga_id = $1 and kind = 'compensation_succeeded' order by seq`, [order.id]));
-  assert.deepEqual(log.map((l) => l.step), ['authorizePayment', 'reserveStock']);
+  const log = await h.query<{ kind: string; step: string }>(
+    `select kind, step from souk_saga_log where saga_id = $1 and kind = 'compensation_succeeded' order by seq`,
+    [order.id],
+  );
+  assert.deepEqual(
+    log.map((l) => l.step),
+    ['authorizePayment', 'reserveStock'],
+  );
   assert.equal(h.payments.calls(new RegExp(`${paymentId}/capture`)).length, 0);
 });
 
 test('payments unavailable until the step deadline: retried, then PAYMENT_UNAVAILABLE', async () => {
-  h.payments.on((req) => req.path.endsWith('/authorize') ? problem(503, 'SOUK_PAYMENTS_PROVIDER_UNAVAILABLE', 'provider outage') : undefined);
+  h.payments.on((req) =>
+    req.path.endsWith('/authorize') ? problem(503, 'SOUK_PAYMENTS_PROVIDER_UNAVAILABLE', 'provider outage') : undefined,
+  );
   const { order } = await placeAndSettle();
   assert.equal(order.status, 'CANCELLED');
   assert.equal(order.reasonCode, 'PAYMENT_UNAVAILABLE');
-  const [saga] = await h.query<{ failure: { attempts: number; deadlineExceeded: boolean } }>('select failure from souk_saga where id = $1', [order.id]);
+  const [saga] = await h.query<{ failure: { attempts: number; deadlineExceeded: boolean } }>(
+    'select failure from souk_saga where id = $1',
+    [order.id],
+  );
   assert.equal(saga!.failure.deadlineExceeded, true);
   assert.ok(saga!.failure.attempts >= 2, `retried (${saga!.failure.attempts} attempts)`);
 });
@@ -94,9 +117,15 @@ test('inventory hanging: each attempt times out, then STEP_TIMED_OUT; the maybe-
 });
 
 test('capture refused after the pivot: the confirmed order is cancelled, the payment cancelled and the stock released', async () => {
-  h.payments.on((req) => req.path.endsWith('/capture') ? problem(409, 'SOUK_PAYMENTS_NOT_CAPTURABLE', 'authorization expired') : undefined);
+  h.payments.on((req) =>
+    req.path.endsWith('/capture') ? problem(409, 'SOUK_PAYMENTS_NOT_CAPTURABLE', 'authorization expired') : undefined,
+  );
   const { order } = await placeAndSettle();
-  await waitFor(async () => (await h.query<{ status: string }>('select status from orders where id = $1', [order.id]))[0]?.status === 'CANCELLED', { what: 'cancelled' });
+  await waitFor(
+    async () =>
+      (await h.query<{ status: string }>('select status from orders where id = $1', [order.id]))[0]?.status === 'CANCELLED',
+    { what: 'cancelled' },
+  );
   const [row] = await h.query<{ reason_code: string }>('select reason_code from orders where id = $1', [order.id]);
   assert.equal(row!.reason_code, 'PAYMENT_CAPTURE_FAILED');
   assert.deepEqual(await h.events(order.id), ['OrderPlaced', 'OrderConfirmed', 'OrderCancelled']);
@@ -119,7 +148,11 @@ test('a compensation that keeps failing parks the saga (the order stays visible)
 
   h.payments.on(undefined);
   assert.equal((await call(h.svc.url, 'POST', `/_admin/sagas/${order.id}/retry`, { token: admin })).status, 200);
-  await waitFor(async () => (await h.query<{ status: string }>('select status from orders where id = $1', [order.id]))[0]?.status === 'CANCELLED', { what: 'cancelled' });
+  await waitFor(
+    async () =>
+      (await h.query<{ status: string }>('select status from orders where id = $1', [order.id]))[0]?.status === 'CANCELLED',
+    { what: 'cancelled' },
+  );
   const [row] = await h.query<{ reason_code: string }>('select reason_code from orders where id = $1', [order.id]);
   assert.equal(row!.reason_code, 'PAYMENT_DECLINED');
 });

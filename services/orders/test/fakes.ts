@@ -45,18 +45,26 @@ export async function fakeService(defaults: (req: Recorded) => Answer): Promise<
   const hanging = new Set<ServerResponse>();
   const server = createServer((req, res) => {
     let text = '';
-    req.setEncoding('utf8').on('data', (c: string) => (text += c)).on('end', async () => {
-      const recorded: Recorded = { method: req.method!, path: req.url!, headers: req.headers, body: text ? JSON.parse(text) : undefined };
-      requests.push(recorded);
-      const answer = (await handler?.(recorded)) ?? defaults(recorded);
-      if (answer === 'hang') {
-        hanging.add(res);
-        res.on('close', () => hanging.delete(res));
-        return;
-      }
-      res.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers });
-      res.end(answer.body === undefined ? undefined : JSON.stringify(answer.body));
-    });
+    req
+      .setEncoding('utf8')
+      .on('data', (c: string) => (text += c))
+      .on('end', async () => {
+        const recorded: Recorded = {
+          method: req.method!,
+          path: req.url!,
+          headers: req.headers,
+          body: text ? JSON.parse(text) : undefined,
+        };
+        requests.push(recorded);
+        const answer = (await handler?.(recorded)) ?? defaults(recorded);
+        if (answer === 'hang') {
+          hanging.add(res);
+          res.on('close', () => hanging.delete(res));
+          return;
+        }
+        res.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers });
+        res.end(answer.body === undefined ? undefined : JSON.stringify(answer.body));
+      });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
@@ -76,7 +84,17 @@ export const PRODUCT_A = 'a0000000-0000-4000-8000-00000000000a';
 export const PRODUCT_B = 'b0000000-0000-4000-8000-00000000000b';
 
 export function cartLine(productId: string, name: string, quantity: number, unitPriceCents: number, priceStale = false) {
-  return { productId, name, quantity, unitPriceCents, currency: 'EUR', lineTotalCents: quantity * unitPriceCents, priceStale, priceAsOf: new Date().toISOString(), available: 10 };
+  return {
+    productId,
+    name,
+    quantity,
+    unitPriceCents,
+    currency: 'EUR',
+    lineTotalCents: quantity * unitPriceCents,
+    priceStale,
+    priceAsOf: new Date().toISOString(),
+    available: 10,
+  };
 }
 
 export function cartOf(items: ReturnType<typeof cartLine>[]) {
@@ -99,9 +117,21 @@ export const fakeInventory = () =>
   fakeService((req) => {
     const id = /reservations\/([^/]+)/.exec(req.path)?.[1];
     if (req.method === 'PUT') {
-      return { status: 201, body: { id, orderId: req.body.orderId, status: 'HELD', items: req.body.items, expiresAt: new Date(Date.now() + 600_000).toISOString() } };
+      return {
+        status: 201,
+        body: {
+          id,
+          orderId: req.body.orderId,
+          status: 'HELD',
+          items: req.body.items,
+          expiresAt: new Date(Date.now() + 600_000).toISOString(),
+        },
+      };
     }
-    return { status: 200, body: { id, orderId: null, status: 'RELEASED', items: [], expiresAt: null, updatedAt: new Date().toISOString() } };
+    return {
+      status: 200,
+      body: { id, orderId: null, status: 'RELEASED', items: [], expiresAt: null, updatedAt: new Date().toISOString() },
+    };
   });
 
 export const fakePayments = () =>

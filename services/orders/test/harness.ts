@@ -31,9 +31,16 @@ export interface Harness {
 
 /** Fast saga settings: a test that waits for a deadline waits well under a second per step. */
 export const FAST = {
-  ORDERS_STEP_TIMEOUT_MS: '1500', ORDERS_CAPTURE_TIMEOUT_MS: '1500', ORDERS_STEP_ATTEMPT_TIMEOUT_MS: '400', ORDERS_STEP_RETRY_BASE_MS: '20', ORDERS_STEP_RETRY_CAP_MS: '100',
-  ORDERS_COMPENSATION_RETRY_BASE_MS: '20', ORDERS_COMPENSATION_RETRY_CAP_MS: '100',
-  ORDERS_SAGA_POLL_MS: '100', ORDERS_SAGA_LEASE_MS: '2000', SAGA_COMPENSATION_PARK_AFTER: '20',
+  ORDERS_STEP_TIMEOUT_MS: '1500',
+  ORDERS_CAPTURE_TIMEOUT_MS: '1500',
+  ORDERS_STEP_ATTEMPT_TIMEOUT_MS: '400',
+  ORDERS_STEP_RETRY_BASE_MS: '20',
+  ORDERS_STEP_RETRY_CAP_MS: '100',
+  ORDERS_COMPENSATION_RETRY_BASE_MS: '20',
+  ORDERS_COMPENSATION_RETRY_CAP_MS: '100',
+  ORDERS_SAGA_POLL_MS: '100',
+  ORDERS_SAGA_LEASE_MS: '2000',
+  SAGA_COMPENSATION_PARK_AFTER: '20',
   // The client's breakers open on the fakes' 503s as they would in production; they half-open quickly here.
   BREAKER_HALF_OPEN_AFTER_MS: '200',
 };
@@ -46,7 +53,14 @@ export async function startOrders(label: string, env: Record<string, string> = {
   const pool = new pg.Pool({ connectionString: database.url, max: 2 });
   const start = async (more: Record<string, string> = {}) => {
     const svc = await startService(ordersService, {
-      env: { DATABASE_URL: database.url, LOG_LEVEL: process.env.ORDERS_TEST_LOG_LEVEL ?? 'silent', STATIC_SERVICES: services, ...FAST, ...env, ...more },
+      env: {
+        DATABASE_URL: database.url,
+        LOG_LEVEL: process.env.ORDERS_TEST_LOG_LEVEL ?? 'silent',
+        STATIC_SERVICES: services,
+        ...FAST,
+        ...env,
+        ...more,
+      },
       serviceToken: async () => SERVICE_TOKEN,
     });
     svc.ctx.auth.setKeySource(issuer.keySource);
@@ -54,7 +68,12 @@ export async function startOrders(label: string, env: Record<string, string> = {
   };
   const svc = await start();
   const harness: Harness = {
-    svc, database, issuer, cart, inventory, payments,
+    svc,
+    database,
+    issuer,
+    cart,
+    inventory,
+    payments,
     tokenFor: (userId, roles) => issuer.token({ sub: userId, ...(roles ? { roles } : {}) }),
     async restart(more) {
       await harness.svc.stop();
@@ -64,7 +83,10 @@ export async function startOrders(label: string, env: Record<string, string> = {
       return (await pool.query(text, values as unknown[])).rows;
     },
     async events(orderId) {
-      const rows = await harness.query<{ type: string }>(`select type from souk_outbox where envelope->>'subject' = $1 order by seq`, [orderId]);
+      const rows = await harness.query<{ type: string }>(
+        `select type from souk_outbox where envelope->>'subject' = $1 order by seq`,
+        [orderId],
+      );
       return rows.map((r) => r.type.replace('souk.orders.', ''));
     },
     async close() {

@@ -18,7 +18,11 @@ after(async () => {
 });
 
 const place = (token: string, key: string | undefined, body?: unknown, headers: Record<string, string> = {}) =>
-  call(h.svc.url, 'POST', API, { token, ...(body !== undefined ? { body } : {}), headers: { ...(key ? { 'idempotency-key': key } : {}), ...headers } });
+  call(h.svc.url, 'POST', API, {
+    token,
+    ...(body !== undefined ? { body } : {}),
+    headers: { ...(key ? { 'idempotency-key': key } : {}), ...headers },
+  });
 
 test('placing an order: 201 CONFIRMED with Prefer: wait, the cart read with the user token, the saga with the service token', async () => {
   const user = randomUUID();
@@ -31,7 +35,13 @@ test('placing an order: 201 CONFIRMED with Prefer: wait, the cart read with the 
   assert.equal(order.totalCents, 5399);
   assert.equal(order.currency, 'EUR');
   assert.equal(order.paymentMethod, 'tok_visa');
-  assert.deepEqual(order.items.map((i: { name: string; quantity: number; lineTotalCents: number }) => [i.name, i.quantity, i.lineTotalCents]), [['Moka pot', 2, 5000], ['Paper filters', 1, 399]]);
+  assert.deepEqual(
+    order.items.map((i: { name: string; quantity: number; lineTotalCents: number }) => [i.name, i.quantity, i.lineTotalCents]),
+    [
+      ['Moka pot', 2, 5000],
+      ['Paper filters', 1, 399],
+    ],
+  );
   assert.equal(order.reasonCode, undefined);
   assert.equal(res.headers.get('location'), `${API}/${order.id}`);
 
@@ -39,14 +49,31 @@ test('placing an order: 201 CONFIRMED with Prefer: wait, the cart read with the 
   const [reserve] = h.inventory.calls(/^PUT \/api\/v1\/inventory\/reservations\//).filter((r) => r.body.orderId === order.id);
   assert.ok(reserve, 'stock reserved');
   assert.equal(reserve.headers.authorization, `Bearer ${SERVICE_TOKEN}`);
-  assert.deepEqual(reserve.body.items, [{ productId: PRODUCT_A, quantity: 2 }, { productId: DEFAULT_CART.items[1]!.productId, quantity: 1 }]);
+  assert.deepEqual(reserve.body.items, [
+    { productId: PRODUCT_A, quantity: 2 },
+    { productId: DEFAULT_CART.items[1]!.productId, quantity: 1 },
+  ]);
   const authorize = h.payments.calls(/\/authorize$/).find((r) => r.body.orderId === order.id)!;
-  assert.deepEqual(authorize.body, { orderId: order.id, userId: user, amountCents: 5399, currency: 'EUR', paymentMethod: 'tok_visa' });
+  assert.deepEqual(authorize.body, {
+    orderId: order.id,
+    userId: user,
+    amountCents: 5399,
+    currency: 'EUR',
+    paymentMethod: 'tok_visa',
+  });
   assert.equal(authorize.headers.authorization, `Bearer ${SERVICE_TOKEN}`);
   assert.match(String(authorize.headers['idempotency-key']), new RegExp(`${order.id}:authorizePayment$`));
 
-  await waitFor(async () => (await h.query<{ status: string }>('select status from souk_saga where id = $1', [order.id]))[0]?.status === 'COMPLETED', { what: 'saga completed' });
-  assert.equal(h.payments.calls(/\/capture$/).filter((r) => r.path.includes(authorize.path.split('/')[4]!)).length, 1, 'captured once');
+  await waitFor(
+    async () =>
+      (await h.query<{ status: string }>('select status from souk_saga where id = $1', [order.id]))[0]?.status === 'COMPLETED',
+    { what: 'saga completed' },
+  );
+  assert.equal(
+    h.payments.calls(/\/capture$/).filter((r) => r.path.includes(authorize.path.split('/')[4]!)).length,
+    1,
+    'captured once',
+  );
   assert.deepEqual(await h.events(order.id), ['OrderPlaced', 'OrderConfirmed']);
 });
 
@@ -55,7 +82,9 @@ test('without Prefer: wait the answer is 202 PENDING, and the order confirms soo
   const res = await place(token, randomUUID(), { paymentMethod: 'tok_visa' });
   assert.equal(res.status, 202, res.text);
   assert.equal(res.json.status, 'PENDING');
-  await waitFor(async () => (await call(h.svc.url, 'GET', `${API}/${res.json.id}`, { token })).json?.status === 'CONFIRMED', { what: 'confirmed' });
+  await waitFor(async () => (await call(h.svc.url, 'GET', `${API}/${res.json.id}`, { token })).json?.status === 'CONFIRMED', {
+    what: 'confirmed',
+  });
 });
 
 test('Idempotency-Key: required; the same key and body give the same order (200); another body is refused (422)', async () => {
@@ -100,7 +129,10 @@ test('the cart decides: empty (422), stale prices (503 + Retry-After), mixed cur
     const stale = await place(token, randomUUID());
     assertProblem(stale, 503, 'SOUK_ORDERS_PRICES_UNAVAILABLE');
     assert.equal(stale.headers.get('retry-after'), '5');
-    h.cart.on(() => ({ status: 200, body: cartOf([cartLine(PRODUCT_A, 'Moka pot', 1, 2500), { ...cartLine(PRODUCT_A, 'Pot', 1, 10), currency: 'USD' }]) }));
+    h.cart.on(() => ({
+      status: 200,
+      body: cartOf([cartLine(PRODUCT_A, 'Moka pot', 1, 2500), { ...cartLine(PRODUCT_A, 'Pot', 1, 10), currency: 'USD' }]),
+    }));
     assertProblem(await place(token, randomUUID()), 422, 'SOUK_ORDERS_CART_INVALID');
     h.cart.on(() => problem(503, 'SOUK_SERVICE_NOT_READY', 'cart is starting'));
     assertProblem(await place(token, randomUUID()), 503, 'SOUK_ORDERS_CART_UNAVAILABLE');
@@ -129,8 +161,18 @@ test('an order is seen by its owner, admins and internal services; others get 40
   const owner = await h.tokenFor(randomUUID());
   const { json: order } = await place(owner, randomUUID(), undefined, { prefer: 'wait=10' });
   assert.equal((await call(h.svc.url, 'GET', `${API}/${order.id}`, { token: owner })).json.status, 'CONFIRMED');
-  assert.equal((await call(h.svc.url, 'GET', `${API}/${order.id}`, { token: await h.tokenFor(randomUUID(), ['admin']) })).status, 200);
-  assert.equal((await call(h.svc.url, 'GET', `${API}/${order.id}`, { token: await h.issuer.token({ sub: 'history', scopes: ['internal'] }) })).status, 200);
+  assert.equal(
+    (await call(h.svc.url, 'GET', `${API}/${order.id}`, { token: await h.tokenFor(randomUUID(), ['admin']) })).status,
+    200,
+  );
+  assert.equal(
+    (
+      await call(h.svc.url, 'GET', `${API}/${order.id}`, {
+        token: await h.issuer.token({ sub: 'history', scopes: ['internal'] }),
+      })
+    ).status,
+    200,
+  );
   const other = await h.tokenFor(randomUUID());
   assertProblem(await call(h.svc.url, 'GET', `${API}/${order.id}`, { token: other }), 404, 'SOUK_ORDERS_NOT_FOUND');
   assertProblem(await call(h.svc.url, 'GET', `${API}/${order.id}/saga`, { token: other }), 404, 'SOUK_ORDERS_NOT_FOUND');
@@ -140,14 +182,22 @@ test('an order is seen by its owner, admins and internal services; others get 40
 test("an order's saga: status, the four steps with attempts and timings, and the log (no internals)", async () => {
   const token = await h.tokenFor(randomUUID());
   const { json: order } = await place(token, randomUUID(), undefined, { prefer: 'wait=10' });
-  await waitFor(async () => (await call(h.svc.url, 'GET', `${API}/${order.id}/saga`, { token })).json?.status === 'COMPLETED', { what: 'saga completed' });
+  await waitFor(async () => (await call(h.svc.url, 'GET', `${API}/${order.id}/saga`, { token })).json?.status === 'COMPLETED', {
+    what: 'saga completed',
+  });
   const saga = (await call(h.svc.url, 'GET', `${API}/${order.id}/saga`, { token })).json;
   assert.equal(saga.orderId, order.id);
   assert.equal(saga.name, 'checkout');
   assert.equal(saga.currentStep, null);
-  assert.deepEqual(saga.steps.map((s: { name: string; status: string; attempts: number }) => [s.name, s.status, s.attempts]), [
-    ['reserveStock', 'SUCCEEDED', 1], ['authorizePayment', 'SUCCEEDED', 1], ['confirmOrder', 'SUCCEEDED', 1], ['capturePayment', 'SUCCEEDED', 1],
-  ]);
+  assert.deepEqual(
+    saga.steps.map((s: { name: string; status: string; attempts: number }) => [s.name, s.status, s.attempts]),
+    [
+      ['reserveStock', 'SUCCEEDED', 1],
+      ['authorizePayment', 'SUCCEEDED', 1],
+      ['confirmOrder', 'SUCCEEDED', 1],
+      ['capturePayment', 'SUCCEEDED', 1],
+    ],
+  );
   assert.ok(saga.steps.every((s: { startedAt: string; finishedAt: string }) => s.startedAt && s.finishedAt));
   assert.equal(saga.log[0].kind, 'saga_started');
   assert.equal(saga.log.at(-1).kind, 'saga_completed');
@@ -163,9 +213,15 @@ test("GET /api/v1/orders: the caller's orders, newest first, in pages", async ()
   await place(await h.tokenFor(randomUUID()), randomUUID()); // someone else's
   const first = await call(h.svc.url, 'GET', `${API}?limit=2`, { token });
   assert.equal(first.status, 200);
-  assert.deepEqual(first.json.items.map((o: { id: string }) => o.id), [ids[2], ids[1]]);
+  assert.deepEqual(
+    first.json.items.map((o: { id: string }) => o.id),
+    [ids[2], ids[1]],
+  );
   assert.equal(first.json.items[0].items.length, 2);
   const second = await call(h.svc.url, 'GET', `${API}?limit=2&before=${first.json.nextBefore}`, { token });
-  assert.deepEqual(second.json.items.map((o: { id: string }) => o.id), [ids[0]]);
+  assert.deepEqual(
+    second.json.items.map((o: { id: string }) => o.id),
+    [ids[0]],
+  );
   assert.equal(second.json.nextBefore, null);
 });

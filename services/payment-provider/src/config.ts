@@ -14,12 +14,23 @@ const Rate = (what: string) => Type.Number({ default: DEFAULT_RATE, minimum: 0, 
 
 export const ProviderConfig = Type.Object({
   PAYMENT_PROVIDER_API_KEY_FILE: Type.String({ minLength: 1, description: "file holding the merchant's API key (one line)" }),
-  PAYMENT_PROVIDER_ADMIN_KEY_FILE: Type.String({ minLength: 1, description: 'file holding the admin key for /v1/_admin (one line)' }),
-  PAYMENT_PROVIDER_LATENCY_MS: Type.Integer({ default: DEFAULT_LATENCY_MS, minimum: 0, maximum: 60_000, description: 'delay added to every POST after its work is committed' }),
+  PAYMENT_PROVIDER_ADMIN_KEY_FILE: Type.String({
+    minLength: 1,
+    description: 'file holding the admin key for /v1/_admin (one line)',
+  }),
+  PAYMENT_PROVIDER_LATENCY_MS: Type.Integer({
+    default: DEFAULT_LATENCY_MS,
+    minimum: 0,
+    maximum: 60_000,
+    description: 'delay added to every POST after its work is committed',
+  }),
   PAYMENT_PROVIDER_DECLINE_RATE: Rate('share of approvable authorizations declined anyway, 0..1'),
   PAYMENT_PROVIDER_ERROR_RATE: Rate('share of POSTs answered 500 before any work, 0..1'),
   PAYMENT_PROVIDER_TIMEOUT_RATE: Rate('share of POSTs that do their work and then hold the answer for 30 s, 0..1'),
-  PAYMENT_PROVIDER_OUTAGE: Type.Boolean({ default: false, description: 'start in an outage: every call except /v1/_admin answers 503' }),
+  PAYMENT_PROVIDER_OUTAGE: Type.Boolean({
+    default: false,
+    description: 'start in an outage: every call except /v1/_admin answers 503',
+  }),
 });
 export type ProviderConfig = Static<typeof ProviderConfig>;
 
@@ -44,7 +55,8 @@ export function parseKeyFile(text: string, variable: string): string {
   // Only the line break an editor adds is dropped.
   const key = text.replace(/\r?\n$/, '');
   if (/\s/.test(key)) throw new Error(`${variable}: the key must be one line without spaces`);
-  if (key.length < MIN_KEY_LENGTH) throw new Error(`${variable}: the key must be at least ${MIN_KEY_LENGTH} characters (got ${key.length})`);
+  if (key.length < MIN_KEY_LENGTH)
+    throw new Error(`${variable}: the key must be at least ${MIN_KEY_LENGTH} characters (got ${key.length})`);
   return key;
 }
 

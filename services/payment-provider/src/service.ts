@@ -28,7 +28,10 @@ export const paymentProviderService = defineService({
     const hooks = apiKeyHooks(keys);
     const available: KeyHook = async () => {
       if (behaviour.current().outage) {
-        throw errors.unavailable({ detail: 'The payment provider is down (simulated outage); nothing was done.', headers: { 'retry-after': '5' } });
+        throw errors.unavailable({
+          detail: 'The payment provider is down (simulated outage); nothing was done.',
+          headers: { 'retry-after': '5' },
+        });
       }
     };
     if (Object.values(behaviour.current()).some((v) => v !== 0 && v !== false)) {

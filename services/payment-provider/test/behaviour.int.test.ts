@@ -57,8 +57,18 @@ describe('the admin API', () => {
   });
 
   test('bad values are 400 and change nothing', async () => {
-    for (const body of [{ declineRate: 1.5 }, { errorRate: -0.1 }, { latencyMs: -1 }, { latencyMs: 60_001 }, { latencyMs: 1.5 },
-      { outage: 'yes' }, { unknown: 1 }, {}, [], 'x']) {
+    for (const body of [
+      { declineRate: 1.5 },
+      { errorRate: -0.1 },
+      { latencyMs: -1 },
+      { latencyMs: 60_001 },
+      { latencyMs: 1.5 },
+      { outage: 'yes' },
+      { unknown: 1 },
+      {},
+      [],
+      'x',
+    ]) {
       assertProblem(await admin('PUT', body), 400, 'SOUK_REQUEST_INVALID');
     }
     assert.deepEqual((await admin('GET')).json, DEFAULTS);
@@ -102,10 +112,13 @@ describe('injected faults', () => {
     const body = { amount: 1_000, currency: 'EUR', paymentMethod: 'tok_visa', reference };
     await p.behave({ latencyMs: 5_000 });
     assert.equal(await postGivingUpAfter(300, '/v1/authorizations', body, key), 'gave up');
-    const [made] = await waitFor(async () => {
-      const { data } = (await p.get(`/v1/authorizations?reference=${reference}`)).json;
-      return data.length > 0 ? data : undefined;
-    }, { what: 'the authorization of the abandoned call' });
+    const [made] = await waitFor(
+      async () => {
+        const { data } = (await p.get(`/v1/authorizations?reference=${reference}`)).json;
+        return data.length > 0 ? data : undefined;
+      },
+      { what: 'the authorization of the abandoned call' },
+    );
     assert.equal(made.status, 'authorized');
     // The retry with the same key is answered from the stored result, without the latency.
     assert.equal(await postGivingUpAfter(3_000, '/v1/authorizations', body, key), 'answered');
@@ -120,14 +133,18 @@ describe('injected faults', () => {
     const auth = (await authorizeVisa()).json;
     await p.behave({ timeoutRate: 1 });
     assert.equal(await postGivingUpAfter(500, `/v1/authorizations/${auth.id}/capture`, {}, newKey()), 'gave up');
-    await waitFor(async () => (await p.get(`/v1/authorizations/${auth.id}`)).json.status === 'captured', { what: 'the capture to be made' });
+    await waitFor(async () => (await p.get(`/v1/authorizations/${auth.id}`)).json.status === 'captured', {
+      what: 'the capture to be made',
+    });
   });
 });
 
 describe('configuration', () => {
   test('PAYMENT_PROVIDER_* set the starting behaviour', async () => {
     const other = await startProvider('provider_env', {
-      PAYMENT_PROVIDER_OUTAGE: 'true', PAYMENT_PROVIDER_DECLINE_RATE: '0.5', PAYMENT_PROVIDER_LATENCY_MS: '20',
+      PAYMENT_PROVIDER_OUTAGE: 'true',
+      PAYMENT_PROVIDER_DECLINE_RATE: '0.5',
+      PAYMENT_PROVIDER_LATENCY_MS: '20',
     });
     try {
       assertProblem(await other.get('/v1/authorizations'), 503, 'SOUK_PROVIDER_UNAVAILABLE');
@@ -147,7 +164,9 @@ describe('configuration', () => {
       await writeFile(join(dir, 'short'), 'short\n');
       await writeFile(join(dir, 'other'), 'o'.repeat(32));
       const start = (api: string, adminKey: string) =>
-        startService(paymentProviderService, { env: { ...env, PAYMENT_PROVIDER_API_KEY_FILE: api, PAYMENT_PROVIDER_ADMIN_KEY_FILE: adminKey } });
+        startService(paymentProviderService, {
+          env: { ...env, PAYMENT_PROVIDER_API_KEY_FILE: api, PAYMENT_PROVIDER_ADMIN_KEY_FILE: adminKey },
+        });
       await assert.rejects(start(join(dir, 'missing'), join(dir, 'other')), /PAYMENT_PROVIDER_API_KEY_FILE: cannot read/);
       await assert.rejects(start(good, join(dir, 'short')), /PAYMENT_PROVIDER_ADMIN_KEY_FILE: the key must be at least 16/);
       await assert.rejects(start(good, good), /PAYMENT_PROVIDER_ADMIN_KEY_FILE: the admin key must differ/);

@@ -66,7 +66,10 @@ export async function startProvider(label: string, env: Record<string, string> =
       }),
     get: (path, options = {}) => call(svc.url, 'GET', path, { headers: authHeader(options.auth, merchantKey) }),
     async behave(change) {
-      const res = await call(svc.url, 'PUT', '/v1/_admin/behaviour', { body: change, headers: { authorization: `Bearer ${adminKey}` } });
+      const res = await call(svc.url, 'PUT', '/v1/_admin/behaviour', {
+        body: change,
+        headers: { authorization: `Bearer ${adminKey}` },
+      });
       if (res.status !== 200) throw new Error(`behaviour change refused: ${res.status} ${res.text}`);
       return res;
     },

@@ -18,7 +18,12 @@ after(async () => {
   await p?.close();
 });
 
-const body = (reference = newReference(), paymentMethod = 'tok_visa') => ({ amount: 1_999, currency: 'EUR', paymentMethod, reference });
+const body = (reference = newReference(), paymentMethod = 'tok_visa') => ({
+  amount: 1_999,
+  currency: 'EUR',
+  paymentMethod,
+  reference,
+});
 const chargesOf = async (reference: string) => (await p.get(`/v1/charges?reference=${reference}`)).json;
 
 async function withClient<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
@@ -87,7 +92,11 @@ describe('repeats', () => {
     assertProblem(otherBody, 422, 'SOUK_PROVIDER_IDEMPOTENCY_KEY_REUSED');
     assert.equal(otherBody.json.idempotencyKey, key);
     const [auth] = (await chargesOf(request.reference)).authorizations;
-    assertProblem(await p.post(`/v1/authorizations/${auth.id}/void`, undefined, { key }), 422, 'SOUK_PROVIDER_IDEMPOTENCY_KEY_REUSED');
+    assertProblem(
+      await p.post(`/v1/authorizations/${auth.id}/void`, undefined, { key }),
+      422,
+      'SOUK_PROVIDER_IDEMPOTENCY_KEY_REUSED',
+    );
     assert.equal((await p.get(`/v1/authorizations/${auth.id}`)).json.status, 'authorized');
     assert.equal((await chargesOf(request.reference)).authorizations.length, 1);
   });
@@ -102,10 +111,13 @@ describe('concurrency and failures', () => {
       await blocker.query('begin');
       await blocker.query('lock table authorizations in exclusive mode');
       const first = p.post('/v1/authorizations', request, { key });
-      await waitFor(async () => {
-        const { rows } = await withClient((c) => c.query(`select state from idempotency_keys where key = $1`, [key]));
-        return rows[0]?.state === 'in_flight';
-      }, { what: 'the first request to claim its key' });
+      await waitFor(
+        async () => {
+          const { rows } = await withClient((c) => c.query(`select state from idempotency_keys where key = $1`, [key]));
+          return rows[0]?.state === 'in_flight';
+        },
+        { what: 'the first request to claim its key' },
+      );
       const duplicate = await p.post('/v1/authorizations', request, { key });
       assertProblem(duplicate, 409, 'SOUK_PROVIDER_IDEMPOTENCY_KEY_IN_USE');
       assert.equal(duplicate.headers.get('retry-after'), '1');

@@ -37,7 +37,10 @@ describe('authorizations', () => {
 
   test('declining cards answer 402 with the processor-style reason, and the attempt is kept', async () => {
     for (const [method, declineCode] of [
-      ['tok_decline', 'card_declined'], ['tok_insufficient_funds', 'insufficient_funds'], ['tok_expired', 'expired_card'], ['tok_unknown', 'invalid_payment_method'],
+      ['tok_decline', 'card_declined'],
+      ['tok_insufficient_funds', 'insufficient_funds'],
+      ['tok_expired', 'expired_card'],
+      ['tok_unknown', 'invalid_payment_method'],
     ]) {
       const reference = newReference();
       const res = await authorizeWith(method!, reference);
@@ -55,9 +58,15 @@ describe('authorizations', () => {
     const reference = newReference();
     const good = { amount: 100, currency: 'EUR', paymentMethod: 'tok_visa', reference };
     for (const body of [
-      { ...good, amount: 0 }, { ...good, amount: 1.5 }, { ...good, amount: '100' }, { ...good, amount: 100_000_001 },
-      { ...good, currency: 'eur' }, { ...good, paymentMethod: '4242424242424242' }, { ...good, reference: '' },
-      { ...good, extra: true }, { amount: 100, currency: 'EUR', paymentMethod: 'tok_visa' },
+      { ...good, amount: 0 },
+      { ...good, amount: 1.5 },
+      { ...good, amount: '100' },
+      { ...good, amount: 100_000_001 },
+      { ...good, currency: 'eur' },
+      { ...good, paymentMethod: '4242424242424242' },
+      { ...good, reference: '' },
+      { ...good, extra: true },
+      { amount: 100, currency: 'EUR', paymentMethod: 'tok_visa' },
     ]) {
       assertProblem(await p.post('/v1/authorizations', body), 400, 'SOUK_REQUEST_INVALID');
     }
@@ -68,7 +77,10 @@ describe('authorizations', () => {
     const reference = newReference();
     const first = await authorize(p, 100, reference);
     const second = await authorize(p, 200, reference);
-    assert.deepEqual((await p.get(`/v1/authorizations?reference=${reference}`)).json.data.map((a: { id: string }) => a.id), [second.id, first.id]);
+    assert.deepEqual(
+      (await p.get(`/v1/authorizations?reference=${reference}`)).json.data.map((a: { id: string }) => a.id),
+      [second.id, first.id],
+    );
     assert.equal((await p.get('/v1/authorizations?limit=1')).json.data.length, 1);
     assertProblem(await p.get('/v1/authorizations?limit=0'), 400, 'SOUK_REQUEST_INVALID');
     assertProblem(await p.get('/v1/authorizations/auth_doesNotExist'), 404, 'SOUK_PROVIDER_AUTHORIZATION_NOT_FOUND');
@@ -82,8 +94,10 @@ describe('capture, void, refund', () => {
     const res = await p.post(`/v1/authorizations/${auth.id}/capture`);
     assert.equal(res.status, 200, res.text);
     assert.match(res.json.id, /^cap_/);
-    assert.deepEqual({ ...res.json, id: undefined, createdAt: undefined },
-      { id: undefined, createdAt: undefined, authorizationId: auth.id, amount: 5_000, currency: 'EUR', status: 'captured' });
+    assert.deepEqual(
+      { ...res.json, id: undefined, createdAt: undefined },
+      { id: undefined, createdAt: undefined, authorizationId: auth.id, amount: 5_000, currency: 'EUR', status: 'captured' },
+    );
     const after = (await p.get(`/v1/authorizations/${auth.id}`)).json;
     assert.equal(after.status, 'captured');
     assert.equal(after.amountCaptured, 5_000);
@@ -95,7 +109,11 @@ describe('capture, void, refund', () => {
 
   test('a partial capture takes less; more than authorized is refused', async () => {
     const auth = await authorize(p, 5_000);
-    assertProblem(await p.post(`/v1/authorizations/${auth.id}/capture`, { amount: 5_001 }), 409, 'SOUK_PROVIDER_AMOUNT_EXCEEDS_AUTHORIZED');
+    assertProblem(
+      await p.post(`/v1/authorizations/${auth.id}/capture`, { amount: 5_001 }),
+      409,
+      'SOUK_PROVIDER_AMOUNT_EXCEEDS_AUTHORIZED',
+    );
     const res = await p.post(`/v1/authorizations/${auth.id}/capture`, { amount: 3_000 });
     assert.equal(res.status, 200, res.text);
     assert.equal(res.json.amount, 3_000);
@@ -160,7 +178,10 @@ describe('capture, void, refund', () => {
     const res = await p.get(`/v1/charges?reference=${reference}`);
     assert.equal(res.status, 200, res.text);
     assert.equal(res.json.reference, reference);
-    assert.deepEqual(res.json.authorizations.map((a: { status: string }) => a.status), ['declined', 'captured']);
+    assert.deepEqual(
+      res.json.authorizations.map((a: { status: string }) => a.status),
+      ['declined', 'captured'],
+    );
     assert.deepEqual(res.json.captures, [capture]);
     assert.deepEqual(res.json.refunds, [refund]);
     assert.equal(res.json.amountCaptured, 3_000);
@@ -180,15 +201,27 @@ describe('API keys and Idempotency-Key', () => {
       assert.match(res.headers.get('www-authenticate') ?? '', /^Bearer/);
       assertProblem(await p.post('/v1/authorizations', {}, { auth }), 401, 'SOUK_PROVIDER_UNAUTHENTICATED');
     }
-    assertProblem(await call(p.svc.url, 'GET', '/v1/authorizations', { headers: { authorization: `Basic ${p.merchantKey}` } }), 401, 'SOUK_PROVIDER_UNAUTHENTICATED');
+    assertProblem(
+      await call(p.svc.url, 'GET', '/v1/authorizations', { headers: { authorization: `Basic ${p.merchantKey}` } }),
+      401,
+      'SOUK_PROVIDER_UNAUTHENTICATED',
+    );
   });
 
   test('every POST needs a well-formed Idempotency-Key', async () => {
     const body = { amount: 100, currency: 'EUR', paymentMethod: 'tok_visa', reference: newReference() };
     assertProblem(await p.post('/v1/authorizations', body, { key: null }), 400, 'SOUK_PROVIDER_IDEMPOTENCY_KEY_MISSING');
-    assertProblem(await p.post('/v1/authorizations', body, { key: 'x'.repeat(256) }), 400, 'SOUK_PROVIDER_IDEMPOTENCY_KEY_INVALID');
+    assertProblem(
+      await p.post('/v1/authorizations', body, { key: 'x'.repeat(256) }),
+      400,
+      'SOUK_PROVIDER_IDEMPOTENCY_KEY_INVALID',
+    );
     assertProblem(await p.post('/v1/authorizations', body, { key: 'has space' }), 400, 'SOUK_PROVIDER_IDEMPOTENCY_KEY_INVALID');
-    assertProblem(await p.post('/v1/refunds', { captureId: 'cap_x' }, { key: null }), 400, 'SOUK_PROVIDER_IDEMPOTENCY_KEY_MISSING');
+    assertProblem(
+      await p.post('/v1/refunds', { captureId: 'cap_x' }, { key: null }),
+      400,
+      'SOUK_PROVIDER_IDEMPOTENCY_KEY_MISSING',
+    );
     assert.deepEqual((await p.get(`/v1/authorizations?reference=${body.reference}`)).json.data, []);
   });
 });

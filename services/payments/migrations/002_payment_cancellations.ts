@@ -33,7 +33,11 @@ export async function up(db: Kysely<any>): Promise<void> {
     .where(sql.ref('status'), '=', 'PENDING')
     .execute();
   // The operators' question: which ones are parked (or pending, or done)?
-  await db.schema.createIndex('payment_cancellations_status').on('payment_cancellations').columns(['status', 'created_at']).execute();
+  await db.schema
+    .createIndex('payment_cancellations_status')
+    .on('payment_cancellations')
+    .columns(['status', 'created_at'])
+    .execute();
 }
 
 export async function down(db: Kysely<any>): Promise<void> {

@@ -13,34 +13,55 @@ export const DEFAULT_CANCELLATION_RETRY_CAP_MS = 300_000;
 export const DEFAULT_CANCELLATION_LEASE_MS = 60_000;
 
 export const PaymentsConfig = Type.Object({
-  PAYMENT_PROVIDER_API_KEY_FILE: Type.String({ minLength: 1, description: "file holding the merchant API key for the payment provider (one line)" }),
+  PAYMENT_PROVIDER_API_KEY_FILE: Type.String({
+    minLength: 1,
+    description: 'file holding the merchant API key for the payment provider (one line)',
+  }),
   PAYMENTS_PROVIDER_TIMEOUT_MS: Type.Integer({
-    default: DEFAULT_PROVIDER_TIMEOUT_MS, minimum: 50, maximum: 60_000,
-    description: 'timeout of each attempt of a call to the payment provider; a timed-out call is retried with the same Idempotency-Key',
+    default: DEFAULT_PROVIDER_TIMEOUT_MS,
+    minimum: 50,
+    maximum: 60_000,
+    description:
+      'timeout of each attempt of a call to the payment provider; a timed-out call is retried with the same Idempotency-Key',
   }),
   PAYMENTS_SNAPSHOT_EVERY: Type.Integer({
-    default: DEFAULT_SNAPSHOT_EVERY, minimum: 0, maximum: 100_000,
+    default: DEFAULT_SNAPSHOT_EVERY,
+    minimum: 0,
+    maximum: 100_000,
     description: 'snapshot a payment stream every this many events (0: never)',
   }),
   PAYMENTS_CANCELLATION_POLL_MS: Type.Integer({
-    default: DEFAULT_CANCELLATION_POLL_MS, minimum: 10, maximum: 60_000,
-    description: 'how often the cancellation worker looks for due cancellations (a ShipmentFailed handled by this instance wakes it at once)',
+    default: DEFAULT_CANCELLATION_POLL_MS,
+    minimum: 10,
+    maximum: 60_000,
+    description:
+      'how often the cancellation worker looks for due cancellations (a ShipmentFailed handled by this instance wakes it at once)',
   }),
   PAYMENTS_CANCELLATION_PARK_AFTER: Type.Integer({
-    default: DEFAULT_CANCELLATION_PARK_AFTER, minimum: 1, maximum: 1_000,
-    description: 'failed attempts after which a cancellation is PARKED for an operator (POST /_admin/payments/cancellations/{orderId}/retry)',
+    default: DEFAULT_CANCELLATION_PARK_AFTER,
+    minimum: 1,
+    maximum: 1_000,
+    description:
+      'failed attempts after which a cancellation is PARKED for an operator (POST /_admin/payments/cancellations/{orderId}/retry)',
   }),
   PAYMENTS_CANCELLATION_RETRY_BASE_MS: Type.Integer({
-    default: DEFAULT_CANCELLATION_RETRY_BASE_MS, minimum: 1, maximum: 3_600_000,
+    default: DEFAULT_CANCELLATION_RETRY_BASE_MS,
+    minimum: 1,
+    maximum: 3_600_000,
     description: 'backoff after the first failed attempt of a cancellation; doubles per attempt, with jitter',
   }),
   PAYMENTS_CANCELLATION_RETRY_CAP_MS: Type.Integer({
-    default: DEFAULT_CANCELLATION_RETRY_CAP_MS, minimum: 1, maximum: 86_400_000,
+    default: DEFAULT_CANCELLATION_RETRY_CAP_MS,
+    minimum: 1,
+    maximum: 86_400_000,
     description: 'longest backoff between attempts of a cancellation',
   }),
   PAYMENTS_CANCELLATION_LEASE_MS: Type.Integer({
-    default: DEFAULT_CANCELLATION_LEASE_MS, minimum: 1_000, maximum: 3_600_000,
-    description: "how long a claimed cancellation stays an instance's own: after that (its instance died) another instance takes it over",
+    default: DEFAULT_CANCELLATION_LEASE_MS,
+    minimum: 1_000,
+    maximum: 3_600_000,
+    description:
+      "how long a claimed cancellation stays an instance's own: after that (its instance died) another instance takes it over",
   }),
 });
 export type PaymentsConfig = Static<typeof PaymentsConfig>;
@@ -59,7 +80,9 @@ export async function readApiKey(config: PaymentsConfig): Promise<string> {
   try {
     text = await readFile(path, 'utf8');
   } catch (err) {
-    throw new Error(`PAYMENT_PROVIDER_API_KEY_FILE: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    throw new Error(
+      `PAYMENT_PROVIDER_API_KEY_FILE: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+    );
   }
   return parseApiKey(text);
 }

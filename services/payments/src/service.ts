@@ -54,7 +54,10 @@ export const paymentsService = defineService({
       },
     });
     ctx.onClose(() => cancellations.stop());
-    ctx.events.subscribe(ShipmentFailed, recordCancellationOnShipmentFailure({ recorded: (xid) => cancellations.wakeAfterCommit(xid) }));
+    ctx.events.subscribe(
+      ShipmentFailed,
+      recordCancellationOnShipmentFailure({ recorded: (xid) => cancellations.wakeAfterCommit(xid) }),
+    );
     registerPaymentRoutes(ctx, { ledger, store, db });
     registerAdminRoutes(ctx, { db, store, cancellations });
   },

@@ -10,7 +10,14 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { defineService, startService, type RunningService } from '@souk/chassis';
 import { ShipmentFailed } from '@souk/shipping/contract';
-import { call, createTestDatabase, createTestIssuer, type Answer, type TestDatabase, type TestIssuer } from '@souk/chassis/testing';
+import {
+  call,
+  createTestDatabase,
+  createTestIssuer,
+  type Answer,
+  type TestDatabase,
+  type TestIssuer,
+} from '@souk/chassis/testing';
 // Test-only: the provider is a third party to payments' code, which knows it by its HTTP API alone.
 import { paymentProviderService } from '../../payment-provider/src/service.ts';
 import { paymentsService } from '../src/service.ts';
@@ -23,7 +30,16 @@ export interface Provider {
   /** PUT /v1/_admin/behaviour with the admin key. */
   behave(change: Record<string, unknown>): Promise<void>;
   /** GET /v1/charges?reference=: what the provider actually did for a payment. */
-  charges(paymentId: string): Promise<{ authorizations: any[]; captures: any[]; refunds: any[]; amountCaptured: number; amountRefunded: number; net: number }>;
+  charges(
+    paymentId: string,
+  ): Promise<{
+    authorizations: any[];
+    captures: any[];
+    refunds: any[];
+    amountCaptured: number;
+    amountRefunded: number;
+    net: number;
+  }>;
   /** A POST straight to the provider with the merchant key (to set up what a lost answer leaves behind). */
   post(path: string, body: unknown, idempotencyKey: string): Promise<Answer>;
 }
@@ -72,8 +88,10 @@ export async function startPayments(label: string, options: HarnessOptions = {})
     databases.push(providerDb);
     const providerSvc = await startService(paymentProviderService, {
       env: {
-        DATABASE_URL: providerDb.url, LOG_LEVEL: 'silent',
-        PAYMENT_PROVIDER_API_KEY_FILE: join(dir, 'api-key'), PAYMENT_PROVIDER_ADMIN_KEY_FILE: join(dir, 'admin-key'),
+        DATABASE_URL: providerDb.url,
+        LOG_LEVEL: 'silent',
+        PAYMENT_PROVIDER_API_KEY_FILE: join(dir, 'api-key'),
+        PAYMENT_PROVIDER_ADMIN_KEY_FILE: join(dir, 'admin-key'),
       },
     });
     running.push(providerSvc);
@@ -88,7 +106,9 @@ export async function startPayments(label: string, options: HarnessOptions = {})
           DATABASE_URL: paymentsDb.url,
           LOG_LEVEL: 'silent',
           PAYMENT_PROVIDER_API_KEY_FILE: join(dir, 'api-key'),
-          STATIC_SERVICES: Object.entries(statics).map(([name, url]) => `${name}=${url}`).join(';'),
+          STATIC_SERVICES: Object.entries(statics)
+            .map(([name, url]) => `${name}=${url}`)
+            .join(';'),
           // Each test's failures must not open the breaker for the next one.
           BREAKER_FAILURE_THRESHOLD: '1000',
           ...options.env,
@@ -115,7 +135,8 @@ export async function startPayments(label: string, options: HarnessOptions = {})
         if (res.status !== 200) throw new Error(`charges: ${res.status} ${res.text}`);
         return res.json;
       },
-      post: (path, body, idempotencyKey) => call(providerSvc.url, 'POST', path, { body, headers: { ...merchant, 'idempotency-key': idempotencyKey } }),
+      post: (path, body, idempotencyKey) =>
+        call(providerSvc.url, 'POST', path, { body, headers: { ...merchant, 'idempotency-key': idempotencyKey } }),
     };
     const internalToken = await issuer.token({ sub: 'svc-orders', roles: [], scopes: ['internal'] });
     const adminToken = await issuer.token({ roles: ['admin'] });
@@ -128,13 +149,14 @@ export async function startPayments(label: string, options: HarnessOptions = {})
       adminToken,
       advance: (ms) => void (offset += ms),
       now: () => clock.now(),
-      post: (path, body, token) => call(payments.url, 'POST', path, { ...(body === undefined ? {} : { body }), ...withToken(token) }),
+      post: (path, body, token) =>
+        call(payments.url, 'POST', path, { ...(body === undefined ? {} : { body }), ...withToken(token) }),
       get: (path, token) => call(payments.url, 'GET', path, withToken(token)),
       async query(text, values = []) {
         const client = new pg.Client({ connectionString: paymentsDb.url });
         await client.connect();
         try {
-          return (await client.query(text, values as unknown[])).rows;
+          return (await client.query(text, values)).rows;
         } finally {
           await client.end();
         }
@@ -150,7 +172,14 @@ export async function startPayments(label: string, options: HarnessOptions = {})
 
 /** The body of an authorize for a new order and user. */
 export function authorizeBody(overrides: Record<string, unknown> = {}) {
-  return { orderId: randomUUID(), userId: randomUUID(), amountCents: 4_990, currency: 'EUR', paymentMethod: 'tok_visa', ...overrides };
+  return {
+    orderId: randomUUID(),
+    userId: randomUUID(),
+    amountCents: 4_990,
+    currency: 'EUR',
+    paymentMethod: 'tok_visa',
+    ...overrides,
+  };
 }
 
 /** A stand-in for shipping: the real ShipmentFailed contract published through the chassis outbox. */
@@ -188,7 +217,13 @@ export async function startShippingStandIn(label: string): Promise<ShippingStand
     url: svc.url,
     async shipmentFailed(orderId) {
       const res = await call(svc.url, 'POST', '/test/shipment-failed', {
-        body: { orderId, shipmentId: randomUUID(), reasonCode: 'CARRIER_REFUSED', reason: 'the carrier refused the parcel', failedAt: new Date().toISOString() },
+        body: {
+          orderId,
+          shipmentId: randomUUID(),
+          reasonCode: 'CARRIER_REFUSED',
+          reason: 'the carrier refused the parcel',
+          failedAt: new Date().toISOString(),
+        },
       });
       if (res.status !== 200) throw new Error(`shipment-failed: ${res.status} ${res.text}`);
     },

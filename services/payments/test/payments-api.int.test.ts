@@ -37,8 +37,14 @@ describe('bad input is a 4xx problem, never a 5xx', () => {
     const id = randomUUID();
     assertProblem(await h.post(`${API}/not-a-uuid/authorize`, authorizeBody()), 400, 'SOUK_REQUEST_INVALID');
     for (const bad of [
-      {}, authorizeBody({ amountCents: 0 }), authorizeBody({ amountCents: 1.5 }), authorizeBody({ amountCents: 100_000_001 }),
-      authorizeBody({ currency: 'eur' }), authorizeBody({ paymentMethod: 'visa' }), authorizeBody({ orderId: 'x' }), authorizeBody({ extra: 1 }),
+      {},
+      authorizeBody({ amountCents: 0 }),
+      authorizeBody({ amountCents: 1.5 }),
+      authorizeBody({ amountCents: 100_000_001 }),
+      authorizeBody({ currency: 'eur' }),
+      authorizeBody({ paymentMethod: 'visa' }),
+      authorizeBody({ orderId: 'x' }),
+      authorizeBody({ extra: 1 }),
     ]) {
       assertProblem(await h.post(`${API}/${id}/authorize`, bad), 400, 'SOUK_REQUEST_INVALID');
     }
@@ -74,18 +80,31 @@ describe('reading the ledger', () => {
     const body = authorizeBody();
     const first = randomUUID();
     const second = randomUUID();
-    assertProblem(await h.post(`${API}/${first}/authorize`, { ...body, paymentMethod: 'tok_decline' }), 402, 'SOUK_PAYMENTS_DECLINED');
+    assertProblem(
+      await h.post(`${API}/${first}/authorize`, { ...body, paymentMethod: 'tok_decline' }),
+      402,
+      'SOUK_PAYMENTS_DECLINED',
+    );
     assert.equal((await h.post(`${API}/${second}/authorize`, body)).status, 200);
     const ledger = await h.get(`${API}/${second}/events`);
     assert.equal(ledger.status, 200);
-    assert.deepEqual(ledger.json.events.map((e: { version: number }) => e.version), [1, 2]);
+    assert.deepEqual(
+      ledger.json.events.map((e: { version: number }) => e.version),
+      [1, 2],
+    );
     const meta = ledger.json.events[0].metadata;
     assert.equal(meta.correlationId, body.orderId);
     assert.match(meta.causationId, /^request:/);
     assert.match(meta.traceparent, /^00-[0-9a-f]{32}-[0-9a-f]{16}-0[01]$/);
     assert.equal(ledger.json.events[1].metadata.correlationId, body.orderId);
     const listed = await h.get(`${API}?orderId=${body.orderId}`);
-    assert.deepEqual(listed.json.items.map((p: { id: string; status: string }) => [p.id, p.status]), [[first, 'FAILED'], [second, 'AUTHORIZED']]);
+    assert.deepEqual(
+      listed.json.items.map((p: { id: string; status: string }) => [p.id, p.status]),
+      [
+        [first, 'FAILED'],
+        [second, 'AUTHORIZED'],
+      ],
+    );
   });
 });
 

@@ -20,9 +20,12 @@ after(async () => {
 
 const authorize = (id: string, body: Record<string, unknown>) => h.post(`${API}/${id}/authorize`, body);
 const capture = (id: string) => h.post(`${API}/${id}/capture`);
-const eventsOf = async (id: string): Promise<string[]> => (await h.get(`${API}/${id}/events`)).json.events.map((e: { type: string }) => e.type);
+const eventsOf = async (id: string): Promise<string[]> =>
+  (await h.get(`${API}/${id}/events`)).json.events.map((e: { type: string }) => e.type);
 const outbox = async (id: string): Promise<string[]> =>
-  (await h.query<{ type: string }>(`select type from souk_outbox where envelope->>'subject' = $1 order by seq`, [id])).map((r) => r.type);
+  (await h.query<{ type: string }>(`select type from souk_outbox where envelope->>'subject' = $1 order by seq`, [id])).map(
+    (r) => r.type,
+  );
 
 describe('authorize', () => {
   test('approved: AUTHORIZED, PaymentAuthorized published, the read model written; a repeat changes nothing', async () => {
@@ -32,7 +35,10 @@ describe('authorize', () => {
     assert.equal(res.status, 200, res.text);
     assert.equal(res.json.status, 'AUTHORIZED');
     assert.match(res.json.authorizationId, /^auth_/);
-    assert.deepEqual([res.json.orderId, res.json.amountCents, res.json.currency, res.json.version], [body.orderId, 4_990, 'EUR', 2]);
+    assert.deepEqual(
+      [res.json.orderId, res.json.amountCents, res.json.currency, res.json.version],
+      [body.orderId, 4_990, 'EUR', 2],
+    );
     assert.deepEqual(await outbox(id), ['souk.payments.PaymentAuthorized']);
     const [row] = await h.query(`select status, order_id, amount_cents, version from payments where id = $1`, [id]);
     assert.deepEqual(row, { status: 'AUTHORIZED', order_id: body.orderId, amount_cents: 4_990, version: 2 });
@@ -94,7 +100,12 @@ describe('a slow or failing provider never charges twice', () => {
     assert.equal(up.status, 200, up.text);
     assert.equal(up.json.unknownOutcomes, 1);
     assert.equal((await capture(id)).status, 200);
-    assert.deepEqual(await eventsOf(id), ['AuthorizationRequested', 'ProviderOutcomeUnknown', 'PaymentAuthorized', 'PaymentCaptured']);
+    assert.deepEqual(await eventsOf(id), [
+      'AuthorizationRequested',
+      'ProviderOutcomeUnknown',
+      'PaymentAuthorized',
+      'PaymentCaptured',
+    ]);
     const charges = await h.provider.charges(id);
     assert.deepEqual([charges.authorizations.length, charges.captures.length], [1, 1]);
   });
@@ -106,7 +117,11 @@ describe('a slow or failing provider never charges twice', () => {
     assertProblem(await authorize(id, body), 503, 'SOUK_PAYMENTS_PROVIDER_UNAVAILABLE');
     await h.provider.behave({ outage: false });
     // What a lost answer leaves behind: the provider holds an authorization for this payment.
-    const made = await h.provider.post('/v1/authorizations', { amount: 4_990, currency: 'EUR', paymentMethod: 'tok_visa', reference: id }, `lost-${id}`);
+    const made = await h.provider.post(
+      '/v1/authorizations',
+      { amount: 4_990, currency: 'EUR', paymentMethod: 'tok_visa', reference: id },
+      `lost-${id}`,
+    );
     assert.equal(made.status, 201, made.text);
     const res = await authorize(id, body);
     assert.equal(res.status, 200, res.text);
@@ -173,7 +188,11 @@ describe('void, capture and time', () => {
     const id = randomUUID();
     assert.equal((await authorize(id, authorizeBody())).status, 200);
     assert.equal((await capture(id)).status, 200);
-    assertProblem(await h.post(`${API}/${id}/refund`, { reason: 'too much', amountCents: 5_000 }), 422, 'SOUK_PAYMENTS_REFUND_TOO_LARGE');
+    assertProblem(
+      await h.post(`${API}/${id}/refund`, { reason: 'too much', amountCents: 5_000 }),
+      422,
+      'SOUK_PAYMENTS_REFUND_TOO_LARGE',
+    );
     const refunded = await h.post(`${API}/${id}/refund`, { reason: 'customer returned it' });
     assert.equal(refunded.status, 200, refunded.text);
     assert.deepEqual([refunded.json.status, refunded.json.refundedCents], ['REFUNDED', 4_990]);

@@ -8,7 +8,17 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { API, assertProblem, authorizeBody, call, startPayments, startShippingStandIn, waitFor, type Harness, type ShippingStandIn } from './harness.ts';
+import {
+  API,
+  assertProblem,
+  authorizeBody,
+  call,
+  startPayments,
+  startShippingStandIn,
+  waitFor,
+  type Harness,
+  type ShippingStandIn,
+} from './harness.ts';
 
 const ADMIN = '/_admin/payments/cancellations';
 const PARK_AFTER = 3;
@@ -53,7 +63,9 @@ async function capturedPayment(): Promise<{ id: string; orderId: string }> {
 }
 
 async function cancellation(orderId: string) {
-  const rows = await h.query(`select status, attempts, last_error, claimed_by from payment_cancellations where order_id = $1`, [orderId]);
+  const rows = await h.query(`select status, attempts, last_error, claimed_by from payment_cancellations where order_id = $1`, [
+    orderId,
+  ]);
   return rows[0] as { status: string; attempts: number; last_error: string | null; claimed_by: string | null } | undefined;
 }
 
@@ -78,13 +90,24 @@ test('a provider slower than the handler deadline: the event is handled at once,
   try {
     await shipping.shipmentFailed(orderId);
     // Recorded in the inbox transaction (well within 300 ms); the provider has not answered yet.
-    await waitFor(async () => (await cancellation(orderId)) !== undefined, { what: 'the cancellation recorded', timeoutMs: 10_000 });
+    await waitFor(async () => (await cancellation(orderId)) !== undefined, {
+      what: 'the cancellation recorded',
+      timeoutMs: 10_000,
+    });
     await waitFor(async () => (await statusOf(id)) === 'REFUNDED', { what: 'the refund', timeoutMs: 15_000 });
   } finally {
     await h.provider.behave({ latencyMs: 0 });
   }
-  await waitFor(async () => (await cancellation(orderId))?.status === 'DONE', { what: 'the cancellation done', timeoutMs: 5_000 });
-  assert.deepEqual(await cancellation(orderId), { status: 'DONE', attempts: 1, last_error: null, claimed_by: h.payments.ctx.instanceId });
+  await waitFor(async () => (await cancellation(orderId))?.status === 'DONE', {
+    what: 'the cancellation done',
+    timeoutMs: 5_000,
+  });
+  assert.deepEqual(await cancellation(orderId), {
+    status: 'DONE',
+    attempts: 1,
+    last_error: null,
+    claimed_by: h.payments.ctx.instanceId,
+  });
   const charges = await h.provider.charges(id);
   assert.deepEqual([charges.captures.length, charges.refunds.length, charges.net], [1, 1, 0]);
   // The handler never failed, so the event was never redelivered, let alone parked.
@@ -114,7 +137,11 @@ test('provider down: retried with backoff, PARKED after the attempts; up again, 
 
   // Only an admin may retry.
   assertProblem(await h.post(`${ADMIN}/${orderId}/retry`), 403, 'SOUK_AUTH_FORBIDDEN');
-  assertProblem(await h.post(`${ADMIN}/${randomUUID()}/retry`, undefined, h.adminToken), 404, 'SOUK_PAYMENTS_CANCELLATION_NOT_FOUND');
+  assertProblem(
+    await h.post(`${ADMIN}/${randomUUID()}/retry`, undefined, h.adminToken),
+    404,
+    'SOUK_PAYMENTS_CANCELLATION_NOT_FOUND',
+  );
   const retried = await h.post(`${ADMIN}/${orderId}/retry`, undefined, h.adminToken);
   assert.equal(retried.status, 200, retried.text);
   assert.deepEqual([retried.json.status, retried.json.attempts], ['PENDING', 0]);
@@ -141,10 +168,16 @@ test('two instances share the cancellations (SKIP LOCKED and a lease): each orde
   await h.provider.behave({ latencyMs: 400 });
   try {
     for (const { orderId } of orders) await shipping.shipmentFailed(orderId);
-    await waitFor(async () => {
-      const rows = await h.query<{ n: number }>(`select count(*)::int as n from payment_cancellations where order_id = any($1::uuid[]) and status = 'DONE'`, [orders.map((o) => o.orderId)]);
-      return rows[0]!.n === orders.length;
-    }, { what: 'every cancellation done', timeoutMs: 30_000 });
+    await waitFor(
+      async () => {
+        const rows = await h.query<{ n: number }>(
+          `select count(*)::int as n from payment_cancellations where order_id = any($1::uuid[]) and status = 'DONE'`,
+          [orders.map((o) => o.orderId)],
+        );
+        return rows[0]!.n === orders.length;
+      },
+      { what: 'every cancellation done', timeoutMs: 30_000 },
+    );
   } finally {
     await h.provider.behave({ latencyMs: 0 });
   }
@@ -164,20 +197,30 @@ test('a claim whose lease expired (its instance died) is taken over; a claim und
   const orphan = await capturedPayment();
   const held = await capturedPayment();
   // What instances leave behind: one died mid-attempt a second ago, the other is still working (lease for an hour).
-  const claimed = (orderId: string, until: string) => h.query(
-    `insert into payment_cancellations (order_id, event_id, reason, status, attempts, next_attempt_at, claimed_by, claim_id, claimed_until, created_at, updated_at)
+  const claimed = (orderId: string, until: string) =>
+    h.query(
+      `insert into payment_cancellations (order_id, event_id, reason, status, attempts, next_attempt_at, claimed_by, claim_id, claimed_until, created_at, updated_at)
      values ($1, $2, 'shipment failed (LOST): lost', 'PENDING', 1, now() - interval '1 minute', 'payments-gone', gen_random_uuid(), now() + $3::interval, now(), now())`,
-    [orderId, randomUUID(), until]);
+      [orderId, randomUUID(), until],
+    );
   await claimed(held.orderId, '1 hour');
   await claimed(orphan.orderId, '-1 second');
 
-  await waitFor(async () => (await cancellation(orphan.orderId))?.status === 'DONE', { what: 'the orphaned cancellation done', timeoutMs: 10_000 });
+  await waitFor(async () => (await cancellation(orphan.orderId))?.status === 'DONE', {
+    what: 'the orphaned cancellation done',
+    timeoutMs: 10_000,
+  });
   const taken = (await cancellation(orphan.orderId))!;
   assert.equal(taken.attempts, 2);
   assert.notEqual(taken.claimed_by, 'payments-gone');
   assert.equal(await statusOf(orphan.id), 'REFUNDED');
   // Both were due when the worker ran: the one under a live lease was not touched.
-  assert.deepEqual(await cancellation(held.orderId), { status: 'PENDING', attempts: 1, last_error: null, claimed_by: 'payments-gone' });
+  assert.deepEqual(await cancellation(held.orderId), {
+    status: 'PENDING',
+    attempts: 1,
+    last_error: null,
+    claimed_by: 'payments-gone',
+  });
   assert.equal(await statusOf(held.id), 'CAPTURED');
   // An operator's retry does not break a live lease either: it only makes the cancellation due.
   const retried = await h.post(`${ADMIN}/${held.orderId}/retry`, undefined, h.adminToken);

@@ -5,7 +5,15 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { API, authorizeBody, startPayments, startShippingStandIn, waitFor, type Harness, type ShippingStandIn } from './harness.ts';
+import {
+  API,
+  authorizeBody,
+  startPayments,
+  startShippingStandIn,
+  waitFor,
+  type Harness,
+  type ShippingStandIn,
+} from './harness.ts';
 
 let shipping: ShippingStandIn;
 let h: Harness;
@@ -22,7 +30,7 @@ after(async () => {
   await h?.close();
 });
 
-test('the handler\'s commit wakes the worker: refunded within seconds although the poll is a minute away', async () => {
+test("the handler's commit wakes the worker: refunded within seconds although the poll is a minute away", async () => {
   const body = authorizeBody();
   const id = randomUUID();
   assert.equal((await h.post(`${API}/${id}/authorize`, body)).status, 200);

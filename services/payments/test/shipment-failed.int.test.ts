@@ -47,13 +47,19 @@ after(async () => {
 
 async function shipmentFailed(orderId: string) {
   const res = await call(shipping.url, 'POST', '/test/shipment-failed', {
-    body: { orderId, shipmentId: randomUUID(), reasonCode: 'CARRIER_REFUSED', reason: 'the carrier refused the parcel', failedAt: new Date().toISOString() },
+    body: {
+      orderId,
+      shipmentId: randomUUID(),
+      reasonCode: 'CARRIER_REFUSED',
+      reason: 'the carrier refused the parcel',
+      failedAt: new Date().toISOString(),
+    },
   });
   assert.equal(res.status, 200, res.text);
 }
 const statusOf = async (id: string) => (await h.get(`${API}/${id}`)).json.status as string;
 
-test('a failed shipment refunds the order\'s captured payment once, and voids an authorized one', async () => {
+test("a failed shipment refunds the order's captured payment once, and voids an authorized one", async () => {
   const capturedOrder = authorizeBody();
   const captured = randomUUID();
   assert.equal((await h.post(`${API}/${captured}/authorize`, capturedOrder)).status, 200);
@@ -73,16 +79,24 @@ test('a failed shipment refunds the order\'s captured payment once, and voids an
   const ledger = (await h.get(`${API}/${captured}/events`)).json.events;
   assert.equal(ledger.at(-1).type, 'PaymentRefunded');
   assert.equal(ledger.at(-1).metadata.correlationId, capturedOrder.orderId);
-  const [announced] = await h.query(`select envelope->'data' as data from souk_outbox where type = 'souk.payments.PaymentRefunded' and envelope->>'subject' = $1`, [captured]);
+  const [announced] = await h.query(
+    `select envelope->'data' as data from souk_outbox where type = 'souk.payments.PaymentRefunded' and envelope->>'subject' = $1`,
+    [captured],
+  );
   assert.equal(announced.data.orderId, capturedOrder.orderId);
   assert.equal(announced.data.amountCents, 4_990);
 
   // Another announcement for the same order gives nothing back twice.
   await shipmentFailed(capturedOrder.orderId);
-  await waitFor(async () => {
-    const { n } = (await h.query<{ n: number }>(`select count(*)::int as n from souk_inbox where type = 'souk.shipping.ShipmentFailed'`))[0]!;
-    return n === 4;
-  }, { what: 'the fourth event handled', timeoutMs: 15_000 });
+  await waitFor(
+    async () => {
+      const { n } = (
+        await h.query<{ n: number }>(`select count(*)::int as n from souk_inbox where type = 'souk.shipping.ShipmentFailed'`)
+      )[0]!;
+      return n === 4;
+    },
+    { what: 'the fourth event handled', timeoutMs: 15_000 },
+  );
   const charges = await h.provider.charges(captured);
   assert.deepEqual([charges.captures.length, charges.refunds.length, charges.net], [1, 1, 0]);
   assert.equal((await h.provider.charges(authorized)).authorizations[0].status, 'voided');

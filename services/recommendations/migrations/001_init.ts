@@ -22,7 +22,11 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addPrimaryKeyConstraint('co_purchases_pkey', ['product_id', 'other_id'])
     .execute();
   // Serves "bought with X": X's partners, most often first.
-  await db.schema.createIndex('co_purchases_top_idx').on('co_purchases').expression(sql`product_id, orders desc, other_id`).execute();
+  await db.schema
+    .createIndex('co_purchases_top_idx')
+    .on('co_purchases')
+    .expression(sql`product_id, orders desc, other_id`)
+    .execute();
 
   await db.schema
     .createTable('product_sales')
@@ -31,7 +35,11 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('orders', 'integer', (c) => c.notNull())
     .addColumn('last_sold_at', sql`timestamptz(3)`, (c) => c.notNull())
     .execute();
-  await db.schema.createIndex('product_sales_top_idx').on('product_sales').expression(sql`units desc, product_id`).execute();
+  await db.schema
+    .createIndex('product_sales_top_idx')
+    .on('product_sales')
+    .expression(sql`units desc, product_id`)
+    .execute();
 
   await db.schema
     .createTable('daily_sales')

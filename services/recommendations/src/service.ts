@@ -16,7 +16,10 @@ import { createRecommendationStore } from './reading/recommendation-store.ts';
 
 export const RecommendationsConfig = Type.Object({
   RECOMMENDATIONS_DELAY_MS: Type.Integer({
-    default: 0, minimum: 0, maximum: MAX_DELAY_MS, description: 'Delay added to every read from the start (a slow service on purpose; change it live with the behaviour hook).',
+    default: 0,
+    minimum: 0,
+    maximum: MAX_DELAY_MS,
+    description: 'Delay added to every read from the start (a slow service on purpose; change it live with the behaviour hook).',
   }),
 });
 

@@ -19,7 +19,10 @@ export interface Harness {
   /** Starts another recommendations instance on the same database (stopped by close). */
   another(env: Record<string, string>): Promise<RunningService>;
   /** Publishes an OrderConfirmed for these products (quantity 1 unless given); returns the event's order id. */
-  confirm(products: (string | { id: string; quantity: number; name?: string })[], options?: { orderId?: string; confirmedAt?: Date }): Promise<string>;
+  confirm(
+    products: (string | { id: string; quantity: number; name?: string })[],
+    options?: { orderId?: string; confirmedAt?: Date },
+  ): Promise<string>;
   /** Waits until recommendations has read the whole orders feed. */
   caughtUp(): Promise<void>;
   adminToken(): Promise<string>;
@@ -84,19 +87,37 @@ export async function startRecommendations(label: string, env: Record<string, st
       const totalCents = items.reduce((sum, i) => sum + i.quantity * i.unitPriceCents, 0);
       const confirmedAt = (options.confirmedAt ?? new Date()).toISOString();
       await producer.ctx.db.transaction().execute((trx) =>
-        producer.ctx.events.publish(trx, OrderConfirmed, {
-          orderId, userId: randomUUID(), items, totalCents, currency: 'EUR', reservationId: randomUUID(), paymentId: randomUUID(), confirmedAt,
-        }, { subject: orderId }));
+        producer.ctx.events.publish(
+          trx,
+          OrderConfirmed,
+          {
+            orderId,
+            userId: randomUUID(),
+            items,
+            totalCents,
+            currency: 'EUR',
+            reservationId: randomUUID(),
+            paymentId: randomUUID(),
+            confirmedAt,
+          },
+          { subject: orderId },
+        ),
+      );
       return orderId;
     },
     async caughtUp() {
       await producer.ctx.events.flush();
       const { rows } = await sql<{ head: number | null }>`select max(position) as head from souk_outbox`.execute(producer.ctx.db);
       const head = Number(rows[0]?.head ?? 0);
-      await waitFor(async () => {
-        const cursor = await sql<{ position: number }>`select position from souk_feed_cursor where producer = 'orders'`.execute(consumer.ctx.db);
-        return Number(cursor.rows[0]?.position ?? -1) >= head;
-      }, { what: `the orders feed read up to ${head}`, timeoutMs: 20_000 });
+      await waitFor(
+        async () => {
+          const cursor = await sql<{ position: number }>`select position from souk_feed_cursor where producer = 'orders'`.execute(
+            consumer.ctx.db,
+          );
+          return Number(cursor.rows[0]?.position ?? -1) >= head;
+        },
+        { what: `the orders feed read up to ${head}`, timeoutMs: 20_000 },
+      );
     },
     adminToken: () => issuer.token({ roles: ['admin'] }),
     close,

@@ -12,7 +12,14 @@ import { ADMIN_BEHAVIOUR_PATH } from '../contract.ts';
 import { API, assertProblem, call, nameOf, startRecommendations, type Harness } from './harness.ts';
 
 let h: Harness;
-const [P1, P2, P3, P4, P5, P6] = Array.from({ length: 6 }, () => randomUUID()) as [string, string, string, string, string, string];
+const [P1, P2, P3, P4, P5, P6] = Array.from({ length: 6 }, () => randomUUID()) as [
+  string,
+  string,
+  string,
+  string,
+  string,
+  string,
+];
 let o2: string;
 
 before(async () => {
@@ -49,14 +56,23 @@ describe('bought together', () => {
     assert.equal(res.status, 200, res.text);
     assert.deepEqual(res.json.basedOn, [P1]);
     assert.deepEqual(res.json.items[0], { productId: P2, name: nameOf(P2), count: 2 });
-    assert.deepEqual(res.json.items.slice(1).map((i: { productId: string; count: number }) => [i.productId, i.count]), sortedIds(P3, P4).map((id) => [id, 1]));
+    assert.deepEqual(
+      res.json.items.slice(1).map((i: { productId: string; count: number }) => [i.productId, i.count]),
+      sortedIds(P3, P4).map((id) => [id, 1]),
+    );
   });
 
   test('for a cart: merged over its products, its own products left out', async () => {
     const res = await get(`${API}?productIds=${P1},${P2.toUpperCase()}`);
     assert.equal(res.status, 200, res.text);
     assert.deepEqual(res.json.basedOn, [P1, P2]);
-    assert.deepEqual(res.json.items.map((i: { productId: string; count: number }) => [i.productId, i.count]), [[P3, 3], [P4, 1]]);
+    assert.deepEqual(
+      res.json.items.map((i: { productId: string; count: number }) => [i.productId, i.count]),
+      [
+        [P3, 3],
+        [P4, 1],
+      ],
+    );
   });
 
   test('limit, and an unknown product (nothing known yet: the caller falls back to bestsellers)', async () => {
@@ -71,9 +87,17 @@ describe('bestsellers', () => {
     const all = await get(`${API}/bestsellers`);
     assert.equal(all.status, 200, all.text);
     assert.equal(all.json.windowDays, null);
-    assert.deepEqual(all.json.items.map((i: { productId: string; units: number; orders: number }) => [i.productId, i.units, i.orders]), [
-      [P6, 10, 1], [P4, 5, 1], [P2, 4, 3], [P1, 3, 3], [P3, 2, 2], [P5, 1, 1],
-    ]);
+    assert.deepEqual(
+      all.json.items.map((i: { productId: string; units: number; orders: number }) => [i.productId, i.units, i.orders]),
+      [
+        [P6, 10, 1],
+        [P4, 5, 1],
+        [P2, 4, 3],
+        [P1, 3, 3],
+        [P3, 2, 2],
+        [P5, 1, 1],
+      ],
+    );
     assert.equal(all.json.items[0].name, nameOf(P6));
     const recent = await get(`${API}/bestsellers?days=30&limit=2`);
     assert.equal(recent.json.windowDays, 30);
@@ -123,12 +147,14 @@ describe('bad input is a 400 problem, never 5xx', () => {
       assertProblem(await get(`${API}?productId=${P1}&limit=${limit}`), 400, 'SOUK_REQUEST_INVALID');
       assertProblem(await get(`${API}/bestsellers?limit=${limit}`), 400, 'SOUK_REQUEST_INVALID');
     }
-    for (const days of ['0', '366', 'week']) assertProblem(await get(`${API}/bestsellers?days=${days}`), 400, 'SOUK_REQUEST_INVALID');
+    for (const days of ['0', '366', 'week'])
+      assertProblem(await get(`${API}/bestsellers?days=${days}`), 400, 'SOUK_REQUEST_INVALID');
   });
 });
 
 describe('behaviour hook', () => {
-  const put = async (body: unknown, token?: string) => call(h.svc.url, 'PUT', ADMIN_BEHAVIOUR_PATH, { body, token: token ?? (await h.adminToken()) });
+  const put = async (body: unknown, token?: string) =>
+    call(h.svc.url, 'PUT', ADMIN_BEHAVIOUR_PATH, { body, token: token ?? (await h.adminToken()) });
 
   test('admin only', async () => {
     assertProblem(await call(h.svc.url, 'GET', ADMIN_BEHAVIOUR_PATH), 401, 'SOUK_AUTH_TOKEN_MISSING');
@@ -145,7 +171,11 @@ describe('behaviour hook', () => {
       assert.equal(failed.headers.get('retry-after'), '1');
       assertProblem(await get(`${API}/bestsellers`), 503, 'SOUK_RECOMMENDATIONS_INJECTED_FAILURE');
       assertProblem(await get(API), 400, 'SOUK_RECOMMENDATIONS_QUERY_INVALID');
-      assert.deepEqual((await put({ delayMs: 0, failureRate: 1, endpoints: ['related'] })).json, { delayMs: 0, failureRate: 1, endpoints: ['related'] });
+      assert.deepEqual((await put({ delayMs: 0, failureRate: 1, endpoints: ['related'] })).json, {
+        delayMs: 0,
+        failureRate: 1,
+        endpoints: ['related'],
+      });
       assert.equal((await get(`${API}/bestsellers`)).status, 200);
       assertProblem(await get(`${API}?productId=${P1}`), 503, 'SOUK_RECOMMENDATIONS_INJECTED_FAILURE');
     } finally {
@@ -167,8 +197,14 @@ describe('behaviour hook', () => {
 
   test('bodies out of range are refused', async () => {
     for (const body of [
-      { delayMs: 0, failureRate: 2 }, { delayMs: -1, failureRate: 0 }, { delayMs: 60_001, failureRate: 0 }, { delayMs: 1.5, failureRate: 0 },
-      { delayMs: 0 }, { delayMs: 0, failureRate: 0, extra: true }, { delayMs: 0, failureRate: 0, endpoints: ['nope'] }, { delayMs: 0, failureRate: 0, endpoints: [] },
+      { delayMs: 0, failureRate: 2 },
+      { delayMs: -1, failureRate: 0 },
+      { delayMs: 60_001, failureRate: 0 },
+      { delayMs: 1.5, failureRate: 0 },
+      { delayMs: 0 },
+      { delayMs: 0, failureRate: 0, extra: true },
+      { delayMs: 0, failureRate: 0, endpoints: ['nope'] },
+      { delayMs: 0, failureRate: 0, endpoints: [] },
     ]) {
       assertProblem(await put(body), 400, 'SOUK_REQUEST_INVALID');
     }

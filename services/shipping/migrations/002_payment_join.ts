@@ -48,9 +48,13 @@ export async function down(db: Kysely<any>): Promise<void> {
   // The old schema has neither status: waiting shipments go back to the old rule, cancelled ones
   // become FAILED (never shipped; reason_code keeps the order's cancellation code).
   await sql`update shipments set status = 'PENDING' where status = 'AWAITING_PAYMENT'`.execute(db);
-  await sql`update shipments set status = 'FAILED', failed_at = coalesce(failed_at, cancelled_at) where status = 'CANCELLED'`.execute(db);
+  await sql`update shipments set status = 'FAILED', failed_at = coalesce(failed_at, cancelled_at) where status = 'CANCELLED'`.execute(
+    db,
+  );
   await sql`alter table shipments drop constraint shipments_status_check`.execute(db);
-  await sql`alter table shipments add constraint shipments_status_check check (status in ('PENDING', 'SHIPPED', 'FAILED'))`.execute(db);
+  await sql`alter table shipments add constraint shipments_status_check check (status in ('PENDING', 'SHIPPED', 'FAILED'))`.execute(
+    db,
+  );
   await db.schema.alterTable('shipments').dropColumn('cancelled_at').dropColumn('paid_at').dropColumn('payment_id').execute();
   await db.schema.dropTable('order_facts').ifExists().execute();
 }

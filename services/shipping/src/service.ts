@@ -13,15 +13,33 @@ import { registerBehaviourRoutes } from './behaviour/behaviour-routes.ts';
 import { createBehaviourStore } from './behaviour/behaviour-store.ts';
 import type { ShippingDatabase } from './db.ts';
 import {
-  ownerOnOrderConfirmed, shipmentOnOrderCancelled, shipmentOnPaymentCaptured, shipmentOnStockCommitted,
+  ownerOnOrderConfirmed,
+  shipmentOnOrderCancelled,
+  shipmentOnPaymentCaptured,
+  shipmentOnStockCommitted,
 } from './shipments/shipment-handlers.ts';
 import { registerShipmentRoutes } from './shipments/shipment-routes.ts';
 import { startShipmentWorker } from './shipments/shipment-worker.ts';
 
 export const ShippingConfig = Type.Object({
-  SHIPPING_POLL_MS: Type.Integer({ default: 500, minimum: 10, description: 'How often the warehouse worker looks for due shipments.' }),
-  SHIPPING_DELAY_MS: Type.Integer({ default: 0, minimum: 0, maximum: MAX_DELAY_MS, description: 'Time from committed stock to shipped parcel, never before the payment is captured (an admin can change it at run time).' }),
-  SHIPPING_FAILURE_RATE: Type.Number({ default: 0, minimum: 0, maximum: 1, description: 'Share of shipments the carrier refuses (an admin can change it at run time).' }),
+  SHIPPING_POLL_MS: Type.Integer({
+    default: 500,
+    minimum: 10,
+    description: 'How often the warehouse worker looks for due shipments.',
+  }),
+  SHIPPING_DELAY_MS: Type.Integer({
+    default: 0,
+    minimum: 0,
+    maximum: MAX_DELAY_MS,
+    description:
+      'Time from committed stock to shipped parcel, never before the payment is captured (an admin can change it at run time).',
+  }),
+  SHIPPING_FAILURE_RATE: Type.Number({
+    default: 0,
+    minimum: 0,
+    maximum: 1,
+    description: 'Share of shipments the carrier refuses (an admin can change it at run time).',
+  }),
 });
 
 export const shippingService = defineService({

@@ -15,7 +15,8 @@ after(async () => {
   await h?.close();
 });
 
-const put = (body: unknown, token: string | null = h.adminToken) => call(h.svc.url, 'PUT', PATH, { body, ...(token ? { token } : {}) });
+const put = (body: unknown, token: string | null = h.adminToken) =>
+  call(h.svc.url, 'PUT', PATH, { body, ...(token ? { token } : {}) });
 
 test('the configuration applies until an admin changes it', async () => {
   const res = await call(h.svc.url, 'GET', PATH, { token: h.adminToken });
@@ -31,14 +32,31 @@ test('admins only: 401 without a token (before the body is looked at), 403 for a
 });
 
 test('bad values are 400 problems naming the field', async () => {
-  for (const body of [{ failureRate: 1.5 }, { failureRate: -0.1 }, { failureRate: '0.5' }, { delayMs: -1 }, { delayMs: 1.5 },
-    { delayMs: 86_400_001 }, {}, { failureRate: 0.5, carrier: 'dhl' }, [], null]) {
+  for (const body of [
+    { failureRate: 1.5 },
+    { failureRate: -0.1 },
+    { failureRate: '0.5' },
+    { delayMs: -1 },
+    { delayMs: 1.5 },
+    { delayMs: 86_400_001 },
+    {},
+    { failureRate: 0.5, carrier: 'dhl' },
+    [],
+    null,
+  ]) {
     const res = await put(body);
     assertProblem(res, 400, 'SOUK_REQUEST_INVALID');
   }
   const res = await put({ failureRate: 2 });
-  assert.ok(res.json.errors.some((e: { path: string }) => e.path === '/failureRate'), res.text);
-  assertProblem(await call(h.svc.url, 'PUT', PATH, { token: h.adminToken, rawBody: '{"failureRate":' }), 400, 'SOUK_REQUEST_MALFORMED_JSON');
+  assert.ok(
+    res.json.errors.some((e: { path: string }) => e.path === '/failureRate'),
+    res.text,
+  );
+  assertProblem(
+    await call(h.svc.url, 'PUT', PATH, { token: h.adminToken, rawBody: '{"failureRate":' }),
+    400,
+    'SOUK_REQUEST_MALFORMED_JSON',
+  );
 });
 
 test('a change applies at once; fields left out keep their value', async () => {

@@ -57,8 +57,13 @@ export async function startShipping(label: string, env: Record<string, string> =
     svc = await startService(shippingService, {
       clock,
       env: {
-        DATABASE_URL: database.url, LOG_LEVEL: 'silent', SHIPPING_POLL_MS: '50', EVENTS_FEED_WAIT_MS: '1000', EVENTS_POLL_INTERVAL_MS: '50',
-        STATIC_SERVICES: `inventory=${inventory.url};orders=${orders.url};payments=${payments.url}`, ...env,
+        DATABASE_URL: database.url,
+        LOG_LEVEL: 'silent',
+        SHIPPING_POLL_MS: '50',
+        EVENTS_FEED_WAIT_MS: '1000',
+        EVENTS_POLL_INTERVAL_MS: '50',
+        STATIC_SERVICES: `inventory=${inventory.url};orders=${orders.url};payments=${payments.url}`,
+        ...env,
       },
     });
   } catch (err) {
@@ -70,11 +75,22 @@ export async function startShipping(label: string, env: Record<string, string> =
   const { SHIPPING_FAILURE_RATE, SHIPPING_DELAY_MS } = svc.ctx.config;
   // Driven by hand only: its timer is set beyond any test's length.
   const worker = startShipmentWorker({
-    db, clock, events: svc.ctx.events, log: svc.ctx.log, intervalMs: 2 ** 31 - 1,
+    db,
+    clock,
+    events: svc.ctx.events,
+    log: svc.ctx.log,
+    intervalMs: 2 ** 31 - 1,
     behaviour: createBehaviourStore(db, { failureRate: Number(SHIPPING_FAILURE_RATE), delayMs: Number(SHIPPING_DELAY_MS) }),
   });
   return {
-    svc, db, database, issuer, clock, inventory, orders, payments,
+    svc,
+    db,
+    database,
+    issuer,
+    clock,
+    inventory,
+    orders,
+    payments,
     adminToken: await issuer.token({ roles: ['admin'] }),
     internalToken: await issuer.token({ sub: 'svc-orders', roles: [], scopes: ['internal'] }),
     runWorker: () => worker.runOnce(),
@@ -86,17 +102,28 @@ export async function startShipping(label: string, env: Record<string, string> =
   };
 }
 
-export interface Envelope { id: string; type: string; subject?: string; data: Record<string, any> }
+export interface Envelope {
+  id: string;
+  type: string;
+  subject?: string;
+  data: Record<string, any>;
+}
 
 /** Events shipping wrote to its outbox about one order, oldest first. */
 export async function outboxFor(h: Harness, orderId: string): Promise<Envelope[]> {
-  const { rows } = await sql<{ envelope: Envelope }>`select envelope from souk_outbox where envelope->>'subject' = ${orderId} order by seq`.execute(h.db);
+  const { rows } = await sql<{
+    envelope: Envelope;
+  }>`select envelope from souk_outbox where envelope->>'subject' = ${orderId} order by seq`.execute(h.db);
   return rows.map((r) => r.envelope);
 }
 
 // ---- the stand-in producers' facts about an order --------------------------------
 
-export interface CommittedOrder { orderId: string; reservationId: string; items: { productId: string; quantity: number }[] }
+export interface CommittedOrder {
+  orderId: string;
+  reservationId: string;
+  items: { productId: string; quantity: number }[];
+}
 
 /** inventory: the order's stock is committed. Publish the returned order again for a redelivery under another event id. */
 export async function commitStock(h: Harness, orderId: string = randomUUID(), again?: CommittedOrder): Promise<CommittedOrder> {
@@ -107,27 +134,51 @@ export async function commitStock(h: Harness, orderId: string = randomUUID(), ag
 }
 
 /** payments: the order's payment is captured. */
-export async function capturePayment(h: Harness, orderId: string, paymentId: string = randomUUID()): Promise<{ paymentId: string; capturedAt: string }> {
+export async function capturePayment(
+  h: Harness,
+  orderId: string,
+  paymentId: string = randomUUID(),
+): Promise<{ paymentId: string; capturedAt: string }> {
   const capturedAt = new Date().toISOString();
-  await h.payments.publish(PaymentCaptured, {
-    paymentId, orderId, amountCents: 1000, currency: 'EUR', captureId: `cap_${orderId.slice(0, 8)}`, capturedAt,
-  }, { subject: paymentId });
+  await h.payments.publish(
+    PaymentCaptured,
+    {
+      paymentId,
+      orderId,
+      amountCents: 1000,
+      currency: 'EUR',
+      captureId: `cap_${orderId.slice(0, 8)}`,
+      capturedAt,
+    },
+    { subject: paymentId },
+  );
   return { paymentId, capturedAt };
 }
 
 /** orders: the order is cancelled (the saga compensated: the capture failed, say). */
 export async function cancelOrder(h: Harness, orderId: string, reasonCode = 'PAYMENT_UNAVAILABLE'): Promise<void> {
-  await h.orders.publish(OrderCancelled, {
-    orderId, userId: randomUUID(), reasonCode, reason: 'The payment could not be captured.', cancelledAt: new Date().toISOString(),
-  }, { subject: orderId });
+  await h.orders.publish(
+    OrderCancelled,
+    {
+      orderId,
+      userId: randomUUID(),
+      reasonCode,
+      reason: 'The payment could not be captured.',
+      cancelledAt: new Date().toISOString(),
+    },
+    { subject: orderId },
+  );
 }
 
 /** Waits until shipping has handled the payment or cancellation of an order (its remembered facts show it). */
 export async function factKnown(h: Harness, orderId: string, fact: 'paid' | 'cancelled'): Promise<void> {
-  await waitFor(async () => {
-    const row = await h.db.selectFrom('order_facts').selectAll().where('order_id', '=', orderId).executeTakeFirst();
-    return (fact === 'paid' ? row?.paid_at : row?.cancelled_at) ?? undefined;
-  }, { what: `shipping to know that order ${orderId} is ${fact}` });
+  await waitFor(
+    async () => {
+      const row = await h.db.selectFrom('order_facts').selectAll().where('order_id', '=', orderId).executeTakeFirst();
+      return (fact === 'paid' ? row?.paid_at : row?.cancelled_at) ?? undefined;
+    },
+    { what: `shipping to know that order ${orderId} is ${fact}` },
+  );
 }
 
 export { call, assertProblem, waitFor, type Answer } from '@souk/chassis/testing';

@@ -9,7 +9,16 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import {
-  assertProblem, call, cancelOrder, capturePayment, commitStock, factKnown, outboxFor, startShipping, waitFor, type Harness,
+  assertProblem,
+  call,
+  cancelOrder,
+  capturePayment,
+  commitStock,
+  factKnown,
+  outboxFor,
+  startShipping,
+  waitFor,
+  type Harness,
 } from './harness.ts';
 
 let h: Harness;
@@ -25,10 +34,14 @@ const API = '/api/v1/shipments';
 const shipment = (orderId: string) => call(h.svc.url, 'GET', `${API}/${orderId}`, { token: h.internalToken });
 
 /** Waits until the order's shipment is in one of `statuses`; returns it. */
-const inStatus = (orderId: string, ...statuses: string[]) => waitFor(async () => {
-  const res = await shipment(orderId);
-  return res.status === 200 && statuses.includes(res.json.status) ? res.json : undefined;
-}, { what: `the shipment of ${orderId} to be ${statuses.join(' or ')}` });
+const inStatus = (orderId: string, ...statuses: string[]) =>
+  waitFor(
+    async () => {
+      const res = await shipment(orderId);
+      return res.status === 200 && statuses.includes(res.json.status) ? res.json : undefined;
+    },
+    { what: `the shipment of ${orderId} to be ${statuses.join(' or ')}` },
+  );
 
 const behave = async (body: unknown) => {
   const res = await call(h.svc.url, 'PUT', '/_admin/shipping/behaviour', { token: h.adminToken, body });
@@ -54,14 +67,20 @@ async function workerPass(advanceMs = 0): Promise<void> {
 }
 
 async function noEventsAbout(orderId: string): Promise<void> {
-  assert.deepEqual((await outboxFor(h, orderId)).map((e) => e.type), []);
+  assert.deepEqual(
+    (await outboxFor(h, orderId)).map((e) => e.type),
+    [],
+  );
 }
 
 async function shippedOnce(orderId: string) {
   const shipped = await inStatus(orderId, 'SHIPPED', 'FAILED', 'CANCELLED');
   assert.equal(shipped.status, 'SHIPPED');
   const events = await outboxFor(h, orderId);
-  assert.deepEqual(events.map((e) => e.type), ['souk.shipping.OrderShipped']);
+  assert.deepEqual(
+    events.map((e) => e.type),
+    ['souk.shipping.OrderShipped'],
+  );
   assert.equal(events[0]!.data.shipmentId, shipped.id);
   return shipped;
 }

@@ -30,10 +30,14 @@ async function committed(orderId = randomUUID()) {
 }
 
 const shipment = (orderId: string, token = h.internalToken) => call(h.svc.url, 'GET', `${API}/${orderId}`, { token });
-const settled = (orderId: string) => waitFor(async () => {
-  const res = await shipment(orderId);
-  return res.status === 200 && ['SHIPPED', 'FAILED', 'CANCELLED'].includes(res.json.status) ? res.json : undefined;
-}, { what: `the shipment of ${orderId}` });
+const settled = (orderId: string) =>
+  waitFor(
+    async () => {
+      const res = await shipment(orderId);
+      return res.status === 200 && ['SHIPPED', 'FAILED', 'CANCELLED'].includes(res.json.status) ? res.json : undefined;
+    },
+    { what: `the shipment of ${orderId}` },
+  );
 const behave = async (body: unknown) => {
   const res = await call(h.svc.url, 'PUT', BEHAVIOUR, { token: h.adminToken, body });
   assert.equal(res.status, 200, res.text);
@@ -54,7 +58,11 @@ test('StockCommitted and PaymentCaptured → a shipment, shipped by souk-post, a
   assert.equal(more.length, 0);
   assert.equal(event!.type, 'souk.shipping.OrderShipped');
   assert.deepEqual(event!.data, {
-    orderId: order.orderId, shipmentId: shipped.id, carrier: 'souk-post', trackingNumber: shipped.trackingNumber, shippedAt: shipped.shippedAt,
+    orderId: order.orderId,
+    shipmentId: shipped.id,
+    carrier: 'souk-post',
+    trackingNumber: shipped.trackingNumber,
+    shippedAt: shipped.shippedAt,
   });
 });
 
@@ -82,7 +90,11 @@ test('failure rate 1: the carrier refuses, FAILED and ShipmentFailed', async () 
     assert.equal(more.length, 0);
     assert.equal(event!.type, 'souk.shipping.ShipmentFailed');
     assert.deepEqual(event!.data, {
-      orderId: order.orderId, shipmentId: failed.id, reasonCode: 'CARRIER_REFUSED', reason: failed.reason, failedAt: failed.failedAt,
+      orderId: order.orderId,
+      shipmentId: failed.id,
+      reasonCode: 'CARRIER_REFUSED',
+      reason: failed.reason,
+      failedAt: failed.failedAt,
     });
   } finally {
     await behave({ failureRate: 0 });
@@ -93,10 +105,13 @@ test('a delay holds the shipment back until its time (fake clock)', async () => 
   await behave({ delayMs: 60_000 });
   try {
     const held = await committed();
-    const pending = await waitFor(async () => {
-      const res = await shipment(held.orderId);
-      return res.status === 200 && res.json.status !== 'AWAITING_PAYMENT' ? res.json : undefined;
-    }, { what: 'the pending shipment' });
+    const pending = await waitFor(
+      async () => {
+        const res = await shipment(held.orderId);
+        return res.status === 200 && res.json.status !== 'AWAITING_PAYMENT' ? res.json : undefined;
+      },
+      { what: 'the pending shipment' },
+    );
     assert.equal(pending.status, 'PENDING');
     assert.equal(Date.parse(pending.shipAfter), Date.parse(pending.createdAt) + 60_000);
     // A shipment recorded later with no delay ships; the worker has looked at the held one meanwhile.
@@ -115,15 +130,23 @@ test("who may read a shipment: the order's customer (from OrderConfirmed), an ad
   const customer = randomUUID();
   const order = await committed();
   await h.orders.publish(OrderConfirmed, {
-    orderId: order.orderId, userId: customer, reservationId: order.reservationId, paymentId: randomUUID(),
+    orderId: order.orderId,
+    userId: customer,
+    reservationId: order.reservationId,
+    paymentId: randomUUID(),
     items: [{ productId: order.items[0]!.productId, name: 'Tea', quantity: 2, unitPriceCents: 500, currency: 'EUR' }],
-    totalCents: 1000, currency: 'EUR', confirmedAt: new Date().toISOString(),
+    totalCents: 1000,
+    currency: 'EUR',
+    confirmedAt: new Date().toISOString(),
   });
   await settled(order.orderId);
-  const own = await waitFor(async () => {
-    const res = await shipment(order.orderId, await h.issuer.token({ sub: customer }));
-    return res.status === 200 ? res : undefined;
-  }, { what: 'the owner to be known' });
+  const own = await waitFor(
+    async () => {
+      const res = await shipment(order.orderId, await h.issuer.token({ sub: customer }));
+      return res.status === 200 ? res : undefined;
+    },
+    { what: 'the owner to be known' },
+  );
   assert.equal(own.json.orderId, order.orderId);
   assert.equal((await shipment(order.orderId, h.adminToken)).status, 200);
   assertProblem(await shipment(order.orderId, await h.issuer.token()), 404, 'SOUK_SHIPPING_SHIPMENT_NOT_FOUND');

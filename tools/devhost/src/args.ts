@@ -92,13 +92,19 @@ export function parseOptions(argv: readonly string[], repoRoot: string): Devhost
     throw new ArgsError(`--log-level must be one of ${LOG_LEVELS.join(', ')}, not "${logLevel}"`);
   }
   const gatewayPort = v.port === undefined ? DEFAULT_GATEWAY_PORT : parsePort('--port', v.port);
-  const registryPort = v['registry-port'] === undefined ? DEFAULT_REGISTRY_PORT : parsePort('--registry-port', v['registry-port']);
+  const registryPort =
+    v['registry-port'] === undefined ? DEFAULT_REGISTRY_PORT : parsePort('--registry-port', v['registry-port']);
   if (gatewayPort === registryPort) throw new ArgsError(`--port and --registry-port are both ${gatewayPort}`);
   const dbPrefix = v['db-prefix'] ?? DEFAULT_DB_PREFIX;
   if (!/^[a-z][a-z0-9_]{0,30}_$/.test(dbPrefix)) {
-    throw new ArgsError(`--db-prefix must be lowercase letters, digits and underscores, start with a letter and end with "_", not "${dbPrefix}"`);
+    throw new ArgsError(
+      `--db-prefix must be lowercase letters, digits and underscores, start with a letter and end with "_", not "${dbPrefix}"`,
+    );
   }
-  const readyTimeout = v['ready-timeout'] === undefined ? DEFAULT_READY_TIMEOUT_SECONDS : parseInteger('--ready-timeout', v['ready-timeout'], 1, 3600);
+  const readyTimeout =
+    v['ready-timeout'] === undefined
+      ? DEFAULT_READY_TIMEOUT_SECONDS
+      : parseInteger('--ready-timeout', v['ready-timeout'], 1, 3600);
   return Object.freeze({
     repoRoot,
     dataDir: path.resolve(v['data-dir'] ?? path.join(repoRoot, '.souk')),

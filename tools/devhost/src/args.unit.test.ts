@@ -23,7 +23,10 @@ test('--no-bundle runs the services through tsx', () => {
 });
 
 test('--fresh, --data-dir, ports, --log-level, --json-logs', () => {
-  const o = parseOptions(['--fresh', '--data-dir', 'tmp/x', '--port', '9090', '--registry-port', '9761', '--log-level', 'debug', '--json-logs'], root);
+  const o = parseOptions(
+    ['--fresh', '--data-dir', 'tmp/x', '--port', '9090', '--registry-port', '9761', '--log-level', 'debug', '--json-logs'],
+    root,
+  );
   assert.equal(o.fresh, true);
   assert.equal(o.dataDir, path.resolve('tmp/x'));
   assert.equal(o.gatewayPort, 9090);

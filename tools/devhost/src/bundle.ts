@@ -18,7 +18,11 @@ export interface BundleEntry {
  * folder per data dir, so two devhosts (say, a test run beside `npm start`) never rewrite each other's
  * files. Code shared by the services lands in common chunks. Returns the bundle path per entry name.
  */
-export async function bundleServices(repoRoot: string, dataDir: string, entries: readonly BundleEntry[]): Promise<Map<string, string>> {
+export async function bundleServices(
+  repoRoot: string,
+  dataDir: string,
+  entries: readonly BundleEntry[],
+): Promise<Map<string, string>> {
   const esbuild = await import('esbuild');
   const key = createHash('sha256').update(dataDir).digest('hex').slice(0, 12);
   const outdir = path.join(repoRoot, 'node_modules', '.cache', 'souk-devhost', key);
@@ -35,7 +39,9 @@ export async function bundleServices(repoRoot: string, dataDir: string, entries:
     sourcemap: 'linked',
     logLevel: 'warning',
     // CommonJS packages inside an ES module bundle still call require() (node: built-ins, optional deps).
-    banner: { js: "import { createRequire as __soukCreateRequire } from 'node:module'; const require = __soukCreateRequire(import.meta.url);" },
+    banner: {
+      js: "import { createRequire as __soukCreateRequire } from 'node:module'; const require = __soukCreateRequire(import.meta.url);",
+    },
     plugins: [externalOptional],
   });
   return new Map(entries.map((e) => [e.name, path.join(outdir, `${e.name}.mjs`)]));

@@ -42,7 +42,9 @@ export async function wipeDataDir(dir: DataDir): Promise<void> {
   // A mistyped --data-dir together with --fresh must not delete someone's home directory.
   const foreign = entries.filter((e) => !OWN_ENTRIES.has(e) && !e.endsWith('.tmp'));
   if (foreign.length > 0) {
-    throw new Error(`--fresh: ${dir.root} holds files the devhost did not create (${foreign.slice(0, 5).join(', ')}); not wiping it`);
+    throw new Error(
+      `--fresh: ${dir.root} holds files the devhost did not create (${foreign.slice(0, 5).join(', ')}); not wiping it`,
+    );
   }
   await Promise.all(entries.map((e) => rm(path.join(dir.root, e), { recursive: true, force: true })));
 }

@@ -12,7 +12,16 @@ import { withParentDeathSignal } from './orphans.ts';
 import { startEmbeddedPostgres, type RunningPostgres } from './postgres.ts';
 import { describeServer, provisionDatabases, serviceDatabaseUrl, type DatabaseTarget } from './provision.ts';
 import { ensureSecretFile, ensureSecrets, randomToken, type DevSecrets } from './secrets.ts';
-import { EXTRA_CLIENTS, SERVICES, databaseName, instanceEnv, planInstances, serviceClientId, tiers, type InstancePlan } from './services.ts';
+import {
+  EXTRA_CLIENTS,
+  SERVICES,
+  databaseName,
+  instanceEnv,
+  planInstances,
+  serviceClientId,
+  tiers,
+  type InstancePlan,
+} from './services.ts';
 import { ManagedInstance, formatMs } from './supervisor.ts';
 import { waitFor } from './wait.ts';
 
@@ -35,7 +44,11 @@ export class Devhost {
     this.signalStop = () => resolve(new StopRequested('stop requested'));
   });
 
-  constructor(private readonly options: DevhostOptions, private readonly dir: DataDir, private readonly out: LogOutput) {
+  constructor(
+    private readonly options: DevhostOptions,
+    private readonly dir: DataDir,
+    private readonly out: LogOutput,
+  ) {
     this.plans = planInstances(options);
   }
 
@@ -62,7 +75,11 @@ export class Devhost {
     const { adminUrl, description } = await this.startDatabase(state, secrets);
     if (this.stopping) return false;
 
-    const targets: DatabaseTarget[] = [...secrets.databasePasswords].map(([service, password]) => ({ service, name: databaseName(service, options.dbPrefix), password }));
+    const targets: DatabaseTarget[] = [...secrets.databasePasswords].map(([service, password]) => ({
+      service,
+      name: databaseName(service, options.dbPrefix),
+      password,
+    }));
     const t1 = performance.now();
     await provisionDatabases(adminUrl, targets, { lockDownMaintenanceDatabases: this.postgres !== undefined });
     out.info(`databases ready: ${targets.map((t) => t.name).join(', ')} (${formatMs(performance.now() - t1)})`);
@@ -77,16 +94,25 @@ export class Devhost {
       // (stdout closed, registry and database going down at the same moment), and nothing may linger.
       const [command, args] = withParentDeathSignal(process.execPath, commands.get(plan.service.name) ?? [], 'SIGKILL');
       const env = instanceEnv({
-        plan, port, registryPort: options.registryPort, gatewayPort: options.gatewayPort, logLevel: options.logLevel,
-        databaseUrl: databaseUrls.get(plan.service.name), secrets, inherited: process.env,
+        plan,
+        port,
+        registryPort: options.registryPort,
+        gatewayPort: options.gatewayPort,
+        logLevel: options.logLevel,
+        databaseUrl: databaseUrls.get(plan.service.name),
+        secrets,
+        inherited: process.env,
       });
       const url = `http://127.0.0.1:${port}`;
-      return new ManagedInstance({ service: plan.service.name, instanceId: plan.instanceId, url, command, args, cwd: options.repoRoot, env }, {
-        line: (id, line) => out.processLine(id, line),
-        info: (m) => out.info(m),
-        warn: (m) => out.warn(m),
-        changed: () => this.writeStatus(),
-      });
+      return new ManagedInstance(
+        { service: plan.service.name, instanceId: plan.instanceId, url, command, args, cwd: options.repoRoot, env },
+        {
+          line: (id, line) => out.processLine(id, line),
+          info: (m) => out.info(m),
+          warn: (m) => out.warn(m),
+          changed: () => this.writeStatus(),
+        },
+      );
     });
 
     for (const tier of tiers(this.plans)) {
@@ -152,7 +178,10 @@ export class Devhost {
   private async checkPreconditions(): Promise<void> {
     const missing = SERVICES.filter((s) => !existsSync(path.join(this.options.repoRoot, s.entry))).map((s) => s.entry);
     if (missing.length > 0) throw new Error(`service entry points not found: ${missing.join(', ')}`);
-    for (const [flag, port] of [['--port', this.options.gatewayPort], ['--registry-port', this.options.registryPort]] as const) {
+    for (const [flag, port] of [
+      ['--port', this.options.gatewayPort],
+      ['--registry-port', this.options.registryPort],
+    ] as const) {
       if (!(await isPortFree(port))) throw new Error(`port ${port} is in use; pick another with ${flag} <n>`);
     }
   }
@@ -166,15 +195,26 @@ export class Devhost {
     const port = await stablePort(state.postgresPort, new Set([this.options.gatewayPort, this.options.registryPort]));
     state.postgresPort = port;
     const password = (await ensureSecretFile(path.join(secrets.dir, 'postgres-password'), () => randomToken(24))).value;
-    this.postgresStarting = startEmbeddedPostgres({ dir: this.dir.postgres, port, password, logFile: path.join(this.dir.logs, 'postgres.log') });
+    this.postgresStarting = startEmbeddedPostgres({
+      dir: this.dir.postgres,
+      port,
+      password,
+      logFile: path.join(this.dir.logs, 'postgres.log'),
+    });
     this.postgres = await this.postgresStarting;
     const { initdbMs, startMs } = this.postgres.timings;
-    this.out.info(`PostgreSQL on 127.0.0.1:${port}: ${initdbMs === undefined ? '' : `initdb ${formatMs(initdbMs)}, `}start ${formatMs(startMs)}`);
+    this.out.info(
+      `PostgreSQL on 127.0.0.1:${port}: ${initdbMs === undefined ? '' : `initdb ${formatMs(initdbMs)}, `}start ${formatMs(startMs)}`,
+    );
     const running = this.postgres;
     void running.exited.then(() => {
-      if (!this.stopping) this.out.error(`PostgreSQL exited unexpectedly; services will fail until restart. Last log lines:\n${running.logTail()}`);
+      if (!this.stopping)
+        this.out.error(`PostgreSQL exited unexpectedly; services will fail until restart. Last log lines:\n${running.logTail()}`);
     });
-    return { adminUrl: running.adminUrl, description: `embedded PostgreSQL 127.0.0.1:${port}, superuser password in ${path.join(secrets.dir, 'postgres-password')}` };
+    return {
+      adminUrl: running.adminUrl,
+      description: `embedded PostgreSQL 127.0.0.1:${port}, superuser password in ${path.join(secrets.dir, 'postgres-password')}`,
+    };
   }
 
   /** Fixed ports for registry and gateway; every other instance keeps the port it had last time if free. */
@@ -209,20 +249,25 @@ export class Devhost {
     let lastProgress = t0;
     const pending = (): ManagedInstance[] => members.filter((i) => i.state !== 'ready');
     try {
-      await waitFor(() => {
-        const waiting = pending();
-        if (waiting.length === 0) return true;
-        if (performance.now() - lastProgress >= PROGRESS_EVERY_MS) {
-          lastProgress = performance.now();
-          this.out.info(`still starting: ${waiting.map(describeInstance).join(', ')} (${formatMs(lastProgress - t0)})`);
-        }
-        return false;
-      }, { timeoutMs: this.options.readyTimeoutMs, intervalMs: 100, what: 'readiness', abort: this.stopRequested });
+      await waitFor(
+        () => {
+          const waiting = pending();
+          if (waiting.length === 0) return true;
+          if (performance.now() - lastProgress >= PROGRESS_EVERY_MS) {
+            lastProgress = performance.now();
+            this.out.info(`still starting: ${waiting.map(describeInstance).join(', ')} (${formatMs(lastProgress - t0)})`);
+          }
+          return false;
+        },
+        { timeoutMs: this.options.readyTimeoutMs, intervalMs: 100, what: 'readiness', abort: this.stopRequested },
+      );
     } catch (err) {
       if (err instanceof StopRequested) throw err;
       const waiting = pending();
       const logs = waiting.map((i) => path.join(this.dir.logs, `${i.instanceId}.log`)).join(', ');
-      throw new Error(`not ready after ${formatMs(this.options.readyTimeoutMs)}: ${waiting.map(describeInstance).join(', ')}; see ${logs}`);
+      throw new Error(
+        `not ready after ${formatMs(this.options.readyTimeoutMs)}: ${waiting.map(describeInstance).join(', ')}; see ${logs}`,
+      );
     }
   }
 

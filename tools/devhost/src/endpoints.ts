@@ -24,7 +24,12 @@ export interface DevhostStatus {
   instances: { service: string; instanceId: string; url: string; pid: number | null; restarts: number; state: string }[];
 }
 
-export function buildStatus(startedAt: Date, dataDir: string, phase: Phase, instances: readonly ManagedInstance[]): DevhostStatus {
+export function buildStatus(
+  startedAt: Date,
+  dataDir: string,
+  phase: Phase,
+  instances: readonly ManagedInstance[],
+): DevhostStatus {
   return {
     pid: process.pid,
     startedAt: startedAt.toISOString(),
@@ -70,7 +75,8 @@ export function summaryLines(input: SummaryInput): SummaryLine[] {
   for (const [service, urls] of Object.entries(endpoints.services)) lines.push(row(service, urls.join('  ')));
   lines.push(row('database', input.database));
   lines.push(row('admin', `admin@souk.local, password in ${input.adminPasswordFile}`));
-  if (input.newAdminPassword) lines.push({ ...row('', `(first start: the password is ${input.newAdminPassword})`), secret: true });
+  if (input.newAdminPassword)
+    lines.push({ ...row('', `(first start: the password is ${input.newAdminPassword})`), secret: true });
   lines.push(row('logs', input.logsDir), row('endpoints', input.endpointsFile));
   lines.push({ text: 'Ctrl-C stops everything.' });
   return lines;

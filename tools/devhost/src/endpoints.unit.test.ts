@@ -9,7 +9,10 @@ import { LogOutput } from './log-output.ts';
 import { printSummary, summaryLines, type SummaryInput } from './endpoints.ts';
 
 const input: SummaryInput = {
-  endpoints: { gateway: 'http://localhost:8080', services: { registry: ['http://127.0.0.1:8761'], catalog: ['http://127.0.0.1:41000'] } },
+  endpoints: {
+    gateway: 'http://localhost:8080',
+    services: { registry: ['http://127.0.0.1:8761'], catalog: ['http://127.0.0.1:41000'] },
+  },
   adminPasswordFile: '/d/secrets/admin-password',
   newAdminPassword: 'Pw-only-for-the-terminal',
   database: 'embedded PostgreSQL 127.0.0.1:5555',
@@ -20,7 +23,10 @@ const input: SummaryInput = {
 
 test('only the first-start password line is marked secret', () => {
   const lines = summaryLines(input);
-  assert.deepEqual(lines.filter((l) => l.text.includes(input.newAdminPassword!)).map((l) => l.secret), [true]);
+  assert.deepEqual(
+    lines.filter((l) => l.text.includes(input.newAdminPassword!)).map((l) => l.secret),
+    [true],
+  );
   assert.ok(lines.filter((l) => !l.secret).every((l) => !l.text.includes(input.newAdminPassword!)));
   assert.ok(!summaryLines({ ...input, newAdminPassword: undefined }).some((l) => l.secret || l.text.includes('first start')));
 });

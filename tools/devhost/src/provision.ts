@@ -17,7 +17,11 @@ export interface ProvisionOptions {
 /** Serialises concurrent devhosts (or tests) provisioning the same server. */
 const ADVISORY_LOCK_KEY = 0x50_4b_53; // arbitrary, fixed
 
-export async function provisionDatabases(adminUrl: string, targets: readonly DatabaseTarget[], options: ProvisionOptions): Promise<void> {
+export async function provisionDatabases(
+  adminUrl: string,
+  targets: readonly DatabaseTarget[],
+  options: ProvisionOptions,
+): Promise<void> {
   const admin = await connect(adminUrl);
   try {
     await admin.query('SELECT pg_advisory_lock($1)', [ADVISORY_LOCK_KEY]);

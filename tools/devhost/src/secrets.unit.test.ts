@@ -12,7 +12,10 @@ after(() => rm(root, { recursive: true, force: true }));
 const input = (dir: string) => ({
   dir,
   databaseServices: ['identity', 'catalog'],
-  clients: [{ clientId: 'svc-catalog', scopes: ['internal'] }, { clientId: 'souk-loadgen', scopes: ['loadgen'] }],
+  clients: [
+    { clientId: 'svc-catalog', scopes: ['internal'] },
+    { clientId: 'souk-loadgen', scopes: ['loadgen'] },
+  ],
 });
 
 test('first start generates every secret; files 0600 in a 0700 directory', async () => {
@@ -27,7 +30,13 @@ test('first start generates every secret; files 0600 in a 0700 directory', async
   assert.equal(Buffer.from((await readFile(s.identityKekFile, 'utf8')).trim(), 'base64').length, 32);
   assert.deepEqual([...s.databasePasswords.keys()], ['identity', 'catalog']);
   const clients = JSON.parse(await readFile(s.clientsFile, 'utf8')) as ClientEntry[];
-  assert.deepEqual(clients.map((c) => [c.clientId, c.scopes]), [['svc-catalog', ['internal']], ['souk-loadgen', ['loadgen']]]);
+  assert.deepEqual(
+    clients.map((c) => [c.clientId, c.scopes]),
+    [
+      ['svc-catalog', ['internal']],
+      ['souk-loadgen', ['loadgen']],
+    ],
+  );
   assert.ok(clients.every((c) => c.clientSecret.length >= 32));
 });
 

@@ -240,8 +240,19 @@ export function tiers(plans: readonly InstancePlan[]): InstancePlan[][] {
 
 /** Variables the devhost sets itself; inherited values are dropped so a stray shell export cannot leak in. */
 const CONTROLLED_ENV = [
-  'PORT', 'HOST', 'PUBLIC_URL', 'INSTANCE_ID', 'REGISTRY_URL', 'STATIC_SERVICES', 'DATABASE_URL',
-  'AUTH_ISSUER', 'LOG_LEVEL', 'OTEL_METRICS_EXPORTER', 'OTEL_LOGS_EXPORTER', 'SERVICE_CLIENT_ID', 'SERVICE_CLIENT_SECRET_FILE',
+  'PORT',
+  'HOST',
+  'PUBLIC_URL',
+  'INSTANCE_ID',
+  'REGISTRY_URL',
+  'STATIC_SERVICES',
+  'DATABASE_URL',
+  'AUTH_ISSUER',
+  'LOG_LEVEL',
+  'OTEL_METRICS_EXPORTER',
+  'OTEL_LOGS_EXPORTER',
+  'SERVICE_CLIENT_ID',
+  'SERVICE_CLIENT_SECRET_FILE',
 ];
 
 export interface EnvInput {

@@ -5,18 +5,38 @@ import { databaseName, instanceEnv, planInstances, tiers } from './services.ts';
 
 const ports = { registryPort: 8761, gatewayPort: 8080 };
 const secrets = {
-  dir: '/d/secrets', adminPasswordFile: '/d/secrets/admin-password', identityKekFile: '/d/secrets/identity-kek', clientsFile: '/d/secrets/clients.json',
-  paymentProviderApiKeyFile: '/d/secrets/payment-provider-api-key', paymentProviderAdminKeyFile: '/d/secrets/payment-provider-admin-key',
+  dir: '/d/secrets',
+  adminPasswordFile: '/d/secrets/admin-password',
+  identityKekFile: '/d/secrets/identity-kek',
+  clientsFile: '/d/secrets/clients.json',
+  paymentProviderApiKeyFile: '/d/secrets/payment-provider-api-key',
+  paymentProviderAdminKeyFile: '/d/secrets/payment-provider-admin-key',
 };
 
 test('instances in start order: registry, schema registry, then the services, then gateway', () => {
   const plans = planInstances({ ...ports, scale: { catalog: 2 } });
   const services = [
-    'identity-1', 'catalog-1', 'catalog-2', 'notifications-1', 'payment-provider-1', 'inventory-1', 'payments-1', 'cart-1', 'orders-1',
-    'shipping-1', 'order-history-1', 'recommendations-1',
+    'identity-1',
+    'catalog-1',
+    'catalog-2',
+    'notifications-1',
+    'payment-provider-1',
+    'inventory-1',
+    'payments-1',
+    'cart-1',
+    'orders-1',
+    'shipping-1',
+    'order-history-1',
+    'recommendations-1',
   ];
-  assert.deepEqual(plans.map((p) => p.instanceId), ['registry-1', 'schema-registry-1', ...services, 'gateway-1']);
-  assert.deepEqual(tiers(plans).map((t) => t.map((p) => p.instanceId)), [['registry-1'], ['schema-registry-1'], services, ['gateway-1']]);
+  assert.deepEqual(
+    plans.map((p) => p.instanceId),
+    ['registry-1', 'schema-registry-1', ...services, 'gateway-1'],
+  );
+  assert.deepEqual(
+    tiers(plans).map((t) => t.map((p) => p.instanceId)),
+    [['registry-1'], ['schema-registry-1'], services, ['gateway-1']],
+  );
 });
 
 test('the first gateway and the registry get the fixed ports; extra gateways get free ones', () => {
@@ -31,8 +51,18 @@ test('the first gateway and the registry get the fixed ports; extra gateways get
 test('environment of a database service: common variables, its own DATABASE_URL, no leaked admin URL', () => {
   const plan = planInstances({ ...ports, scale: {} }).find((p) => p.instanceId === 'identity-1')!;
   const env = instanceEnv({
-    plan, port: 41000, ...ports, logLevel: 'debug', databaseUrl: 'postgres://souk_identity:pw@127.0.0.1:5555/souk_identity', secrets,
-    inherited: { PATH: '/bin', DATABASE_URL: 'postgres://postgres@admin/postgres', PORT: '1', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://otel:4318' },
+    plan,
+    port: 41000,
+    ...ports,
+    logLevel: 'debug',
+    databaseUrl: 'postgres://souk_identity:pw@127.0.0.1:5555/souk_identity',
+    secrets,
+    inherited: {
+      PATH: '/bin',
+      DATABASE_URL: 'postgres://postgres@admin/postgres',
+      PORT: '1',
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://otel:4318',
+    },
   });
   assert.equal(env.PORT, '41000');
   assert.equal(env.HOST, '127.0.0.1');
@@ -53,21 +83,43 @@ test('environment of a database service: common variables, its own DATABASE_URL,
 
 test('a service without a database gets no DATABASE_URL, even when the devhost has one', () => {
   const plan = planInstances({ ...ports, scale: {} }).find((p) => p.instanceId === 'gateway-1')!;
-  const env = instanceEnv({ plan, port: 8080, ...ports, logLevel: 'info', secrets, inherited: { DATABASE_URL: 'postgres://admin' } });
+  const env = instanceEnv({
+    plan,
+    port: 8080,
+    ...ports,
+    logLevel: 'info',
+    secrets,
+    inherited: { DATABASE_URL: 'postgres://admin' },
+  });
   assert.equal(env.DATABASE_URL, undefined);
   assert.equal(env.IDENTITY_ADMIN_EMAIL, undefined);
 });
 
 test('the registry does not get REGISTRY_URL: it never registers with itself', () => {
   const plan = planInstances({ ...ports, scale: {} }).find((p) => p.instanceId === 'registry-1')!;
-  const env = instanceEnv({ plan, port: 8761, ...ports, logLevel: 'info', secrets, inherited: { REGISTRY_URL: 'http://elsewhere' } });
+  const env = instanceEnv({
+    plan,
+    port: 8761,
+    ...ports,
+    logLevel: 'info',
+    secrets,
+    inherited: { REGISTRY_URL: 'http://elsewhere' },
+  });
   assert.equal(env.REGISTRY_URL, undefined);
   assert.equal(env.PORT, '8761');
 });
 
 test('every registered service gets its own OAuth client and only its own secret file', () => {
   const plan = planInstances({ ...ports, scale: {} }).find((p) => p.instanceId === 'orders-1')!;
-  const env = instanceEnv({ plan, port: 9000, ...ports, logLevel: 'info', secrets, databaseUrl: 'postgres://x', inherited: { SERVICE_CLIENT_ID: 'svc-stray' } });
+  const env = instanceEnv({
+    plan,
+    port: 9000,
+    ...ports,
+    logLevel: 'info',
+    secrets,
+    databaseUrl: 'postgres://x',
+    inherited: { SERVICE_CLIENT_ID: 'svc-stray' },
+  });
   assert.equal(env.SERVICE_CLIENT_ID, 'svc-orders');
   assert.equal(env.SERVICE_CLIENT_SECRET_FILE, '/d/secrets/client-svc-orders-secret');
   assert.equal(env.IDENTITY_CLIENTS_FILE, undefined);
@@ -75,7 +127,15 @@ test('every registered service gets its own OAuth client and only its own secret
 
 test('payments and the provider simulator share the merchant key file; only the provider gets the admin key', () => {
   const envOf = (id: string) =>
-    instanceEnv({ plan: planInstances({ ...ports, scale: {} }).find((p) => p.instanceId === id)!, port: 9000, ...ports, logLevel: 'info', secrets, databaseUrl: 'postgres://x', inherited: {} });
+    instanceEnv({
+      plan: planInstances({ ...ports, scale: {} }).find((p) => p.instanceId === id)!,
+      port: 9000,
+      ...ports,
+      logLevel: 'info',
+      secrets,
+      databaseUrl: 'postgres://x',
+      inherited: {},
+    });
   assert.equal(envOf('payments-1').PAYMENT_PROVIDER_API_KEY_FILE, secrets.paymentProviderApiKeyFile);
   assert.equal(envOf('payments-1').PAYMENT_PROVIDER_ADMIN_KEY_FILE, undefined);
   assert.equal(envOf('payment-provider-1').PAYMENT_PROVIDER_ADMIN_KEY_FILE, secrets.paymentProviderAdminKeyFile);

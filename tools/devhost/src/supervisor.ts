@@ -67,7 +67,11 @@ export class ManagedInstance {
   private readonly backoff: RestartBackoff;
   private readonly readinessIntervalMs: number;
 
-  constructor(readonly spec: InstanceSpec, private readonly hooks: InstanceHooks, options: InstanceOptions = {}) {
+  constructor(
+    readonly spec: InstanceSpec,
+    private readonly hooks: InstanceHooks,
+    options: InstanceOptions = {},
+  ) {
     this.backoff = new RestartBackoff(options.backoff);
     this.readinessIntervalMs = options.readinessIntervalMs ?? 100;
   }
@@ -111,7 +115,10 @@ export class ManagedInstance {
       const { pid } = child;
       const exited = waitForExit(child);
       await stopWithSignals({
-        steps: [{ signal: 'SIGTERM', waitMs: timeoutMs }, { signal: 'SIGKILL', waitMs: Infinity }],
+        steps: [
+          { signal: 'SIGTERM', waitMs: timeoutMs },
+          { signal: 'SIGKILL', waitMs: Infinity },
+        ],
         send: (signal) => signalGroup(pid, signal),
         exitedWithin: (ms) => settlesWithin(exited, ms),
         escalating: () => this.hooks.warn(`${this.instanceId} did not stop within ${timeoutMs / 1000} s; killing it`),
@@ -148,7 +155,11 @@ export class ManagedInstance {
 
   private async pollReadiness(child: ChildProcess): Promise<void> {
     while (this.child === child && this.state === 'starting') {
-      if ((await httpStatus(`${this.spec.url}/health/ready`, 2_000)) === 200 && this.child === child && this.state === 'starting') {
+      if (
+        (await httpStatus(`${this.spec.url}/health/ready`, 2_000)) === 200 &&
+        this.child === child &&
+        this.state === 'starting'
+      ) {
         this.state = 'ready';
         this.hooks.info(`${this.instanceId} ready at ${this.spec.url} (${formatMs(performance.now() - this.startedAt)})`);
         this.hooks.changed();

@@ -29,7 +29,9 @@ after(() => rm(dir, { recursive: true, force: true }));
 
 // Answers /health/ready; /crash exits with code 3; with IGNORE_TERM it shrugs off SIGTERM.
 const server = path.join(dir, 'server.mjs');
-await writeFile(server, `
+await writeFile(
+  server,
+  `
 import http from 'node:http';
 if (process.env.IGNORE_TERM) process.on('SIGTERM', () => console.log('ignoring SIGTERM'));
 else process.on('SIGTERM', () => { console.log('bye'); process.exit(0); });
@@ -37,7 +39,8 @@ http.createServer((req, res) => {
   if (req.url === '/crash') { res.end(); setImmediate(() => process.exit(3)); return; }
   res.statusCode = req.url === '/health/ready' ? 200 : 404; res.end();
 }).listen(Number(process.env.PORT), '127.0.0.1', () => console.log(JSON.stringify({ level: 30, msg: 'listening' })));
-`);
+`,
+);
 
 function recorder(): InstanceHooks & { lines: string[]; warnings: string[] } {
   const lines: string[] = [];
@@ -48,10 +51,19 @@ function recorder(): InstanceHooks & { lines: string[]; warnings: string[] } {
 async function instance(env: Record<string, string> = {}) {
   const port = await anyFreePort();
   const hooks = recorder();
-  const managed = new ManagedInstance({
-    service: 'fake', instanceId: 'fake-1', url: `http://127.0.0.1:${port}`,
-    command: process.execPath, args: [server], cwd: dir, env: { ...process.env, ...env, PORT: String(port) } as Record<string, string>,
-  }, hooks, { backoff: { initialMs: 50, maxMs: 1000, resetAfterMs: 30_000 }, readinessIntervalMs: 20 });
+  const managed = new ManagedInstance(
+    {
+      service: 'fake',
+      instanceId: 'fake-1',
+      url: `http://127.0.0.1:${port}`,
+      command: process.execPath,
+      args: [server],
+      cwd: dir,
+      env: { ...process.env, ...env, PORT: String(port) },
+    },
+    hooks,
+    { backoff: { initialMs: 50, maxMs: 1000, resetAfterMs: 30_000 }, readinessIntervalMs: 20 },
+  );
   return { managed, hooks, port };
 }
 

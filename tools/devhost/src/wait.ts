@@ -60,7 +60,10 @@ export function waitForExit(child: ChildProcess): Promise<ExitInfo> {
 
 /** True when `promise` settles within `ms` (Infinity: wait as long as it takes), false when the time runs out first. */
 export function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
-  const settled = promise.then(() => true, () => true);
+  const settled = promise.then(
+    () => true,
+    () => true,
+  );
   if (ms === Infinity) return settled;
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<boolean>((resolve) => {

@@ -4,7 +4,11 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { settlesWithin, stopWithSignals, type SignalStep } from './wait.ts';
 
-const steps: SignalStep[] = [{ signal: 'SIGINT', waitMs: 20_000 }, { signal: 'SIGQUIT', waitMs: 5_000 }, { signal: 'SIGKILL', waitMs: 5_000 }];
+const steps: SignalStep[] = [
+  { signal: 'SIGINT', waitMs: 20_000 },
+  { signal: 'SIGQUIT', waitMs: 5_000 },
+  { signal: 'SIGKILL', waitMs: 5_000 },
+];
 
 /** A process that exits on the first signal in `diesOn`; records what it was sent and how long each wait was. */
 function scripted(diesOn: readonly NodeJS.Signals[]) {
@@ -12,7 +16,9 @@ function scripted(diesOn: readonly NodeJS.Signals[]) {
   const waits: number[] = [];
   const escalations: string[] = [];
   return {
-    sent, waits, escalations,
+    sent,
+    waits,
+    escalations,
     options: {
       steps,
       send: (signal: NodeJS.Signals) => sent.push(signal),

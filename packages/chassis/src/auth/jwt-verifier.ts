@@ -114,10 +114,13 @@ export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
 
 function invalid(err: unknown) {
   const reason =
-    err instanceof joseErrors.JWTExpired ? 'The token has expired.'
-    : err instanceof joseErrors.JWTClaimValidationFailed ? `The token's ${err.claim} claim is not accepted.`
-    : err instanceof joseErrors.JWKSNoMatchingKey ? 'The token is signed by an unknown key.'
-    : 'The token could not be verified.';
+    err instanceof joseErrors.JWTExpired
+      ? 'The token has expired.'
+      : err instanceof joseErrors.JWTClaimValidationFailed
+        ? `The token's ${err.claim} claim is not accepted.`
+        : err instanceof joseErrors.JWKSNoMatchingKey
+          ? 'The token is signed by an unknown key.'
+          : 'The token could not be verified.';
   return chassisErrors.tokenInvalid({ detail: reason, cause: err });
 }
 

@@ -88,12 +88,15 @@ test('identity unreachable is a 503 to retry, not a 401 that sends the user back
     issuer: ISSUER,
     audience: 'souk',
   });
-  await assert.rejects(verifier.verify(await issuer.token()), (err: { code?: string; status?: number; headers?: Record<string, string> }) => {
-    assert.equal(err.code, 'SOUK_AUTH_KEYS_UNAVAILABLE');
-    assert.equal(err.status, 503);
-    assert.equal(err.headers?.['retry-after'], '1');
-    return true;
-  });
+  await assert.rejects(
+    verifier.verify(await issuer.token()),
+    (err: { code?: string; status?: number; headers?: Record<string, string> }) => {
+      assert.equal(err.code, 'SOUK_AUTH_KEYS_UNAVAILABLE');
+      assert.equal(err.status, 503);
+      assert.equal(err.headers?.['retry-after'], '1');
+      return true;
+    },
+  );
 });
 
 test('when a refresh fails, the keys already fetched keep working and the refresh waits for the cooldown', async () => {

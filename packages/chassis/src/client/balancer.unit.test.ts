@@ -59,7 +59,10 @@ test('weight 0 gets no traffic while a weighted instance is available, and is us
   const balancer = new Balancer();
   const list = [inst('draining', 0), inst('live', 100)];
   assert.deepEqual(picks(balancer, list, 3), ['live', 'live', 'live']);
-  assert.deepEqual(picks(balancer, list, 2, { accept: (i: ServiceInstance) => i.instanceId === 'draining' }), ['draining', 'draining']);
+  assert.deepEqual(picks(balancer, list, 2, { accept: (i: ServiceInstance) => i.instanceId === 'draining' }), [
+    'draining',
+    'draining',
+  ]);
   assert.deepEqual(picks(new Balancer(), [inst('x', 0), inst('y', 0)], 4), ['x', 'y', 'x', 'y']);
 });
 

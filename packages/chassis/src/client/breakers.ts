@@ -107,7 +107,8 @@ export class Breakers {
     const registers = options.metrics ? [options.metrics] : [];
     // Several Breakers may share one registry (client and gateway); reuse what is there.
     this.transitions =
-      (options.metrics?.getSingleMetric('souk_client_circuit_transitions_total') as Counter<'service' | 'instance' | 'to'> | undefined) ??
+      (options.metrics?.getSingleMetric('souk_client_circuit_transitions_total') as
+        Counter<'service' | 'instance' | 'to'> | undefined) ??
       new Counter({
         name: 'souk_client_circuit_transitions_total',
         help: 'Circuit breaker state changes, by target instance and new state.',
@@ -177,10 +178,13 @@ export class Breakers {
       return existing;
     }
     const counter = new ConsecutiveBreaker(this.threshold);
-    const policy = circuitBreaker(handleWhen((err) => this.isFailure(err)), {
-      breaker: counter,
-      halfOpenAfter: halfOpenAfter(this.clock, this.halfOpenAfterMs),
-    });
+    const policy = circuitBreaker(
+      handleWhen((err) => this.isFailure(err)),
+      {
+        breaker: counter,
+        halfOpenAfter: halfOpenAfter(this.clock, this.halfOpenAfterMs),
+      },
+    );
     const entry: Entry = { target: { ...target }, policy, counter, state: 'closed', since: this.clock.now() };
     policy.onStateChange((s) => this.changed(entry, toState(s)));
     this.entries.set(k, entry);

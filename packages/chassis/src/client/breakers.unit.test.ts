@@ -10,13 +10,21 @@ import { chassisErrors, SoukError } from '../errors/index.ts';
 import { createBreakers } from './breakers.ts';
 
 function setup() {
-  const clock = { t: 1_700_000_000_000, now() { return this.t; } };
+  const clock = {
+    t: 1_700_000_000_000,
+    now() {
+      return this.t;
+    },
+  };
   const lines: Array<{ level: number; msg: string; to?: string }> = [];
   const log = pino({ level: 'debug' }, { write: (line: string) => void lines.push(JSON.parse(line)) });
   const metrics = new Registry();
   const breakers = createBreakers({ log, metrics, clock, failureThreshold: 3, halfOpenAfterMs: 1000 });
   const target = { service: 'catalog', instanceId: 'c1', url: 'http://c1' };
-  const fail = () => breakers.execute(target, async () => { throw chassisErrors.connectionFailed(); });
+  const fail = () =>
+    breakers.execute(target, async () => {
+      throw chassisErrors.connectionFailed();
+    });
   const succeed = () => breakers.execute(target, async () => 'ok');
   return { clock, lines, metrics, breakers, target, fail, succeed };
 }
@@ -85,7 +93,12 @@ test('a failed probe opens the breaker again, for another full wait', async () =
 test('4xx souk errors are the caller’s mistake and do not count; a success resets the count', async () => {
   const { breakers, fail, succeed, target } = setup();
   const notFound = new SoukError({ code: 'SOUK_CATALOG_PRODUCT_NOT_FOUND', status: 404, title: 'Product not found' });
-  for (let i = 0; i < 10; i++) await assert.rejects(breakers.execute(target, async () => { throw notFound; }));
+  for (let i = 0; i < 10; i++)
+    await assert.rejects(
+      breakers.execute(target, async () => {
+        throw notFound;
+      }),
+    );
   assert.equal(breakers.state('catalog', 'c1'), 'closed');
   await assert.rejects(fail());
   await assert.rejects(fail());

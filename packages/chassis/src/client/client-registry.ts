@@ -43,7 +43,8 @@ export interface ClientRegistry {
 
 export function createClientRegistry(options: ClientRegistryOptions): ClientRegistry {
   const breakers =
-    options.breakers ?? createBreakers({ ...options.breakerOptions, log: options.log, ...(options.metrics ? { metrics: options.metrics } : {}) });
+    options.breakers ??
+    createBreakers({ ...options.breakerOptions, log: options.log, ...(options.metrics ? { metrics: options.metrics } : {}) });
   const clients = new Map<string, ResilientServiceClient>();
   let closed = false;
 

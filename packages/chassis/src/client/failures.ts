@@ -54,7 +54,13 @@ export function shouldRetry(err: unknown, repeatable: boolean): boolean {
 /** Socket error codes raised before a connection exists, so before any byte of the request went out. */
 /** Errors raised while connecting: the request never left, so retrying it is safe for any method. */
 export const CONNECT_ERROR_CODES: ReadonlySet<string> = new Set([
-  'ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL', 'UND_ERR_CONNECT_TIMEOUT',
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EADDRNOTAVAIL',
+  'UND_ERR_CONNECT_TIMEOUT',
 ]);
 
 /** Answers that say "this instance cannot serve now": worth a retry elsewhere when the request is repeatable. */
@@ -78,7 +84,10 @@ function errorCode(err: unknown): string | undefined {
 export function transportFailure(err: unknown, service: string, aborted: boolean): SoukError {
   if (isSoukError(err)) return err;
   if (aborted) {
-    return markFailure(chassisErrors.timeout({ detail: `${service} did not answer in time`, cause: err, extensions: { service } }), 'timeout');
+    return markFailure(
+      chassisErrors.timeout({ detail: `${service} did not answer in time`, cause: err, extensions: { service } }),
+      'timeout',
+    );
   }
   const code = errorCode(err) ?? 'unknown';
   const failure = chassisErrors.connectionFailed({
@@ -109,7 +118,10 @@ export function policyFailure(err: unknown, service: string, timeoutMs: number):
   }
   // IsolatedCircuitError extends BrokenCircuitError, so it carries the same marker.
   if (hasMarker(err, 'isBrokenCircuitError')) {
-    return markFailure(chassisErrors.circuitOpen({ detail: `The circuit to ${service} is open`, cause: err, extensions: { service } }), 'breaker-open');
+    return markFailure(
+      chassisErrors.circuitOpen({ detail: `The circuit to ${service} is open`, cause: err, extensions: { service } }),
+      'breaker-open',
+    );
   }
   if (hasMarker(err, 'isBulkheadRejectedError')) {
     return markFailure(

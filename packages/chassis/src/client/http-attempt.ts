@@ -77,7 +77,7 @@ export async function sendAttempt(
   let errorType = '';
   try {
     const res = await pool.request({
-      method: req.method as 'GET',
+      method: req.method,
       path: basePath + req.path,
       headers,
       signal,
@@ -97,7 +97,10 @@ export async function sendAttempt(
     if (isJson && text !== '') {
       body = parseJson(text);
       if (body === undefined) {
-        throw markFailure(chassisErrors.upstreamError({ detail: `${service} answered malformed JSON`, extensions: { service } }), 'final');
+        throw markFailure(
+          chassisErrors.upstreamError({ detail: `${service} answered malformed JSON`, extensions: { service } }),
+          'final',
+        );
       }
     }
     return { status: res.statusCode, headers: responseHeaders, body };

@@ -81,7 +81,12 @@ function json(res: ServerResponse, status: number, body: unknown, type = 'applic
 }
 
 const problem = (code: string, status: number, extra: Record<string, unknown> = {}) => ({
-  type: `urn:souk:problem:${code}`, title: 'Remote problem', status, detail: `detail of ${code}`, code, ...extra,
+  type: `urn:souk:problem:${code}`,
+  title: 'Remote problem',
+  status,
+  detail: `detail of ${code}`,
+  code,
+  ...extra,
 });
 
 /** A fake clock that never moves, so open breakers stay open for the whole test. */
@@ -120,16 +125,23 @@ test('retries land on the other instance when one refuses connections, even for 
 });
 
 test('a 503 is retried for GET and keyed POST, never for a plain POST', async () => {
-  const down = await startServer((_req, res) => json(res, 503, problem('SOUK_SERVICE_SHUTTING_DOWN', 503), 'application/problem+json'));
+  const down = await startServer((_req, res) =>
+    json(res, 503, problem('SOUK_SERVICE_SHUTTING_DOWN', 503), 'application/problem+json'),
+  );
   const { c } = client([down.url]);
 
-  await assert.rejects(c.request({ method: 'POST', path: '/orders', body: {} }), { code: 'SOUK_SERVICE_SHUTTING_DOWN', status: 503 });
+  await assert.rejects(c.request({ method: 'POST', path: '/orders', body: {} }), {
+    code: 'SOUK_SERVICE_SHUTTING_DOWN',
+    status: 503,
+  });
   assert.equal(down.hits, 1);
 
   await assert.rejects(c.request({ method: 'GET', path: '/orders/1' }), { code: 'SOUK_SERVICE_SHUTTING_DOWN' });
   assert.equal(down.hits, 4);
 
-  await assert.rejects(c.request({ method: 'POST', path: '/orders', body: {}, idempotencyKey: 'order-7' }), { code: 'SOUK_SERVICE_SHUTTING_DOWN' });
+  await assert.rejects(c.request({ method: 'POST', path: '/orders', body: {}, idempotencyKey: 'order-7' }), {
+    code: 'SOUK_SERVICE_SHUTTING_DOWN',
+  });
   assert.equal(down.hits, 7);
   assert.equal(down.requests.at(-1)!.headers['idempotency-key'], 'order-7');
 });
@@ -225,7 +237,12 @@ test('sends and reads JSON, encodes the query, and propagates identity, request 
 
   const res = await context.with(parent, () =>
     runWithRequestContext({ requestId: 'req-1', authorization: 'Bearer caller' }, () =>
-      c.request<{ url: string; body: unknown }>({ method: 'post', path: '/api/v1/items', query: { q: 'a b', page: 2, skip: undefined }, body: { n: 1 } }),
+      c.request<{ url: string; body: unknown }>({
+        method: 'post',
+        path: '/api/v1/items',
+        query: { q: 'a b', page: 2, skip: undefined },
+        body: { n: 1 },
+      }),
     ),
   );
   assert.equal(res.status, 201);
@@ -262,10 +279,9 @@ test('a fallback replaces a failure that is not the caller’s fault, never a 4x
   assert.deepEqual(res.body, { price: 9.99 });
   assert.equal(res.headers[FALLBACK_HEADER], 'SOUK_SERVICE_NOT_READY');
   assert.deepEqual(seen, ['SOUK_SERVICE_NOT_READY']);
-  await assert.rejects(
-    c.request({ method: 'GET', path: '/missing', fallback: () => assert.fail('not for 4xx') }),
-    { code: 'SOUK_CATALOG_PRODUCT_NOT_FOUND' },
-  );
+  await assert.rejects(c.request({ method: 'GET', path: '/missing', fallback: () => assert.fail('not for 4xx') }), {
+    code: 'SOUK_CATALOG_PRODUCT_NOT_FOUND',
+  });
 });
 
 test('a full bulkhead refuses calls with SOUK_CLIENT_BULKHEAD_FULL', async () => {
@@ -288,8 +304,14 @@ test('each attempt is measured in http_client_request_duration_seconds', async (
   await c.request({ method: 'GET', path: '/' });
   await assert.rejects(c.request({ method: 'GET', path: '/bad' }), { code: 'SOUK_UPSTREAM_REJECTED' });
   const text = await metrics.metrics();
-  assert.match(text, /http_client_request_duration_seconds_count\{service="catalog",http_request_method="GET",http_response_status_code="200",error_type=""\} 1/);
-  assert.match(text, /http_client_request_duration_seconds_count\{service="catalog",http_request_method="GET",http_response_status_code="400",error_type="400"\} 1/);
+  assert.match(
+    text,
+    /http_client_request_duration_seconds_count\{service="catalog",http_request_method="GET",http_response_status_code="200",error_type=""\} 1/,
+  );
+  assert.match(
+    text,
+    /http_client_request_duration_seconds_count\{service="catalog",http_request_method="GET",http_response_status_code="400",error_type="400"\} 1/,
+  );
 });
 
 test('the client registry caches one client per service and reports breakers and bulkheads', async () => {
@@ -309,7 +331,15 @@ test('the client registry caches one client per service and reports breakers and
 test('an instance that leaves discovery takes its breaker with it', async () => {
   const up = await startServer((_req, res) => json(res, 200, {}));
   const gone = await refusingUrl();
-  const inst = (url: string) => ({ instanceId: url, service: 'catalog', url, version: '1', zone: 'local', weight: 100, metadata: {} });
+  const inst = (url: string) => ({
+    instanceId: url,
+    service: 'catalog',
+    url,
+    version: '1',
+    zone: 'local',
+    weight: 100,
+    metadata: {},
+  });
   let list = [inst(gone), inst(up.url)];
   const listeners = new Set<() => void>();
   const discovery = {
@@ -326,5 +356,8 @@ test('an instance that leaves discovery takes its breaker with it', async () => 
 
   list = [inst(up.url)];
   for (const fn of listeners) fn();
-  assert.deepEqual(breakers.snapshot().map((b) => b.instanceId), [up.url]);
+  assert.deepEqual(
+    breakers.snapshot().map((b) => b.instanceId),
+    [up.url],
+  );
 });

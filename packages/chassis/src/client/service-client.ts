@@ -77,9 +77,16 @@ export function createServiceClient(deps: ServiceClientDeps): ResilientServiceCl
     duration: clientDurationHistogram(deps.metrics),
   };
   const retriesTotal = retriesCounter(deps.metrics);
-  const backoff = fullJitterBackoff({ baseMs: o.backoffBaseMs, capMs: o.backoffCapMs, ...(o.random ? { random: o.random } : {}) });
+  const backoff = fullJitterBackoff({
+    baseMs: o.backoffBaseMs,
+    capMs: o.backoffCapMs,
+    ...(o.random ? { random: o.random } : {}),
+  });
   const makeRetry = (repeatable: boolean): RetryPolicy => {
-    const policy = retry(handleWhen((err) => shouldRetry(err, repeatable)), { maxAttempts: Math.max(0, o.attempts - 1), backoff });
+    const policy = retry(
+      handleWhen((err) => shouldRetry(err, repeatable)),
+      { maxAttempts: Math.max(0, o.attempts - 1), backoff },
+    );
     policy.onRetry((event) => {
       retriesTotal.inc({ service });
       const code = 'error' in event ? toSoukError(event.error).code : undefined;
@@ -108,13 +115,22 @@ export function createServiceClient(deps: ServiceClientDeps): ResilientServiceCl
     const listed = discovery.instances(service);
     pools.retain(listed.map((i) => i.url));
     const live = new Set(listed.map((i) => i.instanceId));
-    for (const b of breakers.snapshot()) if (b.service === service && !live.has(b.instanceId)) breakers.remove(service, b.instanceId);
+    for (const b of breakers.snapshot())
+      if (b.service === service && !live.has(b.instanceId)) breakers.remove(service, b.instanceId);
   });
 
-  async function attempt(req: PreparedRequest, timeoutMs: number, tried: Set<string>, signal?: AbortSignal): Promise<ServiceResponse<unknown>> {
+  async function attempt(
+    req: PreparedRequest,
+    timeoutMs: number,
+    tried: Set<string>,
+    signal?: AbortSignal,
+  ): Promise<ServiceResponse<unknown>> {
     const instances = discovery.instances(service);
     if (instances.length === 0) {
-      throw markFailure(chassisErrors.noInstance({ detail: `No instance of ${service} is known`, extensions: { service } }), 'final');
+      throw markFailure(
+        chassisErrors.noInstance({ detail: `No instance of ${service} is known`, extensions: { service } }),
+        'final',
+      );
     }
     const instance = balancer.pick(instances, { accept: (i) => breakers.accepts(service, i.instanceId), tried });
     if (!instance) {
@@ -127,7 +143,10 @@ export function createServiceClient(deps: ServiceClientDeps): ResilientServiceCl
     tried.add(instance.instanceId);
     return breakers.execute({ service, instanceId: instance.instanceId, url: instance.url }, async () => {
       try {
-        return await timeoutFor(timeoutMs).execute(({ signal: attemptSignal }) => sendAttempt(attemptDeps, instance, req, attemptSignal), signal);
+        return await timeoutFor(timeoutMs).execute(
+          ({ signal: attemptSignal }) => sendAttempt(attemptDeps, instance, req, attemptSignal),
+          signal,
+        );
       } catch (err) {
         // The caller gave up: a 499, which the breaker does not count against the instance.
         if (signal?.aborted) throw markFailure(abortedError(service), 'final');
@@ -170,7 +189,9 @@ export function createServiceClient(deps: ServiceClientDeps): ResilientServiceCl
   async function asService<T>(req: ServiceRequest<T>): Promise<ServiceResponse<T>> {
     const tokens = deps.serviceToken;
     if (!tokens) {
-      throw chassisErrors.serviceTokenUnavailable({ detail: `A call to ${service} asks for the service's own token, but no SERVICE_CLIENT_ID / SERVICE_CLIENT_SECRET_FILE is configured.` });
+      throw chassisErrors.serviceTokenUnavailable({
+        detail: `A call to ${service} asks for the service's own token, but no SERVICE_CLIENT_ID / SERVICE_CLIENT_SECRET_FILE is configured.`,
+      });
     }
     const withToken = async () => {
       const prepared = prepare(req);
@@ -248,7 +269,12 @@ function retriesCounter(metrics?: Registry): Counter<'service'> {
   const name = 'souk_client_retries_total';
   return (
     (metrics?.getSingleMetric(name) as Counter<'service'> | undefined) ??
-    new Counter({ name, help: 'Retried attempts of outgoing calls, by called service.', labelNames: ['service'], registers: metrics ? [metrics] : [] })
+    new Counter({
+      name,
+      help: 'Retried attempts of outgoing calls, by called service.',
+      labelNames: ['service'],
+      registers: metrics ? [metrics] : [],
+    })
   );
 }
 

@@ -61,7 +61,8 @@ export function createDatabase(options: DatabaseOptions): Database {
       });
       const { error, results } = await migrator.migrateToLatest();
       const applied = (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
-      for (const r of results ?? []) if (r.status === 'Error') options.log.error({ migration: r.migrationName }, 'migration failed');
+      for (const r of results ?? [])
+        if (r.status === 'Error') options.log.error({ migration: r.migrationName }, 'migration failed');
       if (error) throw new Error('database migration failed', { cause: error });
       return applied;
     },

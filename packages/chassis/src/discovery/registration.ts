@@ -84,7 +84,8 @@ export class RegistrationLoop {
       log.warn({ instanceId }, 'the registry no longer knows this instance (evicted or restarted); registering again');
     }
     const res = await http.call('POST', '/api/v1/instances', { body: this.self, timeoutMs: requestTimeoutMs, signal });
-    if (res.status < 200 || res.status >= 300) throw new Error(`registration answered ${res.status}: ${JSON.stringify(res.body)}`);
+    if (res.status < 200 || res.status >= 300)
+      throw new Error(`registration answered ${res.status}: ${JSON.stringify(res.body)}`);
     this.registered = true;
     log.info({ instanceId, service: this.self.service, url: this.self.url }, 'registered with the registry');
   }

@@ -53,7 +53,17 @@ class FakeRegistry {
 
   add(service: string, instanceId: string, url: string): void {
     const now = new Date().toISOString();
-    this.instances.set(instanceId, { service, instanceId, url, version: '1.0.0', zone: 'local', weight: 100, metadata: {}, registeredAt: now, lastHeartbeatAt: now });
+    this.instances.set(instanceId, {
+      service,
+      instanceId,
+      url,
+      version: '1.0.0',
+      zone: 'local',
+      weight: 100,
+      metadata: {},
+      registeredAt: now,
+      lastHeartbeatAt: now,
+    });
     this.bump();
   }
 
@@ -93,7 +103,8 @@ class FakeRegistry {
         return send(201, { instanceId: reg.instanceId, ttlSeconds: 10, heartbeatIntervalSeconds: 3 });
       }
       if (req.method === 'PUT' && beat) {
-        if (!this.instances.has(decodeURIComponent(beat[1]!))) return send(404, { code: 'SOUK_REGISTRY_INSTANCE_UNKNOWN', status: 404 });
+        if (!this.instances.has(decodeURIComponent(beat[1]!)))
+          return send(404, { code: 'SOUK_REGISTRY_INSTANCE_UNKNOWN', status: 404 });
         this.heartbeats++;
         return send(204);
       }
@@ -148,7 +159,13 @@ async function setup(options: Partial<RegistryClientOptions> = {}) {
 }
 
 const self: SelfRegistration = {
-  service: 'cart', instanceId: 'cart-1', url: 'http://127.0.0.1:4100', version: '0.1.0', zone: 'local', weight: 100, metadata: { canary: 'no' },
+  service: 'cart',
+  instanceId: 'cart-1',
+  url: 'http://127.0.0.1:4100',
+  version: '0.1.0',
+  zone: 'local',
+  weight: 100,
+  metadata: { canary: 'no' },
 };
 
 /** Polls with a deadline (generous: CI machines are busy); never a fixed sleep. */
@@ -164,7 +181,14 @@ test('register sends the instance, then heartbeats keep it alive', async () => {
   const listed = registry.instances.get('cart-1');
   assert.ok(listed);
   assert.deepEqual(
-    { service: listed.service, url: listed.url, version: listed.version, zone: listed.zone, weight: listed.weight, metadata: listed.metadata },
+    {
+      service: listed.service,
+      url: listed.url,
+      version: listed.version,
+      zone: listed.zone,
+      weight: listed.weight,
+      metadata: listed.metadata,
+    },
     { service: 'cart', url: self.url, version: '0.1.0', zone: 'local', weight: 100, metadata: { canary: 'no' } },
   );
   await until(() => registry.heartbeats >= 3, 'three heartbeats');
@@ -200,7 +224,10 @@ test('ready() after the first list; the long-poll watch delivers changes to onCh
   // An index bump without a visible change (a re-sent registration) wakes no listener.
   const before = registry.watchIndexes.length;
   registry.bump();
-  await until(() => registry.watchIndexes.length > before && registry.watchIndexes.at(-1) === registry.index, 'the client to poll again');
+  await until(
+    () => registry.watchIndexes.length > before && registry.watchIndexes.at(-1) === registry.index,
+    'the client to poll again',
+  );
   assert.equal(changes, 1);
 });
 
@@ -219,10 +246,18 @@ test('while the registry is down the last list is kept, warned about once, and r
     () => loops.every((loop) => count(20, new RegExp(`still unreachable.*${loop.source}`)) >= 3),
     'several failed retries in both loops',
   );
-  assert.deepEqual(client.instances('catalog').map((i) => i.instanceId), ['catalog-1'], 'last known list kept');
+  assert.deepEqual(
+    client.instances('catalog').map((i) => i.instanceId),
+    ['catalog-1'],
+    'last known list kept',
+  );
   assert.equal(client.isRegistered(), false);
   for (const loop of loops) {
-    assert.equal(count(40, new RegExp(`registry unreachable: .*${loop.source}`)), 1, `one warning for this outage (${loop.source})`);
+    assert.equal(
+      count(40, new RegExp(`registry unreachable: .*${loop.source}`)),
+      1,
+      `one warning for this outage (${loop.source})`,
+    );
   }
 
   // It comes back empty, as a restarted registry does: the instance registers again.
@@ -230,7 +265,10 @@ test('while the registry is down the last list is kept, warned about once, and r
   registry.add('catalog', 'catalog-9', 'http://127.0.0.1:4209');
   await until(() => client.instances('catalog').some((i) => i.instanceId === 'catalog-9'), 'the new list');
   await until(() => registry.instances.has('cart-1') && client.isRegistered(), 're-registration after the outage');
-  assert.deepEqual(client.instances('catalog').map((i) => i.instanceId), ['catalog-9']);
+  assert.deepEqual(
+    client.instances('catalog').map((i) => i.instanceId),
+    ['catalog-9'],
+  );
   assert.equal(lines.filter((l) => /reachable again/.test(l.msg)).length >= 1, true);
 });
 
@@ -255,7 +293,9 @@ test('close() aborts the long-poll in flight and deregisters', async () => {
   await until(() => client.isRegistered(), 'the registration to be accepted');
   await until(() => registry.openWatches === 1, 'a long-poll to be waiting');
   const closing = client.close();
-  const deadline = new Promise((_, reject) => setTimeout(() => reject(new Error('close() took longer than 10 s (the long-poll was not aborted)')), 10_000).unref());
+  const deadline = new Promise((_, reject) =>
+    setTimeout(() => reject(new Error('close() took longer than 10 s (the long-poll was not aborted)')), 10_000).unref(),
+  );
   await Promise.race([closing, deadline]);
   await until(() => registry.openWatches === 0, 'the registry to see the long-poll go');
   assert.equal(registry.deletes, 1);
@@ -267,7 +307,10 @@ test('ready() rejects with a clear error when no registry answers', async () => 
   const url = registry.url;
   await registry.stop();
   const client: RegistryClient = createRegistryClient({
-    registryUrl: url, log: pino({ level: 'silent' }), readyTimeoutMs: 50, retry: { baseMs: 5, capMs: 20 },
+    registryUrl: url,
+    log: pino({ level: 'silent' }),
+    readyTimeoutMs: 50,
+    retry: { baseMs: 5, capMs: 20 },
   });
   cleanups.push(() => client.close());
   await assert.rejects(client.ready(), new RegExp(`no service list from the registry at ${url} within 50 ms`));

@@ -128,7 +128,10 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
       log.info({ instanceId: loop.self.instanceId }, 'deregistered from the registry');
     } catch (err) {
       // Shutdown goes on: the registry evicts this instance after its TTL anyway.
-      log.warn({ instanceId: loop.self.instanceId, reason: (err as Error).message }, 'could not deregister; the registry will evict this instance after its TTL');
+      log.warn(
+        { instanceId: loop.self.instanceId, reason: (err as Error).message },
+        'could not deregister; the registry will evict this instance after its TTL',
+      );
     }
   }
 
@@ -144,7 +147,11 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
       if (loaded) return Promise.resolve();
       return new Promise<void>((resolve, reject) => {
         const timer = setTimeout(() => {
-          reject(new Error(`discovery not ready: no service list from the registry at ${registryUrl} within ${readyTimeoutMs} ms (is REGISTRY_URL right and the registry running?)`));
+          reject(
+            new Error(
+              `discovery not ready: no service list from the registry at ${registryUrl} within ${readyTimeoutMs} ms (is REGISTRY_URL right and the registry running?)`,
+            ),
+          );
         }, readyTimeoutMs);
         firstList.then(
           () => {

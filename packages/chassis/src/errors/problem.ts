@@ -55,7 +55,12 @@ export function fromProblem(doc: unknown, fallbackStatus: number, service?: stri
   if (service) extensions.service = service;
   if (typeof p.traceId === 'string') extensions.remoteTraceId = p.traceId;
   return new SoukError(
-    { code, status, title: typeof p.title === 'string' ? p.title : `Upstream answered ${status}`, retryable: status >= 500 || status === 429 },
+    {
+      code,
+      status,
+      title: typeof p.title === 'string' ? p.title : `Upstream answered ${status}`,
+      retryable: status >= 500 || status === 429,
+    },
     { detail: typeof p.detail === 'string' ? p.detail : `Upstream answered ${status}`, extensions },
   );
 }

@@ -33,10 +33,18 @@ export interface AggregateStore<S, E extends DomainEvent> {
    * folds them into the new state and snapshots it when a snapshot point was
    * passed. Nothing is written for an empty list.
    */
-  append(trx: Kysely<any>, loaded: Pick<Loaded<S>, 'streamId' | 'state' | 'version'>, events: readonly NewEvent<E>[], options?: AppendOptions): Promise<Appended<S, E>>;
+  append(
+    trx: Kysely<any>,
+    loaded: Pick<Loaded<S>, 'streamId' | 'state' | 'version'>,
+    events: readonly NewEvent<E>[],
+    options?: AppendOptions,
+  ): Promise<Appended<S, E>>;
 }
 
-export function createAggregateStore<S, E extends DomainEvent>(store: EventStore, definition: AggregateDefinition<S, E>): AggregateStore<S, E> {
+export function createAggregateStore<S, E extends DomainEvent>(
+  store: EventStore,
+  definition: AggregateDefinition<S, E>,
+): AggregateStore<S, E> {
   const schemaVersion = definition.schemaVersion ?? 1;
   if (definition.snapshotEvery !== undefined && (!Number.isInteger(definition.snapshotEvery) || definition.snapshotEvery < 0)) {
     throw new Error(`snapshotEvery of ${definition.type} must be a non-negative integer (got ${definition.snapshotEvery})`);
@@ -55,12 +63,23 @@ export function createAggregateStore<S, E extends DomainEvent>(store: EventStore
 
     async append(trx, loaded, events, options = {}) {
       if (events.length === 0) {
-        return { streamId: loaded.streamId, previousVersion: loaded.version, version: loaded.version, events: [], state: loaded.state, snapshotTaken: false };
+        return {
+          streamId: loaded.streamId,
+          previousVersion: loaded.version,
+          version: loaded.version,
+          events: [],
+          state: loaded.state,
+          snapshotTaken: false,
+        };
       }
-      const result = await store.append<E>(trx, loaded.streamId, loaded.version, events, { streamType: definition.type, ...options });
+      const result = await store.append<E>(trx, loaded.streamId, loaded.version, events, {
+        streamType: definition.type,
+        ...options,
+      });
       const { state } = foldEvents(definition, { state: loaded.state, version: loaded.version }, result.events);
       const snapshotTaken = crossesSnapshotPoint(result.previousVersion, result.version, definition.snapshotEvery);
-      if (snapshotTaken) await store.saveSnapshot(trx, { streamId: loaded.streamId, version: result.version, state, schemaVersion });
+      if (snapshotTaken)
+        await store.saveSnapshot(trx, { streamId: loaded.streamId, version: result.version, state, schemaVersion });
       return { ...result, state, snapshotTaken };
     },
   };

@@ -27,7 +27,9 @@ export async function appendToStream<E extends DomainEvent>(
   options: AppendOptions = {},
 ): Promise<AppendResult<E>> {
   if (!trx.isTransaction) {
-    throw new Error(`append to ${streamId} needs the caller's transaction (db.transaction().execute(trx => ...)), so its outbox events commit with it`);
+    throw new Error(
+      `append to ${streamId} needs the caller's transaction (db.transaction().execute(trx => ...)), so its outbox events commit with it`,
+    );
   }
   assertExpectedVersion(expectedVersion);
   if (events.length === 0) throw new Error(`append to ${streamId} needs at least one event`);
@@ -53,18 +55,28 @@ export async function appendToStream<E extends DomainEvent>(
   const previousVersion = moved.version - n;
   const firstPosition = lastPosition - n + 1;
   const base = mergeMetadata(activeTraceMetadata(), options.metadata);
-  const recorded = events.map((event, i) => ({
-    id: event.id ?? randomUUID(),
-    streamId,
-    version: previousVersion + i + 1,
-    position: firstPosition + i,
-    type: event.type,
-    data: event.data,
-    metadata: mergeMetadata(base, event.metadata),
-    recordedAt: moved.recordedAt,
-  }) as RecordedEvent<E>);
+  const recorded = events.map(
+    (event, i) =>
+      ({
+        id: event.id ?? randomUUID(),
+        streamId,
+        version: previousVersion + i + 1,
+        position: firstPosition + i,
+        type: event.type,
+        data: event.data,
+        metadata: mergeMetadata(base, event.metadata),
+        recordedAt: moved.recordedAt,
+      }) as RecordedEvent<E>,
+  );
   // One statement for the whole batch: a JSON array unpacked by the server.
-  const rows = recorded.map((e) => ({ position: e.position, id: e.id, version: e.version, type: e.type, data: e.data ?? null, metadata: e.metadata }));
+  const rows = recorded.map((e) => ({
+    position: e.position,
+    id: e.id,
+    version: e.version,
+    type: e.type,
+    data: e.data ?? null,
+    metadata: e.metadata,
+  }));
   await sql`
     insert into souk_event (position, id, stream_id, version, type, data, metadata, recorded_at)
     select (r->>'position')::bigint, (r->>'id')::uuid, ${streamId}, (r->>'version')::integer, r->>'type',
@@ -81,7 +93,12 @@ export async function appendToStream<E extends DomainEvent>(
  * another instance), so "recorded at or before T" is always a prefix.
  */
 async function moveStream(
-  trx: Kysely<any>, streamId: string, expected: ExpectedVersion, n: number, now: Date, streamType: string | undefined,
+  trx: Kysely<any>,
+  streamId: string,
+  expected: ExpectedVersion,
+  n: number,
+  now: Date,
+  streamType: string | undefined,
 ): Promise<{ version: number; recordedAt: Date } | undefined> {
   type Row = { version: number; updated_at: Date };
   let rows: Row[];
@@ -109,6 +126,8 @@ async function moveStream(
 
 /** The stream's version now; 0 when it does not exist. */
 export async function currentVersion(db: Kysely<any>, streamId: string): Promise<number> {
-  const { rows } = await sql<{ version: number }>`select version from souk_event_stream where stream_id = ${streamId}`.execute(db);
+  const { rows } = await sql<{ version: number }>`select version from souk_event_stream where stream_id = ${streamId}`.execute(
+    db,
+  );
   return rows[0] ? Number(rows[0].version) : 0;
 }

@@ -19,11 +19,17 @@ import { eventStoreErrors } from './errors.ts';
 import type { RecordedEvent } from './types.ts';
 
 type CounterEvent = { type: 'Added'; data: { n: number } } | { type: 'Reset'; data: Record<string, never> };
-interface Counter { total: number; count: number; last: number | null }
+interface Counter {
+  total: number;
+  count: number;
+  last: number | null;
+}
 const counter = {
   initial: (): Counter => ({ total: 0, count: 0, last: null }),
   evolve: (s: Counter, e: RecordedEvent<CounterEvent>): Counter =>
-    e.type === 'Added' ? { total: s.total + e.data.n, count: s.count + 1, last: e.data.n } : { total: 0, count: s.count + 1, last: null },
+    e.type === 'Added'
+      ? { total: s.total + e.data.n, count: s.count + 1, last: e.data.n }
+      : { total: 0, count: s.count + 1, last: null },
 };
 const added = (n: number) => ({ type: 'Added' as const, data: { n } });
 
@@ -38,7 +44,13 @@ const newStream = () => `counter-${++streams}`;
 
 before(async () => {
   testDb = await createTestDatabase('event_store');
-  database = createDatabase({ url: testDb.url, poolSize: 12, applicationName: 'event-store-test', tracer: trace.getTracer('test'), log: pino({ level: 'silent' }) });
+  database = createDatabase({
+    url: testDb.url,
+    poolSize: 12,
+    applicationName: 'event-store-test',
+    tracer: trace.getTracer('test'),
+    log: pino({ level: 'silent' }),
+  });
   await database.migrate(chassisMigrations, CHASSIS_MIGRATION_TABLE);
   db = database.db;
   store = createEventStore(db, { clock });
@@ -52,7 +64,10 @@ const append = (streamId: string, expected: number | 'any', events: CounterEvent
   db.transaction().execute((trx) => store.append<CounterEvent>(trx, streamId, expected, events));
 
 async function conflictOf(work: Promise<unknown>) {
-  const err = await work.then(() => undefined, (e: unknown) => e);
+  const err = await work.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   assert.ok(eventStoreErrors.versionConflict.is(err), `expected a version conflict, got ${String(err)}`);
   return err;
 }
@@ -61,20 +76,37 @@ describe('appending and reading a stream', () => {
   test('events come back in order with their versions, positions, time and metadata', async () => {
     const id = newStream();
     propagation.setGlobalPropagator(new W3CTraceContextPropagator());
-    const span = trace.wrapSpanContext({ traceId: '0af7651916cd43dd8448eb211c80319c', spanId: 'b7ad6b7169203331', traceFlags: TraceFlags.SAMPLED });
+    const span = trace.wrapSpanContext({
+      traceId: '0af7651916cd43dd8448eb211c80319c',
+      spanId: 'b7ad6b7169203331',
+      traceFlags: TraceFlags.SAMPLED,
+    });
     const first = await context.with(trace.setSpan(context.active(), span), () =>
-      db.transaction().execute((trx) => store.append<CounterEvent>(trx, id, 0, [added(1), added(2)], { metadata: { causationId: 'cmd-1' } })));
+      db
+        .transaction()
+        .execute((trx) => store.append<CounterEvent>(trx, id, 0, [added(1), added(2)], { metadata: { causationId: 'cmd-1' } })),
+    );
     assert.equal(first.previousVersion, 0);
     assert.equal(first.version, 2);
     await append(id, 2, [{ type: 'Reset', data: {} }]);
     const events = await store.readStream<CounterEvent>(id);
-    assert.deepEqual(events.map((e) => [e.version, e.type]), [[1, 'Added'], [2, 'Added'], [3, 'Reset']]);
+    assert.deepEqual(
+      events.map((e) => [e.version, e.type]),
+      [
+        [1, 'Added'],
+        [2, 'Added'],
+        [3, 'Reset'],
+      ],
+    );
     assert.deepEqual(events[1]!.data, { n: 2 });
     assert.equal(events[0]!.metadata.traceparent, '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01');
     assert.equal(events[0]!.metadata.causationId, 'cmd-1');
     assert.equal(events[0]!.recordedAt.getTime(), now);
     assert.equal(events[1]!.position, events[0]!.position + 1);
-    assert.deepEqual((await store.readStream(id, { fromVersion: 2, toVersion: 2 })).map((e) => e.version), [2]);
+    assert.deepEqual(
+      (await store.readStream(id, { fromVersion: 2, toVersion: 2 })).map((e) => e.version),
+      [2],
+    );
     assert.equal(await store.streamVersion(id), 3);
     assert.equal(await store.streamVersion('no-such-stream'), 0);
   });
@@ -102,7 +134,11 @@ describe('appending and reading a stream', () => {
     });
     assert.equal(result.version, 2);
     const all = await store.readAll();
-    assert.deepEqual(all.map((e) => e.position), all.map((_, i) => i + 1), 'positions without gaps');
+    assert.deepEqual(
+      all.map((e) => e.position),
+      all.map((_, i) => i + 1),
+      'positions without gaps',
+    );
   });
 
   test("'any' appends wherever the stream is", async () => {
@@ -119,7 +155,8 @@ describe('concurrency', () => {
     const results = await Promise.allSettled(Array.from({ length: 8 }, (_, i) => append(id, 1, [added(10 + i)])));
     const won = results.filter((r) => r.status === 'fulfilled');
     assert.equal(won.length, 1);
-    for (const r of results) if (r.status === 'rejected') assert.ok(eventStoreErrors.versionConflict.is(r.reason), String(r.reason));
+    for (const r of results)
+      if (r.status === 'rejected') assert.ok(eventStoreErrors.versionConflict.is(r.reason), String(r.reason));
     assert.equal(await store.streamVersion(id), 2);
     assert.equal((await store.readStream(id)).length, 2);
   });
@@ -150,15 +187,27 @@ describe('concurrency', () => {
     await slow;
     await fast;
     const seen = await store.readAll<CounterEvent>({ after: start });
-    assert.deepEqual(seen.map((e) => [e.position, (e.data as { n: number }).n]), [[start + 1, 1], [start + 2, 2]]);
+    assert.deepEqual(
+      seen.map((e) => [e.position, (e.data as { n: number }).n]),
+      [
+        [start + 1, 1],
+        [start + 2, 2],
+      ],
+    );
 
-    await db.transaction().execute(async (trx) => {
-      await store.append(trx, newStream(), 0, [added(3)]);
-      throw new Error('roll back');
-    }).catch(() => undefined);
+    await db
+      .transaction()
+      .execute(async (trx) => {
+        await store.append(trx, newStream(), 0, [added(3)]);
+        throw new Error('roll back');
+      })
+      .catch(() => undefined);
     const next = await append(newStream(), 0, [added(4)]);
     assert.equal(next.events[0]!.position, start + 3);
-    assert.deepEqual((await store.readAll({ after: start + 1, types: ['Added'] })).map((e) => e.position), [start + 2, start + 3]);
+    assert.deepEqual(
+      (await store.readAll({ after: start + 1, types: ['Added'] })).map((e) => e.position),
+      [start + 2, start + 3],
+    );
   });
 });
 

@@ -7,9 +7,25 @@ import type { Clock } from '../service.ts';
 import { appendToStream, currentVersion } from './append.ts';
 import { createAggregateStore, type AggregateDefinition, type AggregateStore } from './aggregate.ts';
 import { foldEvents } from './fold.ts';
-import { readAllEvents, readSnapshot, readStreamEvents, versionAt, writeSnapshot, type ReadAllOptions, type StreamRange } from './read.ts';
+import {
+  readAllEvents,
+  readSnapshot,
+  readStreamEvents,
+  versionAt,
+  writeSnapshot,
+  type ReadAllOptions,
+  type StreamRange,
+} from './read.ts';
 import type {
-  AppendOptions, AppendResult, DomainEvent, ExpectedVersion, LoadOptions, Loaded, NewEvent, RecordedEvent, Snapshot,
+  AppendOptions,
+  AppendResult,
+  DomainEvent,
+  ExpectedVersion,
+  LoadOptions,
+  Loaded,
+  NewEvent,
+  RecordedEvent,
+  Snapshot,
 } from './types.ts';
 
 /** Where a read runs: the store's pool by default, or a transaction of the caller's. */
@@ -27,7 +43,11 @@ export interface EventStore {
    * database wait for this one's commit (see append.ts).
    */
   append<E extends DomainEvent>(
-    trx: Kysely<any>, streamId: string, expectedVersion: ExpectedVersion, events: readonly NewEvent<E>[], options?: AppendOptions,
+    trx: Kysely<any>,
+    streamId: string,
+    expectedVersion: ExpectedVersion,
+    events: readonly NewEvent<E>[],
+    options?: AppendOptions,
   ): Promise<AppendResult<E>>;
   /** Events of one stream in version order. */
   readStream<E extends DomainEvent>(streamId: string, range?: StreamRange & ReadVia): Promise<RecordedEvent<E>[]>;
@@ -43,7 +63,10 @@ export interface EventStore {
    */
   load<S, E extends DomainEvent = DomainEvent>(streamId: string, options: LoadOptions<S, E> & ReadVia): Promise<Loaded<S>>;
   /** The newest snapshot of `schemaVersion` at or below `maxVersion`. */
-  loadSnapshot<S>(streamId: string, options: { schemaVersion: number; maxVersion?: number } & ReadVia): Promise<Snapshot<S> | undefined>;
+  loadSnapshot<S>(
+    streamId: string,
+    options: { schemaVersion: number; maxVersion?: number } & ReadVia,
+  ): Promise<Snapshot<S> | undefined>;
   /** Keeps a snapshot of a stream that exists (in the appending transaction, or any time later). */
   saveSnapshot<S>(db: Kysely<any>, snapshot: Omit<Snapshot<S>, 'takenAt'>): Promise<void>;
   /** A typed load/append pair for one kind of aggregate, snapshotting every `snapshotEvery` events. */
@@ -74,13 +97,20 @@ export function createEventStore(db: Kysely<any>, options: EventStoreOptions = {
       let target: number | undefined;
       if (loadOptions.asOf) {
         target = await versionAt(via, streamId, loadOptions.asOf);
-        if (target === 0) return { streamId, state: loadOptions.initial(), version: 0, snapshotVersion: undefined, eventsApplied: 0 };
+        if (target === 0)
+          return { streamId, state: loadOptions.initial(), version: 0, snapshotVersion: undefined, eventsApplied: 0 };
       }
-      const snapshot = loadOptions.snapshots === false
-        ? undefined
-        : await readSnapshot<S>(via, streamId, loadOptions.snapshots?.schemaVersion ?? 1, target);
-      const start = snapshot ? { state: snapshot.state, version: snapshot.version } : { state: loadOptions.initial(), version: 0 };
-      const tail = await readStreamEvents<E>(via, streamId, { fromVersion: start.version + 1, ...(target !== undefined ? { toVersion: target } : {}) });
+      const snapshot =
+        loadOptions.snapshots === false
+          ? undefined
+          : await readSnapshot<S>(via, streamId, loadOptions.snapshots?.schemaVersion ?? 1, target);
+      const start = snapshot
+        ? { state: snapshot.state, version: snapshot.version }
+        : { state: loadOptions.initial(), version: 0 };
+      const tail = await readStreamEvents<E>(via, streamId, {
+        fromVersion: start.version + 1,
+        ...(target !== undefined ? { toVersion: target } : {}),
+      });
       const folded = foldEvents(loadOptions, start, tail);
       return {
         streamId,
@@ -91,7 +121,8 @@ export function createEventStore(db: Kysely<any>, options: EventStoreOptions = {
       };
     },
 
-    loadSnapshot: (streamId, { schemaVersion, maxVersion, db: via }) => readSnapshot(via ?? db, streamId, schemaVersion, maxVersion),
+    loadSnapshot: (streamId, { schemaVersion, maxVersion, db: via }) =>
+      readSnapshot(via ?? db, streamId, schemaVersion, maxVersion),
 
     saveSnapshot: (trx, snapshot) => writeSnapshot(trx, { ...snapshot, takenAt: new Date(clock.now()) }),
 

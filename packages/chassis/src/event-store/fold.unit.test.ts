@@ -7,7 +7,14 @@ import type { RecordedEvent } from './types.ts';
 
 type Added = { type: 'Added'; data: { n: number } };
 const event = (version: number, n: number): RecordedEvent<Added> => ({
-  id: `e${version}`, streamId: 's', version, position: version, type: 'Added', data: { n }, metadata: {}, recordedAt: new Date(version),
+  id: `e${version}`,
+  streamId: 's',
+  version,
+  position: version,
+  type: 'Added',
+  data: { n },
+  metadata: {},
+  recordedAt: new Date(version),
 });
 const sum = { evolve: (state: number, e: RecordedEvent<Added>) => state + e.data.n };
 
@@ -41,7 +48,12 @@ test('a snapshot point is passed once per multiple, however the appends are size
 
 test('metadata: later parts win, undefined leaves the earlier value', () => {
   assert.deepEqual(
-    mergeMetadata({ traceparent: 't1', causationId: 'a' }, undefined, { causationId: 'b', correlationId: undefined }, { tenant: 'x' }),
+    mergeMetadata(
+      { traceparent: 't1', causationId: 'a' },
+      undefined,
+      { causationId: 'b', correlationId: undefined },
+      { tenant: 'x' },
+    ),
     { traceparent: 't1', causationId: 'b', tenant: 'x' },
   );
 });

@@ -6,5 +6,16 @@ export type { ReadAllOptions, StreamRange } from './read.ts';
 export { eventStoreErrors } from './errors.ts';
 export { foldEvents, crossesSnapshotPoint } from './fold.ts';
 export type {
-  DomainEvent, EventMetadata, NewEvent, RecordedEvent, RecordedFields, ExpectedVersion, AppendOptions, AppendResult, Snapshot, Fold, LoadOptions, Loaded,
+  DomainEvent,
+  EventMetadata,
+  NewEvent,
+  RecordedEvent,
+  RecordedFields,
+  ExpectedVersion,
+  AppendOptions,
+  AppendResult,
+  Snapshot,
+  Fold,
+  LoadOptions,
+  Loaded,
 } from './types.ts';

@@ -36,7 +36,11 @@ export interface StreamRange {
   limit?: number;
 }
 
-export async function readStreamEvents<E extends DomainEvent>(db: Kysely<any>, streamId: string, range: StreamRange = {}): Promise<RecordedEvent<E>[]> {
+export async function readStreamEvents<E extends DomainEvent>(
+  db: Kysely<any>,
+  streamId: string,
+  range: StreamRange = {},
+): Promise<RecordedEvent<E>[]> {
   const from = range.fromVersion ?? 1;
   const { rows } = await sql<EventRow>`
     select position, id, stream_id, version, type, data, metadata, recorded_at from souk_event
@@ -61,7 +65,10 @@ export interface ReadAllOptions {
  * seen position N never later finds a committed event below N (see append.ts),
  * so a projection may keep N as its cursor.
  */
-export async function readAllEvents<E extends DomainEvent>(db: Kysely<any>, options: ReadAllOptions = {}): Promise<RecordedEvent<E>[]> {
+export async function readAllEvents<E extends DomainEvent>(
+  db: Kysely<any>,
+  options: ReadAllOptions = {},
+): Promise<RecordedEvent<E>[]> {
   const after = options.after ?? 0;
   const limit = options.limit ?? 1000;
   const types = options.types;
@@ -91,7 +98,10 @@ interface SnapshotRow {
 
 /** The newest snapshot of `schemaVersion` at or below `maxVersion` (any version when omitted). */
 export async function readSnapshot<S>(
-  db: Kysely<any>, streamId: string, schemaVersion: number, maxVersion?: number,
+  db: Kysely<any>,
+  streamId: string,
+  schemaVersion: number,
+  maxVersion?: number,
 ): Promise<Snapshot<S> | undefined> {
   const { rows } = await sql<SnapshotRow>`
     select stream_id, version, schema_version, state, taken_at from souk_event_snapshot
@@ -100,7 +110,13 @@ export async function readSnapshot<S>(
     order by version desc limit 1`.execute(db);
   const row = rows[0];
   if (!row) return undefined;
-  return { streamId: row.stream_id, version: Number(row.version), schemaVersion: Number(row.schema_version), state: row.state as S, takenAt: row.taken_at };
+  return {
+    streamId: row.stream_id,
+    version: Number(row.version),
+    schemaVersion: Number(row.schema_version),
+    state: row.state as S,
+    takenAt: row.taken_at,
+  };
 }
 
 /** Keeps a snapshot; one already kept for the same stream, version and schema stays (they are equal). */

@@ -69,7 +69,12 @@ function lazyChecker<T>(schema: TObject): (data: unknown) => CheckResult<T> {
 
 /** Closes every object schema that does not say how it treats other properties. */
 export function closeObjects(node: Record<string, unknown>): Record<string, unknown> {
-  if (node.type === 'object' && node.properties && node.additionalProperties === undefined && node.patternProperties === undefined) {
+  if (
+    node.type === 'object' &&
+    node.properties &&
+    node.additionalProperties === undefined &&
+    node.patternProperties === undefined
+  ) {
     node.additionalProperties = false;
   }
   for (const [key, value] of Object.entries(node)) {

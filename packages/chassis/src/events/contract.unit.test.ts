@@ -25,7 +25,10 @@ test('a contract names its CloudEvents type after the producing service', () => 
 });
 
 test('payloads are checked against the contract, with the failing fields named', () => {
-  assert.deepEqual(PriceChanged.check({ productId: 'p-1', newPriceCents: 100 }), { ok: true, value: { productId: 'p-1', newPriceCents: 100 } });
+  assert.deepEqual(PriceChanged.check({ productId: 'p-1', newPriceCents: 100 }), {
+    ok: true,
+    value: { productId: 'p-1', newPriceCents: 100 },
+  });
   // Open content model: a newer producer's extra fields pass.
   assert.equal(PriceChanged.check({ productId: 'p-1', newPriceCents: 100, reason: 'sale' }).ok, true);
   const bad = PriceChanged.check({ productId: 'p-1', newPriceCents: 12.5 });
@@ -61,7 +64,13 @@ test('an envelope is a valid CloudEvent carrying the schema id and the active tr
   const { tracer } = initTracing({ service: 'unit', version: '0', instance: 'unit-1' });
   const span = tracer.startSpan('request');
   const envelope = context.with(trace.setSpan(ROOT_CONTEXT, span), () =>
-    buildEnvelope({ service: 'catalog', type: PriceChanged.type, data: { productId: 'p-1', newPriceCents: 5 }, subject: 'p-1', schemaId: 7 }),
+    buildEnvelope({
+      service: 'catalog',
+      type: PriceChanged.type,
+      data: { productId: 'p-1', newPriceCents: 5 },
+      subject: 'p-1',
+      schemaId: 7,
+    }),
   );
   span.end();
   assert.equal(envelope.specversion, '1.0');
@@ -81,7 +90,18 @@ test('an envelope is a valid CloudEvent carrying the schema id and the active tr
 
 test('parseEnvelope refuses what is not a CloudEvent 1.0; no traceparent means a new trace', () => {
   assert.equal(parseEnvelope({ id: 'x' }), undefined);
-  assert.equal(parseEnvelope({ specversion: '0.3', id: 'x', source: 's', type: 't', time: 'now', datacontenttype: 'application/json', data: 1 }), undefined);
+  assert.equal(
+    parseEnvelope({
+      specversion: '0.3',
+      id: 'x',
+      source: 's',
+      type: 't',
+      time: 'now',
+      datacontenttype: 'application/json',
+      data: 1,
+    }),
+    undefined,
+  );
   const plain = buildEnvelope({ service: 'catalog', type: 'souk.catalog.X', data: {} });
   assert.equal(plain.traceparent, undefined);
   assert.equal(trace.getSpanContext(traceContextOf(plain)), undefined);

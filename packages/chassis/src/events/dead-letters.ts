@@ -54,7 +54,10 @@ export function createDeadLetters(db: Kysely<any>, handling: Handling): DeadLett
       } catch (err) {
         const error = err instanceof Error ? err.message : String(err);
         await sql`update souk_dead_letter set error = ${error}, attempts = attempts + 1 where dead_letter_id = ${id}`.execute(db);
-        throw chassisErrors.redriveFailed({ detail: `Dead letter ${id} (${letter.type} ${letter.eventId}) failed again: ${error}`, cause: err });
+        throw chassisErrors.redriveFailed({
+          detail: `Dead letter ${id} (${letter.type} ${letter.eventId}) failed again: ${error}`,
+          cause: err,
+        });
       }
     },
   };
@@ -64,10 +67,20 @@ const IdParams = Type.Object({ id: Type.Integer({ minimum: 1 }) });
 
 export function registerDeadLetterRoutes(app: App, deadLetters: DeadLetters, admin: PreHandler): void {
   const base = '/_admin/events/dead-letters';
-  app.get(base, {
-    onRequest: admin,
-    schema: { hide: true, querystring: Type.Object({ includeRedriven: Type.Boolean({ default: false }), limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }) }) },
-  }, async (req) => ({ deadLetters: await deadLetters.list(req.query) }));
+  app.get(
+    base,
+    {
+      onRequest: admin,
+      schema: {
+        hide: true,
+        querystring: Type.Object({
+          includeRedriven: Type.Boolean({ default: false }),
+          limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
+        }),
+      },
+    },
+    async (req) => ({ deadLetters: await deadLetters.list(req.query) }),
+  );
   app.get(`${base}/:id`, { onRequest: admin, schema: { hide: true, params: IdParams } }, async (req) => {
     const letter = await deadLetters.get(req.params.id);
     if (!letter) throw chassisErrors.deadLetterNotFound({ detail: `No dead letter ${req.params.id}` });

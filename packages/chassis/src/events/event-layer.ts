@@ -86,9 +86,10 @@ export function createEventLayer(deps: EventLayerDeps): EventLayer {
   const transport = settings.NATS_URL ? 'nats' : 'feed';
   const subscriptions = new Map<string, Subscription>();
   // LISTEN wakes the relay and the held feed polls: only a producer needs the connection.
-  const notifier: Notifier | undefined = deps.publishes.length > 0
-    ? createNotifier({ url: deps.databaseUrl, applicationName: deps.instanceId, log, channels: [OUTBOX_CHANNEL, FEED_CHANNEL] })
-    : undefined;
+  const notifier: Notifier | undefined =
+    deps.publishes.length > 0
+      ? createNotifier({ url: deps.databaseUrl, applicationName: deps.instanceId, log, channels: [OUTBOX_CHANNEL, FEED_CHANNEL] })
+      : undefined;
   const metrics = createEventMetrics(deps.metrics, {
     async outboxBacklog() {
       const pending = transport === 'nats' ? sql`published_at is null` : sql`position is null`;
@@ -117,7 +118,14 @@ export function createEventLayer(deps: EventLayerDeps): EventLayer {
 
   if (notifier) registerFeedRoute(deps.app, { db, notifier, closing: closing.signal });
   registerDeadLetterRoutes(deps.app, deadLetters, deps.admin);
-  registerStatusRoute(deps.app, { db, transport, publishes: deps.publishes, schemaIds: deps.schemaIds, subscriptions, admin: deps.admin });
+  registerStatusRoute(deps.app, {
+    db,
+    transport,
+    publishes: deps.publishes,
+    schemaIds: deps.schemaIds,
+    subscriptions,
+    admin: deps.admin,
+  });
 
   const events: Events = {
     transport,
@@ -140,9 +148,16 @@ export function createEventLayer(deps: EventLayerDeps): EventLayer {
       const connection = nats;
       if (transport === 'nats' && !connection) throw new Error('NATS is not connected: cannot rewind the durable consumers now');
       await rewind({
-        db, transport, producers,
+        db,
+        transport,
+        producers,
         ...(options.reset ? { reset: options.reset } : {}),
-        ...(connection ? { rewindStream: (producer: string) => connection.rewindConsumer({ durable: deps.service, producer, ackWaitMs: settings.EVENTS_ACK_WAIT_MS }) } : {}),
+        ...(connection
+          ? {
+              rewindStream: (producer: string) =>
+                connection.rewindConsumer({ durable: deps.service, producer, ackWaitMs: settings.EVENTS_ACK_WAIT_MS }),
+            }
+          : {}),
       });
       for (const c of consumers) if (producers.includes(c.producer)) c.wake();
       log.info({ producers }, 'replaying: consumers rewound to the start of their streams');
@@ -151,7 +166,14 @@ export function createEventLayer(deps: EventLayerDeps): EventLayer {
   };
 
   function startRelayNow(notifier: Notifier): Relay {
-    relay = startRelay({ db, notifier, log, metrics, pollIntervalMs: settings.EVENTS_POLL_INTERVAL_MS, ...(transport === 'nats' ? { publisher: publishToNats } : {}) });
+    relay = startRelay({
+      db,
+      notifier,
+      log,
+      metrics,
+      pollIntervalMs: settings.EVENTS_POLL_INTERVAL_MS,
+      ...(transport === 'nats' ? { publisher: publishToNats } : {}),
+    });
     return relay;
   }
 
@@ -168,7 +190,8 @@ export function createEventLayer(deps: EventLayerDeps): EventLayer {
         }
         return (nats = connection);
       } catch (err) {
-        if (attempt === 1) log.warn({ err, url: settings.NATS_URL }, 'NATS unreachable; retrying (events wait in the outbox meanwhile)');
+        if (attempt === 1)
+          log.warn({ err, url: settings.NATS_URL }, 'NATS unreachable; retrying (events wait in the outbox meanwhile)');
         await pause(failurePause(attempt), closing.signal);
       }
     }
@@ -192,7 +215,14 @@ export function createEventLayer(deps: EventLayerDeps): EventLayer {
       const connection = await natsConnected;
       for (let attempt = 1; connection && !closing.signal.aborted; attempt++) {
         try {
-          running = await connection.consume({ durable: deps.service, producer, handling, metrics, log, ackWaitMs: settings.EVENTS_ACK_WAIT_MS });
+          running = await connection.consume({
+            durable: deps.service,
+            producer,
+            handling,
+            metrics,
+            log,
+            ackWaitMs: settings.EVENTS_ACK_WAIT_MS,
+          });
           return;
         } catch (err) {
           if (attempt === 1) log.warn({ err, producer }, 'could not create the JetStream consumer; retrying');
@@ -227,8 +257,16 @@ export function createEventLayer(deps: EventLayerDeps): EventLayer {
           consumers.push(natsConsumer(producer));
         } else {
           const consumer = startFeedConsumer({
-            db, log, owner: deps.instanceId, producer, types, client: deps.client(producer), handling, metrics,
-            leaseMs: settings.EVENTS_LEASE_MS, waitMs: settings.EVENTS_FEED_WAIT_MS,
+            db,
+            log,
+            owner: deps.instanceId,
+            producer,
+            types,
+            client: deps.client(producer),
+            handling,
+            metrics,
+            leaseMs: settings.EVENTS_LEASE_MS,
+            waitMs: settings.EVENTS_FEED_WAIT_MS,
           });
           consumers.push({ producer, stop: () => consumer.stop(), wake: () => consumer.wake() });
         }

@@ -37,15 +37,30 @@ export function createEventMetrics(registry: Registry, sources: { outboxBacklog(
       buckets: DURATION_BUCKETS,
       registers: [registry],
     }),
-    handled: new Counter({ name: 'souk_events_handled_total', help: 'Events whose handler committed.', labelNames: ['type'], registers: [registry] }),
+    handled: new Counter({
+      name: 'souk_events_handled_total',
+      help: 'Events whose handler committed.',
+      labelNames: ['type'],
+      registers: [registry],
+    }),
     duplicates: new Counter({
       name: 'souk_events_duplicates_total',
       help: 'Redelivered events the inbox already had: skipped, no second effect.',
       labelNames: ['type'],
       registers: [registry],
     }),
-    failed: new Counter({ name: 'souk_events_failed_total', help: 'Handler attempts that failed (each redelivery counts).', labelNames: ['type'], registers: [registry] }),
-    deadLettered: new Counter({ name: 'souk_events_dead_lettered_total', help: 'Events parked in the dead-letter list.', labelNames: ['type'], registers: [registry] }),
+    failed: new Counter({
+      name: 'souk_events_failed_total',
+      help: 'Handler attempts that failed (each redelivery counts).',
+      labelNames: ['type'],
+      registers: [registry],
+    }),
+    deadLettered: new Counter({
+      name: 'souk_events_dead_lettered_total',
+      help: 'Events parked in the dead-letter list.',
+      labelNames: ['type'],
+      registers: [registry],
+    }),
     handleDuration: new Histogram({
       name: 'souk_event_handle_duration_seconds',
       help: 'Time in the handler and its transaction.',

@@ -67,11 +67,14 @@ export function startFeedConsumer(o: FeedConsumerOptions): FeedConsumer {
    * two could keep taking it from each other without either finishing a page.
    */
   function holdLease(): () => void {
-    const timer = setInterval(() => {
-      sql`update souk_feed_cursor set lease_until = ${leaseUntil()} where producer = ${o.producer} and owner = ${o.owner}`
-        .execute(o.db)
-        .catch((err: unknown) => o.log.debug({ err }, 'renewing the feed lease failed'));
-    }, Math.max(100, Math.floor(o.leaseMs / 3)));
+    const timer = setInterval(
+      () => {
+        sql`update souk_feed_cursor set lease_until = ${leaseUntil()} where producer = ${o.producer} and owner = ${o.owner}`
+          .execute(o.db)
+          .catch((err: unknown) => o.log.debug({ err }, 'renewing the feed lease failed'));
+      },
+      Math.max(100, Math.floor(o.leaseMs / 3)),
+    );
     return () => clearInterval(timer);
   }
 
@@ -137,7 +140,8 @@ export function startFeedConsumer(o: FeedConsumerOptions): FeedConsumer {
         // The producer or the database is away: log the first failure, then back off quietly. A producer
         // not registered yet is normal at start (they start side by side), not a warning.
         if (failures === 1) {
-          if (isSoukError(err) && err.code === 'SOUK_CLIENT_NO_INSTANCE') o.log.info({ producer: o.producer }, `waiting for ${o.producer} to register`);
+          if (isSoukError(err) && err.code === 'SOUK_CLIENT_NO_INSTANCE')
+            o.log.info({ producer: o.producer }, `waiting for ${o.producer} to register`);
           else o.log.warn({ err, producer: o.producer }, 'reading the event feed failed; retrying');
         }
         await sleep(failurePause(failures));

@@ -13,9 +13,16 @@ export const FEED_MAX_WAIT_MS = 60_000;
 
 export const FeedQuery = Type.Object({
   after: Type.Integer({ minimum: 0, default: 0, description: 'Return events after this position.' }),
-  types: Type.Optional(Type.String({ description: 'Comma-separated event types; others are skipped (the position still moves past them).' })),
+  types: Type.Optional(
+    Type.String({ description: 'Comma-separated event types; others are skipped (the position still moves past them).' }),
+  ),
   limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
-  waitMs: Type.Integer({ minimum: 0, maximum: FEED_MAX_WAIT_MS, default: 0, description: 'Hold the request this long when nothing follows `after`.' }),
+  waitMs: Type.Integer({
+    minimum: 0,
+    maximum: FEED_MAX_WAIT_MS,
+    default: 0,
+    description: 'Hold the request this long when nothing follows `after`.',
+  }),
 });
 
 export interface FeedPage {
@@ -44,9 +51,15 @@ export function registerFeedRoute(app: App, deps: { db: Kysely<any>; notifier: N
     }
   });
 
-  async function serve(query: { after: number; limit: number; waitMs: number; types?: string | undefined }, stop: AbortSignal): Promise<FeedPage> {
+  async function serve(
+    query: { after: number; limit: number; waitMs: number; types?: string | undefined },
+    stop: AbortSignal,
+  ): Promise<FeedPage> {
     const { after, limit, waitMs } = query;
-    const types = query.types?.split(',').map((t) => t.trim()).filter(Boolean);
+    const types = query.types
+      ?.split(',')
+      .map((t) => t.trim())
+      .filter(Boolean);
     const deadline = Date.now() + waitMs;
     for (;;) {
       // Listen before reading: a notification between the read and the wait must not be missed.

@@ -107,11 +107,24 @@ export function createHandling(o: HandlingOptions): Handling {
   const stillRunning = new Set<string>();
 
   /** Inbox record and handler inside `trx`, under a consumer span continuing the producer's trace. */
-  async function handleIn(trx: Kysely<any>, event: CloudEvent, sub: Subscription, data: unknown): Promise<'handled' | 'duplicate'> {
-    const span = o.tracer.startSpan(`${event.type} process`, {
-      kind: SpanKind.CONSUMER,
-      attributes: { 'messaging.operation.type': 'process', 'messaging.message.id': event.id, 'messaging.destination.name': event.type },
-    }, traceContextOf(event));
+  async function handleIn(
+    trx: Kysely<any>,
+    event: CloudEvent,
+    sub: Subscription,
+    data: unknown,
+  ): Promise<'handled' | 'duplicate'> {
+    const span = o.tracer.startSpan(
+      `${event.type} process`,
+      {
+        kind: SpanKind.CONSUMER,
+        attributes: {
+          'messaging.operation.type': 'process',
+          'messaging.message.id': event.id,
+          'messaging.destination.name': event.type,
+        },
+      },
+      traceContextOf(event),
+    );
     try {
       return await context.with(trace.setSpan(context.active(), span), async () => {
         // Inbox record and clearing earlier failures in one round trip; both roll back if the handler fails.
@@ -155,7 +168,12 @@ export function createHandling(o: HandlingOptions): Handling {
     if (Number.isFinite(age) && age >= 0) metrics.deliveryLatency.observe({ type: event.type }, age);
   }
 
-  async function runHandler(event: CloudEvent, sub: Subscription, data: unknown, within?: Within): Promise<'handled' | 'duplicate'> {
+  async function runHandler(
+    event: CloudEvent,
+    sub: Subscription,
+    data: unknown,
+    within?: Within,
+  ): Promise<'handled' | 'duplicate'> {
     const started = performance.now();
     const key = `${event.source} ${event.id}`;
     const result = await withDeadline(
@@ -180,7 +198,9 @@ export function createHandling(o: HandlingOptions): Handling {
       await sql`
         insert into souk_dead_letter (source, id, type, envelope, error, attempts)
         values (${event.source}, ${event.id}, ${event.type}, ${JSON.stringify(event)}::jsonb, ${error}, ${attempts})
-        on conflict (source, id) do update set error = excluded.error, attempts = excluded.attempts, dead_at = now(), redriven_at = null`.execute(trx);
+        on conflict (source, id) do update set error = excluded.error, attempts = excluded.attempts, dead_at = now(), redriven_at = null`.execute(
+        trx,
+      );
       await sql`delete from souk_event_failure where source = ${event.source} and id = ${event.id}`.execute(trx);
       return true;
     });
@@ -207,7 +227,12 @@ export function createHandling(o: HandlingOptions): Handling {
       }
       if (stillRunning.has(`${event.source} ${event.id}`)) {
         metrics.failed.inc({ type: event.type });
-        return park(event, `the handler's earlier attempt is still running past the ${o.handlerTimeoutMs} ms deadline`, o.maxAttempts, within);
+        return park(
+          event,
+          `the handler's earlier attempt is still running past the ${o.handlerTimeoutMs} ms deadline`,
+          o.maxAttempts,
+          within,
+        );
       }
       try {
         return { kind: await runHandler(event, sub, checked.value, within) };

@@ -25,7 +25,9 @@ export const eventMigrations: Migrations = {
           published_at timestamptz
         )`.execute(db);
       await sql`create index souk_outbox_unsequenced on souk_outbox (seq) where position is null`.execute(db);
-      await sql`create index souk_outbox_unpublished on souk_outbox (position) where published_at is null and position is not null`.execute(db);
+      await sql`create index souk_outbox_unpublished on souk_outbox (position) where published_at is null and position is not null`.execute(
+        db,
+      );
       await sql`create index souk_outbox_type_position on souk_outbox (type, position)`.execute(db);
 
       // One row per handled event: a redelivered event finds its id here and is skipped.

@@ -96,18 +96,20 @@ export async function connectNats(options: { url: string; name: string; log: Log
   /** Creates the durable consumer unless it exists (the same config from every instance, so a race is harmless). */
   async function ensureConsumer(durable: string, producer: string, ackWaitMs: number): Promise<void> {
     const stream = streamName(producer);
-    await jsm.consumers.add(stream, {
-      durable_name: durable,
-      ack_policy: AckPolicy.Explicit,
-      deliver_policy: DeliverPolicy.All,
-      filter_subject: `souk.${producer}.>`,
-      max_ack_pending: 1,
-      ack_wait: nanos(ackWaitMs),
-    }).catch(async (err: unknown) => {
-      await jsm.consumers.info(stream, durable).catch(() => {
-        throw err;
+    await jsm.consumers
+      .add(stream, {
+        durable_name: durable,
+        ack_policy: AckPolicy.Explicit,
+        deliver_policy: DeliverPolicy.All,
+        filter_subject: `souk.${producer}.>`,
+        max_ack_pending: 1,
+        ack_wait: nanos(ackWaitMs),
+      })
+      .catch(async (err: unknown) => {
+        await jsm.consumers.info(stream, durable).catch(() => {
+          throw err;
+        });
       });
-    });
   }
 
   const publisher: Publisher = async (events) => {
@@ -145,22 +147,31 @@ export async function connectNats(options: { url: string; name: string; log: Log
                 // Parked with its raw text before the broker forgets it: nothing accepted is dropped unseen.
                 await handling
                   .parkUndeliverable(undeliverable(stream, m.seq, m.data), 'not a CloudEvent 1.0 in structured JSON')
-                  .then(() => m.term(), () => m.nak(1_000)); // no reason text: NATS 2.9 does not parse '+TERM <reason>'
+                  .then(
+                    () => m.term(),
+                    () => m.nak(1_000),
+                  ); // no reason text: NATS 2.9 does not parse '+TERM <reason>'
                 continue;
               }
               // A slow handler says it is still working, so the message is not handed to another instance meanwhile.
-              const working = setInterval(() => {
-                try {
-                  m.working();
-                } catch {
-                  // The connection closed under us: the message comes back after ack_wait anyway.
-                }
-              }, Math.max(250, ackWaitMs / 3));
-              const outcome = await handling.deliver(event).finally(() => clearInterval(working)).catch((err: unknown) => {
-                // The database is away: nothing was recorded, so try this message again soon.
-                log.warn({ err, event_id: event.id }, 'could not handle an event; redelivering');
-                return { kind: 'retry' as const, delayMs: 1_000, error: String(err) };
-              });
+              const working = setInterval(
+                () => {
+                  try {
+                    m.working();
+                  } catch {
+                    // The connection closed under us: the message comes back after ack_wait anyway.
+                  }
+                },
+                Math.max(250, ackWaitMs / 3),
+              );
+              const outcome = await handling
+                .deliver(event)
+                .finally(() => clearInterval(working))
+                .catch((err: unknown) => {
+                  // The database is away: nothing was recorded, so try this message again soon.
+                  log.warn({ err, event_id: event.id }, 'could not handle an event; redelivering');
+                  return { kind: 'retry' as const, delayMs: 1_000, error: String(err) };
+                });
               // Free with every message: how many are still waiting behind it.
               metrics.consumerLag.set({ producer }, m.info.pending);
               if (outcome.kind === 'retry') m.nak(outcome.delayMs);

@@ -39,7 +39,10 @@ export function createNotifier(options: NotifierOptions): Notifier {
 
   const wakeAll = () => options.channels.forEach((c) => emitter.emit(c));
   const connect = async () => {
-    const c = new pg.Client({ connectionString: options.url, application_name: `${options.applicationName}-${purpose === 'event' ? 'listen' : purpose}` });
+    const c = new pg.Client({
+      connectionString: options.url,
+      application_name: `${options.applicationName}-${purpose === 'event' ? 'listen' : purpose}`,
+    });
     c.on('notification', (msg) => emitter.emit(msg.channel, msg.payload || undefined));
     c.on('error', (err) => {
       options.log.warn({ err }, `${purpose} notification connection failed; reconnecting`);
@@ -99,7 +102,12 @@ export function nextNotification(notifier: Notifier, channel: string, ms: number
 }
 
 /** Like nextNotification, but can be disarmed: a caller that stops waiting frees its timer and listeners at once. */
-export function armNotification(notifier: Notifier, channel: string, ms: number, signal?: AbortSignal): { done: Promise<void>; cancel(): void } {
+export function armNotification(
+  notifier: Notifier,
+  channel: string,
+  ms: number,
+  signal?: AbortSignal,
+): { done: Promise<void>; cancel(): void } {
   let cancel = () => {};
   const done = new Promise<void>((resolve) => {
     if (signal?.aborted) return resolve();

@@ -17,17 +17,28 @@ export interface PublishOptions {
 }
 
 export interface Outbox {
-  publish<S extends TObject>(trx: Kysely<any>, contract: EventContract<S>, data: Static<S>, options?: PublishOptions): Promise<CloudEvent>;
+  publish<S extends TObject>(
+    trx: Kysely<any>,
+    contract: EventContract<S>,
+    data: Static<S>,
+    options?: PublishOptions,
+  ): Promise<CloudEvent>;
 }
 
-export function createOutbox(deps: { service: string; publishes: readonly EventContract[]; schemaIds: ReadonlyMap<string, number> }): Outbox {
+export function createOutbox(deps: {
+  service: string;
+  publishes: readonly EventContract[];
+  schemaIds: ReadonlyMap<string, number>;
+}): Outbox {
   const declared = new Set(deps.publishes.map((c) => c.type));
   // One notification per transaction is enough (PostgreSQL folds them anyway); this saves the round trips.
   const notified = new WeakSet<object>();
   return {
     async publish(trx, contract, data, options = {}) {
       if (!trx.isTransaction) {
-        throw new Error(`publish(${contract.name}) needs the transaction of the state change it announces (db.transaction().execute(trx => ...))`);
+        throw new Error(
+          `publish(${contract.name}) needs the transaction of the state change it announces (db.transaction().execute(trx => ...))`,
+        );
       }
       if (contract.source !== deps.service || !declared.has(contract.type)) {
         throw new Error(`${deps.service} does not declare ${contract.type} in its events.publishes`);

@@ -79,7 +79,9 @@ export function startRelay(options: RelayOptions): Relay {
       // A crash after the broker accepted but before this commit republishes
       // the same ids; the broker's de-duplication (Nats-Msg-Id) drops them.
       await publisher(rows.map((r) => r.envelope));
-      await sql`update souk_outbox set published_at = clock_timestamp() where position <= ${rows.at(-1)!.position} and published_at is null`.execute(trx);
+      await sql`update souk_outbox set published_at = clock_timestamp() where position <= ${rows.at(-1)!.position} and published_at is null`.execute(
+        trx,
+      );
       const now = Date.now();
       for (const r of rows) metrics.publishDuration.observe({ type: r.envelope.type }, (now - r.created_at.getTime()) / 1000);
       return rows.length;
@@ -90,8 +92,8 @@ export function startRelay(options: RelayOptions): Relay {
     pending = false;
     let sequenced = 0;
     let published = 0;
-    for (let n = batchSize; n === batchSize; ) sequenced += n = await sequence();
-    if (options.publisher) for (let n = batchSize; n === batchSize; ) published += n = await publish(options.publisher);
+    for (let n = batchSize; n === batchSize;) sequenced += n = await sequence();
+    if (options.publisher) for (let n = batchSize; n === batchSize;) published += n = await publish(options.publisher);
     return { sequenced, published };
   }
 

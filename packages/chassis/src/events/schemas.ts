@@ -12,8 +12,13 @@ export const SCHEMA_REGISTRY_SERVICE = 'schema-registry';
 const CONTENT_TYPE = 'application/vnd.schemaregistry.v1+json';
 
 export class IncompatibleSchemaError extends Error {
-  constructor(readonly subject: string, readonly reasons: readonly string[]) {
-    super(`the ${subject} schema is incompatible with the version registered before:\n    - ${reasons.join('\n    - ') || '(the registry gave no reasons)'}`);
+  constructor(
+    readonly subject: string,
+    readonly reasons: readonly string[],
+  ) {
+    super(
+      `the ${subject} schema is incompatible with the version registered before:\n    - ${reasons.join('\n    - ') || '(the registry gave no reasons)'}`,
+    );
     this.name = 'IncompatibleSchemaError';
   }
 }
@@ -51,8 +56,10 @@ export async function registerSchemas(options: {
         if (isSoukError(err) && err.status === 409) {
           throw new IncompatibleSchemaError(contract.type, await reasons(options.client, subject, body));
         }
-        if (isSoukError(err) && err.status < 500) throw new Error(`the schema registry refused the ${contract.type} schema: ${err.message}`, { cause: err });
-        if (Date.now() >= deadline) throw new Error(`could not register the ${contract.type} schema: the schema registry is unreachable`, { cause: err });
+        if (isSoukError(err) && err.status < 500)
+          throw new Error(`the schema registry refused the ${contract.type} schema: ${err.message}`, { cause: err });
+        if (Date.now() >= deadline)
+          throw new Error(`could not register the ${contract.type} schema: the schema registry is unreachable`, { cause: err });
         if (attempt === 1) options.log.warn({ err }, 'schema registry not reachable yet; retrying');
         await new Promise((r) => setTimeout(r, Math.min(1_000, 100 * attempt)));
       }

@@ -20,8 +20,8 @@ function fakeClient(answer: (req: ServiceRequest) => unknown): ServiceClient & {
   return {
     calls,
     async request<T>(req: ServiceRequest<T>) {
-      calls.push(req as ServiceRequest);
-      return { status: 200, headers: {}, body: (await answer(req as ServiceRequest)) as T };
+      calls.push(req);
+      return { status: 200, headers: {}, body: (await answer(req)) as T };
     },
   };
 }
@@ -36,12 +36,18 @@ test('each contract is registered under its event type as a JSON schema; the ids
   assert.equal(client.calls[0]!.path, '/subjects/souk.catalog.ProductCreated/versions');
   assert.deepEqual(client.calls[0]!.body, { schemaType: 'JSON', schema: schemaText(A) });
   // Registered closed: the registry then knows exactly which properties exist.
-  assert.deepEqual(JSON.parse(schemaText(A)), { type: 'object', properties: { productId: { type: 'string' } }, required: ['productId'], additionalProperties: false });
+  assert.deepEqual(JSON.parse(schemaText(A)), {
+    type: 'object',
+    properties: { productId: { type: 'string' } },
+    required: ['productId'],
+    additionalProperties: false,
+  });
 });
 
-test('an incompatible schema stops the start with the registry\'s reasons', async () => {
+test("an incompatible schema stops the start with the registry's reasons", async () => {
   const client = fakeClient((req) => {
-    if (req.path.startsWith('/compatibility/')) return { is_compatible: false, messages: ['REQUIRED_PROPERTY_REMOVED at #/properties/currency'] };
+    if (req.path.startsWith('/compatibility/'))
+      return { is_compatible: false, messages: ['REQUIRED_PROPERTY_REMOVED at #/properties/currency'] };
     throw failure(409);
   });
   await assert.rejects(registerSchemas({ client, contracts: [A], log, waitMs: 0 }), (err: unknown) => {
@@ -68,5 +74,8 @@ test('a registry that is not reachable yet is waited for; one that stays away fa
   const refusing = fakeClient(() => {
     throw failure(422);
   });
-  await assert.rejects(registerSchemas({ client: refusing, contracts: [A], log, waitMs: 10_000 }), /refused the souk\.catalog\.ProductCreated schema/);
+  await assert.rejects(
+    registerSchemas({ client: refusing, contracts: [A], log, waitMs: 10_000 }),
+    /refused the souk\.catalog\.ProductCreated schema/,
+  );
 });

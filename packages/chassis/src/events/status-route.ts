@@ -18,14 +18,17 @@ export interface EventStatus {
   deadLetters: number;
 }
 
-export function registerStatusRoute(app: App, deps: {
-  db: Kysely<any>;
-  transport: 'feed' | 'nats';
-  publishes: readonly EventContract[];
-  schemaIds: ReadonlyMap<string, number>;
-  subscriptions: ReadonlyMap<string, Subscription>;
-  admin: PreHandler;
-}): void {
+export function registerStatusRoute(
+  app: App,
+  deps: {
+    db: Kysely<any>;
+    transport: 'feed' | 'nats';
+    publishes: readonly EventContract[];
+    schemaIds: ReadonlyMap<string, number>;
+    subscriptions: ReadonlyMap<string, Subscription>;
+    admin: PreHandler;
+  },
+): void {
   app.get('/_admin/events', { onRequest: deps.admin, schema: { hide: true } }, async (): Promise<EventStatus> => {
     const { rows } = await sql<{ head: number | null; unsequenced: number; unpublished: number; failing: number; dead: number }>`
       select (select max(position) from souk_outbox) as head,
@@ -39,9 +42,18 @@ export function registerStatusRoute(app: App, deps: {
     return {
       transport: deps.transport,
       publishes: deps.publishes.map((c) => ({ type: c.type, schemaId: deps.schemaIds.get(c.type) ?? null })),
-      outbox: { head: counts.head ?? 0, unsequenced: counts.unsequenced, unpublished: deps.transport === 'nats' ? counts.unpublished : null },
+      outbox: {
+        head: counts.head ?? 0,
+        unsequenced: counts.unsequenced,
+        unpublished: deps.transport === 'nats' ? counts.unpublished : null,
+      },
       subscriptions: [...deps.subscriptions.values()].map((s) => ({ type: s.contract.type, producer: s.contract.source })),
-      cursors: cursors.rows.map((c) => ({ producer: c.producer, position: c.position, owner: c.owner, leaseUntil: c.lease_until?.toISOString() ?? null })),
+      cursors: cursors.rows.map((c) => ({
+        producer: c.producer,
+        position: c.position,
+        owner: c.owner,
+        leaseUntil: c.lease_until?.toISOString() ?? null,
+      })),
       failing: counts.failing,
       deadLetters: counts.dead,
     };

@@ -29,7 +29,9 @@ export const sagaMigrations: Migrations = {
           finished_at timestamptz
         )`.execute(db);
       // What the runners poll: only sagas with work left.
-      await sql`create index souk_saga_runnable on souk_saga (next_attempt_at) where status in ('RUNNING', 'COMPENSATING')`.execute(db);
+      await sql`create index souk_saga_runnable on souk_saga (next_attempt_at) where status in ('RUNNING', 'COMPENSATING')`.execute(
+        db,
+      );
       await sql`create index souk_saga_status_created on souk_saga (status, created_at desc)`.execute(db);
 
       await sql`

@@ -55,7 +55,8 @@ export async function runAttempt<T>(fn: (signal: AbortSignal) => Promise<T>, o: 
     const value = o.race ? await Promise.race([work, aborted(ctl.signal)]) : await work;
     return { kind: 'ok', value };
   } catch (err) {
-    if (err instanceof LeaseLost || err instanceof RunnerStopping || (o.parent.aborted && !timedOut)) return { kind: 'interrupted' };
+    if (err instanceof LeaseLost || err instanceof RunnerStopping || (o.parent.aborted && !timedOut))
+      return { kind: 'interrupted' };
     if (timedOut && o.race) await settledOrAfter(work, o.graceMs);
     return { kind: 'failed', err, timedOut };
   } finally {

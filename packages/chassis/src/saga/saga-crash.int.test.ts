@@ -37,14 +37,20 @@ function spawnRunner(env: Record<string, string>): { child: ChildProcess; line(p
   children.push(child);
   let out = '';
   let err = '';
-  child.stdout!.setEncoding('utf8').on('data', (c: string) => (out += c));
-  child.stderr!.setEncoding('utf8').on('data', (c: string) => (err += c));
+  child.stdout.setEncoding('utf8').on('data', (c: string) => (out += c));
+  child.stderr.setEncoding('utf8').on('data', (c: string) => (err += c));
   return {
     child,
     line: (pattern) =>
-      waitFor(() => out.split('\n').find((l) => pattern.test(l)) ?? (child.exitCode !== null ? Promise.reject(new Error(`fixture exited: ${err}`)) : undefined), {
-        timeoutMs: 30_000, what: `fixture line ${pattern}`,
-      }),
+      waitFor(
+        () =>
+          out.split('\n').find((l) => pattern.test(l)) ??
+          (child.exitCode !== null ? Promise.reject(new Error(`fixture exited: ${err}`)) : undefined),
+        {
+          timeoutMs: 30_000,
+          what: `fixture line ${pattern}`,
+        },
+      ),
   };
 }
 
@@ -72,11 +78,19 @@ test('SIGKILL inside a step: another runner takes the saga over once the lease r
   await t.waitStatus(heir, id, 'COMPLETED', 15_000);
   const view = (await heir.get(id))!;
   const two = view.log.filter((l) => l.step === 'two');
-  assert.deepEqual(two.map((l) => [l.kind, l.attempt, l.owner === 'doomed-1' ? 'doomed' : 'heir']), [
-    ['step_started', 1, 'doomed'], ['step_started', 2, 'heir'], ['step_succeeded', 2, 'heir'],
-  ]);
+  assert.deepEqual(
+    two.map((l) => [l.kind, l.attempt, l.owner === 'doomed-1' ? 'doomed' : 'heir']),
+    [
+      ['step_started', 1, 'doomed'],
+      ['step_started', 2, 'heir'],
+      ['step_succeeded', 2, 'heir'],
+    ],
+  );
   const effects = await t.effects(id);
-  assert.deepEqual(effects.filter((e) => e.phase === 'run').map((e) => `${e.step}#${e.attempt}`), ['one#1', 'two#2', 'three#1']);
+  assert.deepEqual(
+    effects.filter((e) => e.phase === 'run').map((e) => `${e.step}#${e.attempt}`),
+    ['one#1', 'two#2', 'three#1'],
+  );
   assert.deepEqual(view.state, { n: 3, one: 'one-3', two: 'two-3', three: 'three-3' }, 'state from before the crash was kept');
 });
 
@@ -99,27 +113,36 @@ test('an instance restarted with the same id resumes its own sagas at once, with
 test('admin routes: list by status, one saga with its log, retry of a parked saga; admin only', async () => {
   const issuer = await createTestIssuer();
   let healthy = false;
-  const svc = await startService(demoService({
-    parkAfter: 2,
-    behaviour(ctx, phase) {
-      if (phase === 'run' && ctx.step === 'three') throw chassisErrors.invalidRequest('refused');
-      if (phase === 'compensate' && ctx.step === 'two' && !healthy) throw chassisErrors.connectionFailed('down');
-    },
-  }), { env: { DATABASE_URL: t.test.url, LOG_LEVEL: 'silent' } });
+  const svc = await startService(
+    demoService({
+      parkAfter: 2,
+      behaviour(ctx, phase) {
+        if (phase === 'run' && ctx.step === 'three') throw chassisErrors.invalidRequest('refused');
+        if (phase === 'compensate' && ctx.step === 'two' && !healthy) throw chassisErrors.connectionFailed('down');
+      },
+    }),
+    { env: { DATABASE_URL: t.test.url, LOG_LEVEL: 'silent' } },
+  );
   svc.ctx.auth.setKeySource(issuer.keySource);
   try {
     const admin = await issuer.token({ roles: ['admin'] });
     const customer = await issuer.token();
     const id = randomUUID();
     assert.equal((await call(svc.url, 'POST', '/start', { body: { id, n: 1 } })).status, 200);
-    await waitFor(async () => (await call(svc.url, 'GET', `/_admin/sagas/${id}`, { token: admin })).json?.status === 'PARKED', { what: 'parked' });
+    await waitFor(async () => (await call(svc.url, 'GET', `/_admin/sagas/${id}`, { token: admin })).json?.status === 'PARKED', {
+      what: 'parked',
+    });
 
     assertProblem(await call(svc.url, 'GET', '/_admin/sagas'), 401, 'SOUK_AUTH_TOKEN_MISSING');
     assertProblem(await call(svc.url, 'GET', '/_admin/sagas', { token: customer }), 403, 'SOUK_AUTH_FORBIDDEN');
     assertProblem(await call(svc.url, 'GET', '/_admin/sagas?status=LOST', { token: admin }), 400, 'SOUK_REQUEST_INVALID');
     const parked = await call(svc.url, 'GET', '/_admin/sagas?status=PARKED', { token: admin });
     assert.equal(parked.status, 200);
-    assert.ok(parked.json.sagas.some((s: { id: string; name: string; currentStep: string }) => s.id === id && s.name === DEMO && s.currentStep === 'two'));
+    assert.ok(
+      parked.json.sagas.some(
+        (s: { id: string; name: string; currentStep: string }) => s.id === id && s.name === DEMO && s.currentStep === 'two',
+      ),
+    );
 
     const one = await call(svc.url, 'GET', `/_admin/sagas/${id}`, { token: admin });
     assert.equal(one.json.failure.code, 'SOUK_REQUEST_INVALID');
@@ -130,7 +153,10 @@ test('admin routes: list by status, one saga with its log, retry of a parked sag
     healthy = true;
     const retried = await call(svc.url, 'POST', `/_admin/sagas/${id}/retry`, { token: admin });
     assert.equal(retried.status, 200, retried.text);
-    await waitFor(async () => (await call(svc.url, 'GET', `/_admin/sagas/${id}`, { token: admin })).json?.status === 'COMPENSATED', { what: 'compensated' });
+    await waitFor(
+      async () => (await call(svc.url, 'GET', `/_admin/sagas/${id}`, { token: admin })).json?.status === 'COMPENSATED',
+      { what: 'compensated' },
+    );
     assertProblem(await call(svc.url, 'POST', `/_admin/sagas/${id}/retry`, { token: admin }), 409, 'SOUK_SAGA_NOT_PARKED');
     const metrics = await (await fetch(`${svc.url}/metrics`)).text();
     assert.match(metrics, /souk_saga_steps_total\{[^}]*saga="demo"[^}]*step="two"[^}]*outcome="compensated"[^}]*\} 1/);

@@ -99,14 +99,20 @@ export interface SagaDefinition<S = any> {
 
 /** Checks a saga definition once, at start-up, and returns it typed. */
 export function defineSaga<S>(definition: SagaDefinition<S>): SagaDefinition<S> {
-  if (!/^[a-z][a-zA-Z0-9-]*$/.test(definition.name)) throw new Error(`saga name ${definition.name}: use letters, digits and dashes`);
+  if (!/^[a-z][a-zA-Z0-9-]*$/.test(definition.name))
+    throw new Error(`saga name ${definition.name}: use letters, digits and dashes`);
   if (definition.steps.length === 0) throw new Error(`saga ${definition.name} has no steps`);
   const names = new Set<string>();
   for (const step of definition.steps) {
     if (names.has(step.name)) throw new Error(`saga ${definition.name}: step ${step.name} appears twice`);
     names.add(step.name);
-    for (const [key, value] of [['timeoutMs', step.timeoutMs], ['attemptTimeoutMs', step.attemptTimeoutMs], ['compensationTimeoutMs', step.compensationTimeoutMs]] as const) {
-      if (value !== undefined && !(Number.isFinite(value) && value > 0)) throw new Error(`saga ${definition.name}: step ${step.name} needs ${key} > 0`);
+    for (const [key, value] of [
+      ['timeoutMs', step.timeoutMs],
+      ['attemptTimeoutMs', step.attemptTimeoutMs],
+      ['compensationTimeoutMs', step.compensationTimeoutMs],
+    ] as const) {
+      if (value !== undefined && !(Number.isFinite(value) && value > 0))
+        throw new Error(`saga ${definition.name}: step ${step.name} needs ${key} > 0`);
     }
   }
   return definition;

@@ -57,7 +57,11 @@ test('renewals that fail: the work is stopped before the lease expires, and no r
   assert.ok(lost < indexOf(s.events, 'expired'), `stopped before the lease expired: ${s.events.join(' ')}`);
   assert.ok(indexOf(s.events, 'renew-failed') < lost, 'after a renewal failed');
   assert.ok(!s.events.slice(lost + 1).some((e) => e.startsWith('renew')), `nothing after: ${s.events.join(' ')}`);
-  assert.deepEqual(s.events.filter((e) => e.startsWith('lost')), ['lost:unrenewed@200'], 'at two thirds of the lease');
+  assert.deepEqual(
+    s.events.filter((e) => e.startsWith('lost')),
+    ['lost:unrenewed@200'],
+    'at two thirds of the lease',
+  );
 });
 
 test('a renewal that hangs: the work is stopped before the lease expires, and renewals do not pile up', async () => {
@@ -65,15 +69,31 @@ test('a renewal that hangs: the work is stopped before the lease expires, and re
   await s.advance(LEASE + 100);
   const lost = indexOf(s.events, 'lost:unrenewed');
   assert.ok(lost >= 0 && lost < indexOf(s.events, 'expired'), s.events.join(' '));
-  assert.deepEqual(s.events.filter((e) => e.startsWith('renew')), ['renew@100'], 'one renewal in flight at a time');
-  assert.deepEqual(s.events.filter((e) => e.startsWith('lost')), ['lost:unrenewed@200'], 'at two thirds of the lease');
+  assert.deepEqual(
+    s.events.filter((e) => e.startsWith('renew')),
+    ['renew@100'],
+    'one renewal in flight at a time',
+  );
+  assert.deepEqual(
+    s.events.filter((e) => e.startsWith('lost')),
+    ['lost:unrenewed@200'],
+    'at two thirds of the lease',
+  );
 });
 
 test('renewals that take: renewed every third of the lease, never stopped', async () => {
   const s = setup(() => Promise.resolve(true));
   await s.advance(LEASE * 5);
-  assert.deepEqual(s.events.filter((e) => e.startsWith('lost')), []);
-  assert.deepEqual(s.events.filter((e) => e.startsWith('renew@')).slice(0, 4), ['renew@100', 'renew@200', 'renew@300', 'renew@400']);
+  assert.deepEqual(
+    s.events.filter((e) => e.startsWith('lost')),
+    [],
+  );
+  assert.deepEqual(s.events.filter((e) => e.startsWith('renew@')).slice(0, 4), [
+    'renew@100',
+    'renew@200',
+    'renew@300',
+    'renew@400',
+  ]);
   s.keeper.stop();
   const count = s.events.length;
   await s.advance(LEASE);
@@ -83,7 +103,10 @@ test('renewals that take: renewed every third of the lease, never stopped', asyn
 test('a renewal that finds another owner stops the work at once', async () => {
   const s = setup(() => Promise.resolve(false));
   await s.advance(LEASE);
-  assert.deepEqual(s.events.filter((e) => !e.startsWith('expired')), ['renew@100', 'lost:taken@100']);
+  assert.deepEqual(
+    s.events.filter((e) => !e.startsWith('expired')),
+    ['renew@100', 'lost:taken@100'],
+  );
 });
 
 test('renewals that took, then fail: stopped two thirds of a lease after the last one that took was sent', async () => {
@@ -92,7 +115,11 @@ test('renewals that took, then fail: stopped two thirds of a lease after the las
   await s.advance(250); // renewed at 100 and 200
   healthy = false;
   await s.advance(LEASE);
-  assert.deepEqual(s.events.filter((e) => e.startsWith('lost')), ['lost:unrenewed@400'], s.events.join(' '));
+  assert.deepEqual(
+    s.events.filter((e) => e.startsWith('lost')),
+    ['lost:unrenewed@400'],
+    s.events.join(' '),
+  );
 });
 
 test('a transaction holding the row lock is not interrupted, even past the lease; overdue after it, the work stops at once', async () => {
@@ -101,10 +128,18 @@ test('a transaction holding the row lock is not interrupted, even past the lease
   let release!: () => void;
   const held = s.keeper.hold(() => new Promise<string>((resolve) => (release = () => resolve('committed'))));
   await s.advance(LEASE * 2);
-  assert.deepEqual(s.events.filter((e) => !e.startsWith('expired')), [], 'no renewal queued behind the lock, no stop');
+  assert.deepEqual(
+    s.events.filter((e) => !e.startsWith('expired')),
+    [],
+    'no renewal queued behind the lock, no stop',
+  );
   release();
   assert.equal(await held, 'committed');
-  assert.deepEqual(s.events.filter((e) => e.startsWith('lost')), ['lost:unrenewed@650'], 'stopped before the next step could begin');
+  assert.deepEqual(
+    s.events.filter((e) => e.startsWith('lost')),
+    ['lost:unrenewed@650'],
+    'stopped before the next step could begin',
+  );
 });
 
 test('a short hold: renewed as soon as it ends, and kept', async () => {
@@ -116,7 +151,10 @@ test('a short hold: renewed as soon as it ends, and kept', async () => {
   release();
   await held;
   await s.advance(LEASE * 2);
-  assert.deepEqual(s.events.filter((e) => e.startsWith('lost')), []);
+  assert.deepEqual(
+    s.events.filter((e) => e.startsWith('lost')),
+    [],
+  );
   assert.equal(s.events.filter((e) => e.startsWith('renew@'))[0], 'renew@150', 'renewed when the hold ended');
   s.keeper.stop();
 });

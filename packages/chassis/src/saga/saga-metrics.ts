@@ -15,9 +15,13 @@ export interface SagaMetrics {
 const SAGA_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 1800];
 
 /** Registers the metrics once per registry (two runners in one process share them). */
-export function createSagaMetrics(registry: Registry, open: () => Promise<{ name: string; status: SagaStatus; n: number }[]>): SagaMetrics {
+export function createSagaMetrics(
+  registry: Registry,
+  open: () => Promise<{ name: string; status: SagaStatus; n: number }[]>,
+): SagaMetrics {
   const existing = registry.getSingleMetric('souk_saga_steps_total') as SagaMetrics['steps'] | undefined;
-  if (existing) return { steps: existing, duration: registry.getSingleMetric('souk_saga_duration_seconds') as SagaMetrics['duration'] };
+  if (existing)
+    return { steps: existing, duration: registry.getSingleMetric('souk_saga_duration_seconds') as SagaMetrics['duration'] };
 
   const gauge = (name: string, help: string, statuses: readonly SagaStatus[]) =>
     new Gauge({
@@ -36,7 +40,9 @@ export function createSagaMetrics(registry: Registry, open: () => Promise<{ name
       },
     });
   gauge('souk_sagas_running', 'Sagas with work left (running or compensating).', ['RUNNING', 'COMPENSATING']);
-  gauge('souk_sagas_parked', 'Sagas whose compensation kept failing: an operator must look (POST /_admin/sagas/{id}/retry).', ['PARKED']);
+  gauge('souk_sagas_parked', 'Sagas whose compensation kept failing: an operator must look (POST /_admin/sagas/{id}/retry).', [
+    'PARKED',
+  ]);
   return {
     steps: new Counter({
       name: 'souk_saga_steps_total',

@@ -14,17 +14,21 @@ const SagaStatusSchema = Type.Union(SAGA_STATUSES.map((s) => Type.Literal(s)));
 const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 200 }) });
 
 export function registerSagaRoutes(app: App, runner: SagaRunner, admin: PreHandler): void {
-  app.get(SAGA_ADMIN_PATH, {
-    onRequest: admin,
-    schema: {
-      hide: true,
-      querystring: Type.Object({
-        status: Type.Optional(SagaStatusSchema),
-        name: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
-        limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
-      }),
+  app.get(
+    SAGA_ADMIN_PATH,
+    {
+      onRequest: admin,
+      schema: {
+        hide: true,
+        querystring: Type.Object({
+          status: Type.Optional(SagaStatusSchema),
+          name: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+          limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
+        }),
+      },
     },
-  }, async (req) => ({ sagas: await runner.list(req.query) }));
+    async (req) => ({ sagas: await runner.list(req.query) }),
+  );
 
   app.get(`${SAGA_ADMIN_PATH}/:id`, { onRequest: admin, schema: { hide: true, params: IdParams } }, async (req) => {
     const saga = await runner.get(req.params.id);
@@ -33,5 +37,6 @@ export function registerSagaRoutes(app: App, runner: SagaRunner, admin: PreHandl
   });
 
   app.post(`${SAGA_ADMIN_PATH}/:id/retry`, { onRequest: admin, schema: { hide: true, params: IdParams } }, async (req) =>
-    runner.retry(req.params.id, `operator:${req.identity?.subject ?? 'unknown'}`));
+    runner.retry(req.params.id, `operator:${req.identity?.subject ?? 'unknown'}`),
+  );
 }

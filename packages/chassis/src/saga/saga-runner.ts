@@ -13,13 +13,27 @@ import { failurePause, pause } from '../events/pause.ts';
 import { sagaErrors } from './errors.ts';
 import { LeaseLost, RunnerStopping, runAttempt } from './saga-attempt.ts';
 import { keepLease, type LeaseKeeper } from './saga-lease.ts';
-import { idempotencyKeyOf, type SagaDefinition, type SagaFailure, type SagaStatus, type SagaStep, type StepContext } from './saga-definition.ts';
+import {
+  idempotencyKeyOf,
+  type SagaDefinition,
+  type SagaFailure,
+  type SagaStatus,
+  type SagaStep,
+  type StepContext,
+} from './saga-definition.ts';
 import { createSagaListener, type SagaListener } from './saga-listener.ts';
 import { createSagaMetrics } from './saga-metrics.ts';
 import { createEndWaits } from './saga-waits.ts';
 import { countOpen, createSagaStore, getLog, getSaga, listSagas, type SagaRow } from './saga-store.ts';
 import {
-  afterCompensationFailure, afterRunnerFailure, afterStepFailure, afterStepSuccess, attemptTimeout, describeError, isTransientFailure, nextCompensation,
+  afterCompensationFailure,
+  afterRunnerFailure,
+  afterStepFailure,
+  afterStepSuccess,
+  attemptTimeout,
+  describeError,
+  isTransientFailure,
+  nextCompensation,
 } from './saga-transitions.ts';
 import { summarizeSaga, viewSaga, type SagaSummary, type SagaView } from './saga-view.ts';
 
@@ -32,7 +46,11 @@ export const DEFAULT_SAGA_CONCURRENCY = 16;
  */
 export const DEFAULT_COMPENSATION_PARK_AFTER = 10;
 
-export type BeforeStep = (sagaId: string, step: string, info: { phase: 'run' | 'compensate'; signal: AbortSignal }) => Promise<void> | void;
+export type BeforeStep = (
+  sagaId: string,
+  step: string,
+  info: { phase: 'run' | 'compensate'; signal: AbortSignal },
+) => Promise<void> | void;
 
 export interface SagaRunnerOptions {
   db: Kysely<any>;
@@ -84,7 +102,9 @@ export function createSagaRunner(o: SagaRunnerOptions): SagaRunner {
   const names = [...byName.keys()];
   const store = createSagaStore(db, o.owner);
   const metrics = createSagaMetrics(o.metrics, () => countOpen(db));
-  const listener: SagaListener | undefined = o.databaseUrl ? createSagaListener({ url: o.databaseUrl, applicationName: o.owner, log }) : undefined;
+  const listener: SagaListener | undefined = o.databaseUrl
+    ? createSagaListener({ url: o.databaseUrl, applicationName: o.owner, log })
+    : undefined;
   const ended = new EventEmitter().setMaxListeners(0);
   const waits = createEndWaits({ db, ended, ...(listener ? { listener } : {}), pollMs });
   const inflight = new Map<string, { ctl: AbortController; done: Promise<void> }>();
@@ -155,7 +175,8 @@ export function createSagaRunner(o: SagaRunnerOptions): SagaRunner {
       renew: () => store.renew(row.id, leaseMs),
       onRenewFailed: (err) => log.warn({ err, saga_id: row.id }, 'renewing a saga lease failed'),
       onLost: (reason) => {
-        if (reason === 'unrenewed') log.warn({ saga_id: row.id, saga: row.name }, 'saga lease not renewed in time; its step is stopped');
+        if (reason === 'unrenewed')
+          log.warn({ saga_id: row.id, saga: row.name }, 'saga lease not renewed in time; its step is stopped');
         ctl.abort(new LeaseLost());
       },
     });
@@ -184,7 +205,11 @@ export function createSagaRunner(o: SagaRunnerOptions): SagaRunner {
   async function runnerFailed(saga: SagaDefinition, row: SagaRow, where: Whereabouts, err: unknown): Promise<void> {
     const failureLog = log.child({ saga: saga.name, saga_id: row.id, ...(where.step ? { step: where.step } : {}) });
     const error = describeError(err, false);
-    const entry = { kind: where.ending ? 'end_failed' as const : 'runner_failed' as const, ...(where.step ? { step: where.step } : {}), error };
+    const entry = {
+      kind: where.ending ? ('end_failed' as const) : ('runner_failed' as const),
+      ...(where.step ? { step: where.step } : {}),
+      error,
+    };
     const what = where.ending ? 'ending the saga' : 'the saga runner';
     try {
       if (isTransientFailure(err)) {
@@ -194,7 +219,8 @@ export function createSagaRunner(o: SagaRunnerOptions): SagaRunner {
         return;
       }
       const counted = await store.runnerFailed(row.id, entry, (failures) =>
-        afterRunnerFailure({ failures, parkAfter, ...(o.random ? { random: o.random } : {}) }));
+        afterRunnerFailure({ failures, parkAfter, ...(o.random ? { random: o.random } : {}) }),
+      );
       if (!counted) return;
       const { failures, decision } = counted;
       if (decision.kind === 'retry') {
@@ -216,7 +242,13 @@ export function createSagaRunner(o: SagaRunnerOptions): SagaRunner {
     ended.emit('end', row.id);
   }
 
-  async function drive(saga: SagaDefinition, row: SagaRow, signal: AbortSignal, lease: LeaseKeeper, where: Whereabouts): Promise<void> {
+  async function drive(
+    saga: SagaDefinition,
+    row: SagaRow,
+    signal: AbortSignal,
+    lease: LeaseKeeper,
+    where: Whereabouts,
+  ): Promise<void> {
     const steps = saga.steps;
     let state = row.state;
     let status = row.status;
@@ -224,7 +256,13 @@ export function createSagaRunner(o: SagaRunnerOptions): SagaRunner {
     let failure = row.failure;
     const sagaLog = log.child({ saga: saga.name, saga_id: row.id });
 
-    const context = (step: SagaStep<any>, phase: 'run' | 'compensate', attempt: number, stepSignal: AbortSignal, exec: Kysely<any>): StepContext<any> => ({
+    const context = (
+      step: SagaStep<any>,
+      phase: 'run' | 'compensate',
+      attempt: number,
+      stepSignal: AbortSignal,
+      exec: Kysely<any>,
+    ): StepContext<any> => ({
       sagaId: row.id,
       sagaName: saga.name,
       step: step.name,
@@ -239,12 +277,16 @@ export function createSagaRunner(o: SagaRunnerOptions): SagaRunner {
 
     /** Runs `fn` in the progress transaction of a transactional step, guarded by the lease. */
     const inTransaction = <T>(timeoutMs: number, fn: (trx: Kysely<any>) => Promise<T>) =>
-      lease.hold(() => db.transaction().execute(async (trx) => {
-        if (!(await store.lock(trx, row.id))) throw new LeaseLost();
-        const limit = String(timeoutMs);
-        await sql`select set_config('statement_timeout', ${limit}, true), set_config('idle_in_transaction_session_timeout', ${limit}, true)`.execute(trx);
-        return fn(trx);
-      }));
+      lease.hold(() =>
+        db.transaction().execute(async (trx) => {
+          if (!(await store.lock(trx, row.id))) throw new LeaseLost();
+          const limit = String(timeoutMs);
+          await sql`select set_config('statement_timeout', ${limit}, true), set_config('idle_in_transaction_session_timeout', ${limit}, true)`.execute(
+            trx,
+          );
+          return fn(trx);
+        }),
+      );
 
     while (!signal.aborted) {
       if (status === 'RUNNING') {
@@ -259,35 +301,58 @@ export function createSagaRunner(o: SagaRunnerOptions): SagaRunner {
         const started = performance.now();
         const next = afterStepSuccess(index, steps.length);
         const nextIndex = next.kind === 'next' ? next.index : steps.length;
-        const succeeded = (ms: number) => ({ kind: 'step_succeeded' as const, step: step.name, attempt: begun.attempt, durationMs: ms });
-        const result = await runAttempt(async (stepSignal) => {
-          if (!step.transactional) return { ...state, ...((await step.run(context(step, 'run', begun.attempt, stepSignal, db))) ?? {}) };
-          return inTransaction(timeoutMs, async (trx) => {
-            const merged = { ...state, ...((await step.run(context(step, 'run', begun.attempt, stepSignal, trx))) ?? {}) };
-            if (!(await store.stepSucceeded(trx, row.id, nextIndex, merged, succeeded(performance.now() - started)))) throw new LeaseLost();
-            return merged;
-          });
-        }, { timeoutMs, parent: signal, race: !step.transactional, graceMs: Math.min(leaseMs, 5_000) });
+        const succeeded = (ms: number) => ({
+          kind: 'step_succeeded' as const,
+          step: step.name,
+          attempt: begun.attempt,
+          durationMs: ms,
+        });
+        const result = await runAttempt(
+          async (stepSignal) => {
+            if (!step.transactional)
+              return { ...state, ...((await step.run(context(step, 'run', begun.attempt, stepSignal, db))) ?? {}) };
+            return inTransaction(timeoutMs, async (trx) => {
+              const merged = { ...state, ...((await step.run(context(step, 'run', begun.attempt, stepSignal, trx))) ?? {}) };
+              if (!(await store.stepSucceeded(trx, row.id, nextIndex, merged, succeeded(performance.now() - started))))
+                throw new LeaseLost();
+              return merged;
+            });
+          },
+          { timeoutMs, parent: signal, race: !step.transactional, graceMs: Math.min(leaseMs, 5_000) },
+        );
         const durationMs = performance.now() - started;
         if (result.kind === 'interrupted') return;
         if (result.kind === 'ok') {
-          if (!step.transactional && !(await store.stepSucceeded(db, row.id, nextIndex, result.value, succeeded(durationMs)))) return;
+          if (!step.transactional && !(await store.stepSucceeded(db, row.id, nextIndex, result.value, succeeded(durationMs))))
+            return;
           metrics.steps.inc({ saga: saga.name, step: step.name, outcome: 'succeeded' });
           state = result.value;
           index = nextIndex;
           continue;
         }
         const error = describeError(result.err, result.timedOut, timeoutMs);
-        const decision = afterStepFailure({ step, error, attempt: begun.attempt, remainingMs: begun.remainingMs - durationMs, ...(o.random ? { random: o.random } : {}) });
+        const decision = afterStepFailure({
+          step,
+          error,
+          attempt: begun.attempt,
+          remainingMs: begun.remainingMs - durationMs,
+          ...(o.random ? { random: o.random } : {}),
+        });
         const entry = { kind: 'step_failed' as const, step: step.name, attempt: begun.attempt, error, durationMs };
         if (decision.kind === 'retry') {
           metrics.steps.inc({ saga: saga.name, step: step.name, outcome: 'retried' });
-          sagaLog.info({ step: step.name, attempt: begun.attempt, code: error.code, delayMs: decision.delayMs }, 'saga step failed; retrying');
+          sagaLog.info(
+            { step: step.name, attempt: begun.attempt, code: error.code, delayMs: decision.delayMs },
+            'saga step failed; retrying',
+          );
           if (await store.retryLater(row.id, decision.delayMs, entry)) wakeIn(decision.delayMs);
           return;
         }
         metrics.steps.inc({ saga: saga.name, step: step.name, outcome: 'failed' });
-        sagaLog.warn({ step: step.name, attempt: begun.attempt, code: error.code, deadlineExceeded: decision.failure.deadlineExceeded }, 'saga step failed; compensating');
+        sagaLog.warn(
+          { step: step.name, attempt: begun.attempt, code: error.code, deadlineExceeded: decision.failure.deadlineExceeded },
+          'saga step failed; compensating',
+        );
         // From the failed step itself: its effect may have happened (a timed-out reserve may have reserved).
         if (!(await store.startCompensation(row.id, index, decision.failure, entry))) return;
         status = 'COMPENSATING';
@@ -307,14 +372,23 @@ export function createSagaRunner(o: SagaRunnerOptions): SagaRunner {
         const timeoutMs = attemptTimeout(step, 'compensate', Infinity);
         const started = performance.now();
         const nextIndex = nextCompensation(at - 1, steps);
-        const succeeded = (ms: number) => ({ kind: 'compensation_succeeded' as const, step: step.name, attempt: begun.attempt, durationMs: ms });
-        const result = await runAttempt(async (stepSignal) => {
-          if (!step.transactional) return step.compensate!(context(step, 'compensate', begun.attempt, stepSignal, db));
-          return inTransaction(timeoutMs, async (trx) => {
-            await step.compensate!(context(step, 'compensate', begun.attempt, stepSignal, trx));
-            if (!(await store.compensationSucceeded(trx, row.id, nextIndex, succeeded(performance.now() - started)))) throw new LeaseLost();
-          });
-        }, { timeoutMs, parent: signal, race: !step.transactional, graceMs: Math.min(leaseMs, 5_000) });
+        const succeeded = (ms: number) => ({
+          kind: 'compensation_succeeded' as const,
+          step: step.name,
+          attempt: begun.attempt,
+          durationMs: ms,
+        });
+        const result = await runAttempt(
+          async (stepSignal) => {
+            if (!step.transactional) return step.compensate!(context(step, 'compensate', begun.attempt, stepSignal, db));
+            return inTransaction(timeoutMs, async (trx) => {
+              await step.compensate!(context(step, 'compensate', begun.attempt, stepSignal, trx));
+              if (!(await store.compensationSucceeded(trx, row.id, nextIndex, succeeded(performance.now() - started))))
+                throw new LeaseLost();
+            });
+          },
+          { timeoutMs, parent: signal, race: !step.transactional, graceMs: Math.min(leaseMs, 5_000) },
+        );
         const durationMs = performance.now() - started;
         if (result.kind === 'interrupted') return;
         if (result.kind === 'ok') {
@@ -324,18 +398,29 @@ export function createSagaRunner(o: SagaRunnerOptions): SagaRunner {
           continue;
         }
         const error = describeError(result.err, result.timedOut, timeoutMs);
-        const decision = afterCompensationFailure({ step, attempt: begun.attempt, parkAfter, ...(o.random ? { random: o.random } : {}) });
+        const decision = afterCompensationFailure({
+          step,
+          attempt: begun.attempt,
+          parkAfter,
+          ...(o.random ? { random: o.random } : {}),
+        });
         const entry = { kind: 'compensation_failed' as const, step: step.name, attempt: begun.attempt, error, durationMs };
         if (decision.kind === 'retry') {
           metrics.steps.inc({ saga: saga.name, step: step.name, outcome: 'compensation_retried' });
-          sagaLog.warn({ step: step.name, attempt: begun.attempt, code: error.code, delayMs: decision.delayMs }, 'saga compensation failed; retrying');
+          sagaLog.warn(
+            { step: step.name, attempt: begun.attempt, code: error.code, delayMs: decision.delayMs },
+            'saga compensation failed; retrying',
+          );
           if (await store.retryLater(row.id, decision.delayMs, entry)) wakeIn(decision.delayMs);
           return;
         }
         metrics.steps.inc({ saga: saga.name, step: step.name, outcome: 'compensation_failed' });
         if (!(await store.park(row.id, entry))) return;
         // Never dropped: it waits, visible, for an operator (POST /_admin/sagas/{id}/retry).
-        sagaLog.error({ step: step.name, attempts: begun.attempt, code: error.code, message: error.message }, 'saga PARKED: a compensation keeps failing');
+        sagaLog.error(
+          { step: step.name, attempts: begun.attempt, code: error.code, message: error.message },
+          'saga PARKED: a compensation keeps failing',
+        );
         observeEnd(saga, row, 'PARKED');
         return;
       }
@@ -346,11 +431,13 @@ export function createSagaRunner(o: SagaRunnerOptions): SagaRunner {
       const hook = final === 'COMPLETED' ? saga.onCompleted : saga.onCompensated;
       where.step = null;
       where.ending = true; // a throw from here on is the end's: counted, and parked if it keeps happening
-      const committed = await lease.hold(() => db.transaction().execute(async (trx) => {
-        if (!(await store.lock(trx, row.id))) return false;
-        await hook?.({ sagaId: row.id, state, db: trx, log: sagaLog, ...(failure ? { failure: failure as SagaFailure } : {}) });
-        return store.finish(trx, row.id, final);
-      }));
+      const committed = await lease.hold(() =>
+        db.transaction().execute(async (trx) => {
+          if (!(await store.lock(trx, row.id))) return false;
+          await hook?.({ sagaId: row.id, state, db: trx, log: sagaLog, ...(failure ? { failure: failure } : {}) });
+          return store.finish(trx, row.id, final);
+        }),
+      );
       if (!committed) return;
       sagaLog.info({ status: final }, `saga ${final.toLowerCase()}`);
       observeEnd(saga, row, final);
@@ -365,7 +452,8 @@ export function createSagaRunner(o: SagaRunnerOptions): SagaRunner {
 
   return {
     async start(trx, name, id, input) {
-      if (!trx.isTransaction) throw new Error(`start(${name}) needs the caller's transaction (db.transaction().execute(trx => ...))`);
+      if (!trx.isTransaction)
+        throw new Error(`start(${name}) needs the caller's transaction (db.transaction().execute(trx => ...))`);
       if (!byName.has(name)) throw new Error(`no saga named ${name} in this runner`);
       return store.insert(trx, id, name, input);
     },

@@ -33,9 +33,18 @@ export interface SagaRow {
 }
 
 export type LogKind =
-  | 'saga_started' | 'step_started' | 'step_succeeded' | 'step_failed'
-  | 'saga_compensating' | 'compensation_started' | 'compensation_succeeded' | 'compensation_failed'
-  | 'saga_completed' | 'saga_compensated' | 'saga_parked' | 'saga_retried'
+  | 'saga_started'
+  | 'step_started'
+  | 'step_succeeded'
+  | 'step_failed'
+  | 'saga_compensating'
+  | 'compensation_started'
+  | 'compensation_succeeded'
+  | 'compensation_failed'
+  | 'saga_completed'
+  | 'saga_compensated'
+  | 'saga_parked'
+  | 'saga_retried'
   /** The end hook (onCompleted/onCompensated) or the write ending the saga threw; attempt = the runner failures in a row. */
   | 'end_failed'
   /** Another failure of the runner on the saga (a progress write threw, say); attempt as for end_failed, null when not counted. */
@@ -91,7 +100,13 @@ export function createSagaStore(db: Kysely<any>, owner: string) {
    * One guarded update and its log rows in a single statement; false when this
    * instance no longer holds the saga's lease. `ended` also tells the waiters (at commit).
    */
-  const guarded = async (exec: Kysely<any>, id: string, set: RawBuilder<unknown>, entries: readonly LogEntry[], ended = false): Promise<boolean> => {
+  const guarded = async (
+    exec: Kysely<any>,
+    id: string,
+    set: RawBuilder<unknown>,
+    entries: readonly LogEntry[],
+    ended = false,
+  ): Promise<boolean> => {
     const log = entries.length ? sql`, logged as (${logFrom(sql`u`, owner, entries)})` : sql``;
     const { rows } = await sql<{ id: string }>`
       with u as (update souk_saga set ${set}, updated_at = clock_timestamp() where id = ${id} and lease_owner = ${owner} returning id) ${log}
@@ -107,7 +122,9 @@ export function createSagaStore(db: Kysely<any>, owner: string) {
 
     /** Inserts a saga in the caller's transaction; false when one with this id exists already. */
     async insert(trx: Kysely<any>, id: string, name: string, state: unknown): Promise<boolean> {
-      const { rows } = await sql<{ id: string }>`insert into souk_saga (id, name, status, state) values (${id}, ${name}, 'RUNNING', ${JSON.stringify(state)}::jsonb)
+      const { rows } = await sql<{
+        id: string;
+      }>`insert into souk_saga (id, name, status, state) values (${id}, ${name}, 'RUNNING', ${JSON.stringify(state)}::jsonb)
         on conflict (id) do nothing returning id`.execute(trx);
       if (rows.length === 0) return false;
       await appendLog(trx, id, owner, { kind: 'saga_started' });
@@ -148,8 +165,13 @@ export function createSagaStore(db: Kysely<any>, owner: string) {
      * Counts an attempt before it runs (so a crash inside it still counts) and,
      * for a step's first attempt, starts its deadline. Undefined when the lease is gone.
      */
-    async beginAttempt(id: string, entry: LogEntry & { step: string }, deadlineMs?: number): Promise<{ attempt: number; remainingMs: number } | undefined> {
-      const deadline = deadlineMs === undefined ? sql`step_deadline` : sql`coalesce(step_deadline, clock_timestamp() + ${ms(deadlineMs)})`;
+    async beginAttempt(
+      id: string,
+      entry: LogEntry & { step: string },
+      deadlineMs?: number,
+    ): Promise<{ attempt: number; remainingMs: number } | undefined> {
+      const deadline =
+        deadlineMs === undefined ? sql`step_deadline` : sql`coalesce(step_deadline, clock_timestamp() + ${ms(deadlineMs)})`;
       const { rows } = await sql<{ attempt: number; remaining_ms: number | null }>`
         with u as (
           update souk_saga set attempt = attempt + 1, step_deadline = ${deadline}, updated_at = clock_timestamp()
@@ -171,15 +193,24 @@ export function createSagaStore(db: Kysely<any>, owner: string) {
     },
 
     stepSucceeded: (trx: Kysely<any>, id: string, next: number, state: unknown, entry: LogEntry) =>
-      guarded(trx, id, sql`current_step = ${next}, state = ${JSON.stringify(state)}::jsonb, attempt = 0, step_deadline = null, runner_failures = 0`, [entry]),
+      guarded(
+        trx,
+        id,
+        sql`current_step = ${next}, state = ${JSON.stringify(state)}::jsonb, attempt = 0, step_deadline = null, runner_failures = 0`,
+        [entry],
+      ),
 
     /** A failed attempt that will be tried again after `delayMs`; the lease is given up meanwhile. */
     retryLater: (id: string, delayMs: number, entry: LogEntry) =>
       guarded(db, id, sql`next_attempt_at = clock_timestamp() + ${ms(delayMs)}, ${released}`, [entry]),
 
     startCompensation: (id: string, from: number, failure: SagaFailure, entry: LogEntry) =>
-      guarded(db, id, sql`status = 'COMPENSATING', current_step = ${from}, failure = ${JSON.stringify(failure)}::jsonb, attempt = 0, step_deadline = null, runner_failures = 0`,
-        [entry, { kind: 'saga_compensating', step: failure.step, error: failure }]),
+      guarded(
+        db,
+        id,
+        sql`status = 'COMPENSATING', current_step = ${from}, failure = ${JSON.stringify(failure)}::jsonb, attempt = 0, step_deadline = null, runner_failures = 0`,
+        [entry, { kind: 'saga_compensating', step: failure.step, error: failure }],
+      ),
 
     compensationSucceeded: (trx: Kysely<any>, id: string, next: number, entry: LogEntry) =>
       guarded(trx, id, sql`current_step = ${next}, attempt = 0, runner_failures = 0`, [entry]),
@@ -193,7 +224,9 @@ export function createSagaStore(db: Kysely<any>, owner: string) {
      * given up either way. Undefined when this instance no longer holds the lease.
      */
     async runnerFailed<D extends { kind: 'retry'; delayMs: number } | { kind: 'park' }>(
-      id: string, entry: LogEntry, decide: (failures: number) => D,
+      id: string,
+      entry: LogEntry,
+      decide: (failures: number) => D,
     ): Promise<{ failures: number; decision: D } | undefined> {
       return db.transaction().execute(async (trx) => {
         const { rows } = await sql<{ runner_failures: number }>`update souk_saga set runner_failures = runner_failures + 1
@@ -202,16 +235,23 @@ export function createSagaStore(db: Kysely<any>, owner: string) {
         if (failures === undefined) return undefined;
         const decision = decide(failures);
         const counted = { ...entry, attempt: failures };
-        const written = decision.kind === 'park'
-          ? await guarded(trx, id, parked, [counted, parkedEntry(entry)], true)
-          : await guarded(trx, id, sql`next_attempt_at = clock_timestamp() + ${ms(decision.delayMs)}, ${released}`, [counted]);
+        const written =
+          decision.kind === 'park'
+            ? await guarded(trx, id, parked, [counted, parkedEntry(entry)], true)
+            : await guarded(trx, id, sql`next_attempt_at = clock_timestamp() + ${ms(decision.delayMs)}, ${released}`, [counted]);
         return written ? { failures, decision } : undefined;
       });
     },
 
     /** Ends the saga in `status` (COMPLETED or COMPENSATED) inside the transaction of its end hook. */
     finish: (trx: Kysely<any>, id: string, status: 'COMPLETED' | 'COMPENSATED') =>
-      guarded(trx, id, sql`status = ${status}, finished_at = clock_timestamp(), ${released}`, [{ kind: status === 'COMPLETED' ? 'saga_completed' : 'saga_compensated' }], true),
+      guarded(
+        trx,
+        id,
+        sql`status = ${status}, finished_at = clock_timestamp(), ${released}`,
+        [{ kind: status === 'COMPLETED' ? 'saga_completed' : 'saga_compensated' }],
+        true,
+      ),
 
     /**
      * An operator's retry of a PARKED saga: at once, from where it stopped, in the
@@ -244,7 +284,10 @@ export async function getLog(db: Kysely<any>, id: string): Promise<LogRow[]> {
   return rows;
 }
 
-export async function listSagas(db: Kysely<any>, filter: { status?: SagaStatus; name?: string; limit: number }): Promise<SagaRow[]> {
+export async function listSagas(
+  db: Kysely<any>,
+  filter: { status?: SagaStatus; name?: string; limit: number },
+): Promise<SagaRow[]> {
   const where = [sql`true`];
   if (filter.status) where.push(sql`status = ${filter.status}`);
   if (filter.name) where.push(sql`name = ${filter.name}`);
@@ -256,6 +299,8 @@ export async function listSagas(db: Kysely<any>, filter: { status?: SagaStatus; 
 /** Sagas not finished yet, by name and status (the running and parked gauges). */
 export async function countOpen(db: Kysely<any>): Promise<{ name: string; status: SagaStatus; n: number }[]> {
   const { rows } = await sql<{ name: string; status: SagaStatus; n: number }>`
-    select name, status, count(*)::int as n from souk_saga where status in ('RUNNING', 'COMPENSATING', 'PARKED') group by name, status`.execute(db);
+    select name, status, count(*)::int as n from souk_saga where status in ('RUNNING', 'COMPENSATING', 'PARKED') group by name, status`.execute(
+    db,
+  );
   return rows;
 }

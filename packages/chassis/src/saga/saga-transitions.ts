@@ -32,13 +32,24 @@ export function describeError(err: unknown, attemptTimedOut: boolean, timeoutMs 
     return { code: e.code, message: e.detail, status: e.status, retryable: true, extensions: {} };
   }
   if (isSoukError(err)) {
-    return { code: err.code, message: err.detail || err.message, status: err.status, retryable: err.retryable || err.status >= 500, extensions: { ...err.extensions } };
+    return {
+      code: err.code,
+      message: err.detail || err.message,
+      status: err.status,
+      retryable: err.retryable || err.status >= 500,
+      extensions: { ...err.extensions },
+    };
   }
   const message = err instanceof Error ? err.message || err.name : String(err);
   return { code: UNEXPECTED, message, status: 500, retryable: true, extensions: {} };
 }
 
-export function retryDelay(attempt: number, policy: RetryPolicy | undefined, random?: () => number, defaults: Required<RetryPolicy> = DEFAULT_RETRY): number {
+export function retryDelay(
+  attempt: number,
+  policy: RetryPolicy | undefined,
+  random?: () => number,
+  defaults: Required<RetryPolicy> = DEFAULT_RETRY,
+): number {
   const baseMs = policy?.baseMs ?? defaults.baseMs;
   const capMs = policy?.capMs ?? defaults.capMs;
   return fullJitterDelay(attempt - 1, { baseMs, capMs, ...(random ? { random } : {}) });
@@ -57,7 +68,13 @@ export function afterStepFailure(input: {
 }): AfterStepFailure {
   const { step, error, attempt } = input;
   const failure = (deadlineExceeded: boolean): SagaFailure => ({
-    step: step.name, code: error.code, message: error.message, status: error.status, deadlineExceeded, attempts: attempt, extensions: error.extensions,
+    step: step.name,
+    code: error.code,
+    message: error.message,
+    status: error.status,
+    deadlineExceeded,
+    attempts: attempt,
+    extensions: error.extensions,
   });
   if (!error.retryable) return { kind: 'compensate', failure: failure(false) };
   const delayMs = retryDelay(attempt, step.retry, input.random);
@@ -80,7 +97,10 @@ export function afterCompensationFailure(input: {
   random?: () => number;
 }): AfterCompensationFailure {
   if (input.attempt >= input.parkAfter) return { kind: 'park' };
-  return { kind: 'retry', delayMs: retryDelay(input.attempt, input.step.compensationRetry, input.random, DEFAULT_COMPENSATION_RETRY) };
+  return {
+    kind: 'retry',
+    delayMs: retryDelay(input.attempt, input.step.compensationRetry, input.random, DEFAULT_COMPENSATION_RETRY),
+  };
 }
 
 /** The step after a success, or the end of the saga. */
@@ -98,7 +118,11 @@ export function nextCompensation(from: number, steps: readonly Pick<SagaStep<unk
 }
 
 /** One attempt's time budget. */
-export function attemptTimeout(step: Pick<SagaStep<unknown>, 'timeoutMs' | 'attemptTimeoutMs' | 'compensationTimeoutMs'>, phase: 'run' | 'compensate', remainingMs: number): number {
+export function attemptTimeout(
+  step: Pick<SagaStep<unknown>, 'timeoutMs' | 'attemptTimeoutMs' | 'compensationTimeoutMs'>,
+  phase: 'run' | 'compensate',
+  remainingMs: number,
+): number {
   const base = step.attemptTimeoutMs ?? step.timeoutMs;
   if (phase === 'compensate') return step.compensationTimeoutMs ?? base;
   // Past the deadline only when a crash interrupted the last attempt: that one still gets a full try.
@@ -112,14 +136,27 @@ export function attemptTimeout(step: Pick<SagaStep<unknown>, 'timeoutMs' | 'atte
  * that keeps failing would be, so a deterministic error waits for an operator
  * instead of looping.
  */
-export function afterRunnerFailure(input: { failures: number; parkAfter: number; random?: () => number }): AfterCompensationFailure {
+export function afterRunnerFailure(input: {
+  failures: number;
+  parkAfter: number;
+  random?: () => number;
+}): AfterCompensationFailure {
   if (input.failures >= input.parkAfter) return { kind: 'park' };
   return { kind: 'retry', delayMs: retryDelay(input.failures, undefined, input.random, DEFAULT_COMPENSATION_RETRY) };
 }
 
 /** Socket errors of a database connection that could not be made or broke. */
 const TRANSIENT_ERRNOS = new Set([
-  'ECONNREFUSED', 'ECONNRESET', 'ECONNABORTED', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ECONNABORTED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EADDRNOTAVAIL',
 ]);
 /**
  * SQLSTATEs that say "not now" rather than "never": class 08 (connection

@@ -7,8 +7,16 @@ import { defineErrors } from '../errors/errors.ts';
 import { chassisErrors } from '../errors/codes.ts';
 import { defineSaga } from './saga-definition.ts';
 import {
-  afterCompensationFailure, afterRunnerFailure, afterStepFailure, afterStepSuccess, attemptTimeout, describeError, isTransientFailure,
-  nextCompensation, retryDelay, UNEXPECTED,
+  afterCompensationFailure,
+  afterRunnerFailure,
+  afterStepFailure,
+  afterStepSuccess,
+  attemptTimeout,
+  describeError,
+  isTransientFailure,
+  nextCompensation,
+  retryDelay,
+  UNEXPECTED,
 } from './saga-transitions.ts';
 
 const testErrors = defineErrors({
@@ -31,21 +39,39 @@ test('a 4xx souk error is final; retryable flag, 5xx, timeouts and code-less err
 
 test('describeError keeps the code, detail and extensions of a problem', () => {
   const e = describeError(testErrors.declined({ detail: 'card declined', extensions: { productId: 'p1' } }), false);
-  assert.deepEqual(e, { code: 'SOUK_SAGATEST_DECLINED', message: 'card declined', status: 402, retryable: false, extensions: { productId: 'p1' } });
+  assert.deepEqual(e, {
+    code: 'SOUK_SAGATEST_DECLINED',
+    message: 'card declined',
+    status: 402,
+    retryable: false,
+    extensions: { productId: 'p1' },
+  });
 });
 
 test('a final error compensates at once, naming the step and its attempts', () => {
   const d = afterStepFailure({ step, error: describeError(testErrors.declined('no'), false), attempt: 1, remainingMs: 10_000 });
   assert.equal(d.kind, 'compensate');
   assert.deepEqual(d.kind === 'compensate' && d.failure, {
-    step: 'reserve', code: 'SOUK_SAGATEST_DECLINED', message: 'no', status: 402, deadlineExceeded: false, attempts: 1, extensions: {},
+    step: 'reserve',
+    code: 'SOUK_SAGATEST_DECLINED',
+    message: 'no',
+    status: 402,
+    deadlineExceeded: false,
+    attempts: 1,
+    extensions: {},
   });
 });
 
 test('a retryable error retries with full jitter while the next attempt fits before the deadline', () => {
   const error = describeError(chassisErrors.connectionFailed('down'), false);
-  assert.deepEqual(afterStepFailure({ step, error, attempt: 1, remainingMs: 10_000, random: () => 0.5 }), { kind: 'retry', delayMs: 50 });
-  assert.deepEqual(afterStepFailure({ step, error, attempt: 3, remainingMs: 10_000, random: () => 0.5 }), { kind: 'retry', delayMs: 200 });
+  assert.deepEqual(afterStepFailure({ step, error, attempt: 1, remainingMs: 10_000, random: () => 0.5 }), {
+    kind: 'retry',
+    delayMs: 50,
+  });
+  assert.deepEqual(afterStepFailure({ step, error, attempt: 3, remainingMs: 10_000, random: () => 0.5 }), {
+    kind: 'retry',
+    delayMs: 200,
+  });
   const late = afterStepFailure({ step, error, attempt: 3, remainingMs: 150, random: () => 0.5 });
   assert.equal(late.kind, 'compensate');
   assert.equal(late.kind === 'compensate' && late.failure.deadlineExceeded, true);
@@ -73,13 +99,19 @@ test('retry delays grow exponentially up to the cap and stay below the ceiling',
 
 test('compensations retry until parkAfter attempts, then park; their backoff is longer by default', () => {
   assert.equal(afterCompensationFailure({ step: {}, attempt: 1, parkAfter: 3, random: () => 0 }).kind, 'retry');
-  assert.deepEqual(afterCompensationFailure({ step: {}, attempt: 8, parkAfter: 10, random: max }), { kind: 'retry', delayMs: 29_999 });
-  assert.deepEqual(afterCompensationFailure({ step: { compensationRetry: { baseMs: 10, capMs: 20 } }, attempt: 8, parkAfter: 10, random: max }), { kind: 'retry', delayMs: 19 });
+  assert.deepEqual(afterCompensationFailure({ step: {}, attempt: 8, parkAfter: 10, random: max }), {
+    kind: 'retry',
+    delayMs: 29_999,
+  });
+  assert.deepEqual(
+    afterCompensationFailure({ step: { compensationRetry: { baseMs: 10, capMs: 20 } }, attempt: 8, parkAfter: 10, random: max }),
+    { kind: 'retry', delayMs: 19 },
+  );
   assert.equal(afterCompensationFailure({ step: {}, attempt: 2, parkAfter: 3 }).kind, 'retry');
   assert.deepEqual(afterCompensationFailure({ step: {}, attempt: 3, parkAfter: 3 }), { kind: 'park' });
 });
 
-test('the runner\'s own failures (end hook, progress write) retry with the compensations\' backoff, then park at parkAfter', () => {
+test("the runner's own failures (end hook, progress write) retry with the compensations' backoff, then park at parkAfter", () => {
   assert.deepEqual(afterRunnerFailure({ failures: 1, parkAfter: 3, random: max }), { kind: 'retry', delayMs: 499 });
   assert.deepEqual(afterRunnerFailure({ failures: 2, parkAfter: 3, random: max }), { kind: 'retry', delayMs: 999 });
   assert.deepEqual(afterRunnerFailure({ failures: 3, parkAfter: 3 }), { kind: 'park' });
@@ -89,15 +121,32 @@ test('the runner\'s own failures (end hook, progress write) retry with the compe
 test('transient failures: the database out of reach or a lost race; a bug, a constraint or a souk error is not', () => {
   const pg = (code: string, message = 'pg error') => Object.assign(new Error(message), { code });
   for (const err of [
-    pg('ECONNREFUSED'), pg('ECONNRESET'), pg('08006'), pg('08001'), pg('57P01'), pg('53300'), pg('40001'), pg('40P01'), pg('55P03'),
-    new Error('Connection terminated unexpectedly'), new Error('timeout exceeded when trying to connect'),
+    pg('ECONNREFUSED'),
+    pg('ECONNRESET'),
+    pg('08006'),
+    pg('08001'),
+    pg('57P01'),
+    pg('53300'),
+    pg('40001'),
+    pg('40P01'),
+    pg('55P03'),
+    new Error('Connection terminated unexpectedly'),
+    new Error('timeout exceeded when trying to connect'),
     new AggregateError([pg('ECONNREFUSED'), pg('ECONNREFUSED')], 'connect failed'),
     new Error('query failed', { cause: pg('57P01') }),
-  ]) assert.equal(isTransientFailure(err), true, String(err));
+  ])
+    assert.equal(isTransientFailure(err), true, String(err));
   for (const err of [
-    new TypeError('Cannot read properties of undefined'), pg('23505', 'duplicate key'), pg('42P01', 'relation does not exist'), pg('57014', 'statement timeout'),
-    chassisErrors.connectionFailed({ detail: 'a hook called another service', cause: pg('ECONNREFUSED') }), 'a string', undefined, null,
-  ]) assert.equal(isTransientFailure(err), false, String(err));
+    new TypeError('Cannot read properties of undefined'),
+    pg('23505', 'duplicate key'),
+    pg('42P01', 'relation does not exist'),
+    pg('57014', 'statement timeout'),
+    chassisErrors.connectionFailed({ detail: 'a hook called another service', cause: pg('ECONNREFUSED') }),
+    'a string',
+    undefined,
+    null,
+  ])
+    assert.equal(isTransientFailure(err), false, String(err));
 });
 
 test('steps run in order, then the saga completes', () => {
@@ -128,7 +177,17 @@ test('an attempt gets its own timeout, capped by the time left to the deadline',
 test('defineSaga refuses duplicate step names, empty sagas and bad timeouts', () => {
   const run = async () => undefined;
   assert.throws(() => defineSaga({ name: 'x', steps: [] }), /no steps/);
-  assert.throws(() => defineSaga({ name: 'x', steps: [{ name: 'a', run, timeoutMs: 1 }, { name: 'a', run, timeoutMs: 1 }] }), /twice/);
+  assert.throws(
+    () =>
+      defineSaga({
+        name: 'x',
+        steps: [
+          { name: 'a', run, timeoutMs: 1 },
+          { name: 'a', run, timeoutMs: 1 },
+        ],
+      }),
+    /twice/,
+  );
   assert.throws(() => defineSaga({ name: 'x', steps: [{ name: 'a', run, timeoutMs: 0 }] }), /timeoutMs > 0/);
   assert.throws(() => defineSaga({ name: 'Bad Name', steps: [{ name: 'a', run, timeoutMs: 1 }] }), /saga name/);
   assert.equal(defineSaga({ name: 'ok', steps: [{ name: 'a', run, timeoutMs: 1 }] }).name, 'ok');

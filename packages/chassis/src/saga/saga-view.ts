@@ -85,14 +85,17 @@ export function summarizeSaga(row: SagaRow, steps: readonly StepShape[] = []): S
  */
 function currentStep(row: SagaRow, steps: readonly StepShape[]): string | null {
   if (row.status === 'COMPLETED' || row.status === 'COMPENSATED') return null;
-  if (row.status === 'RUNNING' || (row.status === 'PARKED' && row.parked_from === 'RUNNING')) return steps[row.current_step]?.name ?? null;
+  if (row.status === 'RUNNING' || (row.status === 'PARKED' && row.parked_from === 'RUNNING'))
+    return steps[row.current_step]?.name ?? null;
   for (let i = Math.min(row.current_step, steps.length - 1); i >= 0; i--) if (steps[i]!.compensate) return steps[i]!.name;
   return null;
 }
 
 /** `steps` from the definition; without one, the steps the log mentions. */
 export function viewSaga(row: SagaRow, log: readonly LogRow[], definedSteps?: readonly StepShape[]): SagaView {
-  const stepNames = definedSteps?.map((s) => s.name) ?? [...new Set(log.flatMap((l) => (l.step && l.kind.startsWith('step_') ? [l.step] : [])))];
+  const stepNames = definedSteps?.map((s) => s.name) ?? [
+    ...new Set(log.flatMap((l) => (l.step && l.kind.startsWith('step_') ? [l.step] : []))),
+  ];
   const steps = stepNames.map((name): SagaStepView => {
     const own = log.filter((l) => l.step === name);
     const run = phase(own, 'step_started', 'step_succeeded', 'step_failed');

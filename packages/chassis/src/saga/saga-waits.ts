@@ -37,7 +37,11 @@ export function createEndWaits(o: { db: Kysely<any>; ended: EventEmitter; listen
           resolve(status);
         };
         const giveUp = () => finish(undefined);
-        const check = () => void finalStatus(id).then((s) => s && finish(s), () => undefined);
+        const check = () =>
+          void finalStatus(id).then(
+            (s) => s && finish(s),
+            () => undefined,
+          );
         const onEnd = (endedId: string) => endedId === id && check();
         o.ended.on('end', onEnd);
         const offEnd = o.listener?.onEnd(onEnd);

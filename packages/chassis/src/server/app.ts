@@ -3,7 +3,13 @@
 // endpoints (/health/live, /health/ready, /metrics, /openapi.json, /_admin/resilience).
 
 import { createServer, type Server } from 'node:http';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type RawReplyDefaultExpression, type RawRequestDefaultExpression } from 'fastify';
+import Fastify, {
+  LogController,
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type RawReplyDefaultExpression,
+  type RawRequestDefaultExpression,
+} from 'fastify';
 import swagger from '@fastify/swagger';
 import secureJsonParse from 'secure-json-parse';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -20,7 +26,13 @@ import { instrumentHandler, setRoute, type RequestHandler } from './telemetry.ts
 export type Interceptor = (req: Parameters<RequestHandler>[0], res: Parameters<RequestHandler>[1]) => boolean;
 
 /** The Fastify instance services register routes on (TypeBox schemas give typed requests). */
-export type App = FastifyInstance<Server, RawRequestDefaultExpression<Server>, RawReplyDefaultExpression<Server>, FastifyBaseLogger, TypeBoxTypeProvider>;
+export type App = FastifyInstance<
+  Server,
+  RawRequestDefaultExpression<Server>,
+  RawReplyDefaultExpression<Server>,
+  FastifyBaseLogger,
+  TypeBoxTypeProvider
+>;
 
 export interface AppOptions {
   service: string;
@@ -50,7 +62,7 @@ const CHECK_TIMEOUT_MS = 2_000;
 
 export async function createApp(options: AppOptions): Promise<App> {
   const app = Fastify({
-    loggerInstance: options.log as FastifyBaseLogger,
+    loggerInstance: options.log,
     // One line per request is written by our onResponse hook (with route and duration), not Fastify's two.
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'request_id' }),
     bodyLimit: options.bodyLimit,
@@ -75,7 +87,10 @@ export async function createApp(options: AppOptions): Promise<App> {
     serverFactory: (handler) => {
       const { preRoute } = options;
       const intercept: Interceptor = (req, res) => preRoute.current?.(req, res) ?? false;
-      return createServer({ keepAliveTimeout: 65_000 }, instrumentHandler(handler, options.tracer, options.httpMetrics, intercept));
+      return createServer(
+        { keepAliveTimeout: 65_000 },
+        instrumentHandler(handler, options.tracer, options.httpMetrics, intercept),
+      );
     },
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as App;
 
@@ -89,9 +104,12 @@ export async function createApp(options: AppOptions): Promise<App> {
     if (body === '') return done(chassisErrors.malformedJson('The body is empty but was sent as JSON.'), undefined);
     try {
       // Refuses __proto__ and constructor.prototype keys instead of letting them pollute prototypes.
-      done(null, secureJsonParse.parse(body as string, undefined, { protoAction: 'error', constructorAction: 'error' }));
+      done(null, secureJsonParse.parse(body, undefined, { protoAction: 'error', constructorAction: 'error' }));
     } catch (err) {
-      done(chassisErrors.malformedJson({ detail: `The body is not valid JSON: ${(err as Error).message}.`, cause: err }), undefined);
+      done(
+        chassisErrors.malformedJson({ detail: `The body is not valid JSON: ${(err as Error).message}.`, cause: err }),
+        undefined,
+      );
     }
   });
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {
@@ -140,7 +158,11 @@ export async function createApp(options: AppOptions): Promise<App> {
     );
     if (!ok) {
       request.log.warn({ checks }, 'not ready');
-      return sendProblem(reply, chassisErrors.notReady({ detail: 'A readiness check failed.', extensions: { checks } }), '/health/ready');
+      return sendProblem(
+        reply,
+        chassisErrors.notReady({ detail: 'A readiness check failed.', extensions: { checks } }),
+        '/health/ready',
+      );
     }
     return { status: 'up', checks };
   });

@@ -10,7 +10,9 @@ import { PROBLEM_CONTENT_TYPE, toProblem } from '../errors/problem.ts';
 import type { FieldIssue } from './validation.ts';
 
 /** Maps an error Fastify raised before the handler ran to a souk error. */
-export function fromFastifyError(err: FastifyError & { validation?: FieldIssue[]; validationContext?: string }): SoukError | undefined {
+export function fromFastifyError(
+  err: FastifyError & { validation?: FieldIssue[]; validationContext?: string },
+): SoukError | undefined {
   if (err.validation) {
     const location = err.validationContext ?? 'body';
     const errors = err.validation.map((v) => ({ in: location, path: v.instancePath || '/', message: v.message }));
@@ -68,7 +70,9 @@ export function sendProblem(reply: FastifyReply, err: SoukError, instance: strin
 
 export function installProblemHandlers(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
-    const known = isSoukError(error) ? error : (fromDatabaseError(error) ?? fromFastifyError(error as Parameters<typeof fromFastifyError>[0]));
+    const known = isSoukError(error)
+      ? error
+      : (fromDatabaseError(error) ?? fromFastifyError(error as Parameters<typeof fromFastifyError>[0]));
     const soukError = known ?? chassisErrors.internal({ detail: 'An unexpected error occurred.', cause: error });
     if (!known) request.log.error({ err: error }, 'unhandled error');
     else if (soukError.status >= 500) request.log.warn({ err: error, code: soukError.code }, soukError.detail);
@@ -86,9 +90,11 @@ export function installProblemHandlers(app: FastifyInstance): void {
  */
 export function clientErrorResponse(err: Error & { code?: string }): string {
   const soukError =
-    err.code === 'HPE_HEADER_OVERFLOW' ? chassisErrors.headersTooLarge()
-    : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? chassisErrors.requestTimeout()
-    : chassisErrors.malformedHttp({ detail: `The request could not be parsed (${err.code ?? 'parse error'}).` });
+    err.code === 'HPE_HEADER_OVERFLOW'
+      ? chassisErrors.headersTooLarge()
+      : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? chassisErrors.requestTimeout()
+        : chassisErrors.malformedHttp({ detail: `The request could not be parsed (${err.code ?? 'parse error'}).` });
   const body = JSON.stringify(toProblem(soukError));
   return [
     `HTTP/1.1 ${soukError.status} ${soukError.title}`,

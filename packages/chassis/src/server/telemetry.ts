@@ -68,7 +68,10 @@ export function instrumentHandler(
       span.end();
       metrics.active.dec({ http_request_method: method });
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      metrics.duration.observe({ http_request_method: method, http_route: route, http_response_status_code: String(status) }, seconds);
+      metrics.duration.observe(
+        { http_request_method: method, http_route: route, http_response_status_code: String(status) },
+        seconds,
+      );
     };
     res.once('finish', finish);
     res.once('close', finish);

@@ -48,7 +48,7 @@ export const validatorCompiler: FastifySchemaCompiler<TSchema> = ({ schema, http
     let value = Value.Default(schema, textual && typeof input === 'object' && input !== null ? Value.Clone({ ...input }) : input);
     if (textual) value = convertText(schema, value);
     if (validator.Check(value)) return { value };
-    return { error: describeIssues(schema, validator.Errors(value) as TypeBoxIssue[]) as never };
+    return { error: describeIssues(schema, validator.Errors(value)) as never };
   };
 };
 
@@ -73,7 +73,8 @@ export function describeIssues(schema: TSchema, issues: readonly TypeBoxIssue[])
       out.push({ instancePath: issue.instancePath, message: 'must be a UUID (like 3f2b8c1e-5d4a-4b6f-9e21-7c0d8a9b1f35)' });
     } else {
       // A failed literal inside a union: name the whole union's choices once.
-      const choices = allowedValues(schema, issue.schemaPath) ?? allowedValues(schema, issue.schemaPath.replace(/\/anyOf\/\d+$/, ''));
+      const choices =
+        allowedValues(schema, issue.schemaPath) ?? allowedValues(schema, issue.schemaPath.replace(/\/anyOf\/\d+$/, ''));
       out.push({ instancePath: issue.instancePath, message: choices ? `must be one of ${choices.join(', ')}` : issue.message });
     }
   }

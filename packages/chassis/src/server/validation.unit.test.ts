@@ -4,7 +4,10 @@ import { Type, type TSchema } from 'typebox';
 import { parseFormBody, validatorCompiler, type FieldIssue } from './validation.ts';
 
 function validate(schema: TSchema, httpPart: string, input: unknown): { value?: unknown; error?: FieldIssue[] } {
-  const check = validatorCompiler({ schema, httpPart, method: 'GET', url: '/' }) as (v: unknown) => { value?: unknown; error?: FieldIssue[] };
+  const check = validatorCompiler({ schema, httpPart, method: 'GET', url: '/' }) as (v: unknown) => {
+    value?: unknown;
+    error?: FieldIssue[];
+  };
   return check(input);
 }
 
@@ -53,7 +56,9 @@ test('form bodies are text: converted like a query, repeated names refused', () 
 });
 
 test('a malformed id says it must be a UUID instead of quoting the regular expression', () => {
-  const Params = Type.Object({ id: Type.String({ pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$' }) });
+  const Params = Type.Object({
+    id: Type.String({ pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$' }),
+  });
   const issues = validate(Params, 'params', { id: 'not-an-id' }).error!;
   assert.equal(issues.length, 1);
   assert.equal(issues[0]!.instancePath, '/id');

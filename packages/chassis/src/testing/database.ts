@@ -27,21 +27,25 @@ export async function createTestDatabase(label = 'test'): Promise<TestDatabase> 
   url.pathname = `/${name}`;
   return {
     url: url.toString(),
-    drop: () => withClient(admin, async (c) => {
-      // Connections a stopped service is still closing get a moment to go by themselves: forcing them
-      // would hand their owner an error (57P01) it may no longer be listening for.
-      const deadline = Date.now() + DROP_GRACE_MS;
-      let open: string[] = [];
-      do {
-        const { rows } = await c.query<{ app: string }>('select application_name as app from pg_stat_activity where datname = $1', [name]);
-        open = rows.map((r) => r.app || '(unnamed)');
-        if (open.length === 0) break;
-        await new Promise((r) => setTimeout(r, 25));
-      } while (Date.now() < deadline);
-      // Still open after the grace: something did not close its connections; say what, for whoever reads the test log.
-      if (open.length > 0) process.stderr.write(`# dropping ${name} with connections still open: ${open.join(', ')}\n`);
-      await c.query(`drop database if exists ${name} with (force)`);
-    }),
+    drop: () =>
+      withClient(admin, async (c) => {
+        // Connections a stopped service is still closing get a moment to go by themselves: forcing them
+        // would hand their owner an error (57P01) it may no longer be listening for.
+        const deadline = Date.now() + DROP_GRACE_MS;
+        let open: string[] = [];
+        do {
+          const { rows } = await c.query<{ app: string }>(
+            'select application_name as app from pg_stat_activity where datname = $1',
+            [name],
+          );
+          open = rows.map((r) => r.app || '(unnamed)');
+          if (open.length === 0) break;
+          await new Promise((r) => setTimeout(r, 25));
+        } while (Date.now() < deadline);
+        // Still open after the grace: something did not close its connections; say what, for whoever reads the test log.
+        if (open.length > 0) process.stderr.write(`# dropping ${name} with connections still open: ${open.join(', ')}\n`);
+        await c.query(`drop database if exists ${name} with (force)`);
+      }),
   };
 }
 

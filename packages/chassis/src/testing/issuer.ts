@@ -10,7 +10,14 @@ export interface TestIssuer {
   jwks: JSONWebKeySet;
   keySource: KeySource;
   /** An access token; a customer unless roles say otherwise. */
-  token(claims?: { sub?: string; roles?: string[]; scopes?: string[]; email?: string; clientId?: string; expiresInSeconds?: number }): Promise<string>;
+  token(claims?: {
+    sub?: string;
+    roles?: string[];
+    scopes?: string[];
+    email?: string;
+    clientId?: string;
+    expiresInSeconds?: number;
+  }): Promise<string>;
   /** A service's own token source (client_credentials shape: the client id as subject, no roles), for StartOptions.serviceToken. */
   serviceToken(clientId?: string, scopes?: string[]): () => Promise<string>;
 }
@@ -22,7 +29,10 @@ export async function createTestIssuer(options: { issuer?: string; audience?: st
   const issuer: TestIssuer = {
     jwks,
     keySource: async () => jwks,
-    serviceToken: (clientId = 'svc-test', scopes = ['internal']) => () => issuer.token({ sub: clientId, clientId, roles: [], scopes }),
+    serviceToken:
+      (clientId = 'svc-test', scopes = ['internal']) =>
+      () =>
+        issuer.token({ sub: clientId, clientId, roles: [], scopes }),
     token: (claims = {}) =>
       new SignJWT({
         roles: claims.roles ?? ['customer'],

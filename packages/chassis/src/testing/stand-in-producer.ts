@@ -28,11 +28,12 @@ export async function startStandInProducer(
 ): Promise<StandInProducer> {
   const database = await createTestDatabase(`standin_${name}`);
   const definition = defineService({ name, version: '0.0.0-test', migrations: {}, events: { publishes }, setup() {} });
-  const svc = await startService(definition, { env: { DATABASE_URL: database.url, LOG_LEVEL: 'silent', EVENTS_POLL_INTERVAL_MS: '50', ...env } })
-    .catch(async (err: unknown) => {
-      await database.drop();
-      throw err;
-    });
+  const svc = await startService(definition, {
+    env: { DATABASE_URL: database.url, LOG_LEVEL: 'silent', EVENTS_POLL_INTERVAL_MS: '50', ...env },
+  }).catch(async (err: unknown) => {
+    await database.drop();
+    throw err;
+  });
   return {
     url: svc.url,
     svc,

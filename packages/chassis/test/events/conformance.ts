@@ -22,18 +22,23 @@ export async function scenarioFor(t: TestContext, transport: Transport, label: s
 
 export function conformanceSuite(transport: Transport, extra?: () => void): void {
   describe(`event transport conformance: ${transport.name}`, () => {
-
     test('every event is handled once, in the order the producer committed them, other types skipped', async (t) => {
       const s = await scenarioFor(t, transport, 'order');
       const producer = await s.startProducer();
       const consumer = await s.startConsumer();
       // Concurrent transactions: commit order, not insert order, is the order to keep.
-      const results = await Promise.all(Array.from({ length: 10 }, (_, i) => s.emit({ from: i * 20, count: 20, perTransaction: 4, tocks: i % 2 === 0 })));
+      const results = await Promise.all(
+        Array.from({ length: 10 }, (_, i) => s.emit({ from: i * 20, count: 20, perTransaction: 4, tocks: i % 2 === 0 })),
+      );
       for (const r of results) assert.equal(r.status, 200);
       await s.waitForEffects(200);
       const effects = await s.effects();
       assert.equal(effects.length, 200);
-      assert.deepEqual(effects.map((e) => e.event_id), await s.producedOrder(), 'handled in the producer\'s order');
+      assert.deepEqual(
+        effects.map((e) => e.event_id),
+        await s.producedOrder(),
+        "handled in the producer's order",
+      );
       assert.equal(new Set(effects.map((e) => e.n)).size, 200, 'no tick handled twice');
 
       // The operator's summary of both sides.
@@ -43,7 +48,10 @@ export function conformanceSuite(transport: Transport, extra?: () => void): void
       assert.equal((await fetch(`${producer.url}/_admin/events`)).status, 401);
       const produced = (await (await fetch(`${producer.url}/_admin/events`, { headers: admin })).json()) as EventStatus;
       assert.equal(produced.transport, transport.name);
-      assert.deepEqual(produced.publishes.map((p) => p.type), [`souk.${s.producer}.Ticked`, `souk.${s.producer}.Tocked`]);
+      assert.deepEqual(
+        produced.publishes.map((p) => p.type),
+        [`souk.${s.producer}.Ticked`, `souk.${s.producer}.Tocked`],
+      );
       assert.equal(produced.outbox.head, 300);
       assert.equal(produced.outbox.unsequenced, 0);
       const consumed = (await (await fetch(`${consumer.url}/_admin/events`, { headers: admin })).json()) as EventStatus;
@@ -65,8 +73,14 @@ export function conformanceSuite(transport: Transport, extra?: () => void): void
       const effects = await s.effects();
       assert.equal(effects.length, 200);
       assert.equal(new Set(effects.map((e) => e.event_id)).size, 200);
-      assert.deepEqual(effects.map((e) => e.event_id), await s.producedOrder());
-      assert.ok(effects.slice(150).every((e) => e.instance !== first.ctx.instanceId), 'the stopped instance handled nothing after stopping');
+      assert.deepEqual(
+        effects.map((e) => e.event_id),
+        await s.producedOrder(),
+      );
+      assert.ok(
+        effects.slice(150).every((e) => e.instance !== first.ctx.instanceId),
+        'the stopped instance handled nothing after stopping',
+      );
     });
 
     test('slow handlers with two instances: a page that outlasts the lease still completes, nothing twice', async (t) => {
@@ -78,7 +92,10 @@ export function conformanceSuite(transport: Transport, extra?: () => void): void
       assert.equal((await s.emit({ from: 0, count: 100, perTransaction: 100 })).status, 200);
       await s.waitForEffects(100, 60_000);
       const effects = await s.effects();
-      assert.deepEqual(effects.map((e) => e.n), Array.from({ length: 100 }, (_, i) => i));
+      assert.deepEqual(
+        effects.map((e) => e.n),
+        Array.from({ length: 100 }, (_, i) => i),
+      );
     });
 
     test('a handler that hangs counts as a failed attempt until the event is parked; the stream moves on', async (t) => {
@@ -89,14 +106,20 @@ export function conformanceSuite(transport: Transport, extra?: () => void): void
       const consumer = await s.startConsumer({ inHandler: async (n) => (n === 2 ? released : undefined) });
       try {
         assert.equal((await s.emit({ from: 0, count: 5 })).status, 200);
-        const letters = await waitFor(async () => {
-          const list = await consumer.ctx.events.deadLetters.list();
-          return list.length === 1 ? list : undefined;
-        }, { timeoutMs: 60_000, what: 'the hung event parked' });
+        const letters = await waitFor(
+          async () => {
+            const list = await consumer.ctx.events.deadLetters.list();
+            return list.length === 1 ? list : undefined;
+          },
+          { timeoutMs: 60_000, what: 'the hung event parked' },
+        );
         assert.equal(letters[0]!.eventId, (await s.producedOrder())[2]);
         assert.match(letters[0]!.error, /still running past the 1500 ms deadline|did not finish within 1500 ms/);
         await s.waitForEffects(4, 30_000);
-        assert.deepEqual((await s.effects()).map((e) => e.n), [0, 1, 3, 4]);
+        assert.deepEqual(
+          (await s.effects()).map((e) => e.n),
+          [0, 1, 3, 4],
+        );
       } finally {
         release();
       }
@@ -111,15 +134,21 @@ export function conformanceSuite(transport: Transport, extra?: () => void): void
       // Every event of the stream delivered a second time, as after a lost ack.
       const consumer = await transport.replay(s, first);
       const type = `souk.${s.producer}.Ticked`;
-      await waitFor(async () => metric(await (await fetch(`${consumer.url}/metrics`)).text(), 'souk_events_duplicates_total', type) === 20, {
-        timeoutMs: 20_000,
-        what: 'the 20 replayed events to reach the consumer',
-      });
+      await waitFor(
+        async () => metric(await (await fetch(`${consumer.url}/metrics`)).text(), 'souk_events_duplicates_total', type) === 20,
+        {
+          timeoutMs: 20_000,
+          what: 'the 20 replayed events to reach the consumer',
+        },
+      );
       assert.equal((await s.emit({ from: 20, count: 1 })).status, 200);
       await s.waitForEffects(21);
       const effects = await s.effects();
       assert.equal(effects.length, 21, 'replayed events made no second effect');
-      assert.deepEqual(effects.map((e) => e.n), Array.from({ length: 21 }, (_, i) => i));
+      assert.deepEqual(
+        effects.map((e) => e.n),
+        Array.from({ length: 21 }, (_, i) => i),
+      );
     });
 
     test('a poison event is dead-lettered after bounded redelivery, the stream moves on, and a redrive handles it once fixed', async (t) => {
@@ -129,13 +158,19 @@ export function conformanceSuite(transport: Transport, extra?: () => void): void
       const consumer = await s.startConsumer({ poisonFails: () => broken });
       assert.equal((await s.emit({ from: 0, count: 10, poison: [4] })).status, 200);
       await s.waitForEffects(9);
-      const letters = await waitFor(async () => {
-        const list = await consumer.ctx.events.deadLetters.list();
-        return list.length === 1 ? list : undefined;
-      }, { what: 'a dead letter' });
+      const letters = await waitFor(
+        async () => {
+          const list = await consumer.ctx.events.deadLetters.list();
+          return list.length === 1 ? list : undefined;
+        },
+        { what: 'a dead letter' },
+      );
       assert.equal(letters[0]!.attempts, 3);
       assert.match(letters[0]!.error, /tick 4 is poison/);
-      assert.deepEqual((await s.effects()).map((e) => e.n), [0, 1, 2, 3, 5, 6, 7, 8, 9]);
+      assert.deepEqual(
+        (await s.effects()).map((e) => e.n),
+        [0, 1, 2, 3, 5, 6, 7, 8, 9],
+      );
 
       // The operator's view: admin endpoint, admin token only.
       const issuer = await createTestIssuer();
@@ -151,12 +186,15 @@ export function conformanceSuite(transport: Transport, extra?: () => void): void
 
       const failed = await fetch(`${base}/${id}/redrive`, { method: 'POST', headers: admin });
       assert.equal(failed.status, 409, 'still broken: the redrive fails and the letter stays');
-      assert.equal((await failed.json() as { code: string }).code, 'SOUK_EVENTS_REDRIVE_FAILED');
+      assert.equal(((await failed.json()) as { code: string }).code, 'SOUK_EVENTS_REDRIVE_FAILED');
       broken = false;
       const redriven = await fetch(`${base}/${id}/redrive`, { method: 'POST', headers: admin });
       assert.equal(redriven.status, 200);
       assert.deepEqual(await redriven.json(), { deadLetterId: id, outcome: 'handled' });
-      assert.deepEqual((await s.effects()).map((e) => e.n).sort((a, b) => a - b), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+      assert.deepEqual(
+        (await s.effects()).map((e) => e.n).sort((a, b) => a - b),
+        [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
+      );
       assert.equal((await consumer.ctx.events.deadLetters.list()).length, 0);
       assert.equal((await fetch(`${base}/999999`, { headers: admin })).status, 404);
 
@@ -174,7 +212,7 @@ export function conformanceSuite(transport: Transport, extra?: () => void): void
       assert.ok(metric(produced, 'souk_event_publish_duration_seconds_count', type)! >= 10);
     });
 
-    test('the producing request\'s trace continues in the consumer', async (t) => {
+    test("the producing request's trace continues in the consumer", async (t) => {
       const s = await scenarioFor(t, transport, 'trace');
       await s.startProducer();
       await s.startConsumer();
@@ -207,7 +245,10 @@ export function conformanceSuite(transport: Transport, extra?: () => void): void
       await s.startProducer(); // a new instance on the same database and address
       await s.waitForEffects(25);
       const effects = await s.effects();
-      assert.deepEqual(effects.map((e) => e.n), Array.from({ length: 25 }, (_, i) => i));
+      assert.deepEqual(
+        effects.map((e) => e.n),
+        Array.from({ length: 25 }, (_, i) => i),
+      );
     });
 
     test('a consumer killed inside a handler loses nothing and makes no effect twice', async (t) => {
@@ -221,11 +262,17 @@ export function conformanceSuite(transport: Transport, extra?: () => void): void
       // What committed before the crash is a prefix (a transport may batch several events per transaction); 7 never did.
       const done = before.map((e) => e.n);
       assert.ok(done.length <= 7, `the hanging handler's effect never committed: ${done.join(',')}`);
-      assert.deepEqual(done, Array.from({ length: done.length }, (_, i) => i));
+      assert.deepEqual(
+        done,
+        Array.from({ length: done.length }, (_, i) => i),
+      );
       await s.startConsumer(); // takes over once the dead instance's lease runs out
       await s.waitForEffects(15);
       const effects = await s.effects();
-      assert.deepEqual(effects.map((e) => e.n), Array.from({ length: 15 }, (_, i) => i));
+      assert.deepEqual(
+        effects.map((e) => e.n),
+        Array.from({ length: 15 }, (_, i) => i),
+      );
     });
 
     extra?.();

@@ -53,7 +53,12 @@ export function producerService(name: string) {
           await ctx.db.transaction().execute(async (trx) => {
             for (let n = start; n < Math.min(start + perTransaction, from + count); n++) {
               await sql`insert into ticks (n) values (${n})`.execute(trx);
-              await ctx.events.publish(trx, Ticked, { n, ...(poison.includes(n) ? { poison: true } : {}) }, { subject: String(n) });
+              await ctx.events.publish(
+                trx,
+                Ticked,
+                { n, ...(poison.includes(n) ? { poison: true } : {}) },
+                { subject: String(n) },
+              );
               if (tocks) await ctx.events.publish(trx, Tocked, { n });
             }
           });
@@ -74,14 +79,20 @@ export interface ConsumerHooks {
   slowMs?: number;
 }
 
-export function consumerService(name: string, Ticked: EventContract<ReturnType<typeof tickedEvent>['schema']>, hooks: ConsumerHooks) {
+export function consumerService(
+  name: string,
+  Ticked: EventContract<ReturnType<typeof tickedEvent>['schema']>,
+  hooks: ConsumerHooks,
+) {
   return defineService({
     name,
     version: '0.0.1',
     migrations: {
       '001_effects': {
         async up(db) {
-          await sql`create table effects (seq bigserial primary key, n integer not null, event_id text not null, instance text not null, trace_id text)`.execute(db);
+          await sql`create table effects (seq bigserial primary key, n integer not null, event_id text not null, instance text not null, trace_id text)`.execute(
+            db,
+          );
         },
       },
     },
@@ -89,7 +100,9 @@ export function consumerService(name: string, Ticked: EventContract<ReturnType<t
       ctx.events.subscribe(Ticked, async (event, { db }) => {
         if (event.data.poison && hooks.poisonFails()) throw new Error(`tick ${event.data.n} is poison`);
         const traceId = trace.getActiveSpan()?.spanContext().traceId ?? null;
-        await sql`insert into effects (n, event_id, instance, trace_id) values (${event.data.n}, ${event.id}, ${ctx.instanceId}, ${traceId})`.execute(db);
+        await sql`insert into effects (n, event_id, instance, trace_id) values (${event.data.n}, ${event.id}, ${ctx.instanceId}, ${traceId})`.execute(
+          db,
+        );
         await hooks.inHandler?.(event.data.n);
         if (hooks.slowMs) await new Promise((r) => setTimeout(r, hooks.slowMs));
       });

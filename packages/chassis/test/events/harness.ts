@@ -61,7 +61,10 @@ export async function createScenario(transport: Transport, label: string): Promi
   const consumerDb = await createTestDatabase(`evc_${label}`);
   const producerPort = await freePort();
   const producerUrl = `http://127.0.0.1:${producerPort}`;
-  const pools = [new pg.Pool({ connectionString: producerDb.url, max: 2 }), new pg.Pool({ connectionString: consumerDb.url, max: 2 })];
+  const pools = [
+    new pg.Pool({ connectionString: producerDb.url, max: 2 }),
+    new pg.Pool({ connectionString: consumerDb.url, max: 2 }),
+  ];
   // Dropping the databases at the end ends whatever is still connected; that is expected, not a failure.
   for (const pool of pools) pool.on('error', () => undefined);
   const running: RunningService[] = [];
@@ -81,45 +84,71 @@ export async function createScenario(transport: Transport, label: string): Promi
     ...transport.env(),
     ...extra,
   });
-  const query = async <T extends pg.QueryResultRow>(pool: pg.Pool, text: string, values?: unknown[]) => (await pool.query<T>(text, values as never[])).rows;
+  const query = async <T extends pg.QueryResultRow>(pool: pg.Pool, text: string, values?: unknown[]) =>
+    (await pool.query<T>(text, values as never[])).rows;
 
   const scenario: Scenario = {
-    producer, consumer, producerDb, consumerDb, producerPort, producerUrl,
+    producer,
+    consumer,
+    producerDb,
+    consumerDb,
+    producerPort,
+    producerUrl,
     env: base,
     async startProducer() {
-      const svc = await startService(producerService(producer), { env: base({ DATABASE_URL: producerDb.url, PORT: String(producerPort) }) });
+      const svc = await startService(producerService(producer), {
+        env: base({ DATABASE_URL: producerDb.url, PORT: String(producerPort) }),
+      });
       running.push(svc);
       return svc;
     },
     async startConsumer(hooks = {}) {
-      const svc = await startService(
-        consumerService(consumer, tickedEvent(producer), { poisonFails: () => true, ...hooks }),
-        { env: base({ DATABASE_URL: consumerDb.url }) },
-      );
+      const svc = await startService(consumerService(consumer, tickedEvent(producer), { poisonFails: () => true, ...hooks }), {
+        env: base({ DATABASE_URL: consumerDb.url }),
+      });
       running.push(svc);
       return svc;
     },
     spawnFixture(role, extra = {}) {
       const env = {
         ...process.env,
-        ...base({ DATABASE_URL: role === 'producer' ? producerDb.url : consumerDb.url, ...(role === 'producer' ? { PORT: String(producerPort) } : {}), ...extra }),
-        FIXTURE_ROLE: role, FIXTURE_PRODUCER: producer, FIXTURE_CONSUMER: consumer,
+        ...base({
+          DATABASE_URL: role === 'producer' ? producerDb.url : consumerDb.url,
+          ...(role === 'producer' ? { PORT: String(producerPort) } : {}),
+          ...extra,
+        }),
+        FIXTURE_ROLE: role,
+        FIXTURE_PRODUCER: producer,
+        FIXTURE_CONSUMER: consumer,
       };
       const fixture = spawnFixture(env);
       fixtures.push(fixture);
       return fixture;
     },
     emit: (body, headers = {}) =>
-      fetch(`${producerUrl}/emit`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) }),
+      fetch(`${producerUrl}/emit`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: JSON.stringify(body),
+      }),
     effects: () => query(pools[1]!, 'select n, event_id, instance, trace_id from effects order by seq'),
-    producedOrder: async () => (await query<{ id: string }>(pools[0]!, `select id from souk_outbox where position is not null and type like '%.Ticked' order by position`)).map((r) => r.id),
+    producedOrder: async () =>
+      (
+        await query<{ id: string }>(
+          pools[0]!,
+          `select id from souk_outbox where position is not null and type like '%.Ticked' order by position`,
+        )
+      ).map((r) => r.id),
     producerSql: (text, values) => query(pools[0]!, text, values),
     consumerSql: (text, values) => query(pools[1]!, text, values),
     async waitForEffects(count, timeoutMs = 30_000) {
-      await waitFor(async () => (await query<{ n: number }>(pools[1]!, 'select count(*)::int as n from effects'))[0]!.n >= count, {
-        timeoutMs,
-        what: `${count} effects`,
-      });
+      await waitFor(
+        async () => (await query<{ n: number }>(pools[1]!, 'select count(*)::int as n from effects'))[0]!.n >= count,
+        {
+          timeoutMs,
+          what: `${count} effects`,
+        },
+      );
     },
     async close() {
       await Promise.allSettled(fixtures.map((f) => f.kill('SIGKILL')));
@@ -136,7 +165,7 @@ function spawnFixture(env: NodeJS.ProcessEnv): Fixture {
   const child = spawn(process.execPath, ['--import', 'tsx', FIXTURE_MAIN], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   const waiters: { pattern: RegExp; resolve: (l: string) => void }[] = [];
-  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
     out += chunk;
     for (const w of [...waiters]) {
       const m = out.split('\n').find((l) => w.pattern.test(l));
@@ -147,7 +176,7 @@ function spawnFixture(env: NodeJS.ProcessEnv): Fixture {
     }
   });
   let err = '';
-  child.stderr!.setEncoding('utf8').on('data', (c: string) => (err += c));
+  child.stderr.setEncoding('utf8').on('data', (c: string) => (err += c));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   return {
     child,
@@ -168,5 +197,8 @@ function spawnFixture(env: NodeJS.ProcessEnv): Fixture {
 
 /** Waits until a URL answers /health/ready with 200. */
 export async function waitReady(url: string, timeoutMs = 30_000): Promise<void> {
-  await waitFor(async () => (await fetch(`${url}/health/ready`).catch(() => undefined))?.status === 200, { timeoutMs, what: `${url} ready` });
+  await waitFor(async () => (await fetch(`${url}/health/ready`).catch(() => undefined))?.status === 200, {
+    timeoutMs,
+    what: `${url} ready`,
+  });
 }

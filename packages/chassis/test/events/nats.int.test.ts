@@ -35,8 +35,11 @@ function natsTransport(url: string): Transport {
       const nc = await connect({ servers: url });
       try {
         const js = jetstream(nc);
-        const rows = await s.producerSql<{ envelope: { id: string; type: string } }>('select envelope from souk_outbox order by position');
-        for (const { envelope } of rows) await js.publish(envelope.type, JSON.stringify(envelope), { msgID: `${envelope.id}:again` });
+        const rows = await s.producerSql<{ envelope: { id: string; type: string } }>(
+          'select envelope from souk_outbox order by position',
+        );
+        for (const { envelope } of rows)
+          await js.publish(envelope.type, JSON.stringify(envelope), { msgID: `${envelope.id}:again` });
       } finally {
         await nc.close();
       }
@@ -46,59 +49,84 @@ function natsTransport(url: string): Transport {
 }
 
 conformanceSuite(natsTransport(NATS_URL), () => {
-  test('nats-server restarts under a steady stream: every event handled once, in order', { skip: !existsSync(NATS_SERVER) && `no ${NATS_SERVER}` }, async (t) => {
+  test(
+    'nats-server restarts under a steady stream: every event handled once, in order',
+    { skip: !existsSync(NATS_SERVER) && `no ${NATS_SERVER}` },
+    async (t) => {
+      const port = await freePort();
+      const storeDir = mkdtempSync(join(tmpdir(), 'souk-nats-'));
+      const url = `nats://127.0.0.1:${port}`;
+      let server = startNats(port, storeDir);
+      try {
+        await waitFor(
+          async () =>
+            await connect({ servers: url })
+              .then((c) => c.close().then(() => true))
+              .catch(() => false),
+          { what: 'private nats-server' },
+        );
+        const s = await scenarioFor(t, natsTransport(url), 'restart');
+        await s.startProducer();
+        await s.startConsumer();
+        const total = 300;
+        // The stream: 30 requests of 10 events, one after another, while the broker goes away and comes back.
+        const producing = (async () => {
+          for (let i = 0; i < total; i += 10) assert.equal((await s.emit({ from: i, count: 10 })).status, 200);
+        })();
+        await s.waitForEffects(50);
+        await stopNats(server);
+        server = startNats(port, storeDir);
+        await producing;
+        await s.waitForEffects(total, 60_000);
+        const effects = await s.effects();
+        assert.equal(effects.length, total);
+        assert.deepEqual(
+          effects.map((e) => e.n),
+          Array.from({ length: total }, (_, i) => i),
+        );
+        // Everything the relay took from the outbox was accepted by the broker in the end.
+        await waitFor(
+          async () =>
+            (await s.producerSql<{ n: number }>('select count(*)::int as n from souk_outbox where published_at is null'))[0]!
+              .n === 0,
+          { what: 'outbox drained' },
+        );
+      } finally {
+        await stopNats(server);
+        rmSync(storeDir, { recursive: true, force: true });
+      }
+    },
+  );
+});
+
+test(
+  'producer and consumer start while NATS is down; events wait in the outbox and flow once it is up',
+  { skip: !existsSync(NATS_SERVER) && `no ${NATS_SERVER}` },
+  async () => {
     const port = await freePort();
     const storeDir = mkdtempSync(join(tmpdir(), 'souk-nats-'));
     const url = `nats://127.0.0.1:${port}`;
-    let server = startNats(port, storeDir);
+    let server: ChildProcess | undefined;
+    const s = await createScenario(natsTransport(url), 'late');
     try {
-      await waitFor(async () => (await connect({ servers: url }).then((c) => c.close().then(() => true)).catch(() => false)), { what: 'private nats-server' });
-      const s = await scenarioFor(t, natsTransport(url), 'restart');
       await s.startProducer();
       await s.startConsumer();
-      const total = 300;
-      // The stream: 30 requests of 10 events, one after another, while the broker goes away and comes back.
-      const producing = (async () => {
-        for (let i = 0; i < total; i += 10) assert.equal((await s.emit({ from: i, count: 10 })).status, 200);
-      })();
-      await s.waitForEffects(50);
-      await stopNats(server);
+      assert.equal((await s.emit({ from: 0, count: 20 })).status, 200, 'the producer takes requests without its broker');
+      const waiting = await s.producerSql<{ n: number }>('select count(*)::int as n from souk_outbox where published_at is null');
+      assert.equal(waiting[0]!.n, 20);
       server = startNats(port, storeDir);
-      await producing;
-      await s.waitForEffects(total, 60_000);
-      const effects = await s.effects();
-      assert.equal(effects.length, total);
-      assert.deepEqual(effects.map((e) => e.n), Array.from({ length: total }, (_, i) => i));
-      // Everything the relay took from the outbox was accepted by the broker in the end.
-      await waitFor(async () => (await s.producerSql<{ n: number }>('select count(*)::int as n from souk_outbox where published_at is null'))[0]!.n === 0, { what: 'outbox drained' });
+      await s.waitForEffects(20, 60_000);
+      assert.deepEqual(
+        (await s.effects()).map((e) => e.n),
+        Array.from({ length: 20 }, (_, i) => i),
+      );
     } finally {
-      await stopNats(server);
+      await s.close();
+      if (server) await stopNats(server);
       rmSync(storeDir, { recursive: true, force: true });
     }
-  });
-});
-
-test('producer and consumer start while NATS is down; events wait in the outbox and flow once it is up', { skip: !existsSync(NATS_SERVER) && `no ${NATS_SERVER}` }, async () => {
-  const port = await freePort();
-  const storeDir = mkdtempSync(join(tmpdir(), 'souk-nats-'));
-  const url = `nats://127.0.0.1:${port}`;
-  let server: ChildProcess | undefined;
-  const s = await createScenario(natsTransport(url), 'late');
-  try {
-    await s.startProducer();
-    await s.startConsumer();
-    assert.equal((await s.emit({ from: 0, count: 20 })).status, 200, 'the producer takes requests without its broker');
-    const waiting = await s.producerSql<{ n: number }>('select count(*)::int as n from souk_outbox where published_at is null');
-    assert.equal(waiting[0]!.n, 20);
-    server = startNats(port, storeDir);
-    await s.waitForEffects(20, 60_000);
-    assert.deepEqual((await s.effects()).map((e) => e.n), Array.from({ length: 20 }, (_, i) => i));
-  } finally {
-    await s.close();
-    if (server) await stopNats(server);
-    rmSync(storeDir, { recursive: true, force: true });
-  }
-});
+  },
+);
 
 test('a relay that republishes after a crash (published, not yet marked) adds nothing: Nats-Msg-Id de-duplication', async () => {
   const s = await createScenario(natsTransport(NATS_URL), 'dedup');
@@ -111,7 +139,10 @@ test('a relay that republishes after a crash (published, not yet marked) adds no
     // As if the relay died between the broker's PubAck and marking the rows.
     await s.producerSql('update souk_outbox set published_at = null');
     await producer.ctx.events.flush();
-    assert.equal((await s.producerSql<{ n: number }>('select count(*)::int as n from souk_outbox where published_at is null'))[0]!.n, 0);
+    assert.equal(
+      (await s.producerSql<{ n: number }>('select count(*)::int as n from souk_outbox where published_at is null'))[0]!.n,
+      0,
+    );
     const stream = await (await jetstreamManager(nc)).streams.info(streamName(s.producer));
     assert.equal(stream.state.messages, 10, 'the broker kept one copy of each');
     assert.equal((await s.effects()).length, 10);

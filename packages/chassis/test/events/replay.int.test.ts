@@ -44,9 +44,12 @@ async function setup(t: TestContext, transport: Transport, label: string) {
   return {
     s,
     async consumer(hooks: Partial<ConsumerHooks> = {}): Promise<RunningService> {
-      const svc = await startService(consumerService(s.consumer, tickedEvent(s.producer), { poisonFails: () => false, ...hooks }), {
-        env: s.env({ DATABASE_URL: s.consumerDb.url, EVENTS_HANDLER_TIMEOUT_MS: '20000' }),
-      });
+      const svc = await startService(
+        consumerService(s.consumer, tickedEvent(s.producer), { poisonFails: () => false, ...hooks }),
+        {
+          env: s.env({ DATABASE_URL: s.consumerDb.url, EVENTS_HANDLER_TIMEOUT_MS: '20000' }),
+        },
+      );
       consumers.push(svc);
       return svc;
     },
@@ -73,14 +76,25 @@ for (const transport of [feed, nats]) {
       assert.deepEqual(await a.ctx.events.replay({ reset: resetEffects }), { producers: [s.producer] });
       assert.equal((await more).status, 200);
       await s.waitForEffects(100);
-      await waitFor(async () => (await s.consumerSql<{ n: number }>('select count(*)::int as n from souk_inbox'))[0]!.n === 100, { what: 'the inbox refilled' });
+      await waitFor(async () => (await s.consumerSql<{ n: number }>('select count(*)::int as n from souk_inbox'))[0]!.n === 100, {
+        what: 'the inbox refilled',
+      });
       const effects = await s.effects();
       assert.equal(effects.length, 100, 'each event once after the reset');
-      assert.deepEqual(effects.map((e) => e.n).sort((x, y) => x - y), Array.from({ length: 100 }, (_, i) => i));
-      assert.ok(firstIds.every((id) => effects.some((e) => e.event_id === id)), 'the events handled before the replay came again');
+      assert.deepEqual(
+        effects.map((e) => e.n).sort((x, y) => x - y),
+        Array.from({ length: 100 }, (_, i) => i),
+      );
+      assert.ok(
+        firstIds.every((id) => effects.some((e) => e.event_id === id)),
+        'the events handled before the replay came again',
+      );
       if (transport.name === 'feed') {
         // The feed keeps the producer's order through a replay.
-        assert.deepEqual(effects.map((e) => e.event_id), await s.producedOrder());
+        assert.deepEqual(
+          effects.map((e) => e.event_id),
+          await s.producedOrder(),
+        );
       }
     });
 
@@ -105,16 +119,28 @@ for (const transport of [feed, nats]) {
       const replaying = svc.ctx.events.replay({ reset: resetEffects });
       try {
         // The replay waits on the lock the handler's transaction holds shared.
-        await waitFor(async () => (await s.consumerSql<{ n: number }>(
-          `select count(*)::int as n from pg_locks where locktype = 'advisory' and not granted`))[0]!.n > 0, { what: 'the replay waiting for the handler' });
+        await waitFor(
+          async () =>
+            (
+              await s.consumerSql<{ n: number }>(
+                `select count(*)::int as n from pg_locks where locktype = 'advisory' and not granted`,
+              )
+            )[0]!.n > 0,
+          { what: 'the replay waiting for the handler' },
+        );
       } finally {
         release();
       }
       await replaying;
       await s.waitForEffects(15);
-      await waitFor(async () => (await s.consumerSql<{ n: number }>('select count(*)::int as n from souk_inbox'))[0]!.n === 15, { what: 'every event in the inbox' });
+      await waitFor(async () => (await s.consumerSql<{ n: number }>('select count(*)::int as n from souk_inbox'))[0]!.n === 15, {
+        what: 'every event in the inbox',
+      });
       const effects = await s.effects();
-      assert.deepEqual(effects.map((e) => e.n).sort((x, y) => x - y), Array.from({ length: 15 }, (_, i) => i));
+      assert.deepEqual(
+        effects.map((e) => e.n).sort((x, y) => x - y),
+        Array.from({ length: 15 }, (_, i) => i),
+      );
     });
 
     test('a producer the service does not consume is refused', async (t) => {

@@ -14,7 +14,10 @@ export const CANCEL_GRACE_MS = 50;
 
 /** The part did not answer within its budget. */
 export class DeadlineExceeded extends Error {
-  constructor(readonly part: string, readonly ms: number) {
+  constructor(
+    readonly part: string,
+    readonly ms: number,
+  ) {
     super(`${part} did not answer within ${ms} ms`);
     this.name = 'DeadlineExceeded';
   }

@@ -4,7 +4,12 @@
 // kept here, then catalogue products) when they fail or are too slow.
 
 import type {
-  CartSummary, HomePage, HomeProduct, HomeSectionName, RecommendationsSection, RecommendedProduct,
+  CartSummary,
+  HomePage,
+  HomeProduct,
+  HomeSectionName,
+  RecommendationsSection,
+  RecommendedProduct,
 } from '../../contract.ts';
 import { BestsellersCache } from './bestsellers-cache.ts';
 import { describeFailure, withDeadline } from './deadline.ts';
@@ -66,19 +71,25 @@ export function createHomePage(deps: {
     const personal = productIds.length > 0;
     let live: RecommendationsSection;
     try {
-      live = await withDeadline<RecommendationsSection>(timeouts.recommendationsMs, async (signal) => {
-        if (personal) {
-          const items = await sources.recommendationsFor(productIds, signal);
-          if (items.length > 0) return { source: 'recommendations', degraded: false, items };
-        }
-        // Without a cart to start from (anonymous, empty, or unreadable) bestsellers are the answer, not a fallback.
-        const items = await sources.bestsellers(signal);
-        cache.remember(items, deps.clock.now());
-        const reason = personal
-          ? "Nothing has been bought together with the cart's products yet: bestsellers instead."
-          : failures.cart ? 'The cart could not be read: bestsellers instead of picks for it.' : undefined;
-        return { source: 'bestsellers', degraded: false, ...(reason ? { reason } : {}), items };
-      }, 'recommendations');
+      live = await withDeadline<RecommendationsSection>(
+        timeouts.recommendationsMs,
+        async (signal) => {
+          if (personal) {
+            const items = await sources.recommendationsFor(productIds, signal);
+            if (items.length > 0) return { source: 'recommendations', degraded: false, items };
+          }
+          // Without a cart to start from (anonymous, empty, or unreadable) bestsellers are the answer, not a fallback.
+          const items = await sources.bestsellers(signal);
+          cache.remember(items, deps.clock.now());
+          const reason = personal
+            ? "Nothing has been bought together with the cart's products yet: bestsellers instead."
+            : failures.cart
+              ? 'The cart could not be read: bestsellers instead of picks for it.'
+              : undefined;
+          return { source: 'bestsellers', degraded: false, ...(reason ? { reason } : {}), items };
+        },
+        'recommendations',
+      );
     } catch (err) {
       deps.onFailure?.('recommendations', err);
       const why = describeFailure('recommendations', err, timeouts.recommendationsMs);
@@ -86,33 +97,56 @@ export function createHomePage(deps: {
       const kept = cache.last();
       if (kept) {
         const asOf = new Date(kept.at).toISOString();
-        return { source: 'bestsellers-cache', degraded: true, reason: `${why}; showing the bestsellers of ${asOf}.`, asOf, items: kept.items };
+        return {
+          source: 'bestsellers-cache',
+          degraded: true,
+          reason: `${why}; showing the bestsellers of ${asOf}.`,
+          asOf,
+          items: kept.items,
+        };
       }
       const products = await featured;
       if (!products) return null;
-      return { source: 'catalog', degraded: true, reason: `${why}; no bestsellers kept yet, showing catalogue products.`, items: fromProducts(products) };
+      return {
+        source: 'catalog',
+        degraded: true,
+        reason: `${why}; no bestsellers kept yet, showing catalogue products.`,
+        items: fromProducts(products),
+      };
     }
     if (live.items.length > 0) return live;
     // A shop without sales yet has no bestsellers: catalogue products fill the section (nothing failed).
     const products = await featured;
     if (!products) return live;
-    return { source: 'catalog', degraded: false, reason: 'No bestsellers yet: catalogue products instead.', items: fromProducts(products) };
+    return {
+      source: 'catalog',
+      degraded: false,
+      reason: 'No bestsellers yet: catalogue products instead.',
+      items: fromProducts(products),
+    };
   }
 
   function fromProducts(products: readonly HomeProduct[]): RecommendedProduct[] {
     return products.slice(0, deps.fallbackLimit).map((p) => ({
-      productId: p.id, name: p.name, priceCents: p.priceCents, currency: p.currency, imageUrl: p.imageUrl, count: null,
+      productId: p.id,
+      name: p.name,
+      priceCents: p.priceCents,
+      currency: p.currency,
+      imageUrl: p.imageUrl,
+      count: null,
     }));
   }
 
   return {
     async build(caller) {
       const failures: HomeOutcome['failures'] = {};
-      const featured = withDeadline(timeouts.featuredMs, (signal) => sources.featured(signal), 'catalog').catch((err: unknown) => {
-        deps.onFailure?.('catalog', err);
-        failures.featured = describeFailure('catalog', err, timeouts.featuredMs);
-        return undefined;
-      });
+      const featured = withDeadline(timeouts.featuredMs, (signal) => sources.featured(signal), 'catalog').catch(
+        (err: unknown) => {
+          deps.onFailure?.('catalog', err);
+          failures.featured = describeFailure('catalog', err, timeouts.featuredMs);
+          return undefined;
+        },
+      );
       let cart: Promise<CartSummary | undefined> = Promise.resolve(undefined);
       if (caller.authorization) {
         const authorization = caller.authorization;

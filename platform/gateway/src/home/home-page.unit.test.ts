@@ -10,19 +10,43 @@ import { CANCEL_GRACE_MS } from './deadline.ts';
 import { createHomePage, type HomeSources } from './home-page.ts';
 
 const product = (n: number): HomeProduct => ({
-  id: `p-${n}`, slug: `product-${n}`, name: `Product ${n}`, priceCents: 100 * n, currency: 'EUR', imageUrl: `/img/${n}.jpg`,
+  id: `p-${n}`,
+  slug: `product-${n}`,
+  name: `Product ${n}`,
+  priceCents: 100 * n,
+  currency: 'EUR',
+  imageUrl: `/img/${n}.jpg`,
 });
-const rec = (id: string, count: number): RecommendedProduct => ({ productId: id, name: null, priceCents: null, currency: null, imageUrl: null, count });
-const cartWith = (...productIds: string[]): CartSummary => ({ itemCount: productIds.length, totalCents: 500, currency: 'EUR', stale: false, productIds });
+const rec = (id: string, count: number): RecommendedProduct => ({
+  productId: id,
+  name: null,
+  priceCents: null,
+  currency: null,
+  imageUrl: null,
+  count,
+});
+const cartWith = (...productIds: string[]): CartSummary => ({
+  itemCount: productIds.length,
+  totalCents: 500,
+  currency: 'EUR',
+  stale: false,
+  productIds,
+});
 
 const FEATURED = [1, 2, 3, 4].map(product);
 const BESTSELLERS = [rec('b-1', 9), rec('b-2', 5)];
 const TOGETHER = [rec('t-1', 3)];
 const USER = { authorization: 'Bearer user-token' };
 const down = () => Promise.reject(chassisErrors.circuitOpen('every instance is failing'));
-const never = (signal: AbortSignal) => new Promise<never>((_, reject) => signal.addEventListener('abort', () => reject(chassisErrors.cancelled('gave up'))));
+const never = (signal: AbortSignal) =>
+  new Promise<never>((_, reject) => signal.addEventListener('abort', () => reject(chassisErrors.cancelled('gave up'))));
 
-interface Calls { featured: number; cart: string[]; together: string[][]; bestsellers: number }
+interface Calls {
+  featured: number;
+  cart: string[];
+  together: string[][];
+  bestsellers: number;
+}
 
 function sources(overrides: Partial<HomeSources> = {}): { sources: HomeSources; calls: Calls } {
   const calls: Calls = { featured: 0, cart: [], together: [], bestsellers: 0 };
@@ -30,8 +54,14 @@ function sources(overrides: Partial<HomeSources> = {}): { sources: HomeSources; 
     calls,
     sources: {
       featured: async (signal) => (calls.featured++, overrides.featured ? overrides.featured(signal) : FEATURED),
-      cart: async (authorization, signal) => (calls.cart.push(authorization), overrides.cart ? overrides.cart(authorization, signal) : cartWith()),
-      recommendationsFor: async (ids, signal) => (calls.together.push([...ids]), overrides.recommendationsFor ? overrides.recommendationsFor(ids, signal) : TOGETHER),
+      cart: async (authorization, signal) => (
+        calls.cart.push(authorization),
+        overrides.cart ? overrides.cart(authorization, signal) : cartWith()
+      ),
+      recommendationsFor: async (ids, signal) => (
+        calls.together.push([...ids]),
+        overrides.recommendationsFor ? overrides.recommendationsFor(ids, signal) : TOGETHER
+      ),
       bestsellers: async (signal) => (calls.bestsellers++, overrides.bestsellers ? overrides.bestsellers(signal) : BESTSELLERS),
     },
   };
@@ -104,8 +134,18 @@ test('recommendations down and nothing kept: catalogue products stand in, as man
   const { page } = await home(s).build({});
   assert.equal(page.recommendations?.source, 'catalog');
   assert.equal(page.recommendations?.degraded, true);
-  assert.deepEqual(page.recommendations?.items.map((i) => i.productId), ['p-1', 'p-2', 'p-3']);
-  assert.deepEqual(page.recommendations?.items[0], { productId: 'p-1', name: 'Product 1', priceCents: 100, currency: 'EUR', imageUrl: '/img/1.jpg', count: null });
+  assert.deepEqual(
+    page.recommendations?.items.map((i) => i.productId),
+    ['p-1', 'p-2', 'p-3'],
+  );
+  assert.deepEqual(page.recommendations?.items[0], {
+    productId: 'p-1',
+    name: 'Product 1',
+    priceCents: 100,
+    currency: 'EUR',
+    imageUrl: '/img/1.jpg',
+    count: null,
+  });
   assert.deepEqual(page.degraded, ['recommendations']);
 });
 

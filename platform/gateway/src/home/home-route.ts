@@ -41,28 +41,33 @@ export function registerHomeRoute(ctx: ServiceContext, home: HomePageBuilder): v
     }
   }
 
-  ctx.app.get(HOME_PATH, {
-    schema: {
-      summary: 'The home page: newest products, the caller\'s cart summary and recommendations, each degrading on its own',
-      tags: ['home'],
-      response: { 200: HomePage },
+  ctx.app.get(
+    HOME_PATH,
+    {
+      schema: {
+        summary: "The home page: newest products, the caller's cart summary and recommendations, each degrading on its own",
+        tags: ['home'],
+        response: { 200: HomePage },
+      },
     },
-  }, async (request, reply) => {
-    const caller = await callerOf(request.headers.authorization);
-    const { page, failures } = await home.build(caller);
-    for (const section of page.degraded) degradedTotal.inc({ section });
-    sourceTotal.inc({ source: page.recommendations?.source ?? 'none' });
-    if (page.degraded.length > 0) request.log.debug({ failures }, 'home page served degraded');
-    // Personal (the cart) and, when degraded, worth asking again soon: no shared cache may keep it.
-    reply.header('cache-control', 'no-store');
-    return page;
-  });
+    async (request, reply) => {
+      const caller = await callerOf(request.headers.authorization);
+      const { page, failures } = await home.build(caller);
+      for (const section of page.degraded) degradedTotal.inc({ section });
+      sourceTotal.inc({ source: page.recommendations?.source ?? 'none' });
+      if (page.degraded.length > 0) request.log.debug({ failures }, 'home page served degraded');
+      // Personal (the cart) and, when degraded, worth asking again soon: no shared cache may keep it.
+      reply.header('cache-control', 'no-store');
+      return page;
+    },
+  );
 }
 
 /** Logs a failed part: expected failures (timeouts, coded errors) quietly, anything else as a warning. */
 export function logHomeFailure(log: ServiceContext['log']) {
   return (part: string, err: unknown): void => {
-    if (err instanceof DeadlineExceeded || isSoukError(err)) log.debug({ part, code: isSoukError(err) ? err.code : 'DEADLINE' }, `home: ${part} failed`);
+    if (err instanceof DeadlineExceeded || isSoukError(err))
+      log.debug({ part, code: isSoukError(err) ? err.code : 'DEADLINE' }, `home: ${part} failed`);
     else log.warn({ part, err }, `home: ${part} failed unexpectedly`);
   };
 }

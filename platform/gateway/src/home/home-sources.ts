@@ -29,8 +29,11 @@ export function createHomeSources(deps: HomeSourcesDeps): HomeSources {
   return {
     async featured(signal) {
       const res = await deps.client('catalog').request<unknown>({
-        method: 'GET', path: '/api/v1/catalog/products', query: { sort: 'newest', pageSize: deps.featuredCount },
-        timeoutMs: timeouts.featuredMs, signal,
+        method: 'GET',
+        path: '/api/v1/catalog/products',
+        query: { sort: 'newest', pageSize: deps.featuredCount },
+        timeoutMs: timeouts.featuredMs,
+        signal,
       });
       return toProducts(res.body);
     },
@@ -38,24 +41,33 @@ export function createHomeSources(deps: HomeSourcesDeps): HomeSources {
     async cart(authorization, signal) {
       // The caller's own token: cart serves the cart of the token's subject.
       const res = await deps.client('cart').request<unknown>({
-        method: 'GET', path: '/api/v1/cart', headers: { authorization }, timeoutMs: timeouts.cartMs, signal,
+        method: 'GET',
+        path: '/api/v1/cart',
+        headers: { authorization },
+        timeoutMs: timeouts.cartMs,
+        signal,
       });
       return toCartSummary(res.body);
     },
 
     async recommendationsFor(productIds, signal) {
       const res = await deps.client('recommendations').request<unknown>({
-        method: 'GET', path: '/api/v1/recommendations',
+        method: 'GET',
+        path: '/api/v1/recommendations',
         query: { productIds: productIds.slice(0, MAX_CART_PRODUCT_IDS).join(','), limit: deps.recommendationsLimit },
-        timeoutMs: timeouts.recommendationsMs, signal,
+        timeoutMs: timeouts.recommendationsMs,
+        signal,
       });
       return toRecommended(res.body, 'recommendations');
     },
 
     async bestsellers(signal) {
       const res = await deps.client('recommendations').request<unknown>({
-        method: 'GET', path: '/api/v1/recommendations/bestsellers', query: { limit: deps.recommendationsLimit },
-        timeoutMs: timeouts.recommendationsMs, signal,
+        method: 'GET',
+        path: '/api/v1/recommendations/bestsellers',
+        query: { limit: deps.recommendationsLimit },
+        timeoutMs: timeouts.recommendationsMs,
+        signal,
       });
       return toRecommended(res.body, 'bestsellers');
     },
@@ -75,7 +87,9 @@ export function toProducts(body: unknown): HomeProduct[] {
     const name = str(p.name);
     const priceCents = int(p.priceCents);
     if (!id || !name || priceCents === null) return [];
-    return [{ id, slug: str(p.slug) ?? id, name, priceCents, currency: str(p.currency) ?? 'EUR', imageUrl: str(p.imageUrl) ?? '' }];
+    return [
+      { id, slug: str(p.slug) ?? id, name, priceCents, currency: str(p.currency) ?? 'EUR', imageUrl: str(p.imageUrl) ?? '' },
+    ];
   });
 }
 
@@ -105,13 +119,15 @@ export function toRecommended(body: unknown, what: string): RecommendedProduct[]
     const product = isObject(item.product) ? item.product : {};
     const productId = str(item.productId) ?? str(product.id);
     if (!productId) return [];
-    return [{
-      productId,
-      name: str(item.name) ?? str(product.name),
-      priceCents: int(item.priceCents) ?? int(product.priceCents),
-      currency: str(item.currency) ?? str(product.currency),
-      imageUrl: str(item.imageUrl) ?? str(product.imageUrl),
-      count: int(item.count) ?? int(item.units) ?? int(item.score),
-    }];
+    return [
+      {
+        productId,
+        name: str(item.name) ?? str(product.name),
+        priceCents: int(item.priceCents) ?? int(product.priceCents),
+        currency: str(item.currency) ?? str(product.currency),
+        imageUrl: str(item.imageUrl) ?? str(product.imageUrl),
+        count: int(item.count) ?? int(item.units) ?? int(item.score),
+      },
+    ];
   });
 }

@@ -15,7 +15,10 @@ function assertReads(writer: unknown, reader: unknown): void {
 
 function assertRefuses(writer: unknown, reader: unknown, type: string, path: string): void {
   const found = problems(writer, reader);
-  assert.ok(found.some((d) => d.type === type && d.path === path), `expected ${type} at ${path}, got ${JSON.stringify(found)}`);
+  assert.ok(
+    found.some((d) => d.type === type && d.path === path),
+    `expected ${type} at ${path}, got ${JSON.stringify(found)}`,
+  );
 }
 
 const list = (items: unknown, extra: Record<string, unknown> = {}) => ({ type: 'array', items, ...extra });
@@ -23,7 +26,12 @@ const list = (items: unknown, extra: Record<string, unknown> = {}) => ({ type: '
 describe('lists', () => {
   test('item schemas are compared recursively', () => {
     assertReads(list({ type: 'integer' }), list({ type: 'number' }));
-    assertRefuses(list({ type: 'string', maxLength: 40 }), list({ type: 'string', maxLength: 20 }), 'MAX_LENGTH_DECREASED', '#/items/maxLength');
+    assertRefuses(
+      list({ type: 'string', maxLength: 40 }),
+      list({ type: 'string', maxLength: 20 }),
+      'MAX_LENGTH_DECREASED',
+      '#/items/maxLength',
+    );
   });
 
   test('constraining the items of an unconstrained list is refused; dropping the constraint is fine', () => {
@@ -44,23 +52,49 @@ describe('tuples', () => {
   const pair = { type: 'array', items: [{ type: 'string' }, { type: 'integer' }] };
 
   test('a position added to a closed tuple is fine; to an open one it is refused', () => {
-    assertReads({ ...pair, additionalItems: false }, { type: 'array', items: [{ type: 'string' }, { type: 'integer' }, { type: 'boolean' }], additionalItems: false });
-    assertRefuses(pair, { type: 'array', items: [{ type: 'string' }, { type: 'integer' }, { type: 'boolean' }] }, 'ITEM_ADDED_TO_OPEN_CONTENT_MODEL', '#/items/2');
+    assertReads(
+      { ...pair, additionalItems: false },
+      { type: 'array', items: [{ type: 'string' }, { type: 'integer' }, { type: 'boolean' }], additionalItems: false },
+    );
+    assertRefuses(
+      pair,
+      { type: 'array', items: [{ type: 'string' }, { type: 'integer' }, { type: 'boolean' }] },
+      'ITEM_ADDED_TO_OPEN_CONTENT_MODEL',
+      '#/items/2',
+    );
   });
 
   test('a position removed from an open tuple is fine; from a closed one it is refused', () => {
     assertReads(pair, { type: 'array', items: [{ type: 'string' }] });
-    assertRefuses(pair, { type: 'array', items: [{ type: 'string' }], additionalItems: false }, 'ITEM_REMOVED_FROM_CLOSED_CONTENT_MODEL', '#/items/1');
+    assertRefuses(
+      pair,
+      { type: 'array', items: [{ type: 'string' }], additionalItems: false },
+      'ITEM_REMOVED_FROM_CLOSED_CONTENT_MODEL',
+      '#/items/1',
+    );
   });
 
   test('2020-12 prefixItems read the same way', () => {
-    assertReads({ type: 'array', prefixItems: [{ type: 'integer' }], items: false }, { type: 'array', prefixItems: [{ type: 'number' }] });
-    assertRefuses({ type: 'array', prefixItems: [{ type: 'integer' }] }, { type: 'array', prefixItems: [{ type: 'integer' }], items: false }, 'ADDITIONAL_ITEMS_REMOVED', '#/items');
+    assertReads(
+      { type: 'array', prefixItems: [{ type: 'integer' }], items: false },
+      { type: 'array', prefixItems: [{ type: 'number' }] },
+    );
+    assertRefuses(
+      { type: 'array', prefixItems: [{ type: 'integer' }] },
+      { type: 'array', prefixItems: [{ type: 'integer' }], items: false },
+      'ADDITIONAL_ITEMS_REMOVED',
+      '#/items',
+    );
   });
 
   test('a list read as a tuple: every position must accept the list items', () => {
     assertReads(list({ type: 'integer' }), { type: 'array', items: [{ type: 'number' }], additionalItems: { type: 'integer' } });
-    assertRefuses(list({ type: 'integer' }), { type: 'array', items: [{ type: 'string' }] }, 'ITEM_ADDED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL', '#/items/0');
+    assertRefuses(
+      list({ type: 'integer' }),
+      { type: 'array', items: [{ type: 'string' }] },
+      'ITEM_ADDED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL',
+      '#/items/0',
+    );
   });
 });
 
@@ -69,9 +103,19 @@ describe('combinators', () => {
 
   test('a TypeBox union of literals may gain members, not lose them', () => {
     assertReads({ anyOf: [literal('EUR'), literal('USD')] }, { anyOf: [literal('EUR'), literal('USD'), literal('GBP')] });
-    assertRefuses({ anyOf: [literal('EUR'), literal('USD'), literal('GBP')] }, { anyOf: [literal('EUR'), literal('GBP')] }, 'SUM_TYPE_NARROWED', '#/anyOf/1');
+    assertRefuses(
+      { anyOf: [literal('EUR'), literal('USD'), literal('GBP')] },
+      { anyOf: [literal('EUR'), literal('GBP')] },
+      'SUM_TYPE_NARROWED',
+      '#/anyOf/1',
+    );
     // A one-branch reader union is just that branch, so the reason is the branch's own.
-    assertRefuses({ anyOf: [literal('EUR'), literal('USD')] }, { anyOf: [literal('EUR')] }, 'ENUM_ARRAY_CHANGED', '#/anyOf/1/const');
+    assertRefuses(
+      { anyOf: [literal('EUR'), literal('USD')] },
+      { anyOf: [literal('EUR')] },
+      'ENUM_ARRAY_CHANGED',
+      '#/anyOf/1/const',
+    );
   });
 
   test('a plain schema may become one branch of a union; a union may not become one branch', () => {
@@ -115,8 +159,18 @@ describe('recursion and what cannot be proven', () => {
   });
 
   test('a keyword that is not modelled is refused when added or changed, fine when dropped', () => {
-    assertRefuses({ type: 'object' }, { type: 'object', propertyNames: { maxLength: 3 } }, 'UNCHECKED_KEYWORD_ADDED', '#/propertyNames');
-    assertRefuses({ type: 'array', contains: { type: 'string' } }, { type: 'array', contains: { type: 'integer' } }, 'UNCHECKED_KEYWORD_CHANGED', '#/contains');
+    assertRefuses(
+      { type: 'object' },
+      { type: 'object', propertyNames: { maxLength: 3 } },
+      'UNCHECKED_KEYWORD_ADDED',
+      '#/propertyNames',
+    );
+    assertRefuses(
+      { type: 'array', contains: { type: 'string' } },
+      { type: 'array', contains: { type: 'integer' } },
+      'UNCHECKED_KEYWORD_CHANGED',
+      '#/contains',
+    );
     assertReads({ type: 'object', propertyNames: { maxLength: 3 } }, { type: 'object' });
     assertReads({ if: { type: 'string' }, then: { minLength: 1 } }, { if: { type: 'string' }, then: { minLength: 1 } });
   });
@@ -126,9 +180,18 @@ describe('recursion and what cannot be proven', () => {
   });
 
   test('a comparison that would take too long is refused', () => {
-    const wide = { anyOf: Array.from({ length: 40 }, (_, i) => ({ type: 'object', properties: { [`p${i}`]: { type: 'integer' } }, required: [`p${i}`] })) };
+    const wide = {
+      anyOf: Array.from({ length: 40 }, (_, i) => ({
+        type: 'object',
+        properties: { [`p${i}`]: { type: 'integer' } },
+        required: [`p${i}`],
+      })),
+    };
     const found = diffSchemas(wide, { anyOf: [...wide.anyOf].reverse() }, { maxSteps: 50 });
-    assert.ok(found.some((d) => d.type === 'COMPARISON_TOO_COMPLEX'), JSON.stringify(found));
+    assert.ok(
+      found.some((d) => d.type === 'COMPARISON_TOO_COMPLEX'),
+      JSON.stringify(found),
+    );
   });
 
   test('unknown keywords are ignored, as validators ignore them', () => {

@@ -3,7 +3,14 @@
 
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { checkAgainst, checkRegistration, COMPATIBILITY_LEVELS, directionsOf, parseCompatibilityLevel, versionsToCheck } from './index.ts';
+import {
+  checkAgainst,
+  checkRegistration,
+  COMPATIBILITY_LEVELS,
+  directionsOf,
+  parseCompatibilityLevel,
+  versionsToCheck,
+} from './index.ts';
 
 const str = { type: 'string' };
 const int = { type: 'integer' };
@@ -26,7 +33,12 @@ describe('PriceChanged evolution', () => {
 
     test(`v2 adds an optional reason: BACKWARD compatible (${model} content model${closed ? '' : ', lenient policy'})`, () => {
       const options = closed ? {} : { openContentModel: 'lenient' as const };
-      const result = checkRegistration('BACKWARD', priceChanged(2, closed), [{ version: 1, schema: priceChanged(1, closed) }], options);
+      const result = checkRegistration(
+        'BACKWARD',
+        priceChanged(2, closed),
+        [{ version: 1, schema: priceChanged(1, closed) }],
+        options,
+      );
       assert.deepEqual(result, { compatible: true, messages: [], incompatibilities: [] });
     });
 
@@ -34,7 +46,10 @@ describe('PriceChanged evolution', () => {
       for (const level of ['FORWARD', 'FULL'] as const) {
         const result = checkRegistration(level, priceChanged(3, closed), [{ version: 2, schema: priceChanged(2, closed) }]);
         assert.equal(result.compatible, false, level);
-        assert.ok(result.messages.some((m) => m.includes('#/properties/currency') && m.includes('"currency"')), result.messages.join('\n'));
+        assert.ok(
+          result.messages.some((m) => m.includes('#/properties/currency') && m.includes('"currency"')),
+          result.messages.join('\n'),
+        );
       }
     });
   }
@@ -49,7 +64,10 @@ describe('PriceChanged evolution', () => {
   });
 
   test('v3 with an open model: BACKWARD accepts it, as Confluent does (the new reader ignores currency)', () => {
-    assert.equal(checkRegistration('BACKWARD', priceChanged(3, false), [{ version: 2, schema: priceChanged(2, false) }]).compatible, true);
+    assert.equal(
+      checkRegistration('BACKWARD', priceChanged(3, false), [{ version: 2, schema: priceChanged(2, false) }]).compatible,
+      true,
+    );
   });
 
   test('v2 with an open model is refused by default, as Confluent refuses it', () => {
@@ -78,27 +96,45 @@ describe('levels', () => {
     assert.deepEqual(backward.messages, ['TYPE_NARROWED at #/: version 4 allows number but the new schema only integer']);
     const forward = checkAgainst('FORWARD', { type: 'number' }, [{ version: 4, schema: { type: 'integer' } }]);
     assert.deepEqual(forward.messages, ['TYPE_NARROWED at #/: the new schema allows number but version 4 only integer']);
-    assert.deepEqual(forward.incompatibilities.map((i) => [i.version, i.direction]), [[4, 'forward']]);
+    assert.deepEqual(
+      forward.incompatibilities.map((i) => [i.version, i.direction]),
+      [[4, 'forward']],
+    );
   });
 
   test('plain levels check the latest version only; transitive ones check them all', () => {
     // v1 allows up to 100, v2 narrowed to 10 under NONE; v3 = v2 is fine against v2, not against v1.
-    const versions = [{ version: 1, schema: { type: 'string', maxLength: 100 } }, { version: 2, schema: { type: 'string', maxLength: 10 } }];
+    const versions = [
+      { version: 1, schema: { type: 'string', maxLength: 100 } },
+      { version: 2, schema: { type: 'string', maxLength: 10 } },
+    ];
     const candidate = { type: 'string', maxLength: 10 };
     assert.equal(checkRegistration('BACKWARD', candidate, versions).compatible, true);
     const transitive = checkRegistration('BACKWARD_TRANSITIVE', candidate, versions);
     assert.equal(transitive.compatible, false);
-    assert.deepEqual(transitive.incompatibilities.map((i) => i.version), [1]);
-    assert.match(transitive.messages[0]!, /^MAX_LENGTH_DECREASED at #\/maxLength: the new schema allows at most 10 characters, version 1 100$/);
+    assert.deepEqual(
+      transitive.incompatibilities.map((i) => i.version),
+      [1],
+    );
+    assert.match(
+      transitive.messages[0]!,
+      /^MAX_LENGTH_DECREASED at #\/maxLength: the new schema allows at most 10 characters, version 1 100$/,
+    );
   });
 
   test('FORWARD_TRANSITIVE and FULL_TRANSITIVE check every earlier version in their directions', () => {
-    const versions = [{ version: 1, schema: { type: 'integer' } }, { version: 2, schema: { type: 'number' } }];
+    const versions = [
+      { version: 1, schema: { type: 'integer' } },
+      { version: 2, schema: { type: 'number' } },
+    ];
     // number: version 2 reads it, version 1 (integer) does not.
     assert.equal(checkRegistration('FORWARD', { type: 'number' }, versions).compatible, true);
     assert.equal(checkRegistration('FORWARD_TRANSITIVE', { type: 'number' }, versions).compatible, false);
     const full = checkRegistration('FULL_TRANSITIVE', { type: 'number' }, versions);
-    assert.deepEqual(full.incompatibilities.map((i) => [i.version, i.direction]), [[1, 'forward']]);
+    assert.deepEqual(
+      full.incompatibilities.map((i) => [i.version, i.direction]),
+      [[1, 'forward']],
+    );
   });
 
   test('the first version of a subject has nothing to be checked against', () => {

@@ -2,7 +2,13 @@
 // direction(s) data must flow between versions, and against how many versions.
 
 export const COMPATIBILITY_LEVELS = [
-  'BACKWARD', 'BACKWARD_TRANSITIVE', 'FORWARD', 'FORWARD_TRANSITIVE', 'FULL', 'FULL_TRANSITIVE', 'NONE',
+  'BACKWARD',
+  'BACKWARD_TRANSITIVE',
+  'FORWARD',
+  'FORWARD_TRANSITIVE',
+  'FULL',
+  'FULL_TRANSITIVE',
+  'NONE',
 ] as const;
 
 export type CompatibilityLevel = (typeof COMPATIBILITY_LEVELS)[number];

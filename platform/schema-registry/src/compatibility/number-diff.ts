@@ -30,9 +30,11 @@ function bounds(node: JsonObject, inclusiveKey: string, exclusiveKey: string): B
   const out: Bound[] = [];
   const inclusive = numeric(node[inclusiveKey]);
   const exclusive = node[exclusiveKey];
-  if (inclusive !== undefined) out.push({ value: inclusive, exclusive: exclusive === true, keyword: exclusive === true ? exclusiveKey : inclusiveKey });
+  if (inclusive !== undefined)
+    out.push({ value: inclusive, exclusive: exclusive === true, keyword: exclusive === true ? exclusiveKey : inclusiveKey });
   const exclusiveValue = numeric(exclusive);
-  if (exclusiveValue !== undefined && has(node, exclusiveKey)) out.push({ value: exclusiveValue, exclusive: true, keyword: exclusiveKey });
+  if (exclusiveValue !== undefined && has(node, exclusiveKey))
+    out.push({ value: exclusiveValue, exclusive: true, keyword: exclusiveKey });
   return out;
 }
 
@@ -50,18 +52,33 @@ function tighter(candidates: Bound[], sign: number): Bound | undefined {
  * The reader's bound must let through every value the writer's allows: for
  * a maximum, a larger value, or the same value no more exclusive.
  */
-function compareBound(ctx: DiffContext, name: 'MAXIMUM' | 'MINIMUM', writer: Bound | undefined, reader: Bound | undefined, sign: number): void {
+function compareBound(
+  ctx: DiffContext,
+  name: 'MAXIMUM' | 'MINIMUM',
+  writer: Bound | undefined,
+  reader: Bound | undefined,
+  sign: number,
+): void {
   if (!writer && !reader) return;
   const word = name === 'MAXIMUM' ? 'maximum' : 'minimum';
   const prefix = (b: Bound) => (b.exclusive ? `EXCLUSIVE_${name}` : name);
   if (!reader) return ctx.add(`${prefix(writer!)}_REMOVED`, `{reader} dropped the ${word} ${describe(writer!)}`, writer!.keyword);
-  if (!writer) return ctx.add(`${prefix(reader)}_ADDED`, `{reader} adds the ${word} ${describe(reader)}, which {writer} does not have`, reader.keyword);
-  const looser = reader.value * sign > writer.value * sign || (reader.value === writer.value && (!reader.exclusive || writer.exclusive));
+  if (!writer)
+    return ctx.add(
+      `${prefix(reader)}_ADDED`,
+      `{reader} adds the ${word} ${describe(reader)}, which {writer} does not have`,
+      reader.keyword,
+    );
+  const looser =
+    reader.value * sign > writer.value * sign || (reader.value === writer.value && (!reader.exclusive || writer.exclusive));
   if (reader.value === writer.value && reader.exclusive === writer.exclusive) return;
   const loosened = sign > 0 ? 'INCREASED' : 'DECREASED';
   const tightened = sign > 0 ? 'DECREASED' : 'INCREASED';
-  ctx.add(`${prefix(reader)}_${looser ? loosened : tightened}`,
-    `the ${word} changed from ${describe(writer)} in {writer} to ${describe(reader)} in {reader}`, reader.keyword);
+  ctx.add(
+    `${prefix(reader)}_${looser ? loosened : tightened}`,
+    `the ${word} changed from ${describe(writer)} in {writer} to ${describe(reader)} in {reader}`,
+    reader.keyword,
+  );
 }
 
 function describe(bound: Bound): string {
@@ -71,11 +88,15 @@ function describe(bound: Bound): string {
 function compareMultipleOf(ctx: DiffContext, writer: number | undefined, reader: number | undefined): void {
   if (writer === reader) return;
   if (reader === undefined) return ctx.add('MULTIPLE_OF_REMOVED', `{reader} dropped multipleOf ${writer}`, 'multipleOf');
-  if (writer === undefined) return ctx.add('MULTIPLE_OF_ADDED', `{reader} requires multiples of ${reader}, {writer} does not`, 'multipleOf');
+  if (writer === undefined)
+    return ctx.add('MULTIPLE_OF_ADDED', `{reader} requires multiples of ${reader}, {writer} does not`, 'multipleOf');
   // Every multiple of the writer's step is a multiple of the reader's when the reader's divides it.
   if (isWholeMultiple(writer, reader)) return ctx.add('MULTIPLE_OF_REDUCED', `multipleOf ${writer} → ${reader}`, 'multipleOf');
-  ctx.add(isWholeMultiple(reader, writer) ? 'MULTIPLE_OF_EXPANDED' : 'MULTIPLE_OF_CHANGED',
-    `{reader} requires multiples of ${reader} but {writer} allows multiples of ${writer}`, 'multipleOf');
+  ctx.add(
+    isWholeMultiple(reader, writer) ? 'MULTIPLE_OF_EXPANDED' : 'MULTIPLE_OF_CHANGED',
+    `{reader} requires multiples of ${reader} but {writer} allows multiples of ${writer}`,
+    'multipleOf',
+  );
 }
 
 function isWholeMultiple(value: number, step: number): boolean {

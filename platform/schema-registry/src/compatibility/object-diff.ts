@@ -15,7 +15,14 @@ export function compareObjects(ctx: DiffContext, writer: JsonObject, reader: Jso
   compareAdditionalProperties(ctx, writer, reader);
   comparePatternProperties(ctx, writer, reader);
   compareCount(ctx, 'MAX_PROPERTIES', numberOf(writer.maxProperties), numberOf(reader.maxProperties), +1, 'maxProperties');
-  compareCount(ctx, 'MIN_PROPERTIES', numberOf(writer.minProperties) || undefined, numberOf(reader.minProperties) || undefined, -1, 'minProperties');
+  compareCount(
+    ctx,
+    'MIN_PROPERTIES',
+    numberOf(writer.minProperties) || undefined,
+    numberOf(reader.minProperties) || undefined,
+    -1,
+    'minProperties',
+  );
   compareDependencies(ctx, writer, reader);
 }
 
@@ -33,8 +40,12 @@ function compareRequired(ctx: DiffContext, writer: JsonObject, reader: JsonObjec
     // A property new to the reader is judged with its content model, below.
     if (wReq.has(key) || (rProps.has(key) && !wProps.has(key))) continue;
     const withDefault = hasDefault(rProps.get(key), ctx.docs.reader);
-    ctx.add(withDefault ? 'REQUIRED_ATTRIBUTE_WITH_DEFAULT_ADDED' : 'REQUIRED_ATTRIBUTE_ADDED',
-      `{reader} requires "${key}" but {writer} does not, so data written with {writer} may lack it`, 'required', key);
+    ctx.add(
+      withDefault ? 'REQUIRED_ATTRIBUTE_WITH_DEFAULT_ADDED' : 'REQUIRED_ATTRIBUTE_ADDED',
+      `{reader} requires "${key}" but {writer} does not, so data written with {writer} may lack it`,
+      'required',
+      key,
+    );
   }
   for (const key of wReq) {
     if (rReq.has(key) || (wProps.has(key) && !rProps.has(key))) continue;
@@ -63,21 +74,35 @@ function compareProperties(ctx: DiffContext, writer: JsonObject, reader: JsonObj
 /** The writer declares `key`, the reader does not: its content model decides whether it still accepts it. */
 function propertyRemoved(at: DiffContext, key: string, schema: unknown, extra: Extra): void {
   if (extra.kind === 'open') {
-    return at.add('PROPERTY_REMOVED_FROM_OPEN_CONTENT_MODEL', `{reader} does not declare "${key}"; its open content model accepts it anyway`);
+    return at.add(
+      'PROPERTY_REMOVED_FROM_OPEN_CONTENT_MODEL',
+      `{reader} does not declare "${key}"; its open content model accepts it anyway`,
+    );
   }
   if (extra.kind === 'schema') {
     const trial = at.trial();
     compareNodes(trial, schema, extra.schema);
     at.merge(trial);
     return trial.compatible
-      ? at.add('PROPERTY_REMOVED_IS_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL', `{reader} does not declare "${key}" but its additional-property schema accepts it`)
-      : at.add('PROPERTY_REMOVED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL', `{reader} does not declare "${key}" and its additional-property schema does not accept every value {writer} allows for it`);
+      ? at.add(
+          'PROPERTY_REMOVED_IS_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL',
+          `{reader} does not declare "${key}" but its additional-property schema accepts it`,
+        )
+      : at.add(
+          'PROPERTY_REMOVED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL',
+          `{reader} does not declare "${key}" and its additional-property schema does not accept every value {writer} allows for it`,
+        );
   }
   if (shapeOf(schema, at.docs.writer).kind === 'never') {
-    return at.add('PROPERTY_WITH_FALSE_REMOVED_FROM_CLOSED_CONTENT_MODEL', `"${key}" was forbidden (false) in {writer}, so its data never holds it`);
+    return at.add(
+      'PROPERTY_WITH_FALSE_REMOVED_FROM_CLOSED_CONTENT_MODEL',
+      `"${key}" was forbidden (false) in {writer}, so its data never holds it`,
+    );
   }
-  at.add('PROPERTY_REMOVED_FROM_CLOSED_CONTENT_MODEL',
-    `{writer} has the property "${key}" but {reader} does not declare it and its closed content model (additionalProperties: false) refuses it`);
+  at.add(
+    'PROPERTY_REMOVED_FROM_CLOSED_CONTENT_MODEL',
+    `{writer} has the property "${key}" but {reader} does not declare it and its closed content model (additionalProperties: false) refuses it`,
+  );
 }
 
 /** The reader declares `key`, the writer does not: what could the writer have put there? */
@@ -85,33 +110,61 @@ function propertyAdded(at: DiffContext, key: string, schema: unknown, extra: Ext
   const withDefault = isRequired && hasDefault(schema, at.docs.reader);
   if (extra.kind === 'open') {
     if (acceptsAnything(schema, at.docs.reader)) {
-      return at.add('PROPERTY_WITH_EMPTY_SCHEMA_ADDED_TO_OPEN_CONTENT_MODEL', `{reader} declares "${key}" without constraining it`);
+      return at.add(
+        'PROPERTY_WITH_EMPTY_SCHEMA_ADDED_TO_OPEN_CONTENT_MODEL',
+        `{reader} declares "${key}" without constraining it`,
+      );
     }
     if (!isRequired) {
-      return at.add('OPTIONAL_PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL',
-        `{reader} declares the optional property "${key}", which {writer} does not; {writer}'s content model is open, so its data could hold any value under that name`);
+      return at.add(
+        'OPTIONAL_PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL',
+        `{reader} declares the optional property "${key}", which {writer} does not; {writer}'s content model is open, so its data could hold any value under that name`,
+      );
     }
-    return at.add(withDefault ? 'REQUIRED_PROPERTY_WITH_DEFAULT_ADDED_TO_OPEN_CONTENT_MODEL' : 'REQUIRED_PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL',
-      `{reader} requires the property "${key}", which {writer} does not declare, so data written with {writer} may lack it`);
+    return at.add(
+      withDefault
+        ? 'REQUIRED_PROPERTY_WITH_DEFAULT_ADDED_TO_OPEN_CONTENT_MODEL'
+        : 'REQUIRED_PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL',
+      `{reader} requires the property "${key}", which {writer} does not declare, so data written with {writer} may lack it`,
+    );
   }
   if (extra.kind === 'schema') {
     const trial = at.trial();
     compareNodes(trial, extra.schema, schema);
     at.merge(trial);
-    if (trial.compatible) at.add('PROPERTY_ADDED_IS_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL', `{writer}'s additional-property schema already fits the new "${key}"`);
-    else at.add('PROPERTY_ADDED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL', `{writer} may have written "${key}" as an additional property with values {reader} refuses`);
+    if (trial.compatible)
+      at.add(
+        'PROPERTY_ADDED_IS_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL',
+        `{writer}'s additional-property schema already fits the new "${key}"`,
+      );
+    else
+      at.add(
+        'PROPERTY_ADDED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL',
+        `{writer} may have written "${key}" as an additional property with values {reader} refuses`,
+      );
   }
-  if (!isRequired) return at.add('OPTIONAL_PROPERTY_ADDED_TO_UNOPEN_CONTENT_MODEL', `{reader} declares the optional property "${key}", which {writer} never wrote`);
-  at.add(withDefault ? 'REQUIRED_PROPERTY_WITH_DEFAULT_ADDED_TO_UNOPEN_CONTENT_MODEL' : 'REQUIRED_PROPERTY_ADDED_TO_UNOPEN_CONTENT_MODEL',
-    `{reader} requires the property "${key}"${withDefault ? ' (it has a default)' : ''}, which {writer} never wrote`);
+  if (!isRequired)
+    return at.add(
+      'OPTIONAL_PROPERTY_ADDED_TO_UNOPEN_CONTENT_MODEL',
+      `{reader} declares the optional property "${key}", which {writer} never wrote`,
+    );
+  at.add(
+    withDefault
+      ? 'REQUIRED_PROPERTY_WITH_DEFAULT_ADDED_TO_UNOPEN_CONTENT_MODEL'
+      : 'REQUIRED_PROPERTY_ADDED_TO_UNOPEN_CONTENT_MODEL',
+    `{reader} requires the property "${key}"${withDefault ? ' (it has a default)' : ''}, which {writer} never wrote`,
+  );
 }
 
 /** The schema a node applies to an undeclared property: matching patternProperties, else additionalProperties. */
 function extraFor(node: JsonObject, doc: SchemaDocument, key: string): Extra {
-  const matching = Object.entries(patternProperties(node)).filter(([pattern]) => matches(pattern, key)).map(([, s]) => s);
+  const matching = Object.entries(patternProperties(node))
+    .filter(([pattern]) => matches(pattern, key))
+    .map(([, s]) => s);
   if (matching.length > 0) return { kind: 'schema', schema: matching.length === 1 ? matching[0] : { allOf: matching } };
   const additional = node.additionalProperties;
-  if (additional === false || (has(node, 'additionalProperties') && shapeOf(additional, doc).kind === 'never')) return { kind: 'closed' };
+  if (additional === false || (has(node, 'additionalProperties') && shapeOf(additional, doc).kind === 'never'))
+    return { kind: 'closed' };
   if (additional === undefined || acceptsAnything(additional, doc)) return { kind: 'open' };
   return { kind: 'schema', schema: additional };
 }
@@ -133,9 +186,15 @@ function compareAdditionalProperties(ctx: DiffContext, writer: JsonObject, reade
   const r = additional(reader, ctx.docs.reader);
   const at = ctx.at('additionalProperties');
   if (w.kind === r.kind && w.kind !== 'schema') return;
-  if (r.kind === 'closed') return at.add('ADDITIONAL_PROPERTIES_REMOVED', '{reader} refuses additional properties (additionalProperties: false) but {writer} allows them');
-  if (w.kind === 'closed') return at.add('ADDITIONAL_PROPERTIES_ADDED', '{reader} accepts additional properties, {writer} did not write any');
-  if (w.kind === 'open') return at.add('ADDITIONAL_PROPERTIES_NARROWED', '{reader} constrains additional properties that {writer} left unconstrained');
+  if (r.kind === 'closed')
+    return at.add(
+      'ADDITIONAL_PROPERTIES_REMOVED',
+      '{reader} refuses additional properties (additionalProperties: false) but {writer} allows them',
+    );
+  if (w.kind === 'closed')
+    return at.add('ADDITIONAL_PROPERTIES_ADDED', '{reader} accepts additional properties, {writer} did not write any');
+  if (w.kind === 'open')
+    return at.add('ADDITIONAL_PROPERTIES_NARROWED', '{reader} constrains additional properties that {writer} left unconstrained');
   if (r.kind === 'open') return at.add('ADDITIONAL_PROPERTIES_EXTENDED', '{reader} no longer constrains additional properties');
   compareNodes(at, (w as { schema: unknown }).schema, (r as { schema: unknown }).schema);
 }
@@ -157,22 +216,40 @@ function comparePatternProperties(ctx: DiffContext, writer: JsonObject, reader: 
     } else if (has(r, pattern)) {
       // Harmless when the writer wrote no undeclared property at all.
       const writerClosed = Object.keys(w).length === 0 && additional(writer, ctx.docs.writer).kind === 'closed';
-      if (!writerClosed) at.add('UNCHECKED_KEYWORD_ADDED', `{reader} constrains properties matching ${JSON.stringify(pattern)}, which this registry cannot prove compatible`);
+      if (!writerClosed)
+        at.add(
+          'UNCHECKED_KEYWORD_ADDED',
+          `{reader} constrains properties matching ${JSON.stringify(pattern)}, which this registry cannot prove compatible`,
+        );
     } else if (additional(reader, ctx.docs.reader).kind !== 'open') {
-      at.add('UNCHECKED_KEYWORD_CHANGED', `{reader} dropped the pattern property ${JSON.stringify(pattern)}, which this registry cannot prove compatible`);
+      at.add(
+        'UNCHECKED_KEYWORD_CHANGED',
+        `{reader} dropped the pattern property ${JSON.stringify(pattern)}, which this registry cannot prove compatible`,
+      );
     }
   }
 }
 
 /** min/maxProperties and min/maxItems: sign +1 for a maximum (may grow), -1 for a minimum (may shrink). */
-export function compareCount(ctx: DiffContext, name: string, writer: number | undefined, reader: number | undefined, sign: number, keyword: string): void {
+export function compareCount(
+  ctx: DiffContext,
+  name: string,
+  writer: number | undefined,
+  reader: number | undefined,
+  sign: number,
+  keyword: string,
+): void {
   if (writer === reader) return;
   if (reader === undefined) return ctx.add(`${name}_REMOVED`, `{reader} dropped ${keyword} ${writer}`, keyword);
-  if (writer === undefined) return ctx.add(`${name}_ADDED`, `{reader} adds ${keyword} ${reader}, which {writer} does not have`, keyword);
+  if (writer === undefined)
+    return ctx.add(`${name}_ADDED`, `{reader} adds ${keyword} ${reader}, which {writer} does not have`, keyword);
   const grew = reader > writer;
   const loosened = sign > 0 ? grew : !grew;
-  ctx.add(`${name}_${grew ? 'INCREASED' : 'DECREASED'}`,
-    loosened ? `${keyword} ${writer} → ${reader}` : `{reader} tightened ${keyword} from ${writer} to ${reader}`, keyword);
+  ctx.add(
+    `${name}_${grew ? 'INCREASED' : 'DECREASED'}`,
+    loosened ? `${keyword} ${writer} → ${reader}` : `{reader} tightened ${keyword} from ${writer} to ${reader}`,
+    keyword,
+  );
 }
 
 function compareDependencies(ctx: DiffContext, writer: JsonObject, reader: JsonObject): void {
@@ -181,15 +258,29 @@ function compareDependencies(ctx: DiffContext, writer: JsonObject, reader: JsonO
   for (const key of new Set([...r.arrays.keys(), ...w.arrays.keys()])) {
     const [wa, ra] = [w.arrays.get(key), r.arrays.get(key)];
     if (!ra) ctx.add('DEPENDENCY_ARRAY_REMOVED', `{reader} dropped the dependency of "${key}"`, 'dependencies', key);
-    else if (!wa) ctx.add('DEPENDENCY_ARRAY_ADDED', `{reader} requires ${JSON.stringify(ra)} whenever "${key}" is present`, 'dependencies', key);
+    else if (!wa)
+      ctx.add(
+        'DEPENDENCY_ARRAY_ADDED',
+        `{reader} requires ${JSON.stringify(ra)} whenever "${key}" is present`,
+        'dependencies',
+        key,
+      );
     else if (ra.some((k) => !wa.includes(k))) {
       const type = wa.every((k) => ra.includes(k)) ? 'DEPENDENCY_ARRAY_EXTENDED' : 'DEPENDENCY_ARRAY_CHANGED';
-      ctx.add(type, `{reader} requires ${JSON.stringify(ra)} whenever "${key}" is present, {writer} ${JSON.stringify(wa)}`, 'dependencies', key);
-    } else if (wa.length !== ra.length) ctx.add('DEPENDENCY_ARRAY_NARROWED', `{reader} requires fewer properties with "${key}"`, 'dependencies', key);
+      ctx.add(
+        type,
+        `{reader} requires ${JSON.stringify(ra)} whenever "${key}" is present, {writer} ${JSON.stringify(wa)}`,
+        'dependencies',
+        key,
+      );
+    } else if (wa.length !== ra.length)
+      ctx.add('DEPENDENCY_ARRAY_NARROWED', `{reader} requires fewer properties with "${key}"`, 'dependencies', key);
   }
   for (const key of new Set([...r.schemas.keys(), ...w.schemas.keys()])) {
-    if (!r.schemas.has(key)) ctx.add('DEPENDENCY_SCHEMA_REMOVED', `{reader} dropped the dependent schema of "${key}"`, 'dependencies', key);
-    else if (!w.schemas.has(key)) ctx.add('DEPENDENCY_SCHEMA_ADDED', `{reader} adds a dependent schema for "${key}"`, 'dependencies', key);
+    if (!r.schemas.has(key))
+      ctx.add('DEPENDENCY_SCHEMA_REMOVED', `{reader} dropped the dependent schema of "${key}"`, 'dependencies', key);
+    else if (!w.schemas.has(key))
+      ctx.add('DEPENDENCY_SCHEMA_ADDED', `{reader} adds a dependent schema for "${key}"`, 'dependencies', key);
     else compareNodes(ctx.at('dependencies', key), w.schemas.get(key), r.schemas.get(key));
   }
 }
@@ -201,7 +292,11 @@ function dependencies(node: JsonObject): { arrays: Map<string, string[]>; schema
   const sources = [node.dependencies, node.dependentRequired, node.dependentSchemas].filter(isObject);
   for (const source of sources) {
     for (const [key, value] of Object.entries(source)) {
-      if (Array.isArray(value)) arrays.set(key, value.filter((v): v is string => typeof v === 'string'));
+      if (Array.isArray(value))
+        arrays.set(
+          key,
+          value.filter((v): v is string => typeof v === 'string'),
+        );
       else schemas.set(key, value);
     }
   }

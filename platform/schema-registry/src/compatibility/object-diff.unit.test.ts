@@ -16,22 +16,36 @@ function assertReads(writer: unknown, reader: unknown, policy?: OpenContentModel
 
 function assertRefuses(writer: unknown, reader: unknown, type: string, path: string, policy?: OpenContentModelPolicy): void {
   const found = problems(writer, reader, policy);
-  assert.ok(found.some((d) => d.type === type && d.path === path), `expected ${type} at ${path}, got ${JSON.stringify(found)}`);
+  assert.ok(
+    found.some((d) => d.type === type && d.path === path),
+    `expected ${type} at ${path}, got ${JSON.stringify(found)}`,
+  );
 }
 
-const obj = (properties: Record<string, unknown>, required: string[] = [], extra: Record<string, unknown> = {}) =>
-  ({ type: 'object', properties, required, ...extra });
+const obj = (properties: Record<string, unknown>, required: string[] = [], extra: Record<string, unknown> = {}) => ({
+  type: 'object',
+  properties,
+  required,
+  ...extra,
+});
 const closed = { additionalProperties: false };
 const str = { type: 'string' };
 
 describe('properties added to the reader', () => {
   test('optional, writer closed: compatible under both policies', () => {
-    for (const policy of ['lenient', 'confluent'] as const) assertReads(obj({ a: str }, ['a'], closed), obj({ a: str, b: str }, ['a'], closed), policy);
+    for (const policy of ['lenient', 'confluent'] as const)
+      assertReads(obj({ a: str }, ['a'], closed), obj({ a: str, b: str }, ['a'], closed), policy);
   });
 
   test('optional, writer open: lenient accepts, confluent refuses (its writer could have put anything there)', () => {
     assertReads(obj({ a: str }), obj({ a: str, b: str }));
-    assertRefuses(obj({ a: str }), obj({ a: str, b: str }), 'OPTIONAL_PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL', '#/properties/b', 'confluent');
+    assertRefuses(
+      obj({ a: str }),
+      obj({ a: str, b: str }),
+      'OPTIONAL_PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL',
+      '#/properties/b',
+      'confluent',
+    );
   });
 
   test('an unconstrained property added to an open model is fine under both policies', () => {
@@ -39,28 +53,67 @@ describe('properties added to the reader', () => {
   });
 
   test('required, with no default: refused for open and closed writers alike', () => {
-    assertRefuses(obj({ a: str }, [], closed), obj({ a: str, b: str }, ['b'], closed), 'REQUIRED_PROPERTY_ADDED_TO_UNOPEN_CONTENT_MODEL', '#/properties/b');
-    assertRefuses(obj({ a: str }), obj({ a: str, b: str }, ['b']), 'REQUIRED_PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL', '#/properties/b');
-    assertRefuses(obj({ a: str }), obj({ a: str, b: str }, ['b']), 'REQUIRED_PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL', '#/properties/b', 'confluent');
+    assertRefuses(
+      obj({ a: str }, [], closed),
+      obj({ a: str, b: str }, ['b'], closed),
+      'REQUIRED_PROPERTY_ADDED_TO_UNOPEN_CONTENT_MODEL',
+      '#/properties/b',
+    );
+    assertRefuses(
+      obj({ a: str }),
+      obj({ a: str, b: str }, ['b']),
+      'REQUIRED_PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL',
+      '#/properties/b',
+    );
+    assertRefuses(
+      obj({ a: str }),
+      obj({ a: str, b: str }, ['b']),
+      'REQUIRED_PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL',
+      '#/properties/b',
+      'confluent',
+    );
   });
 
   test('required with a default is accepted where the writer was closed', () => {
     assertReads(obj({ a: str }, [], closed), obj({ a: str, b: { type: 'string', default: 'x' } }, ['b'], closed));
-    assertRefuses(obj({ a: str }), obj({ a: str, b: { type: 'string', default: 'x' } }, ['b']), 'REQUIRED_PROPERTY_WITH_DEFAULT_ADDED_TO_OPEN_CONTENT_MODEL', '#/properties/b', 'confluent');
+    assertRefuses(
+      obj({ a: str }),
+      obj({ a: str, b: { type: 'string', default: 'x' } }, ['b']),
+      'REQUIRED_PROPERTY_WITH_DEFAULT_ADDED_TO_OPEN_CONTENT_MODEL',
+      '#/properties/b',
+      'confluent',
+    );
   });
 
   test('partially open writer: the added property must fit its additionalProperties schema', () => {
     const writer = obj({ a: str }, [], { additionalProperties: { type: 'string' } });
     assertReads(writer, obj({ a: str, b: { type: 'string' } }, [], { additionalProperties: { type: 'string' } }));
-    assertRefuses(writer, obj({ a: str, b: { type: 'string', maxLength: 3 } }, [], { additionalProperties: { type: 'string' } }),
-      'PROPERTY_ADDED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL', '#/properties/b');
+    assertRefuses(
+      writer,
+      obj({ a: str, b: { type: 'string', maxLength: 3 } }, [], { additionalProperties: { type: 'string' } }),
+      'PROPERTY_ADDED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL',
+      '#/properties/b',
+    );
   });
 
   test('patternProperties count as a partially open model', () => {
     const writer = obj({}, [], { patternProperties: { '^x-': { type: 'string' } }, additionalProperties: false });
-    assertReads(writer, obj({ 'x-trace': { type: 'string' } }, [], { patternProperties: { '^x-': { type: 'string' } }, additionalProperties: false }));
-    assertRefuses(writer, obj({ 'x-trace': { type: 'integer' } }, [], { patternProperties: { '^x-': { type: 'string' } }, additionalProperties: false }),
-      'PROPERTY_ADDED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL', '#/properties/x-trace');
+    assertReads(
+      writer,
+      obj({ 'x-trace': { type: 'string' } }, [], {
+        patternProperties: { '^x-': { type: 'string' } },
+        additionalProperties: false,
+      }),
+    );
+    assertRefuses(
+      writer,
+      obj({ 'x-trace': { type: 'integer' } }, [], {
+        patternProperties: { '^x-': { type: 'string' } },
+        additionalProperties: false,
+      }),
+      'PROPERTY_ADDED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL',
+      '#/properties/x-trace',
+    );
   });
 });
 
@@ -70,7 +123,12 @@ describe('properties removed from the reader', () => {
   });
 
   test('reader closed: refused, naming the property', () => {
-    assertRefuses(obj({ a: str, b: str }, ['a', 'b'], closed), obj({ a: str }, ['a'], closed), 'PROPERTY_REMOVED_FROM_CLOSED_CONTENT_MODEL', '#/properties/b');
+    assertRefuses(
+      obj({ a: str, b: str }, ['a', 'b'], closed),
+      obj({ a: str }, ['a'], closed),
+      'PROPERTY_REMOVED_FROM_CLOSED_CONTENT_MODEL',
+      '#/properties/b',
+    );
   });
 
   test('a property that was forbidden (false) may go from a closed model', () => {
@@ -80,8 +138,12 @@ describe('properties removed from the reader', () => {
   test('reader partially open: the removed property must fit its additionalProperties schema', () => {
     // (The writers are closed: an open writer would also clash with the reader's narrower additionalProperties.)
     assertReads(obj({ a: str, b: str }, [], closed), obj({ a: str }, [], { additionalProperties: { type: 'string' } }));
-    assertRefuses(obj({ a: str, b: { type: 'integer' } }, [], closed), obj({ a: str }, [], { additionalProperties: { type: 'string' } }),
-      'PROPERTY_REMOVED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL', '#/properties/b');
+    assertRefuses(
+      obj({ a: str, b: { type: 'integer' } }, [], closed),
+      obj({ a: str }, [], { additionalProperties: { type: 'string' } }),
+      'PROPERTY_REMOVED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL',
+      '#/properties/b',
+    );
   });
 });
 
@@ -107,10 +169,23 @@ describe('additionalProperties', () => {
   });
 
   test('constraining additional properties is refused; loosening them is fine', () => {
-    assertRefuses(obj({}), obj({}, [], { additionalProperties: { type: 'string' } }), 'ADDITIONAL_PROPERTIES_NARROWED', '#/additionalProperties');
+    assertRefuses(
+      obj({}),
+      obj({}, [], { additionalProperties: { type: 'string' } }),
+      'ADDITIONAL_PROPERTIES_NARROWED',
+      '#/additionalProperties',
+    );
     assertReads(obj({}, [], { additionalProperties: { type: 'string' } }), obj({}));
-    assertReads(obj({}, [], { additionalProperties: { type: 'integer' } }), obj({}, [], { additionalProperties: { type: 'number' } }));
-    assertRefuses(obj({}, [], { additionalProperties: { type: 'number' } }), obj({}, [], { additionalProperties: { type: 'integer' } }), 'TYPE_NARROWED', '#/additionalProperties');
+    assertReads(
+      obj({}, [], { additionalProperties: { type: 'integer' } }),
+      obj({}, [], { additionalProperties: { type: 'number' } }),
+    );
+    assertRefuses(
+      obj({}, [], { additionalProperties: { type: 'number' } }),
+      obj({}, [], { additionalProperties: { type: 'integer' } }),
+      'TYPE_NARROWED',
+      '#/additionalProperties',
+    );
   });
 });
 
@@ -118,13 +193,29 @@ describe('nesting and references', () => {
   test('nested objects are compared recursively with full paths', () => {
     const writer = obj({ price: obj({ amount: { type: 'integer' }, currency: str }, ['amount'], closed) });
     assertReads(writer, obj({ price: obj({ amount: { type: 'number' }, currency: str }, ['amount'], closed) }));
-    assertRefuses(writer, obj({ price: obj({ amount: { type: 'string' }, currency: str }, ['amount'], closed) }), 'TYPE_CHANGED', '#/properties/price/properties/amount');
-    assertRefuses(writer, obj({ price: obj({ amount: { type: 'integer' } }, ['amount'], closed) }), 'PROPERTY_REMOVED_FROM_CLOSED_CONTENT_MODEL', '#/properties/price/properties/currency');
+    assertRefuses(
+      writer,
+      obj({ price: obj({ amount: { type: 'string' }, currency: str }, ['amount'], closed) }),
+      'TYPE_CHANGED',
+      '#/properties/price/properties/amount',
+    );
+    assertRefuses(
+      writer,
+      obj({ price: obj({ amount: { type: 'integer' } }, ['amount'], closed) }),
+      'PROPERTY_REMOVED_FROM_CLOSED_CONTENT_MODEL',
+      '#/properties/price/properties/currency',
+    );
   });
 
   test('local $refs into definitions and $defs resolve on either side', () => {
-    const viaDefinitions = { definitions: { Money: obj({ cents: { type: 'integer' } }, ['cents']) }, ...obj({ price: { $ref: '#/definitions/Money' } }) };
-    const viaDefs = { $defs: { Money: obj({ cents: { type: 'number' } }, ['cents']) }, ...obj({ price: { $ref: '#/$defs/Money' } }) };
+    const viaDefinitions = {
+      definitions: { Money: obj({ cents: { type: 'integer' } }, ['cents']) },
+      ...obj({ price: { $ref: '#/definitions/Money' } }),
+    };
+    const viaDefs = {
+      $defs: { Money: obj({ cents: { type: 'number' } }, ['cents']) },
+      ...obj({ price: { $ref: '#/$defs/Money' } }),
+    };
     assertReads(viaDefinitions, viaDefs);
     assertRefuses(viaDefs, viaDefinitions, 'TYPE_NARROWED', '#/properties/price/properties/cents');
   });
@@ -135,7 +226,10 @@ describe('nesting and references', () => {
   });
 
   test('a required property with a default behind a $ref is recognised', () => {
-    const reader = { $defs: { Reason: { type: 'string', default: 'none' } }, ...obj({ a: str, r: { $ref: '#/$defs/Reason' } }, ['r'], closed) };
+    const reader = {
+      $defs: { Reason: { type: 'string', default: 'none' } },
+      ...obj({ a: str, r: { $ref: '#/$defs/Reason' } }, ['r'], closed),
+    };
     assertReads(obj({ a: str }, [], closed), reader);
   });
 });
@@ -143,7 +237,12 @@ describe('nesting and references', () => {
 describe('counts and dependencies', () => {
   test('maxProperties may rise, minProperties may fall', () => {
     assertReads(obj({}, [], { maxProperties: 3 }), obj({}, [], { maxProperties: 5 }));
-    assertRefuses(obj({}, [], { maxProperties: 5 }), obj({}, [], { maxProperties: 3 }), 'MAX_PROPERTIES_DECREASED', '#/maxProperties');
+    assertRefuses(
+      obj({}, [], { maxProperties: 5 }),
+      obj({}, [], { maxProperties: 3 }),
+      'MAX_PROPERTIES_DECREASED',
+      '#/maxProperties',
+    );
     assertReads(obj({}, [], { minProperties: 2 }), obj({}, [], { minProperties: 1 }));
     assertRefuses(obj({}), obj({}, [], { minProperties: 1 }), 'MIN_PROPERTIES_ADDED', '#/minProperties');
   });
@@ -151,6 +250,11 @@ describe('counts and dependencies', () => {
   test('dependencies may be dropped or narrowed, not added or extended', () => {
     assertReads(obj({}, [], { dependencies: { a: ['b', 'c'] } }), obj({}, [], { dependencies: { a: ['b'] } }));
     assertRefuses(obj({}), obj({}, [], { dependentRequired: { a: ['b'] } }), 'DEPENDENCY_ARRAY_ADDED', '#/dependencies/a');
-    assertRefuses(obj({}, [], { dependencies: { a: ['b'] } }), obj({}, [], { dependencies: { a: ['b', 'c'] } }), 'DEPENDENCY_ARRAY_EXTENDED', '#/dependencies/a');
+    assertRefuses(
+      obj({}, [], { dependencies: { a: ['b'] } }),
+      obj({}, [], { dependencies: { a: ['b', 'c'] } }),
+      'DEPENDENCY_ARRAY_EXTENDED',
+      '#/dependencies/a',
+    );
   });
 });

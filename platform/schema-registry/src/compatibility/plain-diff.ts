@@ -13,8 +13,17 @@ type Types = ReadonlySet<string> | undefined;
 
 /** Keywords recognised but not modelled: any change to them cannot be proven compatible. */
 const UNCHECKED = [
-  'propertyNames', 'unevaluatedProperties', 'contains', 'minContains', 'maxContains', 'unevaluatedItems',
-  'if', 'then', 'else', '$dynamicRef', '$recursiveRef',
+  'propertyNames',
+  'unevaluatedProperties',
+  'contains',
+  'minContains',
+  'maxContains',
+  'unevaluatedItems',
+  'if',
+  'then',
+  'else',
+  '$dynamicRef',
+  '$recursiveRef',
 ];
 
 export function comparePlain(ctx: DiffContext, writer: JsonObject, reader: JsonObject): void {
@@ -31,8 +40,10 @@ export function comparePlain(ctx: DiffContext, writer: JsonObject, reader: JsonO
   if (both('array')) compareArrays(ctx, writer, reader);
   for (const keyword of UNCHECKED) {
     if (!has(reader, keyword)) continue; // dropping an assertion only widens what the reader accepts
-    if (!has(writer, keyword)) ctx.add('UNCHECKED_KEYWORD_ADDED', `{reader} adds "${keyword}", which this registry cannot prove compatible`, keyword);
-    else if (!sameJson(writer[keyword], reader[keyword])) ctx.add('UNCHECKED_KEYWORD_CHANGED', `"${keyword}" changed, which this registry cannot prove compatible`, keyword);
+    if (!has(writer, keyword))
+      ctx.add('UNCHECKED_KEYWORD_ADDED', `{reader} adds "${keyword}", which this registry cannot prove compatible`, keyword);
+    else if (!sameJson(writer[keyword], reader[keyword]))
+      ctx.add('UNCHECKED_KEYWORD_CHANGED', `"${keyword}" changed, which this registry cannot prove compatible`, keyword);
   }
 }
 
@@ -77,13 +88,17 @@ function compareTypes(ctx: DiffContext, writer: Types, reader: Types): void {
   if (!writer) return ctx.add('TYPE_NARROWED', `{writer} allows any type here but {reader} only ${list(reader)}`);
   const uncovered = [...writer].filter((t) => !covers(reader, t));
   if (uncovered.length === 0) {
-    if (!sameTypes(writer, reader)) ctx.add('TYPE_EXTENDED', `{reader} accepts ${list(reader)} where {writer} allows ${list(writer)}`);
+    if (!sameTypes(writer, reader))
+      ctx.add('TYPE_EXTENDED', `{reader} accepts ${list(reader)} where {writer} allows ${list(writer)}`);
     return;
   }
   const partly = uncovered.length < writer.size || (uncovered.includes('number') && reader.has('integer'));
-  ctx.add(partly ? 'TYPE_NARROWED' : 'TYPE_CHANGED', partly
-    ? `{writer} allows ${list(writer)} but {reader} only ${list(reader)}`
-    : `the type changed from ${list(writer)} in {writer} to ${list(reader)} in {reader}`);
+  ctx.add(
+    partly ? 'TYPE_NARROWED' : 'TYPE_CHANGED',
+    partly
+      ? `{writer} allows ${list(writer)} but {reader} only ${list(reader)}`
+      : `the type changed from ${list(writer)} in {writer} to ${list(reader)} in {reader}`,
+  );
 }
 
 function sameTypes(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
@@ -108,7 +123,11 @@ function compareValues(ctx: DiffContext, writer: JsonObject, reader: JsonObject)
   const keyword = has(reader, 'enum') ? 'enum' : 'const';
   const writerValues = allowedValues(writer);
   if (!writerValues) {
-    return ctx.add('ENUM_ARRAY_NARROWED', `{reader} only accepts ${show(readerValues)} where {writer} allows any value of its type`, keyword);
+    return ctx.add(
+      'ENUM_ARRAY_NARROWED',
+      `{reader} only accepts ${show(readerValues)} where {writer} allows any value of its type`,
+      keyword,
+    );
   }
   const readerKeys = new Set(readerValues.map(canonicalJson));
   const writerKeys = new Set(writerValues.map(canonicalJson));
@@ -118,33 +137,54 @@ function compareValues(ctx: DiffContext, writer: JsonObject, reader: JsonObject)
     if (added.length > 0) ctx.add('ENUM_ARRAY_EXTENDED', `{reader} also accepts ${show(added)}`, keyword);
     return;
   }
-  ctx.add(added.length === 0 ? 'ENUM_ARRAY_NARROWED' : 'ENUM_ARRAY_CHANGED', `{reader} no longer accepts ${show(missing)}, which {writer} allows`, keyword);
+  ctx.add(
+    added.length === 0 ? 'ENUM_ARRAY_NARROWED' : 'ENUM_ARRAY_CHANGED',
+    `{reader} no longer accepts ${show(missing)}, which {writer} allows`,
+    keyword,
+  );
 }
 
 function compareStrings(ctx: DiffContext, writer: JsonObject, reader: JsonObject): void {
   const wMax = numberOf(writer.maxLength);
   const rMax = numberOf(reader.maxLength);
   if (rMax !== undefined && (wMax === undefined || rMax < wMax)) {
-    ctx.add(wMax === undefined ? 'MAX_LENGTH_ADDED' : 'MAX_LENGTH_DECREASED',
-      `{reader} allows at most ${rMax} characters, {writer} ${wMax ?? 'any number'}`, 'maxLength');
+    ctx.add(
+      wMax === undefined ? 'MAX_LENGTH_ADDED' : 'MAX_LENGTH_DECREASED',
+      `{reader} allows at most ${rMax} characters, {writer} ${wMax ?? 'any number'}`,
+      'maxLength',
+    );
   } else if (wMax !== undefined && rMax !== wMax) {
-    ctx.add(rMax === undefined ? 'MAX_LENGTH_REMOVED' : 'MAX_LENGTH_INCREASED', `maxLength ${wMax} → ${rMax ?? 'none'}`, 'maxLength');
+    ctx.add(
+      rMax === undefined ? 'MAX_LENGTH_REMOVED' : 'MAX_LENGTH_INCREASED',
+      `maxLength ${wMax} → ${rMax ?? 'none'}`,
+      'maxLength',
+    );
   }
   // minLength 0 is no constraint at all.
   const wMin = numberOf(writer.minLength) || undefined;
   const rMin = numberOf(reader.minLength) || undefined;
   if (rMin !== undefined && (wMin === undefined || rMin > wMin)) {
-    ctx.add(wMin === undefined ? 'MIN_LENGTH_ADDED' : 'MIN_LENGTH_INCREASED',
-      `{reader} needs at least ${rMin} characters, {writer} ${wMin ?? 'none'}`, 'minLength');
+    ctx.add(
+      wMin === undefined ? 'MIN_LENGTH_ADDED' : 'MIN_LENGTH_INCREASED',
+      `{reader} needs at least ${rMin} characters, {writer} ${wMin ?? 'none'}`,
+      'minLength',
+    );
   } else if (wMin !== undefined && rMin !== wMin) {
-    ctx.add(rMin === undefined ? 'MIN_LENGTH_REMOVED' : 'MIN_LENGTH_DECREASED', `minLength ${wMin} → ${rMin ?? 'none'}`, 'minLength');
+    ctx.add(
+      rMin === undefined ? 'MIN_LENGTH_REMOVED' : 'MIN_LENGTH_DECREASED',
+      `minLength ${wMin} → ${rMin ?? 'none'}`,
+      'minLength',
+    );
   }
   const wPattern = typeof writer.pattern === 'string' ? writer.pattern : undefined;
   const rPattern = typeof reader.pattern === 'string' ? reader.pattern : undefined;
   if (rPattern === wPattern) return;
   if (rPattern === undefined) return ctx.add('PATTERN_REMOVED', `{reader} dropped the pattern ${show(wPattern)}`, 'pattern');
-  ctx.add(wPattern === undefined ? 'PATTERN_ADDED' : 'PATTERN_CHANGED',
-    `{reader} requires the pattern ${show(rPattern)}${wPattern === undefined ? '' : ` instead of ${show(wPattern)}`}`, 'pattern');
+  ctx.add(
+    wPattern === undefined ? 'PATTERN_ADDED' : 'PATTERN_CHANGED',
+    `{reader} requires the pattern ${show(rPattern)}${wPattern === undefined ? '' : ` instead of ${show(wPattern)}`}`,
+    'pattern',
+  );
 }
 
 export function numberOf(value: unknown): number | undefined {

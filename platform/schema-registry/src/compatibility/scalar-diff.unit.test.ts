@@ -16,7 +16,10 @@ function assertReads(writer: unknown, reader: unknown): void {
 
 function assertRefuses(writer: unknown, reader: unknown, type: string, path = '#/'): void {
   const found = problems(writer, reader);
-  assert.ok(found.some((d) => d.type === type && d.path === path), `expected ${type} at ${path}, got ${JSON.stringify(found)}`);
+  assert.ok(
+    found.some((d) => d.type === type && d.path === path),
+    `expected ${type} at ${path}, got ${JSON.stringify(found)}`,
+  );
 }
 
 describe('types', () => {
@@ -53,7 +56,10 @@ describe('types', () => {
   });
 
   test('annotations never matter', () => {
-    assertReads({ type: 'string', title: 'a', description: 'x', default: 'q', format: 'date-time' }, { type: 'string', examples: ['z'] });
+    assertReads(
+      { type: 'string', title: 'a', description: 'x', default: 'q', format: 'date-time' },
+      { type: 'string', examples: ['z'] },
+    );
   });
 });
 
@@ -121,10 +127,20 @@ describe('numbers', () => {
 
   test('exclusive bounds compare with inclusive ones by value', () => {
     assertReads({ type: 'number', maximum: 10 }, { type: 'number', exclusiveMaximum: 11 });
-    assertRefuses({ type: 'number', maximum: 10 }, { type: 'number', exclusiveMaximum: 10 }, 'EXCLUSIVE_MAXIMUM_DECREASED', '#/exclusiveMaximum');
+    assertRefuses(
+      { type: 'number', maximum: 10 },
+      { type: 'number', exclusiveMaximum: 10 },
+      'EXCLUSIVE_MAXIMUM_DECREASED',
+      '#/exclusiveMaximum',
+    );
     assertReads({ type: 'number', exclusiveMinimum: 0 }, { type: 'number', minimum: 0 });
     // draft-04 spelled exclusivity as a boolean beside the bound.
-    assertRefuses({ type: 'number', minimum: 0 }, { type: 'number', minimum: 0, exclusiveMinimum: true }, 'EXCLUSIVE_MINIMUM_INCREASED', '#/exclusiveMinimum');
+    assertRefuses(
+      { type: 'number', minimum: 0 },
+      { type: 'number', minimum: 0, exclusiveMinimum: true },
+      'EXCLUSIVE_MINIMUM_INCREASED',
+      '#/exclusiveMinimum',
+    );
   });
 
   test('multipleOf may become a divisor of the old step, nothing else', () => {

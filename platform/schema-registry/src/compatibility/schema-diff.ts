@@ -11,7 +11,11 @@ import { isObject, loadDocument, shapeOf, type Shape } from './schema-nodes.ts';
 export function diffSchemas(writer: unknown, reader: unknown, options: DiffOptions = {}): Difference[] {
   const ctx = DiffContext.root({ writer: loadDocument(writer), reader: loadDocument(reader) }, options);
   compareNodes(ctx, writer, reader);
-  if (ctx.exhausted) ctx.add('COMPARISON_TOO_COMPLEX', 'the schemas are too large or too intertwined to compare completely, so compatibility cannot be proven');
+  if (ctx.exhausted)
+    ctx.add(
+      'COMPARISON_TOO_COMPLEX',
+      'the schemas are too large or too intertwined to compare completely, so compatibility cannot be proven',
+    );
   return ctx.diffs;
 }
 
@@ -28,7 +32,10 @@ export function compareNodes(ctx: DiffContext, writer: unknown, reader: unknown)
   const r = shapeOf(reader, ctx.docs.reader);
   if (w.kind === 'unresolved' || r.kind === 'unresolved') {
     const ref = w.kind === 'unresolved' ? w.ref : (r as { ref: string }).ref;
-    return ctx.add('REFERENCE_UNRESOLVED', `the reference ${JSON.stringify(ref)} cannot be resolved inside its schema, so compatibility cannot be proven`);
+    return ctx.add(
+      'REFERENCE_UNRESOLVED',
+      `the reference ${JSON.stringify(ref)} cannot be resolved inside its schema, so compatibility cannot be proven`,
+    );
   }
   if (r.kind === 'any' || w.kind === 'never') return;
   const wId = identity(w);
@@ -64,9 +71,12 @@ function compareShapes(ctx: DiffContext, w: Shape, r: Shape): void {
   if (w.kind === 'combined') return writerAllOf(ctx, w, r);
   if (w.kind === 'not' && r.kind === 'not') return compareNegations(ctx, w, r);
   if (w.kind === 'not' || r.kind === 'not') {
-    return ctx.add('TYPE_CHANGED', w.kind === 'not'
-      ? '{writer} is a negation (not) and {reader} is not, so compatibility cannot be proven'
-      : '{reader} became a negation (not), so compatibility cannot be proven');
+    return ctx.add(
+      'TYPE_CHANGED',
+      w.kind === 'not'
+        ? '{writer} is a negation (not) and {reader} is not, so compatibility cannot be proven'
+        : '{reader} became a negation (not), so compatibility cannot be proven',
+    );
   }
   if (w.kind === 'plain' && r.kind === 'plain') comparePlain(ctx, w.node, r.node);
 }
@@ -98,7 +108,10 @@ function readerUnion(ctx: DiffContext, w: Shape, r: Combined): void {
   const fit = trials.find((t) => t.compatible);
   if (fit) return ctx.merge(fit);
   if (r.branches.length === 1) return ctx.merge(trials[0]!);
-  ctx.add('SUM_TYPE_NARROWED', `none of the ${r.branches.length} ${r.criterion} branches of {reader} accepts every value {writer} allows here (${show(writer)})`);
+  ctx.add(
+    'SUM_TYPE_NARROWED',
+    `none of the ${r.branches.length} ${r.criterion} branches of {reader} accepts every value {writer} allows here (${show(writer)})`,
+  );
 }
 
 /** The writer's values satisfy all its branches: one branch the reader accepts is enough. */
@@ -111,7 +124,8 @@ function writerAllOf(ctx: DiffContext, w: Combined, r: Shape): void {
   });
   const fit = trials.find((t) => t.compatible);
   if (fit) {
-    if (w.branches.length > 1) ctx.add('PRODUCT_TYPE_NARROWED', '{reader} checks fewer of the combined constraints than {writer}');
+    if (w.branches.length > 1)
+      ctx.add('PRODUCT_TYPE_NARROWED', '{reader} checks fewer of the combined constraints than {writer}');
     return ctx.merge(fit);
   }
   // Report the branch that came closest: its reasons are the most telling.
@@ -129,12 +143,18 @@ function compareNegations(ctx: DiffContext, w: Extract<Shape, { kind: 'not' }>, 
 /** The raw node a shape came from, to hand back to compareNodes. */
 function shapeNode(shape: Shape): unknown {
   switch (shape.kind) {
-    case 'any': return true;
-    case 'never': return false;
-    case 'plain': return shape.node;
-    case 'not': return shape.node;
+    case 'any':
+      return true;
+    case 'never':
+      return false;
+    case 'plain':
+      return shape.node;
+    case 'not':
+      return shape.node;
     // A synthetic allOf is its original mixed node; only an expanded type list needs a new node.
-    case 'combined': return shape.synthetic && shape.criterion !== 'allOf' ? { [shape.criterion]: shape.branches } : shape.node;
-    case 'unresolved': return true;
+    case 'combined':
+      return shape.synthetic && shape.criterion !== 'allOf' ? { [shape.criterion]: shape.branches } : shape.node;
+    case 'unresolved':
+      return true;
   }
 }

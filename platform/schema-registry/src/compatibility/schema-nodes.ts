@@ -27,14 +27,43 @@ export type Criterion = 'anyOf' | 'oneOf' | 'allOf';
  * validators ignore (ajv runs with strict: false): the comparison ignores both.
  */
 const ASSERTIONS = new Set([
-  'type', 'enum', 'const',
-  'maxLength', 'minLength', 'pattern',
-  'maximum', 'minimum', 'exclusiveMaximum', 'exclusiveMinimum', 'multipleOf',
-  'properties', 'required', 'additionalProperties', 'patternProperties', 'minProperties', 'maxProperties',
-  'dependencies', 'dependentRequired', 'dependentSchemas', 'propertyNames', 'unevaluatedProperties',
-  'items', 'additionalItems', 'prefixItems', 'minItems', 'maxItems', 'uniqueItems',
-  'contains', 'minContains', 'maxContains', 'unevaluatedItems',
-  'if', 'then', 'else', '$dynamicRef', '$recursiveRef',
+  'type',
+  'enum',
+  'const',
+  'maxLength',
+  'minLength',
+  'pattern',
+  'maximum',
+  'minimum',
+  'exclusiveMaximum',
+  'exclusiveMinimum',
+  'multipleOf',
+  'properties',
+  'required',
+  'additionalProperties',
+  'patternProperties',
+  'minProperties',
+  'maxProperties',
+  'dependencies',
+  'dependentRequired',
+  'dependentSchemas',
+  'propertyNames',
+  'unevaluatedProperties',
+  'items',
+  'additionalItems',
+  'prefixItems',
+  'minItems',
+  'maxItems',
+  'uniqueItems',
+  'contains',
+  'minContains',
+  'maxContains',
+  'unevaluatedItems',
+  'if',
+  'then',
+  'else',
+  '$dynamicRef',
+  '$recursiveRef',
 ]);
 
 export function isObject(value: unknown): value is JsonObject {
@@ -120,10 +149,14 @@ export function shapeOf(node: unknown, doc: SchemaDocument, seen: Set<unknown> =
   }
   const only = parts[0]!;
   switch (only.tag) {
-    case 'plain': return { kind: 'plain', node };
-    case 'ref': return shapeOf(only.value, doc, seen);
-    case 'not': return { kind: 'not', negated: only.value, node };
-    default: return { kind: 'combined', criterion: only.tag, branches: only.value as unknown[], node, synthetic: false };
+    case 'plain':
+      return { kind: 'plain', node };
+    case 'ref':
+      return shapeOf(only.value, doc, seen);
+    case 'not':
+      return { kind: 'not', negated: only.value, node };
+    default:
+      return { kind: 'combined', criterion: only.tag, branches: only.value as unknown[], node, synthetic: false };
   }
 }
 
@@ -154,7 +187,10 @@ export function hasDefault(node: unknown, doc: SchemaDocument): boolean {
 export function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
   if (isObject(value)) {
-    return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${canonicalJson(value[k])}`).join(',')}}`;
+    return `{${Object.keys(value)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson(value[k])}`)
+      .join(',')}}`;
   }
   return JSON.stringify(value) ?? 'null';
 }

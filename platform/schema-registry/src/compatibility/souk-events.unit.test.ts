@@ -27,14 +27,20 @@ test('a v3 without the required currency is refused by BACKWARD (the default) an
   delete properties.currency;
   const v3 = { ...v2, properties, required: (v2.required as string[]).filter((k) => k !== 'currency') };
   for (const level of ['BACKWARD', 'FULL'] as const) {
-    const result = checkRegistration(level, v3, [{ version: 1, schema: v1 }, { version: 2, schema: v2 }]);
+    const result = checkRegistration(level, v3, [
+      { version: 1, schema: v1 },
+      { version: 2, schema: v2 },
+    ]);
     assert.equal(result.compatible, false, level);
-    assert.ok(result.messages.some((m) => m.includes('#/properties/currency')), result.messages.join('\n'));
+    assert.ok(
+      result.messages.some((m) => m.includes('#/properties/currency')),
+      result.messages.join('\n'),
+    );
   }
 });
 
 test('narrowing a field a producer already writes is refused: reason maxLength 200 → 100', () => {
-  const reason = { ...((v2.properties as Record<string, Record<string, unknown>>).reason), maxLength: 100 };
+  const reason = { ...(v2.properties as Record<string, Record<string, unknown>>).reason, maxLength: 100 };
   const v3 = { ...v2, properties: { ...(v2.properties as Record<string, unknown>), reason } };
   const result = checkRegistration('BACKWARD', v3, [{ version: 2, schema: v2 }]);
   assert.deepEqual(result.messages, [

@@ -8,7 +8,11 @@ import { SCHEMA_REGISTRY_CONTENT_TYPE } from '../../contract.ts';
 import { confluentCodeOf, registryErrors } from '../errors.ts';
 
 /** application/json is parsed by the chassis already; these are Confluent's own and what some clients send. */
-const EXTRA_BODY_TYPES = ['application/vnd.schemaregistry.v1+json', 'application/vnd.schemaregistry+json', 'application/octet-stream'];
+const EXTRA_BODY_TYPES = [
+  'application/vnd.schemaregistry.v1+json',
+  'application/vnd.schemaregistry+json',
+  'application/octet-stream',
+];
 
 export function speakConfluent(scope: App): void {
   for (const type of EXTRA_BODY_TYPES) {
@@ -70,22 +74,31 @@ function toSoukError(error: HttpError): SoukError {
   if (error.validation) {
     const where = error.validationContext ?? 'body';
     const first = error.validation[0];
-    const field = first && first.instancePath && first.instancePath !== '/' ? `${where}${first.instancePath.replaceAll('/', '.')}` : where;
+    const field =
+      first && first.instancePath && first.instancePath !== '/' ? `${where}${first.instancePath.replaceAll('/', '.')}` : where;
     return registryErrors.invalidRequest({ detail: `${field} ${first?.message ?? 'is invalid'}`, cause: error });
   }
   switch (error.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return chassisErrors.bodyTooLarge({ detail: 'The request body exceeds the limit of this endpoint.', cause: error });
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return chassisErrors.unsupportedMediaType({ detail: `Unsupported content type: send one of application/vnd.schemaregistry.v1+json, application/json.`, cause: error });
+      return chassisErrors.unsupportedMediaType({
+        detail: `Unsupported content type: send one of application/vnd.schemaregistry.v1+json, application/json.`,
+        cause: error,
+      });
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
       return chassisErrors.malformedJson({ detail: 'The body was sent as JSON but could not be parsed.', cause: error });
   }
-  if (error instanceof SyntaxError) return chassisErrors.malformedJson({ detail: `The body is not valid JSON: ${error.message}`, cause: error });
+  if (error instanceof SyntaxError)
+    return chassisErrors.malformedJson({ detail: `The body is not valid JSON: ${error.message}`, cause: error });
   const sqlState = typeof error.code === 'string' && /^[0-9A-Z]{5}$/.test(error.code) ? error.code : undefined;
   // PostgreSQL refusing a value the request carried (a NUL character) is the caller's input.
-  if (sqlState?.startsWith('22')) return registryErrors.invalidRequest({ detail: 'The request contains a value the registry cannot store (such as U+0000).', cause: error });
+  if (sqlState?.startsWith('22'))
+    return registryErrors.invalidRequest({
+      detail: 'The request contains a value the registry cannot store (such as U+0000).',
+      cause: error,
+    });
   if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
     return chassisErrors.invalidRequest({ detail: error.message, cause: error });
   }

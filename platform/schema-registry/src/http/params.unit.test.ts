@@ -13,14 +13,23 @@ test('versions: 1 to 2^31-1, "latest" and -1; anything else is 42202', () => {
   assert.equal(versionOf('latest'), 'latest');
   assert.equal(versionOf('-1'), 'latest');
   for (const bad of ['0', '-2', '2147483648', '1.0', '01', ' 1', 'LATEST', '', '1e3']) {
-    assert.throws(() => versionOf(bad), (err) => registryErrors.invalidVersion.is(err), bad);
+    assert.throws(
+      () => versionOf(bad),
+      (err) => registryErrors.invalidVersion.is(err),
+      bad,
+    );
   }
 });
 
 test('subjects: any text of 1 to 255 characters without control characters', () => {
-  for (const ok of ['a', 'souk.catalog.PriceChanged', 'orders-value', 'a/b c:é', 'x'.repeat(255)]) assert.equal(subjectOf(ok), ok);
+  for (const ok of ['a', 'souk.catalog.PriceChanged', 'orders-value', 'a/b c:é', 'x'.repeat(255)])
+    assert.equal(subjectOf(ok), ok);
   for (const bad of ['', 'a\u0000b', 'line\nbreak', '\u007f', 'x'.repeat(256)]) {
-    assert.throws(() => subjectOf(bad), (err) => registryErrors.invalidSubject.is(err), JSON.stringify(bad));
+    assert.throws(
+      () => subjectOf(bad),
+      (err) => registryErrors.invalidSubject.is(err),
+      JSON.stringify(bad),
+    );
   }
 });
 

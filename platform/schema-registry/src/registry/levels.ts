@@ -29,7 +29,8 @@ export interface Levels {
 }
 
 export function createLevels(db: SchemaRegistryDatabase, defaultLevel: CompatibilityLevel): Levels {
-  const stored = async (subject: string, on: Kysely<SchemaRegistryDb> = db) => parseCompatibilityLevel(await levelOf(on, subject));
+  const stored = async (subject: string, on: Kysely<SchemaRegistryDb> = db) =>
+    parseCompatibilityLevel(await levelOf(on, subject));
   const global = async (on: Kysely<SchemaRegistryDb> = db) => (await stored(GLOBAL, on)) ?? defaultLevel;
   const parse = (level: unknown): CompatibilityLevel => {
     const parsed = parseCompatibilityLevel(level);
@@ -65,7 +66,8 @@ export function createLevels(db: SchemaRegistryDatabase, defaultLevel: Compatibi
     async deleteSubject(subject) {
       const removed = parseCompatibilityLevel(await deleteLevel(db, subject));
       if (removed) return removed;
-      if ((await versionsOf(db, subject, true)).length === 0) throw registryErrors.subjectNotFound(`Subject '${subject}' not found.`);
+      if ((await versionsOf(db, subject, true)).length === 0)
+        throw registryErrors.subjectNotFound(`Subject '${subject}' not found.`);
       throw registryErrors.subjectConfigNotFound(`Subject '${subject}' does not have subject-level compatibility configured`);
     },
   };

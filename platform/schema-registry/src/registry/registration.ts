@@ -4,8 +4,13 @@
 
 import type { Logger } from '@souk/chassis';
 import {
-  checkAgainst, checkRegistration, versionsToCheck,
-  type CheckResult, type CompatibilityLevel, type OpenContentModelPolicy, type SchemaVersion,
+  checkAgainst,
+  checkRegistration,
+  versionsToCheck,
+  type CheckResult,
+  type CompatibilityLevel,
+  type OpenContentModelPolicy,
+  type SchemaVersion,
 } from '../compatibility/index.ts';
 import type { SchemaRegistryDatabase } from '../db.ts';
 import { registryErrors } from '../errors.ts';
@@ -39,7 +44,12 @@ export interface Registration {
   register(subject: string, request: SchemaRequest, options?: { normalize?: boolean }): Promise<Registered>;
   lookup(subject: string, request: SchemaRequest, options?: { deleted?: boolean; normalize?: boolean }): Promise<VersionView>;
   /** Against one version (`spec`), or, without one, the versions a registration would be checked against. */
-  check(subject: string, spec: VersionSpec | undefined, request: SchemaRequest, options?: { verbose?: boolean; normalize?: boolean }): Promise<CompatibilityAnswer>;
+  check(
+    subject: string,
+    spec: VersionSpec | undefined,
+    request: SchemaRequest,
+    options?: { verbose?: boolean; normalize?: boolean },
+  ): Promise<CompatibilityAnswer>;
 }
 
 export function createRegistration(deps: RegistrationDeps): Registration {
@@ -48,7 +58,9 @@ export function createRegistration(deps: RegistrationDeps): Registration {
 
   /** The stored version among `rows` holding this schema (a live one first), compared in canonical form. */
   const sameSchema = (rows: readonly store.VersionRow[], text: string, normalize: boolean) =>
-    [...rows].reverse().sort((a, b) => Number(a.deleted) - Number(b.deleted))
+    [...rows]
+      .reverse()
+      .sort((a, b) => Number(a.deleted) - Number(b.deleted))
       .find((r) => (normalize ? canonicalize(r.schema, true) : r.schema) === text);
 
   const register: Registration['register'] = async (subject, request, options = {}) => {
@@ -74,7 +86,8 @@ export function createRegistration(deps: RegistrationDeps): Registration {
         return { id, version, created: true };
       });
       metrics.registration(result.created ? 'created' : 'existing');
-      if (result.created) log.info({ subject, version: result.version, schemaId: result.id }, `registered ${subject} version ${result.version}`);
+      if (result.created)
+        log.info({ subject, version: result.version, schemaId: result.id }, `registered ${subject} version ${result.version}`);
       return result;
     } catch (err) {
       metrics.registration(registryErrors.incompatibleSchema.is(err) ? 'incompatible' : 'error');
@@ -108,7 +121,9 @@ export function createRegistration(deps: RegistrationDeps): Registration {
         verdict = checkAgainst(level, prepared.value, [asSchemaVersion(row)], diffOptions);
       }
       metrics.compatibilityCheck(verdict.compatible);
-      return options.verbose ? { is_compatible: verdict.compatible, messages: verdict.messages } : { is_compatible: verdict.compatible };
+      return options.verbose
+        ? { is_compatible: verdict.compatible, messages: verdict.messages }
+        : { is_compatible: verdict.compatible };
     },
   };
 }

@@ -32,13 +32,19 @@ export interface SchemaRequest {
 export function checkSchemaType(request: Pick<SchemaRequest, 'schemaType' | 'references'>): void {
   const type = request.schemaType;
   if (type === undefined || type === null) {
-    throw registryErrors.unsupportedSchemaType('Invalid schema: unsupported schema type AVRO (a request without schemaType means AVRO in the Confluent API); this registry stores only schemaType "JSON"');
+    throw registryErrors.unsupportedSchemaType(
+      'Invalid schema: unsupported schema type AVRO (a request without schemaType means AVRO in the Confluent API); this registry stores only schemaType "JSON"',
+    );
   }
   if (type.toUpperCase() !== SCHEMA_TYPE) {
-    throw registryErrors.unsupportedSchemaType(`Invalid schema: unsupported schema type ${JSON.stringify(type)}; this registry stores only schemaType "JSON"`);
+    throw registryErrors.unsupportedSchemaType(
+      `Invalid schema: unsupported schema type ${JSON.stringify(type)}; this registry stores only schemaType "JSON"`,
+    );
   }
   if (request.references && request.references.length > 0) {
-    throw registryErrors.referencesUnsupported('Invalid schema: schema references are not supported by this registry; inline the referenced schemas under $defs');
+    throw registryErrors.referencesUnsupported(
+      'Invalid schema: schema references are not supported by this registry; inline the referenced schemas under $defs',
+    );
   }
 }
 
@@ -49,7 +55,10 @@ export function parseSchema(request: SchemaRequest, options: { normalize?: boole
   try {
     value = JSON.parse(request.schema);
   } catch (err) {
-    throw registryErrors.invalidSchema({ detail: `Invalid schema: the schema is not valid JSON: ${(err as Error).message}`, cause: err });
+    throw registryErrors.invalidSchema({
+      detail: `Invalid schema: the schema is not valid JSON: ${(err as Error).message}`,
+      cause: err,
+    });
   }
   if (typeof value !== 'boolean' && (typeof value !== 'object' || value === null || Array.isArray(value))) {
     throw registryErrors.invalidSchema('Invalid schema: a JSON Schema is a JSON object (or a boolean)');
@@ -123,7 +132,9 @@ function draftOf(value: unknown): 'draft-06' | 'draft-07' | '2019-09' | '2020-12
   if (DRAFT_06.test(declared)) return 'draft-06';
   if (DRAFT_2019.test(declared)) return '2019-09';
   if (DRAFT_2020.test(declared)) return '2020-12';
-  throw registryErrors.invalidSchema(`Invalid schema: $schema ${JSON.stringify(declared)} is not supported; use draft-07 (the default), draft-06, 2019-09 or 2020-12`);
+  throw registryErrors.invalidSchema(
+    `Invalid schema: $schema ${JSON.stringify(declared)} is not supported; use draft-07 (the default), draft-06, 2019-09 or 2020-12`,
+  );
 }
 
 function compile(value: unknown): void {

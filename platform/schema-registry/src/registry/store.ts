@@ -40,7 +40,12 @@ export async function versionsOf(db: Db, subject: string, includeDeleted: boolea
   return query.orderBy('v.version').execute();
 }
 
-export async function findByFingerprint(db: Db, subject: string, fingerprint: string, includeDeleted: boolean): Promise<VersionRow | undefined> {
+export async function findByFingerprint(
+  db: Db,
+  subject: string,
+  fingerprint: string,
+  includeDeleted: boolean,
+): Promise<VersionRow | undefined> {
   let query = versionRows(db).where('v.subject', '=', subject).where('s.fingerprint', '=', fingerprint);
   if (!includeDeleted) query = query.where('v.deleted', '=', false);
   // A live version wins over a soft-deleted copy of the same schema.
@@ -90,22 +95,41 @@ export async function schemaById(db: Db, id: number): Promise<{ id: number; sche
     .selectFrom('schemas as s')
     .select(['s.id', 's.schema'])
     .where('s.id', '=', id)
-    .where(({ exists, selectFrom }) => exists(selectFrom('subject_versions as v').select('v.version').whereRef('v.schema_id', '=', 's.id')))
+    .where(({ exists, selectFrom }) =>
+      exists(selectFrom('subject_versions as v').select('v.version').whereRef('v.schema_id', '=', 's.id')),
+    )
     .executeTakeFirst();
 }
 
-export async function versionsOfSchema(db: Db, id: number, includeDeleted: boolean): Promise<Array<{ subject: string; version: number }>> {
+export async function versionsOfSchema(
+  db: Db,
+  id: number,
+  includeDeleted: boolean,
+): Promise<Array<{ subject: string; version: number }>> {
   let query = db.selectFrom('subject_versions').select(['subject', 'version']).where('schema_id', '=', id);
   if (!includeDeleted) query = query.where('deleted', '=', false);
   return query.orderBy('subject').orderBy('version').execute();
 }
 
-export async function softDelete(trx: Transaction<SchemaRegistryDb>, subject: string, versions: readonly number[]): Promise<void> {
+export async function softDelete(
+  trx: Transaction<SchemaRegistryDb>,
+  subject: string,
+  versions: readonly number[],
+): Promise<void> {
   if (versions.length === 0) return;
-  await trx.updateTable('subject_versions').set({ deleted: true }).where('subject', '=', subject).where('version', 'in', versions).execute();
+  await trx
+    .updateTable('subject_versions')
+    .set({ deleted: true })
+    .where('subject', '=', subject)
+    .where('version', 'in', versions)
+    .execute();
 }
 
-export async function hardDelete(trx: Transaction<SchemaRegistryDb>, subject: string, versions: readonly number[]): Promise<void> {
+export async function hardDelete(
+  trx: Transaction<SchemaRegistryDb>,
+  subject: string,
+  versions: readonly number[],
+): Promise<void> {
   if (versions.length === 0) return;
   await trx.deleteFrom('subject_versions').where('subject', '=', subject).where('version', 'in', versions).execute();
 }

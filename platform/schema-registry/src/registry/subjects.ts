@@ -77,11 +77,17 @@ export function createSubjects(db: SchemaRegistryDatabase): Subjects {
         if (all.length === 0) throw subjectNotFound(subject);
         const live = all.filter((r) => !r.deleted).map((r) => r.version);
         if (!permanent) {
-          if (live.length === 0) throw registryErrors.subjectSoftDeleted(`Subject '${subject}' was soft deleted. Set permanent=true to delete permanently`);
+          if (live.length === 0)
+            throw registryErrors.subjectSoftDeleted(
+              `Subject '${subject}' was soft deleted. Set permanent=true to delete permanently`,
+            );
           await store.softDelete(trx, subject, live);
           return live;
         }
-        if (live.length > 0) throw registryErrors.subjectNotSoftDeleted(`Subject '${subject}' was not deleted first before being permanently deleted`);
+        if (live.length > 0)
+          throw registryErrors.subjectNotSoftDeleted(
+            `Subject '${subject}' was not deleted first before being permanently deleted`,
+          );
         const versions = all.map((r) => r.version);
         await store.hardDelete(trx, subject, versions);
         // A subject deleted for good forgets its own compatibility level too.
@@ -97,10 +103,14 @@ export function createSubjects(db: SchemaRegistryDatabase): Subjects {
         const target = pickVersion(permanent || spec !== 'latest' ? all : all.filter((r) => !r.deleted), spec);
         if (!target) throw versionNotFound(spec);
         if (!permanent && target.deleted) {
-          throw registryErrors.versionSoftDeleted(`Subject '${subject}' Version ${target.version} was soft deleted. Set permanent=true to delete permanently`);
+          throw registryErrors.versionSoftDeleted(
+            `Subject '${subject}' Version ${target.version} was soft deleted. Set permanent=true to delete permanently`,
+          );
         }
         if (permanent && !target.deleted) {
-          throw registryErrors.versionNotSoftDeleted(`Subject '${subject}' Version ${target.version} was not deleted first before being permanently deleted`);
+          throw registryErrors.versionNotSoftDeleted(
+            `Subject '${subject}' Version ${target.version} was not deleted first before being permanently deleted`,
+          );
         }
         await (permanent ? store.hardDelete : store.softDelete)(trx, subject, [target.version]);
         return target.version;

@@ -8,7 +8,6 @@ import type { CatalogPrices } from '../prices/catalog-prices.ts';
 import type { CartReader } from './cart-view.ts';
 import type { CartStore } from './cart-store.ts';
 
-
 const userOf = (identity: Identity | undefined) => userIdOf(identity, 'Carts belong to users');
 
 export interface CartRouteDeps {
@@ -23,45 +22,74 @@ export function registerCartRoutes(ctx: ServiceContext, { store, reader, catalog
   const user = ctx.auth.required();
   const tags = ['cart'];
 
-  app.get(API_PREFIX, {
-    onRequest: user,
-    schema: { summary: "The caller's cart with current prices (cached ones, marked stale, when catalog is slow)", tags, response: { 200: Cart } },
-  }, async (request) => reader.read(userOf(request.identity)));
+  app.get(
+    API_PREFIX,
+    {
+      onRequest: user,
+      schema: {
+        summary: "The caller's cart with current prices (cached ones, marked stale, when catalog is slow)",
+        tags,
+        response: { 200: Cart },
+      },
+    },
+    async (request) => reader.read(userOf(request.identity)),
+  );
 
-  app.post(`${API_PREFIX}/items`, {
-    onRequest: user,
-    schema: { summary: 'Add units of a product (to its line if it is in the cart already)', tags, body: AddItemBody, response: { 200: Cart } },
-  }, async (request) => {
-    const userId = userOf(request.identity);
-    // Checked with catalog first: an unknown product is refused before the cart is touched.
-    const product = await catalog.product(request.body.productId.toLowerCase());
-    await store.add(userId, product.productId, request.body.quantity ?? 1);
-    return reader.read(userId);
-  });
+  app.post(
+    `${API_PREFIX}/items`,
+    {
+      onRequest: user,
+      schema: {
+        summary: 'Add units of a product (to its line if it is in the cart already)',
+        tags,
+        body: AddItemBody,
+        response: { 200: Cart },
+      },
+    },
+    async (request) => {
+      const userId = userOf(request.identity);
+      // Checked with catalog first: an unknown product is refused before the cart is touched.
+      const product = await catalog.product(request.body.productId.toLowerCase());
+      await store.add(userId, product.productId, request.body.quantity ?? 1);
+      return reader.read(userId);
+    },
+  );
 
-  app.patch(`${API_PREFIX}/items/:productId`, {
-    onRequest: user,
-    schema: { summary: 'Set the quantity of a line', tags, params: ItemParams, body: SetQuantityBody, response: { 200: Cart } },
-  }, async (request) => {
-    const userId = userOf(request.identity);
-    await store.setQuantity(userId, request.params.productId.toLowerCase(), request.body.quantity);
-    return reader.read(userId);
-  });
+  app.patch(
+    `${API_PREFIX}/items/:productId`,
+    {
+      onRequest: user,
+      schema: { summary: 'Set the quantity of a line', tags, params: ItemParams, body: SetQuantityBody, response: { 200: Cart } },
+    },
+    async (request) => {
+      const userId = userOf(request.identity);
+      await store.setQuantity(userId, request.params.productId.toLowerCase(), request.body.quantity);
+      return reader.read(userId);
+    },
+  );
 
-  app.delete(`${API_PREFIX}/items/:productId`, {
-    onRequest: user,
-    schema: { summary: 'Remove a line', tags, params: ItemParams, response: { 200: Cart } },
-  }, async (request) => {
-    const userId = userOf(request.identity);
-    await store.remove(userId, request.params.productId.toLowerCase());
-    return reader.read(userId);
-  });
+  app.delete(
+    `${API_PREFIX}/items/:productId`,
+    {
+      onRequest: user,
+      schema: { summary: 'Remove a line', tags, params: ItemParams, response: { 200: Cart } },
+    },
+    async (request) => {
+      const userId = userOf(request.identity);
+      await store.remove(userId, request.params.productId.toLowerCase());
+      return reader.read(userId);
+    },
+  );
 
-  app.delete(API_PREFIX, {
-    onRequest: user,
-    schema: { summary: 'Empty the cart', tags },
-  }, async (request, reply) => {
-    await store.clear(userOf(request.identity));
-    return reply.code(204).send();
-  });
+  app.delete(
+    API_PREFIX,
+    {
+      onRequest: user,
+      schema: { summary: 'Empty the cart', tags },
+    },
+    async (request, reply) => {
+      await store.clear(userOf(request.identity));
+      return reply.code(204).send();
+    },
+  );
 }

@@ -35,7 +35,10 @@ export function expiryFrom(now: number, ttlSeconds: number): Date {
 export function quantityAfterAdd(lines: readonly StoredLine[], productId: string, adding: number): number {
   const line = lines.find((l) => l.productId === productId);
   if (!line && lines.length >= MAX_LINES) {
-    throw errors.tooManyLines({ detail: `The cart already holds ${MAX_LINES} different products.`, extensions: { max: MAX_LINES } });
+    throw errors.tooManyLines({
+      detail: `The cart already holds ${MAX_LINES} different products.`,
+      extensions: { max: MAX_LINES },
+    });
   }
   const quantity = (line?.quantity ?? 0) + adding;
   if (quantity > MAX_QUANTITY) {

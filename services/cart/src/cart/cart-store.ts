@@ -31,8 +31,12 @@ export interface CartStore {
 }
 
 const linesOf = (db: Db, userId: string) =>
-  db.selectFrom('cart_items').select(['product_id as productId', 'quantity']).where('user_id', '=', userId)
-    .orderBy('seq').execute();
+  db
+    .selectFrom('cart_items')
+    .select(['product_id as productId', 'quantity'])
+    .where('user_id', '=', userId)
+    .orderBy('seq')
+    .execute();
 
 export function createCartStore(db: Db, deps: { clock: Clock; ttlSeconds: number }): CartStore {
   const now = () => deps.clock.now();
@@ -41,13 +45,25 @@ export function createCartStore(db: Db, deps: { clock: Clock; ttlSeconds: number
   async function write(userId: string, change: (trx: Db, lines: StoredLine[], at: Date) => Promise<void>): Promise<void> {
     await db.transaction().execute(async (trx) => {
       const at = new Date(now());
-      await trx.insertInto('carts').values({ user_id: userId, created_at: at, updated_at: at, expires_at: expiryFrom(at.getTime(), deps.ttlSeconds) })
-        .onConflict((oc) => oc.column('user_id').doNothing()).execute();
-      const cart = await trx.selectFrom('carts').select('expires_at').where('user_id', '=', userId).forUpdate().executeTakeFirstOrThrow();
+      await trx
+        .insertInto('carts')
+        .values({ user_id: userId, created_at: at, updated_at: at, expires_at: expiryFrom(at.getTime(), deps.ttlSeconds) })
+        .onConflict((oc) => oc.column('user_id').doNothing())
+        .execute();
+      const cart = await trx
+        .selectFrom('carts')
+        .select('expires_at')
+        .where('user_id', '=', userId)
+        .forUpdate()
+        .executeTakeFirstOrThrow();
       // Expired but not swept yet: it reads as empty, so it is written as a new cart.
       if (isExpired(cart.expires_at, at.getTime())) await trx.deleteFrom('cart_items').where('user_id', '=', userId).execute();
       await change(trx, await linesOf(trx, userId), at);
-      await trx.updateTable('carts').set({ updated_at: at, expires_at: expiryFrom(at.getTime(), deps.ttlSeconds) }).where('user_id', '=', userId).execute();
+      await trx
+        .updateTable('carts')
+        .set({ updated_at: at, expires_at: expiryFrom(at.getTime(), deps.ttlSeconds) })
+        .where('user_id', '=', userId)
+        .execute();
     });
   }
 
@@ -64,7 +80,9 @@ export function createCartStore(db: Db, deps: { clock: Clock; ttlSeconds: number
     add: (userId, productId, adding) =>
       write(userId, async (trx, lines, at) => {
         const quantity = quantityAfterAdd(lines, productId, adding);
-        await trx.insertInto('cart_items').values({ user_id: userId, product_id: productId, quantity, added_at: at })
+        await trx
+          .insertInto('cart_items')
+          .values({ user_id: userId, product_id: productId, quantity, added_at: at })
           .onConflict((oc) => oc.columns(['user_id', 'product_id']).doUpdateSet({ quantity }))
           .execute();
       }),
@@ -72,7 +90,12 @@ export function createCartStore(db: Db, deps: { clock: Clock; ttlSeconds: number
     setQuantity: (userId, productId, quantity) =>
       write(userId, async (trx, lines) => {
         if (!lines.some((l) => l.productId === productId)) throw notInCart(productId);
-        await trx.updateTable('cart_items').set({ quantity }).where('user_id', '=', userId).where('product_id', '=', productId).execute();
+        await trx
+          .updateTable('cart_items')
+          .set({ quantity })
+          .where('user_id', '=', userId)
+          .where('product_id', '=', productId)
+          .execute();
       }),
 
     remove: (userId, productId) =>
@@ -87,18 +110,32 @@ export function createCartStore(db: Db, deps: { clock: Clock; ttlSeconds: number
 
     async dropLines(userId, productIds) {
       if (productIds.length === 0) return;
-      await db.deleteFrom('cart_items').where('user_id', '=', userId).where('product_id', 'in', [...productIds]).execute();
+      await db
+        .deleteFrom('cart_items')
+        .where('user_id', '=', userId)
+        .where('product_id', 'in', [...productIds])
+        .execute();
     },
 
     async removeOrdered(trx, userId, ordered) {
-      const cart = await trx.selectFrom('carts').select('expires_at').where('user_id', '=', userId).forUpdate().executeTakeFirst();
+      const cart = await trx
+        .selectFrom('carts')
+        .select('expires_at')
+        .where('user_id', '=', userId)
+        .forUpdate()
+        .executeTakeFirst();
       if (!cart) return;
       const { update, remove } = afterOrder(await linesOf(trx, userId), ordered);
       for (const line of update) {
-        await trx.updateTable('cart_items').set({ quantity: line.quantity })
-          .where('user_id', '=', userId).where('product_id', '=', line.productId).execute();
+        await trx
+          .updateTable('cart_items')
+          .set({ quantity: line.quantity })
+          .where('user_id', '=', userId)
+          .where('product_id', '=', line.productId)
+          .execute();
       }
-      if (remove.length > 0) await trx.deleteFrom('cart_items').where('user_id', '=', userId).where('product_id', 'in', remove).execute();
+      if (remove.length > 0)
+        await trx.deleteFrom('cart_items').where('user_id', '=', userId).where('product_id', 'in', remove).execute();
     },
 
     async sweep() {

@@ -13,7 +13,8 @@ export interface CartSweeper {
 export function startCartSweeper(deps: { store: CartStore; intervalMs: number; log: Logger }): CartSweeper {
   let running: Promise<void> | undefined;
   const timer = setInterval(() => {
-    running ??= deps.store.sweep()
+    running ??= deps.store
+      .sweep()
       .then((deleted) => {
         if (deleted > 0) deps.log.info({ deleted }, 'expired carts deleted');
       })

@@ -13,7 +13,12 @@ export interface CartReader {
   read(userId: string): Promise<Cart>;
 }
 
-export function createCartReader(deps: { store: CartStore; prices: CatalogPrices; availability: Availability; log: Logger }): CartReader {
+export function createCartReader(deps: {
+  store: CartStore;
+  prices: CatalogPrices;
+  availability: Availability;
+  log: Logger;
+}): CartReader {
   return {
     async read(userId) {
       const cart = await deps.store.read(userId);

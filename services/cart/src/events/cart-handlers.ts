@@ -13,7 +13,11 @@ import { applyPriceChange } from '../prices/price-cache.ts';
 export function removeOrderedItems(store: CartStore): EventHandler<OrderConfirmed> {
   return async (event, { db }) => {
     const { userId, items } = event.data;
-    await store.removeOrdered(db as CartDatabase, userId.toLowerCase(), items.map((i) => ({ productId: i.productId, quantity: i.quantity })));
+    await store.removeOrdered(
+      db as CartDatabase,
+      userId.toLowerCase(),
+      items.map((i) => ({ productId: i.productId, quantity: i.quantity })),
+    );
   };
 }
 

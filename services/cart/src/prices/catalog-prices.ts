@@ -42,7 +42,11 @@ export function createCatalogPrices(deps: CatalogPricesDeps): CatalogPrices {
   /** The products among `ids` that catalog knows, by lowercase id; the others are gone. */
   async function fetchProducts(ids: readonly string[], signal: AbortSignal): Promise<Map<string, Product>> {
     const res = await client.request<ProductPage>({
-      method: 'GET', path: '/api/v1/catalog/products', query: { ids: ids.join(','), pageSize: ids.length }, timeoutMs, signal,
+      method: 'GET',
+      path: '/api/v1/catalog/products',
+      query: { ids: ids.join(','), pageSize: ids.length },
+      timeoutMs,
+      signal,
     });
     return new Map(res.body.items.map((p) => [p.id.toLowerCase(), p]));
   }
@@ -52,8 +56,13 @@ export function createCatalogPrices(deps: CatalogPricesDeps): CatalogPrices {
     return (await fetchProducts([productId], signal)).get(productId.toLowerCase()) ?? 'gone';
   }
 
-  const fromCatalog = (p: Product, at: Date): CachedProduct =>
-    ({ productId: p.id.toLowerCase(), name: p.name, priceCents: p.priceCents, currency: p.currency, fetchedAt: at });
+  const fromCatalog = (p: Product, at: Date): CachedProduct => ({
+    productId: p.id.toLowerCase(),
+    name: p.name,
+    priceCents: p.priceCents,
+    currency: p.currency,
+    fetchedAt: at,
+  });
 
   return {
     async product(productId) {
@@ -67,9 +76,13 @@ export function createCatalogPrices(deps: CatalogPricesDeps): CatalogPrices {
           log.warn({ productId, code }, 'catalog did not answer; adding with the cached product');
           return cached;
         }
-        throw errors.catalogUnavailable({ detail: 'The catalog did not answer in time, so the product cannot be checked; try again shortly.', cause: err });
+        throw errors.catalogUnavailable({
+          detail: 'The catalog did not answer in time, so the product cannot be checked; try again shortly.',
+          cause: err,
+        });
       }
-      if (found === 'gone') throw errors.productNotFound({ detail: `The catalog has no product ${productId}.`, extensions: { productId } });
+      if (found === 'gone')
+        throw errors.productNotFound({ detail: `The catalog has no product ${productId}.`, extensions: { productId } });
       const product = fromCatalog(found, new Date(deps.clock.now()));
       await cache.put([product]);
       return product;
@@ -81,14 +94,16 @@ export function createCatalogPrices(deps: CatalogPricesDeps): CatalogPrices {
       // One list call per hundred products (catalog's ids filter) rather than one call per line.
       const batches: string[][] = [];
       for (let i = 0; i < productIds.length; i += CATALOG_BATCH) batches.push(productIds.slice(i, i + CATALOG_BATCH));
-      const answers = (await mapBounded(batches, CATALOG_CONCURRENCY, async (ids) => {
-        try {
-          const found = await fetchProducts(ids, signal);
-          return ids.map((id) => ({ id, found: found.get(id) ?? ('gone' as const) }));
-        } catch (err) {
-          return ids.map((id) => ({ id, error: err as unknown, found: undefined }));
-        }
-      })).flat();
+      const answers = (
+        await mapBounded(batches, CATALOG_CONCURRENCY, async (ids) => {
+          try {
+            const found = await fetchProducts(ids, signal);
+            return ids.map((id) => ({ id, found: found.get(id) ?? ('gone' as const) }));
+          } catch (err) {
+            return ids.map((id) => ({ id, error: err, found: undefined }));
+          }
+        })
+      ).flat();
       const at = new Date(deps.clock.now());
       const fresh = answers.flatMap((a) => (a.found && a.found !== 'gone' ? [fromCatalog(a.found, at)] : []));
       const gone = answers.flatMap((a) => (a.found === 'gone' ? [a.id] : []));
@@ -98,11 +113,18 @@ export function createCatalogPrices(deps: CatalogPricesDeps): CatalogPrices {
       if (failed.length > 0) {
         const cached = await cache.get(failed.map((a) => a.id));
         const first = failed[0]!.error;
-        log.warn({ failed: failed.length, code: isSoukError(first) ? first.code : undefined }, 'catalog did not answer; cached prices shown as stale');
+        log.warn(
+          { failed: failed.length, code: isSoukError(first) ? first.code : undefined },
+          'catalog did not answer; cached prices shown as stale',
+        );
         for (const a of failed) {
           const c = cached.get(a.id);
           // Every line got a cache row when it was added; a line without one cannot be priced at all.
-          if (!c) throw errors.catalogUnavailable({ detail: 'The catalog did not answer and a product in the cart has no known price.', cause: a.error });
+          if (!c)
+            throw errors.catalogUnavailable({
+              detail: 'The catalog did not answer and a product in the cart has no known price.',
+              cause: a.error,
+            });
           prices.set(a.id, { name: c.name, priceCents: c.priceCents, currency: c.currency, asOf: c.fetchedAt, stale: true });
         }
       }

@@ -8,7 +8,6 @@ import { parseRef } from '../ref.ts';
 import { classifyWriteError } from '../write-errors.ts';
 import { rollUpCounts, treeOrder } from './category-tree.ts';
 
-
 export interface CategoryStore {
   /** Every category, parents before their children, with rolled-up product counts. */
   list(): Promise<Category[]>;
@@ -21,7 +20,11 @@ export function createCategoryStore(db: CatalogDatabase): CategoryStore {
   async function list(): Promise<Category[]> {
     const [rows, counts] = await Promise.all([
       db.selectFrom('categories').select(['id', 'slug', 'name', 'description', 'parent_id']).execute(),
-      db.selectFrom('products').select((eb) => ['category_id', eb.fn.countAll<number>().as('n')]).groupBy('category_id').execute(),
+      db
+        .selectFrom('products')
+        .select((eb) => ['category_id', eb.fn.countAll<number>().as('n')])
+        .groupBy('category_id')
+        .execute(),
     ]);
     const nodes = rows.map((r) => ({ id: r.id, slug: r.slug, name: r.name, description: r.description, parentId: r.parent_id }));
     const totals = rollUpCounts(nodes, new Map(counts.map((c) => [c.category_id, Number(c.n)])));
@@ -55,10 +58,18 @@ export function createCategoryStore(db: CatalogDatabase): CategoryStore {
       } catch (err) {
         const failure = classifyWriteError(err);
         if (failure.kind === 'conflict') {
-          throw errors.categoryConflict({ detail: `Another category already has the slug "${body.slug}".`, extensions: { field: failure.field, value: body.slug }, cause: err });
+          throw errors.categoryConflict({
+            detail: `Another category already has the slug "${body.slug}".`,
+            extensions: { field: failure.field, value: body.slug },
+            cause: err,
+          });
         }
         if (failure.kind === 'unknown-reference') {
-          throw errors.categoryUnknown({ detail: `No category has the id ${body.parentId}.`, extensions: { field: failure.field, value: body.parentId }, cause: err });
+          throw errors.categoryUnknown({
+            detail: `No category has the id ${body.parentId}.`,
+            extensions: { field: failure.field, value: body.parentId },
+            cause: err,
+          });
         }
         throw err;
       }

@@ -18,12 +18,23 @@ test('a subtree holds the root and every descendant', () => {
 });
 
 test('a cycle in bad data does not loop forever', () => {
-  const cyclic = [{ id: 'a', slug: 'a', parentId: 'b' }, { id: 'b', slug: 'b', parentId: 'a' }];
+  const cyclic = [
+    { id: 'a', slug: 'a', parentId: 'b' },
+    { id: 'b', slug: 'b', parentId: 'a' },
+  ];
   assert.deepEqual(new Set(subtreeIds(cyclic, 'a')), new Set(['a', 'b']));
 });
 
 test('counts include every subcategory below', () => {
-  const totals = rollUpCounts(tree, new Map([['ct', 1], ['tea', 2], ['green', 4], ['coffee', 8]]));
+  const totals = rollUpCounts(
+    tree,
+    new Map([
+      ['ct', 1],
+      ['tea', 2],
+      ['green', 4],
+      ['coffee', 8],
+    ]),
+  );
   assert.equal(totals.get('ct'), 15);
   assert.equal(totals.get('tea'), 6);
   assert.equal(totals.get('green'), 4);
@@ -31,7 +42,10 @@ test('counts include every subcategory below', () => {
 });
 
 test('display order: roots by name, each followed by its children by name', () => {
-  assert.deepEqual(treeOrder(tree).map((c) => c.slug), ['audio', 'coffee-tea', 'coffee', 'tea', 'green-tea']);
+  assert.deepEqual(
+    treeOrder(tree).map((c) => c.slug),
+    ['audio', 'coffee-tea', 'coffee', 'tea', 'green-tea'],
+  );
 });
 
 test('a category whose parent is missing is shown as a root', () => {

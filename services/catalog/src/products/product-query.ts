@@ -57,8 +57,7 @@ export function totalPages(total: number, pageSize: number): number {
   return Math.ceil(total / pageSize);
 }
 
-export type OrderTerm =
-  | { by: 'rank' | 'price_cents' | 'name' | 'created_at' | 'id'; direction: 'asc' | 'desc' };
+export type OrderTerm = { by: 'rank' | 'price_cents' | 'name' | 'created_at' | 'id'; direction: 'asc' | 'desc' };
 
 /**
  * Column order for each sort. Every order ends with the id so that pages never
@@ -66,11 +65,38 @@ export type OrderTerm =
  */
 export function orderTerms(sort: ProductSort): OrderTerm[] {
   switch (sort) {
-    case 'relevance': return [{ by: 'rank', direction: 'desc' }, { by: 'name', direction: 'asc' }, { by: 'id', direction: 'asc' }];
-    case 'price': return [{ by: 'price_cents', direction: 'asc' }, { by: 'name', direction: 'asc' }, { by: 'id', direction: 'asc' }];
-    case '-price': return [{ by: 'price_cents', direction: 'desc' }, { by: 'name', direction: 'asc' }, { by: 'id', direction: 'asc' }];
-    case 'name': return [{ by: 'name', direction: 'asc' }, { by: 'id', direction: 'asc' }];
-    case '-name': return [{ by: 'name', direction: 'desc' }, { by: 'id', direction: 'desc' }];
-    case 'newest': return [{ by: 'created_at', direction: 'desc' }, { by: 'id', direction: 'desc' }];
+    case 'relevance':
+      return [
+        { by: 'rank', direction: 'desc' },
+        { by: 'name', direction: 'asc' },
+        { by: 'id', direction: 'asc' },
+      ];
+    case 'price':
+      return [
+        { by: 'price_cents', direction: 'asc' },
+        { by: 'name', direction: 'asc' },
+        { by: 'id', direction: 'asc' },
+      ];
+    case '-price':
+      return [
+        { by: 'price_cents', direction: 'desc' },
+        { by: 'name', direction: 'asc' },
+        { by: 'id', direction: 'asc' },
+      ];
+    case 'name':
+      return [
+        { by: 'name', direction: 'asc' },
+        { by: 'id', direction: 'asc' },
+      ];
+    case '-name':
+      return [
+        { by: 'name', direction: 'desc' },
+        { by: 'id', direction: 'desc' },
+      ];
+    case 'newest':
+      return [
+        { by: 'created_at', direction: 'desc' },
+        { by: 'id', direction: 'desc' },
+      ];
   }
 }

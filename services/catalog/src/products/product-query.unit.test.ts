@@ -41,11 +41,14 @@ describe('parseProductQuery', () => {
   });
 
   test('an empty price range is a coded 400', () => {
-    assert.throws(() => parseProductQuery({ minPrice: 5000, maxPrice: 100 }), (err: { code?: string; status?: number }) => {
-      assert.equal(err.code, 'SOUK_CATALOG_PRICE_RANGE_INVALID');
-      assert.equal(err.status, 400);
-      return true;
-    });
+    assert.throws(
+      () => parseProductQuery({ minPrice: 5000, maxPrice: 100 }),
+      (err: { code?: string; status?: number }) => {
+        assert.equal(err.code, 'SOUK_CATALOG_PRICE_RANGE_INVALID');
+        assert.equal(err.status, 400);
+        return true;
+      },
+    );
     assert.doesNotThrow(() => parseProductQuery({ minPrice: 100, maxPrice: 100 }));
   });
 });

@@ -4,7 +4,15 @@
 
 import { chassisErrors, type ServiceContext } from '@souk/chassis';
 import {
-  API_PREFIX, CreateProductBody, IdParams, Product, ProductDetail, ProductListQuery, ProductPage, RefParams, UpdateProductBody,
+  API_PREFIX,
+  CreateProductBody,
+  IdParams,
+  Product,
+  ProductDetail,
+  ProductListQuery,
+  ProductPage,
+  RefParams,
+  UpdateProductBody,
 } from '../../contract.ts';
 import { parseProductQuery } from './product-query.ts';
 import type { ProductStore } from './product-store.ts';
@@ -17,75 +25,98 @@ export function registerProductRoutes(ctx: ServiceContext, products: ProductStor
   const admin = ctx.auth.required({ roles: ['admin'] });
   const tags = ['products'];
 
-  app.get(`${API_PREFIX}/products`, {
-    schema: {
-      summary: 'Search and browse products',
-      tags,
-      querystring: ProductListQuery,
-      response: { 200: ProductPage },
+  app.get(
+    `${API_PREFIX}/products`,
+    {
+      schema: {
+        summary: 'Search and browse products',
+        tags,
+        querystring: ProductListQuery,
+        response: { 200: ProductPage },
+      },
     },
-  }, async (request) => products.search(parseProductQuery(request.query)));
+    async (request) => products.search(parseProductQuery(request.query)),
+  );
 
-  app.get(`${API_PREFIX}/products/:id`, {
-    schema: {
-      summary: 'One product, by id or slug, with its current stock',
-      tags,
-      params: RefParams,
-      response: { 200: ProductDetail },
+  app.get(
+    `${API_PREFIX}/products/:id`,
+    {
+      schema: {
+        summary: 'One product, by id or slug, with its current stock',
+        tags,
+        params: RefParams,
+        response: { 200: ProductDetail },
+      },
     },
-  }, async (request) => {
-    const product = await products.get(request.params.id);
-    return { ...product, stock: await stockOf(product.id) };
-  });
+    async (request) => {
+      const product = await products.get(request.params.id);
+      return { ...product, stock: await stockOf(product.id) };
+    },
+  );
 
-  app.post(`${API_PREFIX}/products`, {
-    onRequest: admin,
-    schema: {
-      summary: 'Create a product (admin)',
-      tags,
-      body: CreateProductBody,
-      response: { 201: Product },
+  app.post(
+    `${API_PREFIX}/products`,
+    {
+      onRequest: admin,
+      schema: {
+        summary: 'Create a product (admin)',
+        tags,
+        body: CreateProductBody,
+        response: { 201: Product },
+      },
     },
-  }, async (request, reply) => {
-    const product = await products.create(request.body);
-    return reply.code(201).header('location', `${API_PREFIX}/products/${product.id}`).send(product);
-  });
+    async (request, reply) => {
+      const product = await products.create(request.body);
+      return reply.code(201).header('location', `${API_PREFIX}/products/${product.id}`).send(product);
+    },
+  );
 
-  app.patch(`${API_PREFIX}/products/:id`, {
-    onRequest: admin,
-    schema: {
-      summary: 'Change some fields of a product, such as its price (admin)',
-      tags,
-      params: IdParams,
-      body: UpdateProductBody,
-      response: { 200: Product },
+  app.patch(
+    `${API_PREFIX}/products/:id`,
+    {
+      onRequest: admin,
+      schema: {
+        summary: 'Change some fields of a product, such as its price (admin)',
+        tags,
+        params: IdParams,
+        body: UpdateProductBody,
+        response: { 200: Product },
+      },
     },
-  }, async (request) => {
-    // The body schema requires one property, but should unknown fields ever be
-    // stripped before that check, an update that changes nothing is still refused.
-    const { priceChangeReason, ...changes } = request.body;
-    if (Object.keys(changes).length === 0) {
-      throw chassisErrors.invalidRequest({ detail: 'The body names no field to change.', extensions: { errors: [{ in: 'body', path: '/', message: 'must name at least one field' }] } });
-    }
-    // A reason without a price would be silently dropped: say so instead.
-    if (priceChangeReason !== undefined && changes.priceCents === undefined) {
-      throw chassisErrors.invalidRequest({
-        detail: 'priceChangeReason is only accepted together with priceCents.',
-        extensions: { errors: [{ in: 'body', path: '/priceChangeReason', message: 'needs priceCents in the same request' }] },
-      });
-    }
-    return products.update(request.params.id, request.body);
-  });
+    async (request) => {
+      // The body schema requires one property, but should unknown fields ever be
+      // stripped before that check, an update that changes nothing is still refused.
+      const { priceChangeReason, ...changes } = request.body;
+      if (Object.keys(changes).length === 0) {
+        throw chassisErrors.invalidRequest({
+          detail: 'The body names no field to change.',
+          extensions: { errors: [{ in: 'body', path: '/', message: 'must name at least one field' }] },
+        });
+      }
+      // A reason without a price would be silently dropped: say so instead.
+      if (priceChangeReason !== undefined && changes.priceCents === undefined) {
+        throw chassisErrors.invalidRequest({
+          detail: 'priceChangeReason is only accepted together with priceCents.',
+          extensions: { errors: [{ in: 'body', path: '/priceChangeReason', message: 'needs priceCents in the same request' }] },
+        });
+      }
+      return products.update(request.params.id, request.body);
+    },
+  );
 
-  app.delete(`${API_PREFIX}/products/:id`, {
-    onRequest: admin,
-    schema: {
-      summary: 'Delete a product (admin)',
-      tags,
-      params: IdParams,
+  app.delete(
+    `${API_PREFIX}/products/:id`,
+    {
+      onRequest: admin,
+      schema: {
+        summary: 'Delete a product (admin)',
+        tags,
+        params: IdParams,
+      },
     },
-  }, async (request, reply) => {
-    await products.remove(request.params.id);
-    return reply.code(204).send();
-  });
+    async (request, reply) => {
+      await products.remove(request.params.id);
+      return reply.code(204).send();
+    },
+  );
 }

@@ -13,9 +13,21 @@ export function productColumns(db: CatalogDatabase) {
     .selectFrom('products as p')
     .innerJoin('categories as c', 'c.id', 'p.category_id')
     .select([
-      'p.id', 'p.sku', 'p.slug', 'p.name', 'p.description', 'p.category_id', 'p.price_cents', 'p.currency',
-      'p.image_url', 'p.tags', 'p.attributes', 'p.created_at', 'p.updated_at',
-      'c.slug as category_slug', 'c.name as category_name',
+      'p.id',
+      'p.sku',
+      'p.slug',
+      'p.name',
+      'p.description',
+      'p.category_id',
+      'p.price_cents',
+      'p.currency',
+      'p.image_url',
+      'p.tags',
+      'p.attributes',
+      'p.created_at',
+      'p.updated_at',
+      'c.slug as category_slug',
+      'c.name as category_name',
     ]);
 }
 
@@ -50,9 +62,7 @@ export function buildSearchQueries(db: CatalogDatabase, search: ProductSearch) {
     return out;
   };
 
-  const count = filtered(
-    db.selectFrom('products as p').select((eb) => eb.fn.countAll<number>().as('total')),
-  );
+  const count = filtered(db.selectFrom('products as p').select((eb) => eb.fn.countAll<number>().as('total')));
 
   let page = filtered(productColumns(db));
   for (const term of orderTerms(search.sort)) {

@@ -32,7 +32,10 @@ test('full-text search matches with websearch_to_tsquery and ranks with ts_rank'
   const { count, page } = compile({ q: 'gooseneck kettle' });
   assert.match(count.sql, /p\.search_vector @@ websearch_to_tsquery\('english'::regconfig, \$1\)/);
   assert.deepEqual(count.parameters, ['gooseneck kettle']);
-  assert.match(page.sql, /order by ts_rank\(p\.search_vector, websearch_to_tsquery\('english'::regconfig, \$2\)\) desc, lower\(p\.name\) asc, "p"\."id" asc/);
+  assert.match(
+    page.sql,
+    /order by ts_rank\(p\.search_vector, websearch_to_tsquery\('english'::regconfig, \$2\)\) desc, lower\(p\.name\) asc, "p"\."id" asc/,
+  );
   assert.deepEqual(page.parameters, ['gooseneck kettle', 'gooseneck kettle', 20, 0]);
 });
 

@@ -6,7 +6,12 @@
 import { randomUUID } from 'node:crypto';
 import type { Events } from '@souk/chassis';
 import {
-  PriceChanged, ProductCreated, type CreateProductBody, type Product, type ProductPage, type UpdateProductBody,
+  PriceChanged,
+  ProductCreated,
+  type CreateProductBody,
+  type Product,
+  type ProductPage,
+  type UpdateProductBody,
 } from '../../contract.ts';
 import type { CatalogDatabase } from '../db.ts';
 import { errors } from '../errors.ts';
@@ -55,7 +60,9 @@ export function createProductStore(db: CatalogDatabase, { clock, events }: Produ
     const parsed = parseRef(ref);
     if (!parsed) return undefined;
     const query = productColumns(db);
-    const row = await (parsed.by === 'id' ? query.where('p.id', '=', parsed.id) : query.where('p.slug', '=', parsed.slug)).executeTakeFirst();
+    const row = await (
+      parsed.by === 'id' ? query.where('p.id', '=', parsed.id) : query.where('p.slug', '=', parsed.slug)
+    ).executeTakeFirst();
     return row && toProduct(row);
   }
 
@@ -106,10 +113,21 @@ export function createProductStore(db: CatalogDatabase, { clock, events }: Produ
       try {
         await db.transaction().execute(async (trx) => {
           await trx.insertInto('products').values(row).execute();
-          await events.publish(trx, ProductCreated, {
-            productId: row.id, sku: row.sku, slug: row.slug, name: row.name, categoryId: row.category_id,
-            priceCents: row.price_cents, currency: row.currency, createdAt: row.created_at.toISOString(),
-          }, { subject: row.id, time: row.created_at });
+          await events.publish(
+            trx,
+            ProductCreated,
+            {
+              productId: row.id,
+              sku: row.sku,
+              slug: row.slug,
+              name: row.name,
+              categoryId: row.category_id,
+              priceCents: row.price_cents,
+              currency: row.currency,
+              createdAt: row.created_at.toISOString(),
+            },
+            { subject: row.id, time: row.created_at },
+          );
         });
       } catch (err) {
         rethrowWriteError(err, body, row.slug);
@@ -124,13 +142,22 @@ export function createProductStore(db: CatalogDatabase, { clock, events }: Produ
         updated = await db.transaction().execute(async (trx) => {
           // The row lock keeps a concurrent update from changing the price between
           // this read and the write, so the event's old price is the one replaced.
-          const before = await trx.selectFrom('products').select(['price_cents', 'currency'])
-            .where('id', '=', id.toLowerCase()).forUpdate().executeTakeFirst();
+          const before = await trx
+            .selectFrom('products')
+            .select(['price_cents', 'currency'])
+            .where('id', '=', id.toLowerCase())
+            .forUpdate()
+            .executeTakeFirst();
           if (!before) return undefined;
-          const after = await trx.updateTable('products').set(productUpdateRow(body, now))
-            .where('id', '=', id.toLowerCase()).returning(['id', 'price_cents', 'currency']).executeTakeFirstOrThrow();
+          const after = await trx
+            .updateTable('products')
+            .set(productUpdateRow(body, now))
+            .where('id', '=', id.toLowerCase())
+            .returning(['id', 'price_cents', 'currency'])
+            .executeTakeFirstOrThrow();
           const change = priceChange(before, after, body.priceChangeReason);
-          if (change) await events.publish(trx, PriceChanged, { productId: after.id, ...change }, { subject: after.id, time: now });
+          if (change)
+            await events.publish(trx, PriceChanged, { productId: after.id, ...change }, { subject: after.id, time: now });
           return after;
         });
       } catch (err) {

@@ -24,8 +24,14 @@ const SEED_EPOCH_MS = Date.UTC(2025, 0, 6);
 const SEED_STEP_MS = 11 * 60 * 60 * 1000;
 
 export const templateFiles: readonly TemplateFile[] = [
-  kitchenProducts, coffeeTeaProducts, homeOfficeProducts, outdoorProducts,
-  audioProducts, bookProducts, toyProducts, apparelProducts,
+  kitchenProducts,
+  coffeeTeaProducts,
+  homeOfficeProducts,
+  outdoorProducts,
+  audioProducts,
+  bookProducts,
+  toyProducts,
+  apparelProducts,
 ];
 
 export interface SeedCategoryRow {
@@ -101,7 +107,9 @@ export function buildSeed(files: readonly TemplateFile[] = templateFiles): SeedC
   // (i * stride mod n, stride coprime with n) so that "newest" shows a mix.
   const n = products.length;
   const stride = coprimeStride(n);
-  products.forEach((p, i) => { p.createdAt = new Date(SEED_EPOCH_MS - ((i * stride) % n) * SEED_STEP_MS); });
+  products.forEach((p, i) => {
+    p.createdAt = new Date(SEED_EPOCH_MS - ((i * stride) % n) * SEED_STEP_MS);
+  });
   return { categories, products };
 }
 

@@ -30,24 +30,31 @@ export async function seedCatalogOnce(db: CatalogDatabase, seed: SeedCatalogue =
     const rows = seed.products.flatMap((p) => {
       const categoryId = idsBySlug.get(p.categorySlug);
       if (categoryId === undefined) return [];
-      return [{
-        id: p.id,
-        sku: p.sku,
-        slug: p.slug,
-        name: p.name,
-        description: p.description,
-        category_id: categoryId,
-        price_cents: p.priceCents,
-        currency: p.currency,
-        image_url: p.imageUrl,
-        tags: p.tags,
-        attributes: JSON.stringify(p.attributes),
-        created_at: p.createdAt,
-        updated_at: p.createdAt,
-      }];
+      return [
+        {
+          id: p.id,
+          sku: p.sku,
+          slug: p.slug,
+          name: p.name,
+          description: p.description,
+          category_id: categoryId,
+          price_cents: p.priceCents,
+          currency: p.currency,
+          image_url: p.imageUrl,
+          tags: p.tags,
+          attributes: JSON.stringify(p.attributes),
+          created_at: p.createdAt,
+          updated_at: p.createdAt,
+        },
+      ];
     });
     const products = rows.length
-      ? await trx.insertInto('products').values(rows).onConflict((oc) => oc.doNothing()).returning('id').execute()
+      ? await trx
+          .insertInto('products')
+          .values(rows)
+          .onConflict((oc) => oc.doNothing())
+          .returning('id')
+          .execute()
       : [];
     return { seeded: true, categories: added, products: products.length };
   });
@@ -61,7 +68,10 @@ export async function seedCatalogOnce(db: CatalogDatabase, seed: SeedCatalogue =
  * could not be made (its seed id taken under another slug, or its parent
  * missing) is left out, and so are its children and products.
  */
-async function loadCategories(trx: Transaction<CatalogDb>, seed: SeedCatalogue): Promise<{ idsBySlug: Map<string, string>; added: number }> {
+async function loadCategories(
+  trx: Transaction<CatalogDb>,
+  seed: SeedCatalogue,
+): Promise<{ idsBySlug: Map<string, string>; added: number }> {
   const idsBySlug = new Map<string, string>();
   let added = 0;
   // Seed categories list parents before children, so a parent's id is known by then.
@@ -75,7 +85,8 @@ async function loadCategories(trx: Transaction<CatalogDb>, seed: SeedCatalogue):
       .returning('id')
       .executeTakeFirst();
     if (inserted) added++;
-    const id = inserted?.id ?? (await trx.selectFrom('categories').select('id').where('slug', '=', c.slug).executeTakeFirst())?.id;
+    const id =
+      inserted?.id ?? (await trx.selectFrom('categories').select('id').where('slug', '=', c.slug).executeTakeFirst())?.id;
     if (id !== undefined) idsBySlug.set(c.slug, id);
   }
   return { idsBySlug, added };

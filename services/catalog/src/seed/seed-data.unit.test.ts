@@ -25,11 +25,26 @@ describe('seed catalogue', () => {
   });
 
   test('ids, SKUs and slugs are unique', () => {
-    assertUnique(products.map((p) => p.id), 'product id');
-    assertUnique(products.map((p) => p.sku), 'sku');
-    assertUnique(products.map((p) => p.slug), 'slug');
-    assertUnique(categories.map((c) => c.id), 'category id');
-    assertUnique(categories.map((c) => c.slug), 'category slug');
+    assertUnique(
+      products.map((p) => p.id),
+      'product id',
+    );
+    assertUnique(
+      products.map((p) => p.sku),
+      'sku',
+    );
+    assertUnique(
+      products.map((p) => p.slug),
+      'slug',
+    );
+    assertUnique(
+      categories.map((c) => c.id),
+      'category id',
+    );
+    assertUnique(
+      categories.map((c) => c.slug),
+      'category slug',
+    );
   });
 
   test('every category is used and every product names a known category', () => {
@@ -67,10 +82,21 @@ describe('seed catalogue', () => {
   test('every product is valid input for POST /products', () => {
     for (const p of products) {
       const body = {
-        sku: p.sku, slug: p.slug, name: p.name, description: p.description, categoryId: p.categoryId,
-        priceCents: p.priceCents, currency: p.currency, imageUrl: p.imageUrl, tags: p.tags, attributes: p.attributes,
+        sku: p.sku,
+        slug: p.slug,
+        name: p.name,
+        description: p.description,
+        categoryId: p.categoryId,
+        priceCents: p.priceCents,
+        currency: p.currency,
+        imageUrl: p.imageUrl,
+        tags: p.tags,
+        attributes: p.attributes,
       };
-      assert.ok(Value.Check(CreateProductBody, body), `${p.sku}: ${JSON.stringify([...Value.Errors(CreateProductBody, body)][0])}`);
+      assert.ok(
+        Value.Check(CreateProductBody, body),
+        `${p.sku}: ${JSON.stringify([...Value.Errors(CreateProductBody, body)][0])}`,
+      );
     }
   });
 

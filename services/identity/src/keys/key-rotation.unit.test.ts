@@ -35,17 +35,26 @@ describe('key rotation', () => {
     assert.deepEqual(kids(retired), ['new', 'old']);
     assert.deepEqual(kids(retired + 20 * 60_000 - 1), ['new', 'old']);
     assert.deepEqual(kids(retired + 20 * 60_000), ['new']);
-    assert.deepEqual(expiredKeys(keys, retired + 20 * 60_000, policy).map((k) => k.kid), ['old']);
+    assert.deepEqual(
+      expiredKeys(keys, retired + 20 * 60_000, policy).map((k) => k.kid),
+      ['old'],
+    );
   });
 
   it('never drops the current key, however old', () => {
-    assert.deepEqual(publishedKeys([key('only', T0)], T0 + 1000 * HOUR, policy).map((k) => k.kid), ['only']);
+    assert.deepEqual(
+      publishedKeys([key('only', T0)], T0 + 1000 * HOUR, policy).map((k) => k.kid),
+      ['only'],
+    );
   });
 
   it('dates a retirement from the next newer key, not the newest', () => {
     const keys = [key('a', T0), key('b', T0 + 1 * HOUR), key('c', T0 + 2 * HOUR)];
     // At T0 + 1h20m, 'a' (retired at 1h) has just run out; 'b' (retired at 2h) is still needed.
-    assert.deepEqual(publishedKeys(keys, T0 + HOUR + 20 * 60_000, policy).map((k) => k.kid), ['c', 'b']);
+    assert.deepEqual(
+      publishedKeys(keys, T0 + HOUR + 20 * 60_000, policy).map((k) => k.kid),
+      ['c', 'b'],
+    );
   });
 });
 
@@ -62,7 +71,10 @@ describe('key encryption', () => {
 
   it('reads a 32-byte base64 key file and names the source when it is wrong', () => {
     assert.equal(parseKeyEncryptionKey(`${kek.toString('base64')}\n`, 'F').length, 32);
-    assert.throws(() => parseKeyEncryptionKey(randomBytes(16).toString('base64'), 'IDENTITY_KEY_ENCRYPTION_KEY_FILE'), /IDENTITY_KEY_ENCRYPTION_KEY_FILE: .*16 bytes/);
+    assert.throws(
+      () => parseKeyEncryptionKey(randomBytes(16).toString('base64'), 'IDENTITY_KEY_ENCRYPTION_KEY_FILE'),
+      /IDENTITY_KEY_ENCRYPTION_KEY_FILE: .*16 bytes/,
+    );
     assert.throws(() => parseKeyEncryptionKey('not base64!', 'F'), /F: expected/);
   });
 });

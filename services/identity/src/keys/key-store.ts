@@ -2,7 +2,15 @@
 // database. Instances cache the list briefly; creating a key happens under a
 // PostgreSQL advisory lock so that instances starting together make one key.
 
-import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type CryptoKey, type JSONWebKeySet, type JWK } from 'jose';
+import {
+  calculateJwkThumbprint,
+  exportJWK,
+  generateKeyPair,
+  importJWK,
+  type CryptoKey,
+  type JSONWebKeySet,
+  type JWK,
+} from 'jose';
 import { sql } from 'kysely';
 import type { Db } from '../database.ts';
 import { SIGNING_ALG, type SigningKey } from '../tokens/access-token.ts';
@@ -38,8 +46,16 @@ export function createKeyStore(options: KeyStoreOptions) {
   const privateKeys = new Map<string, Promise<CryptoKey>>();
 
   async function readAll(exec: Db): Promise<StoredKey[]> {
-    const rows = await exec.selectFrom('signing_keys').select(['kid', 'public_jwk', 'private_jwk_sealed', 'created_at']).execute();
-    return rows.map((r) => ({ kid: r.kid, createdAt: r.created_at.getTime(), publicJwk: r.public_jwk as JWK, sealed: r.private_jwk_sealed }));
+    const rows = await exec
+      .selectFrom('signing_keys')
+      .select(['kid', 'public_jwk', 'private_jwk_sealed', 'created_at'])
+      .execute();
+    return rows.map((r) => ({
+      kid: r.kid,
+      createdAt: r.created_at.getTime(),
+      publicJwk: r.public_jwk,
+      sealed: r.private_jwk_sealed,
+    }));
   }
 
   function reload(): Promise<StoredKey[]> {
@@ -81,7 +97,13 @@ export function createKeyStore(options: KeyStoreOptions) {
         const row = await createKey(Math.max(at, ...existing.map((k) => k.createdAt + 1)));
         await trx
           .insertInto('signing_keys')
-          .values({ kid: row.kid, alg: SIGNING_ALG, public_jwk: JSON.stringify(row.publicJwk), private_jwk_sealed: row.sealed, created_at: new Date(row.createdAt) })
+          .values({
+            kid: row.kid,
+            alg: SIGNING_ALG,
+            public_jwk: JSON.stringify(row.publicJwk),
+            private_jwk_sealed: row.sealed,
+            created_at: new Date(row.createdAt),
+          })
           .execute();
         // Keys no unexpired token can need are deleted, private half included.
         const stale = expiredKeys([...existing, row], at, options.publication).map((k) => k.kid);

@@ -11,8 +11,7 @@ export interface ClientCredentials {
 }
 
 export type ClientAuthResult =
-  | { ok: true; credentials: ClientCredentials }
-  | { ok: false; error: 'invalid_request' | 'invalid_client'; description: string };
+  { ok: true; credentials: ClientCredentials } | { ok: false; error: 'invalid_request' | 'invalid_client'; description: string };
 
 // RFC 6749 section 2.3.1: id and secret are form-urlencoded before base64.
 function formDecode(value: string): string | undefined {
@@ -48,11 +47,19 @@ export function readClientCredentials(
   if (basic) {
     // RFC 6749 section 2.3: a client must not use more than one method per request.
     if (body.client_secret !== undefined) {
-      return { ok: false, error: 'invalid_request', description: 'Use either HTTP Basic or client_secret in the body, not both.' };
+      return {
+        ok: false,
+        error: 'invalid_request',
+        description: 'Use either HTTP Basic or client_secret in the body, not both.',
+      };
     }
     const result = fromBasic(authorization);
     if (result.ok && body.client_id !== undefined && body.client_id !== result.credentials.clientId) {
-      return { ok: false, error: 'invalid_request', description: 'client_id in the body differs from the one in the Authorization header.' };
+      return {
+        ok: false,
+        error: 'invalid_request',
+        description: 'client_id in the body differs from the one in the Authorization header.',
+      };
     }
     return result;
   }
@@ -62,7 +69,10 @@ export function readClientCredentials(
       : { ok: false, error: 'invalid_request', description: 'client_secret was sent without client_id.' };
   }
   if (body.client_secret !== undefined) {
-    return { ok: true, credentials: { clientId: body.client_id, clientSecret: body.client_secret, method: 'client_secret_post' } };
+    return {
+      ok: true,
+      credentials: { clientId: body.client_id, clientSecret: body.client_secret, method: 'client_secret_post' },
+    };
   }
   return { ok: true, credentials: { clientId: body.client_id, method: 'none' } };
 }

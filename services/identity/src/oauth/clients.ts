@@ -63,7 +63,10 @@ export function createClientStore(db: Db, scrypt: ScryptParams) {
      */
     async sync(clients: ClientsFile, now: Date): Promise<{ added: number; updated: number; removed: number }> {
       const existing = new Map(
-        (await db.selectFrom('oauth_clients').select(['client_id', 'secret_hash', 'scopes']).execute()).map((r) => [r.client_id, r]),
+        (await db.selectFrom('oauth_clients').select(['client_id', 'secret_hash', 'scopes']).execute()).map((r) => [
+          r.client_id,
+          r,
+        ]),
       );
       let added = 0;
       let updated = 0;
@@ -94,7 +97,11 @@ export function createClientStore(db: Db, scrypt: ScryptParams) {
 
     /** The confidential client when id and secret match; undefined otherwise. */
     async authenticate(clientId: string, secret: string): Promise<Client | undefined> {
-      const row = await db.selectFrom('oauth_clients').select(['secret_hash', 'scopes']).where('client_id', '=', clientId).executeTakeFirst();
+      const row = await db
+        .selectFrom('oauth_clients')
+        .select(['secret_hash', 'scopes'])
+        .where('client_id', '=', clientId)
+        .executeTakeFirst();
       // An unknown client id costs a scrypt too, so response times do not reveal which ids exist.
       const matches = await verifyOrDummy(secret, row?.secret_hash, scrypt);
       if (!row || !matches) return undefined;

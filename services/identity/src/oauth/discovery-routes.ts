@@ -2,7 +2,13 @@
 // Both paths are the ones the gateway exposes publicly, under AUTH_ISSUER.
 
 import type { App } from '@souk/chassis';
-import { API_PREFIX, Jwks, OpenIdConfiguration, type Jwks as JwksBody, type OpenIdConfiguration as OpenIdConfigurationBody } from '../../contract.ts';
+import {
+  API_PREFIX,
+  Jwks,
+  OpenIdConfiguration,
+  type Jwks as JwksBody,
+  type OpenIdConfiguration as OpenIdConfigurationBody,
+} from '../../contract.ts';
 import type { KeyStore } from '../keys/key-store.ts';
 import { SIGNING_ALG } from '../tokens/access-token.ts';
 import { GRANT_TYPES } from './grants.ts';
@@ -31,7 +37,20 @@ export function openIdConfiguration(issuer: string): OpenIdConfigurationBody {
     token_endpoint_auth_methods_supported: AUTH_METHODS,
     revocation_endpoint_auth_methods_supported: AUTH_METHODS,
     scopes_supported: [...USER_SCOPES],
-    claims_supported: ['iss', 'sub', 'aud', 'exp', 'iat', 'jti', 'scope', 'roles', 'client_id', 'email', 'email_verified', 'name'],
+    claims_supported: [
+      'iss',
+      'sub',
+      'aud',
+      'exp',
+      'iat',
+      'jti',
+      'scope',
+      'roles',
+      'client_id',
+      'email',
+      'email_verified',
+      'name',
+    ],
   };
 }
 

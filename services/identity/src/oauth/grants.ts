@@ -4,7 +4,12 @@
 import { randomUUID } from 'node:crypto';
 import type { TokenRequest, TokenResponse } from '../../contract.ts';
 import type { KeyStore } from '../keys/key-store.ts';
-import { buildAccessTokenClaims, signAccessToken, type AccessTokenSettings, type AccessTokenSubject } from '../tokens/access-token.ts';
+import {
+  buildAccessTokenClaims,
+  signAccessToken,
+  type AccessTokenSettings,
+  type AccessTokenSubject,
+} from '../tokens/access-token.ts';
 import { describeRejection } from '../tokens/refresh-rules.ts';
 import type { RefreshTokenStore } from '../tokens/refresh-token-store.ts';
 import type { SignIn } from '../users/sign-in.ts';
@@ -40,7 +45,8 @@ function isGrantType(value: string): value is GrantType {
 
 function required(body: TokenRequest, name: 'username' | 'password' | 'refresh_token'): string {
   const value = body[name];
-  if (value === undefined || value === '') throw oauthError('invalid_request', `The ${name} parameter is required for this grant.`);
+  if (value === undefined || value === '')
+    throw oauthError('invalid_request', `The ${name} parameter is required for this grant.`);
   return value;
 }
 
@@ -89,7 +95,10 @@ export function createGrants(deps: GrantDeps) {
     if (!scopes.ok) throw oauthError('invalid_scope', scopes.description);
     const user = await deps.signIn(username, password);
     const who = { subject: user.id, clientId: client.clientId, roles: user.roles, email: user.email };
-    const refresh = await deps.refreshTokens.issue({ userId: user.id, clientId: client.clientId, scope: formatScope(scopes.scopes) }, deps.now());
+    const refresh = await deps.refreshTokens.issue(
+      { userId: user.id, clientId: client.clientId, scope: formatScope(scopes.scopes) },
+      deps.now(),
+    );
     return respond(await accessToken(who, scopes.scopes), scopes.scopes, refresh.token);
   }
 
@@ -133,7 +142,10 @@ export function createGrants(deps: GrantDeps) {
     /** Answers a token request (already shape-checked) or throws an OAuth-flavoured error. */
     async exchange(body: TokenRequest, authorization: string | undefined): Promise<TokenResponse> {
       if (!isGrantType(body.grant_type)) {
-        throw oauthError('unsupported_grant_type', `grant_type ${JSON.stringify(body.grant_type)} is not supported; use ${GRANT_TYPES.join(', ')}.`);
+        throw oauthError(
+          'unsupported_grant_type',
+          `grant_type ${JSON.stringify(body.grant_type)} is not supported; use ${GRANT_TYPES.join(', ')}.`,
+        );
       }
       const client = await authenticateClient(authorization, body);
       if (!client.grantTypes.includes(body.grant_type)) {

@@ -9,7 +9,7 @@ import { errors } from '../errors.ts';
 import { CLIENT_CHALLENGE } from './client-auth.ts';
 
 export type OAuthErrorCode =
-  | 'invalid_request' | 'invalid_client' | 'invalid_grant' | 'unauthorized_client' | 'unsupported_grant_type' | 'invalid_scope';
+  'invalid_request' | 'invalid_client' | 'invalid_grant' | 'unauthorized_client' | 'unsupported_grant_type' | 'invalid_scope';
 
 const DEFAULT_FACTORY: Record<OAuthErrorCode, ErrorFactory> = {
   invalid_request: errors.invalidTokenRequest,
@@ -56,7 +56,11 @@ export function acceptsProblemJson(accept: string | undefined): boolean {
  * get the OAuth members too, and the document is served as application/json
  * unless the caller asked for problem+json.
  */
-export async function negotiateOAuthErrorType(request: RequestLike, reply: ReplyLike & { statusCode: number }, payload: unknown): Promise<unknown> {
+export async function negotiateOAuthErrorType(
+  request: RequestLike,
+  reply: ReplyLike & { statusCode: number },
+  payload: unknown,
+): Promise<unknown> {
   const type = String(reply.getHeader('content-type') ?? '');
   if (!type.startsWith(PROBLEM_CONTENT_TYPE)) return payload;
   if (!acceptsProblemJson(request.headers.accept)) reply.header('content-type', 'application/json; charset=utf-8');

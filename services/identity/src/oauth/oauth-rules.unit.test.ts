@@ -29,16 +29,19 @@ describe('scopes', () => {
 describe('client authentication', () => {
   it('reads HTTP Basic with form-encoded id and secret', () => {
     assert.deepEqual(readClientCredentials(basic('svc:a', 's3cr%t'), {}), {
-      ok: true, credentials: { clientId: 'svc:a', clientSecret: 's3cr%t', method: 'client_secret_basic' },
+      ok: true,
+      credentials: { clientId: 'svc:a', clientSecret: 's3cr%t', method: 'client_secret_basic' },
     });
   });
 
   it('reads client_secret_post and public clients', () => {
     assert.deepEqual(readClientCredentials(undefined, { client_id: 'svc', client_secret: 'x' }), {
-      ok: true, credentials: { clientId: 'svc', clientSecret: 'x', method: 'client_secret_post' },
+      ok: true,
+      credentials: { clientId: 'svc', clientSecret: 'x', method: 'client_secret_post' },
     });
     assert.deepEqual(readClientCredentials(undefined, { client_id: 'storefront' }), {
-      ok: true, credentials: { clientId: 'storefront', method: 'none' },
+      ok: true,
+      credentials: { clientId: 'storefront', method: 'none' },
     });
   });
 
@@ -49,7 +52,9 @@ describe('client authentication', () => {
   it('refuses two methods at once and malformed Basic headers', () => {
     assert.equal(readClientCredentials(basic('svc', 'x'), { client_secret: 'x' })?.ok, false);
     assert.deepEqual(readClientCredentials('Basic !!!', {}), {
-      ok: false, error: 'invalid_client', description: 'The Basic authorization header is malformed.',
+      ok: false,
+      error: 'invalid_client',
+      description: 'The Basic authorization header is malformed.',
     });
     assert.equal(readClientCredentials(basic('svc', 'x'), { client_id: 'other' })?.ok, false);
   });

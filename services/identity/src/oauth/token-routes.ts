@@ -21,7 +21,9 @@ function describeInvalidBody(error: ValidationFailure): string {
   if (!first) return 'The request body must be a form (or JSON object) of OAuth parameters.';
   if (first.params?.missingProperty) return `The ${first.params.missingProperty} parameter is required.`;
   const name = (first.instancePath ?? '').replace(/^\//, '');
-  return name ? `The ${name} parameter ${first.message ?? 'is invalid'}.` : 'The request body must be a form (or JSON object) of OAuth parameters.';
+  return name
+    ? `The ${name} parameter ${first.message ?? 'is invalid'}.`
+    : 'The request body must be a form (or JSON object) of OAuth parameters.';
 }
 
 export function registerTokenRoutes(app: App, grants: Grants): void {

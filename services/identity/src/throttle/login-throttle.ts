@@ -27,7 +27,11 @@ function recent(state: ThrottleState, now: number, policy: ThrottlePolicy): numb
  * the window, every attempt is refused (the password is not even checked)
  * until the oldest of them leaves the window.
  */
-export function checkThrottle(state: ThrottleState, now: number, policy: ThrottlePolicy = DEFAULT_THROTTLE_POLICY): ThrottleDecision {
+export function checkThrottle(
+  state: ThrottleState,
+  now: number,
+  policy: ThrottlePolicy = DEFAULT_THROTTLE_POLICY,
+): ThrottleDecision {
   const failures = recent(state, now, policy);
   if (failures.length < policy.maxFailures) return { allowed: true };
   const oldestCounted = failures[failures.length - policy.maxFailures]!;
@@ -35,7 +39,11 @@ export function checkThrottle(state: ThrottleState, now: number, policy: Throttl
 }
 
 /** The state after a failed attempt at `now`. */
-export function recordFailure(state: ThrottleState, now: number, policy: ThrottlePolicy = DEFAULT_THROTTLE_POLICY): ThrottleState {
+export function recordFailure(
+  state: ThrottleState,
+  now: number,
+  policy: ThrottlePolicy = DEFAULT_THROTTLE_POLICY,
+): ThrottleState {
   const failures = [...recent(state, now, policy), now];
   return { failures: failures.slice(-policy.maxFailures) };
 }

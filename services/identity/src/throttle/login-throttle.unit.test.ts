@@ -4,7 +4,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
-  admitAttempt, checkThrottle, EMPTY_THROTTLE_STATE, recordFailure, recordSuccess, retryAfterSeconds, type ThrottleState,
+  admitAttempt,
+  checkThrottle,
+  EMPTY_THROTTLE_STATE,
+  recordFailure,
+  recordSuccess,
+  retryAfterSeconds,
+  type ThrottleState,
 } from './login-throttle.ts';
 
 const MIN = 60_000;

@@ -14,16 +14,33 @@ describe('access token claims', () => {
   it('describe a user signed in through the storefront', () => {
     const claims = buildAccessTokenClaims(
       { subject: 'u-1', clientId: 'storefront', roles: ['customer'], email: 'ann@example.com' },
-      ['openid', 'email'], settings, NOW, 'jti-1',
+      ['openid', 'email'],
+      settings,
+      NOW,
+      'jti-1',
     );
     assert.deepEqual(claims, {
-      iss: 'http://localhost:8080', sub: 'u-1', aud: 'souk', iat: 1735732800, exp: 1735732800 + 900, jti: 'jti-1',
-      scope: 'openid email', roles: ['customer'], client_id: 'storefront', email: 'ann@example.com',
+      iss: 'http://localhost:8080',
+      sub: 'u-1',
+      aud: 'souk',
+      iat: 1735732800,
+      exp: 1735732800 + 900,
+      jti: 'jti-1',
+      scope: 'openid email',
+      roles: ['customer'],
+      client_id: 'storefront',
+      email: 'ann@example.com',
     });
   });
 
   it('describe a service acting as itself, without email', () => {
-    const claims = buildAccessTokenClaims({ subject: 'orders', clientId: 'orders', roles: [] }, ['inventory:reserve'], settings, NOW, 'j');
+    const claims = buildAccessTokenClaims(
+      { subject: 'orders', clientId: 'orders', roles: [] },
+      ['inventory:reserve'],
+      settings,
+      NOW,
+      'j',
+    );
     assert.equal(claims.sub, 'orders');
     assert.equal('email' in claims, false);
     assert.deepEqual(claims.roles, []);

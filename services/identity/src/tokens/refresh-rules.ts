@@ -26,7 +26,10 @@ export type RefreshDecision =
   | { outcome: 'reuse_detected'; familyId: string };
 
 /** What to do with a presented refresh token (`record` is undefined when its hash is unknown). */
-export function decideRefresh(record: RefreshTokenRecord | undefined, request: { clientId: string; now: number }): RefreshDecision {
+export function decideRefresh(
+  record: RefreshTokenRecord | undefined,
+  request: { clientId: string; now: number },
+): RefreshDecision {
   if (!record) return { outcome: 'reject', reason: 'unknown' };
   // A token is bound to the client it was issued to (RFC 6749 section 6).
   if (record.clientId !== request.clientId) return { outcome: 'reject', reason: 'client_mismatch' };

@@ -6,8 +6,14 @@ import { decideRefresh, generateRefreshToken, hashRefreshToken, type RefreshToke
 
 const T0 = Date.UTC(2025, 0, 1);
 const live: RefreshTokenRecord = {
-  id: 't1', familyId: 'f1', userId: 'u1', clientId: 'storefront', scope: 'openid',
-  expiresAt: T0 + 1000, rotatedAt: null, revokedAt: null,
+  id: 't1',
+  familyId: 'f1',
+  userId: 'u1',
+  clientId: 'storefront',
+  scope: 'openid',
+  expiresAt: T0 + 1000,
+  rotatedAt: null,
+  revokedAt: null,
 };
 const request = { clientId: 'storefront', now: T0 };
 
@@ -43,6 +49,9 @@ describe('refresh token rules', () => {
     assert.match(a, /^[A-Za-z0-9_-]{43}$/);
     assert.notEqual(a, generateRefreshToken());
     assert.match(hashRefreshToken(a), /^[0-9a-f]{64}$/);
-    assert.equal(generateRefreshToken((n) => Buffer.alloc(n, 1)), Buffer.alloc(32, 1).toString('base64url'));
+    assert.equal(
+      generateRefreshToken((n) => Buffer.alloc(n, 1)),
+      Buffer.alloc(32, 1).toString('base64url'),
+    );
   });
 });

@@ -6,7 +6,11 @@ import { randomUUID } from 'node:crypto';
 import type { Selectable } from 'kysely';
 import type { Db, RefreshTokenTable } from '../database.ts';
 import {
-  decideRefresh, generateRefreshToken, hashRefreshToken, type RefreshDecision, type RefreshTokenRecord,
+  decideRefresh,
+  generateRefreshToken,
+  hashRefreshToken,
+  type RefreshDecision,
+  type RefreshTokenRecord,
 } from './refresh-rules.ts';
 
 export interface IssuedRefreshToken {
@@ -21,7 +25,11 @@ export type RotationResult =
 
 function toRecord(row: Omit<Selectable<RefreshTokenTable>, 'token_hash' | 'created_at'>): RefreshTokenRecord {
   return {
-    id: row.id, familyId: row.family_id, userId: row.user_id, clientId: row.client_id, scope: row.scope,
+    id: row.id,
+    familyId: row.family_id,
+    userId: row.user_id,
+    clientId: row.client_id,
+    scope: row.scope,
     expiresAt: row.expires_at.getTime(),
     rotatedAt: row.rotated_at?.getTime() ?? null,
     revokedAt: row.revoked_at?.getTime() ?? null,
@@ -41,9 +49,16 @@ export function createRefreshTokenStore(db: Db, ttlMs: number) {
     await exec
       .insertInto('refresh_tokens')
       .values({
-        id: randomUUID(), token_hash: hashRefreshToken(token), family_id: grant.familyId, user_id: grant.userId,
-        client_id: grant.clientId, scope: grant.scope, created_at: new Date(now), expires_at: new Date(expiresAt),
-        rotated_at: null, revoked_at: null,
+        id: randomUUID(),
+        token_hash: hashRefreshToken(token),
+        family_id: grant.familyId,
+        user_id: grant.userId,
+        client_id: grant.clientId,
+        scope: grant.scope,
+        created_at: new Date(now),
+        expires_at: new Date(expiresAt),
+        rotated_at: null,
+        revoked_at: null,
       })
       .execute();
     return { token, familyId: grant.familyId, expiresAt };
@@ -82,7 +97,11 @@ export function createRefreshTokenStore(db: Db, ttlMs: number) {
         if (decision.outcome !== 'rotate') return decision;
         const record = decision.token;
         check?.(record);
-        await trx.updateTable('refresh_tokens').set({ rotated_at: new Date(now) }).where('id', '=', record.id).execute();
+        await trx
+          .updateTable('refresh_tokens')
+          .set({ rotated_at: new Date(now) })
+          .where('id', '=', record.id)
+          .execute();
         const next = await insert(trx, { userId: record.userId, clientId, scope: record.scope, familyId: record.familyId }, now);
         return { outcome: 'rotated', userId: record.userId, scope: record.scope, next };
       });
@@ -105,7 +124,10 @@ export function createRefreshTokenStore(db: Db, ttlMs: number) {
 
     /** Deletes tokens expired for more than a day (kept a while so a late reuse is still recognised). */
     async prune(now: number): Promise<number> {
-      const result = await db.deleteFrom('refresh_tokens').where('expires_at', '<', new Date(now - 86_400_000)).executeTakeFirst();
+      const result = await db
+        .deleteFrom('refresh_tokens')
+        .where('expires_at', '<', new Date(now - 86_400_000))
+        .executeTakeFirst();
       return Number(result.numDeletedRows);
     },
   };

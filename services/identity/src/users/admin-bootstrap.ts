@@ -16,16 +16,26 @@ export interface AdminBootstrapDeps {
 
 export type AdminBootstrapOutcome = 'created' | 'exists' | 'exists_without_admin_role';
 
-export async function bootstrapAdmin(admin: { email: string; password: string }, deps: AdminBootstrapDeps): Promise<AdminBootstrapOutcome> {
+export async function bootstrapAdmin(
+  admin: { email: string; password: string },
+  deps: AdminBootstrapDeps,
+): Promise<AdminBootstrapOutcome> {
   const verdict = checkPassword(admin.password, admin.email);
   if (!verdict.ok) {
-    throw new Error(`IDENTITY_ADMIN_PASSWORD_FILE: the admin password breaks the policy: ${verdict.reasons.map((r) => r.message).join(' ')}`);
+    throw new Error(
+      `IDENTITY_ADMIN_PASSWORD_FILE: the admin password breaks the policy: ${verdict.reasons.map((r) => r.message).join(' ')}`,
+    );
   }
   const existing = await deps.users.findByEmail(admin.email);
   if (existing) return outcomeFor(existing.roles, admin.email, deps.log);
   try {
     const user = await deps.users.create(
-      { email: admin.email, name: 'Administrator', passwordHash: await hashPassword(admin.password, deps.scrypt), roles: ['admin'] },
+      {
+        email: admin.email,
+        name: 'Administrator',
+        passwordHash: await hashPassword(admin.password, deps.scrypt),
+        roles: ['admin'],
+      },
       new Date(deps.now()),
     );
     deps.log.info({ userId: user.id, email: user.email }, 'admin account created');

@@ -1,7 +1,14 @@
 // Sign-up and the signed-in user's own record (/me and OIDC UserInfo).
 
 import type { App, Auth, Identity } from '@souk/chassis';
-import { API_PREFIX, SignupRequest, User as UserSchema, UserInfo, type User as UserBody, type UserInfo as UserInfoBody } from '../../contract.ts';
+import {
+  API_PREFIX,
+  SignupRequest,
+  User as UserSchema,
+  UserInfo,
+  type User as UserBody,
+  type UserInfo as UserInfoBody,
+} from '../../contract.ts';
 import { errors } from '../errors.ts';
 import { isValidEmail, normaliseEmail } from './email.ts';
 import { hashPassword, type ScryptParams } from './password-hash.ts';
@@ -48,7 +55,10 @@ export function registerUserRoutes(app: App, deps: UserRouteDeps): void {
       if (!isValidEmail(email)) throw errors.emailInvalid(`${JSON.stringify(request.body.email)} is not a valid email address.`);
       const verdict = checkPassword(request.body.password, email);
       if (!verdict.ok) {
-        throw errors.weakPassword({ detail: verdict.reasons.map((r) => r.message).join(' '), extensions: { reasons: verdict.reasons } });
+        throw errors.weakPassword({
+          detail: verdict.reasons.map((r) => r.message).join(' '),
+          extensions: { reasons: verdict.reasons },
+        });
       }
       const name = request.body.name?.trim() || null;
       const passwordHash = await hashPassword(request.body.password, deps.scrypt);

@@ -28,7 +28,14 @@ export interface NewUser {
 }
 
 function toUser(row: Pick<UserTable, 'id' | 'email' | 'name' | 'password_hash' | 'roles'> & { created_at: Date }): User {
-  return { id: row.id, email: row.email, name: row.name, passwordHash: row.password_hash, roles: row.roles, createdAt: row.created_at };
+  return {
+    id: row.id,
+    email: row.email,
+    name: row.name,
+    passwordHash: row.password_hash,
+    roles: row.roles,
+    createdAt: row.created_at,
+  };
 }
 
 export interface UserStoreDeps {
@@ -52,19 +59,29 @@ export function createUserStore(db: Db, deps: UserStoreDeps) {
           const row = await trx
             .insertInto('users')
             .values({
-              id: newId(), email: user.email, name: user.name, password_hash: user.passwordHash,
-              roles: [...user.roles], created_at: now, updated_at: now,
+              id: newId(),
+              email: user.email,
+              name: user.name,
+              password_hash: user.passwordHash,
+              roles: [...user.roles],
+              created_at: now,
+              updated_at: now,
             })
             .returning(columns)
             .executeTakeFirstOrThrow();
           const created = toUser(row);
-          await deps.events.publish(trx, UserRegistered, {
-            userId: created.id,
-            email: created.email,
-            name: created.name,
-            roles: created.roles,
-            registeredAt: created.createdAt.toISOString(),
-          }, { subject: created.id, time: created.createdAt });
+          await deps.events.publish(
+            trx,
+            UserRegistered,
+            {
+              userId: created.id,
+              email: created.email,
+              name: created.name,
+              roles: created.roles,
+              registeredAt: created.createdAt.toISOString(),
+            },
+            { subject: created.id, time: created.createdAt },
+          );
           return created;
         });
       } catch (err) {

@@ -36,15 +36,22 @@ export function commitOnOrderConfirmed(deps: HandlerDeps): EventHandler<OrderCon
         log.info({ orderId, reservationId }, 'order confirmed: reserved units committed');
         return;
       case 'unchanged':
-        log.info({ orderId, reservationId, status: outcome.reservation.status }, 'order confirmed: reservation already committed');
+        log.info(
+          { orderId, reservationId, status: outcome.reservation.status },
+          'order confirmed: reservation already committed',
+        );
         return;
       case 'short':
         deps.metrics.reservation('confirm_short');
-        log.error({ orderId, reservationId, shortage: outcome.shortage },
-          'order confirmed after its reservation expired, and the units are gone: the order cannot be fulfilled from stock');
+        log.error(
+          { orderId, reservationId, shortage: outcome.shortage },
+          'order confirmed after its reservation expired, and the units are gone: the order cannot be fulfilled from stock',
+        );
         return;
       case 'refused':
-        throw new Error(`OrderConfirmed for order ${orderId}: reservation ${reservationId} cannot be committed (${outcome.why}${outcome.reservation ? `, ${outcome.reservation.status}` : ''})`);
+        throw new Error(
+          `OrderConfirmed for order ${orderId}: reservation ${reservationId} cannot be committed (${outcome.why}${outcome.reservation ? `, ${outcome.reservation.status}` : ''})`,
+        );
       case 'tombstone':
         throw new Error('unreachable: a confirmation never records a tombstone');
     }
@@ -67,12 +74,25 @@ export function returnOnShipmentFailed(deps: HandlerDeps): EventHandler<Shipment
 }
 
 /** A new product gets a level with INVENTORY_NEW_PRODUCT_STOCK units; one that exists keeps its units. */
-export function levelOnProductCreated(deps: { clock: { now(): number }; newProductStock: number; threshold: number }): EventHandler<ProductCreated> {
+export function levelOnProductCreated(deps: {
+  clock: { now(): number };
+  newProductStock: number;
+  threshold: number;
+}): EventHandler<ProductCreated> {
   return async (event, { db, log }) => {
     const { productId } = event.data;
-    const created = await createLevelIfMissing(db as InventoryDatabase, {
-      productId, onHand: deps.newProductStock, lowStockThreshold: deps.threshold,
-    }, new Date(deps.clock.now()));
-    log.info({ productId, created, onHand: deps.newProductStock }, created ? 'stock level opened for a new product' : 'product already had a stock level');
+    const created = await createLevelIfMissing(
+      db as InventoryDatabase,
+      {
+        productId,
+        onHand: deps.newProductStock,
+        lowStockThreshold: deps.threshold,
+      },
+      new Date(deps.clock.now()),
+    );
+    log.info(
+      { productId, created, onHand: deps.newProductStock },
+      created ? 'stock level opened for a new product' : 'product already had a stock level',
+    );
   };
 }

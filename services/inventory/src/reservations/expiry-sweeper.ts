@@ -33,9 +33,15 @@ export function startExpirySweeper(deps: SweeperDeps): Sweeper {
   async function expireOne(): Promise<boolean> {
     return db.transaction().execute(async (trx) => {
       const now = new Date(deps.clock.now());
-      const due = await trx.selectFrom('reservations').select('id')
-        .where('status', '=', 'HELD').where('expires_at', '<=', now)
-        .orderBy('expires_at').limit(1).forUpdate().skipLocked()
+      const due = await trx
+        .selectFrom('reservations')
+        .select('id')
+        .where('status', '=', 'HELD')
+        .where('expires_at', '<=', now)
+        .orderBy('expires_at')
+        .limit(1)
+        .forUpdate()
+        .skipLocked()
         .executeTakeFirst();
       if (!due) return false;
       const outcome = await applyCommand(trx, deps, due.id, { kind: 'expire', now });
@@ -47,7 +53,7 @@ export function startExpirySweeper(deps: SweeperDeps): Sweeper {
 
   async function sweepOnce(): Promise<number> {
     let expired = 0;
-    while (expired < SWEEP_BATCH && await expireOne()) expired++;
+    while (expired < SWEEP_BATCH && (await expireOne())) expired++;
     if (expired > 0) log.info({ expired }, 'expired held reservations; their units are available again');
     return expired;
   }

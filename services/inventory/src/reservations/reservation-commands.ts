@@ -40,60 +40,79 @@ export function createReservationCommands(db: InventoryDatabase, deps: Reservati
   }
 
   return {
-    reserve: (id, body) => counted(async () => {
-      const normal = normalizeLines(body.items);
-      if (!normal.ok) {
-        throw chassisErrors.invalidRequest({
-          detail: `Product ${normal.duplicate} is named on two lines; send one line per product.`,
-          extensions: { errors: [{ in: 'body', path: '/items', message: `names product ${normal.duplicate} twice` }] },
+    reserve: (id, body) =>
+      counted(async () => {
+        const normal = normalizeLines(body.items);
+        if (!normal.ok) {
+          throw chassisErrors.invalidRequest({
+            detail: `Product ${normal.duplicate} is named on two lines; send one line per product.`,
+            extensions: { errors: [{ in: 'body', path: '/items', message: `names product ${normal.duplicate} twice` }] },
+          });
+        }
+        return db.transaction().execute(async (trx) => {
+          const outcome = await reserve(trx, deps, {
+            id,
+            orderId: body.orderId,
+            lines: normal.lines,
+            ttlSeconds: body.ttlSeconds,
+            defaultTtlSeconds: deps.defaultTtlSeconds,
+          });
+          switch (outcome.kind) {
+            case 'held':
+            case 'replayed':
+              return { outcome: outcome.kind, value: { created: outcome.kind === 'held', reservation: outcome.reservation } };
+            case 'conflict':
+              throw errors.reservationConflict({
+                detail: `Reservation ${id} cannot be made: ${outcome.why}.`,
+                extensions: { reservationId: id, reservationStatus: outcome.status },
+              });
+            case 'insufficient': {
+              const { productId, requested, available } = outcome.shortage;
+              throw errors.insufficientStock({
+                detail: `Product ${productId}: ${requested} requested, ${available} available. Nothing was reserved.`,
+                extensions: { productId, requested, available },
+              });
+            }
+          }
         });
-      }
-      return db.transaction().execute(async (trx) => {
-        const outcome = await reserve(trx, deps, {
-          id, orderId: body.orderId, lines: normal.lines, ttlSeconds: body.ttlSeconds, defaultTtlSeconds: deps.defaultTtlSeconds,
-        });
-        switch (outcome.kind) {
-          case 'held':
-          case 'replayed':
-            return { outcome: outcome.kind, value: { created: outcome.kind === 'held', reservation: outcome.reservation } };
-          case 'conflict':
-            throw errors.reservationConflict({
-              detail: `Reservation ${id} cannot be made: ${outcome.why}.`, extensions: { reservationId: id, reservationStatus: outcome.status },
-            });
-          case 'insufficient': {
-            const { productId, requested, available } = outcome.shortage;
-            throw errors.insufficientStock({
-              detail: `Product ${productId}: ${requested} requested, ${available} available. Nothing was reserved.`,
-              extensions: { productId, requested, available },
+      }),
+
+    release: (id, reason) =>
+      counted(() =>
+        db.transaction().execute(async (trx) => {
+          const outcome = await applyCommand(trx, deps, id, { kind: 'release', reason });
+          if (outcome.kind === 'refused' || outcome.kind === 'short')
+            throw new Error(`release of ${id} was ${outcome.kind}: the rules never refuse a release`);
+          const status = outcome.reservation.status;
+          const result: ReservationOutcome | undefined =
+            outcome.kind === 'tombstone'
+              ? 'tombstone'
+              : outcome.kind === 'changed'
+                ? status === 'RETURNED'
+                  ? 'returned'
+                  : 'released'
+                : undefined;
+          return { outcome: result, value: outcome.reservation };
+        }),
+      ),
+
+    commit: (id) =>
+      counted(() =>
+        db.transaction().execute(async (trx) => {
+          const outcome = await applyCommand(trx, deps, id, { kind: 'commit' });
+          if (outcome.kind === 'refused') {
+            if (outcome.why === 'unknown')
+              throw errors.reservationNotFound({ detail: `No reservation ${id}.`, extensions: { reservationId: id } });
+            const status = outcome.reservation?.status;
+            throw errors.reservationNotHeld({
+              detail: `Reservation ${id} is ${status}: its units went back to stock, so it cannot be committed.`,
+              extensions: { reservationId: id, reservationStatus: status },
             });
           }
-        }
-      });
-    }),
-
-    release: (id, reason) => counted(() => db.transaction().execute(async (trx) => {
-      const outcome = await applyCommand(trx, deps, id, { kind: 'release', reason });
-      if (outcome.kind === 'refused' || outcome.kind === 'short') throw new Error(`release of ${id} was ${outcome.kind}: the rules never refuse a release`);
-      const status = outcome.reservation.status;
-      const result: ReservationOutcome | undefined = outcome.kind === 'tombstone'
-        ? 'tombstone'
-        : outcome.kind === 'changed' ? (status === 'RETURNED' ? 'returned' : 'released') : undefined;
-      return { outcome: result, value: outcome.reservation };
-    })),
-
-    commit: (id) => counted(() => db.transaction().execute(async (trx) => {
-      const outcome = await applyCommand(trx, deps, id, { kind: 'commit' });
-      if (outcome.kind === 'refused') {
-        if (outcome.why === 'unknown') throw errors.reservationNotFound({ detail: `No reservation ${id}.`, extensions: { reservationId: id } });
-        const status = outcome.reservation?.status;
-        throw errors.reservationNotHeld({
-          detail: `Reservation ${id} is ${status}: its units went back to stock, so it cannot be committed.`,
-          extensions: { reservationId: id, reservationStatus: status },
-        });
-      }
-      if (outcome.kind === 'short') throw new Error(`commit of ${id} came up short: a commit uses held units only`);
-      return { outcome: outcome.kind === 'changed' ? 'committed' : undefined, value: outcome.reservation };
-    })),
+          if (outcome.kind === 'short') throw new Error(`commit of ${id} came up short: a commit uses held units only`);
+          return { outcome: outcome.kind === 'changed' ? 'committed' : undefined, value: outcome.reservation };
+        }),
+      ),
 
     async get(id) {
       const reservation = await findReservation(db, id);

@@ -11,33 +11,60 @@ export function registerReservationRoutes(ctx: ServiceContext, commands: Reserva
   const tags = ['reservations'];
   const path = `${API_PREFIX}/reservations/:reservationId`;
 
-  app.put(path, {
-    onRequest: internal,
-    schema: {
-      summary: 'Reserve units for an order, all lines or none (idempotent by id)', tags, params: ReservationParams, body: ReserveBody,
-      response: { 200: Reservation, 201: Reservation },
+  app.put(
+    path,
+    {
+      onRequest: internal,
+      schema: {
+        summary: 'Reserve units for an order, all lines or none (idempotent by id)',
+        tags,
+        params: ReservationParams,
+        body: ReserveBody,
+        response: { 200: Reservation, 201: Reservation },
+      },
     },
-  }, async (request, reply) => {
-    const { created, reservation } = await commands.reserve(request.params.reservationId, request.body);
-    if (created) reply.header('location', `${API_PREFIX}/reservations/${reservation.id}`);
-    return reply.code(created ? 201 : 200).send(reservation);
-  });
-
-  app.post(`${path}/release`, {
-    onRequest: internal,
-    schema: {
-      summary: 'Give the units back (idempotent; an unknown id is recorded as released)', tags, params: ReservationParams,
-      body: ReleaseBody, response: { 200: Reservation },
+    async (request, reply) => {
+      const { created, reservation } = await commands.reserve(request.params.reservationId, request.body);
+      if (created) reply.header('location', `${API_PREFIX}/reservations/${reservation.id}`);
+      return reply.code(created ? 201 : 200).send(reservation);
     },
-  }, async (request) => commands.release(request.params.reservationId, request.body?.reason));
+  );
 
-  app.post(`${path}/commit`, {
-    onRequest: internal,
-    schema: { summary: 'The held units leave the stock for good (idempotent)', tags, params: ReservationParams, response: { 200: Reservation } },
-  }, async (request) => commands.commit(request.params.reservationId));
+  app.post(
+    `${path}/release`,
+    {
+      onRequest: internal,
+      schema: {
+        summary: 'Give the units back (idempotent; an unknown id is recorded as released)',
+        tags,
+        params: ReservationParams,
+        body: ReleaseBody,
+        response: { 200: Reservation },
+      },
+    },
+    async (request) => commands.release(request.params.reservationId, request.body?.reason),
+  );
 
-  app.get(path, {
-    onRequest: internal,
-    schema: { summary: 'A reservation', tags, params: ReservationParams, response: { 200: Reservation } },
-  }, async (request) => commands.get(request.params.reservationId));
+  app.post(
+    `${path}/commit`,
+    {
+      onRequest: internal,
+      schema: {
+        summary: 'The held units leave the stock for good (idempotent)',
+        tags,
+        params: ReservationParams,
+        response: { 200: Reservation },
+      },
+    },
+    async (request) => commands.commit(request.params.reservationId),
+  );
+
+  app.get(
+    path,
+    {
+      onRequest: internal,
+      schema: { summary: 'A reservation', tags, params: ReservationParams, response: { 200: Reservation } },
+    },
+    async (request) => commands.get(request.params.reservationId),
+  );
 }

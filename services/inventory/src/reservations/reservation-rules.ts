@@ -44,12 +44,18 @@ export function normalizeLines(items: readonly StockLine[]): { ok: true; lines: 
 export function reserveFingerprint(request: ReserveRequest): string {
   const normal = normalizeLines(request.items);
   const lines = normal.ok ? normal.lines : request.items;
-  const canonical = JSON.stringify({ orderId: request.orderId.toLowerCase(), items: lines.map((l) => [l.productId.toLowerCase(), l.quantity]) });
+  const canonical = JSON.stringify({
+    orderId: request.orderId.toLowerCase(),
+    items: lines.map((l) => [l.productId.toLowerCase(), l.quantity]),
+  });
   return createHash('sha256').update(canonical).digest('base64url');
 }
 
 /** A reserve whose id already exists: the same request again gets the current state; anything else is refused. */
-export function decideRepeat(existing: ReservationState, fingerprint: string): { kind: 'replay' } | { kind: 'conflict'; why: string } {
+export function decideRepeat(
+  existing: ReservationState,
+  fingerprint: string,
+): { kind: 'replay' } | { kind: 'conflict'; why: string } {
   // Released (by the saga, or before it was ever made: a tombstone) means the caller gave up on it: never hold stock for it again.
   if (existing.status === 'RELEASED') return { kind: 'conflict', why: 'it was released' };
   if (existing.fingerprint !== fingerprint) return { kind: 'conflict', why: 'it was made for another order or other lines' };

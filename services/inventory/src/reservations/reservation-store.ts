@@ -5,12 +5,25 @@
 import type { Events } from '@souk/chassis';
 import type { Kysely } from 'kysely';
 import {
-  StockCommitted, StockReleased, StockReserved, StockReturned, type Reservation, type ReservationStatus, type StockLine,
+  StockCommitted,
+  StockReleased,
+  StockReserved,
+  StockReturned,
+  type Reservation,
+  type ReservationStatus,
+  type StockLine,
 } from '../../contract.ts';
 import type { InventoryDb } from '../db.ts';
 import { lockLevels, writeLevels } from '../stock/level-store.ts';
 import { moveStock, type Shortage } from '../stock/stock-rules.ts';
-import { decide, decideRepeat, reserveFingerprint, type Decision, type ReservationCommand, type ReservationState } from './reservation-rules.ts';
+import {
+  decide,
+  decideRepeat,
+  reserveFingerprint,
+  type Decision,
+  type ReservationCommand,
+  type ReservationState,
+} from './reservation-rules.ts';
 
 interface ReservationRow {
   id: string;
@@ -26,13 +39,22 @@ const columns = ['id', 'order_id', 'status', 'items', 'fingerprint', 'expires_at
 
 export function toReservation(row: ReservationRow): Reservation {
   return {
-    id: row.id, orderId: row.order_id, status: row.status, items: row.items,
-    expiresAt: row.expires_at?.toISOString() ?? null, updatedAt: row.updated_at.toISOString(),
+    id: row.id,
+    orderId: row.order_id,
+    status: row.status,
+    items: row.items,
+    expiresAt: row.expires_at?.toISOString() ?? null,
+    updatedAt: row.updated_at.toISOString(),
   };
 }
 
 const toState = (row: ReservationRow): ReservationState => ({
-  id: row.id, orderId: row.order_id, status: row.status, items: row.items, fingerprint: row.fingerprint, expiresAt: row.expires_at,
+  id: row.id,
+  orderId: row.order_id,
+  status: row.status,
+  items: row.items,
+  fingerprint: row.fingerprint,
+  expiresAt: row.expires_at,
 });
 
 export type ReserveOutcome =
@@ -71,10 +93,18 @@ export async function reserve(
   const orderId = request.orderId.toLowerCase();
   const fingerprint = reserveFingerprint({ orderId, items: request.lines, ttlSeconds: request.ttlSeconds });
   const expiresAt = new Date(now.getTime() + (request.ttlSeconds ?? request.defaultTtlSeconds) * 1000);
-  const inserted = await trx.insertInto('reservations')
+  const inserted = await trx
+    .insertInto('reservations')
     .values({
-      id, order_id: orderId, status: 'HELD', items: JSON.stringify(request.lines), fingerprint, expires_at: expiresAt, reason: null,
-      created_at: now, updated_at: now,
+      id,
+      order_id: orderId,
+      status: 'HELD',
+      items: JSON.stringify(request.lines),
+      fingerprint,
+      expires_at: expiresAt,
+      reason: null,
+      created_at: now,
+      updated_at: now,
     })
     .onConflict((oc) => oc.column('id').doNothing())
     .returning(columns)
@@ -87,10 +117,26 @@ export async function reserve(
   }
   // Announced before the levels are locked: the event is about the reservation (its row is ours
   // already), and a hot product's row lock is then held for two statements only. A refusal rolls it back.
-  await deps.events.publish(trx, StockReserved, {
-    reservationId: id, orderId, items: request.lines, expiresAt: expiresAt.toISOString(), reservedAt: now.toISOString(),
-  }, { subject: id, time: now });
-  const moved = moveStock(await lockLevels(trx, request.lines.map((l) => l.productId)), 'reserve', request.lines);
+  await deps.events.publish(
+    trx,
+    StockReserved,
+    {
+      reservationId: id,
+      orderId,
+      items: request.lines,
+      expiresAt: expiresAt.toISOString(),
+      reservedAt: now.toISOString(),
+    },
+    { subject: id, time: now },
+  );
+  const moved = moveStock(
+    await lockLevels(
+      trx,
+      request.lines.map((l) => l.productId),
+    ),
+    'reserve',
+    request.lines,
+  );
   if (!moved.ok) return { kind: 'insufficient', shortage: moved.shortage };
   await writeLevels(trx, deps.events, moved, now);
   return { kind: 'held', reservation: toReservation(inserted) };
@@ -98,7 +144,10 @@ export async function reserve(
 
 /** Decides `command` against the locked reservation and applies it: status, levels and the event, in `trx`. */
 export async function applyCommand(
-  trx: Kysely<InventoryDb>, deps: ReservationStoreDeps, id: string, command: ReservationCommand,
+  trx: Kysely<InventoryDb>,
+  deps: ReservationStoreDeps,
+  id: string,
+  command: ReservationCommand,
 ): Promise<ApplyOutcome> {
   const now = new Date(deps.clock.now());
   const row = await lockReservation(trx, id);
@@ -114,11 +163,19 @@ export async function applyCommand(
       break;
   }
   const state = row!;
-  const moved = moveStock(await lockLevels(trx, state.items.map((l) => l.productId)), decision.move, state.items);
+  const moved = moveStock(
+    await lockLevels(
+      trx,
+      state.items.map((l) => l.productId),
+    ),
+    decision.move,
+    state.items,
+  );
   if (!moved.ok) return { kind: 'short', shortage: moved.shortage, reservation: toReservation(state) };
   await writeLevels(trx, deps.events, moved, now);
   const reason = command.kind === 'release' || command.kind === 'return' ? (command.reason ?? decision.reason) : decision.reason;
-  const updated = await trx.updateTable('reservations')
+  const updated = await trx
+    .updateTable('reservations')
     .set({ status: decision.to, reason, updated_at: now })
     .where('id', '=', state.id)
     .returning(columns)
@@ -128,26 +185,44 @@ export async function applyCommand(
 }
 
 async function announce(
-  trx: Kysely<InventoryDb>, events: Pick<Events, 'publish'>, decision: Extract<Decision, { kind: 'change' }>, state: ReservationRow,
-  reason: string, now: Date,
+  trx: Kysely<InventoryDb>,
+  events: Pick<Events, 'publish'>,
+  decision: Extract<Decision, { kind: 'change' }>,
+  state: ReservationRow,
+  reason: string,
+  now: Date,
 ): Promise<void> {
   const base = { reservationId: state.id, orderId: state.order_id!, items: state.items };
   const options = { subject: state.id, time: now };
   const at = now.toISOString();
   // StockReleased's reason is its kind ('released' or 'expired', as the contract says); StockReturned's says why.
-  if (decision.announce === 'StockReleased') await events.publish(trx, StockReleased, { ...base, reason: decision.reason, releasedAt: at }, options);
-  else if (decision.announce === 'StockCommitted') await events.publish(trx, StockCommitted, { ...base, committedAt: at }, options);
+  if (decision.announce === 'StockReleased')
+    await events.publish(trx, StockReleased, { ...base, reason: decision.reason, releasedAt: at }, options);
+  else if (decision.announce === 'StockCommitted')
+    await events.publish(trx, StockCommitted, { ...base, committedAt: at }, options);
   else await events.publish(trx, StockReturned, { ...base, reason, returnedAt: at }, options);
 }
 
 /** Records a release of an id never reserved; a reserve that raced it in wins, and is then released normally. */
 async function tombstone(
-  trx: Kysely<InventoryDb>, deps: ReservationStoreDeps, id: string, reason: string | undefined, now: Date,
+  trx: Kysely<InventoryDb>,
+  deps: ReservationStoreDeps,
+  id: string,
+  reason: string | undefined,
+  now: Date,
 ): Promise<ApplyOutcome> {
-  const inserted = await trx.insertInto('reservations')
+  const inserted = await trx
+    .insertInto('reservations')
     .values({
-      id: id.toLowerCase(), order_id: null, status: 'RELEASED', items: '[]', fingerprint: null, expires_at: null,
-      reason: reason ?? 'released before reserved', created_at: now, updated_at: now,
+      id: id.toLowerCase(),
+      order_id: null,
+      status: 'RELEASED',
+      items: '[]',
+      fingerprint: null,
+      expires_at: null,
+      reason: reason ?? 'released before reserved',
+      created_at: now,
+      updated_at: now,
     })
     .onConflict((oc) => oc.column('id').doNothing())
     .returning(columns)
@@ -162,9 +237,18 @@ export async function findReservation(db: Kysely<InventoryDb>, id: string): Prom
 }
 
 /** Ids of the order's reservations in a status, locked in id order. */
-export async function reservationsOfOrder(trx: Kysely<InventoryDb>, orderId: string, status: ReservationStatus): Promise<string[]> {
-  const rows = await trx.selectFrom('reservations').select('id')
-    .where('order_id', '=', orderId.toLowerCase()).where('status', '=', status)
-    .orderBy('id').forUpdate().execute();
+export async function reservationsOfOrder(
+  trx: Kysely<InventoryDb>,
+  orderId: string,
+  status: ReservationStatus,
+): Promise<string[]> {
+  const rows = await trx
+    .selectFrom('reservations')
+    .select('id')
+    .where('order_id', '=', orderId.toLowerCase())
+    .where('status', '=', status)
+    .orderBy('id')
+    .forUpdate()
+    .execute();
   return rows.map((r) => r.id);
 }

@@ -33,7 +33,10 @@ export async function catalogProductIds(catalog: ServiceClient, signal?: AbortSi
   const ids = new Set<string>();
   for (let page = 1, pages = 1; page <= pages; page++) {
     const res = await catalog.request<ProductPage>({
-      method: 'GET', path: '/api/v1/catalog/products', query: { page, pageSize: PAGE_SIZE, sort: 'newest' }, ...(signal ? { signal } : {}),
+      method: 'GET',
+      path: '/api/v1/catalog/products',
+      query: { page, pageSize: PAGE_SIZE, sort: 'newest' },
+      ...(signal ? { signal } : {}),
     });
     for (const product of res.body.items) ids.add(product.id.toLowerCase());
     pages = res.body.totalPages;
@@ -46,17 +49,30 @@ export async function seeded(db: InventoryDatabase): Promise<boolean> {
 }
 
 /** Levels for `ids` (existing ones kept) and the marker, in one transaction; false when another instance was first. */
-export async function loadSeedStock(deps: Pick<SeedDeps, 'db' | 'clock' | 'stock' | 'threshold'>, ids: readonly string[]): Promise<{ seeded: boolean; levels: number }> {
+export async function loadSeedStock(
+  deps: Pick<SeedDeps, 'db' | 'clock' | 'stock' | 'threshold'>,
+  ids: readonly string[],
+): Promise<{ seeded: boolean; levels: number }> {
   const now = new Date(deps.clock.now());
   return deps.db.transaction().execute(async (trx) => {
-    const marker = await trx.insertInto('seed_runs')
+    const marker = await trx
+      .insertInto('seed_runs')
       .values({ name: SEED_NAME, applied_at: now, product_count: ids.length })
       .onConflict((oc) => oc.column('name').doNothing())
       .returning('name')
       .executeTakeFirst();
     if (!marker || ids.length === 0) return { seeded: marker !== undefined, levels: 0 };
-    const rows = await trx.insertInto('stock_levels')
-      .values(ids.map((id) => ({ product_id: id, on_hand: deps.stock, reserved: 0, low_stock_threshold: deps.threshold, updated_at: now })))
+    const rows = await trx
+      .insertInto('stock_levels')
+      .values(
+        ids.map((id) => ({
+          product_id: id,
+          on_hand: deps.stock,
+          reserved: 0,
+          low_stock_threshold: deps.threshold,
+          updated_at: now,
+        })),
+      )
       .onConflict((oc) => oc.column('product_id').doNothing())
       .returning('product_id')
       .execute();

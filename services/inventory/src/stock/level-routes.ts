@@ -3,7 +3,14 @@
 
 import { chassisErrors, type Auth, type ServiceContext } from '@souk/chassis';
 import {
-  API_PREFIX, LevelListQuery, LevelParams, MAX_PRODUCT_IDS, PutLevelBody, StockLevel, StockLevelList, UUID_PATTERN,
+  API_PREFIX,
+  LevelListQuery,
+  LevelParams,
+  MAX_PRODUCT_IDS,
+  PutLevelBody,
+  StockLevel,
+  StockLevelList,
+  UUID_PATTERN,
 } from '../../contract.ts';
 import type { LevelStore } from './level-store.ts';
 
@@ -11,11 +18,19 @@ const UUID = new RegExp(UUID_PATTERN);
 
 /** The ids of `?productIds=a,b,c`, or a 400 naming the first that is not a UUID. */
 export function parseProductIds(text: string): string[] {
-  const ids = text.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+  const ids = text
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
   const bad = ids.find((id) => !UUID.test(id));
-  const problem = bad !== undefined
-    ? `"${bad}" is not a product id (UUID)`
-    : ids.length === 0 ? 'names no product id' : ids.length > MAX_PRODUCT_IDS ? `names more than ${MAX_PRODUCT_IDS} product ids` : undefined;
+  const problem =
+    bad !== undefined
+      ? `"${bad}" is not a product id (UUID)`
+      : ids.length === 0
+        ? 'names no product id'
+        : ids.length > MAX_PRODUCT_IDS
+          ? `names more than ${MAX_PRODUCT_IDS} product ids`
+          : undefined;
   if (problem) {
     throw chassisErrors.invalidRequest({
       detail: `productIds ${problem}.`,
@@ -41,17 +56,40 @@ export function registerLevelRoutes(ctx: ServiceContext, levels: LevelStore): vo
   const { app } = ctx;
   const tags = ['stock levels'];
 
-  app.get(API_PREFIX, {
-    schema: { summary: 'Stock levels of several products (unknown ones: 0 units)', tags, querystring: LevelListQuery, response: { 200: StockLevelList } },
-  }, async (request) => ({ items: await levels.list(parseProductIds(request.query.productIds)) }));
+  app.get(
+    API_PREFIX,
+    {
+      schema: {
+        summary: 'Stock levels of several products (unknown ones: 0 units)',
+        tags,
+        querystring: LevelListQuery,
+        response: { 200: StockLevelList },
+      },
+    },
+    async (request) => ({ items: await levels.list(parseProductIds(request.query.productIds)) }),
+  );
 
-  app.get(`${API_PREFIX}/:productId`, {
-    schema: { summary: "A product's stock level", tags, params: LevelParams, response: { 200: StockLevel } },
-  }, async (request) => levels.get(request.params.productId));
+  app.get(
+    `${API_PREFIX}/:productId`,
+    {
+      schema: { summary: "A product's stock level", tags, params: LevelParams, response: { 200: StockLevel } },
+    },
+    async (request) => levels.get(request.params.productId),
+  );
 
-  app.put(`${API_PREFIX}/:productId`, {
-    // onRequest: the caller is checked before the input, so an anonymous bad request is a 401.
-    onRequest: adminOrInternal(ctx.auth),
-    schema: { summary: "Set a product's units on hand (admin or internal)", tags, params: LevelParams, body: PutLevelBody, response: { 200: StockLevel } },
-  }, async (request) => levels.put(request.params.productId, request.body));
+  app.put(
+    `${API_PREFIX}/:productId`,
+    {
+      // onRequest: the caller is checked before the input, so an anonymous bad request is a 401.
+      onRequest: adminOrInternal(ctx.auth),
+      schema: {
+        summary: "Set a product's units on hand (admin or internal)",
+        tags,
+        params: LevelParams,
+        body: PutLevelBody,
+        response: { 200: StockLevel },
+      },
+    },
+    async (request) => levels.put(request.params.productId, request.body),
+  );
 }

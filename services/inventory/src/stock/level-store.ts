@@ -21,7 +21,10 @@ interface LevelRow {
 const columns = ['product_id', 'on_hand', 'reserved', 'low_stock_threshold', 'updated_at'] as const;
 
 const toLevel = (row: LevelRow): Level => ({
-  productId: row.product_id, onHand: row.on_hand, reserved: row.reserved, lowStockThreshold: row.low_stock_threshold,
+  productId: row.product_id,
+  onHand: row.on_hand,
+  reserved: row.reserved,
+  lowStockThreshold: row.low_stock_threshold,
 });
 
 export function toStockLevel(row: LevelRow): StockLevel {
@@ -34,17 +37,27 @@ export async function lockLevels(trx: Kysely<InventoryDb>, productIds: readonly 
   if (productIds.length === 0) return levels;
   const ids = [...new Set(productIds.map((id) => id.toLowerCase()))].sort();
   // ORDER BY under FOR UPDATE: PostgreSQL locks the rows as the sorted scan returns them.
-  const rows = await trx.selectFrom('stock_levels').select(columns).where('product_id', 'in', ids).orderBy('product_id').forUpdate().execute();
+  const rows = await trx
+    .selectFrom('stock_levels')
+    .select(columns)
+    .where('product_id', 'in', ids)
+    .orderBy('product_id')
+    .forUpdate()
+    .execute();
   for (const row of rows) levels.set(row.product_id, toLevel(row));
   return levels;
 }
 
 /** Writes levels locked by lockLevels and changed by a move; publishes StockLow for those that crossed. */
 export async function writeLevels(
-  trx: Kysely<InventoryDb>, events: Pick<Events, 'publish'>, moved: { levels: Level[]; crossedLow: Level[] }, now: Date,
+  trx: Kysely<InventoryDb>,
+  events: Pick<Events, 'publish'>,
+  moved: { levels: Level[]; crossedLow: Level[] },
+  now: Date,
 ): Promise<void> {
   for (const level of moved.levels) {
-    await trx.updateTable('stock_levels')
+    await trx
+      .updateTable('stock_levels')
       .set({ on_hand: level.onHand, reserved: level.reserved, updated_at: now })
       .where('product_id', '=', level.productId)
       .execute();
@@ -53,17 +66,34 @@ export async function writeLevels(
 }
 
 async function announceLow(trx: Kysely<InventoryDb>, events: Pick<Events, 'publish'>, level: Level, now: Date): Promise<void> {
-  await events.publish(trx, StockLow, {
-    productId: level.productId, available: availableOf(level), threshold: level.lowStockThreshold, at: now.toISOString(),
-  }, { subject: level.productId, time: now });
+  await events.publish(
+    trx,
+    StockLow,
+    {
+      productId: level.productId,
+      available: availableOf(level),
+      threshold: level.lowStockThreshold,
+      at: now.toISOString(),
+    },
+    { subject: level.productId, time: now },
+  );
 }
 
 /** A level for a product inventory has not stocked yet; an existing one is kept as it is. */
 export async function createLevelIfMissing(
-  db: Kysely<InventoryDb>, level: { productId: string; onHand: number; lowStockThreshold: number }, now: Date,
+  db: Kysely<InventoryDb>,
+  level: { productId: string; onHand: number; lowStockThreshold: number },
+  now: Date,
 ): Promise<boolean> {
-  const inserted = await db.insertInto('stock_levels')
-    .values({ product_id: level.productId.toLowerCase(), on_hand: level.onHand, reserved: 0, low_stock_threshold: level.lowStockThreshold, updated_at: now })
+  const inserted = await db
+    .insertInto('stock_levels')
+    .values({
+      product_id: level.productId.toLowerCase(),
+      on_hand: level.onHand,
+      reserved: 0,
+      low_stock_threshold: level.lowStockThreshold,
+      updated_at: now,
+    })
     .onConflict((oc) => oc.column('product_id').doNothing())
     .returning('product_id')
     .executeTakeFirst();
@@ -86,8 +116,16 @@ export interface LevelStoreDeps {
 export function createLevelStore(db: Kysely<InventoryDb>, deps: LevelStoreDeps): LevelStore {
   return {
     async get(productId) {
-      const row = await db.selectFrom('stock_levels').select(columns).where('product_id', '=', productId.toLowerCase()).executeTakeFirst();
-      if (!row) throw errors.levelNotFound({ detail: `Inventory has no stock level for product ${productId}.`, extensions: { productId } });
+      const row = await db
+        .selectFrom('stock_levels')
+        .select(columns)
+        .where('product_id', '=', productId.toLowerCase())
+        .executeTakeFirst();
+      if (!row)
+        throw errors.levelNotFound({
+          detail: `Inventory has no stock level for product ${productId}.`,
+          extensions: { productId },
+        });
       return toStockLevel(row);
     },
 
@@ -95,9 +133,17 @@ export function createLevelStore(db: Kysely<InventoryDb>, deps: LevelStoreDeps):
       const ids = [...new Set(productIds.map((id) => id.toLowerCase()))];
       const rows = ids.length ? await db.selectFrom('stock_levels').select(columns).where('product_id', 'in', ids).execute() : [];
       const found = new Map(rows.map((r) => [r.product_id, toStockLevel(r)]));
-      return ids.map((id) => found.get(id) ?? {
-        productId: id, onHand: 0, reserved: 0, available: 0, lowStockThreshold: deps.defaultThreshold, updatedAt: null,
-      });
+      return ids.map(
+        (id) =>
+          found.get(id) ?? {
+            productId: id,
+            onHand: 0,
+            reserved: 0,
+            available: 0,
+            lowStockThreshold: deps.defaultThreshold,
+            updatedAt: null,
+          },
+      );
     },
 
     async put(productId, body) {
@@ -113,11 +159,21 @@ export function createLevelStore(db: Kysely<InventoryDb>, deps: LevelStoreDeps):
           });
         }
         const { level } = decision;
-        const values = { on_hand: level.onHand, reserved: level.reserved, low_stock_threshold: level.lowStockThreshold, updated_at: now };
+        const values = {
+          on_hand: level.onHand,
+          reserved: level.reserved,
+          low_stock_threshold: level.lowStockThreshold,
+          updated_at: now,
+        };
         // A level created meanwhile (ProductCreated) is locked by the conflict and overwritten: the admin's word is the last.
-        const row = await trx.insertInto('stock_levels')
+        const row = await trx
+          .insertInto('stock_levels')
           .values({ product_id: id, ...values })
-          .onConflict((oc) => oc.column('product_id').doUpdateSet({ on_hand: level.onHand, low_stock_threshold: level.lowStockThreshold, updated_at: now }))
+          .onConflict((oc) =>
+            oc
+              .column('product_id')
+              .doUpdateSet({ on_hand: level.onHand, low_stock_threshold: level.lowStockThreshold, updated_at: now }),
+          )
           .returning(columns)
           .executeTakeFirstOrThrow();
         if (decision.crossedLow) await announceLow(trx, deps.events, level, now);

@@ -24,9 +24,7 @@ export interface Shortage {
   available: number;
 }
 
-export type MoveResult =
-  | { ok: true; levels: Level[]; crossedLow: Level[] }
-  | { ok: false; shortage: Shortage };
+export type MoveResult = { ok: true; levels: Level[]; crossedLow: Level[] } | { ok: false; shortage: Shortage };
 
 export const availableOf = (level: Level): number => level.onHand - level.reserved;
 
@@ -58,7 +56,8 @@ export function moveStock(levels: ReadonlyMap<string, Level>, move: StockMove, l
     const before = levels.get(line.productId);
     if (delta.needsAvailable) {
       const available = before ? availableOf(before) : 0;
-      if (!before || available < line.quantity) return { ok: false, shortage: { productId: line.productId, requested: line.quantity, available } };
+      if (!before || available < line.quantity)
+        return { ok: false, shortage: { productId: line.productId, requested: line.quantity, available } };
     }
     if (!before) throw new Error(`${move} of ${line.quantity} units of ${line.productId}: inventory has no level for it`);
     const after: Level = {
@@ -67,7 +66,9 @@ export function moveStock(levels: ReadonlyMap<string, Level>, move: StockMove, l
       reserved: before.reserved + delta.reserved * line.quantity,
     };
     if (after.onHand < 0 || after.reserved < 0 || after.reserved > after.onHand) {
-      throw new Error(`${move} of ${line.quantity} units of ${line.productId} would leave on_hand ${after.onHand}, reserved ${after.reserved}`);
+      throw new Error(
+        `${move} of ${line.quantity} units of ${line.productId} would leave on_hand ${after.onHand}, reserved ${after.reserved}`,
+      );
     }
     changed.push(after);
     if (crossedLow(before, after)) crossed.push(after);
@@ -75,9 +76,7 @@ export function moveStock(levels: ReadonlyMap<string, Level>, move: StockMove, l
   return { ok: true, levels: changed, crossedLow: crossed };
 }
 
-export type PutLevelResult =
-  | { ok: true; level: Level; crossedLow: boolean }
-  | { ok: false; reserved: number };
+export type PutLevelResult = { ok: true; level: Level; crossedLow: boolean } | { ok: false; reserved: number };
 
 /**
  * An admin sets a product's units (and maybe its threshold). A new level

@@ -7,7 +7,12 @@ import { crossedLow, decidePutLevel, moveStock, type Level } from './stock-rules
 
 const A = '00000000-0000-4000-8000-00000000000a';
 const B = '00000000-0000-4000-8000-00000000000b';
-const level = (productId: string, onHand: number, reserved = 0, lowStockThreshold = 2): Level => ({ productId, onHand, reserved, lowStockThreshold });
+const level = (productId: string, onHand: number, reserved = 0, lowStockThreshold = 2): Level => ({
+  productId,
+  onHand,
+  reserved,
+  lowStockThreshold,
+});
 const levels = (...ls: Level[]) => new Map(ls.map((l) => [l.productId, l]));
 
 test('each move changes on hand and reserved as it should', () => {
@@ -28,7 +33,10 @@ test('each move changes on hand and reserved as it should', () => {
 test('reserve and take are all or nothing: the first short line is named, nothing changes', () => {
   const l = levels(level(A, 10), level(B, 1));
   for (const move of ['reserve', 'take'] as const) {
-    const r = moveStock(l, move, [{ productId: A, quantity: 2 }, { productId: B, quantity: 2 }]);
+    const r = moveStock(l, move, [
+      { productId: A, quantity: 2 },
+      { productId: B, quantity: 2 },
+    ]);
     assert.deepEqual(r, { ok: false, shortage: { productId: B, requested: 2, available: 1 } });
   }
   assert.deepEqual(l.get(A), level(A, 10), 'the input is not mutated');
@@ -37,7 +45,10 @@ test('reserve and take are all or nothing: the first short line is named, nothin
 });
 
 test('a product without a level has nothing available', () => {
-  assert.deepEqual(moveStock(levels(), 'reserve', [{ productId: A, quantity: 1 }]), { ok: false, shortage: { productId: A, requested: 1, available: 0 } });
+  assert.deepEqual(moveStock(levels(), 'reserve', [{ productId: A, quantity: 1 }]), {
+    ok: false,
+    shortage: { productId: A, requested: 1, available: 0 },
+  });
 });
 
 test('moves that would break the books throw instead of writing nonsense', () => {
@@ -51,16 +62,29 @@ test('StockLow is the crossing from above the threshold to at or below it', () =
   assert.equal(crossedLow(level(A, 10, 8), level(A, 10, 9)), false); // already low
   assert.equal(crossedLow(level(A, 10, 0), level(A, 10, 5)), false); // still above
   assert.equal(crossedLow(level(A, 10, 9), level(A, 10, 0)), false); // going up
-  const r = moveStock(levels(level(A, 10, 0), level(B, 10, 0)), 'reserve', [{ productId: A, quantity: 8 }, { productId: B, quantity: 1 }]);
+  const r = moveStock(levels(level(A, 10, 0), level(B, 10, 0)), 'reserve', [
+    { productId: A, quantity: 8 },
+    { productId: B, quantity: 1 },
+  ]);
   assert.ok(r.ok);
-  assert.deepEqual(r.crossedLow.map((l) => l.productId), [A]);
+  assert.deepEqual(
+    r.crossedLow.map((l) => l.productId),
+    [A],
+  );
 });
 
 test('an admin write: keeps reserved and the threshold unless given, refuses going below reserved', () => {
   assert.deepEqual(decidePutLevel(undefined, A, { onHand: 1 }, 5), { ok: true, level: level(A, 1, 0, 5), crossedLow: false });
-  assert.deepEqual(decidePutLevel(level(A, 10, 4, 1), A, { onHand: 8 }, 5), { ok: true, level: level(A, 8, 4, 1), crossedLow: false });
+  assert.deepEqual(decidePutLevel(level(A, 10, 4, 1), A, { onHand: 8 }, 5), {
+    ok: true,
+    level: level(A, 8, 4, 1),
+    crossedLow: false,
+  });
   assert.deepEqual(decidePutLevel(level(A, 10, 4, 1), A, { onHand: 3 }, 5), { ok: false, reserved: 4 });
   // Lowering on hand, or raising the threshold, can make a level low.
   assert.equal((decidePutLevel(level(A, 10, 4, 1), A, { onHand: 5 }, 5) as { crossedLow: boolean }).crossedLow, true);
-  assert.equal((decidePutLevel(level(A, 10, 0, 1), A, { onHand: 10, lowStockThreshold: 10 }, 5) as { crossedLow: boolean }).crossedLow, true);
+  assert.equal(
+    (decidePutLevel(level(A, 10, 0, 1), A, { onHand: 10, lowStockThreshold: 10 }, 5) as { crossedLow: boolean }).crossedLow,
+    true,
+  );
 });

@@ -52,8 +52,15 @@ export async function recordNotification(db: Kysely<NotificationsDb>, n: NewNoti
   const inserted = await db
     .insertInto('notifications')
     .values({
-      id: randomUUID(), user_id: n.userId, kind: n.kind, title: n.title, body: n.body,
-      event_source: n.event.source, event_id: n.event.id, created_at: n.createdAt, order_id: n.orderId ?? null,
+      id: randomUUID(),
+      user_id: n.userId,
+      kind: n.kind,
+      title: n.title,
+      body: n.body,
+      event_source: n.event.source,
+      event_id: n.event.id,
+      created_at: n.createdAt,
+      order_id: n.orderId ?? null,
     })
     // No conflict target: any unique key (event, one welcome per user, one kind per order) makes it a no-op.
     .onConflict((oc) => oc.doNothing())
@@ -74,7 +81,11 @@ export function createNotificationStore(db: Kysely<NotificationsDb>): Notificati
       let query = db.selectFrom('notifications').select(columns).where('user_id', '=', userId);
       if (before) query = query.where(sql<boolean>`(created_at, id) < (${before.createdAt}::timestamptz, ${before.id}::uuid)`);
       // One row more than asked tells whether another page follows.
-      const rows = await query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit + 1).execute();
+      const rows = await query
+        .orderBy('created_at', 'desc')
+        .orderBy('id', 'desc')
+        .limit(limit + 1)
+        .execute();
       const page = rows.slice(0, limit);
       const last = page.at(-1);
       return {

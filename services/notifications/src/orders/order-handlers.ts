@@ -22,22 +22,29 @@ export function orderMessageHandlers(deps: { now(): number }): OrderMessageHandl
    * then release what waited for that user (a shipment handled first). Released
    * messages are dated 1 ms later so they list above the message they follow.
    */
-  const fromOrders = <T extends { orderId: string; userId: string }>(
-    kind: 'order-confirmed' | 'order-cancelled',
-    message: (data: T) => { title: string; body: string },
-  ): EventHandler<T> => async (event, { db: trx, log }) => {
-    const db = trx as NotificationsDatabase;
-    const { orderId, userId } = event.data;
-    await lockOrder(db, orderId);
-    const at = new Date(deps.now());
-    await rememberRecipient(db, orderId, userId, at);
-    const recorded = await recordNotification(db, {
-      userId, orderId, kind, ...message(event.data), event: { source: event.source, id: event.id }, createdAt: at,
-    });
-    if (!recorded) log.info({ orderId, kind }, 'order message already recorded; nothing added');
-    const released = await releasePending(db, orderId, userId, new Date(at.getTime() + 1));
-    if (released > 0) log.info({ orderId, released }, 'released order messages that waited for the user');
-  };
+  const fromOrders =
+    <T extends { orderId: string; userId: string }>(
+      kind: 'order-confirmed' | 'order-cancelled',
+      message: (data: T) => { title: string; body: string },
+    ): EventHandler<T> =>
+    async (event, { db: trx, log }) => {
+      const db = trx as NotificationsDatabase;
+      const { orderId, userId } = event.data;
+      await lockOrder(db, orderId);
+      const at = new Date(deps.now());
+      await rememberRecipient(db, orderId, userId, at);
+      const recorded = await recordNotification(db, {
+        userId,
+        orderId,
+        kind,
+        ...message(event.data),
+        event: { source: event.source, id: event.id },
+        createdAt: at,
+      });
+      if (!recorded) log.info({ orderId, kind }, 'order message already recorded; nothing added');
+      const released = await releasePending(db, orderId, userId, new Date(at.getTime() + 1));
+      if (released > 0) log.info({ orderId, released }, 'released order messages that waited for the user');
+    };
 
   return {
     confirmed: fromOrders<OrderConfirmed>('order-confirmed', orderConfirmedMessage),
@@ -47,7 +54,11 @@ export function orderMessageHandlers(deps: { now(): number }): OrderMessageHandl
       const db = trx as NotificationsDatabase;
       const { orderId } = event.data;
       await lockOrder(db, orderId);
-      const message = { kind: 'order-shipped' as const, ...orderShippedMessage(event.data), event: { source: event.source, id: event.id } };
+      const message = {
+        kind: 'order-shipped' as const,
+        ...orderShippedMessage(event.data),
+        event: { source: event.source, id: event.id },
+      };
       const at = new Date(deps.now());
       const userId = await recipientOf(db, orderId);
       if (userId) {

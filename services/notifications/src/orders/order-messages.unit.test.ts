@@ -4,12 +4,29 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  MAX_LISTED_LINES, formatMoney, orderCancelledMessage, orderConfirmedMessage, orderNumber, orderShippedMessage,
+  MAX_LISTED_LINES,
+  formatMoney,
+  orderCancelledMessage,
+  orderConfirmedMessage,
+  orderNumber,
+  orderShippedMessage,
 } from './order-messages.ts';
 
 const orderId = '1a2b3c4d-0000-4000-8000-000000000001';
-const tea = { productId: '0b0e6c1e-8f5c-4f3c-9a57-1d2f3e4a5b6c', name: 'Mint tea', quantity: 2, unitPriceCents: 450, currency: 'EUR' };
-const pot = { productId: '7d3f1f9e-2b7a-4c1e-9d1b-0a6f2c3e4d5f', name: 'Teapot', quantity: 1, unitPriceCents: 2500, currency: 'EUR' };
+const tea = {
+  productId: '0b0e6c1e-8f5c-4f3c-9a57-1d2f3e4a5b6c',
+  name: 'Mint tea',
+  quantity: 2,
+  unitPriceCents: 450,
+  currency: 'EUR',
+};
+const pot = {
+  productId: '7d3f1f9e-2b7a-4c1e-9d1b-0a6f2c3e4d5f',
+  name: 'Teapot',
+  quantity: 1,
+  unitPriceCents: 2500,
+  currency: 'EUR',
+};
 
 test('the order number is the first 8 digits of the id, upper case', () => {
   assert.equal(orderNumber(orderId), '#1A2B3C4D');
@@ -26,7 +43,7 @@ test('a confirmation lists the items and the total', () => {
   assert.equal(m.title, 'Order confirmed');
   assert.equal(
     m.body,
-    'Thank you! Your order #1A2B3C4D is confirmed.\n2 × Mint tea: €9.00\n1 × Teapot: €25.00\nTotal: €34.00.\nWe\'ll let you know when it is on its way.',
+    "Thank you! Your order #1A2B3C4D is confirmed.\n2 × Mint tea: €9.00\n1 × Teapot: €25.00\nTotal: €34.00.\nWe'll let you know when it is on its way.",
   );
 });
 

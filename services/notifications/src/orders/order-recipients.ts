@@ -22,7 +22,9 @@ export async function lockOrder(db: NotificationsDatabase, orderId: string): Pro
 
 export async function rememberRecipient(db: NotificationsDatabase, orderId: string, userId: string, at: Date): Promise<void> {
   // An order's user never changes: the first event that names it wins.
-  await db.insertInto('order_recipients').values({ order_id: orderId, user_id: userId, created_at: at })
+  await db
+    .insertInto('order_recipients')
+    .values({ order_id: orderId, user_id: userId, created_at: at })
     .onConflict((oc) => oc.column('order_id').doNothing())
     .execute();
 }
@@ -43,10 +45,16 @@ export interface PendingMessage {
 
 /** Parks a message until its order's user is known (idempotent per event and kind). */
 export async function holdPending(db: NotificationsDatabase, m: PendingMessage): Promise<void> {
-  await db.insertInto('pending_notifications')
+  await db
+    .insertInto('pending_notifications')
     .values({
-      order_id: m.orderId, kind: m.kind, title: m.title, body: m.body,
-      event_source: m.event.source, event_id: m.event.id, received_at: m.receivedAt,
+      order_id: m.orderId,
+      kind: m.kind,
+      title: m.title,
+      body: m.body,
+      event_source: m.event.source,
+      event_id: m.event.id,
+      received_at: m.receivedAt,
     })
     .onConflict((oc) => oc.doNothing())
     .execute();
@@ -57,8 +65,13 @@ export async function releasePending(db: NotificationsDatabase, orderId: string,
   const parked = await db.deleteFrom('pending_notifications').where('order_id', '=', orderId).returningAll().execute();
   for (const p of parked) {
     await recordNotification(db, {
-      userId, orderId, kind: p.kind as NotificationKind, title: p.title, body: p.body,
-      event: { source: p.event_source, id: p.event_id }, createdAt: at,
+      userId,
+      orderId,
+      kind: p.kind as NotificationKind,
+      title: p.title,
+      body: p.body,
+      event: { source: p.event_source, id: p.event_id },
+      createdAt: at,
     });
   }
   return parked.length;

@@ -27,15 +27,28 @@ interface ProgressRow {
 /** The whole picture (the lag endpoint). `rows: false` skips counting the read model (the list's summary). */
 export async function projectionLag(deps: LagDeps, options: { rows?: boolean } = {}): Promise<ProjectionLag> {
   const [progress, cursors, pending, rebuild, rows] = await Promise.all([
-    deps.db.selectFrom('projection_progress').select(['producer', 'events_handled', 'last_event_at', 'target', 'caught_up_at']).execute(),
+    deps.db
+      .selectFrom('projection_progress')
+      .select(['producer', 'events_handled', 'last_event_at', 'target', 'caught_up_at'])
+      .execute(),
     deps.transport === 'feed'
-      ? sql<{ producer: string; position: number; owner: string | null }>`select producer, position, owner from souk_feed_cursor`.execute(deps.db).then((r) => r.rows)
+      ? sql<{ producer: string; position: number; owner: string | null }>`select producer, position, owner from souk_feed_cursor`
+          .execute(deps.db)
+          .then((r) => r.rows)
       : Promise.resolve([]),
     gaugeReadings(deps.metrics),
     deps.db.selectFrom('projection_rebuilds').selectAll().orderBy('started_at', 'desc').limit(1).executeTakeFirst(),
     options.rows === false ? Promise.resolve(0) : countRows(deps.db),
   ]);
-  const producers = PRODUCERS.map((producer) => producerLag(deps, producer, progress.find((p) => p.producer === producer), cursors.find((c) => c.producer === producer), pending.get(producer)));
+  const producers = PRODUCERS.map((producer) =>
+    producerLag(
+      deps,
+      producer,
+      progress.find((p) => p.producer === producer),
+      cursors.find((c) => c.producer === producer),
+      pending.get(producer),
+    ),
+  );
   const known = producers.map((p) => p.lagSeconds).filter((s): s is number => s !== null);
   return {
     transport: deps.transport,
@@ -47,7 +60,10 @@ export async function projectionLag(deps: LagDeps, options: { rows?: boolean } =
 }
 
 export async function countRows(db: Kysely<OrderHistoryDb>): Promise<number> {
-  const { n } = await db.selectFrom('order_views').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  const { n } = await db
+    .selectFrom('order_views')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow();
   return Number(n);
 }
 
@@ -59,7 +75,7 @@ function producerLag(
   gauge: number | undefined,
 ): ProducerLag {
   // The gauge is set by the instance that reads the stream: on the feed only the lease holder's is current.
-  let pending = deps.transport === 'nats' || cursor?.owner === deps.instanceId ? gauge ?? null : null;
+  let pending = deps.transport === 'nats' || cursor?.owner === deps.instanceId ? (gauge ?? null) : null;
   // During a rebuild the gauge may still show the old, caught-up state: what is left to replay is pending too.
   const short = progress?.target != null && !progress.caught_up_at ? Math.max(0, progress.target - progress.events_handled) : 0;
   if (short > 0) pending = Math.max(pending ?? 0, short);

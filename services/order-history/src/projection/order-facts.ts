@@ -45,10 +45,20 @@ export interface OrderFacts {
 
 /** Where each kind of event says when its fact happened (the producer's own timestamp in the payload). */
 const TIME_KEY = {
-  OrderPlaced: 'placedAt', OrderConfirmed: 'confirmedAt', OrderCancelled: 'cancelledAt',
-  PaymentAuthorized: 'authorizedAt', PaymentFailed: 'failedAt', PaymentCaptured: 'capturedAt', PaymentVoided: 'voidedAt', PaymentRefunded: 'refundedAt',
-  StockReserved: 'reservedAt', StockReleased: 'releasedAt', StockCommitted: 'committedAt', StockReturned: 'returnedAt',
-  OrderShipped: 'shippedAt', ShipmentFailed: 'failedAt',
+  OrderPlaced: 'placedAt',
+  OrderConfirmed: 'confirmedAt',
+  OrderCancelled: 'cancelledAt',
+  PaymentAuthorized: 'authorizedAt',
+  PaymentFailed: 'failedAt',
+  PaymentCaptured: 'capturedAt',
+  PaymentVoided: 'voidedAt',
+  PaymentRefunded: 'refundedAt',
+  StockReserved: 'reservedAt',
+  StockReleased: 'releasedAt',
+  StockCommitted: 'committedAt',
+  StockReturned: 'returnedAt',
+  OrderShipped: 'shippedAt',
+  ShipmentFailed: 'failedAt',
 } as const satisfies Record<OrderEventType, string>;
 
 /** When a fact of this kind happened. */
@@ -68,7 +78,7 @@ export function evolve(facts: OrderFacts, event: OrderEvent): OrderFacts {
     return { ...facts, refunds: { ...facts.refunds, [id]: first(event.type, facts.refunds[id], event.data) }, lastEventAt };
   }
   const type: SlotType = event.type;
-  const current = facts.slots[type] as DataOf<SlotType> | undefined;
+  const current = facts.slots[type];
   return { ...facts, slots: { ...facts.slots, [type]: first(type, current, event.data) }, lastEventAt };
 }
 
@@ -103,7 +113,9 @@ export function iso(time: string): string {
 export function canonical(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
   if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    const entries = Object.entries(value)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
   }
   return JSON.stringify(value);

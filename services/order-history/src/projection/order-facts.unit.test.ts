@@ -9,7 +9,8 @@ import { orderStory, permutations, seeded, shuffled } from '../../test/order-eve
 import { canonical, emptyFacts, evolve, type OrderEvent, type OrderFacts } from './order-facts.ts';
 import { project } from './order-view.ts';
 
-const fold = (orderId: string, events: readonly OrderEvent[], start: OrderFacts = emptyFacts(orderId)) => events.reduce(evolve, start);
+const fold = (orderId: string, events: readonly OrderEvent[], start: OrderFacts = emptyFacts(orderId)) =>
+  events.reduce(evolve, start);
 /** As the facts come back from a jsonb column: same content, keys in another order. */
 const viaJsonb = (facts: OrderFacts): OrderFacts => JSON.parse(canonical(facts));
 
@@ -78,9 +79,16 @@ test('random orders of all events, with redeliveries, echoes and jsonb round tri
   const { orderId, events } = story;
   // An echo: the same kind of fact published again later with another id (a retried command).
   const captured = events[5]! as Extract<OrderEvent, { type: 'PaymentCaptured' }>;
-  const echo: OrderEvent = { ...captured, time: '2025-06-01T11:00:00.000Z', data: { ...captured.data, captureId: 'cap_again', capturedAt: '2025-06-01T11:00:00.000Z' } };
+  const echo: OrderEvent = {
+    ...captured,
+    time: '2025-06-01T11:00:00.000Z',
+    data: { ...captured.data, captureId: 'cap_again', capturedAt: '2025-06-01T11:00:00.000Z' },
+  };
   // A tie: same kind, same instant spelled differently, other content; settled by content, not arrival.
-  const tie: OrderEvent = { ...captured, data: { ...captured.data, captureId: 'cap_0', capturedAt: captured.data.capturedAt.replace('.000Z', 'Z') } };
+  const tie: OrderEvent = {
+    ...captured,
+    data: { ...captured.data, captureId: 'cap_0', capturedAt: captured.data.capturedAt.replace('.000Z', 'Z') },
+  };
   const all = [...events, echo, tie];
   const expected = canonical(fold(orderId, all));
   const expectedView = project(fold(orderId, all));
@@ -114,7 +122,8 @@ test('partial refunds add up; the status says whether all was given back', () =>
   const { orderId, events } = orderStory();
   const refund = events[8]! as Extract<OrderEvent, { type: 'PaymentRefunded' }>;
   const part = (id: string, cents: number, minute: number): OrderEvent => ({
-    ...refund, data: { ...refund.data, refundId: id, amountCents: cents, refundedAt: `2025-06-01T10:1${minute}:00.000Z` },
+    ...refund,
+    data: { ...refund.data, refundId: id, amountCents: cents, refundedAt: `2025-06-01T10:1${minute}:00.000Z` },
   });
   const base = fold(orderId, events.slice(0, 6));
   const half = evolve(base, part('re_a', 2000, 0));

@@ -21,7 +21,15 @@ export function project(facts: OrderFacts): OrderView {
     status: orderStatus(facts),
     reasonCode: s.OrderCancelled?.reasonCode ?? null,
     reason: s.OrderCancelled?.reason ?? null,
-    items: order ? order.items.map((l) => ({ productId: l.productId, name: l.name, quantity: l.quantity, unitPriceCents: l.unitPriceCents, currency: l.currency })) : null,
+    items: order
+      ? order.items.map((l) => ({
+          productId: l.productId,
+          name: l.name,
+          quantity: l.quantity,
+          unitPriceCents: l.unitPriceCents,
+          currency: l.currency,
+        }))
+      : null,
     totalCents: order?.totalCents ?? null,
     currency: order?.currency ?? null,
     payment: payment(facts),
@@ -46,7 +54,12 @@ export function orderStatus(facts: OrderFacts): OrderStatus {
 /** The user, from the first of these that has arrived, in a fixed order (they all name the same user). */
 function ownerOf(facts: OrderFacts): string | null {
   const s = facts.slots;
-  const id = s.OrderPlaced?.userId ?? s.OrderConfirmed?.userId ?? s.OrderCancelled?.userId ?? s.PaymentAuthorized?.userId ?? s.PaymentFailed?.userId;
+  const id =
+    s.OrderPlaced?.userId ??
+    s.OrderConfirmed?.userId ??
+    s.OrderCancelled?.userId ??
+    s.PaymentAuthorized?.userId ??
+    s.PaymentFailed?.userId;
   return id?.toLowerCase() ?? null;
 }
 
@@ -60,14 +73,25 @@ function factTimes(facts: OrderFacts): string[] {
 function payment(facts: OrderFacts): PaymentSummary | null {
   const { PaymentAuthorized: authorized, PaymentFailed: failed, PaymentCaptured: captured, PaymentVoided: voided } = facts.slots;
   // In a fixed order (time, then id): the map's key order depends on arrival.
-  const refunds = Object.values(facts.refunds).sort((a, b) => Date.parse(a.refundedAt) - Date.parse(b.refundedAt) || (a.refundId < b.refundId ? -1 : 1));
+  const refunds = Object.values(facts.refunds).sort(
+    (a, b) => Date.parse(a.refundedAt) - Date.parse(b.refundedAt) || (a.refundId < b.refundId ? -1 : 1),
+  );
   const any = authorized ?? captured ?? voided ?? failed ?? refunds[0];
   if (!any) return null;
   const refundedCents = refunds.reduce((sum, r) => sum + r.amountCents, 0);
   const base = captured?.amountCents ?? authorized?.amountCents;
-  const status: PaymentSummary['status'] = refunds.length > 0
-    ? (base === undefined || refundedCents >= base ? 'REFUNDED' : 'PARTIALLY_REFUNDED')
-    : voided ? 'VOIDED' : captured ? 'CAPTURED' : authorized ? 'AUTHORIZED' : 'FAILED';
+  const status: PaymentSummary['status'] =
+    refunds.length > 0
+      ? base === undefined || refundedCents >= base
+        ? 'REFUNDED'
+        : 'PARTIALLY_REFUNDED'
+      : voided
+        ? 'VOIDED'
+        : captured
+          ? 'CAPTURED'
+          : authorized
+            ? 'AUTHORIZED'
+            : 'FAILED';
   const priced = captured ?? authorized ?? failed ?? refunds[0];
   return {
     status,

@@ -14,10 +14,20 @@ import { mergeEvent } from './view-store.ts';
 
 /** The contracts the read model is built from (all of them are about one order: each has `orderId`). */
 export const CONTRACTS = [
-  OrderPlaced, OrderConfirmed, OrderCancelled,
-  PaymentAuthorized, PaymentFailed, PaymentCaptured, PaymentVoided, PaymentRefunded,
-  StockReserved, StockReleased, StockCommitted, StockReturned,
-  OrderShipped, ShipmentFailed,
+  OrderPlaced,
+  OrderConfirmed,
+  OrderCancelled,
+  PaymentAuthorized,
+  PaymentFailed,
+  PaymentCaptured,
+  PaymentVoided,
+  PaymentRefunded,
+  StockReserved,
+  StockReleased,
+  StockCommitted,
+  StockReturned,
+  OrderShipped,
+  ShipmentFailed,
 ] as const;
 
 export function subscribeProjection(ctx: ServiceContext): void {
@@ -37,7 +47,12 @@ export function subscribeProjection(ctx: ServiceContext): void {
  * (target) marks that producer caught up; one row per producer, written only by the one reader of
  * that producer's stream, so it is not contended.
  */
-async function recordProgress(db: Kysely<OrderHistoryDb>, producer: string, eventTime: string, position: number | null): Promise<void> {
+async function recordProgress(
+  db: Kysely<OrderHistoryDb>,
+  producer: string,
+  eventTime: string,
+  position: number | null,
+): Promise<void> {
   await sql`
     insert into projection_progress as p (producer, events_handled, last_event_at, last_position, updated_at)
     values (${producer}, 1, ${eventTime}::timestamptz, ${position}, clock_timestamp())

@@ -24,7 +24,12 @@ export async function mergeEvent(db: Kysely<OrderHistoryDb>, event: OrderEvent, 
       return true;
     }
     // Two producers' first events about one order may race to create the row: the loser reads it and merges.
-    const inserted = await db.insertInto('order_views').values(values).onConflict((oc) => oc.column('order_id').doNothing()).returning('order_id').executeTakeFirst();
+    const inserted = await db
+      .insertInto('order_views')
+      .values(values)
+      .onConflict((oc) => oc.column('order_id').doNothing())
+      .returning('order_id')
+      .executeTakeFirst();
     if (inserted) return true;
   }
 }
@@ -54,8 +59,21 @@ function toRow(view: OrderView, facts: OrderFacts, now: Date) {
 
 /** The columns the API shows (not the facts). */
 export const itemColumns = [
-  'order_id', 'status', 'reason_code', 'reason', 'items', 'total_cents', 'currency', 'payment', 'stock', 'shipping',
-  'placed_at', 'confirmed_at', 'cancelled_at', 'updated_at', 'last_event_at',
+  'order_id',
+  'status',
+  'reason_code',
+  'reason',
+  'items',
+  'total_cents',
+  'currency',
+  'payment',
+  'stock',
+  'shipping',
+  'placed_at',
+  'confirmed_at',
+  'cancelled_at',
+  'updated_at',
+  'last_event_at',
 ] as const;
 
 export interface ItemRow {

@@ -35,14 +35,18 @@ export async function startRebuild(deps: RebuildDeps, requestedBy: string | null
           from (select producer, greatest(events_handled, case when caught_up_at is null then coalesce(target, 0) else 0 end) as target
                 from projection_progress) t
           where p.producer = t.producer`.execute(db);
-        await db.insertInto('projection_rebuilds')
+        await db
+          .insertInto('projection_rebuilds')
           .values({ id, requested_by: requestedBy, started_at: new Date(deps.now()), rows_before: rowsBefore })
           .execute();
       },
     });
   } catch (err) {
     if (/NATS is not connected/.test(String((err as Error)?.message))) {
-      throw errors.rebuildUnavailable({ detail: 'NATS is not connected: the durable consumers cannot be rewound now.', cause: err });
+      throw errors.rebuildUnavailable({
+        detail: 'NATS is not connected: the durable consumers cannot be rewound now.',
+        cause: err,
+      });
     }
     throw err;
   }

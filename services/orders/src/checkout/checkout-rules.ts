@@ -16,15 +16,23 @@ const KEY = /^[\x21-\x7e]{1,200}$/;
 export function idempotencyKeyOf(header: string | string[] | undefined): string {
   const value = Array.isArray(header) ? header[0] : header;
   if (value === undefined || value.trim() === '') {
-    throw errors.idempotencyKeyMissing('Send an Idempotency-Key header (a UUID is a good choice) so that a retried request cannot order twice.');
+    throw errors.idempotencyKeyMissing(
+      'Send an Idempotency-Key header (a UUID is a good choice) so that a retried request cannot order twice.',
+    );
   }
-  if (!KEY.test(value)) throw errors.idempotencyKeyInvalid({ detail: 'The Idempotency-Key must be one header of 1-200 visible ASCII characters.', extensions: { length: value.length } });
+  if (!KEY.test(value))
+    throw errors.idempotencyKeyInvalid({
+      detail: 'The Idempotency-Key must be one header of 1-200 visible ASCII characters.',
+      extensions: { length: value.length },
+    });
   return value;
 }
 
 /** What makes two requests "the same": the body with its defaults applied, hashed. */
 export function fingerprintOf(body: { paymentMethod: string }): string {
-  return createHash('sha256').update(JSON.stringify({ paymentMethod: body.paymentMethod })).digest('hex');
+  return createHash('sha256')
+    .update(JSON.stringify({ paymentMethod: body.paymentMethod }))
+    .digest('hex');
 }
 
 /** Seconds to wait for a final status: `Prefer: wait=N` (RFC 7240), capped; 0 without it. */
@@ -59,9 +67,18 @@ export function linesFromCart(cart: Cart, retryAfterSeconds: number): OrderLines
   }
   const currencies = [...new Set(cart.items.map((l) => l.currency))];
   if (currencies.length !== 1 || !/^[A-Z]{3}$/.test(currencies[0]!)) {
-    throw errors.cartInvalid({ detail: `An order is in one currency; the cart has ${currencies.join(', ')}.`, extensions: { currencies } });
+    throw errors.cartInvalid({
+      detail: `An order is in one currency; the cart has ${currencies.join(', ')}.`,
+      extensions: { currencies },
+    });
   }
-  const items = cart.items.map((l) => ({ productId: l.productId.toLowerCase(), name: l.name || l.productId, quantity: l.quantity, unitPriceCents: l.unitPriceCents, currency: l.currency }));
+  const items = cart.items.map((l) => ({
+    productId: l.productId.toLowerCase(),
+    name: l.name || l.productId,
+    quantity: l.quantity,
+    unitPriceCents: l.unitPriceCents,
+    currency: l.currency,
+  }));
   const totalCents = items.reduce((sum, l) => sum + l.unitPriceCents * l.quantity, 0);
   if (totalCents > MAX_ORDER_TOTAL_CENTS) {
     throw errors.cartInvalid({

@@ -35,10 +35,15 @@ export function registerPlaceOrderRoute(ctx: ServiceContext, deps: PlaceOrderDep
   async function readCart(): Promise<Cart> {
     try {
       // Default client behaviour: the user's token goes with the call.
-      return (await ctx.client('cart').request<Cart>({ method: 'GET', path: '/api/v1/cart', timeoutMs: deps.cartTimeoutMs })).body;
+      return (await ctx.client('cart').request<Cart>({ method: 'GET', path: '/api/v1/cart', timeoutMs: deps.cartTimeoutMs }))
+        .body;
     } catch (err) {
       if (isSoukError(err) && err.status < 500) throw err;
-      throw errors.cartUnavailable({ detail: 'The cart could not be read; nothing was ordered. Retry with the same Idempotency-Key.', cause: err, headers: { 'retry-after': '1' } });
+      throw errors.cartUnavailable({
+        detail: 'The cart could not be read; nothing was ordered. Retry with the same Idempotency-Key.',
+        cause: err,
+        headers: { 'retry-after': '1' },
+      });
     }
   }
 
@@ -50,53 +55,75 @@ export function registerPlaceOrderRoute(ctx: ServiceContext, deps: PlaceOrderDep
     return order;
   }
 
-  ctx.app.post(API_PREFIX, {
-    onRequest: ctx.auth.required(),
-    schema: {
-      summary: 'Place an order from the cart (Idempotency-Key required; Prefer: wait=N waits for the outcome)',
-      tags: ['orders'],
-      // Fastify hands a missing body to validation as null: no body, the defaults.
-      body: Type.Union([PlaceOrderBody, Type.Null()]),
-      response: { 200: Order, 201: Order, 202: Order },
+  ctx.app.post(
+    API_PREFIX,
+    {
+      onRequest: ctx.auth.required(),
+      schema: {
+        summary: 'Place an order from the cart (Idempotency-Key required; Prefer: wait=N waits for the outcome)',
+        tags: ['orders'],
+        // Fastify hands a missing body to validation as null: no body, the defaults.
+        body: Type.Union([PlaceOrderBody, Type.Null()]),
+        response: { 200: Order, 201: Order, 202: Order },
+      },
     },
-  }, async (request, reply) => {
-    const userId = userOf(request.identity);
-    const key = idempotencyKeyOf(request.headers['idempotency-key']);
-    const paymentMethod = request.body?.paymentMethod ?? DEFAULT_PAYMENT_METHOD;
-    const fingerprint = fingerprintOf({ paymentMethod });
-    const waitSeconds = preferredWait(request.headers.prefer);
+    async (request, reply) => {
+      const userId = userOf(request.identity);
+      const key = idempotencyKeyOf(request.headers['idempotency-key']);
+      const paymentMethod = request.body?.paymentMethod ?? DEFAULT_PAYMENT_METHOD;
+      const fingerprint = fingerprintOf({ paymentMethod });
+      const waitSeconds = preferredWait(request.headers.prefer);
 
-    const repeat = async () => {
-      const known = await store.findKey(userId, key);
-      if (!known) throw new Error('idempotency key vanished');
-      if (known.fingerprint !== fingerprint) {
-        throw errors.idempotencyKeyReused({ detail: 'This Idempotency-Key already placed an order with a different body; use a new key for a new order.', extensions: { orderId: known.orderId } });
+      const repeat = async () => {
+        const known = await store.findKey(userId, key);
+        if (!known) throw new Error('idempotency key vanished');
+        if (known.fingerprint !== fingerprint) {
+          throw errors.idempotencyKeyReused({
+            detail: 'This Idempotency-Key already placed an order with a different body; use a new key for a new order.',
+            extensions: { orderId: known.orderId },
+          });
+        }
+        const order = await settled(known.orderId, waitSeconds);
+        return reply.code(200).header('location', `${API_PREFIX}/${order.id}`).send(order);
+      };
+      if (await store.findKey(userId, key)) return repeat();
+
+      const { items, totalCents, currency } = linesFromCart(await readCart(), deps.pricesRetryAfterSeconds);
+      const orderId = randomUUID();
+      const createdAt = new Date(deps.clock.now());
+      const state: CheckoutState = {
+        orderId,
+        userId,
+        items,
+        totalCents,
+        currency,
+        paymentMethod,
+        reservationId: reservationIdOf(orderId),
+        paymentId: paymentIdOf(orderId),
+      };
+      try {
+        await deps.db.transaction().execute(async (trx) => {
+          await store.insert(trx, { ...state, id: orderId, createdAt });
+          if (!(await store.claimKey(trx, { userId, key, fingerprint, orderId, at: createdAt }))) throw new KeyTaken();
+          await deps.events.publish(
+            trx,
+            OrderPlaced,
+            { orderId, userId, items, totalCents, currency, placedAt: createdAt.toISOString() },
+            { subject: orderId },
+          );
+          await sagas.start(trx, CHECKOUT_SAGA, orderId, state);
+        });
+      } catch (err) {
+        if (err instanceof KeyTaken) return repeat();
+        throw err;
       }
-      const order = await settled(known.orderId, waitSeconds);
-      return reply.code(200).header('location', `${API_PREFIX}/${order.id}`).send(order);
-    };
-    if (await store.findKey(userId, key)) return repeat();
-
-    const { items, totalCents, currency } = linesFromCart(await readCart(), deps.pricesRetryAfterSeconds);
-    const orderId = randomUUID();
-    const createdAt = new Date(deps.clock.now());
-    const state: CheckoutState = {
-      orderId, userId, items, totalCents, currency, paymentMethod, reservationId: reservationIdOf(orderId), paymentId: paymentIdOf(orderId),
-    };
-    try {
-      await deps.db.transaction().execute(async (trx) => {
-        await store.insert(trx, { ...state, id: orderId, createdAt });
-        if (!(await store.claimKey(trx, { userId, key, fingerprint, orderId, at: createdAt }))) throw new KeyTaken();
-        await deps.events.publish(trx, OrderPlaced, { orderId, userId, items, totalCents, currency, placedAt: createdAt.toISOString() }, { subject: orderId });
-        await sagas.start(trx, CHECKOUT_SAGA, orderId, state);
-      });
-    } catch (err) {
-      if (err instanceof KeyTaken) return repeat();
-      throw err;
-    }
-    sagas.wake();
-    request.log.info({ order_id: orderId, items: items.length, total_cents: totalCents }, 'order placed');
-    const order = await settled(orderId, waitSeconds);
-    return reply.code(order.status === 'PENDING' ? 202 : 201).header('location', `${API_PREFIX}/${order.id}`).send(order);
-  });
+      sagas.wake();
+      request.log.info({ order_id: orderId, items: items.length, total_cents: totalCents }, 'order placed');
+      const order = await settled(orderId, waitSeconds);
+      return reply
+        .code(order.status === 'PENDING' ? 202 : 201)
+        .header('location', `${API_PREFIX}/${order.id}`)
+        .send(order);
+    },
+  );
 }

@@ -16,17 +16,35 @@ export interface OrderLifecycle {
 
 export function createOrderLifecycle(deps: { store: OrderStore; events: Pick<Events, 'publish'>; clock: Clock }): OrderLifecycle {
   const { store, events } = deps;
-  const lines = (order: Order) => order.items.map(({ productId, name, quantity, unitPriceCents, currency }) => ({ productId, name, quantity, unitPriceCents, currency }));
+  const lines = (order: Order) =>
+    order.items.map(({ productId, name, quantity, unitPriceCents, currency }) => ({
+      productId,
+      name,
+      quantity,
+      unitPriceCents,
+      currency,
+    }));
   return {
     async confirm(trx, orderId, ids) {
       const at = new Date(deps.clock.now());
       const result = await store.confirm(trx, orderId, at);
       if (result.changed) {
         const { order } = result;
-        await events.publish(trx, OrderConfirmed, {
-          orderId, userId: order.userId, items: lines(order), totalCents: order.totalCents, currency: order.currency,
-          reservationId: ids.reservationId, paymentId: ids.paymentId, confirmedAt: at.toISOString(),
-        }, { subject: orderId });
+        await events.publish(
+          trx,
+          OrderConfirmed,
+          {
+            orderId,
+            userId: order.userId,
+            items: lines(order),
+            totalCents: order.totalCents,
+            currency: order.currency,
+            reservationId: ids.reservationId,
+            paymentId: ids.paymentId,
+            confirmedAt: at.toISOString(),
+          },
+          { subject: orderId },
+        );
       }
       return result;
     },
@@ -34,9 +52,18 @@ export function createOrderLifecycle(deps: { store: OrderStore; events: Pick<Eve
       const at = new Date(deps.clock.now());
       const result = await store.cancel(trx, orderId, reason, at, from);
       if (result.changed) {
-        await events.publish(trx, OrderCancelled, {
-          orderId, userId: result.order.userId, reasonCode: reason.reasonCode, reason: reason.reason, cancelledAt: at.toISOString(),
-        }, { subject: orderId });
+        await events.publish(
+          trx,
+          OrderCancelled,
+          {
+            orderId,
+            userId: result.order.userId,
+            reasonCode: reason.reasonCode,
+            reason: reason.reason,
+            cancelledAt: at.toISOString(),
+          },
+          { subject: orderId },
+        );
       }
       return result;
     },

@@ -38,7 +38,13 @@ export function createOrderStore(db: OrdersDatabase) {
   async function linesOf(exec: OrdersDatabase, ids: readonly string[]): Promise<Map<string, OrderLineTable[]>> {
     const byOrder = new Map<string, OrderLineTable[]>();
     if (ids.length === 0) return byOrder;
-    const rows = await exec.selectFrom('order_lines').selectAll().where('order_id', 'in', ids).orderBy('order_id').orderBy('line_no').execute();
+    const rows = await exec
+      .selectFrom('order_lines')
+      .selectAll()
+      .where('order_id', 'in', ids)
+      .orderBy('order_id')
+      .orderBy('line_no')
+      .execute();
     for (const r of rows) byOrder.set(r.order_id, [...(byOrder.get(r.order_id) ?? []), r]);
     return byOrder;
   }
@@ -50,8 +56,19 @@ export function createOrderStore(db: OrdersDatabase) {
   }
 
   /** One guarded status change; when the guard does not hold, the order as it is. */
-  async function transition(trx: Kysely<any>, id: string, from: readonly OrderStatus[], set: Partial<OrderTable>): Promise<Transition> {
-    const changed = await typed(trx).updateTable('orders').set(set).where('id', '=', id).where('status', 'in', from).returning('id').executeTakeFirst();
+  async function transition(
+    trx: Kysely<any>,
+    id: string,
+    from: readonly OrderStatus[],
+    set: Partial<OrderTable>,
+  ): Promise<Transition> {
+    const changed = await typed(trx)
+      .updateTable('orders')
+      .set(set)
+      .where('id', '=', id)
+      .where('status', 'in', from)
+      .returning('id')
+      .executeTakeFirst();
     const order = await get(id, trx);
     if (!order) throw new Error(`order ${id} does not exist`);
     return { changed: changed !== undefined, order };
@@ -61,23 +78,55 @@ export function createOrderStore(db: OrdersDatabase) {
     get,
 
     async insert(trx: Kysely<any>, o: NewOrder): Promise<void> {
-      await typed(trx).insertInto('orders').values({
-        id: o.id, user_id: o.userId, status: 'PENDING', reason_code: null, reason: null, total_cents: o.totalCents, currency: o.currency,
-        payment_method: o.paymentMethod, reservation_id: o.reservationId, payment_id: o.paymentId, created_at: o.createdAt, updated_at: o.createdAt,
-        confirmed_at: null, cancelled_at: null,
-      }).execute();
-      await typed(trx).insertInto('order_lines').values(o.items.map((l, i) => ({
-        order_id: o.id, line_no: i + 1, product_id: l.productId, name: l.name, quantity: l.quantity, unit_price_cents: l.unitPriceCents, currency: l.currency,
-      }))).execute();
+      await typed(trx)
+        .insertInto('orders')
+        .values({
+          id: o.id,
+          user_id: o.userId,
+          status: 'PENDING',
+          reason_code: null,
+          reason: null,
+          total_cents: o.totalCents,
+          currency: o.currency,
+          payment_method: o.paymentMethod,
+          reservation_id: o.reservationId,
+          payment_id: o.paymentId,
+          created_at: o.createdAt,
+          updated_at: o.createdAt,
+          confirmed_at: null,
+          cancelled_at: null,
+        })
+        .execute();
+      await typed(trx)
+        .insertInto('order_lines')
+        .values(
+          o.items.map((l, i) => ({
+            order_id: o.id,
+            line_no: i + 1,
+            product_id: l.productId,
+            name: l.name,
+            quantity: l.quantity,
+            unit_price_cents: l.unitPriceCents,
+            currency: l.currency,
+          })),
+        )
+        .execute();
     },
 
     /** The caller's orders, newest first, strictly older than `before`. */
     async list(userId: string, page: { limit: number; before?: Position }): Promise<OrderList> {
       let query = db.selectFrom('orders').selectAll().where('user_id', '=', userId);
       if (page.before) query = query.where(sql<boolean>`(created_at, id) < (${page.before.createdAt}, ${page.before.id}::uuid)`);
-      const rows = await query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(page.limit + 1).execute();
+      const rows = await query
+        .orderBy('created_at', 'desc')
+        .orderBy('id', 'desc')
+        .limit(page.limit + 1)
+        .execute();
       const shown = rows.slice(0, page.limit);
-      const lines = await linesOf(db, shown.map((r) => r.id));
+      const lines = await linesOf(
+        db,
+        shown.map((r) => r.id),
+      );
       const last = shown.at(-1);
       return {
         items: shown.map((r) => toOrder(r, lines.get(r.id) ?? [])),
@@ -85,14 +134,29 @@ export function createOrderStore(db: OrdersDatabase) {
       };
     },
 
-    confirm: (trx: Kysely<any>, id: string, at: Date) => transition(trx, id, ['PENDING'], { status: 'CONFIRMED', confirmed_at: at, updated_at: at }),
+    confirm: (trx: Kysely<any>, id: string, at: Date) =>
+      transition(trx, id, ['PENDING'], { status: 'CONFIRMED', confirmed_at: at, updated_at: at }),
 
     cancel: (trx: Kysely<any>, id: string, reason: CancelReason, at: Date, from: readonly OrderStatus[]) =>
-      transition(trx, id, from, { status: 'CANCELLED', reason_code: reason.reasonCode, reason: reason.reason, cancelled_at: at, updated_at: at }),
+      transition(trx, id, from, {
+        status: 'CANCELLED',
+        reason_code: reason.reasonCode,
+        reason: reason.reason,
+        cancelled_at: at,
+        updated_at: at,
+      }),
 
-    async findKey(userId: string, key: string, exec: Kysely<any> = db): Promise<{ fingerprint: string; orderId: string } | undefined> {
-      const row = await typed(exec).selectFrom('order_idempotency_keys').select(['fingerprint', 'order_id'])
-        .where('user_id', '=', userId).where('key', '=', key).executeTakeFirst();
+    async findKey(
+      userId: string,
+      key: string,
+      exec: Kysely<any> = db,
+    ): Promise<{ fingerprint: string; orderId: string } | undefined> {
+      const row = await typed(exec)
+        .selectFrom('order_idempotency_keys')
+        .select(['fingerprint', 'order_id'])
+        .where('user_id', '=', userId)
+        .where('key', '=', key)
+        .executeTakeFirst();
       return row && { fingerprint: row.fingerprint, orderId: row.order_id };
     },
 
@@ -100,10 +164,16 @@ export function createOrderStore(db: OrdersDatabase) {
      * Claims the key for a new order in `trx`. A concurrent request with the
      * same key waits here for the first to commit, then gets false.
      */
-    async claimKey(trx: Kysely<any>, k: { userId: string; key: string; fingerprint: string; orderId: string; at: Date }): Promise<boolean> {
-      const row = await typed(trx).insertInto('order_idempotency_keys')
+    async claimKey(
+      trx: Kysely<any>,
+      k: { userId: string; key: string; fingerprint: string; orderId: string; at: Date },
+    ): Promise<boolean> {
+      const row = await typed(trx)
+        .insertInto('order_idempotency_keys')
         .values({ user_id: k.userId, key: k.key, fingerprint: k.fingerprint, order_id: k.orderId, created_at: k.at })
-        .onConflict((c) => c.columns(['user_id', 'key']).doNothing()).returning('order_id').executeTakeFirst();
+        .onConflict((c) => c.columns(['user_id', 'key']).doNothing())
+        .returning('order_id')
+        .executeTakeFirst();
       return row !== undefined;
     },
   };
@@ -117,7 +187,11 @@ function toOrder(row: OrderTable, lines: readonly OrderLineTable[]): Order {
     ...(row.reason_code !== null ? { reasonCode: row.reason_code } : {}),
     ...(row.reason !== null ? { reason: row.reason } : {}),
     items: lines.map((l) => ({
-      productId: l.product_id, name: l.name, quantity: l.quantity, unitPriceCents: l.unit_price_cents, currency: l.currency,
+      productId: l.product_id,
+      name: l.name,
+      quantity: l.quantity,
+      unitPriceCents: l.unit_price_cents,
+      currency: l.currency,
       lineTotalCents: l.unit_price_cents * l.quantity,
     })),
     totalCents: row.total_cents,

@@ -41,7 +41,11 @@ export function checkoutSaga(deps: CheckoutDeps): SagaDefinition<CheckoutState> 
   const p = deps.participants;
   const { stepTimeoutMs, captureTimeoutMs, attemptTimeoutMs, retry, compensationRetry } = deps.settings;
   const remote = { timeoutMs: stepTimeoutMs, attemptTimeoutMs, retry, compensationRetry };
-  const call = (ctx: StepContext<CheckoutState>, suffix = ''): Call => ({ signal: ctx.signal, timeoutMs: attemptTimeoutMs, idempotencyKey: ctx.idempotencyKey + suffix });
+  const call = (ctx: StepContext<CheckoutState>, suffix = ''): Call => ({
+    signal: ctx.signal,
+    timeoutMs: attemptTimeoutMs,
+    idempotencyKey: ctx.idempotencyKey + suffix,
+  });
   const reasonOf = (failure: SagaFailure | undefined, items: CheckoutState['items']) =>
     failure ? cancellationReason(failure, items) : { reasonCode: 'CHECKOUT_FAILED', reason: 'The checkout failed.' };
   /** Why the order is being undone, as inventory and payments record it. */
@@ -54,19 +58,24 @@ export function checkoutSaga(deps: CheckoutDeps): SagaDefinition<CheckoutState> 
     name: CHECKOUT_SAGA,
     steps: [
       {
-        name: STEP_NAMES.reserveStock, ...remote,
+        name: STEP_NAMES.reserveStock,
+        ...remote,
         run: async (ctx) => ({ reservationExpiresAt: (await p.reserveStock(ctx.state, call(ctx))).expiresAt }),
         // Also after a failed or timed-out reserve: an unknown reservation becomes a tombstone that refuses a late one.
         compensate: (ctx) => p.releaseStock(ctx.state, why(ctx), call(ctx)),
       },
       {
-        name: STEP_NAMES.authorizePayment, ...remote,
+        name: STEP_NAMES.authorizePayment,
+        ...remote,
         run: async (ctx) => ({ paymentStatus: (await p.authorizePayment(ctx.state, call(ctx))).status }),
         // Void if authorized, refund if captured (a failed capture may have captured), no-op otherwise.
         compensate: (ctx) => p.cancelPayment(ctx.state, why(ctx), call(ctx)),
       },
       {
-        name: STEP_NAMES.confirmOrder, timeoutMs: LOCAL_STEP_TIMEOUT_MS, transactional: true, compensationRetry,
+        name: STEP_NAMES.confirmOrder,
+        timeoutMs: LOCAL_STEP_TIMEOUT_MS,
+        transactional: true,
+        compensationRetry,
         async run(ctx) {
           // A saga that stalled (paused, or orders down) past its reservation must not confirm units inventory no longer holds.
           const expiresAt = Date.parse(ctx.state.reservationExpiresAt ?? '');
@@ -77,14 +86,20 @@ export function checkoutSaga(deps: CheckoutDeps): SagaDefinition<CheckoutState> 
             });
           }
           const { order } = await deps.lifecycle.confirm(ctx.db, ctx.state.orderId, ctx.state);
-          if (order.status !== 'CONFIRMED') throw errors.notPending({ detail: `Order ${order.id} is ${order.status}`, extensions: { status: order.status } });
+          if (order.status !== 'CONFIRMED')
+            throw errors.notPending({ detail: `Order ${order.id} is ${order.status}`, extensions: { status: order.status } });
         },
         async compensate(ctx) {
-          await deps.lifecycle.cancel(ctx.db, ctx.state.orderId, reasonOf(ctx.failure, ctx.state.items), ['PENDING', 'CONFIRMED']);
+          await deps.lifecycle.cancel(ctx.db, ctx.state.orderId, reasonOf(ctx.failure, ctx.state.items), [
+            'PENDING',
+            'CONFIRMED',
+          ]);
         },
       },
       {
-        name: STEP_NAMES.capturePayment, ...remote, timeoutMs: captureTimeoutMs,
+        name: STEP_NAMES.capturePayment,
+        ...remote,
+        timeoutMs: captureTimeoutMs,
         async run(ctx) {
           // A shipment that failed before the capture cancelled the order: take no money for it.
           const order = await deps.store.get(ctx.state.orderId);

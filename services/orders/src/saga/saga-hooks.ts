@@ -48,16 +48,22 @@ export function createSagaHooks(now: () => number): SagaHookControl {
 export function registerSagaHookRoutes(ctx: ServiceContext, hooks: SagaHookControl, steps: readonly string[]): void {
   const admin = ctx.auth.required({ roles: ['admin'] });
   const valid = new Set(steps.flatMap((s) => [s, `${s}.compensate`]));
-  ctx.app.get(SAGA_HOOKS_PATH, { onRequest: admin, schema: { hide: true, response: { 200: SagaHooks } } }, async () => hooks.status());
-  ctx.app.put(SAGA_HOOKS_PATH, { onRequest: admin, schema: { hide: true, body: SagaHooksBody, response: { 200: SagaHooks } } }, async (req) => {
-    const { pauseBefore } = req.body;
-    if (pauseBefore !== null && !valid.has(pauseBefore)) {
-      throw errors.unknownStep({ detail: `The checkout saga has no step ${pauseBefore}`, extensions: { steps: [...valid] } });
-    }
-    hooks.set(pauseBefore);
-    ctx.log.warn({ pauseBefore }, 'saga test hook changed');
-    return hooks.status();
-  });
+  ctx.app.get(SAGA_HOOKS_PATH, { onRequest: admin, schema: { hide: true, response: { 200: SagaHooks } } }, async () =>
+    hooks.status(),
+  );
+  ctx.app.put(
+    SAGA_HOOKS_PATH,
+    { onRequest: admin, schema: { hide: true, body: SagaHooksBody, response: { 200: SagaHooks } } },
+    async (req) => {
+      const { pauseBefore } = req.body;
+      if (pauseBefore !== null && !valid.has(pauseBefore)) {
+        throw errors.unknownStep({ detail: `The checkout saga has no step ${pauseBefore}`, extensions: { steps: [...valid] } });
+      }
+      hooks.set(pauseBefore);
+      ctx.log.warn({ pauseBefore }, 'saga test hook changed');
+      return hooks.status();
+    },
+  );
 }
 
 function deferred(): { promise: Promise<void>; resolve: () => void } {

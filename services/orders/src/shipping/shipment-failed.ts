@@ -18,8 +18,17 @@ export function cancelOnShipmentFailed(deps: { store: OrderStore; lifecycle: Ord
       log.warn({ order_id: orderId }, 'ShipmentFailed for an order this service does not have; ignored');
       return;
     }
-    const result = await deps.lifecycle.cancel(db, orderId, { reasonCode: SHIPMENT_FAILED, reason: `The shipment failed (${reasonCode}): ${reason}`.slice(0, 500) }, ['CONFIRMED']);
+    const result = await deps.lifecycle.cancel(
+      db,
+      orderId,
+      { reasonCode: SHIPMENT_FAILED, reason: `The shipment failed (${reasonCode}): ${reason}`.slice(0, 500) },
+      ['CONFIRMED'],
+    );
     if (result.changed) log.info({ order_id: orderId, shipment_reason: reasonCode }, 'order cancelled: its shipment failed');
-    else log.info({ order_id: orderId, status: result.order.status }, 'ShipmentFailed for an order that is not CONFIRMED; nothing to cancel');
+    else
+      log.info(
+        { order_id: orderId, status: result.order.status },
+        'ShipmentFailed for an order that is not CONFIRMED; nothing to cancel',
+      );
   };
 }

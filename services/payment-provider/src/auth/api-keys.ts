@@ -40,13 +40,17 @@ export function apiKeyHooks(keys: ApiKeys): { merchant: KeyHook; admin: KeyHook 
   return {
     async merchant(request): Promise<void> {
       if (keyKind(request.headers.authorization, keys) !== 'merchant') {
-        throw errors.unauthenticated({ detail: 'Send the merchant API key as `Authorization: Bearer <key>`.', headers: challenge });
+        throw errors.unauthenticated({
+          detail: 'Send the merchant API key as `Authorization: Bearer <key>`.',
+          headers: challenge,
+        });
       }
     },
     async admin(request): Promise<void> {
       const kind = keyKind(request.headers.authorization, keys);
       if (kind === 'merchant') throw errors.forbidden('The merchant key cannot change the simulator: use the admin key.');
-      if (kind !== 'admin') throw errors.unauthenticated({ detail: 'Send the admin key as `Authorization: Bearer <key>`.', headers: challenge });
+      if (kind !== 'admin')
+        throw errors.unauthenticated({ detail: 'Send the admin key as `Authorization: Bearer <key>`.', headers: challenge });
     },
   };
 }

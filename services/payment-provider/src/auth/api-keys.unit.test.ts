@@ -10,7 +10,14 @@ const keys = { merchant: 'sk_test_0123456789abcdef', admin: 'admin_0123456789abc
 test('the header names the merchant key, the admin key, or neither', () => {
   assert.equal(keyKind(`Bearer ${keys.merchant}`, keys), 'merchant');
   assert.equal(keyKind(`bearer  ${keys.admin} `, keys), 'admin');
-  for (const header of [undefined, '', 'Bearer', `Basic ${keys.merchant}`, `Bearer ${keys.merchant}x`, `Bearer ${keys.merchant} extra`]) {
+  for (const header of [
+    undefined,
+    '',
+    'Bearer',
+    `Basic ${keys.merchant}`,
+    `Bearer ${keys.merchant}x`,
+    `Bearer ${keys.merchant} extra`,
+  ]) {
     assert.equal(keyKind(header, keys), undefined, String(header));
   }
   assert.equal(sameKey('a', 'a'), true);

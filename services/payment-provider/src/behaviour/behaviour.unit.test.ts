@@ -17,15 +17,33 @@ test('a change replaces the fields it names; reset returns to the start', () => 
 });
 
 test('a rate fires when the draw is below it: 0 never, 1 always', () => {
-  assert.equal(fires(0, () => 0), false);
-  assert.equal(fires(1, () => 0.999_999), true);
-  assert.equal(fires(0.3, () => 0.29), true);
-  assert.equal(fires(0.3, () => 0.3), false);
+  assert.equal(
+    fires(0, () => 0),
+    false,
+  );
+  assert.equal(
+    fires(1, () => 0.999_999),
+    true,
+  );
+  assert.equal(
+    fires(0.3, () => 0.29),
+    true,
+  );
+  assert.equal(
+    fires(0.3, () => 0.3),
+    false,
+  );
 });
 
 test('the hold after the work is the latency, or the timeout hold when timeoutRate fires', () => {
-  assert.equal(holdAfterWork({ ...base, latencyMs: 40 }, () => 0), 40);
-  assert.equal(holdAfterWork({ ...base, latencyMs: 40, timeoutRate: 1 }, () => 0.5), TIMEOUT_HOLD_MS);
+  assert.equal(
+    holdAfterWork({ ...base, latencyMs: 40 }, () => 0),
+    40,
+  );
+  assert.equal(
+    holdAfterWork({ ...base, latencyMs: 40, timeoutRate: 1 }, () => 0.5),
+    TIMEOUT_HOLD_MS,
+  );
 });
 
 test('endAll ends pending pauses at once', async () => {

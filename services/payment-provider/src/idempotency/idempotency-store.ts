@@ -18,16 +18,15 @@ export interface StoredResponse {
 }
 
 export type Claim =
-  | { kind: 'claimed' }
-  | { kind: 'replay'; response: StoredResponse }
-  | { kind: 'in-use' }
-  | { kind: 'mismatch' };
+  { kind: 'claimed' } | { kind: 'replay'; response: StoredResponse } | { kind: 'in-use' } | { kind: 'mismatch' };
 
 /** JSON with object keys sorted, so the same body written in another order is the same request. */
 export function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
   if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
   }
   return JSON.stringify(value ?? null);
@@ -35,7 +34,9 @@ export function canonicalJson(value: unknown): string {
 
 /** What makes two requests "the same": method, path and body. */
 export function fingerprint(method: string, path: string, body: unknown): string {
-  return createHash('sha256').update(`${method.toUpperCase()} ${path}\n${canonicalJson(body)}`).digest('hex');
+  return createHash('sha256')
+    .update(`${method.toUpperCase()} ${path}\n${canonicalJson(body)}`)
+    .digest('hex');
 }
 
 export interface IdempotencyStore {
@@ -51,7 +52,8 @@ export function createIdempotencyStore(db: Kysely<ProviderDb>, clock: Clock): Id
   return {
     async claim(key, fp) {
       const now = new Date(clock.now());
-      const inserted = await db.insertInto('idempotency_keys')
+      const inserted = await db
+        .insertInto('idempotency_keys')
         .values({ key, fingerprint: fp, state: 'in_flight', locked_until: lockUntil(), created_at: now })
         .onConflict((oc) => oc.column('key').doNothing())
         .returning('key')
@@ -65,17 +67,26 @@ export function createIdempotencyStore(db: Kysely<ProviderDb>, clock: Clock): Id
         return { kind: 'replay', response: { status: row.response_status, body: row.response_body } };
       }
       // In flight: ours only if its holder has been gone longer than the lock (it died mid-work).
-      const taken = await db.updateTable('idempotency_keys')
+      const taken = await db
+        .updateTable('idempotency_keys')
         .set({ locked_until: lockUntil() })
-        .where('key', '=', key).where('state', '=', 'in_flight').where('locked_until', '<', now)
+        .where('key', '=', key)
+        .where('state', '=', 'in_flight')
+        .where('locked_until', '<', now)
         .returning('key')
         .executeTakeFirst();
       return taken ? { kind: 'claimed' } : { kind: 'in-use' };
     },
 
     async complete(target, key, response) {
-      await target.updateTable('idempotency_keys')
-        .set({ state: 'done', response_status: response.status, response_body: response.body, completed_at: new Date(clock.now()) })
+      await target
+        .updateTable('idempotency_keys')
+        .set({
+          state: 'done',
+          response_status: response.status,
+          response_body: response.body,
+          completed_at: new Date(clock.now()),
+        })
         .where('key', '=', key)
         .execute();
     },

@@ -45,10 +45,14 @@ const KEY = new RegExp(IDEMPOTENCY_KEY_PATTERN);
 export async function requireIdempotencyKey(request: { headers: Record<string, string | string[] | undefined> }): Promise<void> {
   const key = request.headers['idempotency-key'];
   if (key === undefined || key === '') {
-    throw errors.idempotencyKeyMissing('Send an Idempotency-Key header: a unique value for this operation, reused only to retry it.');
+    throw errors.idempotencyKeyMissing(
+      'Send an Idempotency-Key header: a unique value for this operation, reused only to retry it.',
+    );
   }
   if (typeof key !== 'string' || !KEY.test(key)) {
-    throw errors.idempotencyKeyInvalid('The Idempotency-Key must be one value of 1 to 255 printable ASCII characters without spaces.');
+    throw errors.idempotencyKeyInvalid(
+      'The Idempotency-Key must be one value of 1 to 255 printable ASCII characters without spaces.',
+    );
   }
 }
 
@@ -77,7 +81,9 @@ export async function runIdempotent(
   const path = pathOf(request.url);
   // Before the claim: an injected failure leaves nothing behind, so a retry with the same key does the work.
   if (fires(behaviour.errorRate, deps.random)) {
-    throw errors.processingError('Simulated processing error (errorRate): nothing was done; retry with the same Idempotency-Key.');
+    throw errors.processingError(
+      'Simulated processing error (errorRate): nothing was done; retry with the same Idempotency-Key.',
+    );
   }
   const key = request.headers['idempotency-key'] as string;
   const claim = await deps.keys.claim(key, fingerprint(request.method, path, request.body));
@@ -100,7 +106,10 @@ export async function runIdempotent(
   try {
     response = await deps.db.transaction().execute(async (trx) => {
       const outcome = await work(trx);
-      const done = 'problem' in outcome ? problemResponse(outcome.problem, path) : { status: outcome.status, body: JSON.stringify(outcome.body) };
+      const done =
+        'problem' in outcome
+          ? problemResponse(outcome.problem, path)
+          : { status: outcome.status, body: JSON.stringify(outcome.body) };
       await deps.keys.complete(trx, key, done);
       return done;
     });
@@ -111,7 +120,9 @@ export async function runIdempotent(
       response = problemResponse(err, path);
       await deps.keys.complete(deps.db, key, response);
     } else {
-      await deps.keys.release(key).catch((releaseErr: unknown) => deps.log.warn({ err: releaseErr, key }, 'could not release an idempotency key'));
+      await deps.keys
+        .release(key)
+        .catch((releaseErr: unknown) => deps.log.warn({ err: releaseErr, key }, 'could not release an idempotency key'));
       throw err;
     }
   }

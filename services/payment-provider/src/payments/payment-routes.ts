@@ -5,8 +5,19 @@
 import type { ServiceContext } from '@souk/chassis';
 import { Type } from 'typebox';
 import {
-  API_PREFIX, Authorization, AuthorizationList, AuthorizationListQuery, AuthorizationParams, Capture, CaptureBody, Charges,
-  ChargesQuery, CreateAuthorizationBody, DEFAULT_LIST_LIMIT, Refund, RefundBody,
+  API_PREFIX,
+  Authorization,
+  AuthorizationList,
+  AuthorizationListQuery,
+  AuthorizationParams,
+  Capture,
+  CaptureBody,
+  Charges,
+  ChargesQuery,
+  CreateAuthorizationBody,
+  DEFAULT_LIST_LIMIT,
+  Refund,
+  RefundBody,
 } from '../../contract.ts';
 import type { ProviderDatabase } from '../db.ts';
 import { errors } from '../errors.ts';
@@ -14,7 +25,15 @@ import type { KeyHook } from '../auth/api-keys.ts';
 import { requireIdempotencyKey, runIdempotent, type IdempotencyDeps } from '../idempotency/idempotent-request.ts';
 import { decideAuthorization, decideCapture, decideRefund, decideVoid } from './payment-rules.ts';
 import {
-  authorizationOfCapture, chargesOf, getAuthorization, insertAuthorization, insertCapture, insertRefund, listAuthorizations, markVoided, stateOf,
+  authorizationOfCapture,
+  chargesOf,
+  getAuthorization,
+  insertAuthorization,
+  insertCapture,
+  insertRefund,
+  listAuthorizations,
+  markVoided,
+  stateOf,
 } from './payment-store.ts';
 
 export interface PaymentRouteDeps extends IdempotencyDeps {
@@ -37,79 +56,142 @@ export function registerPaymentRoutes(ctx: ServiceContext, deps: PaymentRouteDep
   };
   const tags = ['payments'];
 
-  const notFound = (id: string) => errors.authorizationNotFound({ detail: `No authorization ${id}.`, extensions: { authorizationId: id } });
+  const notFound = (id: string) =>
+    errors.authorizationNotFound({ detail: `No authorization ${id}.`, extensions: { authorizationId: id } });
 
-  app.post(`${API_PREFIX}/authorizations`, {
-    onRequest: writes,
-    schema: { summary: 'Authorize an amount on a card (holds it, takes nothing)', tags, body: CreateAuthorizationBody, response: { 201: Authorization } },
-  }, async (request, reply) => runIdempotent(deps, request, reply, async (trx) => {
-    const { amount, currency, paymentMethod, reference } = request.body;
-    const outcome = decideAuthorization(paymentMethod, deps.behaviour.current().declineRate, deps.random);
-    const declineCode = outcome.status === 'declined' ? outcome.declineCode : null;
-    const auth = await insertAuthorization(trx, { amount, currency, paymentMethod, reference, status: outcome.status, declineCode }, now());
-    if (declineCode === null) return { status: 201, body: auth };
-    // The declined attempt is kept (status declined): reconciliation sees it, and a retry with the key gets this answer.
-    return {
-      problem: errors.cardDeclined({
-        detail: `The card was declined (${declineCode}).`,
-        extensions: { declineCode, authorizationId: auth.id, reference },
-      }),
-    };
-  }));
-
-  app.post(`${API_PREFIX}/authorizations/:id/capture`, {
-    onRequest: writes,
-    preValidation: emptyBodyIsObject,
-    schema: { summary: 'Take (part of) an authorized amount', tags, params: AuthorizationParams, body: CaptureBody, response: { 200: Capture } },
-  }, async (request, reply) => runIdempotent(deps, request, reply, async (trx) => {
-    const auth = await getAuthorization(trx, request.params.id, { lock: true });
-    if (!auth) throw notFound(request.params.id);
-    const amount = decideCapture(stateOf(auth), request.body.amount);
-    return { status: 200, body: await insertCapture(trx, auth, amount, now()) };
-  }));
-
-  app.post(`${API_PREFIX}/authorizations/:id/void`, {
-    onRequest: writes,
-    preValidation: emptyBodyIsObject,
-    schema: { summary: 'Release an authorized, uncaptured amount', tags, params: AuthorizationParams, body: EmptyBody, response: { 200: Authorization } },
-  }, async (request, reply) => runIdempotent(deps, request, reply, async (trx) => {
-    const auth = await getAuthorization(trx, request.params.id, { lock: true });
-    if (!auth) throw notFound(request.params.id);
-    decideVoid(stateOf(auth));
-    await markVoided(trx, auth.id, now());
-    return { status: 200, body: await getAuthorization(trx, auth.id) };
-  }));
-
-  app.post(`${API_PREFIX}/refunds`, {
-    onRequest: writes,
-    schema: { summary: 'Give back (part of) a captured amount', tags, body: RefundBody, response: { 201: Refund } },
-  }, async (request, reply) => runIdempotent(deps, request, reply, async (trx) => {
-    const { captureId, amount: requested, reason } = request.body;
-    const auth = await authorizationOfCapture(trx, captureId);
-    if (!auth) throw errors.captureNotFound({ detail: `No capture ${captureId}.`, extensions: { captureId } });
-    const amount = decideRefund(stateOf(auth), captureId, requested);
-    return { status: 201, body: await insertRefund(trx, auth, captureId, amount, reason ?? null, now()) };
-  }));
-
-  app.get(`${API_PREFIX}/authorizations/:id`, {
-    onRequest: reads,
-    schema: { summary: 'One authorization', tags, params: AuthorizationParams, response: { 200: Authorization } },
-  }, async (request) => {
-    const auth = await getAuthorization(deps.db, request.params.id);
-    if (!auth) throw notFound(request.params.id);
-    return auth;
-  });
-
-  app.get(`${API_PREFIX}/authorizations`, {
-    onRequest: reads,
-    schema: {
-      summary: 'Authorizations, newest first; by reference to find out what happened to a call that timed out',
-      tags, querystring: AuthorizationListQuery, response: { 200: AuthorizationList },
+  app.post(
+    `${API_PREFIX}/authorizations`,
+    {
+      onRequest: writes,
+      schema: {
+        summary: 'Authorize an amount on a card (holds it, takes nothing)',
+        tags,
+        body: CreateAuthorizationBody,
+        response: { 201: Authorization },
+      },
     },
-  }, async (request) => ({ data: await listAuthorizations(deps.db, request.query.reference, request.query.limit ?? DEFAULT_LIST_LIMIT) }));
+    async (request, reply) =>
+      runIdempotent(deps, request, reply, async (trx) => {
+        const { amount, currency, paymentMethod, reference } = request.body;
+        const outcome = decideAuthorization(paymentMethod, deps.behaviour.current().declineRate, deps.random);
+        const declineCode = outcome.status === 'declined' ? outcome.declineCode : null;
+        const auth = await insertAuthorization(
+          trx,
+          { amount, currency, paymentMethod, reference, status: outcome.status, declineCode },
+          now(),
+        );
+        if (declineCode === null) return { status: 201, body: auth };
+        // The declined attempt is kept (status declined): reconciliation sees it, and a retry with the key gets this answer.
+        return {
+          problem: errors.cardDeclined({
+            detail: `The card was declined (${declineCode}).`,
+            extensions: { declineCode, authorizationId: auth.id, reference },
+          }),
+        };
+      }),
+  );
 
-  app.get(`${API_PREFIX}/charges`, {
-    onRequest: reads,
-    schema: { summary: 'Authorizations, captures and refunds of a reference, with totals', tags, querystring: ChargesQuery, response: { 200: Charges } },
-  }, async (request) => chargesOf(deps.db, request.query.reference));
+  app.post(
+    `${API_PREFIX}/authorizations/:id/capture`,
+    {
+      onRequest: writes,
+      preValidation: emptyBodyIsObject,
+      schema: {
+        summary: 'Take (part of) an authorized amount',
+        tags,
+        params: AuthorizationParams,
+        body: CaptureBody,
+        response: { 200: Capture },
+      },
+    },
+    async (request, reply) =>
+      runIdempotent(deps, request, reply, async (trx) => {
+        const auth = await getAuthorization(trx, request.params.id, { lock: true });
+        if (!auth) throw notFound(request.params.id);
+        const amount = decideCapture(stateOf(auth), request.body.amount);
+        return { status: 200, body: await insertCapture(trx, auth, amount, now()) };
+      }),
+  );
+
+  app.post(
+    `${API_PREFIX}/authorizations/:id/void`,
+    {
+      onRequest: writes,
+      preValidation: emptyBodyIsObject,
+      schema: {
+        summary: 'Release an authorized, uncaptured amount',
+        tags,
+        params: AuthorizationParams,
+        body: EmptyBody,
+        response: { 200: Authorization },
+      },
+    },
+    async (request, reply) =>
+      runIdempotent(deps, request, reply, async (trx) => {
+        const auth = await getAuthorization(trx, request.params.id, { lock: true });
+        if (!auth) throw notFound(request.params.id);
+        decideVoid(stateOf(auth));
+        await markVoided(trx, auth.id, now());
+        return { status: 200, body: await getAuthorization(trx, auth.id) };
+      }),
+  );
+
+  app.post(
+    `${API_PREFIX}/refunds`,
+    {
+      onRequest: writes,
+      schema: { summary: 'Give back (part of) a captured amount', tags, body: RefundBody, response: { 201: Refund } },
+    },
+    async (request, reply) =>
+      runIdempotent(deps, request, reply, async (trx) => {
+        const { captureId, amount: requested, reason } = request.body;
+        const auth = await authorizationOfCapture(trx, captureId);
+        if (!auth) throw errors.captureNotFound({ detail: `No capture ${captureId}.`, extensions: { captureId } });
+        const amount = decideRefund(stateOf(auth), captureId, requested);
+        return { status: 201, body: await insertRefund(trx, auth, captureId, amount, reason ?? null, now()) };
+      }),
+  );
+
+  app.get(
+    `${API_PREFIX}/authorizations/:id`,
+    {
+      onRequest: reads,
+      schema: { summary: 'One authorization', tags, params: AuthorizationParams, response: { 200: Authorization } },
+    },
+    async (request) => {
+      const auth = await getAuthorization(deps.db, request.params.id);
+      if (!auth) throw notFound(request.params.id);
+      return auth;
+    },
+  );
+
+  app.get(
+    `${API_PREFIX}/authorizations`,
+    {
+      onRequest: reads,
+      schema: {
+        summary: 'Authorizations, newest first; by reference to find out what happened to a call that timed out',
+        tags,
+        querystring: AuthorizationListQuery,
+        response: { 200: AuthorizationList },
+      },
+    },
+    async (request) => ({
+      data: await listAuthorizations(deps.db, request.query.reference, request.query.limit ?? DEFAULT_LIST_LIMIT),
+    }),
+  );
+
+  app.get(
+    `${API_PREFIX}/charges`,
+    {
+      onRequest: reads,
+      schema: {
+        summary: 'Authorizations, captures and refunds of a reference, with totals',
+        tags,
+        querystring: ChargesQuery,
+        response: { 200: Charges },
+      },
+    },
+    async (request) => chargesOf(deps.db, request.query.reference),
+  );
 }

@@ -75,9 +75,10 @@ export function decideRefund(auth: AuthorizationState, captureId: string, reques
   const amount = requested ?? refundable;
   if (refundable <= 0 || amount > refundable) {
     throw errors.amountExceedsCaptured({
-      detail: refundable <= 0
-        ? `Capture ${captureId} is already refunded in full.`
-        : `Cannot refund ${amount}: ${refundable} of capture ${captureId} is left to refund.`,
+      detail:
+        refundable <= 0
+          ? `Capture ${captureId} is already refunded in full.`
+          : `Cannot refund ${amount}: ${refundable} of capture ${captureId} is left to refund.`,
       extensions: { captureId, requested: amount, captured: auth.amountCaptured, refundable },
     });
   }

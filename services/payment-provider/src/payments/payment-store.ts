@@ -43,17 +43,31 @@ export function stateOf(a: Authorization): AuthorizationState {
 }
 
 function toCapture(row: Selectable<CaptureTable>, currency: string): Capture {
-  return { id: row.id, authorizationId: row.authorization_id, amount: row.amount, currency, status: 'captured', createdAt: row.created_at.toISOString() };
+  return {
+    id: row.id,
+    authorizationId: row.authorization_id,
+    amount: row.amount,
+    currency,
+    status: 'captured',
+    createdAt: row.created_at.toISOString(),
+  };
 }
 
 function toRefund(row: Selectable<RefundTable>, currency: string): Refund {
   return {
-    id: row.id, captureId: row.capture_id, amount: row.amount, currency, reason: row.reason, status: 'refunded', createdAt: row.created_at.toISOString(),
+    id: row.id,
+    captureId: row.capture_id,
+    amount: row.amount,
+    currency,
+    reason: row.reason,
+    status: 'refunded',
+    createdAt: row.created_at.toISOString(),
   };
 }
 
 const selectAuthorizations = (db: Db) =>
-  db.selectFrom('authorizations as a')
+  db
+    .selectFrom('authorizations as a')
     .leftJoin('captures as c', 'c.authorization_id', 'a.id')
     .selectAll('a')
     .select('c.id as capture_id');
@@ -68,10 +82,21 @@ export interface NewAuthorization {
 }
 
 export async function insertAuthorization(db: Db, input: NewAuthorization, at: Date): Promise<Authorization> {
-  const row = await db.insertInto('authorizations').values({
-    id: newId('auth'), status: input.status, amount: input.amount, currency: input.currency, reference: input.reference,
-    payment_method: input.paymentMethod, decline_code: input.declineCode, created_at: at, updated_at: at,
-  }).returningAll().executeTakeFirstOrThrow();
+  const row = await db
+    .insertInto('authorizations')
+    .values({
+      id: newId('auth'),
+      status: input.status,
+      amount: input.amount,
+      currency: input.currency,
+      reference: input.reference,
+      payment_method: input.paymentMethod,
+      decline_code: input.declineCode,
+      created_at: at,
+      updated_at: at,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
   return toAuthorization({ ...row, capture_id: null });
 }
 
@@ -83,13 +108,25 @@ export async function getAuthorization(db: Db, id: string, options: { lock?: boo
   return row && toAuthorization(row);
 }
 
-async function setStatus(db: Db, id: string, changes: { status?: AuthorizationStatus; amount_captured?: number; amount_refunded?: number }, at: Date) {
-  await db.updateTable('authorizations').set({ ...changes, updated_at: at }).where('id', '=', id).execute();
+async function setStatus(
+  db: Db,
+  id: string,
+  changes: { status?: AuthorizationStatus; amount_captured?: number; amount_refunded?: number },
+  at: Date,
+) {
+  await db
+    .updateTable('authorizations')
+    .set({ ...changes, updated_at: at })
+    .where('id', '=', id)
+    .execute();
 }
 
 export async function insertCapture(db: Db, auth: Authorization, amount: number, at: Date): Promise<Capture> {
-  const row = await db.insertInto('captures').values({ id: newId('cap'), authorization_id: auth.id, amount, created_at: at })
-    .returningAll().executeTakeFirstOrThrow();
+  const row = await db
+    .insertInto('captures')
+    .values({ id: newId('cap'), authorization_id: auth.id, amount, created_at: at })
+    .returningAll()
+    .executeTakeFirstOrThrow();
   await setStatus(db, auth.id, { status: 'captured', amount_captured: amount }, at);
   return toCapture(row, auth.currency);
 }
@@ -104,9 +141,19 @@ export async function authorizationOfCapture(db: Db, captureId: string): Promise
   return capture && getAuthorization(db, capture.authorization_id, { lock: true });
 }
 
-export async function insertRefund(db: Db, auth: Authorization, captureId: string, amount: number, reason: string | null, at: Date): Promise<Refund> {
-  const row = await db.insertInto('refunds').values({ id: newId('re'), capture_id: captureId, amount, reason, created_at: at })
-    .returningAll().executeTakeFirstOrThrow();
+export async function insertRefund(
+  db: Db,
+  auth: Authorization,
+  captureId: string,
+  amount: number,
+  reason: string | null,
+  at: Date,
+): Promise<Refund> {
+  const row = await db
+    .insertInto('refunds')
+    .values({ id: newId('re'), capture_id: captureId, amount, reason, created_at: at })
+    .returningAll()
+    .executeTakeFirstOrThrow();
   await setStatus(db, auth.id, { amount_refunded: auth.amountRefunded + amount }, at);
   return toRefund(row, auth.currency);
 }
@@ -121,16 +168,37 @@ export async function listAuthorizations(db: Db, reference: string | undefined, 
 
 /** Every authorization, capture and refund of a reference, oldest first, with the totals. */
 export async function chargesOf(db: Db, reference: string): Promise<Charges> {
-  const authorizations = (await selectAuthorizations(db).where('a.reference', '=', reference)
-    .orderBy('a.created_at').orderBy('a.id').execute()).map(toAuthorization);
+  const authorizations = (
+    await selectAuthorizations(db).where('a.reference', '=', reference).orderBy('a.created_at').orderBy('a.id').execute()
+  ).map(toAuthorization);
   const currencyOf = new Map(authorizations.map((a) => [a.id, a.currency]));
   const ids = authorizations.map((a) => a.id);
-  const captureRows = ids.length === 0 ? [] : await db.selectFrom('captures').selectAll()
-    .where('authorization_id', 'in', ids).orderBy('created_at').orderBy('id').execute();
+  const captureRows =
+    ids.length === 0
+      ? []
+      : await db
+          .selectFrom('captures')
+          .selectAll()
+          .where('authorization_id', 'in', ids)
+          .orderBy('created_at')
+          .orderBy('id')
+          .execute();
   const captures = captureRows.map((c) => toCapture(c, currencyOf.get(c.authorization_id) ?? ''));
   const captureCurrency = new Map(captures.map((c) => [c.id, c.currency]));
-  const refundRows = captures.length === 0 ? [] : await db.selectFrom('refunds').selectAll()
-    .where('capture_id', 'in', captures.map((c) => c.id)).orderBy('created_at').orderBy('id').execute();
+  const refundRows =
+    captures.length === 0
+      ? []
+      : await db
+          .selectFrom('refunds')
+          .selectAll()
+          .where(
+            'capture_id',
+            'in',
+            captures.map((c) => c.id),
+          )
+          .orderBy('created_at')
+          .orderBy('id')
+          .execute();
   const refunds = refundRows.map((r) => toRefund(r, captureCurrency.get(r.capture_id) ?? ''));
   const amountCaptured = captures.reduce((sum, c) => sum + c.amount, 0);
   const amountRefunded = refunds.reduce((sum, r) => sum + r.amount, 0);

@@ -13,9 +13,7 @@ export interface RetryPolicy {
   capMs: number;
 }
 
-export type AfterFailure =
-  | { kind: 'retry'; delayMs: number }
-  | { kind: 'park'; why: string };
+export type AfterFailure = { kind: 'retry'; delayMs: number } | { kind: 'park'; why: string };
 
 /**
  * The pause before the attempt after failed attempt number `attempt` (1 for
@@ -24,7 +22,11 @@ export type AfterFailure =
  * attempts stay spread out in time (an outage is not used up by a few quick
  * draws of zero); the random half keeps the instances' retries out of step.
  */
-export function retryDelayMs(attempt: number, policy: Pick<RetryPolicy, 'baseMs' | 'capMs'>, random: () => number = Math.random): number {
+export function retryDelayMs(
+  attempt: number,
+  policy: Pick<RetryPolicy, 'baseMs' | 'capMs'>,
+  random: () => number = Math.random,
+): number {
   const ceiling = Math.min(policy.capMs, policy.baseMs * 2 ** Math.max(0, attempt - 1));
   return Math.floor(ceiling / 2 + random() * (ceiling / 2));
 }
@@ -39,7 +41,12 @@ export function needsOperator(err: unknown): boolean {
 }
 
 /** After failed attempt number `attempts` (counted since recorded or retried by an operator). */
-export function afterFailure(attempts: number, failures: readonly unknown[], policy: RetryPolicy, random?: () => number): AfterFailure {
+export function afterFailure(
+  attempts: number,
+  failures: readonly unknown[],
+  policy: RetryPolicy,
+  random?: () => number,
+): AfterFailure {
   if (failures.some(needsOperator)) return { kind: 'park', why: 'the provider or the ledger refused it: an operator must look' };
   if (attempts >= policy.parkAfter) return { kind: 'park', why: `${attempts} attempts failed` };
   return { kind: 'retry', delayMs: retryDelayMs(attempts, policy, random) };

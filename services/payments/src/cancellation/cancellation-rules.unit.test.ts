@@ -11,13 +11,23 @@ test('the backoff doubles per attempt up to the cap, with half of each window ji
   const high = (n: number) => retryDelayMs(n, policy, () => 0.999_999);
   assert.deepEqual([1, 2, 3, 4, 5].map(low), [500, 1_000, 2_000, 2_500, 2_500]);
   assert.deepEqual([1, 2, 3, 4, 5].map(high), [999, 1_999, 3_999, 4_999, 4_999]);
-  assert.equal(retryDelayMs(0, policy, () => 0), 500, 'an attempt count below 1 is the first backoff');
+  assert.equal(
+    retryDelayMs(0, policy, () => 0),
+    500,
+    'an attempt count below 1 is the first backoff',
+  );
 });
 
 test('a failure is retried until the attempts run out, then parked', () => {
   const unavailable = errors.providerUnavailable({ detail: 'down' });
-  assert.deepEqual(afterFailure(1, [unavailable], policy, () => 0), { kind: 'retry', delayMs: 500 });
-  assert.deepEqual(afterFailure(3, [new Error('connection refused')], policy, () => 0), { kind: 'retry', delayMs: 2_000 });
+  assert.deepEqual(
+    afterFailure(1, [unavailable], policy, () => 0),
+    { kind: 'retry', delayMs: 500 },
+  );
+  assert.deepEqual(
+    afterFailure(3, [new Error('connection refused')], policy, () => 0),
+    { kind: 'retry', delayMs: 2_000 },
+  );
   assert.equal(afterFailure(4, [unavailable], policy).kind, 'park');
   assert.equal(afterFailure(9, [unavailable], policy).kind, 'park');
 });
@@ -32,7 +42,10 @@ test('what no retry can fix is parked at once', () => {
 });
 
 test('a failure is described by its code and detail', () => {
-  assert.equal(describeFailure(errors.providerUnavailable({ detail: 'timed out' })), 'SOUK_PAYMENTS_PROVIDER_UNAVAILABLE: timed out');
+  assert.equal(
+    describeFailure(errors.providerUnavailable({ detail: 'timed out' })),
+    'SOUK_PAYMENTS_PROVIDER_UNAVAILABLE: timed out',
+  );
   assert.equal(describeFailure(new Error('boom')), 'boom');
   assert.equal(describeFailure('odd'), 'odd');
 });

@@ -11,8 +11,13 @@ export const LIVE_STATUSES = ['AUTHORIZING', 'AUTHORIZED', 'CAPTURED'];
 
 /** The order's payments that may still hold or have taken money, oldest first. */
 export async function livePaymentsOf(db: Kysely<PaymentsDb>, orderId: string): Promise<string[]> {
-  const rows = await db.selectFrom('payments').select('id')
-    .where('order_id', '=', orderId.toLowerCase()).where('status', 'in', LIVE_STATUSES).orderBy('created_at').execute();
+  const rows = await db
+    .selectFrom('payments')
+    .select('id')
+    .where('order_id', '=', orderId.toLowerCase())
+    .where('status', 'in', LIVE_STATUSES)
+    .orderBy('created_at')
+    .execute();
   return rows.map((r) => r.id);
 }
 
@@ -77,10 +82,7 @@ export async function claimDue(db: Kysely<any>, c: Claim): Promise<PaymentCancel
   return rows;
 }
 
-export type Ending =
-  | { kind: 'done' }
-  | { kind: 'retry'; delayMs: number; error: string }
-  | { kind: 'park'; error: string };
+export type Ending = { kind: 'done' } | { kind: 'retry'; delayMs: number; error: string } | { kind: 'park'; error: string };
 
 /**
  * Records how a claimed attempt ended and gives the claim back. False when the
@@ -89,7 +91,8 @@ export type Ending =
  */
 export async function finishClaim(db: Kysely<any>, row: PaymentCancellationRow, ending: Ending): Promise<boolean> {
   const status: CancellationStatus = ending.kind === 'done' ? 'DONE' : ending.kind === 'park' ? 'PARKED' : 'PENDING';
-  const nextAttempt = ending.kind === 'retry' ? sql`now() + ${ending.delayMs}::integer * interval '1 millisecond'` : sql`next_attempt_at`;
+  const nextAttempt =
+    ending.kind === 'retry' ? sql`now() + ${ending.delayMs}::integer * interval '1 millisecond'` : sql`next_attempt_at`;
   const lastError = ending.kind === 'done' ? sql`last_error` : sql`${ending.error.slice(0, 2_000)}`;
   const { rows } = await sql`
     update payment_cancellations
@@ -100,7 +103,10 @@ export async function finishClaim(db: Kysely<any>, row: PaymentCancellationRow, 
   return rows.length > 0;
 }
 
-export async function listCancellations(db: PaymentsDatabase, q: { status?: CancellationStatus; limit: number }): Promise<PaymentCancellationRow[]> {
+export async function listCancellations(
+  db: PaymentsDatabase,
+  q: { status?: CancellationStatus; limit: number },
+): Promise<PaymentCancellationRow[]> {
   let query = db.selectFrom('payment_cancellations').selectAll();
   if (q.status) query = query.where('status', '=', q.status);
   return query.orderBy('created_at', 'desc').orderBy('order_id').limit(q.limit).execute();
@@ -111,7 +117,10 @@ export async function listCancellations(db: PaymentsDatabase, q: { status?: Canc
  * attempts reset; a PENDING one is made due now (its backoff skipped; a claim
  * in progress keeps its lease). A DONE one is left alone.
  */
-export async function retryCancellation(db: Kysely<any>, orderId: string): Promise<PaymentCancellationRow | 'not-found' | 'done'> {
+export async function retryCancellation(
+  db: Kysely<any>,
+  orderId: string,
+): Promise<PaymentCancellationRow | 'not-found' | 'done'> {
   const { rows } = await sql<PaymentCancellationRow>`
     update payment_cancellations
        set status = 'PENDING', attempts = case when status = 'PARKED' then 0 else attempts end,
@@ -119,8 +128,11 @@ export async function retryCancellation(db: Kysely<any>, orderId: string): Promi
      where order_id = ${orderId.toLowerCase()} and status <> 'DONE'
     returning *`.execute(db);
   if (rows[0]) return rows[0];
-  const existing = await (db as PaymentsDatabase).selectFrom('payment_cancellations').select('status')
-    .where('order_id', '=', orderId.toLowerCase()).executeTakeFirst();
+  const existing = await (db as PaymentsDatabase)
+    .selectFrom('payment_cancellations')
+    .select('status')
+    .where('order_id', '=', orderId.toLowerCase())
+    .executeTakeFirst();
   return existing ? 'done' : 'not-found';
 }
 

@@ -74,8 +74,16 @@ export function startCancellationWorker(deps: CancellationWorkerDeps): Cancellat
         }
       },
     });
-  gauge('souk_payment_cancellations_parked', 'Payment cancellations that kept failing: an operator must retry them (POST /_admin/payments/cancellations/{orderId}/retry).', (c) => c.parked);
-  gauge('souk_payment_cancellations_pending', 'Payment cancellations waiting for an attempt or being attempted.', (c) => c.pending);
+  gauge(
+    'souk_payment_cancellations_parked',
+    'Payment cancellations that kept failing: an operator must retry them (POST /_admin/payments/cancellations/{orderId}/retry).',
+    (c) => c.parked,
+  );
+  gauge(
+    'souk_payment_cancellations_pending',
+    'Payment cancellations waiting for an attempt or being attempted.',
+    (c) => c.pending,
+  );
 
   /** One attempt of a claimed cancellation; never throws. */
   async function attempt(row: PaymentCancellationRow): Promise<void> {
@@ -86,8 +94,15 @@ export function startCancellationWorker(deps: CancellationWorkerDeps): Cancellat
       if (live.length === 0) log.info({ orderId }, 'shipment failed; no payment of the order holds money any more');
       for (const paymentId of live) {
         try {
-          const after = await ledger.execute(paymentId, { kind: 'cancel', reason: row.reason }, { causationId: row.event_id, correlationId: orderId });
-          log.info({ orderId, paymentId, status: after.state.status, attempt: row.attempts }, 'shipment failed; payment given back');
+          const after = await ledger.execute(
+            paymentId,
+            { kind: 'cancel', reason: row.reason },
+            { causationId: row.event_id, correlationId: orderId },
+          );
+          log.info(
+            { orderId, paymentId, status: after.state.status, attempt: row.attempts },
+            'shipment failed; payment given back',
+          );
         } catch (err) {
           failures.push(err);
           log.warn({ orderId, paymentId, attempt: row.attempts, err }, 'shipment failed; giving the payment back failed');
@@ -107,7 +122,10 @@ export function startCancellationWorker(deps: CancellationWorkerDeps): Cancellat
     }
     try {
       if (!(await finishClaim(db, row, ending))) {
-        log.warn({ orderId, attempt: row.attempts }, 'payment cancellation: the lease expired and another instance took it over; its attempt decides');
+        log.warn(
+          { orderId, attempt: row.attempts },
+          'payment cancellation: the lease expired and another instance took it over; its attempt decides',
+        );
         return;
       }
     } catch (err) {
@@ -121,13 +139,18 @@ export function startCancellationWorker(deps: CancellationWorkerDeps): Cancellat
         return;
       case 'retry':
         attemptsTotal.inc({ outcome: 'retried' });
-        log.warn({ orderId, attempt: row.attempts, retryInMs: ending.delayMs, error: ending.error }, 'payment cancellation failed; will retry');
+        log.warn(
+          { orderId, attempt: row.attempts, retryInMs: ending.delayMs, error: ending.error },
+          'payment cancellation failed; will retry',
+        );
         want(Date.now() + ending.delayMs);
         return;
       case 'park':
         attemptsTotal.inc({ outcome: 'parked' });
-        log.error({ orderId, attempts: row.attempts, error: ending.error, why },
-          'payment cancellation PARKED: the order\'s money was not given back; retry it with POST /_admin/payments/cancellations/{orderId}/retry');
+        log.error(
+          { orderId, attempts: row.attempts, error: ending.error, why },
+          "payment cancellation PARKED: the order's money was not given back; retry it with POST /_admin/payments/cancellations/{orderId}/retry",
+        );
         return;
     }
   }

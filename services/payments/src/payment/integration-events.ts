@@ -21,7 +21,8 @@ function outgoing<S extends TObject>(contract: EventContract<S>, data: Static<S>
     type: contract.type,
     data,
     id: source.id,
-    publish: (events, trx) => events.publish(trx, contract, data, { id: source.id, subject: source.streamId, time: source.recordedAt }),
+    publish: (events, trx) =>
+      events.publish(trx, contract, data, { id: source.id, subject: source.streamId, time: source.recordedAt }),
   };
 }
 
@@ -39,24 +40,58 @@ export function integrationEventsFor(state: PaymentState, recorded: readonly Rec
     switch (e.type) {
       case 'PaymentAuthorized':
         if (orderId && userId && amountCents !== null && currency) {
-          out.push(outgoing(PaymentAuthorized, { paymentId, orderId, userId, amountCents, currency, authorizationId: e.data.authorizationId, authorizedAt: at }, e));
+          out.push(
+            outgoing(
+              PaymentAuthorized,
+              { paymentId, orderId, userId, amountCents, currency, authorizationId: e.data.authorizationId, authorizedAt: at },
+              e,
+            ),
+          );
         }
         break;
       case 'PaymentFailed':
         if (orderId && userId && amountCents !== null && currency) {
-          out.push(outgoing(PaymentFailed, { paymentId, orderId, userId, amountCents, currency, code: e.data.code, reason: e.data.reason, failedAt: at }, e));
+          out.push(
+            outgoing(
+              PaymentFailed,
+              { paymentId, orderId, userId, amountCents, currency, code: e.data.code, reason: e.data.reason, failedAt: at },
+              e,
+            ),
+          );
         }
         break;
       case 'PaymentCaptured':
-        if (orderId && currency) out.push(outgoing(PaymentCaptured, { paymentId, orderId, amountCents: e.data.amountCents, currency, captureId: e.data.captureId, capturedAt: at }, e));
+        if (orderId && currency)
+          out.push(
+            outgoing(
+              PaymentCaptured,
+              { paymentId, orderId, amountCents: e.data.amountCents, currency, captureId: e.data.captureId, capturedAt: at },
+              e,
+            ),
+          );
         break;
       case 'PaymentVoided':
         // A payment that was asked for has an order waiting to hear it is off; a bare tombstone has none.
-        if (orderId && amountCents !== null) out.push(outgoing(PaymentVoided, { paymentId, orderId, reason: e.data.reason, voidedAt: at }, e));
+        if (orderId && amountCents !== null)
+          out.push(outgoing(PaymentVoided, { paymentId, orderId, reason: e.data.reason, voidedAt: at }, e));
         break;
       case 'PaymentRefunded':
         if (orderId && currency) {
-          out.push(outgoing(PaymentRefunded, { paymentId, orderId, amountCents: e.data.amountCents, currency, refundId: e.data.refundId, reason: e.data.reason, refundedAt: at }, e));
+          out.push(
+            outgoing(
+              PaymentRefunded,
+              {
+                paymentId,
+                orderId,
+                amountCents: e.data.amountCents,
+                currency,
+                refundId: e.data.refundId,
+                reason: e.data.reason,
+                refundedAt: at,
+              },
+              e,
+            ),
+          );
         }
         break;
       default:

@@ -6,7 +6,13 @@
 // together. No provider call ever happens inside a transaction.
 
 import {
-  eventStoreErrors, type AggregateStore, type EventMetadata, type Events, type Loaded, type Logger, type RecordedEvent,
+  eventStoreErrors,
+  type AggregateStore,
+  type EventMetadata,
+  type Events,
+  type Loaded,
+  type Logger,
+  type RecordedEvent,
 } from '@souk/chassis';
 import type { PaymentsDatabase } from '../db.ts';
 import { projectionRow, upsertProjection } from '../projection/payments-projection.ts';
@@ -50,12 +56,16 @@ export function createPaymentLedger(deps: PaymentLedgerDeps): PaymentLedger {
   const { db, payments, provider, log } = deps;
   const pause = deps.pause ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
 
-  async function write(loaded: Loaded<PaymentState>, events: NewPaymentEvent[], metadata: EventMetadata): Promise<Loaded<PaymentState>> {
+  async function write(
+    loaded: Loaded<PaymentState>,
+    events: NewPaymentEvent[],
+    metadata: EventMetadata,
+  ): Promise<Loaded<PaymentState>> {
     const appended = await db.transaction().execute(async (trx) => {
       // The order is the conversation a payment belongs to: the payment's own, else the one the command named.
       const correlationId = loaded.state.orderId ?? metadata.correlationId;
       const result = await payments.append(trx, loaded, events, { metadata: { ...metadata, correlationId } });
-      for (const event of integrationEventsFor(result.state, result.events as RecordedEvent<PaymentEvent>[])) await event.publish(deps.events, trx);
+      for (const event of integrationEventsFor(result.state, result.events)) await event.publish(deps.events, trx);
       await upsertProjection(trx, projectionRow(loaded.streamId, result.state, result.version));
       return result;
     });
@@ -67,13 +77,29 @@ export function createPaymentLedger(deps: PaymentLedgerDeps): PaymentLedger {
    * (the void looked the payment up before the provider had it): release it,
    * so no money stays held for a cancelled order.
    */
-  async function releaseLateAuthorization(loaded: Loaded<PaymentState>, authorizationId: string, metadata: EventMetadata): Promise<Loaded<PaymentState>> {
+  async function releaseLateAuthorization(
+    loaded: Loaded<PaymentState>,
+    authorizationId: string,
+    metadata: EventMetadata,
+  ): Promise<Loaded<PaymentState>> {
     const outcome = await provider.run({ op: 'void', idempotencyKey: idempotencyKey(loaded.streamId, 'void'), authorizationId });
     if (outcome.kind !== 'authorization') {
-      log.error({ paymentId: loaded.streamId, authorizationId, outcome }, 'a late authorization of a voided payment could not be released; it expires at the provider');
+      log.error(
+        { paymentId: loaded.streamId, authorizationId, outcome },
+        'a late authorization of a voided payment could not be released; it expires at the provider',
+      );
       return loaded;
     }
-    return write(loaded, [{ type: 'PaymentVoided', data: { reason: 'late authorization released', authorizationId, orderId: null, reconciled: true } }], metadata);
+    return write(
+      loaded,
+      [
+        {
+          type: 'PaymentVoided',
+          data: { reason: 'late authorization released', authorizationId, orderId: null, reconciled: true },
+        },
+      ],
+      metadata,
+    );
   }
 
   return {
@@ -81,7 +107,12 @@ export function createPaymentLedger(deps: PaymentLedgerDeps): PaymentLedger {
 
     async execute(paymentId, command, given = {}) {
       // The first event of a payment comes before its state knows the order: take it from the command.
-      const orderId = command.kind === 'authorize' ? command.orderId : command.kind === 'void' || command.kind === 'cancel' ? command.orderId : undefined;
+      const orderId =
+        command.kind === 'authorize'
+          ? command.orderId
+          : command.kind === 'void' || command.kind === 'cancel'
+            ? command.orderId
+            : undefined;
       const metadata: EventMetadata = orderId ? { correlationId: orderId, ...given } : given;
       const progress = freshProgress();
       let conflicts = 0;

@@ -5,7 +5,12 @@
 
 import type { SoukError } from '@souk/chassis';
 import { errors } from '../errors.ts';
-import { failureCodeOf, type ProviderAuthorization, type ProviderCall, type ProviderOutcome } from '../provider/provider-calls.ts';
+import {
+  failureCodeOf,
+  type ProviderAuthorization,
+  type ProviderCall,
+  type ProviderOutcome,
+} from '../provider/provider-calls.ts';
 import type { PaymentCommand, Progress, NewPaymentEvent } from './payment-decide.ts';
 import type { PaymentState } from './payment-state.ts';
 
@@ -19,7 +24,12 @@ const SIDE_EFFECTS = new Set(['authorize', 'capture', 'void', 'refund']);
 
 /** Records what `outcome` says; updates `progress` (what this run has learnt). */
 export function recordOutcome(
-  paymentId: string, command: PaymentCommand, state: PaymentState, call: ProviderCall, outcome: ProviderOutcome, progress: Progress,
+  paymentId: string,
+  command: PaymentCommand,
+  state: PaymentState,
+  call: ProviderCall,
+  outcome: ProviderOutcome,
+  progress: Progress,
 ): Recorded {
   if (outcome.kind === 'unknown') {
     const error = errors.providerUnavailable({
@@ -28,8 +38,16 @@ export function recordOutcome(
     });
     // A failed lookup, or a call that never left (open circuit), changed nothing at the provider: nothing to record.
     if (!outcome.sent || !('idempotencyKey' in call) || !SIDE_EFFECTS.has(call.op)) return { events: [], error };
-    const operation = call.op as 'authorize' | 'capture' | 'void' | 'refund';
-    return { events: [{ type: 'ProviderOutcomeUnknown', data: { operation, idempotencyKey: call.idempotencyKey, errorCode: outcome.errorCode, detail: outcome.detail } }], error };
+    const operation = call.op;
+    return {
+      events: [
+        {
+          type: 'ProviderOutcomeUnknown',
+          data: { operation, idempotencyKey: call.idempotencyKey, errorCode: outcome.errorCode, detail: outcome.detail },
+        },
+      ],
+      error,
+    };
   }
   if (outcome.kind === 'refused' && (call.op === 'capture' || call.op === 'void')) {
     // The provider's state differs from ours (a void or capture whose answer was lost): look, then decide again.
@@ -41,7 +59,18 @@ export function recordOutcome(
   switch (call.op) {
     case 'authorize':
       if (outcome.kind === 'declined') {
-        return { events: [{ type: 'PaymentFailed', data: { code: failureCodeOf(outcome.declineCode), reason: outcome.detail, authorizationId: outcome.authorizationId } }] };
+        return {
+          events: [
+            {
+              type: 'PaymentFailed',
+              data: {
+                code: failureCodeOf(outcome.declineCode),
+                reason: outcome.detail,
+                authorizationId: outcome.authorizationId,
+              },
+            },
+          ],
+        };
       }
       if (outcome.kind === 'authorization') return { events: reconcile(state, outcome.authorization, false) };
       break;
@@ -52,7 +81,18 @@ export function recordOutcome(
         if (made) return { events: reconcile(state, made, true) };
         const declined = outcome.authorizations[0];
         if (declined && state.status === 'AUTHORIZING') {
-          return { events: [{ type: 'PaymentFailed', data: { code: failureCodeOf(declined.declineCode ?? 'card_declined'), reason: `declined (${declined.declineCode ?? 'card_declined'})`, authorizationId: declined.id } }] };
+          return {
+            events: [
+              {
+                type: 'PaymentFailed',
+                data: {
+                  code: failureCodeOf(declined.declineCode ?? 'card_declined'),
+                  reason: `declined (${declined.declineCode ?? 'card_declined'})`,
+                  authorizationId: declined.id,
+                },
+              },
+            ],
+          };
         }
         return { events: [] };
       }
@@ -65,18 +105,39 @@ export function recordOutcome(
       break;
     case 'capture':
       if (outcome.kind === 'captured') {
-        return { events: [{ type: 'PaymentCaptured', data: { captureId: outcome.captureId, amountCents: outcome.amountCents, reconciled: false } }] };
+        return {
+          events: [
+            {
+              type: 'PaymentCaptured',
+              data: { captureId: outcome.captureId, amountCents: outcome.amountCents, reconciled: false },
+            },
+          ],
+        };
       }
       break;
     case 'void':
       if (outcome.kind === 'authorization') {
         const reason = command.kind === 'void' || command.kind === 'cancel' ? command.reason : 'voided';
-        return { events: [{ type: 'PaymentVoided', data: { reason, authorizationId: outcome.authorization.id, orderId: null, reconciled: false } }] };
+        return {
+          events: [
+            {
+              type: 'PaymentVoided',
+              data: { reason, authorizationId: outcome.authorization.id, orderId: null, reconciled: false },
+            },
+          ],
+        };
       }
       break;
     case 'refund':
       if (outcome.kind === 'refunded') {
-        return { events: [{ type: 'PaymentRefunded', data: { refundId: outcome.refundId, amountCents: outcome.amountCents, reason: call.reason } }] };
+        return {
+          events: [
+            {
+              type: 'PaymentRefunded',
+              data: { refundId: outcome.refundId, amountCents: outcome.amountCents, reason: call.reason },
+            },
+          ],
+        };
       }
       break;
   }
@@ -94,16 +155,24 @@ export function reconcile(state: PaymentState, auth: ProviderAuthorization, reco
   if (status === 'AUTHORIZING') {
     if (auth.status === 'declined') {
       const code = auth.declineCode ?? 'card_declined';
-      return [{ type: 'PaymentFailed', data: { code: failureCodeOf(code), reason: `declined (${code})`, authorizationId: auth.id } }];
+      return [
+        { type: 'PaymentFailed', data: { code: failureCodeOf(code), reason: `declined (${code})`, authorizationId: auth.id } },
+      ];
     }
     events.push({ type: 'PaymentAuthorized', data: { authorizationId: auth.id, reconciled } });
     status = 'AUTHORIZED';
   }
   if (status === 'AUTHORIZED' && auth.status === 'captured' && auth.captureId) {
-    events.push({ type: 'PaymentCaptured', data: { captureId: auth.captureId, amountCents: auth.amountCaptured, reconciled: true } });
+    events.push({
+      type: 'PaymentCaptured',
+      data: { captureId: auth.captureId, amountCents: auth.amountCaptured, reconciled: true },
+    });
   }
   if (status === 'AUTHORIZED' && auth.status === 'voided') {
-    events.push({ type: 'PaymentVoided', data: { reason: 'voided at the provider', authorizationId: auth.id, orderId: null, reconciled: true } });
+    events.push({
+      type: 'PaymentVoided',
+      data: { reason: 'voided at the provider', authorizationId: auth.id, orderId: null, reconciled: true },
+    });
   }
   return events;
 }

@@ -40,10 +40,24 @@ export interface PaymentState {
 
 export function initialPaymentState(): PaymentState {
   return {
-    status: 'NEW', orderId: null, userId: null, amountCents: null, currency: null, paymentMethod: null,
-    authorizationId: null, captureId: null, refundId: null, capturedCents: 0, refundedCents: 0,
-    failure: null, voidReason: null, refundReason: null, pendingRefund: null, unknownOutcomes: 0,
-    createdAt: null, updatedAt: null,
+    status: 'NEW',
+    orderId: null,
+    userId: null,
+    amountCents: null,
+    currency: null,
+    paymentMethod: null,
+    authorizationId: null,
+    captureId: null,
+    refundId: null,
+    capturedCents: 0,
+    refundedCents: 0,
+    failure: null,
+    voidReason: null,
+    refundReason: null,
+    pendingRefund: null,
+    unknownOutcomes: 0,
+    createdAt: null,
+    updatedAt: null,
   };
 }
 
@@ -59,7 +73,9 @@ export function evolvePayment(state: PaymentState, event: RecordedEvent<PaymentE
       return { ...next, status: 'AUTHORIZED', authorizationId: event.data.authorizationId };
     case 'PaymentFailed':
       return {
-        ...next, status: 'FAILED', failure: { code: event.data.code, reason: event.data.reason },
+        ...next,
+        status: 'FAILED',
+        failure: { code: event.data.code, reason: event.data.reason },
         authorizationId: event.data.authorizationId ?? state.authorizationId,
       };
     case 'ProviderOutcomeUnknown':
@@ -68,15 +84,22 @@ export function evolvePayment(state: PaymentState, event: RecordedEvent<PaymentE
       return { ...next, status: 'CAPTURED', captureId: event.data.captureId, capturedCents: event.data.amountCents };
     case 'PaymentVoided':
       return {
-        ...next, status: 'VOIDED', voidReason: event.data.reason,
-        authorizationId: event.data.authorizationId ?? state.authorizationId, orderId: state.orderId ?? event.data.orderId,
+        ...next,
+        status: 'VOIDED',
+        voidReason: event.data.reason,
+        authorizationId: event.data.authorizationId ?? state.authorizationId,
+        orderId: state.orderId ?? event.data.orderId,
       };
     case 'RefundRequested':
       return { ...next, pendingRefund: { ...event.data } };
     case 'PaymentRefunded':
       return {
-        ...next, status: 'REFUNDED', refundId: event.data.refundId, refundedCents: state.refundedCents + event.data.amountCents,
-        refundReason: event.data.reason, pendingRefund: null,
+        ...next,
+        status: 'REFUNDED',
+        refundId: event.data.refundId,
+        refundedCents: state.refundedCents + event.data.amountCents,
+        refundReason: event.data.reason,
+        pendingRefund: null,
       };
     default:
       // An event type this version does not know (written by a newer one): keep the state, do not guess.

@@ -10,7 +10,8 @@ import { paymentFold, type PaymentState } from '../payment/payment-state.ts';
 
 /** The row of a payment in `state` at stream `version`. */
 export function projectionRow(paymentId: string, state: PaymentState, version: number): PaymentRow {
-  if (state.status === 'NEW' || !state.createdAt || !state.updatedAt) throw new Error(`payment ${paymentId} has no events to project`);
+  if (state.status === 'NEW' || !state.createdAt || !state.updatedAt)
+    throw new Error(`payment ${paymentId} has no events to project`);
   return {
     id: paymentId,
     order_id: state.orderId,
@@ -54,7 +55,11 @@ const PAGE = 2_000;
  * readers see the old table until the new one is complete. Appends that
  * commit meanwhile wait at the table lock and then write their (newer) rows.
  */
-export async function rebuildProjection(db: PaymentsDatabase, store: EventStore, clock: { now(): number }): Promise<RebuildResult> {
+export async function rebuildProjection(
+  db: PaymentsDatabase,
+  store: EventStore,
+  clock: { now(): number },
+): Promise<RebuildResult> {
   const started = clock.now();
   return db.transaction().execute(async (trx) => {
     // Waits for appends that already wrote their row; later ones wait for this rebuild.
@@ -74,7 +79,11 @@ export async function rebuildProjection(db: PaymentsDatabase, store: EventStore,
       after = page.at(-1)!.position;
     }
     const rows = [...folded].map(([id, { state, version }]) => projectionRow(id, state, version));
-    for (let i = 0; i < rows.length; i += 500) await trx.insertInto('payments').values(rows.slice(i, i + 500)).execute();
+    for (let i = 0; i < rows.length; i += 500)
+      await trx
+        .insertInto('payments')
+        .values(rows.slice(i, i + 500))
+        .execute();
     return { payments: rows.length, events, tookMs: clock.now() - started };
   });
 }

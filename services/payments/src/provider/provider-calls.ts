@@ -64,7 +64,13 @@ export function classifyFailure(err: unknown): Extract<ProviderOutcome, { kind: 
     const authorizationId = typeof err.extensions.authorizationId === 'string' ? err.extensions.authorizationId : null;
     return { kind: 'declined', declineCode, authorizationId, detail };
   }
-  if (err.status >= 500 || err.status === 429 || IN_FLIGHT_CODES.has(err.code) || KEY_REFUSED_STATUSES.has(err.status) || err.code === 'SOUK_CLIENT_CANCELLED') {
+  if (
+    err.status >= 500 ||
+    err.status === 429 ||
+    IN_FLIGHT_CODES.has(err.code) ||
+    KEY_REFUSED_STATUSES.has(err.status) ||
+    err.code === 'SOUK_CLIENT_CANCELLED'
+  ) {
     return { kind: 'unknown', errorCode: err.code, detail, sent: !NOT_SENT_CODES.has(err.code) };
   }
   return { kind: 'refused', code: err.code, detail };
@@ -73,10 +79,15 @@ export function classifyFailure(err: unknown): Extract<ProviderOutcome, { kind: 
 /** The provider's decline codes as the stable codes of PaymentFailed. */
 export function failureCodeOf(declineCode: string): string {
   switch (declineCode) {
-    case 'card_declined': return 'DECLINED';
-    case 'insufficient_funds': return 'INSUFFICIENT_FUNDS';
-    case 'expired_card': return 'EXPIRED_CARD';
-    case 'invalid_payment_method': return 'INVALID_PAYMENT_METHOD';
-    default: return declineCode.toUpperCase().replace(/[^A-Z0-9]+/g, '_') || 'DECLINED';
+    case 'card_declined':
+      return 'DECLINED';
+    case 'insufficient_funds':
+      return 'INSUFFICIENT_FUNDS';
+    case 'expired_card':
+      return 'EXPIRED_CARD';
+    case 'invalid_payment_method':
+      return 'INVALID_PAYMENT_METHOD';
+    default:
+      return declineCode.toUpperCase().replace(/[^A-Z0-9]+/g, '_') || 'DECLINED';
   }
 }

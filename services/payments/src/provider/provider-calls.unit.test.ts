@@ -9,10 +9,16 @@ import { classifyFailure, failureCodeOf } from './provider-calls.ts';
 const remote = (code: string, status: number, extensions: Record<string, unknown> = {}) =>
   new SoukError({ code, status, title: code }, { detail: `${code} happened`, extensions });
 
-test('a 402 is a decline with the provider\'s code and declined attempt', () => {
-  assert.deepEqual(classifyFailure(remote('SOUK_PROVIDER_CARD_DECLINED', 402, { declineCode: 'expired_card', authorizationId: 'auth_3' })), {
-    kind: 'declined', declineCode: 'expired_card', authorizationId: 'auth_3', detail: 'SOUK_PROVIDER_CARD_DECLINED happened',
-  });
+test("a 402 is a decline with the provider's code and declined attempt", () => {
+  assert.deepEqual(
+    classifyFailure(remote('SOUK_PROVIDER_CARD_DECLINED', 402, { declineCode: 'expired_card', authorizationId: 'auth_3' })),
+    {
+      kind: 'declined',
+      declineCode: 'expired_card',
+      authorizationId: 'auth_3',
+      detail: 'SOUK_PROVIDER_CARD_DECLINED happened',
+    },
+  );
 });
 
 test('no answer about the work is an unknown outcome: timeouts, 5xx, a same-key request in flight, our key refused', () => {
@@ -27,13 +33,22 @@ test('no answer about the work is an unknown outcome: timeouts, 5xx, a same-key 
   ]) {
     assert.equal(classifyFailure(err).kind, 'unknown', String(err));
   }
-  assert.deepEqual(classifyFailure(chassisErrors.timeout('slow')), { kind: 'unknown', errorCode: 'SOUK_CLIENT_TIMEOUT', detail: 'slow', sent: true });
+  assert.deepEqual(classifyFailure(chassisErrors.timeout('slow')), {
+    kind: 'unknown',
+    errorCode: 'SOUK_CLIENT_TIMEOUT',
+    detail: 'slow',
+    sent: true,
+  });
   // Refused by the client itself: the provider never saw it.
   assert.equal((classifyFailure(chassisErrors.circuitOpen('open')) as { sent: boolean }).sent, false);
 });
 
 test('other 4xx: the provider refused the operation for the state it has', () => {
-  assert.deepEqual(classifyFailure(remote('SOUK_PROVIDER_NOT_VOIDABLE', 409)), { kind: 'refused', code: 'SOUK_PROVIDER_NOT_VOIDABLE', detail: 'SOUK_PROVIDER_NOT_VOIDABLE happened' });
+  assert.deepEqual(classifyFailure(remote('SOUK_PROVIDER_NOT_VOIDABLE', 409)), {
+    kind: 'refused',
+    code: 'SOUK_PROVIDER_NOT_VOIDABLE',
+    detail: 'SOUK_PROVIDER_NOT_VOIDABLE happened',
+  });
 });
 
 test('decline codes become the stable codes of PaymentFailed', () => {

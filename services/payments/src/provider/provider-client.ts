@@ -22,8 +22,14 @@ export interface ProviderClientDeps {
   timeoutMs: number;
 }
 
-interface Capture { id: string; amount: number }
-interface Refund { id: string; amount: number }
+interface Capture {
+  id: string;
+  amount: number;
+}
+interface Refund {
+  id: string;
+  amount: number;
+}
 
 export function createProviderClient(deps: ProviderClientDeps): ProviderClient {
   // Our key, not the caller's token: the provider is a third party and knows nothing of souk's identities.
@@ -38,11 +44,23 @@ export function createProviderClient(deps: ProviderClientDeps): ProviderClient {
   async function send(call: ProviderCall): Promise<ProviderOutcome> {
     switch (call.op) {
       case 'authorize':
-        return auth(await post<ProviderAuthorization>('/v1/authorizations', {
-          amount: call.amountCents, currency: call.currency, paymentMethod: call.paymentMethod, reference: call.reference,
-        }, call.idempotencyKey));
+        return auth(
+          await post<ProviderAuthorization>(
+            '/v1/authorizations',
+            {
+              amount: call.amountCents,
+              currency: call.currency,
+              paymentMethod: call.paymentMethod,
+              reference: call.reference,
+            },
+            call.idempotencyKey,
+          ),
+        );
       case 'find-authorizations': {
-        const list = await get<{ data: ProviderAuthorization[] }>('/v1/authorizations', { reference: call.reference, limit: 100 });
+        const list = await get<{ data: ProviderAuthorization[] }>('/v1/authorizations', {
+          reference: call.reference,
+          limit: 100,
+        });
         return { kind: 'found', authorizations: list.data };
       }
       case 'get-authorization':
@@ -54,7 +72,11 @@ export function createProviderClient(deps: ProviderClientDeps): ProviderClient {
       case 'void':
         return auth(await post<ProviderAuthorization>(`${path(call.authorizationId)}/void`, {}, call.idempotencyKey));
       case 'refund': {
-        const refund = await post<Refund>('/v1/refunds', { captureId: call.captureId, amount: call.amountCents, reason: call.reason }, call.idempotencyKey);
+        const refund = await post<Refund>(
+          '/v1/refunds',
+          { captureId: call.captureId, amount: call.amountCents, reason: call.reason },
+          call.idempotencyKey,
+        );
         return { kind: 'refunded', refundId: refund.id, amountCents: refund.amount };
       }
     }

@@ -31,10 +31,10 @@ export function recordCancellationOnShipmentFailure(deps: ShipmentFailedDeps = {
     const why = `shipment failed (${reasonCode}): ${reason}`.slice(0, 200);
     const written = await recordCancellation(db, { orderId, eventId: event.id, reason: why });
     if (!written) {
-      log.info({ orderId }, 'shipment failed; the cancellation of the order\'s payments is recorded already');
+      log.info({ orderId }, "shipment failed; the cancellation of the order's payments is recorded already");
       return;
     }
-    log.info({ orderId, payments: live.length }, 'shipment failed; the order\'s payments will be given back');
+    log.info({ orderId, payments: live.length }, "shipment failed; the order's payments will be given back");
     deps.recorded?.(written.xid);
   };
 }

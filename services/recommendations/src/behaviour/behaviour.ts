@@ -38,7 +38,10 @@ export function createBehaviourHook(deps: BehaviourDeps): BehaviourHook {
       if (delayMs > 0) await sleep(delayMs);
       // random() < 1 always, < 0 never: rates 1 and 0 are exact.
       if (failureRate > 0 && random() < failureRate) {
-        throw errors.injectedFailure({ detail: `Failed on purpose (failureRate ${failureRate}); set it to 0 with PUT /_admin/recommendations/behaviour.`, headers: { 'retry-after': '1' } });
+        throw errors.injectedFailure({
+          detail: `Failed on purpose (failureRate ${failureRate}); set it to 0 with PUT /_admin/recommendations/behaviour.`,
+          headers: { 'retry-after': '1' },
+        });
       }
     },
   };

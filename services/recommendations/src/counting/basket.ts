@@ -30,7 +30,8 @@ export function basket(lines: readonly Line[]): BasketProduct[] {
 /** Every (product, other) with product ≠ other: n·(n−1) pairs for n distinct products. */
 export function pairs(products: readonly BasketProduct[]): { productId: string; otherId: string }[] {
   const out: { productId: string; otherId: string }[] = [];
-  for (const a of products) for (const b of products) if (a.productId !== b.productId) out.push({ productId: a.productId, otherId: b.productId });
+  for (const a of products)
+    for (const b of products) if (a.productId !== b.productId) out.push({ productId: a.productId, otherId: b.productId });
   return out;
 }
 

@@ -14,11 +14,20 @@ test('a product on two lines is one product with the units summed', () => {
     { productId: A.toUpperCase(), quantity: 1, name: 'Ay' },
     { productId: B, quantity: 3, name: 'Bee (again)' },
   ]);
-  assert.deepEqual(products, [{ productId: A, units: 1, name: 'Ay' }, { productId: B, units: 5, name: 'Bee' }]);
+  assert.deepEqual(products, [
+    { productId: A, units: 1, name: 'Ay' },
+    { productId: B, units: 5, name: 'Bee' },
+  ]);
 });
 
 test('pairs go both ways and never pair a product with itself', () => {
-  const got = pairs(basket([{ productId: A, quantity: 1, name: 'a' }, { productId: B, quantity: 1, name: 'b' }, { productId: C, quantity: 1, name: 'c' }]));
+  const got = pairs(
+    basket([
+      { productId: A, quantity: 1, name: 'a' },
+      { productId: B, quantity: 1, name: 'b' },
+      { productId: C, quantity: 1, name: 'c' },
+    ]),
+  );
   assert.equal(got.length, 6);
   assert.deepEqual(new Set(got.map((p) => `${p.productId[0]}${p.otherId[0]}`)), new Set(['ab', 'ac', 'ba', 'bc', 'ca', 'cb']));
   assert.deepEqual(pairs(basket([{ productId: A, quantity: 4, name: 'a' }])), [], 'a one-product order pairs nothing');

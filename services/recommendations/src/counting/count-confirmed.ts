@@ -14,7 +14,8 @@ export function countConfirmedOrder(): EventHandler<OrderConfirmed> {
   return async (event, { db, log }) => {
     const trx = db as Kysely<RecommendationsDb>;
     const at = new Date(event.data.confirmedAt);
-    const first = await trx.insertInto('counted_orders')
+    const first = await trx
+      .insertInto('counted_orders')
       .values({ order_id: event.data.orderId.toLowerCase(), confirmed_at: at })
       .onConflict((oc) => oc.column('order_id').doNothing())
       .returning('order_id')
@@ -33,7 +34,9 @@ export function countConfirmedOrder(): EventHandler<OrderConfirmed> {
       await sql`
         insert into co_purchases (product_id, other_id, orders, last_at)
         select p, o, 1, ${at}::timestamptz from unnest(${together.map((x) => x.productId)}::uuid[], ${together.map((x) => x.otherId)}::uuid[]) as t(p, o)
-        on conflict (product_id, other_id) do update set orders = co_purchases.orders + 1, last_at = greatest(co_purchases.last_at, excluded.last_at)`.execute(trx);
+        on conflict (product_id, other_id) do update set orders = co_purchases.orders + 1, last_at = greatest(co_purchases.last_at, excluded.last_at)`.execute(
+        trx,
+      );
     }
     await sql`
       insert into product_sales (product_id, units, orders, last_sold_at)
@@ -43,7 +46,9 @@ export function countConfirmedOrder(): EventHandler<OrderConfirmed> {
     await sql`
       insert into daily_sales (product_id, day, units, orders)
       select p, ${dayOf(at)}::date, u, 1 from unnest(${ids}::uuid[], ${units}::bigint[]) as t(p, u)
-      on conflict (day, product_id) do update set units = daily_sales.units + excluded.units, orders = daily_sales.orders + 1`.execute(trx);
+      on conflict (day, product_id) do update set units = daily_sales.units + excluded.units, orders = daily_sales.orders + 1`.execute(
+      trx,
+    );
     // Names: the newest confirmation's wins, whatever order confirmations are handled in.
     await sql`
       insert into product_names (product_id, name, seen_at)

@@ -4,7 +4,14 @@
 
 import type { ServiceContext } from '@souk/chassis';
 import {
-  API_PREFIX, BestsellersQuery, Bestsellers, DEFAULT_LIMIT, MAX_BASKET, Recommendations, RecommendationsQuery, UUID_PATTERN,
+  API_PREFIX,
+  BestsellersQuery,
+  Bestsellers,
+  DEFAULT_LIMIT,
+  MAX_BASKET,
+  Recommendations,
+  RecommendationsQuery,
+  UUID_PATTERN,
 } from '../../contract.ts';
 import type { BehaviourHook } from '../behaviour/behaviour.ts';
 import { dayOf } from '../counting/basket.ts';
@@ -21,29 +28,52 @@ export function basedOn(query: { productId?: string | undefined; productIds?: st
   if (query.productId !== undefined) return [query.productId.toLowerCase()];
   const ids = query.productIds!.split(',').map((s) => s.trim());
   const bad = ids.filter((id) => !UUID.test(id));
-  if (bad.length > 0) throw errors.queryInvalid({ detail: 'productIds must be product UUIDs separated by commas.', extensions: { invalid: bad.slice(0, 5) } });
+  if (bad.length > 0)
+    throw errors.queryInvalid({
+      detail: 'productIds must be product UUIDs separated by commas.',
+      extensions: { invalid: bad.slice(0, 5) },
+    });
   const distinct = [...new Set(ids.map((id) => id.toLowerCase()))];
-  if (distinct.length > MAX_BASKET) throw errors.queryInvalid(`At most ${MAX_BASKET} products in productIds (got ${distinct.length}).`);
+  if (distinct.length > MAX_BASKET)
+    throw errors.queryInvalid(`At most ${MAX_BASKET} products in productIds (got ${distinct.length}).`);
   return distinct;
 }
 
 export function registerRecommendationRoutes(ctx: ServiceContext, store: RecommendationStore, behaviour: BehaviourHook): void {
   const tags = ['recommendations'];
 
-  ctx.app.get(API_PREFIX, {
-    schema: { summary: 'Products most often bought with a product, or with a cart\'s products', tags, querystring: RecommendationsQuery, response: { 200: Recommendations } },
-  }, async (request) => {
-    const ids = basedOn(request.query);
-    await behaviour.apply('related');
-    return { basedOn: ids, items: await store.boughtWith(ids, request.query.limit ?? DEFAULT_LIMIT) };
-  });
+  ctx.app.get(
+    API_PREFIX,
+    {
+      schema: {
+        summary: "Products most often bought with a product, or with a cart's products",
+        tags,
+        querystring: RecommendationsQuery,
+        response: { 200: Recommendations },
+      },
+    },
+    async (request) => {
+      const ids = basedOn(request.query);
+      await behaviour.apply('related');
+      return { basedOn: ids, items: await store.boughtWith(ids, request.query.limit ?? DEFAULT_LIMIT) };
+    },
+  );
 
-  ctx.app.get(`${API_PREFIX}/bestsellers`, {
-    schema: { summary: 'Products sold most, all time or over the last N days', tags, querystring: BestsellersQuery, response: { 200: Bestsellers } },
-  }, async (request) => {
-    const { limit = DEFAULT_LIMIT, days } = request.query;
-    await behaviour.apply('bestsellers');
-    const window = days === undefined ? undefined : { days, today: dayOf(new Date(ctx.clock.now())) };
-    return { windowDays: days ?? null, items: await store.bestsellers(limit, window) };
-  });
+  ctx.app.get(
+    `${API_PREFIX}/bestsellers`,
+    {
+      schema: {
+        summary: 'Products sold most, all time or over the last N days',
+        tags,
+        querystring: BestsellersQuery,
+        response: { 200: Bestsellers },
+      },
+    },
+    async (request) => {
+      const { limit = DEFAULT_LIMIT, days } = request.query;
+      await behaviour.apply('bestsellers');
+      const window = days === undefined ? undefined : { days, today: dayOf(new Date(ctx.clock.now())) };
+      return { windowDays: days ?? null, items: await store.bestsellers(limit, window) };
+    },
+  );
 }

@@ -12,17 +12,33 @@ export function registerBehaviourRoutes(ctx: ServiceContext, behaviour: Behaviou
   const admin = ctx.auth.required({ roles: ['admin'] });
   const tags = ['admin'];
 
-  ctx.app.get(BEHAVIOUR_PATH, {
-    onRequest: admin,
-    schema: { summary: 'The simulated carrier: failure rate and delay in force', tags, response: { 200: ShippingBehaviour } },
-  }, async () => toBody(await behaviour.get()));
+  ctx.app.get(
+    BEHAVIOUR_PATH,
+    {
+      onRequest: admin,
+      schema: { summary: 'The simulated carrier: failure rate and delay in force', tags, response: { 200: ShippingBehaviour } },
+    },
+    async () => toBody(await behaviour.get()),
+  );
 
-  ctx.app.put(BEHAVIOUR_PATH, {
-    onRequest: admin,
-    schema: { summary: 'Change the failure rate and/or the delay (admin); fields left out keep their value', tags, body: PutBehaviourBody, response: { 200: ShippingBehaviour } },
-  }, async (request) => {
-    const updated = await behaviour.put(request.body, new Date(ctx.clock.now()));
-    ctx.log.info({ failureRate: updated.failureRate, delayMs: updated.delayMs, by: request.identity?.subject }, 'shipping behaviour changed');
-    return toBody(updated);
-  });
+  ctx.app.put(
+    BEHAVIOUR_PATH,
+    {
+      onRequest: admin,
+      schema: {
+        summary: 'Change the failure rate and/or the delay (admin); fields left out keep their value',
+        tags,
+        body: PutBehaviourBody,
+        response: { 200: ShippingBehaviour },
+      },
+    },
+    async (request) => {
+      const updated = await behaviour.put(request.body, new Date(ctx.clock.now()));
+      ctx.log.info(
+        { failureRate: updated.failureRate, delayMs: updated.delayMs, by: request.identity?.subject },
+        'shipping behaviour changed',
+      );
+      return toBody(updated);
+    },
+  );
 }

@@ -25,7 +25,8 @@ export function createBehaviourStore(db: Kysely<ShippingDb>, config: { failureRa
         ...(body.delayMs !== undefined ? { delay_ms: body.delayMs } : {}),
         updated_at: now,
       };
-      await db.insertInto('shipping_behaviour')
+      await db
+        .insertInto('shipping_behaviour')
         .values({ id: 1, failure_rate: body.failureRate ?? null, delay_ms: body.delayMs ?? null, updated_at: now })
         .onConflict((oc) => oc.column('id').doUpdateSet(set))
         .execute();

@@ -19,7 +19,9 @@ import type { BehaviourStore } from '../behaviour/behaviour-store.ts';
 import { shipAfter, statusOnCommit } from './shipment-rules.ts';
 import { lockOrderFacts, recordCancellation, recordOwner, recordPayment, recordShipment } from './shipment-store.ts';
 
-interface Clock { now(): number }
+interface Clock {
+  now(): number;
+}
 
 export function shipmentOnStockCommitted(deps: { clock: Clock; behaviour: BehaviourStore }): EventHandler<StockCommitted> {
   return async (event, { db, log }) => {
@@ -29,7 +31,15 @@ export function shipmentOnStockCommitted(deps: { clock: Clock; behaviour: Behavi
     const facts = await lockOrderFacts(trx, orderId, now);
     const { delayMs } = await deps.behaviour.get(trx);
     const status = statusOnCommit({ paid: facts.paid_at !== null, cancelled: facts.cancelled_at !== null });
-    const recorded = await recordShipment(trx, { orderId, reservationId, items, status, shipAfter: shipAfter(now, delayMs), facts, now });
+    const recorded = await recordShipment(trx, {
+      orderId,
+      reservationId,
+      items,
+      status,
+      shipAfter: shipAfter(now, delayMs),
+      facts,
+      now,
+    });
     if (recorded) log.info({ orderId, status, delayMs }, 'shipment recorded');
     else log.info({ orderId }, 'order already has a shipment; nothing added');
   };
@@ -42,9 +52,11 @@ export function shipmentOnPaymentCaptured(deps: { clock: Clock }): EventHandler<
     const now = new Date(deps.clock.now());
     const facts = await lockOrderFacts(trx, orderId, now);
     const outcome = await recordPayment(trx, facts, { paymentId, paidAt: new Date(capturedAt) }, now);
-    if (outcome.kind === 'released') log.info({ orderId, shipAfter: outcome.shipAfter.toISOString() }, 'payment captured; shipment may ship');
+    if (outcome.kind === 'released')
+      log.info({ orderId, shipAfter: outcome.shipAfter.toISOString() }, 'payment captured; shipment may ship');
     else if (outcome.kind === 'remembered') log.info({ orderId }, 'payment captured before the stock was committed; remembered');
-    else if (outcome.status === 'CANCELLED') log.warn({ orderId, paymentId }, 'payment captured for a cancelled shipment; it stays cancelled');
+    else if (outcome.status === 'CANCELLED')
+      log.warn({ orderId, paymentId }, 'payment captured for a cancelled shipment; it stays cancelled');
     else log.info({ orderId, status: outcome.status }, 'payment capture already known; nothing to do');
   };
 }
@@ -57,8 +69,10 @@ export function shipmentOnOrderCancelled(deps: { clock: Clock }): EventHandler<O
     const facts = await lockOrderFacts(trx, orderId, now);
     const outcome = await recordCancellation(trx, facts, { reasonCode, reason, cancelledAt: new Date(cancelledAt) }, now);
     if (outcome.kind === 'cancelled') log.info({ orderId, reasonCode }, 'order cancelled; shipment cancelled');
-    else if (outcome.kind === 'remembered') log.info({ orderId, reasonCode }, 'order cancelled before its stock was committed; remembered');
-    else if (outcome.status === 'SHIPPED') log.warn({ orderId, reasonCode }, 'order cancelled after its shipment left; nothing to undo here');
+    else if (outcome.kind === 'remembered')
+      log.info({ orderId, reasonCode }, 'order cancelled before its stock was committed; remembered');
+    else if (outcome.status === 'SHIPPED')
+      log.warn({ orderId, reasonCode }, 'order cancelled after its shipment left; nothing to undo here');
     else log.info({ orderId, status: outcome.status, reasonCode }, 'order cancelled; shipment already settled');
   };
 }

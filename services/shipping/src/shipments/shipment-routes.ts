@@ -14,15 +14,24 @@ async function mayRead(db: ShippingDatabase, identity: Identity, orderId: string
 }
 
 export function registerShipmentRoutes(ctx: ServiceContext, db: ShippingDatabase): void {
-  ctx.app.get(`${API_PREFIX}/:orderId`, {
-    onRequest: ctx.auth.required(),
-    schema: { summary: "An order's shipment (its customer, an admin, or internal)", tags: ['shipments'], params: ShipmentParams, response: { 200: Shipment } },
-  }, async (request) => {
-    const { orderId } = request.params;
-    const shipment = await findShipment(db, orderId);
-    if (!shipment || !(await mayRead(db, request.identity!, orderId))) {
-      throw errors.shipmentNotFound({ detail: `No shipment for order ${orderId} that you may see.`, extensions: { orderId } });
-    }
-    return shipment;
-  });
+  ctx.app.get(
+    `${API_PREFIX}/:orderId`,
+    {
+      onRequest: ctx.auth.required(),
+      schema: {
+        summary: "An order's shipment (its customer, an admin, or internal)",
+        tags: ['shipments'],
+        params: ShipmentParams,
+        response: { 200: Shipment },
+      },
+    },
+    async (request) => {
+      const { orderId } = request.params;
+      const shipment = await findShipment(db, orderId);
+      if (!shipment || !(await mayRead(db, request.identity!, orderId))) {
+        throw errors.shipmentNotFound({ detail: `No shipment for order ${orderId} that you may see.`, extensions: { orderId } });
+      }
+      return shipment;
+    },
+  );
 }

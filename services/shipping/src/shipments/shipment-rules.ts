@@ -7,8 +7,7 @@
 import { CARRIER } from '../../contract.ts';
 
 export type ShipDecision =
-  | { kind: 'ship'; carrier: string; trackingNumber: string }
-  | { kind: 'fail'; reasonCode: string; reason: string };
+  { kind: 'ship'; carrier: string; trackingNumber: string } | { kind: 'fail'; reasonCode: string; reason: string };
 
 /** `roll` is uniform in [0, 1): a rate of 0 never fails, a rate of 1 always does. */
 export function decideShipment(shipmentId: string, failureRate: number, roll: number): ShipDecision {

@@ -5,7 +5,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  cancellable, decideShipment, effectiveBehaviour, shipAfter, shipAfterOnPayment, statusOnCommit, trackingNumberFor,
+  cancellable,
+  decideShipment,
+  effectiveBehaviour,
+  shipAfter,
+  shipAfterOnPayment,
+  statusOnCommit,
+  trackingNumberFor,
 } from './shipment-rules.ts';
 
 const ID = '3f2b8c1e-4d5a-4b6c-8d7e-9f0a1b2c3d4e';
@@ -17,7 +23,11 @@ test('the roll against the failure rate: 0 never fails, 1 always does, otherwise
   }
   assert.equal(decideShipment(ID, 0.3, 0.29).kind, 'fail');
   assert.equal(decideShipment(ID, 0.3, 0.3).kind, 'ship');
-  assert.deepEqual(decideShipment(ID, 1, 0), { kind: 'fail', reasonCode: 'CARRIER_REFUSED', reason: 'The carrier refused the parcel (simulated failure).' });
+  assert.deepEqual(decideShipment(ID, 1, 0), {
+    kind: 'fail',
+    reasonCode: 'CARRIER_REFUSED',
+    reason: 'The carrier refused the parcel (simulated failure).',
+  });
   assert.deepEqual(decideShipment(ID, 0, 0), { kind: 'ship', carrier: 'souk-post', trackingNumber: 'SP9F0A1B2C3D4ESK' });
 });
 
@@ -35,7 +45,11 @@ test("the admin's values win where set; the configuration fills the rest", () =>
   const config = { failureRate: 0.1, delayMs: 200 };
   assert.deepEqual(effectiveBehaviour(config, undefined), { ...config, updatedAt: null });
   const at = new Date();
-  assert.deepEqual(effectiveBehaviour(config, { failureRate: 0, delayMs: null, updatedAt: at }), { failureRate: 0, delayMs: 200, updatedAt: at });
+  assert.deepEqual(effectiveBehaviour(config, { failureRate: 0, delayMs: null, updatedAt: at }), {
+    failureRate: 0,
+    delayMs: 200,
+    updatedAt: at,
+  });
 });
 
 test('the join: committed stock waits for the payment; a known cancellation wins over everything', () => {
@@ -52,8 +66,11 @@ test('a shipment released by its payment keeps its delay, but is never due befor
 });
 
 test('only a shipment that has not left, nor been refused, can be cancelled', () => {
-  assert.deepEqual(
-    ['AWAITING_PAYMENT', 'PENDING', 'SHIPPED', 'FAILED', 'CANCELLED'].map(cancellable),
-    [true, true, false, false, false],
-  );
+  assert.deepEqual(['AWAITING_PAYMENT', 'PENDING', 'SHIPPED', 'FAILED', 'CANCELLED'].map(cancellable), [
+    true,
+    true,
+    false,
+    false,
+    false,
+  ]);
 });

@@ -18,22 +18,46 @@ import type { OrderFactsTable, ShippingDb } from '../db.ts';
 import { cancellable, shipAfterOnPayment } from './shipment-rules.ts';
 
 type Row = {
-  id: string; order_id: string; reservation_id: string; status: Shipment['status']; items: Shipment['items']; ship_after: Date;
-  carrier: string | null; tracking_number: string | null; reason_code: string | null; reason: string | null;
-  payment_id: string | null; paid_at: Date | null;
-  shipped_at: Date | null; failed_at: Date | null; cancelled_at: Date | null; created_at: Date; updated_at: Date;
+  id: string;
+  order_id: string;
+  reservation_id: string;
+  status: Shipment['status'];
+  items: Shipment['items'];
+  ship_after: Date;
+  carrier: string | null;
+  tracking_number: string | null;
+  reason_code: string | null;
+  reason: string | null;
+  payment_id: string | null;
+  paid_at: Date | null;
+  shipped_at: Date | null;
+  failed_at: Date | null;
+  cancelled_at: Date | null;
+  created_at: Date;
+  updated_at: Date;
 };
 
 export type FactsRow = Omit<OrderFactsTable, 'created_at'> & { created_at: Date };
 
 export function toShipment(row: Row): Shipment {
   return {
-    id: row.id, orderId: row.order_id, reservationId: row.reservation_id, status: row.status, items: row.items,
-    carrier: row.carrier, trackingNumber: row.tracking_number, reasonCode: row.reason_code, reason: row.reason,
-    shipAfter: row.ship_after.toISOString(), paymentId: row.payment_id, paidAt: row.paid_at?.toISOString() ?? null,
-    shippedAt: row.shipped_at?.toISOString() ?? null, failedAt: row.failed_at?.toISOString() ?? null,
+    id: row.id,
+    orderId: row.order_id,
+    reservationId: row.reservation_id,
+    status: row.status,
+    items: row.items,
+    carrier: row.carrier,
+    trackingNumber: row.tracking_number,
+    reasonCode: row.reason_code,
+    reason: row.reason,
+    shipAfter: row.ship_after.toISOString(),
+    paymentId: row.payment_id,
+    paidAt: row.paid_at?.toISOString() ?? null,
+    shippedAt: row.shipped_at?.toISOString() ?? null,
+    failedAt: row.failed_at?.toISOString() ?? null,
     cancelledAt: row.cancelled_at?.toISOString() ?? null,
-    createdAt: row.created_at.toISOString(), updatedAt: row.updated_at.toISOString(),
+    createdAt: row.created_at.toISOString(),
+    updatedAt: row.updated_at.toISOString(),
   };
 }
 
@@ -42,12 +66,15 @@ export function toShipment(row: Row): Shipment {
  * the first fact about the order). Take it first in every handler of the join.
  */
 export async function lockOrderFacts(trx: Kysely<ShippingDb>, orderId: string, now: Date): Promise<FactsRow> {
-  return trx.insertInto('order_facts')
-    .values({ order_id: orderId.toLowerCase(), created_at: now, updated_at: now })
-    // A no-op update: it waits for a concurrent handler of the same order, then locks the row and returns it.
-    .onConflict((oc) => oc.column('order_id').doUpdateSet((eb) => ({ updated_at: eb.ref('order_facts.updated_at') })))
-    .returningAll()
-    .executeTakeFirstOrThrow();
+  return (
+    trx
+      .insertInto('order_facts')
+      .values({ order_id: orderId.toLowerCase(), created_at: now, updated_at: now })
+      // A no-op update: it waits for a concurrent handler of the same order, then locks the row and returns it.
+      .onConflict((oc) => oc.column('order_id').doUpdateSet((eb) => ({ updated_at: eb.ref('order_facts.updated_at') })))
+      .returningAll()
+      .executeTakeFirstOrThrow()
+  );
 }
 
 export interface NewShipment {
@@ -65,12 +92,20 @@ export interface NewShipment {
 /** Records the shipment; false when the order already has one (a redelivery adds nothing). */
 export async function recordShipment(db: Kysely<ShippingDb>, s: NewShipment): Promise<boolean> {
   const cancelled = s.status === 'CANCELLED';
-  const inserted = await db.insertInto('shipments')
+  const inserted = await db
+    .insertInto('shipments')
     .values({
-      id: randomUUID(), order_id: s.orderId.toLowerCase(), reservation_id: s.reservationId.toLowerCase(), status: s.status,
-      items: JSON.stringify(s.items), ship_after: s.shipAfter, payment_id: s.facts.payment_id, paid_at: s.facts.paid_at,
+      id: randomUUID(),
+      order_id: s.orderId.toLowerCase(),
+      reservation_id: s.reservationId.toLowerCase(),
+      status: s.status,
+      items: JSON.stringify(s.items),
+      ship_after: s.shipAfter,
+      payment_id: s.facts.payment_id,
+      paid_at: s.facts.paid_at,
       ...(cancelled ? { cancelled_at: s.now, reason_code: s.facts.cancel_reason_code, reason: s.facts.cancel_reason } : {}),
-      created_at: s.now, updated_at: s.now,
+      created_at: s.now,
+      updated_at: s.now,
     })
     .onConflict((oc) => oc.column('order_id').doNothing())
     .returning('id')
@@ -88,26 +123,43 @@ export type PaymentOutcome =
 
 /** PaymentCaptured: remembers the capture and releases the order's shipment if it waits for it. Call with the facts locked. */
 export async function recordPayment(
-  trx: Kysely<ShippingDb>, facts: FactsRow, p: { paymentId: string; paidAt: Date }, now: Date,
+  trx: Kysely<ShippingDb>,
+  facts: FactsRow,
+  p: { paymentId: string; paidAt: Date },
+  now: Date,
 ): Promise<PaymentOutcome> {
   const orderId = facts.order_id;
   const paymentId = p.paymentId.toLowerCase();
   if (facts.paid_at === null) {
-    await trx.updateTable('order_facts').set({ payment_id: paymentId, paid_at: p.paidAt, updated_at: now }).where('order_id', '=', orderId).execute();
+    await trx
+      .updateTable('order_facts')
+      .set({ payment_id: paymentId, paid_at: p.paidAt, updated_at: now })
+      .where('order_id', '=', orderId)
+      .execute();
   }
-  const shipment = await trx.selectFrom('shipments').select(['id', 'status', 'ship_after', 'paid_at'])
-    .where('order_id', '=', orderId).forUpdate().executeTakeFirst();
+  const shipment = await trx
+    .selectFrom('shipments')
+    .select(['id', 'status', 'ship_after', 'paid_at'])
+    .where('order_id', '=', orderId)
+    .forUpdate()
+    .executeTakeFirst();
   if (!shipment) return facts.paid_at === null ? { kind: 'remembered' } : { kind: 'nothing', status: undefined };
   if (shipment.paid_at !== null) return { kind: 'nothing', status: shipment.status };
   if (shipment.status === 'AWAITING_PAYMENT') {
     const shipAfter = shipAfterOnPayment(shipment.ship_after, now);
-    await trx.updateTable('shipments')
+    await trx
+      .updateTable('shipments')
       .set({ status: 'PENDING', payment_id: paymentId, paid_at: p.paidAt, ship_after: shipAfter, updated_at: now })
-      .where('id', '=', shipment.id).execute();
+      .where('id', '=', shipment.id)
+      .execute();
     return { kind: 'released', shipAfter };
   }
   // Cancelled before the capture: stays CANCELLED; the capture is noted for whoever looks.
-  await trx.updateTable('shipments').set({ payment_id: paymentId, paid_at: p.paidAt, updated_at: now }).where('id', '=', shipment.id).execute();
+  await trx
+    .updateTable('shipments')
+    .set({ payment_id: paymentId, paid_at: p.paidAt, updated_at: now })
+    .where('id', '=', shipment.id)
+    .execute();
   return { kind: 'nothing', status: shipment.status };
 }
 
@@ -120,21 +172,33 @@ export type CancelOutcome =
 
 /** OrderCancelled: remembers the cancellation and cancels the order's shipment unless it has left. Call with the facts locked. */
 export async function recordCancellation(
-  trx: Kysely<ShippingDb>, facts: FactsRow, c: { reasonCode: string; reason: string; cancelledAt: Date }, now: Date,
+  trx: Kysely<ShippingDb>,
+  facts: FactsRow,
+  c: { reasonCode: string; reason: string; cancelledAt: Date },
+  now: Date,
 ): Promise<CancelOutcome> {
   const orderId = facts.order_id;
   if (facts.cancelled_at === null) {
-    await trx.updateTable('order_facts')
+    await trx
+      .updateTable('order_facts')
       .set({ cancelled_at: c.cancelledAt, cancel_reason_code: c.reasonCode, cancel_reason: c.reason, updated_at: now })
-      .where('order_id', '=', orderId).execute();
+      .where('order_id', '=', orderId)
+      .execute();
   }
   // The row lock waits for a worker shipping it right now; then the status says whether it left.
-  const shipment = await trx.selectFrom('shipments').select(['id', 'status']).where('order_id', '=', orderId).forUpdate().executeTakeFirst();
+  const shipment = await trx
+    .selectFrom('shipments')
+    .select(['id', 'status'])
+    .where('order_id', '=', orderId)
+    .forUpdate()
+    .executeTakeFirst();
   if (!shipment) return facts.cancelled_at === null ? { kind: 'remembered' } : { kind: 'nothing', status: undefined };
   if (!cancellable(shipment.status)) return { kind: 'nothing', status: shipment.status };
-  await trx.updateTable('shipments')
+  await trx
+    .updateTable('shipments')
     .set({ status: 'CANCELLED', cancelled_at: now, reason_code: c.reasonCode, reason: c.reason, updated_at: now })
-    .where('id', '=', shipment.id).execute();
+    .where('id', '=', shipment.id)
+    .execute();
   return { kind: 'cancelled' };
 }
 
@@ -149,20 +213,30 @@ export async function findShipment(db: Kysely<ShippingDb>, orderId: string): Pro
  * without paid_at (constraint shipments_pending_is_paid), so nothing unpaid is ever due.
  */
 export async function lockDueShipments(trx: Kysely<ShippingDb>, now: Date, limit: number): Promise<Row[]> {
-  return trx.selectFrom('shipments').selectAll()
-    .where('status', '=', 'PENDING').where('ship_after', '<=', now)
-    .orderBy('ship_after').limit(limit)
-    .forUpdate().skipLocked()
+  return trx
+    .selectFrom('shipments')
+    .selectAll()
+    .where('status', '=', 'PENDING')
+    .where('ship_after', '<=', now)
+    .orderBy('ship_after')
+    .limit(limit)
+    .forUpdate()
+    .skipLocked()
     .execute();
 }
 
 export async function ownerOf(db: Kysely<ShippingDb>, orderId: string): Promise<string | undefined> {
-  const row = await db.selectFrom('order_owners').select('user_id').where('order_id', '=', orderId.toLowerCase()).executeTakeFirst();
+  const row = await db
+    .selectFrom('order_owners')
+    .select('user_id')
+    .where('order_id', '=', orderId.toLowerCase())
+    .executeTakeFirst();
   return row?.user_id;
 }
 
 export async function recordOwner(db: Kysely<ShippingDb>, orderId: string, userId: string, now: Date): Promise<void> {
-  await db.insertInto('order_owners')
+  await db
+    .insertInto('order_owners')
     .values({ order_id: orderId.toLowerCase(), user_id: userId.toLowerCase(), recorded_at: now })
     .onConflict((oc) => oc.column('order_id').doNothing())
     .execute();

@@ -49,20 +49,48 @@ export function startShipmentWorker(deps: WorkerDeps): Worker {
         const at = now.toISOString();
         const options = { subject: shipment.order_id, time: now };
         if (decision.kind === 'ship') {
-          await trx.updateTable('shipments')
-            .set({ status: 'SHIPPED', carrier: decision.carrier, tracking_number: decision.trackingNumber, shipped_at: now, updated_at: now })
-            .where('id', '=', shipment.id).execute();
-          await deps.events.publish(trx, OrderShipped, {
-            orderId: shipment.order_id, shipmentId: shipment.id, carrier: decision.carrier, trackingNumber: decision.trackingNumber, shippedAt: at,
-          }, options);
+          await trx
+            .updateTable('shipments')
+            .set({
+              status: 'SHIPPED',
+              carrier: decision.carrier,
+              tracking_number: decision.trackingNumber,
+              shipped_at: now,
+              updated_at: now,
+            })
+            .where('id', '=', shipment.id)
+            .execute();
+          await deps.events.publish(
+            trx,
+            OrderShipped,
+            {
+              orderId: shipment.order_id,
+              shipmentId: shipment.id,
+              carrier: decision.carrier,
+              trackingNumber: decision.trackingNumber,
+              shippedAt: at,
+            },
+            options,
+          );
           log.info({ orderId: shipment.order_id, trackingNumber: decision.trackingNumber }, 'order shipped');
         } else {
-          await trx.updateTable('shipments')
+          await trx
+            .updateTable('shipments')
             .set({ status: 'FAILED', reason_code: decision.reasonCode, reason: decision.reason, failed_at: now, updated_at: now })
-            .where('id', '=', shipment.id).execute();
-          await deps.events.publish(trx, ShipmentFailed, {
-            orderId: shipment.order_id, shipmentId: shipment.id, reasonCode: decision.reasonCode, reason: decision.reason, failedAt: at,
-          }, options);
+            .where('id', '=', shipment.id)
+            .execute();
+          await deps.events.publish(
+            trx,
+            ShipmentFailed,
+            {
+              orderId: shipment.order_id,
+              shipmentId: shipment.id,
+              reasonCode: decision.reasonCode,
+              reason: decision.reason,
+              failedAt: at,
+            },
+            options,
+          );
           log.warn({ orderId: shipment.order_id, reasonCode: decision.reasonCode }, 'shipment failed');
         }
       }

@@ -29,8 +29,18 @@ export const effectsMigration = {
   },
 };
 
-async function record(db: Kysely<any>, sagaId: string, step: string, phase: string, attempt: number | null, key: string | null, detail: string | null) {
-  await sql`insert into saga_effects (saga_id, step, phase, attempt, key, detail) values (${sagaId}, ${step}, ${phase}, ${attempt}, ${key}, ${detail})`.execute(db);
+async function record(
+  db: Kysely<any>,
+  sagaId: string,
+  step: string,
+  phase: string,
+  attempt: number | null,
+  key: string | null,
+  detail: string | null,
+) {
+  await sql`insert into saga_effects (saga_id, step, phase, attempt, key, detail) values (${sagaId}, ${step}, ${phase}, ${attempt}, ${key}, ${detail})`.execute(
+    db,
+  );
 }
 
 export function demoSaga(o: DemoOptions = {}): SagaDefinition<DemoState> {

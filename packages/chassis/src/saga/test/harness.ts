@@ -13,7 +13,11 @@ import type { SagaDefinition, SagaStatus } from '../saga-definition.ts';
 import { createSagaRunner, type SagaRunner, type SagaRunnerOptions } from '../saga-runner.ts';
 import { DEMO, effectsMigration } from './fixture.ts';
 
-export const log = createLogger({ service: 'saga-test', instance: 'test', level: (process.env.FIXTURE_LOG_LEVEL ?? 'silent') as 'silent' });
+export const log = createLogger({
+  service: 'saga-test',
+  instance: 'test',
+  level: (process.env.FIXTURE_LOG_LEVEL ?? 'silent') as 'silent',
+});
 
 export interface Effect {
   seq: number;
@@ -42,7 +46,13 @@ let counter = 0;
 
 export async function sagaTestDb(label: string): Promise<SagaTestDb> {
   const test = await createTestDatabase(`saga_${label}`);
-  const database: Database = createDatabase({ url: test.url, poolSize: 8, applicationName: `saga-test-${label}`, tracer: trace.getTracer('test'), log });
+  const database: Database = createDatabase({
+    url: test.url,
+    poolSize: 8,
+    applicationName: `saga-test-${label}`,
+    tracer: trace.getTracer('test'),
+    log,
+  });
   await database.migrate(chassisMigrations, CHASSIS_MIGRATION_TABLE);
   await database.migrate({ '001_effects': effectsMigration });
   const runners: SagaRunner[] = [];
@@ -53,7 +63,14 @@ export async function sagaTestDb(label: string): Promise<SagaTestDb> {
     runner(saga, options = {}) {
       const { run = true, ...rest } = options;
       const runner = createSagaRunner({
-        db, log, metrics: new Registry(), owner: `runner-${++counter}`, sagas: [saga], databaseUrl: test.url, pollIntervalMs: 200, ...rest,
+        db,
+        log,
+        metrics: new Registry(),
+        owner: `runner-${++counter}`,
+        sagas: [saga],
+        databaseUrl: test.url,
+        pollIntervalMs: 200,
+        ...rest,
       });
       runners.push(runner);
       if (run) runner.run();
@@ -64,13 +81,22 @@ export async function sagaTestDb(label: string): Promise<SagaTestDb> {
       runner.wake();
     },
     async waitStatus(runner, id, status, timeoutMs = 15_000) {
-      await waitFor(async () => (await runner.get(id))?.status === status, { timeoutMs, what: `saga ${id} ${status}` }).catch(async (err) => {
-        const view = await runner.get(id);
-        throw new Error(`${(err as Error).message}; it is ${view?.status}: ${JSON.stringify(view?.log.map((l) => [l.kind, l.step, l.errorCode]))}`);
-      });
+      await waitFor(async () => (await runner.get(id))?.status === status, { timeoutMs, what: `saga ${id} ${status}` }).catch(
+        async (err) => {
+          const view = await runner.get(id);
+          throw new Error(
+            `${(err as Error).message}; it is ${view?.status}: ${JSON.stringify(view?.log.map((l) => [l.kind, l.step, l.errorCode]))}`,
+          );
+        },
+      );
     },
     async effects(sagaId) {
-      const rows = await database.db.selectFrom('saga_effects').selectAll().where('saga_id', '=', sagaId).orderBy('seq').execute();
+      const rows = await database.db
+        .selectFrom('saga_effects')
+        .selectAll()
+        .where('saga_id', '=', sagaId)
+        .orderBy('seq')
+        .execute();
       return rows as Effect[];
     },
     async stopRunners() {
