@@ -162,7 +162,7 @@ async function soukTransport(transport: 'feed' | 'nats'): Promise<Row> {
     };
   } finally {
     for (const c of children) c.kill('SIGTERM');
-    await Promise.all(children.map((c) => (c.exitCode === null ? new Promise((r) => c.once('exit', r)) : undefined)));
+    await Promise.all(children.map((c) => (c.exitCode === null ? new Promise((r) => c.once('exit', r)) : Promise.resolve())));
     await pool.end();
     if (transport === 'nats') {
       const nc = await connect({ servers: NATS_URL });

@@ -129,7 +129,7 @@ function describe(schema: TObject, path: string, message: string, values: Record
   if (!key) return missingNames(schema, values).join('; ') || message;
   const property = schema.properties[key] as TSchema & { description?: string; anyOf?: { const?: unknown }[] };
   const choices = property.anyOf?.map((s) => s.const).filter((c) => c !== undefined);
-  const why = choices?.length ? `must be one of ${choices.join(', ')}` : message;
+  const why = choices?.length ? `must be one of ${choices.map(String).join(', ')}` : message;
   const shown = values[key] === undefined ? 'unset' : JSON.stringify(redact(key, values[key]));
   return `${key}: ${why} (got ${shown})${property.description ? ` — ${property.description}` : ''}`;
 }

@@ -82,6 +82,7 @@ export async function readApiKey(config: PaymentsConfig): Promise<string> {
   } catch (err) {
     throw new Error(
       `PAYMENT_PROVIDER_API_KEY_FILE: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+      { cause: err },
     );
   }
   return parseApiKey(text);

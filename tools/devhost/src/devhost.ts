@@ -267,6 +267,7 @@ export class Devhost {
       const logs = waiting.map((i) => path.join(this.dir.logs, `${i.instanceId}.log`)).join(', ');
       throw new Error(
         `not ready after ${formatMs(this.options.readyTimeoutMs)}: ${waiting.map(describeInstance).join(', ')}; see ${logs}`,
+        { cause: err },
       );
     }
   }

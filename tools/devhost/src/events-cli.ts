@@ -9,6 +9,7 @@ import { parseArgs } from 'node:util';
 import { dataDirLayout } from './data-dir.ts';
 import type { EventStatus } from '@souk/chassis';
 import type { Endpoints } from './endpoints.ts';
+import { text } from './log-output.ts';
 
 export const EVENTS_USAGE = `Usage: npm run events -- <command> [--data-dir <dir>]
 
@@ -62,7 +63,7 @@ export async function runEventsCli(
       for (const svc of service ? [service] : Object.keys(endpoints.services)) {
         const { status, body } = await call(svc, 'GET', '', '/_admin/events');
         if (status === 404) continue;
-        if (status !== 200) throw new Error(`${svc}: ${status} ${String(body.detail ?? '')}`);
+        if (status !== 200) throw new Error(`${svc}: ${status} ${text(body.detail, '')}`);
         const s = body as unknown as EventStatus;
         out(`${svc} (${s.transport})`);
         for (const p of s.publishes) out(`  publishes ${p.type}${p.schemaId === null ? '' : ` (schema id ${p.schemaId})`}`);
@@ -82,7 +83,7 @@ export async function runEventsCli(
       for (const svc of services) {
         const { status, body } = await call(svc, 'GET', '');
         if (status === 404) continue; // no database, so no event layer (gateway, registry)
-        if (status !== 200) throw new Error(`${svc}: ${status} ${String(body.detail ?? '')}`);
+        if (status !== 200) throw new Error(`${svc}: ${status} ${text(body.detail, '')}`);
         for (const l of body.deadLetters as DeadLetterRow[]) {
           total++;
           out(`${svc}  #${l.deadLetterId}  ${l.type}  ${l.eventId}  attempts ${l.attempts}  ${l.deadAt}\n    ${l.error}`);
@@ -109,7 +110,7 @@ export async function runEventsCli(
         if (status === 200) out(`#${one}: ${String(body.outcome)}`);
         else {
           failed++;
-          out(`#${one}: ${status} ${String(body.code ?? '')} ${String(body.detail ?? '')}`);
+          out(`#${one}: ${status} ${text(body.code, '')} ${text(body.detail, '')}`);
         }
       }
       if (ids.length === 0) out('no dead letters');

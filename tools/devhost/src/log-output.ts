@@ -54,13 +54,8 @@ export function renderLine(line: string, options: RenderOptions): string {
   if (!record) return line;
   const paint = (code: string, text: string): string => (options.color ? code + text + RESET : text);
   const level = levelNumber(record.level);
-  const [label, levelColor] = LEVELS[level] ?? [
-    String(record.level ?? '?')
-      .toUpperCase()
-      .padEnd(5),
-    '',
-  ];
-  const parts = [paint(DIM, formatTime(record.time)), paint(levelColor, label), String(record.msg ?? '')];
+  const [label, levelColor] = LEVELS[level] ?? [text(record.level, '?').toUpperCase().padEnd(5), ''];
+  const parts = [paint(DIM, formatTime(record.time)), paint(levelColor, label), text(record.msg, '')];
   const keys = [...NOTABLE.filter((k) => k in record), ...Object.keys(record).filter((k) => !NOTABLE.includes(k))];
   const fields: string[] = [];
   let stack: string | undefined;
@@ -68,10 +63,10 @@ export function renderLine(line: string, options: RenderOptions): string {
     if (HIDDEN.has(key) || record[key] === undefined) continue;
     const value = record[key];
     if (key === 'err' && isObject(value)) {
-      fields.push(`err=${quote(String(value.message ?? value.type ?? 'error'))}`);
+      fields.push(`err=${quote(text(value.message ?? value.type, 'error'))}`);
       if (level >= 50 && typeof value.stack === 'string') stack = value.stack;
     } else if (key === 'req' && isObject(value) && typeof value.method === 'string') {
-      fields.push(`req=${quote(`${value.method} ${String(value.url ?? '')}`)}`);
+      fields.push(`req=${quote(`${value.method} ${text(value.url, '')}`)}`);
     } else if (key === 'res' && isObject(value) && 'statusCode' in value) {
       fields.push(`status=${String(value.statusCode)}`);
     } else {
@@ -116,6 +111,12 @@ function formatTime(time: unknown): string {
 function formatValue(value: unknown): string {
   const text = typeof value === 'string' ? quote(value) : (JSON.stringify(value) ?? String(value));
   return text.length > MAX_VALUE ? text.slice(0, MAX_VALUE - 1) + '…' : text;
+}
+
+/** A JSON value as terminal text: a string as it is, anything else as JSON, null or undefined as the fallback. */
+export function text(value: unknown, fallback: string): string {
+  if (value === undefined || value === null) return fallback;
+  return typeof value === 'string' ? value : JSON.stringify(value);
 }
 
 function quote(text: string): string {

@@ -7,6 +7,8 @@ import { PassThrough } from 'node:stream';
 import { test } from 'node:test';
 import { LogOutput, renderLine, useColor } from './log-output.ts';
 
+const ESC = String.fromCharCode(0x1b);
+
 const time = new Date(2025, 0, 2, 13, 4, 5, 67).getTime();
 const plain = { color: false };
 
@@ -66,7 +68,7 @@ test('colour only on a terminal, never with NO_COLOR, always with FORCE_COLOR', 
   assert.equal(useColor({ isTTY: false }, {}), false);
   assert.equal(useColor({ isTTY: true }, { NO_COLOR: '1' }), false);
   assert.equal(useColor({ isTTY: false }, { FORCE_COLOR: '1' }), true);
-  assert.match(renderLine(JSON.stringify({ level: 30, time, msg: 'hi' }), { color: true }), /\x1b\[32mINFO /);
+  assert.match(renderLine(JSON.stringify({ level: 30, time, msg: 'hi' }), { color: true }), new RegExp(`${ESC}\\[32mINFO `));
 });
 
 test('terminal lines carry a padded instance prefix; files keep the raw line', async () => {

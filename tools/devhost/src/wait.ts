@@ -18,10 +18,14 @@ export async function waitFor(check: () => boolean | Promise<boolean>, options: 
   void options.abort?.then((err) => {
     aborted = err;
   });
+  // A function, not inline checks: flow analysis cannot see the callback's assignment and would take `aborted` for undefined.
+  const throwIfAborted = () => {
+    if (aborted) throw aborted;
+  };
   for (;;) {
-    if (aborted) throw aborted;
+    throwIfAborted();
     if (await check()) return;
-    if (aborted) throw aborted;
+    throwIfAborted();
     const left = deadline - performance.now();
     if (left <= 0) throw new Error(`timed out after ${(options.timeoutMs / 1000).toFixed(1)} s waiting for ${options.what}`);
     await delay(Math.min(options.intervalMs, left), options.abort);

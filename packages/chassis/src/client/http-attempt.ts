@@ -4,7 +4,6 @@
 
 import { context, propagation, SpanKind, SpanStatusCode, trace, type Tracer } from '@opentelemetry/api';
 import { Histogram, type Registry } from 'prom-client';
-import { Pool } from 'undici';
 import { chassisErrors, fromProblem } from '../errors/index.ts';
 import type { ServiceInstance } from '../discovery/types.ts';
 import { markFailure, transportFailure } from './failures.ts';

@@ -13,14 +13,7 @@ import { failurePause, pause } from '../events/pause.ts';
 import { sagaErrors } from './errors.ts';
 import { LeaseLost, RunnerStopping, runAttempt } from './saga-attempt.ts';
 import { keepLease, type LeaseKeeper } from './saga-lease.ts';
-import {
-  idempotencyKeyOf,
-  type SagaDefinition,
-  type SagaFailure,
-  type SagaStatus,
-  type SagaStep,
-  type StepContext,
-} from './saga-definition.ts';
+import { idempotencyKeyOf, type SagaDefinition, type SagaStatus, type SagaStep, type StepContext } from './saga-definition.ts';
 import { createSagaListener, type SagaListener } from './saga-listener.ts';
 import { createSagaMetrics } from './saga-metrics.ts';
 import { createEndWaits } from './saga-waits.ts';

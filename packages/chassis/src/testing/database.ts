@@ -32,7 +32,7 @@ export async function createTestDatabase(label = 'test'): Promise<TestDatabase> 
         // Connections a stopped service is still closing get a moment to go by themselves: forcing them
         // would hand their owner an error (57P01) it may no longer be listening for.
         const deadline = Date.now() + DROP_GRACE_MS;
-        let open: string[] = [];
+        let open: string[];
         do {
           const { rows } = await c.query<{ app: string }>(
             'select application_name as app from pg_stat_activity where datname = $1',

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { describe, test, type TestContext } from 'node:test';
 import { connect } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
-import { sql } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { startService, streamName, type RunningService } from '../../src/index.ts';
 import { waitFor } from '../../src/testing/index.ts';
 import { consumerService, tickedEvent, type ConsumerHooks } from './fixtures.ts';
@@ -56,7 +56,7 @@ async function setup(t: TestContext, transport: Transport, label: string) {
   };
 }
 
-const resetEffects = async (trx: import('kysely').Kysely<any>) => {
+const resetEffects = async (trx: Kysely<any>) => {
   await sql`delete from effects`.execute(trx);
 };
 

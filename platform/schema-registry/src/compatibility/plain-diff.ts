@@ -111,7 +111,7 @@ function list(types: ReadonlySet<string>): string {
 
 /** The values an enum and/or const allow (both present: their intersection). */
 function allowedValues(node: JsonObject): unknown[] | undefined {
-  const fromEnum = Array.isArray(node.enum) && has(node, 'enum') ? node.enum : undefined;
+  const fromEnum = Array.isArray(node.enum) && has(node, 'enum') ? (node.enum as unknown[]) : undefined;
   const fromConst = has(node, 'const') ? [node.const] : undefined;
   if (fromEnum && fromConst) return fromEnum.filter((v) => sameJson(v, node.const));
   return fromEnum ?? fromConst;

@@ -64,7 +64,7 @@ function compareShapes(ctx: DiffContext, w: Shape, r: Shape): void {
   if (w.kind === 'combined' && w.criterion !== 'allOf') return writerUnion(ctx, w, r);
   if (w.kind === 'plain' && r.kind === 'combined' && Array.isArray(w.node.type) && w.node.type.length > 1) {
     // `type: ["string", "null"]` against an anyOf: each type in turn must find a reader branch.
-    const expanded = w.node.type.map((t) => ({ ...w.node, type: t }));
+    const expanded = (w.node.type as unknown[]).map((t) => ({ ...w.node, type: t }));
     return writerUnion(ctx, { kind: 'combined', criterion: 'anyOf', branches: expanded, node: w.node, synthetic: true }, r);
   }
   if (r.kind === 'combined') return readerUnion(ctx, w, r);

@@ -48,7 +48,7 @@ export function speakConfluent(scope: App): void {
 export function parseJsonBody(text: string): unknown {
   if (text === '') throw chassisErrors.malformedJson('The body is empty but was sent as JSON.');
   try {
-    return JSON.parse(text, function reviver(this: unknown, key, value) {
+    return JSON.parse(text, function reviver(this: unknown, key: string, value: unknown): unknown {
       if (key === '__proto__') throw new SyntaxError('Object contains forbidden prototype property');
       if (key === 'constructor' && typeof value === 'object' && value !== null && Object.hasOwn(value, 'prototype')) {
         throw new SyntaxError('Object contains forbidden prototype property');
@@ -89,6 +89,8 @@ function toSoukError(error: HttpError): SoukError {
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
       return chassisErrors.malformedJson({ detail: 'The body was sent as JSON but could not be parsed.', cause: error });
+    default:
+      break; // not one of Fastify's body errors: look further below
   }
   if (error instanceof SyntaxError)
     return chassisErrors.malformedJson({ detail: `The body is not valid JSON: ${error.message}`, cause: error });

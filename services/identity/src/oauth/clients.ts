@@ -44,7 +44,7 @@ export function parseClientsFile(content: string, source: string): ClientsFile {
   try {
     data = JSON.parse(content);
   } catch (err) {
-    throw new Error(`${source}: not valid JSON (${(err as Error).message})`);
+    throw new Error(`${source}: not valid JSON (${(err as Error).message})`, { cause: err });
   }
   const problems = Value.Errors(ClientsFile, data).map((e) => `${e.instancePath || '/'} ${e.message}`);
   if (problems.length) throw new Error(`${source}: ${problems.slice(0, 5).join('; ')}`);

@@ -61,7 +61,8 @@ export async function negotiateOAuthErrorType(
   reply: ReplyLike & { statusCode: number },
   payload: unknown,
 ): Promise<unknown> {
-  const type = String(reply.getHeader('content-type') ?? '');
+  const header = reply.getHeader('content-type');
+  const type = typeof header === 'string' ? header : '';
   if (!type.startsWith(PROBLEM_CONTENT_TYPE)) return payload;
   if (!acceptsProblemJson(request.headers.accept)) reply.header('content-type', 'application/json; charset=utf-8');
   if (typeof payload !== 'string' || reply.statusCode >= 500) return payload;

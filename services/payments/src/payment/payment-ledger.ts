@@ -5,15 +5,7 @@
 // append, the integration events (outbox) and the read-model row commit
 // together. No provider call ever happens inside a transaction.
 
-import {
-  eventStoreErrors,
-  type AggregateStore,
-  type EventMetadata,
-  type Events,
-  type Loaded,
-  type Logger,
-  type RecordedEvent,
-} from '@souk/chassis';
+import { eventStoreErrors, type AggregateStore, type EventMetadata, type Events, type Loaded, type Logger } from '@souk/chassis';
 import type { PaymentsDatabase } from '../db.ts';
 import { projectionRow, upsertProjection } from '../projection/payments-projection.ts';
 import type { ProviderClient } from '../provider/provider-client.ts';
