@@ -1,6 +1,6 @@
 // The payment's business rules as a pure function: given a command and the
 // state, what is the next step? Done, refused, or "record these events, then
-// make this provider call". The command loop (payment-commands.ts) runs the
+// make this provider call". The command loop (payment-ledger.ts) runs the
 // steps and feeds each provider answer back through recordOutcome
 // (payment-outcomes.ts) until the command is done or refused.
 
