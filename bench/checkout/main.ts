@@ -9,6 +9,7 @@
 import { cpus, loadavg } from 'node:os';
 import { startDevhost } from '../../tests/system/devhost-harness.ts';
 import { shop, type Shopper } from '../../tests/system/shop-client.ts';
+import { costBetween, costProbe, costTable, type CostReport } from '../cost.ts';
 import { positive } from '../settings.ts';
 
 const SHOPPERS = positive('BENCH_SHOPPERS', 40);
@@ -23,6 +24,7 @@ function percentile(sorted: readonly number[], p: number): number {
 
 interface Row {
   name: string;
+  cost: CostReport;
   done: number;
   failed: number;
   perSecond: number;
@@ -39,6 +41,7 @@ async function run(
   prepare?: (i: number) => Promise<void>,
 ): Promise<Row> {
   const latencies: number[] = [];
+  const before = await probe.snapshot();
   let next = 0;
   let failed = 0;
   const started = performance.now();
@@ -54,9 +57,11 @@ async function run(
     }),
   );
   const seconds = (performance.now() - started) / 1000;
+  const cost = costBetween(before, await probe.snapshot(), latencies.length);
   latencies.sort((a, b) => a - b);
   return {
     name,
+    cost,
     done: latencies.length,
     failed,
     perSecond: latencies.length / seconds,
@@ -66,6 +71,7 @@ async function run(
 }
 
 const devhost = await startDevhost();
+const probe = await costProbe(devhost);
 try {
   log(`# devhost ready in ${devhost.readySeconds.toFixed(1)} s; ${cpus().length} cores, load ${loadavg()[0]!.toFixed(2)}`);
   const s = shop(devhost.gateway);
@@ -104,12 +110,18 @@ try {
   );
 
   log('');
-  log('| run | completed | failed | per second | p50 ms | p99 ms |');
-  log('|---|---:|---:|---:|---:|---:|');
+  log('| run | completed | failed | per second | p50 ms | p99 ms | CPU ms per op | commits per op |');
+  log('|---|---:|---:|---:|---:|---:|---:|---:|');
   for (const r of [baseline, checkout]) {
-    log(`| ${r.name} | ${r.done} | ${r.failed} | ${r.perSecond.toFixed(1)} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} |`);
+    log(
+      `| ${r.name} | ${r.done} | ${r.failed} | ${r.perSecond.toFixed(1)} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ` +
+        `${r.cost.totalCpuPerOp.toFixed(1)} | ${r.cost.commitsPerOp.toFixed(1)} |`,
+    );
   }
   log(`\ncheckout costs ${(checkout.p50 / baseline.p50).toFixed(1)}x a single write at p50`);
+  log(`\n${costTable('Where the CPU of a checkout goes', checkout.cost)}`);
+  log(`\n${costTable('Where the CPU of a cart write goes', baseline.cost)}`);
 } finally {
+  await probe.close();
   await devhost.stop();
 }
