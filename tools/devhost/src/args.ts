@@ -25,6 +25,8 @@ export interface DevhostOptions {
    */
   bundle: boolean;
   readyTimeoutMs: number;
+  /** Services whose processes write a V8 CPU profile (`--cpu-prof`) into <data-dir>/profiles when they exit. */
+  cpuProfile: readonly string[];
   /** Prefix of every database and role name (`souk_catalog`); another one lets several devhosts share a server. */
   dbPrefix: string;
   help: boolean;
@@ -49,6 +51,8 @@ Options:
   --no-bundle             run each service's TypeScript through tsx instead of an esbuild bundle
                           (slower start; for code that bundling breaks)
   --ready-timeout <s>     how long a tier may take to become ready (default ${DEFAULT_READY_TIMEOUT_SECONDS})
+  --cpu-prof <svc>        write a CPU profile of the service's processes to <data-dir>/profiles/ when
+                          they stop (open it in Chrome DevTools or speedscope); repeatable, or comma separated
   --db-prefix <p>         prefix of database and role names (default ${DEFAULT_DB_PREFIX}); lets several
                           devhosts (or test runs) share the server in DATABASE_URL
   -h, --help              show this text
@@ -80,6 +84,7 @@ export function parseOptions(argv: readonly string[], repoRoot: string): Devhost
         bundle: { type: 'boolean', default: true },
         'ready-timeout': { type: 'string' },
         'db-prefix': { type: 'string' },
+        'cpu-prof': { type: 'string', multiple: true },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -117,8 +122,21 @@ export function parseOptions(argv: readonly string[], repoRoot: string): Devhost
     bundle: v.bundle ?? true,
     readyTimeoutMs: readyTimeout * 1000,
     dbPrefix,
+    cpuProfile: Object.freeze(parseServiceList('--cpu-prof', v['cpu-prof'] ?? [])),
     help: v.help ?? false,
   });
+}
+
+/** `--cpu-prof orders --cpu-prof cart,payments`: known service names, each once. */
+export function parseServiceList(flag: string, values: readonly string[]): string[] {
+  const names = new Set<string>();
+  for (const name of values.flatMap((value) => value.split(',')).map((n) => n.trim())) {
+    if (name === '') continue;
+    if (!findService(name))
+      throw new ArgsError(`${flag}: unknown service "${name}" (known: ${SERVICES.map((s) => s.name).join(', ')})`);
+    names.add(name);
+  }
+  return [...names];
 }
 
 /** `--scale catalog=2 --scale identity=2,gateway=3`; the last value for a service wins. */

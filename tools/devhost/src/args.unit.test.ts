@@ -65,3 +65,9 @@ test('--db-prefix names databases and roles for a shared server; bad prefixes ar
     assert.throws(() => parseOptions(['--db-prefix', bad], root), ArgsError, bad);
   }
 });
+
+test('--cpu-prof names services to profile, repeatable and comma separated, each once; unknown ones are refused', () => {
+  assert.deepEqual(parseOptions([], '/repo').cpuProfile, []);
+  assert.deepEqual(parseOptions(['--cpu-prof', 'orders,cart', '--cpu-prof', 'orders'], '/repo').cpuProfile, ['orders', 'cart']);
+  assert.throws(() => parseOptions(['--cpu-prof', 'nosuch'], '/repo'), /--cpu-prof: unknown service "nosuch"/);
+});

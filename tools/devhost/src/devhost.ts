@@ -231,17 +231,21 @@ export class Devhost {
     return ports;
   }
 
-  /** Node arguments per service: the esbuild bundle, or tsx-transpiled TypeScript with --no-bundle. */
+  /** Node arguments per service: the esbuild bundle, or tsx-transpiled TypeScript with --no-bundle; --cpu-prof first. */
   private async commands(): Promise<Map<string, string[]>> {
     const entries = SERVICES.map((s) => ({ name: s.name, entry: path.join(this.options.repoRoot, s.entry) }));
+    const profiles = path.join(this.dir.root, 'profiles');
+    // Node writes CPU.<date>.<time>.<pid>…cpuprofile when the process exits (the devhost's SIGTERM ends it cleanly).
+    const profiled = (name: string) =>
+      this.options.cpuProfile.includes(name) ? ['--cpu-prof', '--cpu-prof-dir', path.join(profiles, name)] : [];
     if (!this.options.bundle) {
       const tsx = import.meta.resolve('tsx');
-      return new Map(entries.map((e) => [e.name, ['--import', tsx, e.entry]]));
+      return new Map(entries.map((e) => [e.name, [...profiled(e.name), '--import', tsx, e.entry]]));
     }
     const t0 = performance.now();
     const bundles = await bundleServices(this.options.repoRoot, this.dir.root, entries);
     this.out.info(`bundled ${entries.length} services with esbuild (${formatMs(performance.now() - t0)})`);
-    return new Map(entries.map((e) => [e.name, ['--enable-source-maps', bundles.get(e.name) ?? e.entry]]));
+    return new Map(entries.map((e) => [e.name, [...profiled(e.name), '--enable-source-maps', bundles.get(e.name) ?? e.entry]]));
   }
 
   private async waitReady(members: readonly ManagedInstance[]): Promise<void> {
