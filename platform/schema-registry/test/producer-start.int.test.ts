@@ -34,16 +34,14 @@ function producer(contract: EventContract) {
     migrations: {},
     setup(ctx) {
       ctx.app.post('/change', async () =>
-        ctx.db
-          .transaction()
-          .execute((trx) =>
-            ctx.events.publish(trx, contract, {
-              productId: '7d0e3f4c-58a4-4b0c-9a63-0f0b7c1c2a11',
-              oldPriceCents: 100,
-              newPriceCents: 120,
-              currency: 'EUR',
-            }),
-          ),
+        ctx.db.transaction().execute((trx) =>
+          ctx.events.publish(trx, contract, {
+            productId: '7d0e3f4c-58a4-4b0c-9a63-0f0b7c1c2a11',
+            oldPriceCents: 100,
+            newPriceCents: 120,
+            currency: 'EUR',
+          }),
+        ),
       );
     },
   });

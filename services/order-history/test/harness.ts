@@ -75,15 +75,13 @@ export async function startHistory(label: string, env: Record<string, string> = 
     async publish(event) {
       const contract = (CONTRACTS as readonly EventContract[]).find((c) => c.name === event.type)!;
       const producer = producers.get(contract.source)!;
-      await producer.ctx.db
-        .transaction()
-        .execute((trx) =>
-          producer.ctx.events.publish(trx, contract, event.data as never, {
-            subject: event.data.orderId,
-            time: new Date(event.time),
-            id: randomUUID(),
-          }),
-        );
+      await producer.ctx.db.transaction().execute((trx) =>
+        producer.ctx.events.publish(trx, contract, event.data as never, {
+          subject: event.data.orderId,
+          time: new Date(event.time),
+          id: randomUUID(),
+        }),
+      );
       published.set(contract.source, (published.get(contract.source) ?? 0) + 1);
     },
     async caughtUp() {

@@ -30,9 +30,7 @@ export interface Provider {
   /** PUT /v1/_admin/behaviour with the admin key. */
   behave(change: Record<string, unknown>): Promise<void>;
   /** GET /v1/charges?reference=: what the provider actually did for a payment. */
-  charges(
-    paymentId: string,
-  ): Promise<{
+  charges(paymentId: string): Promise<{
     authorizations: any[];
     captures: any[];
     refunds: any[];

@@ -45,15 +45,13 @@ const UNSETTLED = /PENDING|REQUESTED|UNKNOWN|AUTHORIZING/;
 export function createParticipants(ctx: Pick<ServiceContext, 'client'>, o: { reservationTtlSeconds: number }): Participants {
   const send = async <T>(service: string, req: ServiceRequest<T>, call: Call) =>
     (
-      await ctx
-        .client(service)
-        .request<T>({
-          ...req,
-          auth: 'service',
-          signal: call.signal,
-          timeoutMs: call.timeoutMs,
-          idempotencyKey: call.idempotencyKey,
-        })
+      await ctx.client(service).request<T>({
+        ...req,
+        auth: 'service',
+        signal: call.signal,
+        timeoutMs: call.timeoutMs,
+        idempotencyKey: call.idempotencyKey,
+      })
     ).body;
 
   const settled = (status: string, paymentId: string): { status: string } => {
