@@ -69,8 +69,27 @@ function databaseUrlOf(pid: number): string | undefined {
   }
 }
 
+/** Resident and proportional set size of a process in MB (PSS shares shared pages among their users). */
+function processMemoryMb(pid: number): { rss: number; pss: number } | undefined {
+  try {
+    const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+    const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(rollup)?.[1] ?? 0);
+    return { rss: kb('Rss') / 1024, pss: kb('Pss') / 1024 };
+  } catch {
+    return undefined;
+  }
+}
+
+export interface MemoryRow {
+  label: string;
+  rss: number;
+  pss: number;
+}
+
 export interface CostProbe {
   snapshot(): Promise<CostSnapshot>;
+  /** RSS and PSS now, by label (PostgreSQL's processes summed), largest PSS first, the total last. */
+  memory(): Promise<MemoryRow[]>;
   close(): Promise<void>;
 }
 
@@ -115,8 +134,43 @@ export async function costProbe(devhost: Devhost): Promise<CostProbe> {
       for (const r of rows) if (databases.has(r.datname)) commits.set(r.datname, Number(r.commits));
       return { cpuMs, commits, at: performance.now() };
     },
+    async memory() {
+      const rows = new Map<string, MemoryRow>();
+      const add = (label: string, m: { rss: number; pss: number } | undefined) => {
+        if (!m) return;
+        const row = rows.get(label) ?? { label, rss: 0, pss: 0 };
+        row.rss += m.rss;
+        row.pss += m.pss;
+        rows.set(label, row);
+      };
+      const labels = new Map((await devhost.instances()).map((i) => [i.pid, i.instanceId]));
+      add('devhost', processMemoryMb(devhostPid));
+      for (const [pid, name] of descendants(devhostPid)) {
+        if (labels.has(pid)) add(labels.get(pid)!, processMemoryMb(pid));
+        else add(name === 'postgres' ? 'postgres' : `other: ${name}`, processMemoryMb(pid));
+      }
+      const sorted = [...rows.values()].sort((a, b) => b.pss - a.pss);
+      const total = sorted.reduce((t, r) => ({ label: 'total', rss: t.rss + r.rss, pss: t.pss + r.pss }), {
+        label: 'total',
+        rss: 0,
+        pss: 0,
+      });
+      return [...sorted, total];
+    },
     close: () => db.end(),
   };
+}
+
+/** Memory rows as Markdown. */
+export function memoryTable(rows: readonly MemoryRow[]): string {
+  return [
+    '| process | PSS MB | RSS MB |',
+    '|---|---:|---:|',
+    ...rows.map((r) => {
+      const label = r.label === 'total' ? '**total**' : r.label;
+      return `| ${label} | ${r.pss.toFixed(0)} | ${r.rss.toFixed(0)} |`;
+    }),
+  ].join('\n');
 }
 
 export interface CostReport {

@@ -9,7 +9,7 @@
 import { cpus, loadavg } from 'node:os';
 import { startDevhost } from '../../tests/system/devhost-harness.ts';
 import { shop, type Shopper } from '../../tests/system/shop-client.ts';
-import { costBetween, costProbe, costTable, type CostReport } from '../cost.ts';
+import { costBetween, costProbe, costTable, memoryTable, type CostReport } from '../cost.ts';
 import { positive } from '../settings.ts';
 
 const SHOPPERS = positive('BENCH_SHOPPERS', 40);
@@ -74,6 +74,7 @@ const devhost = await startDevhost();
 const probe = await costProbe(devhost);
 try {
   log(`# devhost ready in ${devhost.readySeconds.toFixed(1)} s; ${cpus().length} cores, load ${loadavg()[0]!.toFixed(2)}`);
+  log(`\nIdle memory after start:\n\n${memoryTable(await probe.memory())}\n`);
   const s = shop(devhost.gateway);
   const admin = await s.login('admin@souk.local', await devhost.secret('admin-password'));
   const page = await s.api('/api/v1/catalog/products?pageSize=5');
