@@ -4,7 +4,7 @@
 // of 1.36 s with packages left external, and 5-6 s with tsx).
 import { createHash } from 'node:crypto';
 import path from 'node:path';
-import type { Plugin } from 'esbuild';
+import type * as Esbuild from 'esbuild';
 
 export interface BundleEntry {
   name: string;
@@ -26,6 +26,16 @@ export async function bundleServices(
   const esbuild = await import('esbuild');
   const key = createHash('sha256').update(dataDir).digest('hex').slice(0, 12);
   const outdir = path.join(repoRoot, 'node_modules', '.cache', 'souk-devhost', key);
+  try {
+    await build(esbuild, entries, outdir);
+  } finally {
+    // esbuild keeps its service process (300 MB resident here) for later builds; there are none.
+    await esbuild.stop();
+  }
+  return new Map(entries.map((e) => [e.name, path.join(outdir, `${e.name}.mjs`)]));
+}
+
+async function build(esbuild: typeof Esbuild, entries: readonly BundleEntry[], outdir: string): Promise<void> {
   await esbuild.build({
     entryPoints: Object.fromEntries(entries.map((e) => [e.name, e.entry])),
     outdir,
@@ -44,13 +54,12 @@ export async function bundleServices(
     },
     plugins: [externalOptional],
   });
-  return new Map(entries.map((e) => [e.name, path.join(outdir, `${e.name}.mjs`)]));
 }
 
 /** Optional native add-ons that packages try to load and do without (pg's pg-native). */
 const OPTIONAL = ['pg-native'];
 
-const externalOptional: Plugin = {
+const externalOptional: Esbuild.Plugin = {
   name: 'external-optional',
   setup(build) {
     build.onResolve({ filter: new RegExp(`^(${OPTIONAL.join('|')})$`) }, (args) => ({ path: args.path, external: true }));
