@@ -96,13 +96,13 @@ export const identityService = defineService({
     ctx.addReadinessCheck('signing-keys', async () => {
       await keys.signingKey();
     });
-    const stopHousekeeping = startHousekeeping(
+    const housekeeping = startHousekeeping(
       [
         { name: 'expired refresh tokens', run: (at) => refreshTokens.prune(at) },
         { name: 'stale sign-in failures', run: (at) => throttle.prune(at) },
       ],
-      { now, log },
+      { now, log, registry: ctx.metrics },
     );
-    ctx.onClose(stopHousekeeping);
+    ctx.onClose(() => housekeeping.stop());
   },
 });
