@@ -41,10 +41,9 @@ export const registryService = defineService({
     const metrics = createRegistryMetrics(ctx.metrics, store);
     const sweeper = startSweeper({
       store,
-      intervalMs: ctx.config.REGISTRY_SWEEP_INTERVAL_MS,
+      schedule: { intervalMs: ctx.config.REGISTRY_SWEEP_INTERVAL_MS, metrics: ctx.metrics },
       log: ctx.log,
       metrics,
-      registry: ctx.metrics,
     });
     // Held watches answer as soon as shutdown begins (preClose runs before the
     // server stops accepting and drains), so draining never waits out a long-poll.

@@ -1,17 +1,16 @@
 // The eviction loop: every interval, instances whose heartbeats stopped for a
 // TTL leave the registry, and watchers learn about it through the index.
 
-import { startPeriodic, type Logger, type Registry } from '@souk/chassis';
+import { startPeriodic, type Logger, type PeriodicSchedule } from '@souk/chassis';
 import type { RegistryStore } from './registry-store.ts';
 import type { RegistryMetrics } from './registry-metrics.ts';
 
 export interface SweeperOptions {
   store: RegistryStore;
-  intervalMs: number;
+  /** Every REGISTRY_SWEEP_INTERVAL_MS; runs counted as souk_periodic_runs_total{task="registry-eviction"}. */
+  schedule: PeriodicSchedule;
   log: Pick<Logger, 'info' | 'error'>;
   metrics: RegistryMetrics;
-  /** Where the tick's runs are counted (souk_periodic_runs_total{task="registry-eviction"}). */
-  registry?: Registry;
 }
 
 export interface Sweeper {
@@ -31,13 +30,7 @@ export function startSweeper(options: SweeperOptions): Sweeper {
       );
     }
   }
-  const tick = startPeriodic({
-    name: 'registry-eviction',
-    intervalMs: options.intervalMs,
-    run: sweep,
-    log,
-    metrics: options.registry,
-  });
+  const tick = startPeriodic({ ...options.schedule, name: 'registry-eviction', run: sweep, log });
   return { sweep, stop: () => tick.stop() };
 }
 

@@ -13,7 +13,7 @@ it('logs and counts each eviction with how long the instance was silent', async 
   const evicted: string[] = [];
   const sweeper = startSweeper({
     store,
-    intervalMs: 3_600_000,
+    schedule: { intervalMs: 3_600_000 },
     log: { info: ((fields: unknown, msg: string) => void lines.push({ fields, msg })) as never, error: () => {} },
     metrics: { registered: () => {}, evicted: (service) => void evicted.push(service) },
   });

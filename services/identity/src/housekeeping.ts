@@ -2,8 +2,9 @@
 // tokens and stale sign-in failure logs. Runs on every instance; the deletes
 // are idempotent, so instances running it at the same time do no harm.
 
-import { startPeriodic, type Logger, type Registry } from '@souk/chassis';
+import { startPeriodic, type Logger, type PeriodicSchedule } from '@souk/chassis';
 
+/** How often housekeeping runs (the rows it deletes are long past use; no hurry). */
 export const HOUSEKEEPING_INTERVAL_MS = 10 * 60_000;
 
 export interface HousekeepingTask {
@@ -21,7 +22,7 @@ export interface Housekeeping {
 /** Starts the tick: every task once an interval, one after the other. */
 export function startHousekeeping(
   tasks: readonly HousekeepingTask[],
-  deps: { now: () => number; log: Logger; intervalMs?: number; registry?: Registry },
+  deps: { now: () => number; log: Logger; schedule: PeriodicSchedule },
 ): Housekeeping {
   async function runOnce(signal?: AbortSignal): Promise<void> {
     for (const task of tasks) {
@@ -35,11 +36,10 @@ export function startHousekeeping(
     }
   }
   const tick = startPeriodic({
+    ...deps.schedule,
     name: 'identity-housekeeping',
-    intervalMs: deps.intervalMs ?? HOUSEKEEPING_INTERVAL_MS,
     run: runOnce,
     log: deps.log,
-    metrics: deps.registry,
   });
   return { runOnce: () => runOnce(), stop: () => tick.stop() };
 }

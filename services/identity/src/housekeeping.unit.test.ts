@@ -27,7 +27,7 @@ it('runs every task each interval; a failing one is logged and the next still ru
       { name: 'tokens', run: () => (ran.push('tokens'), Promise.reject(new Error('pool gone'))) },
       { name: 'failures', run: (now) => (ran.push(`failures@${now}`), Promise.resolve(3)) },
     ],
-    { now: () => Date.now(), log, intervalMs: 1_000 },
+    { now: () => Date.now(), log, schedule: { intervalMs: 1_000 } },
   );
   try {
     mock.timers.tick(1_000);
@@ -60,7 +60,7 @@ it('stop() waits for the task in progress and runs none after it', async () => {
       },
       { name: 'failures', run: () => (ran.push('failures'), Promise.resolve(0)) },
     ],
-    { now: () => Date.now(), log: fakeLog().log, intervalMs: 1_000 },
+    { now: () => Date.now(), log: fakeLog().log, schedule: { intervalMs: 1_000 } },
   );
   mock.timers.tick(1_000);
   assert.deepEqual(ran, ['tokens']);

@@ -84,8 +84,7 @@ export const inventoryService = defineService({
       events,
       metrics,
       log,
-      intervalMs: config.INVENTORY_EXPIRY_SWEEP_MS,
-      registry: ctx.metrics,
+      schedule: { intervalMs: config.INVENTORY_EXPIRY_SWEEP_MS, metrics: ctx.metrics },
     });
     ctx.onClose(() => sweeper.stop());
     if (config.INVENTORY_SEED_STOCK > 0) {

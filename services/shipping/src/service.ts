@@ -67,8 +67,7 @@ export const shippingService = defineService({
       events: ctx.events,
       behaviour,
       log,
-      intervalMs: config.SHIPPING_POLL_MS,
-      registry: ctx.metrics,
+      schedule: { intervalMs: config.SHIPPING_POLL_MS, metrics: ctx.metrics },
     });
     ctx.onClose(() => worker.stop());
   },

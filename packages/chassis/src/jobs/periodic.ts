@@ -5,21 +5,25 @@
 import type { Logger } from 'pino';
 import { Counter, Histogram, type Registry } from 'prom-client';
 
-export interface PeriodicOptions {
-  /** Names the task in log lines and in the metrics' `task` label, e.g. 'shipment-worker'. */
-  name: string;
+/** When a periodic task runs and where its runs are counted: what a service's wiring hands its worker. */
+export interface PeriodicSchedule {
   /** The pause from the end of one run to the start of the next (a slow run delays the next, never overlaps it). */
   intervalMs: number;
+  /** Run at once on start rather than after a first interval. */
+  runAtStart?: boolean;
+  /** When given, runs are counted by outcome and timed there (souk_periodic_runs_total, souk_periodic_run_duration_seconds). */
+  metrics?: Registry;
+}
+
+export interface PeriodicOptions extends PeriodicSchedule {
+  /** Names the task in log lines and in the metrics' `task` label, e.g. 'shipment-worker'. */
+  name: string;
   /**
    * The work, sync or async (a promise is awaited). `signal` aborts when stop() is called: long work checks it
    * between batches and ends early. A throw is logged with the task's name; the next run comes at the next tick.
    */
   run(signal: AbortSignal): unknown;
   log: Pick<Logger, 'error'>;
-  /** Run at once on start rather than after a first interval. */
-  runAtStart?: boolean;
-  /** When given, runs are counted by outcome and timed there (souk_periodic_runs_total, souk_periodic_run_duration_seconds). */
-  metrics?: Registry;
 }
 
 export interface Periodic {

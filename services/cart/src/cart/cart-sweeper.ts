@@ -2,7 +2,7 @@
 // cart already reads as empty, the sweep only gives the space back. Every
 // instance sweeps; deleting what another instance deleted is harmless.
 
-import { startPeriodic, type Logger, type Registry } from '@souk/chassis';
+import { startPeriodic, type Logger, type PeriodicSchedule } from '@souk/chassis';
 import type { CartStore } from './cart-store.ts';
 
 export interface CartSweeper {
@@ -10,12 +10,11 @@ export interface CartSweeper {
   stop(): Promise<void>;
 }
 
-export function startCartSweeper(deps: { store: CartStore; intervalMs: number; log: Logger; registry?: Registry }): CartSweeper {
+export function startCartSweeper(deps: { store: CartStore; schedule: PeriodicSchedule; log: Logger }): CartSweeper {
   return startPeriodic({
+    ...deps.schedule,
     name: 'cart-sweep',
-    intervalMs: deps.intervalMs,
     log: deps.log,
-    metrics: deps.registry,
     async run() {
       const deleted = await deps.store.sweep();
       if (deleted > 0) deps.log.info({ deleted }, 'expired carts deleted');

@@ -3,7 +3,7 @@
 // publishes StockReleased (reason 'expired'), one reservation per transaction.
 // SKIP LOCKED lets several instances sweep together without waiting on each other.
 
-import { startPeriodic, type Events, type Registry } from '@souk/chassis';
+import { startPeriodic, type Events, type PeriodicSchedule } from '@souk/chassis';
 import type { Logger } from 'pino';
 import type { InventoryDatabase } from '../db.ts';
 import type { InventoryMetrics } from '../metrics.ts';
@@ -18,9 +18,8 @@ export interface SweeperDeps {
   events: Pick<Events, 'publish'>;
   metrics: InventoryMetrics;
   log: Logger;
-  intervalMs: number;
-  /** Where the tick's runs are counted (souk_periodic_runs_total{task="reservation-expiry"}). */
-  registry?: Registry;
+  /** Every INVENTORY_EXPIRY_SWEEP_MS; runs counted as souk_periodic_runs_total{task="reservation-expiry"}. */
+  schedule: PeriodicSchedule;
 }
 
 export interface Sweeper {
@@ -61,12 +60,6 @@ export function startExpirySweeper(deps: SweeperDeps): Sweeper {
     return expired;
   }
 
-  const tick = startPeriodic({
-    name: 'reservation-expiry',
-    intervalMs: deps.intervalMs,
-    run: sweepOnce,
-    log,
-    metrics: deps.registry,
-  });
+  const tick = startPeriodic({ ...deps.schedule, name: 'reservation-expiry', run: sweepOnce, log });
   return { sweepOnce: () => sweepOnce(), stop: () => tick.stop() };
 }

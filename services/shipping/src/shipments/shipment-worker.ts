@@ -6,7 +6,7 @@
 // change and its event (OrderShipped or ShipmentFailed) commit in one
 // transaction.
 
-import { startPeriodic, type Events, type Registry } from '@souk/chassis';
+import { startPeriodic, type Events, type PeriodicSchedule } from '@souk/chassis';
 import type { Logger } from 'pino';
 import { OrderShipped, ShipmentFailed } from '../../contract.ts';
 import type { ShippingDatabase } from '../db.ts';
@@ -22,9 +22,8 @@ export interface WorkerDeps {
   events: Pick<Events, 'publish'>;
   behaviour: BehaviourStore;
   log: Logger;
-  intervalMs: number;
-  /** Where the tick's runs are counted (souk_periodic_runs_total{task="shipment-worker"}). */
-  registry?: Registry;
+  /** Every SHIPPING_POLL_MS; runs counted as souk_periodic_runs_total{task="shipment-worker"}. */
+  schedule: PeriodicSchedule;
   /** Uniform in [0, 1): the carrier's mood. */
   random?: () => number;
 }
@@ -111,6 +110,6 @@ export function startShipmentWorker(deps: WorkerDeps): Worker {
     }
   }
 
-  const tick = startPeriodic({ name: 'shipment-worker', intervalMs: deps.intervalMs, run: runOnce, log, metrics: deps.registry });
+  const tick = startPeriodic({ ...deps.schedule, name: 'shipment-worker', run: runOnce, log });
   return { runOnce: () => runOnce(), stop: () => tick.stop() };
 }
