@@ -40,9 +40,15 @@ export interface Periodic {
 
 export type PeriodicOutcome = 'succeeded' | 'failed' | 'interrupted';
 
+/** The longest delay setTimeout honours (2^31 - 1 ms, about 24.8 days). */
+const MAX_TIMEOUT_MS = 2 ** 31 - 1;
+
 /** Starts the tick; the first run comes after `intervalMs` (or at once with `runAtStart`). Its timers never keep a process alive. */
 export function startPeriodic(options: PeriodicOptions): Periodic {
   const { name, intervalMs, log } = options;
+  // Node fires a longer timeout after 1 ms: a typo'd interval would turn into a busy loop.
+  if (!Number.isInteger(intervalMs) || intervalMs < 0 || intervalMs > MAX_TIMEOUT_MS)
+    throw new RangeError(`${name}: intervalMs must be a whole number of ms from 0 to ${MAX_TIMEOUT_MS}, not ${intervalMs}`);
   const metrics = options.metrics ? periodicMetrics(options.metrics) : undefined;
   const stopping = new AbortController();
   let timer: NodeJS.Timeout | undefined;

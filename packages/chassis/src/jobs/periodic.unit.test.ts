@@ -251,3 +251,8 @@ it('its timers do not keep a process alive', () => {
   assert.equal(child.error, undefined, `the process did not end by itself: ${String(child.error)}`);
   assert.equal(child.status, 0, child.stderr);
 });
+
+it('refuses an interval setTimeout would not honour', () => {
+  for (const intervalMs of [-1, 1.5, 2 ** 31, Number.NaN])
+    assert.throws(() => startPeriodic({ name: 'typo', intervalMs, run: () => {}, log: silentLog().log }), RangeError);
+});
