@@ -43,3 +43,6 @@ export * from './event-store/index.ts';
 
 // Orchestration sagas persisted step by step, with compensations, leases and parking.
 export * from './saga/index.ts';
+
+// Background work: periodic ticks
+export * from './jobs/index.ts';

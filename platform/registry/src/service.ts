@@ -39,13 +39,18 @@ export const registryService = defineService({
     }
     const store = createRegistryStore({ clock: ctx.clock, ttlMs: ttlSeconds * 1000 });
     const metrics = createRegistryMetrics(ctx.metrics, store);
-    const sweeper = startSweeper({ store, intervalMs: ctx.config.REGISTRY_SWEEP_INTERVAL_MS, log: ctx.log, metrics });
+    const sweeper = startSweeper({
+      store,
+      schedule: { intervalMs: ctx.config.REGISTRY_SWEEP_INTERVAL_MS, metrics: ctx.metrics },
+      log: ctx.log,
+      metrics,
+    });
     // Held watches answer as soon as shutdown begins (preClose runs before the
     // server stops accepting and drains), so draining never waits out a long-poll.
     const shutdown = new AbortController();
     ctx.app.addHook('preClose', async () => {
       shutdown.abort();
-      sweeper.stop();
+      await sweeper.stop();
     });
     registerRoutes(ctx, { store, metrics, heartbeatIntervalSeconds: heartbeatSeconds, shutdown: shutdown.signal });
   },

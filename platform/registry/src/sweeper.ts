@@ -1,21 +1,22 @@
 // The eviction loop: every interval, instances whose heartbeats stopped for a
 // TTL leave the registry, and watchers learn about it through the index.
 
-import type { Logger } from '@souk/chassis';
+import { startPeriodic, type Logger, type PeriodicSchedule } from '@souk/chassis';
 import type { RegistryStore } from './registry-store.ts';
 import type { RegistryMetrics } from './registry-metrics.ts';
 
 export interface SweeperOptions {
   store: RegistryStore;
-  intervalMs: number;
-  log: Pick<Logger, 'info'>;
+  /** Every REGISTRY_SWEEP_INTERVAL_MS; runs counted as souk_periodic_runs_total{task="registry-eviction"}. */
+  schedule: PeriodicSchedule;
+  log: Pick<Logger, 'info' | 'error'>;
   metrics: RegistryMetrics;
 }
 
 export interface Sweeper {
-  /** Runs one sweep now; the interval calls this, and so can a test. */
+  /** Runs one sweep now; the tick calls this, and so can a test. */
   sweep(): void;
-  stop(): void;
+  stop(): Promise<void>;
 }
 
 export function startSweeper(options: SweeperOptions): Sweeper {
@@ -29,10 +30,8 @@ export function startSweeper(options: SweeperOptions): Sweeper {
       );
     }
   }
-  // unref: the sweep alone must never keep a stopping process alive.
-  const timer = setInterval(sweep, options.intervalMs);
-  timer.unref();
-  return { sweep, stop: () => clearInterval(timer) };
+  const tick = startPeriodic({ ...options.schedule, name: 'registry-eviction', run: sweep, log });
+  return { sweep, stop: () => tick.stop() };
 }
 
 /** "10 s" for a whole number of seconds, else one decimal ("10.4 s"), as the sweep rarely lands on the TTL exactly. */

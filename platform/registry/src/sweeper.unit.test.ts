@@ -6,15 +6,15 @@ import { it } from 'node:test';
 import { createRegistryStore } from './registry-store.ts';
 import { startSweeper } from './sweeper.ts';
 
-it('logs and counts each eviction with how long the instance was silent', () => {
+it('logs and counts each eviction with how long the instance was silent', async () => {
   let now = 0;
   const store = createRegistryStore({ clock: { now: () => now }, ttlMs: 10_000 });
   const lines: Array<{ fields: unknown; msg: string }> = [];
   const evicted: string[] = [];
   const sweeper = startSweeper({
     store,
-    intervalMs: 3_600_000,
-    log: { info: ((fields: unknown, msg: string) => void lines.push({ fields, msg })) as never },
+    schedule: { intervalMs: 3_600_000 },
+    log: { info: ((fields: unknown, msg: string) => void lines.push({ fields, msg })) as never, error: () => {} },
     metrics: { registered: () => {}, evicted: (service) => void evicted.push(service) },
   });
   try {
@@ -33,6 +33,6 @@ it('logs and counts each eviction with how long the instance was silent', () => 
     assert.deepEqual(lines[0]?.fields, { instanceId: 'catalog-2', service: 'catalog', silentMs: 10_000 });
     assert.deepEqual(evicted, ['catalog', 'cart']);
   } finally {
-    sweeper.stop();
+    await sweeper.stop();
   }
 });

@@ -44,7 +44,11 @@ export const cartService = defineService({
     ctx.events.subscribe(OrderConfirmed, removeOrderedItems(store));
     ctx.events.subscribe(PriceChanged, refreshCachedPrice());
 
-    const sweeper = startCartSweeper({ store, intervalMs: config.CART_SWEEP_INTERVAL_MS, log });
+    const sweeper = startCartSweeper({
+      store,
+      schedule: { intervalMs: config.CART_SWEEP_INTERVAL_MS, metrics: ctx.metrics },
+      log,
+    });
     ctx.onClose(() => sweeper.stop());
   },
 });

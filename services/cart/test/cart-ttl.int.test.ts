@@ -64,7 +64,7 @@ test('the sweeper deletes expired carts and leaves live ones', async () => {
   w.clock.advance(HOUR / 2 + 1);
   // The same sweeper the service runs, on its database and clock, at a test's pace.
   const store = createCartStore(w.cart.ctx.db, { clock: w.clock, ttlSeconds: TTL_SECONDS });
-  const sweeper = startCartSweeper({ store, intervalMs: 20, log: w.cart.ctx.log });
+  const sweeper = startCartSweeper({ store, schedule: { intervalMs: 20 }, log: w.cart.ctx.log });
   try {
     await waitFor(async () => (await cartRows(old.userId)) === 0, { what: 'the expired cart to be swept' });
   } finally {

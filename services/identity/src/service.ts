@@ -6,7 +6,7 @@ import { UserRegistered } from '../contract.ts';
 import { migrations } from '../migrations/index.ts';
 import { IdentityConfig, readSecrets } from './config.ts';
 import type { Db } from './database.ts';
-import { startHousekeeping } from './housekeeping.ts';
+import { HOUSEKEEPING_INTERVAL_MS, startHousekeeping } from './housekeeping.ts';
 import { registerKeyRoutes } from './keys/key-routes.ts';
 import { createKeyStore } from './keys/key-store.ts';
 import { createClientStore } from './oauth/clients.ts';
@@ -96,13 +96,13 @@ export const identityService = defineService({
     ctx.addReadinessCheck('signing-keys', async () => {
       await keys.signingKey();
     });
-    const stopHousekeeping = startHousekeeping(
+    const housekeeping = startHousekeeping(
       [
         { name: 'expired refresh tokens', run: (at) => refreshTokens.prune(at) },
         { name: 'stale sign-in failures', run: (at) => throttle.prune(at) },
       ],
-      { now, log },
+      { now, log, schedule: { intervalMs: HOUSEKEEPING_INTERVAL_MS, metrics: ctx.metrics } },
     );
-    ctx.onClose(stopHousekeeping);
+    ctx.onClose(() => housekeeping.stop());
   },
 });

@@ -78,7 +78,14 @@ export const inventoryService = defineService({
       }),
     );
 
-    const sweeper = startExpirySweeper({ db, clock, events, metrics, log, intervalMs: config.INVENTORY_EXPIRY_SWEEP_MS });
+    const sweeper = startExpirySweeper({
+      db,
+      clock,
+      events,
+      metrics,
+      log,
+      schedule: { intervalMs: config.INVENTORY_EXPIRY_SWEEP_MS, metrics: ctx.metrics },
+    });
     ctx.onClose(() => sweeper.stop());
     if (config.INVENTORY_SEED_STOCK > 0) {
       const seed = startSeedTask({

@@ -61,7 +61,14 @@ export const shippingService = defineService({
     registerShipmentRoutes(ctx, db);
     registerBehaviourRoutes(ctx, behaviour);
 
-    const worker = startShipmentWorker({ db, clock, events: ctx.events, behaviour, log, intervalMs: config.SHIPPING_POLL_MS });
+    const worker = startShipmentWorker({
+      db,
+      clock,
+      events: ctx.events,
+      behaviour,
+      log,
+      schedule: { intervalMs: config.SHIPPING_POLL_MS, metrics: ctx.metrics },
+    });
     ctx.onClose(() => worker.stop());
   },
 });

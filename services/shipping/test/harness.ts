@@ -79,7 +79,7 @@ export async function startShipping(label: string, env: Record<string, string> =
     clock,
     events: svc.ctx.events,
     log: svc.ctx.log,
-    intervalMs: 2 ** 31 - 1,
+    schedule: { intervalMs: 2 ** 31 - 1 },
     behaviour: createBehaviourStore(db, { failureRate: Number(SHIPPING_FAILURE_RATE), delayMs: Number(SHIPPING_DELAY_MS) }),
   });
   return {

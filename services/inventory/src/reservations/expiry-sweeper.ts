@@ -3,7 +3,7 @@
 // publishes StockReleased (reason 'expired'), one reservation per transaction.
 // SKIP LOCKED lets several instances sweep together without waiting on each other.
 
-import type { Events } from '@souk/chassis';
+import { startPeriodic, type Events, type PeriodicSchedule } from '@souk/chassis';
 import type { Logger } from 'pino';
 import type { InventoryDatabase } from '../db.ts';
 import type { InventoryMetrics } from '../metrics.ts';
@@ -18,12 +18,14 @@ export interface SweeperDeps {
   events: Pick<Events, 'publish'>;
   metrics: InventoryMetrics;
   log: Logger;
-  intervalMs: number;
+  /** Every INVENTORY_EXPIRY_SWEEP_MS; runs counted as souk_periodic_runs_total{task="reservation-expiry"}. */
+  schedule: PeriodicSchedule;
 }
 
 export interface Sweeper {
   /** Expires what is due now; returns how many. */
   sweepOnce(): Promise<number>;
+  /** Stops the tick; a sweep in flight ends after its current reservation and is awaited. */
   stop(): Promise<void>;
 }
 
@@ -51,31 +53,13 @@ export function startExpirySweeper(deps: SweeperDeps): Sweeper {
     });
   }
 
-  async function sweepOnce(): Promise<number> {
+  async function sweepOnce(signal?: AbortSignal): Promise<number> {
     let expired = 0;
-    while (expired < SWEEP_BATCH && (await expireOne())) expired++;
+    while (expired < SWEEP_BATCH && !signal?.aborted && (await expireOne())) expired++;
     if (expired > 0) log.info({ expired }, 'expired held reservations; their units are available again');
     return expired;
   }
 
-  let stopped = false;
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<unknown> = Promise.resolve();
-  const tick = () => {
-    running = sweepOnce()
-      .catch((err: unknown) => log.error({ err }, 'expiry sweep failed; retrying at the next tick'))
-      .finally(() => {
-        if (!stopped) timer = setTimeout(tick, deps.intervalMs);
-      });
-  };
-  timer = setTimeout(tick, deps.intervalMs);
-
-  return {
-    sweepOnce,
-    async stop() {
-      stopped = true;
-      clearTimeout(timer);
-      await running;
-    },
-  };
+  const tick = startPeriodic({ ...deps.schedule, name: 'reservation-expiry', run: sweepOnce, log });
+  return { sweepOnce: () => sweepOnce(), stop: () => tick.stop() };
 }

@@ -6,7 +6,7 @@
 // change and its event (OrderShipped or ShipmentFailed) commit in one
 // transaction.
 
-import type { Events } from '@souk/chassis';
+import { startPeriodic, type Events, type PeriodicSchedule } from '@souk/chassis';
 import type { Logger } from 'pino';
 import { OrderShipped, ShipmentFailed } from '../../contract.ts';
 import type { ShippingDatabase } from '../db.ts';
@@ -22,7 +22,8 @@ export interface WorkerDeps {
   events: Pick<Events, 'publish'>;
   behaviour: BehaviourStore;
   log: Logger;
-  intervalMs: number;
+  /** Every SHIPPING_POLL_MS; runs counted as souk_periodic_runs_total{task="shipment-worker"}. */
+  schedule: PeriodicSchedule;
   /** Uniform in [0, 1): the carrier's mood. */
   random?: () => number;
 }
@@ -30,6 +31,7 @@ export interface WorkerDeps {
 export interface Worker {
   /** Ships (or fails) what is due now; returns how many it handled. */
   runOnce(): Promise<number>;
+  /** Stops the tick; a run in flight ends after its current batch and is awaited. */
   stop(): Promise<void>;
 }
 
@@ -98,33 +100,16 @@ export function startShipmentWorker(deps: WorkerDeps): Worker {
     });
   }
 
-  async function runOnce(): Promise<number> {
+  /** Batch after batch until one comes back short, or a stop is asked for (each batch commits whole). */
+  async function runOnce(signal?: AbortSignal): Promise<number> {
     let handled = 0;
     for (;;) {
       const n = await batch();
       handled += n;
-      if (n < BATCH) return handled;
+      if (n < BATCH || signal?.aborted) return handled;
     }
   }
 
-  let stopped = false;
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<unknown> = Promise.resolve();
-  const tick = () => {
-    running = runOnce()
-      .catch((err: unknown) => log.error({ err }, 'shipping run failed; retrying at the next tick'))
-      .finally(() => {
-        if (!stopped) timer = setTimeout(tick, deps.intervalMs);
-      });
-  };
-  timer = setTimeout(tick, deps.intervalMs);
-
-  return {
-    runOnce,
-    async stop() {
-      stopped = true;
-      clearTimeout(timer);
-      await running;
-    },
-  };
+  const tick = startPeriodic({ ...deps.schedule, name: 'shipment-worker', run: runOnce, log });
+  return { runOnce: () => runOnce(), stop: () => tick.stop() };
 }
