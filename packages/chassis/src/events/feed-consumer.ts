@@ -12,7 +12,8 @@ import { isSoukError } from '../errors/index.ts';
 import { FEED_PATH, type FeedPage } from './feed-route.ts';
 import type { EventMetrics } from './event-metrics.ts';
 import type { Handling } from './handling.ts';
-import { failurePause, pause } from './pause.ts';
+import { failurePause } from '../backoff.ts';
+import { pause } from './pause.ts';
 
 export interface FeedConsumerOptions {
   db: Kysely<any>;
