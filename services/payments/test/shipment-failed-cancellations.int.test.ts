@@ -19,6 +19,8 @@ import {
   type Harness,
   type ShippingStandIn,
 } from './harness.ts';
+import * as cancellationsTable from '../migrations/002_payment_cancellations.ts';
+import * as cancellationsToJobs from '../migrations/003_cancellations_to_jobs.ts';
 
 const ADMIN = '/_admin/payments/cancellations';
 const JOBS = '/_admin/jobs';
@@ -238,4 +240,34 @@ test('a claim whose lease expired (its instance died) is taken over; a claim und
   assert.equal(retried.status, 200, retried.text);
   assert.equal(retried.json.claimedBy, 'payments-gone');
   assert.ok(retried.json.claimedUntil);
+});
+
+test('migration 003 moves the cancellations of payment_cancellations into souk_job: a pending one is carried out, a parked one stays parked', async () => {
+  const pending = await capturedPayment();
+  const parked = await capturedPayment();
+  // The table as it was before the jobs module (migration 002), with what it held: 003 ran at start on an empty one.
+  const { db } = h.payments.ctx;
+  await cancellationsTable.up(db);
+  const eventId = randomUUID();
+  await h.query(
+    `insert into payment_cancellations (order_id, event_id, reason, status, attempts, next_attempt_at, claimed_by, claim_id, claimed_until, last_error, created_at, updated_at)
+     values ($1, $2, 'shipment failed (LOST): lost', 'PENDING', 2, now(), 'payments-old', gen_random_uuid(), now() - interval '1 minute', 'SOUK_PAYMENTS_PROVIDER_UNAVAILABLE: down', now(), now()),
+            ($3, $2, 'shipment failed (LOST): lost', 'PARKED', 3, now(), 'payments-old', null, null, 'SOUK_PAYMENTS_PROVIDER_UNAVAILABLE: down', now(), now())`,
+    [pending.orderId, eventId, parked.orderId],
+  );
+  await cancellationsToJobs.up(db);
+  assert.deepEqual(await h.query(`select to_regclass('payment_cancellations') as t`), [{ t: null }]);
+
+  await waitFor(async () => (await cancellation(pending.orderId))?.status === 'DONE', {
+    what: 'the moved cancellation done',
+    timeoutMs: 10_000,
+  });
+  assert.equal(await statusOf(pending.id), 'REFUNDED');
+  assert.equal((await cancellation(pending.orderId))!.attempts, 3, 'its attempts carried over, one more made');
+  const moved = await listed('PARKED', parked.orderId);
+  assert.deepEqual(
+    [moved?.status, moved?.attempts, moved?.eventId, moved?.reason, moved?.lastError, moved?.claimedBy, moved?.claimedUntil],
+    ['PARKED', 3, eventId, 'shipment failed (LOST): lost', 'SOUK_PAYMENTS_PROVIDER_UNAVAILABLE: down', 'payments-old', null],
+  );
+  assert.equal(await statusOf(parked.id), 'CAPTURED');
 });
