@@ -42,7 +42,12 @@ export interface JobContext {
   kind: string;
   /** This attempt's number (1 for the first since enqueued or retried by an operator). */
   attempt: number;
-  /** Aborts when the lease is lost or the service stops: stop soon, the outcome is not recorded then. */
+  /**
+   * Aborts when the lease is lost or the service stops. A handler that stops
+   * early must throw (returning counts as done); the attempt is then not
+   * recorded: at a stop the job is given back uncounted, after a lost lease its
+   * new holder decides.
+   */
   signal: AbortSignal;
   log: Logger;
 }
@@ -165,8 +170,17 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
       if (next.kind === 'retry') ending = { kind: 'retry', delayMs: next.delayMs, error };
       else [ending, why] = [{ kind: 'park', error }, next.why];
     }
-    if (!(await store.finish(row.id, ending))) {
-      jobLog.warn({ attempt: row.attempts }, 'job lease lost before its attempt was recorded; the new holder decides');
+    try {
+      if (!(await store.finish(row.id, ending))) {
+        jobLog.warn({ attempt: row.attempts }, 'job lease lost before its attempt was recorded; the new holder decides');
+        return;
+      }
+    } catch (err) {
+      // The lease stays this instance's until it runs out: the job is claimed again (by this instance at its next claim).
+      jobLog.error(
+        { err, attempt: row.attempts, ending: ending.kind },
+        'could not record the end of a job attempt; it will be attempted again',
+      );
       return;
     }
     switch (ending.kind) {
