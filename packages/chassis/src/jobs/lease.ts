@@ -6,7 +6,7 @@
 // SENT: the database set lease_until from a later clock reading, so that is safe.
 //
 // The lease schema, the same in every table that has leases (souk_job,
-// souk_saga): `lease_owner` (the instance id holding it) and `lease_until`
+// souk_saga, souk_feed_cursor): `lease_owner` (the instance id holding it) and `lease_until`
 // (timestamptz, set from the database's clock_timestamp()); both null when
 // nobody holds it. A claim takes rows whose lease_until is null or past, FOR
 // UPDATE SKIP LOCKED; every write of the holder is guarded by lease_owner.
