@@ -44,5 +44,8 @@ export * from './event-store/index.ts';
 // Orchestration sagas persisted step by step, with compensations, leases and parking.
 export * from './saga/index.ts';
 
-// Background work: periodic ticks
+// Background work: periodic ticks, and durable jobs (enqueued in the caller's transaction, leased, retried on
+// one backoff, parked, retried by operators).
 export * from './jobs/index.ts';
+export { backoffDelay, cockatielBackoff, failurePause, FAILURE_PAUSE } from './backoff.ts';
+export type { Backoff, BackoffCurve, BackoffOptions } from './backoff.ts';

@@ -172,7 +172,7 @@ describe('order messages', () => {
     for (const forgetInbox of [false, true]) {
       await h.restart(async () => {
         await h.query(
-          `update souk_feed_cursor set position = 0, owner = null, lease_until = null where producer in ('orders', 'shipping')`,
+          `update souk_feed_cursor set position = 0, lease_owner = null, lease_until = null where producer in ('orders', 'shipping')`,
         );
         if (forgetInbox) await h.query('delete from souk_inbox');
       });

@@ -147,6 +147,6 @@ describe('welcome messages', () => {
  * consumer would move the cursor forward again when its held poll returns.
  */
 async function rewind(forgetInbox: boolean): Promise<void> {
-  await h.query(`update souk_feed_cursor set position = 0, owner = null, lease_until = null where producer = 'identity'`);
+  await h.query(`update souk_feed_cursor set position = 0, lease_owner = null, lease_until = null where producer = 'identity'`);
   if (forgetInbox) await h.query('delete from souk_inbox');
 }

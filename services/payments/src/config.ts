@@ -35,7 +35,7 @@ export const PaymentsConfig = Type.Object({
     minimum: 10,
     maximum: 60_000,
     description:
-      'how often the cancellation worker looks for due cancellations (a ShipmentFailed handled by this instance wakes it at once)',
+      'how often the jobs runner looks for due cancellations (the commit of a ShipmentFailed that enqueued one wakes every instance at once)',
   }),
   PAYMENTS_CANCELLATION_PARK_AFTER: Type.Integer({
     default: DEFAULT_CANCELLATION_PARK_AFTER,

@@ -1,6 +1,6 @@
-// Row types of the payments service's own tables (the read model and the
-// cancellations ShipmentFailed asked for), for a typed Kysely over ctx.db.
-// The event store's tables belong to the chassis.
+// Row types of the payments service's own tables (the read model), for a
+// typed Kysely over ctx.db. The event store's and jobs' tables (the
+// cancellations ShipmentFailed asked for are jobs) belong to the chassis.
 
 import type { Kysely } from 'kysely';
 
@@ -23,27 +23,8 @@ export interface PaymentRow {
   updated_at: Date;
 }
 
-export type CancellationStatus = 'PENDING' | 'DONE' | 'PARKED';
-
-/** A cancellation ShipmentFailed asked for: the order's payments to give back (src/cancellation). */
-export interface PaymentCancellationRow {
-  order_id: string;
-  event_id: string;
-  reason: string;
-  status: CancellationStatus;
-  attempts: number;
-  next_attempt_at: Date;
-  claimed_by: string | null;
-  claim_id: string | null;
-  claimed_until: Date | null;
-  last_error: string | null;
-  created_at: Date;
-  updated_at: Date;
-}
-
 export interface PaymentsDb {
   payments: PaymentRow;
-  payment_cancellations: PaymentCancellationRow;
 }
 
 export type PaymentsDatabase = Kysely<PaymentsDb>;

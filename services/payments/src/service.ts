@@ -1,13 +1,13 @@
 // The payments service: an event-sourced payment ledger on the chassis event
 // store, calling the payment provider with idempotency keys, publishing its
 // integration events from the same transactions, and refunding on ShipmentFailed
-// (recorded in the inbox transaction, done by the cancellation worker).
+// (a cancellation job enqueued in the inbox transaction, run by the chassis jobs module).
 
-import { createEventStore, defineService } from '@souk/chassis';
+import { createEventStore, defineService, useJobs } from '@souk/chassis';
 import { ShipmentFailed } from '@souk/shipping/contract';
 import { PaymentAuthorized, PaymentCaptured, PaymentFailed, PaymentRefunded, PaymentVoided } from '../contract.ts';
 import { migrations } from '../migrations/index.ts';
-import { startCancellationWorker } from './cancellation/cancellation-worker.ts';
+import { cancelOrderJob } from './cancellation/cancel-order-job.ts';
 import { PaymentsConfig, readApiKey } from './config.ts';
 import type { PaymentsDatabase } from './db.ts';
 import { registerAdminRoutes } from './http/admin-routes.ts';
@@ -17,6 +17,9 @@ import { createPaymentLedger } from './payment/payment-ledger.ts';
 import { PAYMENT_STATE_SCHEMA_VERSION, PAYMENT_STREAM_TYPE, paymentFold, type PaymentState } from './payment/payment-state.ts';
 import { createProviderClient, PROVIDER_SERVICE } from './provider/provider-client.ts';
 import { recordCancellationOnShipmentFailure } from './shipping/shipment-failed-handler.ts';
+
+/** Cancellations worked on at once per instance. */
+const CANCELLATION_CONCURRENCY = 4;
 
 export const paymentsService = defineService({
   name: 'payments',
@@ -39,26 +42,20 @@ export const paymentsService = defineService({
       timeoutMs: ctx.config.PAYMENTS_PROVIDER_TIMEOUT_MS,
     });
     const ledger = createPaymentLedger({ db, payments, events: ctx.events, provider, log: ctx.log });
-    const cancellations = startCancellationWorker({
-      db,
-      ledger,
-      log: ctx.log,
-      metrics: ctx.metrics,
-      owner: ctx.instanceId,
-      pollMs: ctx.config.PAYMENTS_CANCELLATION_POLL_MS,
+    const policy = {
+      parkAfter: ctx.config.PAYMENTS_CANCELLATION_PARK_AFTER,
+      baseMs: ctx.config.PAYMENTS_CANCELLATION_RETRY_BASE_MS,
+      capMs: ctx.config.PAYMENTS_CANCELLATION_RETRY_CAP_MS,
+    };
+    // The jobs runner stops (awaiting the attempts in flight) at shutdown; its admin routes are /_admin/jobs.
+    const jobs = useJobs(ctx, {
+      kinds: [cancelOrderJob({ db, ledger, policy })],
       leaseMs: ctx.config.PAYMENTS_CANCELLATION_LEASE_MS,
-      policy: {
-        parkAfter: ctx.config.PAYMENTS_CANCELLATION_PARK_AFTER,
-        baseMs: ctx.config.PAYMENTS_CANCELLATION_RETRY_BASE_MS,
-        capMs: ctx.config.PAYMENTS_CANCELLATION_RETRY_CAP_MS,
-      },
+      pollIntervalMs: ctx.config.PAYMENTS_CANCELLATION_POLL_MS,
+      concurrency: CANCELLATION_CONCURRENCY,
     });
-    ctx.onClose(() => cancellations.stop());
-    ctx.events.subscribe(
-      ShipmentFailed,
-      recordCancellationOnShipmentFailure({ recorded: (xid) => cancellations.wakeAfterCommit(xid) }),
-    );
+    ctx.events.subscribe(ShipmentFailed, recordCancellationOnShipmentFailure({ jobs }));
     registerPaymentRoutes(ctx, { ledger, store, db });
-    registerAdminRoutes(ctx, { db, store, cancellations });
+    registerAdminRoutes(ctx, { db, store, jobs });
   },
 });

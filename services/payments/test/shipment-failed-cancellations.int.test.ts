@@ -1,6 +1,6 @@
-// ShipmentFailed only RECORDS the cancellation (payment_cancellations) in the
-// inbox transaction; the cancellation worker calls the provider afterwards,
-// outside any transaction. So a provider slower than the handler's deadline no
+// ShipmentFailed only RECORDS the cancellation (a chassis job, kind
+// payments.cancel-order, in souk_job) in the inbox transaction; the job calls
+// the provider afterwards, outside any transaction. So a provider slower than the handler's deadline no
 // longer fails (and dead-letters) the event, a provider outage parks the
 // cancellation after a few attempts for an operator instead of losing it, and
 // several instances share the work without doing any of it twice.
@@ -19,8 +19,12 @@ import {
   type Harness,
   type ShippingStandIn,
 } from './harness.ts';
+import * as cancellationsTable from '../migrations/002_payment_cancellations.ts';
+import * as cancellationsToJobs from '../migrations/003_cancellations_to_jobs.ts';
 
 const ADMIN = '/_admin/payments/cancellations';
+const JOBS = '/_admin/jobs';
+const KIND = 'payments.cancel-order';
 const PARK_AFTER = 3;
 
 let shipping: ShippingStandIn;
@@ -63,9 +67,10 @@ async function capturedPayment(): Promise<{ id: string; orderId: string }> {
 }
 
 async function cancellation(orderId: string) {
-  const rows = await h.query(`select status, attempts, last_error, claimed_by from payment_cancellations where order_id = $1`, [
-    orderId,
-  ]);
+  const rows = await h.query(
+    `select status, attempts, last_error, attempted_by as claimed_by from souk_job where kind = $1 and job_key = $2`,
+    [KIND, orderId],
+  );
   return rows[0] as { status: string; attempts: number; last_error: string | null; claimed_by: string | null } | undefined;
 }
 
@@ -79,8 +84,8 @@ const count = async (table: string) => (await h.query<{ n: number }>(`select cou
 
 async function parkedGauge(): Promise<number> {
   const res = await call(h.payments.url, 'GET', '/metrics');
-  const line = /^souk_payment_cancellations_parked(?:\{[^}]*\})? (\d+)$/m.exec(res.text);
-  assert.ok(line, 'souk_payment_cancellations_parked is exported');
+  const line = /^souk_jobs_parked\{[^}]*kind="payments\.cancel-order"[^}]*\} (\d+)$/m.exec(res.text);
+  assert.ok(line, 'souk_jobs_parked{kind="payments.cancel-order"} is exported');
   return Number(line[1]);
 }
 
@@ -131,6 +136,12 @@ test('provider down: retried with backoff, PARKED after the attempts; up again, 
   assert.equal(parked.reason, 'shipment failed (CARRIER_REFUSED): the carrier refused the parcel');
   assert.equal(await listed('PENDING', orderId), undefined);
   assert.equal(await parkedGauge(), parkedBefore + 1);
+  // The chassis' jobs routes show the same job, parked, with the same attempts and error.
+  const jobs = await h.get(`${JOBS}?status=PARKED&kind=${KIND}`, h.adminToken);
+  assert.equal(jobs.status, 200, jobs.text);
+  const job = (jobs.json.jobs as any[]).find((j) => j.key === orderId);
+  assert.deepEqual([job?.status, job?.attempts, job?.lastError], ['PARKED', PARK_AFTER, parked.lastError]);
+  assertProblem(await h.get(`${JOBS}?status=PARKED`), 403, 'SOUK_AUTH_FORBIDDEN');
   // Parked means nobody retries it on its own: the money is still taken.
   assert.equal(await statusOf(id), 'CAPTURED');
   assert.equal((await h.provider.charges(id)).refunds.length, 0);
@@ -155,6 +166,7 @@ test('provider down: retried with backoff, PARKED after the attempts; up again, 
   assert.equal(ledger.filter((t: string) => t === 'RefundRequested').length, 1, 'every attempt resent the one recorded refund');
   assert.equal(await parkedGauge(), parkedBefore);
   assertProblem(await h.post(`${ADMIN}/${orderId}/retry`, undefined, h.adminToken), 409, 'SOUK_PAYMENTS_CANCELLATION_DONE');
+  assertProblem(await h.post(`${JOBS}/${job.id}/retry`, undefined, h.adminToken), 409, 'SOUK_JOB_DONE');
   // The event itself was handled once, at once.
   assert.equal(await count('souk_dead_letter'), 0);
   assert.equal(await count('souk_event_failure'), 0);
@@ -171,8 +183,8 @@ test('two instances share the cancellations (SKIP LOCKED and a lease): each orde
     await waitFor(
       async () => {
         const rows = await h.query<{ n: number }>(
-          `select count(*)::int as n from payment_cancellations where order_id = any($1::uuid[]) and status = 'DONE'`,
-          [orders.map((o) => o.orderId)],
+          `select count(*)::int as n from souk_job where kind = $1 and job_key = any($2::text[]) and status = 'DONE'`,
+          [KIND, orders.map((o) => o.orderId)],
         );
         return rows[0]!.n === orders.length;
       },
@@ -199,9 +211,10 @@ test('a claim whose lease expired (its instance died) is taken over; a claim und
   // What instances leave behind: one died mid-attempt a second ago, the other is still working (lease for an hour).
   const claimed = (orderId: string, until: string) =>
     h.query(
-      `insert into payment_cancellations (order_id, event_id, reason, status, attempts, next_attempt_at, claimed_by, claim_id, claimed_until, created_at, updated_at)
-     values ($1, $2, 'shipment failed (LOST): lost', 'PENDING', 1, now() - interval '1 minute', 'payments-gone', gen_random_uuid(), now() + $3::interval, now(), now())`,
-      [orderId, randomUUID(), until],
+      `insert into souk_job (id, kind, job_key, payload, status, attempts, next_attempt_at, lease_owner, lease_until, attempted_by)
+     values (gen_random_uuid()::text, $1, $2, jsonb_build_object('orderId', $2::text, 'eventId', $3::text, 'reason', 'shipment failed (LOST): lost'),
+             'PENDING', 1, now() - interval '1 minute', 'payments-gone', now() + $4::interval, 'payments-gone')`,
+      [KIND, orderId, randomUUID(), until],
     );
   await claimed(held.orderId, '1 hour');
   await claimed(orphan.orderId, '-1 second');
@@ -227,4 +240,34 @@ test('a claim whose lease expired (its instance died) is taken over; a claim und
   assert.equal(retried.status, 200, retried.text);
   assert.equal(retried.json.claimedBy, 'payments-gone');
   assert.ok(retried.json.claimedUntil);
+});
+
+test('migration 003 moves the cancellations of payment_cancellations into souk_job: a pending one is carried out, a parked one stays parked', async () => {
+  const pending = await capturedPayment();
+  const parked = await capturedPayment();
+  // The table as it was before the jobs module (migration 002), with what it held: 003 ran at start on an empty one.
+  const { db } = h.payments.ctx;
+  await cancellationsTable.up(db);
+  const eventId = randomUUID();
+  await h.query(
+    `insert into payment_cancellations (order_id, event_id, reason, status, attempts, next_attempt_at, claimed_by, claim_id, claimed_until, last_error, created_at, updated_at)
+     values ($1, $2, 'shipment failed (LOST): lost', 'PENDING', 2, now(), 'payments-old', gen_random_uuid(), now() - interval '1 minute', 'SOUK_PAYMENTS_PROVIDER_UNAVAILABLE: down', now(), now()),
+            ($3, $2, 'shipment failed (LOST): lost', 'PARKED', 3, now(), 'payments-old', null, null, 'SOUK_PAYMENTS_PROVIDER_UNAVAILABLE: down', now(), now())`,
+    [pending.orderId, eventId, parked.orderId],
+  );
+  await cancellationsToJobs.up(db);
+  assert.deepEqual(await h.query(`select to_regclass('payment_cancellations') as t`), [{ t: null }]);
+
+  await waitFor(async () => (await cancellation(pending.orderId))?.status === 'DONE', {
+    what: 'the moved cancellation done',
+    timeoutMs: 10_000,
+  });
+  assert.equal(await statusOf(pending.id), 'REFUNDED');
+  assert.equal((await cancellation(pending.orderId))!.attempts, 3, 'its attempts carried over, one more made');
+  const moved = await listed('PARKED', parked.orderId);
+  assert.deepEqual(
+    [moved?.status, moved?.attempts, moved?.eventId, moved?.reason, moved?.lastError, moved?.claimedBy, moved?.claimedUntil],
+    ['PARKED', 3, eventId, 'shipment failed (LOST): lost', 'SOUK_PAYMENTS_PROVIDER_UNAVAILABLE: down', 'payments-old', null],
+  );
+  assert.equal(await statusOf(parked.id), 'CAPTURED');
 });

@@ -1,6 +1,7 @@
-// The cancellation worker does not wait for its poll: a ShipmentFailed handled
-// by this instance wakes it as soon as the inbox transaction has committed.
-// The poll interval here is a minute, so only that wake can refund in time.
+// The cancellation job does not wait for the poll: the NOTIFY its enqueue
+// sends in the ShipmentFailed inbox transaction wakes the jobs runner as soon
+// as that transaction has committed. The poll interval here is a minute, so
+// only that wake can refund in time.
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -30,7 +31,7 @@ after(async () => {
   await h?.close();
 });
 
-test("the handler's commit wakes the worker: refunded within seconds although the poll is a minute away", async () => {
+test("the handler's commit wakes the jobs runner: refunded within seconds although the poll is a minute away", async () => {
   const body = authorizeBody();
   const id = randomUUID();
   assert.equal((await h.post(`${API}/${id}/authorize`, body)).status, 200);

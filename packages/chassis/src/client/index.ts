@@ -11,8 +11,6 @@ export { Balancer } from './balancer.ts';
 export type { PickOptions } from './balancer.ts';
 export { Breakers, createBreakers, DEFAULT_FAILURE_THRESHOLD, DEFAULT_HALF_OPEN_AFTER_MS } from './breakers.ts';
 export type { BreakerState, BreakerSnapshot, BreakerTarget, BreakersOptions } from './breakers.ts';
-export { fullJitterDelay, fullJitterBackoff } from './backoff.ts';
-export type { BackoffOptions } from './backoff.ts';
 export { isRepeatable, CONNECT_ERROR_CODES, RETRYABLE_STATUSES } from './failures.ts';
 export { createInstancePools } from './instance-pools.ts';
 export type { InstancePools, PoolOptions, PoolTarget } from './instance-pools.ts';

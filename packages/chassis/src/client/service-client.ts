@@ -24,7 +24,7 @@ import type { CachedServiceToken } from '../auth/service-token.ts';
 import { requestContext } from '../context.ts';
 import { chassisErrors, isSoukError, toSoukError } from '../errors/index.ts';
 import type { Discovery, Log } from '../discovery/types.ts';
-import { fullJitterBackoff } from './backoff.ts';
+import { cockatielBackoff } from '../backoff.ts';
 import { Balancer } from './balancer.ts';
 import type { Breakers } from './breakers.ts';
 import { failureKind, isRepeatable, markFailure, policyFailure, shouldRetry } from './failures.ts';
@@ -77,11 +77,7 @@ export function createServiceClient(deps: ServiceClientDeps): ResilientServiceCl
     duration: clientDurationHistogram(deps.metrics),
   };
   const retriesTotal = retriesCounter(deps.metrics);
-  const backoff = fullJitterBackoff({
-    baseMs: o.backoffBaseMs,
-    capMs: o.backoffCapMs,
-    ...(o.random ? { random: o.random } : {}),
-  });
+  const backoff = cockatielBackoff({ curve: 'full-jitter', baseMs: o.backoffBaseMs, capMs: o.backoffCapMs }, o.random);
   const makeRetry = (repeatable: boolean): RetryPolicy => {
     const policy = retry(
       handleWhen((err) => shouldRetry(err, repeatable)),

@@ -1,7 +1,7 @@
 // Keeps this instance registered: registers, heartbeats every interval, and
 // registers again when the registry has forgotten it (evicted or restarted).
 
-import { fullJitterDelay, type BackoffOptions } from '../client/backoff.ts';
+import { backoffDelay, type BackoffOptions } from '../backoff.ts';
 import { createOutageLog, sleep, type OutageLog, type RegistryHttp } from './registry-http.ts';
 import type { Clock, Log, ServiceInstance } from './types.ts';
 
@@ -64,7 +64,7 @@ export class RegistrationLoop {
         settleFirst();
         // Retry sooner than the interval at first: the registry evicts after a
         // TTL, and a quick recovery keeps this instance listed.
-        await sleep(fullJitterDelay(failures++, this.options.retry), signal);
+        await sleep(backoffDelay({ curve: 'full-jitter', ...this.options.retry }, ++failures, this.options.retry.random), signal);
       }
     }
     settleFirst();

@@ -1,7 +1,7 @@
 // Follows the registry's service lists with its long-poll watch, keeping the
 // last good list through outages so calls keep flowing to known instances.
 
-import { fullJitterDelay, type BackoffOptions } from '../client/backoff.ts';
+import { backoffDelay, type BackoffOptions } from '../backoff.ts';
 import { createOutageLog, sleep, type RegistryHttp } from './registry-http.ts';
 import type { Clock, Log, ServiceInstance } from './types.ts';
 
@@ -48,7 +48,7 @@ export async function runWatchLoop(options: WatchLoopOptions, signal: AbortSigna
       if (signal.aborted) break;
       index = undefined;
       outage.failed(err);
-      await sleep(fullJitterDelay(failures++, options.retry), signal);
+      await sleep(backoffDelay({ curve: 'full-jitter', ...options.retry }, ++failures, options.retry.random), signal);
     }
   }
 }

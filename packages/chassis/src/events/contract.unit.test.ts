@@ -8,7 +8,8 @@ import { Type } from 'typebox';
 import { initTracing } from '../tracing.ts';
 import { defineEvent, sourceOfType } from './contract.ts';
 import { buildEnvelope, dataschemaUri, parseEnvelope, schemaIdOf, traceContextOf } from './envelope.ts';
-import { retryDelay } from './event-layer.ts';
+import { backoffDelay } from '../backoff.ts';
+import { redeliveryBackoff } from './event-layer.ts';
 
 const PriceChanged = defineEvent({
   source: 'catalog',
@@ -112,10 +113,12 @@ test('parseEnvelope refuses what is not a CloudEvent 1.0; no traceparent means a
 test('redelivery delays grow exponentially, jittered in their upper half, and stop at the cap', () => {
   const low = () => 0;
   const high = () => 0.999999;
-  assert.equal(retryDelay(1, 100, 10_000, low), 50);
-  assert.equal(retryDelay(1, 100, 10_000, high), 100);
-  assert.equal(retryDelay(2, 100, 10_000, low), 100);
-  assert.equal(retryDelay(4, 100, 10_000, high), 800);
-  assert.equal(retryDelay(20, 100, 10_000, high), 10_000);
-  assert.equal(retryDelay(20, 100, 10_000, low), 5_000);
+  const curve = redeliveryBackoff({ EVENTS_RETRY_BASE_MS: 100, EVENTS_RETRY_CAP_MS: 10_000 });
+  const retryDelay = (attempt: number, random: () => number) => backoffDelay(curve, attempt, random);
+  assert.equal(retryDelay(1, low), 50);
+  assert.equal(retryDelay(1, high), 99);
+  assert.equal(retryDelay(2, low), 100);
+  assert.equal(retryDelay(4, high), 799);
+  assert.equal(retryDelay(20, high), 9_999);
+  assert.equal(retryDelay(20, low), 5_000);
 });

@@ -18,7 +18,8 @@ import { registerFeedRoute } from './feed-route.ts';
 import { createHandling, type EventHandler, type Subscription } from './handling.ts';
 import { connectNats, type NatsTransport } from './nats.ts';
 import { createNotifier, FEED_CHANNEL, OUTBOX_CHANNEL, type Notifier } from './notifier.ts';
-import { failurePause, pause } from './pause.ts';
+import { backoffDelay, failurePause, type Backoff } from '../backoff.ts';
+import { pause } from './pause.ts';
 import type { CloudEvent } from './envelope.ts';
 import { createOutbox, type Outbox } from './outbox.ts';
 import { startRelay, type Relay } from './relay.ts';
@@ -104,7 +105,7 @@ export function createEventLayer(deps: EventLayerDeps): EventLayer {
     metrics,
     subscriptions,
     maxAttempts: settings.EVENTS_MAX_ATTEMPTS,
-    retryDelayMs: (attempt) => retryDelay(attempt, settings.EVENTS_RETRY_BASE_MS, settings.EVENTS_RETRY_CAP_MS),
+    retryDelayMs: (attempt) => backoffDelay(redeliveryBackoff(settings), attempt),
     handlerTimeoutMs: settings.EVENTS_HANDLER_TIMEOUT_MS,
   });
   const deadLetters = createDeadLetters(db, handling);
@@ -287,8 +288,7 @@ export function createEventLayer(deps: EventLayerDeps): EventLayer {
   };
 }
 
-/** Exponential, with the upper half jittered so that consumers retrying together spread out. */
-export function retryDelay(attempt: number, baseMs: number, capMs: number, random = Math.random): number {
-  const ceiling = Math.min(capMs, baseMs * 2 ** Math.max(0, attempt - 1));
-  return Math.round(ceiling / 2 + random() * (ceiling / 2));
+/** Redeliveries back off exponentially, the upper half jittered so that consumers retrying together spread out. */
+export function redeliveryBackoff(settings: { EVENTS_RETRY_BASE_MS: number; EVENTS_RETRY_CAP_MS: number }): Backoff {
+  return { curve: 'equal-jitter', baseMs: settings.EVENTS_RETRY_BASE_MS, capMs: settings.EVENTS_RETRY_CAP_MS };
 }

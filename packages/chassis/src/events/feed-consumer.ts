@@ -12,7 +12,8 @@ import { isSoukError } from '../errors/index.ts';
 import { FEED_PATH, type FeedPage } from './feed-route.ts';
 import type { EventMetrics } from './event-metrics.ts';
 import type { Handling } from './handling.ts';
-import { failurePause, pause } from './pause.ts';
+import { failurePause } from '../backoff.ts';
+import { pause } from './pause.ts';
 
 export interface FeedConsumerOptions {
   db: Kysely<any>;
@@ -43,9 +44,9 @@ export function startFeedConsumer(o: FeedConsumerOptions): FeedConsumer {
   /** Takes or renews the lease on this producer's cursor (one round trip); undefined while another instance holds it. */
   async function acquire(): Promise<number | undefined> {
     const { rows } = await sql<{ position: number }>`
-      insert into souk_feed_cursor as c (producer, owner, lease_until) values (${o.producer}, ${o.owner}, ${leaseUntil()})
-      on conflict (producer) do update set owner = excluded.owner, lease_until = excluded.lease_until
-      where c.owner = ${o.owner} or c.owner is null or c.lease_until < now()
+      insert into souk_feed_cursor as c (producer, lease_owner, lease_until) values (${o.producer}, ${o.owner}, ${leaseUntil()})
+      on conflict (producer) do update set lease_owner = excluded.lease_owner, lease_until = excluded.lease_until
+      where c.lease_owner = ${o.owner} or c.lease_owner is null or c.lease_until < now()
       returning c.position`.execute(o.db);
     return rows[0]?.position;
   }
@@ -57,7 +58,7 @@ export function startFeedConsumer(o: FeedConsumerOptions): FeedConsumer {
   const advance = (position: number) => async (trx: Kysely<any>) => {
     const res = await sql`
       update souk_feed_cursor set position = greatest(position, ${position}), lease_until = ${leaseUntil()}
-      where producer = ${o.producer} and owner = ${o.owner}`.execute(trx);
+      where producer = ${o.producer} and lease_owner = ${o.owner}`.execute(trx);
     return Number(res.numAffectedRows ?? 0) > 0;
   };
 
@@ -69,7 +70,7 @@ export function startFeedConsumer(o: FeedConsumerOptions): FeedConsumer {
   function holdLease(): () => void {
     const timer = setInterval(
       () => {
-        sql`update souk_feed_cursor set lease_until = ${leaseUntil()} where producer = ${o.producer} and owner = ${o.owner}`
+        sql`update souk_feed_cursor set lease_until = ${leaseUntil()} where producer = ${o.producer} and lease_owner = ${o.owner}`
           .execute(o.db)
           .catch((err: unknown) => o.log.debug({ err }, 'renewing the feed lease failed'));
       },
@@ -148,7 +149,7 @@ export function startFeedConsumer(o: FeedConsumerOptions): FeedConsumer {
       }
     }
     // Hand the feed to another instance at once rather than after the lease runs out.
-    await sql`update souk_feed_cursor set owner = null, lease_until = null where producer = ${o.producer} and owner = ${o.owner}`
+    await sql`update souk_feed_cursor set lease_owner = null, lease_until = null where producer = ${o.producer} and lease_owner = ${o.owner}`
       .execute(o.db)
       .catch(() => undefined);
   })();

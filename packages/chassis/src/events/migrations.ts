@@ -76,4 +76,10 @@ export const eventMigrations: Migrations = {
         )`.execute(db);
     },
   },
+  '006_feed_cursor_lease_owner': {
+    async up(db: Kysely<any>) {
+      // The one lease schema (jobs/lease.ts): lease_owner + lease_until, as in souk_job and souk_saga.
+      await sql`alter table souk_feed_cursor rename column owner to lease_owner`.execute(db);
+    },
+  },
 };

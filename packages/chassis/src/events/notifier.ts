@@ -6,9 +6,12 @@
 import { EventEmitter } from 'node:events';
 import pg from 'pg';
 import type { Logger } from 'pino';
+import { backoffDelay, type Backoff } from '../backoff.ts';
 
 export const OUTBOX_CHANNEL = 'souk_outbox';
 export const FEED_CHANNEL = 'souk_feed';
+/** Reconnects of the LISTEN connection: 100 ms doubling to 5 s. */
+const RECONNECT: Backoff = { curve: 'exponential', baseMs: 100, capMs: 5_000 };
 
 export interface Notifier {
   /**
@@ -34,7 +37,8 @@ export function createNotifier(options: NotifierOptions): Notifier {
   emitter.setMaxListeners(0);
   let client: pg.Client | undefined;
   let closed = false;
-  let retryMs = 100;
+  /** Failed connects in a row (1 before the first reconnect). */
+  let failures = 1;
   let timer: NodeJS.Timeout | undefined;
 
   const wakeAll = () => options.channels.forEach((c) => emitter.emit(c));
@@ -58,20 +62,23 @@ export function createNotifier(options: NotifierOptions): Notifier {
     }
     if (closed) return void (await c.end().catch(() => undefined));
     client = c;
-    retryMs = 100;
+    failures = 1;
     wakeAll();
   };
   const scheduleReconnect = () => {
     client = undefined;
     if (closed || timer) return;
-    timer = setTimeout(() => {
-      timer = undefined;
-      connect().catch((err: unknown) => {
-        options.log.debug({ err }, `${purpose} notification connection not back yet`);
-        retryMs = Math.min(retryMs * 2, 5_000);
-        scheduleReconnect();
-      });
-    }, retryMs);
+    timer = setTimeout(
+      () => {
+        timer = undefined;
+        connect().catch((err: unknown) => {
+          options.log.debug({ err }, `${purpose} notification connection not back yet`);
+          failures++;
+          scheduleReconnect();
+        });
+      },
+      backoffDelay(RECONNECT, failures),
+    );
     timer.unref();
   };
   connect().catch((err: unknown) => {

@@ -12,7 +12,8 @@ import { sql, type Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { CloudEvent } from './envelope.ts';
 import { FEED_CHANNEL, nextNotification, OUTBOX_CHANNEL, type Notifier } from './notifier.ts';
-import { failurePause, pause } from './pause.ts';
+import { failurePause } from '../backoff.ts';
+import { pause } from './pause.ts';
 import type { EventMetrics } from './event-metrics.ts';
 
 /** Sends sequenced events to a broker, in order; rejects at the first one not accepted. */

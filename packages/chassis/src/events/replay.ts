@@ -52,7 +52,7 @@ export async function rewind(deps: RewindDeps): Promise<void> {
     // A fresh start for failing events too; parked ones stay listed (an operator decides), and a replay handles them again.
     await sql`delete from souk_event_failure where source = any(${sources})`.execute(trx);
     if (deps.transport === 'feed') {
-      await sql`update souk_feed_cursor set position = 0, owner = null, lease_until = null where producer = any(${producers})`.execute(
+      await sql`update souk_feed_cursor set position = 0, lease_owner = null, lease_until = null where producer = any(${producers})`.execute(
         trx,
       );
     }

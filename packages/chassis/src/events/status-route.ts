@@ -38,7 +38,7 @@ export function registerStatusRoute(
              (select count(*) from souk_dead_letter where redriven_at is null) as dead`.execute(deps.db);
     const counts = rows[0]!;
     const cursors = await sql<{ producer: string; position: number; owner: string | null; lease_until: Date | null }>`
-      select producer, position, owner, lease_until from souk_feed_cursor order by producer`.execute(deps.db);
+      select producer, position, lease_owner as owner, lease_until from souk_feed_cursor order by producer`.execute(deps.db);
     return {
       transport: deps.transport,
       publishes: deps.publishes.map((c) => ({ type: c.type, schemaId: deps.schemaIds.get(c.type) ?? null })),

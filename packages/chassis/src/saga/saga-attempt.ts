@@ -1,23 +1,10 @@
 // One attempt of a step or compensation, under its own AbortSignal and
 // timeout, and the lease-loss and shutdown reasons that interrupt it.
 
+import { LeaseLost, WorkerStopping } from '../jobs/lease.ts';
 import { sagaErrors } from './errors.ts';
 
-/** The saga's lease went to another instance: stop working on it, write nothing more. */
-export class LeaseLost extends Error {
-  constructor() {
-    super('the saga lease was lost');
-    this.name = 'LeaseLost';
-  }
-}
-
-/** The runner is stopping: stop working, give the lease back. */
-export class RunnerStopping extends Error {
-  constructor() {
-    super('the saga runner is stopping');
-    this.name = 'RunnerStopping';
-  }
-}
+export { LeaseLost };
 
 export type AttemptResult<T> =
   | { kind: 'ok'; value: T }
@@ -55,7 +42,7 @@ export async function runAttempt<T>(fn: (signal: AbortSignal) => Promise<T>, o: 
     const value = o.race ? await Promise.race([work, aborted(ctl.signal)]) : await work;
     return { kind: 'ok', value };
   } catch (err) {
-    if (err instanceof LeaseLost || err instanceof RunnerStopping || (o.parent.aborted && !timedOut))
+    if (err instanceof LeaseLost || err instanceof WorkerStopping || (o.parent.aborted && !timedOut))
       return { kind: 'interrupted' };
     if (timedOut && o.race) await settledOrAfter(work, o.graceMs);
     return { kind: 'failed', err, timedOut };

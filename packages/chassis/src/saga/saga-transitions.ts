@@ -2,7 +2,7 @@
 // whether to retry, compensate or park, and which step comes next. The runner
 // does the I/O around them.
 
-import { fullJitterDelay } from '../client/backoff.ts';
+import { backoffDelay } from '../backoff.ts';
 import { isSoukError } from '../errors/index.ts';
 import { sagaErrors } from './errors.ts';
 import type { RetryPolicy, SagaFailure, SagaStep } from './saga-definition.ts';
@@ -52,7 +52,7 @@ export function retryDelay(
 ): number {
   const baseMs = policy?.baseMs ?? defaults.baseMs;
   const capMs = policy?.capMs ?? defaults.capMs;
-  return fullJitterDelay(attempt - 1, { baseMs, capMs, ...(random ? { random } : {}) });
+  return backoffDelay({ curve: 'full-jitter', baseMs, capMs }, attempt, random);
 }
 
 export type AfterStepFailure = { kind: 'retry'; delayMs: number } | { kind: 'compensate'; failure: SagaFailure };

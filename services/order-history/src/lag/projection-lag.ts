@@ -32,7 +32,11 @@ export async function projectionLag(deps: LagDeps, options: { rows?: boolean } =
       .select(['producer', 'events_handled', 'last_event_at', 'target', 'caught_up_at'])
       .execute(),
     deps.transport === 'feed'
-      ? sql<{ producer: string; position: number; owner: string | null }>`select producer, position, owner from souk_feed_cursor`
+      ? sql<{
+          producer: string;
+          position: number;
+          owner: string | null;
+        }>`select producer, position, lease_owner as owner from souk_feed_cursor`
           .execute(deps.db)
           .then((r) => r.rows)
       : Promise.resolve([]),

@@ -1,7 +1,7 @@
-// What the cancellation worker does after a failed attempt (pure): retry after
-// an exponential backoff with jitter, or park the cancellation for an operator.
+// The cancellation job's rules (pure): its backoff curve, which failures no
+// retry fixes, and the one error an attempt with failures ends in.
 
-import { isSoukError } from '@souk/chassis';
+import { permanentFailure, isSoukError, type Backoff } from '@souk/chassis';
 import { errors } from '../errors.ts';
 
 export interface RetryPolicy {
@@ -13,22 +13,14 @@ export interface RetryPolicy {
   capMs: number;
 }
 
-export type AfterFailure = { kind: 'retry'; delayMs: number } | { kind: 'park'; why: string };
-
 /**
- * The pause before the attempt after failed attempt number `attempt` (1 for
- * the first): "equal jitter", uniformly in [ceiling/2, ceiling) with
- * ceiling = min(cap, base * 2^(attempt-1)). Half the window is kept so the
+ * The chassis' equal-jitter curve: after failed attempt n, uniformly in
+ * [c/2, c) with c = min(cap, base * 2^(n-1)). Half the window is kept so the
  * attempts stay spread out in time (an outage is not used up by a few quick
  * draws of zero); the random half keeps the instances' retries out of step.
  */
-export function retryDelayMs(
-  attempt: number,
-  policy: Pick<RetryPolicy, 'baseMs' | 'capMs'>,
-  random: () => number = Math.random,
-): number {
-  const ceiling = Math.min(policy.capMs, policy.baseMs * 2 ** Math.max(0, attempt - 1));
-  return Math.floor(ceiling / 2 + random() * (ceiling / 2));
+export function cancellationBackoff(policy: Pick<RetryPolicy, 'baseMs' | 'capMs'>): Backoff {
+  return { curve: 'equal-jitter', baseMs: policy.baseMs, capMs: policy.capMs };
 }
 
 /**
@@ -40,21 +32,20 @@ export function needsOperator(err: unknown): boolean {
   return isSoukError(err) && !err.retryable && err.status >= 400 && err.status < 500;
 }
 
-/** After failed attempt number `attempts` (counted since recorded or retried by an operator). */
-export function afterFailure(
-  attempts: number,
-  failures: readonly unknown[],
-  policy: RetryPolicy,
-  random?: () => number,
-): AfterFailure {
-  if (failures.some(needsOperator)) return { kind: 'park', why: 'the provider or the ledger refused it: an operator must look' };
-  if (attempts >= policy.parkAfter) return { kind: 'park', why: `${attempts} attempts failed` };
-  return { kind: 'retry', delayMs: retryDelayMs(attempts, policy, random) };
-}
-
-/** One line for last_error: the code (when it has one) and the message. */
+/** One line per failure: the code (when it has one) and the message. */
 export function describeFailure(err: unknown): string {
   if (isSoukError(err)) return `${err.code}: ${err.detail}`;
   if (err instanceof Error) return err.message || err.name;
   return String(err);
+}
+
+/**
+ * The error an attempt ends in when giving back some of the order's payments
+ * failed: every failure in its message (the job's last_error), and marked
+ * permanent (the job parks at once) when one of them needs an operator.
+ */
+export function cancellationFailure(failures: readonly unknown[]): Error {
+  const message = failures.map(describeFailure).join('; ');
+  if (failures.some(needsOperator)) return permanentFailure(message, { cause: failures[0] });
+  return new Error(message, { cause: failures[0] });
 }

@@ -1,7 +1,10 @@
 // Operator routes of payments (admin role): rebuilding the read model from the
-// log, and the cancellations ShipmentFailed asked for (list, retry a parked one).
+// log, and the cancellations ShipmentFailed asked for, by order (list, retry a
+// parked one). The cancellations are chassis jobs (kind payments.cancel-order,
+// keyed by order id): these routes are views of them by order; the chassis'
+// /_admin/jobs routes show and retry them by job id too.
 
-import type { EventStore, ServiceContext } from '@souk/chassis';
+import type { EventStore, JobRunner, JobView, ServiceContext } from '@souk/chassis';
 import {
   CancellationList,
   CancellationListQuery,
@@ -9,33 +12,32 @@ import {
   PaymentCancellation,
   RebuildResult,
 } from '../../contract.ts';
-import { listCancellations, retryCancellation } from '../cancellation/cancellation-store.ts';
-import type { CancellationWorker } from '../cancellation/cancellation-worker.ts';
-import type { PaymentCancellationRow, PaymentsDatabase } from '../db.ts';
+import { CANCEL_ORDER_JOB, type CancelOrder } from '../cancellation/cancel-order-job.ts';
+import type { PaymentsDatabase } from '../db.ts';
 import { errors } from '../errors.ts';
 import { rebuildProjection } from '../projection/payments-projection.ts';
 
 export interface AdminRouteDeps {
   db: PaymentsDatabase;
   store: EventStore;
-  cancellations: Pick<CancellationWorker, 'wake'>;
+  jobs: Pick<JobRunner, 'list' | 'find' | 'retry'>;
 }
 
-/** A cancellation row in the API's shape (contract.ts `PaymentCancellation`). */
-export function toCancellation(row: PaymentCancellationRow): PaymentCancellation {
-  const iso = (d: Date | string) => new Date(d).toISOString();
+/** A cancellation job in the API's shape (contract.ts `PaymentCancellation`). */
+export function toCancellation(job: JobView): PaymentCancellation {
+  const payload = job.payload as CancelOrder;
   return {
-    orderId: row.order_id,
-    eventId: row.event_id,
-    reason: row.reason,
-    status: row.status,
-    attempts: row.attempts,
-    nextAttemptAt: iso(row.next_attempt_at),
-    claimedBy: row.claimed_by,
-    claimedUntil: row.claimed_until ? iso(row.claimed_until) : null,
-    lastError: row.last_error,
-    createdAt: iso(row.created_at),
-    updatedAt: iso(row.updated_at),
+    orderId: payload.orderId,
+    eventId: payload.eventId,
+    reason: payload.reason,
+    status: job.status,
+    attempts: job.attempts,
+    nextAttemptAt: job.nextAttemptAt,
+    claimedBy: job.attemptedBy,
+    claimedUntil: job.leaseUntil,
+    lastError: job.lastError,
+    createdAt: job.createdAt,
+    updatedAt: job.updatedAt,
   };
 }
 
@@ -72,11 +74,12 @@ export function registerAdminRoutes(ctx: ServiceContext, deps: AdminRouteDeps): 
       },
     },
     async (request) => {
-      const rows = await listCancellations(deps.db, {
+      const jobs = await deps.jobs.list({
+        kind: CANCEL_ORDER_JOB,
         ...(request.query.status ? { status: request.query.status } : {}),
         limit: request.query.limit ?? 100,
       });
-      return { items: rows.map(toCancellation) };
+      return { items: jobs.map(toCancellation) };
     },
   );
 
@@ -94,17 +97,16 @@ export function registerAdminRoutes(ctx: ServiceContext, deps: AdminRouteDeps): 
     },
     async (request) => {
       const { orderId } = request.params;
-      const result = await retryCancellation(deps.db, orderId);
-      if (result === 'not-found')
-        throw errors.cancellationNotFound({ detail: `No cancellation for order ${orderId}.`, extensions: { orderId } });
-      if (result === 'done')
+      const job = await deps.jobs.find(CANCEL_ORDER_JOB, orderId.toLowerCase());
+      if (!job) throw errors.cancellationNotFound({ detail: `No cancellation for order ${orderId}.`, extensions: { orderId } });
+      // The job's own retry (POST /_admin/jobs/{id}/retry) answers SOUK_JOB_DONE; by order, the payments code stays.
+      if (job.status === 'DONE')
         throw errors.cancellationDone({
           detail: `The payments of order ${orderId} were given back already.`,
           extensions: { orderId },
         });
       ctx.log.info({ orderId, by: request.identity?.subject }, 'payment cancellation retried by an operator');
-      deps.cancellations.wake();
-      return toCancellation(result);
+      return toCancellation(await deps.jobs.retry(job.id, `operator:${request.identity?.subject ?? 'unknown'}`));
     },
   );
 }

@@ -4,23 +4,24 @@
 // publishes PaymentRefunded (or PaymentVoided).
 //
 // The handler runs inside the inbox transaction, so it only RECORDS the work:
-// a payment_cancellations row for the order, due now, committed with the inbox
-// row. The provider is called afterwards by the cancellation worker
-// (src/cancellation), outside any transaction: a slow or absent provider holds
-// no pool connection, inbox row or replay lock, and cannot make the event fail
-// or be dead-lettered. A redelivered or repeated ShipmentFailed finds the row
-// there and changes nothing; retries, backoff and parking are the worker's.
+// a cancellation job for the order (chassis jobs module, souk_job), due now,
+// committed with the inbox row (and waking the workers at that commit). The
+// provider is called afterwards by the job (src/cancellation), outside any
+// transaction: a slow or absent provider holds no pool connection, inbox row
+// or replay lock, and cannot make the event fail or be dead-lettered. A
+// redelivered or repeated ShipmentFailed finds the open job there and changes
+// nothing; retries, backoff and parking are the jobs module's.
 
-import type { EventHandler } from '@souk/chassis';
+import type { EventHandler, JobRunner } from '@souk/chassis';
 import type { ShipmentFailed } from '@souk/shipping/contract';
-import { livePaymentsOf, recordCancellation } from '../cancellation/cancellation-store.ts';
+import { enqueueCancellation } from '../cancellation/cancel-order-job.ts';
+import { livePaymentsOf } from '../cancellation/cancellation-store.ts';
 
 export interface ShipmentFailedDeps {
-  /** Called with the id of the transaction that recorded a cancellation: the worker runs once it has committed. */
-  recorded?: (xid: string) => void;
+  jobs: Pick<JobRunner, 'enqueue'>;
 }
 
-export function recordCancellationOnShipmentFailure(deps: ShipmentFailedDeps = {}): EventHandler<ShipmentFailed> {
+export function recordCancellationOnShipmentFailure(deps: ShipmentFailedDeps): EventHandler<ShipmentFailed> {
   return async (event, { db, log }) => {
     const { orderId, reasonCode, reason } = event.data;
     const live = await livePaymentsOf(db, orderId);
@@ -29,12 +30,10 @@ export function recordCancellationOnShipmentFailure(deps: ShipmentFailedDeps = {
       return;
     }
     const why = `shipment failed (${reasonCode}): ${reason}`.slice(0, 200);
-    const written = await recordCancellation(db, { orderId, eventId: event.id, reason: why });
-    if (!written) {
+    if (!(await enqueueCancellation(deps.jobs, db, { orderId, eventId: event.id, reason: why }))) {
       log.info({ orderId }, "shipment failed; the cancellation of the order's payments is recorded already");
       return;
     }
     log.info({ orderId, payments: live.length }, "shipment failed; the order's payments will be given back");
-    deps.recorded?.(written.xid);
   };
 }

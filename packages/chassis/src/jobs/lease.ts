@@ -1,9 +1,34 @@
-// Keeping a saga's lease while the runner works on it. It is renewed every
-// third of the lease; once two thirds have passed without a renewal known to
-// have taken, the work is told to stop (onLost). The lease is then still ours
-// for about a third, so the step stops before another instance may claim the
-// saga and run it too. Times are measured from when a lease write was SENT:
-// the database set lease_until from a later clock reading, so that is safe.
+// Keeping a lease while a worker works on what it claimed (a job, a saga). It
+// is renewed every third of the lease; once two thirds have passed without a
+// renewal known to have taken, the work is told to stop (onLost). The lease is
+// then still ours for about a third, so the work stops before another instance
+// may claim it and run it too. Times are measured from when a lease write was
+// SENT: the database set lease_until from a later clock reading, so that is safe.
+//
+// The lease schema, the same in every table that has leases (souk_job,
+// souk_saga, souk_feed_cursor): `lease_owner` (the instance id holding it) and `lease_until`
+// (timestamptz, set from the database's clock_timestamp()); both null when
+// nobody holds it. A claim takes rows whose lease_until is null or past, FOR
+// UPDATE SKIP LOCKED; every write of the holder is guarded by lease_owner.
+// Clocks: lease_until is the database's clock (instances agree on it); this
+// keeper times renewals on a monotonic clock (performance.now), which no wall
+// clock step can move.
+
+/** The lease went to another instance: stop working, write nothing more. */
+export class LeaseLost extends Error {
+  constructor() {
+    super('the lease was lost');
+    this.name = 'LeaseLost';
+  }
+}
+
+/** The worker is stopping: stop working, give the lease back. */
+export class WorkerStopping extends Error {
+  constructor() {
+    super('the worker is stopping');
+    this.name = 'WorkerStopping';
+  }
+}
 
 export type LeaseLossReason =
   /** A renewal found another owner. */
@@ -26,9 +51,9 @@ export interface LeaseKeeperOptions {
 
 export interface LeaseKeeper {
   /**
-   * Runs `fn`, a transaction of this instance that holds the saga's row lock
+   * Runs `fn`, a transaction of this instance that holds the claimed row's lock
    * (taken under the lease): while it does, no other instance can claim the
-   * saga (claims skip locked rows) and a renewal would only queue behind the
+   * row (claims skip locked rows) and a renewal would only queue behind the
    * lock, so none is sent and the work is not stopped. Afterwards the lease is
    * checked at once: overdue, onLost fires before the next step can begin.
    */
@@ -39,11 +64,11 @@ export interface LeaseKeeper {
 /** The share of the lease after which unrenewed work stops. */
 export const LEASE_ABORT_SHARE = 2 / 3;
 
-export function keepLease(o: LeaseKeeperOptions): LeaseKeeper {
-  const now = o.now ?? (() => performance.now());
-  const renewEveryMs = Math.max(10, Math.floor(o.leaseMs / 3));
-  const stopAfterMs = Math.floor(o.leaseMs * LEASE_ABORT_SHARE);
-  let renewedAt = o.since;
+export function keepLease(options: LeaseKeeperOptions): LeaseKeeper {
+  const now = options.now ?? (() => performance.now());
+  const renewEveryMs = Math.max(10, Math.floor(options.leaseMs / 3));
+  const stopAfterMs = Math.floor(options.leaseMs * LEASE_ABORT_SHARE);
+  let renewedAt = options.since;
   let renewing = false;
   let holds = 0;
   let stopped = false;
@@ -57,7 +82,7 @@ export function keepLease(o: LeaseKeeperOptions): LeaseKeeper {
   const lost = (reason: LeaseLossReason) => {
     if (stopped) return;
     stop();
-    o.onLost(reason);
+    options.onLost(reason);
   };
   /** Stops the work if the lease is overdue, or sets a timer for when it will be. */
   const check = () => {
@@ -73,7 +98,7 @@ export function keepLease(o: LeaseKeeperOptions): LeaseKeeper {
     if (stopped || holds > 0 || renewing) return;
     renewing = true;
     const sent = now();
-    o.renew().then(
+    options.renew().then(
       (ours) => {
         renewing = false;
         if (stopped) return;
@@ -83,7 +108,7 @@ export function keepLease(o: LeaseKeeperOptions): LeaseKeeper {
       },
       (err: unknown) => {
         renewing = false;
-        if (!stopped) o.onRenewFailed?.(err);
+        if (!stopped) options.onRenewFailed?.(err);
       },
     );
   };

@@ -1,11 +1,11 @@
-// Keeping a saga's lease, on mocked timers and an injected clock: renewals
+// Keeping a lease, on mocked timers and an injected clock: renewals
 // every third of the lease, and the work stopped at two thirds without one
 // that took (renewals failing, hanging or refused), i.e. BEFORE the lease
-// expires; a transaction holding the saga's row lock is not interrupted.
+// expires; a transaction holding the claimed row's lock is not interrupted.
 
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, mock, test } from 'node:test';
-import { keepLease, type LeaseKeeper } from './saga-lease.ts';
+import { keepLease, type LeaseKeeper } from './lease.ts';
 
 beforeEach(() => mock.timers.enable({ apis: ['setTimeout', 'setInterval'] }));
 afterEach(() => mock.timers.reset());

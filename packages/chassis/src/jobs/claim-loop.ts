@@ -1,0 +1,163 @@
+// The claim loop of leased background work, shared by the jobs runner and the
+// saga runner: it claims due rows under a lease (the caller's claim statement,
+// FOR UPDATE SKIP LOCKED), keeps each lease while its work runs (lease.ts),
+// never runs more than `concurrency` at once, backs off while claiming fails
+// (backoff.ts's FAILURE_PAUSE), and wakes
+// - now: wake() (an operator's retry, a test);
+// - after a commit: `onWake` (a LISTEN channel the enqueuing transaction
+//   NOTIFYs; PostgreSQL delivers a NOTIFY only when its transaction commits);
+// - at the next due time: wakeIn(ms) (a retry this instance scheduled);
+// - and every `pollMs` in any case (another instance's retries, a lost NOTIFY).
+// stop() stops claiming, interrupts the work in flight (its signal aborts with
+// WorkerStopping), awaits it, and gives back the leases of what it interrupted.
+
+import type { Logger } from 'pino';
+import { failurePause } from '../backoff.ts';
+import { pause } from '../events/pause.ts';
+import { keepLease, LeaseLost, WorkerStopping, type LeaseKeeper } from './lease.ts';
+
+export interface Claimed {
+  id: string;
+}
+
+/** What a claimed row's work gets from the loop. */
+export interface WorkLease {
+  /** Aborts with LeaseLost when the lease could not be kept, with WorkerStopping at stop(). */
+  signal: AbortSignal;
+  /** Runs a transaction holding the row's lock: the lease keeper does not stop the work meanwhile (lease.ts). */
+  hold: LeaseKeeper['hold'];
+  /** performance.now() when the claim that took the lease was sent. */
+  claimedAt: number;
+}
+
+export interface ClaimLoopOptions<R extends Claimed> {
+  log: Logger;
+  /** What is claimed, for log lines ('job', 'saga'). */
+  what: string;
+  leaseMs: number;
+  pollMs: number;
+  /** Rows worked on at once by this instance. */
+  concurrency: number;
+  /** Takes up to `limit` due rows under a lease of `leaseMs` for this instance, none of `busy` (worked on here already). */
+  claim(limit: number, busy: readonly string[]): Promise<R[]>;
+  /** Extends the lease of row `id` by leaseMs: true while it is this instance's, false once another has it. */
+  renew(id: string): Promise<boolean>;
+  /** Gives the lease of row `id` back after stop() interrupted its work. */
+  release(id: string): Promise<void>;
+  /** The work on one claimed row; a rejection is logged (the work records its own failures). */
+  work(row: R, lease: WorkLease): Promise<void>;
+  /** Subscribes `wake` to a notification channel; returns the unsubscribe. */
+  onWake?: (wake: () => void) => () => void;
+}
+
+export interface ClaimLoop {
+  /** Claims now. */
+  wake: () => void;
+  /** Claims in `delayMs` (when a retry this instance scheduled is due). */
+  wakeIn: (delayMs: number) => void;
+  /** Begins claiming (idempotent). */
+  run: () => void;
+  /** Stops claiming, interrupts the work in flight and awaits it; leases of interrupted work are given back. */
+  stop: () => Promise<void>;
+}
+
+export function createClaimLoop<R extends Claimed>(options: ClaimLoopOptions<R>): ClaimLoop {
+  const { log, what } = options;
+  const inflight = new Map<string, { ctl: AbortController; done: Promise<void> }>();
+  const timers = new Set<NodeJS.Timeout>();
+  const stopping = new AbortController();
+  let loop: Promise<void> | undefined;
+  let pendingWake = true;
+  let wakeWaiter: (() => void) | undefined;
+
+  const wake = () => {
+    pendingWake = true;
+    wakeWaiter?.();
+  };
+  const offWake = options.onWake?.(wake);
+  const wakeIn = (delayMs: number) => {
+    if (stopping.signal.aborted) return;
+    // A few ms late rather than early: the row's due time was set by the database's clock after this was asked.
+    const timer = setTimeout(() => (timers.delete(timer), wake()), delayMs + 5);
+    timer.unref();
+    timers.add(timer);
+  };
+  const nextWake = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        wakeWaiter = undefined;
+        stopping.signal.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      wakeWaiter = done;
+      stopping.signal.addEventListener('abort', done, { once: true });
+    });
+
+  async function claimLoop(): Promise<void> {
+    let failures = 0;
+    while (!stopping.signal.aborted) {
+      if (!pendingWake) await nextWake(options.pollMs);
+      if (stopping.signal.aborted) break;
+      pendingWake = false;
+      const free = options.concurrency - inflight.size;
+      if (free <= 0) continue; // a finishing row wakes the loop
+      try {
+        const sent = performance.now(); // the leases run from (no earlier than) here
+        const rows = await options.claim(free, [...inflight.keys()]);
+        failures = 0;
+        for (const row of rows) start(row, sent);
+        if (rows.length === free) pendingWake = true; // there may be more
+      } catch (err) {
+        failures++;
+        if (failures === 1) log.warn({ err }, `claiming ${what}s failed; retrying`);
+        await pause(failurePause(failures), stopping.signal);
+        pendingWake = true;
+      }
+    }
+  }
+
+  function start(row: R, claimedAt: number): void {
+    const ctl = new AbortController();
+    // Renewed every third of the lease; the work is stopped at two thirds without a renewal (failing or hanging),
+    // while the lease is still ours: past a whole lease another instance may already run the same work.
+    const lease = keepLease({
+      leaseMs: options.leaseMs,
+      since: claimedAt,
+      renew: () => options.renew(row.id),
+      onRenewFailed: (err) => log.warn({ err, [`${what}_id`]: row.id }, `renewing a ${what} lease failed`),
+      onLost: (reason) => {
+        if (reason === 'unrenewed')
+          log.warn({ [`${what}_id`]: row.id }, `${what} lease not renewed in time; its work is stopped`);
+        ctl.abort(new LeaseLost());
+      },
+    });
+    const done = Promise.resolve()
+      .then(() => options.work(row, { signal: ctl.signal, hold: (fn) => lease.hold(fn), claimedAt }))
+      .catch((err: unknown) => log.error({ err, [`${what}_id`]: row.id }, `working on a ${what} failed`))
+      .finally(async () => {
+        lease.stop();
+        if (ctl.signal.reason instanceof WorkerStopping) await options.release(row.id).catch(() => undefined);
+        inflight.delete(row.id);
+        wake();
+      });
+    inflight.set(row.id, { ctl, done });
+  }
+
+  return {
+    wake,
+    wakeIn,
+    run() {
+      loop ??= claimLoop();
+    },
+    async stop() {
+      stopping.abort();
+      offWake?.();
+      for (const t of timers) clearTimeout(t);
+      await loop;
+      for (const { ctl } of inflight.values()) ctl.abort(new WorkerStopping());
+      await Promise.allSettled([...inflight.values()].map((f) => f.done));
+    },
+  };
+}
