@@ -2,7 +2,8 @@
 // whole public surface; nothing outside the package imports its internals.
 
 export { defineService, startService, runService, IDENTITY_TOKEN_PATH } from './service.ts';
-export type { ServiceDefinition, ServiceContext, StartOptions, RunningService, Clock } from './service.ts';
+export type { ServiceDefinition, ServiceContext, StartOptions, RunningService, RunningServiceOf, Clock } from './service.ts';
+export type { ChassisTables, ServiceDb } from './db/chassis-tables.ts';
 export type { App, Interceptor } from './server/app.ts';
 export { setRoute, instrumentHandler } from './server/telemetry.ts';
 export { sendProblem } from './server/problems.ts';
@@ -30,7 +31,7 @@ export { initTracing } from './tracing.ts';
 export { createMetricsRegistry, createHttpServerMetrics, DURATION_BUCKETS } from './metrics.ts';
 export { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 export type { HttpServerMetrics } from './metrics.ts';
-export type { Migration, Migrations } from './db/database.ts';
+export type { Migration, Migrations, MigrationDb } from './db/database.ts';
 
 export * from './discovery/index.ts';
 export * from './client/index.ts';

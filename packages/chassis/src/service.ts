@@ -8,7 +8,6 @@ import type { AddressInfo } from 'node:net';
 import { Type, type Static, type TObject } from 'typebox';
 import { context, ROOT_CONTEXT, type Tracer } from '@opentelemetry/api';
 import type { JSONWebKeySet } from 'jose';
-import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { createAuth, type Auth } from './auth/auth-hooks.ts';
@@ -38,6 +37,7 @@ import type { EventContract } from './events/contract.ts';
 import { createEventLayer, type EventLayer, type Events } from './events/event-layer.ts';
 import { CHASSIS_MIGRATION_TABLE } from './events/migrations.ts';
 import { chassisMigrations } from './db/chassis-migrations.ts';
+import type { ServiceDb } from './db/chassis-tables.ts';
 import { registerSchemas, SCHEMA_REGISTRY_SERVICE } from './events/schemas.ts';
 
 /** A clock in milliseconds; tests pass a fake one. */
@@ -45,7 +45,8 @@ export interface Clock {
   now(): number;
 }
 
-export interface ServiceDefinition<C extends TObject = TObject> {
+/** `DB` is the service's own tables (from its src/db.ts); none but the chassis' when it has no database. */
+export interface ServiceDefinition<C extends TObject = TObject, DB = object> {
   name: string;
   version: string;
   /** The service's own environment variables (TypeBox object); validated at start with the common ones. */
@@ -55,10 +56,14 @@ export interface ServiceDefinition<C extends TObject = TObject> {
   /** Events the service publishes (from its contract.ts); their schemas are registered at start. */
   events?: { publishes?: readonly EventContract[] };
   /** Registers routes and hooks; runs before the server listens. */
-  setup(ctx: ServiceContext<Static<C>>): void | Promise<void>;
+  setup(ctx: ServiceContext<Static<C>, DB>): void | Promise<void>;
 }
 
-export interface ServiceContext<Cfg = Record<string, unknown>> {
+/**
+ * What `setup` gets. `DB` is the service's own tables; code that only registers routes and
+ * never touches `db` may take a `ServiceContext` without it (the chassis' untyped default).
+ */
+export interface ServiceContext<Cfg = Record<string, unknown>, DB = any> {
   readonly name: string;
   readonly instanceId: string;
   readonly version: string;
@@ -66,9 +71,9 @@ export interface ServiceContext<Cfg = Record<string, unknown>> {
   readonly app: App;
   readonly log: Logger;
   /** The service's database; throws when the service declared no migrations. */
-  readonly db: Kysely<any>;
+  readonly db: ServiceDb<DB>;
   /** Outbox publishing, subscriptions and dead letters; throws when the service has no database. */
-  readonly events: Events;
+  readonly events: Events<DB>;
   readonly discovery: Discovery;
   /** Per-instance circuit breakers shared by every client (the gateway uses them too). */
   readonly breakers: Breakers;
@@ -96,34 +101,46 @@ export interface StartOptions {
   serviceToken?: ServiceTokenSource;
 }
 
-export interface RunningService<Cfg = Record<string, unknown>> {
+export interface RunningService<Cfg = Record<string, unknown>, DB = any> {
   /** Base URL the instance listens on. */
   readonly url: string;
-  readonly ctx: ServiceContext<Cfg>;
+  readonly ctx: ServiceContext<Cfg, DB>;
   stop(): Promise<void>;
 }
 
-export function defineService<C extends TObject>(definition: ServiceDefinition<C>): ServiceDefinition<C> {
-  return definition;
+/** What `startService(definition)` gives, typed from the definition: `RunningServiceOf<typeof cartService>`. */
+export type RunningServiceOf<D> = D extends ServiceDefinition<infer C, infer DB> ? RunningService<Static<C>, DB> : never;
+
+/**
+ * Declares a service. A service with a database names its tables first, so that `ctx.db`
+ * is typed: `defineService<CartDb>()({ name: 'cart', migrations, setup(ctx) { ... } })`.
+ */
+export function defineService<DB>(): <C extends TObject = TObject>(
+  definition: ServiceDefinition<C, DB>,
+) => ServiceDefinition<C, DB>;
+export function defineService<C extends TObject>(definition: ServiceDefinition<C>): ServiceDefinition<C>;
+export function defineService(definition?: ServiceDefinition) {
+  return definition ?? ((typed: ServiceDefinition) => typed);
 }
 
-export async function startService<C extends TObject>(
-  definition: ServiceDefinition<C>,
+export async function startService<C extends TObject, DB = object>(
+  definition: ServiceDefinition<C, DB>,
   options: StartOptions = {},
-): Promise<RunningService<Static<C>>> {
+): Promise<RunningService<Static<C>, DB>> {
   const env = options.env ?? process.env;
   const schema = Type.Object({ ...CommonConfig.properties, ...(definition.config?.properties ?? {}) });
   const config = loadConfig(schema, env) as unknown as Readonly<Static<C> & CommonConfig>;
   const name = definition.name;
   const instanceId = config.INSTANCE_ID ?? `${name}-${randomBytes(3).toString('hex')}`;
-  const clock = options.clock ?? { now: Date.now };
+  const clock = options.clock ?? { now: () => Date.now() };
   const log = createLogger({ service: name, instance: instanceId, level: config.LOG_LEVEL });
-  const { tracer, shutdown: flushTraces } = initTracing({
+  const tracing = initTracing({
     service: name,
     version: definition.version,
     instance: instanceId,
     ...(config.OTEL_EXPORTER_OTLP_ENDPOINT ? { otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT } : {}),
   });
+  const { tracer } = tracing;
   const metrics = createMetricsRegistry({ service: name, instance: instanceId });
   const closers: Array<() => Promise<void> | void> = [];
   const readiness = new Map<string, () => Promise<void>>();
@@ -259,18 +276,18 @@ export async function startService<C extends TObject>(
     app.addHook('preClose', async () => layer.abortPolls());
   }
 
-  const ctx: ServiceContext<Static<C>> = {
+  const ctx: ServiceContext<Static<C>, DB> = {
     name,
     instanceId,
     version: definition.version,
     config,
     app,
     log,
-    get db(): Kysely<any> {
+    get db(): ServiceDb<DB> {
       if (!database) throw new Error(`${name} declared no migrations, so it has no database`);
       return database.db;
     },
-    get events(): Events {
+    get events(): Events<DB> {
       if (!eventLayer) throw new Error(`${name} declared no migrations, so it has no database for its outbox and inbox`);
       return eventLayer.events;
     },
@@ -351,7 +368,7 @@ export async function startService<C extends TObject>(
       clearInterval(idleSweep);
       clearTimeout(forced);
       await release();
-      await flushTraces();
+      await tracing.shutdown();
       log.info('stopped');
       log.flush();
     })());
@@ -360,8 +377,8 @@ export async function startService<C extends TObject>(
 }
 
 /** Entry point for a service's main.ts: start, stop on SIGTERM/SIGINT, exit non-zero on failure. */
-export async function runService<C extends TObject>(definition: ServiceDefinition<C>): Promise<void> {
-  let running: RunningService<Static<C>>;
+export async function runService<C extends TObject, DB>(definition: ServiceDefinition<C, DB>): Promise<void> {
+  let running: RunningService<Static<C>, DB>;
   try {
     running = await startService(definition);
   } catch (err) {

@@ -6,7 +6,7 @@ import { Type } from 'typebox';
 import { migrations } from '../migrations/index.ts';
 import { CompatibilityLevel } from '../contract.ts';
 import { DEFAULT_COMPATIBILITY } from './compatibility/index.ts';
-import type { SchemaRegistryDatabase } from './db.ts';
+import type { SchemaRegistryDb } from './db.ts';
 import { speakConfluent } from './http/confluent-scope.ts';
 import { registerCompatibilityRoutes, registerConfigRoutes, registerSchemaRoutes } from './http/registry-routes.ts';
 import { registerSubjectRoutes } from './http/subject-routes.ts';
@@ -27,13 +27,13 @@ export const SchemaRegistryConfig = Type.Object({
   }),
 });
 
-export const schemaRegistryService = defineService({
+export const schemaRegistryService = defineService<SchemaRegistryDb>()({
   name: 'schema-registry',
   version: '0.1.0',
   config: SchemaRegistryConfig,
   migrations,
   async setup(ctx) {
-    const db: SchemaRegistryDatabase = ctx.db;
+    const { db } = ctx;
     const levels = createLevels(db, ctx.config.SCHEMA_REGISTRY_DEFAULT_COMPATIBILITY);
     const subjects = createSubjects(db);
     const registration = createRegistration({

@@ -7,7 +7,7 @@ import { PriceChanged, ProductCreated } from '../contract.ts';
 import { migrations } from '../migrations/index.ts';
 import { registerCategoryRoutes } from './categories/category-routes.ts';
 import { createCategoryStore } from './categories/category-store.ts';
-import type { CatalogDatabase } from './db.ts';
+import type { CatalogDb } from './db.ts';
 import { registerProductRoutes } from './products/product-routes.ts';
 import { createProductStore } from './products/product-store.ts';
 import { createStockLookup } from './products/stock-lookup.ts';
@@ -22,14 +22,14 @@ export const CatalogConfig = Type.Object({
   }),
 });
 
-export const catalogService = defineService({
+export const catalogService = defineService<CatalogDb>()({
   name: 'catalog',
   version: '0.1.0',
   config: CatalogConfig,
   migrations,
   events: { publishes: [ProductCreated, PriceChanged] },
   async setup(ctx) {
-    const db: CatalogDatabase = ctx.db;
+    const { db } = ctx;
     // The seed is a data import, not a business event: it publishes nothing.
     if (ctx.config.CATALOG_SEED) {
       const result = await seedCatalogOnce(db);

@@ -1,6 +1,7 @@
 // Row types of identity's tables, for a typed Kysely over ctx.db.
 
-import type { ColumnType, Kysely } from 'kysely';
+import type { ColumnType } from 'kysely';
+import type { ServiceDb } from '@souk/chassis';
 
 type Timestamp = ColumnType<Date, Date, Date>;
 
@@ -64,7 +65,8 @@ export interface IdentityDatabase {
   login_attempts: LoginAttemptTable;
 }
 
-export type Db = Kysely<IdentityDatabase>;
+/** The service's database as its code sees it: these tables and the chassis' own. */
+export type Db = ServiceDb<IdentityDatabase>;
 
 /** PostgreSQL's unique_violation, raised when an insert hits a unique index. */
 export function isUniqueViolation(err: unknown, constraint?: string): boolean {

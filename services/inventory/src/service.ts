@@ -9,7 +9,7 @@ import { ShipmentFailed } from '@souk/shipping/contract';
 import { Type } from 'typebox';
 import { MAX_TTL_SECONDS, StockCommitted, StockLow, StockReleased, StockReserved, StockReturned } from '../contract.ts';
 import { migrations } from '../migrations/index.ts';
-import type { InventoryDatabase } from './db.ts';
+import type { InventoryDb } from './db.ts';
 import { commitOnOrderConfirmed, levelOnProductCreated, returnOnShipmentFailed } from './handlers/event-handlers.ts';
 import { createInventoryMetrics } from './metrics.ts';
 import { startExpirySweeper } from './reservations/expiry-sweeper.ts';
@@ -48,14 +48,14 @@ export const InventoryConfig = Type.Object({
   }),
 });
 
-export const inventoryService = defineService({
+export const inventoryService = defineService<InventoryDb>()({
   name: 'inventory',
   version: '0.1.0',
   config: InventoryConfig,
   migrations,
   events: { publishes: [StockReserved, StockReleased, StockCommitted, StockReturned, StockLow] },
   setup(ctx) {
-    const db: InventoryDatabase = ctx.db;
+    const { db } = ctx;
     const { config, clock, events, log } = ctx;
     const metrics = createInventoryMetrics(ctx.metrics);
     const threshold = config.INVENTORY_LOW_STOCK_THRESHOLD;

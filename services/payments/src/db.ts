@@ -2,7 +2,7 @@
 // cancellations ShipmentFailed asked for), for a typed Kysely over ctx.db.
 // The event store's tables belong to the chassis.
 
-import type { Kysely } from 'kysely';
+import type { ServiceDb } from '@souk/chassis';
 
 export interface PaymentRow {
   id: string;
@@ -46,4 +46,5 @@ export interface PaymentsDb {
   payment_cancellations: PaymentCancellationRow;
 }
 
-export type PaymentsDatabase = Kysely<PaymentsDb>;
+/** The service's database as its code sees it: these tables and the chassis' own. */
+export type PaymentsDatabase = ServiceDb<PaymentsDb>;

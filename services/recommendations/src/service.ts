@@ -10,7 +10,7 @@ import { migrations } from '../migrations/index.ts';
 import { createBehaviourHook } from './behaviour/behaviour.ts';
 import { registerBehaviourRoutes } from './behaviour/behaviour-routes.ts';
 import { countConfirmedOrder } from './counting/count-confirmed.ts';
-import type { RecommendationsDatabase } from './db.ts';
+import type { RecommendationsDb } from './db.ts';
 import { registerRecommendationRoutes } from './reading/recommendation-routes.ts';
 import { createRecommendationStore } from './reading/recommendation-store.ts';
 
@@ -23,13 +23,13 @@ export const RecommendationsConfig = Type.Object({
   }),
 });
 
-export const recommendationsService = defineService({
+export const recommendationsService = defineService<RecommendationsDb>()({
   name: 'recommendations',
   version: '0.1.0',
   config: RecommendationsConfig,
   migrations,
   setup(ctx) {
-    const db: RecommendationsDatabase = ctx.db;
+    const { db } = ctx;
     ctx.events.subscribe(OrderConfirmed, countConfirmedOrder());
     const behaviour = createBehaviourHook({ initialDelayMs: ctx.config.RECOMMENDATIONS_DELAY_MS });
     registerRecommendationRoutes(ctx, createRecommendationStore(db), behaviour);

@@ -11,7 +11,7 @@ import { MAX_DELAY_MS, OrderShipped, ShipmentFailed } from '../contract.ts';
 import { migrations } from '../migrations/index.ts';
 import { registerBehaviourRoutes } from './behaviour/behaviour-routes.ts';
 import { createBehaviourStore } from './behaviour/behaviour-store.ts';
-import type { ShippingDatabase } from './db.ts';
+import type { ShippingDb } from './db.ts';
 import {
   ownerOnOrderConfirmed,
   shipmentOnOrderCancelled,
@@ -42,14 +42,14 @@ export const ShippingConfig = Type.Object({
   }),
 });
 
-export const shippingService = defineService({
+export const shippingService = defineService<ShippingDb>()({
   name: 'shipping',
   version: '0.1.0',
   config: ShippingConfig,
   migrations,
   events: { publishes: [OrderShipped, ShipmentFailed] },
   setup(ctx) {
-    const db: ShippingDatabase = ctx.db;
+    const { db } = ctx;
     const { clock, config, log } = ctx;
     const behaviour = createBehaviourStore(db, { failureRate: config.SHIPPING_FAILURE_RATE, delayMs: config.SHIPPING_DELAY_MS });
 

@@ -3,14 +3,14 @@
 // short statement, recording how an attempt ended, and the operators' reads
 // and retries. Times are the database's clock, shared by every instance.
 
-import { sql, type Kysely } from 'kysely';
-import type { CancellationStatus, PaymentCancellationRow, PaymentsDatabase, PaymentsDb } from '../db.ts';
+import { sql } from 'kysely';
+import type { CancellationStatus, PaymentCancellationRow, PaymentsDatabase } from '../db.ts';
 
 /** Payments of an order that may still hold or have taken money. */
 export const LIVE_STATUSES = ['AUTHORIZING', 'AUTHORIZED', 'CAPTURED'];
 
 /** The order's payments that may still hold or have taken money, oldest first. */
-export async function livePaymentsOf(db: Kysely<PaymentsDb>, orderId: string): Promise<string[]> {
+export async function livePaymentsOf(db: PaymentsDatabase, orderId: string): Promise<string[]> {
   const rows = await db
     .selectFrom('payments')
     .select('id')
@@ -35,7 +35,7 @@ export interface NewCancellation {
  * again). Returns the id of `trx`'s transaction when something was written,
  * so the worker can run as soon as it has committed.
  */
-export async function recordCancellation(trx: Kysely<any>, c: NewCancellation): Promise<{ xid: string } | undefined> {
+export async function recordCancellation(trx: PaymentsDatabase, c: NewCancellation): Promise<{ xid: string } | undefined> {
   const { rows } = await sql<{ xid: string }>`
     insert into payment_cancellations (order_id, event_id, reason, status, attempts, next_attempt_at, created_at, updated_at)
     values (${c.orderId.toLowerCase()}, ${c.eventId}, ${c.reason}, 'PENDING', 0, now(), now(), now())
@@ -48,7 +48,7 @@ export async function recordCancellation(trx: Kysely<any>, c: NewCancellation): 
 }
 
 /** Whether each of these transactions is still running ('in progress'), 'committed' or 'aborted' (null: too old to tell). */
-export async function transactionStatuses(db: Kysely<any>, xids: readonly string[]): Promise<Map<string, string | null>> {
+export async function transactionStatuses(db: PaymentsDatabase, xids: readonly string[]): Promise<Map<string, string | null>> {
   const { rows } = await sql<{ xid: string; status: string | null }>`
     select x as xid, pg_xact_status(x::xid8) as status from unnest(${[...xids]}::text[]) as x`.execute(db);
   return new Map(rows.map((r) => [r.xid, r.status]));
@@ -67,7 +67,7 @@ export interface Claim {
  * LOCKED leaves rows another instance is claiming at this moment to it. Each
  * claim counts an attempt and gets a token that only its holder can finish.
  */
-export async function claimDue(db: Kysely<any>, c: Claim): Promise<PaymentCancellationRow[]> {
+export async function claimDue(db: PaymentsDatabase, c: Claim): Promise<PaymentCancellationRow[]> {
   const { rows } = await sql<PaymentCancellationRow>`
     update payment_cancellations pc
        set attempts = pc.attempts + 1, claimed_by = ${c.owner}, claim_id = gen_random_uuid(),
@@ -89,7 +89,7 @@ export type Ending = { kind: 'done' } | { kind: 'retry'; delayMs: number; error:
  * claim is no longer this one (its lease expired and another instance took the
  * cancellation over): the other instance records its own ending.
  */
-export async function finishClaim(db: Kysely<any>, row: PaymentCancellationRow, ending: Ending): Promise<boolean> {
+export async function finishClaim(db: PaymentsDatabase, row: PaymentCancellationRow, ending: Ending): Promise<boolean> {
   const status: CancellationStatus = ending.kind === 'done' ? 'DONE' : ending.kind === 'park' ? 'PARKED' : 'PENDING';
   const nextAttempt =
     ending.kind === 'retry' ? sql`now() + ${ending.delayMs}::integer * interval '1 millisecond'` : sql`next_attempt_at`;
@@ -118,7 +118,7 @@ export async function listCancellations(
  * in progress keeps its lease). A DONE one is left alone.
  */
 export async function retryCancellation(
-  db: Kysely<any>,
+  db: PaymentsDatabase,
   orderId: string,
 ): Promise<PaymentCancellationRow | 'not-found' | 'done'> {
   const { rows } = await sql<PaymentCancellationRow>`
@@ -128,7 +128,7 @@ export async function retryCancellation(
      where order_id = ${orderId.toLowerCase()} and status <> 'DONE'
     returning *`.execute(db);
   if (rows[0]) return rows[0];
-  const existing = await (db as PaymentsDatabase)
+  const existing = await db
     .selectFrom('payment_cancellations')
     .select('status')
     .where('order_id', '=', orderId.toLowerCase())
@@ -137,7 +137,7 @@ export async function retryCancellation(
 }
 
 /** How many cancellations are waiting (PENDING) and parked (the metrics; DONE ones are not counted). */
-export async function countOpen(db: Kysely<any>): Promise<{ pending: number; parked: number }> {
+export async function countOpen(db: PaymentsDatabase): Promise<{ pending: number; parked: number }> {
   const { rows } = await sql<{ pending: number; parked: number }>`
     select count(*) filter (where status = 'PENDING')::int as pending, count(*) filter (where status = 'PARKED')::int as parked
       from payment_cancellations where status in ('PENDING', 'PARKED')`.execute(db);

@@ -13,6 +13,7 @@
 
 import type { EventHandler } from '@souk/chassis';
 import type { ShipmentFailed } from '@souk/shipping/contract';
+import type { PaymentsDb } from '../db.ts';
 import { livePaymentsOf, recordCancellation } from '../cancellation/cancellation-store.ts';
 
 export interface ShipmentFailedDeps {
@@ -20,7 +21,7 @@ export interface ShipmentFailedDeps {
   recorded?: (xid: string) => void;
 }
 
-export function recordCancellationOnShipmentFailure(deps: ShipmentFailedDeps = {}): EventHandler<ShipmentFailed> {
+export function recordCancellationOnShipmentFailure(deps: ShipmentFailedDeps = {}): EventHandler<ShipmentFailed, PaymentsDb> {
   return async (event, { db, log }) => {
     const { orderId, reasonCode, reason } = event.data;
     const live = await livePaymentsOf(db, orderId);

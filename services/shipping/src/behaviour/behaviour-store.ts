@@ -2,18 +2,17 @@
 // every instance follows what an admin set; unset values fall back to the
 // configuration (SHIPPING_FAILURE_RATE, SHIPPING_DELAY_MS).
 
-import type { Kysely } from 'kysely';
 import type { PutBehaviourBody } from '../../contract.ts';
-import type { ShippingDb } from '../db.ts';
+import type { ShippingDatabase } from '../db.ts';
 import { effectiveBehaviour, type Behaviour } from '../shipments/shipment-rules.ts';
 
 export interface BehaviourStore {
-  get(db?: Kysely<ShippingDb>): Promise<Behaviour>;
+  get(db?: ShippingDatabase): Promise<Behaviour>;
   put(body: PutBehaviourBody, now: Date): Promise<Behaviour>;
 }
 
-export function createBehaviourStore(db: Kysely<ShippingDb>, config: { failureRate: number; delayMs: number }): BehaviourStore {
-  const read = async (q: Kysely<ShippingDb>) => {
+export function createBehaviourStore(db: ShippingDatabase, config: { failureRate: number; delayMs: number }): BehaviourStore {
+  const read = async (q: ShippingDatabase) => {
     const row = await q.selectFrom('shipping_behaviour').selectAll().where('id', '=', 1).executeTakeFirst();
     return effectiveBehaviour(config, row && { failureRate: row.failure_rate, delayMs: row.delay_ms, updatedAt: row.updated_at });
   };
