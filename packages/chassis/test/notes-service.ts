@@ -6,7 +6,7 @@ import { sql, type Generated } from 'kysely';
 import { trace } from '@opentelemetry/api';
 import { defineErrors, defineService, requestContext } from '../src/index.ts';
 
-interface NotesDb {
+export interface NotesDb {
   notes: { id: Generated<string>; text: string; author: string };
 }
 
