@@ -4,9 +4,10 @@
 
 import { after, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import type { ServerResponse } from 'node:http';
 import type { RunningService } from '@souk/chassis';
 import { createTestIssuer, type TestIssuer } from '@souk/chassis/testing';
-import { problemOf, startGateway, startUpstream, type Upstream } from './fixtures.ts';
+import { problemOf, startGateway, startUpstream, type Upstream } from './harness.ts';
 
 const RECOMMENDATIONS_TIMEOUT_MS = 200;
 const uuid = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
@@ -27,7 +28,7 @@ let catalogMode: Mode = 'ok';
 let cartMode: Mode = 'ok';
 let cartItems: string[] = [];
 
-function misbehave(mode: Mode, res: import('node:http').ServerResponse): boolean {
+function misbehave(mode: Mode, res: ServerResponse): boolean {
   if (mode === 'silent') return true;
   if (mode === 'failing') {
     res.writeHead(500, { 'content-type': 'application/problem+json' });
@@ -37,7 +38,7 @@ function misbehave(mode: Mode, res: import('node:http').ServerResponse): boolean
   return false;
 }
 
-function json(res: import('node:http').ServerResponse, body: unknown): void {
+function json(res: ServerResponse, body: unknown): void {
   res.writeHead(200, { 'content-type': 'application/json' });
   res.end(JSON.stringify(body));
 }

@@ -2,10 +2,8 @@
 // REST routes in their own Fastify scope, wired onto the chassis.
 
 import { defineService } from '@souk/chassis';
-import { Type } from 'typebox';
 import { migrations } from '../migrations/index.ts';
-import { CompatibilityLevel } from '../contract.ts';
-import { DEFAULT_COMPATIBILITY } from './compatibility/index.ts';
+
 import type { SchemaRegistryDb } from './db.ts';
 import { speakConfluent } from './http/confluent-scope.ts';
 import { registerCompatibilityRoutes, registerConfigRoutes, registerSchemaRoutes } from './http/registry-routes.ts';
@@ -14,18 +12,7 @@ import { createLevels } from './registry/levels.ts';
 import { createRegistryMetrics } from './registry/metrics.ts';
 import { createRegistration } from './registry/registration.ts';
 import { createSubjects } from './registry/subjects.ts';
-
-export const SchemaRegistryConfig = Type.Object({
-  SCHEMA_REGISTRY_DEFAULT_COMPATIBILITY: Type.Union(CompatibilityLevel.anyOf, {
-    default: DEFAULT_COMPATIBILITY,
-    description: 'The global compatibility level until PUT /config sets one.',
-  }),
-  SCHEMA_REGISTRY_OPEN_CONTENT_MODEL: Type.Union([Type.Literal('lenient'), Type.Literal('confluent')], {
-    default: 'confluent',
-    description:
-      'confluent: adding a property to an open JSON Schema is refused, exactly as Confluent does; lenient: accepted (for producers that never write undeclared properties).',
-  }),
-});
+import { SchemaRegistryConfig } from './config.ts';
 
 export const schemaRegistryService = defineService<SchemaRegistryDb>()({
   name: 'schema-registry',

@@ -2,7 +2,6 @@
 // routes, wired onto the chassis.
 
 import { defineService } from '@souk/chassis';
-import { Type } from 'typebox';
 import { PriceChanged, ProductCreated } from '../contract.ts';
 import { migrations } from '../migrations/index.ts';
 import { registerCategoryRoutes } from './categories/category-routes.ts';
@@ -12,15 +11,7 @@ import { registerProductRoutes } from './products/product-routes.ts';
 import { createProductStore } from './products/product-store.ts';
 import { createStockLookup } from './products/stock-lookup.ts';
 import { seedCatalogOnce } from './seed/load-seed.ts';
-
-export const CatalogConfig = Type.Object({
-  CATALOG_SEED: Type.Boolean({ default: true, description: 'Load the demo catalogue into an empty database at first start.' }),
-  CATALOG_STOCK_TIMEOUT_MS: Type.Integer({
-    default: 300,
-    minimum: 10,
-    description: "How long a product page waits for inventory's stock figure before showing it as unknown.",
-  }),
-});
+import { CatalogConfig } from './config.ts';
 
 export const catalogService = defineService<CatalogDb>()({
   name: 'catalog',

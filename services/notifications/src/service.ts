@@ -11,7 +11,7 @@ import type { NotificationsDb } from './db.ts';
 import { registerNotificationRoutes } from './notifications/notification-routes.ts';
 import { createNotificationStore } from './notifications/notification-store.ts';
 import { orderMessageHandlers } from './orders/order-handlers.ts';
-import { welcomeOnRegistration } from './welcome/welcome-handler.ts';
+import { welcomeOnRegistration } from './welcome/welcome-handlers.ts';
 
 export const notificationsService = defineService<NotificationsDb>()({
   name: 'notifications',

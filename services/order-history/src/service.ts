@@ -7,7 +7,7 @@ import { defineService } from '@souk/chassis';
 import { migrations } from '../migrations/index.ts';
 import type { OrderHistoryDb } from './db.ts';
 import { registerHistoryRoutes } from './history/history-routes.ts';
-import { subscribeProjection } from './projection/subscriptions.ts';
+import { subscribeProjection } from './projection/projection-handlers.ts';
 import { registerRebuildRoutes } from './rebuild/rebuild-routes.ts';
 
 export const orderHistoryService = defineService<OrderHistoryDb>()({

@@ -9,7 +9,7 @@ import { createTestDatabase, createTestIssuer, waitFor, type TestDatabase, type 
 import { sql } from 'kysely';
 import { orderHistoryService } from '../src/service.ts';
 import type { OrderEvent } from '../src/projection/order-facts.ts';
-import { CONTRACTS } from '../src/projection/subscriptions.ts';
+import { CONTRACTS } from '../src/projection/projection-handlers.ts';
 
 export const API = '/api/v1/order-history';
 

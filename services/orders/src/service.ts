@@ -15,7 +15,7 @@ import { createOrderStore } from './orders/order-store.ts';
 import { checkoutSaga } from './saga/checkout-saga.ts';
 import { createParticipants } from './saga/participants.ts';
 import { createSagaHooks, registerSagaHookRoutes } from './saga/saga-hooks.ts';
-import { cancelOnShipmentFailed } from './shipping/shipment-failed.ts';
+import { cancelOnShipmentFailed } from './shipping/shipment-handlers.ts';
 
 export const ordersService = defineService<OrdersDb>()({
   name: 'orders',

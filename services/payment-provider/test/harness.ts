@@ -66,7 +66,7 @@ export async function startProvider(label: string, env: Record<string, string> =
       }),
     get: (path, options = {}) => call(svc.url, 'GET', path, { headers: authHeader(options.auth, merchantKey) }),
     async behave(change) {
-      const res = await call(svc.url, 'PUT', '/v1/_admin/behaviour', {
+      const res = await call(svc.url, 'PATCH', '/v1/_admin/behaviour', {
         body: change,
         headers: { authorization: `Bearer ${adminKey}` },
       });

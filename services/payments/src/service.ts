@@ -16,7 +16,7 @@ import type { PaymentEvent } from './payment/payment-events.ts';
 import { createPaymentLedger } from './payment/payment-ledger.ts';
 import { PAYMENT_STATE_SCHEMA_VERSION, PAYMENT_STREAM_TYPE, paymentFold, type PaymentState } from './payment/payment-state.ts';
 import { createProviderClient, PROVIDER_SERVICE } from './provider/provider-client.ts';
-import { recordCancellationOnShipmentFailure } from './shipping/shipment-failed-handler.ts';
+import { recordCancellationOnShipmentFailure } from './shipping/shipment-handlers.ts';
 
 export const paymentsService = defineService<PaymentsDb>()({
   name: 'payments',

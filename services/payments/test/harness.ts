@@ -27,7 +27,7 @@ export const API = '/api/v1/payments';
 export interface Provider {
   svc: RunningServiceOf<typeof paymentProviderService>;
   merchantKey: string;
-  /** PUT /v1/_admin/behaviour with the admin key. */
+  /** PATCH /v1/_admin/behaviour with the admin key. */
   behave(change: Record<string, unknown>): Promise<void>;
   /** GET /v1/charges?reference=: what the provider actually did for a payment. */
   charges(paymentId: string): Promise<{
@@ -125,7 +125,7 @@ export async function startPayments(label: string, options: HarnessOptions = {})
       svc: providerSvc,
       merchantKey,
       async behave(change) {
-        const res = await call(providerSvc.url, 'PUT', '/v1/_admin/behaviour', { body: change, headers: adminHeaders });
+        const res = await call(providerSvc.url, 'PATCH', '/v1/_admin/behaviour', { body: change, headers: adminHeaders });
         if (res.status !== 200) throw new Error(`behaviour change refused: ${res.status} ${res.text}`);
       },
       async charges(paymentId) {

@@ -13,7 +13,8 @@ export type Migrations = Record<string, Migration>;
 /**
  * The database a migration's `up` receives. Untyped on purpose, as Kysely advises: a
  * migration runs against the schema as it was when it was written, not as the service's
- * table types describe it today. The only `Kysely<any>` a service should write.
+ * table types describe it today. Services name it instead of writing `Kysely<any>`,
+ * which lint refuses outside the chassis.
  */
 export type MigrationDb = Kysely<any>;
 

@@ -4,7 +4,7 @@
 import { parseCompatibilityLevel, type CompatibilityLevel } from '../compatibility/index.ts';
 import type { SchemaRegistryDatabase, SchemaRegistryTransaction } from '../db.ts';
 import { registryErrors } from '../errors.ts';
-import { deleteLevel, GLOBAL, levelOf, setLevel, versionsOf } from './store.ts';
+import { deleteLevel, GLOBAL, levelOf, setLevel, versionsOf } from './registry-store.ts';
 
 export const INVALID_LEVEL_MESSAGE =
   'Invalid compatibility level. Valid values are none, backward, backward_transitive, forward, forward_transitive, full, and full_transitive';

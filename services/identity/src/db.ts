@@ -57,7 +57,7 @@ export interface LoginAttemptTable {
   updated_at: Timestamp;
 }
 
-export interface IdentityDatabase {
+export interface IdentityDb {
   users: UserTable;
   signing_keys: SigningKeyTable;
   refresh_tokens: RefreshTokenTable;
@@ -66,7 +66,7 @@ export interface IdentityDatabase {
 }
 
 /** The service's database as its code sees it: these tables and the chassis' own. */
-export type Db = ServiceDb<IdentityDatabase>;
+export type IdentityDatabase = ServiceDb<IdentityDb>;
 
 /** PostgreSQL's unique_violation, raised when an insert hits a unique index. */
 export function isUniqueViolation(err: unknown, constraint?: string): boolean {
