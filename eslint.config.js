@@ -39,6 +39,22 @@ export default tseslint.config(
     },
   },
   {
+    // A service's database is typed: its tables (src/db.ts) and the chassis' (ServiceDb). The one
+    // untyped Kysely is the chassis' own plumbing and MigrationDb, what migrations get.
+    files: ['services/**/*.ts', 'platform/**/*.ts', 'tools/**/*.ts', 'tests/**/*.ts', 'bench/**/*.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector:
+            ":matches(TSTypeReference[typeName.name='Kysely'], NewExpression[callee.name='Kysely']) > TSTypeParameterInstantiation > TSAnyKeyword",
+          message:
+            "Kysely<any> loses the table types: use the service's database type (src/db.ts), or MigrationDb in a migration.",
+        },
+      ],
+    },
+  },
+  {
     // Tests, test helpers and benchmarks read JSON bodies (typed any by design) and poke at them; the type
     // checker still runs on them.
     files: ['**/*.test.ts', '**/test/**/*.ts', 'tests/**/*.ts', 'packages/*/src/testing/**/*.ts', 'bench/**/*.ts'],

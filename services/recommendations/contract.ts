@@ -94,3 +94,7 @@ export const Behaviour = Type.Object(
   { additionalProperties: false },
 );
 export type Behaviour = Static<typeof Behaviour>;
+
+/** PATCH: the fields it names change, the others keep their value (at least one field). */
+export const BehaviourChange = Type.Partial(Behaviour, { additionalProperties: false, minProperties: 1 });
+export type BehaviourChange = Static<typeof BehaviourChange>;

@@ -81,15 +81,15 @@ export const ShippingBehaviour = Type.Object({
 });
 export type ShippingBehaviour = Static<typeof ShippingBehaviour>;
 
-/** Fields left out keep their value. */
-export const PutBehaviourBody = Type.Object(
+/** PATCH: the fields it names change, fields left out keep their value (at least one field). */
+export const BehaviourChange = Type.Object(
   {
     failureRate: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
     delayMs: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_DELAY_MS })),
   },
   { additionalProperties: false, minProperties: 1 },
 );
-export type PutBehaviourBody = Static<typeof PutBehaviourBody>;
+export type BehaviourChange = Static<typeof BehaviourChange>;
 
 // ---- events ------------------------------------------------------------------
 // Open content models (no additionalProperties: false), see catalog/contract.ts.

@@ -46,7 +46,7 @@ const ordersUrl = async () =>
 
 async function setBehaviour(behaviour: Record<string, unknown>): Promise<void> {
   const res = await json(`${provider()}/v1/_admin/behaviour`, {
-    method: 'PUT',
+    method: 'PATCH',
     token: providerAdminKey,
     body: JSON.stringify(behaviour),
   });

@@ -1,51 +1,120 @@
 // @souk/chassis: the library every souk service is built on. This file is its
-// whole public surface; nothing outside the package imports its internals.
+// whole public surface: what services, the platform and the tools use, and the
+// types of what they are handed. Nothing outside the package imports its
+// internals; test helpers are in `@souk/chassis/testing`.
 
-export { defineService, startService, runService, IDENTITY_TOKEN_PATH } from './service.ts';
-export type { ServiceDefinition, ServiceContext, StartOptions, RunningService, Clock } from './service.ts';
+// A service: its definition, what setup gets, starting and stopping it.
+export { defineService, startService, runService } from './service.ts';
+export type { ServiceDefinition, ServiceContext, StartOptions, RunningService, RunningServiceOf, Clock } from './service.ts';
+export { CommonConfig } from './config.ts';
 export type { App, Interceptor } from './server/app.ts';
-export { setRoute, instrumentHandler } from './server/telemetry.ts';
-export { sendProblem } from './server/problems.ts';
+export { setRoute } from './server/telemetry.ts';
 
-export { loadConfig, ConfigError, CommonConfig } from './config.ts';
-export type { Env } from './config.ts';
+// Its database: typed tables beside the chassis' own, and migrations.
+export type { ChassisTables, ServiceDb } from './db/chassis-tables.ts';
+export type { Migration, Migrations, MigrationDb } from './db/database.ts';
 
+// Errors with stable codes, and problem+json across the wire.
 export { SoukError, isSoukError, defineErrors, errorCatalogue, chassisErrors } from './errors/index.ts';
-export { PROBLEM_CONTENT_TYPE, toProblem, fromProblem, toSoukError, problemType } from './errors/index.ts';
+export { PROBLEM_CONTENT_TYPE, toProblem, toSoukError } from './errors/index.ts';
 export type { ErrorSpec, ErrorFactory, SoukErrorOptions, ProblemDocument } from './errors/index.ts';
 
-export { requestContext, runWithRequestContext } from './context.ts';
+// The caller: request context, tokens, auth hooks.
+export { requestContext } from './context.ts';
 export type { Identity, RequestContext } from './context.ts';
-
-export { createJwtVerifier } from './auth/jwt-verifier.ts';
 export type { JwtVerifier, KeySource } from './auth/jwt-verifier.ts';
 export { bearerToken } from './auth/auth-hooks.ts';
 export type { ServiceTokenSource } from './auth/service-token.ts';
 export { userIdOf } from './auth/user-of.ts';
 export type { Auth, Requirement } from './auth/auth-hooks.ts';
 
-export { createLogger } from './logging.ts';
+// Logs and metrics.
 export type { Logger } from './logging.ts';
-export { initTracing } from './tracing.ts';
-export { createMetricsRegistry, createHttpServerMetrics, DURATION_BUCKETS } from './metrics.ts';
-export { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-export type { HttpServerMetrics } from './metrics.ts';
-export type { Migration, Migrations } from './db/database.ts';
+export { Counter, Gauge, type Registry } from 'prom-client';
 
-export * from './discovery/index.ts';
-export * from './client/index.ts';
+// Other services: discovery and resilient clients (the gateway builds its own pools on them).
+export type { Discovery, ServiceInstance } from './discovery/index.ts';
+export type { ServiceClient, ServiceRequest, ServiceResponse, ClientOptions, ResilienceSnapshot } from './client/index.ts';
+export {
+  Balancer,
+  Breakers,
+  createInstancePools,
+  isRepeatable,
+  CONNECT_ERROR_CODES,
+  RETRYABLE_STATUSES,
+} from './client/index.ts';
+export type { InstancePools, PoolOptions, PoolTarget, BreakerState, BreakerSnapshot, BulkheadSnapshot } from './client/index.ts';
 
-export * from './events/index.ts';
-export { encodeKeysetCursor, decodeKeysetCursor, keysetBefore, type KeysetPosition } from './paging/keyset-cursor.ts';
+// Events: contracts, the outbox and subscriptions, the feed.
+export { defineEvent, schemaIdOf, FEED_PATH, IncompatibleSchemaError, streamName } from './events/index.ts';
+export type {
+  EventContract,
+  EventData,
+  Events,
+  ReceivedEvent,
+  HandlerContext,
+  EventHandler,
+  DeadLetter,
+  DeadLetters,
+  PublishOptions,
+  FeedPage,
+  EventStatus,
+  ReplayOptions,
+  ReplayResult,
+} from './events/index.ts';
+export { CloudEvent } from './events/index.ts';
+
+// Paging.
+export { encodeKeysetCursor, keysetBefore, type KeysetPosition } from './paging/keyset-cursor.ts';
 
 // Event streams with snapshots and as-of reads (event sourcing).
-export * from './event-store/index.ts';
+export { createEventStore, eventStoreErrors, foldEvents } from './event-store/index.ts';
+export type {
+  EventStore,
+  EventStoreOptions,
+  ReadVia,
+  AggregateDefinition,
+  AggregateStore,
+  Appended,
+  ReadAllOptions,
+  StreamRange,
+  DomainEvent,
+  EventMetadata,
+  NewEvent,
+  RecordedEvent,
+  RecordedFields,
+  ExpectedVersion,
+  AppendOptions,
+  AppendResult,
+  Snapshot,
+  Fold,
+  LoadOptions,
+  Loaded,
+} from './event-store/index.ts';
 
 // Orchestration sagas persisted step by step, with compensations, leases and parking.
-export * from './saga/index.ts';
+export { defineSaga, useSagas, sagaErrors } from './saga/index.ts';
+export type {
+  SagaDefinition,
+  SagaStep,
+  StepContext,
+  SagaEndContext,
+  SagaFailure,
+  SagaStatus,
+  RetryPolicy,
+  SagaRunner,
+  BeforeStep,
+  UseSagasOptions,
+  SagaView,
+  SagaSummary,
+  SagaStepView,
+  SagaLogEntry,
+  PhaseView,
+  PhaseStatus,
+} from './saga/index.ts';
 
 // Background work: periodic ticks, and durable jobs (enqueued in the caller's transaction, leased, retried on
 // one backoff, parked, retried by operators).
-export * from './jobs/index.ts';
-export { backoffDelay, cockatielBackoff, failurePause, FAILURE_PAUSE } from './backoff.ts';
-export type { Backoff, BackoffCurve, BackoffOptions } from './backoff.ts';
+export { startPeriodic, defineJob, useJobs, permanentFailure, isPermanentFailure } from './jobs/index.ts';
+export type { Periodic, PeriodicSchedule, JobKind, JobContext, JobRunner, JobView } from './jobs/index.ts';
+export { backoffDelay, type Backoff } from './backoff.ts';

@@ -1,51 +1,35 @@
 // defineService / startService / runService: turns a service definition into
-// a running instance (config, logs, traces, metrics, database, discovery,
-// clients, auth, HTTP server, registration) and stops it gracefully.
+// a running instance and stops it gracefully. A start goes through phases
+// (start/), each registering the release of what it acquired on one resource
+// stack: a failed start and a stop release the same way, in reverse.
 
-import { randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import type { AddressInfo } from 'node:net';
-import { Type, type Static, type TObject } from 'typebox';
-import { context, ROOT_CONTEXT, type Tracer } from '@opentelemetry/api';
-import type { JSONWebKeySet } from 'jose';
-import type { Kysely } from 'kysely';
+import type { Tracer } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import { createAuth, type Auth } from './auth/auth-hooks.ts';
-import { createJwtVerifier, type JwtVerifier, type KeySource } from './auth/jwt-verifier.ts';
-import {
-  basicCredentials,
-  cachedServiceToken,
-  type CachedServiceToken,
-  type ServiceTokenSource,
-  type TokenAnswer,
-} from './auth/service-token.ts';
-import { CommonConfig, loadConfig, type Env } from './config.ts';
-import { createDatabase, type Database, type Migrations } from './db/database.ts';
-import { createLogger } from './logging.ts';
-import { createHttpServerMetrics, createMetricsRegistry } from './metrics.ts';
-import { createApp, type App, type Interceptor } from './server/app.ts';
-import { initTracing } from './tracing.ts';
-import {
-  createRegistryClient,
-  parseStaticServices,
-  staticDiscovery,
-  type Discovery,
-  type RegistryClient,
-} from './discovery/index.ts';
-import { createClientRegistry, type Breakers, type ClientRegistry, type ServiceClient } from './client/index.ts';
+import type { Static, TObject } from 'typebox';
+import type { Auth } from './auth/auth-hooks.ts';
+import type { ServiceTokenSource } from './auth/service-token.ts';
+import type { Breakers, ServiceClient } from './client/index.ts';
+import type { CommonConfig, Env } from './config.ts';
+import type { ServiceDb } from './db/chassis-tables.ts';
+import type { Migrations } from './db/database.ts';
+import type { Discovery } from './discovery/index.ts';
 import type { EventContract } from './events/contract.ts';
-import { createEventLayer, type EventLayer, type Events } from './events/event-layer.ts';
-import { CHASSIS_MIGRATION_TABLE } from './events/migrations.ts';
-import { chassisMigrations } from './db/chassis-migrations.ts';
-import { registerSchemas, SCHEMA_REGISTRY_SERVICE } from './events/schemas.ts';
+import type { Events } from './events/event-layer.ts';
+import { createHttpServerMetrics } from './metrics.ts';
+import { createApp, type App, type Interceptor } from './server/app.ts';
+import { loadBasics, type Basics, type Clock } from './start/basics.ts';
+import { connectClients, connectDiscovery, createServiceAuth, registerEventSchemas } from './start/connections.ts';
+import { openDatabase } from './start/database-phase.ts';
+import { createServiceEvents } from './start/event-phase.ts';
+import { createResourceStack } from './start/resource-stack.ts';
+import { listen, register } from './start/serving.ts';
 
-/** A clock in milliseconds; tests pass a fake one. */
-export interface Clock {
-  now(): number;
-}
+export type { Clock } from './start/basics.ts';
+export { IDENTITY_TOKEN_PATH } from './start/connections.ts';
 
-export interface ServiceDefinition<C extends TObject = TObject> {
+/** `DB` is the service's own tables (from its src/db.ts); none but the chassis' when it has no database. */
+export interface ServiceDefinition<C extends TObject = TObject, DB = object> {
   name: string;
   version: string;
   /** The service's own environment variables (TypeBox object); validated at start with the common ones. */
@@ -55,10 +39,14 @@ export interface ServiceDefinition<C extends TObject = TObject> {
   /** Events the service publishes (from its contract.ts); their schemas are registered at start. */
   events?: { publishes?: readonly EventContract[] };
   /** Registers routes and hooks; runs before the server listens. */
-  setup(ctx: ServiceContext<Static<C>>): void | Promise<void>;
+  setup(ctx: ServiceContext<Static<C>, DB>): void | Promise<void>;
 }
 
-export interface ServiceContext<Cfg = Record<string, unknown>> {
+/**
+ * What `setup` gets. `DB` is the service's own tables; code that only registers routes and
+ * never touches `db` may take a `ServiceContext` without it (the chassis' untyped default).
+ */
+export interface ServiceContext<Cfg = Record<string, unknown>, DB = any> {
   readonly name: string;
   readonly instanceId: string;
   readonly version: string;
@@ -66,9 +54,9 @@ export interface ServiceContext<Cfg = Record<string, unknown>> {
   readonly app: App;
   readonly log: Logger;
   /** The service's database; throws when the service declared no migrations. */
-  readonly db: Kysely<any>;
+  readonly db: ServiceDb<DB>;
   /** Outbox publishing, subscriptions and dead letters; throws when the service has no database. */
-  readonly events: Events;
+  readonly events: Events<DB>;
   readonly discovery: Discovery;
   /** Per-instance circuit breakers shared by every client (the gateway uses them too). */
   readonly breakers: Breakers;
@@ -96,241 +84,97 @@ export interface StartOptions {
   serviceToken?: ServiceTokenSource;
 }
 
-export interface RunningService<Cfg = Record<string, unknown>> {
+export interface RunningService<Cfg = Record<string, unknown>, DB = any> {
   /** Base URL the instance listens on. */
   readonly url: string;
-  readonly ctx: ServiceContext<Cfg>;
+  readonly ctx: ServiceContext<Cfg, DB>;
   stop(): Promise<void>;
 }
 
-export function defineService<C extends TObject>(definition: ServiceDefinition<C>): ServiceDefinition<C> {
-  return definition;
+/** What `startService(definition)` gives, typed from the definition: `RunningServiceOf<typeof cartService>`. */
+export type RunningServiceOf<D> = D extends ServiceDefinition<infer C, infer DB> ? RunningService<Static<C>, DB> : never;
+
+/**
+ * Declares a service. A service with a database names its tables first, so that `ctx.db`
+ * is typed: `defineService<CartDb>()({ name: 'cart', migrations, setup(ctx) { ... } })`.
+ */
+export function defineService<DB>(): <C extends TObject = TObject>(
+  definition: ServiceDefinition<C, DB>,
+) => ServiceDefinition<C, DB>;
+export function defineService<C extends TObject>(definition: ServiceDefinition<C>): ServiceDefinition<C>;
+export function defineService(definition?: ServiceDefinition) {
+  return definition ?? ((typed: ServiceDefinition) => typed);
 }
 
-export async function startService<C extends TObject>(
-  definition: ServiceDefinition<C>,
+export async function startService<C extends TObject, DB = object>(
+  definition: ServiceDefinition<C, DB>,
   options: StartOptions = {},
-): Promise<RunningService<Static<C>>> {
-  const env = options.env ?? process.env;
-  const schema = Type.Object({ ...CommonConfig.properties, ...(definition.config?.properties ?? {}) });
-  const config = loadConfig(schema, env) as unknown as Readonly<Static<C> & CommonConfig>;
-  const name = definition.name;
-  const instanceId = config.INSTANCE_ID ?? `${name}-${randomBytes(3).toString('hex')}`;
-  const clock = options.clock ?? { now: Date.now };
-  const log = createLogger({ service: name, instance: instanceId, level: config.LOG_LEVEL });
-  const { tracer, shutdown: flushTraces } = initTracing({
-    service: name,
-    version: definition.version,
-    instance: instanceId,
-    ...(config.OTEL_EXPORTER_OTLP_ENDPOINT ? { otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT } : {}),
-  });
-  const metrics = createMetricsRegistry({ service: name, instance: instanceId });
-  const closers: Array<() => Promise<void> | void> = [];
+): Promise<RunningService<Static<C>, DB>> {
+  const basics = loadBasics(definition, options);
+  const { name, config, log } = basics;
+  const stack = createResourceStack(log);
+  stack.defer('the trace exporter', () => basics.flushTraces());
   const readiness = new Map<string, () => Promise<void>>();
+  const closeHooks: (() => Promise<void> | void)[] = [];
   // running → draining (not ready, deregistering, still serving) → closing (refusing, draining in-flight).
   let phase: 'running' | 'draining' | 'closing' = 'running';
-
-  let database: Database | undefined;
-  if (definition.migrations) {
-    if (!config.DATABASE_URL) throw new Error(`${name} needs DATABASE_URL: set it to its PostgreSQL database`);
-    database = createDatabase({
-      url: config.DATABASE_URL,
-      poolSize: config.DATABASE_POOL_SIZE,
-      applicationName: instanceId,
-      tracer,
-      log,
-    });
-    const applied = await waitForDatabase(database, log)
-      .then(async () => [
-        ...(await database!.migrate(chassisMigrations, CHASSIS_MIGRATION_TABLE)),
-        ...(await database!.migrate(definition.migrations!)),
-      ])
-      .catch(async (err: unknown) => {
-        await database!.close();
-        throw err;
-      });
-    if (applied.length) log.info({ migrations: applied }, 'database migrated');
-    const db = database;
-    readiness.set('database', () => db.ping());
-  }
-
-  const discovery = options.discovery ?? createDiscovery(config, log);
-  // Calls made right after start should see the first instance list; a registry
-  // that is down does not stop the start (calls fail with SOUK_CLIENT_NO_INSTANCE until it answers).
-  let discoveryLoaded = false;
-  const loadDiscovery = () => discovery.ready().then(() => void (discoveryLoaded = true));
-  await loadDiscovery().catch((err: unknown) => log.warn({ err }, 'no instance list yet; starting anyway'));
-  // Not ready until the instance list has arrived once (later outages keep the last known list).
-  readiness.set('discovery', async () => {
-    if (discoveryLoaded) return;
-    void loadDiscovery().catch(() => undefined);
-    throw new Error('no instance list from the registry yet');
-  });
-  const serviceToken = options.serviceToken
-    ? { source: options.serviceToken, invalidate: () => undefined }
-    : await ownServiceToken(config, clock, () => clients.get('identity'));
-  const clients: ClientRegistry = createClientRegistry({
-    discovery,
-    log,
-    metrics,
-    tracer,
-    breakerOptions: {
-      clock,
-      failureThreshold: config.BREAKER_FAILURE_THRESHOLD,
-      halfOpenAfterMs: config.BREAKER_HALF_OPEN_AFTER_MS,
-    },
-    ...(serviceToken ? { serviceToken } : {}),
-  });
-  const publishes = definition.events?.publishes ?? [];
-  let schemaIds = new Map<string, number>();
-  if (publishes.length > 0) {
-    if (!isRegistryClient(discovery) && discovery.instances(SCHEMA_REGISTRY_SERVICE).length === 0) {
-      log.warn('no schema registry in STATIC_SERVICES: event schemas are not registered and events carry no dataschema');
-    } else {
-      schemaIds = await registerSchemas({
-        client: clients.get(SCHEMA_REGISTRY_SERVICE),
-        contracts: publishes,
-        log,
-        waitMs: config.SCHEMA_REGISTRY_WAIT_MS,
-      }).catch(async (err: unknown) => {
-        await Promise.allSettled([clients.close(), discovery.close(), database?.close()]);
-        throw err;
-      });
-    }
-  }
-
-  // Fetched outside any request's context: the key set is shared, and the caller's token
-  // and request id have no business on that call.
-  let keySource: KeySource = () =>
-    context.with(ROOT_CONTEXT, async () => {
-      const res = await clients.get('identity').request<JSONWebKeySet>({ method: 'GET', path: '/.well-known/jwks.json' });
-      return res.body;
-    });
-  let verifier: JwtVerifier | undefined;
-  const auth = createAuth(
-    () =>
-      (verifier ??= createJwtVerifier({
-        keySource: () => keySource(),
-        issuer: config.AUTH_ISSUER,
-        audience: config.AUTH_AUDIENCE,
-        now: () => clock.now(),
-      })),
-    (source) => {
-      keySource = source;
-      verifier?.invalidate();
-    },
-  );
-
-  const preRoute: { current?: Interceptor } = {};
-  const app = await createApp({
-    service: name,
-    version: definition.version,
-    log,
-    tracer,
-    metrics,
-    httpMetrics: createHttpServerMetrics(metrics),
-    bodyLimit: config.BODY_LIMIT_BYTES,
-    readiness,
-    isDraining: () => phase !== 'running',
-    isClosing: () => phase === 'closing',
-    resilienceSnapshot: () => clients.resilienceSnapshot(),
-    preRoute,
-  });
-
-  let eventLayer: EventLayer | undefined;
-  if (database) {
-    eventLayer = createEventLayer({
-      service: name,
-      instanceId,
-      db: database.db,
-      databaseUrl: config.DATABASE_URL!,
-      app,
-      log,
-      tracer,
-      metrics,
-      settings: config,
-      publishes,
-      schemaIds,
-      client: (service) => clients.get(service),
-      admin: auth.required({ roles: ['admin'] }),
-    });
-    const layer = eventLayer;
-    // Held feed polls answer before the server drains, so draining never waits out a long poll.
-    app.addHook('preClose', async () => layer.abortPolls());
-  }
-
-  const ctx: ServiceContext<Static<C>> = {
-    name,
-    instanceId,
-    version: definition.version,
-    config,
-    app,
-    log,
-    get db(): Kysely<any> {
-      if (!database) throw new Error(`${name} declared no migrations, so it has no database`);
-      return database.db;
-    },
-    get events(): Events {
-      if (!eventLayer) throw new Error(`${name} declared no migrations, so it has no database for its outbox and inbox`);
-      return eventLayer.events;
-    },
-    discovery,
-    breakers: clients.breakers,
-    auth,
-    metrics,
-    tracer,
-    clock,
-    client: (service) => clients.get(service),
-    addReadinessCheck: (checkName, check) => void readiness.set(checkName, check),
-    onClose: (fn) => void closers.push(fn),
-    interceptRequests: (interceptor) => {
-      preRoute.current = interceptor;
-    },
-    isClosing: () => phase === 'closing',
-  };
-
-  /** Releases what the service holds; one failing step does not keep the others from running. */
-  const release = async () => {
-    // Consumers finish the event in hand and the relay its run while the database is still there.
-    await eventLayer?.stop().catch((err: unknown) => log.error({ err }, 'stopping the event layer failed'));
-    for (const fn of closers.reverse()) {
-      await Promise.resolve()
-        .then(fn)
-        .catch((err: unknown) => log.error({ err }, 'a close hook failed'));
-    }
-    await Promise.allSettled([clients.close(), discovery.close(), database?.close()]);
-  };
-
+  let ctx: ServiceContext<Static<C>, DB>;
+  let url: string;
   try {
-    await definition.setup(ctx);
-    await app.listen({ host: config.HOST, port: config.PORT });
-  } catch (err) {
-    // Nothing may linger when start-up fails: a test or supervisor tries again in the same process.
-    await app.close().catch(() => undefined);
-    await release();
-    throw err;
-  }
-  const port = (app.server.address() as AddressInfo).port;
-  const url = config.PUBLIC_URL ?? `http://${config.HOST}:${port}`;
-  const registry = isRegistryClient(discovery) ? discovery : undefined;
-  if (registry) {
-    await registry.register({
+    const database = await openDatabase(basics, definition.migrations, stack, readiness);
+    const discovery = await connectDiscovery(basics, options.discovery, stack, readiness);
+    const clients = await connectClients(basics, discovery, options.serviceToken, stack);
+    const publishes = definition.events?.publishes ?? [];
+    const schemaIds = await registerEventSchemas(basics, publishes, discovery, clients);
+    const auth = createServiceAuth(basics, clients);
+
+    const preRoute: { current?: Interceptor } = {};
+    const app = await createApp({
       service: name,
-      instanceId,
-      url,
       version: definition.version,
-      zone: config.SERVICE_ZONE,
-      weight: config.SERVICE_WEIGHT,
-      metadata: {},
+      log,
+      tracer: basics.tracer,
+      metrics: basics.metrics,
+      httpMetrics: createHttpServerMetrics(basics.metrics),
+      bodyLimit: config.BODY_LIMIT_BYTES,
+      readiness,
+      isDraining: () => phase !== 'running',
+      isClosing: () => phase === 'closing',
+      resilienceSnapshot: () => clients.resilienceSnapshot(),
+      preRoute,
     });
-  }
-  log.info({ url, version: definition.version }, `${name} listening`);
-  try {
+    let appClosed: Promise<void> | undefined;
+    const closeApp = () => (appClosed ??= app.close());
+    stack.defer('the HTTP server', closeApp);
+    // After the server drained, before the pools close (the last added runs first).
+    stack.defer('the close hooks', async () => {
+      for (const hook of closeHooks.reverse())
+        await Promise.resolve()
+          .then(hook)
+          .catch((err: unknown) => log.error({ err }, 'a close hook failed'));
+    });
+    const eventLayer = createServiceEvents(basics, { database, app, clients, auth, publishes, schemaIds }, stack);
+
+    ctx = serviceContext<Static<C>, DB>(basics, {
+      app,
+      db: () => database?.db,
+      events: () => eventLayer?.events,
+      discovery,
+      clients,
+      auth,
+      readiness,
+      closeHooks,
+      preRoute,
+      isClosing: () => phase === 'closing',
+    });
+    await definition.setup(ctx);
+    url = await listen(basics, app, closeApp, () => (phase = 'closing'), stack);
+    await register(basics, discovery, url, stack);
+    log.info({ url, version: definition.version }, `${name} listening`);
     await eventLayer?.start();
   } catch (err) {
-    await app.close().catch(() => undefined);
-    await registry?.deregister().catch(() => undefined);
-    await release();
+    // Nothing may linger when start-up fails: a test or supervisor tries again in the same process.
+    await stack.release();
     throw err;
   }
 
@@ -339,29 +183,65 @@ export async function startService<C extends TObject>(
     (stopping ??= (async () => {
       phase = 'draining';
       log.info('shutting down: deregistering, then draining in-flight requests');
-      // Deregister while still serving: callers stop choosing this instance before it refuses anything.
-      await registry?.deregister().catch((err: unknown) => log.warn({ err }, 'deregistration failed'));
-      phase = 'closing';
-      // close() only ends connections idle at that moment; a keep-alive connection whose
-      // request finishes later would hold the drain open until the forced close.
-      const idleSweep = setInterval(() => app.server.closeIdleConnections(), 100);
-      const forced = setTimeout(() => app.server.closeAllConnections(), config.SHUTDOWN_TIMEOUT_MS);
-      forced.unref();
-      await app.close();
-      clearInterval(idleSweep);
-      clearTimeout(forced);
-      await release();
-      await flushTraces();
+      await stack.release();
       log.info('stopped');
       log.flush();
     })());
-
   return { url, ctx, stop };
 }
 
+/** What the context is made of besides the basics; db and events are looked up when used. */
+interface ContextParts {
+  app: App;
+  db(): ServiceDb<any> | undefined;
+  events(): Events<any> | undefined;
+  discovery: Discovery;
+  clients: { breakers: Breakers; get(service: string): ServiceClient };
+  auth: Auth;
+  readiness: Map<string, () => Promise<void>>;
+  closeHooks: (() => Promise<void> | void)[];
+  preRoute: { current?: Interceptor };
+  isClosing(): boolean;
+}
+
+function serviceContext<Cfg, DB>(basics: Basics<Cfg>, parts: ContextParts): ServiceContext<Cfg, DB> {
+  const { name } = basics;
+  return {
+    name,
+    instanceId: basics.instanceId,
+    version: basics.version,
+    config: basics.config,
+    app: parts.app,
+    log: basics.log,
+    get db(): ServiceDb<DB> {
+      const db = parts.db();
+      if (!db) throw new Error(`${name} declared no migrations, so it has no database`);
+      return db;
+    },
+    get events(): Events<DB> {
+      const events = parts.events();
+      if (!events) throw new Error(`${name} declared no migrations, so it has no database for its outbox and inbox`);
+      return events;
+    },
+    discovery: parts.discovery,
+    breakers: parts.clients.breakers,
+    auth: parts.auth,
+    metrics: basics.metrics,
+    tracer: basics.tracer,
+    clock: basics.clock,
+    client: (service) => parts.clients.get(service),
+    addReadinessCheck: (checkName, check) => void parts.readiness.set(checkName, check),
+    onClose: (fn) => void parts.closeHooks.push(fn),
+    interceptRequests: (interceptor) => {
+      parts.preRoute.current = interceptor;
+    },
+    isClosing: () => parts.isClosing(),
+  };
+}
+
 /** Entry point for a service's main.ts: start, stop on SIGTERM/SIGINT, exit non-zero on failure. */
-export async function runService<C extends TObject>(definition: ServiceDefinition<C>): Promise<void> {
-  let running: RunningService<Static<C>>;
+export async function runService<C extends TObject, DB>(definition: ServiceDefinition<C, DB>): Promise<void> {
+  let running: RunningService<Static<C>, DB>;
   try {
     running = await startService(definition);
   } catch (err) {
@@ -386,60 +266,4 @@ export async function runService<C extends TObject>(definition: ServiceDefinitio
   };
   process.once('SIGTERM', () => onSignal('SIGTERM'));
   process.once('SIGINT', () => onSignal('SIGINT'));
-}
-
-/** REGISTRY_URL wins; STATIC_SERVICES serves fixed lists (tests, or behind DNS-based discovery). */
-function createDiscovery(config: CommonConfig, log: Logger): Discovery {
-  if (config.REGISTRY_URL) return createRegistryClient({ registryUrl: config.REGISTRY_URL, log });
-  return staticDiscovery(config.STATIC_SERVICES ? parseStaticServices(config.STATIC_SERVICES) : {});
-}
-
-function isRegistryClient(discovery: Discovery): discovery is RegistryClient {
-  return typeof (discovery as Partial<RegistryClient>).register === 'function';
-}
-
-/** The database may still be starting next to us (devhost, compose): retry for a while. */
-async function waitForDatabase(database: Database, log: Logger, attempts = 20): Promise<void> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await database.ping();
-    } catch (err) {
-      if (attempt >= attempts) throw new Error('database unreachable', { cause: err });
-      if (attempt === 1) log.warn({ err }, 'database not reachable yet; retrying');
-      await new Promise((r) => setTimeout(r, Math.min(2_000, 100 * 2 ** attempt)));
-    }
-  }
-}
-
-/** identity's OAuth 2.0 token endpoint. */
-export const IDENTITY_TOKEN_PATH = '/api/v1/identity/oauth/token';
-
-/** The service's client_credentials token from identity, when the service has credentials. */
-async function ownServiceToken(
-  config: CommonConfig,
-  clock: Clock,
-  identity: () => ServiceClient,
-): Promise<CachedServiceToken | undefined> {
-  const clientId = config.SERVICE_CLIENT_ID;
-  const secretFile = config.SERVICE_CLIENT_SECRET_FILE;
-  if (!clientId && !secretFile) return undefined;
-  if (!clientId || !secretFile)
-    throw new Error('SERVICE_CLIENT_ID and SERVICE_CLIENT_SECRET_FILE go together: set both or neither');
-  const secret = (await readFile(secretFile, 'utf8')).trim();
-  if (!secret) throw new Error(`SERVICE_CLIENT_SECRET_FILE ${secretFile} is empty`);
-  const authorization = basicCredentials(clientId, secret);
-  return cachedServiceToken({
-    now: () => clock.now(),
-    // Outside any request's context: the caller's token and request id have no business on this call.
-    fetchToken: () =>
-      context.with(ROOT_CONTEXT, async () => {
-        const res = await identity().request<TokenAnswer>({
-          method: 'POST',
-          path: IDENTITY_TOKEN_PATH,
-          headers: { authorization },
-          body: { grant_type: 'client_credentials' },
-        });
-        return res.body;
-      }),
-  });
 }

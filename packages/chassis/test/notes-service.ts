@@ -2,11 +2,11 @@
 // few routes that exercise validation, auth, errors, tracing and draining.
 
 import { Type } from 'typebox';
-import { sql, type Generated, type Kysely } from 'kysely';
+import { sql, type Generated } from 'kysely';
 import { trace } from '@opentelemetry/api';
 import { defineErrors, defineService, requestContext } from '../src/index.ts';
 
-interface NotesDb {
+export interface NotesDb {
   notes: { id: Generated<string>; text: string; author: string };
 }
 
@@ -27,7 +27,7 @@ export function closeGate(): void {
   });
 }
 
-export const notesService = defineService({
+export const notesService = defineService<NotesDb>()({
   name: 'notes',
   version: '0.0.1',
   config: Type.Object({ NOTES_GREETING: Type.String({ default: 'hello' }) }),
@@ -44,7 +44,7 @@ export const notesService = defineService({
     },
   },
   setup(ctx) {
-    const db: Kysely<NotesDb> = ctx.db;
+    const { db } = ctx;
     const Note = Type.Object({ id: Type.String(), text: Type.String(), author: Type.String() });
 
     ctx.app.post(

@@ -5,9 +5,20 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { connect, type AddressInfo } from 'node:net';
 import { request } from 'undici';
-import { startService, type Discovery, type RunningService } from '../src/index.ts';
-import { createTestDatabase, createTestIssuer, type TestDatabase, type TestIssuer } from '../src/testing/index.ts';
-import { closeGate, gate, notesService } from './notes-service.ts';
+import pgLib from 'pg';
+import { defineService, startService, type Discovery, type RunningService } from '../src/index.ts';
+import { createTestDatabase, createTestIssuer, freePort, type TestDatabase, type TestIssuer } from '../src/testing/index.ts';
+import { closeGate, gate, notesService, type NotesDb } from './notes-service.ts';
+
+async function pg(url: string, text: string) {
+  const client = new pgLib.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await client.query(text);
+  } finally {
+    await client.end();
+  }
+}
 
 let database: TestDatabase;
 let issuer: TestIssuer;
@@ -261,6 +272,44 @@ describe('graceful shutdown', () => {
     } finally {
       await db.drop();
     }
+  });
+});
+
+describe('a failed start', () => {
+  test('releases what it had acquired: close hooks run, the port and every database connection are let go', async () => {
+    const db = await createTestDatabase('chassis_failed_start');
+    const port = await freePort();
+    const closed: string[] = [];
+    const failing = defineService<NotesDb>()({
+      ...notesService,
+      name: 'failing',
+      async setup(ctx) {
+        await notesService.setup(ctx);
+        ctx.onClose(() => void closed.push('first'));
+        ctx.onClose(() => void closed.push('second'));
+      },
+    });
+    // The listen is what fails: another server holds the port.
+    const holder = createServer();
+    await new Promise<void>((resolve) => holder.listen(port, '127.0.0.1', resolve));
+    try {
+      await assert.rejects(
+        startService(failing, { env: { DATABASE_URL: db.url, LOG_LEVEL: 'silent', PORT: String(port) } }),
+        /EADDRINUSE/,
+      );
+      assert.deepEqual(closed, ['second', 'first'], 'close hooks run, last added first');
+      const { rows } = await pg(
+        db.url,
+        `select count(*)::int as n from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()`,
+      );
+      assert.equal(rows[0].n, 0, 'the pool is closed');
+    } finally {
+      await new Promise((resolve) => holder.close(resolve));
+    }
+    // With the port free, the same definition starts: nothing of the failed attempt is in the way.
+    const ok = await startService(failing, { env: { DATABASE_URL: db.url, LOG_LEVEL: 'silent', PORT: String(port) } });
+    await ok.stop();
+    await db.drop();
   });
 });
 

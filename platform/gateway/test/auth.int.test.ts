@@ -6,7 +6,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { RunningService } from '@souk/chassis';
 import { createTestIssuer, type TestIssuer } from '@souk/chassis/testing';
-import { echo, problemOf, startGateway, startUpstream, type Upstream } from './fixtures.ts';
+import { echo, problemOf, startGateway, startUpstream, type Upstream } from './harness.ts';
 
 let issuer: TestIssuer;
 let catalog: Upstream;

@@ -12,8 +12,8 @@ import { OrderConfirmed } from '@souk/orders/contract';
 import { cartService } from '../../../services/cart/src/service.ts';
 import { catalogService } from '../../../services/catalog/src/service.ts';
 import { recommendationsService } from '../../../services/recommendations/src/service.ts';
-import { DEFAULT_HOME_RECOMMENDATIONS_TIMEOUT_MS } from '../src/service.ts';
-import { startGateway } from './fixtures.ts';
+import { DEFAULT_HOME_RECOMMENDATIONS_TIMEOUT_MS } from '../src/config.ts';
+import { startGateway } from './harness.ts';
 
 const silent = { LOG_LEVEL: 'silent' };
 const running: { svc: RunningService; db?: TestDatabase }[] = [];
@@ -157,7 +157,7 @@ test('recommendations healthy: picks for the cart for the user, bestsellers for 
 
 test('recommendations slowed: the kept bestsellers within the budget, for the user too', async (t) => {
   const behaviour = (delayMs: number) =>
-    call(recommendations.url, 'PUT', '/_admin/recommendations/behaviour', { token: admin, body: { delayMs, failureRate: 0 } });
+    call(recommendations.url, 'PATCH', '/_admin/recommendations/behaviour', { token: admin, body: { delayMs, failureRate: 0 } });
   assert.equal((await behaviour(2_500)).status, 200);
   t.after(async () => void (await behaviour(0)));
   for (const token of [undefined, user]) {

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import type { ServerResponse } from 'node:http';
 import type { RunningService } from '@souk/chassis';
 import { createTestIssuer, type TestIssuer } from '@souk/chassis/testing';
-import { problemOf, startGateway, startUpstream, type Upstream } from './fixtures.ts';
+import { problemOf, startGateway, startUpstream, type Upstream } from './harness.ts';
 
 const RECOMMENDATIONS_TIMEOUT_MS = 200;
 const uuid = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;

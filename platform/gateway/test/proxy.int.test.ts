@@ -7,7 +7,7 @@ import { request } from 'node:http';
 import type { ServerResponse } from 'node:http';
 import type { RunningService } from '@souk/chassis';
 import { waitFor } from '@souk/chassis/testing';
-import { echo, problemOf, rawRequest, startGateway, startUpstream, type Upstream } from './fixtures.ts';
+import { echo, problemOf, rawRequest, startGateway, startUpstream, type Upstream } from './harness.ts';
 
 let catalog: Upstream;
 /** Upstream requests that are still open, so a test can see the gateway give one up. */

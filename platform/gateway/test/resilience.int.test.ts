@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Discovery, ServiceInstance } from '@souk/chassis';
-import { closedPortUrl, echo, problemOf, startGateway, startUpstream, type Upstream } from './fixtures.ts';
+import { closedPortUrl, echo, problemOf, startGateway, startUpstream, type Upstream } from './harness.ts';
 
 /** An upstream that accepts requests and never answers them. */
 function silent(): Promise<Upstream> {

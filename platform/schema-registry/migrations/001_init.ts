@@ -2,9 +2,10 @@
 // text), the versions of each subject pointing at them, and compatibility
 // levels (the global one and per-subject overrides).
 
-import { sql, type Kysely } from 'kysely';
+import { sql } from 'kysely';
+import type { MigrationDb } from '@souk/chassis';
 
-export async function up(db: Kysely<any>): Promise<void> {
+export async function up(db: MigrationDb): Promise<void> {
   await db.schema
     .createTable('schemas')
     // Ids start at 1 and are never reused, like Confluent's: a message carries one for ever.
@@ -51,7 +52,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .execute();
 }
 
-export async function down(db: Kysely<any>): Promise<void> {
+export async function down(db: MigrationDb): Promise<void> {
   await db.schema.dropTable('compatibility_levels').execute();
   await db.schema.dropTable('subject_versions').execute();
   await db.schema.dropTable('schemas').execute();

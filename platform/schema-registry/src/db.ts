@@ -1,6 +1,7 @@
 // Row types of the schema registry's tables, for a typed Kysely over ctx.db.
 
-import type { ColumnType, Generated, Kysely } from 'kysely';
+import type { ColumnType, Generated, Transaction } from 'kysely';
+import type { ChassisTables, ServiceDb } from '@souk/chassis';
 
 export interface SchemaTable {
   id: Generated<number>;
@@ -31,4 +32,7 @@ export interface SchemaRegistryDb {
   compatibility_levels: CompatibilityLevelTable;
 }
 
-export type SchemaRegistryDatabase = Kysely<SchemaRegistryDb>;
+/** The service's database as its code sees it: these tables and the chassis' own. */
+export type SchemaRegistryDatabase = ServiceDb<SchemaRegistryDb>;
+/** A transaction on it, for the writes that must run inside one (they lock a subject first). */
+export type SchemaRegistryTransaction = Transaction<SchemaRegistryDb & ChassisTables>;

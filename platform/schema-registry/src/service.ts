@@ -2,11 +2,9 @@
 // REST routes in their own Fastify scope, wired onto the chassis.
 
 import { defineService } from '@souk/chassis';
-import { Type } from 'typebox';
 import { migrations } from '../migrations/index.ts';
-import { CompatibilityLevel } from '../contract.ts';
-import { DEFAULT_COMPATIBILITY } from './compatibility/index.ts';
-import type { SchemaRegistryDatabase } from './db.ts';
+
+import type { SchemaRegistryDb } from './db.ts';
 import { speakConfluent } from './http/confluent-scope.ts';
 import { registerCompatibilityRoutes, registerConfigRoutes, registerSchemaRoutes } from './http/registry-routes.ts';
 import { registerSubjectRoutes } from './http/subject-routes.ts';
@@ -14,26 +12,15 @@ import { createLevels } from './registry/levels.ts';
 import { createRegistryMetrics } from './registry/metrics.ts';
 import { createRegistration } from './registry/registration.ts';
 import { createSubjects } from './registry/subjects.ts';
+import { SchemaRegistryConfig } from './config.ts';
 
-export const SchemaRegistryConfig = Type.Object({
-  SCHEMA_REGISTRY_DEFAULT_COMPATIBILITY: Type.Union(CompatibilityLevel.anyOf, {
-    default: DEFAULT_COMPATIBILITY,
-    description: 'The global compatibility level until PUT /config sets one.',
-  }),
-  SCHEMA_REGISTRY_OPEN_CONTENT_MODEL: Type.Union([Type.Literal('lenient'), Type.Literal('confluent')], {
-    default: 'confluent',
-    description:
-      'confluent: adding a property to an open JSON Schema is refused, exactly as Confluent does; lenient: accepted (for producers that never write undeclared properties).',
-  }),
-});
-
-export const schemaRegistryService = defineService({
+export const schemaRegistryService = defineService<SchemaRegistryDb>()({
   name: 'schema-registry',
   version: '0.1.0',
   config: SchemaRegistryConfig,
   migrations,
   async setup(ctx) {
-    const db: SchemaRegistryDatabase = ctx.db;
+    const { db } = ctx;
     const levels = createLevels(db, ctx.config.SCHEMA_REGISTRY_DEFAULT_COMPATIBILITY);
     const subjects = createSubjects(db);
     const registration = createRegistration({

@@ -2,13 +2,13 @@
 // database, a running instance, and HTTP helpers that speak its media type.
 
 import assert from 'node:assert/strict';
-import { startService, type RunningService } from '@souk/chassis';
+import { startService, type RunningServiceOf } from '@souk/chassis';
 import { call as httpCall, createTestDatabase, type Answer, type CallOptions, type TestDatabase } from '@souk/chassis/testing';
 import { SCHEMA_REGISTRY_CONTENT_TYPE } from '../contract.ts';
 import { schemaRegistryService } from '../src/service.ts';
 
 export interface Harness {
-  svc: RunningService<{ SCHEMA_REGISTRY_DEFAULT_COMPATIBILITY: string; SCHEMA_REGISTRY_OPEN_CONTENT_MODEL: string }>;
+  svc: RunningServiceOf<typeof schemaRegistryService>;
   database: TestDatabase;
   url: string;
   close(): Promise<void>;

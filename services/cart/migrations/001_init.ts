@@ -2,9 +2,10 @@
 // forward by every write), its lines, and the last price catalog told us for
 // each product in a cart (the fallback when catalog does not answer).
 
-import { sql, type Kysely } from 'kysely';
+import { sql } from 'kysely';
+import type { MigrationDb } from '@souk/chassis';
 
-export async function up(db: Kysely<any>): Promise<void> {
+export async function up(db: MigrationDb): Promise<void> {
   await db.schema
     .createTable('carts')
     // Identity's user id; no foreign key: users live in identity's database.
@@ -38,6 +39,6 @@ export async function up(db: Kysely<any>): Promise<void> {
     .execute();
 }
 
-export async function down(db: Kysely<any>): Promise<void> {
+export async function down(db: MigrationDb): Promise<void> {
   for (const table of ['cart_items', 'carts', 'price_cache']) await db.schema.dropTable(table).ifExists().execute();
 }

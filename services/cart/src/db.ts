@@ -1,6 +1,7 @@
 // Row types of the cart service's tables, for a typed Kysely over ctx.db.
 
-import type { ColumnType, Generated, Kysely } from 'kysely';
+import type { ColumnType, Generated } from 'kysely';
+import type { ServiceDb } from '@souk/chassis';
 
 export interface CartTable {
   user_id: string;
@@ -34,4 +35,5 @@ export interface CartDb {
   price_cache: PriceCacheTable;
 }
 
-export type CartDatabase = Kysely<CartDb>;
+/** The service's database as its code sees it: these tables and the chassis' own. */
+export type CartDatabase = ServiceDb<CartDb>;

@@ -11,19 +11,19 @@ import { createCartStore } from './cart/cart-store.ts';
 import { startCartSweeper } from './cart/cart-sweeper.ts';
 import { createCartReader } from './cart/cart-view.ts';
 import { CartConfig } from './config.ts';
-import type { CartDatabase } from './db.ts';
+import type { CartDb } from './db.ts';
 import { refreshCachedPrice, removeOrderedItems } from './events/cart-handlers.ts';
 import { createCatalogPrices } from './prices/catalog-prices.ts';
 import { createPriceCache } from './prices/price-cache.ts';
 import { createAvailability } from './stock/availability.ts';
 
-export const cartService = defineService({
+export const cartService = defineService<CartDb>()({
   name: 'cart',
   version: '0.1.0',
   config: CartConfig,
   migrations,
   setup(ctx) {
-    const db: CartDatabase = ctx.db;
+    const { db } = ctx;
     const { config, clock, log } = ctx;
     const store = createCartStore(db, { clock, ttlSeconds: config.CART_TTL_SECONDS });
     const catalog = createCatalogPrices({

@@ -3,7 +3,7 @@
 // its outbox, a stand-in inventory answering stock levels, and the cart under
 // test with a clock the test can move.
 
-import { defineService, startService, type RunningService } from '@souk/chassis';
+import { defineService, startService, type RunningService, type RunningServiceOf } from '@souk/chassis';
 import {
   call,
   createTestDatabase,
@@ -29,7 +29,7 @@ export interface World {
   catalog: Running;
   orders: Running & { confirm(data: OrderConfirmed): Promise<void> };
   inventory: Running & { levels: Map<string, number> };
-  cart: RunningService;
+  cart: RunningServiceOf<typeof cartService>;
   cartDb: TestDatabase;
   /** The cart's clock: real time, plus what `advance` skipped. */
   clock: { now(): number; advance(ms: number): void };

@@ -1,9 +1,10 @@
 // Catalog schema: categories (a tree), products with a generated full-text
 // search vector, and the marker that makes seeding happen once per database.
 
-import { sql, type Kysely } from 'kysely';
+import { sql } from 'kysely';
+import type { MigrationDb } from '@souk/chassis';
 
-export async function up(db: Kysely<any>): Promise<void> {
+export async function up(db: MigrationDb): Promise<void> {
   await db.schema
     .createTable('categories')
     .addColumn('id', 'uuid', (c) => c.primaryKey())
@@ -82,7 +83,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .execute();
 }
 
-export async function down(db: Kysely<any>): Promise<void> {
+export async function down(db: MigrationDb): Promise<void> {
   await db.schema.dropTable('seed_runs').execute();
   await db.schema.dropTable('products').execute();
   await sql`drop function catalog_tags_text(text[])`.execute(db);

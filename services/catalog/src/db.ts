@@ -1,6 +1,7 @@
 // Row types of the catalog's tables, for a typed Kysely over ctx.db.
 
-import type { ColumnType, Generated, Kysely } from 'kysely';
+import type { ColumnType, Generated } from 'kysely';
+import type { ServiceDb } from '@souk/chassis';
 
 /** Product attributes are flat facts shown on the product page (brand, colour, material...). */
 export type AttributeValue = string | number | boolean;
@@ -45,4 +46,5 @@ export interface CatalogDb {
   seed_runs: SeedRunTable;
 }
 
-export type CatalogDatabase = Kysely<CatalogDb>;
+/** The service's database as its code sees it: these tables and the chassis' own. */
+export type CatalogDatabase = ServiceDb<CatalogDb>;

@@ -2,34 +2,25 @@
 // routes, wired onto the chassis.
 
 import { defineService } from '@souk/chassis';
-import { Type } from 'typebox';
 import { PriceChanged, ProductCreated } from '../contract.ts';
 import { migrations } from '../migrations/index.ts';
 import { registerCategoryRoutes } from './categories/category-routes.ts';
 import { createCategoryStore } from './categories/category-store.ts';
-import type { CatalogDatabase } from './db.ts';
+import type { CatalogDb } from './db.ts';
 import { registerProductRoutes } from './products/product-routes.ts';
 import { createProductStore } from './products/product-store.ts';
 import { createStockLookup } from './products/stock-lookup.ts';
 import { seedCatalogOnce } from './seed/load-seed.ts';
+import { CatalogConfig } from './config.ts';
 
-export const CatalogConfig = Type.Object({
-  CATALOG_SEED: Type.Boolean({ default: true, description: 'Load the demo catalogue into an empty database at first start.' }),
-  CATALOG_STOCK_TIMEOUT_MS: Type.Integer({
-    default: 300,
-    minimum: 10,
-    description: "How long a product page waits for inventory's stock figure before showing it as unknown.",
-  }),
-});
-
-export const catalogService = defineService({
+export const catalogService = defineService<CatalogDb>()({
   name: 'catalog',
   version: '0.1.0',
   config: CatalogConfig,
   migrations,
   events: { publishes: [ProductCreated, PriceChanged] },
   async setup(ctx) {
-    const db: CatalogDatabase = ctx.db;
+    const { db } = ctx;
     // The seed is a data import, not a business event: it publishes nothing.
     if (ctx.config.CATALOG_SEED) {
       const result = await seedCatalogOnce(db);

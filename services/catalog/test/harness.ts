@@ -1,12 +1,12 @@
 // Shared set-up of the catalog's integration tests: a throwaway database, a
 // running catalog instance, a token issuer, and small HTTP helpers.
 
-import { startService, type RunningService } from '@souk/chassis';
+import { startService, type RunningServiceOf } from '@souk/chassis';
 import { createTestDatabase, createTestIssuer, type TestDatabase, type TestIssuer } from '@souk/chassis/testing';
 import { catalogService } from '../src/service.ts';
 
 export interface Harness {
-  svc: RunningService<{ CATALOG_SEED: boolean }>;
+  svc: RunningServiceOf<typeof catalogService>;
   database: TestDatabase;
   issuer: TestIssuer;
   adminToken: string;

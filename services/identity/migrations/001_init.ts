@@ -2,9 +2,10 @@
 // tokens (hashed, in rotation families), confidential OAuth clients and the
 // per-account log of failed sign-ins.
 
-import { sql, type Kysely } from 'kysely';
+import { sql } from 'kysely';
+import type { MigrationDb } from '@souk/chassis';
 
-export async function up(db: Kysely<any>): Promise<void> {
+export async function up(db: MigrationDb): Promise<void> {
   await db.schema
     .createTable('users')
     .addColumn('id', 'uuid', (c) => c.primaryKey())
@@ -65,7 +66,7 @@ export async function up(db: Kysely<any>): Promise<void> {
   await db.schema.createIndex('login_attempts_updated_idx').on('login_attempts').column('updated_at').execute();
 }
 
-export async function down(db: Kysely<any>): Promise<void> {
+export async function down(db: MigrationDb): Promise<void> {
   for (const table of ['login_attempts', 'oauth_clients', 'refresh_tokens', 'signing_keys', 'users']) {
     await db.schema.dropTable(table).ifExists().execute();
   }

@@ -5,7 +5,7 @@ import { defineService } from '@souk/chassis';
 import { UserRegistered } from '../contract.ts';
 import { migrations } from '../migrations/index.ts';
 import { IdentityConfig, readSecrets } from './config.ts';
-import type { Db } from './database.ts';
+import type { IdentityDb } from './db.ts';
 import { HOUSEKEEPING_INTERVAL_MS, startHousekeeping } from './housekeeping.ts';
 import { registerKeyRoutes } from './keys/key-routes.ts';
 import { createKeyStore } from './keys/key-store.ts';
@@ -28,7 +28,7 @@ import { createUserStore } from './users/user-store.ts';
  */
 const KEY_PUBLICATION_GRACE_MS = 5 * 60_000;
 
-export const identityService = defineService({
+export const identityService = defineService<IdentityDb>()({
   name: 'identity',
   version: '0.1.0',
   config: IdentityConfig,
@@ -36,7 +36,7 @@ export const identityService = defineService({
   events: { publishes: [UserRegistered] },
   async setup(ctx) {
     const { config, log, auth } = ctx;
-    const db = ctx.db as Db;
+    const { db } = ctx;
     const now = () => ctx.clock.now();
     const secrets = await readSecrets(config);
     const scrypt = { ...DEFAULT_SCRYPT_PARAMS, logN: config.IDENTITY_SCRYPT_LOG_N };

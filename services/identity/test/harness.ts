@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startService, type RunningService } from '@souk/chassis';
+import { startService, type RunningServiceOf } from '@souk/chassis';
 import { createTestDatabase, freePort, type TestDatabase } from '@souk/chassis/testing';
 
 import { identityService } from '../src/service.ts';
@@ -25,9 +25,9 @@ export interface Identity {
   issuer: string;
   clock: FakeClock;
   database: TestDatabase;
-  service: RunningService;
+  service: RunningServiceOf<typeof identityService>;
   /** Starts one more instance on the same database (and key-encryption key). */
-  startAnother(extraEnv?: Record<string, string>): Promise<RunningService>;
+  startAnother(extraEnv?: Record<string, string>): Promise<RunningServiceOf<typeof identityService>>;
   stop(): Promise<void>;
 }
 
@@ -86,8 +86,8 @@ export async function prepareEnv(options: HarnessOptions = {}): Promise<Prepared
 export async function startIdentity(options: HarnessOptions = {}): Promise<Identity> {
   const { env, issuer, database, cleanup } = await prepareEnv(options);
   const clock = options.clock ?? fakeClock();
-  const others: RunningService[] = [];
-  let service: RunningService;
+  const others: RunningServiceOf<typeof identityService>[] = [];
+  let service: RunningServiceOf<typeof identityService>;
   try {
     service = await startService(identityService, { env, clock });
   } catch (err) {

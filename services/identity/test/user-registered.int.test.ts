@@ -8,7 +8,6 @@ import { FEED_PATH, type FeedPage } from '@souk/chassis';
 import { waitFor } from '@souk/chassis/testing';
 import { sql } from 'kysely';
 import { UserRegistered } from '../contract.ts';
-import type { Db } from '../src/database.ts';
 import { createUserStore } from '../src/users/user-store.ts';
 import { GOOD_PASSWORD, request, signup, startIdentity, uniqueEmail, type Identity } from './harness.ts';
 
@@ -78,7 +77,7 @@ describe('UserRegistered', () => {
   });
 
   it('the user insert rolls back when the event cannot be written', async () => {
-    const db = id.service.ctx.db as Db;
+    const { db } = id.service.ctx;
     const failing = createUserStore(db, {
       events: {
         publish: async () => {

@@ -2,9 +2,10 @@
 // The CHECK constraints are the last line of defence: whatever the code does,
 // the database refuses negative stock and more reserved units than there are.
 
-import { sql, type Kysely } from 'kysely';
+import { sql } from 'kysely';
+import type { MigrationDb } from '@souk/chassis';
 
-export async function up(db: Kysely<any>): Promise<void> {
+export async function up(db: MigrationDb): Promise<void> {
   await db.schema
     .createTable('stock_levels')
     // Catalog's product id; no foreign key: products live in catalog's database.
@@ -57,7 +58,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .execute();
 }
 
-export async function down(db: Kysely<any>): Promise<void> {
+export async function down(db: MigrationDb): Promise<void> {
   await db.schema.dropTable('seed_runs').ifExists().execute();
   await db.schema.dropTable('reservations').ifExists().execute();
   await db.schema.dropTable('stock_levels').ifExists().execute();

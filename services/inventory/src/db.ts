@@ -1,6 +1,7 @@
 // Row types of the inventory service's tables, for a typed Kysely over ctx.db.
 
-import type { ColumnType, Kysely } from 'kysely';
+import type { ColumnType } from 'kysely';
+import type { ServiceDb } from '@souk/chassis';
 import type { ReservationStatus, StockLine } from '../contract.ts';
 
 export interface StockLevelTable {
@@ -35,4 +36,5 @@ export interface InventoryDb {
   seed_runs: SeedRunTable;
 }
 
-export type InventoryDatabase = Kysely<InventoryDb>;
+/** The service's database as its code sees it: these tables and the chassis' own. */
+export type InventoryDatabase = ServiceDb<InventoryDb>;

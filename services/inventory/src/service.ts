@@ -6,11 +6,10 @@ import { defineService } from '@souk/chassis';
 import { ProductCreated } from '@souk/catalog/contract';
 import { OrderConfirmed } from '@souk/orders/contract';
 import { ShipmentFailed } from '@souk/shipping/contract';
-import { Type } from 'typebox';
-import { MAX_TTL_SECONDS, StockCommitted, StockLow, StockReleased, StockReserved, StockReturned } from '../contract.ts';
+import { StockCommitted, StockLow, StockReleased, StockReserved, StockReturned } from '../contract.ts';
 import { migrations } from '../migrations/index.ts';
-import type { InventoryDatabase } from './db.ts';
-import { commitOnOrderConfirmed, levelOnProductCreated, returnOnShipmentFailed } from './handlers/event-handlers.ts';
+import type { InventoryDb } from './db.ts';
+import { commitOnOrderConfirmed, levelOnProductCreated, returnOnShipmentFailed } from './events/inventory-handlers.ts';
 import { createInventoryMetrics } from './metrics.ts';
 import { startExpirySweeper } from './reservations/expiry-sweeper.ts';
 import { createReservationCommands } from './reservations/reservation-commands.ts';
@@ -18,44 +17,16 @@ import { registerReservationRoutes } from './reservations/reservation-routes.ts'
 import { startSeedTask } from './seed/seed-loader.ts';
 import { createLevelStore } from './stock/level-store.ts';
 import { registerLevelRoutes } from './stock/level-routes.ts';
+import { InventoryConfig } from './config.ts';
 
-export const InventoryConfig = Type.Object({
-  INVENTORY_LOW_STOCK_THRESHOLD: Type.Integer({
-    default: 5,
-    minimum: 0,
-    description: 'Threshold of new levels: StockLow when available falls to it.',
-  }),
-  INVENTORY_RESERVATION_TTL_SECONDS: Type.Integer({
-    default: 600,
-    minimum: 1,
-    maximum: MAX_TTL_SECONDS,
-    description: 'How long a reservation is held when the reserve names no ttlSeconds.',
-  }),
-  INVENTORY_EXPIRY_SWEEP_MS: Type.Integer({
-    default: 1000,
-    minimum: 10,
-    description: 'How often held reservations past their expiry are released.',
-  }),
-  INVENTORY_NEW_PRODUCT_STOCK: Type.Integer({
-    default: 0,
-    minimum: 0,
-    description: "Units of a level opened by catalog's ProductCreated.",
-  }),
-  INVENTORY_SEED_STOCK: Type.Integer({
-    default: 0,
-    minimum: 0,
-    description: 'When > 0: once per database, every catalog product gets a level with this many units.',
-  }),
-});
-
-export const inventoryService = defineService({
+export const inventoryService = defineService<InventoryDb>()({
   name: 'inventory',
   version: '0.1.0',
   config: InventoryConfig,
   migrations,
   events: { publishes: [StockReserved, StockReleased, StockCommitted, StockReturned, StockLow] },
   setup(ctx) {
-    const db: InventoryDatabase = ctx.db;
+    const { db } = ctx;
     const { config, clock, events, log } = ctx;
     const metrics = createInventoryMetrics(ctx.metrics);
     const threshold = config.INVENTORY_LOW_STOCK_THRESHOLD;

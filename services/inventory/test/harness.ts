@@ -3,7 +3,7 @@
 // inventory sees (a service with scope internal, an admin, a customer), and
 // readers of the outbox and the stock rows.
 
-import { startService, type RunningService } from '@souk/chassis';
+import { startService, type RunningServiceOf } from '@souk/chassis';
 import { createTestDatabase, createTestIssuer, type TestDatabase, type TestIssuer } from '@souk/chassis/testing';
 import { sql } from 'kysely';
 import type { InventoryDatabase } from '../src/db.ts';
@@ -23,7 +23,7 @@ export function fakeClock(start = Date.now()): FakeClock {
 }
 
 export interface Harness {
-  svc: RunningService;
+  svc: RunningServiceOf<typeof inventoryService>;
   db: InventoryDatabase;
   database: TestDatabase;
   issuer: TestIssuer;
@@ -57,7 +57,7 @@ export async function startInventory(label: string, options: HarnessOptions = {}
   const staticServices = Object.entries(options.services ?? {})
     .map(([name, url]) => `${name}=${url}`)
     .join(';');
-  let svc: RunningService;
+  let svc: RunningServiceOf<typeof inventoryService>;
   try {
     svc = await startService(inventoryService, {
       clock,
@@ -80,7 +80,7 @@ export async function startInventory(label: string, options: HarnessOptions = {}
   svc.ctx.auth.setKeySource(issuer.keySource);
   return {
     svc,
-    db: svc.ctx.db as InventoryDatabase,
+    db: svc.ctx.db,
     database,
     issuer,
     clock,

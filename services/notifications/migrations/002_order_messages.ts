@@ -2,9 +2,10 @@
 // since shipping's OrderShipped names no user), messages waiting for that
 // answer, and the order a notification is about.
 
-import { sql, type Kysely } from 'kysely';
+import { sql } from 'kysely';
+import type { MigrationDb } from '@souk/chassis';
 
-export async function up(db: Kysely<any>): Promise<void> {
+export async function up(db: MigrationDb): Promise<void> {
   // Filled from OrderConfirmed and OrderCancelled (both carry the user); read by OrderShipped.
   await db.schema
     .createTable('order_recipients')
@@ -38,7 +39,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .execute();
 }
 
-export async function down(db: Kysely<any>): Promise<void> {
+export async function down(db: MigrationDb): Promise<void> {
   await db.schema.dropIndex('notifications_one_per_order_and_kind').ifExists().execute();
   await db.schema.alterTable('notifications').dropColumn('order_id').execute();
   await db.schema.dropTable('pending_notifications').ifExists().execute();

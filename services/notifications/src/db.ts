@@ -1,6 +1,7 @@
 // Row types of the notifications service's tables, for a typed Kysely over ctx.db.
 
-import type { ColumnType, Kysely } from 'kysely';
+import type { ColumnType } from 'kysely';
+import type { ServiceDb } from '@souk/chassis';
 
 export interface NotificationTable {
   id: string;
@@ -41,4 +42,5 @@ export interface NotificationsDb {
   pending_notifications: PendingNotificationTable;
 }
 
-export type NotificationsDatabase = Kysely<NotificationsDb>;
+/** The service's database as its code sees it: these tables and the chassis' own. */
+export type NotificationsDatabase = ServiceDb<NotificationsDb>;

@@ -7,18 +7,18 @@ import { UserRegistered } from '@souk/identity/contract';
 import { OrderCancelled, OrderConfirmed } from '@souk/orders/contract';
 import { OrderShipped } from '@souk/shipping/contract';
 import { migrations } from '../migrations/index.ts';
-import type { NotificationsDatabase } from './db.ts';
+import type { NotificationsDb } from './db.ts';
 import { registerNotificationRoutes } from './notifications/notification-routes.ts';
 import { createNotificationStore } from './notifications/notification-store.ts';
 import { orderMessageHandlers } from './orders/order-handlers.ts';
-import { welcomeOnRegistration } from './welcome/welcome-handler.ts';
+import { welcomeOnRegistration } from './welcome/welcome-handlers.ts';
 
-export const notificationsService = defineService({
+export const notificationsService = defineService<NotificationsDb>()({
   name: 'notifications',
   version: '0.1.0',
   migrations,
   setup(ctx) {
-    const db: NotificationsDatabase = ctx.db;
+    const { db } = ctx;
     const now = () => ctx.clock.now();
     ctx.events.subscribe(UserRegistered, welcomeOnRegistration({ now }));
     const orders = orderMessageHandlers({ now });

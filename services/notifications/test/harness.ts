@@ -3,14 +3,14 @@
 // issuer, and small HTTP helpers.
 
 import pg from 'pg';
-import { startService, type RunningService } from '@souk/chassis';
+import { startService, type RunningServiceOf } from '@souk/chassis';
 import { createTestDatabase, createTestIssuer, type TestDatabase, type TestIssuer } from '@souk/chassis/testing';
 import { notificationsService } from '../src/service.ts';
 
 export const API = '/api/v1/notifications';
 
 export interface Harness {
-  svc: RunningService;
+  svc: RunningServiceOf<typeof notificationsService>;
   database: TestDatabase;
   issuer: TestIssuer;
   /** A customer token for this user id. */
@@ -30,7 +30,7 @@ export async function startNotifications(label: string, env: Record<string, stri
     svc.ctx.auth.setKeySource(issuer.keySource);
     return svc;
   };
-  let svc: RunningService;
+  let svc: RunningServiceOf<typeof notificationsService>;
   try {
     svc = await start();
   } catch (err) {

@@ -4,7 +4,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import type { NotificationsDatabase } from '../src/db.ts';
 import { recordNotification } from '../src/notifications/notification-store.ts';
 import { API, assertProblem, call, startNotifications, type Harness } from './harness.ts';
 
@@ -25,7 +24,7 @@ const get = (path: string, t: string | null = token) => call(h.svc.url, 'GET', p
 const read = (id: string, t: string | null = token) => call(h.svc.url, 'POST', `${API}/${id}/read`, t ? { token: t } : {});
 
 async function record(userId: string, createdAt: Date, title = 'Welcome to souk!') {
-  const ok = await recordNotification(h.svc.ctx.db as NotificationsDatabase, {
+  const ok = await recordNotification(h.svc.ctx.db, {
     userId,
     kind: 'welcome',
     title,
@@ -59,7 +58,7 @@ describe('one welcome per user, whatever the events say', () => {
   test('a second welcome for the same user (another event id) is not recorded', async () => {
     const someone = randomUUID();
     await record(someone, new Date());
-    const again = await recordNotification(h.svc.ctx.db as NotificationsDatabase, {
+    const again = await recordNotification(h.svc.ctx.db, {
       userId: someone,
       kind: 'welcome',
       title: 'Again',

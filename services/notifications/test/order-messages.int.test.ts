@@ -10,7 +10,8 @@ import assert from 'node:assert/strict';
 import { waitFor } from '@souk/chassis/testing';
 import { OrderCancelled, OrderConfirmed } from '@souk/orders/contract';
 import { OrderShipped } from '@souk/shipping/contract';
-import { sql, type Kysely } from 'kysely';
+import { sql } from 'kysely';
+import type { NotificationsDatabase } from '../src/db.ts';
 import { orderMessageHandlers } from '../src/orders/order-handlers.ts';
 import { API, call, startNotifications, type Harness } from './harness.ts';
 import { startOrders, startShipping, type Producer } from './producers.ts';
@@ -74,7 +75,7 @@ async function messagesOf(userId: string, count: number) {
   );
 }
 
-const count = async (db: Kysely<any>, table: string) =>
+const count = async (db: NotificationsDatabase, table: string) =>
   Number((await sql<{ n: string }>`select count(*) as n from ${sql.table(table)}`.execute(db)).rows[0]!.n);
 
 /** Waits until notifications has read both producers' feeds to their end. */

@@ -6,7 +6,8 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { waitFor } from '@souk/chassis/testing';
 import { signup, startIdentity, uniqueEmail, type Identity } from '@souk/identity/testing';
-import { sql, type Kysely } from 'kysely';
+import { sql } from 'kysely';
+import type { NotificationsDatabase } from '../src/db.ts';
 import { API, assertProblem, call, startNotifications, type Harness } from './harness.ts';
 
 let identity: Identity;
@@ -52,7 +53,7 @@ async function welcomeOf(member: Member) {
   );
 }
 
-const count = async (db: Kysely<any>, table: string) =>
+const count = async (db: NotificationsDatabase, table: string) =>
   Number((await sql<{ n: string }>`select count(*) as n from ${sql.table(table)}`.execute(db)).rows[0]!.n);
 
 /** Waits until notifications has read identity's whole feed. */

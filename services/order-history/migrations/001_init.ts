@@ -2,9 +2,10 @@
 // the facts it was derived from), per-producer progress, and rebuild records.
 // Everything here can be thrown away and rebuilt from the producers' events.
 
-import { sql, type Kysely } from 'kysely';
+import { sql } from 'kysely';
+import type { MigrationDb } from '@souk/chassis';
 
-export async function up(db: Kysely<any>): Promise<void> {
+export async function up(db: MigrationDb): Promise<void> {
   await db.schema
     .createTable('order_views')
     .addColumn('order_id', 'uuid', (c) => c.primaryKey())
@@ -60,7 +61,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .execute();
 }
 
-export async function down(db: Kysely<any>): Promise<void> {
+export async function down(db: MigrationDb): Promise<void> {
   for (const table of ['projection_rebuilds', 'projection_progress', 'order_views'])
     await db.schema.dropTable(table).ifExists().execute();
 }

@@ -1,6 +1,7 @@
 // Row types of the order-history service's tables, for a typed Kysely over ctx.db.
 
-import type { ColumnType, Kysely } from 'kysely';
+import type { ColumnType } from 'kysely';
+import type { ServiceDb } from '@souk/chassis';
 import type { OrderFacts } from './projection/order-facts.ts';
 
 type Json<T> = ColumnType<T, string, string>;
@@ -50,4 +51,5 @@ export interface OrderHistoryDb {
   projection_rebuilds: RebuildTable;
 }
 
-export type OrderHistoryDatabase = Kysely<OrderHistoryDb>;
+/** The service's database as its code sees it: these tables and the chassis' own. */
+export type OrderHistoryDatabase = ServiceDb<OrderHistoryDb>;

@@ -5,17 +5,17 @@
 
 import { defineService } from '@souk/chassis';
 import { migrations } from '../migrations/index.ts';
-import type { OrderHistoryDatabase } from './db.ts';
+import type { OrderHistoryDb } from './db.ts';
 import { registerHistoryRoutes } from './history/history-routes.ts';
-import { subscribeProjection } from './projection/subscriptions.ts';
+import { subscribeProjection } from './projection/projection-handlers.ts';
 import { registerRebuildRoutes } from './rebuild/rebuild-routes.ts';
 
-export const orderHistoryService = defineService({
+export const orderHistoryService = defineService<OrderHistoryDb>()({
   name: 'order-history',
   version: '0.1.0',
   migrations,
   setup(ctx) {
-    const db: OrderHistoryDatabase = ctx.db;
+    const { db } = ctx;
     subscribeProjection(ctx);
     registerHistoryRoutes(ctx, db);
     registerRebuildRoutes(ctx, db);

@@ -4,17 +4,17 @@
 // instance reading their feeds, a token issuer, and helpers.
 
 import { randomUUID } from 'node:crypto';
-import { defineService, startService, type EventContract, type RunningService } from '@souk/chassis';
+import { defineService, startService, type EventContract, type RunningService, type RunningServiceOf } from '@souk/chassis';
 import { createTestDatabase, createTestIssuer, waitFor, type TestDatabase, type TestIssuer } from '@souk/chassis/testing';
 import { sql } from 'kysely';
 import { orderHistoryService } from '../src/service.ts';
 import type { OrderEvent } from '../src/projection/order-facts.ts';
-import { CONTRACTS } from '../src/projection/subscriptions.ts';
+import { CONTRACTS } from '../src/projection/projection-handlers.ts';
 
 export const API = '/api/v1/order-history';
 
 export interface Harness {
-  svc: RunningService;
+  svc: RunningServiceOf<typeof orderHistoryService>;
   issuer: TestIssuer;
   /** Publishes the event from its producer, in a transaction of its own, with the event's time. */
   publish(event: OrderEvent): Promise<void>;
@@ -45,7 +45,7 @@ export async function startHistory(label: string, env: Record<string, string> = 
   const producers = new Map<string, RunningService>();
   const published = new Map<string, number>();
   const issuer = await createTestIssuer();
-  let svc: RunningService | undefined;
+  let svc: RunningServiceOf<typeof orderHistoryService> | undefined;
   const common = { LOG_LEVEL: 'silent', EVENTS_FEED_WAIT_MS: '1000', EVENTS_LEASE_MS: '3000', ...env };
   const close = async () => {
     // Producers first: they answer order-history's held polls as they drain.

@@ -1,9 +1,10 @@
 // Orders schema: orders and their lines, and the idempotency keys of
 // POST /api/v1/orders (one order per user and key, with the request's fingerprint).
 
-import { sql, type Kysely } from 'kysely';
+import { sql } from 'kysely';
+import type { MigrationDb } from '@souk/chassis';
 
-export async function up(db: Kysely<any>): Promise<void> {
+export async function up(db: MigrationDb): Promise<void> {
   await sql`
     create table orders (
       id uuid primary key,
@@ -52,6 +53,6 @@ export async function up(db: Kysely<any>): Promise<void> {
     )`.execute(db);
 }
 
-export async function down(db: Kysely<any>): Promise<void> {
+export async function down(db: MigrationDb): Promise<void> {
   await sql`drop table if exists order_idempotency_keys, order_lines, orders`.execute(db);
 }

@@ -1,6 +1,6 @@
 // Row types of the orders service's tables, for a typed Kysely over ctx.db.
 
-import type { Kysely } from 'kysely';
+import type { ServiceDb } from '@souk/chassis';
 import type { OrderStatus } from '../contract.ts';
 
 export interface OrderTable {
@@ -44,4 +44,5 @@ export interface OrdersDb {
   order_idempotency_keys: IdempotencyKeyTable;
 }
 
-export type OrdersDatabase = Kysely<OrdersDb>;
+/** The service's database as its code sees it: these tables and the chassis' own. */
+export type OrdersDatabase = ServiceDb<OrdersDb>;

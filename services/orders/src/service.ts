@@ -8,23 +8,23 @@ import { OrderCancelled, OrderConfirmed, OrderPlaced } from '../contract.ts';
 import { migrations } from '../migrations/index.ts';
 import { registerPlaceOrderRoute } from './checkout/place-order.ts';
 import { OrdersConfig } from './config.ts';
-import type { OrdersDatabase } from './db.ts';
+import type { OrdersDb } from './db.ts';
 import { createOrderLifecycle } from './orders/order-lifecycle.ts';
 import { registerOrderRoutes } from './orders/order-routes.ts';
 import { createOrderStore } from './orders/order-store.ts';
 import { checkoutSaga } from './saga/checkout-saga.ts';
 import { createParticipants } from './saga/participants.ts';
 import { createSagaHooks, registerSagaHookRoutes } from './saga/saga-hooks.ts';
-import { cancelOnShipmentFailed } from './shipping/shipment-failed.ts';
+import { cancelOnShipmentFailed } from './shipping/shipment-handlers.ts';
 
-export const ordersService = defineService({
+export const ordersService = defineService<OrdersDb>()({
   name: 'orders',
   version: '0.1.0',
   config: OrdersConfig,
   migrations,
   events: { publishes: [OrderPlaced, OrderConfirmed, OrderCancelled] },
   setup(ctx) {
-    const db: OrdersDatabase = ctx.db;
+    const { db } = ctx;
     const config = ctx.config;
     const store = createOrderStore(db);
     const lifecycle = createOrderLifecycle({ store, events: ctx.events, clock: ctx.clock });

@@ -9,7 +9,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { startService, type RunningService } from '@souk/chassis';
+import { startService, type RunningService, type RunningServiceOf, type ServiceDefinition } from '@souk/chassis';
+import type { TObject } from 'typebox';
 import {
   call,
   createTestDatabase,
@@ -30,10 +31,10 @@ import { FAST } from './harness.ts';
 const API = '/api/v1/orders';
 let issuer: TestIssuer;
 let cart: Fake;
-let orders: RunningService;
-let inventory: RunningService;
-let payments: RunningService;
-let provider: RunningService;
+let orders: RunningServiceOf<typeof ordersService>;
+let inventory: RunningServiceOf<typeof inventoryService>;
+let payments: RunningServiceOf<typeof paymentsService>;
+let provider: RunningServiceOf<typeof paymentProviderService>;
 let merchantKey: string;
 let dir: string;
 const databases: TestDatabase[] = [];
@@ -54,7 +55,7 @@ before(async () => {
   const [ordersPort, inventoryPort] = await Promise.all([freePort(), freePort()]);
   const base = { LOG_LEVEL: 'silent', BREAKER_FAILURE_THRESHOLD: '1000', EVENTS_FEED_WAIT_MS: '1000' };
   const serviceToken = async () => issuer.token({ sub: 'svc-orders', roles: [], scopes: ['internal'] });
-  const start = async (definition: Parameters<typeof startService>[0], env: Record<string, string>) => {
+  const start = async <C extends TObject, DB>(definition: ServiceDefinition<C, DB>, env: Record<string, string>) => {
     const svc = await startService(definition, { env: { ...base, ...env }, serviceToken });
     svc.ctx.auth.setKeySource(issuer.keySource);
     running.push(svc);
@@ -117,7 +118,7 @@ async function checkout(paymentMethod = 'tok_visa') {
     .select(['reservation_id', 'payment_id'])
     .where('id', '=', res.json.id)
     .execute();
-  return { order: res.json, reservationId: row!.reservation_id as string, paymentId: row!.payment_id as string };
+  return { order: res.json, reservationId: row!.reservation_id, paymentId: row!.payment_id };
 }
 
 const reservation = async (id: string) =>

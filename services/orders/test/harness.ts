@@ -4,7 +4,7 @@
 // a restartable instance.
 
 import pg from 'pg';
-import { startService, type RunningService } from '@souk/chassis';
+import { startService, type RunningServiceOf } from '@souk/chassis';
 import { createTestDatabase, createTestIssuer, type TestDatabase, type TestIssuer } from '@souk/chassis/testing';
 import { ordersService } from '../src/service.ts';
 import { fakeCart, fakeInventory, fakePayments, type Fake } from './fakes.ts';
@@ -14,7 +14,7 @@ export const API = '/api/v1/orders';
 export const SERVICE_TOKEN = 'orders-service-token';
 
 export interface Harness {
-  svc: RunningService;
+  svc: RunningServiceOf<typeof ordersService>;
   database: TestDatabase;
   issuer: TestIssuer;
   cart: Fake;

@@ -2,9 +2,10 @@
 // capture, refunds of captures, and the idempotency keys that make every POST
 // safe to retry.
 
-import { sql, type Kysely } from 'kysely';
+import { sql } from 'kysely';
+import type { MigrationDb } from '@souk/chassis';
 
-export async function up(db: Kysely<any>): Promise<void> {
+export async function up(db: MigrationDb): Promise<void> {
   await db.schema
     .createTable('authorizations')
     .addColumn('id', 'text', (c) => c.primaryKey())
@@ -60,7 +61,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .execute();
 }
 
-export async function down(db: Kysely<any>): Promise<void> {
+export async function down(db: MigrationDb): Promise<void> {
   for (const table of ['idempotency_keys', 'refunds', 'captures', 'authorizations']) {
     await db.schema.dropTable(table).ifExists().execute();
   }

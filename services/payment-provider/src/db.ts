@@ -1,6 +1,7 @@
 // Row types of the payment provider's tables, for a typed Kysely over ctx.db.
 
-import type { ColumnType, Kysely } from 'kysely';
+import type { ColumnType } from 'kysely';
+import type { ServiceDb } from '@souk/chassis';
 import type { AuthorizationStatus } from '../contract.ts';
 
 type Defaulted<T> = ColumnType<T, T | undefined, T>;
@@ -52,4 +53,5 @@ export interface ProviderDb {
   idempotency_keys: IdempotencyKeyTable;
 }
 
-export type ProviderDatabase = Kysely<ProviderDb>;
+/** The service's database as its code sees it: these tables and the chassis' own. */
+export type ProviderDatabase = ServiceDb<ProviderDb>;

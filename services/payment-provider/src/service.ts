@@ -8,18 +8,18 @@ import { apiKeyHooks, type KeyHook } from './auth/api-keys.ts';
 import { createBehaviourSettings, createPauses } from './behaviour/behaviour.ts';
 import { registerBehaviourRoutes } from './behaviour/behaviour-routes.ts';
 import { initialBehaviour, ProviderConfig, readApiKeys } from './config.ts';
-import type { ProviderDatabase } from './db.ts';
+import type { ProviderDb } from './db.ts';
 import { errors } from './errors.ts';
 import { createIdempotencyStore } from './idempotency/idempotency-store.ts';
 import { registerPaymentRoutes } from './payments/payment-routes.ts';
 
-export const paymentProviderService = defineService({
+export const paymentProviderService = defineService<ProviderDb>()({
   name: 'payment-provider',
   version: '0.1.0',
   config: ProviderConfig,
   migrations,
   async setup(ctx) {
-    const db: ProviderDatabase = ctx.db;
+    const { db } = ctx;
     const keys = await readApiKeys(ctx.config);
     const behaviour = createBehaviourSettings(initialBehaviour(ctx.config));
     const pauses = createPauses();

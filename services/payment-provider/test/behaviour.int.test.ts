@@ -49,7 +49,7 @@ async function postGivingUpAfter(ms: number, path: string, body: unknown, key: s
 describe('the admin API', () => {
   test('reads the configured behaviour, changes only the named fields, and resets', async () => {
     assert.deepEqual((await admin('GET')).json, DEFAULTS);
-    const changed = await admin('PUT', { declineRate: 0.25, latencyMs: 10 });
+    const changed = await admin('PATCH', { declineRate: 0.25, latencyMs: 10 });
     assert.equal(changed.status, 200, changed.text);
     assert.deepEqual(changed.json, { ...DEFAULTS, declineRate: 0.25, latencyMs: 10 });
     assert.deepEqual((await admin('GET')).json, changed.json);
@@ -69,13 +69,13 @@ describe('the admin API', () => {
       [],
       'x',
     ]) {
-      assertProblem(await admin('PUT', body), 400, 'SOUK_REQUEST_INVALID');
+      assertProblem(await admin('PATCH', body), 400, 'SOUK_REQUEST_INVALID');
     }
     assert.deepEqual((await admin('GET')).json, DEFAULTS);
   });
 
   test('needs the admin key: the merchant key is 403, none or a wrong one 401', async () => {
-    assertProblem(await admin('PUT', { outage: true }, p.merchantKey), 403, 'SOUK_PROVIDER_FORBIDDEN');
+    assertProblem(await admin('PATCH', { outage: true }, p.merchantKey), 403, 'SOUK_PROVIDER_FORBIDDEN');
     assertProblem(await admin('GET', undefined, 'not-the-admin-key-at-all'), 401, 'SOUK_PROVIDER_UNAUTHENTICATED');
     assertProblem(await call(p.svc.url, 'GET', PATH), 401, 'SOUK_PROVIDER_UNAUTHENTICATED');
     assert.deepEqual((await admin('GET')).json, DEFAULTS);

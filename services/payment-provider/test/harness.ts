@@ -6,12 +6,12 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startService, type RunningService } from '@souk/chassis';
+import { startService, type RunningServiceOf } from '@souk/chassis';
 import { call, createTestDatabase, type Answer, type TestDatabase } from '@souk/chassis/testing';
 import { paymentProviderService } from '../src/service.ts';
 
 export interface Provider {
-  svc: RunningService;
+  svc: RunningServiceOf<typeof paymentProviderService>;
   database: TestDatabase;
   merchantKey: string;
   adminKey: string;
@@ -33,7 +33,7 @@ export async function startProvider(label: string, env: Record<string, string> =
   const adminKey = `admin_${randomBytes(16).toString('hex')}`;
   await writeFile(join(dir, 'api-key'), `${merchantKey}\n`);
   await writeFile(join(dir, 'admin-key'), `${adminKey}\n`);
-  let svc: RunningService;
+  let svc: RunningServiceOf<typeof paymentProviderService>;
   try {
     svc = await startService(paymentProviderService, {
       env: {
@@ -66,7 +66,7 @@ export async function startProvider(label: string, env: Record<string, string> =
       }),
     get: (path, options = {}) => call(svc.url, 'GET', path, { headers: authHeader(options.auth, merchantKey) }),
     async behave(change) {
-      const res = await call(svc.url, 'PUT', '/v1/_admin/behaviour', {
+      const res = await call(svc.url, 'PATCH', '/v1/_admin/behaviour', {
         body: change,
         headers: { authorization: `Bearer ${adminKey}` },
       });

@@ -3,9 +3,9 @@
 // per payment, kept from the log in the transaction of each append, and
 // rebuildable from the log at any time (POST /_admin/payments/rebuild).
 
-import type { Kysely } from 'kysely';
+import type { MigrationDb } from '@souk/chassis';
 
-export async function up(db: Kysely<any>): Promise<void> {
+export async function up(db: MigrationDb): Promise<void> {
   await db.schema
     .createTable('payments')
     .addColumn('id', 'uuid', (c) => c.primaryKey())

@@ -2,9 +2,10 @@
 // one row per order in the inbox transaction; the cancellation worker gives
 // the money back afterwards, outside any transaction (src/cancellation).
 
-import { sql, type Kysely } from 'kysely';
+import { sql } from 'kysely';
+import type { MigrationDb } from '@souk/chassis';
 
-export async function up(db: Kysely<any>): Promise<void> {
+export async function up(db: MigrationDb): Promise<void> {
   await db.schema
     .createTable('payment_cancellations')
     // One per order: a redelivered (or repeated) ShipmentFailed finds it there.
@@ -40,6 +41,6 @@ export async function up(db: Kysely<any>): Promise<void> {
     .execute();
 }
 
-export async function down(db: Kysely<any>): Promise<void> {
+export async function down(db: MigrationDb): Promise<void> {
   await db.schema.dropTable('payment_cancellations').ifExists().execute();
 }

@@ -4,9 +4,10 @@
 // with its status, attempts, due time, live lease and last error, and the
 // payment_cancellations table is dropped.
 
-import { sql, type Kysely } from 'kysely';
+import type { MigrationDb } from '@souk/chassis';
+import { sql } from 'kysely';
 
-export async function up(db: Kysely<any>): Promise<void> {
+export async function up(db: MigrationDb): Promise<void> {
   await sql`
     insert into souk_job (id, kind, job_key, payload, status, attempts, next_attempt_at, lease_owner, lease_until,
                           attempted_by, last_error, created_at, updated_at, finished_at)

@@ -2,7 +2,7 @@
 // typed Kysely over ctx.db. The event store's and jobs' tables (the
 // cancellations ShipmentFailed asked for are jobs) belong to the chassis.
 
-import type { Kysely } from 'kysely';
+import type { ServiceDb } from '@souk/chassis';
 
 export interface PaymentRow {
   id: string;
@@ -27,4 +27,5 @@ export interface PaymentsDb {
   payments: PaymentRow;
 }
 
-export type PaymentsDatabase = Kysely<PaymentsDb>;
+/** The service's database as its code sees it: these tables and the chassis' own. */
+export type PaymentsDatabase = ServiceDb<PaymentsDb>;

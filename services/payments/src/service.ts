@@ -9,26 +9,26 @@ import { PaymentAuthorized, PaymentCaptured, PaymentFailed, PaymentRefunded, Pay
 import { migrations } from '../migrations/index.ts';
 import { cancelOrderJob } from './cancellation/cancel-order-job.ts';
 import { PaymentsConfig, readApiKey } from './config.ts';
-import type { PaymentsDatabase } from './db.ts';
+import type { PaymentsDb } from './db.ts';
 import { registerAdminRoutes } from './http/admin-routes.ts';
 import { registerPaymentRoutes } from './http/payment-routes.ts';
 import type { PaymentEvent } from './payment/payment-events.ts';
 import { createPaymentLedger } from './payment/payment-ledger.ts';
 import { PAYMENT_STATE_SCHEMA_VERSION, PAYMENT_STREAM_TYPE, paymentFold, type PaymentState } from './payment/payment-state.ts';
 import { createProviderClient, PROVIDER_SERVICE } from './provider/provider-client.ts';
-import { recordCancellationOnShipmentFailure } from './shipping/shipment-failed-handler.ts';
+import { recordCancellationOnShipmentFailure } from './shipping/shipment-handlers.ts';
 
 /** Cancellations worked on at once per instance. */
 const CANCELLATION_CONCURRENCY = 4;
 
-export const paymentsService = defineService({
+export const paymentsService = defineService<PaymentsDb>()({
   name: 'payments',
   version: '0.1.0',
   config: PaymentsConfig,
   migrations,
   events: { publishes: [PaymentAuthorized, PaymentFailed, PaymentCaptured, PaymentVoided, PaymentRefunded] },
   async setup(ctx) {
-    const db: PaymentsDatabase = ctx.db;
+    const { db } = ctx;
     const store = createEventStore(ctx.db, { clock: ctx.clock });
     const payments = store.aggregate<PaymentState, PaymentEvent>({
       type: PAYMENT_STREAM_TYPE,

@@ -8,7 +8,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { defineService, startService, type RunningService } from '@souk/chassis';
+import { defineService, startService, type RunningService, type RunningServiceOf } from '@souk/chassis';
 import { ShipmentFailed } from '@souk/shipping/contract';
 import {
   call,
@@ -25,9 +25,9 @@ import { paymentsService } from '../src/service.ts';
 export const API = '/api/v1/payments';
 
 export interface Provider {
-  svc: RunningService;
+  svc: RunningServiceOf<typeof paymentProviderService>;
   merchantKey: string;
-  /** PUT /v1/_admin/behaviour with the admin key. */
+  /** PATCH /v1/_admin/behaviour with the admin key. */
   behave(change: Record<string, unknown>): Promise<void>;
   /** GET /v1/charges?reference=: what the provider actually did for a payment. */
   charges(paymentId: string): Promise<{
@@ -43,7 +43,7 @@ export interface Provider {
 }
 
 export interface Harness {
-  payments: RunningService;
+  payments: RunningServiceOf<typeof paymentsService>;
   provider: Provider;
   issuer: TestIssuer;
   /** A service token with scope internal (what orders sends). */
@@ -56,7 +56,7 @@ export interface Harness {
   get(path: string, token?: string | null): Promise<Answer>;
   query<T = any>(text: string, values?: unknown[]): Promise<T[]>;
   /** Another payments instance on the same database, provider and settings (plus `env`); stopped by close(). */
-  startInstance(env?: Record<string, string>): Promise<RunningService>;
+  startInstance(env?: Record<string, string>): Promise<RunningServiceOf<typeof paymentsService>>;
   close(): Promise<void>;
 }
 
@@ -125,7 +125,7 @@ export async function startPayments(label: string, options: HarnessOptions = {})
       svc: providerSvc,
       merchantKey,
       async behave(change) {
-        const res = await call(providerSvc.url, 'PUT', '/v1/_admin/behaviour', { body: change, headers: adminHeaders });
+        const res = await call(providerSvc.url, 'PATCH', '/v1/_admin/behaviour', { body: change, headers: adminHeaders });
         if (res.status !== 200) throw new Error(`behaviour change refused: ${res.status} ${res.text}`);
       },
       async charges(paymentId) {

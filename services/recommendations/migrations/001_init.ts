@@ -4,9 +4,10 @@
 // and the orders already counted (so an order is counted once, whatever ids
 // its events arrive with).
 
-import { sql, type Kysely } from 'kysely';
+import { sql } from 'kysely';
+import type { MigrationDb } from '@souk/chassis';
 
-export async function up(db: Kysely<any>): Promise<void> {
+export async function up(db: MigrationDb): Promise<void> {
   await db.schema
     .createTable('counted_orders')
     .addColumn('order_id', 'uuid', (c) => c.primaryKey())
@@ -59,7 +60,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .execute();
 }
 
-export async function down(db: Kysely<any>): Promise<void> {
+export async function down(db: MigrationDb): Promise<void> {
   for (const table of ['product_names', 'daily_sales', 'product_sales', 'co_purchases', 'counted_orders']) {
     await db.schema.dropTable(table).ifExists().execute();
   }

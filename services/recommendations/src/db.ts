@@ -1,6 +1,7 @@
 // Row types of the recommendations service's tables, for a typed Kysely over ctx.db.
 
-import type { ColumnType, Kysely } from 'kysely';
+import type { ColumnType } from 'kysely';
+import type { ServiceDb } from '@souk/chassis';
 
 type Time = ColumnType<Date, Date | string, Date | string>;
 
@@ -12,4 +13,5 @@ export interface RecommendationsDb {
   product_names: { product_id: string; name: string; seen_at: Time };
 }
 
-export type RecommendationsDatabase = Kysely<RecommendationsDb>;
+/** The service's database as its code sees it: these tables and the chassis' own. */
+export type RecommendationsDatabase = ServiceDb<RecommendationsDb>;

@@ -15,6 +15,6 @@ export const errors = defineErrors({
     title: 'Recommendations failed on purpose',
     retryable: true,
     description:
-      "The admin behaviour hook (PUT /_admin/recommendations/behaviour, failureRate) made this read fail, to exercise callers' fallbacks.",
+      "The admin behaviour hook (PATCH /_admin/recommendations/behaviour, failureRate) made this read fail, to exercise callers' fallbacks.",
   },
 });

@@ -4,32 +4,23 @@
 
 import { defineService } from '@souk/chassis';
 import { OrderConfirmed } from '@souk/orders/contract';
-import { Type } from 'typebox';
-import { MAX_DELAY_MS } from '../contract.ts';
+
 import { migrations } from '../migrations/index.ts';
 import { createBehaviourHook } from './behaviour/behaviour.ts';
 import { registerBehaviourRoutes } from './behaviour/behaviour-routes.ts';
-import { countConfirmedOrder } from './counting/count-confirmed.ts';
-import type { RecommendationsDatabase } from './db.ts';
+import { countConfirmedOrder } from './counting/counting-handlers.ts';
+import type { RecommendationsDb } from './db.ts';
 import { registerRecommendationRoutes } from './reading/recommendation-routes.ts';
 import { createRecommendationStore } from './reading/recommendation-store.ts';
+import { RecommendationsConfig } from './config.ts';
 
-export const RecommendationsConfig = Type.Object({
-  RECOMMENDATIONS_DELAY_MS: Type.Integer({
-    default: 0,
-    minimum: 0,
-    maximum: MAX_DELAY_MS,
-    description: 'Delay added to every read from the start (a slow service on purpose; change it live with the behaviour hook).',
-  }),
-});
-
-export const recommendationsService = defineService({
+export const recommendationsService = defineService<RecommendationsDb>()({
   name: 'recommendations',
   version: '0.1.0',
   config: RecommendationsConfig,
   migrations,
   setup(ctx) {
-    const db: RecommendationsDatabase = ctx.db;
+    const { db } = ctx;
     ctx.events.subscribe(OrderConfirmed, countConfirmedOrder());
     const behaviour = createBehaviourHook({ initialDelayMs: ctx.config.RECOMMENDATIONS_DELAY_MS });
     registerRecommendationRoutes(ctx, createRecommendationStore(db), behaviour);

@@ -4,7 +4,7 @@
 // token issuer, and helpers to confirm orders and wait until they are counted.
 
 import { randomUUID } from 'node:crypto';
-import { defineService, startService, type RunningService } from '@souk/chassis';
+import { defineService, startService, type RunningService, type RunningServiceOf } from '@souk/chassis';
 import { createTestDatabase, createTestIssuer, waitFor, type TestDatabase, type TestIssuer } from '@souk/chassis/testing';
 import { OrderConfirmed } from '@souk/orders/contract';
 import { sql } from 'kysely';
@@ -13,11 +13,11 @@ import { recommendationsService } from '../src/service.ts';
 export const API = '/api/v1/recommendations';
 
 export interface Harness {
-  svc: RunningService;
+  svc: RunningServiceOf<typeof recommendationsService>;
   orders: RunningService;
   issuer: TestIssuer;
   /** Starts another recommendations instance on the same database (stopped by close). */
-  another(env: Record<string, string>): Promise<RunningService>;
+  another(env: Record<string, string>): Promise<RunningServiceOf<typeof recommendationsService>>;
   /** Publishes an OrderConfirmed for these products (quantity 1 unless given); returns the event's order id. */
   confirm(
     products: (string | { id: string; quantity: number; name?: string })[],
@@ -44,7 +44,7 @@ export async function startRecommendations(label: string, env: Record<string, st
   const databases: TestDatabase[] = [];
   const issuer = await createTestIssuer();
   let orders: RunningService | undefined;
-  let svc: RunningService | undefined;
+  let svc: RunningServiceOf<typeof recommendationsService> | undefined;
   const others: RunningService[] = [];
   let serviceEnv: Record<string, string> = {};
   const common = { LOG_LEVEL: 'silent', EVENTS_FEED_WAIT_MS: '1000', EVENTS_LEASE_MS: '3000' };

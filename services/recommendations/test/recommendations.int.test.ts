@@ -153,25 +153,31 @@ describe('bad input is a 400 problem, never 5xx', () => {
 });
 
 describe('behaviour hook', () => {
-  const put = async (body: unknown, token?: string) =>
-    call(h.svc.url, 'PUT', ADMIN_BEHAVIOUR_PATH, { body, token: token ?? (await h.adminToken()) });
+  const patch = async (body: unknown, token?: string) =>
+    call(h.svc.url, 'PATCH', ADMIN_BEHAVIOUR_PATH, { body, token: token ?? (await h.adminToken()) });
+  const reset = async () => call(h.svc.url, 'DELETE', ADMIN_BEHAVIOUR_PATH, { token: await h.adminToken() });
 
   test('admin only', async () => {
     assertProblem(await call(h.svc.url, 'GET', ADMIN_BEHAVIOUR_PATH), 401, 'SOUK_AUTH_TOKEN_MISSING');
-    assertProblem(await put({ delayMs: 0, failureRate: 1 }, await h.issuer.token()), 403, 'SOUK_AUTH_FORBIDDEN');
+    assertProblem(await patch({ failureRate: 1 }, await h.issuer.token()), 403, 'SOUK_AUTH_FORBIDDEN');
+    assertProblem(
+      await call(h.svc.url, 'DELETE', ADMIN_BEHAVIOUR_PATH, { token: await h.issuer.token() }),
+      403,
+      'SOUK_AUTH_FORBIDDEN',
+    );
     const res = await call(h.svc.url, 'GET', ADMIN_BEHAVIOUR_PATH, { token: await h.adminToken() });
     assert.deepEqual(res.json, { delayMs: 0, failureRate: 0, endpoints: ['related', 'bestsellers'] });
   });
 
   test('failing on purpose: every read, or only the chosen ones; bad input still a 400 first', async () => {
     try {
-      assert.equal((await put({ delayMs: 0, failureRate: 1 })).status, 200);
+      assert.equal((await patch({ failureRate: 1 })).status, 200);
       const failed = await get(`${API}?productId=${P1}`);
       assertProblem(failed, 503, 'SOUK_RECOMMENDATIONS_INJECTED_FAILURE');
       assert.equal(failed.headers.get('retry-after'), '1');
       assertProblem(await get(`${API}/bestsellers`), 503, 'SOUK_RECOMMENDATIONS_INJECTED_FAILURE');
       assertProblem(await get(API), 400, 'SOUK_RECOMMENDATIONS_QUERY_INVALID');
-      assert.deepEqual((await put({ delayMs: 0, failureRate: 1, endpoints: ['related'] })).json, {
+      assert.deepEqual((await patch({ endpoints: ['related'] })).json, {
         delayMs: 0,
         failureRate: 1,
         endpoints: ['related'],
@@ -179,35 +185,38 @@ describe('behaviour hook', () => {
       assert.equal((await get(`${API}/bestsellers`)).status, 200);
       assertProblem(await get(`${API}?productId=${P1}`), 503, 'SOUK_RECOMMENDATIONS_INJECTED_FAILURE');
     } finally {
-      await put({ delayMs: 0, failureRate: 0 });
+      const back = await reset();
+      assert.deepEqual(back.json, { delayMs: 0, failureRate: 0, endpoints: ['related', 'bestsellers'] });
     }
     assert.equal((await get(`${API}?productId=${P1}`)).status, 200);
   });
 
   test('slow on purpose', async () => {
     try {
-      await put({ delayMs: 300, failureRate: 0 });
+      await patch({ delayMs: 300 });
       const started = performance.now();
       assert.equal((await get(`${API}/bestsellers`)).status, 200);
       assert.ok(performance.now() - started >= 290, 'the read waited the delay');
     } finally {
-      await put({ delayMs: 0, failureRate: 0 });
+      await reset();
     }
   });
 
-  test('bodies out of range are refused', async () => {
+  test('bodies out of range are refused, and change nothing', async () => {
     for (const body of [
       { delayMs: 0, failureRate: 2 },
       { delayMs: -1, failureRate: 0 },
       { delayMs: 60_001, failureRate: 0 },
       { delayMs: 1.5, failureRate: 0 },
-      { delayMs: 0 },
+      {},
       { delayMs: 0, failureRate: 0, extra: true },
       { delayMs: 0, failureRate: 0, endpoints: ['nope'] },
       { delayMs: 0, failureRate: 0, endpoints: [] },
     ]) {
-      assertProblem(await put(body), 400, 'SOUK_REQUEST_INVALID');
+      assertProblem(await patch(body), 400, 'SOUK_REQUEST_INVALID');
     }
+    const now = await call(h.svc.url, 'GET', ADMIN_BEHAVIOUR_PATH, { token: await h.adminToken() });
+    assert.deepEqual(now.json, { delayMs: 0, failureRate: 0, endpoints: ['related', 'bestsellers'] });
   });
 
   test('RECOMMENDATIONS_DELAY_MS sets the delay an instance starts with, and is checked at start', async () => {

@@ -1,9 +1,10 @@
 // Shipping schema: one shipment per order, the orders' owners (so a customer
 // may read their own shipment) and the simulation's run-time settings.
 
-import { sql, type Kysely } from 'kysely';
+import { sql } from 'kysely';
+import type { MigrationDb } from '@souk/chassis';
 
-export async function up(db: Kysely<any>): Promise<void> {
+export async function up(db: MigrationDb): Promise<void> {
   await db.schema
     .createTable('shipments')
     .addColumn('id', 'uuid', (c) => c.primaryKey())
@@ -48,7 +49,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .execute();
 }
 
-export async function down(db: Kysely<any>): Promise<void> {
+export async function down(db: MigrationDb): Promise<void> {
   await db.schema.dropTable('shipping_behaviour').ifExists().execute();
   await db.schema.dropTable('order_owners').ifExists().execute();
   await db.schema.dropTable('shipments').ifExists().execute();

@@ -5,9 +5,10 @@
 // remembered per order in `order_facts`, which is also the row every one of
 // those handlers locks first (the join's meeting point, see shipment-store.ts).
 
-import { sql, type Kysely } from 'kysely';
+import { sql } from 'kysely';
+import type { MigrationDb } from '@souk/chassis';
 
-export async function up(db: Kysely<any>): Promise<void> {
+export async function up(db: MigrationDb): Promise<void> {
   await db.schema
     .createTable('order_facts')
     .addColumn('order_id', 'uuid', (c) => c.primaryKey())
@@ -43,7 +44,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     check (status <> 'PENDING' or (paid_at is not null and payment_id is not null))`.execute(db);
 }
 
-export async function down(db: Kysely<any>): Promise<void> {
+export async function down(db: MigrationDb): Promise<void> {
   await sql`alter table shipments drop constraint shipments_pending_is_paid`.execute(db);
   // The old schema has neither status: waiting shipments go back to the old rule, cancelled ones
   // become FAILED (never shipped; reason_code keeps the order's cancellation code).

@@ -1,6 +1,7 @@
 // Row types of the shipping service's tables, for a typed Kysely over ctx.db.
 
-import type { ColumnType, Kysely } from 'kysely';
+import type { ColumnType } from 'kysely';
+import type { ServiceDb } from '@souk/chassis';
 import type { ShipmentStatus } from '../contract.ts';
 
 export interface ShipmentTable {
@@ -55,4 +56,5 @@ export interface ShippingDb {
   shipping_behaviour: ShippingBehaviourTable;
 }
 
-export type ShippingDatabase = Kysely<ShippingDb>;
+/** The service's database as its code sees it: these tables and the chassis' own. */
+export type ShippingDatabase = ServiceDb<ShippingDb>;

@@ -2,7 +2,7 @@
 // running instance with a hand-moved clock reading stand-in inventory, orders
 // and payments feeds, a token issuer, and readers of the outbox.
 
-import { startService, type RunningService } from '@souk/chassis';
+import { startService, type RunningServiceOf } from '@souk/chassis';
 import { createTestDatabase, createTestIssuer, type TestDatabase, type TestIssuer } from '@souk/chassis/testing';
 import { StockCommitted } from '@souk/inventory/contract';
 import { OrderCancelled, OrderConfirmed } from '@souk/orders/contract';
@@ -22,7 +22,7 @@ export interface FakeClock {
 }
 
 export interface Harness {
-  svc: RunningService;
+  svc: RunningServiceOf<typeof shippingService>;
   db: ShippingDatabase;
   database: TestDatabase;
   issuer: TestIssuer;
@@ -52,7 +52,7 @@ export async function startShipping(label: string, env: Record<string, string> =
   const issuer = await createTestIssuer();
   let t = Date.now();
   const clock: FakeClock = { now: () => t, advance: (ms) => void (t += ms) };
-  let svc: RunningService;
+  let svc: RunningServiceOf<typeof shippingService>;
   try {
     svc = await startService(shippingService, {
       clock,
@@ -71,7 +71,7 @@ export async function startShipping(label: string, env: Record<string, string> =
     throw err;
   }
   svc.ctx.auth.setKeySource(issuer.keySource);
-  const db = svc.ctx.db as ShippingDatabase;
+  const db = svc.ctx.db;
   const { SHIPPING_FAILURE_RATE, SHIPPING_DELAY_MS } = svc.ctx.config;
   // Driven by hand only: its timer is set beyond any test's length.
   const worker = startShipmentWorker({

@@ -10,6 +10,14 @@ export type { Migration } from 'kysely';
 /** A service's migrations by name; names sort in the order they apply (`001_init`, `002_...`). */
 export type Migrations = Record<string, Migration>;
 
+/**
+ * The database a migration's `up` receives. Untyped on purpose, as Kysely advises: a
+ * migration runs against the schema as it was when it was written, not as the service's
+ * table types describe it today. Services name it instead of writing `Kysely<any>`,
+ * which lint refuses outside the chassis.
+ */
+export type MigrationDb = Kysely<any>;
+
 export interface DatabaseOptions {
   url: string;
   poolSize: number;

@@ -1,12 +1,12 @@
 // The event store's tables, in every service database (the chassis migrates
 // them with its other tables; a service that appends nothing leaves them empty).
 
-import { sql, type Kysely } from 'kysely';
-import type { Migrations } from '../db/database.ts';
+import { sql } from 'kysely';
+import type { MigrationDb, Migrations } from '../db/database.ts';
 
 export const eventStoreMigrations: Migrations = {
   '002_event_store': {
-    async up(db: Kysely<any>) {
+    async up(db: MigrationDb) {
       // One row per stream: its version is what an append checks and moves
       // (a conditional update, so a stale writer learns it without an error
       // that would abort the caller's transaction).

@@ -38,14 +38,14 @@ export interface EventSettings {
   EVENTS_HANDLER_TIMEOUT_MS: number;
 }
 
-/** The event API a service sees as `ctx.events`. */
-export interface Events {
+/** The event API a service sees as `ctx.events`; `DB`: the service's own tables, in the transactions handlers get. */
+export interface Events<DB = object> {
   /** `nats` when NATS_URL is set, else the embedded feed. */
   readonly transport: 'feed' | 'nats';
   /** Writes an event to the outbox inside `trx`, the transaction of the state change it announces. */
   publish: Outbox['publish'];
   /** Handles every `contract` event from its producer (call in setup). */
-  subscribe<S extends TObject>(contract: EventContract<S>, handler: EventHandler<Static<S>>): void;
+  subscribe<S extends TObject>(contract: EventContract<S>, handler: EventHandler<Static<S>, DB>): void;
   readonly deadLetters: DeadLetters;
   /** Runs the relay once now, in this instance (tests and tools). */
   flush(): Promise<void>;
@@ -54,7 +54,7 @@ export interface Events {
    * their streams, after `reset` emptied what the handlers built: rebuilding a read model. Waits for
    * handlers in flight; returns once the rewind committed (the events then flow again on their own).
    */
-  replay(options?: ReplayOptions): Promise<ReplayResult>;
+  replay(options?: ReplayOptions<DB>): Promise<ReplayResult>;
 }
 
 export interface EventLayerDeps {
@@ -74,7 +74,7 @@ export interface EventLayerDeps {
 }
 
 export interface EventLayer {
-  events: Events;
+  events: Events<any>;
   /** After the server listens: relay and consumers begin. */
   start(): Promise<void>;
   /** Held feed polls answer now (the server is about to drain). */
@@ -128,7 +128,7 @@ export function createEventLayer(deps: EventLayerDeps): EventLayer {
     admin: deps.admin,
   });
 
-  const events: Events = {
+  const events: Events<any> = {
     transport,
     publish: (trx, contract, data, options) => outbox.publish(trx, contract, data, options),
     subscribe(contract, handler) {

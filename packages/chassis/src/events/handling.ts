@@ -8,6 +8,7 @@ import { context, SpanKind, SpanStatusCode, trace, type Tracer } from '@opentele
 import { sql, type Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Static, TObject } from 'typebox';
+import type { ServiceDb } from '../db/chassis-tables.ts';
 import type { EventContract } from './contract.ts';
 import { traceContextOf, type CloudEvent } from './envelope.ts';
 import type { EventMetrics } from './event-metrics.ts';
@@ -24,17 +25,19 @@ export interface ReceivedEvent<T> {
   envelope: CloudEvent;
 }
 
-export interface HandlerContext {
+/** `DB`: the service's own tables (from its db.ts), beside the chassis' in `db`. */
+export interface HandlerContext<DB = object> {
   /** The transaction the inbox record commits in: write the handler's effects through it. */
-  db: Kysely<any>;
+  db: ServiceDb<DB>;
   log: Logger;
 }
 
-export type EventHandler<T> = (event: ReceivedEvent<T>, tx: HandlerContext) => Promise<void>;
+export type EventHandler<T, DB = object> = (event: ReceivedEvent<T>, tx: HandlerContext<DB>) => Promise<void>;
 
+/** Held by the event layer whatever tables the handler writes (it hands every handler the same transaction). */
 export interface Subscription<S extends TObject = TObject> {
   contract: EventContract<S>;
-  handler: EventHandler<Static<S>>;
+  handler: EventHandler<Static<S>, any>;
 }
 
 export type Outcome =

@@ -1,15 +1,15 @@
 // The chassis' own tables for events, migrated in every service database
 // beside (not among) the service's migrations, under their own migration table.
 
-import { sql, type Kysely } from 'kysely';
-import type { Migrations } from '../db/database.ts';
+import { sql } from 'kysely';
+import type { MigrationDb, Migrations } from '../db/database.ts';
 
 export const CHASSIS_MIGRATION_TABLE = 'souk_chassis_migration';
 export const CHASSIS_MIGRATION_LOCK_TABLE = 'souk_chassis_migration_lock';
 
 export const eventMigrations: Migrations = {
   '001_events': {
-    async up(db: Kysely<any>) {
+    async up(db: MigrationDb) {
       // seq orders inserts; position is given after commit by the relay, in
       // commit order, so a reader that has seen position N never later finds
       // a smaller one appear (see relay.ts).
@@ -77,7 +77,7 @@ export const eventMigrations: Migrations = {
     },
   },
   '006_feed_cursor_lease_owner': {
-    async up(db: Kysely<any>) {
+    async up(db: MigrationDb) {
       // The one lease schema (jobs/lease.ts): lease_owner + lease_until, as in souk_job and souk_saga.
       await sql`alter table souk_feed_cursor rename column owner to lease_owner`.execute(db);
     },

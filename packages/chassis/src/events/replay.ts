@@ -13,19 +13,20 @@
 //    delivers the stream from its first message.
 
 import { sql, type Kysely } from 'kysely';
+import type { ServiceDb } from '../db/chassis-tables.ts';
 import { sourceUri } from './envelope.ts';
 
 // Any constant works (each service has its own database); distinct from the relay's.
 export const REPLAY_LOCK = 0x50_55_4b_02;
 
-export interface ReplayOptions {
+export interface ReplayOptions<DB = object> {
   /** Producers whose events are handled again; default: every producer the service consumes. */
   producers?: readonly string[];
   /**
    * Empties what the handlers of those producers' events built, in the replay's transaction
    * (handlers are held back meanwhile). Without it, handlers must be safe to run twice.
    */
-  reset?(trx: Kysely<any>): Promise<void>;
+  reset?: (trx: ServiceDb<DB>) => Promise<void>;
 }
 
 export interface ReplayResult {

@@ -2,12 +2,12 @@
 // enqueued inside the business transaction that asks for it (outbox-style: a
 // job exists if and only if that transaction committed).
 
-import { sql, type Kysely } from 'kysely';
-import type { Migrations } from '../db/database.ts';
+import { sql } from 'kysely';
+import type { MigrationDb, Migrations } from '../db/database.ts';
 
 export const jobMigrations: Migrations = {
   '005_jobs': {
-    async up(db: Kysely<any>) {
+    async up(db: MigrationDb) {
       // kind: which handler runs it; job_key: at most one open job per (kind, job_key) (a redelivered
       // request finds it); attempts: counted when claimed, so a crash mid-attempt still counts.
       // lease_owner/lease_until: the one lease schema (jobs/lease.ts), null while nobody holds it.

@@ -1,12 +1,12 @@
 // The chassis' saga tables in every service database: one row per saga (where
 // it stands, who runs it) and an append-only log of everything that happened.
 
-import { sql, type Kysely } from 'kysely';
-import type { Migrations } from '../db/database.ts';
+import { sql } from 'kysely';
+import type { MigrationDb, Migrations } from '../db/database.ts';
 
 export const sagaMigrations: Migrations = {
   '003_saga': {
-    async up(db: Kysely<any>) {
+    async up(db: MigrationDb) {
       // current_step: the index of the step being run (RUNNING) or compensated
       // (COMPENSATING; it counts down to -1). attempt counts the attempts of that
       // step or compensation, so a crash mid-attempt still counts it. Times come
@@ -51,7 +51,7 @@ export const sagaMigrations: Migrations = {
     },
   },
   '004_saga_runner_failures': {
-    async up(db: Kysely<any>) {
+    async up(db: MigrationDb) {
       // runner_failures counts the runner's own failures on a saga in a row
       // (an end hook or a progress write that threw): not attempts of a step,
       // so they count apart; the saga parks at compensationParkAfter of them.

@@ -1,7 +1,7 @@
 // What a service writes to declare a saga: its steps in order, each with its
 // compensation beside it, and the hooks that run when the saga ends.
 
-import type { Kysely } from 'kysely';
+import type { ServiceDb } from '../db/chassis-tables.ts';
 import type { Logger } from 'pino';
 
 export type SagaStatus = 'RUNNING' | 'COMPENSATING' | 'COMPLETED' | 'COMPENSATED' | 'PARKED';
@@ -23,7 +23,11 @@ export interface SagaFailure {
   extensions: Record<string, unknown>;
 }
 
-export interface StepContext<S> {
+/**
+ * `DB`: the service's own tables (from its db.ts), beside the chassis' in `db`. Untyped by
+ * default: that is how the runner holds every saga, whatever its tables.
+ */
+export interface StepContext<S, DB = any> {
   readonly sagaId: string;
   readonly sagaName: string;
   readonly step: string;
@@ -39,7 +43,7 @@ export interface StepContext<S> {
   /** Aborts when the attempt times out, the lease is lost or the service stops: pass it to every call. */
   readonly signal: AbortSignal;
   /** The transaction of the saga's progress when the step is `transactional`, the pool otherwise. */
-  readonly db: Kysely<any>;
+  readonly db: ServiceDb<DB>;
   readonly log: Logger;
   /** In compensations: what made the saga compensate. */
   readonly failure?: SagaFailure;
@@ -52,13 +56,13 @@ export interface RetryPolicy {
   capMs?: number;
 }
 
-export interface SagaStep<S> {
+export interface SagaStep<S, DB = any> {
   /** Unique within the saga; shown in logs, metrics and the admin view. */
   name: string;
   /** Does the step's work; at least once, so it must be idempotent. Its result is merged into the state. */
-  run(ctx: StepContext<S>): Promise<Partial<S> | void>;
+  run(ctx: StepContext<S, DB>): Promise<Partial<S> | void>;
   /** Undoes the step; also runs when the step itself failed (its effect may have happened). Idempotent. */
-  compensate?(ctx: StepContext<S>): Promise<void>;
+  compensate?(ctx: StepContext<S, DB>): Promise<void>;
   /** The step's deadline: failed attempts are retried until then, then the saga compensates. */
   timeoutMs: number;
   /** One attempt's timeout; default timeoutMs (the remaining time to the deadline, at most). */
@@ -78,27 +82,27 @@ export interface SagaStep<S> {
   transactional?: boolean;
 }
 
-export interface SagaEndContext<S> {
+export interface SagaEndContext<S, DB = any> {
   sagaId: string;
   state: Readonly<S>;
   /** The transaction that records the end of the saga. */
-  db: Kysely<any>;
+  db: ServiceDb<DB>;
   log: Logger;
   /** Set when the saga compensated. */
   failure?: SagaFailure;
 }
 
-export interface SagaDefinition<S = any> {
+export interface SagaDefinition<S = any, DB = any> {
   name: string;
-  steps: readonly SagaStep<S>[];
+  steps: readonly SagaStep<S, DB>[];
   /** Runs in the transaction that marks the saga COMPLETED. */
-  onCompleted?(ctx: SagaEndContext<S>): Promise<void>;
+  onCompleted?(ctx: SagaEndContext<S, DB>): Promise<void>;
   /** Runs in the transaction that marks the saga COMPENSATED (every compensation succeeded). */
-  onCompensated?(ctx: SagaEndContext<S>): Promise<void>;
+  onCompensated?(ctx: SagaEndContext<S, DB>): Promise<void>;
 }
 
 /** Checks a saga definition once, at start-up, and returns it typed. */
-export function defineSaga<S>(definition: SagaDefinition<S>): SagaDefinition<S> {
+export function defineSaga<S, DB = any>(definition: SagaDefinition<S, DB>): SagaDefinition<S, DB> {
   if (!/^[a-z][a-zA-Z0-9-]*$/.test(definition.name))
     throw new Error(`saga name ${definition.name}: use letters, digits and dashes`);
   if (definition.steps.length === 0) throw new Error(`saga ${definition.name} has no steps`);

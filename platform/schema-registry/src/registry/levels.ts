@@ -2,10 +2,9 @@
 // service default) and per-subject overrides, which win when present.
 
 import { parseCompatibilityLevel, type CompatibilityLevel } from '../compatibility/index.ts';
-import type { Kysely, Transaction } from 'kysely';
-import type { SchemaRegistryDatabase, SchemaRegistryDb } from '../db.ts';
+import type { SchemaRegistryDatabase, SchemaRegistryTransaction } from '../db.ts';
 import { registryErrors } from '../errors.ts';
-import { deleteLevel, GLOBAL, levelOf, setLevel, versionsOf } from './store.ts';
+import { deleteLevel, GLOBAL, levelOf, setLevel, versionsOf } from './registry-store.ts';
 
 export const INVALID_LEVEL_MESSAGE =
   'Invalid compatibility level. Valid values are none, backward, backward_transitive, forward, forward_transitive, full, and full_transitive';
@@ -22,16 +21,15 @@ export interface Levels {
    * passes its transaction: it holds the subject's lock, and a second pool
    * connection could be out of reach while other registrations wait on that lock.
    */
-  effective(subject: string, trx?: Transaction<SchemaRegistryDb>): Promise<CompatibilityLevel>;
+  effective(subject: string, trx?: SchemaRegistryTransaction): Promise<CompatibilityLevel>;
   setSubject(subject: string, level: unknown): Promise<CompatibilityLevel>;
   /** Removes the subject's own level; returns it. */
   deleteSubject(subject: string): Promise<CompatibilityLevel>;
 }
 
 export function createLevels(db: SchemaRegistryDatabase, defaultLevel: CompatibilityLevel): Levels {
-  const stored = async (subject: string, on: Kysely<SchemaRegistryDb> = db) =>
-    parseCompatibilityLevel(await levelOf(on, subject));
-  const global = async (on: Kysely<SchemaRegistryDb> = db) => (await stored(GLOBAL, on)) ?? defaultLevel;
+  const stored = async (subject: string, on: SchemaRegistryDatabase = db) => parseCompatibilityLevel(await levelOf(on, subject));
+  const global = async (on: SchemaRegistryDatabase = db) => (await stored(GLOBAL, on)) ?? defaultLevel;
   const parse = (level: unknown): CompatibilityLevel => {
     const parsed = parseCompatibilityLevel(level);
     if (!parsed) throw registryErrors.invalidCompatibilityLevel(INVALID_LEVEL_MESSAGE);

@@ -17,7 +17,7 @@ import { registryErrors } from '../errors.ts';
 import type { Levels } from './levels.ts';
 import type { RegistryMetrics } from './metrics.ts';
 import { canonicalize, parseSchema, prepareSchema, type SchemaRequest } from './schema-text.ts';
-import * as store from './store.ts';
+import * as store from './registry-store.ts';
 import { pickVersion, subjectNotFound, toView, versionNotFound, type VersionSpec, type VersionView } from './subjects.ts';
 
 export interface RegistrationDeps {

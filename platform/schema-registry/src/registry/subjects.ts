@@ -5,7 +5,7 @@
 import type { SchemaRegistryDatabase } from '../db.ts';
 import { registryErrors } from '../errors.ts';
 import { SCHEMA_TYPE } from './schema-text.ts';
-import * as store from './store.ts';
+import * as store from './registry-store.ts';
 
 /** A version as served: `GET /subjects/{subject}/versions/{version}`. */
 export interface VersionView {

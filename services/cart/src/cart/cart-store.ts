@@ -2,13 +2,10 @@
 // empty and starts afresh on the next write; every write pushes expires_at to
 // now + TTL. Writes lock the cart row, so two tabs adding at once both count.
 
-import type { Kysely } from 'kysely';
 import type { Clock } from '@souk/chassis';
-import type { CartDb } from '../db.ts';
+import type { CartDatabase } from '../db.ts';
 import { errors } from '../errors.ts';
 import { afterOrder, expiryFrom, isExpired, quantityAfterAdd, type StoredLine } from './cart-rules.ts';
-
-type Db = Kysely<CartDb>;
 
 export interface StoredCart {
   lines: StoredLine[];
@@ -25,12 +22,12 @@ export interface CartStore {
   /** Drops lines without pushing the expiry (products the catalog no longer has). */
   dropLines(userId: string, productIds: readonly string[]): Promise<void>;
   /** Takes ordered units out, through `db` (an event handler's transaction). Not a user write: the expiry stays. */
-  removeOrdered(db: Db, userId: string, ordered: readonly StoredLine[]): Promise<void>;
+  removeOrdered(db: CartDatabase, userId: string, ordered: readonly StoredLine[]): Promise<void>;
   /** Deletes expired carts; returns how many. */
   sweep(): Promise<number>;
 }
 
-const linesOf = (db: Db, userId: string) =>
+const linesOf = (db: CartDatabase, userId: string) =>
   db
     .selectFrom('cart_items')
     .select(['product_id as productId', 'quantity'])
@@ -38,11 +35,14 @@ const linesOf = (db: Db, userId: string) =>
     .orderBy('seq')
     .execute();
 
-export function createCartStore(db: Db, deps: { clock: Clock; ttlSeconds: number }): CartStore {
+export function createCartStore(db: CartDatabase, deps: { clock: Clock; ttlSeconds: number }): CartStore {
   const now = () => deps.clock.now();
 
   /** Runs `change` on the user's live cart (created, or emptied if expired) and pushes its expiry. */
-  async function write(userId: string, change: (trx: Db, lines: StoredLine[], at: Date) => Promise<void>): Promise<void> {
+  async function write(
+    userId: string,
+    change: (trx: CartDatabase, lines: StoredLine[], at: Date) => Promise<void>,
+  ): Promise<void> {
     await db.transaction().execute(async (trx) => {
       const at = new Date(now());
       await trx

@@ -6,24 +6,24 @@
 import type { EventHandler } from '@souk/chassis';
 import type { PriceChanged } from '@souk/catalog/contract';
 import type { OrderConfirmed } from '@souk/orders/contract';
-import type { CartDatabase } from '../db.ts';
+import type { CartDb } from '../db.ts';
 import type { CartStore } from '../cart/cart-store.ts';
 import { applyPriceChange } from '../prices/price-cache.ts';
 
-export function removeOrderedItems(store: CartStore): EventHandler<OrderConfirmed> {
+export function removeOrderedItems(store: CartStore): EventHandler<OrderConfirmed, CartDb> {
   return async (event, { db }) => {
     const { userId, items } = event.data;
     await store.removeOrdered(
-      db as CartDatabase,
+      db,
       userId.toLowerCase(),
       items.map((i) => ({ productId: i.productId, quantity: i.quantity })),
     );
   };
 }
 
-export function refreshCachedPrice(): EventHandler<PriceChanged> {
+export function refreshCachedPrice(): EventHandler<PriceChanged, CartDb> {
   return async (event, { db }) => {
-    await applyPriceChange(db as CartDatabase, {
+    await applyPriceChange(db, {
       productId: event.data.productId,
       priceCents: event.data.newPriceCents,
       currency: event.data.currency,

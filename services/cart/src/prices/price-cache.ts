@@ -2,8 +2,8 @@
 // successful lookup and by PriceChanged events, read when catalog does not
 // answer. A newer price is never overwritten by an older one.
 
-import { sql, type Kysely } from 'kysely';
-import type { CartDb } from '../db.ts';
+import { sql } from 'kysely';
+import type { CartDatabase } from '../db.ts';
 
 export interface CachedProduct {
   productId: string;
@@ -18,7 +18,7 @@ export interface PriceCache {
   put(products: readonly CachedProduct[]): Promise<void>;
 }
 
-export function createPriceCache(db: Kysely<CartDb>): PriceCache {
+export function createPriceCache(db: CartDatabase): PriceCache {
   return {
     async get(productIds) {
       if (productIds.length === 0) return new Map();
@@ -75,7 +75,7 @@ export function createPriceCache(db: Kysely<CartDb>): PriceCache {
  * cart has seen are cached (the event carries no name to start a row with).
  */
 export async function applyPriceChange(
-  db: Kysely<CartDb>,
+  db: CartDatabase,
   change: { productId: string; priceCents: number; currency: string; at: Date },
 ): Promise<boolean> {
   const result = await db

@@ -3,11 +3,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DummyDriver, Kysely, PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler } from 'kysely';
+import type { ChassisTables } from '@souk/chassis';
 import type { CatalogDb } from '../db.ts';
 import { parseProductQuery } from './product-query.ts';
 import { buildSearchQueries } from './product-search.ts';
 
-const db = new Kysely<CatalogDb>({
+const db = new Kysely<CatalogDb & ChassisTables>({
   dialect: {
     createAdapter: () => new PostgresAdapter(),
     createDriver: () => new DummyDriver(),

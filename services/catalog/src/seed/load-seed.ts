@@ -3,6 +3,7 @@
 // on the marker's primary key, then sees it taken and skips.
 
 import type { Transaction } from 'kysely';
+import type { ChassisTables } from '@souk/chassis';
 import type { CatalogDatabase, CatalogDb } from '../db.ts';
 import { buildSeed, SEED_NAME, type SeedCatalogue } from './build-seed.ts';
 
@@ -69,7 +70,7 @@ export async function seedCatalogOnce(db: CatalogDatabase, seed: SeedCatalogue =
  * missing) is left out, and so are its children and products.
  */
 async function loadCategories(
-  trx: Transaction<CatalogDb>,
+  trx: Transaction<CatalogDb & ChassisTables>,
   seed: SeedCatalogue,
 ): Promise<{ idsBySlug: Map<string, string>; added: number }> {
   const idsBySlug = new Map<string, string>();

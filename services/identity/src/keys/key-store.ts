@@ -12,7 +12,7 @@ import {
   type JWK,
 } from 'jose';
 import { sql } from 'kysely';
-import type { Db } from '../database.ts';
+import type { IdentityDatabase } from '../db.ts';
 import { SIGNING_ALG, type SigningKey } from '../tokens/access-token.ts';
 import { decryptSecret, encryptSecret } from './key-encryption.ts';
 import { currentKey, expiredKeys, needsRotation, publishedKeys, type KeyMeta, type PublicationPolicy } from './key-rotation.ts';
@@ -26,7 +26,7 @@ export interface StoredKey extends KeyMeta {
 }
 
 export interface KeyStoreOptions {
-  db: Db;
+  db: IdentityDatabase;
   /** The key-encryption key (32 bytes). */
   kek: Buffer;
   now: () => number;
@@ -45,7 +45,7 @@ export function createKeyStore(options: KeyStoreOptions) {
   let rotating: Promise<StoredKey> | undefined;
   const privateKeys = new Map<string, Promise<CryptoKey>>();
 
-  async function readAll(exec: Db): Promise<StoredKey[]> {
+  async function readAll(exec: IdentityDatabase): Promise<StoredKey[]> {
     const rows = await exec
       .selectFrom('signing_keys')
       .select(['kid', 'public_jwk', 'private_jwk_sealed', 'created_at'])

@@ -4,7 +4,7 @@
 
 import { Type, type Static } from 'typebox';
 import { Value } from 'typebox/value';
-import type { Db } from '../database.ts';
+import type { IdentityDatabase } from '../db.ts';
 import { hashPassword, verifyOrDummy, verifyPassword, type ScryptParams } from '../users/password-hash.ts';
 import { USER_SCOPES } from './scopes.ts';
 
@@ -55,7 +55,7 @@ export function parseClientsFile(content: string, source: string): ClientsFile {
   return clients;
 }
 
-export function createClientStore(db: Db, scrypt: ScryptParams) {
+export function createClientStore(db: IdentityDatabase, scrypt: ScryptParams) {
   return {
     /**
      * Makes the table match the file: adds and updates its clients (re-hashing

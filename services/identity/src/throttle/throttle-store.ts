@@ -1,10 +1,10 @@
 // The failure log of each account in the database, so throttling holds across
 // instances. Each attempt reads and writes its account's row under a row lock.
 
-import type { Db } from '../database.ts';
+import type { IdentityDatabase } from '../db.ts';
 import { admitAttempt, type ThrottleDecision, type ThrottlePolicy } from './login-throttle.ts';
 
-export function createThrottleStore(db: Db, policy: ThrottlePolicy) {
+export function createThrottleStore(db: IdentityDatabase, policy: ThrottlePolicy) {
   return {
     /**
      * Decides whether a sign-in for `account` may go ahead at `now` and, when

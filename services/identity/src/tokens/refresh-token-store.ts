@@ -4,7 +4,7 @@
 
 import { randomUUID } from 'node:crypto';
 import type { Selectable } from 'kysely';
-import type { Db, RefreshTokenTable } from '../database.ts';
+import type { IdentityDatabase, RefreshTokenTable } from '../db.ts';
 import {
   decideRefresh,
   generateRefreshToken,
@@ -36,11 +36,11 @@ function toRecord(row: Omit<Selectable<RefreshTokenTable>, 'token_hash' | 'creat
   };
 }
 
-export function createRefreshTokenStore(db: Db, ttlMs: number) {
+export function createRefreshTokenStore(db: IdentityDatabase, ttlMs: number) {
   const columns = ['id', 'family_id', 'user_id', 'client_id', 'scope', 'expires_at', 'rotated_at', 'revoked_at'] as const;
 
   async function insert(
-    exec: Db,
+    exec: IdentityDatabase,
     grant: { userId: string; clientId: string; scope: string; familyId: string },
     now: number,
   ): Promise<IssuedRefreshToken> {
@@ -64,7 +64,7 @@ export function createRefreshTokenStore(db: Db, ttlMs: number) {
     return { token, familyId: grant.familyId, expiresAt };
   }
 
-  async function revokeFamily(exec: Db, familyId: string, now: number): Promise<void> {
+  async function revokeFamily(exec: IdentityDatabase, familyId: string, now: number): Promise<void> {
     await exec
       .updateTable('refresh_tokens')
       .set({ revoked_at: new Date(now) })

@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Events } from '@souk/chassis';
 import { UserRegistered } from '../../contract.ts';
-import { isUniqueViolation, type Db, type UserTable } from '../database.ts';
+import { isUniqueViolation, type IdentityDatabase, type UserTable } from '../db.ts';
 import { errors } from '../errors.ts';
 
 export const ROLES = ['customer', 'admin'] as const;
@@ -44,7 +44,7 @@ export interface UserStoreDeps {
   newId?: () => string;
 }
 
-export function createUserStore(db: Db, deps: UserStoreDeps) {
+export function createUserStore(db: IdentityDatabase, deps: UserStoreDeps) {
   const newId = deps.newId ?? randomUUID;
   const columns = ['id', 'email', 'name', 'password_hash', 'roles', 'created_at'] as const;
   return {

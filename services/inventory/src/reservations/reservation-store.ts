@@ -3,7 +3,6 @@
 // each in one transaction with the level changes and the events announcing them.
 
 import type { Events } from '@souk/chassis';
-import type { Kysely } from 'kysely';
 import {
   StockCommitted,
   StockReleased,
@@ -13,7 +12,7 @@ import {
   type ReservationStatus,
   type StockLine,
 } from '../../contract.ts';
-import type { InventoryDb } from '../db.ts';
+import type { InventoryDatabase } from '../db.ts';
 import { lockLevels, writeLevels } from '../stock/level-store.ts';
 import { moveStock, type Shortage } from '../stock/stock-rules.ts';
 import {
@@ -73,7 +72,7 @@ export interface ReservationStoreDeps {
   events: Pick<Events, 'publish'>;
 }
 
-export async function lockReservation(trx: Kysely<InventoryDb>, id: string): Promise<ReservationRow | undefined> {
+export async function lockReservation(trx: InventoryDatabase, id: string): Promise<ReservationRow | undefined> {
   return trx.selectFrom('reservations').select(columns).where('id', '=', id.toLowerCase()).forUpdate().executeTakeFirst();
 }
 
@@ -84,7 +83,7 @@ export async function lockReservation(trx: Kysely<InventoryDb>, id: string): Pro
  * error, which rolls the inserted row back (reservation-commands.ts).
  */
 export async function reserve(
-  trx: Kysely<InventoryDb>,
+  trx: InventoryDatabase,
   deps: ReservationStoreDeps,
   request: { id: string; orderId: string; lines: StockLine[]; ttlSeconds: number | undefined; defaultTtlSeconds: number },
 ): Promise<ReserveOutcome> {
@@ -144,7 +143,7 @@ export async function reserve(
 
 /** Decides `command` against the locked reservation and applies it: status, levels and the event, in `trx`. */
 export async function applyCommand(
-  trx: Kysely<InventoryDb>,
+  trx: InventoryDatabase,
   deps: ReservationStoreDeps,
   id: string,
   command: ReservationCommand,
@@ -185,7 +184,7 @@ export async function applyCommand(
 }
 
 async function announce(
-  trx: Kysely<InventoryDb>,
+  trx: InventoryDatabase,
   events: Pick<Events, 'publish'>,
   decision: Extract<Decision, { kind: 'change' }>,
   state: ReservationRow,
@@ -205,7 +204,7 @@ async function announce(
 
 /** Records a release of an id never reserved; a reserve that raced it in wins, and is then released normally. */
 async function tombstone(
-  trx: Kysely<InventoryDb>,
+  trx: InventoryDatabase,
   deps: ReservationStoreDeps,
   id: string,
   reason: string | undefined,
@@ -231,17 +230,13 @@ async function tombstone(
   return applyCommand(trx, deps, id, { kind: 'release', ...(reason !== undefined ? { reason } : {}) });
 }
 
-export async function findReservation(db: Kysely<InventoryDb>, id: string): Promise<Reservation | undefined> {
+export async function findReservation(db: InventoryDatabase, id: string): Promise<Reservation | undefined> {
   const row = await db.selectFrom('reservations').select(columns).where('id', '=', id.toLowerCase()).executeTakeFirst();
   return row && toReservation(row);
 }
 
 /** Ids of the order's reservations in a status, locked in id order. */
-export async function reservationsOfOrder(
-  trx: Kysely<InventoryDb>,
-  orderId: string,
-  status: ReservationStatus,
-): Promise<string[]> {
+export async function reservationsOfOrder(trx: InventoryDatabase, orderId: string, status: ReservationStatus): Promise<string[]> {
   const rows = await trx
     .selectFrom('reservations')
     .select('id')

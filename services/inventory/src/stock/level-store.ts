@@ -4,9 +4,8 @@
 // the same transaction.
 
 import type { Events } from '@souk/chassis';
-import type { Kysely } from 'kysely';
 import { StockLow, type StockLevel } from '../../contract.ts';
-import type { InventoryDb } from '../db.ts';
+import type { InventoryDatabase } from '../db.ts';
 import { errors } from '../errors.ts';
 import { availableOf, decidePutLevel, type Level } from './stock-rules.ts';
 
@@ -32,7 +31,7 @@ export function toStockLevel(row: LevelRow): StockLevel {
 }
 
 /** Locks the levels of these products (sorted, the one lock order everyone uses) and returns those that exist. */
-export async function lockLevels(trx: Kysely<InventoryDb>, productIds: readonly string[]): Promise<Map<string, Level>> {
+export async function lockLevels(trx: InventoryDatabase, productIds: readonly string[]): Promise<Map<string, Level>> {
   const levels = new Map<string, Level>();
   if (productIds.length === 0) return levels;
   const ids = [...new Set(productIds.map((id) => id.toLowerCase()))].sort();
@@ -50,7 +49,7 @@ export async function lockLevels(trx: Kysely<InventoryDb>, productIds: readonly 
 
 /** Writes levels locked by lockLevels and changed by a move; publishes StockLow for those that crossed. */
 export async function writeLevels(
-  trx: Kysely<InventoryDb>,
+  trx: InventoryDatabase,
   events: Pick<Events, 'publish'>,
   moved: { levels: Level[]; crossedLow: Level[] },
   now: Date,
@@ -65,7 +64,7 @@ export async function writeLevels(
   for (const level of moved.crossedLow) await announceLow(trx, events, level, now);
 }
 
-async function announceLow(trx: Kysely<InventoryDb>, events: Pick<Events, 'publish'>, level: Level, now: Date): Promise<void> {
+async function announceLow(trx: InventoryDatabase, events: Pick<Events, 'publish'>, level: Level, now: Date): Promise<void> {
   await events.publish(
     trx,
     StockLow,
@@ -81,7 +80,7 @@ async function announceLow(trx: Kysely<InventoryDb>, events: Pick<Events, 'publi
 
 /** A level for a product inventory has not stocked yet; an existing one is kept as it is. */
 export async function createLevelIfMissing(
-  db: Kysely<InventoryDb>,
+  db: InventoryDatabase,
   level: { productId: string; onHand: number; lowStockThreshold: number },
   now: Date,
 ): Promise<boolean> {
@@ -113,7 +112,7 @@ export interface LevelStoreDeps {
   defaultThreshold: number;
 }
 
-export function createLevelStore(db: Kysely<InventoryDb>, deps: LevelStoreDeps): LevelStore {
+export function createLevelStore(db: InventoryDatabase, deps: LevelStoreDeps): LevelStore {
   return {
     async get(productId) {
       const row = await db

@@ -2,9 +2,9 @@
 // a user's list newest first with cursor paging, and marking one read.
 
 import { randomUUID } from 'node:crypto';
-import { sql, type Kysely } from 'kysely';
+import { sql } from 'kysely';
 import type { Notification, NotificationKind, NotificationList } from '../../contract.ts';
-import type { NotificationsDb } from '../db.ts';
+import type { NotificationsDatabase } from '../db.ts';
 import { encodeCursor, type Position } from './cursor.ts';
 
 export interface NewNotification {
@@ -48,7 +48,7 @@ export function toNotification(row: Row): Notification {
  * Returns false when one for the same event, a second welcome for the same
  * user, or a second message of the same kind about the same order is already there.
  */
-export async function recordNotification(db: Kysely<NotificationsDb>, n: NewNotification): Promise<boolean> {
+export async function recordNotification(db: NotificationsDatabase, n: NewNotification): Promise<boolean> {
   const inserted = await db
     .insertInto('notifications')
     .values({
@@ -75,7 +75,7 @@ export interface NotificationStore {
   markRead(userId: string, id: string, at: Date): Promise<Notification | undefined>;
 }
 
-export function createNotificationStore(db: Kysely<NotificationsDb>): NotificationStore {
+export function createNotificationStore(db: NotificationsDatabase): NotificationStore {
   return {
     async list(userId, { limit, before }) {
       let query = db.selectFrom('notifications').select(columns).where('user_id', '=', userId);

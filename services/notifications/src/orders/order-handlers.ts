@@ -5,15 +5,15 @@
 import type { EventHandler } from '@souk/chassis';
 import type { OrderCancelled, OrderConfirmed } from '@souk/orders/contract';
 import type { OrderShipped } from '@souk/shipping/contract';
-import type { NotificationsDatabase } from '../db.ts';
+import type { NotificationsDb } from '../db.ts';
 import { recordNotification } from '../notifications/notification-store.ts';
 import { orderCancelledMessage, orderConfirmedMessage, orderShippedMessage } from './order-messages.ts';
 import { holdPending, lockOrder, recipientOf, releasePending, rememberRecipient } from './order-recipients.ts';
 
 export interface OrderMessageHandlers {
-  confirmed: EventHandler<OrderConfirmed>;
-  cancelled: EventHandler<OrderCancelled>;
-  shipped: EventHandler<OrderShipped>;
+  confirmed: EventHandler<OrderConfirmed, NotificationsDb>;
+  cancelled: EventHandler<OrderCancelled, NotificationsDb>;
+  shipped: EventHandler<OrderShipped, NotificationsDb>;
 }
 
 export function orderMessageHandlers(deps: { now(): number }): OrderMessageHandlers {
@@ -26,9 +26,8 @@ export function orderMessageHandlers(deps: { now(): number }): OrderMessageHandl
     <T extends { orderId: string; userId: string }>(
       kind: 'order-confirmed' | 'order-cancelled',
       message: (data: T) => { title: string; body: string },
-    ): EventHandler<T> =>
-    async (event, { db: trx, log }) => {
-      const db = trx as NotificationsDatabase;
+    ): EventHandler<T, NotificationsDb> =>
+    async (event, { db, log }) => {
       const { orderId, userId } = event.data;
       await lockOrder(db, orderId);
       const at = new Date(deps.now());
@@ -50,8 +49,7 @@ export function orderMessageHandlers(deps: { now(): number }): OrderMessageHandl
     confirmed: fromOrders<OrderConfirmed>('order-confirmed', orderConfirmedMessage),
     cancelled: fromOrders<OrderCancelled>('order-cancelled', orderCancelledMessage),
 
-    async shipped(event, { db: trx, log }) {
-      const db = trx as NotificationsDatabase;
+    async shipped(event, { db, log }) {
       const { orderId } = event.data;
       await lockOrder(db, orderId);
       const message = {

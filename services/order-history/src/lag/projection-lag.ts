@@ -4,12 +4,12 @@
 // seconds; plus the latest rebuild's progress.
 
 import type { Gauge, Registry } from '@souk/chassis';
-import { sql, type Kysely } from 'kysely';
+import { sql } from 'kysely';
 import { PRODUCERS, type ProducerLag, type ProjectionLag, type RebuildStatus } from '../../contract.ts';
-import type { OrderHistoryDb } from '../db.ts';
+import type { OrderHistoryDatabase } from '../db.ts';
 
 export interface LagDeps {
-  db: Kysely<OrderHistoryDb>;
+  db: OrderHistoryDatabase;
   transport: 'feed' | 'nats';
   instanceId: string;
   metrics: Registry;
@@ -63,7 +63,7 @@ export async function projectionLag(deps: LagDeps, options: { rows?: boolean } =
   };
 }
 
-export async function countRows(db: Kysely<OrderHistoryDb>): Promise<number> {
+export async function countRows(db: OrderHistoryDatabase): Promise<number> {
   const { n } = await db
     .selectFrom('order_views')
     .select((eb) => eb.fn.countAll<number>().as('n'))

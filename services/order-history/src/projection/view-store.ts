@@ -1,9 +1,8 @@
 // The read model in PostgreSQL: merging one event into its order's row (inside
 // the handler's transaction) and reading rows back as the API shows them.
 
-import type { Kysely } from 'kysely';
 import type { OrderHistoryItem } from '../../contract.ts';
-import type { OrderHistoryDb } from '../db.ts';
+import type { OrderHistoryDatabase } from '../db.ts';
 import { canonical, emptyFacts, evolve, type OrderEvent, type OrderFacts } from './order-facts.ts';
 import { project, type OrderView } from './order-view.ts';
 
@@ -12,7 +11,7 @@ import { project, type OrderView } from './order-view.ts';
  * producers about the same order are handled concurrently), evolve, write the facts and the view
  * derived from them. Returns false when the event added nothing (a redelivery or an echo).
  */
-export async function mergeEvent(db: Kysely<OrderHistoryDb>, event: OrderEvent, now: Date): Promise<boolean> {
+export async function mergeEvent(db: OrderHistoryDatabase, event: OrderEvent, now: Date): Promise<boolean> {
   const orderId = event.data.orderId.toLowerCase();
   for (;;) {
     const row = await db.selectFrom('order_views').select('facts').where('order_id', '=', orderId).forUpdate().executeTakeFirst();

@@ -5,11 +5,11 @@
 import type { ServiceContext } from '@souk/chassis';
 import { Type } from 'typebox';
 import { ADMIN_REBUILD_PATH, RebuildAccepted, RebuildStatus } from '../../contract.ts';
-import type { OrderHistoryDatabase } from '../db.ts';
+import type { OrderHistoryDatabase, OrderHistoryDb } from '../db.ts';
 import { projectionLag } from '../lag/projection-lag.ts';
 import { startRebuild } from './rebuild.ts';
 
-export function registerRebuildRoutes(ctx: ServiceContext, db: OrderHistoryDatabase): void {
+export function registerRebuildRoutes(ctx: ServiceContext<unknown, OrderHistoryDb>, db: OrderHistoryDatabase): void {
   const admin = ctx.auth.required({ roles: ['admin'] });
   const tags = ['admin'];
   const latest = async () =>

@@ -5,14 +5,14 @@
 
 import { randomUUID } from 'node:crypto';
 import type { Events } from '@souk/chassis';
-import { sql, type Kysely } from 'kysely';
+import { sql } from 'kysely';
 import { PRODUCERS } from '../../contract.ts';
 import type { OrderHistoryDb } from '../db.ts';
 import { errors } from '../errors.ts';
 import { countRows } from '../lag/projection-lag.ts';
 
 export interface RebuildDeps {
-  events: Events;
+  events: Events<OrderHistoryDb>;
   now(): number;
 }
 
@@ -22,8 +22,7 @@ export async function startRebuild(deps: RebuildDeps, requestedBy: string | null
   try {
     await deps.events.replay({
       producers: [...PRODUCERS],
-      async reset(trx) {
-        const db = trx as Kysely<OrderHistoryDb>;
+      async reset(db) {
         const rowsBefore = await countRows(db);
         await sql`delete from order_views`.execute(db);
         // What the old model had handled is what the new one must reach. Restarting an unfinished

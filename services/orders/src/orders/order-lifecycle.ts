@@ -3,15 +3,15 @@
 // only when it really changed the order (a repeat publishes nothing).
 
 import type { Clock, Events } from '@souk/chassis';
-import type { Kysely } from 'kysely';
 import { OrderCancelled, OrderConfirmed, type Order, type OrderStatus } from '../../contract.ts';
+import type { OrdersDatabase } from '../db.ts';
 import type { CancelReason, OrderStore, Transition } from './order-store.ts';
 
 export interface OrderLifecycle {
   /** PENDING → CONFIRMED + OrderConfirmed. */
-  confirm(trx: Kysely<any>, orderId: string, ids: { reservationId: string; paymentId: string }): Promise<Transition>;
+  confirm(trx: OrdersDatabase, orderId: string, ids: { reservationId: string; paymentId: string }): Promise<Transition>;
   /** `from` → CANCELLED + OrderCancelled (with the reason). */
-  cancel(trx: Kysely<any>, orderId: string, reason: CancelReason, from: readonly OrderStatus[]): Promise<Transition>;
+  cancel(trx: OrdersDatabase, orderId: string, reason: CancelReason, from: readonly OrderStatus[]): Promise<Transition>;
 }
 
 export function createOrderLifecycle(deps: { store: OrderStore; events: Pick<Events, 'publish'>; clock: Clock }): OrderLifecycle {

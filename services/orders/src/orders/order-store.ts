@@ -2,7 +2,7 @@
 // idempotency key, read one or a user's page, and the guarded status changes
 // (PENDING → CONFIRMED, → CANCELLED) that the saga and the event handlers make.
 
-import { sql, type Kysely } from 'kysely';
+import { sql } from 'kysely';
 import type { Order, OrderLine, OrderList, OrderStatus } from '../../contract.ts';
 import type { OrderLineTable, OrdersDatabase, OrderTable } from '../db.ts';
 import { encodeCursor, type Position } from './cursor.ts';
@@ -33,8 +33,6 @@ export interface Transition {
 export type OrderStore = ReturnType<typeof createOrderStore>;
 
 export function createOrderStore(db: OrdersDatabase) {
-  const typed = (exec: Kysely<any>) => exec as OrdersDatabase;
-
   async function linesOf(exec: OrdersDatabase, ids: readonly string[]): Promise<Map<string, OrderLineTable[]>> {
     const byOrder = new Map<string, OrderLineTable[]>();
     if (ids.length === 0) return byOrder;
@@ -49,20 +47,20 @@ export function createOrderStore(db: OrdersDatabase) {
     return byOrder;
   }
 
-  async function get(id: string, exec: Kysely<any> = db): Promise<Order | undefined> {
-    const row = await typed(exec).selectFrom('orders').selectAll().where('id', '=', id).executeTakeFirst();
+  async function get(id: string, exec: OrdersDatabase = db): Promise<Order | undefined> {
+    const row = await exec.selectFrom('orders').selectAll().where('id', '=', id).executeTakeFirst();
     if (!row) return undefined;
-    return toOrder(row, (await linesOf(typed(exec), [id])).get(id) ?? []);
+    return toOrder(row, (await linesOf(exec, [id])).get(id) ?? []);
   }
 
   /** One guarded status change; when the guard does not hold, the order as it is. */
   async function transition(
-    trx: Kysely<any>,
+    trx: OrdersDatabase,
     id: string,
     from: readonly OrderStatus[],
     set: Partial<OrderTable>,
   ): Promise<Transition> {
-    const changed = await typed(trx)
+    const changed = await trx
       .updateTable('orders')
       .set(set)
       .where('id', '=', id)
@@ -77,8 +75,8 @@ export function createOrderStore(db: OrdersDatabase) {
   return {
     get,
 
-    async insert(trx: Kysely<any>, o: NewOrder): Promise<void> {
-      await typed(trx)
+    async insert(trx: OrdersDatabase, o: NewOrder): Promise<void> {
+      await trx
         .insertInto('orders')
         .values({
           id: o.id,
@@ -97,7 +95,7 @@ export function createOrderStore(db: OrdersDatabase) {
           cancelled_at: null,
         })
         .execute();
-      await typed(trx)
+      await trx
         .insertInto('order_lines')
         .values(
           o.items.map((l, i) => ({
@@ -134,10 +132,10 @@ export function createOrderStore(db: OrdersDatabase) {
       };
     },
 
-    confirm: (trx: Kysely<any>, id: string, at: Date) =>
+    confirm: (trx: OrdersDatabase, id: string, at: Date) =>
       transition(trx, id, ['PENDING'], { status: 'CONFIRMED', confirmed_at: at, updated_at: at }),
 
-    cancel: (trx: Kysely<any>, id: string, reason: CancelReason, at: Date, from: readonly OrderStatus[]) =>
+    cancel: (trx: OrdersDatabase, id: string, reason: CancelReason, at: Date, from: readonly OrderStatus[]) =>
       transition(trx, id, from, {
         status: 'CANCELLED',
         reason_code: reason.reasonCode,
@@ -149,9 +147,9 @@ export function createOrderStore(db: OrdersDatabase) {
     async findKey(
       userId: string,
       key: string,
-      exec: Kysely<any> = db,
+      exec: OrdersDatabase = db,
     ): Promise<{ fingerprint: string; orderId: string } | undefined> {
-      const row = await typed(exec)
+      const row = await exec
         .selectFrom('order_idempotency_keys')
         .select(['fingerprint', 'order_id'])
         .where('user_id', '=', userId)
@@ -165,10 +163,10 @@ export function createOrderStore(db: OrdersDatabase) {
      * same key waits here for the first to commit, then gets false.
      */
     async claimKey(
-      trx: Kysely<any>,
+      trx: OrdersDatabase,
       k: { userId: string; key: string; fingerprint: string; orderId: string; at: Date },
     ): Promise<boolean> {
-      const row = await typed(trx)
+      const row = await trx
         .insertInto('order_idempotency_keys')
         .values({ user_id: k.userId, key: k.key, fingerprint: k.fingerprint, order_id: k.orderId, created_at: k.at })
         .onConflict((c) => c.columns(['user_id', 'key']).doNothing())

@@ -4,6 +4,7 @@
 // undoes what was done, in reverse, the failed step included.
 
 import { defineSaga, type SagaDefinition, type SagaFailure, type StepContext } from '@souk/chassis';
+import type { OrdersDb } from '../db.ts';
 import { errors } from '../errors.ts';
 import type { OrderLifecycle } from '../orders/order-lifecycle.ts';
 import type { OrderStore } from '../orders/order-store.ts';
@@ -37,11 +38,11 @@ export interface CheckoutDeps {
   settings: StepSettings;
 }
 
-export function checkoutSaga(deps: CheckoutDeps): SagaDefinition<CheckoutState> {
+export function checkoutSaga(deps: CheckoutDeps): SagaDefinition<CheckoutState, OrdersDb> {
   const p = deps.participants;
   const { stepTimeoutMs, captureTimeoutMs, attemptTimeoutMs, retry, compensationRetry } = deps.settings;
   const remote = { timeoutMs: stepTimeoutMs, attemptTimeoutMs, retry, compensationRetry };
-  const call = (ctx: StepContext<CheckoutState>, suffix = ''): Call => ({
+  const call = (ctx: StepContext<CheckoutState, OrdersDb>, suffix = ''): Call => ({
     signal: ctx.signal,
     timeoutMs: attemptTimeoutMs,
     idempotencyKey: ctx.idempotencyKey + suffix,
@@ -49,12 +50,12 @@ export function checkoutSaga(deps: CheckoutDeps): SagaDefinition<CheckoutState> 
   const reasonOf = (failure: SagaFailure | undefined, items: CheckoutState['items']) =>
     failure ? cancellationReason(failure, items) : { reasonCode: 'CHECKOUT_FAILED', reason: 'The checkout failed.' };
   /** Why the order is being undone, as inventory and payments record it. */
-  const why = (ctx: StepContext<CheckoutState>) => {
+  const why = (ctx: StepContext<CheckoutState, OrdersDb>) => {
     const r = reasonOf(ctx.failure, ctx.state.items);
     return `${r.reasonCode}: ${r.reason}`.slice(0, 200);
   };
 
-  return defineSaga<CheckoutState>({
+  return defineSaga<CheckoutState, OrdersDb>({
     name: CHECKOUT_SAGA,
     steps: [
       {

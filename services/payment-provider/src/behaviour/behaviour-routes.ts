@@ -1,6 +1,8 @@
-// The simulator's control panel: read and change its behaviour at run time
-// with the admin key (chaos experiments and tests use it). Never affected by
-// the outage it switches on, or nobody could switch it off.
+// The simulator's control panel, /v1/_admin/behaviour with the admin key
+// (chaos experiments and tests use it): GET reads, PATCH changes the fields it
+// names, DELETE goes back to the configured behaviour; each answers the
+// behaviour now in force, the same verbs as recommendations' and shipping's.
+// Never affected by the outage it switches on, or nobody could switch it off.
 
 import type { ServiceContext } from '@souk/chassis';
 import { API_PREFIX, Behaviour, BehaviourChange } from '../../contract.ts';
@@ -23,7 +25,7 @@ export function registerBehaviourRoutes(ctx: ServiceContext, settings: Behaviour
     async () => settings.current(),
   );
 
-  app.put(
+  app.patch(
     BEHAVIOUR_PATH,
     {
       onRequest: admin,

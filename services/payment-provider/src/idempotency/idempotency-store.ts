@@ -4,9 +4,8 @@
 // or released when the work failed for a reason that was not the request's.
 
 import { createHash } from 'node:crypto';
-import type { Kysely } from 'kysely';
 import type { Clock } from '@souk/chassis';
-import type { ProviderDb } from '../db.ts';
+import type { ProviderDatabase } from '../db.ts';
 
 /** A claim left in flight by a process that died is taken over after this long. */
 export const IDEMPOTENCY_LOCK_MS = 60_000;
@@ -42,12 +41,12 @@ export function fingerprint(method: string, path: string, body: unknown): string
 export interface IdempotencyStore {
   claim(key: string, fingerprint: string): Promise<Claim>;
   /** Records the response through `db` (the work's transaction, or the pool for a refused request). */
-  complete(db: Kysely<ProviderDb>, key: string, response: StoredResponse): Promise<void>;
+  complete(db: ProviderDatabase, key: string, response: StoredResponse): Promise<void>;
   /** Forgets an in-flight claim, so that a retry with the key runs the work again. */
   release(key: string): Promise<void>;
 }
 
-export function createIdempotencyStore(db: Kysely<ProviderDb>, clock: Clock): IdempotencyStore {
+export function createIdempotencyStore(db: ProviderDatabase, clock: Clock): IdempotencyStore {
   const lockUntil = () => new Date(clock.now() + IDEMPOTENCY_LOCK_MS);
   return {
     async claim(key, fp) {

@@ -5,10 +5,9 @@
 // effect made) → answer. A repeat of a completed key gets the stored answer
 // at once, marked `Idempotent-Replayed: true`.
 
-import type { Kysely } from 'kysely';
 import { isSoukError, PROBLEM_CONTENT_TYPE, toProblem, type SoukError } from '@souk/chassis';
 import { IDEMPOTENCY_KEY_PATTERN } from '../../contract.ts';
-import type { ProviderDb } from '../db.ts';
+import type { ProviderDatabase } from '../db.ts';
 import { errors } from '../errors.ts';
 import { fires, holdAfterWork, type BehaviourSettings, type Pauses } from '../behaviour/behaviour.ts';
 import { fingerprint, type IdempotencyStore, type StoredResponse } from './idempotency-store.ts';
@@ -17,7 +16,7 @@ import { fingerprint, type IdempotencyStore, type StoredResponse } from './idemp
 export type Outcome = { status: number; body: unknown } | { problem: SoukError };
 
 export interface IdempotencyDeps {
-  db: Kysely<ProviderDb>;
+  db: ProviderDatabase;
   keys: IdempotencyStore;
   behaviour: BehaviourSettings;
   pauses: Pauses;
@@ -75,7 +74,7 @@ export async function runIdempotent(
   deps: IdempotencyDeps,
   request: KeyedCall,
   reply: Reply,
-  work: (trx: Kysely<ProviderDb>) => Promise<Outcome>,
+  work: (trx: ProviderDatabase) => Promise<Outcome>,
 ): Promise<void> {
   const behaviour = deps.behaviour.current();
   const path = pathOf(request.url);

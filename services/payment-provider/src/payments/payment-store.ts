@@ -4,12 +4,11 @@
 // both see it uncaptured.
 
 import { randomBytes } from 'node:crypto';
-import type { Kysely, Selectable } from 'kysely';
+import type { Selectable } from 'kysely';
 import type { Authorization, AuthorizationStatus, Capture, Charges, Refund } from '../../contract.ts';
-import type { AuthorizationTable, CaptureTable, ProviderDb, RefundTable } from '../db.ts';
+import type { AuthorizationTable, CaptureTable, RefundTable, ProviderDatabase } from '../db.ts';
 import type { AuthorizationState } from './payment-rules.ts';
 
-type Db = Kysely<ProviderDb>;
 type AuthorizationRow = Selectable<AuthorizationTable> & { capture_id: string | null };
 
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
@@ -65,7 +64,7 @@ function toRefund(row: Selectable<RefundTable>, currency: string): Refund {
   };
 }
 
-const selectAuthorizations = (db: Db) =>
+const selectAuthorizations = (db: ProviderDatabase) =>
   db
     .selectFrom('authorizations as a')
     .leftJoin('captures as c', 'c.authorization_id', 'a.id')
@@ -81,7 +80,7 @@ export interface NewAuthorization {
   declineCode: string | null;
 }
 
-export async function insertAuthorization(db: Db, input: NewAuthorization, at: Date): Promise<Authorization> {
+export async function insertAuthorization(db: ProviderDatabase, input: NewAuthorization, at: Date): Promise<Authorization> {
   const row = await db
     .insertInto('authorizations')
     .values({
@@ -100,7 +99,11 @@ export async function insertAuthorization(db: Db, input: NewAuthorization, at: D
   return toAuthorization({ ...row, capture_id: null });
 }
 
-export async function getAuthorization(db: Db, id: string, options: { lock?: boolean } = {}): Promise<Authorization | undefined> {
+export async function getAuthorization(
+  db: ProviderDatabase,
+  id: string,
+  options: { lock?: boolean } = {},
+): Promise<Authorization | undefined> {
   let query = selectAuthorizations(db).where('a.id', '=', id);
   // `for update of a`: the capture side of the outer join cannot be locked (it may be null).
   if (options.lock) query = query.forUpdate(['a']);
@@ -109,7 +112,7 @@ export async function getAuthorization(db: Db, id: string, options: { lock?: boo
 }
 
 async function setStatus(
-  db: Db,
+  db: ProviderDatabase,
   id: string,
   changes: { status?: AuthorizationStatus; amount_captured?: number; amount_refunded?: number },
   at: Date,
@@ -121,7 +124,7 @@ async function setStatus(
     .execute();
 }
 
-export async function insertCapture(db: Db, auth: Authorization, amount: number, at: Date): Promise<Capture> {
+export async function insertCapture(db: ProviderDatabase, auth: Authorization, amount: number, at: Date): Promise<Capture> {
   const row = await db
     .insertInto('captures')
     .values({ id: newId('cap'), authorization_id: auth.id, amount, created_at: at })
@@ -131,18 +134,18 @@ export async function insertCapture(db: Db, auth: Authorization, amount: number,
   return toCapture(row, auth.currency);
 }
 
-export async function markVoided(db: Db, id: string, at: Date): Promise<void> {
+export async function markVoided(db: ProviderDatabase, id: string, at: Date): Promise<void> {
   await setStatus(db, id, { status: 'voided' }, at);
 }
 
 /** The authorization of a capture, locked for the refund that follows. */
-export async function authorizationOfCapture(db: Db, captureId: string): Promise<Authorization | undefined> {
+export async function authorizationOfCapture(db: ProviderDatabase, captureId: string): Promise<Authorization | undefined> {
   const capture = await db.selectFrom('captures').select('authorization_id').where('id', '=', captureId).executeTakeFirst();
   return capture && getAuthorization(db, capture.authorization_id, { lock: true });
 }
 
 export async function insertRefund(
-  db: Db,
+  db: ProviderDatabase,
   auth: Authorization,
   captureId: string,
   amount: number,
@@ -159,7 +162,11 @@ export async function insertRefund(
 }
 
 /** Newest first; all of them when no reference is given (up to `limit`). */
-export async function listAuthorizations(db: Db, reference: string | undefined, limit: number): Promise<Authorization[]> {
+export async function listAuthorizations(
+  db: ProviderDatabase,
+  reference: string | undefined,
+  limit: number,
+): Promise<Authorization[]> {
   let query = selectAuthorizations(db);
   if (reference !== undefined) query = query.where('a.reference', '=', reference);
   const rows = await query.orderBy('a.created_at', 'desc').orderBy('a.id', 'desc').limit(limit).execute();
@@ -167,7 +174,7 @@ export async function listAuthorizations(db: Db, reference: string | undefined, 
 }
 
 /** Every authorization, capture and refund of a reference, oldest first, with the totals. */
-export async function chargesOf(db: Db, reference: string): Promise<Charges> {
+export async function chargesOf(db: ProviderDatabase, reference: string): Promise<Charges> {
   const authorizations = (
     await selectAuthorizations(db).where('a.reference', '=', reference).orderBy('a.created_at').orderBy('a.id').execute()
   ).map(toAuthorization);

@@ -13,8 +13,7 @@
 // ledger's Idempotency-Keys, so an attempt made twice acts once).
 
 import { defineJob, type JobKind, type JobRunner } from '@souk/chassis';
-import type { Kysely } from 'kysely';
-import type { PaymentsDb } from '../db.ts';
+import type { PaymentsDatabase } from '../db.ts';
 import type { PaymentLedger } from '../payment/payment-ledger.ts';
 import { cancellationBackoff, cancellationFailure, type RetryPolicy } from './cancellation-rules.ts';
 import { livePaymentsOf } from './cancellation-store.ts';
@@ -29,7 +28,7 @@ export interface CancelOrder {
 }
 
 export interface CancelOrderDeps {
-  db: Kysely<PaymentsDb>;
+  db: PaymentsDatabase;
   ledger: Pick<PaymentLedger, 'execute'>;
   policy: RetryPolicy;
 }
@@ -68,7 +67,11 @@ export function cancelOrderJob(deps: CancelOrderDeps): JobKind<CancelOrder> {
  * redelivery or a repeat is harmless), false. DONE: it is opened again (the
  * caller saw payments holding money again).
  */
-export async function enqueueCancellation(jobs: Pick<JobRunner, 'enqueue'>, trx: Kysely<any>, c: CancelOrder): Promise<boolean> {
+export async function enqueueCancellation(
+  jobs: Pick<JobRunner, 'enqueue'>,
+  trx: PaymentsDatabase,
+  c: CancelOrder,
+): Promise<boolean> {
   const orderId = c.orderId.toLowerCase();
   return (await jobs.enqueue(trx, CANCEL_ORDER_JOB, { ...c, orderId }, { key: orderId })) !== undefined;
 }

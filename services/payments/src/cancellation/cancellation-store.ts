@@ -1,14 +1,13 @@
 // What the cancellation job reads of payments: the order's payments that may
 // still hold or have taken money.
 
-import type { Kysely } from 'kysely';
-import type { PaymentsDb } from '../db.ts';
+import type { PaymentsDatabase } from '../db.ts';
 
 /** Payments of an order that may still hold or have taken money. */
 export const LIVE_STATUSES = ['AUTHORIZING', 'AUTHORIZED', 'CAPTURED'];
 
 /** The order's payments that may still hold or have taken money, oldest first. */
-export async function livePaymentsOf(db: Kysely<PaymentsDb>, orderId: string): Promise<string[]> {
+export async function livePaymentsOf(db: PaymentsDatabase, orderId: string): Promise<string[]> {
   const rows = await db
     .selectFrom('payments')
     .select('id')

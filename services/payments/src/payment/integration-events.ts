@@ -3,9 +3,9 @@
 // the domain event's id as the CloudEvent id, so a retried write publishes nothing twice.
 
 import type { EventContract, Events, RecordedEvent } from '@souk/chassis';
-import type { Kysely } from 'kysely';
 import type { Static, TObject } from 'typebox';
 import { PaymentAuthorized, PaymentCaptured, PaymentFailed, PaymentRefunded, PaymentVoided } from '../../contract.ts';
+import type { PaymentsDatabase } from '../db.ts';
 import type { PaymentEvent } from './payment-events.ts';
 import type { PaymentState } from './payment-state.ts';
 
@@ -13,7 +13,7 @@ export interface Outgoing {
   type: string;
   data: unknown;
   id: string;
-  publish(events: Pick<Events, 'publish'>, trx: Kysely<any>): Promise<unknown>;
+  publish(events: Pick<Events, 'publish'>, trx: PaymentsDatabase): Promise<unknown>;
 }
 
 function outgoing<S extends TObject>(contract: EventContract<S>, data: Static<S>, source: RecordedEvent<PaymentEvent>): Outgoing {

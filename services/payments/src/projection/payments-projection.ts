@@ -2,7 +2,7 @@
 // Kept in the transaction of every append (so reads never lag the ledger) and
 // rebuildable from the log alone: the row is a pure function of the events.
 
-import { sql, type Kysely } from 'kysely';
+import { sql } from 'kysely';
 import { foldEvents, type EventStore, type RecordedEvent } from '@souk/chassis';
 import type { PaymentRow, PaymentsDatabase } from '../db.ts';
 import type { PaymentEvent } from '../payment/payment-events.ts';
@@ -33,9 +33,9 @@ export function projectionRow(paymentId: string, state: PaymentState, version: n
 }
 
 /** Writes the row unless a newer version of it is there already. */
-export async function upsertProjection(trx: Kysely<any>, row: PaymentRow): Promise<void> {
+export async function upsertProjection(trx: PaymentsDatabase, row: PaymentRow): Promise<void> {
   const { id: _, ...changes } = row;
-  await (trx as PaymentsDatabase)
+  await trx
     .insertInto('payments')
     .values(row)
     .onConflict((oc) => oc.column('id').doUpdateSet(changes).where('payments.version', '<', row.version))

@@ -20,7 +20,7 @@ test('starts with the configured delay, no failures, on both reads', async () =>
 
 test('a failure rate fails that share of reads, after the delay, with a retryable 503', async () => {
   const { h, slept } = hook(0, [0.1, 0.9]);
-  h.set({ delayMs: 40, failureRate: 0.5 });
+  h.change({ delayMs: 40, failureRate: 0.5 });
   await assert.rejects(h.apply('related'), (err: { code: string; status: number; retryable: boolean }) => {
     assert.equal(err.code, 'SOUK_RECOMMENDATIONS_INJECTED_FAILURE');
     assert.equal(err.status, 503);
@@ -31,12 +31,20 @@ test('a failure rate fails that share of reads, after the delay, with a retryabl
   assert.deepEqual(slept, [40, 40]);
 });
 
-test('only the chosen endpoints are affected; setting again replaces everything', async () => {
+test('only the chosen endpoints are affected; a change keeps the fields it does not name', async () => {
   const { h, slept } = hook(0, [0]);
-  h.set({ delayMs: 10, failureRate: 1, endpoints: ['related'] });
+  h.change({ delayMs: 10, failureRate: 1, endpoints: ['related'] });
   await h.apply('bestsellers');
   assert.deepEqual(slept, []);
   await assert.rejects(h.apply('related'));
-  assert.deepEqual(h.set({ delayMs: 0, failureRate: 0 }), { delayMs: 0, failureRate: 0, endpoints: ['related', 'bestsellers'] });
+  assert.deepEqual(h.change({ failureRate: 0 }), { delayMs: 10, failureRate: 0, endpoints: ['related'] });
   await h.apply('related');
+  assert.deepEqual(slept, [10, 10], 'the failed read and the one after both waited the kept delay');
+});
+
+test('a reset goes back to how the instance started', () => {
+  const { h } = hook(250);
+  h.change({ delayMs: 0, failureRate: 1, endpoints: ['bestsellers'] });
+  assert.deepEqual(h.reset(), { delayMs: 250, failureRate: 0, endpoints: ['related', 'bestsellers'] });
+  assert.deepEqual(h.get(), { delayMs: 250, failureRate: 0, endpoints: ['related', 'bestsellers'] });
 });

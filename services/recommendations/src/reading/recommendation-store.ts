@@ -2,16 +2,16 @@
 // products (merged, those left out), and bestsellers all time or over the
 // last N days. Ties are broken by product id so pages are stable.
 
-import { sql, type Kysely } from 'kysely';
+import { sql } from 'kysely';
 import type { Bestseller, Recommendation } from '../../contract.ts';
-import type { RecommendationsDb } from '../db.ts';
+import type { RecommendationsDatabase } from '../db.ts';
 
 export interface RecommendationStore {
   boughtWith(productIds: readonly string[], limit: number): Promise<Recommendation[]>;
   bestsellers(limit: number, window?: { days: number; today: string }): Promise<Bestseller[]>;
 }
 
-export function createRecommendationStore(db: Kysely<RecommendationsDb>): RecommendationStore {
+export function createRecommendationStore(db: RecommendationsDatabase): RecommendationStore {
   return {
     async boughtWith(productIds, limit) {
       const { rows } = await sql<{ product_id: string; name: string | null; count: number }>`

@@ -2,24 +2,26 @@
 // every instance follows what an admin set; unset values fall back to the
 // configuration (SHIPPING_FAILURE_RATE, SHIPPING_DELAY_MS).
 
-import type { Kysely } from 'kysely';
-import type { PutBehaviourBody } from '../../contract.ts';
-import type { ShippingDb } from '../db.ts';
+import type { BehaviourChange } from '../../contract.ts';
+import type { ShippingDatabase } from '../db.ts';
 import { effectiveBehaviour, type Behaviour } from '../shipments/shipment-rules.ts';
 
 export interface BehaviourStore {
-  get(db?: Kysely<ShippingDb>): Promise<Behaviour>;
-  put(body: PutBehaviourBody, now: Date): Promise<Behaviour>;
+  get(db?: ShippingDatabase): Promise<Behaviour>;
+  /** The fields the change names take its values (for every instance); the others keep theirs. */
+  change(change: BehaviourChange, now: Date): Promise<Behaviour>;
+  /** Forgets what admins set: the configuration applies again. */
+  reset(): Promise<Behaviour>;
 }
 
-export function createBehaviourStore(db: Kysely<ShippingDb>, config: { failureRate: number; delayMs: number }): BehaviourStore {
-  const read = async (q: Kysely<ShippingDb>) => {
+export function createBehaviourStore(db: ShippingDatabase, config: { failureRate: number; delayMs: number }): BehaviourStore {
+  const read = async (q: ShippingDatabase) => {
     const row = await q.selectFrom('shipping_behaviour').selectAll().where('id', '=', 1).executeTakeFirst();
     return effectiveBehaviour(config, row && { failureRate: row.failure_rate, delayMs: row.delay_ms, updatedAt: row.updated_at });
   };
   return {
     get: (q = db) => read(q),
-    async put(body, now) {
+    async change(body, now) {
       const set = {
         ...(body.failureRate !== undefined ? { failure_rate: body.failureRate } : {}),
         ...(body.delayMs !== undefined ? { delay_ms: body.delayMs } : {}),
@@ -30,6 +32,10 @@ export function createBehaviourStore(db: Kysely<ShippingDb>, config: { failureRa
         .values({ id: 1, failure_rate: body.failureRate ?? null, delay_ms: body.delayMs ?? null, updated_at: now })
         .onConflict((oc) => oc.column('id').doUpdateSet(set))
         .execute();
+      return read(db);
+    },
+    async reset() {
+      await db.deleteFrom('shipping_behaviour').where('id', '=', 1).execute();
       return read(db);
     },
   };

@@ -14,7 +14,7 @@ import type { EventHandler } from '@souk/chassis';
 import type { StockCommitted } from '@souk/inventory/contract';
 import type { OrderCancelled, OrderConfirmed } from '@souk/orders/contract';
 import type { PaymentCaptured } from '@souk/payments/contract';
-import type { ShippingDatabase } from '../db.ts';
+import type { ShippingDb } from '../db.ts';
 import type { BehaviourStore } from '../behaviour/behaviour-store.ts';
 import { shipAfter, statusOnCommit } from './shipment-rules.ts';
 import { lockOrderFacts, recordCancellation, recordOwner, recordPayment, recordShipment } from './shipment-store.ts';
@@ -23,15 +23,17 @@ interface Clock {
   now(): number;
 }
 
-export function shipmentOnStockCommitted(deps: { clock: Clock; behaviour: BehaviourStore }): EventHandler<StockCommitted> {
+export function shipmentOnStockCommitted(deps: {
+  clock: Clock;
+  behaviour: BehaviourStore;
+}): EventHandler<StockCommitted, ShippingDb> {
   return async (event, { db, log }) => {
-    const trx = db as ShippingDatabase;
     const { orderId, reservationId, items } = event.data;
     const now = new Date(deps.clock.now());
-    const facts = await lockOrderFacts(trx, orderId, now);
-    const { delayMs } = await deps.behaviour.get(trx);
+    const facts = await lockOrderFacts(db, orderId, now);
+    const { delayMs } = await deps.behaviour.get(db);
     const status = statusOnCommit({ paid: facts.paid_at !== null, cancelled: facts.cancelled_at !== null });
-    const recorded = await recordShipment(trx, {
+    const recorded = await recordShipment(db, {
       orderId,
       reservationId,
       items,
@@ -45,13 +47,12 @@ export function shipmentOnStockCommitted(deps: { clock: Clock; behaviour: Behavi
   };
 }
 
-export function shipmentOnPaymentCaptured(deps: { clock: Clock }): EventHandler<PaymentCaptured> {
+export function shipmentOnPaymentCaptured(deps: { clock: Clock }): EventHandler<PaymentCaptured, ShippingDb> {
   return async (event, { db, log }) => {
-    const trx = db as ShippingDatabase;
     const { orderId, paymentId, capturedAt } = event.data;
     const now = new Date(deps.clock.now());
-    const facts = await lockOrderFacts(trx, orderId, now);
-    const outcome = await recordPayment(trx, facts, { paymentId, paidAt: new Date(capturedAt) }, now);
+    const facts = await lockOrderFacts(db, orderId, now);
+    const outcome = await recordPayment(db, facts, { paymentId, paidAt: new Date(capturedAt) }, now);
     if (outcome.kind === 'released')
       log.info({ orderId, shipAfter: outcome.shipAfter.toISOString() }, 'payment captured; shipment may ship');
     else if (outcome.kind === 'remembered') log.info({ orderId }, 'payment captured before the stock was committed; remembered');
@@ -61,13 +62,12 @@ export function shipmentOnPaymentCaptured(deps: { clock: Clock }): EventHandler<
   };
 }
 
-export function shipmentOnOrderCancelled(deps: { clock: Clock }): EventHandler<OrderCancelled> {
+export function shipmentOnOrderCancelled(deps: { clock: Clock }): EventHandler<OrderCancelled, ShippingDb> {
   return async (event, { db, log }) => {
-    const trx = db as ShippingDatabase;
     const { orderId, reasonCode, reason, cancelledAt } = event.data;
     const now = new Date(deps.clock.now());
-    const facts = await lockOrderFacts(trx, orderId, now);
-    const outcome = await recordCancellation(trx, facts, { reasonCode, reason, cancelledAt: new Date(cancelledAt) }, now);
+    const facts = await lockOrderFacts(db, orderId, now);
+    const outcome = await recordCancellation(db, facts, { reasonCode, reason, cancelledAt: new Date(cancelledAt) }, now);
     if (outcome.kind === 'cancelled') log.info({ orderId, reasonCode }, 'order cancelled; shipment cancelled');
     else if (outcome.kind === 'remembered')
       log.info({ orderId, reasonCode }, 'order cancelled before its stock was committed; remembered');
@@ -77,8 +77,8 @@ export function shipmentOnOrderCancelled(deps: { clock: Clock }): EventHandler<O
   };
 }
 
-export function ownerOnOrderConfirmed(deps: { clock: Clock }): EventHandler<OrderConfirmed> {
+export function ownerOnOrderConfirmed(deps: { clock: Clock }): EventHandler<OrderConfirmed, ShippingDb> {
   return async (event, { db }) => {
-    await recordOwner(db as ShippingDatabase, event.data.orderId, event.data.userId, new Date(deps.clock.now()));
+    await recordOwner(db, event.data.orderId, event.data.userId, new Date(deps.clock.now()));
   };
 }

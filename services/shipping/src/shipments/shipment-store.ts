@@ -12,9 +12,8 @@
 // the same moment could each miss the other and leave the shipment waiting.
 
 import { randomUUID } from 'node:crypto';
-import type { Kysely } from 'kysely';
 import type { Shipment } from '../../contract.ts';
-import type { OrderFactsTable, ShippingDb } from '../db.ts';
+import type { OrderFactsTable, ShippingDatabase } from '../db.ts';
 import { cancellable, shipAfterOnPayment } from './shipment-rules.ts';
 
 type Row = {
@@ -65,7 +64,7 @@ export function toShipment(row: Row): Shipment {
  * The order's facts, locked until the transaction ends (the row is created empty when this is
  * the first fact about the order). Take it first in every handler of the join.
  */
-export async function lockOrderFacts(trx: Kysely<ShippingDb>, orderId: string, now: Date): Promise<FactsRow> {
+export async function lockOrderFacts(trx: ShippingDatabase, orderId: string, now: Date): Promise<FactsRow> {
   return (
     trx
       .insertInto('order_facts')
@@ -90,7 +89,7 @@ export interface NewShipment {
 }
 
 /** Records the shipment; false when the order already has one (a redelivery adds nothing). */
-export async function recordShipment(db: Kysely<ShippingDb>, s: NewShipment): Promise<boolean> {
+export async function recordShipment(db: ShippingDatabase, s: NewShipment): Promise<boolean> {
   const cancelled = s.status === 'CANCELLED';
   const inserted = await db
     .insertInto('shipments')
@@ -123,7 +122,7 @@ export type PaymentOutcome =
 
 /** PaymentCaptured: remembers the capture and releases the order's shipment if it waits for it. Call with the facts locked. */
 export async function recordPayment(
-  trx: Kysely<ShippingDb>,
+  trx: ShippingDatabase,
   facts: FactsRow,
   p: { paymentId: string; paidAt: Date },
   now: Date,
@@ -172,7 +171,7 @@ export type CancelOutcome =
 
 /** OrderCancelled: remembers the cancellation and cancels the order's shipment unless it has left. Call with the facts locked. */
 export async function recordCancellation(
-  trx: Kysely<ShippingDb>,
+  trx: ShippingDatabase,
   facts: FactsRow,
   c: { reasonCode: string; reason: string; cancelledAt: Date },
   now: Date,
@@ -202,7 +201,7 @@ export async function recordCancellation(
   return { kind: 'cancelled' };
 }
 
-export async function findShipment(db: Kysely<ShippingDb>, orderId: string): Promise<Shipment | undefined> {
+export async function findShipment(db: ShippingDatabase, orderId: string): Promise<Shipment | undefined> {
   const row = await db.selectFrom('shipments').selectAll().where('order_id', '=', orderId.toLowerCase()).executeTakeFirst();
   return row && toShipment(row);
 }
@@ -212,7 +211,7 @@ export async function findShipment(db: Kysely<ShippingDb>, orderId: string): Pro
  * cancellation is cancelling) to it. PENDING means paid: the database refuses a PENDING row
  * without paid_at (constraint shipments_pending_is_paid), so nothing unpaid is ever due.
  */
-export async function lockDueShipments(trx: Kysely<ShippingDb>, now: Date, limit: number): Promise<Row[]> {
+export async function lockDueShipments(trx: ShippingDatabase, now: Date, limit: number): Promise<Row[]> {
   return trx
     .selectFrom('shipments')
     .selectAll()
@@ -225,7 +224,7 @@ export async function lockDueShipments(trx: Kysely<ShippingDb>, now: Date, limit
     .execute();
 }
 
-export async function ownerOf(db: Kysely<ShippingDb>, orderId: string): Promise<string | undefined> {
+export async function ownerOf(db: ShippingDatabase, orderId: string): Promise<string | undefined> {
   const row = await db
     .selectFrom('order_owners')
     .select('user_id')
@@ -234,7 +233,7 @@ export async function ownerOf(db: Kysely<ShippingDb>, orderId: string): Promise<
   return row?.user_id;
 }
 
-export async function recordOwner(db: Kysely<ShippingDb>, orderId: string, userId: string, now: Date): Promise<void> {
+export async function recordOwner(db: ShippingDatabase, orderId: string, userId: string, now: Date): Promise<void> {
   await db
     .insertInto('order_owners')
     .values({ order_id: orderId.toLowerCase(), user_id: userId.toLowerCase(), recorded_at: now })

@@ -2,10 +2,8 @@
 // soft-deleted), compatibility levels, and the per-subject lock that makes
 // concurrent registrations of one subject take turns.
 
-import { sql, type Kysely, type Transaction } from 'kysely';
-import type { SchemaRegistryDb } from '../db.ts';
-
-type Db = Kysely<SchemaRegistryDb> | Transaction<SchemaRegistryDb>;
+import { sql } from 'kysely';
+import type { SchemaRegistryDatabase, SchemaRegistryTransaction } from '../db.ts';
 
 export interface VersionRow {
   subject: string;
@@ -22,11 +20,11 @@ export const GLOBAL = '';
  * Serialises registrations of one subject until the transaction ends: the
  * second of two identical registrations then finds the first one's version.
  */
-export async function lockSubject(trx: Transaction<SchemaRegistryDb>, subject: string): Promise<void> {
+export async function lockSubject(trx: SchemaRegistryTransaction, subject: string): Promise<void> {
   await sql`select pg_advisory_xact_lock(hashtextextended(${`schema-registry:subject:${subject}`}, 0))`.execute(trx);
 }
 
-function versionRows(db: Db) {
+function versionRows(db: SchemaRegistryDatabase) {
   return db
     .selectFrom('subject_versions as v')
     .innerJoin('schemas as s', 's.id', 'v.schema_id')
@@ -34,14 +32,14 @@ function versionRows(db: Db) {
 }
 
 /** Versions of a subject, oldest first; soft-deleted ones only when asked for. */
-export async function versionsOf(db: Db, subject: string, includeDeleted: boolean): Promise<VersionRow[]> {
+export async function versionsOf(db: SchemaRegistryDatabase, subject: string, includeDeleted: boolean): Promise<VersionRow[]> {
   let query = versionRows(db).where('v.subject', '=', subject);
   if (!includeDeleted) query = query.where('v.deleted', '=', false);
   return query.orderBy('v.version').execute();
 }
 
 export async function findByFingerprint(
-  db: Db,
+  db: SchemaRegistryDatabase,
   subject: string,
   fingerprint: string,
   includeDeleted: boolean,
@@ -53,7 +51,7 @@ export async function findByFingerprint(
 }
 
 /** The global id of a schema text, created on first use; the same text always gets the same id. */
-export async function schemaIdFor(trx: Transaction<SchemaRegistryDb>, text: string, fingerprint: string): Promise<number> {
+export async function schemaIdFor(trx: SchemaRegistryTransaction, text: string, fingerprint: string): Promise<number> {
   const find = () => trx.selectFrom('schemas').select('id').where('fingerprint', '=', fingerprint).executeTakeFirst();
   const existing = await find();
   if (existing) return existing.id;
@@ -71,7 +69,7 @@ export async function schemaIdFor(trx: Transaction<SchemaRegistryDb>, text: stri
 }
 
 /** Versions keep counting after soft deletes, as Confluent's do. */
-export async function addVersion(trx: Transaction<SchemaRegistryDb>, subject: string, schemaId: number): Promise<number> {
+export async function addVersion(trx: SchemaRegistryTransaction, subject: string, schemaId: number): Promise<number> {
   const row = await trx
     .selectFrom('subject_versions')
     .select(sql<number>`coalesce(max(version), 0) + 1`.as('next'))
@@ -81,7 +79,11 @@ export async function addVersion(trx: Transaction<SchemaRegistryDb>, subject: st
   return row.next;
 }
 
-export async function subjects(db: Db, includeDeleted: boolean, prefix: string | undefined): Promise<string[]> {
+export async function subjects(
+  db: SchemaRegistryDatabase,
+  includeDeleted: boolean,
+  prefix: string | undefined,
+): Promise<string[]> {
   let query = db.selectFrom('subject_versions').select('subject').distinct();
   if (!includeDeleted) query = query.where('deleted', '=', false);
   if (prefix) query = query.where(sql<boolean>`starts_with(subject, ${prefix})`);
@@ -90,19 +92,17 @@ export async function subjects(db: Db, includeDeleted: boolean, prefix: string |
 }
 
 /** A schema by id while some subject version (live or soft-deleted) still refers to it. */
-export async function schemaById(db: Db, id: number): Promise<{ id: number; schema: string } | undefined> {
+export async function schemaById(db: SchemaRegistryDatabase, id: number): Promise<{ id: number; schema: string } | undefined> {
   return db
     .selectFrom('schemas as s')
     .select(['s.id', 's.schema'])
     .where('s.id', '=', id)
-    .where(({ exists, selectFrom }) =>
-      exists(selectFrom('subject_versions as v').select('v.version').whereRef('v.schema_id', '=', 's.id')),
-    )
+    .where((eb) => eb.exists(eb.selectFrom('subject_versions as v').select('v.version').whereRef('v.schema_id', '=', 's.id')))
     .executeTakeFirst();
 }
 
 export async function versionsOfSchema(
-  db: Db,
+  db: SchemaRegistryDatabase,
   id: number,
   includeDeleted: boolean,
 ): Promise<Array<{ subject: string; version: number }>> {
@@ -111,11 +111,7 @@ export async function versionsOfSchema(
   return query.orderBy('subject').orderBy('version').execute();
 }
 
-export async function softDelete(
-  trx: Transaction<SchemaRegistryDb>,
-  subject: string,
-  versions: readonly number[],
-): Promise<void> {
+export async function softDelete(trx: SchemaRegistryTransaction, subject: string, versions: readonly number[]): Promise<void> {
   if (versions.length === 0) return;
   await trx
     .updateTable('subject_versions')
@@ -125,21 +121,17 @@ export async function softDelete(
     .execute();
 }
 
-export async function hardDelete(
-  trx: Transaction<SchemaRegistryDb>,
-  subject: string,
-  versions: readonly number[],
-): Promise<void> {
+export async function hardDelete(trx: SchemaRegistryTransaction, subject: string, versions: readonly number[]): Promise<void> {
   if (versions.length === 0) return;
   await trx.deleteFrom('subject_versions').where('subject', '=', subject).where('version', 'in', versions).execute();
 }
 
-export async function levelOf(db: Db, subject: string): Promise<string | undefined> {
+export async function levelOf(db: SchemaRegistryDatabase, subject: string): Promise<string | undefined> {
   const row = await db.selectFrom('compatibility_levels').select('level').where('subject', '=', subject).executeTakeFirst();
   return row?.level;
 }
 
-export async function setLevel(db: Db, subject: string, level: string): Promise<void> {
+export async function setLevel(db: SchemaRegistryDatabase, subject: string, level: string): Promise<void> {
   await db
     .insertInto('compatibility_levels')
     .values({ subject, level })
@@ -148,7 +140,7 @@ export async function setLevel(db: Db, subject: string, level: string): Promise<
 }
 
 /** Removes a level; returns the one removed, if there was one. */
-export async function deleteLevel(db: Db, subject: string): Promise<string | undefined> {
+export async function deleteLevel(db: SchemaRegistryDatabase, subject: string): Promise<string | undefined> {
   const row = await db.deleteFrom('compatibility_levels').where('subject', '=', subject).returning('level').executeTakeFirst();
   return row?.level;
 }

@@ -3,14 +3,14 @@
 
 import type { EventHandler } from '@souk/chassis';
 import type { UserRegistered } from '@souk/identity/contract';
-import type { NotificationsDatabase } from '../db.ts';
+import type { NotificationsDb } from '../db.ts';
 import { recordNotification } from '../notifications/notification-store.ts';
 import { welcomeMessage } from './welcome-message.ts';
 
-export function welcomeOnRegistration(deps: { now(): number }): EventHandler<UserRegistered> {
+export function welcomeOnRegistration(deps: { now(): number }): EventHandler<UserRegistered, NotificationsDb> {
   return async (event, { db, log }) => {
     const { userId, email, name } = event.data;
-    const recorded = await recordNotification(db as NotificationsDatabase, {
+    const recorded = await recordNotification(db, {
       userId,
       kind: 'welcome',
       ...welcomeMessage({ name, email }),

@@ -5,12 +5,16 @@
 
 import type { EventHandler } from '@souk/chassis';
 import type { ShipmentFailed } from '@souk/shipping/contract';
+import type { OrdersDb } from '../db.ts';
 import type { OrderLifecycle } from '../orders/order-lifecycle.ts';
 import type { OrderStore } from '../orders/order-store.ts';
 
 export const SHIPMENT_FAILED = 'SHIPMENT_FAILED';
 
-export function cancelOnShipmentFailed(deps: { store: OrderStore; lifecycle: OrderLifecycle }): EventHandler<ShipmentFailed> {
+export function cancelOnShipmentFailed(deps: {
+  store: OrderStore;
+  lifecycle: OrderLifecycle;
+}): EventHandler<ShipmentFailed, OrdersDb> {
   return async (event, { db, log }) => {
     const { orderId, reasonCode, reason } = event.data;
     const order = await deps.store.get(orderId, db);

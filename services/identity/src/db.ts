@@ -1,6 +1,7 @@
 // Row types of identity's tables, for a typed Kysely over ctx.db.
 
-import type { ColumnType, Kysely } from 'kysely';
+import type { ColumnType } from 'kysely';
+import type { ServiceDb } from '@souk/chassis';
 
 type Timestamp = ColumnType<Date, Date, Date>;
 
@@ -56,7 +57,7 @@ export interface LoginAttemptTable {
   updated_at: Timestamp;
 }
 
-export interface IdentityDatabase {
+export interface IdentityDb {
   users: UserTable;
   signing_keys: SigningKeyTable;
   refresh_tokens: RefreshTokenTable;
@@ -64,7 +65,8 @@ export interface IdentityDatabase {
   login_attempts: LoginAttemptTable;
 }
 
-export type Db = Kysely<IdentityDatabase>;
+/** The service's database as its code sees it: these tables and the chassis' own. */
+export type IdentityDatabase = ServiceDb<IdentityDb>;
 
 /** PostgreSQL's unique_violation, raised when an insert hits a unique index. */
 export function isUniqueViolation(err: unknown, constraint?: string): boolean {

@@ -1,4 +1,4 @@
-// Test fixtures for the gateway: small node:http upstreams that record what
+// The gateway's test harness: small node:http upstreams that record what
 // reached them, a port nothing listens on, and a gateway started in-process.
 
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';

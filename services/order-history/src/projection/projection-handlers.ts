@@ -7,8 +7,8 @@ import { StockCommitted, StockReleased, StockReserved, StockReturned } from '@so
 import { OrderCancelled, OrderConfirmed, OrderPlaced } from '@souk/orders/contract';
 import { PaymentAuthorized, PaymentCaptured, PaymentFailed, PaymentRefunded, PaymentVoided } from '@souk/payments/contract';
 import { OrderShipped, ShipmentFailed } from '@souk/shipping/contract';
-import { sql, type Kysely } from 'kysely';
-import type { OrderHistoryDb } from '../db.ts';
+import { sql } from 'kysely';
+import type { OrderHistoryDatabase, OrderHistoryDb } from '../db.ts';
 import type { OrderEvent, OrderEventType } from './order-facts.ts';
 import { mergeEvent } from './view-store.ts';
 
@@ -30,14 +30,13 @@ export const CONTRACTS = [
   ShipmentFailed,
 ] as const;
 
-export function subscribeProjection(ctx: ServiceContext): void {
+export function subscribeProjection(ctx: ServiceContext<unknown, OrderHistoryDb>): void {
   for (const contract of CONTRACTS as readonly EventContract[]) {
     const type = contract.name as OrderEventType;
     ctx.events.subscribe(contract, async (event, { db }) => {
-      const trx = db as Kysely<OrderHistoryDb>;
-      await mergeEvent(trx, { type, time: event.time, data: event.data } as OrderEvent, new Date(ctx.clock.now()));
+      await mergeEvent(db, { type, time: event.time, data: event.data } as OrderEvent, new Date(ctx.clock.now()));
       const position = Number(event.envelope.sequence);
-      await recordProgress(trx, contract.source, event.time, Number.isSafeInteger(position) ? position : null);
+      await recordProgress(db, contract.source, event.time, Number.isSafeInteger(position) ? position : null);
     });
   }
 }
@@ -48,7 +47,7 @@ export function subscribeProjection(ctx: ServiceContext): void {
  * that producer's stream, so it is not contended.
  */
 async function recordProgress(
-  db: Kysely<OrderHistoryDb>,
+  db: OrderHistoryDatabase,
   producer: string,
   eventTime: string,
   position: number | null,

@@ -7,7 +7,7 @@ import type { EventHandler, Events } from '@souk/chassis';
 import type { ProductCreated } from '@souk/catalog/contract';
 import type { OrderConfirmed } from '@souk/orders/contract';
 import type { ShipmentFailed } from '@souk/shipping/contract';
-import type { InventoryDatabase } from '../db.ts';
+import type { InventoryDb } from '../db.ts';
 import type { InventoryMetrics } from '../metrics.ts';
 import { applyCommand, reservationsOfOrder } from '../reservations/reservation-store.ts';
 import { createLevelIfMissing } from '../stock/level-store.ts';
@@ -26,10 +26,10 @@ export interface HandlerDeps {
  * Unknown, released, or another order's: a saga bug; throwing parks the event
  * as a dead letter after its retries, where an operator sees it.
  */
-export function commitOnOrderConfirmed(deps: HandlerDeps): EventHandler<OrderConfirmed> {
+export function commitOnOrderConfirmed(deps: HandlerDeps): EventHandler<OrderConfirmed, InventoryDb> {
   return async (event, { db, log }) => {
     const { orderId, reservationId } = event.data;
-    const outcome = await applyCommand(db as InventoryDatabase, deps, reservationId, { kind: 'confirm', orderId });
+    const outcome = await applyCommand(db, deps, reservationId, { kind: 'confirm', orderId });
     switch (outcome.kind) {
       case 'changed':
         deps.metrics.reservation('committed');
@@ -59,13 +59,12 @@ export function commitOnOrderConfirmed(deps: HandlerDeps): EventHandler<OrderCon
 }
 
 /** The shipment failed: the order's committed units go back on the shelf (StockReturned). */
-export function returnOnShipmentFailed(deps: HandlerDeps): EventHandler<ShipmentFailed> {
+export function returnOnShipmentFailed(deps: HandlerDeps): EventHandler<ShipmentFailed, InventoryDb> {
   return async (event, { db, log }) => {
     const { orderId, reasonCode } = event.data;
-    const trx = db as InventoryDatabase;
-    const ids = await reservationsOfOrder(trx, orderId, 'COMMITTED');
+    const ids = await reservationsOfOrder(db, orderId, 'COMMITTED');
     for (const id of ids) {
-      const outcome = await applyCommand(trx, deps, id, { kind: 'return', reason: 'SHIPMENT_FAILED' });
+      const outcome = await applyCommand(db, deps, id, { kind: 'return', reason: 'SHIPMENT_FAILED' });
       if (outcome.kind === 'changed') deps.metrics.reservation('returned');
     }
     if (ids.length === 0) log.warn({ orderId, reasonCode }, 'shipment failed, but the order has no committed units to return');
@@ -78,11 +77,11 @@ export function levelOnProductCreated(deps: {
   clock: { now(): number };
   newProductStock: number;
   threshold: number;
-}): EventHandler<ProductCreated> {
+}): EventHandler<ProductCreated, InventoryDb> {
   return async (event, { db, log }) => {
     const { productId } = event.data;
     const created = await createLevelIfMissing(
-      db as InventoryDatabase,
+      db,
       {
         productId,
         onHand: deps.newProductStock,

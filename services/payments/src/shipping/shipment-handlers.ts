@@ -16,12 +16,13 @@ import type { EventHandler, JobRunner } from '@souk/chassis';
 import type { ShipmentFailed } from '@souk/shipping/contract';
 import { enqueueCancellation } from '../cancellation/cancel-order-job.ts';
 import { livePaymentsOf } from '../cancellation/cancellation-store.ts';
+import type { PaymentsDb } from '../db.ts';
 
 export interface ShipmentFailedDeps {
   jobs: Pick<JobRunner, 'enqueue'>;
 }
 
-export function recordCancellationOnShipmentFailure(deps: ShipmentFailedDeps): EventHandler<ShipmentFailed> {
+export function recordCancellationOnShipmentFailure(deps: ShipmentFailedDeps): EventHandler<ShipmentFailed, PaymentsDb> {
   return async (event, { db, log }) => {
     const { orderId, reasonCode, reason } = event.data;
     const live = await livePaymentsOf(db, orderId);

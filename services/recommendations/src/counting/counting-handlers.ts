@@ -6,15 +6,14 @@
 
 import type { EventHandler } from '@souk/chassis';
 import type { OrderConfirmed } from '@souk/orders/contract';
-import { sql, type Kysely } from 'kysely';
+import { sql } from 'kysely';
 import type { RecommendationsDb } from '../db.ts';
 import { basket, dayOf, pairs } from './basket.ts';
 
-export function countConfirmedOrder(): EventHandler<OrderConfirmed> {
+export function countConfirmedOrder(): EventHandler<OrderConfirmed, RecommendationsDb> {
   return async (event, { db, log }) => {
-    const trx = db as Kysely<RecommendationsDb>;
     const at = new Date(event.data.confirmedAt);
-    const first = await trx
+    const first = await db
       .insertInto('counted_orders')
       .values({ order_id: event.data.orderId.toLowerCase(), confirmed_at: at })
       .onConflict((oc) => oc.column('order_id').doNothing())
@@ -35,25 +34,25 @@ export function countConfirmedOrder(): EventHandler<OrderConfirmed> {
         insert into co_purchases (product_id, other_id, orders, last_at)
         select p, o, 1, ${at}::timestamptz from unnest(${together.map((x) => x.productId)}::uuid[], ${together.map((x) => x.otherId)}::uuid[]) as t(p, o)
         on conflict (product_id, other_id) do update set orders = co_purchases.orders + 1, last_at = greatest(co_purchases.last_at, excluded.last_at)`.execute(
-        trx,
+        db,
       );
     }
     await sql`
       insert into product_sales (product_id, units, orders, last_sold_at)
       select p, u, 1, ${at}::timestamptz from unnest(${ids}::uuid[], ${units}::bigint[]) as t(p, u)
       on conflict (product_id) do update set units = product_sales.units + excluded.units, orders = product_sales.orders + 1,
-        last_sold_at = greatest(product_sales.last_sold_at, excluded.last_sold_at)`.execute(trx);
+        last_sold_at = greatest(product_sales.last_sold_at, excluded.last_sold_at)`.execute(db);
     await sql`
       insert into daily_sales (product_id, day, units, orders)
       select p, ${dayOf(at)}::date, u, 1 from unnest(${ids}::uuid[], ${units}::bigint[]) as t(p, u)
       on conflict (day, product_id) do update set units = daily_sales.units + excluded.units, orders = daily_sales.orders + 1`.execute(
-      trx,
+      db,
     );
     // Names: the newest confirmation's wins, whatever order confirmations are handled in.
     await sql`
       insert into product_names (product_id, name, seen_at)
       select p, n, ${at}::timestamptz from unnest(${ids}::uuid[], ${names}::text[]) as t(p, n)
       on conflict (product_id) do update set name = excluded.name, seen_at = excluded.seen_at
-      where product_names.seen_at <= excluded.seen_at`.execute(trx);
+      where product_names.seen_at <= excluded.seen_at`.execute(db);
   };
 }

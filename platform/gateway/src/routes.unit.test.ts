@@ -12,7 +12,7 @@ import {
   requiresToken,
   routes,
   type GatewayRoute,
-} from '../src/routes.ts';
+} from './routes.ts';
 
 const router = createRouter(routes, localApiPrefixes);
 

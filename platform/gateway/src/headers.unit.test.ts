@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { IncomingMessage } from 'node:http';
-import { clientResponseHeaders, upstreamRequestHeaders } from '../src/headers.ts';
+import { clientResponseHeaders, upstreamRequestHeaders } from './headers.ts';
 
 function fakeRequest(rawHeaders: string[], remoteAddress = '203.0.113.7'): IncomingMessage {
   const headers: Record<string, string> = {};

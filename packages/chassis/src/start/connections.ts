@@ -1,0 +1,172 @@
+// The phases of a start that reach other processes: discovery (the registry
+// or a static list), the clients with their breakers and the service's own
+// token, the event schemas registered, and the verification of callers' tokens.
+
+import { readFile } from 'node:fs/promises';
+import { context, ROOT_CONTEXT } from '@opentelemetry/api';
+import type { JSONWebKeySet } from 'jose';
+import { createAuth, type Auth } from '../auth/auth-hooks.ts';
+import { createJwtVerifier, type JwtVerifier, type KeySource } from '../auth/jwt-verifier.ts';
+import {
+  basicCredentials,
+  cachedServiceToken,
+  type CachedServiceToken,
+  type ServiceTokenSource,
+  type TokenAnswer,
+} from '../auth/service-token.ts';
+import { createClientRegistry, type ClientRegistry, type ServiceClient } from '../client/index.ts';
+import type { CommonConfig } from '../config.ts';
+import {
+  createRegistryClient,
+  parseStaticServices,
+  staticDiscovery,
+  type Discovery,
+  type RegistryClient,
+} from '../discovery/index.ts';
+import type { EventContract } from '../events/contract.ts';
+import { registerSchemas, SCHEMA_REGISTRY_SERVICE } from '../events/schemas.ts';
+import type { Basics, Clock } from './basics.ts';
+import type { ResourceStack } from './resource-stack.ts';
+
+/** identity's OAuth 2.0 token endpoint. */
+export const IDENTITY_TOKEN_PATH = '/api/v1/identity/oauth/token';
+
+/**
+ * REGISTRY_URL wins; STATIC_SERVICES serves fixed lists (tests, or behind DNS-based discovery).
+ * Not ready until the instance list has arrived once; a registry that is down does not stop the
+ * start (calls fail with SOUK_CLIENT_NO_INSTANCE until it answers, later outages keep the last list).
+ */
+export async function connectDiscovery(
+  basics: Basics<unknown>,
+  given: Discovery | undefined,
+  stack: ResourceStack,
+  readiness: Map<string, () => Promise<void>>,
+): Promise<Discovery> {
+  const config: CommonConfig = basics.config;
+  const { log } = basics;
+  const discovery =
+    given ??
+    (config.REGISTRY_URL
+      ? createRegistryClient({ registryUrl: config.REGISTRY_URL, log })
+      : staticDiscovery(config.STATIC_SERVICES ? parseStaticServices(config.STATIC_SERVICES) : {}));
+  stack.defer('discovery', () => discovery.close());
+  let loaded = false;
+  const load = () => discovery.ready().then(() => void (loaded = true));
+  // Calls made right after start should see the first instance list.
+  await load().catch((err: unknown) => log.warn({ err }, 'no instance list yet; starting anyway'));
+  readiness.set('discovery', async () => {
+    if (loaded) return;
+    void load().catch(() => undefined);
+    throw new Error('no instance list from the registry yet');
+  });
+  return discovery;
+}
+
+export function isRegistryClient(discovery: Discovery): discovery is RegistryClient {
+  return typeof (discovery as Partial<RegistryClient>).register === 'function';
+}
+
+/** One cached client per service called, sharing the breakers; with the service's own token when it has one. */
+export async function connectClients(
+  basics: Basics<unknown>,
+  discovery: Discovery,
+  givenToken: ServiceTokenSource | undefined,
+  stack: ResourceStack,
+): Promise<ClientRegistry> {
+  const config: CommonConfig = basics.config;
+  const { clock, log, metrics, tracer } = basics;
+  const serviceToken = givenToken
+    ? { source: givenToken, invalidate: () => undefined }
+    : await ownServiceToken(config, clock, () => clients.get('identity'));
+  const clients: ClientRegistry = createClientRegistry({
+    discovery,
+    log,
+    metrics,
+    tracer,
+    breakerOptions: {
+      clock,
+      failureThreshold: config.BREAKER_FAILURE_THRESHOLD,
+      halfOpenAfterMs: config.BREAKER_HALF_OPEN_AFTER_MS,
+    },
+    ...(serviceToken ? { serviceToken } : {}),
+  });
+  stack.defer('the clients', () => clients.close());
+  return clients;
+}
+
+/** The service's client_credentials token from identity, when the service has credentials. */
+async function ownServiceToken(
+  config: CommonConfig,
+  clock: Clock,
+  identity: () => ServiceClient,
+): Promise<CachedServiceToken | undefined> {
+  const clientId = config.SERVICE_CLIENT_ID;
+  const secretFile = config.SERVICE_CLIENT_SECRET_FILE;
+  if (!clientId && !secretFile) return undefined;
+  if (!clientId || !secretFile)
+    throw new Error('SERVICE_CLIENT_ID and SERVICE_CLIENT_SECRET_FILE go together: set both or neither');
+  const secret = (await readFile(secretFile, 'utf8')).trim();
+  if (!secret) throw new Error(`SERVICE_CLIENT_SECRET_FILE ${secretFile} is empty`);
+  const authorization = basicCredentials(clientId, secret);
+  return cachedServiceToken({
+    now: () => clock.now(),
+    // Outside any request's context: the caller's token and request id have no business on this call.
+    fetchToken: () =>
+      context.with(ROOT_CONTEXT, async () => {
+        const res = await identity().request<TokenAnswer>({
+          method: 'POST',
+          path: IDENTITY_TOKEN_PATH,
+          headers: { authorization },
+          body: { grant_type: 'client_credentials' },
+        });
+        return res.body;
+      }),
+  });
+}
+
+/** Registers the schemas of the events the service publishes; their ids go into each event's dataschema. */
+export async function registerEventSchemas(
+  basics: Basics<unknown>,
+  publishes: readonly EventContract[],
+  discovery: Discovery,
+  clients: ClientRegistry,
+): Promise<Map<string, number>> {
+  if (publishes.length === 0) return new Map();
+  const config: CommonConfig = basics.config;
+  if (!isRegistryClient(discovery) && discovery.instances(SCHEMA_REGISTRY_SERVICE).length === 0) {
+    basics.log.warn('no schema registry in STATIC_SERVICES: event schemas are not registered and events carry no dataschema');
+    return new Map();
+  }
+  return registerSchemas({
+    client: clients.get(SCHEMA_REGISTRY_SERVICE),
+    contracts: publishes,
+    log: basics.log,
+    waitMs: config.SCHEMA_REGISTRY_WAIT_MS,
+  });
+}
+
+/** Callers' tokens checked against identity's key set, fetched on first use. */
+export function createServiceAuth(basics: Basics<unknown>, clients: ClientRegistry): Auth {
+  const config: CommonConfig = basics.config;
+  // Fetched outside any request's context: the key set is shared, and the caller's token
+  // and request id have no business on that call.
+  let keySource: KeySource = () =>
+    context.with(ROOT_CONTEXT, async () => {
+      const res = await clients.get('identity').request<JSONWebKeySet>({ method: 'GET', path: '/.well-known/jwks.json' });
+      return res.body;
+    });
+  let verifier: JwtVerifier | undefined;
+  return createAuth(
+    () =>
+      (verifier ??= createJwtVerifier({
+        keySource: () => keySource(),
+        issuer: config.AUTH_ISSUER,
+        audience: config.AUTH_AUDIENCE,
+        now: () => basics.clock.now(),
+      })),
+    (source) => {
+      keySource = source;
+      verifier?.invalidate();
+    },
+  );
+}

@@ -1,0 +1,60 @@
+// The last phases of a start and the first of a stop: listening, registering
+// with the registry, and draining (callers first stop choosing the instance,
+// then in-flight requests finish before anything else is released).
+
+import type { AddressInfo } from 'node:net';
+import type { CommonConfig } from '../config.ts';
+import type { Discovery } from '../discovery/index.ts';
+import type { App } from '../server/app.ts';
+import type { Basics } from './basics.ts';
+import { isRegistryClient } from './connections.ts';
+import type { ResourceStack } from './resource-stack.ts';
+
+/**
+ * Listens and returns the instance's URL. Its release drains: refusing new requests (`onClosing`),
+ * then waiting for those in flight, up to SHUTDOWN_TIMEOUT_MS.
+ */
+export async function listen(
+  basics: Basics<unknown>,
+  app: App,
+  closeApp: () => Promise<void>,
+  onClosing: () => void,
+  stack: ResourceStack,
+): Promise<string> {
+  const config: CommonConfig = basics.config;
+  await app.listen({ host: config.HOST, port: config.PORT });
+  stack.defer('in-flight requests', async () => {
+    onClosing();
+    // close() only ends connections idle at that moment; a keep-alive connection whose
+    // request finishes later would hold the drain open until the forced close.
+    const idleSweep = setInterval(() => app.server.closeIdleConnections(), 100);
+    const forced = setTimeout(() => app.server.closeAllConnections(), config.SHUTDOWN_TIMEOUT_MS);
+    forced.unref();
+    try {
+      await closeApp();
+    } finally {
+      clearInterval(idleSweep);
+      clearTimeout(forced);
+    }
+  });
+  const port = (app.server.address() as AddressInfo).port;
+  return config.PUBLIC_URL ?? `http://${config.HOST}:${port}`;
+}
+
+/** With a registry: registers the instance; its release deregisters (while the server still serves). */
+export async function register(basics: Basics<unknown>, discovery: Discovery, url: string, stack: ResourceStack): Promise<void> {
+  if (!isRegistryClient(discovery)) return;
+  const config: CommonConfig = basics.config;
+  await discovery.register({
+    service: basics.name,
+    instanceId: basics.instanceId,
+    url,
+    version: basics.version,
+    zone: config.SERVICE_ZONE,
+    weight: config.SERVICE_WEIGHT,
+    metadata: {},
+  });
+  stack.defer('the registration', () =>
+    discovery.deregister().catch((err: unknown) => basics.log.warn({ err }, 'deregistration failed')),
+  );
+}
