@@ -6,7 +6,7 @@ import { createServer } from 'node:http';
 import { connect, type AddressInfo } from 'node:net';
 import { request } from 'undici';
 import { startService, type Discovery, type RunningService } from '../src/index.ts';
-import { createTestDatabase, createTestIssuer, type TestDatabase, type TestIssuer } from '../src/testing/index.ts';
+import { createTestDatabase, createTestIssuer, waitFor, type TestDatabase, type TestIssuer } from '../src/testing/index.ts';
 import { closeGate, gate, notesService } from './notes-service.ts';
 
 let database: TestDatabase;
@@ -252,6 +252,21 @@ describe('graceful shutdown', () => {
         if (/http_server_active_requests\{[^}]*"GET"[^}]*\} 2\b/.test(metrics)) break;
       }
       const stopping = other.stop();
+      let stopped = false;
+      void stopping.then(() => (stopped = true));
+      // The request is still held: a new one is refused (503 on a kept-alive connection, or no connection at all)...
+      const refused = async () => {
+        try {
+          const res = await request(`${other.url}/api/v1/notes`, { headers: { authorization: 'Bearer x' } });
+          await res.body.dump();
+          return res.statusCode === 503;
+        } catch {
+          return true;
+        }
+      };
+      await waitFor(refused, { what: 'new requests to be refused' });
+      // ...and stop() waits for the one in flight (opening the gate at once would let any stop() pass).
+      assert.equal(stopped, false, 'stop() ended while a request was in flight');
       gate.open();
       const res = await inFlight;
       assert.equal(res.statusCode, 200);
