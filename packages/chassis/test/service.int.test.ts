@@ -247,10 +247,11 @@ describe('graceful shutdown', () => {
       closeGate();
       const inFlight = request(`${other.url}/api/v1/slow`);
       // Wait until the slow request is really in flight: the scrape itself is the other GET.
-      for (;;) {
-        const metrics = await (await request(`${other.url}/metrics`)).body.text();
-        if (/http_server_active_requests\{[^}]*"GET"[^}]*\} 2\b/.test(metrics)) break;
-      }
+      await waitFor(
+        async () =>
+          /http_server_active_requests\{[^}]*"GET"[^}]*\} 2\b/.test(await (await request(`${other.url}/metrics`)).body.text()),
+        { what: 'the slow request in flight', intervalMs: 1 },
+      );
       const stopping = other.stop();
       let stopped = false;
       void stopping.then(() => (stopped = true));
