@@ -7,7 +7,7 @@ import { connect, type AddressInfo } from 'node:net';
 import { request } from 'undici';
 import pgLib from 'pg';
 import { defineService, startService, type Discovery, type RunningService } from '../src/index.ts';
-import { createTestDatabase, createTestIssuer, freePort, type TestDatabase, type TestIssuer } from '../src/testing/index.ts';
+import { createTestDatabase, createTestIssuer, freePort, waitFor, type TestDatabase, type TestIssuer } from '../src/testing/index.ts';
 import { closeGate, gate, notesService, type NotesDb } from './notes-service.ts';
 
 async function pg(url: string, text: string) {
@@ -258,11 +258,27 @@ describe('graceful shutdown', () => {
       closeGate();
       const inFlight = request(`${other.url}/api/v1/slow`);
       // Wait until the slow request is really in flight: the scrape itself is the other GET.
-      for (;;) {
-        const metrics = await (await request(`${other.url}/metrics`)).body.text();
-        if (/http_server_active_requests\{[^}]*"GET"[^}]*\} 2\b/.test(metrics)) break;
-      }
+      await waitFor(
+        async () =>
+          /http_server_active_requests\{[^}]*"GET"[^}]*\} 2\b/.test(await (await request(`${other.url}/metrics`)).body.text()),
+        { what: 'the slow request in flight', intervalMs: 1 },
+      );
       const stopping = other.stop();
+      let stopped = false;
+      void stopping.then(() => (stopped = true));
+      // The request is still held: a new one is refused (503 on a kept-alive connection, or no connection at all)...
+      const refused = async () => {
+        try {
+          const res = await request(`${other.url}/api/v1/notes`, { headers: { authorization: 'Bearer x' } });
+          await res.body.dump();
+          return res.statusCode === 503;
+        } catch {
+          return true;
+        }
+      };
+      await waitFor(refused, { what: 'new requests to be refused' });
+      // ...and stop() waits for the one in flight (opening the gate at once would let any stop() pass).
+      assert.equal(stopped, false, 'stop() ended while a request was in flight');
       gate.open();
       const res = await inFlight;
       assert.equal(res.statusCode, 200);

@@ -155,6 +155,11 @@ test('200 checkouts at once from 200 users: none refused by the gateway', async 
   const statuses = new Map<number, number>();
   for (const a of answers) statuses.set(a.status, (statuses.get(a.status) ?? 0) + 1);
   assert.deepEqual([...statuses], [[201, 200]]);
+  // Each answer is its own request's: the Idempotency-Key went upstream and the answer came back to the right client.
+  assert.deepEqual(
+    answers.map((a) => a.body.idempotencyKey),
+    tokens.map((_, i) => `checkout-${i}`),
+  );
   assert.equal(orders.received.length - before, 200);
   assert.equal(new Set(orders.received.slice(before).map((r) => r.headers.authorization)).size, 200);
 });

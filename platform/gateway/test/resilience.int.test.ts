@@ -85,12 +85,12 @@ test('an instance that does not answer in time: 504 SOUK_GATEWAY_UPSTREAM_TIMEOU
   assert.ok(problem.traceId);
 });
 
-test('a timed-out GET is retried elsewhere; a timed-out POST is not (it may have been applied)', async (t) => {
+test('a timed-out GET or keyed POST is retried elsewhere; a plain timed-out POST is not (it may have been applied)', async (t) => {
   const slow = await silent();
   const fast = await startUpstream();
   const instances = [slow.url, fast.url];
   const gateway = await startGateway({
-    services: { catalog: instances, identity: instances },
+    services: { catalog: instances, identity: instances, recommendations: instances },
     // Generous: the healthy instance must answer within it even on a busy test machine.
     env: { GATEWAY_UPSTREAM_TIMEOUT_MS: '1000' },
   });
@@ -108,13 +108,18 @@ test('a timed-out GET is retried elsewhere; a timed-out POST is not (it may have
   assert.equal(post.status, 504);
   assert.equal(fast.received.length, 1, 'the POST was not sent a second time');
 
-  const keyed = await fetch(`${gateway.url}/api/v1/identity/token`, {
+  // A POST with an Idempotency-Key may be repeated: the first request to recommendations starts on the slow instance too.
+  const keyed = await fetch(`${gateway.url}/api/v1/recommendations/feedback`, {
     method: 'POST',
     body: 'x',
     headers: { 'idempotency-key': 'k-1' },
   });
-  // The second POST starts on the fast instance (round robin moved on); either way it must succeed.
   assert.equal(keyed.status, 200);
+  assert.deepEqual(
+    [slow, fast].map((u) => u.received.filter((r) => r.headers['idempotency-key'] === 'k-1').length),
+    [1, 1],
+    'the keyed POST timed out on the slow instance and was retried on the fast one',
+  );
 });
 
 test('a 503 answer to a GET is retried on another instance; to a POST it is passed on', async (t) => {

@@ -35,9 +35,23 @@ describe('identity signing keys and admin', () => {
   });
 
   it('leaves the admin account alone when another instance starts', async () => {
+    const adminRow = async () => {
+      const client = new pg.Client({ connectionString: id.database.url });
+      await client.connect();
+      try {
+        return (await client.query('select id, password_hash, roles, updated_at from users where email = $1', [ADMIN.email]))
+          .rows;
+      } finally {
+        await client.end();
+      }
+    };
+    const before = await adminRow();
+    assert.equal(before.length, 1);
     const second = await id.startAnother();
     const res = await passwordGrant(second.url, ADMIN.email, ADMIN.password);
     assert.equal(res.status, 200);
+    // Not re-created, not re-hashed: a password the admin changed since would survive a start.
+    assert.deepEqual(await adminRow(), before);
   });
 
   it('lets only admins force a rotation, and keeps the old key until its tokens expire', async () => {

@@ -120,29 +120,39 @@ test('concurrent requests with one key place one order', async () => {
   assert.equal(rows[0]!.n, 1);
 });
 
-test('the cart decides: empty (422), stale prices (503 + Retry-After), mixed currencies (422), unreachable (503)', async () => {
-  const token = await h.tokenFor(randomUUID());
+test('the cart decides: empty (422), stale prices (503 + Retry-After), mixed currencies (422), unreachable (503); a refusal keeps nothing', async () => {
+  const user = randomUUID();
+  const token = await h.tokenFor(user);
+  // One key for every refused attempt: a refusal must leave it unused.
+  const key = randomUUID();
   try {
     h.cart.on(() => ({ status: 200, body: cartOf([]) }));
-    assertProblem(await place(token, randomUUID()), 422, 'SOUK_ORDERS_CART_EMPTY');
+    assertProblem(await place(token, key), 422, 'SOUK_ORDERS_CART_EMPTY');
     h.cart.on(() => ({ status: 200, body: cartOf([cartLine(PRODUCT_A, 'Moka pot', 1, 2500, true)]) }));
-    const stale = await place(token, randomUUID());
+    const stale = await place(token, key);
     assertProblem(stale, 503, 'SOUK_ORDERS_PRICES_UNAVAILABLE');
     assert.equal(stale.headers.get('retry-after'), '5');
     h.cart.on(() => ({
       status: 200,
       body: cartOf([cartLine(PRODUCT_A, 'Moka pot', 1, 2500), { ...cartLine(PRODUCT_A, 'Pot', 1, 10), currency: 'USD' }]),
     }));
-    assertProblem(await place(token, randomUUID()), 422, 'SOUK_ORDERS_CART_INVALID');
+    assertProblem(await place(token, key), 422, 'SOUK_ORDERS_CART_INVALID');
     h.cart.on(() => problem(503, 'SOUK_SERVICE_NOT_READY', 'cart is starting'));
-    assertProblem(await place(token, randomUUID()), 503, 'SOUK_ORDERS_CART_UNAVAILABLE');
+    assertProblem(await place(token, key), 503, 'SOUK_ORDERS_CART_UNAVAILABLE');
     h.cart.on(() => problem(401, 'SOUK_AUTH_TOKEN_INVALID', 'expired'));
-    assertProblem(await place(token, randomUUID()), 401, 'SOUK_AUTH_TOKEN_INVALID');
+    assertProblem(await place(token, key), 401, 'SOUK_AUTH_TOKEN_INVALID');
   } finally {
     h.cart.on(undefined);
   }
-  const rows = await h.query<{ n: number }>('select count(*)::int as n from order_idempotency_keys');
-  assert.ok(rows[0]!.n >= 0);
+  const stored = (table: string) => h.query<{ n: number }>(`select count(*)::int as n from ${table} where user_id = $1`, [user]);
+  assert.deepEqual(
+    [(await stored('orders'))[0]!.n, (await stored('order_idempotency_keys'))[0]!.n],
+    [0, 0],
+    'no order and no key kept',
+  );
+  // The cart fixed, the same key places a new order (202), not a replay (200) of anything.
+  const placed = await place(token, key);
+  assert.equal(placed.status, 202, placed.text);
 });
 
 test('bad input and bad callers get 4xx problems', async () => {

@@ -70,6 +70,7 @@ for (const transport of [feed, nats]) {
       assert.equal((await s.emit({ from: 0, count: 60, perTransaction: 6 })).status, 200);
       await s.waitForEffects(60);
       const firstIds = (await s.effects()).map((e) => e.event_id);
+      const last = (await s.consumerSql<{ last: number }>('select max(seq)::int as last from effects'))[0]!.last;
 
       // More events while the replay runs.
       const more = s.emit({ from: 60, count: 40, perTransaction: 4 });
@@ -89,6 +90,11 @@ for (const transport of [feed, nats]) {
         firstIds.every((id) => effects.some((e) => e.event_id === id)),
         'the events handled before the replay came again',
       );
+      // Without the reset and the rewind, the first 60 effects would still be there and 100 in all just the same.
+      const kept = (
+        await s.consumerSql<{ kept: number }>('select count(*)::int as kept from effects where seq <= $1', [last])
+      )[0]!.kept;
+      assert.equal(kept, 0, 'every effect from before the replay was reset and made again');
       if (transport.name === 'feed') {
         // The feed keeps the producer's order through a replay.
         assert.deepEqual(
