@@ -7,7 +7,14 @@ import { connect, type AddressInfo } from 'node:net';
 import { request } from 'undici';
 import pgLib from 'pg';
 import { defineService, startService, type Discovery, type RunningService } from '../src/index.ts';
-import { createTestDatabase, createTestIssuer, freePort, waitFor, type TestDatabase, type TestIssuer } from '../src/testing/index.ts';
+import {
+  createTestDatabase,
+  createTestIssuer,
+  freePort,
+  waitFor,
+  type TestDatabase,
+  type TestIssuer,
+} from '../src/testing/index.ts';
 import { closeGate, gate, notesService, type NotesDb } from './notes-service.ts';
 
 async function pg(url: string, text: string) {
