@@ -118,3 +118,4 @@ export type {
 export { startPeriodic, defineJob, useJobs, permanentFailure, isPermanentFailure } from './jobs/index.ts';
 export type { Periodic, PeriodicSchedule, JobKind, JobContext, JobRunner, JobView } from './jobs/index.ts';
 export { backoffDelay, type Backoff } from './backoff.ts';
+export { pause } from './events/pause.ts';

@@ -4,6 +4,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import { createInterface } from 'node:readline';
 import { settlesWithin, stopWithSignals, waitForExit } from './wait.ts';
+// The backoff module alone: the chassis' index would load the whole service stack into the devhost.
+import { backoffDelay } from '@souk/chassis/backoff';
 
 export interface BackoffPolicy {
   initialMs: number;
@@ -23,9 +25,9 @@ export class RestartBackoff {
   /** Delay before the next start, given how long the process ran before it exited. */
   next(uptimeMs: number): number {
     if (uptimeMs >= this.policy.resetAfterMs) this.failures = 0;
-    const delay = Math.min(this.policy.initialMs * 2 ** this.failures, this.policy.maxMs);
+    // No jitter: one supervisor restarts its own child, there is no crowd to spread out.
     this.failures++;
-    return delay;
+    return backoffDelay({ curve: 'exponential', baseMs: this.policy.initialMs, capMs: this.policy.maxMs }, this.failures);
   }
 }
 

@@ -3,19 +3,16 @@
 // it once per service, with every job kind the service runs.
 
 import type { ServiceContext } from '../service.ts';
+import { workerDeps, type WorkerDeps } from './worker-deps.ts';
 import { registerJobRoutes } from './job-routes.ts';
 import { createJobRunner, type JobRunner, type JobRunnerOptions } from './job-runner.ts';
 
-export type UseJobsOptions = Omit<JobRunnerOptions, 'db' | 'log' | 'metrics' | 'owner' | 'databaseUrl'>;
+export type UseJobsOptions = Omit<JobRunnerOptions, keyof WorkerDeps>;
 
 /** Call in setup: the runner starts claiming at once and stops (awaiting the jobs in flight) when the service does. */
 export function useJobs(ctx: ServiceContext, options: UseJobsOptions): JobRunner {
   const runner = createJobRunner({
-    db: ctx.db,
-    log: ctx.log,
-    metrics: ctx.metrics,
-    owner: ctx.instanceId,
-    ...(ctx.config.DATABASE_URL ? { databaseUrl: ctx.config.DATABASE_URL } : {}),
+    ...workerDeps(ctx),
     ...options,
   });
   registerJobRoutes(ctx.app, runner, ctx.auth.required({ roles: ['admin'] }));

@@ -2,19 +2,16 @@
 // database, logs and metrics, the admin routes, and a stop at shutdown.
 
 import type { ServiceContext } from '../service.ts';
+import { workerDeps, type WorkerDeps } from '../jobs/worker-deps.ts';
 import { registerSagaRoutes } from './saga-routes.ts';
 import { createSagaRunner, type SagaRunner, type SagaRunnerOptions } from './saga-runner.ts';
 
-export type UseSagasOptions = Omit<SagaRunnerOptions, 'db' | 'log' | 'metrics' | 'owner' | 'databaseUrl'>;
+export type UseSagasOptions = Omit<SagaRunnerOptions, keyof WorkerDeps>;
 
 /** Call in setup: the runner starts claiming at once and stops when the service does. */
 export function useSagas(ctx: ServiceContext, options: UseSagasOptions): SagaRunner {
   const runner = createSagaRunner({
-    db: ctx.db,
-    log: ctx.log,
-    metrics: ctx.metrics,
-    owner: ctx.instanceId,
-    ...(ctx.config.DATABASE_URL ? { databaseUrl: ctx.config.DATABASE_URL } : {}),
+    ...workerDeps(ctx),
     ...options,
   });
   registerSagaRoutes(ctx.app, runner, ctx.auth.required({ roles: ['admin'] }));

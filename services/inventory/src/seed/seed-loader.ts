@@ -3,7 +3,7 @@
 // backoff until catalog answers and never holds up the start. The marker row
 // and the levels commit together, so a second instance skips it.
 
-import type { ServiceClient } from '@souk/chassis';
+import { backoffDelay, pause, type ServiceClient } from '@souk/chassis';
 import type { ProductPage } from '@souk/catalog/contract';
 import type { Logger } from 'pino';
 import type { InventoryDatabase } from '../db.ts';
@@ -96,8 +96,8 @@ export function startSeedTask(deps: SeedDeps): SeedTask {
         // Catalog starting next to us is normal at first; keep saying so, but quietly.
         const level = attempt <= 1 ? 'warn' : 'debug';
         deps.log[level]({ err, attempt }, 'demo stock not loaded yet (is catalog up?); retrying');
-        // Exponential with full jitter, so instances starting together spread out.
-        await pause(Math.random() * Math.min(maxBackoff, 250 * 2 ** attempt), stopping.signal);
+        // Full jitter, so instances starting together spread out.
+        await pause(backoffDelay({ curve: 'full-jitter', baseMs: 500, capMs: maxBackoff }, attempt), stopping.signal);
       }
     }
   })();
@@ -108,16 +108,4 @@ export function startSeedTask(deps: SeedDeps): SeedTask {
       await done;
     },
   };
-}
-
-function pause(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
 }
