@@ -5,6 +5,7 @@
 
 import { randomUUID } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
+import { claimLeased, interval, renewLease } from './lease-sql.ts';
 
 /** Channel of "there is job work": an enqueue or a retry anywhere wakes every worker, at commit. */
 export const JOB_WAKE_CHANNEL = 'souk_job';
@@ -42,7 +43,7 @@ export interface NewJob {
 
 export type JobEnding = { kind: 'done' } | { kind: 'retry'; delayMs: number; error: string } | { kind: 'park'; error: string };
 
-const ms = (value: number) => sql`make_interval(secs => ${value / 1000})`;
+const ms = interval;
 const released = sql`lease_owner = null, lease_until = null`;
 
 /** Inserts a job inside the caller's transaction; its id, or undefined when an open job has this key already. */
@@ -78,26 +79,19 @@ export function createJobStore(db: Kysely<any>, owner: string) {
      * counting an attempt each. SKIP LOCKED: two workers claiming at once take different jobs.
      */
     async claim(limit: number, leaseMs: number, kinds: readonly string[], busy: readonly string[]): Promise<JobRow[]> {
-      if (limit <= 0 || kinds.length === 0) return [];
-      const { rows } = await sql<JobRow>`
-        update souk_job j set attempts = j.attempts + 1, lease_owner = ${owner}, lease_until = clock_timestamp() + ${ms(leaseMs)},
-            attempted_by = ${owner}, updated_at = clock_timestamp()
-        where j.id in (
-          select id from souk_job
-          where status = 'PENDING' and next_attempt_at <= clock_timestamp()
-            and kind = any(${kinds}::text[]) and not id = any(${busy}::text[])
-            and (lease_until is null or lease_until < clock_timestamp() or lease_owner = ${owner})
-          order by next_attempt_at limit ${limit}
-          for update skip locked)
-        returning j.*`.execute(db);
-      return rows;
+      if (kinds.length === 0) return [];
+      return claimLeased<JobRow>(db, {
+        table: 'souk_job',
+        owner,
+        leaseMs,
+        limit,
+        busy,
+        where: sql`status = 'PENDING' and kind = any(${kinds}::text[])`,
+        set: sql`attempts = attempts + 1, attempted_by = ${owner}, updated_at = clock_timestamp()`,
+      });
     },
 
-    async renew(id: string, leaseMs: number): Promise<boolean> {
-      const { rows } = await sql`update souk_job set lease_until = clock_timestamp() + ${ms(leaseMs)}
-        where id = ${id} and lease_owner = ${owner} returning id`.execute(db);
-      return rows.length > 0;
-    },
+    renew: (id: string, leaseMs: number) => renewLease(db, 'souk_job', id, owner, leaseMs),
 
     /** Gives back a job whose attempt this instance's shutdown interrupted: due as it was, the attempt not counted. */
     release: (id: string) => guarded(id, sql`attempts = greatest(attempts - 1, 0), ${released}`),

@@ -5,6 +5,7 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { SagaFailure, SagaStatus } from './saga-definition.ts';
 import type { AttemptError } from './saga-transitions.ts';
+import { claimLeased, interval, renewLease } from '../jobs/lease-sql.ts';
 
 /** Channel of "there is saga work": a start or a retry anywhere wakes every runner. */
 export const SAGA_WAKE_CHANNEL = 'souk_saga';
@@ -71,7 +72,7 @@ export interface LogEntry {
   durationMs?: number;
 }
 
-const ms = (value: number) => sql`make_interval(secs => ${value / 1000})`;
+const ms = interval;
 
 const LOG_COLUMNS = sql`saga_id, kind, step, attempt, error_code, error_message, duration_ms, owner`;
 
@@ -138,25 +139,18 @@ export function createSagaStore(db: Kysely<any>, owner: string) {
      * SKIP LOCKED: two runners claiming at once take different sagas.
      */
     async claim(limit: number, leaseMs: number, names: readonly string[], busy: readonly string[]): Promise<SagaRow[]> {
-      if (limit <= 0 || names.length === 0) return [];
-      const { rows } = await sql<SagaRow>`
-        update souk_saga s set lease_owner = ${owner}, lease_until = clock_timestamp() + ${ms(leaseMs)}
-        where s.id in (
-          select id from souk_saga
-          where status in ('RUNNING', 'COMPENSATING') and next_attempt_at <= clock_timestamp()
-            and name = any(${names}::text[]) and not id = any(${busy}::text[])
-            and (lease_until is null or lease_until < clock_timestamp() or lease_owner = ${owner})
-          order by next_attempt_at limit ${limit}
-          for update skip locked)
-        returning s.*`.execute(db);
-      return rows;
+      if (names.length === 0) return [];
+      return claimLeased<SagaRow>(db, {
+        table: 'souk_saga',
+        owner,
+        leaseMs,
+        limit,
+        busy,
+        where: sql`status in ('RUNNING', 'COMPENSATING') and name = any(${names}::text[])`,
+      });
     },
 
-    async renew(id: string, leaseMs: number): Promise<boolean> {
-      const { rows } = await sql`update souk_saga set lease_until = clock_timestamp() + ${ms(leaseMs)}
-        where id = ${id} and lease_owner = ${owner} returning id`.execute(db);
-      return rows.length > 0;
-    },
+    renew: (id: string, leaseMs: number) => renewLease(db, 'souk_saga', id, owner, leaseMs),
 
     /** Gives the saga back (shutdown): another instance may take it at once. */
     release: (id: string) => guarded(db, id, released, []),
