@@ -71,3 +71,8 @@ test('--cpu-prof names services to profile, repeatable and comma separated, each
   assert.deepEqual(parseOptions(['--cpu-prof', 'orders,cart', '--cpu-prof', 'orders'], '/repo').cpuProfile, ['orders', 'cart']);
   assert.throws(() => parseOptions(['--cpu-prof', 'nosuch'], '/repo'), /--cpu-prof: unknown service "nosuch"/);
 });
+
+test('--source-maps is off unless asked', () => {
+  assert.equal(parseOptions([], '/repo').sourceMaps, false);
+  assert.equal(parseOptions(['--source-maps'], '/repo').sourceMaps, true);
+});

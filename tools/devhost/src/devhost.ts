@@ -24,6 +24,7 @@ import {
 } from './services.ts';
 import { ManagedInstance, formatMs } from './supervisor.ts';
 import { waitFor } from './wait.ts';
+import { treeMemory } from './proc-stats.ts';
 
 /** Longer than the chassis's SHUTDOWN_TIMEOUT_MS (10 s), so a draining service is not cut off. */
 const STOP_TIMEOUT_MS = 15_000;
@@ -138,6 +139,7 @@ export class Devhost {
       endpointsFile: dir.endpointsFile,
       logsDir: dir.logs,
       totalMs: performance.now() - t0,
+      memory: treeMemory(process.pid),
     });
     printSummary(out, summary);
     this.phase = 'ready';
@@ -245,7 +247,9 @@ export class Devhost {
     const t0 = performance.now();
     const bundles = await bundleServices(this.options.repoRoot, this.dir.root, entries);
     this.out.info(`bundled ${entries.length} services with esbuild (${formatMs(performance.now() - t0)})`);
-    return new Map(entries.map((e) => [e.name, [...profiled(e.name), '--enable-source-maps', bundles.get(e.name) ?? e.entry]]));
+    // Source maps cost about 25 MB per process (parsed at load) and make every stack trace slower; off unless asked.
+    const sourceMaps = this.options.sourceMaps ? ['--enable-source-maps'] : [];
+    return new Map(entries.map((e) => [e.name, [...profiled(e.name), ...sourceMaps, bundles.get(e.name) ?? e.entry]]));
   }
 
   private async waitReady(members: readonly ManagedInstance[]): Promise<void> {

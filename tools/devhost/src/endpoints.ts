@@ -55,6 +55,8 @@ export interface SummaryInput {
   endpointsFile: string;
   logsDir: string;
   totalMs: number;
+  /** Memory of the devhost and every process below it (services, embedded PostgreSQL) at ready, when readable. */
+  memory?: { pssMb: number; rssMb: number; processes: number };
 }
 
 export interface SummaryLine {
@@ -78,6 +80,10 @@ export function summaryLines(input: SummaryInput): SummaryLine[] {
   if (input.newAdminPassword)
     lines.push({ ...row('', `(first start: the password is ${input.newAdminPassword})`), secret: true });
   lines.push(row('logs', input.logsDir), row('endpoints', input.endpointsFile));
+  if (input.memory && input.memory.processes > 0) {
+    const { pssMb, rssMb, processes } = input.memory;
+    lines.push(row('memory', `${Math.round(pssMb)} MB PSS (${Math.round(rssMb)} MB RSS) in ${processes} processes`));
+  }
   lines.push({ text: 'Ctrl-C stops everything.' });
   return lines;
 }

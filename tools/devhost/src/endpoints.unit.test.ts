@@ -47,3 +47,12 @@ test('the first-start password is printed but never written to logs/devhost.log'
   assert.doesNotMatch(logged, /Pw-only-for-the-terminal/);
   await rm(logsDir, { recursive: true, force: true });
 });
+
+test('the memory at ready is one summary line: PSS, RSS and how many processes', () => {
+  const lines = summaryLines({ ...input, memory: { pssMb: 1234.4, rssMb: 2345.6, processes: 31 } }).map((l) => l.text);
+  assert.ok(
+    lines.some((l) => /memory\s+1234 MB PSS \(2346 MB RSS\) in 31 processes$/.test(l)),
+    lines.join('\n'),
+  );
+  assert.ok(!summaryLines(input).some((l) => l.text.includes('MB PSS')));
+});

@@ -1,0 +1,23 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { test } from 'node:test';
+import { descendants, processMemory, treeMemory } from './proc-stats.ts';
+
+test('a child process is found below its parent, and the tree memory counts it', async (t) => {
+  const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+  t.after(() => child.kill('SIGKILL'));
+  await once(child, 'spawn');
+  assert.equal(descendants(process.pid).get(child.pid!), 'node');
+  const own = processMemory(process.pid)!;
+  const childMemory = processMemory(child.pid!)!;
+  assert.ok(own.pssMb > 1 && own.rssMb >= own.pssMb, `own memory read: ${JSON.stringify(own)}`);
+  const tree = treeMemory(process.pid);
+  assert.ok(tree.processes >= 2, `${tree.processes} processes`);
+  // The sum includes both, so it is more than either alone.
+  assert.ok(tree.pssMb > Math.max(own.pssMb, childMemory.pssMb), `${tree.pssMb} vs ${own.pssMb} and ${childMemory.pssMb}`);
+});
+
+test('a process that is gone reads as undefined', () => {
+  assert.equal(processMemory(2 ** 22 + 12345), undefined);
+});
