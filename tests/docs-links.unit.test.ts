@@ -57,6 +57,10 @@ test('every relative link in the Markdown files resolves to a file, and to a hea
       if (/^[a-z]+:/i.test(target!)) continue; // http:, https:, mailto:
       const [path, anchor] = target!.split('#') as [string, string | undefined];
       const goal = path === '' ? file : resolve(dirname(file), decodeURI(path));
+      if (relative(root, goal).startsWith('..')) {
+        broken.push(`${rel(file)}: ${target} (outside the repository: a clone does not have it)`);
+        continue;
+      }
       if (!existsSync(goal)) {
         broken.push(`${rel(file)}: ${target} (no such file)`);
         continue;
