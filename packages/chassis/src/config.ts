@@ -3,6 +3,7 @@
 
 import { Type, type Static, type TObject, type TSchema } from 'typebox';
 import { Value } from 'typebox/value';
+import { DEFAULT_TOKEN_CACHE_SIZE } from './auth/token-cache.ts';
 import { DEFAULT_FAILURE_THRESHOLD, DEFAULT_HALF_OPEN_AFTER_MS } from './client/breakers.ts';
 
 /** Thrown at start when the environment does not describe a valid configuration. */
@@ -37,6 +38,11 @@ export const CommonConfig = Type.Object({
   OTEL_EXPORTER_OTLP_ENDPOINT: Type.Optional(Type.String({ pattern: '^https?://' })),
   AUTH_ISSUER: Type.String({ default: DEFAULT_ISSUER, pattern: '^https?://' }),
   AUTH_AUDIENCE: Type.String({ default: DEFAULT_AUDIENCE, minLength: 1 }),
+  AUTH_TOKEN_CACHE_SIZE: Type.Integer({
+    default: DEFAULT_TOKEN_CACHE_SIZE,
+    minimum: 0,
+    description: 'Verified access tokens remembered until they expire, so each is signature-checked once; 0 checks every time.',
+  }),
   SHUTDOWN_TIMEOUT_MS: Type.Integer({ default: 10_000, minimum: 0 }),
   BODY_LIMIT_BYTES: Type.Integer({ default: DEFAULT_BODY_LIMIT_BYTES, minimum: 1024 }),
   BREAKER_FAILURE_THRESHOLD: Type.Integer({

@@ -1,10 +1,13 @@
 // Verifies access tokens against the identity service's published key set,
 // cached and refreshed when a token names a key the cache does not know
-// (which is how a key rotation reaches every verifier).
+// (which is how a key rotation reaches every verifier). A token that verified
+// is trusted again without a signature check until it expires, as long as its
+// key stays in the key set (token-cache.ts).
 
 import { createLocalJWKSet, errors as joseErrors, jwtVerify, type JSONWebKeySet, type JWTPayload } from 'jose';
 import type { Identity } from '../context.ts';
 import { chassisErrors } from '../errors/codes.ts';
+import { createTokenCache, DEFAULT_TOKEN_CACHE_SIZE } from './token-cache.ts';
 
 /** Fetches the current JSON Web Key Set (from identity's JWKS endpoint, or locally inside identity). */
 export type KeySource = () => Promise<JSONWebKeySet>;
@@ -18,12 +21,14 @@ export interface JwtVerifierOptions {
   maxAgeMs?: number;
   /** Shortest interval between two fetches caused by unknown key ids (guards against token floods). */
   cooldownMs?: number;
+  /** Verified tokens remembered until they expire (least recently used first out); 0 checks every signature. */
+  tokenCacheSize?: number;
 }
 
 export interface JwtVerifier {
   /** The caller behind a bearer token; throws SOUK_AUTH_TOKEN_INVALID. */
   verify(token: string): Promise<Identity>;
-  /** Drops the cached key set (tests, or after a forced rotation). */
+  /** Drops the cached key set and every token verified with it (tests, or after a forced rotation). */
   invalidate(): void;
 }
 
@@ -38,6 +43,11 @@ export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
   // just before a rotation must not make the new key wait out the cooldown.
   let lastUnknownKeyFetch = Number.NEGATIVE_INFINITY;
   let inflight: Promise<ReturnType<typeof createLocalJWKSet>> | undefined;
+  const verified = createTokenCache(options.tokenCacheSize ?? DEFAULT_TOKEN_CACHE_SIZE);
+  // The key ids of the last key set fetched: a token is remembered only while its key is among them.
+  let knownKids = new Set<string>();
+  // Counts invalidations, so that a verification that began before one does not remember its token after it.
+  let generation = 0;
 
   async function load(): Promise<ReturnType<typeof createLocalJWKSet>> {
     // One fetch at a time however many requests arrive with an unknown key.
@@ -45,6 +55,9 @@ export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
       .keySource()
       .then((jwks) => {
         cached = { keys: createLocalJWKSet(jwks), fetchedAt: now() };
+        knownKids = new Set(jwks.keys.flatMap((k) => (typeof k.kid === 'string' ? [k.kid] : [])));
+        // A key gone from the set (retired, or removed after a compromise) takes its tokens with it.
+        verified.retainKeys(knownKids);
         return cached.keys;
       })
       .finally(() => {
@@ -66,14 +79,22 @@ export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
     }
   }
 
-  async function check(token: string, keySet: ReturnType<typeof createLocalJWKSet>): Promise<JWTPayload> {
-    const { payload } = await jwtVerify(token, keySet, {
+  async function check(token: string, keySet: ReturnType<typeof createLocalJWKSet>): Promise<Identity> {
+    const started = generation;
+    const { payload, protectedHeader } = await jwtVerify(token, keySet, {
       issuer: options.issuer,
       audience: options.audience,
       algorithms: ALGORITHMS,
       currentDate: new Date(now()),
     });
-    return payload;
+    const identity = toIdentity(payload);
+    // Only tokens that say when they expire and which key signed them are remembered: without
+    // `exp` there is no end to the trust, without `kid` no way to drop them with their key.
+    const { kid } = protectedHeader;
+    if (typeof payload.exp === 'number' && typeof kid === 'string' && knownKids.has(kid) && generation === started) {
+      verified.set(token, { identity, kid, exp: payload.exp, ...(typeof payload.nbf === 'number' ? { nbf: payload.nbf } : {}) });
+    }
+    return identity;
   }
 
   return {
@@ -85,8 +106,11 @@ export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
         // Not the caller's fault: a 503 tells clients to retry, a 401 would tell them to log in again.
         throw chassisErrors.keysUnavailable({ cause, headers: { 'retry-after': '1' } });
       }
+      // After keys(): a due refresh of the key set runs first and drops the tokens of keys that left it.
+      const known = verified.get(token, now());
+      if (known) return known;
       try {
-        return toIdentity(await check(token, keySet));
+        return await check(token, keySet);
       } catch (err) {
         const unknownKey = err instanceof joseErrors.JWKSNoMatchingKey;
         if (unknownKey && now() - lastUnknownKeyFetch >= cooldownMs) {
@@ -98,7 +122,7 @@ export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
             throw chassisErrors.keysUnavailable({ cause, headers: { 'retry-after': '1' } });
           }
           try {
-            return toIdentity(await check(token, fresh));
+            return await check(token, fresh);
           } catch (retryErr) {
             throw invalid(retryErr);
           }
@@ -108,6 +132,8 @@ export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
     },
     invalidate() {
       cached = undefined;
+      generation++;
+      verified.clear();
     },
   };
 }

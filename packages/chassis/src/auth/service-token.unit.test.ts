@@ -71,3 +71,19 @@ test('client_secret_basic form-encodes id and secret before base64 (RFC 6749 2.3
   const header = basicCredentials('svc-orders', 'a b:c');
   assert.equal(Buffer.from(header.slice('Basic '.length), 'base64').toString(), 'svc-orders:a+b%3Ac');
 });
+
+test('refusals of a token already replaced do not drop its replacement: one new fetch for a burst of 401s', async () => {
+  const endpoint = fakeEndpoint();
+  const tokens = cachedServiceToken({ fetchToken: endpoint.fetchToken, now: () => 0 });
+  const first = tokens.source();
+  endpoint.release();
+  const refused = await first;
+  // Ten calls were in flight with t1 and are all refused; the first refusal gets t2 fetched.
+  tokens.invalidate(refused);
+  const second = tokens.source();
+  endpoint.release();
+  assert.equal(await second, 't2');
+  for (let i = 0; i < 9; i++) tokens.invalidate(refused);
+  assert.equal(await tokens.source(), 't2');
+  assert.equal(endpoint.issued, 2);
+});

@@ -11,6 +11,7 @@ import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-ho
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
+import { cachedServiceToken } from '../auth/service-token.ts';
 import { runWithRequestContext } from '../context.ts';
 import { staticDiscovery } from '../discovery/static-discovery.ts';
 import { createBreakers } from './breakers.ts';
@@ -360,4 +361,33 @@ test('an instance that leaves discovery takes its breaker with it', async () => 
     breakers.snapshot().map((b) => b.instanceId),
     [up.url],
   );
+});
+
+test("calls refused with the service's old token fetch one new token between them, and are retried with it", async () => {
+  let current = 't1';
+  const server = await startServer((req, res) => {
+    if (req.headers.authorization === `Bearer ${current}`) json(res, 200, { ok: true });
+    else json(res, 401, problem('SOUK_AUTH_TOKEN_INVALID', 401), 'application/problem+json');
+  });
+  let fetches = 0;
+  const serviceToken = cachedServiceToken({
+    now: frozenClock.now,
+    fetchToken: async () => ({ access_token: `t${++fetches}`, expires_in: 300 }),
+  });
+  const c = createServiceClient({
+    service: 'catalog',
+    discovery: staticDiscovery({ catalog: [server.url] }),
+    breakers: createBreakers({ log, clock: frozenClock, failureThreshold: 100 }),
+    log,
+    serviceToken,
+    options: { attempts: 1 },
+  });
+  cleanups.push(() => c.close());
+  await c.request({ method: 'GET', path: '/', auth: 'service' });
+  assert.equal(fetches, 1);
+
+  current = 't2'; // the callee no longer accepts t1 (say, identity's keys rotated)
+  const answers = await Promise.all(Array.from({ length: 10 }, () => c.request({ method: 'GET', path: '/', auth: 'service' })));
+  assert.ok(answers.every((a) => a.status === 200));
+  assert.equal(fetches, 2);
 });

@@ -189,17 +189,18 @@ export function createServiceClient(deps: ServiceClientDeps): ResilientServiceCl
         detail: `A call to ${service} asks for the service's own token, but no SERVICE_CLIENT_ID / SERVICE_CLIENT_SECRET_FILE is configured.`,
       });
     }
-    const withToken = async () => {
+    const token = await tokens.source();
+    const withToken = (bearer: string) => {
       const prepared = prepare(req);
-      prepared.headers.authorization = `Bearer ${await tokens.source()}`;
+      prepared.headers.authorization = `Bearer ${bearer}`;
       return send(req, prepared);
     };
     try {
-      return await withToken();
+      return await withToken(token);
     } catch (err) {
       if (!isSoukError(err) || err.status !== 401) throw err;
-      tokens.invalidate();
-      return withToken();
+      tokens.invalidate(token);
+      return withToken(await tokens.source());
     }
   }
 

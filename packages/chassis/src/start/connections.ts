@@ -163,6 +163,7 @@ export function createServiceAuth(basics: Basics<unknown>, clients: ClientRegist
         issuer: config.AUTH_ISSUER,
         audience: config.AUTH_AUDIENCE,
         now: () => basics.clock.now(),
+        tokenCacheSize: config.AUTH_TOKEN_CACHE_SIZE,
       })),
     (source) => {
       keySource = source;
