@@ -23,7 +23,8 @@ import { createUserStore } from './users/user-store.ts';
 
 /**
  * Slack on top of the access token lifetime before a retired key leaves the
- * JWKS: instances notice a newer key only when their key cache (10 s) expires,
+ * JWKS: instances notice a newer key only when their key cache (5 min in the chassis verifier) expires
+ * or a token names a key they do not have,
  * and hosts' clocks differ a little.
  */
 const KEY_PUBLICATION_GRACE_MS = 5 * 60_000;
