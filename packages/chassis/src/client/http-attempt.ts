@@ -40,6 +40,8 @@ export function clientDurationHistogram(metrics?: Registry): DurationHistogram {
   );
 }
 
+const CLIENT_SPAN = { kind: SpanKind.CLIENT } as const;
+
 export interface AttemptDeps {
   service: string;
   pools: InstancePools;
@@ -57,7 +59,7 @@ export async function sendAttempt(
   const { service } = deps;
   const { pool, basePath } = deps.pools.target(instance.url);
   // Under an unsampled caller the span does not record: no URL is parsed and no attributes are built for it.
-  const span = deps.tracer.startSpan(req.method, { kind: SpanKind.CLIENT });
+  const span = deps.tracer.startSpan(req.method, CLIENT_SPAN);
   if (span.isRecording()) {
     const url = new URL(basePath + req.path, instance.url);
     span.setAttributes({

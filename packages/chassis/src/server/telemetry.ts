@@ -22,6 +22,8 @@ const ROUTE = Symbol('souk.route');
 const FAILURE = Symbol('souk.failure');
 type Routed = ServerResponse & { [ROUTE]?: string; [FAILURE]?: { error: unknown; code?: string }; souk_span?: Span };
 
+const SERVER_SPAN = { kind: SpanKind.SERVER } as const;
+
 /** Routes held open on purpose (the event feed's long poll): never "slow". */
 const LONG_POLL_ROUTES: ReadonlySet<string> = new Set(['/_events']);
 
@@ -29,7 +31,7 @@ const LONG_POLL_ROUTES: ReadonlySet<string> = new Set(['/_events']);
 export function setRoute(res: ServerResponse, route: string): void {
   const routed = res as Routed;
   routed[ROUTE] = route;
-  routed.souk_span?.updateName(`${res.req.method} ${route}`);
+  if (routed.souk_span?.isRecording()) routed.souk_span.updateName(`${res.req.method} ${route}`);
 }
 
 /** Notes the error behind a 5xx answer: recorded on the request's span, or on its late error span when unsampled. */
@@ -71,7 +73,7 @@ export function instrumentHandler(
     // The sampler decides before any attribute is built: an unsampled request gets a non-recording span
     // (its ids go to logs and downstream calls) and costs no attribute objects.
     const parent = propagation.extract(ROOT_CONTEXT, req.headers);
-    const span = tracer.startSpan(method, { kind: SpanKind.SERVER }, parent);
+    const span = tracer.startSpan(method, SERVER_SPAN, parent);
     if (span.isRecording()) {
       span.setAttributes({ 'http.request.method': method, 'url.path': pathOf(req.url), 'souk.request_id': requestId });
     }
