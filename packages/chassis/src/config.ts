@@ -19,6 +19,17 @@ export const DEFAULT_ISSUER = 'http://localhost:8080';
 export const DEFAULT_AUDIENCE = 'souk';
 export const DEFAULT_BODY_LIMIT_BYTES = 1024 * 1024;
 
+/** The samplers of OTEL_TRACES_SAMPLER (the OpenTelemetry environment specification's names). */
+export const SAMPLER_NAMES = [
+  'always_on',
+  'always_off',
+  'traceidratio',
+  'parentbased_always_on',
+  'parentbased_always_off',
+  'parentbased_traceidratio',
+] as const;
+export type SamplerName = (typeof SAMPLER_NAMES)[number];
+
 /** Variables every service understands; see packages/chassis/README.md. */
 export const CommonConfig = Type.Object({
   HOST: Type.String({ default: DEFAULT_HOST, minLength: 1 }),
@@ -35,7 +46,25 @@ export const CommonConfig = Type.Object({
     ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
     { default: 'info' },
   ),
+  LOG_SLOW_REQUEST_MS: Type.Integer({
+    default: 1_000,
+    minimum: 0,
+    description: 'A request taking longer is logged at info; others at debug (failures always at warn or error).',
+  }),
   OTEL_EXPORTER_OTLP_ENDPOINT: Type.Optional(Type.String({ pattern: '^https?://' })),
+  OTEL_TRACES_SAMPLER: Type.Union(
+    SAMPLER_NAMES.map((s) => Type.Literal(s)),
+    {
+      default: 'parentbased_always_on',
+      description: 'Which traces are recorded (OpenTelemetry names); the devhost sets parentbased_traceidratio.',
+    },
+  ),
+  OTEL_TRACES_SAMPLER_ARG: Type.Number({
+    default: 1,
+    minimum: 0,
+    maximum: 1,
+    description: 'The share of new traces a traceidratio sampler records, 0 to 1 (0.1: one in ten).',
+  }),
   AUTH_ISSUER: Type.String({ default: DEFAULT_ISSUER, pattern: '^https?://' }),
   AUTH_AUDIENCE: Type.String({ default: DEFAULT_AUDIENCE, minLength: 1 }),
   AUTH_TOKEN_CACHE_SIZE: Type.Integer({

@@ -27,6 +27,25 @@ test('a problem names the variable, what is wrong and what was given', () => {
   assert.match(err.message, /REGISTRY_URL: .*\(got "ftp:\/\/x"\)/);
 });
 
+test('tracing samples every trace by default; the sampler and its ratio are checked', () => {
+  const defaults = loadConfig(CommonConfig, {});
+  assert.equal(defaults.OTEL_TRACES_SAMPLER, 'parentbased_always_on');
+  assert.equal(defaults.OTEL_TRACES_SAMPLER_ARG, 1);
+  assert.equal(defaults.LOG_SLOW_REQUEST_MS, 1000);
+  const tenth = loadConfig(CommonConfig, { OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.1' });
+  assert.equal(tenth.OTEL_TRACES_SAMPLER, 'parentbased_traceidratio');
+  assert.equal(tenth.OTEL_TRACES_SAMPLER_ARG, 0.1);
+  const sampler = catchConfigError(() => loadConfig(CommonConfig, { OTEL_TRACES_SAMPLER: 'sometimes' }));
+  assert.match(
+    sampler.message,
+    /OTEL_TRACES_SAMPLER: must be one of always_on, always_off, traceidratio, .* \(got "sometimes"\)/,
+  );
+  const numbers = catchConfigError(() => loadConfig(CommonConfig, { OTEL_TRACES_SAMPLER_ARG: '10', LOG_SLOW_REQUEST_MS: '-1' }));
+  assert.equal(numbers.problems.length, 2);
+  assert.match(numbers.message, /OTEL_TRACES_SAMPLER_ARG: must be <= 1 \(got 10\)/);
+  assert.match(numbers.message, /LOG_SLOW_REQUEST_MS: must be >= 0 \(got -1\)/);
+});
+
 test('a missing required variable is named', () => {
   const err = catchConfigError(() => loadConfig(Type.Object({ IDENTITY_KEY_FILE: Type.String() }), {}));
   assert.deepEqual(err.problems, ['IDENTITY_KEY_FILE: required but not set']);

@@ -8,7 +8,7 @@ export { defineService, startService, runService } from './service.ts';
 export type { ServiceDefinition, ServiceContext, StartOptions, RunningService, RunningServiceOf, Clock } from './service.ts';
 export { CommonConfig } from './config.ts';
 export type { App, Interceptor } from './server/app.ts';
-export { setRoute } from './server/telemetry.ts';
+export { noteFailure, setRoute } from './server/telemetry.ts';
 
 // Its database: typed tables beside the chassis' own, and migrations.
 export type { ChassisTables, ServiceDb } from './db/chassis-tables.ts';

@@ -137,6 +137,7 @@ export async function startService<C extends TObject, DB = object>(
       metrics: basics.metrics,
       httpMetrics: createHttpServerMetrics(basics.metrics),
       bodyLimit: config.BODY_LIMIT_BYTES,
+      slowRequestMs: config.LOG_SLOW_REQUEST_MS,
       readiness,
       isDraining: () => phase !== 'running',
       isClosing: () => phase === 'closing',

@@ -3,15 +3,45 @@
 // configured. Spans are made explicitly by the chassis (server, client, SQL)
 // instead of by monkey-patching instrumentations, which under ESM need a
 // loader hook and cost start-up time (see ARCHITECTURE.md).
+//
+// Sampling: a standard OTEL_TRACES_SAMPLER sampler (parent-based ratio in the
+// devhost) decides at the root and the `traceparent` sampled flag carries the
+// decision downstream, across HTTP and events. An unsampled request gets a
+// non-recording span (its ids still reach logs and downstream calls) and no
+// client or SQL spans. A failure is recorded anyway, as one late error span
+// (recordUnsampledFailure below), so that errors are always traced.
 
-import { propagation, trace, type Tracer } from '@opentelemetry/api';
+import {
+  context,
+  createContextKey,
+  propagation,
+  ROOT_CONTEXT,
+  SpanStatusCode,
+  trace,
+  type Attributes,
+  type Context,
+  type Exception,
+  type Link,
+  type Span,
+  type SpanKind,
+  type Tracer,
+} from '@opentelemetry/api';
+import { inspect } from 'node:util';
 import './context.ts'; // installs the context manager
+import type { SamplerName } from './config.ts';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import {
+  AlwaysOffSampler,
+  AlwaysOnSampler,
   BasicTracerProvider,
   BatchSpanProcessor,
+  ParentBasedSampler,
+  SamplingDecision,
   SimpleSpanProcessor,
+  TraceIdRatioBasedSampler,
+  type Sampler,
+  type SamplingResult,
   type SpanExporter,
   type SpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
@@ -26,6 +56,14 @@ export interface TracingOptions {
   otlpEndpoint?: string;
   /** Extra exporter, e.g. an in-memory one in tests. Spans are exported synchronously to it. */
   exporter?: SpanExporter;
+  /** Which traces are recorded; every one when unset (parentbased_always_on, the OpenTelemetry default). */
+  sampling?: SamplingOptions;
+}
+
+export interface SamplingOptions {
+  sampler: SamplerName;
+  /** OTEL_TRACES_SAMPLER_ARG: the share of root traces the *traceidratio samplers record, 0..1. */
+  ratio: number;
 }
 
 export interface Tracing {
@@ -59,6 +97,7 @@ export function initTracing(options: TracingOptions): Tracing {
         'service.instance.id': options.instance,
       }),
       spanProcessors,
+      sampler: buildSampler(options.sampling ?? { sampler: 'parentbased_always_on', ratio: 1 }),
     });
     trace.setGlobalTracerProvider(provider);
   }
@@ -69,4 +108,70 @@ export function initTracing(options: TracingOptions): Tracing {
       await provider?.forceFlush();
     },
   };
+}
+
+/** Set in the context of a span that must be recorded whatever the sampler decides (a late error span). */
+const FORCE_RECORD = createContextKey('souk.tracing.force-record');
+const RECORD: SamplingResult = { decision: SamplingDecision.RECORD_AND_SAMPLED };
+
+/** The configured sampler, which lets a late error span through (see recordUnsampledFailure). */
+export function buildSampler(options: SamplingOptions): Sampler {
+  const ratio = new TraceIdRatioBasedSampler(options.ratio);
+  const inner: Sampler = {
+    always_on: new AlwaysOnSampler(),
+    always_off: new AlwaysOffSampler(),
+    traceidratio: ratio,
+    parentbased_always_on: new ParentBasedSampler({ root: new AlwaysOnSampler() }),
+    parentbased_always_off: new ParentBasedSampler({ root: new AlwaysOffSampler() }),
+    parentbased_traceidratio: new ParentBasedSampler({ root: ratio }),
+  }[options.sampler];
+  return {
+    shouldSample(ctx: Context, traceId: string, name: string, kind: SpanKind, attributes: Attributes, links: Link[]) {
+      return ctx.getValue(FORCE_RECORD) === true ? RECORD : inner.shouldSample(ctx, traceId, name, kind, attributes, links);
+    },
+    toString: () => `Souk{${inner.toString()}}`,
+  };
+}
+
+export interface UnsampledFailure {
+  kind: SpanKind;
+  /** When the work began (ms since the epoch); it ends now. */
+  startTime: number;
+  attributes: Attributes;
+  /** What went wrong, when there is an exception to record. */
+  error?: unknown;
+  /** The span's status message (e.g. the problem code). */
+  message?: string;
+}
+
+/**
+ * Errors are always traced: work that failed under a span the sampler did not
+ * record (`unsampled`) is recorded after the fact as one span, in the same
+ * trace, a child of the unrecorded span (whose id the logs and the response
+ * carry), marked `souk.trace.late: true`. What ran inside it (client calls,
+ * SQL) was not recorded and is not in it; its log lines carry the trace id.
+ * No-op when `unsampled` was recorded after all.
+ */
+export function recordUnsampledFailure(tracer: Tracer, unsampled: Span, name: string, failure: UnsampledFailure): void {
+  if (unsampled.isRecording()) return;
+  const parent = trace.setSpan(ROOT_CONTEXT, unsampled).setValue(FORCE_RECORD, true);
+  const span = tracer.startSpan(
+    name,
+    { kind: failure.kind, startTime: failure.startTime, attributes: { ...failure.attributes, 'souk.trace.late': true } },
+    parent,
+  );
+  if (failure.error !== undefined) span.recordException(asException(failure.error));
+  span.setStatus({ code: SpanStatusCode.ERROR, ...(failure.message ? { message: failure.message } : {}) });
+  span.end();
+}
+
+/** What `recordException` takes, from whatever was thrown. */
+export function asException(err: unknown): Exception {
+  if (err instanceof Error) return err;
+  return { message: typeof err === 'string' ? err : inspect(err, { depth: 2, breakLength: Infinity }) };
+}
+
+/** Whether the current context's span is recorded (SQL and other child spans are made only then). */
+export function activeSpanRecording(): boolean {
+  return trace.getSpan(context.active())?.isRecording() === true;
 }

@@ -9,6 +9,7 @@ import {
   chassisErrors,
   isRepeatable,
   isSoukError,
+  noteFailure,
   setRoute,
   toSoukError,
   type JwtVerifier,
@@ -109,6 +110,8 @@ export function createProxy(deps: ProxyDeps): Proxy {
       const level = QUIET_CODES.has(error.code) ? 'debug' : 'warn';
       log[level]({ code: error.code, detail: error.detail, trace_id: traceId, method: req.method, url: target }, error.title);
     }
+    // Traced even when the request was not sampled (a late error span, recorded when the response ends).
+    if (error.status >= 500) noteFailure(res, err, error.code);
     if (res.headersSent) return void res.destroy();
     writeProblem(res, error, pathOf(target), traceId);
   }

@@ -63,7 +63,8 @@ Options:
 
 Environment: DATABASE_URL (admin connection to an existing PostgreSQL instead of the embedded one),
 NATS_URL (events through NATS JetStream instead of the embedded feed), OTEL_EXPORTER_OTLP_ENDPOINT
-(passed to every service), NO_COLOR.`;
+(passed to every service), OTEL_TRACES_SAMPLER / OTEL_TRACES_SAMPLER_ARG (default: one trace in ten;
+always_on records every one), NO_COLOR.`;
 
 export class ArgsError extends Error {
   override name = 'ArgsError';

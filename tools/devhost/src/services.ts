@@ -238,6 +238,9 @@ export function tiers(plans: readonly InstancePlan[]): InstancePlan[][] {
   return [...byTier.entries()].sort(([a], [b]) => a - b).map(([, list]) => list);
 }
 
+/** The share of traces the devhost's services record when OTEL_TRACES_SAMPLER is not set. */
+export const DEFAULT_TRACE_RATIO = 0.1;
+
 /** Variables the devhost sets itself; inherited values are dropped so a stray shell export cannot leak in. */
 const CONTROLLED_ENV = [
   'PORT',
@@ -272,6 +275,11 @@ export function instanceEnv(input: EnvInput): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [key, value] of Object.entries(input.inherited)) {
     if (value !== undefined && !CONTROLLED_ENV.includes(key)) env[key] = value;
+  }
+  // One trace in ten unless the shell chose (OTEL_TRACES_SAMPLER=always_on records every one); errors always are.
+  if (!env.OTEL_TRACES_SAMPLER) {
+    env.OTEL_TRACES_SAMPLER = 'parentbased_traceidratio';
+    if (!env.OTEL_TRACES_SAMPLER_ARG) env.OTEL_TRACES_SAMPLER_ARG = String(DEFAULT_TRACE_RATIO);
   }
   Object.assign(env, {
     PORT: String(input.port),

@@ -1,7 +1,7 @@
 // The service table turned into instances (ids, fixed ports, tiers) and each instance's environment.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { databaseName, instanceEnv, planInstances, tiers } from './services.ts';
+import { databaseName, DEFAULT_TRACE_RATIO, instanceEnv, planInstances, tiers } from './services.ts';
 
 const ports = { registryPort: 8761, gatewayPort: 8080 };
 const secrets = {
@@ -79,6 +79,22 @@ test('environment of a database service: common variables, its own DATABASE_URL,
   assert.equal(env.IDENTITY_ADMIN_PASSWORD_FILE, secrets.adminPasswordFile);
   assert.equal(env.IDENTITY_KEY_ENCRYPTION_KEY_FILE, secrets.identityKekFile);
   assert.equal(env.IDENTITY_CLIENTS_FILE, secrets.clientsFile);
+});
+
+test('services record one trace in ten unless the shell chose a sampler', () => {
+  const plan = planInstances({ ...ports, scale: {} }).find((p) => p.instanceId === 'gateway-1')!;
+  const envWith = (inherited: NodeJS.ProcessEnv) =>
+    instanceEnv({ plan, port: 8080, ...ports, logLevel: 'info', secrets, inherited });
+  const byDefault = envWith({});
+  assert.equal(byDefault.OTEL_TRACES_SAMPLER, 'parentbased_traceidratio');
+  assert.equal(byDefault.OTEL_TRACES_SAMPLER_ARG, String(DEFAULT_TRACE_RATIO));
+  assert.equal(DEFAULT_TRACE_RATIO, 0.1);
+  const all = envWith({ OTEL_TRACES_SAMPLER: 'always_on' });
+  assert.equal(all.OTEL_TRACES_SAMPLER, 'always_on');
+  assert.equal(all.OTEL_TRACES_SAMPLER_ARG, undefined);
+  const half = envWith({ OTEL_TRACES_SAMPLER_ARG: '0.5' });
+  assert.equal(half.OTEL_TRACES_SAMPLER, 'parentbased_traceidratio');
+  assert.equal(half.OTEL_TRACES_SAMPLER_ARG, '0.5');
 });
 
 test('a service without a database gets no DATABASE_URL, even when the devhost has one', () => {

@@ -40,6 +40,8 @@ export function clientDurationHistogram(metrics?: Registry): DurationHistogram {
   );
 }
 
+const CLIENT_SPAN = { kind: SpanKind.CLIENT } as const;
+
 export interface AttemptDeps {
   service: string;
   pools: InstancePools;
@@ -56,18 +58,19 @@ export async function sendAttempt(
 ): Promise<ServiceResponse<unknown>> {
   const { service } = deps;
   const { pool, basePath } = deps.pools.target(instance.url);
-  const url = new URL(basePath + req.path, instance.url);
-  const span = deps.tracer.startSpan(req.method, {
-    kind: SpanKind.CLIENT,
-    attributes: {
+  // Under an unsampled caller the span does not record: no URL is parsed and no attributes are built for it.
+  const span = deps.tracer.startSpan(req.method, CLIENT_SPAN);
+  if (span.isRecording()) {
+    const url = new URL(basePath + req.path, instance.url);
+    span.setAttributes({
       'http.request.method': req.method,
       'url.full': url.href,
       'server.address': url.hostname,
       'server.port': Number(url.port) || (url.protocol === 'https:' ? 443 : 80),
       'peer.service': service,
       'souk.instance_id': instance.instanceId,
-    },
-  });
+    });
+  }
   // Headers are per attempt: each attempt is its own span, so its own traceparent.
   const headers = { ...req.headers };
   propagation.inject(trace.setSpan(context.active(), span), headers);

@@ -1,9 +1,10 @@
 // The service's own PostgreSQL database through Kysely: a small pool, SQL
-// spans, and the service's migrations applied at start.
+// spans (inside a recorded span only), and the service's migrations applied at start.
 
 import { Kysely, Migrator, PostgresDialect, type LogEvent, type Migration } from 'kysely';
 import pg from 'pg';
 import { SpanKind, SpanStatusCode, type Tracer } from '@opentelemetry/api';
+import { activeSpanRecording } from '../tracing.ts';
 import type { Logger } from 'pino';
 
 export type { Migration } from 'kysely';
@@ -91,8 +92,12 @@ export function createDatabase(options: DatabaseOptions): Database {
 /**
  * Kysely reports each query after it ran, in the caller's async context, so the
  * span is recorded with its real start time under the current request's span.
+ * Only under a recorded span: an unsampled request, and background work that
+ * runs outside any span (relays, leases, pollers), cost one context lookup
+ * per query and build no span and no SQL text.
  */
 function recordQuerySpan(tracer: Tracer, event: LogEvent): void {
+  if (!activeSpanRecording()) return;
   const end = Date.now();
   const sql = event.query.sql;
   const operation = sql.trimStart().split(/\s/, 1)[0]?.toUpperCase() ?? 'SQL';

@@ -4,7 +4,7 @@
 // moves the cursor. A failure is counted; after maxAttempts the event is
 // parked in the dead-letter list with its error and the stream moves on.
 
-import { context, SpanKind, SpanStatusCode, trace, type Tracer } from '@opentelemetry/api';
+import { context, SpanKind, SpanStatusCode, trace, type Attributes, type Tracer } from '@opentelemetry/api';
 import { sql, type Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Static, TObject } from 'typebox';
@@ -13,6 +13,7 @@ import type { EventContract } from './contract.ts';
 import { traceContextOf, type CloudEvent } from './envelope.ts';
 import type { EventMetrics } from './event-metrics.ts';
 import { REPLAY_LOCK } from './replay.ts';
+import { recordUnsampledFailure } from '../tracing.ts';
 
 export interface ReceivedEvent<T> {
   id: string;
@@ -62,6 +63,14 @@ export interface HandlingOptions {
 }
 
 class LeaseLost extends Error {}
+
+function consumerAttributes(event: CloudEvent): Attributes {
+  return {
+    'messaging.operation.type': 'process',
+    'messaging.message.id': event.id,
+    'messaging.destination.name': event.type,
+  };
+}
 
 class HandlerTimeout extends Error {
   constructor(ms: number) {
@@ -116,18 +125,10 @@ export function createHandling(o: HandlingOptions): Handling {
     sub: Subscription,
     data: unknown,
   ): Promise<'handled' | 'duplicate'> {
-    const span = o.tracer.startSpan(
-      `${event.type} process`,
-      {
-        kind: SpanKind.CONSUMER,
-        attributes: {
-          'messaging.operation.type': 'process',
-          'messaging.message.id': event.id,
-          'messaging.destination.name': event.type,
-        },
-      },
-      traceContextOf(event),
-    );
+    // Sampled as the producer's request was (the event's traceparent flag); a failure is traced either way.
+    const startTime = Date.now();
+    const span = o.tracer.startSpan(`${event.type} process`, { kind: SpanKind.CONSUMER }, traceContextOf(event));
+    if (span.isRecording()) span.setAttributes(consumerAttributes(event));
     try {
       return await context.with(trace.setSpan(context.active(), span), async () => {
         // Inbox record and clearing earlier failures in one round trip; both roll back if the handler fails.
@@ -156,6 +157,12 @@ export function createHandling(o: HandlingOptions): Handling {
     } catch (err) {
       span.recordException(err as Error);
       span.setStatus({ code: SpanStatusCode.ERROR });
+      recordUnsampledFailure(o.tracer, span, `${event.type} process`, {
+        kind: SpanKind.CONSUMER,
+        startTime,
+        attributes: consumerAttributes(event),
+        error: err,
+      });
       throw err;
     } finally {
       span.end();

@@ -1,5 +1,5 @@
 // Builds the Fastify application every service runs: instrumented raw server,
-// problem+json errors, JSON and form bodies, request logs, and the built-in
+// problem+json errors, JSON and form bodies, and the built-in
 // endpoints (/health/live, /health/ready, /metrics, /openapi.json, /_admin/resilience).
 
 import { createServer, type Server } from 'node:http';
@@ -42,6 +42,8 @@ export interface AppOptions {
   metrics: Registry;
   httpMetrics: HttpServerMetrics;
   bodyLimit: number;
+  /** A request taking longer is logged at info (LOG_SLOW_REQUEST_MS); the others at debug. */
+  slowRequestMs: number;
   /** Named readiness checks; each throws to report not ready. */
   readiness: Map<string, () => Promise<void>>;
   /** Shutdown began: /health/ready fails so that no new traffic is sent here. */
@@ -56,14 +58,12 @@ export interface AppOptions {
   preRoute: { current?: Interceptor };
 }
 
-// The event feed's long polls come every few seconds from every consumer: routine, not news.
-const QUIET_ROUTES = new Set(['/health/live', '/health/ready', '/metrics', '/_events']);
 const CHECK_TIMEOUT_MS = 2_000;
 
 export async function createApp(options: AppOptions): Promise<App> {
   const app = Fastify({
     loggerInstance: options.log,
-    // One line per request is written by our onResponse hook (with route and duration), not Fastify's two.
+    // One line per request is written below Fastify (server/telemetry.ts, with route and duration), not Fastify's two.
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'request_id' }),
     bodyLimit: options.bodyLimit,
     return503OnClosing: false,
@@ -89,7 +89,11 @@ export async function createApp(options: AppOptions): Promise<App> {
       const intercept: Interceptor = (req, res) => preRoute.current?.(req, res) ?? false;
       return createServer(
         { keepAliveTimeout: 65_000 },
-        instrumentHandler(handler, options.tracer, options.httpMetrics, intercept),
+        instrumentHandler(
+          handler,
+          { tracer: options.tracer, metrics: options.httpMetrics, log: options.log, slowRequestMs: options.slowRequestMs },
+          intercept,
+        ),
       );
     },
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as App;
@@ -123,16 +127,6 @@ export async function createApp(options: AppOptions): Promise<App> {
       throw chassisErrors.shuttingDown();
     }
   });
-  app.addHook('onResponse', async (request, reply) => {
-    const route = request.routeOptions.url ?? 'unmatched';
-    // A route may lower its noise with Fastify's `logLevel` option; failures always show.
-    const level = reply.statusCode >= 500 ? 'error' : QUIET_ROUTES.has(route) ? 'debug' : 'info';
-    request.log[level](
-      { method: request.method, route, url: request.url, status: reply.statusCode, duration_ms: Math.round(reply.elapsedTime) },
-      'request completed',
-    );
-  });
-
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',

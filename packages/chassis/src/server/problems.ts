@@ -8,6 +8,7 @@ import { isSoukError, type SoukError } from '../errors/errors.ts';
 import { chassisErrors } from '../errors/codes.ts';
 import { PROBLEM_CONTENT_TYPE, toProblem } from '../errors/problem.ts';
 import type { FieldIssue } from './validation.ts';
+import { noteFailure } from './telemetry.ts';
 
 /** Maps an error Fastify raised before the handler ran to a souk error. */
 export function fromFastifyError(
@@ -76,6 +77,7 @@ export function installProblemHandlers(app: FastifyInstance): void {
     const soukError = known ?? chassisErrors.internal({ detail: 'An unexpected error occurred.', cause: error });
     if (!known) request.log.error({ err: error }, 'unhandled error');
     else if (soukError.status >= 500) request.log.warn({ err: error, code: soukError.code }, soukError.detail);
+    if (soukError.status >= 500) noteFailure(reply.raw, error, soukError.code);
     return sendProblem(reply, soukError, request.url.split('?')[0] ?? '/');
   });
   app.setNotFoundHandler((request, reply) => {

@@ -1,13 +1,16 @@
 // Wraps the raw HTTP server's request handler: one SERVER span per request
-// (parented by an incoming `traceparent`), a request id, the request context,
-// and the RED metrics. Working below Fastify means every response is counted,
-// including ones Fastify's router never sees and the gateway's proxied ones.
+// (parented by an incoming `traceparent`, sampled as tracing.ts says), a
+// request id, the request context, the RED metrics and the request log line.
+// Working below Fastify means every response is counted and logged, including
+// ones Fastify's router never sees and the gateway's proxied ones.
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Span, type Tracer } from '@opentelemetry/api';
+import type { Logger } from 'pino';
 import { runWithRequestContext } from '../context.ts';
 import type { HttpServerMetrics } from '../metrics.ts';
+import { asException, recordUnsampledFailure } from '../tracing.ts';
 
 export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -15,13 +18,36 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /** The route template a request matched, set by whoever routes it (Fastify's onRequest, the gateway's table). */
 const ROUTE = Symbol('souk.route');
-type Routed = ServerResponse & { [ROUTE]?: string; souk_span?: Span };
+/** Why a request failed (the exception behind a 5xx), for the late error span of an unsampled request. */
+const FAILURE = Symbol('souk.failure');
+type Routed = ServerResponse & { [ROUTE]?: string; [FAILURE]?: { error: unknown; code?: string }; souk_span?: Span };
+
+const SERVER_SPAN = { kind: SpanKind.SERVER } as const;
+
+/** Routes held open on purpose (the event feed's long poll): never "slow". */
+const LONG_POLL_ROUTES: ReadonlySet<string> = new Set(['/_events']);
 
 /** Names the span and the metrics label after the matched route template (low cardinality). */
 export function setRoute(res: ServerResponse, route: string): void {
   const routed = res as Routed;
   routed[ROUTE] = route;
-  routed.souk_span?.updateName(`${res.req.method} ${route}`);
+  if (routed.souk_span?.isRecording()) routed.souk_span.updateName(`${res.req.method} ${route}`);
+}
+
+/** Notes the error behind a 5xx answer: recorded on the request's span, or on its late error span when unsampled. */
+export function noteFailure(res: ServerResponse, error: unknown, code?: string): void {
+  const routed = res as Routed;
+  routed[FAILURE] = code === undefined ? { error } : { error, code };
+  const span = routed.souk_span;
+  if (span?.isRecording()) span.recordException(asException(error));
+}
+
+export interface TelemetryOptions {
+  tracer: Tracer;
+  metrics: HttpServerMetrics;
+  log: Logger;
+  /** A request taking longer is logged at info; every other successful one at debug. */
+  slowRequestMs: number;
 }
 
 /**
@@ -32,10 +58,10 @@ export function setRoute(res: ServerResponse, route: string): void {
  */
 export function instrumentHandler(
   handler: RequestHandler,
-  tracer: Tracer,
-  metrics: HttpServerMetrics,
+  options: TelemetryOptions,
   intercept?: (req: Parameters<RequestHandler>[0], res: Parameters<RequestHandler>[1]) => boolean,
 ): RequestHandler {
+  const { tracer, metrics, log, slowRequestMs } = options;
   return (req, res) => {
     const method = req.method ?? 'GET';
     const started = process.hrtime.bigint();
@@ -44,15 +70,13 @@ export function instrumentHandler(
     req.headers['x-request-id'] = requestId;
     res.setHeader('x-request-id', requestId);
 
+    // The sampler decides before any attribute is built: an unsampled request gets a non-recording span
+    // (its ids go to logs and downstream calls) and costs no attribute objects.
     const parent = propagation.extract(ROOT_CONTEXT, req.headers);
-    const span = tracer.startSpan(
-      method,
-      {
-        kind: SpanKind.SERVER,
-        attributes: { 'http.request.method': method, 'url.path': (req.url ?? '/').split('?')[0], 'souk.request_id': requestId },
-      },
-      parent,
-    );
+    const span = tracer.startSpan(method, SERVER_SPAN, parent);
+    if (span.isRecording()) {
+      span.setAttributes({ 'http.request.method': method, 'url.path': pathOf(req.url), 'souk.request_id': requestId });
+    }
     (res as Routed).souk_span = span;
     metrics.active.inc({ http_request_method: method });
 
@@ -62,16 +86,54 @@ export function instrumentHandler(
       done = true;
       const status = res.writableFinished ? res.statusCode : 499; // 499: the client went away first
       const route = (res as Routed)[ROUTE] ?? 'unmatched';
-      span.setAttribute('http.response.status_code', status);
-      span.setAttribute('http.route', route);
-      if (status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
-      span.end();
+      const elapsed = Number(process.hrtime.bigint() - started) / 1e6;
+      if (span.isRecording()) {
+        span.setAttribute('http.response.status_code', status);
+        span.setAttribute('http.route', route);
+        if (status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+        span.end();
+      } else if (status >= 500) {
+        const failure = (res as Routed)[FAILURE];
+        recordUnsampledFailure(tracer, span, `${method} ${route}`, {
+          kind: SpanKind.SERVER,
+          startTime: Date.now() - elapsed,
+          attributes: {
+            'http.request.method': method,
+            'url.path': pathOf(req.url),
+            'http.route': route,
+            'http.response.status_code': status,
+            'souk.request_id': requestId,
+          },
+          ...(failure ? { error: failure.error } : {}),
+          ...(failure?.code ? { message: failure.code } : {}),
+        });
+      }
       metrics.active.dec({ http_request_method: method });
-      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       metrics.duration.observe(
         { http_request_method: method, http_route: route, http_response_status_code: String(status) },
-        seconds,
+        elapsed / 1000,
       );
+      // One line per request: debug, unless it failed (error) or was slow (info). The level is checked
+      // first, so the usual request builds no log object. Trace ids are explicit: 'finish' fires outside
+      // the request's context.
+      const level = status >= 500 ? 'error' : elapsed >= slowRequestMs && !LONG_POLL_ROUTES.has(route) ? 'info' : 'debug';
+      if (log.isLevelEnabled(level)) {
+        const { traceId, spanId } = span.spanContext();
+        log[level](
+          {
+            request_id: requestId,
+            trace_id: traceId,
+            span_id: spanId,
+            method,
+            route,
+            url: req.url,
+            status,
+            duration_ms: Math.round(elapsed),
+            ...(level === 'info' ? { slow: true } : {}),
+          },
+          'request completed',
+        );
+      }
     };
     res.once('finish', finish);
     res.once('close', finish);
@@ -88,4 +150,10 @@ export function instrumentHandler(
       }),
     );
   };
+}
+
+function pathOf(url: string | undefined): string {
+  if (url === undefined) return '/';
+  const q = url.indexOf('?');
+  return q === -1 ? url : url.slice(0, q);
 }
