@@ -22,6 +22,8 @@ export interface CostSnapshot {
   cpuMs: Map<number, { label: string; ms: number }>;
   /** Commits so far by database. */
   commits: Map<string, number>;
+  /** Statements so far in the measured databases (pg_stat_statements), when it is loaded. */
+  statements?: { calls: number; evictions: number };
   at: number;
 }
 
@@ -110,6 +112,8 @@ export interface CostSources {
   databases?: ReadonlySet<string>;
   /** Count the CPU of PostgreSQL's backends serving `databases` as `postgres` (a server not among the processes). */
   backends?: boolean;
+  /** A superuser's URL on a server with pg_stat_statements preloaded: statements per operation too. */
+  statementsUrl?: string;
 }
 
 export interface CostProbe {
@@ -125,6 +129,13 @@ export async function costProbe(sources: CostSources): Promise<CostProbe> {
     ? new pg.Client({ connectionString: sources.databaseUrl, application_name: BENCH_APPLICATION })
     : undefined;
   await db?.connect();
+  const admin = sources.statementsUrl
+    ? new pg.Client({ connectionString: sources.statementsUrl, application_name: BENCH_APPLICATION })
+    : undefined;
+  if (admin) {
+    await admin.connect();
+    await admin.query('create extension if not exists pg_stat_statements');
+  }
   return {
     async snapshot() {
       const cpuMs = new Map<number, { label: string; ms: number }>();
@@ -147,7 +158,18 @@ export async function costProbe(sources: CostSources): Promise<CostProbe> {
         );
         for (const r of rows) if (databases.has(r.datname)) commits.set(r.datname, Number(r.commits));
       }
-      return { cpuMs, commits, at: performance.now() };
+      let statements: CostSnapshot['statements'];
+      if (admin) {
+        // Top-level statements, BEGIN and COMMIT included (track_utility); the bench's own connections left out.
+        const { rows } = await admin.query<{ calls: string; evictions: string }>(
+          `select coalesce(sum(s.calls), 0) as calls, (select dealloc from pg_stat_statements_info) as evictions
+             from pg_stat_statements s join pg_database d on d.oid = s.dbid join pg_roles r on r.oid = s.userid
+            where d.datname = any($1) and r.rolname <> current_user`,
+          [[...databases]],
+        );
+        statements = { calls: Number(rows[0]!.calls), evictions: Number(rows[0]!.evictions) };
+      }
+      return { cpuMs, commits, statements, at: performance.now() };
     },
     async memory() {
       const rows = new Map<string, MemoryRow>();
@@ -169,6 +191,7 @@ export async function costProbe(sources: CostSources): Promise<CostProbe> {
     },
     close: async () => {
       await db?.end();
+      await admin?.end();
     },
   };
 }
@@ -178,7 +201,7 @@ export async function costProbe(sources: CostSources): Promise<CostProbe> {
  * (all its processes as `postgres`) and anything else it started (`other: <name>`); with a PostgreSQL
  * server the devhost did not start (DATABASE_URL), that server's backends for the devhost's databases.
  */
-export async function devhostCostProbe(devhost: Devhost): Promise<CostProbe> {
+export async function devhostCostProbe(devhost: Devhost, options: { statements?: boolean } = {}): Promise<CostProbe> {
   const devhostPid = devhost.process.pid!;
   const instances = await devhost.instances();
   const url = instances.map((i) => databaseUrlOf(i.pid)).find((u) => u !== undefined);
@@ -190,7 +213,17 @@ export async function devhostCostProbe(devhost: Devhost): Promise<CostProbe> {
     if (u) databases.add(decodeURIComponent(new URL(u).pathname.slice(1)));
   }
   const embedded = [...descendants(devhostPid).values()].includes('postgres');
+  // The embedded server's superuser, on the port the services use.
+  let statementsUrl: string | undefined;
+  if (options.statements && embedded) {
+    const admin = new URL(url);
+    admin.username = 'postgres';
+    admin.password = await devhost.secret('postgres-password');
+    admin.pathname = '/postgres';
+    statementsUrl = admin.href;
+  }
   return costProbe({
+    statementsUrl,
     async processes() {
       const labels = new Map((await devhost.instances()).map((i) => [i.pid, i.instanceId]));
       const all = new Map<number, string>([[devhostPid, 'devhost']]);
@@ -224,6 +257,8 @@ export interface CostReport {
   cpuPerOp: [string, number][];
   totalCpuPerOp: number;
   commitsPerOp: number;
+  /** Statements per operation (pg_stat_statements), when measured and no entry was evicted meanwhile. */
+  statementsPerOp?: number;
   /** Cores busy on average over the phase. */
   coresBusy: number;
 }
@@ -242,12 +277,15 @@ export function costBetween(before: CostSnapshot, after: CostSnapshot, operation
   let commits = 0;
   for (const [database, n] of after.commits) commits += n - (before.commits.get(database) ?? 0);
   const seconds = (after.at - before.at) / 1000;
+  const s0 = before.statements;
+  const s1 = after.statements;
   return {
     operations,
     seconds,
     cpuPerOp: cpu,
     totalCpuPerOp: per(total),
     commitsPerOp: per(commits),
+    ...(s0 && s1 && s1.evictions === s0.evictions ? { statementsPerOp: per(s1.calls - s0.calls) } : {}),
     coresBusy: total / 1000 / seconds,
   };
 }

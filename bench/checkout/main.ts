@@ -18,15 +18,18 @@ export interface CheckoutSettings {
   shoppers: number;
   concurrency: number;
   checkouts: number;
+  /** Count statements per operation: the devhost's PostgreSQL runs with pg_stat_statements loaded. */
+  statements: boolean;
 }
 
 export const checkoutSettings = (): CheckoutSettings => ({
   shoppers: positive('BENCH_SHOPPERS', 40),
   concurrency: positive('BENCH_CONCURRENCY', 20),
   checkouts: positive('BENCH_CHECKOUTS', 400),
+  statements: process.env.BENCH_STATEMENTS !== '0',
 });
 
-export const CHECKOUT_SMOKE: CheckoutSettings = { shoppers: 2, concurrency: 2, checkouts: 4 };
+export const CHECKOUT_SMOKE: CheckoutSettings = { shoppers: 2, concurrency: 2, checkouts: 4, statements: true };
 
 interface Row {
   name: string;
@@ -80,9 +83,9 @@ async function run(
 export async function checkoutBench(settings: CheckoutSettings = checkoutSettings()): Promise<BenchResult> {
   const started = performance.now();
   const { shoppers: SHOPPERS, concurrency: CONCURRENCY, checkouts: CHECKOUTS } = settings;
-  const devhost = await startDevhost();
+  const devhost = await startDevhost([], settings.statements ? { SOUK_PG_STAT_STATEMENTS: '1' } : {});
   try {
-    const probe = await devhostCostProbe(devhost);
+    const probe = await devhostCostProbe(devhost, { statements: settings.statements });
     try {
       log(`checkout: devhost ready in ${devhost.readySeconds.toFixed(1)} s`);
       const memory = memoryTable(await probe.memory());
@@ -125,10 +128,17 @@ export async function checkoutBench(settings: CheckoutSettings = checkoutSetting
         async (i) => void (await s.addToCart(shopperFor(i).token, productFor(i), 1)),
       );
 
+      // Statements only where pg_stat_statements is loaded (embedded PostgreSQL) and kept every entry.
+      const statements = checkout.cost.statementsPerOp !== undefined || baseline.cost.statementsPerOp !== undefined;
       return {
         name: 'checkout',
         title: 'checkouts CONFIRMED end to end on the devhost, beside cart writes',
-        settings: { BENCH_SHOPPERS: SHOPPERS, BENCH_CONCURRENCY: CONCURRENCY, BENCH_CHECKOUTS: CHECKOUTS },
+        settings: {
+          BENCH_SHOPPERS: SHOPPERS,
+          BENCH_CONCURRENCY: CONCURRENCY,
+          BENCH_CHECKOUTS: CHECKOUTS,
+          BENCH_STATEMENTS: settings.statements ? 1 : 0,
+        },
         seconds: (performance.now() - started) / 1000,
         tables: [
           {
@@ -141,10 +151,20 @@ export async function checkoutBench(settings: CheckoutSettings = checkoutSetting
               { name: 'p99', unit: 'ms' },
               { name: 'CPU per op', unit: 'ms' },
               { name: 'commits per op', unit: '' },
+              ...(statements ? [{ name: 'statements per op', unit: '' }] : []),
             ],
             rows: [baseline, checkout].map((r) => ({
               name: r.name,
-              values: [r.done, r.failed, r.perSecond, r.p50, r.p99, r.cost.totalCpuPerOp, r.cost.commitsPerOp],
+              values: [
+                r.done,
+                r.failed,
+                r.perSecond,
+                r.p50,
+                r.p99,
+                r.cost.totalCpuPerOp,
+                r.cost.commitsPerOp,
+                ...(statements ? [r.cost.statementsPerOp ?? null] : []),
+              ],
             })),
           },
           costTable('where the CPU of a checkout goes', checkout.cost),
@@ -156,6 +176,9 @@ export async function checkoutBench(settings: CheckoutSettings = checkoutSetting
           `a checkout takes ${(checkout.p50 / baseline.p50).toFixed(1)}x a cart write at p50 and costs ` +
             `${(checkout.cost.totalCpuPerOp / baseline.cost.totalCpuPerOp).toFixed(1)}x its CPU`,
           "a checkout's CPU and commits include the one cart write that precedes it (off the latency clock, inside the measured phase)",
+          settings.statements
+            ? 'statements: pg_stat_statements (loaded for this run, BENCH_STATEMENTS=0 to leave it out), top-level statements of the services, BEGIN and COMMIT included'
+            : 'statements not counted (BENCH_STATEMENTS=0)',
           'CPU per op: OS CPU time (utime + stime) of every process, PostgreSQL included, over the phase, divided by the operations completed; commits: pg_stat_database of the devhost databases',
         ],
       };
