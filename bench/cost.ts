@@ -1,26 +1,34 @@
 // What an operation costs, read from the operating system and PostgreSQL
-// rather than from the clock: CPU time of every devhost process (per
-// instance, from /proc/<pid>/stat) and of PostgreSQL's backends serving
-// souk's databases, and the commits of each service's database
-// (pg_stat_database). Snapshots before and after a phase; the difference
-// divided by the operations the phase completed is the cost per operation.
+// rather than from the clock: CPU time of every measured process (per
+// instance, from /proc/<pid>/stat), of PostgreSQL's backends serving the
+// measured databases, and the commits of those databases (pg_stat_database).
+// Snapshots before and after a phase; the difference divided by the
+// operations the phase completed is the cost per operation. `costProbe`
+// measures any set of processes (bench/events: its producer and consumer,
+// bench/gateway: the gateway and its upstream); `devhostCostProbe` every
+// process of a devhost.
 
 import { readFileSync, readdirSync } from 'node:fs';
 import pg from 'pg';
 import type { Devhost } from '../tests/system/devhost-harness.ts';
+import type { Table } from './report.ts';
 
+/** application_name of the benchmarks' own connections: their backends are not counted. */
+export const BENCH_APPLICATION = 'bench-cost';
 const TICKS_PER_SECOND = 100; // USER_HZ: getconf CLK_TCK is 100 on Linux x86-64 and arm64
 
 export interface CostSnapshot {
-  /** CPU ms so far by label (an instance id, `devhost`, `postgres`). */
-  cpuMs: Map<string, number>;
+  /** CPU ms so far by pid, with the label the pid counts under. */
+  cpuMs: Map<number, { label: string; ms: number }>;
   /** Commits so far by database. */
   commits: Map<string, number>;
+  /** Statements so far in the measured databases (pg_stat_statements), when it is loaded. */
+  statements?: { calls: number; evictions: number };
   at: number;
 }
 
 /** utime + stime of a process in ms, or undefined once it is gone. */
-function processCpuMs(pid: number): number | undefined {
+export function processCpuMs(pid: number): number | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // The command name (field 2) may hold spaces and parentheses: count from the last ')'.
@@ -31,32 +39,41 @@ function processCpuMs(pid: number): number | undefined {
   }
 }
 
-/** The processes below `root` (children, grandchildren, …), from /proc. */
-function descendants(root: number): Map<number, string> {
-  const parent = new Map<number, number>();
-  const names = new Map<number, string>();
+/** Every process on the machine: pid → parent pid and command name, from /proc. */
+function processTable(): Map<number, { ppid: number; name: string }> {
+  const table = new Map<number, { ppid: number; name: string }>();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
       const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
       const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      parent.set(Number(entry), ppid);
-      names.set(Number(entry), name);
+      table.set(Number(entry), { ppid, name });
     } catch {
       // gone meanwhile
     }
   }
+  return table;
+}
+
+/** The processes below `root` (children, grandchildren, …), from /proc. */
+export function descendants(root: number): Map<number, string> {
+  const table = processTable();
   const below = new Map<number, string>();
-  for (const [pid] of parent) {
-    for (let p = parent.get(pid); p !== undefined && p > 1; p = parent.get(p)) {
+  for (const [pid, { name }] of table) {
+    for (let p = table.get(pid)?.ppid; p !== undefined && p > 1; p = table.get(p)?.ppid) {
       if (p === root) {
-        below.set(pid, names.get(pid) ?? '?');
+        below.set(pid, name);
         break;
       }
     }
   }
   return below;
+}
+
+/** The pids of processes with this command name (e.g. a local `nats-server`). */
+export function processesNamed(name: string): number[] {
+  return [...processTable()].filter(([, p]) => p.name === name).map(([pid]) => pid);
 }
 
 /** A service's own DATABASE_URL, from its process environment (it can read pg_stat_database like any role). */
@@ -86,68 +103,83 @@ export interface MemoryRow {
   pss: number;
 }
 
+export interface CostSources {
+  /** The processes to measure now, pid → label (pids sharing a label are summed); asked at every snapshot. */
+  processes(): Promise<Map<number, string>>;
+  /** Where to read pg_stat_database and pg_stat_activity; none: CPU of the processes only. */
+  databaseUrl?: string;
+  /** The databases whose commits count (and whose backends count, with `backends`). */
+  databases?: ReadonlySet<string>;
+  /** Count the CPU of PostgreSQL's backends serving `databases` as `postgres` (a server not among the processes). */
+  backends?: boolean;
+  /** A superuser's URL on a server with pg_stat_statements preloaded: statements per operation too. */
+  statementsUrl?: string;
+}
+
 export interface CostProbe {
   snapshot(): Promise<CostSnapshot>;
-  /** RSS and PSS now, by label (PostgreSQL's processes summed), largest PSS first, the total last. */
+  /** RSS and PSS now, by label, largest PSS first, the total last. */
   memory(): Promise<MemoryRow[]>;
   close(): Promise<void>;
 }
 
-export async function costProbe(devhost: Devhost): Promise<CostProbe> {
-  const devhostPid = devhost.process.pid!;
-  const instances = await devhost.instances();
-  const url = instances.map((i) => databaseUrlOf(i.pid)).find((u) => u !== undefined);
-  if (!url) throw new Error('no devhost instance has a DATABASE_URL to read pg_stat_database with');
-  const db = new pg.Client({ connectionString: url, application_name: 'bench-cost' });
-  await db.connect();
-  // The databases of this devhost: those its instances' connections use.
-  const databases = new Set<string>();
-  for (const i of instances) {
-    const u = databaseUrlOf(i.pid);
-    if (u) databases.add(decodeURIComponent(new URL(u).pathname.slice(1)));
+export async function costProbe(sources: CostSources): Promise<CostProbe> {
+  const databases = sources.databases ?? new Set<string>();
+  const db = sources.databaseUrl
+    ? new pg.Client({ connectionString: sources.databaseUrl, application_name: BENCH_APPLICATION })
+    : undefined;
+  await db?.connect();
+  const admin = sources.statementsUrl
+    ? new pg.Client({ connectionString: sources.statementsUrl, application_name: BENCH_APPLICATION })
+    : undefined;
+  if (admin) {
+    await admin.connect();
+    await admin.query('create extension if not exists pg_stat_statements');
   }
-
   return {
     async snapshot() {
-      const cpuMs = new Map<string, number>();
-      const add = (label: string, ms: number | undefined) => {
-        if (ms !== undefined) cpuMs.set(label, (cpuMs.get(label) ?? 0) + ms);
+      const cpuMs = new Map<number, { label: string; ms: number }>();
+      const add = (pid: number, label: string) => {
+        const ms = processCpuMs(pid);
+        if (ms !== undefined) cpuMs.set(pid, { label, ms });
       };
-      const labels = new Map((await devhost.instances()).map((i) => [i.pid, i.instanceId]));
-      add('devhost', processCpuMs(devhostPid));
-      const below = descendants(devhostPid);
-      for (const [pid, name] of below) {
-        if (labels.has(pid)) add(labels.get(pid)!, processCpuMs(pid));
-        else if (name === 'postgres') add('postgres', processCpuMs(pid));
-      }
-      // A PostgreSQL server the devhost did not start (DATABASE_URL): its backends for our databases.
-      if (![...below.values()].includes('postgres')) {
-        const { rows } = await db.query<{ pid: number; datname: string }>(
-          'select pid, datname from pg_stat_activity where datname is not null',
-        );
-        for (const r of rows) if (databases.has(r.datname)) add('postgres', processCpuMs(r.pid));
-      }
+      for (const [pid, label] of await sources.processes()) add(pid, label);
       const commits = new Map<string, number>();
-      const { rows } = await db.query<{ datname: string; commits: string }>(
-        'select datname, xact_commit + xact_rollback as commits from pg_stat_database where datname is not null',
-      );
-      for (const r of rows) if (databases.has(r.datname)) commits.set(r.datname, Number(r.commits));
-      return { cpuMs, commits, at: performance.now() };
+      if (db) {
+        if (sources.backends) {
+          const { rows } = await db.query<{ pid: number; datname: string }>(
+            'select pid, datname from pg_stat_activity where datname is not null and application_name <> $1',
+            [BENCH_APPLICATION],
+          );
+          for (const r of rows) if (databases.has(r.datname)) add(r.pid, 'postgres');
+        }
+        const { rows } = await db.query<{ datname: string; commits: string }>(
+          'select datname, xact_commit + xact_rollback as commits from pg_stat_database where datname is not null',
+        );
+        for (const r of rows) if (databases.has(r.datname)) commits.set(r.datname, Number(r.commits));
+      }
+      let statements: CostSnapshot['statements'];
+      if (admin) {
+        // Top-level statements, BEGIN and COMMIT included (track_utility); the bench's own connections left out.
+        const { rows } = await admin.query<{ calls: string; evictions: string }>(
+          `select coalesce(sum(s.calls), 0) as calls, (select dealloc from pg_stat_statements_info) as evictions
+             from pg_stat_statements s join pg_database d on d.oid = s.dbid join pg_roles r on r.oid = s.userid
+            where d.datname = any($1) and r.rolname <> current_user`,
+          [[...databases]],
+        );
+        statements = { calls: Number(rows[0]!.calls), evictions: Number(rows[0]!.evictions) };
+      }
+      return { cpuMs, commits, statements, at: performance.now() };
     },
     async memory() {
       const rows = new Map<string, MemoryRow>();
-      const add = (label: string, m: { rss: number; pss: number } | undefined) => {
-        if (!m) return;
+      for (const [pid, label] of await sources.processes()) {
+        const m = processMemoryMb(pid);
+        if (!m) continue;
         const row = rows.get(label) ?? { label, rss: 0, pss: 0 };
         row.rss += m.rss;
         row.pss += m.pss;
         rows.set(label, row);
-      };
-      const labels = new Map((await devhost.instances()).map((i) => [i.pid, i.instanceId]));
-      add('devhost', processMemoryMb(devhostPid));
-      for (const [pid, name] of descendants(devhostPid)) {
-        if (labels.has(pid)) add(labels.get(pid)!, processMemoryMb(pid));
-        else add(name === 'postgres' ? 'postgres' : `other: ${name}`, processMemoryMb(pid));
       }
       const sorted = [...rows.values()].sort((a, b) => b.pss - a.pss);
       const total = sorted.reduce((t, r) => ({ label: 'total', rss: t.rss + r.rss, pss: t.pss + r.pss }), {
@@ -157,20 +189,65 @@ export async function costProbe(devhost: Devhost): Promise<CostProbe> {
       });
       return [...sorted, total];
     },
-    close: () => db.end(),
+    close: async () => {
+      await db?.end();
+      await admin?.end();
+    },
   };
 }
 
-/** Memory rows as Markdown. */
-export function memoryTable(rows: readonly MemoryRow[]): string {
-  return [
-    '| process | PSS MB | RSS MB |',
-    '|---|---:|---:|',
-    ...rows.map((r) => {
-      const label = r.label === 'total' ? '**total**' : r.label;
-      return `| ${label} | ${r.pss.toFixed(0)} | ${r.rss.toFixed(0)} |`;
-    }),
-  ].join('\n');
+/**
+ * Every process of a devhost: the devhost itself, each service instance by its id, its embedded PostgreSQL
+ * (all its processes as `postgres`) and anything else it started (`other: <name>`); with a PostgreSQL
+ * server the devhost did not start (DATABASE_URL), that server's backends for the devhost's databases.
+ */
+export async function devhostCostProbe(devhost: Devhost, options: { statements?: boolean } = {}): Promise<CostProbe> {
+  const devhostPid = devhost.process.pid!;
+  const instances = await devhost.instances();
+  const url = instances.map((i) => databaseUrlOf(i.pid)).find((u) => u !== undefined);
+  if (!url) throw new Error('no devhost instance has a DATABASE_URL to read pg_stat_database with');
+  // The databases of this devhost: those its instances' connections use.
+  const databases = new Set<string>();
+  for (const i of instances) {
+    const u = databaseUrlOf(i.pid);
+    if (u) databases.add(decodeURIComponent(new URL(u).pathname.slice(1)));
+  }
+  const embedded = [...descendants(devhostPid).values()].includes('postgres');
+  // The embedded server's superuser, on the port the services use.
+  let statementsUrl: string | undefined;
+  if (options.statements && embedded) {
+    const admin = new URL(url);
+    admin.username = 'postgres';
+    admin.password = await devhost.secret('postgres-password');
+    admin.pathname = '/postgres';
+    statementsUrl = admin.href;
+  }
+  return costProbe({
+    statementsUrl,
+    async processes() {
+      const labels = new Map((await devhost.instances()).map((i) => [i.pid, i.instanceId]));
+      const all = new Map<number, string>([[devhostPid, 'devhost']]);
+      for (const [pid, name] of descendants(devhostPid)) {
+        all.set(pid, labels.get(pid) ?? (name === 'postgres' ? 'postgres' : `other: ${name}`));
+      }
+      return all;
+    },
+    databaseUrl: url,
+    databases,
+    backends: !embedded,
+  });
+}
+
+/** Memory rows as a table. */
+export function memoryTable(rows: readonly MemoryRow[]): Table {
+  return {
+    title: 'process (idle)',
+    columns: [
+      { name: 'PSS', unit: 'MB' },
+      { name: 'RSS', unit: 'MB' },
+    ],
+    rows: rows.map((r) => ({ name: r.label === 'total' ? '**total**' : r.label, values: [r.pss, r.rss] })),
+  };
 }
 
 export interface CostReport {
@@ -180,46 +257,47 @@ export interface CostReport {
   cpuPerOp: [string, number][];
   totalCpuPerOp: number;
   commitsPerOp: number;
+  /** Statements per operation (pg_stat_statements), when measured and no entry was evicted meanwhile. */
+  statementsPerOp?: number;
   /** Cores busy on average over the phase. */
   coresBusy: number;
 }
 
 export function costBetween(before: CostSnapshot, after: CostSnapshot, operations: number): CostReport {
   const per = (n: number) => (operations > 0 ? n / operations : NaN);
-  const cpu: [string, number][] = [];
+  const byLabel = new Map<string, number>();
   let total = 0;
-  for (const [label, ms] of after.cpuMs) {
-    // A process that restarted in between started again from 0: count what it used since.
-    const used = ms - (before.cpuMs.get(label) ?? 0);
-    const delta = used >= 0 ? used : ms;
+  for (const [pid, { label, ms }] of after.cpuMs) {
+    // A process started in between (a restart, a new backend) counts from 0.
+    const delta = ms - (before.cpuMs.get(pid)?.ms ?? 0);
     total += delta;
-    cpu.push([label, per(delta)]);
+    byLabel.set(label, (byLabel.get(label) ?? 0) + delta);
   }
-  cpu.sort((a, b) => b[1] - a[1]);
+  const cpu = [...byLabel].map(([label, ms]): [string, number] => [label, per(ms)]).sort((a, b) => b[1] - a[1]);
   let commits = 0;
   for (const [database, n] of after.commits) commits += n - (before.commits.get(database) ?? 0);
   const seconds = (after.at - before.at) / 1000;
+  const s0 = before.statements;
+  const s1 = after.statements;
   return {
     operations,
     seconds,
     cpuPerOp: cpu,
     totalCpuPerOp: per(total),
     commitsPerOp: per(commits),
+    ...(s0 && s1 && s1.evictions === s0.evictions ? { statementsPerOp: per(s1.calls - s0.calls) } : {}),
     coresBusy: total / 1000 / seconds,
   };
 }
 
-/** The report as Markdown: one row a process, the total first. */
-export function costTable(title: string, report: CostReport): string {
-  const lines = [
-    `${title}: ${report.operations} operations in ${report.seconds.toFixed(1)} s, ${report.coresBusy.toFixed(2)} cores busy`,
-    '',
-    '| process | CPU ms per operation |',
-    '|---|---:|',
-    `| **all processes** | **${report.totalCpuPerOp.toFixed(1)}** |`,
-    ...report.cpuPerOp.filter(([, ms]) => ms >= 0.05).map(([label, ms]) => `| ${label} | ${ms.toFixed(1)} |`),
-    '',
-    `commits per operation (all souk databases): ${report.commitsPerOp.toFixed(1)}`,
-  ];
-  return lines.join('\n');
+/** The report as a table: one row a process, all processes first; processes under 0.05 ms per operation left out. */
+export function costTable(title: string, report: CostReport): Table {
+  return {
+    title: `${title} (${report.operations} ops in ${report.seconds.toFixed(1)} s, ${report.coresBusy.toFixed(2)} cores busy)`,
+    columns: [{ name: 'CPU per op', unit: 'ms' }],
+    rows: [
+      { name: '**all processes**', values: [report.totalCpuPerOp] },
+      ...report.cpuPerOp.filter(([, ms]) => ms >= 0.05).map(([label, ms]) => ({ name: label, values: [ms] })),
+    ],
+  };
 }

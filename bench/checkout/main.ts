@@ -3,24 +3,33 @@
 // authorization, confirmation, through the gateway), on the real devhost.
 // Beside it, in the same run, a baseline: adding an item to a cart (one
 // gateway hop, one service, one database write), so the cost of the saga's
-// four steps across three services reads against a single write.
-// Run with `npm run bench:checkout`.
+// four steps across three services reads against a single write. Both with
+// the CPU ms per operation of every process (bench/cost.ts) and the commits
+// per operation, and the idle memory of every process after start.
+// Run with `npm run bench:checkout`; `npm run bench` runs it with the others.
 
-import { cpus, loadavg } from 'node:os';
 import { startDevhost } from '../../tests/system/devhost-harness.ts';
 import { shop, type Shopper } from '../../tests/system/shop-client.ts';
-import { costBetween, costProbe, costTable, memoryTable, type CostReport } from '../cost.ts';
+import { costBetween, costTable, devhostCostProbe, memoryTable, type CostProbe, type CostReport } from '../cost.ts';
+import { isMain, log, percentile, runStandalone, type BenchResult } from '../report.ts';
 import { positive } from '../settings.ts';
 
-const SHOPPERS = positive('BENCH_SHOPPERS', 40);
-const CONCURRENCY = positive('BENCH_CONCURRENCY', 20);
-const CHECKOUTS = positive('BENCH_CHECKOUTS', 400);
-
-const log = (line: string) => process.stdout.write(`${line}\n`);
-
-function percentile(sorted: readonly number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+export interface CheckoutSettings {
+  shoppers: number;
+  concurrency: number;
+  checkouts: number;
+  /** Count statements per operation: the devhost's PostgreSQL runs with pg_stat_statements loaded. */
+  statements: boolean;
 }
+
+export const checkoutSettings = (): CheckoutSettings => ({
+  shoppers: positive('BENCH_SHOPPERS', 40),
+  concurrency: positive('BENCH_CONCURRENCY', 20),
+  checkouts: positive('BENCH_CHECKOUTS', 400),
+  statements: process.env.BENCH_STATEMENTS !== '0',
+});
+
+export const CHECKOUT_SMOKE: CheckoutSettings = { shoppers: 2, concurrency: 2, checkouts: 4, statements: true };
 
 interface Row {
   name: string;
@@ -34,6 +43,7 @@ interface Row {
 
 /** Runs `total` operations, `concurrency` at a time, timing each; `prepare` runs first, off the clock. */
 async function run(
+  probe: CostProbe,
   name: string,
   total: number,
   concurrency: number,
@@ -70,59 +80,114 @@ async function run(
   };
 }
 
-const devhost = await startDevhost();
-const probe = await costProbe(devhost);
-try {
-  log(`# devhost ready in ${devhost.readySeconds.toFixed(1)} s; ${cpus().length} cores, load ${loadavg()[0]!.toFixed(2)}`);
-  log(`\nIdle memory after start:\n\n${memoryTable(await probe.memory())}\n`);
-  const s = shop(devhost.gateway);
-  const admin = await s.login('admin@souk.local', await devhost.secret('admin-password'));
-  const page = await s.api('/api/v1/catalog/products?pageSize=5');
-  const productIds = (page.body.items as Array<{ id: string }>).map((p) => p.id);
-  for (const id of productIds) await s.setStock(admin, id, 1_000_000);
-  const shoppers: Shopper[] = [];
-  for (let i = 0; i < SHOPPERS; i += 10)
-    shoppers.push(...(await Promise.all(Array.from({ length: Math.min(10, SHOPPERS - i) }, () => s.signUp('Bench')))));
-  log(`# ${SHOPPERS} shoppers, ${CONCURRENCY} at a time, ${CHECKOUTS} checkouts`);
+export async function checkoutBench(settings: CheckoutSettings = checkoutSettings()): Promise<BenchResult> {
+  const started = performance.now();
+  const { shoppers: SHOPPERS, concurrency: CONCURRENCY, checkouts: CHECKOUTS } = settings;
+  const devhost = await startDevhost([], settings.statements ? { SOUK_PG_STAT_STATEMENTS: '1' } : {});
+  try {
+    const probe = await devhostCostProbe(devhost, { statements: settings.statements });
+    try {
+      log(`checkout: devhost ready in ${devhost.readySeconds.toFixed(1)} s`);
+      const memory = memoryTable(await probe.memory());
+      const s = shop(devhost.gateway);
+      const admin = await s.login('admin@souk.local', await devhost.secret('admin-password'));
+      const page = await s.api('/api/v1/catalog/products?pageSize=5');
+      const productIds = (page.body.items as Array<{ id: string }>).map((p) => p.id);
+      for (const id of productIds) await s.setStock(admin, id, 1_000_000);
+      const shoppers: Shopper[] = [];
+      for (let i = 0; i < SHOPPERS; i += 10)
+        shoppers.push(...(await Promise.all(Array.from({ length: Math.min(10, SHOPPERS - i) }, () => s.signUp('Bench')))));
+      log(`checkout: ${SHOPPERS} shoppers, ${CONCURRENCY} at a time, ${CHECKOUTS} checkouts`);
 
-  const shopperFor = (i: number) => shoppers[i % shoppers.length]!;
-  const productFor = (i: number) => productIds[i % productIds.length]!;
-  // Warm-up: JIT, connection pools, service tokens.
-  await run('warm-up', 20, 5, async (i) => (await s.addToCart(shopperFor(i).token, productFor(i), 1)).status < 300);
+      const shopperFor = (i: number) => shoppers[i % shoppers.length]!;
+      const productFor = (i: number) => productIds[i % productIds.length]!;
+      // Warm-up: JIT, connection pools, service tokens.
+      await run(probe, 'warm-up', 20, 5, async (i) => (await s.addToCart(shopperFor(i).token, productFor(i), 1)).status < 300);
 
-  const baseline = await run(
-    'baseline: add to cart (1 service, 1 write)',
-    CHECKOUTS,
-    CONCURRENCY,
-    async (i) => (await s.addToCart(shopperFor(i).token, productFor(i), 1)).status < 300,
-  );
+      log('checkout: baseline, cart writes');
+      const baseline = await run(
+        probe,
+        'baseline: add to cart (1 service, 1 write)',
+        CHECKOUTS,
+        CONCURRENCY,
+        async (i) => (await s.addToCart(shopperFor(i).token, productFor(i), 1)).status < 300,
+      );
 
-  for (const sh of shoppers) await s.api('/api/v1/cart', { method: 'DELETE', token: sh.token });
-  // Each checkout orders what its shopper's cart holds; one unit goes in first, off the clock.
-  const checkout = await run(
-    'checkout: order CONFIRMED end to end',
-    CHECKOUTS,
-    CONCURRENCY,
-    async (i) => {
-      const placed = await s.checkout(shopperFor(i).token, { waitSeconds: 30 });
-      return placed.body?.status === 'CONFIRMED';
-    },
-    async (i) => void (await s.addToCart(shopperFor(i).token, productFor(i), 1)),
-  );
+      for (const sh of shoppers) await s.api('/api/v1/cart', { method: 'DELETE', token: sh.token });
+      log('checkout: checkouts');
+      // Each checkout orders what its shopper's cart holds; one unit goes in first, off the clock.
+      const checkout = await run(
+        probe,
+        'checkout: order CONFIRMED end to end',
+        CHECKOUTS,
+        CONCURRENCY,
+        async (i) => {
+          const placed = await s.checkout(shopperFor(i).token, { waitSeconds: 30 });
+          return placed.body?.status === 'CONFIRMED';
+        },
+        async (i) => void (await s.addToCart(shopperFor(i).token, productFor(i), 1)),
+      );
 
-  log('');
-  log('| run | completed | failed | per second | p50 ms | p99 ms | CPU ms per op | commits per op |');
-  log('|---|---:|---:|---:|---:|---:|---:|---:|');
-  for (const r of [baseline, checkout]) {
-    log(
-      `| ${r.name} | ${r.done} | ${r.failed} | ${r.perSecond.toFixed(1)} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ` +
-        `${r.cost.totalCpuPerOp.toFixed(1)} | ${r.cost.commitsPerOp.toFixed(1)} |`,
-    );
+      // Statements only where pg_stat_statements is loaded (embedded PostgreSQL) and kept every entry.
+      const statements = checkout.cost.statementsPerOp !== undefined || baseline.cost.statementsPerOp !== undefined;
+      return {
+        name: 'checkout',
+        title: 'checkouts CONFIRMED end to end on the devhost, beside cart writes',
+        settings: {
+          BENCH_SHOPPERS: SHOPPERS,
+          BENCH_CONCURRENCY: CONCURRENCY,
+          BENCH_CHECKOUTS: CHECKOUTS,
+          BENCH_STATEMENTS: settings.statements ? 1 : 0,
+        },
+        seconds: (performance.now() - started) / 1000,
+        tables: [
+          {
+            title: 'run',
+            columns: [
+              { name: 'completed', unit: '' },
+              { name: 'failed', unit: '' },
+              { name: 'throughput', unit: 'ops/s' },
+              { name: 'p50', unit: 'ms' },
+              { name: 'p99', unit: 'ms' },
+              { name: 'CPU per op', unit: 'ms' },
+              { name: 'commits per op', unit: '' },
+              ...(statements ? [{ name: 'statements per op', unit: '' }] : []),
+            ],
+            rows: [baseline, checkout].map((r) => ({
+              name: r.name,
+              values: [
+                r.done,
+                r.failed,
+                r.perSecond,
+                r.p50,
+                r.p99,
+                r.cost.totalCpuPerOp,
+                r.cost.commitsPerOp,
+                ...(statements ? [r.cost.statementsPerOp ?? null] : []),
+              ],
+            })),
+          },
+          costTable('where the CPU of a checkout goes', checkout.cost),
+          costTable('where the CPU of a cart write goes', baseline.cost),
+          memory,
+        ],
+        notes: [
+          `devhost ready in ${devhost.readySeconds.toFixed(1)} s`,
+          `a checkout takes ${(checkout.p50 / baseline.p50).toFixed(1)}x a cart write at p50 and costs ` +
+            `${(checkout.cost.totalCpuPerOp / baseline.cost.totalCpuPerOp).toFixed(1)}x its CPU`,
+          "a checkout's CPU and commits include the one cart write that precedes it (off the latency clock, inside the measured phase)",
+          settings.statements
+            ? 'statements: pg_stat_statements (loaded for this run, BENCH_STATEMENTS=0 to leave it out), top-level statements of the services, BEGIN and COMMIT included'
+            : 'statements not counted (BENCH_STATEMENTS=0)',
+          'CPU per op: OS CPU time (utime + stime) of every process, PostgreSQL included, over the phase, divided by the operations completed; commits: pg_stat_database of the devhost databases',
+        ],
+      };
+    } finally {
+      await probe.close();
+    }
+  } finally {
+    await devhost.stop();
   }
-  log(`\ncheckout costs ${(checkout.p50 / baseline.p50).toFixed(1)}x a single write at p50`);
-  log(`\n${costTable('Where the CPU of a checkout goes', checkout.cost)}`);
-  log(`\n${costTable('Where the CPU of a cart write goes', baseline.cost)}`);
-} finally {
-  await probe.close();
-  await devhost.stop();
 }
+
+if (isMain(import.meta.url)) await runStandalone(() => checkoutBench());

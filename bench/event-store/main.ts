@@ -3,24 +3,35 @@
 // snapshot, for the current state and for an as-of read. Prints the median of
 // several loads and how many events each load applied. Run with
 // `npm run bench:event-store` (needs PostgreSQL on 127.0.0.1:5432 or
-// SOUK_TEST_DATABASE_URL; uses a temporary database).
+// SOUK_TEST_DATABASE_URL; uses a temporary database); `npm run bench` runs it
+// with the others.
 
-import { cpus, loadavg } from 'node:os';
 import { isDeepStrictEqual } from 'node:util';
 import { sql } from 'kysely';
 import { createEventStore, defineService, startService, type Loaded, type NewEvent } from '@souk/chassis';
 import { createTestDatabase } from '@souk/chassis/testing';
 import type { PaymentEvent } from '../../services/payments/src/payment/payment-events.ts';
 import { paymentFold, type PaymentState } from '../../services/payments/src/payment/payment-state.ts';
+import { isMain, log, runStandalone, type BenchResult, type TableRow } from '../report.ts';
 import { positive } from '../settings.ts';
 
-const EVENTS = positive('BENCH_EVENTS', 10_000);
-const SNAPSHOT_EVERY = positive('BENCH_SNAPSHOT_EVERY', 50); // PAYMENTS_SNAPSHOT_EVERY's default
-const RUNS = positive('BENCH_RUNS', 9);
+export interface EventStoreSettings {
+  events: number;
+  snapshotEvery: number;
+  runs: number;
+}
+
+export const eventStoreSettings = (): EventStoreSettings => ({
+  events: positive('BENCH_EVENTS', 10_000),
+  snapshotEvery: positive('BENCH_SNAPSHOT_EVERY', 50), // PAYMENTS_SNAPSHOT_EVERY's default
+  runs: positive('BENCH_RUNS', 9),
+});
+
+export const EVENT_STORE_SMOKE: EventStoreSettings = { events: 300, snapshotEvery: 50, runs: 3 };
+
 /** Events per append; each append gets its own time, so as-of reads can stop between them. */
 const BATCH = 25;
 
-const log = (line: string) => process.stdout.write(`${line}\n`);
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 /**
@@ -28,7 +39,7 @@ const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floo
  * request, a provider that times out again and again, then the authorization
  * and the capture. Every event goes through the real payment evolve.
  */
-function paymentEvent(version: number): NewEvent<PaymentEvent> {
+function paymentEvent(version: number, EVENTS: number): NewEvent<PaymentEvent> {
   const key = 'payment-bench-authorize';
   if (version === 1) {
     return {
@@ -52,81 +63,105 @@ function paymentEvent(version: number): NewEvent<PaymentEvent> {
   };
 }
 
-const database = await createTestDatabase('bench_event_store');
-// A service with no tables of its own: starting it runs the chassis migrations (the event store's tables).
-const host = await startService(defineService({ name: 'bench-event-store', version: '0.0.0', migrations: {}, setup() {} }), {
-  env: { DATABASE_URL: database.url, LOG_LEVEL: 'silent' },
-});
-try {
-  const t0 = Date.parse('2025-01-01T00:00:00.000Z');
-  let now = t0;
-  const store = createEventStore(host.ctx.db, { clock: { now: () => now } });
-  const payments = store.aggregate<PaymentState, PaymentEvent>({
-    type: 'payment',
-    ...paymentFold,
-    snapshotEvery: SNAPSHOT_EVERY,
+export async function eventStoreBench(settings: EventStoreSettings = eventStoreSettings()): Promise<BenchResult> {
+  const started = performance.now();
+  const { events: EVENTS, snapshotEvery: SNAPSHOT_EVERY, runs: RUNS } = settings;
+  const database = await createTestDatabase('bench_event_store');
+  // A service with no tables of its own: starting it runs the chassis migrations (the event store's tables).
+  const host = await startService(defineService({ name: 'bench-event-store', version: '0.0.0', migrations: {}, setup() {} }), {
+    env: { DATABASE_URL: database.url, LOG_LEVEL: 'silent' },
   });
-  const streamId = 'bench-payment';
+  try {
+    const t0 = Date.parse('2025-01-01T00:00:00.000Z');
+    let now = t0;
+    const store = createEventStore(host.ctx.db, { clock: { now: () => now } });
+    const payments = store.aggregate<PaymentState, PaymentEvent>({
+      type: 'payment',
+      ...paymentFold,
+      snapshotEvery: SNAPSHOT_EVERY,
+    });
+    const streamId = 'bench-payment';
 
-  const buildStarted = performance.now();
-  let loaded: Pick<Loaded<PaymentState>, 'streamId' | 'state' | 'version'> = {
-    streamId,
-    state: paymentFold.initial(),
-    version: 0,
-  };
-  for (let version = 1; version <= EVENTS; version += BATCH) {
-    now = t0 + version * 1_000; // this batch's time
-    const batch = Array.from({ length: Math.min(BATCH, EVENTS - version + 1) }, (_, i) => paymentEvent(version + i));
-    const result = await host.ctx.db.transaction().execute((trx) => payments.append(trx, loaded, batch));
-    loaded = { streamId, state: result.state, version: result.version };
-  }
-  const buildMs = performance.now() - buildStarted;
-  const {
-    rows: [sizes],
-  } = await sql<{ events: number; snapshots: number }>`
-    select (select count(*)::int from souk_event) as events, (select count(*)::int from souk_event_snapshot) as snapshots`.execute(
-    host.ctx.db,
-  );
-
-  // The time of the append that ended at `version` (a multiple of BATCH): as of then, the stream ends there.
-  const timeOfBatchEnding = (version: number) => new Date(t0 + (version - BATCH + 1) * 1_000);
-  const asOfVersion = Math.floor((EVENTS - 1) / BATCH) * BATCH;
-  const cases = [
-    { name: 'current state', asOf: undefined as Date | undefined },
-    { name: 'as of an earlier time', asOf: timeOfBatchEnding(asOfVersion) },
-  ];
-
-  log(
-    `bench/event-store on ${cpus().length} cores (load ${loadavg()[0]!.toFixed(2)}): one payment stream of ${sizes!.events} events, ` +
-      `${sizes!.snapshots} snapshots (every ${SNAPSHOT_EVERY}), built in ${(buildMs / 1000).toFixed(1)} s; median of ${RUNS} loads`,
-  );
-  log(`  ${'load'.padEnd(30)} ${'replay everything'.padStart(26)} ${'snapshot + tail'.padStart(26)} ${'speed-up'.padStart(9)}`);
-  for (const c of cases) {
-    const measure = async (snapshots: boolean) => {
-      const times: number[] = [];
-      let last: Loaded<PaymentState> | undefined;
-      for (let run = 0; run <= RUNS; run++) {
-        const started = performance.now();
-        last = await store.load<PaymentState, PaymentEvent>(streamId, {
-          ...paymentFold,
-          ...(c.asOf ? { asOf: c.asOf } : {}),
-          ...(snapshots ? {} : { snapshots: false }),
-        });
-        if (run > 0) times.push(performance.now() - started); // run 0 warms up
-      }
-      return { ms: median(times), loaded: last! };
+    const buildStarted = performance.now();
+    let loaded: Pick<Loaded<PaymentState>, 'streamId' | 'state' | 'version'> = {
+      streamId,
+      state: paymentFold.initial(),
+      version: 0,
     };
-    const full = await measure(false);
-    const fast = await measure(true);
-    // jsonb keeps keys in its own order: compare values, not texts.
-    if (!isDeepStrictEqual(full.loaded.state, fast.loaded.state)) throw new Error(`${c.name}: the two loads disagree`);
-    const cell = (r: { ms: number; loaded: Loaded<PaymentState> }) =>
-      `${r.ms.toFixed(1).padStart(7)} ms, ${String(r.loaded.eventsApplied).padStart(5)} applied`;
-    log(
-      `  ${`${c.name} (v${full.loaded.version})`.padEnd(30)} ${cell(full).padStart(26)} ${cell(fast).padStart(26)} ${`${(full.ms / fast.ms).toFixed(0)}x`.padStart(9)}`,
+    for (let version = 1; version <= EVENTS; version += BATCH) {
+      now = t0 + version * 1_000; // this batch's time
+      const batch = Array.from({ length: Math.min(BATCH, EVENTS - version + 1) }, (_, i) => paymentEvent(version + i, EVENTS));
+      const result = await host.ctx.db.transaction().execute((trx) => payments.append(trx, loaded, batch));
+      loaded = { streamId, state: result.state, version: result.version };
+    }
+    const buildMs = performance.now() - buildStarted;
+    const {
+      rows: [sizes],
+    } = await sql<{ events: number; snapshots: number }>`
+    select (select count(*)::int from souk_event) as events, (select count(*)::int from souk_event_snapshot) as snapshots`.execute(
+      host.ctx.db,
     );
+
+    // The time of the append that ended at `version` (a multiple of BATCH): as of then, the stream ends there.
+    const timeOfBatchEnding = (version: number) => new Date(t0 + (version - BATCH + 1) * 1_000);
+    const asOfVersion = Math.floor((EVENTS - 1) / BATCH) * BATCH;
+    const cases = [
+      { name: 'current state', asOf: undefined as Date | undefined },
+      { name: 'as of an earlier time', asOf: timeOfBatchEnding(asOfVersion) },
+    ];
+
+    log(`event-store: ${sizes!.events} events, ${sizes!.snapshots} snapshots, built in ${(buildMs / 1000).toFixed(1)} s`);
+    const rows: TableRow[] = [];
+    for (const c of cases) {
+      const measure = async (snapshots: boolean) => {
+        const times: number[] = [];
+        let last: Loaded<PaymentState> | undefined;
+        for (let run = 0; run <= RUNS; run++) {
+          const started = performance.now();
+          last = await store.load<PaymentState, PaymentEvent>(streamId, {
+            ...paymentFold,
+            ...(c.asOf ? { asOf: c.asOf } : {}),
+            ...(snapshots ? {} : { snapshots: false }),
+          });
+          if (run > 0) times.push(performance.now() - started); // run 0 warms up
+        }
+        return { ms: median(times), loaded: last! };
+      };
+      const full = await measure(false);
+      const fast = await measure(true);
+      // jsonb keeps keys in its own order: compare values, not texts.
+      if (!isDeepStrictEqual(full.loaded.state, fast.loaded.state)) throw new Error(`${c.name}: the two loads disagree`);
+      rows.push({
+        name: `${c.name} (v${full.loaded.version})`,
+        values: [full.ms, full.loaded.eventsApplied, fast.ms, fast.loaded.eventsApplied, full.ms / fast.ms],
+      });
+    }
+    return {
+      name: 'event-store',
+      title: `loading one payment stream of ${sizes!.events} events: snapshot + tail, beside replaying everything`,
+      settings: { BENCH_EVENTS: EVENTS, BENCH_SNAPSHOT_EVERY: SNAPSHOT_EVERY, BENCH_RUNS: RUNS, batch: BATCH },
+      seconds: (performance.now() - started) / 1000,
+      tables: [
+        {
+          title: `load (median of ${RUNS})`,
+          columns: [
+            { name: 'replay everything', unit: 'ms' },
+            { name: 'events applied', unit: '' },
+            { name: 'snapshot + tail', unit: 'ms' },
+            { name: 'events applied', unit: '' },
+            { name: 'speed-up', unit: 'x' },
+          ],
+          rows,
+        },
+      ],
+      notes: [
+        `${sizes!.snapshots} snapshots (every ${SNAPSHOT_EVERY}); the stream was appended in ${(buildMs / 1000).toFixed(1)} s, ${BATCH} events an append`,
+      ],
+    };
+  } finally {
+    await host.stop();
+    await database.drop();
   }
-} finally {
-  await host.stop();
-  await database.drop();
 }
+
+if (isMain(import.meta.url)) await runStandalone(() => eventStoreBench());

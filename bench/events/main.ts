@@ -1,43 +1,71 @@
 // Event benchmark: publish→handled latency (p50/p99 at a steady rate) and
 // throughput (a burst, until all are handled) through souk's two transports,
 // beside raw JetStream publish/consume measured in the same run on the same
-// machine. Producer and consumer are separate processes. Run with
-// `npm run bench:events` (needs PostgreSQL on 127.0.0.1:5432 or
-// SOUK_TEST_DATABASE_URL, and NATS on 127.0.0.1:4222 or BENCH_NATS_URL).
+// machine, each with the CPU ms per event of every process taking part
+// (bench/cost.ts): the producer and consumer processes, PostgreSQL's backends
+// for their databases, and the local nats-server when there is one (shared
+// with anything else using it). Producer and consumer are separate processes.
+// Run with `npm run bench:events` (needs PostgreSQL on 127.0.0.1:5432 or
+// SOUK_TEST_DATABASE_URL, and NATS on 127.0.0.1:4222 or BENCH_NATS_URL);
+// `npm run bench` runs it with the others.
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { connect } from '@nats-io/transport-node';
 import { AckPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { streamName } from '@souk/chassis';
 import { createTestDatabase, freePort, waitFor } from '@souk/chassis/testing';
+import {
+  BENCH_APPLICATION,
+  costBetween,
+  costProbe,
+  costTable,
+  processesNamed,
+  type CostProbe,
+  type CostReport,
+} from '../cost.ts';
+import { isMain, log, percentile, runStandalone, type BenchResult } from '../report.ts';
 import { positive } from '../settings.ts';
 
 const SERVICE_ENTRY = fileURLToPath(new URL('./bench-services.ts', import.meta.url));
 const NATS_URL = process.env.BENCH_NATS_URL ?? 'nats://127.0.0.1:4222';
-const RATE = positive('BENCH_RATE', 200); // events/s for the latency run
-const LATENCY_S = positive('BENCH_LATENCY_S', 5);
-const BURST = positive('BENCH_BURST', 5000); // events for the throughput run
 const BATCH = 50; // events per producer transaction in the burst
 
-const log = (line: string) => process.stdout.write(`${line}\n`);
+export interface EventsSettings {
+  /** events/s for the latency run */
+  rate: number;
+  latencySeconds: number;
+  /** events for the throughput run */
+  burst: number;
+}
+
+export const eventsSettings = (): EventsSettings => ({
+  rate: positive('BENCH_RATE', 200),
+  latencySeconds: positive('BENCH_LATENCY_S', 5),
+  burst: positive('BENCH_BURST', 5000),
+});
+
+export const EVENTS_SMOKE: EventsSettings = { rate: 50, latencySeconds: 1, burst: 200 };
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A local nats-server's pids, so that the broker's CPU counts too (it serves anyone else using it meanwhile). */
+function natsServers(): Map<number, string> {
+  return new Map(processesNamed('nats-server').map((pid) => [pid, 'nats-server (shared)']));
+}
 
 interface Row {
   name: string;
   p50: number;
   p99: number;
   throughput: number;
-}
-
-function percentile(sorted: readonly number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+  /** CPU of the burst, per event. */
+  cost: CostReport;
 }
 
 /** Raw JetStream: the broker alone, publishing each message and awaiting its ack, as the relay does. */
-async function rawJetStream(): Promise<Row> {
+async function rawJetStream({ rate: RATE, latencySeconds: LATENCY_S, burst: BURST }: EventsSettings): Promise<Row> {
   const nc = await connect({ servers: NATS_URL });
   const jsm = await jetstreamManager(nc);
   const js = jetstream(nc);
@@ -76,10 +104,16 @@ async function rawJetStream(): Promise<Row> {
   received = 0;
   target = BURST;
   allIn = new Promise<void>((r) => (done = r));
+  const probe = await costProbe({
+    processes: async () => new Map([[process.pid, 'bench process (publisher and consumer)'], ...natsServers()]),
+  });
+  const before = await probe.snapshot();
   const start = performance.now();
   for (let n = 0; n < BURST; n++) await publish(1_000_000 + n);
   await allIn;
   const seconds = (performance.now() - start) / 1000;
+  const cost = costBetween(before, await probe.snapshot(), BURST);
+  await probe.close();
   await messages.close();
   await consuming;
   await jsm.streams.delete(stream);
@@ -89,10 +123,14 @@ async function rawJetStream(): Promise<Row> {
     p50: percentile(steady, 50),
     p99: percentile(steady, 99),
     throughput: BURST / seconds,
+    cost,
   };
 }
 
-async function soukTransport(transport: 'feed' | 'nats'): Promise<Row> {
+async function soukTransport(
+  transport: 'feed' | 'nats',
+  { rate: RATE, latencySeconds: LATENCY_S, burst: BURST }: EventsSettings,
+): Promise<Row> {
   const producer = `bench-${transport}-${process.pid}`;
   const producerDb = await createTestDatabase('bench_evp');
   const consumerDb = await createTestDatabase('bench_evc');
@@ -106,15 +144,25 @@ async function soukTransport(transport: 'feed' | 'nats'): Promise<Row> {
     ...(transport === 'nats' ? { NATS_URL } : { NATS_URL: '' }),
   };
   const children: ChildProcess[] = [];
+  const roles = new Map<number, string>();
   const start = (role: string, env: Record<string, string>) => {
     const child = spawn(process.execPath, ['--import', 'tsx', SERVICE_ENTRY], {
       env: { ...common, ...env, BENCH_ROLE: role },
       stdio: ['ignore', 'ignore', 'inherit'],
     });
     children.push(child);
+    if (child.pid !== undefined) roles.set(child.pid, role);
   };
-  const pool = new pg.Pool({ connectionString: consumerDb.url, max: 1 });
+  // The bench's own connection (polling for progress) does not count as the system's work.
+  const pool = new pg.Pool({ connectionString: consumerDb.url, max: 1, application_name: BENCH_APPLICATION });
+  let probe: CostProbe | undefined;
   try {
+    probe = await costProbe({
+      processes: async () => new Map([...roles, ...(transport === 'nats' ? natsServers() : [])]),
+      databaseUrl: consumerDb.url,
+      databases: new Set([producerDb.url, consumerDb.url].map((u) => decodeURIComponent(new URL(u).pathname.slice(1)))),
+      backends: true,
+    });
     start('producer', { DATABASE_URL: producerDb.url, PORT: String(port) });
     start('consumer', { DATABASE_URL: consumerDb.url });
     await waitFor(async () => (await fetch(`${url}/health/ready`).catch(() => undefined))?.status === 200, {
@@ -145,6 +193,7 @@ async function soukTransport(transport: 'feed' | 'nats'): Promise<Row> {
       await pool.query<{ latency_ms: number }>('select latency_ms from handled where n >= 0 order by latency_ms')
     ).rows.map((r) => r.latency_ms);
 
+    const before = await probe.snapshot();
     const burstStart = performance.now();
     const base = 1_000_000;
     for (let n = 0; n < BURST; n += BATCH) await emit(base + n, Math.min(BATCH, BURST - n));
@@ -154,13 +203,16 @@ async function soukTransport(transport: 'feed' | 'nats'): Promise<Row> {
       what: 'burst handled',
     });
     const seconds = (performance.now() - burstStart) / 1000;
+    const cost = costBetween(before, await probe.snapshot(), BURST);
     return {
       name: `souk ${transport === 'feed' ? 'embedded feed' : 'NATS JetStream'} (outbox → handler, inbox)`,
       p50: percentile(steady, 50),
       p99: percentile(steady, 99),
       throughput: BURST / seconds,
+      cost,
     };
   } finally {
+    await probe?.close();
     for (const c of children) c.kill('SIGTERM');
     await Promise.all(children.map((c) => (c.exitCode === null ? new Promise((r) => c.once('exit', r)) : Promise.resolve())));
     await pool.end();
@@ -173,18 +225,55 @@ async function soukTransport(transport: 'feed' | 'nats'): Promise<Row> {
   }
 }
 
-log(
-  `bench/events on ${cpus().length} cores (load ${loadavg()[0]!.toFixed(2)}): ${RATE} events/s for ${LATENCY_S} s (latency), then a burst of ${BURST} in transactions of ${BATCH} (throughput)`,
-);
-const rows: Row[] = [];
-for (const run of [rawJetStream, () => soukTransport('feed'), () => soukTransport('nats')]) {
-  const row = await run();
-  rows.push(row);
-  log(
-    `  ${row.name.padEnd(50)} p50 ${row.p50.toFixed(1).padStart(6)} ms  p99 ${row.p99.toFixed(1).padStart(6)} ms  ${row.throughput.toFixed(0).padStart(6)} events/s`,
-  );
+export async function eventsBench(settings: EventsSettings = eventsSettings()): Promise<BenchResult> {
+  const started = performance.now();
+  const rows: Row[] = [];
+  const runs = [
+    ['raw JetStream', () => rawJetStream(settings)],
+    ['embedded feed', () => soukTransport('feed', settings)],
+    ['NATS JetStream', () => soukTransport('nats', settings)],
+  ] as const;
+  for (const [name, run] of runs) {
+    log(`events: ${name}`);
+    rows.push(await run());
+  }
+  const raw = rows[0]!;
+  return {
+    name: 'events',
+    title: 'publish → handled on both transports, beside raw JetStream',
+    settings: { BENCH_RATE: settings.rate, BENCH_LATENCY_S: settings.latencySeconds, BENCH_BURST: settings.burst, batch: BATCH },
+    seconds: (performance.now() - started) / 1000,
+    tables: [
+      {
+        title: `transport (latency at ${settings.rate}/s, throughput of a burst of ${settings.burst})`,
+        columns: [
+          { name: 'p50', unit: 'ms' },
+          { name: 'p99', unit: 'ms' },
+          { name: 'throughput', unit: 'events/s' },
+          { name: 'vs raw', unit: 'x' },
+          { name: 'CPU per event', unit: 'ms' },
+          { name: 'commits per event', unit: '' },
+        ],
+        rows: rows.map((r) => ({
+          name: r.name,
+          values: [
+            r.p50,
+            r.p99,
+            r.throughput,
+            r.throughput / raw.throughput,
+            r.cost.totalCpuPerOp,
+            r === raw ? null : r.cost.commitsPerOp,
+          ],
+        })),
+      },
+      ...rows.map((r) => costTable(`where the CPU of an event goes: ${r.name}, burst`, r.cost)),
+    ],
+    notes: [
+      'latency: from the publishing request (raw: the publish) to the handler, at the steady rate; throughput: the burst until every event is handled',
+      `souk's producer commits the burst in transactions of ${BATCH}; raw JetStream publishes each message and awaits its ack`,
+      "nats-server is the machine's shared broker: its CPU includes whatever else used it during the burst",
+    ],
+  };
 }
-const raw = rows[0]!;
-log('');
-log('throughput relative to raw JetStream in the same run:');
-for (const row of rows.slice(1)) log(`  ${row.name.padEnd(50)} ${(row.throughput / raw.throughput).toFixed(2)}x`);
+
+if (isMain(import.meta.url)) await runStandalone(() => eventsBench());

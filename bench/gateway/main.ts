@@ -1,33 +1,43 @@
 // Gateway benchmark: the same small JSON endpoint measured directly, through
 // nginx (when installed) and through the gateway, in one run, so the ratios
-// are comparable across changes. Run with `npm run bench` or
-// `npx tsx bench/gateway/main.ts` from anywhere in the repository.
+// are comparable across changes, with the CPU per request of each process.
+// Run with `npm run bench:gateway` (or `npx tsx bench/gateway/main.ts`) from
+// anywhere in the repository; `npm run bench` runs it with the others.
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
-import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import autocannon, { type Result } from 'autocannon';
 import { findNginx, startNginx } from './nginx.ts';
+import { costBetween, costProbe, descendants, type CostReport } from '../cost.ts';
+import { isMain, log, runStandalone, type BenchResult } from '../report.ts';
 import { positive } from '../settings.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const UPSTREAM_ENTRY = fileURLToPath(new URL('./upstream.ts', import.meta.url));
 const GATEWAY_ENTRY = fileURLToPath(new URL('../../platform/gateway/src/main.ts', import.meta.url));
 
-const DURATION_S = positive('BENCH_DURATION_S', 5);
-const WARMUP_S = positive('BENCH_WARMUP_S', 2);
-const CONNECTIONS = positive('BENCH_CONNECTIONS', 50);
-/** One nginx worker by default: the gateway is one Node process, so this compares like with like. */
-const NGINX_WORKERS = positive('BENCH_NGINX_WORKERS', 1);
+export interface GatewaySettings {
+  durationSeconds: number;
+  warmupSeconds: number;
+  connections: number;
+  /** One nginx worker by default: the gateway is one Node process, so this compares like with like. */
+  nginxWorkers: number;
+}
+
+export const gatewaySettings = (): GatewaySettings => ({
+  durationSeconds: positive('BENCH_DURATION_S', 5),
+  warmupSeconds: positive('BENCH_WARMUP_S', 2),
+  connections: positive('BENCH_CONNECTIONS', 50),
+  nginxWorkers: positive('BENCH_NGINX_WORKERS', 1),
+});
+
+export const GATEWAY_SMOKE: GatewaySettings = { durationSeconds: 1, warmupSeconds: 1, connections: 10, nginxWorkers: 1 };
+
 const READY_DEADLINE_MS = 30_000;
 const MAX_FAILED_SHARE = 0.0001;
 /** A catalog read: public, so the figures leave token checks out (they have their own cost). */
 const PATH = '/api/v1/catalog/products/p-1?fields=name,price';
-
-function log(line: string): void {
-  process.stdout.write(`${line}\n`);
-}
 
 /** A port nothing listens on right now (the OS picks it; the child binds it a moment later). */
 async function freePort(): Promise<number> {
@@ -40,30 +50,6 @@ async function freePort(): Promise<number> {
       server.close(() => resolve(port));
     });
   });
-}
-
-const children: ChildProcess[] = [];
-let stopping = false;
-
-function watch(name: string, child: ChildProcess): ChildProcess {
-  child.stderr?.on('data', (chunk: Buffer) => process.stderr.write(`[${name}] ${chunk.toString()}`));
-  child.once('exit', (code, signal) => {
-    if (!stopping) {
-      log(`${name} exited early (code ${code}, signal ${signal})`);
-      process.exitCode = 1;
-    }
-  });
-  children.push(child);
-  return child;
-}
-
-function startNode(name: string, entry: string, env: Record<string, string>): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
-    cwd: ROOT,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  return watch(name, child);
 }
 
 /** Polls `url` until it answers 200, or fails at the deadline. */
@@ -82,9 +68,60 @@ async function waitUntilUp(url: string): Promise<void> {
   }
 }
 
-async function load(label: string, url: string, seconds: number): Promise<Result> {
+/** The processes of one run: started, watched (an early exit fails the run) and stopped together. */
+class Children {
+  readonly list: { name: string; child: ChildProcess }[] = [];
+  private stopping = false;
+  /** Set when a child exited before stop(). */
+  early: string | undefined;
+
+  watch(name: string, child: ChildProcess): ChildProcess {
+    child.stderr?.on('data', (chunk: Buffer) => process.stderr.write(`[${name}] ${chunk.toString()}`));
+    child.once('exit', (code, signal) => {
+      if (!this.stopping) this.early ??= `${name} exited early (code ${code}, signal ${signal})`;
+    });
+    this.list.push({ name, child });
+    return child;
+  }
+
+  startNode(name: string, entry: string, env: Record<string, string>): ChildProcess {
+    const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+      cwd: ROOT,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    return this.watch(name, child);
+  }
+
+  /** Each child and its descendants (nginx's workers), by the child's name. */
+  processes(): Map<number, string> {
+    const all = new Map<number, string>();
+    for (const { name, child } of this.list) {
+      if (child.pid === undefined) continue;
+      all.set(child.pid, name);
+      for (const [pid] of descendants(child.pid)) all.set(pid, name);
+    }
+    return all;
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await Promise.all(
+      this.list.map(
+        ({ child }) =>
+          new Promise<void>((resolve) => {
+            if (child.exitCode !== null || child.signalCode !== null) return resolve();
+            child.once('exit', () => resolve());
+            child.kill('SIGTERM');
+          }),
+      ),
+    );
+  }
+}
+
+async function load(label: string, url: string, seconds: number, connections: number): Promise<Result> {
   let completed = 0;
-  const instance = autocannon({ url, connections: CONNECTIONS, duration: seconds, pipelining: 1 });
+  const instance = autocannon({ url, connections, duration: seconds, pipelining: 1 });
   instance.on('response', () => void completed++);
   let elapsed = 0;
   const progress = setInterval(() => {
@@ -98,117 +135,119 @@ async function load(label: string, url: string, seconds: number): Promise<Result
   }
 }
 
-async function measure(label: string, url: string): Promise<Result> {
-  log(`${label}: warm-up ${WARMUP_S} s`);
-  await load(`${label} (warm-up)`, url, WARMUP_S);
-  log(`${label}: measuring ${DURATION_S} s with ${CONNECTIONS} connections`);
-  const result = await load(label, url, DURATION_S);
+interface Measured {
+  result: Result;
+  cost: CostReport;
+}
+
+async function measure(label: string, url: string, settings: GatewaySettings, children: Children): Promise<Measured> {
+  log(`${label}: warm-up ${settings.warmupSeconds} s`);
+  await load(`${label} (warm-up)`, url, settings.warmupSeconds, settings.connections);
+  log(`${label}: measuring ${settings.durationSeconds} s with ${settings.connections} connections`);
+  const probe = await costProbe({ processes: async () => children.processes() });
+  const before = await probe.snapshot();
+  const result = await load(label, url, settings.durationSeconds, settings.connections);
+  const cost = costBetween(before, await probe.snapshot(), result.requests.total);
+  await probe.close();
+  if (children.early) throw new Error(children.early);
   const failed = result.errors + result.timeouts + result.non2xx;
   // A connection cut while autocannon stops can count as an error; more than that means the figures are wrong.
   if (result.non2xx > 0 || failed > result.requests.total * MAX_FAILED_SHARE) {
     throw new Error(`${label}: ${result.errors} errors, ${result.timeouts} timeouts, ${result.non2xx} non-2xx answers`);
   }
   if (failed > 0) log(`  ${label}: ${failed} failed request(s) out of ${result.requests.total}, ignored`);
-  return result;
+  return { result, cost };
 }
 
-const COLUMNS = ['req/s', 'mean ms', 'p50 ms', 'p99 ms'];
 const values = (r: Result) => [r.requests.average, r.latency.average, r.latency.p50, r.latency.p99];
-const line = (name: string, cells: string[]) => `| ${name.padEnd(24)} | ${cells.map((c) => c.padStart(8)).join(' | ')} |`;
 // autocannon records latency in whole milliseconds: a 0 ms p50 has no meaningful ratio.
-const ratio = (a: number, b: number) => (b > 0 ? `${(a / b).toFixed(2)}x` : 'n/a');
+const ratio = (a: number, b: number) => (b > 0 ? a / b : null);
+const cpuOf = (m: Measured, name: string) => m.cost.cpuPerOp.find(([label]) => label === name)?.[1] ?? 0;
 
-function table(rows: Array<[string, Result]>, ratios: Array<[string, Result, Result]>): string {
-  return [
-    line('target', COLUMNS),
-    `|${'-'.repeat(26)}|${COLUMNS.map(() => '-'.repeat(10)).join('|')}|`,
-    ...rows.map(([name, r]) =>
-      line(
-        name,
-        values(r).map((v, i) => (i === 0 ? Math.round(v).toString() : v.toFixed(2))),
-      ),
-    ),
-    ...ratios.map(([name, a, b]) =>
-      line(
-        name,
-        values(a).map((v, i) => ratio(v, values(b)[i]!)),
-      ),
-    ),
-  ].join('\n');
-}
-
-async function stopChildren(): Promise<void> {
-  stopping = true;
-  await Promise.all(
-    children.map(
-      (child) =>
-        new Promise<void>((resolve) => {
-          if (child.exitCode !== null || child.signalCode !== null) return resolve();
-          child.once('exit', () => resolve());
-          child.kill('SIGTERM');
-        }),
-    ),
-  );
-}
-
-async function main(): Promise<void> {
+export async function gatewayBench(settings: GatewaySettings = gatewaySettings()): Promise<BenchResult> {
+  const started = performance.now();
   const nginx = findNginx(process.env);
-  log(
-    `gateway benchmark: node ${process.version}, ${cpus().length} CPUs, ${CONNECTIONS} connections, ${DURATION_S} s per target`,
-  );
-  // Everything runs on this machine: other load skews the figures, so say how busy it was.
-  log(
-    `load average before the run: ${loadavg()
-      .map((l) => l.toFixed(2))
-      .join(' ')}`,
-  );
-  const [upstreamPort, gatewayPort, nginxPort] = [await freePort(), await freePort(), await freePort()];
-  const upstream = `http://127.0.0.1:${upstreamPort}`;
-  const gateway = `http://127.0.0.1:${gatewayPort}`;
-  const viaNginx = `http://127.0.0.1:${nginxPort}`;
+  const children = new Children();
+  try {
+    const [upstreamPort, gatewayPort, nginxPort] = [await freePort(), await freePort(), await freePort()];
+    const upstream = `http://127.0.0.1:${upstreamPort}`;
+    const gateway = `http://127.0.0.1:${gatewayPort}`;
+    const viaNginx = `http://127.0.0.1:${nginxPort}`;
 
-  log(`starting the upstream on ${upstream} and the gateway on ${gateway}`);
-  startNode('upstream', UPSTREAM_ENTRY, { PORT: String(upstreamPort) });
-  startNode('gateway', GATEWAY_ENTRY, {
-    PORT: String(gatewayPort),
-    HOST: '127.0.0.1',
-    STATIC_SERVICES: `catalog=${upstream}`,
-    LOG_LEVEL: 'warn',
-    INSTANCE_ID: 'gateway-bench',
-  });
-  if (nginx) {
-    log(`starting nginx (${NGINX_WORKERS} worker) on ${viaNginx}`);
-    watch('nginx', startNginx(nginx, { port: nginxPort, upstream, workers: NGINX_WORKERS }));
-  } else {
-    log('nginx not found (set BENCH_NGINX to its path): measuring without it');
+    log(`gateway: starting the upstream on ${upstream} and the gateway on ${gateway}`);
+    children.startNode('upstream', UPSTREAM_ENTRY, { PORT: String(upstreamPort) });
+    children.startNode('gateway', GATEWAY_ENTRY, {
+      PORT: String(gatewayPort),
+      HOST: '127.0.0.1',
+      STATIC_SERVICES: `catalog=${upstream}`,
+      LOG_LEVEL: 'warn',
+      INSTANCE_ID: 'gateway-bench',
+    });
+    if (nginx) {
+      log(`gateway: starting nginx (${settings.nginxWorkers} worker) on ${viaNginx}`);
+      children.watch('nginx', startNginx(nginx, { port: nginxPort, upstream, workers: settings.nginxWorkers }));
+    } else {
+      log('gateway: nginx not found (set BENCH_NGINX to its path): measuring without it');
+    }
+    await waitUntilUp(`${upstream}${PATH}`);
+    await waitUntilUp(`${gateway}${PATH}`);
+    if (nginx) await waitUntilUp(`${viaNginx}${PATH}`);
+
+    const direct = await measure('upstream direct', `${upstream}${PATH}`, settings, children);
+    const proxied = nginx ? await measure('through nginx', `${viaNginx}${PATH}`, settings, children) : undefined;
+    const through = await measure('through the gateway', `${gateway}${PATH}`, settings, children);
+    const targets: [string, Measured][] = [
+      ['upstream direct', direct],
+      ...(proxied ? [['through nginx', proxied] as [string, Measured]] : []),
+      ['through the gateway', through],
+    ];
+    const ratios: [string, Measured, Measured][] = [
+      ['gateway / direct', through, direct],
+      ...(proxied ? [['gateway / nginx', through, proxied] as [string, Measured, Measured]] : []),
+    ];
+    const proxies = ['upstream', ...(nginx ? ['nginx'] : []), 'gateway'];
+    return {
+      name: 'gateway',
+      title: `GET ${PATH} direct${nginx ? ', through nginx' : ''} and through the gateway`,
+      settings: {
+        BENCH_DURATION_S: settings.durationSeconds,
+        BENCH_WARMUP_S: settings.warmupSeconds,
+        BENCH_CONNECTIONS: settings.connections,
+        BENCH_NGINX_WORKERS: settings.nginxWorkers,
+        nginx: nginx ?? 'not installed',
+      },
+      seconds: (performance.now() - started) / 1000,
+      tables: [
+        {
+          title: 'target',
+          columns: [
+            { name: 'throughput', unit: 'req/s' },
+            { name: 'mean', unit: 'ms' },
+            { name: 'p50', unit: 'ms' },
+            { name: 'p99', unit: 'ms' },
+          ],
+          rows: [
+            ...targets.map(([name, m]) => ({ name, values: values(m.result) })),
+            ...ratios.map(([name, a, b]) => ({
+              name: `${name} (x)`,
+              values: values(a.result).map((v, i) => ratio(v, values(b.result)[i]!)),
+            })),
+          ],
+        },
+        {
+          title: 'CPU per request, by process',
+          columns: proxies.map((p) => ({ name: p, unit: 'µs' })),
+          rows: targets.map(([name, m]) => ({ name, values: proxies.map((p) => cpuOf(m, p) * 1000) })),
+        },
+      ],
+      notes: [
+        'autocannon (the load) runs in the bench process on the same cores; latencies are whole milliseconds',
+        'CPU per request: OS CPU time of each process over the measured seconds divided by the requests completed; the gateway is one Node process, nginx has its workers',
+      ],
+    };
+  } finally {
+    await children.stop();
   }
-  await waitUntilUp(`${upstream}${PATH}`);
-  await waitUntilUp(`${gateway}${PATH}`);
-  if (nginx) await waitUntilUp(`${viaNginx}${PATH}`);
-
-  const direct = await measure('upstream direct', `${upstream}${PATH}`);
-  const proxied = nginx ? await measure('through nginx', `${viaNginx}${PATH}`) : undefined;
-  const through = await measure('through the gateway', `${gateway}${PATH}`);
-  log('');
-  log(`GET ${PATH}`);
-  log(
-    table(
-      [
-        ['upstream direct', direct],
-        ...(proxied ? [['through nginx', proxied] as [string, Result]] : []),
-        ['through the gateway', through],
-      ],
-      [
-        ['gateway / direct', through, direct],
-        ...(proxied ? [['gateway / nginx', through, proxied] as [string, Result, Result]] : []),
-      ],
-    ),
-  );
 }
 
-main()
-  .catch((err: unknown) => {
-    process.stderr.write(`bench failed: ${err instanceof Error ? err.message : String(err)}\n`);
-    process.exitCode = 1;
-  })
-  .finally(() => stopChildren());
+if (isMain(import.meta.url)) await runStandalone(() => gatewayBench());

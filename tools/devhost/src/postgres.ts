@@ -80,6 +80,10 @@ export async function startEmbeddedPostgres(options: PostgresOptions): Promise<R
       'unix_socket_directories=',
       '-c',
       `max_connections=${MAX_CONNECTIONS}`,
+      // Statement counts per database for the benchmarks (bench/cost.ts); off unless asked for.
+      ...(process.env.SOUK_PG_STAT_STATEMENTS === '1'
+        ? ['-c', 'shared_preload_libraries=pg_stat_statements', '-c', 'pg_stat_statements.max=20000']
+        : []),
     ],
     'SIGINT',
   );
