@@ -8,14 +8,16 @@
 // bench/gateway: the gateway and its upstream); `devhostCostProbe` every
 // process of a devhost.
 
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import type { Devhost } from '../tests/system/devhost-harness.ts';
+import { descendants, processCpuMs, processMemory, processesNamed } from '../tools/devhost/src/proc-stats.ts';
 import type { Table } from './report.ts';
+
+export { descendants, processesNamed };
 
 /** application_name of the benchmarks' own connections: their backends are not counted. */
 export const BENCH_APPLICATION = 'bench-cost';
-const TICKS_PER_SECOND = 100; // USER_HZ: getconf CLK_TCK is 100 on Linux x86-64 and arm64
 
 export interface CostSnapshot {
   /** CPU ms so far by pid, with the label the pid counts under. */
@@ -27,71 +29,11 @@ export interface CostSnapshot {
   at: number;
 }
 
-/** utime + stime of a process in ms, or undefined once it is gone. */
-export function processCpuMs(pid: number): number | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // The command name (field 2) may hold spaces and parentheses: count from the last ')'.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Every process on the machine: pid → parent pid and command name, from /proc. */
-function processTable(): Map<number, { ppid: number; name: string }> {
-  const table = new Map<number, { ppid: number; name: string }>();
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      table.set(Number(entry), { ppid, name });
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return table;
-}
-
-/** The processes below `root` (children, grandchildren, …), from /proc. */
-export function descendants(root: number): Map<number, string> {
-  const table = processTable();
-  const below = new Map<number, string>();
-  for (const [pid, { name }] of table) {
-    for (let p = table.get(pid)?.ppid; p !== undefined && p > 1; p = table.get(p)?.ppid) {
-      if (p === root) {
-        below.set(pid, name);
-        break;
-      }
-    }
-  }
-  return below;
-}
-
-/** The pids of processes with this command name (e.g. a local `nats-server`). */
-export function processesNamed(name: string): number[] {
-  return [...processTable()].filter(([, p]) => p.name === name).map(([pid]) => pid);
-}
-
 /** A service's own DATABASE_URL, from its process environment (it can read pg_stat_database like any role). */
 function databaseUrlOf(pid: number): string | undefined {
   try {
     const env = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
     return env.find((e) => e.startsWith('DATABASE_URL='))?.slice('DATABASE_URL='.length);
-  } catch {
-    return undefined;
-  }
-}
-
-/** Resident and proportional set size of a process in MB (PSS shares shared pages among their users). */
-function processMemoryMb(pid: number): { rss: number; pss: number } | undefined {
-  try {
-    const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
-    const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(rollup)?.[1] ?? 0);
-    return { rss: kb('Rss') / 1024, pss: kb('Pss') / 1024 };
   } catch {
     return undefined;
   }
@@ -174,11 +116,11 @@ export async function costProbe(sources: CostSources): Promise<CostProbe> {
     async memory() {
       const rows = new Map<string, MemoryRow>();
       for (const [pid, label] of await sources.processes()) {
-        const m = processMemoryMb(pid);
+        const m = processMemory(pid);
         if (!m) continue;
         const row = rows.get(label) ?? { label, rss: 0, pss: 0 };
-        row.rss += m.rss;
-        row.pss += m.pss;
+        row.rss += m.rssMb;
+        row.pss += m.pssMb;
         rows.set(label, row);
       }
       const sorted = [...rows.values()].sort((a, b) => b.pss - a.pss);

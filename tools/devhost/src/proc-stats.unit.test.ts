@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { test } from 'node:test';
-import { descendants, processMemory, treeMemory } from './proc-stats.ts';
+import { descendants, processCpuMs, processMemory, processesNamed, treeMemory } from './proc-stats.ts';
 
 test('a child process is found below its parent, and the tree memory counts it', async (t) => {
   const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
@@ -20,4 +20,15 @@ test('a child process is found below its parent, and the tree memory counts it',
 
 test('a process that is gone reads as undefined', () => {
   assert.equal(processMemory(2 ** 22 + 12345), undefined);
+});
+
+test('CPU time grows with work, and a process is found by its command name', () => {
+  const before = processCpuMs(process.pid)!;
+  // Busy work until the kernel has counted a tick of it (10 ms), or 5 s: a loaded machine may run us slowly.
+  const deadline = performance.now() + 5_000;
+  let after = before;
+  while (after === before && performance.now() < deadline) after = processCpuMs(process.pid)!;
+  assert.ok(after > before, `${before} → ${after}`);
+  assert.equal(processCpuMs(2 ** 22 + 12345), undefined);
+  assert.ok(processesNamed('node').includes(process.pid));
 });
