@@ -68,54 +68,13 @@ export { CloudEvent } from './events/index.ts';
 export { encodeKeysetCursor, keysetBefore, type KeysetPosition } from './paging/keyset-cursor.ts';
 
 // Event streams with snapshots and as-of reads (event sourcing).
-export { createEventStore, eventStoreErrors, foldEvents } from './event-store/index.ts';
-export type {
-  EventStore,
-  EventStoreOptions,
-  ReadVia,
-  AggregateDefinition,
-  AggregateStore,
-  Appended,
-  ReadAllOptions,
-  StreamRange,
-  DomainEvent,
-  EventMetadata,
-  NewEvent,
-  RecordedEvent,
-  RecordedFields,
-  ExpectedVersion,
-  AppendOptions,
-  AppendResult,
-  Snapshot,
-  Fold,
-  LoadOptions,
-  Loaded,
-} from './event-store/index.ts';
+export * from './event-store/index.ts';
 
 // Orchestration sagas persisted step by step, with compensations, leases and parking.
-export { defineSaga, useSagas, sagaErrors } from './saga/index.ts';
-export type {
-  SagaDefinition,
-  SagaStep,
-  StepContext,
-  SagaEndContext,
-  SagaFailure,
-  SagaStatus,
-  RetryPolicy,
-  SagaRunner,
-  BeforeStep,
-  UseSagasOptions,
-  SagaView,
-  SagaSummary,
-  SagaStepView,
-  SagaLogEntry,
-  PhaseView,
-  PhaseStatus,
-} from './saga/index.ts';
+export * from './saga/index.ts';
 
 // Background work: periodic ticks, and durable jobs (enqueued in the caller's transaction, leased, retried on
 // one backoff, parked, retried by operators).
-export { startPeriodic, defineJob, useJobs, permanentFailure, isPermanentFailure } from './jobs/index.ts';
-export type { Periodic, PeriodicSchedule, JobKind, JobContext, JobRunner, JobView } from './jobs/index.ts';
+export * from './jobs/index.ts';
 export { backoffDelay, type Backoff } from './backoff.ts';
 export { pause } from './events/pause.ts';
