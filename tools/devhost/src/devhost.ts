@@ -9,7 +9,7 @@ import { writeJsonAtomicSync } from './atomic-write.ts';
 import { buildEndpoints, buildStatus, printSummary, summaryLines, type Phase } from './endpoints.ts';
 import type { LogOutput } from './log-output.ts';
 import { withParentDeathSignal } from './orphans.ts';
-import { startEmbeddedPostgres, type RunningPostgres } from './postgres.ts';
+import { startEmbeddedPostgres, type PostgresOptions, type RunningPostgres } from './postgres.ts';
 import { describeServer, provisionDatabases, serviceDatabaseUrl, type DatabaseTarget } from './provision.ts';
 import { ensureSecretFile, ensureSecrets, randomToken, type DevSecrets } from './secrets.ts';
 import {
@@ -197,26 +197,51 @@ export class Devhost {
     const port = await stablePort(state.postgresPort, new Set([this.options.gatewayPort, this.options.registryPort]));
     state.postgresPort = port;
     const password = (await ensureSecretFile(path.join(secrets.dir, 'postgres-password'), () => randomToken(24))).value;
-    this.postgresStarting = startEmbeddedPostgres({
-      dir: this.dir.postgres,
-      port,
-      password,
-      logFile: path.join(this.dir.logs, 'postgres.log'),
-    });
+    const options = { dir: this.dir.postgres, port, password, logFile: path.join(this.dir.logs, 'postgres.log') };
+    this.postgresStarting = startEmbeddedPostgres(options);
     this.postgres = await this.postgresStarting;
     const { initdbMs, startMs } = this.postgres.timings;
     this.out.info(
       `PostgreSQL on 127.0.0.1:${port}: ${initdbMs === undefined ? '' : `initdb ${formatMs(initdbMs)}, `}start ${formatMs(startMs)}`,
     );
     const running = this.postgres;
-    void running.exited.then(() => {
-      if (!this.stopping)
-        this.out.error(`PostgreSQL exited unexpectedly; services will fail until restart. Last log lines:\n${running.logTail()}`);
-    });
+    this.superviseDatabase(running, options);
     return {
       adminUrl: running.adminUrl,
       description: `embedded PostgreSQL 127.0.0.1:${port}, superuser password in ${path.join(secrets.dir, 'postgres-password')}`,
     };
+  }
+
+  /**
+   * PostgreSQL crashed or was killed: start it again on the same data directory and port, as the devhost does
+   * for a service. Its crash recovery replays the WAL, so every commit acknowledged before the crash is there;
+   * the services' pools reconnect on their own. Backends left by a killed postmaster keep its shared memory for
+   * a moment and the new server refuses to start until they are gone: it is retried until it starts.
+   */
+  private superviseDatabase(running: RunningPostgres, options: PostgresOptions): void {
+    void running.exited.then(async () => {
+      if (this.stopping) return;
+      this.out.error(`PostgreSQL exited unexpectedly; restarting it. Last log lines:\n${running.logTail()}`);
+      const t0 = performance.now();
+      for (let attempt = 1; !this.stopping; attempt++) {
+        this.postgresStarting = startEmbeddedPostgres(options);
+        try {
+          this.postgres = await this.postgresStarting;
+        } catch (err) {
+          if (attempt === 1 || attempt % 10 === 0)
+            this.out.warn(
+              `PostgreSQL did not start again (${(err instanceof Error ? err.message : String(err)).split('\n')[0]}); retrying`,
+            );
+          await new Promise((resolve) => setTimeout(resolve, Math.min(2_000, 100 * attempt)));
+          continue;
+        }
+        this.out.info(
+          `PostgreSQL restarted on 127.0.0.1:${options.port} (${formatMs(performance.now() - t0)}, attempt ${attempt})`,
+        );
+        this.superviseDatabase(this.postgres, options);
+        return;
+      }
+    });
   }
 
   /** Fixed ports for registry and gateway; every other instance keeps the port it had last time if free. */
