@@ -62,7 +62,7 @@ export const identityService = defineService<IdentityDb>()({
     auth.setKeySource(keySource);
 
     const users = createUserStore(db, { events: ctx.events });
-    const clients = createClientStore(db, scrypt);
+    const clients = createClientStore(db);
     const throttle = createThrottleStore(db, {
       maxFailures: config.IDENTITY_LOGIN_MAX_FAILURES,
       windowMs: config.IDENTITY_LOGIN_WINDOW_SECONDS * 1000,

@@ -67,6 +67,9 @@ export class Devhost {
     this.writeStatus();
     rmSync(dir.endpointsFile, { force: true });
     await this.checkPreconditions();
+    // Bundling (esbuild, CPU) overlaps PostgreSQL's start and provisioning (mostly waiting).
+    const commandsReady = this.commands();
+    commandsReady.catch(() => undefined); // awaited below; a stop during the database start must not leave it unhandled
     const secrets = await ensureSecrets({
       dir: dir.secrets,
       databaseServices: SERVICES.filter((s) => s.database).map((s) => s.name),
@@ -87,7 +90,7 @@ export class Devhost {
 
     const ports = await this.assignPorts(state);
     await saveState(dir, state);
-    const commands = await this.commands();
+    const commands = await commandsReady;
     const databaseUrls = new Map(targets.map((t) => [t.service, serviceDatabaseUrl(adminUrl, t)]));
     this.instances = this.plans.map((plan) => {
       const port = ports.get(plan.instanceId) ?? 0;
@@ -270,8 +273,12 @@ export class Devhost {
       return new Map(entries.map((e) => [e.name, [...profiled(e.name), '--import', tsx, e.entry]]));
     }
     const t0 = performance.now();
-    const bundles = await bundleServices(this.options.repoRoot, this.dir.root, entries);
-    this.out.info(`bundled ${entries.length} services with esbuild (${formatMs(performance.now() - t0)})`);
+    const { bundles, reused } = await bundleServices(this.options.repoRoot, this.dir.root, entries);
+    this.out.info(
+      reused
+        ? `reusing the bundles of ${entries.length} services: no input changed (${formatMs(performance.now() - t0)})`
+        : `bundled ${entries.length} services with esbuild (${formatMs(performance.now() - t0)})`,
+    );
     // Source maps cost about 25 MB per process (parsed at load) and make every stack trace slower; off unless asked.
     const sourceMaps = this.options.sourceMaps ? ['--enable-source-maps'] : [];
     return new Map(entries.map((e) => [e.name, [...profiled(e.name), ...sourceMaps, bundles.get(e.name) ?? e.entry]]));

@@ -1,11 +1,11 @@
 // OAuth clients: the built-in public storefront client, and confidential
 // service clients read from IDENTITY_CLIENTS_FILE and kept in the database
-// with scrypt-hashed secrets.
+// with SHA-256 hashes of their secrets (client-secret.ts says why not scrypt).
 
 import { Type, type Static } from 'typebox';
 import { Value } from 'typebox/value';
 import type { IdentityDatabase } from '../db.ts';
-import { hashPassword, verifyOrDummy, verifyPassword, type ScryptParams } from '../users/password-hash.ts';
+import { clientSecretMatches, hashClientSecret, isCurrentClientSecretHash } from './client-secret.ts';
 import { USER_SCOPES } from './scopes.ts';
 
 export type GrantType = 'password' | 'refresh_token' | 'client_credentials';
@@ -55,11 +55,14 @@ export function parseClientsFile(content: string, source: string): ClientsFile {
   return clients;
 }
 
-export function createClientStore(db: IdentityDatabase, scrypt: ScryptParams) {
+const DUMMY_HASH = hashClientSecret('not a real client secret');
+
+export function createClientStore(db: IdentityDatabase) {
   return {
     /**
      * Makes the table match the file: adds and updates its clients (re-hashing
-     * only secrets that changed) and deletes clients no longer listed.
+     * secrets that changed or are still in the old scrypt format) and deletes
+     * clients no longer listed.
      */
     async sync(clients: ClientsFile, now: Date): Promise<{ added: number; updated: number; removed: number }> {
       const existing = new Map(
@@ -72,10 +75,11 @@ export function createClientStore(db: IdentityDatabase, scrypt: ScryptParams) {
       let updated = 0;
       for (const c of clients) {
         const row = existing.get(c.clientId);
-        const sameSecret = row !== undefined && (await verifyPassword(c.clientSecret, row.secret_hash));
+        const current = row !== undefined && isCurrentClientSecretHash(row.secret_hash);
+        const sameSecret = current && (await clientSecretMatches(c.clientSecret, row.secret_hash));
         const sameScopes = row !== undefined && row.scopes.join(' ') === c.scopes.join(' ');
         if (sameSecret && sameScopes) continue;
-        const secretHash = sameSecret ? row.secret_hash : await hashPassword(c.clientSecret, scrypt);
+        const secretHash = sameSecret ? row.secret_hash : hashClientSecret(c.clientSecret);
         await db
           .insertInto('oauth_clients')
           .values({ client_id: c.clientId, secret_hash: secretHash, scopes: c.scopes, created_at: now, updated_at: now })
@@ -102,8 +106,8 @@ export function createClientStore(db: IdentityDatabase, scrypt: ScryptParams) {
         .select(['secret_hash', 'scopes'])
         .where('client_id', '=', clientId)
         .executeTakeFirst();
-      // An unknown client id costs a scrypt too, so response times do not reveal which ids exist.
-      const matches = await verifyOrDummy(secret, row?.secret_hash, scrypt);
+      // An unknown client id is checked against a dummy, so it costs what a known one costs.
+      const matches = await clientSecretMatches(secret, row?.secret_hash ?? DUMMY_HASH);
       if (!row || !matches) return undefined;
       return { clientId, confidential: true, grantTypes: ['client_credentials'], scopes: row.scopes };
     },

@@ -1,0 +1,38 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm, utimes, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { bundleServices } from './bundle.ts';
+
+test('bundles are reused while no input changed, and rebuilt when one did or an output is gone', async () => {
+  const root = await mkdtemp(path.join(tmpdir(), 'souk-bundle-'));
+  try {
+    const entry = path.join(root, 'main.ts');
+    const dep = path.join(root, 'greeting.ts');
+    await writeFile(entry, "import { greeting } from './greeting.ts';\nconsole.log(greeting);\n");
+    await writeFile(dep, "export const greeting: string = 'hello';\n");
+    const entries = [{ name: 'svc', entry }];
+    const dataDir = path.join(root, 'data');
+
+    const first = await bundleServices(root, dataDir, entries);
+    assert.equal(first.reused, false);
+    const bundle = first.bundles.get('svc')!;
+    assert.match(await readFile(bundle, 'utf8'), /hello/);
+
+    assert.equal((await bundleServices(root, dataDir, entries)).reused, true);
+
+    // An imported file edited (a new mtime, another size): rebuilt, with the new text.
+    await writeFile(dep, "export const greeting: string = 'hello again';\n");
+    const later = new Date(Date.now() + 5_000);
+    await utimes(dep, later, later);
+    const edited = await bundleServices(root, dataDir, entries);
+    assert.equal(edited.reused, false);
+    assert.match(await readFile(bundle, 'utf8'), /hello again/);
+
+    await rm(bundle);
+    assert.equal((await bundleServices(root, dataDir, entries)).reused, false, 'a missing output rebuilds');
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+});
