@@ -4,7 +4,7 @@
 // of 1.36 s with packages left external, and 5-6 s with tsx).
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { readFile, stat, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import type * as Esbuild from 'esbuild';
@@ -19,19 +19,29 @@ export interface BundleEntry {
  * Output goes under <repo>/node_modules/.cache so that what is still resolved at run time (a package's
  * own `require` of a data file) resolves from the repo's node_modules, wherever --data-dir points; one
  * folder per data dir, so two devhosts (say, a test run beside `npm start`) never rewrite each other's
- * files. Code shared by the services lands in common chunks. Returns the bundle path per entry name.
+ * files. Unchanged inputs reuse a folder's bundles, this data dir's or another's (see Manifest).
+ * Code shared by the services lands in common chunks. Returns the bundle path per entry name.
  */
 export async function bundleServices(
   repoRoot: string,
   dataDir: string,
   entries: readonly BundleEntry[],
 ): Promise<{ bundles: Map<string, string>; reused: boolean }> {
+  const cache = path.join(repoRoot, 'node_modules', '.cache', 'souk-devhost');
   const key = createHash('sha256').update(dataDir).digest('hex').slice(0, 12);
-  const outdir = path.join(repoRoot, 'node_modules', '.cache', 'souk-devhost', key);
-  const bundles = new Map(entries.map((e) => [e.name, path.join(outdir, `${e.name}.mjs`)]));
+  const outdir = path.join(cache, key);
+  const bundlesIn = (dir: string) => new Map(entries.map((e) => [e.name, path.join(dir, `${e.name}.mjs`)]));
   const manifestFile = path.join(outdir, MANIFEST);
   const settings = buildSettings(entries);
-  if (await upToDate(manifestFile, settings)) return { bundles, reused: true };
+  // Our own folder first; then another data dir's (each test run and benchmark has a data dir of its own):
+  // bundles of the same inputs are the same files.
+  const others = (await readdir(cache).catch(() => [])).filter((d) => d !== key).map((d) => path.join(cache, d));
+  for (const dir of [outdir, ...others]) {
+    if (await upToDate(path.join(dir, MANIFEST), settings)) return { bundles: bundlesIn(dir), reused: true };
+  }
+  const bundles = bundlesIn(outdir);
+  // A stale manifest goes first, so a build cut short never leaves a folder that looks complete.
+  await rm(manifestFile, { force: true });
   const esbuild = await import('esbuild');
   try {
     const { inputs, outputs } = await build(esbuild, repoRoot, entries, outdir);

@@ -21,6 +21,10 @@ test('bundles are reused while no input changed, and rebuilt when one did or an 
     assert.match(await readFile(bundle, 'utf8'), /hello/);
 
     assert.equal((await bundleServices(root, dataDir, entries)).reused, true);
+    // Another data dir (a test run's) finds the same inputs built already.
+    const other = await bundleServices(root, path.join(root, 'other-data'), entries);
+    assert.equal(other.reused, true);
+    assert.equal(other.bundles.get('svc'), bundle);
 
     // An imported file edited (a new mtime, another size): rebuilt, with the new text.
     await writeFile(dep, "export const greeting: string = 'hello again';\n");
