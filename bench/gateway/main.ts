@@ -8,6 +8,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import autocannon, { type Result } from 'autocannon';
+import { exportJWK, generateKeyPair, SignJWT } from 'jose';
+import { DEFAULT_TRACE_RATIO } from '../../tools/devhost/src/services.ts';
 import { findNginx, startNginx } from './nginx.ts';
 import { costBetween, costProbe, descendants, type CostReport } from '../cost.ts';
 import { isMain, log, runStandalone, type BenchResult } from '../report.ts';
@@ -38,6 +40,10 @@ const READY_DEADLINE_MS = 30_000;
 const MAX_FAILED_SHARE = 0.0001;
 /** A catalog read: public, so the figures leave token checks out (they have their own cost). */
 const PATH = '/api/v1/catalog/products/p-1?fields=name,price';
+/** A cart read: the gateway lets it through only with a valid token (signed ES256, checked against the JWKS). */
+const AUTH_PATH = '/api/v1/cart';
+const ISSUER = 'http://gateway-bench.local';
+const AUDIENCE = 'souk';
 
 /** A port nothing listens on right now (the OS picks it; the child binds it a moment later). */
 async function freePort(): Promise<number> {
@@ -119,9 +125,30 @@ class Children {
   }
 }
 
-async function load(label: string, url: string, seconds: number, connections: number): Promise<Result> {
+/** A key pair whose public half the upstream serves as identity's JWKS, and a user's token signed with it. */
+async function signedToken(): Promise<{ jwks: string; token: string }> {
+  const { privateKey, publicKey } = await generateKeyPair('ES256');
+  const jwk = { ...(await exportJWK(publicKey)), kid: 'bench-1', alg: 'ES256', use: 'sig' };
+  const token = await new SignJWT({ scope: 'openid', roles: [] })
+    .setProtectedHeader({ alg: 'ES256', kid: 'bench-1' })
+    .setIssuer(ISSUER)
+    .setAudience(AUDIENCE)
+    .setSubject('bench-user')
+    .setIssuedAt()
+    .setExpirationTime('1h')
+    .sign(privateKey);
+  return { jwks: JSON.stringify({ keys: [jwk] }), token };
+}
+
+async function load(
+  label: string,
+  url: string,
+  seconds: number,
+  connections: number,
+  headers: Record<string, string> = {},
+): Promise<Result> {
   let completed = 0;
-  const instance = autocannon({ url, connections, duration: seconds, pipelining: 1 });
+  const instance = autocannon({ url, connections, duration: seconds, pipelining: 1, headers });
   instance.on('response', () => void completed++);
   let elapsed = 0;
   const progress = setInterval(() => {
@@ -140,13 +167,19 @@ interface Measured {
   cost: CostReport;
 }
 
-async function measure(label: string, url: string, settings: GatewaySettings, children: Children): Promise<Measured> {
+async function measure(
+  label: string,
+  url: string,
+  settings: GatewaySettings,
+  children: Children,
+  headers: Record<string, string> = {},
+): Promise<Measured> {
   log(`${label}: warm-up ${settings.warmupSeconds} s`);
-  await load(`${label} (warm-up)`, url, settings.warmupSeconds, settings.connections);
+  await load(`${label} (warm-up)`, url, settings.warmupSeconds, settings.connections, headers);
   log(`${label}: measuring ${settings.durationSeconds} s with ${settings.connections} connections`);
   const probe = await costProbe({ processes: async () => children.processes() });
   const before = await probe.snapshot();
-  const result = await load(label, url, settings.durationSeconds, settings.connections);
+  const result = await load(label, url, settings.durationSeconds, settings.connections, headers);
   const cost = costBetween(before, await probe.snapshot(), result.requests.total);
   await probe.close();
   if (children.early) throw new Error(children.early);
@@ -175,13 +208,22 @@ export async function gatewayBench(settings: GatewaySettings = gatewaySettings()
     const viaNginx = `http://127.0.0.1:${nginxPort}`;
 
     log(`gateway: starting the upstream on ${upstream} and the gateway on ${gateway}`);
-    children.startNode('upstream', UPSTREAM_ENTRY, { PORT: String(upstreamPort) });
+    const { jwks, token } = await signedToken();
+    children.startNode('upstream', UPSTREAM_ENTRY, { PORT: String(upstreamPort), BENCH_JWKS: jwks });
+    // As the devhost runs it: metrics on, one trace in ten recorded (no exporter), request lines at debug.
     children.startNode('gateway', GATEWAY_ENTRY, {
       PORT: String(gatewayPort),
       HOST: '127.0.0.1',
-      STATIC_SERVICES: `catalog=${upstream}`,
-      LOG_LEVEL: 'warn',
+      STATIC_SERVICES: `catalog=${upstream};cart=${upstream};identity=${upstream}`,
+      AUTH_ISSUER: ISSUER,
+      AUTH_AUDIENCE: AUDIENCE,
+      LOG_LEVEL: 'info',
       INSTANCE_ID: 'gateway-bench',
+      OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
+      OTEL_TRACES_SAMPLER_ARG: String(DEFAULT_TRACE_RATIO),
+      OTEL_TRACES_EXPORTER: 'none',
+      OTEL_METRICS_EXPORTER: 'none',
+      OTEL_LOGS_EXPORTER: 'none',
     });
     if (nginx) {
       log(`gateway: starting nginx (${settings.nginxWorkers} worker) on ${viaNginx}`);
@@ -196,19 +238,28 @@ export async function gatewayBench(settings: GatewaySettings = gatewaySettings()
     const direct = await measure('upstream direct', `${upstream}${PATH}`, settings, children);
     const proxied = nginx ? await measure('through nginx', `${viaNginx}${PATH}`, settings, children) : undefined;
     const through = await measure('through the gateway', `${gateway}${PATH}`, settings, children);
+    const authed = await measure('through the gateway, with a JWT', `${gateway}${AUTH_PATH}`, settings, children, {
+      authorization: `Bearer ${token}`,
+    });
     const targets: [string, Measured][] = [
       ['upstream direct', direct],
       ...(proxied ? [['through nginx', proxied] as [string, Measured]] : []),
       ['through the gateway', through],
+      ['through the gateway, with a JWT', authed],
     ];
     const ratios: [string, Measured, Measured][] = [
       ['gateway / direct', through, direct],
-      ...(proxied ? [['gateway / nginx', through, proxied] as [string, Measured, Measured]] : []),
+      ...(proxied
+        ? [
+            ['gateway / nginx', through, proxied] as [string, Measured, Measured],
+            ['gateway with a JWT / nginx', authed, proxied] as [string, Measured, Measured],
+          ]
+        : []),
     ];
     const proxies = ['upstream', ...(nginx ? ['nginx'] : []), 'gateway'];
     return {
       name: 'gateway',
-      title: `GET ${PATH} direct${nginx ? ', through nginx' : ''} and through the gateway`,
+      title: `GET ${PATH} direct${nginx ? ', through nginx' : ''} and through the gateway, and GET ${AUTH_PATH} with a JWT through it`,
       settings: {
         BENCH_DURATION_S: settings.durationSeconds,
         BENCH_WARMUP_S: settings.warmupSeconds,
@@ -243,6 +294,7 @@ export async function gatewayBench(settings: GatewaySettings = gatewaySettings()
       notes: [
         'autocannon (the load) runs in the bench process on the same cores; latencies are whole milliseconds',
         'CPU per request: OS CPU time of each process over the measured seconds divided by the requests completed; the gateway is one Node process, nginx has its workers',
+        'the gateway runs as in the devhost: metrics on, parent-based sampling at 10 % (no exporter), request lines at debug; the JWT run sends one ES256 token, checked once and then found in the verified-token cache',
       ],
     };
   } finally {

@@ -1,17 +1,22 @@
 // The benchmark's upstream: a minimal node:http server answering every request
 // with a small JSON document, so that the figures measure the hop, not a service.
+// It also serves BENCH_JWKS at /.well-known/jwks.json: standing in for identity,
+// it lets the gateway check the signed tokens of the authenticated run.
 
 import { createServer } from 'node:http';
 
 const port = Number(process.env.PORT ?? 0);
 const body = Buffer.from(JSON.stringify({ id: 'p-1', name: 'Mint tea', price: { amount: 450, currency: 'EUR' } }));
 
+const jwks = Buffer.from(process.env.BENCH_JWKS ?? '{"keys":[]}');
+
 const server = createServer((req, res) => {
   // Drain any request body so the connection stays reusable.
   req.resume();
   req.on('end', () => {
-    res.writeHead(200, { 'content-type': 'application/json', 'content-length': body.length });
-    res.end(body);
+    const answer = req.url === '/.well-known/jwks.json' ? jwks : body;
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': answer.length });
+    res.end(answer);
   });
 });
 server.keepAliveTimeout = 65_000;
