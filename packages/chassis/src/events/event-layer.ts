@@ -156,7 +156,7 @@ export function createEventLayer(deps: EventLayerDeps): EventLayer {
         ...(connection
           ? {
               rewindStream: (producer: string) =>
-                connection.rewindConsumer({ durable: deps.service, producer, ackWaitMs: settings.EVENTS_ACK_WAIT_MS }),
+                connection.rewindConsumer({ db, durable: deps.service, producer, ackWaitMs: settings.EVENTS_ACK_WAIT_MS }),
             }
           : {}),
       });
@@ -210,7 +210,7 @@ export function createEventLayer(deps: EventLayerDeps): EventLayer {
   }
 
   /** A NATS consumer that begins once the connection is up. */
-  function natsConsumer(producer: string): { producer: string; stop(): Promise<void>; wake(): void } {
+  function natsConsumer(producer: string, types: readonly string[]): { producer: string; stop(): Promise<void>; wake(): void } {
     let running: { stop(): Promise<void>; restart(): void } | undefined;
     const starting = (async () => {
       const connection = await natsConnected;
@@ -219,9 +219,13 @@ export function createEventLayer(deps: EventLayerDeps): EventLayer {
           running = await connection.consume({
             durable: deps.service,
             producer,
+            types,
+            owner: deps.instanceId,
+            db,
             handling,
             metrics,
             log,
+            leaseMs: settings.EVENTS_LEASE_MS,
             ackWaitMs: settings.EVENTS_ACK_WAIT_MS,
           });
           return;
@@ -255,7 +259,7 @@ export function createEventLayer(deps: EventLayerDeps): EventLayer {
       }
       for (const [producer, types] of byProducer) {
         if (transport === 'nats') {
-          consumers.push(natsConsumer(producer));
+          consumers.push(natsConsumer(producer, types));
         } else {
           const consumer = startFeedConsumer({
             db,

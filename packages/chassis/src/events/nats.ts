@@ -1,10 +1,9 @@
 // The NATS JetStream transport: a stream per producing service
 // (`SOUK_<PRODUCER>`, subjects `souk.<producer>.>`), one durable pull consumer
-// per consuming service and producer, shared by all its instances (competing
-// consumers). `Nats-Msg-Id` = the event id, so a relay that republishes after
-// a crash adds nothing. The message is acked only after the inbox commit.
-// max_ack_pending 1 keeps each producer's events in order across the
-// competing instances: the next one is delivered once the previous is acked.
+// per consuming service and producer, shared by all its instances, one of
+// which pulls at a time (nats-consumer.ts: batches in flight, handled in
+// stream order, acked after their commit). `Nats-Msg-Id` = the event id, so a
+// relay that republishes after a crash adds nothing.
 
 import { connect, nanos, type NatsConnection } from '@nats-io/transport-node';
 import {
@@ -14,14 +13,16 @@ import {
   jetstreamManager,
   RetentionPolicy,
   StorageType,
-  type ConsumerMessages,
   type JetStreamClient,
   type JetStreamManager,
 } from '@nats-io/jetstream';
+import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
-import { parseEnvelope, type CloudEvent } from './envelope.ts';
+import type { CloudEvent } from './envelope.ts';
 import type { EventMetrics } from './event-metrics.ts';
 import type { Handling } from './handling.ts';
+import { MAX_ACK_PENDING, startNatsConsumer, type NatsConsumer } from './nats-consumer.ts';
+import { durableName, nextGeneration } from './nats-lease.ts';
 import type { Publisher } from './relay.ts';
 
 export const DUPLICATE_WINDOW_MS = 2 * 60_000;
@@ -30,18 +31,28 @@ export interface NatsTransport {
   readonly connection: NatsConnection;
   readonly publisher: Publisher;
   ensureStream(producer: string): Promise<void>;
-  consume(options: ConsumeOptions): Promise<{ stop(): Promise<void>; restart(): void }>;
-  /** Deletes and recreates the durable consumer: the broker delivers the producer's stream from its first message again (replay). */
-  rewindConsumer(options: { durable: string; producer: string; ackWaitMs: number }): Promise<void>;
+  consume(options: ConsumeOptions): Promise<NatsConsumer>;
+  /**
+   * A replay: the broker delivers the producer's stream from its first message again, through a
+   * new durable consumer (the next generation, counted in the service's database); the old one goes.
+   */
+  rewindConsumer(options: { db: Kysely<any>; durable: string; producer: string; ackWaitMs: number }): Promise<void>;
   close(): Promise<void>;
 }
 
 export interface ConsumeOptions {
+  /** The consuming service: the durable consumer's name. */
   durable: string;
   producer: string;
+  /** The event types the service handles from this producer. */
+  types: readonly string[];
+  /** This instance, as the holder of the lease on pulling the stream. */
+  owner: string;
+  db: Kysely<any>;
   handling: Handling;
   metrics: EventMetrics;
   log: Logger;
+  leaseMs: number;
   ackWaitMs: number;
 }
 
@@ -64,9 +75,12 @@ export async function connectNats(options: { url: string; name: string; log: Log
     await connection.close().catch(() => undefined);
     throw err;
   }
+  // Pull requests do not survive a broker restart: consumers ask again on reconnection.
+  const reconnected = new Set<() => void>();
   void (async () => {
     for await (const s of connection.status()) {
       if (s.type === 'disconnect' || s.type === 'reconnect') options.log.info({ nats: s.type }, `NATS ${s.type}`);
+      if (s.type === 'reconnect') for (const fn of reconnected) fn();
     }
   })();
   const js: JetStreamClient = jetstream(connection);
@@ -93,144 +107,91 @@ export async function connectNats(options: { url: string; name: string; log: Log
     }
   }
 
-  /** Creates the durable consumer unless it exists (the same config from every instance, so a race is harmless). */
+  /**
+   * Creates the durable consumer unless it exists (the same config from every instance, so a race
+   * is harmless); one made by an earlier version (one message in flight) gets today's limits.
+   */
   async function ensureConsumer(durable: string, producer: string, ackWaitMs: number): Promise<void> {
     const stream = streamName(producer);
+    const limits = { max_ack_pending: MAX_ACK_PENDING, ack_wait: nanos(ackWaitMs) };
     await jsm.consumers
       .add(stream, {
         durable_name: durable,
         ack_policy: AckPolicy.Explicit,
         deliver_policy: DeliverPolicy.All,
         filter_subject: `souk.${producer}.>`,
-        max_ack_pending: 1,
-        ack_wait: nanos(ackWaitMs),
+        ...limits,
       })
       .catch(async (err: unknown) => {
-        await jsm.consumers.info(stream, durable).catch(() => {
+        const { config } = await jsm.consumers.info(stream, durable).catch(() => {
           throw err;
         });
+        if (config.max_ack_pending !== limits.max_ack_pending || config.ack_wait !== limits.ack_wait)
+          await jsm.consumers.update(stream, durable, limits);
       });
   }
 
+  /**
+   * A relay batch in one go: every message sent, then every ack awaited together. Each message
+   * expects the one before it as the stream's last (Nats-Expected-Last-Msg-Id), so if one is not
+   * stored, none after it is either, and the stream keeps the outbox's order. The first message
+   * that failed and those after it then go one at a time, each awaited (as on a broker that lost
+   * the chain, another publisher having written between); that rejects at the first not accepted,
+   * and the relay marks nothing of a batch that rejects (a republished message adds nothing:
+   * Nats-Msg-Id).
+   */
   const publisher: Publisher = async (events) => {
-    for (const event of events) {
-      await js.publish(event.type, JSON.stringify(event), { msgID: event.id });
-    }
+    const acks = events.map((event, i) =>
+      js.publish(event.type, JSON.stringify(event), {
+        msgID: event.id,
+        ...(i > 0 ? { expect: { lastMsgID: events[i - 1]!.id } } : {}),
+      }),
+    );
+    const settled = await Promise.allSettled(acks);
+    const failed = settled.findIndex((r) => r.status === 'rejected');
+    if (failed < 0) return;
+    for (const event of events.slice(failed)) await js.publish(event.type, JSON.stringify(event), { msgID: event.id });
   };
 
   return {
     connection,
     publisher,
     ensureStream,
-    async consume({ durable, producer, handling, metrics, log, ackWaitMs }) {
-      await ensureStream(producer);
-      const stream = streamName(producer);
-      await ensureConsumer(durable, producer, ackWaitMs);
-      const consumer = await js.consumers.get(stream, durable);
-      let stopped = false;
-      let messages: ConsumerMessages | undefined;
-      const lagTimer = setInterval(() => {
-        consumer.info().then(
-          (i) => metrics.consumerLag.set({ producer }, i.num_pending + i.num_ack_pending),
-          () => undefined,
-        );
-      }, 2_000);
-      lagTimer.unref();
-
-      const loop = (async () => {
-        while (!stopped) {
-          try {
-            messages = await consumer.consume({ max_messages: 8 });
-            for await (const m of messages) {
-              const event = parseEnvelope(safeJson(m.data));
-              if (!event) {
-                // Parked with its raw text before the broker forgets it: nothing accepted is dropped unseen.
-                await handling
-                  .parkUndeliverable(undeliverable(stream, m.seq, m.data), 'not a CloudEvent 1.0 in structured JSON')
-                  .then(
-                    () => m.term(),
-                    () => m.nak(1_000),
-                  ); // no reason text: NATS 2.9 does not parse '+TERM <reason>'
-                continue;
-              }
-              // A slow handler says it is still working, so the message is not handed to another instance meanwhile.
-              const working = setInterval(
-                () => {
-                  try {
-                    m.working();
-                  } catch {
-                    // The connection closed under us: the message comes back after ack_wait anyway.
-                  }
-                },
-                Math.max(250, ackWaitMs / 3),
-              );
-              const outcome = await handling
-                .deliver(event)
-                .finally(() => clearInterval(working))
-                .catch((err: unknown) => {
-                  // The database is away: nothing was recorded, so try this message again soon.
-                  log.warn({ err, event_id: event.id }, 'could not handle an event; redelivering');
-                  return { kind: 'retry' as const, delayMs: 1_000, error: String(err) };
-                });
-              // Free with every message: how many are still waiting behind it.
-              metrics.consumerLag.set({ producer }, m.info.pending);
-              if (outcome.kind === 'retry') m.nak(outcome.delayMs);
-              else await m.ackAck().catch(() => undefined); // lost ack: redelivered, then skipped by the inbox
-            }
-          } catch (err) {
-            if (stopped) break;
-            log.warn({ err, stream }, 'JetStream consumer failed; resubscribing');
-            await new Promise((r) => setTimeout(r, 500));
-            // It may have been deleted (a replay in another instance between its delete and create).
-            await ensureConsumer(durable, producer, ackWaitMs).catch(() => undefined);
-          }
-        }
-      })();
-
-      return {
-        async stop() {
-          stopped = true;
-          clearInterval(lagTimer);
-          await messages?.close().catch(() => undefined);
-          await loop;
+    async consume(options) {
+      await ensureStream(options.producer);
+      return startNatsConsumer({
+        connection,
+        jsm,
+        stream: streamName(options.producer),
+        producer: options.producer,
+        service: options.durable,
+        owner: options.owner,
+        types: new Set(options.types),
+        db: options.db,
+        handling: options.handling,
+        metrics: options.metrics,
+        log: options.log,
+        leaseMs: options.leaseMs,
+        ackWaitMs: options.ackWaitMs,
+        ensureConsumer: (durable) => ensureConsumer(durable, options.producer, options.ackWaitMs),
+        onReconnect(fn) {
+          reconnected.add(fn);
+          return () => reconnected.delete(fn);
         },
-        restart() {
-          // Ends the current pull subscription; the loop subscribes again, to the recreated consumer.
-          void messages?.close().catch(() => undefined);
-        },
-      };
+      });
     },
-    async rewindConsumer({ durable, producer, ackWaitMs }) {
+    async rewindConsumer({ db, durable, producer, ackWaitMs }) {
       await ensureStream(producer);
-      await jsm.consumers.delete(streamName(producer), durable).catch((err: unknown) => {
+      const { previous, next } = await nextGeneration(db, producer);
+      await ensureConsumer(durableName(durable, next), producer, ackWaitMs);
+      await jsm.consumers.delete(streamName(producer), durableName(durable, previous)).catch((err: unknown) => {
         if (!/consumer not found/i.test(String((err as Error)?.message))) throw err;
       });
-      await ensureConsumer(durable, producer, ackWaitMs);
     },
     async close() {
       await connection.drain().catch(() => connection.close());
     },
   };
-}
-
-function undeliverable(stream: string, seq: number, data: Uint8Array): CloudEvent {
-  return {
-    specversion: '1.0',
-    id: `${stream}:${seq}`,
-    source: `urn:souk:nats:${stream}`,
-    type: 'souk.undeliverable',
-    time: new Date().toISOString(),
-    datacontenttype: 'application/json',
-    data: new TextDecoder().decode(data),
-  };
-}
-
-function safeJson(data: Uint8Array): unknown {
-  try {
-    return JSON.parse(new TextDecoder().decode(data));
-  } catch {
-    return undefined;
-  }
 }
 
 export type { CloudEvent };
