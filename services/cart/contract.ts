@@ -1,6 +1,6 @@
 // The cart service's public contract: TypeBox schemas of its HTTP API, used by
-// the routes for validation and OpenAPI, and by orders to read a cart. It
-// publishes no events.
+// the routes for validation and OpenAPI, and by orders to read a cart's lines.
+// It publishes no events.
 
 import { Type, type Static } from 'typebox';
 
@@ -28,8 +28,11 @@ export const CartLine = Type.Object({
   /** True when catalog did not answer in time and the price is the cached one from priceAsOf. */
   priceStale: Type.Boolean(),
   priceAsOf: Timestamp,
-  /** Units inventory can still reserve; null when inventory could not be asked. */
-  available: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()]),
+  /** Units inventory can still reserve; null when inventory was not asked (the answer to a write) or did not answer. */
+  available: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()], {
+    description:
+      'Units inventory can still reserve, on a read of the cart; null on the answer to a write (inventory is not asked then) or when inventory did not answer.',
+  }),
 });
 export type CartLine = Static<typeof CartLine>;
 
@@ -46,6 +49,14 @@ export const Cart = Type.Object({
   expiresAt: Type.Union([Timestamp, Type.Null()]),
 });
 export type Cart = Static<typeof Cart>;
+
+/** The cart as orders reads it at checkout: what and how many, oldest line first, without prices (orders prices it). */
+export const CartLines = Type.Object({
+  items: Type.Array(Type.Object({ productId: Uuid, quantity: Quantity })),
+  /** When the cart is forgotten unless written to again; null for an empty cart. */
+  expiresAt: Type.Union([Timestamp, Type.Null()]),
+});
+export type CartLines = Static<typeof CartLines>;
 
 export const AddItemBody = Type.Object(
   {

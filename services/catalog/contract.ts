@@ -255,3 +255,30 @@ export const PriceChanged = defineEvent({
   }),
 });
 export type PriceChanged = Static<typeof PriceChanged.schema>;
+
+/**
+ * A product's name changed (`PATCH /products/{id}` with another `name`): consumers that keep a copy
+ * of what the shop sells (orders prices and names order lines from its own) follow it.
+ */
+export const ProductRenamed = defineEvent({
+  source: 'catalog',
+  name: 'ProductRenamed',
+  schema: Type.Object({
+    productId: Uuid,
+    oldName: Type.String({ minLength: 1 }),
+    name: Type.String({ minLength: 1 }),
+  }),
+});
+export type ProductRenamed = Static<typeof ProductRenamed.schema>;
+
+/** A product was deleted (`DELETE /products/{id}`): it can no longer be sold. */
+export const ProductDeleted = defineEvent({
+  source: 'catalog',
+  name: 'ProductDeleted',
+  schema: Type.Object({
+    productId: Uuid,
+    sku: Type.String({ minLength: 1 }),
+    deletedAt: Timestamp,
+  }),
+});
+export type ProductDeleted = Static<typeof ProductDeleted.schema>;

@@ -30,6 +30,7 @@ export const cartService = defineService<CartDb>()({
       client: ctx.client('catalog'),
       cache: createPriceCache(db),
       timeoutMs: config.CART_CATALOG_TIMEOUT_MS,
+      freshMs: config.CART_PRODUCT_FRESH_MS,
       clock,
       log,
     });
@@ -42,7 +43,7 @@ export const cartService = defineService<CartDb>()({
     registerCartRoutes(ctx, { store, reader, catalog });
 
     ctx.events.subscribe(OrderConfirmed, removeOrderedItems(store));
-    ctx.events.subscribe(PriceChanged, refreshCachedPrice());
+    ctx.events.subscribe(PriceChanged, refreshCachedPrice(catalog));
 
     const sweeper = startCartSweeper({
       store,

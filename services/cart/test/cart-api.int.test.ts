@@ -25,7 +25,7 @@ describe('a shopper’s cart', () => {
     assert.deepEqual(res.json, EMPTY);
   });
 
-  test('adding products prices them from the catalog, with availability from inventory', async () => {
+  test('adding products prices them from the catalog; a read adds availability from inventory', async () => {
     const ann = await shopper(w, randomUUID());
     const [cheap, dear] = [w.products[0]!, w.products[5]!];
     w.inventory.levels.set(cheap.id, 12);
@@ -48,15 +48,26 @@ describe('a shopper’s cart', () => {
     assert.equal(line.currency, 'EUR');
     assert.equal(line.priceStale, false);
     assert.ok(Math.abs(Date.parse(line.priceAsOf) - w.clock.now()) < 1_000);
-    assert.equal(line.available, 12);
-    assert.equal(cart.items[1].available, 0);
+    // A write does not ask inventory: availability is for the cart page.
+    assert.deepEqual(
+      cart.items.map((l: { available: number | null }) => l.available),
+      [null, null],
+    );
     assert.equal(cart.itemCount, 3);
     assert.equal(cart.totalCents, 2 * cheap.priceCents + dear.priceCents);
     assert.equal(cart.stale, false);
     assert.ok(Date.parse(cart.expiresAt) > w.clock.now() + 29 * 24 * 3600 * 1000);
-    // A read prices afresh: the same cart, only priceAsOf moves on.
-    const withoutTimes = (c: typeof cart) => ({ ...c, items: c.items.map((l: object) => ({ ...l, priceAsOf: undefined })) });
-    assert.deepEqual(withoutTimes((await ann.read()).json), withoutTimes(cart));
+    // A read prices afresh and asks inventory: the same cart, priceAsOf moves on and availability is known.
+    const read = (await ann.read()).json;
+    assert.deepEqual(
+      read.items.map((l: { available: number | null }) => l.available),
+      [12, 0],
+    );
+    const comparable = (c: typeof cart) => ({
+      ...c,
+      items: c.items.map((l: object) => ({ ...l, priceAsOf: undefined, available: undefined })),
+    });
+    assert.deepEqual(comparable(read), comparable(cart));
   });
 
   test('adding a product already in the cart adds to its line', async () => {
@@ -66,6 +77,41 @@ describe('a shopper’s cart', () => {
     const res = await bob.add(product, 4);
     assert.equal(res.json.items.length, 1);
     assert.equal(res.json.items[0].quantity, 7);
+  });
+
+  test('two adds at once both count: the write locks the cart, even the first one', async () => {
+    const dan = await shopper(w, randomUUID());
+    const [a, b] = [w.products[6]!.id, w.products[7]!.id];
+    const answers = await Promise.all([dan.add(a, 2), dan.add(a, 3), dan.add(b, 1), dan.add(a, 1)]);
+    for (const res of answers) assert.equal(res.status, 200, res.text);
+    const items = (await dan.read()).json.items.map((l: { productId: string; quantity: number }) => [l.productId, l.quantity]);
+    assert.deepEqual(
+      new Map(items),
+      new Map([
+        [a, 6],
+        [b, 1],
+      ]),
+    );
+    // Each answer is the cart its own write committed: the last of them holds every unit.
+    assert.ok(answers.some((res) => res.json.itemCount === 7));
+  });
+
+  test('orders reads the lines alone, without prices, in the order they were added', async () => {
+    const eli = await shopper(w, randomUUID());
+    const empty = await call(w.cart.url, 'GET', `${API}/lines`, { token: eli.token });
+    assert.equal(empty.status, 200, empty.text);
+    assert.deepEqual(empty.json, { items: [], expiresAt: null });
+    const [a, b] = [w.products[8]!.id, w.products[9]!.id];
+    await eli.add(b, 2);
+    const added = (await eli.add(a)).json;
+    const lines = await call(w.cart.url, 'GET', `${API}/lines`, { token: eli.token });
+    assert.deepEqual(lines.json, {
+      items: [
+        { productId: b, quantity: 2 },
+        { productId: a, quantity: 1 },
+      ],
+      expiresAt: added.expiresAt,
+    });
   });
 
   test('PATCH sets a quantity, DELETE removes a line, DELETE /cart empties it', async () => {

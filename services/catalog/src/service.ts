@@ -2,7 +2,7 @@
 // routes, wired onto the chassis.
 
 import { defineService } from '@souk/chassis';
-import { PriceChanged, ProductCreated } from '../contract.ts';
+import { PriceChanged, ProductCreated, ProductDeleted, ProductRenamed } from '../contract.ts';
 import { migrations } from '../migrations/index.ts';
 import { registerCategoryRoutes } from './categories/category-routes.ts';
 import { createCategoryStore } from './categories/category-store.ts';
@@ -18,7 +18,7 @@ export const catalogService = defineService<CatalogDb>()({
   version: '0.1.0',
   config: CatalogConfig,
   migrations,
-  events: { publishes: [ProductCreated, PriceChanged] },
+  events: { publishes: [ProductCreated, PriceChanged, ProductRenamed, ProductDeleted] },
   async setup(ctx) {
     const { db } = ctx;
     // The seed is a data import, not a business event: it publishes nothing.

@@ -1,18 +1,21 @@
-// ProductCreated and PriceChanged against a real PostgreSQL: written to the
-// outbox with the write they announce and only then; the seed publishes nothing.
+// ProductCreated, PriceChanged, ProductRenamed and ProductDeleted against a real
+// PostgreSQL: written to the outbox with the write they announce and only then;
+// the seed publishes nothing.
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { FEED_PATH, type FeedPage } from '@souk/chassis';
 import { waitFor } from '@souk/chassis/testing';
 import { sql } from 'kysely';
-import { PriceChanged, PriceChangedV1, ProductCreated } from '../contract.ts';
+import { PriceChanged, PriceChangedV1, ProductCreated, ProductDeleted, ProductRenamed } from '../contract.ts';
 import { buildSeed, categoryIdFor } from '../src/seed/build-seed.ts';
 import { assertProblem, call, startCatalog, type Harness } from './harness.ts';
 
 const P = '/api/v1/catalog';
 const CREATED = 'souk.catalog.ProductCreated';
 const CHANGED = 'souk.catalog.PriceChanged';
+const RENAMED = 'souk.catalog.ProductRenamed';
+const DELETED = 'souk.catalog.ProductDeleted';
 const seeded = buildSeed().products[0]!;
 let h: Harness;
 
@@ -129,7 +132,7 @@ describe('PriceChanged', () => {
     assert.equal((await patch(product.id, { priceCents: product.priceCents, tags: ['kettle'] })).status, 200);
     assert.deepEqual(
       (await events(product.id)).map((e) => e.type),
-      [CREATED],
+      [CREATED, RENAMED],
     );
   });
 
@@ -173,5 +176,42 @@ describe('PriceChanged', () => {
         [3100, 2900],
       ],
     );
+  });
+});
+
+describe('ProductRenamed and ProductDeleted', () => {
+  test('a new name is announced with the old one, in the transaction of the update; the same name is not', async () => {
+    const product = await created('020');
+    const res = await patch(product.id, { name: 'Enamel Kettle Blue', priceCents: 3590 });
+    assert.equal(res.status, 200, res.text);
+    assert.equal((await patch(product.id, { name: 'Enamel Kettle Blue', tags: ['blue'] })).status, 200);
+    const mine = await events(product.id);
+    assert.deepEqual(
+      mine.map((e) => e.type),
+      [CREATED, CHANGED, RENAMED],
+    );
+    const renamed = mine[2]!;
+    assert.deepEqual(renamed.data, { productId: product.id, oldName: product.name, name: 'Enamel Kettle Blue' });
+    assert.equal(ProductRenamed.check(renamed.data).ok, true);
+    // One update, one time: both events carry the product's new updatedAt.
+    assert.equal(renamed.time, mine[1]!.time);
+    assert.equal(renamed.time, res.json.updatedAt);
+  });
+
+  test('a deleted product is announced once; deleting a missing one publishes nothing', async () => {
+    const product = await created('021');
+    assert.equal((await call(h.svc.url, 'DELETE', `${P}/products/${product.id}`, { token: h.adminToken })).status, 204);
+    assertProblem(
+      await call(h.svc.url, 'DELETE', `${P}/products/${product.id}`, { token: h.adminToken }),
+      404,
+      'SOUK_CATALOG_PRODUCT_NOT_FOUND',
+    );
+    const mine = await events(product.id);
+    assert.deepEqual(
+      mine.map((e) => e.type),
+      [CREATED, DELETED],
+    );
+    assert.deepEqual(mine[1]!.data, { productId: product.id, sku: product.sku, deletedAt: mine[1]!.time });
+    assert.equal(ProductDeleted.check(mine[1]!.data).ok, true);
   });
 });

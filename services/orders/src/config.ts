@@ -14,6 +14,7 @@ export const DEFAULT_COMPENSATION_RETRY_CAP_MS = 30_000;
 export const DEFAULT_RESERVATION_TTL_SECONDS = 900;
 export const DEFAULT_PRICES_RETRY_AFTER_SECONDS = 5;
 export const DEFAULT_CART_TIMEOUT_MS = 3_000;
+export const DEFAULT_CATALOG_TIMEOUT_MS = 1_000;
 export const DEFAULT_SAGA_LEASE_MS = 15_000;
 export const DEFAULT_SAGA_POLL_MS = 1_000;
 export const DEFAULT_COMPENSATION_PARK_AFTER = 10;
@@ -57,11 +58,18 @@ export const OrdersConfig = Type.Object({
     description: 'How long inventory holds the reserved units before they expire (the commit comes with OrderConfirmed).',
   }),
   ORDERS_CART_TIMEOUT_MS: Type.Integer({ default: DEFAULT_CART_TIMEOUT_MS, minimum: 50, maximum: 60_000 }),
+  ORDERS_CATALOG_TIMEOUT_MS: Type.Integer({
+    default: DEFAULT_CATALOG_TIMEOUT_MS,
+    minimum: 50,
+    maximum: 60_000,
+    description:
+      "Budget of one catalog list call: the price copy's backfill pages, and a checkout's lookup of products the copy does not know.",
+  }),
   ORDERS_PRICES_RETRY_AFTER_SECONDS: Type.Integer({
     default: DEFAULT_PRICES_RETRY_AFTER_SECONDS,
     minimum: 1,
     maximum: 3600,
-    description: 'Retry-After of the 503 given when cart prices are stale.',
+    description: 'Retry-After of the 503 given when a product is not in the price copy and catalog does not answer for it.',
   }),
   ORDERS_SAGA_LEASE_MS: Type.Integer({ default: DEFAULT_SAGA_LEASE_MS, minimum: 500, maximum: 600_000 }),
   ORDERS_SAGA_POLL_MS: Type.Integer({ default: DEFAULT_SAGA_POLL_MS, minimum: 20, maximum: 60_000 }),

@@ -38,10 +38,27 @@ export interface IdempotencyKeyTable {
   created_at: Date;
 }
 
+export interface ProductPriceTable {
+  product_id: string;
+  name: string | null;
+  price_cents: number | null;
+  currency: string | null;
+  active: boolean;
+  as_of: Date;
+}
+
+export interface ProductPricesBackfillTable {
+  singleton: boolean;
+  completed_at: Date;
+  products: number;
+}
+
 export interface OrdersDb {
   orders: OrderTable;
   order_lines: OrderLineTable;
   order_idempotency_keys: IdempotencyKeyTable;
+  product_prices: ProductPriceTable;
+  product_prices_backfill: ProductPricesBackfillTable;
 }
 
 /** The service's database as its code sees it: these tables and the chassis' own. */

@@ -32,7 +32,7 @@ export const errors = defineErrors({
     code: 'SOUK_ORDERS_CART_INVALID',
     status: 422,
     title: 'The cart cannot be ordered as it is',
-    description: 'The cart mixes currencies or has lines without a price; `detail` says which.',
+    description: 'The cart mixes currencies or totals more than the card processor authorizes; `detail` says which.',
   },
   pricesUnavailable: {
     code: 'SOUK_ORDERS_PRICES_UNAVAILABLE',
@@ -40,7 +40,14 @@ export const errors = defineErrors({
     title: 'Current prices are not available',
     retryable: true,
     description:
-      'The cart only has cached prices (the catalog is not answering); no order is placed at a price not confirmed. Retry after Retry-After seconds.',
+      "A product in the cart is not in orders' price copy yet and the catalog did not answer for it; no order is placed at a price not confirmed. Retry after Retry-After seconds.",
+  },
+  productUnavailable: {
+    code: 'SOUK_ORDERS_PRODUCT_UNAVAILABLE',
+    status: 422,
+    title: 'A product in the cart is no longer sold',
+    description:
+      'The catalog deleted a product the cart holds (`productIds` lists them); remove it from the cart and order again.',
   },
   cartUnavailable: {
     code: 'SOUK_ORDERS_CART_UNAVAILABLE',

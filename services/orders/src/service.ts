@@ -3,6 +3,7 @@
 // the chassis.
 
 import { defineService, useSagas } from '@souk/chassis';
+import { PriceChanged, ProductCreated, ProductDeleted, ProductRenamed } from '@souk/catalog/contract';
 import { ShipmentFailed } from '@souk/shipping/contract';
 import { OrderCancelled, OrderConfirmed, OrderPlaced } from '../contract.ts';
 import { migrations } from '../migrations/index.ts';
@@ -13,6 +14,10 @@ import { createOrderLifecycle } from './orders/order-lifecycle.ts';
 import { registerOrderRoutes } from './orders/order-routes.ts';
 import { createOrderStore } from './orders/order-store.ts';
 import { checkoutSaga } from './saga/checkout-saga.ts';
+import { createCatalogProducts } from './prices/catalog-products.ts';
+import { startPriceBackfill } from './prices/price-backfill.ts';
+import { createPriceCopy } from './prices/price-copy.ts';
+import { priceHandlers } from './prices/price-handlers.ts';
 import { createParticipants } from './saga/participants.ts';
 import { createSagaHooks, registerSagaHookRoutes } from './saga/saga-hooks.ts';
 import { cancelOnShipmentFailed } from './shipping/shipment-handlers.ts';
@@ -57,12 +62,24 @@ export const ordersService = defineService<OrdersDb>()({
       );
     }
 
+    const prices = createPriceCopy(db);
+    const catalog = createCatalogProducts({ client: ctx.client('catalog'), timeoutMs: config.ORDERS_CATALOG_TIMEOUT_MS });
+    const onPrice = priceHandlers(prices);
+    ctx.events.subscribe(ProductCreated, onPrice.created);
+    ctx.events.subscribe(PriceChanged, onPrice.priceChanged);
+    ctx.events.subscribe(ProductRenamed, onPrice.renamed);
+    ctx.events.subscribe(ProductDeleted, onPrice.deleted);
+    const backfill = startPriceBackfill({ db, copy: prices, catalog, clock: ctx.clock, log: ctx.log });
+    ctx.onClose(() => backfill.stop());
+
     registerPlaceOrderRoute(ctx, {
       db,
       store,
       sagas,
       events: ctx.events,
       clock: ctx.clock,
+      prices,
+      catalog,
       cartTimeoutMs: config.ORDERS_CART_TIMEOUT_MS,
       pricesRetryAfterSeconds: config.ORDERS_PRICES_RETRY_AFTER_SECONDS,
     });

@@ -1,6 +1,6 @@
-// Stand-ins for cart, inventory and payments in the orders service's tests:
-// plain HTTP servers that record every request and answer as the test says
-// (the real services' APIs, problem+json included).
+// Stand-ins for cart, catalog, inventory and payments in the orders service's
+// tests: plain HTTP servers that record every request and answer as the test
+// says (the real services' APIs, problem+json included).
 
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -39,7 +39,7 @@ export function problem(status: number, code: string, detail: string, extensions
   };
 }
 
-export async function fakeService(defaults: (req: Recorded) => Answer): Promise<Fake> {
+export async function fakeService(defaults: (req: Recorded) => Answer | Promise<Answer>): Promise<Fake> {
   let handler: Handler | undefined;
   const requests: Recorded[] = [];
   const hanging = new Set<ServerResponse>();
@@ -56,7 +56,7 @@ export async function fakeService(defaults: (req: Recorded) => Answer): Promise<
           body: text ? JSON.parse(text) : undefined,
         };
         requests.push(recorded);
-        const answer = (await handler?.(recorded)) ?? defaults(recorded);
+        const answer = (await handler?.(recorded)) ?? (await defaults(recorded));
         if (answer === 'hang') {
           hanging.add(res);
           res.on('close', () => hanging.delete(res));
@@ -83,35 +83,51 @@ export async function fakeService(defaults: (req: Recorded) => Answer): Promise<
 export const PRODUCT_A = 'a0000000-0000-4000-8000-00000000000a';
 export const PRODUCT_B = 'b0000000-0000-4000-8000-00000000000b';
 
-export function cartLine(productId: string, name: string, quantity: number, unitPriceCents: number, priceStale = false) {
-  return {
-    productId,
-    name,
-    quantity,
-    unitPriceCents,
-    currency: 'EUR',
-    lineTotalCents: quantity * unitPriceCents,
-    priceStale,
-    priceAsOf: new Date().toISOString(),
-    available: 10,
-  };
+/** A product no stand-in catalog sells. */
+export const PRODUCT_GONE = 'c0000000-0000-4000-8000-00000000000c';
+/** Sold in dollars: with a euro product, a cart of two currencies. */
+export const PRODUCT_USD = 'd0000000-0000-4000-8000-00000000000d';
+
+/** What the stand-in catalog sells: a moka pot at 25.00 and paper filters at 3.99 (and one product in USD). */
+export const CATALOG_PRODUCTS = [
+  { id: PRODUCT_A, name: 'Moka pot', priceCents: 2500, currency: 'EUR' },
+  { id: PRODUCT_B, name: 'Paper filters', priceCents: 399, currency: 'EUR' },
+  { id: PRODUCT_USD, name: 'Kettle', priceCents: 1000, currency: 'USD' },
+];
+
+/** A line of the cart as orders reads it (GET /api/v1/cart/lines): no price. */
+export function cartLine(productId: string, quantity: number) {
+  return { productId, quantity };
 }
 
 export function cartOf(items: ReturnType<typeof cartLine>[]) {
-  return {
-    items,
-    itemCount: items.reduce((n, l) => n + l.quantity, 0),
-    totalCents: items.reduce((n, l) => n + l.lineTotalCents, 0),
-    currency: 'EUR',
-    stale: items.some((l) => l.priceStale),
-    expiresAt: items.length ? new Date(Date.now() + 3_600_000).toISOString() : null,
-  };
+  return { items, expiresAt: items.length ? new Date(Date.now() + 3_600_000).toISOString() : null };
 }
 
 /** Two moka pots and a filter: 2 × 25.00 + 3.99. */
-export const DEFAULT_CART = cartOf([cartLine(PRODUCT_A, 'Moka pot', 2, 2500), cartLine(PRODUCT_B, 'Paper filters', 1, 399)]);
+export const DEFAULT_CART = cartOf([cartLine(PRODUCT_A, 2), cartLine(PRODUCT_B, 1)]);
 
 export const fakeCart = () => fakeService(() => ({ status: 200, body: DEFAULT_CART }));
+
+/**
+ * Catalog's product list (by page, or by `ids`) over CATALOG_PRODUCTS, and an event feed with
+ * nothing on it (each poll held up to a second, as the real feed holds it).
+ */
+export const fakeCatalog = () =>
+  fakeService(async (req) => {
+    const url = new URL(req.path, 'http://catalog');
+    if (url.pathname === '/_events') {
+      const after = Number(url.searchParams.get('after') ?? 0);
+      await new Promise((resolve) => setTimeout(resolve, Math.min(Number(url.searchParams.get('waitMs') ?? 0), 1_000)));
+      return { status: 200, body: { events: [], position: after, head: after } };
+    }
+    const ids = url.searchParams.get('ids')?.toLowerCase().split(',');
+    const items = CATALOG_PRODUCTS.filter((p) => !ids || ids.includes(p.id)).map((p) => ({
+      ...p,
+      updatedAt: '2025-01-01T00:00:00.000Z',
+    }));
+    return { status: 200, body: { items, page: 1, pageSize: 100, total: items.length, totalPages: 1 } };
+  });
 
 export const fakeInventory = () =>
   fakeService((req) => {

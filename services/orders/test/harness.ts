@@ -1,5 +1,5 @@
 // Shared set-up of the orders service's integration tests: a throwaway
-// database, fakes of cart, inventory and payments found through
+// database, fakes of cart, catalog, inventory and payments found through
 // STATIC_SERVICES, a token issuer, a service token for the saga's calls, and
 // a restartable instance.
 
@@ -7,7 +7,7 @@ import pg from 'pg';
 import { startService, type RunningServiceOf } from '@souk/chassis';
 import { createTestDatabase, createTestIssuer, type TestDatabase, type TestIssuer } from '@souk/chassis/testing';
 import { ordersService } from '../src/service.ts';
-import { fakeCart, fakeInventory, fakePayments, type Fake } from './fakes.ts';
+import { fakeCart, fakeCatalog, fakeInventory, fakePayments, type Fake } from './fakes.ts';
 
 export const API = '/api/v1/orders';
 /** The token orders' own calls carry (auth: 'service'); the fakes check for it. */
@@ -18,6 +18,7 @@ export interface Harness {
   database: TestDatabase;
   issuer: TestIssuer;
   cart: Fake;
+  catalog: Fake;
   inventory: Fake;
   payments: Fake;
   tokenFor(userId: string, roles?: string[]): Promise<string>;
@@ -48,8 +49,8 @@ export const FAST = {
 export async function startOrders(label: string, env: Record<string, string> = {}, extraServices = ''): Promise<Harness> {
   const database = await createTestDatabase(`orders_${label}`);
   const issuer = await createTestIssuer();
-  const [cart, inventory, payments] = await Promise.all([fakeCart(), fakeInventory(), fakePayments()]);
-  const services = `cart=${cart.url};inventory=${inventory.url};payments=${payments.url}${extraServices ? `;${extraServices}` : ''}`;
+  const [cart, catalog, inventory, payments] = await Promise.all([fakeCart(), fakeCatalog(), fakeInventory(), fakePayments()]);
+  const services = `cart=${cart.url};catalog=${catalog.url};inventory=${inventory.url};payments=${payments.url}${extraServices ? `;${extraServices}` : ''}`;
   const pool = new pg.Pool({ connectionString: database.url, max: 2 });
   const start = async (more: Record<string, string> = {}) => {
     const svc = await startService(ordersService, {
@@ -72,6 +73,7 @@ export async function startOrders(label: string, env: Record<string, string> = {
     database,
     issuer,
     cart,
+    catalog,
     inventory,
     payments,
     tokenFor: (userId, roles) => issuer.token({ sub: userId, ...(roles ? { roles } : {}) }),
@@ -92,7 +94,7 @@ export async function startOrders(label: string, env: Record<string, string> = {
     async close() {
       await harness.svc.stop();
       await pool.end();
-      await Promise.all([cart.close(), inventory.close(), payments.close()]);
+      await Promise.all([cart.close(), catalog.close(), inventory.close(), payments.close()]);
       await database.drop();
     },
   };

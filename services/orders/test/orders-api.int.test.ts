@@ -1,12 +1,12 @@
-// The orders HTTP API against a real PostgreSQL, with cart, inventory and
-// payments faked: placing an order (Idempotency-Key, cart checks, Prefer:
-// wait), reading orders and their saga, and who may see what.
+// The orders HTTP API against a real PostgreSQL, with cart, catalog, inventory
+// and payments faked: placing an order (Idempotency-Key, cart and price
+// checks, Prefer: wait), reading orders and their saga, and who may see what.
 
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { waitFor } from '@souk/chassis/testing';
-import { cartLine, cartOf, DEFAULT_CART, PRODUCT_A, problem } from './fakes.ts';
+import { cartLine, cartOf, DEFAULT_CART, PRODUCT_A, PRODUCT_GONE, PRODUCT_USD, problem } from './fakes.ts';
 import { API, assertProblem, call, SERVICE_TOKEN, startOrders, type Harness } from './harness.ts';
 
 let h: Harness;
@@ -120,7 +120,7 @@ test('concurrent requests with one key place one order', async () => {
   assert.equal(rows[0]!.n, 1);
 });
 
-test('the cart decides: empty (422), stale prices (503 + Retry-After), mixed currencies (422), unreachable (503); a refusal keeps nothing', async () => {
+test('the cart and the catalog decide: empty (422), not sold (422), mixed currencies (422), prices unconfirmed (503 + Retry-After), cart unreachable (503); a refusal keeps nothing', async () => {
   const user = randomUUID();
   const token = await h.tokenFor(user);
   // One key for every refused attempt: a refusal must leave it unused.
@@ -128,21 +128,26 @@ test('the cart decides: empty (422), stale prices (503 + Retry-After), mixed cur
   try {
     h.cart.on(() => ({ status: 200, body: cartOf([]) }));
     assertProblem(await place(token, key), 422, 'SOUK_ORDERS_CART_EMPTY');
-    h.cart.on(() => ({ status: 200, body: cartOf([cartLine(PRODUCT_A, 'Moka pot', 1, 2500, true)]) }));
-    const stale = await place(token, key);
-    assertProblem(stale, 503, 'SOUK_ORDERS_PRICES_UNAVAILABLE');
-    assert.equal(stale.headers.get('retry-after'), '5');
-    h.cart.on(() => ({
-      status: 200,
-      body: cartOf([cartLine(PRODUCT_A, 'Moka pot', 1, 2500), { ...cartLine(PRODUCT_A, 'Pot', 1, 10), currency: 'USD' }]),
-    }));
+    h.cart.on(() => ({ status: 200, body: cartOf([cartLine(PRODUCT_A, 1), cartLine(PRODUCT_GONE, 1)]) }));
+    const gone = await place(token, key);
+    assertProblem(gone, 422, 'SOUK_ORDERS_PRODUCT_UNAVAILABLE');
+    assert.deepEqual(gone.json.productIds, [PRODUCT_GONE]);
+    h.cart.on(() => ({ status: 200, body: cartOf([cartLine(PRODUCT_A, 1), cartLine(PRODUCT_USD, 1)]) }));
     assertProblem(await place(token, key), 422, 'SOUK_ORDERS_CART_INVALID');
+    // A product the copy does not know, and catalog not answering for it: no order at an unconfirmed price.
+    h.cart.on(() => ({ status: 200, body: cartOf([cartLine(PRODUCT_GONE, 1)]) }));
+    h.catalog.on(() => problem(503, 'SOUK_SERVICE_NOT_READY', 'catalog is starting'));
+    const unconfirmed = await place(token, key);
+    h.catalog.on(undefined);
+    assertProblem(unconfirmed, 503, 'SOUK_ORDERS_PRICES_UNAVAILABLE');
+    assert.equal(unconfirmed.headers.get('retry-after'), '5');
     h.cart.on(() => problem(503, 'SOUK_SERVICE_NOT_READY', 'cart is starting'));
     assertProblem(await place(token, key), 503, 'SOUK_ORDERS_CART_UNAVAILABLE');
     h.cart.on(() => problem(401, 'SOUK_AUTH_TOKEN_INVALID', 'expired'));
     assertProblem(await place(token, key), 401, 'SOUK_AUTH_TOKEN_INVALID');
   } finally {
     h.cart.on(undefined);
+    h.catalog.on(undefined);
   }
   const stored = (table: string) => h.query<{ n: number }>(`select count(*)::int as n from ${table} where user_id = $1`, [user]);
   assert.deepEqual(

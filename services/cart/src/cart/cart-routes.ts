@@ -1,9 +1,9 @@
 // HTTP routes of the caller's cart. Every route is the caller's own: the
-// token's subject is the user (orders reads it with the user's token too).
-// Writes answer with the whole cart as a read would show it.
+// token's subject is the user (orders reads its lines with the user's token
+// too). Writes answer with the whole cart they committed.
 
 import { userIdOf, type Identity, type ServiceContext } from '@souk/chassis';
-import { AddItemBody, API_PREFIX, Cart, ItemParams, SetQuantityBody } from '../../contract.ts';
+import { AddItemBody, API_PREFIX, Cart, CartLines, ItemParams, SetQuantityBody } from '../../contract.ts';
 import type { CatalogPrices } from '../prices/catalog-prices.ts';
 import type { CartReader } from './cart-view.ts';
 import type { CartStore } from './cart-store.ts';
@@ -35,6 +35,22 @@ export function registerCartRoutes(ctx: ServiceContext, { store, reader, catalog
     async (request) => reader.read(userOf(request.identity)),
   );
 
+  app.get(
+    `${API_PREFIX}/lines`,
+    {
+      onRequest: user,
+      schema: {
+        summary: "The caller's cart lines without prices (what orders reads at checkout; it prices them itself)",
+        tags,
+        response: { 200: CartLines },
+      },
+    },
+    async (request) => {
+      const cart = await store.read(userOf(request.identity));
+      return { items: cart?.lines ?? [], expiresAt: cart && cart.lines.length > 0 ? cart.expiresAt.toISOString() : null };
+    },
+  );
+
   app.post(
     `${API_PREFIX}/items`,
     {
@@ -48,10 +64,10 @@ export function registerCartRoutes(ctx: ServiceContext, { store, reader, catalog
     },
     async (request) => {
       const userId = userOf(request.identity);
-      // Checked with catalog first: an unknown product is refused before the cart is touched.
+      // Checked first (with catalog, unless it answered for the product lately): an unknown product is refused
+      // before the cart is touched.
       const product = await catalog.product(request.body.productId.toLowerCase());
-      await store.add(userId, product.productId, request.body.quantity ?? 1);
-      return reader.read(userId);
+      return reader.show(userId, await store.add(userId, product.productId, request.body.quantity ?? 1));
     },
   );
 
@@ -63,8 +79,7 @@ export function registerCartRoutes(ctx: ServiceContext, { store, reader, catalog
     },
     async (request) => {
       const userId = userOf(request.identity);
-      await store.setQuantity(userId, request.params.productId.toLowerCase(), request.body.quantity);
-      return reader.read(userId);
+      return reader.show(userId, await store.setQuantity(userId, request.params.productId.toLowerCase(), request.body.quantity));
     },
   );
 
@@ -76,8 +91,7 @@ export function registerCartRoutes(ctx: ServiceContext, { store, reader, catalog
     },
     async (request) => {
       const userId = userOf(request.identity);
-      await store.remove(userId, request.params.productId.toLowerCase());
-      return reader.read(userId);
+      return reader.show(userId, await store.remove(userId, request.params.productId.toLowerCase()));
     },
   );
 

@@ -1,7 +1,11 @@
 // Carts in PostgreSQL with Redis-like expiry: a cart past expires_at reads as
 // empty and starts afresh on the next write; every write pushes expires_at to
 // now + TTL. Writes lock the cart row, so two tabs adding at once both count.
+// A write is BEGIN, one statement that locks the cart and pushes its expiry,
+// one that reads the lines, the change, COMMIT; it returns the cart it
+// leaves, so the answer needs no second read.
 
+import { sql } from 'kysely';
 import type { Clock } from '@souk/chassis';
 import type { CartDatabase } from '../db.ts';
 import { errors } from '../errors.ts';
@@ -15,9 +19,10 @@ export interface StoredCart {
 export interface CartStore {
   /** The live cart; undefined when there is none or it expired. */
   read(userId: string): Promise<StoredCart | undefined>;
-  add(userId: string, productId: string, quantity: number): Promise<void>;
-  setQuantity(userId: string, productId: string, quantity: number): Promise<void>;
-  remove(userId: string, productId: string): Promise<void>;
+  /** Each write returns the cart as it committed. */
+  add(userId: string, productId: string, quantity: number): Promise<StoredCart>;
+  setQuantity(userId: string, productId: string, quantity: number): Promise<StoredCart>;
+  remove(userId: string, productId: string): Promise<StoredCart>;
   clear(userId: string): Promise<void>;
   /** Drops lines without pushing the expiry (products the catalog no longer has). */
   dropLines(userId: string, productIds: readonly string[]): Promise<void>;
@@ -38,32 +43,42 @@ const linesOf = (db: CartDatabase, userId: string) =>
 export function createCartStore(db: CartDatabase, deps: { clock: Clock; ttlSeconds: number }): CartStore {
   const now = () => deps.clock.now();
 
-  /** Runs `change` on the user's live cart (created, or emptied if expired) and pushes its expiry. */
+  /**
+   * Creates the cart or pushes its expiry, holding its row lock until commit, in one statement;
+   * returns the expiry it had before (null: there was no cart). The `old` CTE locks and reads the
+   * row first (the insert's source joins it, so it runs before the insert; FOR UPDATE returns the
+   * latest committed version after waiting for another writer). A cart that had expired starts
+   * afresh: its created_at moves to now.
+   */
+  async function lockAndPush(trx: CartDatabase, userId: string, at: Date, expiresAt: Date): Promise<Date | null> {
+    const { rows } = await sql<{ previous_expiry: Date | null }>`
+      with old as (select expires_at from carts where user_id = ${userId} for update)
+      insert into carts as c (user_id, created_at, updated_at, expires_at)
+      select ${userId}, ${at}, ${at}, ${expiresAt} from (values (1)) as one left join old on true
+      on conflict (user_id) do update set
+        updated_at = excluded.updated_at,
+        expires_at = excluded.expires_at,
+        created_at = case when c.expires_at <= excluded.updated_at then excluded.created_at else c.created_at end
+      returning (select expires_at from old) as previous_expiry`.execute(trx);
+    return rows[0]!.previous_expiry;
+  }
+
+  /** Runs `change` on the user's live cart (created, or emptied if expired), pushes its expiry and returns it. */
   async function write(
     userId: string,
-    change: (trx: CartDatabase, lines: StoredLine[], at: Date) => Promise<void>,
-  ): Promise<void> {
-    await db.transaction().execute(async (trx) => {
+    change: (trx: CartDatabase, lines: StoredLine[], at: Date) => Promise<StoredLine[]>,
+  ): Promise<StoredCart> {
+    return db.transaction().execute(async (trx) => {
       const at = new Date(now());
-      await trx
-        .insertInto('carts')
-        .values({ user_id: userId, created_at: at, updated_at: at, expires_at: expiryFrom(at.getTime(), deps.ttlSeconds) })
-        .onConflict((oc) => oc.column('user_id').doNothing())
-        .execute();
-      const cart = await trx
-        .selectFrom('carts')
-        .select('expires_at')
-        .where('user_id', '=', userId)
-        .forUpdate()
-        .executeTakeFirstOrThrow();
-      // Expired but not swept yet: it reads as empty, so it is written as a new cart.
-      if (isExpired(cart.expires_at, at.getTime())) await trx.deleteFrom('cart_items').where('user_id', '=', userId).execute();
-      await change(trx, await linesOf(trx, userId), at);
-      await trx
-        .updateTable('carts')
-        .set({ updated_at: at, expires_at: expiryFrom(at.getTime(), deps.ttlSeconds) })
-        .where('user_id', '=', userId)
-        .execute();
+      const expiresAt = expiryFrom(at.getTime(), deps.ttlSeconds);
+      const previous = await lockAndPush(trx, userId, at, expiresAt);
+      let lines: StoredLine[] = [];
+      // Expired but not swept yet: it read as empty, so it is written as a new cart.
+      if (previous && isExpired(previous, at.getTime()))
+        await trx.deleteFrom('cart_items').where('user_id', '=', userId).execute();
+      // No cart before: another first write may still have committed lines while this one waited.
+      else lines = await linesOf(trx, userId);
+      return { lines: await change(trx, lines, at), expiresAt };
     });
   }
 
@@ -72,9 +87,20 @@ export function createCartStore(db: CartDatabase, deps: { clock: Clock; ttlSecon
 
   return {
     async read(userId) {
-      const cart = await db.selectFrom('carts').select('expires_at').where('user_id', '=', userId).executeTakeFirst();
-      if (!cart || isExpired(cart.expires_at, now())) return undefined;
-      return { lines: await linesOf(db, userId), expiresAt: cart.expires_at };
+      // One statement: the cart and its lines (none: one row of nulls from the left join).
+      const rows = await db
+        .selectFrom('carts as c')
+        .leftJoin('cart_items as i', 'i.user_id', 'c.user_id')
+        .select(['c.expires_at as expiresAt', 'i.product_id as productId', 'i.quantity as quantity'])
+        .where('c.user_id', '=', userId)
+        .orderBy('i.seq')
+        .execute();
+      const first = rows[0];
+      if (!first || isExpired(first.expiresAt, now())) return undefined;
+      const lines = rows.flatMap((r) =>
+        r.productId === null || r.quantity === null ? [] : [{ productId: r.productId, quantity: r.quantity }],
+      );
+      return { lines, expiresAt: first.expiresAt };
     },
 
     add: (userId, productId, adding) =>
@@ -85,6 +111,10 @@ export function createCartStore(db: CartDatabase, deps: { clock: Clock; ttlSecon
           .values({ user_id: userId, product_id: productId, quantity, added_at: at })
           .onConflict((oc) => oc.columns(['user_id', 'product_id']).doUpdateSet({ quantity }))
           .execute();
+        // A new line goes last (its seq is the newest).
+        return lines.some((l) => l.productId === productId)
+          ? lines.map((l) => (l.productId === productId ? { productId, quantity } : l))
+          : [...lines, { productId, quantity }];
       }),
 
     setQuantity: (userId, productId, quantity) =>
@@ -96,12 +126,14 @@ export function createCartStore(db: CartDatabase, deps: { clock: Clock; ttlSecon
           .where('user_id', '=', userId)
           .where('product_id', '=', productId)
           .execute();
+        return lines.map((l) => (l.productId === productId ? { productId, quantity } : l));
       }),
 
     remove: (userId, productId) =>
       write(userId, async (trx, lines) => {
         if (!lines.some((l) => l.productId === productId)) throw notInCart(productId);
         await trx.deleteFrom('cart_items').where('user_id', '=', userId).where('product_id', '=', productId).execute();
+        return lines.filter((l) => l.productId !== productId);
       }),
 
     async clear(userId) {

@@ -8,6 +8,8 @@ import type { Events } from '@souk/chassis';
 import {
   PriceChanged,
   ProductCreated,
+  ProductDeleted,
+  ProductRenamed,
   type CreateProductBody,
   type Product,
   type ProductPage,
@@ -144,7 +146,7 @@ export function createProductStore(db: CatalogDatabase, { clock, events }: Produ
           // this read and the write, so the event's old price is the one replaced.
           const before = await trx
             .selectFrom('products')
-            .select(['price_cents', 'currency'])
+            .select(['name', 'price_cents', 'currency'])
             .where('id', '=', id.toLowerCase())
             .forUpdate()
             .executeTakeFirst();
@@ -153,11 +155,18 @@ export function createProductStore(db: CatalogDatabase, { clock, events }: Produ
             .updateTable('products')
             .set(productUpdateRow(body, now))
             .where('id', '=', id.toLowerCase())
-            .returning(['id', 'price_cents', 'currency'])
+            .returning(['id', 'name', 'price_cents', 'currency'])
             .executeTakeFirstOrThrow();
           const change = priceChange(before, after, body.priceChangeReason);
           if (change)
             await events.publish(trx, PriceChanged, { productId: after.id, ...change }, { subject: after.id, time: now });
+          if (before.name !== after.name)
+            await events.publish(
+              trx,
+              ProductRenamed,
+              { productId: after.id, oldName: before.name, name: after.name },
+              { subject: after.id, time: now },
+            );
           return after;
         });
       } catch (err) {
@@ -168,8 +177,23 @@ export function createProductStore(db: CatalogDatabase, { clock, events }: Produ
     },
 
     async remove(id) {
-      const result = await db.deleteFrom('products').where('id', '=', id.toLowerCase()).executeTakeFirst();
-      if (result.numDeletedRows === 0n) throw errors.productNotFound({ detail: `No product with id ${id}.`, extensions: { id } });
+      const now = new Date(clock.now());
+      const deleted = await db.transaction().execute(async (trx) => {
+        const row = await trx
+          .deleteFrom('products')
+          .where('id', '=', id.toLowerCase())
+          .returning(['id', 'sku'])
+          .executeTakeFirst();
+        if (row)
+          await events.publish(
+            trx,
+            ProductDeleted,
+            { productId: row.id, sku: row.sku, deletedAt: now.toISOString() },
+            { subject: row.id, time: now },
+          );
+        return row;
+      });
+      if (!deleted) throw errors.productNotFound({ detail: `No product with id ${id}.`, extensions: { id } });
     },
   };
 }

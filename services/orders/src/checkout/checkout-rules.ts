@@ -1,11 +1,11 @@
 // The pure rules of placing an order: the Idempotency-Key and the request's
-// fingerprint, `Prefer: wait=N`, and turning the cart into order lines (or
-// refusing it: empty, stale prices, mixed currencies).
+// fingerprint, `Prefer: wait=N`, and pricing the cart's lines from orders' copy
+// of the catalog (or refusing them: empty, no longer sold, mixed currencies).
 
 import { createHash } from 'node:crypto';
-import type { Cart } from '@souk/cart/contract';
 import { MAX_WAIT_SECONDS, type OrderLine } from '../../contract.ts';
 import { errors } from '../errors.ts';
+import type { CopiedProduct } from '../prices/price-copy.ts';
 
 /** The largest amount the payment provider authorizes at once (1,000,000.00). */
 export const MAX_ORDER_TOTAL_CENTS = 100_000_000;
@@ -54,31 +54,53 @@ export interface OrderLines {
   currency: string;
 }
 
-/** The cart as order lines, at the cart's (current) prices; refuses what cannot be ordered. */
-export function linesFromCart(cart: Cart, retryAfterSeconds: number): OrderLines {
-  if (cart.items.length === 0) throw errors.cartEmpty('Your cart is empty: add items before placing an order.');
-  const stale = cart.items.filter((l) => l.priceStale);
-  if (cart.stale || stale.length > 0) {
-    throw errors.pricesUnavailable({
-      detail: 'Current prices cannot be confirmed right now (the catalog is not answering); nothing was ordered.',
-      headers: { 'retry-after': String(retryAfterSeconds) },
-      extensions: { retryAfter: retryAfterSeconds, productIds: stale.map((l) => l.productId) },
+/** A cart line as cart gives it to orders: what and how many, no price. */
+export interface WantedLine {
+  productId: string;
+  quantity: number;
+}
+
+/** A product the copy can price: it is sold and both its name and its price are known. */
+export function isPriceable(
+  p: CopiedProduct | undefined,
+): p is CopiedProduct & { name: string; priceCents: number; currency: string } {
+  return p !== undefined && p.active && p.name !== null && p.priceCents !== null && p.currency !== null;
+}
+
+/**
+ * The products the copy cannot answer for: never heard of, or only partly (an
+ * event carried only the price or the name). Checkout asks catalog for these.
+ * A deleted product is known: it is refused, not looked up.
+ */
+export function toLookUp(lines: readonly WantedLine[], copy: ReadonlyMap<string, CopiedProduct>): string[] {
+  const ids = new Set(lines.map((l) => l.productId.toLowerCase()));
+  return [...ids].filter((id) => {
+    const p = copy.get(id);
+    return p === undefined || (p.active && !isPriceable(p));
+  });
+}
+
+/** The cart's lines as order lines, at the copy's prices; refuses what cannot be ordered. */
+export function priceLines(lines: readonly WantedLine[], copy: ReadonlyMap<string, CopiedProduct>): OrderLines {
+  if (lines.length === 0) throw errors.cartEmpty('Your cart is empty: add items before placing an order.');
+  const notSold = [...new Set(lines.map((l) => l.productId.toLowerCase()))].filter((id) => !isPriceable(copy.get(id)));
+  if (notSold.length > 0) {
+    throw errors.productUnavailable({
+      detail: `The catalog no longer sells ${notSold.length === 1 ? 'a product' : 'some products'} in your cart; remove ${notSold.length === 1 ? 'it' : 'them'} and try again. Nothing was ordered.`,
+      extensions: { productIds: notSold },
     });
   }
-  const currencies = [...new Set(cart.items.map((l) => l.currency))];
+  const items = lines.map((l) => {
+    const p = copy.get(l.productId.toLowerCase()) as CopiedProduct & { name: string; priceCents: number; currency: string };
+    return { productId: p.productId, name: p.name, quantity: l.quantity, unitPriceCents: p.priceCents, currency: p.currency };
+  });
+  const currencies = [...new Set(items.map((l) => l.currency))];
   if (currencies.length !== 1 || !/^[A-Z]{3}$/.test(currencies[0]!)) {
     throw errors.cartInvalid({
       detail: `An order is in one currency; the cart has ${currencies.join(', ')}.`,
       extensions: { currencies },
     });
   }
-  const items = cart.items.map((l) => ({
-    productId: l.productId.toLowerCase(),
-    name: l.name || l.productId,
-    quantity: l.quantity,
-    unitPriceCents: l.unitPriceCents,
-    currency: l.currency,
-  }));
   const totalCents = items.reduce((sum, l) => sum + l.unitPriceCents * l.quantity, 0);
   if (totalCents > MAX_ORDER_TOTAL_CENTS) {
     throw errors.cartInvalid({

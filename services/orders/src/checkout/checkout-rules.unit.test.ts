@@ -1,9 +1,9 @@
-// Placing an order's pure rules: the Idempotency-Key, fingerprints, Prefer: wait and cart to lines.
+// Placing an order's pure rules: the Idempotency-Key, fingerprints, Prefer: wait, and pricing the cart's lines.
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { Cart } from '@souk/cart/contract';
-import { fingerprintOf, idempotencyKeyOf, linesFromCart, preferredWait } from './checkout-rules.ts';
+import type { CopiedProduct } from '../prices/price-copy.ts';
+import { fingerprintOf, idempotencyKeyOf, preferredWait, priceLines, toLookUp } from './checkout-rules.ts';
 
 const code = (fn: () => unknown) => {
   try {
@@ -46,69 +46,81 @@ test('Prefer: wait=N is read among other preferences and capped at 30 s', () => 
   assert.equal(preferredWait('wait=soon'), 0);
 });
 
-const line = (over: Partial<Cart['items'][number]> = {}): Cart['items'][number] => ({
-  productId: 'A0000000-0000-4000-8000-000000000001',
+const A = 'a0000000-0000-4000-8000-000000000001';
+const B = 'a0000000-0000-4000-8000-000000000002';
+const asOf = new Date('2025-01-01T00:00:00.000Z');
+const product = (productId: string, over: Partial<CopiedProduct> = {}): CopiedProduct => ({
+  productId,
   name: 'Moka pot',
-  quantity: 2,
-  unitPriceCents: 2500,
+  priceCents: 2500,
   currency: 'EUR',
-  lineTotalCents: 5000,
-  priceStale: false,
-  priceAsOf: '2025-01-01T00:00:00.000Z',
-  available: 10,
+  active: true,
+  asOf,
   ...over,
 });
-const cart = (items: Cart['items'], stale = false): Cart => ({
-  items,
-  itemCount: items.reduce((n, l) => n + l.quantity, 0),
-  totalCents: 0,
-  currency: 'EUR',
-  stale,
-  expiresAt: null,
+const copyOf = (...products: CopiedProduct[]) => new Map(products.map((p) => [p.productId, p]));
+
+test("the cart's lines become order lines at the copy's prices, with the total computed here", () => {
+  const lines = priceLines(
+    [
+      { productId: A.toUpperCase(), quantity: 2 },
+      { productId: B, quantity: 1 },
+    ],
+    copyOf(product(A), product(B, { name: 'Filter', priceCents: 399 })),
+  );
+  assert.equal(lines.totalCents, 5399);
+  assert.equal(lines.currency, 'EUR');
+  assert.deepEqual(lines.items, [
+    { productId: A, name: 'Moka pot', quantity: 2, unitPriceCents: 2500, currency: 'EUR' },
+    { productId: B, name: 'Filter', quantity: 1, unitPriceCents: 399, currency: 'EUR' },
+  ]);
+});
+
+test('products the copy does not know, or knows only in part, are the ones to ask catalog for; deleted ones are not', () => {
+  const lines = [A, B, 'c0000000-0000-4000-8000-000000000003', 'd0000000-0000-4000-8000-000000000004'].map((productId) => ({
+    productId,
+    quantity: 1,
+  }));
+  const copy = copyOf(
+    product(A),
+    product(B, { name: null }),
+    product('d0000000-0000-4000-8000-000000000004', { active: false, name: null, priceCents: null, currency: null }),
+  );
+  assert.deepEqual(toLookUp(lines, copy), [B, 'c0000000-0000-4000-8000-000000000003']);
+  assert.deepEqual(toLookUp([{ productId: A, quantity: 1 }], copy), []);
 });
 
 test('a total above what the card processor can authorize is refused up front, not cancelled later', () => {
   assert.throws(
-    () => linesFromCart(cart([line({ quantity: 2, unitPriceCents: 60_000_000 })]), 5),
+    () => priceLines([{ productId: A, quantity: 2 }], copyOf(product(A, { priceCents: 60_000_000 }))),
     (err: { code?: string; status?: number }) => err.code === 'SOUK_ORDERS_CART_INVALID' && err.status === 422,
   );
 });
 
-test('a cart becomes order lines at its prices, with the total computed here', () => {
-  const lines = linesFromCart(
-    cart([line(), line({ productId: 'a0000000-0000-4000-8000-000000000002', name: 'Filter', quantity: 1, unitPriceCents: 399 })]),
-    5,
-  );
-  assert.equal(lines.totalCents, 5399);
-  assert.equal(lines.currency, 'EUR');
-  assert.deepEqual(lines.items[0], {
-    productId: 'a0000000-0000-4000-8000-000000000001',
-    name: 'Moka pot',
-    quantity: 2,
-    unitPriceCents: 2500,
-    currency: 'EUR',
-  });
-});
-
-test('an empty cart, stale prices and mixed currencies are refused', () => {
+test('an empty cart, products no longer sold (or never priced) and mixed currencies are refused', () => {
   assert.equal(
-    code(() => linesFromCart(cart([]), 5)),
+    code(() => priceLines([], copyOf())),
     'SOUK_ORDERS_CART_EMPTY',
   );
+  assert.throws(() => priceLines([{ productId: A, quantity: 1 }], copyOf(product(A, { active: false }))), {
+    code: 'SOUK_ORDERS_PRODUCT_UNAVAILABLE',
+    status: 422,
+    extensions: { productIds: [A] },
+  });
   assert.equal(
-    code(() => linesFromCart(cart([line({ priceStale: true })]), 5)),
-    'SOUK_ORDERS_PRICES_UNAVAILABLE',
+    code(() => priceLines([{ productId: A, quantity: 1 }], copyOf())),
+    'SOUK_ORDERS_PRODUCT_UNAVAILABLE',
   );
   assert.equal(
-    code(() => linesFromCart(cart([line()], true), 5)),
-    'SOUK_ORDERS_PRICES_UNAVAILABLE',
-  );
-  assert.equal(
-    code(() => linesFromCart(cart([line(), line({ currency: 'USD' })]), 5)),
+    code(() =>
+      priceLines(
+        [
+          { productId: A, quantity: 1 },
+          { productId: B, quantity: 1 },
+        ],
+        copyOf(product(A), product(B, { currency: 'USD' })),
+      ),
+    ),
     'SOUK_ORDERS_CART_INVALID',
   );
-  assert.throws(() => linesFromCart(cart([line({ priceStale: true })]), 7), {
-    code: 'SOUK_ORDERS_PRICES_UNAVAILABLE',
-    headers: { 'retry-after': '7' },
-  });
 });

@@ -1,11 +1,13 @@
-// POST /api/v1/orders: reads the caller's cart, then in ONE transaction
-// inserts the PENDING order with its idempotency key, publishes OrderPlaced
-// and starts the checkout saga. `Prefer: wait=N` holds the answer until the
-// saga ends (woken by the runner, not by polling here) or N seconds pass.
+// POST /api/v1/orders: reads the caller's cart lines (no prices: cart asks
+// nobody for them), prices them from orders' own copy of the catalog, then in
+// ONE transaction inserts the PENDING order with its idempotency key,
+// publishes OrderPlaced and starts the checkout saga. `Prefer: wait=N` holds
+// the answer until the saga ends (woken by the runner, not by polling here)
+// or N seconds pass.
 
 import { randomUUID } from 'node:crypto';
 import { isSoukError, type Clock, type Events, type SagaRunner, type ServiceContext } from '@souk/chassis';
-import type { Cart } from '@souk/cart/contract';
+import type { CartLines } from '@souk/cart/contract';
 import { Type } from 'typebox';
 import { API_PREFIX, DEFAULT_PAYMENT_METHOD, Order, OrderPlaced, PlaceOrderBody } from '../../contract.ts';
 import type { OrdersDatabase } from '../db.ts';
@@ -14,7 +16,9 @@ import { userOf } from '../orders/caller.ts';
 import type { OrderStore } from '../orders/order-store.ts';
 import type { CheckoutState } from '../saga/participants.ts';
 import { CHECKOUT_SAGA, paymentIdOf, reservationIdOf } from '../saga/saga-ids.ts';
-import { fingerprintOf, idempotencyKeyOf, linesFromCart, preferredWait } from './checkout-rules.ts';
+import type { CatalogProducts } from '../prices/catalog-products.ts';
+import type { CopiedProduct, PriceCopy } from '../prices/price-copy.ts';
+import { fingerprintOf, idempotencyKeyOf, preferredWait, priceLines, toLookUp, type OrderLines } from './checkout-rules.ts';
 
 export interface PlaceOrderDeps {
   db: OrdersDatabase;
@@ -22,6 +26,8 @@ export interface PlaceOrderDeps {
   sagas: SagaRunner;
   events: Pick<Events, 'publish'>;
   clock: Clock;
+  prices: PriceCopy;
+  catalog: CatalogProducts;
   cartTimeoutMs: number;
   pricesRetryAfterSeconds: number;
 }
@@ -32,11 +38,12 @@ class KeyTaken extends Error {}
 export function registerPlaceOrderRoute(ctx: ServiceContext, deps: PlaceOrderDeps): void {
   const { store, sagas } = deps;
 
-  async function readCart(): Promise<Cart> {
+  async function readCart(): Promise<CartLines> {
     try {
       // Default client behaviour: the user's token goes with the call.
-      return (await ctx.client('cart').request<Cart>({ method: 'GET', path: '/api/v1/cart', timeoutMs: deps.cartTimeoutMs }))
-        .body;
+      return (
+        await ctx.client('cart').request<CartLines>({ method: 'GET', path: '/api/v1/cart/lines', timeoutMs: deps.cartTimeoutMs })
+      ).body;
     } catch (err) {
       if (isSoukError(err) && err.status < 500) throw err;
       throw errors.cartUnavailable({
@@ -45,6 +52,32 @@ export function registerPlaceOrderRoute(ctx: ServiceContext, deps: PlaceOrderDep
         headers: { 'retry-after': '1' },
       });
     }
+  }
+
+  /**
+   * The cart's lines at the copy's prices. A product the copy does not know (created a moment ago,
+   * its event not handled yet) is asked of catalog, as the shopper just saw it there; if catalog
+   * does not answer, nothing is ordered at a price not confirmed (503, retryable).
+   */
+  async function priced(cart: CartLines): Promise<OrderLines> {
+    const copy = new Map<string, CopiedProduct>(await deps.prices.get(cart.items.map((l) => l.productId.toLowerCase())));
+    const missing = toLookUp(cart.items, copy);
+    if (missing.length > 0) {
+      let found;
+      try {
+        found = await deps.catalog.byIds(missing);
+      } catch (err) {
+        throw errors.pricesUnavailable({
+          detail: 'The current price of a product in your cart cannot be confirmed right now; nothing was ordered.',
+          cause: err,
+          headers: { 'retry-after': String(deps.pricesRetryAfterSeconds) },
+          extensions: { retryAfter: deps.pricesRetryAfterSeconds, productIds: missing },
+        });
+      }
+      await deps.prices.putStates(deps.db, found);
+      for (const p of found) copy.set(p.productId, { ...p, active: true });
+    }
+    return priceLines(cart.items, copy);
   }
 
   /** The order once its saga ended, or as it is after `waitSeconds`. */
@@ -88,7 +121,7 @@ export function registerPlaceOrderRoute(ctx: ServiceContext, deps: PlaceOrderDep
       };
       if (await store.findKey(userId, key)) return repeat();
 
-      const { items, totalCents, currency } = linesFromCart(await readCart(), deps.pricesRetryAfterSeconds);
+      const { items, totalCents, currency } = await priced(await readCart());
       const orderId = randomUUID();
       const createdAt = new Date(deps.clock.now());
       const state: CheckoutState = {
