@@ -3,9 +3,9 @@
 // compensations backwards one at a time (COMPENSATING), to its end (COMPLETED,
 // COMPENSATED) or to PARKED. A step retries until its deadline then
 // compensates, a compensation retries until it parks. A failure of the
-// runner's own writes or end hook is counted by sagaRunFailed. The claim loop,
-// the lease and the operator actions are the runner's (saga-runner.ts); one
-// attempt is saga-step.ts's.
+// runner's own writes or end hook is counted by saga-run-failed.ts; the claim
+// loop, the lease and the operator actions are the runner's (saga-runner.ts);
+// one attempt is saga-step.ts's.
 //
 // One write per step: the statement that records a step (or compensation) as
 // done also records where the saga goes next and begins it (its first attempt
@@ -19,7 +19,6 @@
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { WorkLease } from '../jobs/claim-loop.ts';
-import { failurePause } from '../backoff.ts';
 import {
   groupsOf,
   type SagaDefinition,
@@ -31,15 +30,7 @@ import {
 import type { SagaMetrics } from './saga-metrics.ts';
 import type { Begin, LogEntry, Progress, SagaRow, SagaStore } from './saga-store.ts';
 import { attemptStep, type AttemptOutcome, type AttemptScope } from './saga-step.ts';
-import {
-  afterCompensationFailure,
-  afterRunnerFailure,
-  afterStepFailure,
-  attemptTimeout,
-  describeError,
-  isTransientFailure,
-  nextCompensation,
-} from './saga-transitions.ts';
+import { afterCompensationFailure, afterStepFailure, attemptTimeout, nextCompensation } from './saga-transitions.ts';
 
 export type BeforeStep = (
   sagaId: string,
@@ -408,53 +399,4 @@ async function endSaga(d: Drive, final: 'COMPLETED' | 'COMPENSATED'): Promise<Ne
     deps.ended(saga, row, final);
   }
   return 'stop';
-}
-
-// ---- the runner's own failures ---------------------------------------------------------
-
-/**
- * The runner's own failure on a saga: its end hook threw, or a progress write
- * did. The database briefly out of reach: retried later, uncounted. Anything
- * else is counted on the saga row (a deterministic error would otherwise loop
- * for ever, unseen): retried with backoff, then PARKED after parkAfter in a row.
- */
-export async function sagaRunFailed(
-  deps: DriveDeps,
-  saga: SagaDefinition,
-  row: SagaRow,
-  where: Whereabouts,
-  err: unknown,
-): Promise<void> {
-  const failureLog = deps.log.child({ saga: saga.name, saga_id: row.id, ...(where.step ? { step: where.step } : {}) });
-  const error = describeError(err, false);
-  const entry = {
-    kind: where.ending ? ('end_failed' as const) : ('runner_failed' as const),
-    ...(where.step ? { step: where.step } : {}),
-    error,
-  };
-  const what = where.ending ? 'ending the saga' : 'the saga runner';
-  try {
-    if (isTransientFailure(err)) {
-      // The database went away mid-write, say: try again later, from what was recorded.
-      failureLog.warn({ err }, `${what} failed (a transient database error); the saga is retried`);
-      if (await deps.store.retryLater(row.id, failurePause(3), [entry])) deps.wakeIn(failurePause(3));
-      return;
-    }
-    const counted = await deps.store.runnerFailed(row.id, entry, (failures) =>
-      afterRunnerFailure({ failures, parkAfter: deps.parkAfter, ...(deps.random ? { random: deps.random } : {}) }),
-    );
-    if (!counted) return;
-    const { failures, decision } = counted;
-    if (decision.kind === 'retry') {
-      failureLog.error({ err, failures, delayMs: decision.delayMs }, `${what} failed; the saga is retried`);
-      deps.wakeIn(decision.delayMs);
-      return;
-    }
-    // Never dropped: it waits, visible, for an operator (POST /_admin/sagas/{id}/retry).
-    failureLog.error({ err, failures, code: error.code, message: error.message }, `saga PARKED: ${what} keeps failing`);
-    deps.ended(saga, row, 'PARKED');
-  } catch (writeErr) {
-    // Not even that could be written: the saga is claimed again as it is (by this instance as soon as it can: the lease is still its own).
-    failureLog.error({ err, writeErr }, `${what} failed, and so did recording it; the saga is claimed again`);
-  }
 }
