@@ -102,6 +102,7 @@ export interface SagaTable {
   finished_at: Date | null;
   runner_failures: Defaulted<number>;
   parked_from: 'RUNNING' | 'COMPENSATING' | null;
+  group_done: Defaulted<string[]>;
 }
 
 export interface SagaLogTable {

@@ -7,6 +7,7 @@
 // - after a commit: `onWake` (a LISTEN channel the enqueuing transaction
 //   NOTIFYs; PostgreSQL delivers a NOTIFY only when its transaction commits);
 // - at the next due time: wakeIn(ms) (a retry this instance scheduled);
+// - when a row finishes, if the concurrency limit held rows back;
 // - and every `pollMs` in any case (another instance's retries, a lost NOTIFY).
 // stop() stops claiming, interrupts the work in flight (its signal aborts with
 // WorkerStopping), awaits it, and gives back the leases of what it interrupted.
@@ -69,6 +70,12 @@ export function createClaimLoop<R extends Claimed>(options: ClaimLoopOptions<R>)
   let loop: Promise<void> | undefined;
   let pendingWake = true;
   let wakeWaiter: (() => void) | undefined;
+  /**
+   * The last claim was held back by the concurrency limit (no room, or it took as many rows as there was room for):
+   * due rows may be waiting, so the next row that finishes wakes the loop. Otherwise a finished row claims nothing
+   * new: the claim would find only what a NOTIFY, a due retry or the poll brings anyway.
+   */
+  let heldBack = false;
 
   const wake = () => {
     pendingWake = true;
@@ -102,13 +109,17 @@ export function createClaimLoop<R extends Claimed>(options: ClaimLoopOptions<R>)
       if (stopping.signal.aborted) break;
       pendingWake = false;
       const free = options.concurrency - inflight.size;
-      if (free <= 0) continue; // a finishing row wakes the loop
+      if (free <= 0) {
+        heldBack = true; // a finishing row wakes the loop
+        continue;
+      }
       try {
         const sent = performance.now(); // the leases run from (no earlier than) here
         const rows = await options.claim(free, [...inflight.keys()]);
         failures = 0;
         for (const row of rows) start(row, sent);
-        if (rows.length === free) pendingWake = true; // there may be more
+        heldBack = rows.length === free;
+        if (heldBack) pendingWake = true; // there may be more
       } catch (err) {
         failures++;
         if (failures === 1) log.warn({ err }, `claiming ${what}s failed; retrying`);
@@ -140,7 +151,11 @@ export function createClaimLoop<R extends Claimed>(options: ClaimLoopOptions<R>)
         lease.stop();
         if (ctl.signal.reason instanceof WorkerStopping) await options.release(row.id).catch(() => undefined);
         inflight.delete(row.id);
-        wake();
+        // Room for rows the limit held back; or this row's lease was lost and it may be due here again at once.
+        if (heldBack || ctl.signal.reason instanceof LeaseLost) {
+          heldBack = false;
+          wake();
+        }
       });
     inflight.set(row.id, { ctl, done });
   }

@@ -5,6 +5,7 @@
 
 import { randomUUID } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
+import { replayableCommit } from '../db/durability.ts';
 import { claimLeased, interval, renewLease } from './lease-sql.ts';
 
 /** Channel of "there is job work": an enqueue or a retry anywhere wakes every worker, at commit. */
@@ -66,9 +67,10 @@ export async function insertJob(trx: Kysely<any>, job: NewJob): Promise<string |
 export type JobStore = ReturnType<typeof createJobStore>;
 
 export function createJobStore(db: Kysely<any>, owner: string) {
-  const guarded = async (id: string, set: ReturnType<typeof sql>): Promise<boolean> => {
+  /** `replayable`: bookkeeping that a lost commit only makes happen again (db/durability.ts). */
+  const guarded = async (id: string, set: ReturnType<typeof sql>, replayable: boolean): Promise<boolean> => {
     const { rows } = await sql`update souk_job set ${set}, updated_at = clock_timestamp()
-      where id = ${id} and lease_owner = ${owner} returning id`.execute(db);
+      where id = ${id} and lease_owner = ${owner}${replayable ? sql` and ${replayableCommit}` : sql``} returning id`.execute(db);
     return rows.length > 0;
   };
 
@@ -94,14 +96,22 @@ export function createJobStore(db: Kysely<any>, owner: string) {
     renew: (id: string, leaseMs: number) => renewLease(db, 'souk_job', id, owner, leaseMs),
 
     /** Gives back a job whose attempt this instance's shutdown interrupted: due as it was, the attempt not counted. */
-    release: (id: string) => guarded(id, sql`attempts = greatest(attempts - 1, 0), ${released}`),
+    release: (id: string) => guarded(id, sql`attempts = greatest(attempts - 1, 0), ${released}`, true),
 
-    /** Records how an attempt ended and gives the lease back; false when the lease is no longer ours. */
+    /**
+     * Records how an attempt ended and gives the lease back; false when the lease is no longer ours.
+     * Done and retry are replayable (lost, the job runs again, as after a crash before this write: jobs
+     * are at least once); parking is durable, an operator acts on it (and it is rare).
+     */
     finish(id: string, ending: JobEnding): Promise<boolean> {
-      if (ending.kind === 'done') return guarded(id, sql`status = 'DONE', finished_at = clock_timestamp(), ${released}`);
+      if (ending.kind === 'done') return guarded(id, sql`status = 'DONE', finished_at = clock_timestamp(), ${released}`, true);
       const error = ending.error.slice(0, 2_000);
-      if (ending.kind === 'park') return guarded(id, sql`status = 'PARKED', last_error = ${error}, ${released}`);
-      return guarded(id, sql`next_attempt_at = clock_timestamp() + ${ms(ending.delayMs)}, last_error = ${error}, ${released}`);
+      if (ending.kind === 'park') return guarded(id, sql`status = 'PARKED', last_error = ${error}, ${released}`, false);
+      return guarded(
+        id,
+        sql`next_attempt_at = clock_timestamp() + ${ms(ending.delayMs)}, last_error = ${error}, ${released}`,
+        true,
+      );
     },
 
     /**

@@ -4,8 +4,13 @@
 // or still this instance's from before a restart (not those it is working on
 // now), under FOR UPDATE SKIP LOCKED so that two instances claiming at once
 // take different rows; a renewal extends a lease only while it is its owner's.
+// Both are replayable bookkeeping (db/durability.ts): they commit without
+// waiting for the WAL flush. A claim lost in a crash of the database leaves the
+// row as it was (claimable again); a lost renewal, an earlier lease_until, which
+// the keeper's stop at two thirds of the lease already allows for.
 
 import { sql, type Kysely, type RawBuilder } from 'kysely';
+import { replayableCommit } from '../db/durability.ts';
 
 /** A duration in ms as a PostgreSQL interval. */
 export const interval = (ms: number) => sql`make_interval(secs => ${ms / 1000})`;
@@ -34,6 +39,7 @@ export async function claimLeased<Row>(db: Kysely<any>, c: LeaseClaim): Promise<
         and (lease_until is null or lease_until < clock_timestamp() or lease_owner = ${c.owner})
       order by next_attempt_at limit ${c.limit}
       for update skip locked)
+      and ${replayableCommit}
     returning *`.execute(db);
   return rows;
 }
@@ -47,6 +53,6 @@ export async function renewLease(
   leaseMs: number,
 ): Promise<boolean> {
   const { rows } = await sql`update ${sql.table(table)} set lease_until = clock_timestamp() + ${interval(leaseMs)}
-    where id = ${id} and lease_owner = ${owner} returning id`.execute(db);
+    where id = ${id} and lease_owner = ${owner} and ${replayableCommit} returning id`.execute(db);
   return rows.length > 0;
 }

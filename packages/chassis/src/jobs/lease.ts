@@ -1,5 +1,7 @@
 // Keeping a lease while a worker works on what it claimed (a job, a saga). It
-// is renewed every third of the lease; once two thirds have passed without a
+// is renewed on a timer, every third of the lease, and only then: never per
+// step of the work (a saga's steps cost no renewal). A tick that falls while a
+// transaction holds the row's lock is sent when it ends. Once two thirds have passed without a
 // renewal known to have taken, the work is told to stop (onLost). The lease is
 // then still ours for about a third, so the work stops before another instance
 // may claim it and run it too. Times are measured from when a lease write was
@@ -55,7 +57,8 @@ export interface LeaseKeeper {
    * (taken under the lease): while it does, no other instance can claim the
    * row (claims skip locked rows) and a renewal would only queue behind the
    * lock, so none is sent and the work is not stopped. Afterwards the lease is
-   * checked at once: overdue, onLost fires before the next step can begin.
+   * checked at once: overdue, onLost fires before the next step can begin; a
+   * renewal whose tick fell during the hold is sent then (and no other).
    */
   hold<T>(fn: () => Promise<T>): Promise<T>;
   stop(): void;
@@ -71,6 +74,8 @@ export function keepLease(options: LeaseKeeperOptions): LeaseKeeper {
   let renewedAt = options.since;
   let renewing = false;
   let holds = 0;
+  /** A tick fell while a hold was on: renew when it ends. */
+  let deferred = false;
   let stopped = false;
   let deadline: NodeJS.Timeout | undefined;
 
@@ -94,8 +99,12 @@ export function keepLease(options: LeaseKeeperOptions): LeaseKeeper {
     deadline.unref?.();
   };
   const renew = () => {
+    if (holds > 0) {
+      deferred = true;
+      return;
+    }
     // One renewal at a time: a hanging one is not joined by more (each would hold a connection).
-    if (stopped || holds > 0 || renewing) return;
+    if (stopped || renewing) return;
     renewing = true;
     const sent = now();
     options.renew().then(
@@ -126,7 +135,10 @@ export function keepLease(options: LeaseKeeperOptions): LeaseKeeper {
         holds--;
         if (holds === 0) {
           check();
-          renew();
+          if (deferred) {
+            deferred = false;
+            renew();
+          }
         }
       }
     },

@@ -142,7 +142,7 @@ test('a transaction holding the row lock is not interrupted, even past the lease
   );
 });
 
-test('a short hold: renewed as soon as it ends, and kept', async () => {
+test('a hold over a renewal tick: renewed as soon as it ends, and kept', async () => {
   const s = setup(() => Promise.resolve(true));
   await s.advance(50);
   let release!: () => void;
@@ -156,5 +156,22 @@ test('a short hold: renewed as soon as it ends, and kept', async () => {
     [],
   );
   assert.equal(s.events.filter((e) => e.startsWith('renew@'))[0], 'renew@150', 'renewed when the hold ended');
+  s.keeper.stop();
+});
+
+test('a hold during which no renewal fell due: none is sent when it ends, the next comes at its tick', async () => {
+  const s = setup(() => Promise.resolve(true));
+  await s.advance(10);
+  let release!: () => void;
+  const held = s.keeper.hold(() => new Promise<void>((resolve) => (release = resolve)));
+  await s.advance(30);
+  release();
+  await held;
+  await s.advance(100);
+  assert.deepEqual(
+    s.events.filter((e) => e.startsWith('renew@')),
+    ['renew@100'],
+    'renewed on the timer only (a saga step is such a hold: no renewal per step)',
+  );
   s.keeper.stop();
 });

@@ -1,5 +1,5 @@
 // The saga engine's public surface, re-exported whole by the chassis index: what services use.
-export { defineSaga } from './saga-definition.ts';
+export { defineSaga, parallel } from './saga-definition.ts';
 export type {
   SagaDefinition,
   SagaStep,
@@ -8,6 +8,7 @@ export type {
   SagaFailure,
   SagaStatus,
   RetryPolicy,
+  ParallelGroup,
 } from './saga-definition.ts';
 export type { SagaRunner, BeforeStep } from './saga-runner.ts';
 export { useSagas } from './use-sagas.ts';

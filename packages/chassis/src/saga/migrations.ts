@@ -63,4 +63,11 @@ export const sagaMigrations: Migrations = {
           add column parked_from text check (parked_from in ('RUNNING', 'COMPENSATING'))`.execute(db);
     },
   },
+  '007_saga_group_done': {
+    async up(db: MigrationDb) {
+      // group_done: the steps of the current parallel group (parallel(...)) that
+      // have succeeded already, their results in state: a retry runs only the others.
+      await sql`alter table souk_saga add column group_done text[] not null default '{}'`.execute(db);
+    },
+  },
 };

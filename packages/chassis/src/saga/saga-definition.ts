@@ -80,6 +80,13 @@ export interface SagaStep<S, DB = any> {
    * progress (ctx.db): a local step's writes and outbox events commit with it or not at all.
    */
   transactional?: boolean;
+  /** Set by `parallel(...)`: the names of the steps that run at once with this one (itself included), in order. */
+  readonly parallel?: ParallelGroup;
+}
+
+/** Steps that run at once: what `parallel(...)` gives each of them. */
+export interface ParallelGroup {
+  readonly steps: readonly string[];
 }
 
 export interface SagaEndContext<S, DB = any> {
@@ -94,6 +101,7 @@ export interface SagaEndContext<S, DB = any> {
 
 export interface SagaDefinition<S = any, DB = any> {
   name: string;
+  /** In order; steps spread from one `parallel(...)` run at once. */
   steps: readonly SagaStep<S, DB>[];
   /** Runs in the transaction that marks the saga COMPLETED. */
   onCompleted?(ctx: SagaEndContext<S, DB>): Promise<void>;
@@ -101,11 +109,63 @@ export interface SagaDefinition<S = any, DB = any> {
   onCompensated?(ctx: SagaEndContext<S, DB>): Promise<void>;
 }
 
+/**
+ * Steps that do not depend on each other, run at once: spread into the saga's
+ * steps (`steps: [...parallel(reserve, authorize), confirm]`). They start
+ * together, each seeing the state from before them; the saga goes on once every
+ * one has succeeded (their results merged in their order). One that fails is
+ * retried with the others that have not succeeded yet (those that did are kept).
+ * When one fails for good, each of them is compensated, in reverse order (a
+ * sibling still running is awaited first: it may have had its effect), then the
+ * steps before them. None may be `transactional`: a transaction records one step.
+ */
+export function parallel<S, DB = any>(...steps: SagaStep<S, DB>[]): SagaStep<S, DB>[] {
+  if (steps.length < 2) throw new Error('parallel(...) needs two steps or more');
+  const transactional = steps.find((s) => s.transactional);
+  if (transactional) throw new Error(`step ${transactional.name} is transactional: it cannot run in parallel(...)`);
+  const group: ParallelGroup = { steps: steps.map((s) => s.name) };
+  return steps.map((s) => ({ ...s, parallel: group }));
+}
+
+/** Where a group of steps that run together begins and ends in `steps`: [start, end). A lone step is a group of one. */
+export interface StepGroup {
+  start: number;
+  end: number;
+}
+
+/** The saga's groups in order; throws when a parallel group's steps are not together as `parallel(...)` made them. */
+export function stepGroups(sagaName: string, steps: readonly Pick<SagaStep<unknown>, 'name' | 'parallel'>[]): StepGroup[] {
+  const groups: StepGroup[] = [];
+  for (let start = 0; start < steps.length;) {
+    const names = steps[start]!.parallel?.steps;
+    const end = start + (names?.length ?? 1);
+    if (names && !names.every((name, i) => steps[start + i]?.name === name && steps[start + i]?.parallel?.steps === names))
+      throw new Error(
+        `saga ${sagaName}: the parallel steps ${names.join(', ')} must follow each other (spread parallel(...) once)`,
+      );
+    groups.push({ start, end });
+    start = end;
+  }
+  return groups;
+}
+
+const groupsByDefinition = new WeakMap<SagaDefinition, StepGroup[]>();
+
+/** The groups of a saga's steps (stepGroups), worked out once per definition. */
+export function groupsOf(saga: SagaDefinition): readonly StepGroup[] {
+  const known = groupsByDefinition.get(saga);
+  if (known) return known;
+  const groups = stepGroups(saga.name, saga.steps);
+  groupsByDefinition.set(saga, groups);
+  return groups;
+}
+
 /** Checks a saga definition once, at start-up, and returns it typed. */
 export function defineSaga<S, DB = any>(definition: SagaDefinition<S, DB>): SagaDefinition<S, DB> {
   if (!/^[a-z][a-zA-Z0-9-]*$/.test(definition.name))
     throw new Error(`saga name ${definition.name}: use letters, digits and dashes`);
   if (definition.steps.length === 0) throw new Error(`saga ${definition.name} has no steps`);
+  stepGroups(definition.name, definition.steps);
   const names = new Set<string>();
   for (const step of definition.steps) {
     if (names.has(step.name)) throw new Error(`saga ${definition.name}: step ${step.name} appears twice`);

@@ -1,38 +1,36 @@
-// Driving one claimed saga: its steps forward (RUNNING), then, after a step
-// failed for good, its compensations backwards (COMPENSATING), to its end
-// (COMPLETED, COMPENSATED) or to PARKED. Both phases run their attempts
-// through one runStepAttempt; only what follows a failure differs (a step
-// retries until its deadline then compensates, a compensation retries until
-// it parks). A failure of the runner's own writes or end hook is counted by
-// sagaRunFailed. The claim loop, the lease and the operator actions are the
-// runner's (saga-runner.ts).
+// Driving one claimed saga: its steps forward (RUNNING), a group of steps
+// spread from parallel(...) at once, then, after a step failed for good, its
+// compensations backwards one at a time (COMPENSATING), to its end (COMPLETED,
+// COMPENSATED) or to PARKED. A step retries until its deadline then
+// compensates, a compensation retries until it parks. A failure of the
+// runner's own writes or end hook is counted by saga-run-failed.ts; the claim
+// loop, the lease and the operator actions are the runner's (saga-runner.ts);
+// one attempt is saga-step.ts's.
+//
+// One write per step: the statement that records a step (or compensation) as
+// done also records where the saga goes next and begins it (its first attempt
+// counted, its deadline started, its log row), or ends the saga when no end hook
+// has to run. Only the first attempt after a claim (a retry, a takeover, a
+// restart) is begun by a write of its own, so that an attempt is counted before
+// it runs, crash or not. With a beforeStep hook (tests pause there) every
+// attempt is begun by its own write after the hook: a pause sits between one
+// step recorded and the next begun.
 
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { WorkLease } from '../jobs/claim-loop.ts';
-import { failurePause } from '../backoff.ts';
-import { LeaseLost, runAttempt } from './saga-attempt.ts';
 import {
-  idempotencyKeyOf,
+  groupsOf,
   type SagaDefinition,
   type SagaFailure,
   type SagaStatus,
   type SagaStep,
-  type StepContext,
+  type StepGroup,
 } from './saga-definition.ts';
 import type { SagaMetrics } from './saga-metrics.ts';
-import type { LogEntry, SagaRow, SagaStore } from './saga-store.ts';
-import {
-  afterCompensationFailure,
-  afterRunnerFailure,
-  afterStepFailure,
-  afterStepSuccess,
-  attemptTimeout,
-  describeError,
-  isTransientFailure,
-  nextCompensation,
-  type AttemptError,
-} from './saga-transitions.ts';
+import type { Begin, LogEntry, Progress, SagaRow, SagaStore } from './saga-store.ts';
+import { attemptStep, type AttemptOutcome, type AttemptScope } from './saga-step.ts';
+import { afterCompensationFailure, afterStepFailure, attemptTimeout, nextCompensation } from './saga-transitions.ts';
 
 export type BeforeStep = (
   sagaId: string,
@@ -62,10 +60,20 @@ export interface Whereabouts {
   ending: boolean;
 }
 
+/** The current attempt, begun (counted, logged) by a write already made. */
+interface Begun {
+  attempt: number;
+  /** Time left to the step's deadline (a group's first step's) when `since`. */
+  remainingMs: number;
+  /** performance.now() when the write that began it was sent. */
+  since: number;
+}
+
 /** One saga being driven: what it needs, and where it stands (updated as it goes). */
 interface Drive {
   deps: DriveDeps;
   saga: SagaDefinition;
+  groups: readonly StepGroup[];
   row: SagaRow;
   lease: WorkLease;
   where: Whereabouts;
@@ -74,21 +82,22 @@ interface Drive {
   status: SagaStatus;
   index: number;
   failure: SagaFailure | null;
+  /** Steps of the current parallel group that succeeded already. */
+  done: Set<string>;
+  /** Set when the write before the current attempt began it; null: begin it with a write of its own. */
+  begun: Begun | null;
+  /** Whether writes may begin what follows them (not with a beforeStep hook: see the top of this file). */
+  folds: boolean;
 }
 
-type Phase = 'run' | 'compensate';
 type Next = 'continue' | 'stop';
-
-const LOG_KINDS = {
-  run: { started: 'step_started', succeeded: 'step_succeeded' },
-  compensate: { started: 'compensation_started', succeeded: 'compensation_succeeded' },
-} as const;
 
 /** Drives the saga of `row` while the lease holds; returns when it ended, waits for a retry, or was interrupted. */
 export async function driveSaga(deps: DriveDeps, saga: SagaDefinition, row: SagaRow, lease: WorkLease, where: Whereabouts) {
   const d: Drive = {
     deps,
     saga,
+    groups: groupsOf(saga),
     row,
     lease,
     where,
@@ -97,207 +106,278 @@ export async function driveSaga(deps: DriveDeps, saga: SagaDefinition, row: Saga
     status: row.status,
     index: row.current_step,
     failure: row.failure,
+    done: new Set(row.group_done ?? []),
+    begun: null,
+    folds: !deps.beforeStep,
   };
   while (!lease.signal.aborted) {
     const next =
-      d.status === 'RUNNING' ? await runNextStep(d) : d.status === 'COMPENSATING' ? await compensateNextStep(d) : 'stop';
+      d.status === 'RUNNING' ? await runNextGroup(d) : d.status === 'COMPENSATING' ? await compensateNextStep(d) : 'stop';
     if (next === 'stop') return;
   }
 }
 
-// ---- the phases ---------------------------------------------------------------
+const scopeOf = (d: Drive): AttemptScope => ({
+  db: d.deps.db,
+  store: d.deps.store,
+  leaseMs: d.deps.leaseMs,
+  saga: d.saga,
+  sagaId: d.row.id,
+  lease: d.lease,
+  log: d.log,
+  state: d.state,
+  failure: d.failure,
+});
 
-async function runNextStep(d: Drive): Promise<Next> {
-  const { deps, row } = d;
-  const steps = d.saga.steps;
-  if (d.index >= steps.length) return endSaga(d, 'COMPLETED');
-  const step = steps[d.index]!;
-  const next = afterStepSuccess(d.index, steps.length);
-  const nextIndex = next.kind === 'next' ? next.index : steps.length;
-  const outcome = await runStepAttempt(d, 'run', step, nextIndex);
-  if (outcome.kind === 'stopped') return 'stop';
-  const labels = { saga: d.saga.name, step: step.name };
-  if (outcome.kind === 'succeeded') {
-    deps.metrics.steps.inc({ ...labels, outcome: 'succeeded' });
-    d.state = outcome.state;
-    d.index = nextIndex;
-    return 'continue';
-  }
-  const { error, attempt } = outcome;
-  const decision = afterStepFailure({
-    step,
-    error,
-    attempt,
-    remainingMs: outcome.remainingMs,
-    ...(deps.random ? { random: deps.random } : {}),
-  });
-  const entry = { kind: 'step_failed' as const, step: step.name, attempt, error, durationMs: outcome.durationMs };
-  if (decision.kind === 'retry') {
-    deps.metrics.steps.inc({ ...labels, outcome: 'retried' });
-    d.log.info({ step: step.name, attempt, code: error.code, delayMs: decision.delayMs }, 'saga step failed; retrying');
-    return retryLater(d, decision.delayMs, entry);
-  }
-  deps.metrics.steps.inc({ ...labels, outcome: 'failed' });
-  d.log.warn(
-    { step: step.name, attempt, code: error.code, deadlineExceeded: decision.failure.deadlineExceeded },
-    'saga step failed; compensating',
+/** The first attempt after a claim (or a hook): the hooks, then the write that begins it. Null when stopped. */
+async function begin(d: Drive, phase: 'run' | 'compensate', steps: readonly SagaStep<any>[], deadlineMs?: number) {
+  if (d.begun) return d.begun;
+  const { deps, row, lease } = d;
+  const { beforeStep } = deps;
+  if (beforeStep) await Promise.all(steps.map(async (s) => beforeStep(row.id, s.name, { phase, signal: lease.signal })));
+  if (lease.signal.aborted) return null;
+  const kind = phase === 'run' ? ('step_started' as const) : ('compensation_started' as const);
+  const since = performance.now();
+  const begun = await deps.store.beginAttempt(
+    row.id,
+    steps.map((s) => ({ kind, step: s.name })),
+    deadlineMs,
   );
-  // From the failed step itself: its effect may have happened (a timed-out reserve may have reserved).
-  if (!(await deps.store.startCompensation(row.id, d.index, decision.failure, entry))) return 'stop';
-  d.status = 'COMPENSATING';
-  d.failure = decision.failure;
-  return 'continue';
+  return begun ? { ...begun, since } : null;
 }
 
+/** What a write that ends a step begins next, when writes may begin it. */
+function beginNext(d: Drive, phase: 'run' | 'compensate', steps: readonly SagaStep<any>[]): Begin | undefined {
+  if (!d.folds || steps.length === 0) return undefined;
+  const kind = phase === 'run' ? ('step_started' as const) : ('compensation_started' as const);
+  return {
+    entries: steps.map((s) => ({ kind, step: s.name })),
+    ...(phase === 'run' ? { deadlineMs: steps[0]!.timeoutMs } : {}),
+  };
+}
+
+/** After a write that moved the saga on: where it stands now. 'stop' when that write ended it. */
+function moved(d: Drive, p: Progress, sentAt: number): Next {
+  d.index = p.next;
+  if (p.state !== undefined) d.state = p.state as Record<string, unknown>;
+  d.done.clear();
+  d.begun = p.begin ? { attempt: 1, remainingMs: p.begin.deadlineMs ?? Infinity, since: sentAt } : null;
+  if (!p.finish) return 'continue';
+  d.where.step = null;
+  d.log.info({ status: p.finish }, `saga ${p.finish.toLowerCase()}`);
+  d.deps.ended(d.saga, d.row, p.finish);
+  return 'stop';
+}
+
+// ---- running: a group of steps at once (one, unless parallel(...)) --------------------
+
+async function runNextGroup(d: Drive): Promise<Next> {
+  const { deps, row, saga } = d;
+  const steps = saga.steps;
+  const group = d.groups.find((g) => g.start <= d.index && d.index < g.end);
+  if (!group) return endSaga(d, 'COMPLETED');
+  const first = steps[group.start]!;
+  const members = steps.slice(group.start, group.end).filter((s) => !d.done.has(s.name));
+  d.where.step = members[0]!.name;
+  const begun = await begin(d, 'run', members, first.timeoutMs);
+  d.begun = null;
+  if (!begun) return 'stop';
+  // A step's deadline runs from its group's first attempt: the group's is its first step's.
+  const remainingAtStart = (s: SagaStep<any>) =>
+    begun.remainingMs - (performance.now() - begun.since) + (s.timeoutMs - first.timeoutMs);
+
+  /** The write after every step of the group succeeded: the next group begun, or the saga ended. */
+  const advance = (state: Record<string, unknown>, entries: LogEntry[], replayable: boolean): Progress => {
+    const nextGroup = d.groups.find((g) => g.start === group.end);
+    const beginning = nextGroup ? beginNext(d, 'run', steps.slice(nextGroup.start, nextGroup.end)) : undefined;
+    return {
+      next: group.end,
+      state,
+      entries,
+      ...(beginning ? { begin: beginning } : {}),
+      ...(!nextGroup && !saga.onCompleted ? { finish: 'COMPLETED' as const } : {}),
+      replayable,
+    };
+  };
+  const succeededEntry = (s: SagaStep<any>, durationMs: number): LogEntry => ({
+    kind: 'step_succeeded',
+    step: s.name,
+    attempt: begun.attempt,
+    durationMs,
+  });
+
+  const scope = scopeOf(d);
+  let written: { p: Progress; sentAt: number } | undefined;
+  const starts = members.map(remainingAtStart);
+  const outcomes: AttemptOutcome[] = await Promise.all(
+    members.map((s, i) =>
+      attemptStep(scope, 'run', s, begun.attempt, attemptTimeout(s, 'run', starts[i]!), async (trx, result, durationMs) => {
+        // A transactional step (alone in its group): its success is written in its own transaction (durable).
+        const p = advance({ ...d.state, ...result }, [succeededEntry(s, durationMs)], false);
+        const sentAt = performance.now();
+        if (!(await deps.store.progress(trx, row.id, p))) return false;
+        written = { p, sentAt };
+        return true;
+      }),
+    ),
+  );
+  if (outcomes.some((o) => o.kind === 'stopped')) return 'stop';
+
+  let state = d.state;
+  const entries: LogEntry[] = [];
+  const succeeded: string[] = [];
+  const retries: number[] = [];
+  let failure: SagaFailure | undefined;
+  members.forEach((s, i) => {
+    const o = outcomes[i]!;
+    const labels = { saga: saga.name, step: s.name };
+    if (o.kind === 'succeeded') {
+      deps.metrics.steps.inc({ ...labels, outcome: 'succeeded' });
+      state = { ...state, ...o.result };
+      entries.push(succeededEntry(s, o.durationMs));
+      succeeded.push(s.name);
+      return;
+    }
+    if (o.kind !== 'failed') return;
+    const { error } = o;
+    entries.push({ kind: 'step_failed', step: s.name, attempt: begun.attempt, error, durationMs: o.durationMs });
+    const decision = afterStepFailure({
+      step: s,
+      error,
+      attempt: begun.attempt,
+      remainingMs: starts[i]! - o.durationMs,
+      ...(deps.random ? { random: deps.random } : {}),
+    });
+    if (decision.kind === 'retry') {
+      retries.push(decision.delayMs);
+      d.log.info(
+        { step: s.name, attempt: begun.attempt, code: error.code, delayMs: decision.delayMs },
+        'saga step failed; retrying',
+      );
+      return;
+    }
+    failure ??= decision.failure;
+    d.log.warn(
+      { step: s.name, attempt: begun.attempt, code: error.code, deadlineExceeded: decision.failure.deadlineExceeded },
+      'saga step failed; compensating',
+    );
+  });
+
+  if (written) return moved(d, written.p, written.sentAt);
+  if (!failure && retries.length === 0) {
+    const p = advance(state, entries, true);
+    const sentAt = performance.now();
+    if (!(await deps.store.progress(deps.db, row.id, p))) return 'stop';
+    return moved(d, p, sentAt);
+  }
+  for (const s of members) {
+    if (succeeded.includes(s.name)) continue;
+    deps.metrics.steps.inc({ saga: saga.name, step: s.name, outcome: failure ? 'failed' : 'retried' });
+  }
+  if (!failure) {
+    // Tried again together once the longest of their backoffs passed; the steps that succeeded are kept.
+    const delayMs = Math.max(...retries);
+    const kept = members.length < group.end - group.start || succeeded.length > 0;
+    const groupProgress = kept ? { state, done: [...d.done, ...succeeded] } : undefined;
+    if (await deps.store.retryLater(row.id, delayMs, entries, groupProgress)) deps.wakeIn(delayMs);
+    return 'stop';
+  }
+  // From the group's last step backwards: each may have had its effect (a timed-out reserve may have reserved).
+  const from = group.end - 1;
+  const firstCompensation = nextCompensation(from, steps);
+  const beginning = firstCompensation >= 0 ? beginNext(d, 'compensate', [steps[firstCompensation]!]) : undefined;
+  const sentAt = performance.now();
+  if (
+    !(await deps.store.startCompensation(row.id, { from, failure, state, entries, ...(beginning ? { begin: beginning } : {}) }))
+  )
+    return 'stop';
+  d.status = 'COMPENSATING';
+  d.failure = failure;
+  return moved(d, { next: from, state, entries, ...(beginning ? { begin: beginning } : {}), replayable: true }, sentAt);
+}
+
+// ---- compensating: one step at a time, backwards ----------------------------------------
+
 async function compensateNextStep(d: Drive): Promise<Next> {
-  const { deps, row } = d;
-  const steps = d.saga.steps;
+  const { deps, row, saga } = d;
+  const steps = saga.steps;
   const at = nextCompensation(d.index, steps);
   if (at < 0) return endSaga(d, 'COMPENSATED');
   const step = steps[at]!;
-  const nextIndex = nextCompensation(at - 1, steps);
-  const outcome = await runStepAttempt(d, 'compensate', step, nextIndex);
+  d.where.step = step.name;
+  const begun = await begin(d, 'compensate', [step]);
+  d.begun = null;
+  if (!begun) return 'stop';
+  const labels = { saga: saga.name, step: step.name };
+
+  /** The write after the compensation succeeded: the next one begun, or the saga ended. */
+  const after = (durationMs: number, replayable: boolean): Progress => {
+    const next = nextCompensation(at - 1, steps);
+    const beginning = next >= 0 ? beginNext(d, 'compensate', [steps[next]!]) : undefined;
+    return {
+      next,
+      entries: [{ kind: 'compensation_succeeded', step: step.name, attempt: begun.attempt, durationMs }],
+      ...(beginning ? { begin: beginning } : {}),
+      ...(next < 0 && !saga.onCompensated ? { finish: 'COMPENSATED' as const } : {}),
+      replayable,
+    };
+  };
+  let written: { p: Progress; sentAt: number } | undefined;
+  const outcome = await attemptStep(
+    scopeOf(d),
+    'compensate',
+    step,
+    begun.attempt,
+    attemptTimeout(step, 'compensate', Infinity),
+    async (trx, _result, durationMs) => {
+      const p = after(durationMs, false);
+      const sentAt = performance.now();
+      if (!(await deps.store.progress(trx, row.id, p))) return false;
+      written = { p, sentAt };
+      return true;
+    },
+  );
   if (outcome.kind === 'stopped') return 'stop';
-  const labels = { saga: d.saga.name, step: step.name };
   if (outcome.kind === 'succeeded') {
     deps.metrics.steps.inc({ ...labels, outcome: 'compensated' });
-    d.index = nextIndex;
-    return 'continue';
+    if (written) return moved(d, written.p, written.sentAt);
+    const p = after(outcome.durationMs, true);
+    const sentAt = performance.now();
+    if (!(await deps.store.progress(deps.db, row.id, p))) return 'stop';
+    return moved(d, p, sentAt);
   }
-  const { error, attempt } = outcome;
+  const { error } = outcome;
   const decision = afterCompensationFailure({
     step,
-    attempt,
+    attempt: begun.attempt,
     parkAfter: deps.parkAfter,
     ...(deps.random ? { random: deps.random } : {}),
   });
-  const entry = { kind: 'compensation_failed' as const, step: step.name, attempt, error, durationMs: outcome.durationMs };
+  const entry = {
+    kind: 'compensation_failed' as const,
+    step: step.name,
+    attempt: begun.attempt,
+    error,
+    durationMs: outcome.durationMs,
+  };
   if (decision.kind === 'retry') {
     deps.metrics.steps.inc({ ...labels, outcome: 'compensation_retried' });
-    d.log.warn({ step: step.name, attempt, code: error.code, delayMs: decision.delayMs }, 'saga compensation failed; retrying');
-    return retryLater(d, decision.delayMs, entry);
+    d.log.warn(
+      { step: step.name, attempt: begun.attempt, code: error.code, delayMs: decision.delayMs },
+      'saga compensation failed; retrying',
+    );
+    if (await deps.store.retryLater(row.id, decision.delayMs, [entry])) deps.wakeIn(decision.delayMs);
+    return 'stop';
   }
   deps.metrics.steps.inc({ ...labels, outcome: 'compensation_failed' });
   if (!(await deps.store.park(row.id, entry))) return 'stop';
   // Never dropped: it waits, visible, for an operator (POST /_admin/sagas/{id}/retry).
   d.log.error(
-    { step: step.name, attempts: attempt, code: error.code, message: error.message },
+    { step: step.name, attempts: begun.attempt, code: error.code, message: error.message },
     'saga PARKED: a compensation keeps failing',
   );
-  deps.ended(d.saga, row, 'PARKED');
+  deps.ended(saga, row, 'PARKED');
   return 'stop';
-}
-
-async function retryLater(d: Drive, delayMs: number, entry: LogEntry): Promise<Next> {
-  if (await d.deps.store.retryLater(d.row.id, delayMs, entry)) d.deps.wakeIn(delayMs);
-  return 'stop';
-}
-
-// ---- one attempt, either phase ---------------------------------------------------
-
-type StepOutcome =
-  /** Interrupted (lease lost, stopping) or the lease was gone when writing: nothing more to do here. */
-  | { kind: 'stopped' }
-  | { kind: 'succeeded'; state: Record<string, unknown> }
-  | { kind: 'failed'; error: AttemptError; attempt: number; durationMs: number; remainingMs: number };
-
-const STOPPED: StepOutcome = { kind: 'stopped' };
-
-/**
- * One attempt of `step` in `phase`: counted before it runs, run under its
- * timeout, and on success recorded with the saga's progress to `nextIndex`
- * (in the step's own transaction when it is transactional).
- */
-async function runStepAttempt(d: Drive, phase: Phase, step: SagaStep<any>, nextIndex: number): Promise<StepOutcome> {
-  const { deps, row, lease } = d;
-  const kinds = LOG_KINDS[phase];
-  d.where.step = step.name;
-  await deps.beforeStep?.(row.id, step.name, { phase, signal: lease.signal });
-  if (lease.signal.aborted) return STOPPED;
-  const deadlineMs = phase === 'run' ? step.timeoutMs : undefined;
-  const begun = await deps.store.beginAttempt(row.id, { kind: kinds.started, step: step.name }, deadlineMs);
-  if (!begun) return STOPPED;
-  const timeoutMs = attemptTimeout(step, phase, phase === 'run' ? begun.remainingMs : Infinity);
-  const started = performance.now();
-  const succeeded = (durationMs: number): LogEntry => ({
-    kind: kinds.succeeded,
-    step: step.name,
-    attempt: begun.attempt,
-    durationMs,
-  });
-
-  /** The step's work: the saga's state after it. */
-  const act = async (exec: Kysely<any>, signal: AbortSignal): Promise<Record<string, unknown>> => {
-    const ctx = stepContext(d, step, phase, begun.attempt, signal, exec);
-    if (phase === 'compensate') return (await step.compensate!(ctx), d.state);
-    return { ...d.state, ...((await step.run(ctx)) ?? {}) };
-  };
-  /** The progress write after a success; false when the lease is gone. */
-  const record = (exec: Kysely<any>, state: Record<string, unknown>, entry: LogEntry) =>
-    phase === 'run'
-      ? deps.store.stepSucceeded(exec, row.id, nextIndex, state, entry)
-      : deps.store.compensationSucceeded(exec, row.id, nextIndex, entry);
-
-  const result = await runAttempt(
-    async (signal) => {
-      if (!step.transactional) return act(deps.db, signal);
-      return inTransaction(d, timeoutMs, async (trx) => {
-        const state = await act(trx, signal);
-        if (!(await record(trx, state, succeeded(performance.now() - started)))) throw new LeaseLost();
-        return state;
-      });
-    },
-    { timeoutMs, parent: lease.signal, race: !step.transactional, graceMs: Math.min(deps.leaseMs, 5_000) },
-  );
-  const durationMs = performance.now() - started;
-  if (result.kind === 'interrupted') return STOPPED;
-  if (result.kind === 'ok') {
-    if (!step.transactional && !(await record(deps.db, result.value, succeeded(durationMs)))) return STOPPED;
-    return { kind: 'succeeded', state: result.value };
-  }
-  return {
-    kind: 'failed',
-    error: describeError(result.err, result.timedOut, timeoutMs),
-    attempt: begun.attempt,
-    durationMs,
-    remainingMs: begun.remainingMs - durationMs,
-  };
-}
-
-function stepContext(
-  d: Drive,
-  step: SagaStep<any>,
-  phase: Phase,
-  attempt: number,
-  signal: AbortSignal,
-  exec: Kysely<any>,
-): StepContext<any> {
-  return {
-    sagaId: d.row.id,
-    sagaName: d.saga.name,
-    step: step.name,
-    state: d.state,
-    attempt,
-    idempotencyKey: idempotencyKeyOf(d.saga.name, d.row.id, step.name, phase),
-    signal,
-    db: exec,
-    log: d.log.child({ step: step.name, phase, attempt }),
-    ...(d.failure ? { failure: d.failure } : {}),
-  };
-}
-
-/** Runs `fn` in the progress transaction of a transactional step, guarded by the lease, bounded by `timeoutMs`. */
-function inTransaction<T>(d: Drive, timeoutMs: number, fn: (trx: Kysely<any>) => Promise<T>): Promise<T> {
-  return d.lease.hold(() =>
-    d.deps.db.transaction().execute(async (trx) => {
-      if (!(await d.deps.store.lock(trx, d.row.id))) throw new LeaseLost();
-      const limit = String(timeoutMs);
-      await sql`select set_config('statement_timeout', ${limit}, true), set_config('idle_in_transaction_session_timeout', ${limit}, true)`.execute(
-        trx,
-      );
-      return fn(trx);
-    }),
-  );
 }
 
 // ---- the end ----------------------------------------------------------------------
@@ -319,53 +399,4 @@ async function endSaga(d: Drive, final: 'COMPLETED' | 'COMPENSATED'): Promise<Ne
     deps.ended(saga, row, final);
   }
   return 'stop';
-}
-
-// ---- the runner's own failures ---------------------------------------------------------
-
-/**
- * The runner's own failure on a saga: its end hook threw, or a progress write
- * did. The database briefly out of reach: retried later, uncounted. Anything
- * else is counted on the saga row (a deterministic error would otherwise loop
- * for ever, unseen): retried with backoff, then PARKED after parkAfter in a row.
- */
-export async function sagaRunFailed(
-  deps: DriveDeps,
-  saga: SagaDefinition,
-  row: SagaRow,
-  where: Whereabouts,
-  err: unknown,
-): Promise<void> {
-  const failureLog = deps.log.child({ saga: saga.name, saga_id: row.id, ...(where.step ? { step: where.step } : {}) });
-  const error = describeError(err, false);
-  const entry = {
-    kind: where.ending ? ('end_failed' as const) : ('runner_failed' as const),
-    ...(where.step ? { step: where.step } : {}),
-    error,
-  };
-  const what = where.ending ? 'ending the saga' : 'the saga runner';
-  try {
-    if (isTransientFailure(err)) {
-      // The database went away mid-write, say: try again later, from what was recorded.
-      failureLog.warn({ err }, `${what} failed (a transient database error); the saga is retried`);
-      if (await deps.store.retryLater(row.id, failurePause(3), entry)) deps.wakeIn(failurePause(3));
-      return;
-    }
-    const counted = await deps.store.runnerFailed(row.id, entry, (failures) =>
-      afterRunnerFailure({ failures, parkAfter: deps.parkAfter, ...(deps.random ? { random: deps.random } : {}) }),
-    );
-    if (!counted) return;
-    const { failures, decision } = counted;
-    if (decision.kind === 'retry') {
-      failureLog.error({ err, failures, delayMs: decision.delayMs }, `${what} failed; the saga is retried`);
-      deps.wakeIn(decision.delayMs);
-      return;
-    }
-    // Never dropped: it waits, visible, for an operator (POST /_admin/sagas/{id}/retry).
-    failureLog.error({ err, failures, code: error.code, message: error.message }, `saga PARKED: ${what} keeps failing`);
-    deps.ended(saga, row, 'PARKED');
-  } catch (writeErr) {
-    // Not even that could be written: the saga is claimed again as it is (by this instance as soon as it can: the lease is still its own).
-    failureLog.error({ err, writeErr }, `${what} failed, and so did recording it; the saga is claimed again`);
-  }
 }

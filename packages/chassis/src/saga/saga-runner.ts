@@ -1,6 +1,6 @@
 // The saga runner of one instance: the jobs module's claim loop
 // (jobs/claim-loop.ts) claims due sagas under a lease (FOR UPDATE SKIP LOCKED;
-// renewed while it works, work stopped well before it could run out) and
+// renewed on a timer while it works, never per step; work stopped well before it could run out) and
 // hands each to driveSaga (saga-drive.ts: steps, retries with backoff,
 // compensations in reverse, parking); this file wires them together with the
 // saga store, the LISTEN wake-ups, the end waits and the operator actions. A
@@ -12,8 +12,9 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { createClaimLoop, type WorkLease } from '../jobs/claim-loop.ts';
 import { sagaErrors } from './errors.ts';
-import type { SagaDefinition, SagaStatus } from './saga-definition.ts';
-import { driveSaga, sagaRunFailed, type BeforeStep, type DriveDeps, type Whereabouts } from './saga-drive.ts';
+import { groupsOf, type SagaDefinition, type SagaStatus } from './saga-definition.ts';
+import { driveSaga, type BeforeStep, type DriveDeps, type Whereabouts } from './saga-drive.ts';
+import { sagaRunFailed } from './saga-run-failed.ts';
 import { createSagaListener, type SagaListener } from './saga-listener.ts';
 import { createSagaMetrics } from './saga-metrics.ts';
 import { createEndWaits } from './saga-waits.ts';
@@ -76,6 +77,8 @@ export function createSagaRunner(options: SagaRunnerOptions): SagaRunner {
   const pollMs = options.pollIntervalMs ?? DEFAULT_SAGA_POLL_INTERVAL_MS;
   const byName = new Map(options.sagas.map((s) => [s.name, s]));
   if (byName.size !== options.sagas.length) throw new Error('two sagas share a name');
+  for (const saga of options.sagas) groupsOf(saga); // a misplaced parallel step fails here, at start
+
   const names = [...byName.keys()];
   const store = createSagaStore(db, options.owner);
   const metrics = createSagaMetrics(options.metrics, () => countOpen(db));

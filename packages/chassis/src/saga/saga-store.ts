@@ -1,10 +1,16 @@
 // The saga tables' SQL. Every progress write names the lease owner, so an
 // instance that lost its lease (paused, cut off) cannot overwrite the work of
 // the instance that took the saga over: its write changes nothing and it stops.
+// Durability (db/durability.ts, ARCHITECTURE.md "Durability tiers"): what a
+// retry redoes (progress after a remote step, a failed attempt's retry, the
+// lease) is replayable and commits without waiting for the WAL flush; what
+// carries a business fact (a transactional step, an end hook) or waits for an
+// operator (parking, the runner's failures, an operator's retry) is durable.
 
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { SagaFailure, SagaStatus } from './saga-definition.ts';
 import type { AttemptError } from './saga-transitions.ts';
+import { replayableCommit } from '../db/durability.ts';
 import { claimLeased, interval, renewLease } from '../jobs/lease-sql.ts';
 
 /** Channel of "there is saga work": a start or a retry anywhere wakes every runner. */
@@ -31,6 +37,8 @@ export interface SagaRow {
   runner_failures: number;
   /** The status a PARKED saga resumes in when an operator retries it (null: COMPENSATING). */
   parked_from: 'RUNNING' | 'COMPENSATING' | null;
+  /** The steps of the current parallel group that succeeded already (their results are in state). */
+  group_done: string[];
 }
 
 export type LogKind =
@@ -96,27 +104,59 @@ export async function appendLog(db: Kysely<any>, id: string, owner: string, ...e
 
 export type SagaStore = ReturnType<typeof createSagaStore>;
 
+/** Steps (or a compensation) begun by the write that ends what came before them: no write of their own. */
+export interface Begin {
+  /** step_started or compensation_started, one per step begun (a parallel group begins several); attempt 1. */
+  entries: readonly (LogEntry & { step: string })[];
+  /** A step's deadline, from now (a group's: its first step's timeoutMs); none for a compensation. */
+  deadlineMs?: number;
+}
+
+/** A step or compensation recorded done: where the saga goes next, in one statement. */
+export interface Progress {
+  /** current_step after the write. */
+  next: number;
+  /** The saga's state after the step (a compensation leaves it as it is). */
+  state?: unknown;
+  entries: readonly LogEntry[];
+  begin?: Begin;
+  /** The saga ends with this write (it has no end hook to run in a transaction). */
+  finish?: 'COMPLETED' | 'COMPENSATED';
+  /** Replayable bookkeeping: written after a remote step, outside any transaction (db/durability.ts). */
+  replayable: boolean;
+}
+
 export function createSagaStore(db: Kysely<any>, owner: string) {
   /**
    * One guarded update and its log rows in a single statement; false when this
-   * instance no longer holds the saga's lease. `ended` also tells the waiters (at commit).
+   * instance no longer holds the saga's lease. `ended` also tells the waiters (at commit);
+   * `replayable` commits it without waiting for the WAL flush (outside a transaction only).
    */
   const guarded = async (
     exec: Kysely<any>,
     id: string,
     set: RawBuilder<unknown>,
     entries: readonly LogEntry[],
-    ended = false,
+    o: { ended?: boolean; replayable?: boolean } = {},
   ): Promise<boolean> => {
     const log = entries.length ? sql`, logged as (${logFrom(sql`u`, owner, entries)})` : sql``;
     const { rows } = await sql<{ id: string }>`
       with u as (update souk_saga set ${set}, updated_at = clock_timestamp() where id = ${id} and lease_owner = ${owner} returning id) ${log}
-      select u.id ${ended ? sql`, pg_notify(${SAGA_END_CHANNEL}, u.id)` : sql``} from u`.execute(exec);
+      select u.id ${o.ended ? sql`, pg_notify(${SAGA_END_CHANNEL}, u.id)` : sql``}${o.replayable ? sql`, ${replayableCommit}` : sql``} from u`.execute(
+      exec,
+    );
     return rows.length > 0;
   };
   const released = sql`lease_owner = null, lease_until = null`;
   const parked = sql`status = 'PARKED', parked_from = status, next_attempt_at = clock_timestamp(), ${released}`;
   const parkedEntry = (entry: LogEntry): LogEntry => ({ kind: 'saga_parked', ...(entry.step ? { step: entry.step } : {}) });
+  const stateValue = (state: unknown) => sql`${JSON.stringify(state)}::jsonb`;
+  /** What beginning `begin` sets: its first attempt counted, a step's deadline started. */
+  const begun = (begin: Begin | undefined) =>
+    begin
+      ? sql`attempt = 1, step_deadline = ${begin.deadlineMs === undefined ? null : sql`clock_timestamp() + ${ms(begin.deadlineMs)}`}`
+      : sql`attempt = 0, step_deadline = null`;
+  const beginEntries = (begin: Begin | undefined): LogEntry[] => (begin ? begin.entries.map((e) => ({ ...e, attempt: 1 })) : []);
 
   return {
     owner,
@@ -153,63 +193,109 @@ export function createSagaStore(db: Kysely<any>, owner: string) {
     renew: (id: string, leaseMs: number) => renewLease(db, 'souk_saga', id, owner, leaseMs),
 
     /** Gives the saga back (shutdown): another instance may take it at once. */
-    release: (id: string) => guarded(db, id, released, []),
+    release: (id: string) => guarded(db, id, released, [], { replayable: true }),
 
     /**
      * Counts an attempt before it runs (so a crash inside it still counts) and,
-     * for a step's first attempt, starts its deadline. Undefined when the lease is gone.
+     * for a step's first attempt, starts its deadline: the first attempt after a
+     * claim (or after a test's beforeStep hook), the others being begun by the
+     * write before them. `entries`: one per step it begins (a parallel group's
+     * that have not succeeded yet). Undefined when the lease is gone.
      */
     async beginAttempt(
       id: string,
-      entry: LogEntry & { step: string },
+      entries: readonly (LogEntry & { step: string })[],
       deadlineMs?: number,
     ): Promise<{ attempt: number; remainingMs: number } | undefined> {
       const deadline =
         deadlineMs === undefined ? sql`step_deadline` : sql`coalesce(step_deadline, clock_timestamp() + ${ms(deadlineMs)})`;
+      const values = entries.map((e) => sql`(${e.kind}::text, ${e.step}::text)`);
       const { rows } = await sql<{ attempt: number; remaining_ms: number | null }>`
         with u as (
           update souk_saga set attempt = attempt + 1, step_deadline = ${deadline}, updated_at = clock_timestamp()
           where id = ${id} and lease_owner = ${owner}
           returning id, attempt, step_deadline
         ), logged as (
-          insert into souk_saga_log (${LOG_COLUMNS}) select id, ${entry.kind}, ${entry.step}, attempt, null, null, null, ${owner} from u
+          insert into souk_saga_log (${LOG_COLUMNS})
+          select u.id, v.kind, v.step, u.attempt, null, null, null, ${owner} from u cross join (values ${sql.join(values)}) as v (kind, step)
         )
-        select attempt, extract(epoch from (step_deadline - clock_timestamp())) * 1000 as remaining_ms from u`.execute(db);
+        select attempt, extract(epoch from (step_deadline - clock_timestamp())) * 1000 as remaining_ms, ${replayableCommit} from u`.execute(
+        db,
+      );
       const row = rows[0];
       if (!row) return undefined;
       return { attempt: row.attempt, remainingMs: row.remaining_ms === null ? Infinity : Number(row.remaining_ms) };
     },
 
-    /** In a progress transaction: locks the row if this instance still holds the lease. */
-    async lock(trx: Kysely<any>, id: string): Promise<boolean> {
-      const { rows } = await sql`select id from souk_saga where id = ${id} and lease_owner = ${owner} for update`.execute(trx);
+    /**
+     * In a progress transaction: locks the row if this instance still holds the lease, and bounds the
+     * transaction's statements and idle time by `timeoutMs` (a transactional step's attempt), in one round trip.
+     */
+    async lock(trx: Kysely<any>, id: string, timeoutMs?: number): Promise<boolean> {
+      const limit = timeoutMs === undefined ? undefined : String(timeoutMs);
+      const bounded = limit
+        ? sql`, set_config('statement_timeout', ${limit}, true), set_config('idle_in_transaction_session_timeout', ${limit}, true)`
+        : sql``;
+      const { rows } =
+        await sql`select id ${bounded} from souk_saga where id = ${id} and lease_owner = ${owner} for update`.execute(trx);
       return rows.length > 0;
     },
 
-    stepSucceeded: (trx: Kysely<any>, id: string, next: number, state: unknown, entry: LogEntry) =>
+    /**
+     * The one write of a step or compensation that succeeded: the saga's next
+     * position and state, the log, and what comes next begun (or the saga ended)
+     * in the same statement. In the step's transaction when it is transactional.
+     */
+    progress: (exec: Kysely<any>, id: string, p: Progress) =>
       guarded(
-        trx,
+        exec,
         id,
-        sql`current_step = ${next}, state = ${JSON.stringify(state)}::jsonb, attempt = 0, step_deadline = null, runner_failures = 0`,
-        [entry],
+        sql`current_step = ${p.next}${p.state === undefined ? sql`` : sql`, state = ${stateValue(p.state)}`}, group_done = '{}', ${begun(p.begin)}, runner_failures = 0${
+          p.finish ? sql`, status = ${p.finish}, finished_at = clock_timestamp(), ${released}` : sql``
+        }`,
+        [
+          ...p.entries,
+          ...beginEntries(p.begin),
+          ...(p.finish ? [{ kind: p.finish === 'COMPLETED' ? ('saga_completed' as const) : ('saga_compensated' as const) }] : []),
+        ],
+        { ended: p.finish !== undefined, replayable: p.replayable },
       ),
 
-    /** A failed attempt that will be tried again after `delayMs`; the lease is given up meanwhile. */
-    retryLater: (id: string, delayMs: number, entry: LogEntry) =>
-      guarded(db, id, sql`next_attempt_at = clock_timestamp() + ${ms(delayMs)}, ${released}`, [entry]),
-
-    startCompensation: (id: string, from: number, failure: SagaFailure, entry: LogEntry) =>
+    /**
+     * Failed attempts that will be tried again after `delayMs`; the lease is given up meanwhile. In a parallel
+     * group, `group` keeps the steps that succeeded in this round (and their results): the retry runs the others.
+     */
+    retryLater: (
+      id: string,
+      delayMs: number,
+      entries: readonly LogEntry[],
+      group?: { state: unknown; done: readonly string[] },
+    ) =>
       guarded(
         db,
         id,
-        sql`status = 'COMPENSATING', current_step = ${from}, failure = ${JSON.stringify(failure)}::jsonb, attempt = 0, step_deadline = null, runner_failures = 0`,
-        [entry, { kind: 'saga_compensating', step: failure.step, error: failure }],
+        sql`next_attempt_at = clock_timestamp() + ${ms(delayMs)}, ${released}${
+          group ? sql`, state = ${stateValue(group.state)}, group_done = ${group.done}::text[]` : sql``
+        }`,
+        entries,
+        { replayable: true },
       ),
 
-    compensationSucceeded: (trx: Kysely<any>, id: string, next: number, entry: LogEntry) =>
-      guarded(trx, id, sql`current_step = ${next}, attempt = 0, runner_failures = 0`, [entry]),
+    /** A step failed for good: the saga compensates from `from` (the last step of its group), the first compensation begun. */
+    startCompensation: (
+      id: string,
+      o: { from: number; failure: SagaFailure; state: unknown; entries: readonly LogEntry[]; begin?: Begin },
+    ) =>
+      guarded(
+        db,
+        id,
+        sql`status = 'COMPENSATING', current_step = ${o.from}, failure = ${JSON.stringify(o.failure)}::jsonb, state = ${stateValue(o.state)},
+          group_done = '{}', ${begun(o.begin)}, runner_failures = 0`,
+        [...o.entries, { kind: 'saga_compensating', step: o.failure.step, error: o.failure }, ...beginEntries(o.begin)],
+        { replayable: true },
+      ),
 
-    park: (id: string, entry: LogEntry) => guarded(db, id, parked, [entry, parkedEntry(entry)], true),
+    park: (id: string, entry: LogEntry) => guarded(db, id, parked, [entry, parkedEntry(entry)], { ended: true }),
 
     /**
      * Counts a failure of the runner itself on the saga (an end hook or a
@@ -231,7 +317,7 @@ export function createSagaStore(db: Kysely<any>, owner: string) {
         const counted = { ...entry, attempt: failures };
         const written =
           decision.kind === 'park'
-            ? await guarded(trx, id, parked, [counted, parkedEntry(entry)], true)
+            ? await guarded(trx, id, parked, [counted, parkedEntry(entry)], { ended: true })
             : await guarded(trx, id, sql`next_attempt_at = clock_timestamp() + ${ms(decision.delayMs)}, ${released}`, [counted]);
         return written ? { failures, decision } : undefined;
       });
@@ -244,7 +330,7 @@ export function createSagaStore(db: Kysely<any>, owner: string) {
         id,
         sql`status = ${status}, finished_at = clock_timestamp(), ${released}`,
         [{ kind: status === 'COMPLETED' ? 'saga_completed' : 'saga_compensated' }],
-        true,
+        { ended: true },
       ),
 
     /**

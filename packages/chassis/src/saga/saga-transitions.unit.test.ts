@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { defineErrors } from '../errors/errors.ts';
 import { chassisErrors } from '../errors/codes.ts';
-import { defineSaga } from './saga-definition.ts';
+import { defineSaga, parallel, stepGroups } from './saga-definition.ts';
 import {
   afterCompensationFailure,
   afterRunnerFailure,
@@ -191,4 +191,31 @@ test('defineSaga refuses duplicate step names, empty sagas and bad timeouts', ()
   assert.throws(() => defineSaga({ name: 'x', steps: [{ name: 'a', run, timeoutMs: 0 }] }), /timeoutMs > 0/);
   assert.throws(() => defineSaga({ name: 'Bad Name', steps: [{ name: 'a', run, timeoutMs: 1 }] }), /saga name/);
   assert.equal(defineSaga({ name: 'ok', steps: [{ name: 'a', run, timeoutMs: 1 }] }).name, 'ok');
+});
+
+test('parallel(...) groups steps that run at once; defineSaga refuses a group taken apart, parallel a lone or transactional step', () => {
+  const run = async () => undefined;
+  const step = (name: string, more = {}) => ({ name, run, timeoutMs: 1, ...more });
+  const saga = defineSaga({ name: 'p', steps: [step('a'), ...parallel(step('b'), step('c')), step('d')] });
+  assert.deepEqual(
+    saga.steps.map((s) => s.name),
+    ['a', 'b', 'c', 'd'],
+    'the steps stay in order, one list',
+  );
+  assert.deepEqual(stepGroups('p', saga.steps), [
+    { start: 0, end: 1 },
+    { start: 1, end: 3 },
+    { start: 3, end: 4 },
+  ]);
+  // Two parallel groups side by side stay two groups.
+  const twice = [...parallel(step('a'), step('b')), ...parallel(step('c'), step('d'))];
+  assert.deepEqual(stepGroups('p', twice), [
+    { start: 0, end: 2 },
+    { start: 2, end: 4 },
+  ]);
+  const [b, c] = parallel(step('b'), step('c'));
+  assert.throws(() => defineSaga({ name: 'x', steps: [b!, step('a'), c!] }), /must follow each other/);
+  assert.throws(() => defineSaga({ name: 'x', steps: [c!, b!] }), /must follow each other/);
+  assert.throws(() => parallel(step('a')), /two steps or more/);
+  assert.throws(() => parallel(step('a'), step('b', { transactional: true })), /b is transactional/);
 });

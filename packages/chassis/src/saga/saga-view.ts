@@ -80,13 +80,16 @@ export function summarizeSaga(row: SagaRow, steps: readonly StepShape[] = []): S
 }
 
 /**
- * The step being run, or compensated (steps without a compensation are passed over, as the runner does);
- * null once ended, or while ending (a saga parked because its end hook failed has none).
+ * The step being run (in a parallel group, the first that has not succeeded yet), or compensated (steps
+ * without a compensation are passed over, as the runner does); null once ended, or while ending (a saga
+ * parked because its end hook failed has none).
  */
 function currentStep(row: SagaRow, steps: readonly StepShape[]): string | null {
   if (row.status === 'COMPLETED' || row.status === 'COMPENSATED') return null;
-  if (row.status === 'RUNNING' || (row.status === 'PARKED' && row.parked_from === 'RUNNING'))
-    return steps[row.current_step]?.name ?? null;
+  if (row.status === 'RUNNING' || (row.status === 'PARKED' && row.parked_from === 'RUNNING')) {
+    const done = row.group_done ?? [];
+    return steps.slice(row.current_step).find((s) => !done.includes(s.name))?.name ?? null;
+  }
   for (let i = Math.min(row.current_step, steps.length - 1); i >= 0; i--) if (steps[i]!.compensate) return steps[i]!.name;
   return null;
 }

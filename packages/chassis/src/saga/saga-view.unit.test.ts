@@ -28,6 +28,7 @@ function row(over: Partial<SagaRow>): SagaRow {
     finished_at: null,
     runner_failures: 0,
     parked_from: null,
+    group_done: [],
     ...over,
   };
 }

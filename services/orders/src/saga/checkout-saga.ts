@@ -1,7 +1,10 @@
 // The checkout saga, orchestrated: each step beside its compensation. Stock
 // first (cheap to undo), then the payment, then the pivot (the order is
 // CONFIRMED and everyone hears of it), then the capture. A failure anywhere
-// undoes what was done, in reverse, the failed step included.
+// undoes what was done, in reverse, the failed step included. Stock and
+// payment do not need each other's results, but they stay in order rather than
+// in parallel(...): a shortage must not authorize (and void) the shopper's card
+// (ARCHITECTURE.md, Decisions).
 
 import { defineSaga, type SagaDefinition, type SagaFailure, type StepContext } from '@souk/chassis';
 import type { OrdersDb } from '../db.ts';

@@ -4,7 +4,7 @@
 
 import { sql, type Kysely } from 'kysely';
 import { defineService } from '../../service.ts';
-import { defineSaga, type SagaDefinition, type StepContext } from '../saga-definition.ts';
+import { defineSaga, parallel, type SagaDefinition, type StepContext } from '../saga-definition.ts';
 import { useSagas } from '../use-sagas.ts';
 
 export const DEMO = 'demo';
@@ -20,6 +20,8 @@ export interface DemoOptions {
   retry?: { baseMs?: number; capMs?: number };
   /** Step three runs in the progress transaction. */
   transactionalThree?: boolean;
+  /** Steps two and three run at once (parallel(...)). */
+  parallelTwoThree?: boolean;
 }
 
 export const effectsMigration = {
@@ -65,7 +67,9 @@ export function demoSaga(o: DemoOptions = {}): SagaDefinition<DemoState> {
   });
   return defineSaga<DemoState>({
     name: DEMO,
-    steps: [step('one'), step('two'), step('three')],
+    steps: o.parallelTwoThree
+      ? [step('one'), ...parallel(step('two'), step('three'))]
+      : [step('one'), step('two'), step('three')],
     async onCompleted({ db, sagaId, state }) {
       await record(db, sagaId, 'END', 'completed', null, null, JSON.stringify(state));
     },
