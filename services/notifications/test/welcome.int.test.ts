@@ -58,9 +58,8 @@ const count = async (db: NotificationsDatabase, table: string) =>
 
 /** Waits until notifications has read identity's whole feed. */
 async function caughtUp(): Promise<void> {
-  const { rows } = await sql<{ head: string | null }>`select max(position) as head from souk_outbox`.execute(
-    identity.service.ctx.db,
-  );
+  // The feed numbers its events 1, 2, ...: the last one's number is the count of the outbox.
+  const { rows } = await sql<{ head: string | null }>`select count(*) as head from souk_outbox`.execute(identity.service.ctx.db);
   const head = Number(rows[0]?.head ?? 0);
   await waitFor(
     async () => {

@@ -107,7 +107,8 @@ export async function startRecommendations(label: string, env: Record<string, st
     },
     async caughtUp() {
       await producer.ctx.events.flush();
-      const { rows } = await sql<{ head: number | null }>`select max(position) as head from souk_outbox`.execute(producer.ctx.db);
+      // The feed numbers its events 1, 2, ...: the last one's number is the count of the outbox.
+      const { rows } = await sql<{ head: number | null }>`select count(*) as head from souk_outbox`.execute(producer.ctx.db);
       const head = Number(rows[0]?.head ?? 0);
       await waitFor(
         async () => {

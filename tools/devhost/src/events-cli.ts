@@ -69,7 +69,9 @@ export async function runEventsCli(
         for (const p of s.publishes) out(`  publishes ${p.type}${p.schemaId === null ? '' : ` (schema id ${p.schemaId})`}`);
         if (s.publishes.length > 0) {
           const pending = s.transport === 'nats' ? `, ${s.outbox.unpublished} not yet accepted by NATS` : '';
-          out(`  outbox at position ${s.outbox.head}, ${s.outbox.unsequenced} waiting for the relay${pending}`);
+          out(
+            `  outbox at position ${s.outbox.head}, ${s.outbox.unsequenced} committed behind a transaction still open${pending}`,
+          );
         }
         for (const sub of s.subscriptions) out(`  consumes ${sub.type}`);
         for (const c of s.cursors) out(`  read ${c.producer}'s feed up to ${c.position}${c.owner ? ` (${c.owner})` : ''}`);

@@ -9,13 +9,14 @@ type Defaulted<T> = ColumnType<T, T | undefined, T>;
 
 export interface OutboxTable {
   seq: Generated<number>;
-  /** Given after commit by the relay, in commit order. */
+  /** The row's place in the feed, from its transaction (db/commit-order.ts). */
+  commit_key: number;
+  /** With a broker: the event's number along the commit keys, given by the relay as it publishes. */
   position: number | null;
   id: string;
   type: string;
   envelope: JSONColumnType<CloudEvent>;
   created_at: Defaulted<Date>;
-  sequenced_at: Date | null;
   published_at: Date | null;
 }
 
@@ -28,7 +29,11 @@ export interface InboxTable {
 
 export interface FeedCursorTable {
   producer: string;
+  /** The number of the producer's last event read (its CloudEvents `sequence`). */
   position: Defaulted<number>;
+  /** The producer's commit key at position `commit_key_at` (stale once position moves without it). */
+  commit_key: number | null;
+  commit_key_at: number | null;
   lease_owner: string | null;
   lease_until: Date | null;
 }
@@ -62,6 +67,7 @@ export interface EventStreamTable {
 }
 
 export interface EventTable {
+  /** Global position: the appending transaction's commit key (db/commit-order.ts). */
   position: number;
   id: string;
   stream_id: string;
@@ -70,11 +76,6 @@ export interface EventTable {
   data: unknown;
   metadata: JSONColumnType<Record<string, unknown>, Record<string, unknown> | undefined>;
   recorded_at: Date;
-}
-
-export interface EventPositionTable {
-  id: number;
-  position: number;
 }
 
 export interface EventSnapshotTable {
@@ -144,7 +145,6 @@ export interface ChassisTables {
   souk_dead_letter: DeadLetterTable;
   souk_event_stream: EventStreamTable;
   souk_event: EventTable;
-  souk_event_position: EventPositionTable;
   souk_event_snapshot: EventSnapshotTable;
   souk_saga: SagaTable;
   souk_saga_log: SagaLogTable;

@@ -1,19 +1,15 @@
 // Appending to a stream inside the caller's transaction, with optimistic
-// concurrency on the stream's version and global positions in commit order.
-//
-// Why positions come from a one-row counter and not a bigserial: sequence
-// values are taken when a transaction inserts, not when it commits, so a
-// reader could see position 8 committed while 7 is still in flight, move its
-// cursor past 7 and never see it. Here an append first updates the counter
-// row, and the row lock is held until the transaction ends: the next append
-// waits, so positions are handed out in commit order, and a rolled-back append
-// gives its numbers back. The price is that appends in one database commit one
-// after another (from the append to the commit): keep those transactions
-// short, with no remote calls after the append. The outbox relay (events/relay.ts)
-// shows the other way, positions given after commit, for write-heavy tables.
+// concurrency on the stream's version and global positions from the
+// appending transaction itself (db/commit-order.ts, shared with the outbox):
+// its transaction id times 4096 plus the event's rank in the transaction.
+// Nothing is shared between appends of different streams, so they commit side
+// by side; readAll serves only positions no open transaction can still commit
+// below (read.ts), so a projection may keep the last position it read as its
+// cursor. Positions increase along that order but leave gaps.
 
 import { randomUUID } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
+import { firstCommitKey } from '../db/commit-order.ts';
 import { eventStoreErrors } from './errors.ts';
 import { activeTraceMetadata, assertExpectedVersion, mergeMetadata } from './fold.ts';
 import type { AppendOptions, AppendResult, DomainEvent, ExpectedVersion, NewEvent, RecordedEvent } from './types.ts';
@@ -35,16 +31,8 @@ export async function appendToStream<E extends DomainEvent>(
   if (events.length === 0) throw new Error(`append to ${streamId} needs at least one event`);
   const n = events.length;
 
-  // The counter first: every append takes it before any stream row, so two
-  // appends never hold locks in opposite orders (no deadlock between them).
-  const { rows: counter } = await sql<{ position: string | number }>`
-    update souk_event_position set position = position + ${n} where id = 1 returning position`.execute(trx);
-  const lastPosition = Number(counter[0]!.position);
-
   const moved = await moveStream(trx, streamId, expectedVersion, n, now, options.streamType);
   if (!moved) {
-    // Nobody else can have moved the counter since: this transaction holds its lock.
-    await sql`update souk_event_position set position = position - ${n} where id = 1`.execute(trx);
     const actual = await currentVersion(trx, streamId);
     throw eventStoreErrors.versionConflict({
       detail: `Stream ${streamId} is at version ${actual}, not the expected ${expectedVersion}.`,
@@ -53,35 +41,37 @@ export async function appendToStream<E extends DomainEvent>(
   }
 
   const previousVersion = moved.version - n;
-  const firstPosition = lastPosition - n + 1;
   const base = mergeMetadata(activeTraceMetadata(), options.metadata);
-  const recorded = events.map(
+  const stored = events.map((event, i) => ({
+    id: event.id ?? randomUUID(),
+    version: previousVersion + i + 1,
+    type: event.type,
+    data: event.data ?? null,
+    metadata: mergeMetadata(base, event.metadata),
+  }));
+  // One statement for the whole batch: a JSON array unpacked by the server, positions from this transaction.
+  const { rows } = await sql<{ first: number }>`
+    with k as (select ${firstCommitKey('souk_event', 'position', n)} as first),
+    ins as (
+      insert into souk_event (position, id, stream_id, version, type, data, metadata, recorded_at)
+      select k.first + r.i - 1, (r.e->>'id')::uuid, ${streamId}, (r.e->>'version')::integer, r.e->>'type',
+             r.e->'data', r.e->'metadata', ${moved.recordedAt}
+      from k, jsonb_array_elements(${JSON.stringify(stored)}::jsonb) with ordinality as r(e, i))
+    select first from k`.execute(trx);
+  const firstPosition = Number(rows[0]!.first);
+  const recorded = stored.map(
     (event, i) =>
       ({
-        id: event.id ?? randomUUID(),
+        id: event.id,
         streamId,
-        version: previousVersion + i + 1,
+        version: event.version,
         position: firstPosition + i,
         type: event.type,
-        data: event.data,
-        metadata: mergeMetadata(base, event.metadata),
+        data: events[i]!.data,
+        metadata: event.metadata,
         recordedAt: moved.recordedAt,
       }) as RecordedEvent<E>,
   );
-  // One statement for the whole batch: a JSON array unpacked by the server.
-  const rows = recorded.map((e) => ({
-    position: e.position,
-    id: e.id,
-    version: e.version,
-    type: e.type,
-    data: e.data ?? null,
-    metadata: e.metadata,
-  }));
-  await sql`
-    insert into souk_event (position, id, stream_id, version, type, data, metadata, recorded_at)
-    select (r->>'position')::bigint, (r->>'id')::uuid, ${streamId}, (r->>'version')::integer, r->>'type',
-           r->'data', r->'metadata', ${moved.recordedAt}
-    from jsonb_array_elements(${JSON.stringify(rows)}::jsonb) as r`.execute(trx);
   return { streamId, previousVersion, version: moved.version, events: recorded };
 }
 

@@ -1,5 +1,6 @@
 // The event store against a real PostgreSQL: optimistic concurrency (one
-// winner among concurrent appends), global positions in commit order,
+// winner among concurrent appends), global positions that a reader never
+// finds appearing below what it read,
 // snapshots + tail, as-of reads, and a 10,000-event stream loaded from a snapshot.
 
 import { after, before, describe, test } from 'node:test';
@@ -8,6 +9,7 @@ import { context, propagation, trace, TraceFlags } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { pino } from 'pino';
 import type { Kysely } from 'kysely';
+import pg from 'pg';
 import { createDatabase, type Database } from '../db/database.ts';
 import { chassisMigrations } from '../db/chassis-migrations.ts';
 import { CHASSIS_MIGRATION_TABLE } from '../events/migrations.ts';
@@ -133,11 +135,19 @@ describe('appending and reading a stream', () => {
       return store.append<CounterEvent>(trx, id, await store.streamVersion(id, { db: trx }), [added(2)]);
     });
     assert.equal(result.version, 2);
-    const all = await store.readAll();
+    const events = await store.readStream<CounterEvent>(id);
     assert.deepEqual(
-      all.map((e) => e.position),
-      all.map((_, i) => i + 1),
-      'positions without gaps',
+      events.map((e) => [e.version, (e.data as { n: number }).n]),
+      [
+        [1, 1],
+        [2, 2],
+      ],
+      'the refused appends left nothing behind',
+    );
+    const all = await store.readAll();
+    assert.ok(
+      all.every((e, i) => i === 0 || e.position > all[i - 1]!.position),
+      'positions increase along the read',
     );
   });
 
@@ -168,7 +178,7 @@ describe('concurrency', () => {
     assert.equal(await store.streamVersion(id), 1);
   });
 
-  test('global positions follow commit order, and a rolled-back append gives its positions back', async () => {
+  test('an append that began earlier and commits later is never skipped by a reader that read past later commits', async () => {
     const start = (await store.readAll({ after: 0, limit: 100_000 })).at(-1)?.position ?? 0;
     let release!: () => void;
     const held = new Promise<void>((r) => (release = r));
@@ -177,23 +187,29 @@ describe('concurrency', () => {
     const slow = db.transaction().execute(async (trx) => {
       await store.append(trx, newStream(), 0, [added(1)]);
       firstAppended();
-      await held; // still open: its position is taken but not visible
+      await held; // still open: its events are not visible yet
     });
     await appended;
-    const fast = append(newStream(), 0, [added(2)]);
-    // The second append waits for the first to commit rather than taking a later number and committing first.
+    // Appends do not wait for each other: the second one commits while the first is open.
+    const fast = await append(newStream(), 0, [added(2)]);
+    assert.ok(fast.events[0]!.position > start);
+    // Committed and visible, but an open transaction began before it: a reader moving its cursor
+    // past it now would never see the first one, so it is not served yet.
     assert.deepEqual(await store.readAll({ after: start }), []);
+    assert.deepEqual(
+      (await store.readAll<CounterEvent>({ after: start, unsettled: true })).map((e) => (e.data as { n: number }).n),
+      [2],
+      'what a one-time read inside a locked rebuild sees',
+    );
     release();
     await slow;
-    await fast;
     const seen = await store.readAll<CounterEvent>({ after: start });
     assert.deepEqual(
-      seen.map((e) => [e.position, (e.data as { n: number }).n]),
-      [
-        [start + 1, 1],
-        [start + 2, 2],
-      ],
+      seen.map((e) => (e.data as { n: number }).n),
+      [1, 2],
+      'the earlier transaction first, though it committed last',
     );
+    assert.ok(seen[0]!.position < seen[1]!.position);
 
     await db
       .transaction()
@@ -202,12 +218,44 @@ describe('concurrency', () => {
         throw new Error('roll back');
       })
       .catch(() => undefined);
-    const next = await append(newStream(), 0, [added(4)]);
-    assert.equal(next.events[0]!.position, start + 3);
+    const next = await append(newStream(), 0, [added(4), added(5)]);
+    assert.equal(next.events[1]!.position, next.events[0]!.position + 1, 'one append, consecutive positions');
     assert.deepEqual(
-      (await store.readAll({ after: start + 1, types: ['Added'] })).map((e) => e.position),
-      [start + 2, start + 3],
+      (await store.readAll<CounterEvent>({ after: seen[1]!.position, types: ['Added'] })).map((e) => [
+        e.position,
+        (e.data as { n: number }).n,
+      ]),
+      [
+        [next.events[0]!.position, 4],
+        [next.events[1]!.position, 5],
+      ],
+      'the rolled-back append left nothing',
     );
+  });
+
+  test('a transaction open in another database of the server holds nothing back', async () => {
+    const other = await createTestDatabase('event_store_other');
+    const client = new pg.Client({ connectionString: other.url });
+    await client.connect();
+    try {
+      await client.query('begin');
+      await client.query('select pg_current_xact_id()'); // holds a transaction id, as a busy neighbour does
+      const start = (await store.readAll({ after: 0, limit: 100_000 })).at(-1)?.position ?? 0;
+      await append(newStream(), 0, [added(6)]);
+      assert.deepEqual(
+        (await store.readAll<CounterEvent>({ after: start })).map((e) => (e.data as { n: number }).n),
+        [6],
+      );
+    } finally {
+      await client.end();
+      await other.drop();
+    }
+  });
+
+  test('a transaction may append at most 4096 events; one more fails with a clear message', async () => {
+    const many = Array.from({ length: 4097 }, (_, i) => added(i));
+    await assert.rejects(append(newStream(), 0, many), /writes more than 4096 ordered rows to souk_event/);
+    assert.equal((await append(newStream(), 0, many.slice(0, 4096))).version, 4096);
   });
 });
 

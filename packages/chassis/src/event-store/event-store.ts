@@ -39,8 +39,8 @@ export interface EventStore {
    * `expectedVersion` (0: the stream must not exist yet; 'any': no check).
    * Otherwise throws SOUK_EVENT_STORE_VERSION_CONFLICT (409, retryable) and
    * leaves `trx` usable. Append to one stream per transaction (the aggregate
-   * is the unit of consistency) and commit soon after: appends of the whole
-   * database wait for this one's commit (see append.ts).
+   * is the unit of consistency) and commit soon after: readAll serves events
+   * committed after this transaction began only once it has ended (see read.ts).
    */
   append<E extends DomainEvent>(
     trx: Kysely<any>,
@@ -51,7 +51,7 @@ export interface EventStore {
   ): Promise<AppendResult<E>>;
   /** Events of one stream in version order. */
   readStream<E extends DomainEvent>(streamId: string, range?: StreamRange & ReadVia): Promise<RecordedEvent<E>[]>;
-  /** Events of every stream after a global position, in commit order (for projections). */
+  /** Events of every stream after a global position, in position order, never one below a position served before (for projections). */
   readAll<E extends DomainEvent>(options?: ReadAllOptions & ReadVia): Promise<RecordedEvent<E>[]>;
   /** The stream's current version; 0 when it does not exist. */
   streamVersion(streamId: string, via?: ReadVia): Promise<number>;

@@ -3,6 +3,7 @@
 
 import { sql } from 'kysely';
 import type { MigrationDb, Migrations } from '../db/database.ts';
+import { keysBelowNextTransactions } from '../db/commit-order.ts';
 
 export const eventStoreMigrations: Migrations = {
   '002_event_store': {
@@ -55,6 +56,15 @@ export const eventStoreMigrations: Migrations = {
           -- A new schema version snapshots the same versions again beside the old ones.
           primary key (stream_id, schema_version, version)
         )`.execute(db);
+    },
+  },
+  '009_event_store_commit_order': {
+    async up(db: MigrationDb) {
+      // Global positions come from the appending transaction (db/commit-order.ts) instead of a
+      // counter row every append waited for. The positions given so far (1, 2, ...) stay; every
+      // transaction id of the cluster is above them (checked), so new events sort after them.
+      await keysBelowNextTransactions('souk_event', 'position').execute(db);
+      await sql`drop table souk_event_position`.execute(db);
     },
   },
 };

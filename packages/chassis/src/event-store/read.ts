@@ -2,6 +2,7 @@
 // global (commit) order, the version a stream had at a time, and snapshots.
 
 import { sql, type Kysely } from 'kysely';
+import { readableBound } from '../db/commit-order.ts';
 import type { DomainEvent, EventMetadata, RecordedEvent, Snapshot } from './types.ts';
 
 interface EventRow {
@@ -58,12 +59,21 @@ export interface ReadAllOptions {
   limit?: number;
   /** Only events of these types. */
   types?: readonly string[];
+  /**
+   * Every event committed as of this read, including ones after a transaction that is still open
+   * and may yet commit events with lower positions. Only for one pass inside a transaction that
+   * keeps such writers out (a rebuild holding a lock they need), never for a cursor kept across
+   * reads. Default false: only positions nothing can still commit below.
+   */
+  unsettled?: boolean;
 }
 
 /**
- * Events of every stream after a position, in commit order. A reader that has
- * seen position N never later finds a committed event below N (see append.ts),
- * so a projection may keep N as its cursor.
+ * Events of every stream after a position, in position order, only up to the
+ * readable bound (db/commit-order.ts): a reader that has seen position N never
+ * later finds a committed event below N, so a projection may keep N as its
+ * cursor. An event committed after a still-open transaction of this database
+ * got its id is served once that transaction ends.
  */
 export async function readAllEvents<E extends DomainEvent>(
   db: Kysely<any>,
@@ -75,6 +85,7 @@ export async function readAllEvents<E extends DomainEvent>(
   const { rows } = await sql<EventRow>`
     select position, id, stream_id, version, type, data, metadata, recorded_at from souk_event
     where position > ${after}
+      ${options.unsettled ? sql`` : sql`and position < ${readableBound('souk_event', 'position', { precise: true })}`}
       ${types && types.length > 0 ? sql`and type = any(${[...types]}::text[])` : sql``}
     order by position
     limit ${limit}`.execute(db);

@@ -42,7 +42,11 @@ export interface RecordedFields {
   streamId: string;
   /** 1-based position in its stream. */
   version: number;
-  /** Global position across every stream of this database, in commit order, without gaps. */
+  /**
+   * Global position across every stream of this database, from the appending transaction
+   * (db/commit-order.ts): increasing along the order readAll serves, with gaps. Events of one
+   * append have consecutive positions.
+   */
   position: number;
   metadata: EventMetadata;
   recordedAt: Date;

@@ -17,7 +17,7 @@ import { startFeedConsumer } from './feed-consumer.ts';
 import { registerFeedRoute } from './feed-route.ts';
 import { createHandling, type EventHandler, type Subscription } from './handling.ts';
 import { connectNats, type NatsTransport } from './nats.ts';
-import { createNotifier, FEED_CHANNEL, OUTBOX_CHANNEL, type Notifier } from './notifier.ts';
+import { createNotifier, OUTBOX_CHANNEL, type Notifier } from './notifier.ts';
 import { backoffDelay, failurePause, type Backoff } from '../backoff.ts';
 import { pause } from './pause.ts';
 import type { CloudEvent } from './envelope.ts';
@@ -25,6 +25,7 @@ import { createOutbox, type Outbox } from './outbox.ts';
 import { startRelay, type Relay } from './relay.ts';
 import { rewind, type ReplayOptions, type ReplayResult } from './replay.ts';
 import { registerStatusRoute } from './status-route.ts';
+import { readableBound } from '../db/commit-order.ts';
 
 export interface EventSettings {
   NATS_URL?: string | undefined;
@@ -47,7 +48,7 @@ export interface Events<DB = object> {
   /** Handles every `contract` event from its producer (call in setup). */
   subscribe<S extends TObject>(contract: EventContract<S>, handler: EventHandler<Static<S>, DB>): void;
   readonly deadLetters: DeadLetters;
-  /** Runs the relay once now, in this instance (tests and tools). */
+  /** With a broker, runs the relay once now, in this instance (tests and tools); the feed has no relay (events are in it at commit). */
   flush(): Promise<void>;
   /**
    * Handles every event of the given producers (default: all it consumes) again from the start of
@@ -86,14 +87,18 @@ export function createEventLayer(deps: EventLayerDeps): EventLayer {
   const { db, log, settings } = deps;
   const transport = settings.NATS_URL ? 'nats' : 'feed';
   const subscriptions = new Map<string, Subscription>();
-  // LISTEN wakes the relay and the held feed polls: only a producer needs the connection.
+  // LISTEN wakes the held feed polls and the broker relay: only a producer needs the connection.
   const notifier: Notifier | undefined =
     deps.publishes.length > 0
-      ? createNotifier({ url: deps.databaseUrl, applicationName: deps.instanceId, log, channels: [OUTBOX_CHANNEL, FEED_CHANNEL] })
+      ? createNotifier({ url: deps.databaseUrl, applicationName: deps.instanceId, log, channels: [OUTBOX_CHANNEL] })
       : undefined;
   const metrics = createEventMetrics(deps.metrics, {
     async outboxBacklog() {
-      const pending = transport === 'nats' ? sql`published_at is null` : sql`position is null`;
+      // Feed: committed but not readable yet (an older transaction still open); broker: not accepted by it yet.
+      const pending =
+        transport === 'nats'
+          ? sql`published_at is null`
+          : sql`commit_key >= ${readableBound('souk_outbox', 'commit_key', { precise: true })}`;
       const { rows } = await sql<{ n: number }>`select count(*) as n from souk_outbox where ${pending}`.execute(db);
       return rows[0]?.n ?? 0;
     },
@@ -117,7 +122,7 @@ export function createEventLayer(deps: EventLayerDeps): EventLayer {
   /** One per producer; wake() makes it read from its (rewound) position at once. */
   const consumers: { producer: string; stop(): Promise<void>; wake(): void }[] = [];
 
-  if (notifier) registerFeedRoute(deps.app, { db, notifier, closing: closing.signal });
+  if (notifier) registerFeedRoute(deps.app, { db, notifier, metrics, closing: closing.signal });
   registerDeadLetterRoutes(deps.app, deadLetters, deps.admin);
   registerStatusRoute(deps.app, {
     db,
@@ -139,7 +144,7 @@ export function createEventLayer(deps: EventLayerDeps): EventLayer {
     deadLetters,
     async flush() {
       if (!notifier) throw new Error(`${deps.service} publishes no events: nothing to flush`);
-      await (relay ?? startRelayNow(notifier)).runOnce();
+      if (transport === 'nats') await (relay ?? startRelayNow(notifier)).runOnce();
     },
     async replay(options = {}) {
       const consumed = [...new Set([...subscriptions.values()].map((s) => s.contract.source))];
@@ -173,7 +178,7 @@ export function createEventLayer(deps: EventLayerDeps): EventLayer {
       log,
       metrics,
       pollIntervalMs: settings.EVENTS_POLL_INTERVAL_MS,
-      ...(transport === 'nats' ? { publisher: publishToNats } : {}),
+      publisher: publishToNats,
     });
     return relay;
   }
@@ -252,7 +257,7 @@ export function createEventLayer(deps: EventLayerDeps): EventLayer {
     async start() {
       started = true;
       if (transport === 'nats' && (deps.publishes.length > 0 || subscriptions.size > 0)) natsConnected = connectLoop();
-      if (notifier && !relay) startRelayNow(notifier);
+      if (transport === 'nats' && notifier && !relay) startRelayNow(notifier);
       const byProducer = new Map<string, string[]>();
       for (const sub of subscriptions.values()) {
         byProducer.set(sub.contract.source, [...(byProducer.get(sub.contract.source) ?? []), sub.contract.type]);

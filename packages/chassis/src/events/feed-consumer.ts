@@ -2,8 +2,13 @@
 // reads, a service keeps a cursor in its own database. One instance at a time
 // holds the lease on a producer's cursor and handles that feed in order; the
 // others stand by and take over when the lease runs out (an instance that
-// died). Different producers' feeds spread over the instances. The cursor
-// moves in the handler's own transaction, so a crash never skips an event.
+// died). Different producers' feeds spread over the instances.
+//
+// The holder takes the lease once and keeps it with a timer (every third of
+// the lease), knows its cursor in memory, and reads the lease row again only
+// when it lost the lease or a replay woke it. A page is handled in one
+// transaction that also moves the cursor, guarded by the lease, so a crash
+// never skips an event and an instance that lost the lease commits nothing.
 
 import { sql, type Kysely } from 'kysely';
 import type { Logger } from 'pino';
@@ -34,86 +39,137 @@ export interface FeedConsumer {
   wake(): void;
 }
 
+/** Where this service has read a producer's feed: the event number and, when known, the feed's key there. */
+interface Cursor {
+  position: number;
+  key: number | undefined;
+}
+
+const PAGE_SIZE = 100;
+
 export function startFeedConsumer(o: FeedConsumerOptions): FeedConsumer {
   const stopping = new AbortController();
   const sleep = (ms: number) => pause(ms, stopping.signal);
   // The current held poll; wake() ends it. (One controller per poll rather than AbortSignal.any, see feed-route.ts.)
   let poll = new AbortController();
-  const waitMs = Math.min(o.waitMs, Math.floor(o.leaseMs / 2));
-
-  /** Takes or renews the lease on this producer's cursor (one round trip); undefined while another instance holds it. */
-  async function acquire(): Promise<number | undefined> {
-    const { rows } = await sql<{ position: number }>`
-      insert into souk_feed_cursor as c (producer, lease_owner, lease_until) values (${o.producer}, ${o.owner}, ${leaseUntil()})
-      on conflict (producer) do update set lease_owner = excluded.lease_owner, lease_until = excluded.lease_until
-      where c.lease_owner = ${o.owner} or c.lease_owner is null or c.lease_until < now()
-      returning c.position`.execute(o.db);
-    return rows[0]?.position;
-  }
+  /** The cursor while this instance holds the lease; undefined otherwise. */
+  let held: Cursor | undefined;
+  /** Moves on each lease lost, so work that began under an earlier lease does not write the cursor back. */
+  let epoch = 0;
+  let renewal: NodeJS.Timeout | undefined;
 
   // clock_timestamp, not now(): inside a long transaction now() is when it began.
   const leaseUntil = () => sql`clock_timestamp() + make_interval(secs => ${o.leaseMs / 1000})`;
+  // Bookkeeping that a crash may lose (a lease renewal, a cursor moved past other types only): its
+  // commit does not wait for the WAL flush. Losing it costs a renewal or a re-read, nothing else.
+  const bookkeeping = sql`(select set_config('synchronous_commit', 'off', true)) is not null`;
 
-  /** Moves the cursor in the handler's transaction, only while this instance holds the lease (and renews it). */
-  const advance = (position: number) => async (trx: Kysely<any>) => {
-    const res = await sql`
-      update souk_feed_cursor set position = greatest(position, ${position}), lease_until = ${leaseUntil()}
-      where producer = ${o.producer} and lease_owner = ${o.owner}`.execute(trx);
-    return Number(res.numAffectedRows ?? 0) > 0;
-  };
+  /** Takes the lease on this producer's cursor (one round trip); undefined while another instance holds it. */
+  async function acquire(): Promise<Cursor | undefined> {
+    const { rows } = await sql<{ position: number; commit_key: number | null; commit_key_at: number | null }>`
+      insert into souk_feed_cursor as c (producer, lease_owner, lease_until) values (${o.producer}, ${o.owner}, ${leaseUntil()})
+      on conflict (producer) do update set lease_owner = excluded.lease_owner, lease_until = excluded.lease_until
+      where c.lease_owner = ${o.owner} or c.lease_owner is null or c.lease_until < now()
+      returning c.position, c.commit_key, c.commit_key_at`.execute(o.db);
+    const row = rows[0];
+    if (!row) return undefined;
+    // A key written for another position is stale (someone moved the position by hand): the producer counts instead.
+    return { position: row.position, key: row.commit_key_at === row.position ? (row.commit_key ?? undefined) : undefined };
+  }
 
-  /**
-   * Keeps the lease while a page is handled (slow handlers, a big page): without it another
-   * instance would take the feed over mid-page, this one's transaction would roll back, and the
-   * two could keep taking it from each other without either finishing a page.
-   */
-  function holdLease(): () => void {
-    const timer = setInterval(
+  function lose(): void {
+    held = undefined;
+    epoch++;
+    clearInterval(renewal);
+    renewal = undefined;
+    poll.abort();
+  }
+
+  /** Keeps the lease while this instance reads, whatever the pages and polls take. */
+  function keepLease(): void {
+    let renewing = false;
+    renewal = setInterval(
       () => {
-        sql`update souk_feed_cursor set lease_until = ${leaseUntil()} where producer = ${o.producer} and lease_owner = ${o.owner}`
+        if (renewing) return;
+        renewing = true;
+        const at = epoch;
+        sql`update souk_feed_cursor set lease_until = ${leaseUntil()}
+            where producer = ${o.producer} and lease_owner = ${o.owner} and ${bookkeeping}`
           .execute(o.db)
-          .catch((err: unknown) => o.log.debug({ err }, 'renewing the feed lease failed'));
+          .then(
+            (res) => {
+              if (Number(res.numAffectedRows ?? 0) === 0 && at === epoch) lose();
+            },
+            (err: unknown) => o.log.debug({ err }, 'renewing the feed lease failed'),
+          )
+          .finally(() => (renewing = false));
       },
       Math.max(100, Math.floor(o.leaseMs / 3)),
     );
-    return () => clearInterval(timer);
   }
 
-  async function fetchPage(after: number): Promise<FeedPage> {
+  const moveTo = (to: Cursor) => sql`
+    update souk_feed_cursor set position = ${to.position}, commit_key = ${to.key ?? null}, commit_key_at = ${to.position}
+    where producer = ${o.producer} and lease_owner = ${o.owner}`;
+
+  /** Moves the cursor in the handler's transaction, only while this instance holds the lease. */
+  const advance = (to: Cursor) => async (trx: Kysely<any>) => Number((await moveTo(to).execute(trx)).numAffectedRows ?? 0) > 0;
+
+  /** Moves the cursor past events of other types only: bookkeeping, in a statement of its own. */
+  async function skipTo(to: Cursor): Promise<boolean> {
+    const res = await sql`${moveTo(to)} and ${bookkeeping}`.execute(o.db);
+    return Number(res.numAffectedRows ?? 0) > 0;
+  }
+
+  async function fetchPage(from: Cursor): Promise<FeedPage> {
     const res = await o.client.request<FeedPage>({
       method: 'GET',
       path: FEED_PATH,
-      query: { after, types: o.types.join(','), limit: 100, waitMs },
-      timeoutMs: waitMs + 5_000,
+      query: {
+        after: from.position,
+        ...(from.key !== undefined ? { key: from.key } : {}),
+        types: o.types.join(','),
+        limit: PAGE_SIZE,
+        waitMs: o.waitMs,
+      },
+      timeoutMs: o.waitMs + 5_000,
       signal: poll.signal,
     });
     return res.body;
   }
 
-  /** Handles a page in order; returns false when the lease was lost or a retry must wait. */
-  async function handlePage(page: FeedPage): Promise<boolean> {
-    if (page.events.length > 1) {
+  /** Handles a page in order; the cursor in memory follows what committed. */
+  async function handlePage(page: FeedPage, at: number): Promise<void> {
+    const end: Cursor = { position: page.position, key: page.key };
+    const moved = (to: Cursor) => {
+      if (at === epoch) held = to;
+    };
+    if (page.events.length > 0) {
       // The common case, all in one transaction; any trouble and the events go one by one below.
-      const batch = await o.handling.deliverBatch(page.events, advance(page.position));
-      if (batch === 'lost') return false;
+      const batch = await o.handling.deliverBatch(page.events, advance(end));
+      if (batch === 'lost') return lose();
       if (batch === 'handled') {
+        moved(end);
         o.metrics.consumerLag.set({ producer: o.producer }, Math.max(0, page.head - page.position));
-        return true;
+        return;
+      }
+      for (const [i, event] of page.events.entries()) {
+        if (stopping.signal.aborted || at !== epoch) return;
+        const to = { position: Number(event.sequence), key: page.keys[i] };
+        const outcome = await o.handling.deliver(event, advance(to));
+        if (outcome.kind === 'lost') return lose();
+        if (outcome.kind === 'retry') return void (await sleep(outcome.delayMs)); // from the cursor again: this event first
+        moved(to);
       }
     }
-    for (const event of page.events) {
-      if (stopping.signal.aborted) return false;
-      const outcome = await o.handling.deliver(event, advance(Number(event.sequence)));
-      if (outcome.kind === 'lost') return false;
-      if (outcome.kind === 'retry') {
-        await sleep(outcome.delayMs);
-        return false; // start again from the cursor: the same event comes back first
-      }
+    // Learnt where the position lies in the feed (the producer had to count): keep it.
+    if (held && held.key === undefined && page.key !== undefined && page.position === held.position) moved(end);
+    // Past skipped types (or the last event): keep the cursor where the page ended.
+    if (held && page.position > held.position && at === epoch) {
+      if (!(await skipTo(end))) return lose();
+      moved(end);
     }
-    // Past skipped types and the last event: keep the cursor where the page ended.
-    await o.db.transaction().execute((trx) => advance(page.position)(trx));
     o.metrics.consumerLag.set({ producer: o.producer }, Math.max(0, page.head - page.position));
-    return true;
   }
 
   const loop = (async () => {
@@ -121,18 +177,18 @@ export function startFeedConsumer(o: FeedConsumerOptions): FeedConsumer {
     while (!stopping.signal.aborted) {
       if (poll.signal.aborted) poll = new AbortController();
       try {
-        const position = await acquire();
-        if (position === undefined) {
-          await sleep(o.leaseMs / 3); // another instance reads this feed
-          continue;
+        if (!held) {
+          const cursor = await acquire();
+          if (!cursor) {
+            await sleep(o.leaseMs / 3); // another instance reads this feed
+            continue;
+          }
+          held = cursor;
+          keepLease();
         }
-        const page = await fetchPage(position);
-        const release = holdLease();
-        try {
-          await handlePage(page);
-        } finally {
-          release();
-        }
+        const at = epoch;
+        const page = await fetchPage(held);
+        await handlePage(page, at);
         failures = 0;
       } catch (err) {
         if (stopping.signal.aborted) break;
@@ -148,8 +204,10 @@ export function startFeedConsumer(o: FeedConsumerOptions): FeedConsumer {
         await sleep(failurePause(failures));
       }
     }
+    clearInterval(renewal);
     // Hand the feed to another instance at once rather than after the lease runs out.
-    await sql`update souk_feed_cursor set lease_owner = null, lease_until = null where producer = ${o.producer} and lease_owner = ${o.owner}`
+    await sql`update souk_feed_cursor set lease_owner = null, lease_until = null
+              where producer = ${o.producer} and lease_owner = ${o.owner} and ${bookkeeping}`
       .execute(o.db)
       .catch(() => undefined);
   })();
@@ -161,7 +219,8 @@ export function startFeedConsumer(o: FeedConsumerOptions): FeedConsumer {
       await loop;
     },
     wake() {
-      poll.abort();
+      // A replay rewound the cursor and freed the lease: take it again and read from where it says.
+      lose();
     },
   };
 }

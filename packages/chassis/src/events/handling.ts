@@ -100,9 +100,11 @@ function withDeadline<T>(work: Promise<T>, ms: number, onLate?: (settled: Promis
 export interface Handling {
   deliver(event: CloudEvent, within?: Within): Promise<Outcome>;
   /**
-   * Several events in one transaction (fewer round trips). All or nothing:
-   * 'fallback' when one of them fails or is not fit for it, and the caller
-   * then delivers them one by one, which counts failures and dead-letters.
+   * Several events in one transaction: one inbox statement for all of them,
+   * the handlers of the new ones in order, then `within` (the feed's cursor).
+   * All or nothing: 'fallback' when one of them fails or is not fit for it,
+   * and the caller then delivers them one by one, which counts failures and
+   * dead-letters. Events of types without a handler are skipped.
    */
   deliverBatch(events: readonly CloudEvent[], within?: Within): Promise<'handled' | 'fallback' | 'lost'>;
   /** For redrive: handle now, whatever the failure count; throws the handler's error. */
@@ -118,42 +120,46 @@ export function createHandling(o: HandlingOptions): Handling {
   // is parked instead, and one hung handler costs one connection, not one per attempt.
   const stillRunning = new Set<string>();
 
-  /** Inbox record and handler inside `trx`, under a consumer span continuing the producer's trace. */
-  async function handleIn(
-    trx: Kysely<any>,
-    event: CloudEvent,
-    sub: Subscription,
-    data: unknown,
-  ): Promise<'handled' | 'duplicate'> {
+  /**
+   * Records `events` in the inbox with one statement and returns the ones that were not there yet
+   * (as `source id`); clears their earlier failures. Both roll back if a handler fails.
+   * For the rest of the transaction: a statement (waiting on another instance's inbox row lock
+   * for the same event, say) and a pause between statements (a handler hung on a call) are
+   * bounded by the handler timeout; PostgreSQL ends a session left idle in its transaction,
+   * which releases its locks, so a hung handler cannot block the stream for good.
+   * The shared replay lock: a replay (replay.ts) waits for handlers in flight and holds new ones
+   * back while it rewinds, so no handler's effect slips between the reset and the rewound stream.
+   * When every event was there already, nothing but bookkeeping (the cursor) commits, so the
+   * commit does not wait for its WAL flush (synchronous_commit off): losing it redelivers events
+   * the inbox drops again.
+   */
+  async function recordInbox(trx: Kysely<any>, events: readonly CloudEvent[]): Promise<Set<string>> {
+    const limit = String(o.handlerTimeoutMs);
+    const { rows } = await sql<{ fresh: string[] }>`
+      with limits as (select set_config('statement_timeout', ${limit}, true) as s,
+                             set_config('idle_in_transaction_session_timeout', ${limit}, true) as i,
+                             pg_advisory_xact_lock_shared(${REPLAY_LOCK}) as r),
+           events as (select * from unnest(${events.map((e) => e.source)}::text[], ${events.map((e) => e.id)}::text[],
+                                           ${events.map((e) => e.type)}::text[]) with ordinality as e(source, id, type, i)),
+           cleared as (delete from souk_event_failure f using events e where f.source = e.source and f.id = e.id),
+           fresh as (insert into souk_inbox (source, id, type) select e.source, e.id, e.type from events e, limits order by e.i
+                     on conflict do nothing returning source, id)
+      select coalesce(array_agg(f.source || ' ' || f.id), '{}') as fresh,
+             (select set_config('synchronous_commit', 'off', true) where not exists (select from fresh)) as bookkeeping_only
+      from fresh f`.execute(trx);
+    return new Set(rows[0]?.fresh ?? []);
+  }
+
+  /** Runs `work` under a consumer span continuing the producer's trace. */
+  async function traced(event: CloudEvent, work: () => Promise<'handled' | 'duplicate'>): Promise<'handled' | 'duplicate'> {
     // Sampled as the producer's request was (the event's traceparent flag); a failure is traced either way.
     const startTime = Date.now();
     const span = o.tracer.startSpan(`${event.type} process`, { kind: SpanKind.CONSUMER }, traceContextOf(event));
     if (span.isRecording()) span.setAttributes(consumerAttributes(event));
     try {
-      return await context.with(trace.setSpan(context.active(), span), async () => {
-        // Inbox record and clearing earlier failures in one round trip; both roll back if the handler fails.
-        // For the rest of the transaction: a statement (waiting on another instance's inbox row lock
-        // for the same event, say) and a pause between statements (a handler hung on a call) are
-        // bounded by the handler timeout; PostgreSQL ends a session left idle in its transaction,
-        // which releases its locks, so a hung handler cannot block the stream for good.
-        // The shared replay lock: a replay (replay.ts) waits for handlers in flight and holds new ones
-        // back while it rewinds, so no handler's effect slips between the reset and the rewound stream.
-        const limit = String(o.handlerTimeoutMs);
-        const inserted = await sql<{ id: string }>`
-          with limits as (select set_config('statement_timeout', ${limit}, true) as s,
-                                 set_config('idle_in_transaction_session_timeout', ${limit}, true) as i,
-                                 pg_advisory_xact_lock_shared(${REPLAY_LOCK}) as r),
-               cleared as (delete from souk_event_failure where source = ${event.source} and id = ${event.id})
-          insert into souk_inbox (source, id, type) select ${event.source}, ${event.id}, ${event.type} from limits
-          on conflict do nothing returning id`.execute(trx);
-        const fresh = inserted.rows.length > 0;
-        if (fresh) {
-          const log = o.log.child({ event_id: event.id, event_type: event.type });
-          await sub.handler(received(event, data) as ReceivedEvent<never>, { db: trx, log });
-        }
-        span.setAttribute('souk.event.outcome', fresh ? 'handled' : 'duplicate');
-        return fresh ? ('handled' as const) : ('duplicate' as const);
-      });
+      const outcome = await context.with(trace.setSpan(context.active(), span), work);
+      span.setAttribute('souk.event.outcome', outcome);
+      return outcome;
     } catch (err) {
       span.recordException(err as Error);
       span.setStatus({ code: SpanStatusCode.ERROR });
@@ -167,6 +173,21 @@ export function createHandling(o: HandlingOptions): Handling {
     } finally {
       span.end();
     }
+  }
+
+  /** The handler of a fresh event, in `trx`. */
+  async function runIn(trx: Kysely<any>, event: CloudEvent, sub: Subscription, data: unknown): Promise<void> {
+    const log = o.log.child({ event_id: event.id, event_type: event.type });
+    await sub.handler(received(event, data) as ReceivedEvent<never>, { db: trx, log });
+  }
+
+  /** Inbox record and handler of one event inside `trx`. */
+  function handleIn(trx: Kysely<any>, event: CloudEvent, sub: Subscription, data: unknown): Promise<'handled' | 'duplicate'> {
+    return traced(event, async () => {
+      if (!(await recordInbox(trx, [event])).has(keyOf(event))) return 'duplicate';
+      await runIn(trx, event, sub, data);
+      return 'handled';
+    });
   }
 
   /** Counts what a committed transaction handled. */
@@ -185,7 +206,7 @@ export function createHandling(o: HandlingOptions): Handling {
     within?: Within,
   ): Promise<'handled' | 'duplicate'> {
     const started = performance.now();
-    const key = `${event.source} ${event.id}`;
+    const key = keyOf(event);
     const result = await withDeadline(
       db.transaction().execute(async (trx) => {
         const r = await handleIn(trx, event, sub, data);
@@ -235,7 +256,7 @@ export function createHandling(o: HandlingOptions): Handling {
         const issues = checked.issues.map((i) => `${i.instancePath || '/'} ${i.message}`).join('; ');
         return park(event, `payload does not match the ${sub.contract.name} contract: ${issues}`, 1, within);
       }
-      if (stillRunning.has(`${event.source} ${event.id}`)) {
+      if (stillRunning.has(keyOf(event))) {
         metrics.failed.inc({ type: event.type });
         return park(
           event,
@@ -262,29 +283,43 @@ export function createHandling(o: HandlingOptions): Handling {
     },
 
     async deliverBatch(events, within) {
-      const prepared: { event: CloudEvent; sub?: Subscription; data?: unknown }[] = [];
+      const prepared: { event: CloudEvent; sub: Subscription; data: unknown }[] = [];
       for (const event of events) {
         const sub = o.subscriptions.get(event.type);
-        if (!sub) {
-          prepared.push({ event });
-          continue;
-        }
+        if (!sub) continue; // not ours: nothing to record, the cursor moves past it
         const checked = sub.contract.check(event.data);
         if (!checked.ok) return 'fallback'; // parked one by one, with its reasons
+        if (stillRunning.has(keyOf(event))) return 'fallback'; // parked one by one
         prepared.push({ event, sub, data: checked.value });
       }
       const started = performance.now();
       try {
         const results = await withDeadline(
           db.transaction().execute(async (trx) => {
-            const out: ('handled' | 'duplicate' | 'ignored')[] = [];
-            for (const p of prepared) out.push(p.sub ? await handleIn(trx, p.event, p.sub, p.data) : 'ignored');
+            // One inbox statement for the page, then the new events' handlers in order, in this transaction.
+            const fresh =
+              prepared.length > 0
+                ? await recordInbox(
+                    trx,
+                    prepared.map((p) => p.event),
+                  )
+                : new Set<string>();
+            const out: ('handled' | 'duplicate')[] = [];
+            for (const p of prepared) {
+              out.push(
+                await traced(p.event, async () => {
+                  if (!fresh.has(keyOf(p.event))) return 'duplicate';
+                  await runIn(trx, p.event, p.sub, p.data);
+                  return 'handled';
+                }),
+              );
+            }
             if (within && !(await within(trx))) throw new LeaseLost();
             return out;
           }),
-          o.handlerTimeoutMs * prepared.length,
+          o.handlerTimeoutMs * Math.max(1, prepared.length),
         );
-        results.forEach((r, i) => r !== 'ignored' && committed(prepared[i]!.event, r, started));
+        results.forEach((r, i) => committed(prepared[i]!.event, r, started));
         return 'handled';
       } catch (err) {
         if (err instanceof LeaseLost) return 'lost';
@@ -305,6 +340,10 @@ export function createHandling(o: HandlingOptions): Handling {
       return runHandler(event, sub, checked.value);
     },
   };
+}
+
+function keyOf(event: CloudEvent): string {
+  return `${event.source} ${event.id}`;
 }
 
 function received<T>(event: CloudEvent, data: T): ReceivedEvent<T> {

@@ -1,6 +1,7 @@
 // PostgreSQL LISTEN on one dedicated connection per instance: a commit that
-// wrote to the outbox wakes the relay, and a relay run wakes the held feed
-// polls, in every instance, within a millisecond instead of a poll interval.
+// wrote to the outbox wakes the held feed polls waiting for its event types
+// (and the broker relay), in every instance, within a millisecond instead of a
+// poll interval.
 // The saga runner listens the same way (saga/saga-listener.ts).
 
 import { EventEmitter } from 'node:events';
@@ -8,8 +9,8 @@ import pg from 'pg';
 import type { Logger } from 'pino';
 import { backoffDelay, type Backoff } from '../backoff.ts';
 
+/** Notified by each transaction that wrote to the outbox, once per event type (the payload). */
 export const OUTBOX_CHANNEL = 'souk_outbox';
-export const FEED_CHANNEL = 'souk_feed';
 /** Reconnects of the LISTEN connection: 100 ms doubling to 5 s. */
 const RECONNECT: Backoff = { curve: 'exponential', baseMs: 100, capMs: 5_000 };
 
@@ -108,12 +109,17 @@ export function nextNotification(notifier: Notifier, channel: string, ms: number
   return armNotification(notifier, channel, ms, signal).done;
 }
 
-/** Like nextNotification, but can be disarmed: a caller that stops waiting frees its timer and listeners at once. */
+/**
+ * Like nextNotification, but can be disarmed: a caller that stops waiting frees its timer and
+ * listeners at once. With `accept`, only notifications it accepts (by payload) end the wait; one
+ * without a payload (after a reconnect) always does.
+ */
 export function armNotification(
   notifier: Notifier,
   channel: string,
   ms: number,
   signal?: AbortSignal,
+  accept?: (payload: string) => boolean,
 ): { done: Promise<void>; cancel(): void } {
   let cancel = () => {};
   const done = new Promise<void>((resolve) => {
@@ -125,7 +131,9 @@ export function armNotification(
       resolve();
     };
     const timer = setTimeout(finish, ms);
-    const off = notifier.on(channel, finish);
+    const off = notifier.on(channel, (payload) => {
+      if (!accept || payload === undefined || accept(payload)) finish();
+    });
     signal?.addEventListener('abort', finish, { once: true });
     cancel = finish;
   });

@@ -1,12 +1,14 @@
 // The transactional outbox: an event is a row written in the same transaction
-// as the state change it announces, so both commit or neither does. The relay
-// delivers it after commit (relay.ts).
+// as the state change it announces, so both commit or neither does. Its key
+// (db/commit-order.ts) orders the feed; consumers read it from the feed route
+// after commit, or the relay hands it to a broker (relay.ts).
 
 import { sql, type Kysely } from 'kysely';
 import type { Static, TObject } from 'typebox';
 import type { EventContract } from './contract.ts';
 import { buildEnvelope, type CloudEvent } from './envelope.ts';
 import { OUTBOX_CHANNEL } from './notifier.ts';
+import { commitKey } from '../db/commit-order.ts';
 
 export interface PublishOptions {
   /** CloudEvents `subject`: the entity the event is about (a product id, a user id). */
@@ -31,8 +33,10 @@ export function createOutbox(deps: {
   schemaIds: ReadonlyMap<string, number>;
 }): Outbox {
   const declared = new Set(deps.publishes.map((c) => c.type));
-  // One notification per transaction is enough (PostgreSQL folds them anyway); this saves the round trips.
-  const notified = new WeakSet<object>();
+  // Per transaction: the events written so far (their rank orders them within it, db/commit-order.ts),
+  // and the types already notified. One notification per transaction and event type (PostgreSQL
+  // delivers them at commit): a held feed read wakes only for the types it waits for.
+  const written = new WeakMap<object, { count: number; types: Set<string> }>();
   return {
     async publish(trx, contract, data, options = {}) {
       if (!trx.isTransaction) {
@@ -58,14 +62,19 @@ export function createOutbox(deps: {
         ...(options.time !== undefined ? { time: options.time } : {}),
         ...(schemaId !== undefined ? { schemaId } : {}),
       });
-      // A retried command that publishes with the same id adds nothing: the first one is the event.
-      await sql`insert into souk_outbox (id, type, envelope) values (${envelope.id}, ${envelope.type}, ${JSON.stringify(envelope)}::jsonb)
+      let mine = written.get(trx);
+      if (!mine) written.set(trx, (mine = { count: 0, types: new Set() }));
+      const notify = !mine.types.has(envelope.type);
+      // The row's place in the feed comes from this transaction (db/commit-order.ts), with the
+      // notification in the same statement. A retried command that publishes with the same id adds
+      // nothing: the first one is the event (its rank is simply not used).
+      await sql`
+        insert into souk_outbox (commit_key, id, type, envelope)
+        select ${commitKey(mine.count, 'souk_outbox')}, ${envelope.id}, ${envelope.type}, ${JSON.stringify(envelope)}::jsonb
+        ${notify ? sql`from pg_notify(${OUTBOX_CHANNEL}, ${envelope.type})` : sql``}
         on conflict (id) do nothing`.execute(trx);
-      // Delivered at commit, to every instance's relay.
-      if (!notified.has(trx)) {
-        await sql`select pg_notify(${OUTBOX_CHANNEL}, '')`.execute(trx);
-        notified.add(trx);
-      }
+      mine.count++;
+      mine.types.add(envelope.type);
       return envelope;
     },
   };

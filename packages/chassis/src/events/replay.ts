@@ -6,9 +6,9 @@
 //  - handlers in flight finish first (their effects are reset, their inbox
 //    records forgotten, so they come again); new ones wait, then find the
 //    model empty and the inbox without them, as if they came first;
-//  - the feed cursor goes back to 0 with no owner: an instance in the middle
-//    of a page loses its lease there (its transaction rolls back) and the next
-//    one to take the lease reads from the start;
+//  - the feed cursor goes back to 0 (no key) with no owner: an instance in the
+//    middle of a page loses its lease there (its transaction rolls back), the
+//    one woken takes the lease again, and reads from the start;
 //  - NATS: the durable consumer is deleted and created again, so the broker
 //    delivers the stream from its first message.
 
@@ -53,9 +53,8 @@ export async function rewind(deps: RewindDeps): Promise<void> {
     // A fresh start for failing events too; parked ones stay listed (an operator decides), and a replay handles them again.
     await sql`delete from souk_event_failure where source = any(${sources})`.execute(trx);
     if (deps.transport === 'feed') {
-      await sql`update souk_feed_cursor set position = 0, lease_owner = null, lease_until = null where producer = any(${producers})`.execute(
-        trx,
-      );
+      await sql`update souk_feed_cursor set position = 0, commit_key = null, commit_key_at = null, lease_owner = null, lease_until = null
+                where producer = any(${producers})`.execute(trx);
     }
     await deps.reset?.(trx);
     for (const producer of producers) await deps.rewindStream?.(producer);

@@ -7,10 +7,16 @@ import type { PreHandler } from '../auth/auth-hooks.ts';
 import type { App } from '../server/app.ts';
 import type { EventContract } from './contract.ts';
 import type { Subscription } from './handling.ts';
+import { readableBound } from '../db/commit-order.ts';
 
 export interface EventStatus {
   transport: 'feed' | 'nats';
   publishes: { type: string; schemaId: number | null }[];
+  /**
+   * head: the newest readable event's position (the number of events in the feed); unsequenced:
+   * events committed but not readable yet (a transaction of the database that began earlier is
+   * still open); unpublished (NATS): not accepted by the broker yet.
+   */
   outbox: { head: number; unsequenced: number; unpublished: number | null };
   subscriptions: { type: string; producer: string }[];
   cursors: { producer: string; position: number; owner: string | null; leaseUntil: string | null }[];
@@ -30,9 +36,11 @@ export function registerStatusRoute(
   },
 ): void {
   app.get('/_admin/events', { onRequest: deps.admin, schema: { hide: true } }, async (): Promise<EventStatus> => {
+    // The head counts the feed (an index-only scan of the outbox): an operator's view, not a hot path.
     const { rows } = await sql<{ head: number | null; unsequenced: number; unpublished: number; failing: number; dead: number }>`
-      select (select max(position) from souk_outbox) as head,
-             (select count(*) from souk_outbox where position is null) as unsequenced,
+      with b as materialized (select ${readableBound('souk_outbox', 'commit_key', { precise: true })} as bound)
+      select (select count(*) from souk_outbox, b where commit_key < b.bound) as head,
+             (select count(*) from souk_outbox, b where commit_key >= b.bound) as unsequenced,
              (select count(*) from souk_outbox where published_at is null) as unpublished,
              (select count(*) from souk_event_failure) as failing,
              (select count(*) from souk_dead_letter where redriven_at is null) as dead`.execute(deps.db);

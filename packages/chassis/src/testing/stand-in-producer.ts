@@ -1,6 +1,6 @@
 // A stand-in producer for consumers' integration tests: a chassis service with
 // the producer's name and event contracts and no tables of its own, which
-// publishes through its real outbox, relay and feed. The consumer under test
+// publishes through its real outbox and feed. The consumer under test
 // reads genuine events without the real producer (and its own dependencies)
 // running.
 
@@ -10,13 +10,14 @@ import { defineService, startService, type RunningService } from '../service.ts'
 import type { EventContract } from '../events/contract.ts';
 import type { PublishOptions } from '../events/outbox.ts';
 import { createTestDatabase } from './database.ts';
+import { readableBound } from '../db/commit-order.ts';
 
 export interface StandInProducer {
   url: string;
   svc: RunningService;
   /** Publishes `data` as `contract` in a transaction of its own, as the real service would with its state change; returns the event id. */
   publish<S extends TObject>(contract: EventContract<S>, data: Static<S>, options?: PublishOptions): Promise<string>;
-  /** The last feed position once the relay has positioned every published event; undefined before. */
+  /** The feed's last position (its number of events) once every published event is readable; undefined before. */
   head(): Promise<number | undefined>;
   close(): Promise<void>;
 }
@@ -43,7 +44,9 @@ export async function startStandInProducer(
     },
     async head() {
       const { rows } = await sql<{ head: string | null; waiting: string }>`
-        select max(position) as head, count(*) filter (where position is null) as waiting from souk_outbox`.execute(svc.ctx.db);
+        with b as materialized (select ${readableBound('souk_outbox', 'commit_key', { precise: true })} as bound)
+        select count(*) filter (where commit_key < b.bound) as head, count(*) filter (where commit_key >= b.bound) as waiting
+        from souk_outbox, b`.execute(svc.ctx.db);
       return Number(rows[0]?.waiting) > 0 ? undefined : Number(rows[0]?.head ?? 0);
     },
     async close() {

@@ -239,8 +239,14 @@ export function conformanceSuite(transport: Transport, extra?: () => void): void
       await producer.kill();
       const committed = await s.producerSql<{ n: number }>('select count(*)::int as n from ticks');
       assert.equal(committed[0]!.n, 25, 'the transaction committed before the crash');
-      const undelivered = await s.producerSql<{ n: number }>('select count(*)::int as n from souk_outbox where position is null');
-      assert.equal(undelivered[0]!.n, 20, 'the crash came before the relay could deliver them');
+      assert.equal((await s.effects()).length, 5, 'nothing of the crashed transaction reached the consumer');
+      if (transport.name === 'nats') {
+        // The broker relay numbers what it publishes; the embedded feed has no relay (its rows are in the feed at commit).
+        const undelivered = await s.producerSql<{ n: number }>(
+          'select count(*)::int as n from souk_outbox where position is null',
+        );
+        assert.equal(undelivered[0]!.n, 20, 'the crash came before the relay could deliver them');
+      }
       await relayLock.end();
       await s.startProducer(); // a new instance on the same database and address
       await s.waitForEffects(25);

@@ -38,7 +38,7 @@ export interface Scenario {
   spawnFixture(role: 'producer' | 'consumer', extra?: Record<string, string>): Fixture;
   emit(body: Record<string, unknown>, headers?: Record<string, string>): Promise<Response>;
   effects(): Promise<{ n: number; event_id: string; instance: string; trace_id: string | null }[]>;
-  /** Event ids in the producer's delivery order (feed position). */
+  /** Event ids in the producer's delivery order (commit key, the order of the feed and of the broker relay). */
   producedOrder(): Promise<string[]>;
   producerSql<T extends pg.QueryResultRow>(text: string, values?: unknown[]): Promise<T[]>;
   consumerSql<T extends pg.QueryResultRow>(text: string, values?: unknown[]): Promise<T[]>;
@@ -133,12 +133,9 @@ export async function createScenario(transport: Transport, label: string): Promi
       }),
     effects: () => query(pools[1]!, 'select n, event_id, instance, trace_id from effects order by seq'),
     producedOrder: async () =>
-      (
-        await query<{ id: string }>(
-          pools[0]!,
-          `select id from souk_outbox where position is not null and type like '%.Ticked' order by position`,
-        )
-      ).map((r) => r.id),
+      (await query<{ id: string }>(pools[0]!, `select id from souk_outbox where type like '%.Ticked' order by commit_key`)).map(
+        (r) => r.id,
+      ),
     producerSql: (text, values) => query(pools[0]!, text, values),
     consumerSql: (text, values) => query(pools[1]!, text, values),
     async waitForEffects(count, timeoutMs = 30_000) {

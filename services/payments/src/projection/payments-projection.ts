@@ -68,7 +68,9 @@ export async function rebuildProjection(
     const folded = new Map<string, { state: PaymentState; version: number }>();
     let events = 0;
     for (let after = 0; ;) {
-      const page = await store.readAll<PaymentEvent>({ after, limit: PAGE, db: trx });
+      // Unsettled: every event committed so far. An append still open (waiting for the table lock)
+      // writes its own projection row after this rebuild, so it need not be waited for here.
+      const page = await store.readAll<PaymentEvent>({ after, limit: PAGE, db: trx, unsettled: true });
       for (const event of page) {
         const start = folded.get(event.streamId) ?? { state: paymentFold.initial(), version: 0 };
         const next = foldEvents(paymentFold, start, [event as RecordedEvent<PaymentEvent>]);
