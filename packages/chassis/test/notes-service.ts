@@ -94,5 +94,10 @@ export const notesService = defineService<NotesDb>()({
     ctx.app.get('/api/v1/bug', async () => {
       throw new TypeError('secret internals');
     });
+    // The database dropping the connection under a request, as a restart or a crash of the server does.
+    ctx.app.get('/api/v1/database-gone', async () => {
+      await sql`select pg_terminate_backend(pg_backend_pid())`.execute(db);
+      return { unreachable: true };
+    });
   },
 });

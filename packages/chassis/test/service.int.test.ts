@@ -185,6 +185,22 @@ describe('bad input is a 4xx problem, never a 5xx', () => {
     assertProblem(res, 500, 'SOUK_INTERNAL');
     assert.doesNotMatch(res.text, /secret internals/);
   });
+  test('the database going away under a request is a retryable 503, not a 500', async () => {
+    const res = await call('GET', '/api/v1/database-gone');
+    assertProblem(res, 503, 'SOUK_DATABASE_UNAVAILABLE');
+    assert.equal(res.headers['retry-after'], '1');
+    // The pool drops the dead connection (once its socket closes; a request in between may meet it and get
+    // another 503): requests are served again without a restart.
+    const served = await waitFor(
+      async () => {
+        const res = await call('GET', '/api/v1/notes/00000000-0000-4000-8000-000000000000');
+        if (res.status === 503) return false;
+        return res;
+      },
+      { timeoutMs: 10_000, intervalMs: 20, what: 'the service to use a live connection again' },
+    );
+    assertProblem(served, 404, 'SOUK_NOTES_NOT_FOUND');
+  });
   test('a domain error keeps its code and status', async () => {
     assertProblem(await call('GET', '/api/v1/notes/00000000-0000-4000-8000-000000000000'), 404, 'SOUK_NOTES_NOT_FOUND');
   });

@@ -114,7 +114,7 @@ export function createUpstreamCall(deps: UpstreamCallDeps): UpstreamCall {
     let soonest = Infinity;
     for (const b of breakers.snapshot()) {
       if (b.service !== service || b.state !== 'open') continue;
-      soonest = Math.min(soonest, b.since + breakers.halfOpenAfterMs - now);
+      soonest = Math.min(soonest, b.since + b.openForMs - now);
     }
     if (!Number.isFinite(soonest)) return deps.retryAfterSeconds;
     // A breaker is never open longer than halfOpenAfterMs, whatever the clocks say.

@@ -49,7 +49,7 @@ export async function startEmbeddedPostgres(options: PostgresOptions): Promise<R
   const log = createWriteStream(options.logFile, { flags: 'a', mode: LOG_FILE_MODE });
   const tail: string[] = [];
   const write = (text: string): void => {
-    log.write(text.endsWith('\n') ? text : text + '\n');
+    if (!log.writableEnded) log.write(text.endsWith('\n') ? text : text + '\n');
     tail.push(...text.trimEnd().split('\n'));
     tail.splice(0, Math.max(0, tail.length - 40));
   };
@@ -97,10 +97,9 @@ export async function startEmbeddedPostgres(options: PostgresOptions): Promise<R
   child.stdout?.on('data', (chunk: Buffer) => write(chunk.toString('utf8')));
   child.stderr?.on('data', (chunk: Buffer) => write(chunk.toString('utf8')));
   const exited = waitForExit(child).then(() => undefined);
-  exited.then(
-    () => log.end(),
-    () => log.end(),
-  );
+  // Not at 'exit': backends of a killed postmaster inherit its stdout and stderr, and still write to them
+  // (the lines that say they are terminating) until the last one is gone; 'close' comes after that.
+  child.once('close', () => log.end());
 
   const adminUrl = `postgres://${SUPERUSER}:${encodeURIComponent(options.password)}@127.0.0.1:${options.port}/postgres`;
   const logTail = (): string => tail.join('\n');

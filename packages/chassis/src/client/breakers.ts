@@ -10,6 +10,7 @@ import {
   type CircuitBreakerPolicy,
   type IBackoff,
   type IBackoffFactory,
+  type IHalfOpenAfterBackoffContext,
 } from 'cockatiel';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { isSoukError } from '../errors/index.ts';
@@ -33,6 +34,8 @@ export interface BreakerSnapshot {
   since: number;
   /** Consecutive failures counted so far. */
   failures: number;
+  /** How long an open breaker stays open before its probe (see `Breakers.openFor`). */
+  openForMs: number;
 }
 
 export interface BreakersOptions {
@@ -59,6 +62,8 @@ interface Entry {
   counter: ConsecutiveBreaker;
   state: BreakerState;
   since: number;
+  /** How long this opening lasts: halfOpenAfterMs, or less when the failure that opened it said when to come back. */
+  openForMs: number;
 }
 
 const defaultIsFailure = (err: unknown): boolean => !(isSoukError(err) && err.status < 500);
@@ -66,11 +71,19 @@ const defaultIsFailure = (err: unknown): boolean => !(isSoukError(err) && err.st
 /**
  * Cockatiel decides "open → half-open" by comparing Date.now() against the
  * backoff's duration. Answering -∞ or +∞ from our own clock makes the injected
- * clock the only time source, so tests move time instead of sleeping.
+ * clock the only time source, so tests move time instead of sleeping. How long:
+ * `openFor` of the failure that opened the circuit, recorded on the entry for
+ * isOpen() and the snapshot.
  */
-function halfOpenAfter(clock: Clock, ms: number): IBackoffFactory<unknown> {
-  const next = (): IBackoff<unknown> => {
+function halfOpenAfter(
+  clock: Clock,
+  entry: () => Entry,
+  openFor: (failure: unknown) => number,
+): IBackoffFactory<IHalfOpenAfterBackoffContext> {
+  const next = (context: IHalfOpenAfterBackoffContext): IBackoff<IHalfOpenAfterBackoffContext> => {
     const openedAt = clock.now();
+    const ms = openFor('error' in context.result ? context.result.error : undefined);
+    entry().openForMs = ms;
     return {
       get duration() {
         return clock.now() - openedAt >= ms ? -Infinity : Infinity;
@@ -79,6 +92,13 @@ function halfOpenAfter(clock: Clock, ms: number): IBackoffFactory<unknown> {
     };
   };
   return { next };
+}
+
+/** `Retry-After` in seconds (the only form souk sends) of a souk error, in ms; undefined when absent or not a number. */
+export function retryAfterMs(err: unknown): number | undefined {
+  const value = isSoukError(err) ? err.headers['retry-after'] : undefined;
+  const seconds = value !== undefined && /^\d+$/.test(value.trim()) ? Number(value) : undefined;
+  return seconds === undefined ? undefined : seconds * 1000;
 }
 
 function toState(state: CircuitState): BreakerState {
@@ -138,7 +158,17 @@ export class Breakers {
   /** True while the breaker is open and not yet due to let a probe through. */
   isOpen(service: string, instanceId: string): boolean {
     const entry = this.entries.get(key(service, instanceId));
-    return entry !== undefined && entry.state === 'open' && this.clock.now() - entry.since < this.halfOpenAfterMs;
+    return entry !== undefined && entry.state === 'open' && this.clock.now() - entry.since < entry.openForMs;
+  }
+
+  /**
+   * How long a circuit opened by `failure` stays open: halfOpenAfterMs, or the
+   * failure's own `Retry-After` when that is sooner. An instance that answers
+   * "my database is restarting, come back in 1 s" gets its probe after 1 s,
+   * not after the full cool-down that a saga step's deadline would not outlast.
+   */
+  openFor(failure: unknown): number {
+    return Math.min(this.halfOpenAfterMs, retryAfterMs(failure) ?? Infinity);
   }
 
   /**
@@ -160,6 +190,7 @@ export class Breakers {
       state: e.state,
       since: e.since,
       failures: typeof e.counter.state === 'number' ? e.counter.state : 0,
+      openForMs: e.openForMs,
     }));
   }
 
@@ -182,10 +213,17 @@ export class Breakers {
       handleWhen((err) => this.isFailure(err)),
       {
         breaker: counter,
-        halfOpenAfter: halfOpenAfter(this.clock, this.halfOpenAfterMs),
+        halfOpenAfter: halfOpenAfter(this.clock, () => entry, (failure) => this.openFor(failure)),
       },
     );
-    const entry: Entry = { target: { ...target }, policy, counter, state: 'closed', since: this.clock.now() };
+    const entry: Entry = {
+      target: { ...target },
+      policy,
+      counter,
+      state: 'closed',
+      since: this.clock.now(),
+      openForMs: this.halfOpenAfterMs,
+    };
     policy.onStateChange((s) => this.changed(entry, toState(s)));
     this.entries.set(k, entry);
     this.gauge.set({ service: target.service, instance: target.instanceId }, STATE_VALUE.closed);
@@ -204,7 +242,7 @@ export class Breakers {
       const last = entry.policy.lastFailure;
       const err = last && 'error' in last ? last.error : undefined;
       const reason = isSoukError(err) ? err.code : err instanceof Error ? err.message : undefined;
-      this.log.warn({ ...fields, reason, retryInMs: this.halfOpenAfterMs }, `circuit to ${service} (${instanceId}) opened`);
+      this.log.warn({ ...fields, reason, retryInMs: entry.openForMs }, `circuit to ${service} (${instanceId}) opened`);
     } else if (state === 'half-open') {
       this.log.info(fields, `circuit to ${service} (${instanceId}) half-open: sending a probe call`);
     } else {

@@ -90,6 +90,24 @@ test('a failed probe opens the breaker again, for another full wait', async () =
   assert.equal(breakers.isOpen('catalog', 'c1'), false);
 });
 
+test("an instance's Retry-After shortens the wait before the probe, never lengthens it", async () => {
+  const { breakers, target, clock } = setup();
+  const restarting = (seconds: string) =>
+    breakers.execute(target, async () => {
+      throw chassisErrors.databaseUnavailable({ headers: { 'retry-after': seconds } });
+    });
+  for (let i = 0; i < 3; i++) await assert.rejects(restarting('0'), { code: 'SOUK_DATABASE_UNAVAILABLE' });
+  assert.equal(breakers.snapshot()[0]!.openForMs, 0);
+  assert.equal(breakers.accepts('catalog', 'c1'), true, 'due for a probe at once');
+  await assert.rejects(restarting('60'));
+  assert.equal(breakers.state('catalog', 'c1'), 'open');
+  assert.equal(breakers.snapshot()[0]!.openForMs, 1000, 'capped at halfOpenAfterMs');
+  clock.t += 999;
+  assert.equal(breakers.isOpen('catalog', 'c1'), true);
+  clock.t += 1;
+  assert.equal(breakers.isOpen('catalog', 'c1'), false);
+});
+
 test('4xx souk errors are the caller’s mistake and do not count; a success resets the count', async () => {
   const { breakers, fail, succeed, target } = setup();
   const notFound = new SoukError({ code: 'SOUK_CATALOG_PRODUCT_NOT_FOUND', status: 404, title: 'Product not found' });
@@ -117,8 +135,8 @@ test('breakers are per instance, and the snapshot lists each', async () => {
   assert.equal(breakers.accepts('catalog', 'never-called'), true);
   const snapshot = breakers.snapshot().sort((a, b) => a.instanceId.localeCompare(b.instanceId));
   assert.deepEqual(snapshot, [
-    { service: 'catalog', instanceId: 'c1', url: 'http://c1', state: 'open', since: clock.t, failures: 3 },
-    { service: 'catalog', instanceId: 'c2', url: 'http://c2', state: 'closed', since: clock.t, failures: 0 },
+    { service: 'catalog', instanceId: 'c1', url: 'http://c1', state: 'open', since: clock.t, failures: 3, openForMs: 1000 },
+    { service: 'catalog', instanceId: 'c2', url: 'http://c2', state: 'closed', since: clock.t, failures: 0, openForMs: 1000 },
   ]);
   breakers.remove('catalog', 'c1');
   assert.equal(breakers.snapshot().length, 1);

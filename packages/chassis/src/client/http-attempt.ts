@@ -92,7 +92,7 @@ export async function sendAttempt(
     const isJson = /\bjson\b/i.test(responseHeaders['content-type'] ?? '');
     if (res.statusCode >= 400) {
       const doc = isJson ? parseJson(text) : undefined;
-      const err = fromProblem(doc, res.statusCode, service);
+      const err = fromProblem(doc, res.statusCode, service, responseHeaders['retry-after']);
       throw markFailure(err, RETRYABLE_STATUSES.has(res.statusCode) ? 'status' : 'final');
     }
     let body: unknown = text === '' ? undefined : text;

@@ -173,6 +173,14 @@ export const chassisErrors = defineErrors({
     description:
       'A redriven dead letter was handed to its handler and failed again; it stays parked with the new error. Fix the cause, then redrive again.',
   },
+  databaseUnavailable: {
+    code: 'SOUK_DATABASE_UNAVAILABLE',
+    status: 503,
+    title: "The service's database is unavailable",
+    retryable: true,
+    description:
+      'The connection to the database was lost or refused (the server restarting, crash recovery, no free connection): nothing was acknowledged; retry with the same Idempotency-Key after `Retry-After` seconds.',
+  },
   internal: {
     code: 'SOUK_INTERNAL',
     status: 500,

@@ -46,7 +46,7 @@ const RESERVED = new Set(['type', 'title', 'status', 'detail', 'code', 'instance
  * Rebuilds a problem document received from another service as a typed error,
  * so callers check `err.code` exactly as for a local error.
  */
-export function fromProblem(doc: unknown, fallbackStatus: number, service?: string): SoukError {
+export function fromProblem(doc: unknown, fallbackStatus: number, service?: string, retryAfter?: string): SoukError {
   const p = (typeof doc === 'object' && doc !== null ? doc : {}) as Record<string, unknown>;
   const code = typeof p.code === 'string' ? p.code : fallbackStatus >= 500 ? 'SOUK_UPSTREAM_ERROR' : 'SOUK_UPSTREAM_REJECTED';
   const status = typeof p.status === 'number' ? p.status : fallbackStatus;
@@ -61,6 +61,11 @@ export function fromProblem(doc: unknown, fallbackStatus: number, service?: stri
       title: typeof p.title === 'string' ? p.title : `Upstream answered ${status}`,
       retryable: status >= 500 || status === 429,
     },
-    { detail: typeof p.detail === 'string' ? p.detail : `Upstream answered ${status}`, extensions },
+    {
+      detail: typeof p.detail === 'string' ? p.detail : `Upstream answered ${status}`,
+      extensions,
+      // The callee's own estimate of when to come back: breakers honour it (client/breakers.ts), and a caller passing the failure on passes it on.
+      ...(retryAfter ? { headers: { 'retry-after': retryAfter } } : {}),
+    },
   );
 }

@@ -52,10 +52,34 @@ const DATA_EXCEPTIONS: Record<string, string> = {
   '22003': 'A number in the request is out of the range the service can store.',
 };
 
+/**
+ * The database going away under a request (a restart, crash recovery, a pool that cannot connect) is an outage
+ * of this instance, not a bug: a 503 the client may retry. SQLSTATE class 08 (connection exception), 57P01–57P03
+ * (shut down, crashed, not yet accepting), 53300 (too many connections); node-postgres's own messages when the
+ * socket closes or the pool cannot connect in time; socket errors from the driver.
+ */
+const UNAVAILABLE_SQLSTATES = /^(08...|57P0[123]|53300)$/;
+const UNAVAILABLE_SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT']);
+const UNAVAILABLE_MESSAGES =
+  /^(Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error)/;
+
+export function isDatabaseUnavailable(err: unknown): boolean {
+  const { code, message } = (err ?? {}) as { code?: unknown; message?: unknown };
+  if (typeof code === 'string' && (UNAVAILABLE_SQLSTATES.test(code) || UNAVAILABLE_SOCKET_CODES.has(code))) return true;
+  return typeof message === 'string' && UNAVAILABLE_MESSAGES.test(message);
+}
+
 export function fromDatabaseError(err: unknown): SoukError | undefined {
   const code = (err as { code?: unknown } | undefined)?.code;
   const detail = typeof code === 'string' ? DATA_EXCEPTIONS[code] : undefined;
-  return detail ? chassisErrors.invalidRequest({ detail, cause: err }) : undefined;
+  if (detail) return chassisErrors.invalidRequest({ detail, cause: err });
+  if (isDatabaseUnavailable(err))
+    return chassisErrors.databaseUnavailable({
+      detail: 'The database did not answer; nothing was stored. Retry in a moment.',
+      headers: { 'retry-after': '1' },
+      cause: err,
+    });
+  return undefined;
 }
 
 export function sendProblem(reply: FastifyReply, err: SoukError, instance: string): FastifyReply {
