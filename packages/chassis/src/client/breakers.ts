@@ -213,7 +213,11 @@ export class Breakers {
       handleWhen((err) => this.isFailure(err)),
       {
         breaker: counter,
-        halfOpenAfter: halfOpenAfter(this.clock, () => entry, (failure) => this.openFor(failure)),
+        halfOpenAfter: halfOpenAfter(
+          this.clock,
+          () => entry,
+          (failure) => this.openFor(failure),
+        ),
       },
     );
     const entry: Entry = {
