@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { waitFor } from '@souk/chassis/testing';
+import { handlerContext, waitFor } from '@souk/chassis/testing';
 import { OrderCancelled, OrderConfirmed } from '@souk/orders/contract';
 import { OrderShipped } from '@souk/shipping/contract';
 import { sql } from 'kysely';
@@ -219,10 +219,10 @@ describe('one order on two feeds at once', () => {
     // A: the shipment finds no user and parks its message, then keeps its transaction open until B
     // waits for the order (or, were there no lock, until B is done: the message would then be stranded).
     const a = db.transaction().execute(async (trx) => {
-      await handlers.shipped(received('urn:souk:service:shipping', 'souk.shipping.OrderShipped', shipped(orderId)), {
-        db: trx,
-        log,
-      });
+      await handlers.shipped(
+        received('urn:souk:service:shipping', 'souk.shipping.OrderShipped', shipped(orderId)),
+        handlerContext(trx, log),
+      );
       parked();
       await Promise.race([bBlocked, bFinished]);
     });
@@ -231,10 +231,10 @@ describe('one order on two feeds at once', () => {
     const b = db
       .transaction()
       .execute(async (trx) => {
-        await handlers.confirmed(received('urn:souk:service:orders', 'souk.orders.OrderConfirmed', confirmed(orderId, dora)), {
-          db: trx,
-          log,
-        });
+        await handlers.confirmed(
+          received('urn:souk:service:orders', 'souk.orders.OrderConfirmed', confirmed(orderId, dora)),
+          handlerContext(trx, log),
+        );
       })
       .finally(() => bDone());
     await Promise.all([a, b]);

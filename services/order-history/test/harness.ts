@@ -15,6 +15,8 @@ export const API = '/api/v1/order-history';
 
 export interface Harness {
   svc: RunningServiceOf<typeof orderHistoryService>;
+  /** order-history's database, for a test's own connection beside the service's pool. */
+  databaseUrl: string;
   issuer: TestIssuer;
   /** Publishes the event from its producer, in a transaction of its own, with the event's time. */
   publish(event: OrderEvent): Promise<void>;
@@ -71,6 +73,7 @@ export async function startHistory(label: string, env: Record<string, string> = 
   const history = svc;
   return {
     svc: history,
+    databaseUrl: databases.at(-1)!.url,
     issuer,
     async publish(event) {
       const contract = (CONTRACTS as readonly EventContract[]).find((c) => c.name === event.type)!;

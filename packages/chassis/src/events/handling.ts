@@ -14,6 +14,7 @@ import { traceContextOf, type CloudEvent } from './envelope.ts';
 import type { EventMetrics } from './event-metrics.ts';
 import { REPLAY_LOCK } from './replay.ts';
 import { recordUnsampledFailure } from '../tracing.ts';
+import { SharedWork } from './shared-work.ts';
 
 export interface ReceivedEvent<T> {
   id: string;
@@ -31,6 +32,12 @@ export interface HandlerContext<DB = object> {
   /** The transaction the inbox record commits in: write the handler's effects through it. */
   db: ServiceDb<DB>;
   log: Logger;
+  /**
+   * State shared by the handlers of this transaction (one event, or a page or batch of them), created
+   * by the first that asks for `key`; `flush` runs once, after the last handler, before the commit.
+   * Per-event bookkeeping added here is written once per page instead of once per event.
+   */
+  shared<T>(key: string, create: () => T, flush: (state: T, db: ServiceDb<DB>) => Promise<void>): T;
 }
 
 export type EventHandler<T, DB = object> = (event: ReceivedEvent<T>, tx: HandlerContext<DB>) => Promise<void>;
@@ -176,16 +183,22 @@ export function createHandling(o: HandlingOptions): Handling {
   }
 
   /** The handler of a fresh event, in `trx`. */
-  async function runIn(trx: Kysely<any>, event: CloudEvent, sub: Subscription, data: unknown): Promise<void> {
+  async function runIn(trx: Kysely<any>, shared: SharedWork, event: CloudEvent, sub: Subscription, data: unknown): Promise<void> {
     const log = o.log.child({ event_id: event.id, event_type: event.type });
-    await sub.handler(received(event, data) as ReceivedEvent<never>, { db: trx, log });
+    await sub.handler(received(event, data) as ReceivedEvent<never>, {
+      db: trx,
+      log,
+      shared: (key, create, flush) => shared.get(key, create, flush),
+    });
   }
 
-  /** Inbox record and handler of one event inside `trx`. */
+  /** Inbox record and handler of one event inside `trx`, then what the handler left to write once. */
   function handleIn(trx: Kysely<any>, event: CloudEvent, sub: Subscription, data: unknown): Promise<'handled' | 'duplicate'> {
     return traced(event, async () => {
       if (!(await recordInbox(trx, [event])).has(keyOf(event))) return 'duplicate';
-      await runIn(trx, event, sub, data);
+      const shared = new SharedWork();
+      await runIn(trx, shared, event, sub, data);
+      await shared.flush(trx);
       return 'handled';
     });
   }
@@ -305,15 +318,17 @@ export function createHandling(o: HandlingOptions): Handling {
                   )
                 : new Set<string>();
             const out: ('handled' | 'duplicate')[] = [];
+            const shared = new SharedWork();
             for (const p of prepared) {
               out.push(
                 await traced(p.event, async () => {
                   if (!fresh.has(keyOf(p.event))) return 'duplicate';
-                  await runIn(trx, p.event, p.sub, p.data);
+                  await runIn(trx, shared, p.event, p.sub, p.data);
                   return 'handled';
                 }),
               );
             }
+            await shared.flush(trx);
             if (within && !(await within(trx))) throw new LeaseLost();
             return out;
           }),

@@ -8,3 +8,4 @@ export { call, assertProblem } from './http.ts';
 export type { Answer, CallOptions } from './http.ts';
 export { startStandInProducer } from './stand-in-producer.ts';
 export type { StandInProducer } from './stand-in-producer.ts';
+export { handlerContext } from './handler-context.ts';

@@ -1,5 +1,6 @@
-// The read model in PostgreSQL: merging one event into its order's row (inside
-// the handler's transaction) and reading rows back as the API shows them.
+// The read model in PostgreSQL: merging events into their orders' rows (inside
+// the handlers' transaction, once per page of events) and reading rows back as
+// the API shows them.
 
 import type { OrderHistoryItem } from '../../contract.ts';
 import type { OrderHistoryDatabase } from '../db.ts';
@@ -7,30 +8,83 @@ import { canonical, emptyFacts, evolve, type OrderEvent, type OrderFacts } from 
 import { project, type OrderView } from './order-view.ts';
 
 /**
- * Merges the event into its order's row: read the facts under a row lock (events of other
- * producers about the same order are handled concurrently), evolve, write the facts and the view
- * derived from them. Returns false when the event added nothing (a redelivery or an echo).
+ * Merges events into their orders' rows, in the order given: read the facts of every order they name
+ * under row locks (events of other producers about the same orders are handled concurrently; one
+ * statement, locks taken in key order), evolve, write the rows that changed (one statement for those
+ * that exist, one for new ones). An event that adds nothing (a redelivery or an echo) writes nothing.
+ * Returns how many rows changed.
  */
-export async function mergeEvent(db: OrderHistoryDatabase, event: OrderEvent, now: Date): Promise<boolean> {
-  const orderId = event.data.orderId.toLowerCase();
-  for (;;) {
-    const row = await db.selectFrom('order_views').select('facts').where('order_id', '=', orderId).forUpdate().executeTakeFirst();
-    const facts = evolve(row?.facts ?? emptyFacts(orderId), event);
-    if (row && canonical(facts) === canonical(row.facts)) return false;
-    const values = toRow(project(facts), facts, now);
-    if (row) {
-      await db.updateTable('order_views').set(values).where('order_id', '=', orderId).execute();
-      return true;
-    }
-    // Two producers' first events about one order may race to create the row: the loser reads it and merges.
-    const inserted = await db
-      .insertInto('order_views')
-      .values(values)
-      .onConflict((oc) => oc.column('order_id').doNothing())
-      .returning('order_id')
-      .executeTakeFirst();
-    if (inserted) return true;
+export async function mergeEvents(db: OrderHistoryDatabase, events: readonly OrderEvent[], now: Date): Promise<number> {
+  const byOrder = new Map<string, OrderEvent[]>();
+  for (const e of events) {
+    const id = e.data.orderId.toLowerCase();
+    const list = byOrder.get(id);
+    if (list) list.push(e);
+    else byOrder.set(id, [e]);
   }
+  let changed = 0;
+  let pending = [...byOrder.keys()];
+  while (pending.length > 0) {
+    const rows = await db
+      .selectFrom('order_views')
+      .select(['order_id', 'facts'])
+      .where('order_id', 'in', pending)
+      .orderBy('order_id')
+      .forUpdate()
+      .execute();
+    const stored = new Map(rows.map((r) => [r.order_id, r.facts]));
+    const updates: ReturnType<typeof toRow>[] = [];
+    const inserts: ReturnType<typeof toRow>[] = [];
+    for (const id of pending) {
+      const before = stored.get(id);
+      const facts = byOrder.get(id)!.reduce(evolve, before ?? emptyFacts(id));
+      if (before && canonical(facts) === canonical(before)) continue;
+      (before ? updates : inserts).push(toRow(project(facts), facts, now));
+    }
+    if (updates.length > 0) {
+      // Every row here is locked by this transaction: the conflict always happens and is the update.
+      await db
+        .insertInto('order_views')
+        .values(updates)
+        .onConflict((oc) =>
+          oc.column('order_id').doUpdateSet((eb) => ({
+            user_id: eb.ref('excluded.user_id'),
+            status: eb.ref('excluded.status'),
+            reason_code: eb.ref('excluded.reason_code'),
+            reason: eb.ref('excluded.reason'),
+            items: eb.ref('excluded.items'),
+            total_cents: eb.ref('excluded.total_cents'),
+            currency: eb.ref('excluded.currency'),
+            payment: eb.ref('excluded.payment'),
+            stock: eb.ref('excluded.stock'),
+            shipping: eb.ref('excluded.shipping'),
+            placed_at: eb.ref('excluded.placed_at'),
+            confirmed_at: eb.ref('excluded.confirmed_at'),
+            cancelled_at: eb.ref('excluded.cancelled_at'),
+            updated_at: eb.ref('excluded.updated_at'),
+            last_event_at: eb.ref('excluded.last_event_at'),
+            facts: eb.ref('excluded.facts'),
+            projected_at: eb.ref('excluded.projected_at'),
+          })),
+        )
+        .execute();
+    }
+    changed += updates.length;
+    pending = [];
+    if (inserts.length > 0) {
+      // Two producers' first events about one order may race to create its row: the loser reads it and merges again.
+      const created = await db
+        .insertInto('order_views')
+        .values(inserts)
+        .onConflict((oc) => oc.column('order_id').doNothing())
+        .returning('order_id')
+        .execute();
+      changed += created.length;
+      const won = new Set(created.map((r) => r.order_id));
+      pending = inserts.map((r) => r.order_id).filter((id) => !won.has(id));
+    }
+  }
+  return changed;
 }
 
 function toRow(view: OrderView, facts: OrderFacts, now: Date) {
