@@ -10,7 +10,7 @@ import { SAGA_END_CHANNEL, SAGA_WAKE_CHANNEL } from './saga-store.ts';
 export interface SagaListener {
   /** Called on each wake notification, and after a reconnect (notifications may have been missed). */
   onWake(fn: () => void): () => void;
-  /** Called with the id of each saga that reached a final status. */
+  /** Called with the id of each saga that reached a final status; with '' after a reconnect (any may have ended meanwhile). */
   onEnd(fn: (sagaId: string) => void): () => void;
   close(): Promise<void>;
 }
@@ -19,8 +19,8 @@ export function createSagaListener(options: { url: string; applicationName: stri
   const notifier = createNotifier({ ...options, channels: [SAGA_WAKE_CHANNEL, SAGA_END_CHANNEL], purpose: 'sagas' });
   return {
     onWake: (fn) => notifier.on(SAGA_WAKE_CHANNEL, () => fn()),
-    // After a reconnect the end channel fires without a payload: the waits' own poll covers what was missed.
-    onEnd: (fn) => notifier.on(SAGA_END_CHANNEL, (payload) => payload && fn(payload)),
+    // After a reconnect the end channel fires without a payload: notifications may have been missed.
+    onEnd: (fn) => notifier.on(SAGA_END_CHANNEL, (payload) => fn(payload ?? '')),
     close: () => notifier.close(),
   };
 }

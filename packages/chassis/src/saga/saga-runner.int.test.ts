@@ -268,6 +268,20 @@ test('two runners on one database share the sagas and never run a step of one sa
   assert.equal(owners.length, 2, 'both runners took part');
 });
 
+test("a wait in another instance is answered by the end's NOTIFY, long before its safety poll", async () => {
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  const runner = t.runner(demoSaga({ behaviour: (ctx, phase) => (phase === 'run' && ctx.step === 'two' ? gate : undefined) }));
+  const elsewhere = t.runner(demoSaga(), { run: false, pollIntervalMs: 60_000 });
+  const id = randomUUID();
+  await t.start(runner, id);
+  const waiting = elsewhere.waitForEnd(id, 30_000);
+  await t.waitStatus(runner, id, 'RUNNING');
+  release();
+  // Without the NOTIFY, the wait would only end at its 30 s timeout (undefined): its poll runs every 60 s.
+  assert.equal(await waiting, 'COMPLETED');
+});
+
 test('waitForEnd answers when the saga ends, and at once for everyone once endWaits is called (shutdown)', async () => {
   let release!: () => void;
   const gate = new Promise<void>((r) => (release = r));

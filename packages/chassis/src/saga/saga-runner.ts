@@ -112,7 +112,7 @@ export function createSagaRunner(options: SagaRunnerOptions): SagaRunner {
     wakeIn: (delayMs) => loop.wakeIn(delayMs),
     ended(saga, row, final) {
       metrics.duration.observe({ saga: saga.name, status: final }, Math.max(0, Date.now() - row.created_at.getTime()) / 1000);
-      ended.emit('end', row.id);
+      ended.emit('end', row.id, final);
     },
   };
 

@@ -1,6 +1,8 @@
-// Waiting for a saga to end (an HTTP request with Prefer: wait): woken by the
-// runner of this process or by NOTIFY from another instance's, with a bounded
-// poll behind both in case a notification was missed.
+// Waiting for a saga to end (an HTTP request with Prefer: wait): answered by the
+// runner of this process with the final status, or woken by NOTIFY from another
+// instance's (then one read of the saga's status). A poll stands behind both: at
+// the runner's poll interval without LISTEN, and seldom with it, since a
+// reconnect of the listener wakes every wait anyway.
 
 import type { EventEmitter } from 'node:events';
 import type { Kysely } from 'kysely';
@@ -13,7 +15,10 @@ export interface EndWaits {
   endWaits(): void;
 }
 
-/** `ended` emits 'end' with a saga id when this process's runner ends one. */
+/** The safety poll of a wait while the listener is there: it only covers a notification lost without a reconnect. */
+const LISTENING_POLL_MS = 10_000;
+
+/** `ended` emits 'end' with a saga id and its final status when this process's runner ends one. */
 export function createEndWaits(o: { db: Kysely<any>; ended: EventEmitter; listener?: SagaListener; pollMs: number }): EndWaits {
   const stopped = new AbortController();
   const finalStatus = async (id: string) => {
@@ -42,10 +47,14 @@ export function createEndWaits(o: { db: Kysely<any>; ended: EventEmitter; listen
             (s) => s && finish(s),
             () => undefined,
           );
-        const onEnd = (endedId: string) => endedId === id && check();
+        const onEnd = (endedId: string, status?: SagaStatus) => {
+          if (endedId !== id) return;
+          if (status && FINAL_STATUSES.includes(status)) finish(status);
+          else check();
+        };
         o.ended.on('end', onEnd);
-        const offEnd = o.listener?.onEnd(onEnd);
-        const poll = setInterval(check, Math.max(o.pollMs, 250));
+        const offEnd = o.listener?.onEnd((endedId) => (endedId === id || endedId === '') && check());
+        const poll = setInterval(check, o.listener ? Math.max(o.pollMs, LISTENING_POLL_MS) : Math.max(o.pollMs, 250));
         const timer = setTimeout(giveUp, timeoutMs);
         stopped.signal.addEventListener('abort', giveUp, { once: true });
         check();

@@ -65,15 +65,30 @@ export function createOrderStore(db: OrdersDatabase) {
       .set(set)
       .where('id', '=', id)
       .where('status', 'in', from)
-      .returning('id')
+      .returningAll()
       .executeTakeFirst();
-    const order = await get(id, trx);
+    const order = changed ? toOrder(changed, (await linesOf(trx, [id])).get(id) ?? []) : await get(id, trx);
     if (!order) throw new Error(`order ${id} does not exist`);
     return { changed: changed !== undefined, order };
   }
 
   return {
     get,
+
+    /** The order's status and why (one row, no lines): for a step that only needs to know whether it was cancelled. */
+    async statusOf(id: string): Promise<Pick<Order, 'status' | 'reasonCode' | 'reason'> | undefined> {
+      const row = await db
+        .selectFrom('orders')
+        .select(['status', 'reason_code', 'reason'])
+        .where('id', '=', id)
+        .executeTakeFirst();
+      if (!row) return undefined;
+      return {
+        status: row.status,
+        ...(row.reason_code !== null ? { reasonCode: row.reason_code } : {}),
+        ...(row.reason !== null ? { reason: row.reason } : {}),
+      };
+    },
 
     async insert(trx: OrdersDatabase, o: NewOrder): Promise<void> {
       await trx

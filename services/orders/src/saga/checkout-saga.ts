@@ -106,7 +106,7 @@ export function checkoutSaga(deps: CheckoutDeps): SagaDefinition<CheckoutState, 
         timeoutMs: captureTimeoutMs,
         async run(ctx) {
           // A shipment that failed before the capture cancelled the order: take no money for it.
-          const order = await deps.store.get(ctx.state.orderId);
+          const order = await deps.store.statusOf(ctx.state.orderId);
           if (order?.status === 'CANCELLED') {
             await p.cancelPayment(ctx.state, `${order.reasonCode}: ${order.reason}`.slice(0, 200), call(ctx, ':cancel'));
             return { paymentStatus: 'CANCELLED' };
