@@ -12,6 +12,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { Pool } from 'undici';
 import { connect } from '@nats-io/transport-node';
 import { AckPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { streamName } from '@souk/chassis';
@@ -38,15 +39,37 @@ export interface EventsSettings {
   latencySeconds: number;
   /** events for the throughput run */
   burst: number;
+  /** which runs: raw, feed, nats (BENCH_TRANSPORTS, comma-separated; default all) */
+  transports: readonly string[];
+  /** the producer requests' client: a pool of kept-alive connections, or fetch() (BENCH_HTTP=fetch) */
+  http: 'pool' | 'fetch';
+}
+
+const TRANSPORTS = ['raw', 'feed', 'nats'];
+function transportsSetting(): string[] {
+  const raw = process.env.BENCH_TRANSPORTS;
+  if (raw === undefined) return TRANSPORTS;
+  const chosen = raw.split(',').map((t) => t.trim());
+  const unknown = chosen.filter((t) => !TRANSPORTS.includes(t));
+  if (unknown.length > 0 || chosen.length === 0) throw new Error(`BENCH_TRANSPORTS takes ${TRANSPORTS.join(', ')} (got ${raw})`);
+  return chosen;
 }
 
 export const eventsSettings = (): EventsSettings => ({
   rate: positive('BENCH_RATE', 1000),
   latencySeconds: positive('BENCH_LATENCY_S', 5),
   burst: positive('BENCH_BURST', 5000),
+  transports: transportsSetting(),
+  http: httpSetting(),
 });
 
-export const EVENTS_SMOKE: EventsSettings = { rate: 50, latencySeconds: 1, burst: 200 };
+function httpSetting(): 'pool' | 'fetch' {
+  const raw = process.env.BENCH_HTTP ?? 'pool';
+  if (raw !== 'pool' && raw !== 'fetch') throw new Error(`BENCH_HTTP takes pool or fetch (got ${raw})`);
+  return raw;
+}
+
+export const EVENTS_SMOKE: EventsSettings = { rate: 50, latencySeconds: 1, burst: 200, transports: TRANSPORTS, http: 'pool' };
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -89,6 +112,8 @@ interface Row {
   throughput: number;
   /** CPU of the burst, per event. */
   cost: CostReport;
+  /** CPU of the steady rate, per event (one request per event), the bench process included. */
+  steadyCost?: CostReport;
 }
 
 /** Raw JetStream: the broker alone, publishing each message and awaiting its ack, as the relay does. */
@@ -151,10 +176,8 @@ async function rawJetStream({ rate: RATE, latencySeconds: LATENCY_S, burst: BURS
   };
 }
 
-async function soukTransport(
-  transport: 'feed' | 'nats',
-  { rate: RATE, latencySeconds: LATENCY_S, burst: BURST }: EventsSettings,
-): Promise<Row> {
+async function soukTransport(transport: 'feed' | 'nats', settings: EventsSettings): Promise<Row> {
+  const { rate: RATE, latencySeconds: LATENCY_S, burst: BURST } = settings;
   const producer = `bench-${transport}-${process.pid}`;
   const producerDb = await createTestDatabase('bench_evp');
   const consumerDb = await createTestDatabase('bench_evc');
@@ -180,11 +203,22 @@ async function soukTransport(
   // The bench's own connection (polling for progress) does not count as the system's work.
   const pool = new pg.Pool({ connectionString: consumerDb.url, max: 1, application_name: BENCH_APPLICATION });
   let probe: CostProbe | undefined;
+  let steadyProbe: CostProbe | undefined;
+  let http: Pool | undefined;
   try {
+    const databases = new Set([producerDb.url, consumerDb.url].map((u) => decodeURIComponent(new URL(u).pathname.slice(1))));
     probe = await costProbe({
       processes: async () => new Map([...roles, ...(transport === 'nats' ? natsServers() : [])]),
       databaseUrl: consumerDb.url,
-      databases: new Set([producerDb.url, consumerDb.url].map((u) => decodeURIComponent(new URL(u).pathname.slice(1)))),
+      databases,
+      backends: true,
+    });
+    // The steady rate sends a request per event: what the bench spends sending them shows too.
+    steadyProbe = await costProbe({
+      processes: async () =>
+        new Map([...roles, [process.pid, 'bench process (load generator)'], ...(transport === 'nats' ? natsServers() : [])]),
+      databaseUrl: consumerDb.url,
+      databases,
       backends: true,
     });
     start('producer', { DATABASE_URL: producerDb.url, PORT: String(port) });
@@ -195,22 +229,32 @@ async function soukTransport(
     });
     const handled = async () =>
       (await pool.query<{ n: number }>('select count(*)::int as n from handled').catch(() => ({ rows: [{ n: 0 }] }))).rows[0]!.n;
+    // The load generator shares the machine's cores with what it measures: it sends over a pool of kept-alive
+    // connections (undici's Pool, as the chassis' client does), not fetch(), which cost 0.7 ms of CPU per request
+    // here. BENCH_HTTP=fetch measures the old way.
+    http = new Pool(url, { connections: 64 });
+    const client = http;
     const emit = async (from: number, count: number) => {
-      const res = await fetch(`${url}/emit`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ from, count }),
-      });
-      if (!res.ok) throw new Error(`emit failed: ${res.status} ${await res.text()}`);
+      const body = JSON.stringify({ from, count });
+      if (settings.http === 'fetch') {
+        const res = await fetch(`${url}/emit`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+        if (!res.ok) throw new Error(`emit failed: ${res.status} ${await res.text()}`);
+        return;
+      }
+      const res = await client.request({ method: 'POST', path: '/emit', headers: { 'content-type': 'application/json' }, body });
+      const text = await res.body.text();
+      if (res.statusCode !== 200) throw new Error(`emit failed: ${res.statusCode} ${text}`);
     };
     // Warm-up: the consumer is subscribed and caught up.
     await emit(-10, 10);
     await waitFor(async () => (await handled()) >= 10, { timeoutMs: 60_000, what: 'warm-up' });
 
     const steadyCount = Math.round(RATE * LATENCY_S);
+    const steadyBefore = await steadyProbe.snapshot();
     const offered = await offerAtRate(RATE, steadyCount, (n) => emit(n, 1));
     log(`${transport}: offered ${offered.toFixed(0)} events/s of the ${RATE}/s asked for`);
     await waitFor(async () => (await handled()) >= 10 + steadyCount, { timeoutMs: 120_000, what: 'steady run handled' });
+    const steadyCost = costBetween(steadyBefore, await steadyProbe.snapshot(), steadyCount);
     const steady = (
       await pool.query<{ latency_ms: number }>('select latency_ms from handled where n >= 0 order by latency_ms')
     ).rows.map((r) => r.latency_ms);
@@ -232,9 +276,12 @@ async function soukTransport(
       p99: percentile(steady, 99),
       throughput: BURST / seconds,
       cost,
+      steadyCost,
     };
   } finally {
     await probe?.close();
+    await steadyProbe?.close();
+    await http?.close();
     for (const c of children) c.kill('SIGTERM');
     await Promise.all(children.map((c) => (c.exitCode === null ? new Promise((r) => c.once('exit', r)) : Promise.resolve())));
     await pool.end();
@@ -251,19 +298,26 @@ export async function eventsBench(settings: EventsSettings = eventsSettings()): 
   const started = performance.now();
   const rows: Row[] = [];
   const runs = [
-    ['raw JetStream', () => rawJetStream(settings)],
-    ['embedded feed', () => soukTransport('feed', settings)],
-    ['NATS JetStream', () => soukTransport('nats', settings)],
+    ['raw', 'raw JetStream', () => rawJetStream(settings)],
+    ['feed', 'embedded feed', () => soukTransport('feed', settings)],
+    ['nats', 'NATS JetStream', () => soukTransport('nats', settings)],
   ] as const;
-  for (const [name, run] of runs) {
+  for (const [key, name, run] of runs) {
+    if (!settings.transports.includes(key)) continue;
     log(`events: ${name}`);
     rows.push(await run());
   }
-  const raw = rows[0]!;
+  const raw = rows.find((r) => r.name.startsWith('raw'));
   return {
     name: 'events',
     title: 'publish → handled on both transports, beside raw JetStream',
-    settings: { BENCH_RATE: settings.rate, BENCH_LATENCY_S: settings.latencySeconds, BENCH_BURST: settings.burst, batch: BATCH },
+    settings: {
+      BENCH_RATE: settings.rate,
+      BENCH_LATENCY_S: settings.latencySeconds,
+      BENCH_BURST: settings.burst,
+      BENCH_HTTP: settings.http,
+      batch: BATCH,
+    },
     seconds: (performance.now() - started) / 1000,
     tables: [
       {
@@ -282,13 +336,18 @@ export async function eventsBench(settings: EventsSettings = eventsSettings()): 
             r.p50,
             r.p99,
             r.throughput,
-            r.throughput / raw.throughput,
+            raw ? r.throughput / raw.throughput : null,
             r.cost.totalCpuPerOp,
             r === raw ? null : r.cost.commitsPerOp,
           ],
         })),
       },
       ...rows.map((r) => costTable(`where the CPU of an event goes: ${r.name}, burst`, r.cost)),
+      ...rows.flatMap((r) =>
+        r.steadyCost
+          ? [costTable(`where the CPU of an event goes: ${r.name}, steady rate (one request per event)`, r.steadyCost)]
+          : [],
+      ),
     ],
     notes: [
       'latency: from the publishing request (raw: the publish) to the handler, at the steady rate; throughput: the burst until every event is handled',

@@ -5,6 +5,7 @@ import { Kysely, Migrator, PostgresDialect, type LogEvent, type Migration } from
 import pg from 'pg';
 import { SpanKind, SpanStatusCode, type Tracer } from '@opentelemetry/api';
 import { activeSpanRecording } from '../tracing.ts';
+import { PreparingClient } from './prepared.ts';
 import type { Logger } from 'pino';
 
 export type { Migration } from 'kysely';
@@ -45,6 +46,8 @@ export function createDatabase(options: DatabaseOptions): Database {
     application_name: options.applicationName,
     idleTimeoutMillis: 30_000,
     connectionTimeoutMillis: 5_000,
+    // Statements marked `prepared` (db/prepared.ts) go as named prepared statements.
+    Client: PreparingClient,
   });
   // An idle client losing its connection (database restart) must not crash the process.
   pool.on('error', (err) => options.log.warn({ err }, 'idle database connection failed'));
