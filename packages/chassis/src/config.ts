@@ -4,6 +4,7 @@
 import { Type, type Static, type TObject, type TSchema } from 'typebox';
 import { Value } from 'typebox/value';
 import { DEFAULT_TOKEN_CACHE_SIZE } from './auth/token-cache.ts';
+import { MAX_PREPARED_STATEMENTS } from './db/database.ts';
 import { DEFAULT_FAILURE_THRESHOLD, DEFAULT_HALF_OPEN_AFTER_MS } from './client/breakers.ts';
 
 /** Thrown at start when the environment does not describe a valid configuration. */
@@ -40,6 +41,12 @@ export const CommonConfig = Type.Object({
   SERVICE_WEIGHT: Type.Integer({ default: 100, minimum: 0, maximum: 1000 }),
   DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
   DATABASE_POOL_SIZE: Type.Integer({ default: 5, minimum: 1, maximum: 100 }),
+  DATABASE_PREPARED_STATEMENTS: Type.Integer({
+    default: MAX_PREPARED_STATEMENTS,
+    minimum: 0,
+    description:
+      'Distinct SQL texts prepared once per connection and then only bound and executed; 0 parses every statement (a pooler in transaction mode needs it).',
+  }),
   REGISTRY_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
   STATIC_SERVICES: Type.Optional(Type.String()),
   LOG_LEVEL: Type.Union(

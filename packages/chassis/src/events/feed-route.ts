@@ -11,7 +11,6 @@ import { sql, type Kysely } from 'kysely';
 import { Type } from 'typebox';
 import type { App } from '../server/app.ts';
 import { readableBound } from '../db/commit-order.ts';
-import { prepared } from '../db/prepared.ts';
 import { armNotification, OUTBOX_CHANNEL, type Notifier } from './notifier.ts';
 import type { CloudEvent } from './envelope.ts';
 import type { EventMetrics } from './event-metrics.ts';
@@ -187,7 +186,7 @@ export async function readFeed(
   types?: readonly string[],
 ): Promise<FeedRead> {
   const hit = types && types.length > 0 ? sql`o.type = any(${types})` : sql`true`;
-  const { rows } = await sql<FeedRow>`${prepared}
+  const { rows } = await sql<FeedRow>`
     with b as materialized (select ${readableBound('souk_outbox', 'commit_key', { precise: true })} as bound),
     scan as (
       select o.commit_key as key, o.commit_key < b.bound as readable, ${hit} as hit,

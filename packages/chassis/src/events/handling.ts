@@ -13,7 +13,6 @@ import type { EventContract } from './contract.ts';
 import { traceContextOf, type CloudEvent } from './envelope.ts';
 import type { EventMetrics } from './event-metrics.ts';
 import { REPLAY_LOCK } from './replay.ts';
-import { prepared } from '../db/prepared.ts';
 import { recordUnsampledFailure } from '../tracing.ts';
 import { SharedWork } from './shared-work.ts';
 
@@ -143,7 +142,7 @@ export function createHandling(o: HandlingOptions): Handling {
    */
   async function recordInbox(trx: Kysely<any>, events: readonly CloudEvent[]): Promise<Set<string>> {
     const limit = String(o.handlerTimeoutMs);
-    const { rows } = await sql<{ fresh: string[] }>`${prepared}
+    const { rows } = await sql<{ fresh: string[] }>`
       with limits as (select set_config('statement_timeout', ${limit}, true) as s,
                              set_config('idle_in_transaction_session_timeout', ${limit}, true) as i,
                              pg_advisory_xact_lock_shared(${REPLAY_LOCK}) as r),

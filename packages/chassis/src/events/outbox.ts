@@ -9,7 +9,6 @@ import type { EventContract } from './contract.ts';
 import { buildEnvelope, type CloudEvent } from './envelope.ts';
 import { OUTBOX_CHANNEL } from './notifier.ts';
 import { commitKey } from '../db/commit-order.ts';
-import { prepared } from '../db/prepared.ts';
 
 export interface PublishOptions {
   /** CloudEvents `subject`: the entity the event is about (a product id, a user id). */
@@ -69,7 +68,7 @@ export function createOutbox(deps: {
       // The row's place in the feed comes from this transaction (db/commit-order.ts), with the
       // notification in the same statement. A retried command that publishes with the same id adds
       // nothing: the first one is the event (its rank is simply not used).
-      await sql`${prepared}
+      await sql`
         insert into souk_outbox (commit_key, id, type, envelope)
         select ${commitKey(mine.count, 'souk_outbox')}, ${envelope.id}, ${envelope.type}, ${JSON.stringify(envelope)}::jsonb
         ${notify ? sql`from pg_notify(${OUTBOX_CHANNEL}, ${envelope.type})` : sql``}

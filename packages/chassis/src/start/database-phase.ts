@@ -23,6 +23,7 @@ export async function openDatabase(
   const database = createDatabase({
     url: config.DATABASE_URL,
     poolSize: config.DATABASE_POOL_SIZE,
+    maxPreparedStatements: config.DATABASE_PREPARED_STATEMENTS,
     applicationName: instanceId,
     tracer,
     log,

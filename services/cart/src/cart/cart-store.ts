@@ -3,7 +3,12 @@
 // now + TTL. Writes lock the cart row, so two tabs adding at once both count.
 // A write is BEGIN, one statement that locks the cart and pushes its expiry,
 // one that reads the lines, the change, COMMIT; it returns the cart it
-// leaves, so the answer needs no second read.
+// leaves, so the answer needs no second read. Adding to a live cart, the
+// usual write, takes a shorter way first: two statements (below, `fastAdd`).
+//
+// Every statement that changes a cart's lines also writes its cart row (a
+// new row version, a new xmin), in the same transaction: the fast add relies
+// on it to see that nobody changed the cart between its read and its write.
 
 import { sql } from 'kysely';
 import type { Clock } from '@souk/chassis';
@@ -82,6 +87,52 @@ export function createCartStore(db: CartDatabase, deps: { clock: Clock; ttlSecon
     });
   }
 
+  /**
+   * Adds to a live cart in two statements instead of five, when nobody else writes it meanwhile: a
+   * read of the cart, its lines and its row version (xmin) without a lock or transaction; the rules
+   * on what it read; then one statement that pushes the expiry only if the row is still that version
+   * (a compare-and-set: a concurrent writer's commit, or the lock it holds until then, leaves another
+   * version) and writes the line in the same statement. Undefined when it cannot: no cart or an
+   * expired one, a rule refused (checked again under the lock, where it counts), or the cart changed
+   * between the two statements; the locking write then does it. Each round trip to PostgreSQL costs
+   * both processes a wake-up: the write went from 5 statements to 2.
+   */
+  async function fastAdd(userId: string, productId: string, adding: number): Promise<StoredCart | undefined> {
+    const at = new Date(now());
+    const { rows } = await sql<{ version: string; expires_at: Date; product_id: string | null; quantity: number | null }>`
+      select c.xmin::text as version, c.expires_at, i.product_id, i.quantity
+      from carts c left join cart_items i on i.user_id = c.user_id
+      where c.user_id = ${userId}
+      order by i.seq`.execute(db);
+    const first = rows[0];
+    if (!first || isExpired(first.expires_at, at.getTime())) return undefined;
+    const lines = rows.flatMap((r) =>
+      r.product_id === null || r.quantity === null ? [] : [{ productId: r.product_id, quantity: r.quantity }],
+    );
+    let quantity: number;
+    try {
+      quantity = quantityAfterAdd(lines, productId, adding);
+    } catch {
+      return undefined;
+    }
+    const expiresAt = expiryFrom(at.getTime(), deps.ttlSeconds);
+    const written = await sql<{ quantity: number }>`
+      with pushed as (
+        update carts set updated_at = ${at}, expires_at = ${expiresAt}
+        where user_id = ${userId} and xmin = ${first.version}::xid and expires_at > ${at}
+        returning user_id
+      )
+      insert into cart_items (user_id, product_id, quantity, added_at)
+      select user_id, ${productId}, ${quantity}, ${at} from pushed
+      on conflict (user_id, product_id) do update set quantity = excluded.quantity
+      returning quantity`.execute(db);
+    if (written.rows.length === 0) return undefined;
+    const after = lines.some((l) => l.productId === productId)
+      ? lines.map((l) => (l.productId === productId ? { productId, quantity } : l))
+      : [...lines, { productId, quantity }];
+    return { lines: after, expiresAt };
+  }
+
   const notInCart = (productId: string) =>
     errors.itemNotFound({ detail: `Product ${productId} is not in your cart.`, extensions: { productId } });
 
@@ -103,7 +154,8 @@ export function createCartStore(db: CartDatabase, deps: { clock: Clock; ttlSecon
       return { lines, expiresAt: first.expiresAt };
     },
 
-    add: (userId, productId, adding) =>
+    add: async (userId, productId, adding) =>
+      (await fastAdd(userId, productId, adding)) ??
       write(userId, async (trx, lines, at) => {
         const quantity = quantityAfterAdd(lines, productId, adding);
         await trx
@@ -142,19 +194,28 @@ export function createCartStore(db: CartDatabase, deps: { clock: Clock; ttlSecon
 
     async dropLines(userId, productIds) {
       if (productIds.length === 0) return;
-      await db
-        .deleteFrom('cart_items')
-        .where('user_id', '=', userId)
-        .where('product_id', 'in', [...productIds])
-        .execute();
+      await db.transaction().execute(async (trx) => {
+        // A new version of the cart row (its values unchanged): a concurrent fast add sees the change.
+        await trx
+          .updateTable('carts')
+          .set((eb) => ({ updated_at: eb.ref('updated_at') }))
+          .where('user_id', '=', userId)
+          .execute();
+        await trx
+          .deleteFrom('cart_items')
+          .where('user_id', '=', userId)
+          .where('product_id', 'in', [...productIds])
+          .execute();
+      });
     },
 
     async removeOrdered(trx, userId, ordered) {
+      // An update, not only a lock: the new row version tells a concurrent fast add that the lines changed.
       const cart = await trx
-        .selectFrom('carts')
-        .select('expires_at')
+        .updateTable('carts')
+        .set((eb) => ({ updated_at: eb.ref('updated_at') }))
         .where('user_id', '=', userId)
-        .forUpdate()
+        .returning('expires_at')
         .executeTakeFirst();
       if (!cart) return;
       const { update, remove } = afterOrder(await linesOf(trx, userId), ordered);
