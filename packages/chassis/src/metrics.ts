@@ -13,10 +13,18 @@ export interface HttpServerMetrics {
   active: Gauge<'http_request_method'>;
 }
 
+/**
+ * How often the event-loop delay monitor samples (ms). prom-client's default, 10 ms, is a timer firing
+ * 100 times a second in every process: measured alone, 9.6 ms of CPU per second against 3.1 at 100 ms
+ * (2.2 with no monitor), so about 90 ms/s across the devhost's fourteen processes doing nothing. At
+ * 100 ms the lag histogram still catches every stall that matters to a request.
+ */
+export const EVENT_LOOP_MONITORING_PRECISION_MS = 100;
+
 export function createMetricsRegistry(labels: { service: string; instance: string }): Registry {
   const registry = new Registry();
   registry.setDefaultLabels(labels);
-  collectDefaultMetrics({ register: registry });
+  collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: EVENT_LOOP_MONITORING_PRECISION_MS });
   return registry;
 }
 

@@ -104,6 +104,7 @@ describe('built-in endpoints', () => {
     );
     assert.match(metrics.text, /http_server_active_requests/);
     assert.match(metrics.text, /process_cpu_seconds_total/);
+    assert.match(metrics.text, /nodejs_eventloop_lag_p99_seconds/);
   });
 
   test('openapi.json describes the routes', async () => {
