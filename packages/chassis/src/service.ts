@@ -110,7 +110,15 @@ export async function startService<C extends TObject, DB = object>(
   definition: ServiceDefinition<C, DB>,
   options: StartOptions = {},
 ): Promise<RunningService<Static<C>, DB>> {
-  const basics = loadBasics(definition, options);
+  // Milliseconds since the process started (performance's time origin), then what each phase took.
+  const timings: Record<string, number> = { loadMs: Math.round(performance.now()) };
+  const timed = async <T>(phase: string, run: () => Promise<T> | T): Promise<T> => {
+    const t0 = performance.now();
+    const result = await run();
+    timings[`${phase}Ms`] = Math.round(performance.now() - t0);
+    return result;
+  };
+  const basics = await timed('basics', () => loadBasics(definition, options));
   const { name, config, log } = basics;
   const stack = createResourceStack(log);
   stack.defer('the trace exporter', () => basics.flushTraces());
@@ -121,29 +129,37 @@ export async function startService<C extends TObject, DB = object>(
   let ctx: ServiceContext<Static<C>, DB>;
   let url: string;
   try {
-    const database = await openDatabase(basics, definition.migrations, stack, readiness);
-    const discovery = await connectDiscovery(basics, options.discovery, stack, readiness);
-    const clients = await connectClients(basics, discovery, options.serviceToken, stack);
     const publishes = definition.events?.publishes ?? [];
-    const schemaIds = await registerEventSchemas(basics, publishes, discovery, clients);
+    // Side by side: migrations wait on PostgreSQL, schema registration on the schema registry (both may
+    // still be starting next to us); neither needs the other.
+    const [database, { discovery, clients, schemaIds }] = await settleBoth(
+      timed('database', () => openDatabase(basics, definition.migrations, stack, readiness)),
+      (async () => {
+        const discovery = await timed('discovery', () => connectDiscovery(basics, options.discovery, stack, readiness));
+        const clients = await connectClients(basics, discovery, options.serviceToken, stack);
+        const schemaIds = await timed('schemas', () => registerEventSchemas(basics, publishes, discovery, clients));
+        return { discovery, clients, schemaIds };
+      })(),
+    );
     const auth = createServiceAuth(basics, clients);
-
     const preRoute: { current?: Interceptor } = {};
-    const app = await createApp({
-      service: name,
-      version: definition.version,
-      log,
-      tracer: basics.tracer,
-      metrics: basics.metrics,
-      httpMetrics: createHttpServerMetrics(basics.metrics),
-      bodyLimit: config.BODY_LIMIT_BYTES,
-      slowRequestMs: config.LOG_SLOW_REQUEST_MS,
-      readiness,
-      isDraining: () => phase !== 'running',
-      isClosing: () => phase === 'closing',
-      resilienceSnapshot: () => clients.resilienceSnapshot(),
-      preRoute,
-    });
+    const app = await timed('app', () =>
+      createApp({
+        service: name,
+        version: definition.version,
+        log,
+        tracer: basics.tracer,
+        metrics: basics.metrics,
+        httpMetrics: createHttpServerMetrics(basics.metrics),
+        bodyLimit: config.BODY_LIMIT_BYTES,
+        slowRequestMs: config.LOG_SLOW_REQUEST_MS,
+        readiness,
+        isDraining: () => phase !== 'running',
+        isClosing: () => phase === 'closing',
+        resilienceSnapshot: () => clients.resilienceSnapshot(),
+        preRoute,
+      }),
+    );
     let appClosed: Promise<void> | undefined;
     const closeApp = () => (appClosed ??= app.close());
     stack.defer('the HTTP server', closeApp);
@@ -168,11 +184,12 @@ export async function startService<C extends TObject, DB = object>(
       preRoute,
       isClosing: () => phase === 'closing',
     });
-    await definition.setup(ctx);
-    url = await listen(basics, app, closeApp, () => (phase = 'closing'), stack);
-    await register(basics, discovery, url, stack);
-    log.info({ url, version: definition.version }, `${name} listening`);
-    await eventLayer?.start();
+    await timed('setup', () => definition.setup(ctx));
+    url = await timed('listen', () => listen(basics, app, closeApp, () => (phase = 'closing'), stack));
+    await timed('register', () => register(basics, discovery, url, stack));
+    await timed('events', () => eventLayer?.start());
+    timings.totalMs = Math.round(performance.now());
+    log.info({ url, version: definition.version, startup: timings }, `${name} listening`);
   } catch (err) {
     // Nothing may linger when start-up fails: a test or supervisor tries again in the same process.
     await stack.release();
@@ -189,6 +206,17 @@ export async function startService<C extends TObject, DB = object>(
       log.flush();
     })());
   return { url, ctx, stop };
+}
+
+/**
+ * Both results once both settled; else the first failure, but only after the other settled too, so a failed
+ * start releases its resources once everything it acquired has registered its release.
+ */
+async function settleBoth<A, B>(a: Promise<A>, b: Promise<B>): Promise<[A, B]> {
+  const [ra, rb] = await Promise.allSettled([a, b]);
+  if (ra.status === 'rejected') throw ra.reason;
+  if (rb.status === 'rejected') throw rb.reason;
+  return [ra.value, rb.value];
 }
 
 /** What the context is made of besides the basics; db and events are looked up when used. */

@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -36,6 +37,12 @@ test('bundles are reused while no input changed, and rebuilt when one did or an 
 
     await rm(bundle);
     assert.equal((await bundleServices(root, dataDir, entries)).reused, false, 'a missing output rebuilds');
+
+    // Source maps only when asked for; asking is another build, not a reuse of the one without.
+    assert.equal(existsSync(`${bundle}.map`), false);
+    assert.equal((await bundleServices(root, dataDir, entries, { sourceMaps: true })).reused, false);
+    assert.equal(existsSync(`${bundle}.map`), true);
+    assert.equal((await bundleServices(root, dataDir, entries, { sourceMaps: true })).reused, true);
   } finally {
     await rm(root, { recursive: true, force: true });
   }

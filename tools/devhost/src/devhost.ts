@@ -1,4 +1,4 @@
-// The start-up sequence (secrets → database → roles → processes tier by tier → summary) and the
+// The start-up sequence (secrets → database → roles → processes step by step → summary) and the
 // ordered shutdown, over the pieces in the other files.
 import { existsSync, rmSync } from 'node:fs';
 import path from 'node:path';
@@ -19,6 +19,7 @@ import {
   instanceEnv,
   planInstances,
   serviceClientId,
+  startSteps,
   tiers,
   type InstancePlan,
 } from './services.ts';
@@ -119,9 +120,9 @@ export class Devhost {
       );
     });
 
-    for (const tier of tiers(this.plans)) {
+    for (const step of startSteps(this.plans)) {
       if (this.stopping) return false;
-      const members = this.instances.filter((i) => tier.some((p) => p.instanceId === i.instanceId));
+      const members = this.instances.filter((i) => step.some((p) => p.instanceId === i.instanceId));
       out.info(`starting ${members.map((i) => i.instanceId).join(', ')}`);
       for (const instance of members) instance.start();
       try {
@@ -273,7 +274,9 @@ export class Devhost {
       return new Map(entries.map((e) => [e.name, [...profiled(e.name), '--import', tsx, e.entry]]));
     }
     const t0 = performance.now();
-    const { bundles, reused } = await bundleServices(this.options.repoRoot, this.dir.root, entries);
+    const { bundles, reused } = await bundleServices(this.options.repoRoot, this.dir.root, entries, {
+      sourceMaps: this.options.sourceMaps,
+    });
     this.out.info(
       reused
         ? `reusing the bundles of ${entries.length} services: no input changed (${formatMs(performance.now() - t0)})`
@@ -295,7 +298,9 @@ export class Devhost {
           if (waiting.length === 0) return true;
           if (performance.now() - lastProgress >= PROGRESS_EVERY_MS) {
             lastProgress = performance.now();
-            this.out.info(`still starting: ${waiting.map(describeInstance).join(', ')} (${formatMs(lastProgress - t0)})`);
+            this.out.info(
+              `still starting ${waiting.length} of ${members.length}: ${waiting.map(describeInstance).join(', ')} (${formatMs(lastProgress - t0)})`,
+            );
           }
           return false;
         },

@@ -17,8 +17,14 @@ export interface ServiceSpec {
   name: string;
   /** Entry point relative to the repository root. */
   entry: string;
-  /** Start order: every instance of tier n is ready before tier n + 1 starts. */
+  /** Start and stop order: tier n is spawned before tier n + 1, and stopped after it. */
   tier: number;
+  /**
+   * Services that must answer ready before this one is spawned. Only what a start cannot do without:
+   * everything else a service calls at start (the schema registry, identity) it waits for itself,
+   * so those starts overlap (measured: 2-3 s less than tier after tier).
+   */
+  startsAfter: readonly string[];
   /** Gets its own database `souk_<name>` and role `souk_<name>`. */
   database: boolean;
   /** Fixed port option (the first instance listens there); other instances get free ports. */
@@ -38,6 +44,7 @@ export const SERVICES: readonly ServiceSpec[] = [
     name: 'registry',
     entry: 'platform/registry/src/main.ts',
     tier: 0,
+    startsAfter: [],
     database: false,
     fixedPort: 'registryPort',
     scalable: false,
@@ -45,10 +52,13 @@ export const SERVICES: readonly ServiceSpec[] = [
     clientScopes: ['internal'],
   },
   {
-    // Before the producers: they register their event schemas at start.
+    // Ready before the producers start: they register their event schemas at start, and would otherwise wait
+    // for it while it competes with them for the CPU. Spawned beside the registry: it only needs the
+    // registry's first instance list, and waits for that itself (measured: 2.5 s less than after it).
     name: 'schema-registry',
     entry: 'platform/schema-registry/src/main.ts',
     tier: 1,
+    startsAfter: [],
     database: true,
     scalable: true,
     usesRegistry: true,
@@ -58,6 +68,7 @@ export const SERVICES: readonly ServiceSpec[] = [
     name: 'identity',
     entry: 'services/identity/src/main.ts',
     tier: 2,
+    startsAfter: ['registry', 'schema-registry'],
     database: true,
     scalable: true,
     usesRegistry: true,
@@ -73,6 +84,7 @@ export const SERVICES: readonly ServiceSpec[] = [
     name: 'catalog',
     entry: 'services/catalog/src/main.ts',
     tier: 2,
+    startsAfter: ['registry', 'schema-registry'],
     database: true,
     scalable: true,
     usesRegistry: true,
@@ -82,6 +94,7 @@ export const SERVICES: readonly ServiceSpec[] = [
     name: 'notifications',
     entry: 'services/notifications/src/main.ts',
     tier: 2,
+    startsAfter: ['registry', 'schema-registry'],
     database: true,
     scalable: true,
     usesRegistry: true,
@@ -92,6 +105,7 @@ export const SERVICES: readonly ServiceSpec[] = [
     name: 'payment-provider',
     entry: 'services/payment-provider/src/main.ts',
     tier: 2,
+    startsAfter: ['registry', 'schema-registry'],
     database: true,
     scalable: true,
     usesRegistry: true,
@@ -105,6 +119,7 @@ export const SERVICES: readonly ServiceSpec[] = [
     name: 'inventory',
     entry: 'services/inventory/src/main.ts',
     tier: 2,
+    startsAfter: ['registry', 'schema-registry'],
     database: true,
     scalable: true,
     usesRegistry: true,
@@ -116,6 +131,7 @@ export const SERVICES: readonly ServiceSpec[] = [
     name: 'payments',
     entry: 'services/payments/src/main.ts',
     tier: 2,
+    startsAfter: ['registry', 'schema-registry'],
     database: true,
     scalable: true,
     usesRegistry: true,
@@ -126,6 +142,7 @@ export const SERVICES: readonly ServiceSpec[] = [
     name: 'cart',
     entry: 'services/cart/src/main.ts',
     tier: 2,
+    startsAfter: ['registry', 'schema-registry'],
     database: true,
     scalable: true,
     usesRegistry: true,
@@ -135,6 +152,7 @@ export const SERVICES: readonly ServiceSpec[] = [
     name: 'orders',
     entry: 'services/orders/src/main.ts',
     tier: 2,
+    startsAfter: ['registry', 'schema-registry'],
     database: true,
     scalable: true,
     usesRegistry: true,
@@ -144,6 +162,7 @@ export const SERVICES: readonly ServiceSpec[] = [
     name: 'shipping',
     entry: 'services/shipping/src/main.ts',
     tier: 2,
+    startsAfter: ['registry', 'schema-registry'],
     database: true,
     scalable: true,
     usesRegistry: true,
@@ -153,6 +172,7 @@ export const SERVICES: readonly ServiceSpec[] = [
     name: 'order-history',
     entry: 'services/order-history/src/main.ts',
     tier: 2,
+    startsAfter: ['registry', 'schema-registry'],
     database: true,
     scalable: true,
     usesRegistry: true,
@@ -162,6 +182,7 @@ export const SERVICES: readonly ServiceSpec[] = [
     name: 'recommendations',
     entry: 'services/recommendations/src/main.ts',
     tier: 2,
+    startsAfter: ['registry', 'schema-registry'],
     database: true,
     scalable: true,
     usesRegistry: true,
@@ -171,6 +192,7 @@ export const SERVICES: readonly ServiceSpec[] = [
     name: 'gateway',
     entry: 'platform/gateway/src/main.ts',
     tier: 3,
+    startsAfter: ['registry'],
     database: false,
     fixedPort: 'gatewayPort',
     scalable: true,
@@ -236,6 +258,26 @@ export function tiers(plans: readonly InstancePlan[]): InstancePlan[][] {
     byTier.set(plan.service.tier, list);
   }
   return [...byTier.entries()].sort(([a], [b]) => a - b).map(([, list]) => list);
+}
+
+/**
+ * The start in steps: each step spawns the instances whose `startsAfter` services were all started in
+ * earlier steps, and is waited for (every instance ready) before the next. Tier order within a step.
+ */
+export function startSteps(plans: readonly InstancePlan[]): InstancePlan[][] {
+  const steps: InstancePlan[][] = [];
+  const started = new Set<string>();
+  let left = [...plans];
+  while (left.length > 0) {
+    const step = left.filter((p) =>
+      p.service.startsAfter.every((s) => started.has(s) || !plans.some((q) => q.service.name === s)),
+    );
+    if (step.length === 0) throw new Error(`start dependencies form a cycle: ${left.map((p) => p.instanceId).join(', ')}`);
+    steps.push(step);
+    for (const p of step) started.add(p.service.name);
+    left = left.filter((p) => !step.includes(p));
+  }
+  return steps;
 }
 
 /** The share of traces the devhost's services record when OTEL_TRACES_SAMPLER is not set. */

@@ -1,7 +1,15 @@
 // The service table turned into instances (ids, fixed ports, tiers) and each instance's environment.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { databaseName, DEFAULT_TRACE_RATIO, instanceEnv, planInstances, tiers } from './services.ts';
+import {
+  databaseName,
+  DEFAULT_TRACE_RATIO,
+  instanceEnv,
+  planInstances,
+  startSteps,
+  tiers,
+  type ServiceSpec,
+} from './services.ts';
 
 const ports = { registryPort: 8761, gatewayPort: 8080 };
 const secrets = {
@@ -37,6 +45,38 @@ test('instances in start order: registry, schema registry, then the services, th
     tiers(plans).map((t) => t.map((p) => p.instanceId)),
     [['registry-1'], ['schema-registry-1'], services, ['gateway-1']],
   );
+  // Started in two steps: the two registries, then everything else at once (tier order within the step).
+  assert.deepEqual(
+    startSteps(plans).map((s) => s.map((p) => p.instanceId)),
+    [
+      ['registry-1', 'schema-registry-1'],
+      [...services, 'gateway-1'],
+    ],
+  );
+});
+
+test('a service starts in the step after the last of the services it starts after; a cycle is refused', () => {
+  const spec = (name: string, tier: number, startsAfter: string[]): ServiceSpec => ({
+    name,
+    entry: `${name}.ts`,
+    tier,
+    startsAfter,
+    database: false,
+    scalable: true,
+    usesRegistry: false,
+    clientScopes: [],
+  });
+  const plans = planInstances({ ...ports, scale: { b: 2 } }, [
+    spec('a', 0, []),
+    spec('b', 1, ['a']),
+    spec('c', 1, ['a', 'b']),
+    spec('d', 2, []),
+  ]);
+  assert.deepEqual(
+    startSteps(plans).map((s) => s.map((p) => p.instanceId)),
+    [['a-1', 'd-1'], ['b-1', 'b-2'], ['c-1']],
+  );
+  assert.throws(() => startSteps(planInstances({ ...ports, scale: {} }, [spec('x', 0, ['y']), spec('y', 0, ['x'])])), /cycle/);
 });
 
 test('the first gateway and the registry get the fixed ports; extra gateways get free ones', () => {

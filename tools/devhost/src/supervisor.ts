@@ -3,6 +3,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import { createInterface } from 'node:readline';
+import { processCpuMs } from './proc-stats.ts';
 import { settlesWithin, stopWithSignals, waitForExit } from './wait.ts';
 // The backoff module alone: the chassis' index would load the whole service stack into the devhost.
 import { backoffDelay } from '@souk/chassis/backoff';
@@ -163,7 +164,10 @@ export class ManagedInstance {
         this.state === 'starting'
       ) {
         this.state = 'ready';
-        this.hooks.info(`${this.instanceId} ready at ${this.spec.url} (${formatMs(performance.now() - this.startedAt)})`);
+        // CPU beside wall time: on a busy machine the wall time says more about the neighbours than about the start.
+        const cpuMs = child.pid === undefined ? undefined : processCpuMs(child.pid);
+        const cpu = cpuMs === undefined ? '' : `, ${formatMs(cpuMs)} CPU`;
+        this.hooks.info(`${this.instanceId} ready at ${this.spec.url} (${formatMs(performance.now() - this.startedAt)}${cpu})`);
         this.hooks.changed();
         return;
       }

@@ -35,9 +35,10 @@ export async function registerSchemas(options: {
   /** Keeps trying this long while the registry is not reachable (it may be starting next to us). */
   waitMs: number;
 }): Promise<Map<string, number>> {
-  const ids = new Map<string, number>();
   const deadline = Date.now() + options.waitMs;
-  for (const contract of options.contracts) {
+  let warned = false;
+  // All at once: each is a round trip to the registry, and a start waits for the last of them.
+  const registerOne = async (contract: EventContract): Promise<number> => {
     const subject = encodeURIComponent(contract.type);
     const body = { schemaType: 'JSON', schema: schemaText(contract) };
     for (let attempt = 1; ; attempt++) {
@@ -50,8 +51,7 @@ export async function registerSchemas(options: {
           // Registering the same schema again returns the same id: safe to retry.
           idempotencyKey: `schema:${contract.type}`,
         });
-        ids.set(contract.type, res.body.id);
-        break;
+        return res.body.id;
       } catch (err) {
         if (isSoukError(err) && err.status === 409) {
           throw new IncompatibleSchemaError(contract.type, await reasons(options.client, subject, body));
@@ -60,11 +60,17 @@ export async function registerSchemas(options: {
           throw new Error(`the schema registry refused the ${contract.type} schema: ${err.message}`, { cause: err });
         if (Date.now() >= deadline)
           throw new Error(`could not register the ${contract.type} schema: the schema registry is unreachable`, { cause: err });
-        if (attempt === 1) options.log.warn({ err }, 'schema registry not reachable yet; retrying');
+        if (!warned) options.log.warn({ err }, 'schema registry not reachable yet; retrying');
+        warned = true;
         await new Promise((r) => setTimeout(r, Math.min(1_000, 100 * attempt)));
       }
     }
-  }
+  };
+  // Settled, not raced: a failure is reported once every registration stopped, none left retrying.
+  const results = await Promise.allSettled(options.contracts.map(registerOne));
+  const failed = results.find((r) => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  const ids = new Map(options.contracts.map((c, i) => [c.type, (results[i] as PromiseFulfilledResult<number>).value]));
   options.log.info({ schemas: Object.fromEntries(ids) }, 'event schemas registered');
   return ids;
 }
