@@ -22,6 +22,7 @@ import { loadBasics, type Basics, type Clock } from './start/basics.ts';
 import { connectClients, connectDiscovery, createServiceAuth, registerEventSchemas } from './start/connections.ts';
 import { openDatabase } from './start/database-phase.ts';
 import { createServiceEvents } from './start/event-phase.ts';
+import { allSettledOrThrow } from './settle.ts';
 import { createResourceStack } from './start/resource-stack.ts';
 import { listen, register } from './start/serving.ts';
 
@@ -132,7 +133,7 @@ export async function startService<C extends TObject, DB = object>(
     const publishes = definition.events?.publishes ?? [];
     // Side by side: migrations wait on PostgreSQL, schema registration on the schema registry (both may
     // still be starting next to us); neither needs the other.
-    const [database, { discovery, clients, schemaIds }] = await settleBoth(
+    const [database, { discovery, clients, schemaIds }] = await allSettledOrThrow([
       timed('database', () => openDatabase(basics, definition.migrations, stack, readiness)),
       (async () => {
         const discovery = await timed('discovery', () => connectDiscovery(basics, options.discovery, stack, readiness));
@@ -140,7 +141,7 @@ export async function startService<C extends TObject, DB = object>(
         const schemaIds = await timed('schemas', () => registerEventSchemas(basics, publishes, discovery, clients));
         return { discovery, clients, schemaIds };
       })(),
-    );
+    ] as const);
     const auth = createServiceAuth(basics, clients);
     const preRoute: { current?: Interceptor } = {};
     const app = await timed('app', () =>
@@ -206,17 +207,6 @@ export async function startService<C extends TObject, DB = object>(
       log.flush();
     })());
   return { url, ctx, stop };
-}
-
-/**
- * Both results once both settled; else the first failure, but only after the other settled too, so a failed
- * start releases its resources once everything it acquired has registered its release.
- */
-async function settleBoth<A, B>(a: Promise<A>, b: Promise<B>): Promise<[A, B]> {
-  const [ra, rb] = await Promise.allSettled([a, b]);
-  if (ra.status === 'rejected') throw ra.reason;
-  if (rb.status === 'rejected') throw rb.reason;
-  return [ra.value, rb.value];
 }
 
 /** What the context is made of besides the basics; db and events are looked up when used. */

@@ -14,7 +14,7 @@ import { traceContextOf, type CloudEvent } from './envelope.ts';
 import type { EventMetrics } from './event-metrics.ts';
 import { REPLAY_LOCK } from './replay.ts';
 import { recordUnsampledFailure } from '../tracing.ts';
-import { SharedWork } from './shared-work.ts';
+import { handlerContext, SharedWork } from './shared-work.ts';
 
 export interface ReceivedEvent<T> {
   id: string;
@@ -185,11 +185,7 @@ export function createHandling(o: HandlingOptions): Handling {
   /** The handler of a fresh event, in `trx`. */
   async function runIn(trx: Kysely<any>, shared: SharedWork, event: CloudEvent, sub: Subscription, data: unknown): Promise<void> {
     const log = o.log.child({ event_id: event.id, event_type: event.type });
-    await sub.handler(received(event, data) as ReceivedEvent<never>, {
-      db: trx,
-      log,
-      shared: (key, create, flush) => shared.get(key, create, flush),
-    });
+    await sub.handler(received(event, data) as ReceivedEvent<never>, handlerContext(trx, log, shared));
   }
 
   /** Inbox record and handler of one event inside `trx`, then what the handler left to write once. */

@@ -3,6 +3,7 @@
 // subject's compatibility level refuses stops the start, with the registry's
 // reasons in the error. The ids become the events' `dataschema`.
 
+import { allSettledOrThrow } from '../settle.ts';
 import type { Logger } from 'pino';
 import type { ServiceClient } from '../client/types.ts';
 import { isSoukError } from '../errors/index.ts';
@@ -67,10 +68,8 @@ export async function registerSchemas(options: {
     }
   };
   // Settled, not raced: a failure is reported once every registration stopped, none left retrying.
-  const results = await Promise.allSettled(options.contracts.map(registerOne));
-  const failed = results.find((r) => r.status === 'rejected');
-  if (failed) throw failed.reason;
-  const ids = new Map(options.contracts.map((c, i) => [c.type, (results[i] as PromiseFulfilledResult<number>).value]));
+  const registered = await allSettledOrThrow(options.contracts.map(registerOne));
+  const ids = new Map(options.contracts.map((c, i) => [c.type, registered[i]!]));
   options.log.info({ schemas: Object.fromEntries(ids) }, 'event schemas registered');
   return ids;
 }

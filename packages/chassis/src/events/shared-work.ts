@@ -6,6 +6,8 @@
 // event (order-history's projection is the reader that needs it).
 
 import type { Kysely } from 'kysely';
+import type { Logger } from 'pino';
+import type { HandlerContext } from './handling.ts';
 
 interface Entry {
   state: unknown;
@@ -30,4 +32,9 @@ export class SharedWork {
     for (const entry of this.entries.values()) await entry.flush(entry.state, db);
     this.entries.clear();
   }
+}
+
+/** What a handler gets: the transaction, its logger, and `shared` over this transaction's work. */
+export function handlerContext(trx: Kysely<any>, log: Logger, shared: SharedWork): HandlerContext<any> {
+  return { db: trx, log, shared: (key, create, flush) => shared.get(key, create, flush) };
 }
