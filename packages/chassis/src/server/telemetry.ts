@@ -4,11 +4,22 @@
 // Working below Fastify means every response is counted and logged, including
 // ones Fastify's router never sees and the gateway's proxied ones.
 
+import type { EventEmitter } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
-import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Span, type Tracer } from '@opentelemetry/api';
+import {
+  context,
+  propagation,
+  ROOT_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+  type Context,
+  type Span,
+  type Tracer,
+} from '@opentelemetry/api';
 import type { Logger } from 'pino';
-import { runWithRequestContext } from '../context.ts';
+import { withRequestContext } from '../context.ts';
 import type { HttpServerMetrics } from '../metrics.ts';
 import { asException, recordUnsampledFailure } from '../tracing.ts';
 
@@ -139,16 +150,34 @@ export function instrumentHandler(
     res.once('close', finish);
 
     const authorization = req.headers.authorization;
-    context.with(trace.setSpan(parent, span), () =>
-      runWithRequestContext({ requestId, ...(authorization ? { authorization } : {}) }, () => {
-        if (intercept?.(req, res)) return;
-        const ctx = context.active();
-        // Stream events (body chunks, 'end') fire from the socket's context; binding keeps ours.
-        context.bind(ctx, req);
-        context.bind(ctx, res);
-        handler(req, res);
-      }),
-    );
+    // One context for the request: its span and its request context, entered once.
+    const ctx = withRequestContext(trace.setSpan(parent, span), {
+      requestId,
+      ...(authorization ? { authorization } : {}),
+    });
+    context.with(ctx, () => {
+      if (intercept?.(req, res)) return;
+      // Stream events (body chunks, 'end', 'finish') fire from the socket's context; these keep ours.
+      emitIn(ctx, req);
+      emitIn(ctx, res);
+      handler(req, res);
+    });
+  };
+}
+
+/**
+ * Emits every event of `emitter` in `ctx`, so that its listeners run in it. `context.bind(ctx, emitter)`
+ * does the same for the listeners added after it, by wrapping each one and keeping a map to remove
+ * them by: per request, on a request and its response, that cost more than the rest of the
+ * instrumentation (packages/chassis/src/bench/request-cost.ts; docs/performance.md). Here one wrapper
+ * per emitter and one context switch per event. Node's own 'finish' listener on the response (added
+ * before the handler runs) now runs in the context too: what it schedules carries the request's
+ * context, as anything the request's code schedules does.
+ */
+export function emitIn(ctx: Context, emitter: EventEmitter): void {
+  const emit = emitter.emit;
+  emitter.emit = function emitInContext(this: EventEmitter, ...args: Parameters<EventEmitter['emit']>) {
+    return context.with(ctx, () => emit.apply(this, args));
   };
 }
 
