@@ -97,7 +97,7 @@ function namedQuery(
 ): unknown {
   if (callback) return query({ name, text, values }, callback);
   return new Promise<pg.QueryResult>((resolve, reject) => {
-    const statement = new pg.Query(text, values, (err: Error | null, result: pg.QueryResult) =>
+    const statement = new pg.Query(text, values, (err: Error | null | undefined, result: pg.QueryResult) =>
       err ? reject(err) : resolve(result),
     ) as pg.Query & { name?: string };
     statement.name = name;
