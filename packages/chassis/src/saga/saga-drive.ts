@@ -61,7 +61,7 @@ export interface Whereabouts {
 }
 
 /** The current attempt, begun (counted, logged) by a write already made. */
-interface Begun {
+export interface Begun {
   attempt: number;
   /** Time left to the step's deadline (a group's first step's) when `since`. */
   remainingMs: number;
@@ -92,8 +92,18 @@ interface Drive {
 
 type Next = 'continue' | 'stop';
 
-/** Drives the saga of `row` while the lease holds; returns when it ended, waits for a retry, or was interrupted. */
-export async function driveSaga(deps: DriveDeps, saga: SagaDefinition, row: SagaRow, lease: WorkLease, where: Whereabouts) {
+/**
+ * Drives the saga of `row` while the lease holds; returns when it ended, waits for a retry, or was interrupted.
+ * `begun`: the write that gave this instance the saga began its current attempt already (a saga started leased).
+ */
+export async function driveSaga(
+  deps: DriveDeps,
+  saga: SagaDefinition,
+  row: SagaRow,
+  lease: WorkLease,
+  where: Whereabouts,
+  begun: Begun | null = null,
+) {
   const d: Drive = {
     deps,
     saga,
@@ -107,7 +117,7 @@ export async function driveSaga(deps: DriveDeps, saga: SagaDefinition, row: Saga
     index: row.current_step,
     failure: row.failure,
     done: new Set(row.group_done ?? []),
-    begun: null,
+    begun,
     folds: !deps.beforeStep,
   };
   while (!lease.signal.aborted) {
