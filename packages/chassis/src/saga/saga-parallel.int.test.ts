@@ -103,6 +103,52 @@ test('a started saga not woken with its id is still run by its runner, as its ow
   );
 });
 
+test('a transactional step records the remote step before it in its own transaction: one write for both', async () => {
+  const runner = t.runner(demoSaga({ transactionalThree: true }), LONG_LEASE);
+  const id = randomUUID();
+  await t.start(runner, id);
+  await t.waitStatus(runner, id, 'COMPLETED');
+  assert.deepEqual(await writes(id), [
+    'RUNNING@0#1',
+    'RUNNING@1#1', // one succeeded, two begun
+    'RUNNING@3#0', // two succeeded, three begun and succeeded: three's transaction
+    'COMPLETED@3#0',
+  ]);
+  assert.deepEqual(kinds((await runner.get(id))!.log).slice(4, 8), [
+    'step_succeeded:two',
+    'step_started:three',
+    'step_succeeded:three',
+    'saga_completed',
+  ]);
+});
+
+test('when that transactional step fails, the remote step before it is recorded first, then the retry', async () => {
+  const runner = t.runner(
+    demoSaga({
+      transactionalThree: true,
+      behaviour(ctx, phase) {
+        if (phase === 'run' && ctx.step === 'three' && ctx.attempt === 1) throw new Error('three: try again');
+      },
+    }),
+    LONG_LEASE,
+  );
+  const id = randomUUID();
+  await t.start(runner, id);
+  await t.waitStatus(runner, id, 'COMPLETED');
+  const w = await writes(id);
+  assert.deepEqual(w.slice(0, 3), [
+    'RUNNING@0#1',
+    'RUNNING@1#1',
+    'RUNNING@2#1', // two succeeded, three begun: written once three's first attempt failed
+  ]);
+  assert.deepEqual(w.slice(-2), ['RUNNING@3#0', 'COMPLETED@3#0']);
+  const effects = await t.effects(id);
+  assert.deepEqual(
+    effects.filter((e) => e.phase === 'run').map((e) => `${e.step}#${e.attempt}`),
+    ['one#1', 'two#1', 'three#2'], // three's first attempt rolled back with its transaction
+  );
+});
+
 test('without an end hook, the last step ends the saga in its own write; compensations write once each', async () => {
   const base = demoSaga({
     behaviour(ctx, phase) {
