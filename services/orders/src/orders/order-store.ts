@@ -47,10 +47,15 @@ export function createOrderStore(db: OrdersDatabase) {
     return byOrder;
   }
 
+  /** The order with its lines, in one statement (a checkout's answer reads it once its saga ended). */
   async function get(id: string, exec: OrdersDatabase = db): Promise<Order | undefined> {
-    const row = await exec.selectFrom('orders').selectAll().where('id', '=', id).executeTakeFirst();
+    const { rows } = await sql<OrderTable & { lines: OrderLineTable[] }>`
+      select o.*, coalesce((select json_agg(l order by l.line_no) from order_lines l where l.order_id = o.id), '[]'::json) as lines
+      from orders o where o.id = ${id}`.execute(exec);
+    const row = rows[0];
     if (!row) return undefined;
-    return toOrder(row, (await linesOf(exec, [id])).get(id) ?? []);
+    const { lines, ...order } = row;
+    return toOrder(order, lines);
   }
 
   /**
