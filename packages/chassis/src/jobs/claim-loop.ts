@@ -83,6 +83,12 @@ export function createClaimLoop<R extends Claimed>(options: ClaimLoopOptions<R>)
   const { log, what } = options;
   const inflight = new Map<string, { ctl: AbortController; done: Promise<void> }>();
   const reserved = new Set<string>();
+  // Rows reserved, adopted or finished here while a claim was on its way (null: none on its way). The claim's
+  // `busy` list was taken when it was sent, and its statement may run later (waiting for a connection): it can
+  // then take a row this instance wrote leased to itself, or one whose work ended meanwhile. Its copy of such a
+  // row is stale, so it is not started from it; the row stays this instance's and the next claim takes it.
+  let changedDuringClaim: Set<string> | null = null;
+  const changed = (id: string) => void changedDuringClaim?.add(id);
   const timers = new Set<NodeJS.Timeout>();
   const stopping = new AbortController();
   let loop: Promise<void> | undefined;
@@ -133,13 +139,21 @@ export function createClaimLoop<R extends Claimed>(options: ClaimLoopOptions<R>)
       }
       try {
         const sent = performance.now(); // the leases run from (no earlier than) here
-        const rows = await options.claim(free, [...inflight.keys(), ...reserved]);
+        const changedSince = (changedDuringClaim = new Set<string>());
+        const rows = await options.claim(free, [...inflight.keys(), ...reserved]).finally(() => {
+          changedDuringClaim = null;
+        });
         failures = 0;
         // A row written leased to this instance while the claim was on its way (reserved, or adopted since) is
-        // taken by adopt(), not twice.
-        for (const row of rows) if (!inflight.has(row.id) && !reserved.has(row.id)) start(row, sent);
+        // taken by adopt(), not twice; one whose work ended meanwhile is claimed again from a fresh copy.
+        let skipped = false;
+        for (const row of rows) {
+          if (inflight.has(row.id) || reserved.has(row.id)) continue;
+          if (changedSince.has(row.id)) skipped = true;
+          else start(row, sent);
+        }
         heldBack = rows.length === free;
-        if (heldBack) pendingWake = true; // there may be more
+        if (heldBack || skipped) pendingWake = true; // there may be more
       } catch (err) {
         failures++;
         if (failures === 1) log.warn({ err }, `claiming ${what}s failed; retrying`);
@@ -171,6 +185,7 @@ export function createClaimLoop<R extends Claimed>(options: ClaimLoopOptions<R>)
         lease.stop();
         if (ctl.signal.reason instanceof WorkerStopping) await options.release(row.id).catch(() => undefined);
         inflight.delete(row.id);
+        changed(row.id);
         // Room for rows the limit held back; or this row's lease was lost and it may be due here again at once.
         if (heldBack || ctl.signal.reason instanceof LeaseLost) {
           heldBack = false;
@@ -190,6 +205,7 @@ export function createClaimLoop<R extends Claimed>(options: ClaimLoopOptions<R>)
       if (!loop || stopping.signal.aborted || inflight.has(id) || reserved.has(id)) return false;
       if (inflight.size + reserved.size >= options.concurrency) return false;
       reserved.add(id);
+      changed(id);
       return true;
     },
     unreserve(id) {
@@ -200,6 +216,7 @@ export function createClaimLoop<R extends Claimed>(options: ClaimLoopOptions<R>)
     },
     adopt(row, claimedAt) {
       reserved.delete(row.id);
+      changed(row.id);
       if (stopping.signal.aborted || inflight.has(row.id)) {
         // Stopping: give the lease back so another instance takes the row at once.
         if (stopping.signal.aborted) void options.release(row.id).catch(() => undefined);

@@ -80,3 +80,50 @@ test('rows held back by the limit are claimed as rows finish', async () => {
   // c filled the only slot, so the loop could not know whether more were due: it looks once more, and finds none.
   assert.equal(s.claims.length, claims + 1);
 });
+
+test('a claim answered after the row it returns was adopted or finished here does not start that row from its copy', async () => {
+  // The claim's statement may run after its `busy` list was taken (waiting for a connection): it can then return a
+  // row this instance adopted, or one whose work ended, meanwhile. Neither is started from that stale copy.
+  let answer: (rows: { id: string }[]) => void = () => undefined;
+  const claims: string[][] = [];
+  const started: string[] = [];
+  const finishers = new Map<string, () => void>();
+  const loop = createClaimLoop<{ id: string }>({
+    log,
+    what: 'row',
+    leaseMs: 600_000,
+    pollMs: 600_000,
+    concurrency: 4,
+    claim: (_limit, busy) => {
+      claims.push([...busy]);
+      return claims.length === 2 ? new Promise((resolve) => (answer = resolve)) : Promise.resolve([]);
+    },
+    renew: async () => true,
+    release: async () => undefined,
+    work: (row) =>
+      new Promise<void>((resolve) => {
+        started.push(row.id);
+        finishers.set(row.id, resolve);
+      }),
+  });
+  loops.push(loop);
+  loop.run();
+  await settle();
+  assert.ok(loop.reserve('done'));
+  assert.ok(loop.adopt({ id: 'done' }, performance.now()));
+  await settle();
+  loop.wake(); // the second claim: held on its way
+  await settle();
+  assert.deepEqual(claims[1], ['done']);
+  finishers.get('done')!(); // 'done' ends while the claim is on its way...
+  await settle();
+  assert.ok(loop.reserve('fresh')); // ...and 'fresh' is written leased to this instance, then adopted
+  assert.ok(loop.adopt({ id: 'fresh' }, performance.now()));
+  await settle();
+  answer([{ id: 'done' }, { id: 'fresh' }]); // the claim saw both, leased to this instance
+  await settle();
+  assert.deepEqual(started, ['done', 'fresh'], 'each started once, neither from the claim');
+  assert.equal(claims.length, 3, 'the row skipped is claimed again at once, from a fresh copy');
+  finishers.get('fresh')!();
+  await settle();
+});
