@@ -73,6 +73,8 @@ class ForwardAttempt implements PooledExchange {
   #status = 0;
   #holding = false;
   #settled = false;
+  /** The body chunk not yet written (see onData). */
+  #pending: Buffer | undefined;
   readonly #res: Tracked;
   readonly #request: AttemptRequest;
   readonly #resolve: (outcome: AttemptOutcome) => void;
@@ -108,6 +110,20 @@ class ForwardAttempt implements PooledExchange {
 
   onData(chunk: Buffer): boolean {
     if (this.#holding || this.#settled) return true;
+    // A chunk waits until the end of the read that brought it (flush): when the answer ends in the same read,
+    // as most do, it goes out with end(), one write of headers and body without the cork and nextTick of write().
+    const previous = this.#pending;
+    this.#pending = chunk;
+    return previous === undefined || this.#write(previous);
+  }
+
+  flush(): void {
+    const pending = this.#pending;
+    this.#pending = undefined;
+    if (pending !== undefined && !this.#settled && !this.#write(pending)) this.connection?.pause();
+  }
+
+  #write(chunk: Buffer): boolean {
     if (this.#res.write(chunk)) return true;
     this.#res.once('drain', onClientDrain);
     return false;
@@ -116,12 +132,16 @@ class ForwardAttempt implements PooledExchange {
   onEnd(): void {
     if (this.#holding) return this.#settle({ kind: 'retryable-status', status: this.#status });
     if (this.#settled) return;
-    this.#res.end();
+    const last = this.#pending;
+    this.#pending = undefined;
+    if (last === undefined) this.#res.end();
+    else this.#res.end(last);
     this.#settle({ kind: 'responded', status: this.#status, complete: true });
   }
 
   onError(failure: AttemptFailure, error: Error): void {
     if (this.#settled) return;
+    this.#pending = undefined;
     if (this.#res.headersSent) {
       // Too late for a problem document: cut the client connection so it sees a broken response, not a short one.
       this.#res.destroy(error);

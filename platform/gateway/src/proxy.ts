@@ -3,7 +3,7 @@
 // size) and forwarded upstream; every refusal is problem+json.
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { context, trace, type Context } from '@opentelemetry/api';
+import { trace, type Context } from '@opentelemetry/api';
 import {
   bearerToken,
   chassisErrors,
@@ -34,8 +34,11 @@ export interface ProxyDeps {
   isClosing: () => boolean;
 }
 
-/** Takes a raw request; returns false when it is not the proxy's (health, metrics, admin: Fastify serves those). */
-export type Proxy = (req: IncomingMessage, res: ServerResponse) => boolean;
+/**
+ * Takes a raw request with its trace context; returns false when it is not the
+ * proxy's (health, metrics, admin: Fastify serves those).
+ */
+export type Proxy = (req: IncomingMessage, res: ServerResponse, parent: Context) => boolean;
 
 const UNMATCHED = 'unmatched';
 const QUIET_CODES: ReadonlySet<string> = new Set([
@@ -116,12 +119,11 @@ export function createProxy(deps: ProxyDeps): Proxy {
     writeProblem(res, error, pathOf(target), traceId);
   }
 
-  return (req, res) => {
+  return (req, res, parent) => {
     const target = req.url ?? '/';
     const match = router.match(target);
     if (match.kind === 'local') return false;
-    // The chassis runs us inside the SERVER span's context: kept for trace propagation and the problems' traceId.
-    const parent = context.active();
+    // `parent` holds the SERVER span: carried explicitly for trace propagation and the problems' traceId.
     handle(req, res, target, match, parent).catch((err: unknown) => fail(req, res, target, err, parent));
     return true;
   };

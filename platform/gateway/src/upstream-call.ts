@@ -147,11 +147,18 @@ export function createUpstreamCall(deps: UpstreamCallDeps): UpstreamCall {
       propagation.inject(parent, info);
 
       for (let attempt = 1; attempt <= deps.maxAttempts; attempt++) {
-        const instance = balancer.pick(instances, { accept, tried });
+        // One instance (the usual case in the devhost): no balancing to do, no candidate lists to build.
+        const instance =
+          instances.length === 1
+            ? accept(instances[0]!)
+              ? instances[0]
+              : undefined
+            : balancer.pick(instances, { accept, tried });
         // The balancer hands back a tried instance when no fresh one is left: retries go elsewhere or not at all.
         if (!instance || tried.has(instance.instanceId)) break;
         tried.add(instance.instanceId);
-        const more = attempt < deps.maxAttempts && instances.some((i) => !tried.has(i.instanceId) && accept(i));
+        const more =
+          attempt < deps.maxAttempts && instances.length > 1 && instances.some((i) => !tried.has(i.instanceId) && accept(i));
         const target = pools.target(instance.url);
         // Before the call: the SERVER span ends as soon as the answer has gone out.
         span?.setAttributes({

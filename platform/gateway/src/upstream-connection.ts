@@ -20,6 +20,8 @@ export interface Exchange {
   onHeaders(status: number, rawHeaders: string[]): void;
   /** A body chunk; false asks for a pause until `resume()`. */
   onData(chunk: Buffer): boolean;
+  /** The read that brought the last chunks is parsed: anything held back for the end must go now. */
+  flush(): void;
   onEnd(): void;
   /** The exchange failed; nothing more is reported. `failure` is 'connect' when no byte of the request left. */
   onError(failure: AttemptFailure, error: Error): void;
@@ -111,6 +113,7 @@ export class UpstreamConnection {
     socket.on('data', (data: Buffer) => {
       const result = parser.execute(data);
       if (result instanceof Error) this.#fail(result);
+      else this.#exchange?.flush();
     });
     socket.on('end', () => {
       // An answer delimited by the end of the stream completes here; anything unfinished fails.

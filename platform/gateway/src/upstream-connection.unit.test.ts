@@ -60,6 +60,7 @@ function send(pools: UpstreamPools, url: string, options: { method?: string; tim
         recorded.body += chunk.toString();
         return true;
       },
+      flush() {},
       onEnd: () => resolve(recorded),
       onError(failure, error) {
         Object.assign(recorded, { failure, error });

@@ -6,7 +6,17 @@
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
-import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Span, type Tracer } from '@opentelemetry/api';
+import {
+  context,
+  propagation,
+  ROOT_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+  type Context,
+  type Span,
+  type Tracer,
+} from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import { runWithRequestContext } from '../context.ts';
 import type { HttpServerMetrics } from '../metrics.ts';
@@ -52,14 +62,14 @@ export interface TelemetryOptions {
 
 /**
  * @param intercept - takes a request before `handler` (the gateway's proxy);
- *   returns true when it handled it. It runs in the request's context but its
- *   streams are not bound to it: binding costs ~5 µs per request, and code
- *   that wants the context in stream callbacks must carry it itself.
+ *   returns true when it handled it. It gets the request's trace context as an
+ *   argument and runs outside it (no AsyncLocalStorage run, no request context,
+ *   streams not bound): code that wants the context carries it itself.
  */
 export function instrumentHandler(
   handler: RequestHandler,
   options: TelemetryOptions,
-  intercept?: (req: Parameters<RequestHandler>[0], res: Parameters<RequestHandler>[1]) => boolean,
+  intercept?: (req: Parameters<RequestHandler>[0], res: Parameters<RequestHandler>[1], context: Context) => boolean,
 ): RequestHandler {
   const { tracer, metrics, log, slowRequestMs } = options;
   return (req, res) => {
@@ -138,10 +148,11 @@ export function instrumentHandler(
     res.once('finish', finish);
     res.once('close', finish);
 
+    const active = trace.setSpan(parent, span);
+    if (intercept?.(req, res, active)) return;
     const authorization = req.headers.authorization;
-    context.with(trace.setSpan(parent, span), () =>
+    context.with(active, () =>
       runWithRequestContext({ requestId, ...(authorization ? { authorization } : {}) }, () => {
-        if (intercept?.(req, res)) return;
         const ctx = context.active();
         // Stream events (body chunks, 'end') fire from the socket's context; binding keeps ours.
         context.bind(ctx, req);
