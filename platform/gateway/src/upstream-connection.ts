@@ -212,6 +212,8 @@ export class UpstreamConnection {
     if (!exchange || !this.#headersSeen) return;
     clearTimeout(this.#timer);
     this.#exchange = undefined;
+    // Trailers of a chunked answer arrive through kOnHeaders too: they must not prefix the next answer's headers.
+    if (this.#partialHeaders.length > 0) this.#partialHeaders = [];
     exchange.onEnd();
     if (this.#keepAlive && !this.#closed) {
       this.idleSince = performance.now();

@@ -111,6 +111,25 @@ test('a chunked answer arriving in pieces, its headers split across reads, comes
   assert.equal(server.connections(), 1);
 });
 
+test("a chunked answer's trailers do not leak into the next answer's headers", async (t) => {
+  let count = 0;
+  const server = await rawServer((socket) => {
+    count++;
+    if (count === 1) socket.write('HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n2\r\nok\r\n0\r\nx-trailer: t\r\n\r\n');
+    else {
+      // Headers split across two reads: the parser hands them over through kOnHeaders.
+      socket.write('HTTP/1.1 200 OK\r\nx-second: 2\r\n');
+      setTimeout(() => socket.write('content-length: 2\r\n\r\nok'), 10);
+    }
+  });
+  const pools = createUpstreamPools({ connections: 1, connectTimeoutMs: 1_000 });
+  t.after(() => Promise.all([pools.close(), server.close()]));
+  assert.equal((await send(pools, server.url).done).body, 'ok');
+  const second = await send(pools, server.url).done;
+  assert.deepEqual(second.headers, ['x-second', '2', 'content-length', '2']);
+  assert.equal(server.connections(), 1);
+});
+
 test('HEAD: headers only whatever Content-Length says, and the connection goes on', async (t) => {
   const server = await rawServer((socket, request) =>
     socket.write(request.startsWith('HEAD') ? 'HTTP/1.1 200 OK\r\ncontent-length: 1234\r\n\r\n' : OK),
