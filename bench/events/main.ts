@@ -1,10 +1,13 @@
-// Event benchmark: publish→handled latency (p50/p99 at a steady rate) and
-// throughput (a burst, until all are handled) through souk's two transports,
-// beside raw JetStream publish/consume measured in the same run on the same
-// machine, each with the CPU ms per event of every process taking part
-// (bench/cost.ts): the producer and consumer processes, PostgreSQL's backends
-// for their databases, and the local nats-server when there is one (shared
-// with anything else using it). Producer and consumer are separate processes.
+// Event benchmark through souk's two transports, beside raw JetStream measured
+// in the same run on the same machine: commit → handler latency (p50/p99) at a
+// steady rate of one event per transaction committed inside the producer
+// process; the same rate driven by one producer HTTP request per event (a
+// separate row: publish → handler, the request path's CPU included); and the
+// throughput of a burst (until all are handled). Each with the CPU ms per event
+// of every process taking part (bench/cost.ts): the producer and consumer
+// processes, PostgreSQL's backends for their databases, and the local
+// nats-server when there is one (shared with anything else using it).
+// Producer and consumer are separate processes.
 // Run with `npm run bench:events` (needs PostgreSQL on 127.0.0.1:5432 or
 // SOUK_TEST_DATABASE_URL, and NATS on 127.0.0.1:4222 or BENCH_NATS_URL);
 // `npm run bench` runs it with the others.
@@ -28,6 +31,7 @@ import {
 } from '../cost.ts';
 import { isMain, log, percentile, runStandalone, type BenchResult } from '../report.ts';
 import { positive } from '../settings.ts';
+import { offerAtRate } from './offer.ts';
 
 const SERVICE_ENTRY = fileURLToPath(new URL('./bench-services.ts', import.meta.url));
 const NATS_URL = process.env.BENCH_NATS_URL ?? 'nats://127.0.0.1:4222';
@@ -71,49 +75,35 @@ function httpSetting(): 'pool' | 'fetch' {
 
 export const EVENTS_SMOKE: EventsSettings = { rate: 50, latencySeconds: 1, burst: 200, transports: TRANSPORTS, http: 'pool' };
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/**
- * Offers `count` calls at `rate` per second on a fixed schedule (open loop): call n starts at
- * t0 + n/rate whether or not earlier ones have finished, so a slow answer does not lower the
- * offered rate (a closed loop with a sleep between calls never reaches 1,000/s). At most
- * `maxInFlight` run at once; returns the rate actually offered.
- */
-export async function offerAtRate(
-  rate: number,
-  count: number,
-  call: (n: number) => Promise<unknown>,
-  maxInFlight = 256,
-): Promise<number> {
-  const inFlight = new Set<Promise<unknown>>();
-  const t0 = performance.now();
-  for (let n = 0; n < count; n++) {
-    const due = t0 + (n * 1000) / rate;
-    const wait = due - performance.now();
-    if (wait > 1) await sleep(wait);
-    while (inFlight.size >= maxInFlight) await Promise.race(inFlight);
-    const p: Promise<unknown> = call(n).finally(() => inFlight.delete(p));
-    inFlight.add(p);
-  }
-  const offered = count / ((performance.now() - t0) / 1000);
-  await Promise.all(inFlight);
-  return offered;
-}
+export { offerAtRate } from './offer.ts';
 
 /** A local nats-server's pids, so that the broker's CPU counts too (it serves anyone else using it meanwhile). */
 function natsServers(): Map<number, string> {
   return new Map(processesNamed('nats-server').map((pid) => [pid, 'nats-server (shared)']));
 }
 
+/** Latency at the steady rate, and what it cost. */
+interface Steady {
+  p50: number;
+  p99: number;
+  /** The rate actually offered (events/s). */
+  offered: number;
+  /** CPU per event, the bench process included. */
+  cost: CostReport;
+}
+
 interface Row {
   name: string;
+  /** raw: publish → consumed; souk: commit → handler, one event per transaction committed in the producer. */
   p50: number;
   p99: number;
   throughput: number;
   /** CPU of the burst, per event. */
   cost: CostReport;
-  /** CPU of the steady rate, per event (one request per event), the bench process included. */
-  steadyCost?: CostReport;
+  /** souk: the commit-driven steady rate (p50/p99 above). */
+  steady?: Steady;
+  /** souk: the same rate, one producer HTTP request per event; latency from the event's publish to its handler. */
+  http?: Steady;
 }
 
 /** Raw JetStream: the broker alone, publishing each message and awaiting its ack, as the relay does. */
@@ -183,6 +173,7 @@ async function soukTransport(transport: 'feed' | 'nats', settings: EventsSetting
   const consumerDb = await createTestDatabase('bench_evc');
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
+  const consumerPort = await freePort();
   const common = {
     ...process.env,
     LOG_LEVEL: 'warn',
@@ -193,7 +184,11 @@ async function soukTransport(transport: 'feed' | 'nats', settings: EventsSetting
   const children: ChildProcess[] = [];
   const roles = new Map<number, string>();
   const start = (role: string, env: Record<string, string>) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', SERVICE_ENTRY], {
+    // BENCH_CPU_PROF=<dir>: each service process writes a CPU profile there when it exits.
+    const profile = process.env.BENCH_CPU_PROF
+      ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}/${transport}-${role}`]
+      : [];
+    const child = spawn(process.execPath, [...profile, '--import', 'tsx', SERVICE_ENTRY], {
       env: { ...common, ...env, BENCH_ROLE: role },
       stdio: ['ignore', 'ignore', 'inherit'],
     });
@@ -222,11 +217,21 @@ async function soukTransport(transport: 'feed' | 'nats', settings: EventsSetting
       backends: true,
     });
     start('producer', { DATABASE_URL: producerDb.url, PORT: String(port) });
-    start('consumer', { DATABASE_URL: consumerDb.url });
+    start('consumer', { DATABASE_URL: consumerDb.url, PORT: String(consumerPort) });
     await waitFor(async () => (await fetch(`${url}/health/ready`).catch(() => undefined))?.status === 200, {
       timeoutMs: 60_000,
       what: 'producer',
     });
+    // Commit counts are exact only once every backend has reported its own (bench-services.ts says why).
+    const settled = async (costs: CostProbe) => {
+      await Promise.all(
+        [url, `http://127.0.0.1:${consumerPort}`].map(async (base) => {
+          const res = await fetch(`${base}/bench/flush-stats`, { method: 'POST' });
+          if (!res.ok) throw new Error(`flush-stats failed: ${res.status} ${await res.text()}`);
+        }),
+      );
+      return costs.snapshot();
+    };
     const handled = async () =>
       (await pool.query<{ n: number }>('select count(*)::int as n from handled').catch(() => ({ rows: [{ n: 0 }] }))).rows[0]!.n;
     // The load generator shares the machine's cores with what it measures: it sends over a pool of kept-alive
@@ -248,35 +253,77 @@ async function soukTransport(transport: 'feed' | 'nats', settings: EventsSetting
     // Warm-up: the consumer is subscribed and caught up.
     await emit(-10, 10);
     await waitFor(async () => (await handled()) >= 10, { timeoutMs: 60_000, what: 'warm-up' });
-
     const steadyCount = Math.round(RATE * LATENCY_S);
-    const steadyBefore = await steadyProbe.snapshot();
-    const offered = await offerAtRate(RATE, steadyCount, (n) => emit(n, 1));
-    log(`${transport}: offered ${offered.toFixed(0)} events/s of the ${RATE}/s asked for`);
-    await waitFor(async () => (await handled()) >= 10 + steadyCount, { timeoutMs: 120_000, what: 'steady run handled' });
-    const steadyCost = costBetween(steadyBefore, await steadyProbe.snapshot(), steadyCount);
-    const steady = (
-      await pool.query<{ latency_ms: number }>('select latency_ms from handled where n >= 0 order by latency_ms')
-    ).rows.map((r) => r.latency_ms);
+    const steadyCosts = steadyProbe;
+    const measureSteady = async (
+      what: string,
+      run: () => Promise<{ offered: number; latencies: () => Promise<number[]> }>,
+    ): Promise<Steady> => {
+      const before = await settled(steadyCosts);
+      const target = (await handled()) + steadyCount;
+      const { offered, latencies } = await run();
+      log(`${transport}, ${what}: offered ${offered.toFixed(0)} events/s of the ${RATE}/s asked for`);
+      await waitFor(async () => (await handled()) >= target, { timeoutMs: 120_000, what: `${what} handled` });
+      const cost = costBetween(before, await settled(steadyCosts), steadyCount);
+      const sorted = (await latencies()).sort((x, y) => x - y);
+      return { p50: percentile(sorted, 50), p99: percentile(sorted, 99), offered, cost };
+    };
 
-    const before = await probe.snapshot();
+    // Commit → handler: the producer commits one event per transaction at the rate, from inside its own
+    // process, and says when it sent each COMMIT; the handler recorded when the event reached it.
+    const steady = await measureSteady('commit-driven', async () => {
+      const res = await client.request({
+        method: 'POST',
+        path: '/offer',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ from: 0, count: steadyCount, rate: RATE }),
+      });
+      const text = await res.body.text();
+      if (res.statusCode !== 200) throw new Error(`offer failed: ${res.statusCode} ${text}`);
+      const { offered, committedAt } = JSON.parse(text) as { offered: number; committedAt: number[] };
+      const latencies = async () =>
+        (
+          await pool.query<{ n: number; arrived_ms: number }>('select n, arrived_ms from handled where n >= 0 and n < $1', [
+            steadyCount,
+          ])
+        ).rows.map((r) => r.arrived_ms - committedAt[r.n]!);
+      return { offered, latencies };
+    });
+
+    // The same rate through the producer's HTTP API, one request (and transaction) per event: what a service
+    // answering a request per event pays. Latency from the event's publish (its `time`) to the handler.
+    const HTTP_BASE = 100_000;
+    const httpSteady = await measureSteady('HTTP-driven', async () => ({
+      offered: await offerAtRate(RATE, steadyCount, (n) => emit(HTTP_BASE + n, 1)),
+      latencies: async () =>
+        (
+          await pool.query<{ latency_ms: number }>('select latency_ms from handled where n >= $1 and n < $2', [
+            HTTP_BASE,
+            HTTP_BASE + steadyCount,
+          ])
+        ).rows.map((r) => r.latency_ms),
+    }));
+
+    const before = await settled(probe);
     const burstStart = performance.now();
     const base = 1_000_000;
+    const target = (await handled()) + BURST;
     for (let n = 0; n < BURST; n += BATCH) await emit(base + n, Math.min(BATCH, BURST - n));
-    await waitFor(async () => (await handled()) >= 10 + steadyCount + BURST, {
+    await waitFor(async () => (await handled()) >= target, {
       timeoutMs: 300_000,
       intervalMs: 20,
       what: 'burst handled',
     });
     const seconds = (performance.now() - burstStart) / 1000;
-    const cost = costBetween(before, await probe.snapshot(), BURST);
+    const cost = costBetween(before, await settled(probe), BURST);
     return {
       name: `souk ${transport === 'feed' ? 'embedded feed' : 'NATS JetStream'} (outbox → handler, inbox)`,
-      p50: percentile(steady, 50),
-      p99: percentile(steady, 99),
+      p50: steady.p50,
+      p99: steady.p99,
       throughput: BURST / seconds,
       cost,
-      steadyCost,
+      steady,
+      http: httpSteady,
     };
   } finally {
     await probe?.close();
@@ -321,10 +368,11 @@ export async function eventsBench(settings: EventsSettings = eventsSettings()): 
     seconds: (performance.now() - started) / 1000,
     tables: [
       {
-        title: `transport (latency at ${settings.rate}/s, throughput of a burst of ${settings.burst})`,
+        title: `transport (latency at ${settings.rate}/s: souk from commit to handler, one event per transaction committed in the producer; throughput of a burst of ${settings.burst})`,
         columns: [
           { name: 'p50', unit: 'ms' },
           { name: 'p99', unit: 'ms' },
+          { name: 'offered', unit: 'events/s' },
           { name: 'throughput', unit: 'events/s' },
           { name: 'vs raw', unit: 'x' },
           { name: 'CPU per event', unit: 'ms' },
@@ -335,6 +383,7 @@ export async function eventsBench(settings: EventsSettings = eventsSettings()): 
           values: [
             r.p50,
             r.p99,
+            r.steady?.offered ?? null,
             r.throughput,
             raw ? r.throughput / raw.throughput : null,
             r.cost.totalCpuPerOp,
@@ -342,16 +391,47 @@ export async function eventsBench(settings: EventsSettings = eventsSettings()): 
           ],
         })),
       },
+      {
+        title: `HTTP-driven: one producer request (and transaction) per event at ${settings.rate}/s, publish → handler`,
+        columns: [
+          { name: 'p50', unit: 'ms' },
+          { name: 'p99', unit: 'ms' },
+          { name: 'offered', unit: 'events/s' },
+          { name: 'CPU per event', unit: 'ms' },
+          { name: 'commits per event', unit: '' },
+        ],
+        rows: rows.flatMap((r) =>
+          r.http
+            ? [
+                {
+                  name: r.name,
+                  values: [r.http.p50, r.http.p99, r.http.offered, r.http.cost.totalCpuPerOp, r.http.cost.commitsPerOp],
+                },
+              ]
+            : [],
+        ),
+      },
       ...rows.map((r) => costTable(`where the CPU of an event goes: ${r.name}, burst`, r.cost)),
       ...rows.flatMap((r) =>
-        r.steadyCost
-          ? [costTable(`where the CPU of an event goes: ${r.name}, steady rate (one request per event)`, r.steadyCost)]
+        r.steady
+          ? [
+              costTable(
+                `where the CPU of an event goes: ${r.name}, commit-driven steady rate (one event per transaction)`,
+                r.steady.cost,
+              ),
+            ]
+          : [],
+      ),
+      ...rows.flatMap((r) =>
+        r.http
+          ? [costTable(`where the CPU of an event goes: ${r.name}, HTTP-driven steady rate (one request per event)`, r.http.cost)]
           : [],
       ),
     ],
     notes: [
-      'latency: from the publishing request (raw: the publish) to the handler, at the steady rate; throughput: the burst until every event is handled',
-      `souk's producer commits the burst in transactions of ${BATCH}; raw JetStream publishes each message and awaits its ack`,
+      "souk's latency: from the moment the producer sends the COMMIT of the event's transaction (one event per transaction, committed at the steady rate from inside the producer process) to the moment the consumer's handler starts on it, both read from the machine's wall clock; raw JetStream: from the publish to the consumer",
+      "HTTP-driven: the bench sends one producer request per event at the same rate; latency from the event's publish (its time, inside the request's transaction) to the handler; its CPU includes the bench process sending the requests",
+      `throughput: the burst until every event is handled; souk's producer commits it in transactions of ${BATCH} (one outbox statement each); raw JetStream publishes each message and awaits its ack`,
       "nats-server is the machine's shared broker: its CPU includes whatever else used it during the burst",
     ],
   };

@@ -2,7 +2,7 @@
 // outgoing calls propagate the caller's identity and request id without
 // threading them through every function.
 
-import { context, createContextKey } from '@opentelemetry/api';
+import { context, createContextKey, type Context } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 
 /** The authenticated caller, from a verified access token. */
@@ -40,5 +40,10 @@ export function requestContext(): RequestContext | undefined {
 
 /** Runs `fn` with `ctx` as the current request context. */
 export function runWithRequestContext<T>(ctx: RequestContext, fn: () => T): T {
-  return context.with(context.active().setValue(REQUEST_CONTEXT, ctx), fn);
+  return context.with(withRequestContext(context.active(), ctx), fn);
+}
+
+/** `parent` carrying `ctx` as the request context (the server enters it once, with the request's span). */
+export function withRequestContext(parent: Context, ctx: RequestContext): Context {
+  return parent.setValue(REQUEST_CONTEXT, ctx);
 }

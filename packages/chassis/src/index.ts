@@ -57,6 +57,7 @@ export type {
   DeadLetter,
   DeadLetters,
   PublishOptions,
+  Publication,
   FeedPage,
   EventStatus,
   ReplayOptions,

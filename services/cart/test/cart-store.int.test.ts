@@ -84,3 +84,38 @@ test('a rule refusal on a live cart is the same as before: 99 units at most', as
   await assert.rejects(store.add(user, product, 2), (err: { code?: string }) => err.code === 'SOUK_CART_QUANTITY_LIMIT');
   assert.deepEqual(await quantities(user), new Map([[product, 98]]));
 });
+
+test('an add to a live cart is one statement outside any transaction; a new line goes last', async () => {
+  const user = randomUUID();
+  const [a, b] = [randomUUID(), randomUUID()];
+  let transactions = 0;
+  // The same database, counting the transactions the store opens (the locking write's way).
+  const counted = new Proxy(db, {
+    get(target, key) {
+      if (key === 'transaction') transactions++;
+      const value = Reflect.get(target, key) as unknown;
+      // Kysely's methods read private fields: they must run on the real instance.
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+  const counting = createCartStore(counted, { clock: w.clock, ttlSeconds: 3600 });
+  await counting.add(user, a, 1); // a new cart: the locking write
+  assert.equal(transactions, 1);
+  const before = (await counting.read(user))!.expiresAt;
+  w.clock.advance(1_000);
+  const answer = await counting.add(user, b, 2);
+  const again = await counting.add(user, a, 3);
+  assert.equal(transactions, 1, 'adds to the live cart took the one-statement way');
+  assert.deepEqual(answer.lines, [
+    { productId: a, quantity: 1 },
+    { productId: b, quantity: 2 },
+  ]);
+  assert.deepEqual(again.lines, [
+    { productId: a, quantity: 4 },
+    { productId: b, quantity: 2 },
+  ]);
+  const stored = (await counting.read(user))!;
+  assert.deepEqual(stored.lines, again.lines);
+  assert.equal(stored.expiresAt.getTime(), again.expiresAt.getTime());
+  assert.ok(stored.expiresAt > before, 'the add pushed the expiry');
+});

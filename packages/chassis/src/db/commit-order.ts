@@ -43,11 +43,12 @@ import { sql, type RawBuilder } from 'kysely';
 export const KEYS_PER_TRANSACTION = 4096;
 
 /**
- * The key of the transaction's `rank`-th row in a table, for a writer that counts its rows itself
- * (one object per transaction, so the count is the transaction's): no lookup, the plainest statement.
+ * The key of the transaction's `rank`-th row in a table, the first of `count` it writes in one
+ * statement (the others follow: +1, +2, ...), for a writer that counts its rows itself (one object
+ * per transaction, so the count is the transaction's): no lookup, the plainest statement.
  */
-export function commitKey(rank: number, table: string): RawBuilder<number> {
-  if (!Number.isInteger(rank) || rank < 0 || rank >= KEYS_PER_TRANSACTION)
+export function commitKeys(rank: number, count: number, table: string): RawBuilder<number> {
+  if (!Number.isInteger(rank) || rank < 0 || !Number.isInteger(count) || count < 1 || rank + count > KEYS_PER_TRANSACTION)
     throw new Error(`a transaction writes more than ${KEYS_PER_TRANSACTION} ordered rows to ${table}`);
   return sql<number>`(pg_current_xact_id()::text::bigint * ${sql.lit(KEYS_PER_TRANSACTION)} + ${rank})`;
 }

@@ -75,10 +75,34 @@ function prepareStatements(client: pg.PoolClient, nameOf: (text: string) => stri
   (client as { query: unknown }).query = (config: unknown, values?: unknown, callback?: QueryCallback) => {
     if (typeof config === 'string' && Array.isArray(values) && values.length > 0) {
       const name = nameOf(config);
-      if (name !== undefined) return query({ name, text: config, values }, callback);
+      if (name !== undefined) return namedQuery(query, name, config, values, callback);
     }
     return query(config, values, callback);
   };
+}
+
+/**
+ * Submits a named statement as a Query made from its text, then named, and gives its promise. Given a
+ * config object (`{ name, text, values }`), node-postgres first copies it with getOwnPropertyDescriptors
+ * and defineProperties: ~2 µs of every statement, against ~0.1 µs this way. A Query is submitted as it
+ * is, so the promise is made here, as the client makes it for a config. (A caller's callback, which
+ * Kysely never passes, keeps the config form.)
+ */
+function namedQuery(
+  query: (...args: unknown[]) => unknown,
+  name: string,
+  text: string,
+  values: unknown[],
+  callback?: QueryCallback,
+): unknown {
+  if (callback) return query({ name, text, values }, callback);
+  return new Promise<pg.QueryResult>((resolve, reject) => {
+    const statement = new pg.Query(text, values, (err: Error | null | undefined, result: pg.QueryResult) =>
+      err ? reject(err) : resolve(result),
+    ) as pg.Query & { name?: string };
+    statement.name = name;
+    query(statement);
+  });
 }
 
 export function createDatabase(options: DatabaseOptions): Database {

@@ -10,6 +10,7 @@ import { foldEvents } from './fold.ts';
 import {
   readAllEvents,
   readSnapshot,
+  readSnapshotAndTail,
   readStreamEvents,
   versionAt,
   writeSnapshot,
@@ -100,17 +101,17 @@ export function createEventStore(db: Kysely<any>, options: EventStoreOptions = {
         if (target === 0)
           return { streamId, state: loadOptions.initial(), version: 0, snapshotVersion: undefined, eventsApplied: 0 };
       }
-      const snapshot =
+      // Snapshot and the events after it in one statement (a load is one round trip).
+      const { snapshot, tail } =
         loadOptions.snapshots === false
-          ? undefined
-          : await readSnapshot<S>(via, streamId, loadOptions.snapshots?.schemaVersion ?? 1, target);
+          ? {
+              snapshot: undefined,
+              tail: await readStreamEvents<E>(via, streamId, target !== undefined ? { toVersion: target } : {}),
+            }
+          : await readSnapshotAndTail<S, E>(via, streamId, loadOptions.snapshots?.schemaVersion ?? 1, target);
       const start = snapshot
         ? { state: snapshot.state, version: snapshot.version }
         : { state: loadOptions.initial(), version: 0 };
-      const tail = await readStreamEvents<E>(via, streamId, {
-        fromVersion: start.version + 1,
-        ...(target !== undefined ? { toVersion: target } : {}),
-      });
       const folded = foldEvents(loadOptions, start, tail);
       return {
         streamId,

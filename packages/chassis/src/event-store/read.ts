@@ -130,6 +130,41 @@ export async function readSnapshot<S>(
   };
 }
 
+/**
+ * A stream's newest snapshot of `schemaVersion` (at or below `toVersion` when given) and the events after it
+ * (up to `toVersion`), in one statement: one round trip and one snapshot of the database for both.
+ */
+export async function readSnapshotAndTail<S, E extends DomainEvent>(
+  db: Kysely<any>,
+  streamId: string,
+  schemaVersion: number,
+  toVersion?: number,
+): Promise<{ snapshot: Snapshot<S> | undefined; tail: RecordedEvent<E>[] }> {
+  const upTo = (column: string) => (toVersion !== undefined ? sql`and ${sql.ref(column)} <= ${toVersion}` : sql``);
+  const { rows } = await sql<EventRow & { snapshot: boolean }>`
+    with s as (
+      select version, state, taken_at from souk_event_snapshot
+      where stream_id = ${streamId} and schema_version = ${schemaVersion} ${upTo('version')}
+      order by version desc limit 1)
+    select true as snapshot, null::bigint as position, null::uuid as id, ${streamId}::text as stream_id, s.version,
+           null::text as type, s.state as data, null::jsonb as metadata, s.taken_at as recorded_at from s
+    union all
+    select false, e.position, e.id, e.stream_id, e.version, e.type, e.data, e.metadata, e.recorded_at from souk_event e
+    where e.stream_id = ${streamId} and e.version > coalesce((select version from s), 0) ${upTo('e.version')}
+    order by version`.execute(db);
+  const first = rows[0];
+  const snapshot: Snapshot<S> | undefined = first?.snapshot
+    ? {
+        streamId,
+        version: Number(first.version),
+        schemaVersion,
+        state: first.data as S,
+        takenAt: first.recorded_at,
+      }
+    : undefined;
+  return { snapshot, tail: (snapshot ? rows.slice(1) : rows).map((r) => toRecorded<E>(r)) };
+}
+
 /** Keeps a snapshot; one already kept for the same stream, version and schema stays (they are equal). */
 export async function writeSnapshot(db: Kysely<any>, snapshot: Omit<Snapshot, 'takenAt'> & { takenAt?: Date }): Promise<void> {
   await sql`

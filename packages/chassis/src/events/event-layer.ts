@@ -45,6 +45,8 @@ export interface Events<DB = object> {
   readonly transport: 'feed' | 'nats';
   /** Writes an event to the outbox inside `trx`, the transaction of the state change it announces. */
   publish: Outbox['publish'];
+  /** Writes several events to the outbox inside `trx` in one statement, in the order given (as `publish` for each in turn). */
+  publishAll: Outbox['publishAll'];
   /** Handles every `contract` event from its producer (call in setup). */
   subscribe<S extends TObject>(contract: EventContract<S>, handler: EventHandler<Static<S>, DB>): void;
   readonly deadLetters: DeadLetters;
@@ -136,6 +138,7 @@ export function createEventLayer(deps: EventLayerDeps): EventLayer {
   const events: Events<any> = {
     transport,
     publish: (trx, contract, data, options) => outbox.publish(trx, contract, data, options),
+    publishAll: (trx, events) => outbox.publishAll(trx, events),
     subscribe(contract, handler) {
       if (started) throw new Error(`subscribe(${contract.type}) after start: subscribe in setup`);
       if (subscriptions.has(contract.type)) throw new Error(`${deps.service} already handles ${contract.type}`);

@@ -184,7 +184,7 @@ export function createHandling(o: HandlingOptions): Handling {
 
   /** The handler of a fresh event, in `trx`. */
   async function runIn(trx: Kysely<any>, shared: SharedWork, event: CloudEvent, sub: Subscription, data: unknown): Promise<void> {
-    const log = o.log.child({ event_id: event.id, event_type: event.type });
+    const log = () => o.log.child({ event_id: event.id, event_type: event.type });
     await sub.handler(received(event, data) as ReceivedEvent<never>, handlerContext(trx, log, shared));
   }
 

@@ -5,7 +5,7 @@ export { CloudEvent, CLOUDEVENT_CONTENT_TYPE, sourceUri, dataschemaUri, schemaId
 export type { Events } from './event-layer.ts';
 export type { ReceivedEvent, HandlerContext, EventHandler } from './handling.ts';
 export type { DeadLetter, DeadLetters } from './dead-letters.ts';
-export type { PublishOptions } from './outbox.ts';
+export type { PublishOptions, Publication } from './outbox.ts';
 export type { FeedPage } from './feed-route.ts';
 export type { EventStatus } from './status-route.ts';
 export type { ReplayOptions, ReplayResult } from './replay.ts';

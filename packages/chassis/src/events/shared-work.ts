@@ -34,7 +34,17 @@ export class SharedWork {
   }
 }
 
-/** What a handler gets: the transaction, its logger, and `shared` over this transaction's work. */
-export function handlerContext(trx: Kysely<any>, log: Logger, shared: SharedWork): HandlerContext<any> {
-  return { db: trx, log, shared: (key, create, flush) => shared.get(key, create, flush) };
+/**
+ * What a handler gets: the transaction, its logger, and `shared` over this transaction's work. The
+ * logger may be given as a function: made on first use (most handlers of a page never log).
+ */
+export function handlerContext(trx: Kysely<any>, log: Logger | (() => Logger), shared: SharedWork): HandlerContext<any> {
+  let logger = typeof log === 'function' ? undefined : log;
+  return {
+    db: trx,
+    get log() {
+      return (logger ??= (log as () => Logger)());
+    },
+    shared: (key, create, flush) => shared.get(key, create, flush),
+  };
 }

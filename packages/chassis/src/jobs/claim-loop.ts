@@ -11,6 +11,9 @@
 // - and every `pollMs` in any case (another instance's retries, a lost NOTIFY).
 // stop() stops claiming, interrupts the work in flight (its signal aborts with
 // WorkerStopping), awaits it, and gives back the leases of what it interrupted.
+// A row this instance leased to itself when it wrote it (a saga started leased)
+// skips the claim: reserve() keeps a place for it within `concurrency` while
+// the writing transaction is open, adopt() starts its work after the commit.
 
 import type { Logger } from 'pino';
 import { failurePause } from '../backoff.ts';
@@ -51,20 +54,35 @@ export interface ClaimLoopOptions<R extends Claimed> {
   onWake?: (wake: () => void) => () => void;
 }
 
-export interface ClaimLoop {
+export interface ClaimLoop<R extends Claimed = Claimed> {
   /** Claims now. */
   wake: () => void;
   /** Claims in `delayMs` (when a retry this instance scheduled is due). */
   wakeIn: (delayMs: number) => void;
   /** Begins claiming (idempotent). */
   run: () => void;
+  /**
+   * Keeps a place for row `id`, about to be written already leased to this instance: true when there is room
+   * (running, not stopping, under `concurrency` with what is in flight and reserved). The claim leaves it alone.
+   */
+  reserve: (id: string) => boolean;
+  /** Gives a reserved place back (the row was not written after all, or will be claimed the usual way). */
+  unreserve: (id: string) => void;
+  /**
+   * Works on a reserved row whose lease this instance took when it wrote it (`claimedAt`: when that was sent);
+   * false when it does not (stopping, or a claim took it meanwhile).
+   */
+  adopt: (row: R, claimedAt: number) => boolean;
+  /** Whether row `id` is worked on (or reserved) here now. */
+  has: (id: string) => boolean;
   /** Stops claiming, interrupts the work in flight and awaits it; leases of interrupted work are given back. */
   stop: () => Promise<void>;
 }
 
-export function createClaimLoop<R extends Claimed>(options: ClaimLoopOptions<R>): ClaimLoop {
+export function createClaimLoop<R extends Claimed>(options: ClaimLoopOptions<R>): ClaimLoop<R> {
   const { log, what } = options;
   const inflight = new Map<string, { ctl: AbortController; done: Promise<void> }>();
+  const reserved = new Set<string>();
   const timers = new Set<NodeJS.Timeout>();
   const stopping = new AbortController();
   let loop: Promise<void> | undefined;
@@ -108,16 +126,18 @@ export function createClaimLoop<R extends Claimed>(options: ClaimLoopOptions<R>)
       if (!pendingWake) await nextWake(options.pollMs);
       if (stopping.signal.aborted) break;
       pendingWake = false;
-      const free = options.concurrency - inflight.size;
+      const free = options.concurrency - inflight.size - reserved.size;
       if (free <= 0) {
         heldBack = true; // a finishing row wakes the loop
         continue;
       }
       try {
         const sent = performance.now(); // the leases run from (no earlier than) here
-        const rows = await options.claim(free, [...inflight.keys()]);
+        const rows = await options.claim(free, [...inflight.keys(), ...reserved]);
         failures = 0;
-        for (const row of rows) start(row, sent);
+        // A row written leased to this instance while the claim was on its way (reserved, or adopted since) is
+        // taken by adopt(), not twice.
+        for (const row of rows) if (!inflight.has(row.id) && !reserved.has(row.id)) start(row, sent);
         heldBack = rows.length === free;
         if (heldBack) pendingWake = true; // there may be more
       } catch (err) {
@@ -166,6 +186,29 @@ export function createClaimLoop<R extends Claimed>(options: ClaimLoopOptions<R>)
     run() {
       loop ??= claimLoop();
     },
+    reserve(id) {
+      if (!loop || stopping.signal.aborted || inflight.has(id) || reserved.has(id)) return false;
+      if (inflight.size + reserved.size >= options.concurrency) return false;
+      reserved.add(id);
+      return true;
+    },
+    unreserve(id) {
+      if (reserved.delete(id) && heldBack) {
+        heldBack = false;
+        wake();
+      }
+    },
+    adopt(row, claimedAt) {
+      reserved.delete(row.id);
+      if (stopping.signal.aborted || inflight.has(row.id)) {
+        // Stopping: give the lease back so another instance takes the row at once.
+        if (stopping.signal.aborted) void options.release(row.id).catch(() => undefined);
+        return false;
+      }
+      start(row, claimedAt);
+      return true;
+    },
+    has: (id) => inflight.has(id) || reserved.has(id),
     async stop() {
       stopping.abort();
       offWake?.();

@@ -14,7 +14,9 @@
 // restart) is begun by a write of its own, so that an attempt is counted before
 // it runs, crash or not. With a beforeStep hook (tests pause there) every
 // attempt is begun by its own write after the hook: a pause sits between one
-// step recorded and the next begun.
+// step recorded and the next begun. A remote group followed by a transactional
+// step is not written on its own: the step's transaction records both (if the
+// step fails, the group's write is made first, as it would have been).
 
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
@@ -61,7 +63,7 @@ export interface Whereabouts {
 }
 
 /** The current attempt, begun (counted, logged) by a write already made. */
-interface Begun {
+export interface Begun {
   attempt: number;
   /** Time left to the step's deadline (a group's first step's) when `since`. */
   remainingMs: number;
@@ -88,12 +90,27 @@ interface Drive {
   begun: Begun | null;
   /** Whether writes may begin what follows them (not with a beforeStep hook: see the top of this file). */
   folds: boolean;
+  /**
+   * A remote group's success not written yet: the transactional step after it writes it in its own
+   * transaction (one write for both), or, if that step fails, it is written first, as it would have been.
+   */
+  carried: { entries: LogEntry[]; state: Record<string, unknown> } | null;
 }
 
 type Next = 'continue' | 'stop';
 
-/** Drives the saga of `row` while the lease holds; returns when it ended, waits for a retry, or was interrupted. */
-export async function driveSaga(deps: DriveDeps, saga: SagaDefinition, row: SagaRow, lease: WorkLease, where: Whereabouts) {
+/**
+ * Drives the saga of `row` while the lease holds; returns when it ended, waits for a retry, or was interrupted.
+ * `begun`: the write that gave this instance the saga began its current attempt already (a saga started leased).
+ */
+export async function driveSaga(
+  deps: DriveDeps,
+  saga: SagaDefinition,
+  row: SagaRow,
+  lease: WorkLease,
+  where: Whereabouts,
+  begun: Begun | null = null,
+) {
   const d: Drive = {
     deps,
     saga,
@@ -107,8 +124,9 @@ export async function driveSaga(deps: DriveDeps, saga: SagaDefinition, row: Saga
     index: row.current_step,
     failure: row.failure,
     done: new Set(row.group_done ?? []),
-    begun: null,
+    begun,
     folds: !deps.beforeStep,
+    carried: null,
   };
   while (!lease.signal.aborted) {
     const next =
@@ -212,8 +230,12 @@ async function runNextGroup(d: Drive): Promise<Next> {
   const outcomes: AttemptOutcome[] = await Promise.all(
     members.map((s, i) =>
       attemptStep(scope, 'run', s, begun.attempt, attemptTimeout(s, 'run', starts[i]!), async (trx, result, durationMs) => {
-        // A transactional step (alone in its group): its success is written in its own transaction (durable).
-        const p = advance({ ...d.state, ...result }, [succeededEntry(s, durationMs)], false);
+        // A transactional step (alone in its group): its success is written in its own transaction (durable),
+        // with the success of the remote group before it when that was carried here.
+        const before: LogEntry[] = d.carried
+          ? [...d.carried.entries, { kind: 'step_started', step: s.name, attempt: begun.attempt }]
+          : [];
+        const p = advance({ ...d.state, ...result }, [...before, succeededEntry(s, durationMs)], false);
         const sentAt = performance.now();
         if (!(await deps.store.progress(trx, row.id, p))) return false;
         written = { p, sentAt };
@@ -263,8 +285,23 @@ async function runNextGroup(d: Drive): Promise<Next> {
     );
   });
 
-  if (written) return moved(d, written.p, written.sentAt);
+  if (written) {
+    d.carried = null;
+    return moved(d, written.p, written.sentAt);
+  }
+  if (d.carried && !(await writeCarried(d, group))) return 'stop';
   if (!failure && retries.length === 0) {
+    const nextGroup = d.groups.find((g) => g.start === group.end);
+    const nextStep = nextGroup && nextGroup.end - nextGroup.start === 1 ? steps[nextGroup.start]! : undefined;
+    if (d.folds && nextStep?.transactional) {
+      // No write now: the transactional step's transaction records this group's success with its own.
+      d.carried = { entries, state };
+      d.index = group.end;
+      d.state = state;
+      d.done.clear();
+      d.begun = { attempt: 1, remainingMs: nextStep.timeoutMs, since: performance.now() };
+      return 'continue';
+    }
     const p = advance(state, entries, true);
     const sentAt = performance.now();
     if (!(await deps.store.progress(deps.db, row.id, p))) return 'stop';
@@ -294,6 +331,24 @@ async function runNextGroup(d: Drive): Promise<Next> {
   d.status = 'COMPENSATING';
   d.failure = failure;
   return moved(d, { next: from, state, entries, ...(beginning ? { begin: beginning } : {}), replayable: true }, sentAt);
+}
+
+/**
+ * The transactional step that was to carry the remote group's success failed: that success is written now,
+ * as the write after the group would have been (the step begun, attempt 1), before the failure is handled.
+ */
+async function writeCarried(d: Drive, group: StepGroup): Promise<boolean> {
+  const carried = d.carried!;
+  d.carried = null;
+  const beginning = beginNext(d, 'run', d.saga.steps.slice(group.start, group.end));
+  const p: Progress = {
+    next: group.start,
+    state: carried.state,
+    entries: carried.entries,
+    ...(beginning ? { begin: beginning } : {}),
+    replayable: true,
+  };
+  return d.deps.store.progress(d.deps.db, d.row.id, p);
 }
 
 // ---- compensating: one step at a time, backwards ----------------------------------------

@@ -16,7 +16,7 @@ import { sagaTestDb, type SagaTestDb } from './test/harness.ts';
 let t: SagaTestDb;
 before(async () => {
   t = await sagaTestDb('parallel');
-  // Every update of a saga row, as the runner wrote it.
+  // Every insert and update of a saga row, as the runner wrote it.
   await sql`create table saga_writes (seq bigserial primary key, saga_id text, status text, current_step int, attempt int)`.execute(
     t.db,
   );
@@ -24,7 +24,9 @@ before(async () => {
     begin insert into saga_writes (saga_id, status, current_step, attempt) values (new.id, new.status, new.current_step, new.attempt); return new; end $$`.execute(
     t.db,
   );
-  await sql`create trigger saga_write after update on souk_saga for each row execute function saga_write()`.execute(t.db);
+  await sql`create trigger saga_write after insert or update on souk_saga for each row execute function saga_write()`.execute(
+    t.db,
+  );
 });
 afterEach(async () => {
   await t.stopRunners();
@@ -44,14 +46,13 @@ async function writes(id: string): Promise<string[]> {
 
 const kinds = (log: { kind: string; step: string | null }[]) => log.map((l) => (l.step ? `${l.kind}:${l.step}` : l.kind));
 
-test('one write per step: the claim, the first attempt begun, each step recorded with the next begun, the end', async () => {
+test('one write per step: the start begins the first (no claim), each step recorded with the next begun, the end', async () => {
   const runner = t.runner(demoSaga(), LONG_LEASE);
   const id = randomUUID();
   await t.start(runner, id);
   await t.waitStatus(runner, id, 'COMPLETED');
   assert.deepEqual(await writes(id), [
-    'RUNNING@0#0', // claimed
-    'RUNNING@0#1', // one begun (the first attempt after a claim is counted before it runs)
+    'RUNNING@0#1', // inserted leased to the runner that started it, one begun: no claim, no write of its own
     'RUNNING@1#1', // one succeeded, two begun
     'RUNNING@2#1', // two succeeded, three begun
     'RUNNING@3#0', // three succeeded
@@ -68,6 +69,86 @@ test('one write per step: the claim, the first attempt begun, each step recorded
   );
 });
 
+test('a saga started where no runner drives it is claimed elsewhere, and its first attempt is begun by a write of its own', async () => {
+  const starter = t.runner(demoSaga(), { ...LONG_LEASE, run: false });
+  const id = randomUUID();
+  await t.start(starter, id);
+  const other = t.runner(demoSaga(), LONG_LEASE);
+  await t.waitStatus(other, id, 'COMPLETED');
+  assert.deepEqual(await writes(id), [
+    'RUNNING@0#0', // inserted, free: every runner is woken to claim it
+    'RUNNING@0#0', // claimed
+    'RUNNING@0#1', // one begun (the first attempt after a claim is counted before it runs)
+    'RUNNING@1#1',
+    'RUNNING@2#1',
+    'RUNNING@3#0',
+    'COMPLETED@3#0',
+  ]);
+});
+
+test('a started saga not woken with its id is still run by its runner, as its own, once the place it kept is given back', async () => {
+  const runner = t.runner(demoSaga(), { leaseMs: 1_500, pollIntervalMs: 100 });
+  const id = randomUUID();
+  await t.db.transaction().execute((trx) => runner.start(trx, 'demo', id, { n: 1 }));
+  runner.wake(); // not with the id: the saga waits for its place to be given back (a third of the lease)
+  await t.waitStatus(runner, id, 'COMPLETED', 10_000);
+  const view = (await runner.get(id))!;
+  assert.deepEqual(
+    view.steps.map((s) => [s.name, s.status, s.attempts]),
+    [
+      ['one', 'SUCCEEDED', 2], // begun by the start, begun again after the claim: an attempt is never left uncounted
+      ['two', 'SUCCEEDED', 1],
+      ['three', 'SUCCEEDED', 1],
+    ],
+  );
+});
+
+test('a transactional step records the remote step before it in its own transaction: one write for both', async () => {
+  const runner = t.runner(demoSaga({ transactionalThree: true }), LONG_LEASE);
+  const id = randomUUID();
+  await t.start(runner, id);
+  await t.waitStatus(runner, id, 'COMPLETED');
+  assert.deepEqual(await writes(id), [
+    'RUNNING@0#1',
+    'RUNNING@1#1', // one succeeded, two begun
+    'RUNNING@3#0', // two succeeded, three begun and succeeded: three's transaction
+    'COMPLETED@3#0',
+  ]);
+  assert.deepEqual(kinds((await runner.get(id))!.log).slice(4, 8), [
+    'step_succeeded:two',
+    'step_started:three',
+    'step_succeeded:three',
+    'saga_completed',
+  ]);
+});
+
+test('when that transactional step fails, the remote step before it is recorded first, then the retry', async () => {
+  const runner = t.runner(
+    demoSaga({
+      transactionalThree: true,
+      behaviour(ctx, phase) {
+        if (phase === 'run' && ctx.step === 'three' && ctx.attempt === 1) throw new Error('three: try again');
+      },
+    }),
+    LONG_LEASE,
+  );
+  const id = randomUUID();
+  await t.start(runner, id);
+  await t.waitStatus(runner, id, 'COMPLETED');
+  const w = await writes(id);
+  assert.deepEqual(w.slice(0, 3), [
+    'RUNNING@0#1',
+    'RUNNING@1#1',
+    'RUNNING@2#1', // two succeeded, three begun: written once three's first attempt failed
+  ]);
+  assert.deepEqual(w.slice(-2), ['RUNNING@3#0', 'COMPLETED@3#0']);
+  const effects = await t.effects(id);
+  assert.deepEqual(
+    effects.filter((e) => e.phase === 'run').map((e) => `${e.step}#${e.attempt}`),
+    ['one#1', 'two#1', 'three#2'], // three's first attempt rolled back with its transaction
+  );
+});
+
 test('without an end hook, the last step ends the saga in its own write; compensations write once each', async () => {
   const base = demoSaga({
     behaviour(ctx, phase) {
@@ -79,14 +160,13 @@ test('without an end hook, the last step ends the saga in its own write; compens
   const completes = randomUUID();
   await t.start(runner, completes, 1);
   await t.waitStatus(runner, completes, 'COMPLETED');
-  assert.deepEqual(await writes(completes), ['RUNNING@0#0', 'RUNNING@0#1', 'RUNNING@1#1', 'RUNNING@2#1', 'COMPLETED@3#0']);
+  assert.deepEqual(await writes(completes), ['RUNNING@0#1', 'RUNNING@1#1', 'RUNNING@2#1', 'COMPLETED@3#0']);
   assert.deepEqual(kinds((await runner.get(completes))!.log).slice(-2), ['step_succeeded:three', 'saga_completed']);
 
   const compensates = randomUUID();
   await t.start(runner, compensates, 2);
   await t.waitStatus(runner, compensates, 'COMPENSATED');
   assert.deepEqual(await writes(compensates), [
-    'RUNNING@0#0',
     'RUNNING@0#1',
     'RUNNING@1#1',
     'RUNNING@2#1',
@@ -136,7 +216,6 @@ test('parallel steps start together and the saga goes on once both succeeded, th
     'two:run#1',
   ]);
   assert.deepEqual(await writes(id), [
-    'RUNNING@0#0',
     'RUNNING@0#1',
     'RUNNING@1#1', // one succeeded; two and three begun
     'RUNNING@3#0', // both succeeded, in one write

@@ -13,7 +13,7 @@ import type { Registry } from 'prom-client';
 import { createClaimLoop, type WorkLease } from '../jobs/claim-loop.ts';
 import { sagaErrors } from './errors.ts';
 import { groupsOf, type SagaDefinition, type SagaStatus } from './saga-definition.ts';
-import { driveSaga, type BeforeStep, type DriveDeps, type Whereabouts } from './saga-drive.ts';
+import { driveSaga, type BeforeStep, type Begun, type DriveDeps, type Whereabouts } from './saga-drive.ts';
 import { sagaRunFailed } from './saga-run-failed.ts';
 import { createSagaListener, type SagaListener } from './saga-listener.ts';
 import { createSagaMetrics } from './saga-metrics.ts';
@@ -31,6 +31,8 @@ export const DEFAULT_SAGA_CONCURRENCY = 16;
  * runner's own failures on a saga in a row (an end hook or a progress write that threw) before it is parked.
  */
 export const DEFAULT_COMPENSATION_PARK_AFTER = 10;
+/** Final statuses kept in memory for waits that begin after their saga ended here. */
+const RECENT_ENDS = 1_000;
 
 export interface SagaRunnerOptions {
   db: Kysely<any>;
@@ -55,8 +57,11 @@ export interface SagaRunnerOptions {
 export interface SagaRunner {
   /** Inserts a saga inside the caller's transaction (it runs once that commits); false when the id exists already. */
   start<S>(trx: Kysely<any>, name: string, id: string, input: S): Promise<boolean>;
-  /** Looks for work now (call after the transaction that started a saga committed). */
-  wake(): void;
+  /**
+   * Looks for work now; call after the transaction that started a saga committed, with its id: a saga this
+   * instance started leased to itself is then driven at once, without a claim.
+   */
+  wake(startedId?: string): void;
   get(id: string): Promise<SagaView | undefined>;
   list(filter?: { status?: SagaStatus; name?: string; limit?: number }): Promise<SagaSummary[]>;
   /** An operator's retry of a PARKED saga (it compensates again); throws SOUK_SAGA_NOT_FOUND / SOUK_SAGA_NOT_PARKED. */
@@ -86,7 +91,19 @@ export function createSagaRunner(options: SagaRunnerOptions): SagaRunner {
     ? createSagaListener({ url: options.databaseUrl, applicationName: options.owner, log })
     : undefined;
   const ended = new EventEmitter().setMaxListeners(0);
-  const waits = createEndWaits({ db, ended, ...(listener ? { listener } : {}), pollMs });
+  /** Final statuses this process's runner wrote lately: a wait that begins after the end needs no read. */
+  const recentEnds = new Map<string, SagaStatus>();
+  /** Sagas started leased to this instance, their transaction not known to be committed yet (start → wake). */
+  const pending = new Map<string, { row: SagaRow; sentAt: number; deadlineMs: number; timer: NodeJS.Timeout }>();
+  /** What an adopted saga's drive starts from: its first attempt, begun by the insert. */
+  const adopted = new Map<string, Begun>();
+  const waits = createEndWaits({
+    db,
+    ended,
+    ...(listener ? { listener } : {}),
+    pollMs,
+    local: (id) => recentEnds.get(id) ?? (loop.has(id) ? 'RUNNING' : undefined),
+  });
 
   const loop = createClaimLoop<SagaRow>({
     log,
@@ -112,6 +129,9 @@ export function createSagaRunner(options: SagaRunnerOptions): SagaRunner {
     wakeIn: (delayMs) => loop.wakeIn(delayMs),
     ended(saga, row, final) {
       metrics.duration.observe({ saga: saga.name, status: final }, Math.max(0, Date.now() - row.created_at.getTime()) / 1000);
+      // Not PARKED: an operator's retry, here or elsewhere, may take it up again.
+      if (final !== 'PARKED') recentEnds.set(row.id, final);
+      if (recentEnds.size > RECENT_ENDS) recentEnds.delete(recentEnds.keys().next().value!);
       ended.emit('end', row.id, final);
     },
   };
@@ -120,8 +140,10 @@ export function createSagaRunner(options: SagaRunnerOptions): SagaRunner {
   async function work(row: SagaRow, lease: WorkLease): Promise<void> {
     const saga = byName.get(row.name)!;
     const where: Whereabouts = { step: null, ending: false };
+    const begun = adopted.get(row.id) ?? null;
+    adopted.delete(row.id);
     try {
-      await driveSaga(deps, saga, row, lease, where);
+      await driveSaga(deps, saga, row, lease, where, begun);
     } catch (err) {
       if (lease.signal.aborted) return;
       await sagaRunFailed(deps, saga, row, where, err);
@@ -132,10 +154,43 @@ export function createSagaRunner(options: SagaRunnerOptions): SagaRunner {
     async start(trx, name, id, input) {
       if (!trx.isTransaction)
         throw new Error(`start(${name}) needs the caller's transaction (db.transaction().execute(trx => ...))`);
-      if (!byName.has(name)) throw new Error(`no saga named ${name} in this runner`);
-      return store.insert(trx, id, name, input);
+      const saga = byName.get(name);
+      if (!saga) throw new Error(`no saga named ${name} in this runner`);
+      // Leased to this instance from the insert when it has room (and no beforeStep hook must run first).
+      if (options.beforeStep || !loop.reserve(id)) return (await store.insert(trx, id, name, input)) !== undefined;
+      const group = groupsOf(saga)[0]!;
+      const first = saga.steps[group.start]!;
+      const begin = {
+        entries: saga.steps.slice(group.start, group.end).map((s) => ({ kind: 'step_started' as const, step: s.name })),
+        deadlineMs: first.timeoutMs,
+      };
+      const sentAt = performance.now();
+      let row: SagaRow | undefined;
+      try {
+        row = await store.insert(trx, id, name, input, { leaseMs, begin });
+      } finally {
+        if (!row) loop.unreserve(id);
+      }
+      if (!row) return false;
+      // Not woken within a third of the lease (the transaction rolled back, or wake was not called with the id):
+      // the place is given back, and a committed row is claimed as this instance's own (claim-loop.ts).
+      const timer = setTimeout(() => {
+        if (!pending.delete(id)) return;
+        loop.unreserve(id);
+        loop.wake();
+      }, leaseMs / 3);
+      timer.unref();
+      pending.set(id, { row, sentAt, deadlineMs: first.timeoutMs, timer });
+      return true;
     },
-    wake: loop.wake,
+    wake(startedId) {
+      const p = startedId === undefined ? undefined : pending.get(startedId);
+      if (!p) return loop.wake();
+      pending.delete(p.row.id);
+      clearTimeout(p.timer);
+      // work() reads it in a later tick, once adopt has started it.
+      if (loop.adopt(p.row, p.sentAt)) adopted.set(p.row.id, { attempt: 1, remainingMs: p.deadlineMs, since: p.sentAt });
+    },
     ...sagaOperatorActions(db, store, byName, log, loop.wake, options.owner),
     waitForEnd: (id, timeoutMs) => waits.waitForEnd(id, timeoutMs),
     endWaits: () => waits.endWaits(),
@@ -143,6 +198,12 @@ export function createSagaRunner(options: SagaRunnerOptions): SagaRunner {
     async stop() {
       waits.endWaits();
       await loop.stop();
+      // Started here but never woken: given back, so another instance takes them at once.
+      for (const { row, timer } of pending.values()) {
+        clearTimeout(timer);
+        await store.release(row.id).catch(() => undefined);
+      }
+      pending.clear();
       await listener?.close();
     },
   };

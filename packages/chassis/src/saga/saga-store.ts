@@ -161,16 +161,34 @@ export function createSagaStore(db: Kysely<any>, owner: string) {
   return {
     owner,
 
-    /** Inserts a saga in the caller's transaction; false when one with this id exists already. */
-    async insert(trx: Kysely<any>, id: string, name: string, state: unknown): Promise<boolean> {
-      const { rows } = await sql<{
-        id: string;
-      }>`insert into souk_saga (id, name, status, state) values (${id}, ${name}, 'RUNNING', ${JSON.stringify(state)}::jsonb)
-        on conflict (id) do nothing returning id`.execute(trx);
-      if (rows.length === 0) return false;
-      await appendLog(trx, id, owner, { kind: 'saga_started' });
-      await sql`select pg_notify(${SAGA_WAKE_CHANNEL}, '')`.execute(trx);
-      return true;
+    /**
+     * Inserts a saga in the caller's transaction, with its log row, in one statement; undefined when one with
+     * this id exists already. Without `leased` it wakes every runner (NOTIFY at commit) to claim it. With
+     * `leased` this instance holds it from the start and its first steps are begun (attempt 1 counted, the
+     * deadline started, their log rows): the runner drives it after the commit without a claim or a write of
+     * its own (saga-runner.ts, adopt), and if this process dies first the lease runs out as after any claim.
+     */
+    async insert(
+      trx: Kysely<any>,
+      id: string,
+      name: string,
+      state: unknown,
+      leased?: { leaseMs: number; begin: Begin },
+    ): Promise<SagaRow | undefined> {
+      const entries: LogEntry[] = [{ kind: 'saga_started' }, ...beginEntries(leased?.begin)];
+      const lease = leased
+        ? sql`, ${owner}::text, clock_timestamp() + ${ms(leased.leaseMs)}, 1, ${
+            leased.begin.deadlineMs === undefined ? null : sql`clock_timestamp() + ${ms(leased.begin.deadlineMs)}`
+          }`
+        : sql``;
+      const { rows } = await sql<SagaRow>`
+        with s as (
+          insert into souk_saga (id, name, status, state${leased ? sql`, lease_owner, lease_until, attempt, step_deadline` : sql``})
+          values (${id}, ${name}, 'RUNNING', ${JSON.stringify(state)}::jsonb${lease})
+          on conflict (id) do nothing returning *
+        ), logged as (${logFrom(sql`s`, owner, entries)})
+        select s.*${leased ? sql`` : sql`, pg_notify(${SAGA_WAKE_CHANNEL}, '')`} from s`.execute(trx);
+      return rows[0];
     },
 
     /**

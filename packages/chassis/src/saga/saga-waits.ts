@@ -18,8 +18,18 @@ export interface EndWaits {
 /** The safety poll of a wait while the listener is there: it only covers a notification lost without a reconnect. */
 const LISTENING_POLL_MS = 10_000;
 
-/** `ended` emits 'end' with a saga id and its final status when this process's runner ends one. */
-export function createEndWaits(o: { db: Kysely<any>; ended: EventEmitter; listener?: SagaListener; pollMs: number }): EndWaits {
+/**
+ * `ended` emits 'end' with a saga id and its final status when this process's runner ends one. `local` says
+ * what this process knows without a read: a final status it wrote lately, or RUNNING while its runner drives
+ * the saga (its end will be emitted here); a wait then skips its first read.
+ */
+export function createEndWaits(o: {
+  db: Kysely<any>;
+  ended: EventEmitter;
+  listener?: SagaListener;
+  pollMs: number;
+  local?: (id: string) => SagaStatus | undefined;
+}): EndWaits {
   const stopped = new AbortController();
   const finalStatus = async (id: string) => {
     const row = await getSaga(o.db, id);
@@ -29,6 +39,8 @@ export function createEndWaits(o: { db: Kysely<any>; ended: EventEmitter; listen
   return {
     async waitForEnd(id, timeoutMs) {
       if (stopped.signal.aborted) return finalStatus(id);
+      const known = o.local?.(id);
+      if (known && FINAL_STATUSES.includes(known)) return known;
       return new Promise<SagaStatus | undefined>((resolve) => {
         let settled = false;
         const finish = (status: SagaStatus | undefined) => {
@@ -57,7 +69,7 @@ export function createEndWaits(o: { db: Kysely<any>; ended: EventEmitter; listen
         const poll = setInterval(check, o.listener ? Math.max(o.pollMs, LISTENING_POLL_MS) : Math.max(o.pollMs, 250));
         const timer = setTimeout(giveUp, timeoutMs);
         stopped.signal.addEventListener('abort', giveUp, { once: true });
-        check();
+        if (!known) check();
       });
     },
     endWaits() {

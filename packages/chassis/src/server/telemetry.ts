@@ -4,6 +4,7 @@
 // Working below Fastify means every response is counted and logged, including
 // ones Fastify's router never sees and the gateway's proxied ones.
 
+import type { EventEmitter } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import {
@@ -18,7 +19,7 @@ import {
   type Tracer,
 } from '@opentelemetry/api';
 import type { Logger } from 'pino';
-import { runWithRequestContext } from '../context.ts';
+import { withRequestContext } from '../context.ts';
 import type { HttpServerMetrics } from '../metrics.ts';
 import { asException, recordUnsampledFailure } from '../tracing.ts';
 
@@ -151,15 +152,33 @@ export function instrumentHandler(
     const active = trace.setSpan(parent, span);
     if (intercept?.(req, res, active)) return;
     const authorization = req.headers.authorization;
-    context.with(active, () =>
-      runWithRequestContext({ requestId, ...(authorization ? { authorization } : {}) }, () => {
-        const ctx = context.active();
-        // Stream events (body chunks, 'end') fire from the socket's context; binding keeps ours.
-        context.bind(ctx, req);
-        context.bind(ctx, res);
-        handler(req, res);
-      }),
-    );
+    // One context for the request: its span and its request context, entered once.
+    const ctx = withRequestContext(active, {
+      requestId,
+      ...(authorization ? { authorization } : {}),
+    });
+    context.with(ctx, () => {
+      // Stream events (body chunks, 'end', 'finish') fire from the socket's context; these keep ours.
+      emitIn(ctx, req);
+      emitIn(ctx, res);
+      handler(req, res);
+    });
+  };
+}
+
+/**
+ * Emits every event of `emitter` in `ctx`, so that its listeners run in it. `context.bind(ctx, emitter)`
+ * does the same for the listeners added after it, by wrapping each one and keeping a map to remove
+ * them by: per request, on a request and its response, that cost more than the rest of the
+ * instrumentation (packages/chassis/src/bench/request-cost.ts; docs/performance.md). Here one wrapper
+ * per emitter and one context switch per event. Node's own 'finish' listener on the response (added
+ * before the handler runs) now runs in the context too: what it schedules carries the request's
+ * context, as anything the request's code schedules does.
+ */
+export function emitIn(ctx: Context, emitter: EventEmitter): void {
+  const emit = emitter.emit;
+  emitter.emit = function emitInContext(this: EventEmitter, ...args: Parameters<EventEmitter['emit']>) {
+    return context.with(ctx, () => emit.apply(this, args));
   };
 }
 

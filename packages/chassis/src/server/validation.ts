@@ -42,15 +42,28 @@ export function parseFormBody(text: string): Record<string, string | string[]> {
 
 export const validatorCompiler: FastifySchemaCompiler<TSchema> = ({ schema, httpPart }) => {
   const validator = Compile(schema);
+  // Most schemas (every JSON body of souk's writes) have no defaults: they skip the copy and the walk.
+  const defaults = mayHaveDefaults(schema);
   return (input: unknown) => {
     const textual = httpPart !== 'body' || (typeof input === 'object' && input !== null && FORM_BODY in input);
+    let value = input;
     // Spread first: the copy drops the form marker (not enumerable) and never mutates Fastify's object.
-    let value = Value.Default(schema, textual && typeof input === 'object' && input !== null ? Value.Clone({ ...input }) : input);
+    if (defaults)
+      value = Value.Default(schema, textual && typeof input === 'object' && input !== null ? Value.Clone({ ...input }) : input);
+    // convertText copies an object it converts (dropping the form marker), so Fastify's stays as it was.
     if (textual) value = convertText(schema, value);
     if (validator.Check(value)) return { value };
     return { error: describeIssues(schema, validator.Errors(value)) as never };
   };
 };
+
+/**
+ * Whether anything in the schema is named `default` (an annotation, or a property of that name, which
+ * only costs the walk): without one, TypeBox's Value.Default leaves every value as it is.
+ */
+export function mayHaveDefaults(schema: TSchema): boolean {
+  return JSON.stringify(schema).includes('"default"');
+}
 
 /** The pattern every service's contract gives its UUID fields. */
 const UUID_REGEX = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Type, type TSchema } from 'typebox';
-import { parseFormBody, validatorCompiler, type FieldIssue } from './validation.ts';
+import { FORM_BODY, mayHaveDefaults, parseFormBody, validatorCompiler, type FieldIssue } from './validation.ts';
 
 function validate(schema: TSchema, httpPart: string, input: unknown): { value?: unknown; error?: FieldIssue[] } {
   const check = validatorCompiler({ schema, httpPart, method: 'GET', url: '/' }) as (v: unknown) => {
@@ -63,4 +63,26 @@ test('a malformed id says it must be a UUID instead of quoting the regular expre
   assert.equal(issues.length, 1);
   assert.equal(issues[0]!.instancePath, '/id');
   assert.match(issues[0]!.message, /^must be a UUID/);
+});
+
+test('defaults apply where a schema has them; a schema without any leaves the body as sent', () => {
+  const WithDefault = Type.Object({ q: Type.Integer({ default: 1 }), s: Type.Optional(Type.String()) });
+  const Plain = Type.Object(
+    { productId: Type.String(), quantity: Type.Optional(Type.Integer()) },
+    { additionalProperties: false },
+  );
+  assert.equal(mayHaveDefaults(WithDefault), true);
+  assert.equal(mayHaveDefaults(Plain), false);
+  assert.deepEqual(validate(WithDefault, 'body', {}).value, { q: 1 });
+  assert.deepEqual(validate(WithDefault, 'querystring', {}).value, { q: 1 });
+  const body = { productId: 'p' };
+  assert.deepEqual(validate(Plain, 'body', body).value, { productId: 'p' });
+  // Text (query, form) is converted on a copy either way: Fastify's object keeps what was sent.
+  const query = { productId: 'p', quantity: '3' };
+  assert.deepEqual(validate(Plain, 'querystring', query).value, { productId: 'p', quantity: 3 });
+  assert.deepEqual(query, { productId: 'p', quantity: '3' });
+  const form = parseFormBody('productId=p&quantity=2');
+  const { value } = validate(Plain, 'body', form);
+  assert.deepEqual(value, { productId: 'p', quantity: 2 });
+  assert.equal(FORM_BODY in (value as object), false, 'the copy drops the form marker');
 });

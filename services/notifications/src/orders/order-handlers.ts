@@ -8,7 +8,7 @@ import type { OrderShipped } from '@souk/shipping/contract';
 import type { NotificationsDb } from '../db.ts';
 import { recordNotification } from '../notifications/notification-store.ts';
 import { orderCancelledMessage, orderConfirmedMessage, orderShippedMessage } from './order-messages.ts';
-import { holdPending, lockOrder, recipientOf, releasePending, rememberRecipient } from './order-recipients.ts';
+import { holdPending, lockOrder, recipientOf, releasePending, lockAndRememberRecipient } from './order-recipients.ts';
 
 export interface OrderMessageHandlers {
   confirmed: EventHandler<OrderConfirmed, NotificationsDb>;
@@ -29,9 +29,8 @@ export function orderMessageHandlers(deps: { now(): number }): OrderMessageHandl
     ): EventHandler<T, NotificationsDb> =>
     async (event, { db, log }) => {
       const { orderId, userId } = event.data;
-      await lockOrder(db, orderId);
       const at = new Date(deps.now());
-      await rememberRecipient(db, orderId, userId, at);
+      await lockAndRememberRecipient(db, orderId, userId, at);
       const recorded = await recordNotification(db, {
         userId,
         orderId,

@@ -20,13 +20,20 @@ export async function lockOrder(db: NotificationsDatabase, orderId: string): Pro
   await sql`select pg_advisory_xact_lock(${ORDER_LOCK_CLASS}::int4, hashtext(${orderId.toLowerCase()}))`.execute(db);
 }
 
-export async function rememberRecipient(db: NotificationsDatabase, orderId: string, userId: string, at: Date): Promise<void> {
+/**
+ * Takes the order's lock (lockOrder) and remembers its user, in one statement: the insert reads nothing, and its
+ * conflict check sees what committed while it waited for the lock; statements after it see that too.
+ */
+export async function lockAndRememberRecipient(
+  db: NotificationsDatabase,
+  orderId: string,
+  userId: string,
+  at: Date,
+): Promise<void> {
   // An order's user never changes: the first event that names it wins.
-  await db
-    .insertInto('order_recipients')
-    .values({ order_id: orderId, user_id: userId, created_at: at })
-    .onConflict((oc) => oc.column('order_id').doNothing())
-    .execute();
+  await sql`with l as (select pg_advisory_xact_lock(${ORDER_LOCK_CLASS}::int4, hashtext(${orderId.toLowerCase()})))
+    insert into order_recipients (order_id, user_id, created_at) select ${orderId}::uuid, ${userId}::uuid, ${at}::timestamptz from l
+    on conflict (order_id) do nothing`.execute(db);
 }
 
 export async function recipientOf(db: NotificationsDatabase, orderId: string): Promise<string | undefined> {

@@ -8,7 +8,7 @@ import { StockCommitted, StockReleased, StockReserved, StockReturned } from '@so
 import { OrderCancelled, OrderConfirmed, OrderPlaced } from '@souk/orders/contract';
 import { PaymentAuthorized, PaymentCaptured, PaymentFailed, PaymentRefunded, PaymentVoided } from '@souk/payments/contract';
 import { OrderShipped, ShipmentFailed } from '@souk/shipping/contract';
-import { sql } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
 import type { OrderHistoryDatabase, OrderHistoryDb } from '../db.ts';
 import type { OrderEvent, OrderEventType } from './order-facts.ts';
 import { mergeEvents } from './view-store.ts';
@@ -39,8 +39,8 @@ interface PendingProjection {
 
 export function subscribeProjection(ctx: ServiceContext<unknown, OrderHistoryDb>): void {
   const write = async (pending: PendingProjection, db: OrderHistoryDatabase) => {
-    await mergeEvents(db, pending.events, new Date(ctx.clock.now()));
-    await recordProgress(db, pending.progress);
+    // The producers' progress rides on the statement that locks the page's orders.
+    await mergeEvents(db, pending.events, new Date(ctx.clock.now()), progressWrite(pending.progress));
   };
   for (const contract of CONTRACTS as readonly EventContract[]) {
     const type = contract.name as OrderEventType;
@@ -66,11 +66,11 @@ export function subscribeProjection(ctx: ServiceContext<unknown, OrderHistoryDb>
  * (target) marks that producer caught up; one row per producer, written only by the one reader of
  * that producer's stream, so it is not contended.
  */
-async function recordProgress(db: OrderHistoryDatabase, progress: PendingProjection['progress']): Promise<void> {
-  if (progress.size === 0) return;
+function progressWrite(progress: PendingProjection['progress']): RawBuilder<unknown> | undefined {
+  if (progress.size === 0) return undefined;
   const producers = [...progress.keys()];
   const counts = producers.map((p) => progress.get(p)!);
-  await sql`
+  return sql`
     insert into projection_progress as p (producer, events_handled, last_event_at, last_position, updated_at)
     select producer, handled, last_event_at, last_position, clock_timestamp()
     from unnest(${producers}::text[], ${counts.map((c) => c.handled)}::int[], ${counts.map((c) => c.lastEventAt)}::timestamptz[],
@@ -82,5 +82,5 @@ async function recordProgress(db: OrderHistoryDatabase, progress: PendingProject
       caught_up_at = case when p.caught_up_at is null and p.target is not null
                                and p.events_handled + excluded.events_handled >= p.target
                           then clock_timestamp() else p.caught_up_at end,
-      updated_at = clock_timestamp()`.execute(db);
+      updated_at = clock_timestamp()`;
 }

@@ -2,6 +2,7 @@
 // the handlers' transaction, once per page of events) and reading rows back as
 // the API shows them.
 
+import { sql, type RawBuilder } from 'kysely';
 import type { OrderHistoryItem } from '../../contract.ts';
 import type { OrderHistoryDatabase } from '../db.ts';
 import { canonical, emptyFacts, evolve, type OrderEvent, type OrderFacts } from './order-facts.ts';
@@ -12,9 +13,15 @@ import { project, type OrderView } from './order-view.ts';
  * under row locks (events of other producers about the same orders are handled concurrently; one
  * statement, locks taken in key order), evolve, write the rows that changed (one statement for those
  * that exist, one for new ones). An event that adds nothing (a redelivery or an echo) writes nothing.
- * Returns how many rows changed.
+ * Returns how many rows changed. `alongside`: a write of the caller's (its progress) sent as a CTE of the
+ * statement that locks the rows: one round trip fewer per page.
  */
-export async function mergeEvents(db: OrderHistoryDatabase, events: readonly OrderEvent[], now: Date): Promise<number> {
+export async function mergeEvents(
+  db: OrderHistoryDatabase,
+  events: readonly OrderEvent[],
+  now: Date,
+  alongside?: RawBuilder<unknown>,
+): Promise<number> {
   const byOrder = new Map<string, OrderEvent[]>();
   for (const e of events) {
     const id = e.data.orderId.toLowerCase();
@@ -25,13 +32,10 @@ export async function mergeEvents(db: OrderHistoryDatabase, events: readonly Ord
   let changed = 0;
   let pending = [...byOrder.keys()];
   while (pending.length > 0) {
-    const rows = await db
-      .selectFrom('order_views')
-      .select(['order_id', 'facts'])
-      .where('order_id', 'in', pending)
-      .orderBy('order_id')
-      .forUpdate()
-      .execute();
+    const { rows } = await sql<{ order_id: string; facts: OrderFacts }>`
+      ${alongside ? sql`with alongside as (${alongside}) ` : sql``}select order_id, facts from order_views
+      where order_id = any(${pending}::uuid[]) order by order_id for update`.execute(db);
+    alongside = undefined;
     const stored = new Map(rows.map((r) => [r.order_id, r.facts]));
     const updates: ReturnType<typeof toRow>[] = [];
     const inserts: ReturnType<typeof toRow>[] = [];

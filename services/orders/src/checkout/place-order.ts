@@ -150,7 +150,7 @@ export function registerPlaceOrderRoute(ctx: ServiceContext, deps: PlaceOrderDep
         if (err instanceof KeyTaken) return repeat();
         throw err;
       }
-      sagas.wake();
+      sagas.wake(orderId);
       request.log.info({ order_id: orderId, items: items.length, total_cents: totalCents }, 'order placed');
       const order = await settled(orderId, waitSeconds);
       return reply

@@ -3,13 +3,18 @@
 // only when it really changed the order (a repeat publishes nothing).
 
 import type { Clock, Events } from '@souk/chassis';
-import { OrderCancelled, OrderConfirmed, type Order, type OrderStatus } from '../../contract.ts';
+import { OrderCancelled, OrderConfirmed, type Order, type OrderLine, type OrderStatus } from '../../contract.ts';
 import type { OrdersDatabase } from '../db.ts';
 import type { CancelReason, OrderStore, Transition } from './order-store.ts';
 
 export interface OrderLifecycle {
   /** PENDING → CONFIRMED + OrderConfirmed. */
-  confirm(trx: OrdersDatabase, orderId: string, ids: { reservationId: string; paymentId: string }): Promise<Transition>;
+  /** `ids.items`: the order's lines as they were inserted (the saga's state), so confirming reads none. */
+  confirm(
+    trx: OrdersDatabase,
+    orderId: string,
+    ids: { reservationId: string; paymentId: string; items?: readonly OrderLine[] },
+  ): Promise<Transition>;
   /** `from` → CANCELLED + OrderCancelled (with the reason). */
   cancel(trx: OrdersDatabase, orderId: string, reason: CancelReason, from: readonly OrderStatus[]): Promise<Transition>;
 }
@@ -27,7 +32,7 @@ export function createOrderLifecycle(deps: { store: OrderStore; events: Pick<Eve
   return {
     async confirm(trx, orderId, ids) {
       const at = new Date(deps.clock.now());
-      const result = await store.confirm(trx, orderId, at);
+      const result = await store.confirm(trx, orderId, at, ids.items);
       if (result.changed) {
         const { order } = result;
         await events.publish(

@@ -47,18 +47,27 @@ export function createOrderStore(db: OrdersDatabase) {
     return byOrder;
   }
 
+  /** The order with its lines, in one statement (a checkout's answer reads it once its saga ended). */
   async function get(id: string, exec: OrdersDatabase = db): Promise<Order | undefined> {
-    const row = await exec.selectFrom('orders').selectAll().where('id', '=', id).executeTakeFirst();
+    const { rows } = await sql<OrderTable & { lines: OrderLineTable[] }>`
+      select o.*, coalesce((select json_agg(l order by l.line_no) from order_lines l where l.order_id = o.id), '[]'::json) as lines
+      from orders o where o.id = ${id}`.execute(exec);
+    const row = rows[0];
     if (!row) return undefined;
-    return toOrder(row, (await linesOf(exec, [id])).get(id) ?? []);
+    const { lines, ...order } = row;
+    return toOrder(order, lines);
   }
 
-  /** One guarded status change; when the guard does not hold, the order as it is. */
+  /**
+   * One guarded status change; when the guard does not hold, the order as it is. `known`: the order's lines as
+   * the caller has them (the saga's state holds what was inserted; lines never change), so a change needs no read.
+   */
   async function transition(
     trx: OrdersDatabase,
     id: string,
     from: readonly OrderStatus[],
     set: Partial<OrderTable>,
+    known?: readonly OrderLine[],
   ): Promise<Transition> {
     const changed = await trx
       .updateTable('orders')
@@ -67,7 +76,8 @@ export function createOrderStore(db: OrdersDatabase) {
       .where('status', 'in', from)
       .returningAll()
       .executeTakeFirst();
-    const order = changed ? toOrder(changed, (await linesOf(trx, [id])).get(id) ?? []) : await get(id, trx);
+    const lines = changed && (known ? known.map((l, i) => lineRow(id, i, l)) : (await linesOf(trx, [id])).get(id));
+    const order = changed ? toOrder(changed, lines || []) : await get(id, trx);
     if (!order) throw new Error(`order ${id} does not exist`);
     return { changed: changed !== undefined, order };
   }
@@ -112,17 +122,7 @@ export function createOrderStore(db: OrdersDatabase) {
         .execute();
       await trx
         .insertInto('order_lines')
-        .values(
-          o.items.map((l, i) => ({
-            order_id: o.id,
-            line_no: i + 1,
-            product_id: l.productId,
-            name: l.name,
-            quantity: l.quantity,
-            unit_price_cents: l.unitPriceCents,
-            currency: l.currency,
-          })),
-        )
+        .values(o.items.map((l, i) => lineRow(o.id, i, l)))
         .execute();
     },
 
@@ -147,8 +147,8 @@ export function createOrderStore(db: OrdersDatabase) {
       };
     },
 
-    confirm: (trx: OrdersDatabase, id: string, at: Date) =>
-      transition(trx, id, ['PENDING'], { status: 'CONFIRMED', confirmed_at: at, updated_at: at }),
+    confirm: (trx: OrdersDatabase, id: string, at: Date, lines?: readonly OrderLine[]) =>
+      transition(trx, id, ['PENDING'], { status: 'CONFIRMED', confirmed_at: at, updated_at: at }, lines),
 
     cancel: (trx: OrdersDatabase, id: string, reason: CancelReason, at: Date, from: readonly OrderStatus[]) =>
       transition(trx, id, from, {
@@ -189,6 +189,19 @@ export function createOrderStore(db: OrdersDatabase) {
         .executeTakeFirst();
       return row !== undefined;
     },
+  };
+}
+
+/** Line `i` (from 0) of order `orderId` as stored. */
+function lineRow(orderId: string, i: number, l: OrderLine): OrderLineTable {
+  return {
+    order_id: orderId,
+    line_no: i + 1,
+    product_id: l.productId,
+    name: l.name,
+    quantity: l.quantity,
+    unit_price_cents: l.unitPriceCents,
+    currency: l.currency,
   };
 }
 

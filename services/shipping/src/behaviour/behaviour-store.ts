@@ -1,6 +1,9 @@
 // The simulation's run-time settings (failure rate, delay) in the database, so
 // every instance follows what an admin set; unset values fall back to the
-// configuration (SHIPPING_FAILURE_RATE, SHIPPING_DELAY_MS).
+// configuration (SHIPPING_FAILURE_RATE, SHIPPING_DELAY_MS). Each instance keeps
+// what it read for a second (a read per event and per worker run was most of
+// the reads of a checkout's shipment): a change applies at once on the instance
+// that made it, within a second on the others.
 
 import type { BehaviourChange } from '../../contract.ts';
 import type { ShippingDatabase } from '../db.ts';
@@ -14,13 +17,22 @@ export interface BehaviourStore {
   reset(): Promise<Behaviour>;
 }
 
+/** How long an instance answers from what it read last. */
+export const BEHAVIOUR_FRESH_MS = 1_000;
+
 export function createBehaviourStore(db: ShippingDatabase, config: { failureRate: number; delayMs: number }): BehaviourStore {
+  let last: { behaviour: Behaviour; at: number } | undefined;
   const read = async (q: ShippingDatabase) => {
     const row = await q.selectFrom('shipping_behaviour').selectAll().where('id', '=', 1).executeTakeFirst();
-    return effectiveBehaviour(config, row && { failureRate: row.failure_rate, delayMs: row.delay_ms, updatedAt: row.updated_at });
+    const behaviour = effectiveBehaviour(
+      config,
+      row && { failureRate: row.failure_rate, delayMs: row.delay_ms, updatedAt: row.updated_at },
+    );
+    last = { behaviour, at: performance.now() };
+    return behaviour;
   };
   return {
-    get: (q = db) => read(q),
+    get: async (q = db) => (last && performance.now() - last.at < BEHAVIOUR_FRESH_MS ? last.behaviour : read(q)),
     async change(body, now) {
       const set = {
         ...(body.failureRate !== undefined ? { failure_rate: body.failureRate } : {}),

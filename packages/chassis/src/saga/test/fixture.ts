@@ -94,7 +94,7 @@ export function demoService(o: DemoOptions & { leaseMs?: number; parkAfter?: num
       });
       ctx.app.post<{ Body: { id: string; n: number } }>('/start', async (req) => {
         await ctx.db.transaction().execute((trx) => sagas.start(trx, DEMO, req.body.id, { n: req.body.n }));
-        sagas.wake();
+        sagas.wake(req.body.id);
         return { started: req.body.id };
       });
     },

@@ -78,7 +78,7 @@ export async function sagaTestDb(label: string): Promise<SagaTestDb> {
     },
     async start(runner, id, n = 1) {
       await db.transaction().execute((trx) => runner.start(trx, DEMO, id, { n }));
-      runner.wake();
+      runner.wake(id);
     },
     async waitStatus(runner, id, status, timeoutMs = 15_000) {
       await waitFor(async () => (await runner.get(id))?.status === status, { timeoutMs, what: `saga ${id} ${status}` }).catch(
