@@ -17,7 +17,9 @@ import { positive } from '../settings.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const UPSTREAM_ENTRY = fileURLToPath(new URL('./upstream.ts', import.meta.url));
-const GATEWAY_ENTRY = fileURLToPath(new URL('../../platform/gateway/src/main.ts', import.meta.url));
+/** BENCH_GATEWAY_ENTRY runs another checkout's gateway under the same load, for a before/after in one minute. */
+const GATEWAY_ENTRY =
+  process.env.BENCH_GATEWAY_ENTRY ?? fileURLToPath(new URL('../../platform/gateway/src/main.ts', import.meta.url));
 
 export interface GatewaySettings {
   durationSeconds: number;
@@ -90,8 +92,8 @@ class Children {
     return child;
   }
 
-  startNode(name: string, entry: string, env: Record<string, string>): ChildProcess {
-    const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+  startNode(name: string, entry: string, env: Record<string, string>, nodeArgs: string[] = []): ChildProcess {
+    const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', entry], {
       cwd: ROOT,
       env: { ...process.env, ...env },
       stdio: ['ignore', 'ignore', 'pipe'],
@@ -123,6 +125,14 @@ class Children {
       ),
     );
   }
+}
+
+/**
+ * Node flags for the gateway only (BENCH_GATEWAY_NODE_ARGS, space-separated): `--cpu-prof --cpu-prof-dir=DIR`
+ * writes a profile of the whole run when it stops; `--perf-basic-prof` names JavaScript frames for `perf record`.
+ */
+function gatewayNodeArgs(value: string | undefined): string[] {
+  return value ? value.split(' ').filter(Boolean) : [];
 }
 
 /** A key pair whose public half the upstream serves as identity's JWKS, and a user's token signed with it. */
@@ -211,20 +221,25 @@ export async function gatewayBench(settings: GatewaySettings = gatewaySettings()
     const { jwks, token } = await signedToken();
     children.startNode('upstream', UPSTREAM_ENTRY, { PORT: String(upstreamPort), BENCH_JWKS: jwks });
     // As the devhost runs it: metrics on, one trace in ten recorded (no exporter), request lines at debug.
-    children.startNode('gateway', GATEWAY_ENTRY, {
-      PORT: String(gatewayPort),
-      HOST: '127.0.0.1',
-      STATIC_SERVICES: `catalog=${upstream};cart=${upstream};identity=${upstream}`,
-      AUTH_ISSUER: ISSUER,
-      AUTH_AUDIENCE: AUDIENCE,
-      LOG_LEVEL: 'info',
-      INSTANCE_ID: 'gateway-bench',
-      OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
-      OTEL_TRACES_SAMPLER_ARG: String(DEFAULT_TRACE_RATIO),
-      OTEL_TRACES_EXPORTER: 'none',
-      OTEL_METRICS_EXPORTER: 'none',
-      OTEL_LOGS_EXPORTER: 'none',
-    });
+    children.startNode(
+      'gateway',
+      GATEWAY_ENTRY,
+      {
+        PORT: String(gatewayPort),
+        HOST: '127.0.0.1',
+        STATIC_SERVICES: `catalog=${upstream};cart=${upstream};identity=${upstream}`,
+        AUTH_ISSUER: ISSUER,
+        AUTH_AUDIENCE: AUDIENCE,
+        LOG_LEVEL: 'info',
+        INSTANCE_ID: 'gateway-bench',
+        OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
+        OTEL_TRACES_SAMPLER_ARG: String(DEFAULT_TRACE_RATIO),
+        OTEL_TRACES_EXPORTER: 'none',
+        OTEL_METRICS_EXPORTER: 'none',
+        OTEL_LOGS_EXPORTER: 'none',
+      },
+      gatewayNodeArgs(process.env.BENCH_GATEWAY_NODE_ARGS),
+    );
     if (nginx) {
       log(`gateway: starting nginx (${settings.nginxWorkers} worker) on ${viaNginx}`);
       children.watch('nginx', startNginx(nginx, { port: nginxPort, upstream, workers: settings.nginxWorkers }));

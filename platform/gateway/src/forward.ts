@@ -1,10 +1,12 @@
-// One attempt at sending a proxied request to one upstream instance through
-// undici's dispatch API, streaming the answer straight into the client response.
+// One attempt at sending a proxied request to one upstream instance over the
+// gateway's keep-alive connections, streaming the answer straight into the
+// client response.
 
-import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
-import type { Dispatcher } from 'undici';
-import { CONNECT_ERROR_CODES, RETRYABLE_STATUSES } from '@souk/chassis';
+import type { ServerResponse } from 'node:http';
+import { RETRYABLE_STATUSES } from '@souk/chassis';
 import { clientResponseHeaders } from './headers.ts';
+import type { UpstreamConnection } from './upstream-connection.ts';
+import type { ConnectionPool, PooledExchange } from './upstream-pools.ts';
 
 /** How an attempt failed before any byte reached the client. */
 export type AttemptFailure =
@@ -25,11 +27,10 @@ export type AttemptOutcome =
   | { kind: 'client-gone' };
 
 export interface AttemptRequest {
-  dispatcher: Dispatcher;
+  pool: ConnectionPool;
   method: string;
-  /** Path and query, unchanged from the client's request. */
-  path: string;
-  headers: string[];
+  /** Request line and headers, blank line included (`upstreamRequestHead`). */
+  head: string;
   body: Buffer | undefined;
   timeoutMs: number;
   /** Hold back a 502/503/504 instead of passing it on (there is another instance to try). */
@@ -37,59 +38,52 @@ export interface AttemptRequest {
   requestId: string;
 }
 
-function classify(err: Error): AttemptFailure {
-  const code = (err as { code?: string }).code ?? '';
-  if (CONNECT_ERROR_CODES.has(code)) return 'connect';
-  if (code === 'UND_ERR_HEADERS_TIMEOUT') return 'timeout';
-  return 'reset';
-}
-
 /** Sends the request once; never rejects. */
 export function forward(res: ServerResponse, request: AttemptRequest): Promise<AttemptOutcome> {
   return new Promise((resolve) => {
-    const handler = new ForwardHandler(res, request, resolve);
-    request.dispatcher.dispatch(
-      {
-        method: request.method,
-        path: request.path,
-        headers: request.headers,
-        body: request.body ?? null,
-        headersTimeout: request.timeoutMs,
-        bodyTimeout: request.timeoutMs,
-      },
-      handler,
-    );
+    const attempt = new ForwardAttempt(res, request, resolve);
+    if (res.destroyed) return attempt.clientClosed();
+    request.pool.send(attempt);
   });
 }
 
 /** The attempt currently writing to a client response; lets module-level listeners find it without a closure per request. */
 const ATTEMPT = Symbol('souk.gateway.attempt');
-type Tracked = ServerResponse & { [ATTEMPT]?: ForwardHandler };
+type Tracked = ServerResponse & { [ATTEMPT]?: ForwardAttempt };
 
 function onClientClose(this: Tracked): void {
   this[ATTEMPT]?.clientClosed();
 }
 
 function onClientDrain(this: Tracked): void {
-  this[ATTEMPT]?.drained();
+  this[ATTEMPT]?.connection?.resume();
 }
 
 /**
- * A dispatch handler (undici's lowest-level API: no stream objects, no
- * promise per chunk) that writes the upstream response to the client response
- * with backpressure, or reports a failure while nothing has been sent yet.
+ * The exchange of one attempt: writes the upstream response to the client
+ * response with backpressure, or reports a failure while nothing has been
+ * sent yet.
  */
-class ForwardHandler implements Dispatcher.DispatchHandler {
-  #controller: Dispatcher.DispatchController | undefined;
+class ForwardAttempt implements PooledExchange {
+  readonly head: string;
+  readonly body: Buffer | undefined;
+  readonly headOnly: boolean;
+  readonly timeoutMs: number;
+  connection: UpstreamConnection | undefined = undefined;
   #status = 0;
   #holding = false;
   #settled = false;
-  #clientGone = false;
+  /** The body chunk not yet written (see onData). */
+  #pending: Buffer | undefined;
   readonly #res: Tracked;
   readonly #request: AttemptRequest;
   readonly #resolve: (outcome: AttemptOutcome) => void;
 
   constructor(res: ServerResponse, request: AttemptRequest, resolve: (outcome: AttemptOutcome) => void) {
+    this.head = request.head;
+    this.body = request.body;
+    this.headOnly = request.method === 'HEAD';
+    this.timeoutMs = request.timeoutMs;
     this.#res = res;
     this.#request = request;
     this.#resolve = resolve;
@@ -99,52 +93,61 @@ class ForwardHandler implements Dispatcher.DispatchHandler {
 
   clientClosed(): void {
     if (this.#settled || this.#res.writableFinished) return;
-    this.#clientGone = true;
-    this.#controller?.abort(new Error('client closed the connection'));
+    // Its answer will not be read: the connection goes with it (or the request never leaves the queue).
+    if (this.connection) this.connection.abort();
+    else this.#request.pool.cancel(this);
+    this.#settle({ kind: 'client-gone' });
   }
 
-  drained(): void {
-    this.#controller?.resume();
-  }
-
-  onRequestStart(controller: Dispatcher.DispatchController): void {
-    this.#controller = controller;
-    if (this.#res.destroyed) this.clientClosed();
-  }
-
-  onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number, headers: IncomingHttpHeaders): void {
-    // 1xx answers are the hop's business (Node already answered any Expect: 100-continue).
-    if (statusCode < 200) return;
-    this.#status = statusCode;
-    if (this.#request.holdRetryableStatus && RETRYABLE_STATUSES.has(statusCode)) {
+  onHeaders(status: number, rawHeaders: string[]): void {
+    this.#status = status;
+    if (this.#request.holdRetryableStatus && RETRYABLE_STATUSES.has(status)) {
       this.#holding = true;
       return;
     }
-    this.#res.writeHead(statusCode, clientResponseHeaders(headers, this.#request.requestId));
+    this.#res.writeHead(status, clientResponseHeaders(rawHeaders, this.#request.requestId));
   }
 
-  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
-    if (this.#holding) return;
-    if (!this.#res.write(chunk)) {
-      controller.pause();
-      this.#res.once('drain', onClientDrain);
-    }
+  onData(chunk: Buffer): boolean {
+    if (this.#holding || this.#settled) return true;
+    // A chunk waits until the end of the read that brought it (flush): when the answer ends in the same read,
+    // as most do, it goes out with end(), one write of headers and body without the cork and nextTick of write().
+    const previous = this.#pending;
+    this.#pending = chunk;
+    return previous === undefined || this.#write(previous);
   }
 
-  onResponseEnd(): void {
+  flush(): void {
+    const pending = this.#pending;
+    this.#pending = undefined;
+    if (pending !== undefined && !this.#settled && !this.#write(pending)) this.connection?.pause();
+  }
+
+  #write(chunk: Buffer): boolean {
+    if (this.#res.write(chunk)) return true;
+    this.#res.once('drain', onClientDrain);
+    return false;
+  }
+
+  onEnd(): void {
     if (this.#holding) return this.#settle({ kind: 'retryable-status', status: this.#status });
-    this.#res.end();
+    if (this.#settled) return;
+    const last = this.#pending;
+    this.#pending = undefined;
+    if (last === undefined) this.#res.end();
+    else this.#res.end(last);
     this.#settle({ kind: 'responded', status: this.#status, complete: true });
   }
 
-  onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
-    if (this.#clientGone) return this.#settle({ kind: 'client-gone' });
+  onError(failure: AttemptFailure, error: Error): void {
+    if (this.#settled) return;
+    this.#pending = undefined;
     if (this.#res.headersSent) {
       // Too late for a problem document: cut the client connection so it sees a broken response, not a short one.
       this.#res.destroy(error);
       return this.#settle({ kind: 'responded', status: this.#status, complete: false });
     }
-    this.#settle({ kind: 'failed', failure: classify(error), error });
+    this.#settle({ kind: 'failed', failure, error });
   }
 
   #settle(outcome: AttemptOutcome): void {

@@ -1,7 +1,7 @@
 // Header handling at the edge: what goes upstream (hop-by-hop headers removed,
 // X-Forwarded-* and the request id set) and what goes back to the client.
 
-import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import type { IncomingMessage, OutgoingHttpHeaders } from 'node:http';
 
 /** RFC 9110 §7.6.1 connection-specific headers, plus ones a proxy must not pass on. */
 const HOP_BY_HOP = new Set([
@@ -55,14 +55,30 @@ export interface ForwardingInfo {
   tracestate?: string;
 }
 
+/** Where the request goes: the request line's parts and the upstream's `host`. */
+export interface RequestTarget {
+  method: string;
+  /** Path and query, as the client sent them (with the instance's base path in front). */
+  path: string;
+  /** The instance's host and port. */
+  host: string;
+  /** Length of the buffered body; undefined when there is none. */
+  bodyLength: number | undefined;
+}
+
+/** Methods whose requests carry a body by definition: without one they say so with `content-length: 0`. */
+const EXPECTS_BODY: ReadonlySet<string> = new Set(['POST', 'PUT', 'PATCH']);
+
 /**
- * The headers sent upstream, as undici's flat `[name, value, ...]` list (no
- * object to build, original casing and repeated headers kept).
+ * The request line and headers sent upstream, blank line included: one string
+ * written as latin1, so header bytes pass unchanged (Node's parser has already
+ * refused control characters in them). End-to-end headers keep their casing
+ * and repeats.
  */
-export function upstreamRequestHeaders(req: IncomingMessage, info: ForwardingInfo): string[] {
+export function upstreamRequestHead(req: IncomingMessage, target: RequestTarget, info: ForwardingInfo): string {
   const raw = req.rawHeaders;
   const extra = connectionTokens(req.headers.connection);
-  const out: string[] = [];
+  let head = `${target.method} ${target.path} HTTP/1.1\r\nhost: ${target.host}\r\n`;
   let forwardedFor: string | undefined;
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!;
@@ -72,33 +88,40 @@ export function upstreamRequestHeaders(req: IncomingMessage, info: ForwardingInf
       continue;
     }
     if (HOP_BY_HOP.has(lower) || REPLACED_UPSTREAM.has(lower) || extra?.has(lower)) continue;
-    out.push(name, raw[i + 1]!);
+    head += `${name}: ${raw[i + 1]!}\r\n`;
   }
+  const length = target.bodyLength ?? (EXPECTS_BODY.has(target.method) ? 0 : undefined);
+  if (length !== undefined) head += `content-length: ${length}\r\n`;
   const remote = req.socket.remoteAddress ?? 'unknown';
-  out.push(
-    'x-request-id',
-    info.requestId,
-    // Append like nginx's $proxy_add_x_forwarded_for: the upstream sees the whole chain, the client last.
-    'x-forwarded-for',
-    forwardedFor === undefined ? remote : `${forwardedFor}, ${remote}`,
-    'x-forwarded-proto',
-    (req.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http',
-  );
+  // Append like nginx's $proxy_add_x_forwarded_for: the upstream sees the whole chain, the client last.
+  const chain = forwardedFor === undefined ? remote : `${forwardedFor}, ${remote}`;
+  const proto = (req.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http';
+  head += `x-request-id: ${info.requestId}\r\nx-forwarded-for: ${chain}\r\nx-forwarded-proto: ${proto}\r\n`;
   const host = req.headers.host;
-  if (host) out.push('x-forwarded-host', host);
-  if (info.traceparent) out.push('traceparent', info.traceparent);
-  if (info.tracestate) out.push('tracestate', info.tracestate);
-  return out;
+  if (host) head += `x-forwarded-host: ${host}\r\n`;
+  if (info.traceparent) head += `traceparent: ${info.traceparent}\r\n`;
+  if (info.tracestate) head += `tracestate: ${info.tracestate}\r\n`;
+  return `${head}\r\n`;
 }
 
 /**
- * Cleans an upstream response's headers in place for the client: hop-by-hop
- * headers go (Node frames the body itself), the request id is added.
+ * The headers of an upstream answer ([name, value, ...] as parsed) for the
+ * client: hop-by-hop headers go (Node frames the body itself), repeated ones
+ * (Set-Cookie) stay repeated, the request id is the gateway's.
  */
-export function clientResponseHeaders(headers: IncomingHttpHeaders, requestId: string): IncomingHttpHeaders {
-  const connection = headers.connection;
-  const extra = connectionTokens(typeof connection === 'string' ? connection : undefined);
-  for (const name of HOP_BY_HOP) if (headers[name] !== undefined) delete headers[name];
+export function clientResponseHeaders(raw: readonly string[], requestId: string): OutgoingHttpHeaders {
+  let extra: Set<string> | undefined;
+  const headers: OutgoingHttpHeaders = {};
+  for (let i = 0; i < raw.length; i += 2) {
+    const lower = raw[i]!.toLowerCase();
+    const value = raw[i + 1]!;
+    if (lower === 'connection') extra = connectionTokens(value);
+    if (HOP_BY_HOP.has(lower)) continue;
+    const seen = headers[lower];
+    if (seen === undefined) headers[lower] = value;
+    else if (Array.isArray(seen)) seen.push(value);
+    else headers[lower] = [String(seen), value];
+  }
   if (extra) for (const name of extra) delete headers[name];
   headers['x-request-id'] = requestId;
   return headers;

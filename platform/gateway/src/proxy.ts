@@ -3,7 +3,7 @@
 // size) and forwarded upstream; every refusal is problem+json.
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { context, trace, type Context } from '@opentelemetry/api';
+import { trace, type Context } from '@opentelemetry/api';
 import {
   bearerToken,
   chassisErrors,
@@ -25,7 +25,7 @@ import type { UpstreamCall } from './upstream-call.ts';
 export interface ProxyDeps {
   router: Router;
   upstream: UpstreamCall;
-  verifier: Pick<JwtVerifier, 'verify'>;
+  verifier: Pick<JwtVerifier, 'verify' | 'verifyCached'>;
   log: Logger;
   bodyLimitBytes: number;
   /** The usual wait for an upstream's response headers, per attempt. */
@@ -34,8 +34,11 @@ export interface ProxyDeps {
   isClosing: () => boolean;
 }
 
-/** Takes a raw request; returns false when it is not the proxy's (health, metrics, admin: Fastify serves those). */
-export type Proxy = (req: IncomingMessage, res: ServerResponse) => boolean;
+/**
+ * Takes a raw request with its trace context; returns false when it is not the
+ * proxy's (health, metrics, admin: Fastify serves those).
+ */
+export type Proxy = (req: IncomingMessage, res: ServerResponse, parent: Context) => boolean;
 
 const UNMATCHED = 'unmatched';
 const QUIET_CODES: ReadonlySet<string> = new Set([
@@ -47,11 +50,14 @@ const QUIET_CODES: ReadonlySet<string> = new Set([
 export function createProxy(deps: ProxyDeps): Proxy {
   const { router, upstream, verifier, log } = deps;
 
-  /** Checks the bearer token of a protected route; the identity is the service's business, the header goes on unchanged. */
-  async function authenticate(header: string | undefined): Promise<void> {
+  /**
+   * Checks the bearer token of a protected route; the identity is the service's business, the header goes on
+   * unchanged. A token verified before answers at once: no promise, the request goes upstream in this turn.
+   */
+  function authenticate(header: string | undefined): Promise<unknown> | undefined {
     const token = bearerToken(header);
     if (!token) throw chassisErrors.tokenMissing({ headers: { 'www-authenticate': 'Bearer' } });
-    await verifier.verify(token);
+    return verifier.verifyCached(token) ? undefined : verifier.verify(token);
   }
 
   async function handle(
@@ -72,7 +78,10 @@ export function createProxy(deps: ProxyDeps): Proxy {
     if (encodesUnreserved(target))
       throw chassisErrors.invalidRequest('The path must not percent-encode letters, digits or "-._~": send them as they are.');
     const method = req.method ?? 'GET';
-    if (requiresToken(route, method)) await authenticate(req.headers.authorization);
+    if (requiresToken(route, method)) {
+      const checking = authenticate(req.headers.authorization);
+      if (checking) await checking;
+    }
     // Most requests have no body: skip the promise and the turn of the event loop.
     const body = hasBody(req) ? await readBody(req, deps.bodyLimitBytes) : undefined;
     const idempotencyKey = req.headers['idempotency-key'];
@@ -116,12 +125,11 @@ export function createProxy(deps: ProxyDeps): Proxy {
     writeProblem(res, error, pathOf(target), traceId);
   }
 
-  return (req, res) => {
+  return (req, res, parent) => {
     const target = req.url ?? '/';
     const match = router.match(target);
     if (match.kind === 'local') return false;
-    // The chassis runs us inside the SERVER span's context: kept for trace propagation and the problems' traceId.
-    const parent = context.active();
+    // `parent` holds the SERVER span: carried explicitly for trace propagation and the problems' traceId.
     handle(req, res, target, match, parent).catch((err: unknown) => fail(req, res, target, err, parent));
     return true;
   };

@@ -2,13 +2,14 @@
 // routes through Fastify, while the proxy takes /api/ and /.well-known/
 // requests from the raw server before Fastify's router sees them.
 
-import { createInstancePools, defineService } from '@souk/chassis';
+import { defineService } from '@souk/chassis';
 import { createHomePage } from './home/home-page.ts';
 import { logHomeFailure, registerHomeRoute } from './home/home-route.ts';
 import { createHomeSources } from './home/home-sources.ts';
 import { createProxy } from './proxy.ts';
 import { createRouter, localApiPrefixes, routes } from './routes.ts';
 import { createUpstreamCall } from './upstream-call.ts';
+import { createUpstreamPools } from './upstream-pools.ts';
 import { GatewayConfig } from './config.ts';
 
 /** Opening a TCP connection on a healthy network takes milliseconds; waiting longer only delays the retry elsewhere. */
@@ -20,7 +21,7 @@ export const gatewayService = defineService({
   config: GatewayConfig,
   async setup(ctx) {
     const { config } = ctx;
-    const pools = createInstancePools({ connections: config.GATEWAY_UPSTREAM_CONNECTIONS, connectTimeoutMs: CONNECT_TIMEOUT_MS });
+    const pools = createUpstreamPools({ connections: config.GATEWAY_UPSTREAM_CONNECTIONS, connectTimeoutMs: CONNECT_TIMEOUT_MS });
     const upstream = createUpstreamCall({
       discovery: ctx.discovery,
       // The process's shared breakers: /_admin/resilience shows the gateway's next to the clients'.

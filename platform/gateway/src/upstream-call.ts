@@ -5,23 +5,16 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { propagation, trace, type Context } from '@opentelemetry/api';
 import { Counter, type Registry } from 'prom-client';
-import {
-  Balancer,
-  RETRYABLE_STATUSES,
-  type Breakers,
-  type InstancePools,
-  type Discovery,
-  type ServiceInstance,
-  type SoukError,
-} from '@souk/chassis';
+import { Balancer, RETRYABLE_STATUSES, type Breakers, type Discovery, type ServiceInstance, type SoukError } from '@souk/chassis';
 import { gatewayErrors } from './errors.ts';
 import { forward, type AttemptOutcome } from './forward.ts';
-import { upstreamRequestHeaders } from './headers.ts';
+import { upstreamRequestHead, type ForwardingInfo } from './headers.ts';
+import type { UpstreamPools } from './upstream-pools.ts';
 
 export interface UpstreamCallDeps {
   discovery: Discovery;
   breakers: Breakers;
-  pools: InstancePools;
+  pools: UpstreamPools;
   metrics: Registry;
   clock: { now(): number };
   /** No response headers within this → try elsewhere or 504, unless a call sets its own. */
@@ -150,16 +143,22 @@ export function createUpstreamCall(deps: UpstreamCallDeps): UpstreamCall {
       // Unsampled, the SERVER span does not record: skip building its attributes.
       const serverSpan = trace.getSpan(parent);
       const span = serverSpan?.isRecording() ? serverSpan : undefined;
-      const carrier: { traceparent?: string; tracestate?: string } = {};
-      propagation.inject(parent, carrier);
-      const headers = upstreamRequestHeaders(req, { requestId, ...carrier });
+      const info: ForwardingInfo = { requestId };
+      propagation.inject(parent, info);
 
       for (let attempt = 1; attempt <= deps.maxAttempts; attempt++) {
-        const instance = balancer.pick(instances, { accept, tried });
+        // One instance (the usual case in the devhost): no balancing to do, no candidate lists to build.
+        const instance =
+          instances.length === 1
+            ? accept(instances[0]!)
+              ? instances[0]
+              : undefined
+            : balancer.pick(instances, { accept, tried });
         // The balancer hands back a tried instance when no fresh one is left: retries go elsewhere or not at all.
         if (!instance || tried.has(instance.instanceId)) break;
         tried.add(instance.instanceId);
-        const more = attempt < deps.maxAttempts && instances.some((i) => !tried.has(i.instanceId) && accept(i));
+        const more =
+          attempt < deps.maxAttempts && instances.length > 1 && instances.some((i) => !tried.has(i.instanceId) && accept(i));
         const target = pools.target(instance.url);
         // Before the call: the SERVER span ends as soon as the answer has gone out.
         span?.setAttributes({
@@ -171,11 +170,11 @@ export function createUpstreamCall(deps: UpstreamCallDeps): UpstreamCall {
         let outcome: AttemptOutcome;
         try {
           outcome = await breakers.execute({ service, instanceId: instance.instanceId, url: instance.url }, async () => {
+            const path = target.basePath ? target.basePath + req.url : (req.url ?? '/');
             const result = await forward(res, {
-              dispatcher: target.pool,
+              pool: target.pool,
               method,
-              path: target.basePath ? target.basePath + req.url : (req.url ?? '/'),
-              headers,
+              head: upstreamRequestHead(req, { method, path, host: target.host, bodyLength: body?.length }, info),
               body,
               timeoutMs,
               holdRetryableStatus: repeatable && more,

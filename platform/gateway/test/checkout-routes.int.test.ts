@@ -166,8 +166,7 @@ test('200 checkouts at once from 200 users: none refused by the gateway', async 
 
 test('Prefer: wait gives a checkout that long on top of the usual timeout; without it the usual one applies', async () => {
   const token = await issuer.token({ sub: uuid(9) });
-  // undici checks header timeouts on a ~0.5 s tick, so the usual 150 ms timeout fires within about 1 s:
-  // an answer after 2 s is too late without the preference and in time with wait=3 (3.15 s).
+  // An answer after 2 s is too late for the usual 150 ms timeout and in time with wait=3 (3.15 s).
   const checkout = (prefer?: string) =>
     fetch(`${gateway.url}/api/v1/orders`, {
       method: 'POST',

@@ -27,6 +27,8 @@ export interface Auth {
   optional(): PreHandler;
   /** The caller behind a bearer token (for code that authenticates outside a route, like the gateway). */
   verify(token: string): Promise<Identity>;
+  /** The caller behind a token already verified, without a promise; undefined when only `verify` can tell. */
+  verifyCached(token: string): Identity | undefined;
   /** Verify with keys from this source instead of identity's JWKS endpoint. */
   setKeySource(source: KeySource): void;
 }
@@ -69,6 +71,7 @@ export function createAuth(verifier: () => JwtVerifier, setKeySource: (source: K
       };
     },
     verify: (token) => verifier().verify(token),
+    verifyCached: (token) => verifier().verifyCached(token),
     setKeySource,
   };
 }

@@ -28,6 +28,11 @@ export interface JwtVerifierOptions {
 export interface JwtVerifier {
   /** The caller behind a bearer token; throws SOUK_AUTH_TOKEN_INVALID. */
   verify(token: string): Promise<Identity>;
+  /**
+   * The caller behind a token verified before, without a promise (hot paths):
+   * undefined when only `verify` can tell (unknown token, key set due for a refresh).
+   */
+  verifyCached(token: string): Identity | undefined;
   /** Drops the cached key set and every token verified with it (tests, or after a forced rotation). */
   invalidate(): void;
 }
@@ -98,6 +103,11 @@ export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
   }
 
   return {
+    verifyCached(token) {
+      // Only while the key set is fresh: a due refresh (in verify) may drop the token's key first.
+      if (!cached || now() - cached.fetchedAt >= maxAgeMs) return undefined;
+      return verified.get(token, now());
+    },
     async verify(token) {
       let keySet: ReturnType<typeof createLocalJWKSet>;
       try {

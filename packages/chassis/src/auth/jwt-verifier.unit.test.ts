@@ -291,3 +291,26 @@ test('invalidate() forgets the verified tokens with the key set', async (t) => {
   assert.equal(fetches, 2);
   assert.equal(checks(), 2);
 });
+
+test('verifyCached answers for a token verified before, only while the key set is fresh', async () => {
+  const issuer = await createTestIssuer();
+  let now = Date.now();
+  const verifier = createJwtVerifier({
+    keySource: issuer.keySource,
+    issuer: ISSUER,
+    audience: 'souk',
+    now: () => now,
+    maxAgeMs: 60_000,
+  });
+  const token = await issuer.token({ sub: 'u1' });
+  assert.equal(verifier.verifyCached(token), undefined, 'never verified');
+  const identity = await verifier.verify(token);
+  assert.deepEqual(verifier.verifyCached(token), identity);
+  assert.equal(verifier.verifyCached(await issuer.token({ sub: 'u2' })), undefined, 'another token');
+  now += 60_000;
+  assert.equal(verifier.verifyCached(token), undefined, 'key set due for a refresh: only verify can tell');
+  await verifier.verify(token);
+  assert.deepEqual(verifier.verifyCached(token), identity);
+  verifier.invalidate();
+  assert.equal(verifier.verifyCached(token), undefined, 'after invalidate');
+});

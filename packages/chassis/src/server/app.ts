@@ -13,7 +13,7 @@ import Fastify, {
 import swagger from '@fastify/swagger';
 import secureJsonParse from 'secure-json-parse';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { Tracer } from '@opentelemetry/api';
+import type { Context, Tracer } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { chassisErrors } from '../errors/codes.ts';
@@ -22,8 +22,12 @@ import { clientErrorResponse, installProblemHandlers, sendProblem } from './prob
 import { parseFormBody, validatorCompiler } from './validation.ts';
 import { instrumentHandler, setRoute, type RequestHandler } from './telemetry.ts';
 
-/** Takes a raw request before Fastify does; returns true when it handled it. */
-export type Interceptor = (req: Parameters<RequestHandler>[0], res: Parameters<RequestHandler>[1]) => boolean;
+/**
+ * Takes a raw request before Fastify does; returns true when it handled it.
+ * `context` is the request's trace context (its SERVER span): the interceptor
+ * runs outside it and carries it itself.
+ */
+export type Interceptor = (req: Parameters<RequestHandler>[0], res: Parameters<RequestHandler>[1], context: Context) => boolean;
 
 /** The Fastify instance services register routes on (TypeBox schemas give typed requests). */
 export type App = FastifyInstance<
@@ -86,7 +90,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     genReqId: (req) => String(req.headers['x-request-id'] ?? ''),
     serverFactory: (handler) => {
       const { preRoute } = options;
-      const intercept: Interceptor = (req, res) => preRoute.current?.(req, res) ?? false;
+      const intercept: Interceptor = (req, res, context) => preRoute.current?.(req, res, context) ?? false;
       return createServer(
         { keepAliveTimeout: 65_000 },
         instrumentHandler(

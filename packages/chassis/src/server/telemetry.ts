@@ -63,14 +63,14 @@ export interface TelemetryOptions {
 
 /**
  * @param intercept - takes a request before `handler` (the gateway's proxy);
- *   returns true when it handled it. It runs in the request's context but its
- *   streams are not bound to it: binding costs ~5 µs per request, and code
- *   that wants the context in stream callbacks must carry it itself.
+ *   returns true when it handled it. It gets the request's trace context as an
+ *   argument and runs outside it (no AsyncLocalStorage run, no request context,
+ *   streams not bound): code that wants the context carries it itself.
  */
 export function instrumentHandler(
   handler: RequestHandler,
   options: TelemetryOptions,
-  intercept?: (req: Parameters<RequestHandler>[0], res: Parameters<RequestHandler>[1]) => boolean,
+  intercept?: (req: Parameters<RequestHandler>[0], res: Parameters<RequestHandler>[1], context: Context) => boolean,
 ): RequestHandler {
   const { tracer, metrics, log, slowRequestMs } = options;
   return (req, res) => {
@@ -149,14 +149,15 @@ export function instrumentHandler(
     res.once('finish', finish);
     res.once('close', finish);
 
+    const active = trace.setSpan(parent, span);
+    if (intercept?.(req, res, active)) return;
     const authorization = req.headers.authorization;
     // One context for the request: its span and its request context, entered once.
-    const ctx = withRequestContext(trace.setSpan(parent, span), {
+    const ctx = withRequestContext(active, {
       requestId,
       ...(authorization ? { authorization } : {}),
     });
     context.with(ctx, () => {
-      if (intercept?.(req, res)) return;
       // Stream events (body chunks, 'end', 'finish') fire from the socket's context; these keep ours.
       emitIn(ctx, req);
       emitIn(ctx, res);

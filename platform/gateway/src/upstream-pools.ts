@@ -1,0 +1,188 @@
+// The gateway's keep-alive connections, one pool per upstream instance: idle
+// connections are reused most recent first, requests beyond the pool's size
+// wait their turn, and pools of instances that left are closed.
+
+import { UpstreamConnection, type ConnectionOwner, type Exchange } from './upstream-connection.ts';
+
+export interface UpstreamPoolOptions {
+  /** Most connections to one instance; requests beyond wait in the pool's queue. */
+  connections: number;
+  connectTimeoutMs: number;
+  /**
+   * An idle connection is closed after this. Below the upstream servers' keep-alive (Node's default 5 s; souk
+   * services keep 65 s), so the gateway drops idle sockets first and never writes to one the server is closing.
+   */
+  idleTimeoutMs?: number;
+}
+
+export const DEFAULT_IDLE_TIMEOUT_MS = 4_000;
+
+/** An exchange as the pool carries it: the connection it was given, once it has one. */
+export interface PooledExchange extends Exchange {
+  connection: UpstreamConnection | undefined;
+}
+
+/** The connections to one instance's origin. */
+export class ConnectionPool implements ConnectionOwner {
+  readonly #host: string;
+  readonly #port: number;
+  readonly #options: Required<UpstreamPoolOptions>;
+  /** Most recently released last: reused first while warm, the oldest found by the sweep at the front. */
+  readonly #idle: UpstreamConnection[] = [];
+  readonly #waiting: PooledExchange[] = [];
+  #open = 0;
+  #closing = false;
+  #drained: (() => void) | undefined;
+
+  constructor(origin: URL, options: Required<UpstreamPoolOptions>) {
+    this.#host = origin.hostname;
+    this.#port = Number(origin.port || 80);
+    this.#options = options;
+  }
+
+  /** Sends the exchange on an idle connection, a new one, or when one is free. */
+  send(exchange: PooledExchange): void {
+    if (this.#closing) {
+      exchange.onError('connect', Object.assign(new Error('connection pool closed'), { code: 'ECONNREFUSED' }));
+      return;
+    }
+    const idle = this.#takeIdle();
+    if (idle) return this.#start(idle, exchange);
+    if (this.#open < this.#options.connections) return this.#start(this.#connect(), exchange);
+    this.#waiting.push(exchange);
+  }
+
+  /** Forgets an exchange still waiting for a connection (its client went away). */
+  cancel(exchange: PooledExchange): void {
+    const at = this.#waiting.indexOf(exchange);
+    if (at !== -1) this.#waiting.splice(at, 1);
+  }
+
+  released(connection: UpstreamConnection): void {
+    if (this.#closing) return connection.close();
+    const next = this.#waiting.shift();
+    if (next) return this.#start(connection, next);
+    this.#idle.push(connection);
+  }
+
+  closed(connection: UpstreamConnection): void {
+    this.#open--;
+    const at = this.#idle.indexOf(connection);
+    if (at !== -1) this.#idle.splice(at, 1);
+    if (this.#waiting.length > 0 && !this.#closing && this.#open < this.#options.connections) {
+      this.#start(this.#connect(), this.#waiting.shift()!);
+    }
+    if (this.#open === 0) this.#drained?.();
+  }
+
+  /** Closes connections idle since before `now - idleTimeoutMs`. */
+  sweep(now: number): void {
+    const limit = now - this.#options.idleTimeoutMs;
+    while (this.#idle.length > 0 && this.#idle[0]!.idleSince < limit) this.#idle[0]!.close();
+  }
+
+  /** Closes idle connections now and busy ones once their answer is in; resolves when none is left. */
+  close(): Promise<void> {
+    this.#closing = true;
+    for (const exchange of this.#waiting.splice(0)) {
+      exchange.onError('connect', Object.assign(new Error('connection pool closed'), { code: 'ECONNREFUSED' }));
+    }
+    for (const connection of [...this.#idle]) connection.close();
+    if (this.#open === 0) return Promise.resolve();
+    return new Promise((resolve) => (this.#drained = resolve));
+  }
+
+  /** Open connections (busy and idle), for tests and the admin view. */
+  get size(): number {
+    return this.#open;
+  }
+
+  #takeIdle(): UpstreamConnection | undefined {
+    const limit = performance.now() - this.#options.idleTimeoutMs;
+    for (let connection = this.#idle.pop(); connection; connection = this.#idle.pop()) {
+      if (!connection.closed && connection.idleSince >= limit) return connection;
+      connection.close();
+    }
+    return undefined;
+  }
+
+  #connect(): UpstreamConnection {
+    this.#open++;
+    return new UpstreamConnection(this.#host, this.#port, this.#options.connectTimeoutMs, this);
+  }
+
+  #start(connection: UpstreamConnection, exchange: PooledExchange): void {
+    exchange.connection = connection;
+    connection.start(exchange);
+  }
+}
+
+/** Where to send a request for one instance URL. */
+export interface UpstreamTarget {
+  pool: ConnectionPool;
+  /** `host` header value: the instance's host and port. */
+  host: string;
+  /** Path the instance URL carries (usually ''), put in front of the request path. */
+  basePath: string;
+}
+
+export interface UpstreamPools {
+  /** The pool for an instance's base URL, created on first use. */
+  target(url: string): UpstreamTarget;
+  /** Closes (after their in-flight requests) the pools of instances no longer listed. */
+  retain(urls: Iterable<string>): void;
+  close(): Promise<void>;
+}
+
+const SWEEP_EVERY_MS = 1_000;
+
+export function createUpstreamPools(options: UpstreamPoolOptions): UpstreamPools {
+  const settings: Required<UpstreamPoolOptions> = { idleTimeoutMs: DEFAULT_IDLE_TIMEOUT_MS, ...options };
+  const targets = new Map<string, UpstreamTarget>();
+  const pools = new Map<string, ConnectionPool>();
+  const sweeper = setInterval(() => {
+    const now = performance.now();
+    for (const pool of pools.values()) pool.sweep(now);
+  }, SWEEP_EVERY_MS);
+  sweeper.unref();
+
+  function poolFor(origin: URL): ConnectionPool {
+    let pool = pools.get(origin.origin);
+    if (!pool) {
+      if (origin.protocol !== 'http:') throw new Error(`upstream ${origin.origin}: only http: instances are supported`);
+      pool = new ConnectionPool(origin, settings);
+      pools.set(origin.origin, pool);
+    }
+    return pool;
+  }
+
+  return {
+    target(url) {
+      let target = targets.get(url);
+      if (!target) {
+        const parsed = new URL(url);
+        target = { pool: poolFor(parsed), host: parsed.host, basePath: parsed.pathname.replace(/\/+$/, '') };
+        targets.set(url, target);
+      }
+      return target;
+    },
+    retain(urls) {
+      const liveOrigins = new Set<string>();
+      const liveUrls = new Set(urls);
+      for (const url of liveUrls) liveOrigins.add(new URL(url).origin);
+      for (const url of targets.keys()) if (!liveUrls.has(url)) targets.delete(url);
+      for (const [origin, pool] of pools) {
+        if (liveOrigins.has(origin)) continue;
+        pools.delete(origin);
+        void pool.close();
+      }
+    },
+    async close() {
+      clearInterval(sweeper);
+      const all = [...pools.values()];
+      pools.clear();
+      targets.clear();
+      await Promise.all(all.map((p) => p.close()));
+    },
+  };
+}
