@@ -9,14 +9,16 @@
 // when it lost the lease or a replay woke it. A page is handled in one
 // transaction that also moves the cursor, guarded by the lease, so a crash
 // never skips an event and an instance that lost the lease commits nothing.
+// The page's end is known before its handlers run, so the cursor moves in the
+// page's inbox statement (handling.ts), not in one more statement of its own.
 
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { Logger } from 'pino';
 import type { ServiceClient } from '../client/types.ts';
 import { isSoukError } from '../errors/index.ts';
 import { FEED_PATH, type FeedPage } from './feed-route.ts';
 import type { EventMetrics } from './event-metrics.ts';
-import type { Handling } from './handling.ts';
+import type { Handling, Within } from './handling.ts';
 import { failurePause } from '../backoff.ts';
 import { pause } from './pause.ts';
 
@@ -108,16 +110,19 @@ export function startFeedConsumer(o: FeedConsumerOptions): FeedConsumer {
     );
   }
 
-  const moveTo = (to: Cursor) => sql`
+  const moveTo = (to: Cursor, guard: RawBuilder<unknown>) => sql`
     update souk_feed_cursor set position = ${to.position}, commit_key = ${to.key ?? null}, commit_key_at = ${to.position}
-    where producer = ${o.producer} and lease_owner = ${o.owner}`;
+    where producer = ${o.producer} and lease_owner = ${o.owner} and ${guard}`;
 
-  /** Moves the cursor in the handler's transaction, only while this instance holds the lease. */
-  const advance = (to: Cursor) => async (trx: Kysely<any>) => Number((await moveTo(to).execute(trx)).numAffectedRows ?? 0) > 0;
+  /** Moves the cursor in the handler's transaction (in its inbox statement), only while this instance holds the lease. */
+  const advance =
+    (to: Cursor): Within =>
+    (guard) =>
+      moveTo(to, guard);
 
   /** Moves the cursor past events of other types only: bookkeeping, in a statement of its own. */
   async function skipTo(to: Cursor): Promise<boolean> {
-    const res = await sql`${moveTo(to)} and ${bookkeeping}`.execute(o.db);
+    const res = await moveTo(to, bookkeeping).execute(o.db);
     return Number(res.numAffectedRows ?? 0) > 0;
   }
 

@@ -1,11 +1,12 @@
 // Handing one event to its handler, the same way for every transport: the
 // handler runs in a transaction that also records the event in the inbox (a
-// redelivered event finds itself there and is skipped) and, for the feed,
-// moves the cursor. A failure is counted; after maxAttempts the event is
+// redelivered event finds itself there and is skipped) and, in the same
+// statement, does the transport's bookkeeping (the feed moves its cursor, NATS
+// checks its lease). A failure is counted; after maxAttempts the event is
 // parked in the dead-letter list with its error and the stream moves on.
 
 import { context, SpanKind, SpanStatusCode, trace, type Attributes, type Tracer } from '@opentelemetry/api';
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { Logger } from 'pino';
 import type { Static, TObject } from 'typebox';
 import type { ServiceDb } from '../db/chassis-tables.ts';
@@ -54,8 +55,20 @@ export type Outcome =
   /** The transport's extra step in the transaction refused (the feed lease moved to another instance). */
   | { kind: 'lost' };
 
-/** Extra work in the handler's transaction; returning false rolls it back as 'lost'. */
-export type Within = (trx: Kysely<any>) => Promise<boolean>;
+/**
+ * The transport's bookkeeping in the handler's transaction (the feed's cursor, the NATS lease): an
+ * UPDATE of its lease row, without RETURNING, with `guard` among its conditions, that matches no row
+ * once this instance no longer holds the lease; the transaction then rolls back as 'lost'. Where
+ * the transaction records events in the inbox it runs inside that statement (one round trip fewer
+ * per page), with a guard that makes it wait for the statement's locks; elsewhere on its own.
+ */
+export type Within = (guard: RawBuilder<unknown>) => RawBuilder<unknown>;
+
+/** `within` as a statement of its own in `trx`: false when it matched no row (the lease moved). */
+async function runWithin(trx: Kysely<any>, within: Within): Promise<boolean> {
+  const res = await within(sql`true`).execute(trx);
+  return Number(res.numAffectedRows ?? 0) > 0;
+}
 
 export interface HandlingOptions {
   db: Kysely<any>;
@@ -107,8 +120,9 @@ function withDeadline<T>(work: Promise<T>, ms: number, onLate?: (settled: Promis
 export interface Handling {
   deliver(event: CloudEvent, within?: Within): Promise<Outcome>;
   /**
-   * Several events in one transaction: one inbox statement for all of them,
-   * the handlers of the new ones in order, then `within` (the feed's cursor).
+   * Several events in one transaction: one inbox statement for all of them
+   * that also runs `within` (the feed's cursor), then the handlers of the new
+   * ones in order.
    * All or nothing: 'fallback' when one of them fails or is not fit for it,
    * and the caller then delivers them one by one, which counts failures and
    * dead-letters. Events of types without a handler are skipped.
@@ -130,6 +144,11 @@ export function createHandling(o: HandlingOptions): Handling {
   /**
    * Records `events` in the inbox with one statement and returns the ones that were not there yet
    * (as `source id`); clears their earlier failures. Both roll back if a handler fails.
+   * The same statement runs `within` (the cursor moved to the end of the page, or the lease fence):
+   * its result is known before the handlers run, and it commits or rolls back with them. Its guard
+   * reads `limits`, so its row lock comes after the replay lock, in the order a replay takes them
+   * (no deadlock); the row stays locked until the commit, so the lease cannot change hands meanwhile.
+   * Throws LeaseLost when it matched nothing: the caller rolls back before any handler ran.
    * For the rest of the transaction: a statement (waiting on another instance's inbox row lock
    * for the same event, say) and a pause between statements (a handler hung on a call) are
    * bounded by the handler timeout; PostgreSQL ends a session left idle in its transaction,
@@ -140,9 +159,9 @@ export function createHandling(o: HandlingOptions): Handling {
    * commit does not wait for its WAL flush (synchronous_commit off): losing it redelivers events
    * the inbox drops again.
    */
-  async function recordInbox(trx: Kysely<any>, events: readonly CloudEvent[]): Promise<Set<string>> {
+  async function recordInbox(trx: Kysely<any>, events: readonly CloudEvent[], within?: Within): Promise<Set<string>> {
     const limit = String(o.handlerTimeoutMs);
-    const { rows } = await sql<{ fresh: string[] }>`
+    const { rows } = await sql<{ fresh: string[]; moved: boolean }>`
       with limits as (select set_config('statement_timeout', ${limit}, true) as s,
                              set_config('idle_in_transaction_session_timeout', ${limit}, true) as i,
                              pg_advisory_xact_lock_shared(${REPLAY_LOCK}) as r),
@@ -151,10 +170,13 @@ export function createHandling(o: HandlingOptions): Handling {
            cleared as (delete from souk_event_failure f using events e where f.source = e.source and f.id = e.id),
            fresh as (insert into souk_inbox (source, id, type) select e.source, e.id, e.type from events e, limits order by e.i
                      on conflict do nothing returning source, id)
+           ${within ? sql`, moved as (${within(sql`exists (select from limits)`)} returning 1)` : sql``}
       select coalesce(array_agg(f.source || ' ' || f.id), '{}') as fresh,
-             (select set_config('synchronous_commit', 'off', true) where not exists (select from fresh)) as bookkeeping_only
+             (select set_config('synchronous_commit', 'off', true) where not exists (select from fresh)) as bookkeeping_only,
+             ${within ? sql`exists (select from moved)` : sql`true`} as moved
       from fresh f`.execute(trx);
-    return new Set(rows[0]?.fresh ?? []);
+    if (!rows[0]?.moved) throw new LeaseLost();
+    return new Set(rows[0].fresh);
   }
 
   /** Runs `work` under a consumer span continuing the producer's trace. */
@@ -168,6 +190,7 @@ export function createHandling(o: HandlingOptions): Handling {
       span.setAttribute('souk.event.outcome', outcome);
       return outcome;
     } catch (err) {
+      if (err instanceof LeaseLost) throw err; // not the handler's failure: nothing of it committed
       span.recordException(err as Error);
       span.setStatus({ code: SpanStatusCode.ERROR });
       recordUnsampledFailure(o.tracer, span, `${event.type} process`, {
@@ -188,10 +211,16 @@ export function createHandling(o: HandlingOptions): Handling {
     await sub.handler(received(event, data) as ReceivedEvent<never>, handlerContext(trx, log, shared));
   }
 
-  /** Inbox record and handler of one event inside `trx`, then what the handler left to write once. */
-  function handleIn(trx: Kysely<any>, event: CloudEvent, sub: Subscription, data: unknown): Promise<'handled' | 'duplicate'> {
+  /** Inbox record (and `within`) and handler of one event inside `trx`, then what the handler left to write once. */
+  function handleIn(
+    trx: Kysely<any>,
+    event: CloudEvent,
+    sub: Subscription,
+    data: unknown,
+    within: Within | undefined,
+  ): Promise<'handled' | 'duplicate'> {
     return traced(event, async () => {
-      if (!(await recordInbox(trx, [event])).has(keyOf(event))) return 'duplicate';
+      if (!(await recordInbox(trx, [event], within)).has(keyOf(event))) return 'duplicate';
       const shared = new SharedWork();
       await runIn(trx, shared, event, sub, data);
       await shared.flush(trx);
@@ -217,11 +246,7 @@ export function createHandling(o: HandlingOptions): Handling {
     const started = performance.now();
     const key = keyOf(event);
     const result = await withDeadline(
-      db.transaction().execute(async (trx) => {
-        const r = await handleIn(trx, event, sub, data);
-        if (within && !(await within(trx))) throw new LeaseLost();
-        return r;
-      }),
+      db.transaction().execute((trx) => handleIn(trx, event, sub, data, within)),
       o.handlerTimeoutMs,
       (settled) => {
         stillRunning.add(key);
@@ -234,7 +259,7 @@ export function createHandling(o: HandlingOptions): Handling {
 
   async function park(event: CloudEvent, error: string, attempts: number, within?: Within): Promise<Outcome> {
     const ok = await db.transaction().execute(async (trx) => {
-      if (within && !(await within(trx))) return false;
+      if (within && !(await runWithin(trx, within))) return false;
       await sql`
         insert into souk_dead_letter (source, id, type, envelope, error, attempts)
         values (${event.source}, ${event.id}, ${event.type}, ${JSON.stringify(event)}::jsonb, ${error}, ${attempts})
@@ -255,7 +280,7 @@ export function createHandling(o: HandlingOptions): Handling {
       const sub = o.subscriptions.get(event.type);
       if (!sub) {
         // Not ours (a feed or stream carries every type of its producer): just move past it.
-        if (within && !(await db.transaction().execute((trx) => within(trx)))) return { kind: 'lost' };
+        if (within && !(await db.transaction().execute((trx) => runWithin(trx, within)))) return { kind: 'lost' };
         return { kind: 'ignored' };
       }
       const checked = sub.contract.check(event.data);
@@ -305,12 +330,14 @@ export function createHandling(o: HandlingOptions): Handling {
       try {
         const results = await withDeadline(
           db.transaction().execute(async (trx) => {
-            // One inbox statement for the page, then the new events' handlers in order, in this transaction.
+            // One inbox statement for the page (with `within`), then the new events' handlers in order, in this transaction.
+            if (prepared.length === 0 && within && !(await runWithin(trx, within))) throw new LeaseLost();
             const fresh =
               prepared.length > 0
                 ? await recordInbox(
                     trx,
                     prepared.map((p) => p.event),
+                    within,
                   )
                 : new Set<string>();
             const out: ('handled' | 'duplicate')[] = [];
@@ -325,7 +352,6 @@ export function createHandling(o: HandlingOptions): Handling {
               );
             }
             await shared.flush(trx);
-            if (within && !(await within(trx))) throw new LeaseLost();
             return out;
           }),
           o.handlerTimeoutMs * Math.max(1, prepared.length),

@@ -220,7 +220,20 @@ export function startNatsConsumer(o: NatsConsumerOptions): NatsConsumer {
       floor = Math.max(floor, h.seq);
     };
     // Committed and acknowledged, or the session ends (the rest is handed back below).
-    const fence: Within = async (trx) => lease.fence(trx, generation);
+    const fence: Within = (guard) => lease.fence(generation, guard);
+    // The fence (in the inbox statement) locks the lease row from the transaction's first statement to
+    // its commit: the keeper holds its renewals back meanwhile (sent, they would only wait for the lock),
+    // and a transaction that committed the fence renewed the lease itself: every outcome but these did.
+    const deliverBatch = (events: CloudEvent[]) =>
+      keeper.hold(
+        () => o.handling.deliverBatch(events, fence),
+        (r) => r === 'handled',
+      );
+    const deliver = (event: CloudEvent) =>
+      keeper.hold(
+        () => o.handling.deliver(event, fence),
+        (r) => r.kind !== 'retry' && r.kind !== 'lost',
+      );
 
     /** Handles a run of consecutive messages from floor + 1; false when the session must end. */
     async function handle(run: Held[]): Promise<boolean> {
@@ -257,7 +270,7 @@ export function startNatsConsumer(o: NatsConsumerOptions): NatsConsumer {
       while (rest.length > 0) {
         const events = rest.flatMap((i) => (i.event ? [i.event] : []));
         if (events.length > 1) {
-          const outcome = await o.handling.deliverBatch(events, fence);
+          const outcome = await deliverBatch(events);
           if (outcome === 'lost') return false;
           if (outcome === 'handled') {
             for (const i of rest) ack(i.h);
@@ -283,7 +296,7 @@ export function startNatsConsumer(o: NatsConsumerOptions): NatsConsumer {
     /** One event until it is handled, skipped or parked ('retried' if it failed on the way), or the session ends. */
     async function deliverOne(event: CloudEvent): Promise<'handled' | 'retried' | 'ended'> {
       for (let failed = false; ; failed = true) {
-        const outcome = await o.handling.deliver(event, fence).catch((err: unknown) => {
+        const outcome = await deliver(event).catch((err: unknown) => {
           // The database is away: nothing was recorded, so try this event again soon.
           o.log.warn({ err, event_id: event.id }, 'could not handle an event; trying again');
           return { kind: 'retry' as const, delayMs: 1_000, error: String(err) };

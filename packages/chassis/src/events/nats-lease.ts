@@ -4,7 +4,7 @@
 // instance at a time pulls a producer's stream; `position` counts replays: the
 // generation of the durable consumer the stream is read through.
 
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
 
 /** The durable consumer of a generation: generation 0 keeps the service's name, as before generations. */
 export function durableName(service: string, generation: number): string {
@@ -14,6 +14,8 @@ export function durableName(service: string, generation: number): string {
 /** The lease statements on the producer's row of souk_feed_cursor (the one lease schema: lease_owner, lease_until). */
 export function leaseSql(producer: string, owner: string, leaseMs: number) {
   const until = sql`clock_timestamp() + make_interval(secs => ${leaseMs / 1000})`;
+  const extend = (generation: number, guard: RawBuilder<unknown>) => sql`update souk_feed_cursor set lease_until = ${until}
+    where producer = ${producer} and lease_owner = ${owner} and position = ${generation} and ${guard}`;
   return {
     /** Takes the lease if free, expired or ours; the consumer generation, or undefined while another instance holds it. */
     async claim(db: Kysely<any>): Promise<number | undefined> {
@@ -25,13 +27,15 @@ export function leaseSql(producer: string, owner: string, leaseMs: number) {
       return rows[0] ? Number(rows[0].position) : undefined;
     },
     async renew(db: Kysely<any>, generation: number): Promise<boolean> {
-      const { rows } = await sql`update souk_feed_cursor set lease_until = ${until}
-        where producer = ${producer} and lease_owner = ${owner} and position = ${generation} returning 1`.execute(db);
+      const { rows } = await sql`${extend(generation, sql`true`)} returning 1`.execute(db);
       return rows.length > 0;
     },
-    /** In the handler's transaction: commits only while the lease and the generation are still ours. */
-    fence(trx: Kysely<any>, generation: number): Promise<boolean> {
-      return this.renew(trx, generation);
+    /**
+     * In the handler's transaction (handling.ts folds it into the inbox statement): extends the lease
+     * and commits only while the lease and the generation are still ours.
+     */
+    fence(generation: number, guard: RawBuilder<unknown>): RawBuilder<unknown> {
+      return extend(generation, guard);
     },
     async release(db: Kysely<any>): Promise<void> {
       await sql`update souk_feed_cursor set lease_owner = null, lease_until = null

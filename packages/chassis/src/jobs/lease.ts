@@ -59,8 +59,11 @@ export interface LeaseKeeper {
    * lock, so none is sent and the work is not stopped. Afterwards the lease is
    * checked at once: overdue, onLost fires before the next step can begin; a
    * renewal whose tick fell during the hold is sent then (and no other).
+   * `renewedBy`: true for a result whose committed transaction extended the
+   * lease itself (the NATS consumer's fence): that counts as a renewal sent
+   * when the hold began.
    */
-  hold<T>(fn: () => Promise<T>): Promise<T>;
+  hold<T>(fn: () => Promise<T>, renewedBy?: (result: T) => boolean): Promise<T>;
   stop(): void;
 }
 
@@ -126,11 +129,14 @@ export function keepLease(options: LeaseKeeperOptions): LeaseKeeper {
   check();
 
   return {
-    async hold(fn) {
+    async hold(fn, renewedBy) {
+      const sent = now();
       holds++;
       clearTimeout(deadline);
       try {
-        return await fn();
+        const result = await fn();
+        if (renewedBy?.(result)) renewedAt = Math.max(renewedAt, sent);
+        return result;
       } finally {
         holds--;
         if (holds === 0) {

@@ -175,3 +175,40 @@ test('a hold during which no renewal fell due: none is sent when it ends, the ne
   );
   s.keeper.stop();
 });
+
+test('a hold whose committed transaction extended the lease itself counts as a renewal sent when it began', async () => {
+  const s = setup(() => Promise.resolve(true));
+  await s.advance(150); // renewed at 100
+  let release!: () => void;
+  const held = s.keeper.hold(
+    () => new Promise<string>((resolve) => (release = () => resolve('committed'))),
+    (r) => r === 'committed',
+  );
+  await s.advance(150); // to 300: 100 + two thirds of the lease, overdue but for the fence
+  release();
+  await held;
+  await s.advance(1);
+  assert.deepEqual(
+    s.events.filter((e) => e.startsWith('lost')),
+    [],
+    'the fence at 150 renewed it: not stopped',
+  );
+  s.keeper.stop();
+});
+
+test('a hold whose transaction rolled back renewed nothing: overdue, the work stops', async () => {
+  const s = setup(() => Promise.resolve(true));
+  await s.advance(150);
+  let release!: () => void;
+  const held = s.keeper.hold(
+    () => new Promise<string>((resolve) => (release = () => resolve('rolled back'))),
+    (r) => r === 'committed',
+  );
+  await s.advance(150);
+  release();
+  await held;
+  assert.deepEqual(
+    s.events.filter((e) => e.startsWith('lost')),
+    ['lost:unrenewed@300'],
+  );
+});
