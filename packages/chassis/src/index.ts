@@ -39,11 +39,21 @@ export {
   Balancer,
   Breakers,
   createInstancePools,
+  createOriginPools,
   isRepeatable,
   CONNECT_ERROR_CODES,
   RETRYABLE_STATUSES,
 } from './client/index.ts';
-export type { InstancePools, PoolOptions, PoolTarget, BreakerState, BreakerSnapshot, BulkheadSnapshot } from './client/index.ts';
+export type {
+  InstancePools,
+  OriginPools,
+  OriginTarget,
+  PoolOptions,
+  PoolTarget,
+  BreakerState,
+  BreakerSnapshot,
+  BulkheadSnapshot,
+} from './client/index.ts';
 
 // Events: contracts, the outbox and subscriptions, the feed.
 export { defineEvent, schemaIdOf, FEED_PATH, IncompatibleSchemaError, streamName } from './events/index.ts';

@@ -2,6 +2,7 @@
 // connections are reused most recent first, requests beyond the pool's size
 // wait their turn, and pools of instances that left are closed.
 
+import { createOriginPools, type OriginPools, type OriginTarget } from '@souk/chassis';
 import { UpstreamConnection, type ConnectionOwner, type Exchange } from './upstream-connection.ts';
 
 export interface UpstreamPoolOptions {
@@ -118,71 +119,31 @@ export class ConnectionPool implements ConnectionOwner {
 }
 
 /** Where to send a request for one instance URL. */
-export interface UpstreamTarget {
-  pool: ConnectionPool;
-  /** `host` header value: the instance's host and port. */
-  host: string;
-  /** Path the instance URL carries (usually ''), put in front of the request path. */
-  basePath: string;
-}
+export type UpstreamTarget = OriginTarget<ConnectionPool>;
 
-export interface UpstreamPools {
-  /** The pool for an instance's base URL, created on first use. */
-  target(url: string): UpstreamTarget;
-  /** Closes (after their in-flight requests) the pools of instances no longer listed. */
-  retain(urls: Iterable<string>): void;
-  close(): Promise<void>;
-}
+export type UpstreamPools = OriginPools<ConnectionPool>;
 
 const SWEEP_EVERY_MS = 1_000;
 
 export function createUpstreamPools(options: UpstreamPoolOptions): UpstreamPools {
   const settings: Required<UpstreamPoolOptions> = { idleTimeoutMs: DEFAULT_IDLE_TIMEOUT_MS, ...options };
-  const targets = new Map<string, UpstreamTarget>();
-  const pools = new Map<string, ConnectionPool>();
+  const pools = createOriginPools(
+    (origin) => {
+      if (origin.protocol !== 'http:') throw new Error(`upstream ${origin.origin}: only http: instances are supported`);
+      return new ConnectionPool(origin, settings);
+    },
+    (pool) => pool.close(),
+  );
   const sweeper = setInterval(() => {
     const now = performance.now();
-    for (const pool of pools.values()) pool.sweep(now);
+    for (const pool of pools.pools()) pool.sweep(now);
   }, SWEEP_EVERY_MS);
   sweeper.unref();
-
-  function poolFor(origin: URL): ConnectionPool {
-    let pool = pools.get(origin.origin);
-    if (!pool) {
-      if (origin.protocol !== 'http:') throw new Error(`upstream ${origin.origin}: only http: instances are supported`);
-      pool = new ConnectionPool(origin, settings);
-      pools.set(origin.origin, pool);
-    }
-    return pool;
-  }
-
   return {
-    target(url) {
-      let target = targets.get(url);
-      if (!target) {
-        const parsed = new URL(url);
-        target = { pool: poolFor(parsed), host: parsed.host, basePath: parsed.pathname.replace(/\/+$/, '') };
-        targets.set(url, target);
-      }
-      return target;
-    },
-    retain(urls) {
-      const liveOrigins = new Set<string>();
-      const liveUrls = new Set(urls);
-      for (const url of liveUrls) liveOrigins.add(new URL(url).origin);
-      for (const url of targets.keys()) if (!liveUrls.has(url)) targets.delete(url);
-      for (const [origin, pool] of pools) {
-        if (liveOrigins.has(origin)) continue;
-        pools.delete(origin);
-        void pool.close();
-      }
-    },
+    ...pools,
     async close() {
       clearInterval(sweeper);
-      const all = [...pools.values()];
-      pools.clear();
-      targets.clear();
-      await Promise.all(all.map((p) => p.close()));
+      await pools.close();
     },
   };
 }

@@ -14,3 +14,5 @@ export type { BreakerState, BreakerSnapshot, BreakerTarget, BreakersOptions } fr
 export { isRepeatable, CONNECT_ERROR_CODES, RETRYABLE_STATUSES } from './failures.ts';
 export { createInstancePools } from './instance-pools.ts';
 export type { InstancePools, PoolOptions, PoolTarget } from './instance-pools.ts';
+export { createOriginPools } from './origin-pools.ts';
+export type { OriginPools, OriginTarget } from './origin-pools.ts';

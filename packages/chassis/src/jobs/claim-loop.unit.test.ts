@@ -19,8 +19,12 @@ const settle = async () => {
   for (let i = 0; i < 5; i++) await new Promise<void>((resolve) => setImmediate(resolve));
 };
 
-/** A loop over `due` (ids), each worked on until `finish(id)`; claims are counted. */
-function setup(concurrency: number, due: string[]) {
+/** A loop over `due` (ids), each worked on until `finish(id)`; claims are counted (or answered by `claim`). */
+function setup(
+  concurrency: number,
+  due: string[],
+  claim?: (limit: number, busy: readonly string[]) => Promise<{ id: string }[]>,
+) {
   const claims: number[] = [];
   const finishers = new Map<string, () => void>();
   const started: string[] = [];
@@ -30,9 +34,9 @@ function setup(concurrency: number, due: string[]) {
     leaseMs: 600_000,
     pollMs: 600_000, // no poll within a test: every claim here comes from a wake
     concurrency,
-    async claim(limit) {
+    async claim(limit, busy) {
       claims.push(limit);
-      return due.splice(0, limit).map((id) => ({ id }));
+      return claim ? claim(limit, busy) : due.splice(0, limit).map((id) => ({ id }));
     },
     renew: async () => true,
     release: async () => undefined,
@@ -85,28 +89,11 @@ test('a claim answered after the row it returns was adopted or finished here doe
   // The claim's statement may run after its `busy` list was taken (waiting for a connection): it can then return a
   // row this instance adopted, or one whose work ended, meanwhile. Neither is started from that stale copy.
   let answer: (rows: { id: string }[]) => void = () => undefined;
-  const claims: string[][] = [];
-  const started: string[] = [];
-  const finishers = new Map<string, () => void>();
-  const loop = createClaimLoop<{ id: string }>({
-    log,
-    what: 'row',
-    leaseMs: 600_000,
-    pollMs: 600_000,
-    concurrency: 4,
-    claim: (_limit, busy) => {
-      claims.push([...busy]);
-      return claims.length === 2 ? new Promise((resolve) => (answer = resolve)) : Promise.resolve([]);
-    },
-    renew: async () => true,
-    release: async () => undefined,
-    work: (row) =>
-      new Promise<void>((resolve) => {
-        started.push(row.id);
-        finishers.set(row.id, resolve);
-      }),
+  const busyLists: string[][] = [];
+  const { loop, started, finish } = setup(4, [], (_limit, busy) => {
+    busyLists.push([...busy]);
+    return busyLists.length === 2 ? new Promise((resolve) => (answer = resolve)) : Promise.resolve([]);
   });
-  loops.push(loop);
   loop.run();
   await settle();
   assert.ok(loop.reserve('done'));
@@ -114,16 +101,14 @@ test('a claim answered after the row it returns was adopted or finished here doe
   await settle();
   loop.wake(); // the second claim: held on its way
   await settle();
-  assert.deepEqual(claims[1], ['done']);
-  finishers.get('done')!(); // 'done' ends while the claim is on its way...
-  await settle();
+  assert.deepEqual(busyLists[1], ['done']);
+  await finish('done'); // 'done' ends while the claim is on its way...
   assert.ok(loop.reserve('fresh')); // ...and 'fresh' is written leased to this instance, then adopted
   assert.ok(loop.adopt({ id: 'fresh' }, performance.now()));
   await settle();
   answer([{ id: 'done' }, { id: 'fresh' }]); // the claim saw both, leased to this instance
   await settle();
   assert.deepEqual(started, ['done', 'fresh'], 'each started once, neither from the claim');
-  assert.equal(claims.length, 3, 'the row skipped is claimed again at once, from a fresh copy');
-  finishers.get('fresh')!();
-  await settle();
+  assert.equal(busyLists.length, 3, 'the row skipped is claimed again at once, from a fresh copy');
+  await finish('fresh');
 });
