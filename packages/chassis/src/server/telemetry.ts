@@ -72,7 +72,10 @@ export interface TelemetryOptions {
  * @param intercept - takes a request before `handler` (the gateway's proxy);
  *   returns true when it handled it. It gets the request's trace context as an
  *   argument and runs outside it (no AsyncLocalStorage run, no request context,
- *   streams not bound): code that wants the context carries it itself.
+ *   streams not bound): code that wants the context carries it itself. It
+ *   answers with the request id itself (`req.headers['x-request-id']`, set
+ *   here): a header set before it would send every header of its answer down
+ *   `writeHead`'s slow path (one `setHeader` each).
  */
 export function instrumentHandler(
   handler: RequestHandler,
@@ -85,7 +88,6 @@ export function instrumentHandler(
     const incoming = req.headers['x-request-id'];
     const requestId = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
     req.headers['x-request-id'] = requestId;
-    res.setHeader('x-request-id', requestId);
 
     // The sampler decides before any attribute is built: an unsampled request gets a non-recording span
     // (its ids go to logs and downstream calls) and costs no attribute objects.
@@ -104,6 +106,7 @@ export function instrumentHandler(
 
     const active = trace.setSpan(parent, span);
     if (intercept?.(req, res, active)) return;
+    res.setHeader('x-request-id', requestId);
     const authorization = req.headers.authorization;
     // One context for the request: its span and its request context, entered once.
     const ctx = withRequestContext(active, {
