@@ -13,6 +13,8 @@ export function writeProblem(res: ServerResponse, err: SoukError, instance: stri
     'content-type': PROBLEM_CONTENT_TYPE,
     'content-length': Buffer.byteLength(body),
     'cache-control': 'no-store',
+    // The chassis leaves the request id to the proxy's answers (see instrumentHandler).
+    'x-request-id': String(res.req.headers['x-request-id']),
   };
   if (err.status === 401 && headers['www-authenticate'] === undefined) {
     headers['www-authenticate'] = 'Bearer error="invalid_token"';

@@ -87,3 +87,41 @@ test('a slow request is logged at info, except the long poll; a failure at error
     s.server.close();
   }
 });
+
+test('a request is counted once when it ends: 200 when answered, 499 when the client left first', async () => {
+  const registry = new Registry();
+  const metrics = createHttpServerMetrics(registry);
+  const handler = instrumentHandler(
+    (req, res) => {
+      setRoute(res, req.url ?? '/');
+      if (req.url === '/ok') res.writeHead(200).end();
+      // '/hang' never answers: the client gives up.
+    },
+    { tracer: trace.getTracer('test'), metrics, log: pino({ level: 'silent' }), slowRequestMs: 60_000 },
+  );
+  const server = createServer(handler);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  try {
+    assert.equal((await fetch(`${url}/ok`)).status, 200);
+    const gone = new AbortController();
+    const hanging = fetch(`${url}/hang`, { signal: gone.signal }).catch(() => undefined);
+    await waitFor(() => metrics.inFlight('GET').count === 1, { what: 'the hanging request in flight' });
+    gone.abort();
+    await hanging;
+    await waitFor(() => metrics.inFlight('GET').count === 0, { what: 'no request in flight' });
+    const text = await registry.metrics();
+    assert.match(
+      text,
+      /^http_server_request_duration_seconds_count\{[^}]*http_route="\/ok",http_response_status_code="200"\} 1$/m,
+    );
+    assert.match(
+      text,
+      /^http_server_request_duration_seconds_count\{[^}]*http_route="\/hang",http_response_status_code="499"\} 1$/m,
+    );
+    assert.match(text, /^http_server_active_requests\{http_request_method="GET"\} 0$/m);
+  } finally {
+    server.closeAllConnections();
+    server.close();
+  }
+});

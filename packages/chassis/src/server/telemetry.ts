@@ -20,7 +20,7 @@ import {
 } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import { withRequestContext } from '../context.ts';
-import type { HttpServerMetrics } from '../metrics.ts';
+import type { HttpServerMetrics, InFlightCell } from '../metrics.ts';
 import { asException, recordUnsampledFailure } from '../tracing.ts';
 
 export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -31,7 +31,14 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 const ROUTE = Symbol('souk.route');
 /** Why a request failed (the exception behind a 5xx), for the late error span of an unsampled request. */
 const FAILURE = Symbol('souk.failure');
-type Routed = ServerResponse & { [ROUTE]?: string; [FAILURE]?: { error: unknown; code?: string }; souk_span?: Span };
+/** The request's own record, until its response closes. */
+const RECORD = Symbol('souk.request-record');
+type Routed = ServerResponse & {
+  [ROUTE]?: string;
+  [FAILURE]?: { error: unknown; code?: string };
+  [RECORD]?: RequestRecord | undefined;
+  souk_span?: Span;
+};
 
 const SERVER_SPAN = { kind: SpanKind.SERVER } as const;
 
@@ -65,92 +72,41 @@ export interface TelemetryOptions {
  * @param intercept - takes a request before `handler` (the gateway's proxy);
  *   returns true when it handled it. It gets the request's trace context as an
  *   argument and runs outside it (no AsyncLocalStorage run, no request context,
- *   streams not bound): code that wants the context carries it itself.
+ *   streams not bound): code that wants the context carries it itself. It
+ *   answers with the request id itself (`req.headers['x-request-id']`, set
+ *   here): a header set before it would send every header of its answer down
+ *   `writeHead`'s slow path (one `setHeader` each).
  */
 export function instrumentHandler(
   handler: RequestHandler,
   options: TelemetryOptions,
   intercept?: (req: Parameters<RequestHandler>[0], res: Parameters<RequestHandler>[1], context: Context) => boolean,
 ): RequestHandler {
-  const { tracer, metrics, log, slowRequestMs } = options;
   return (req, res) => {
     const method = req.method ?? 'GET';
     const started = process.hrtime.bigint();
     const incoming = req.headers['x-request-id'];
     const requestId = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
     req.headers['x-request-id'] = requestId;
-    res.setHeader('x-request-id', requestId);
 
     // The sampler decides before any attribute is built: an unsampled request gets a non-recording span
     // (its ids go to logs and downstream calls) and costs no attribute objects.
     const parent = propagation.extract(ROOT_CONTEXT, req.headers);
-    const span = tracer.startSpan(method, SERVER_SPAN, parent);
+    const span = options.tracer.startSpan(method, SERVER_SPAN, parent);
     if (span.isRecording()) {
       span.setAttributes({ 'http.request.method': method, 'url.path': pathOf(req.url), 'souk.request_id': requestId });
     }
-    (res as Routed).souk_span = span;
-    metrics.active.inc({ http_request_method: method });
-
-    let done = false;
-    const finish = () => {
-      if (done) return;
-      done = true;
-      const status = res.writableFinished ? res.statusCode : 499; // 499: the client went away first
-      const route = (res as Routed)[ROUTE] ?? 'unmatched';
-      const elapsed = Number(process.hrtime.bigint() - started) / 1e6;
-      if (span.isRecording()) {
-        span.setAttribute('http.response.status_code', status);
-        span.setAttribute('http.route', route);
-        if (status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
-        span.end();
-      } else if (status >= 500) {
-        const failure = (res as Routed)[FAILURE];
-        recordUnsampledFailure(tracer, span, `${method} ${route}`, {
-          kind: SpanKind.SERVER,
-          startTime: Date.now() - elapsed,
-          attributes: {
-            'http.request.method': method,
-            'url.path': pathOf(req.url),
-            'http.route': route,
-            'http.response.status_code': status,
-            'souk.request_id': requestId,
-          },
-          ...(failure ? { error: failure.error } : {}),
-          ...(failure?.code ? { message: failure.code } : {}),
-        });
-      }
-      metrics.active.dec({ http_request_method: method });
-      metrics.duration.observe(
-        { http_request_method: method, http_route: route, http_response_status_code: String(status) },
-        elapsed / 1000,
-      );
-      // One line per request: debug, unless it failed (error) or was slow (info). The level is checked
-      // first, so the usual request builds no log object. Trace ids are explicit: 'finish' fires outside
-      // the request's context.
-      const level = status >= 500 ? 'error' : elapsed >= slowRequestMs && !LONG_POLL_ROUTES.has(route) ? 'info' : 'debug';
-      if (log.isLevelEnabled(level)) {
-        const { traceId, spanId } = span.spanContext();
-        log[level](
-          {
-            request_id: requestId,
-            trace_id: traceId,
-            span_id: spanId,
-            method,
-            route,
-            url: req.url,
-            status,
-            duration_ms: Math.round(elapsed),
-            ...(level === 'info' ? { slow: true } : {}),
-          },
-          'request completed',
-        );
-      }
-    };
-    res.once('finish', finish);
-    res.once('close', finish);
+    const routed = res as Routed;
+    routed.souk_span = span;
+    const inFlight = options.metrics.inFlight(method);
+    inFlight.count++;
+    // One listener, no closure: a response always emits 'close', after 'finish' when it was sent whole.
+    routed[RECORD] = new RequestRecord(options, method, started, requestId, inFlight);
+    res.on('close', onResponseClose);
 
     const active = trace.setSpan(parent, span);
     if (intercept?.(req, res, active)) return;
+    res.setHeader('x-request-id', requestId);
     const authorization = req.headers.authorization;
     // One context for the request: its span and its request context, entered once.
     const ctx = withRequestContext(active, {
@@ -164,6 +120,75 @@ export function instrumentHandler(
       handler(req, res);
     });
   };
+}
+
+/** What the end of a request needs to record it, kept on its response instead of in a closure per request. */
+class RequestRecord {
+  constructor(
+    readonly options: TelemetryOptions,
+    readonly method: string,
+    readonly started: bigint,
+    readonly requestId: string,
+    readonly inFlight: InFlightCell,
+  ) {}
+}
+
+function onResponseClose(this: ServerResponse): void {
+  const res = this as Routed;
+  const record = res[RECORD];
+  if (!record) return;
+  res[RECORD] = undefined;
+  const { options, method, requestId } = record;
+  const { tracer, metrics, log, slowRequestMs } = options;
+  const span = res.souk_span!;
+  const req = res.req;
+  const status = res.writableFinished ? res.statusCode : 499; // 499: the client went away first
+  const route = res[ROUTE] ?? 'unmatched';
+  const elapsed = Number(process.hrtime.bigint() - record.started) / 1e6;
+  if (span.isRecording()) {
+    span.setAttribute('http.response.status_code', status);
+    span.setAttribute('http.route', route);
+    if (status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+    span.end();
+  } else if (status >= 500) {
+    const failure = res[FAILURE];
+    recordUnsampledFailure(tracer, span, `${method} ${route}`, {
+      kind: SpanKind.SERVER,
+      startTime: Date.now() - elapsed,
+      attributes: {
+        'http.request.method': method,
+        'url.path': pathOf(req.url),
+        'http.route': route,
+        'http.response.status_code': status,
+        'souk.request_id': requestId,
+      },
+      ...(failure ? { error: failure.error } : {}),
+      ...(failure?.code ? { message: failure.code } : {}),
+    });
+  }
+  record.inFlight.count--;
+  metrics.duration.observe(metrics.durationLabels(method, route, status), elapsed / 1000);
+  // One line per request: debug, unless it failed (error) or was slow (info). The level is checked
+  // first, so the usual request builds no log object. Trace ids are explicit: 'close' fires outside
+  // the request's context.
+  const level = status >= 500 ? 'error' : elapsed >= slowRequestMs && !LONG_POLL_ROUTES.has(route) ? 'info' : 'debug';
+  if (log.isLevelEnabled(level)) {
+    const { traceId, spanId } = span.spanContext();
+    log[level](
+      {
+        request_id: requestId,
+        trace_id: traceId,
+        span_id: spanId,
+        method,
+        route,
+        url: req.url,
+        status,
+        duration_ms: Math.round(elapsed),
+        ...(level === 'info' ? { slow: true } : {}),
+      },
+      'request completed',
+    );
+  }
 }
 
 /**
