@@ -12,9 +12,9 @@
 import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import { startDevhost, type Devhost } from '../../tests/system/devhost-harness.ts';
-import { shop, type Shopper } from '../../tests/system/shop-client.ts';
 import { BENCH_APPLICATION, costBetween, devhostCostProbe } from '../cost.ts';
 import { positive } from '../settings.ts';
+import { prepareShop } from './shop-setup.ts';
 
 const CHECKOUTS = positive('BENCH_CHECKOUTS', 100);
 const SHOPPERS = positive('BENCH_SHOPPERS', 20);
@@ -123,14 +123,7 @@ try {
   const { rows } = await admin.query<{ datname: string }>("select datname from pg_database where datname like 'souk_%'");
   const databases = rows.map((r) => r.datname);
 
-  const s = shop(devhost.gateway);
-  const adminToken = await s.login('admin@souk.local', await devhost.secret('admin-password'));
-  const page = await s.api('/api/v1/catalog/products?pageSize=5');
-  const productIds = (page.body.items as Array<{ id: string }>).map((p) => p.id);
-  for (const id of productIds) await s.setStock(adminToken, id, 1_000_000);
-  const shoppers: Shopper[] = [];
-  for (let i = 0; i < SHOPPERS; i += 4)
-    shoppers.push(...(await Promise.all(Array.from({ length: Math.min(4, SHOPPERS - i) }, () => s.signUp('Bench')))));
+  const { s, productIds, shoppers } = await prepareShop(devhost, SHOPPERS);
 
   const checkouts = async (n: number) => {
     let next = 0;

@@ -10,10 +10,10 @@
 
 import { Pool } from 'undici';
 import { startDevhost } from '../../tests/system/devhost-harness.ts';
-import { shop, type Shopper } from '../../tests/system/shop-client.ts';
 import { costBetween, costTable, devhostCostProbe, memoryTable, type CostProbe, type CostReport } from '../cost.ts';
 import { isMain, log, percentile, runStandalone, type BenchResult } from '../report.ts';
 import { positive } from '../settings.ts';
+import { prepareShop } from './shop-setup.ts';
 
 export interface CheckoutSettings {
   shoppers: number;
@@ -34,8 +34,6 @@ export const checkoutSettings = (): CheckoutSettings => ({
 });
 
 export const CHECKOUT_SMOKE: CheckoutSettings = { shoppers: 2, concurrency: 2, checkouts: 4, cartWrites: 4, statements: true };
-
-const SIGN_UPS_AT_ONCE = 4;
 
 interface Row {
   name: string;
@@ -122,19 +120,7 @@ export async function checkoutBench(settings: CheckoutSettings = checkoutSetting
     try {
       log(`checkout: devhost ready in ${devhost.readySeconds.toFixed(1)} s`);
       const memory = memoryTable(await probe.memory());
-      const s = shop(devhost.gateway);
-      const admin = await s.login('admin@souk.local', await devhost.secret('admin-password'));
-      const page = await s.api('/api/v1/catalog/products?pageSize=5');
-      const productIds = (page.body.items as Array<{ id: string }>).map((p) => p.id);
-      for (const id of productIds) await s.setStock(admin, id, 1_000_000);
-      const shoppers: Shopper[] = [];
-      // Each sign-up is two scrypt computations at identity (the hash, then the password grant), ~0.1 s of CPU
-      // each: four at a time keeps the gateway's 10 s timeout out of reach on a busy machine (ten at a time,
-      // at load 14, ran past it and aborted the bench).
-      for (let i = 0; i < SHOPPERS; i += SIGN_UPS_AT_ONCE)
-        shoppers.push(
-          ...(await Promise.all(Array.from({ length: Math.min(SIGN_UPS_AT_ONCE, SHOPPERS - i) }, () => s.signUp('Bench')))),
-        );
+      const { s, productIds, shoppers } = await prepareShop(devhost, SHOPPERS);
       log(`checkout: ${SHOPPERS} shoppers, ${CONCURRENCY} at a time, ${CHECKOUTS} checkouts`);
 
       const shopperFor = (i: number) => shoppers[i % shoppers.length]!;

@@ -1,0 +1,32 @@
+// What both checkout benches start from: the seeded products with stock no run
+// can sell out, and shoppers signed up a few at a time.
+
+import type { Devhost } from '../../tests/system/devhost-harness.ts';
+import { shop, type Shopper } from '../../tests/system/shop-client.ts';
+
+/**
+ * Each sign-up is two scrypt computations at identity (the hash, then the password grant), ~0.1 s of CPU each:
+ * four at a time keeps the gateway's 10 s timeout out of reach on a busy machine (ten at a time, at load 14, ran
+ * past it and aborted the bench).
+ */
+const SIGN_UPS_AT_ONCE = 4;
+
+export interface BenchShop {
+  s: ReturnType<typeof shop>;
+  productIds: string[];
+  shoppers: Shopper[];
+}
+
+export async function prepareShop(devhost: Devhost, shopperCount: number): Promise<BenchShop> {
+  const s = shop(devhost.gateway);
+  const admin = await s.login('admin@souk.local', await devhost.secret('admin-password'));
+  const page = await s.api('/api/v1/catalog/products?pageSize=5');
+  const productIds = (page.body.items as Array<{ id: string }>).map((p) => p.id);
+  for (const id of productIds) await s.setStock(admin, id, 1_000_000);
+  const shoppers: Shopper[] = [];
+  for (let i = 0; i < shopperCount; i += SIGN_UPS_AT_ONCE)
+    shoppers.push(
+      ...(await Promise.all(Array.from({ length: Math.min(SIGN_UPS_AT_ONCE, shopperCount - i) }, () => s.signUp('Bench')))),
+    );
+  return { s, productIds, shoppers };
+}
