@@ -96,7 +96,7 @@ function prepareStatements(client: pg.PoolClient, nameOf: (text: string) => stri
         if (foldable(config, params)) {
           const begin = heldBegin;
           heldBegin = undefined;
-          return beginThen(query, begin, params.length > 0 ? nameOf(config) : undefined, config, params);
+          return beginThen(query, begin, nameOf(begin), params.length > 0 ? nameOf(config) : undefined, config, params);
         }
       }
     }

@@ -149,6 +149,21 @@ test('a BEGIN that fails (in a failed transaction) leaves its statement unprepar
   });
 });
 
+test('a BEGIN refused on its first use is prepared when next used, and its isolation level holds', async () => {
+  const level = async (c: Kysely<any>) =>
+    (await sql<{ l: string }>`select current_setting(${'transaction_isolation'}) as l`.execute(c)).rows[0]!.l;
+  await db.connection().execute(async (conn) => {
+    await sql`begin`.execute(conn);
+    await assert.rejects(sql`select 1 / ${0}`.execute(conn), (err: { code?: string }) => err.code === '22012');
+    // This BEGIN text is new to the connection; in a failed transaction the server refuses its Parse.
+    await sql`start transaction isolation level repeatable read`.execute(conn);
+    await assert.rejects(level(conn), (err: { code?: string }) => err.code === '25P02');
+    await sql`rollback`.execute(conn);
+  });
+  assert.equal(await db.transaction().setIsolationLevel('repeatable read').execute(level), 'repeatable read');
+  assert.equal(await db.transaction().execute(level), 'read committed');
+});
+
 test('an isolation level given to the transaction holds from its first statement', async () => {
   const level = await db
     .transaction()

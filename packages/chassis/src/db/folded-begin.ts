@@ -1,7 +1,7 @@
 // BEGIN folding: a transaction's BEGIN travels in the same network write as its
-// first statement, so every transaction costs one round trip fewer (on this
-// machine a round trip is ~75 µs of CPU, client and server, and socket writes
-// were a fifth of the services' CPU samples). ARCHITECTURE.md, "BEGIN folding".
+// first statement, so every transaction costs one round trip fewer: here ~75-110
+// µs of CPU, client and PostgreSQL together, per small transaction
+// (bench/db/transactions.ts). Why it is safe: ARCHITECTURE.md, Decisions.
 
 import pg from 'pg';
 
@@ -56,7 +56,6 @@ interface PgConnection {
 }
 interface QueryInternals {
   text: string;
-  name?: string;
   prepare(connection: PgConnection): void;
   handleCommandComplete(msg: unknown, connection: PgConnection): void;
   handleError(err: Error, connection: PgConnection): void;
@@ -64,33 +63,49 @@ interface QueryInternals {
 const QueryBase = pg.Query as unknown as new (text: string, values: unknown[], callback: QueryCallback) => QueryInternals;
 
 /**
- * A statement with the transaction's BEGIN before it, in one write: Parse/Bind/Execute of the BEGIN,
- * then the statement's Parse (unless this connection has it)/Bind/Describe/Execute, and one Sync,
- * so one ReadyForQuery. Sync does not end the transaction BEGIN opened; a failing BEGIN or statement
- * makes the server skip to Sync, and the caller's error leads to its ROLLBACK as before.
+ * A statement with the transaction's BEGIN before it, in one write: Bind/Execute of the BEGIN (a
+ * named statement, parsed once per connection like any other), then the statement's Parse (unless
+ * this connection has it)/Bind/Describe/Execute, and one Sync, so one ReadyForQuery. Sync does not
+ * end the transaction BEGIN opened; a failing BEGIN or statement makes the server skip to Sync, and
+ * the caller's error leads to its ROLLBACK as before. The BEGIN is prepared because an unnamed one
+ * (Parse, Bind, Execute every time) cost PostgreSQL as much as the round trip saved
+ * (bench/db/transactions.ts).
  *
  * Its result is the statement's: the BEGIN's CommandComplete is not counted. node-postgres records a
- * ParseComplete under the active query's `name`; the BEGIN's (unnamed) would mark the statement as
- * parsed before its own Parse had been answered, so the name is hidden from the client until the
- * BEGIN has completed.
+ * ParseComplete, and forgets a statement whose Parse may have failed, under the active query's
+ * `name`: until the BEGIN has completed, that is the BEGIN's name, then the statement's.
  */
 class BeginThenStatement extends QueryBase {
+  // Set through the `name` setter while pg's constructor runs, before this class's fields exist, so
+  // declared only (an initialised field would overwrite it). An accessor on the prototype, not one
+  // defined per instance: every instance keeps one shape, and pg's code that handles queries stays fast.
+  declare private statementName: string | undefined;
   private readonly begin: string;
-  private statementName: string | undefined;
-  private hideName = false;
+  private readonly beginName: string | undefined;
+  private inBegin = false;
   private began = false;
   private parsesStatement = false;
 
-  constructor(begin: string, name: string | undefined, text: string, values: unknown[], callback: QueryCallback) {
+  constructor(
+    begin: string,
+    beginName: string | undefined,
+    name: string | undefined,
+    text: string,
+    values: unknown[],
+    callback: QueryCallback,
+  ) {
     super(text, values, callback);
     this.begin = begin;
+    this.beginName = beginName;
     this.statementName = name;
-    Object.defineProperty(this, 'name', {
-      configurable: true,
-      enumerable: true,
-      get: () => (this.hideName ? undefined : this.statementName),
-      set: (value: string | undefined) => (this.statementName = value),
-    });
+  }
+
+  get name(): string | undefined {
+    return this.inBegin ? this.beginName : this.statementName;
+  }
+
+  set name(value: string | undefined) {
+    this.statementName = value;
   }
 
   submit(connection: PgConnection): Error | null {
@@ -102,21 +117,26 @@ class BeginThenStatement extends QueryBase {
     this.parsesStatement = name !== undefined && previous === undefined;
     connection.stream.cork?.();
     try {
-      connection.parse({ text: this.begin, name: '', types: [] });
-      connection.bind({ portal: '', statement: '', values: [] });
+      const beginName = this.beginName;
+      if (beginName === undefined) connection.parse({ text: this.begin, name: '', types: [] });
+      else if ((connection.parsedStatements[beginName] ?? connection.submittedNamedStatements[beginName]) === undefined) {
+        connection.parse({ text: this.begin, name: beginName, types: [] });
+        connection.submittedNamedStatements[beginName] = this.begin;
+      }
+      connection.bind({ portal: '', statement: beginName ?? '', values: [] });
       connection.execute({ portal: '', rows: 0 });
       this.prepare(connection); // the statement, as pg sends any prepared one, with the Sync
     } finally {
       connection.stream.uncork?.();
     }
-    this.hideName = !this.began;
+    this.inBegin = !this.began;
     return null;
   }
 
   override handleCommandComplete(msg: unknown, connection: PgConnection): void {
     if (!this.began) {
       this.began = true;
-      this.hideName = false;
+      this.inBegin = false;
       return;
     }
     super.handleCommandComplete(msg, connection);
@@ -125,7 +145,7 @@ class BeginThenStatement extends QueryBase {
   override handleError(err: Error, connection: PgConnection): void {
     // The BEGIN failed, so the server skipped the statement's Parse: the connection does not have it.
     if (!this.began && this.parsesStatement) delete connection.submittedNamedStatements[this.statementName!];
-    this.hideName = false;
+    this.inBegin = false;
     super.handleError(err, connection);
   }
 }
@@ -134,11 +154,12 @@ class BeginThenStatement extends QueryBase {
 export function beginThen(
   query: (...args: unknown[]) => unknown,
   begin: string,
+  beginName: string | undefined,
   name: string | undefined,
   text: string,
   values: unknown[],
 ): Promise<pg.QueryResult> {
   return new Promise<pg.QueryResult>((resolve, reject) => {
-    query(new BeginThenStatement(begin, name, text, values, (err, result) => (err ? reject(err) : resolve(result))));
+    query(new BeginThenStatement(begin, beginName, name, text, values, (err, result) => (err ? reject(err) : resolve(result))));
   });
 }
