@@ -145,7 +145,7 @@ export function startRelay(options: RelayOptions): Relay {
       rows = (await query<Row>(c, 'souk_relay_try', takeTrying.sql, [...takeTrying.parameters])).rows;
       locked = rows[0]?.got ?? false;
       if (!locked) {
-        // Another instance is in a pass: wait for its turn to end, then read afresh.
+        // Another instance holds the lock (while its commits keep coming): wait for it, then read afresh.
         waitingForLock = true;
         try {
           if (stopping.signal.aborted) return 0;
@@ -190,7 +190,7 @@ export function startRelay(options: RelayOptions): Relay {
       pending = false;
       let published = 0;
       try {
-        for (let n = batchSize; n === batchSize; ) published += n = await publish(options.publisher);
+        for (let n = batchSize; n === batchSize;) published += n = await publish(options.publisher);
       } catch (err) {
         drop(); // whatever it held (the lock) goes with the session
         throw err;
