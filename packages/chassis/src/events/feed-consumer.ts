@@ -127,9 +127,12 @@ export function startFeedConsumer(o: FeedConsumerOptions): FeedConsumer {
   }
 
   /**
-   * The page after the one being handled, asked for as its handlers start: the producer's read and the
-   * answer's trip overlap the handlers instead of following them. Used only if the page ends where this
-   * read began (a retry, a lost lease or a failure drops it); `poll` ends it as it ends any read.
+   * The page after a full one, asked for as its handlers start: behind the feed, the producer's read and
+   * the answer's trip overlap the handlers instead of following them. (After a page that is not full the
+   * consumer has caught up: asking after the handlers gathers what committed meanwhile into one page,
+   * where a read held during them would answer with the first commit, a page per few events.) Used only
+   * if the page ends where this read began (a retry, a lost lease or a failure drops it); `poll` ends it
+   * as it ends any read.
    */
   let ahead: { from: Cursor; at: number; page: Promise<FeedPage> } | undefined;
   const startsAt = (a: Cursor, b: Cursor | undefined) => b !== undefined && a.position === b.position && a.key === b.key;
@@ -226,7 +229,7 @@ export function startFeedConsumer(o: FeedConsumerOptions): FeedConsumer {
         }
         const at = epoch;
         const page = await (takeAhead(at) ?? fetchPage(held));
-        if (page.key !== undefined) readAhead({ position: page.position, key: page.key }, at);
+        if (page.events.length >= PAGE_SIZE && page.key !== undefined) readAhead({ position: page.position, key: page.key }, at);
         await handlePage(page, at);
         failures = 0;
       } catch (err) {

@@ -1,7 +1,7 @@
-// The feed consumer reads its next page while the handlers of the current one
-// run (feed-consumer.ts): the producer serves it meanwhile, and a page that
-// does not end where that read began (a handler failed and will be retried)
-// drops the read, so nothing is skipped or handled twice.
+// Behind the feed, the consumer reads its next page while the handlers of a
+// full one run (feed-consumer.ts): the producer serves it meanwhile, and a
+// page that does not end where that read began (a handler failed and will be
+// retried) drops the read, so nothing is skipped or handled twice.
 
 import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
@@ -30,6 +30,9 @@ async function served(producer: RunningService, s: Scenario): Promise<number> {
   return m ? Number(m[1]) : 0;
 }
 
+/** A full page (the consumer's 100): the consumer is behind, so it reads ahead. */
+const PAGE = 100;
+
 /** Resolves `release` from the test; the handler of the first event of the first page waits for it (once). */
 function gate() {
   let release = () => {};
@@ -49,24 +52,24 @@ function gate() {
   };
 }
 
-test('the next page is read while the handlers of the current one run, and handled after it in order', async (t) => {
+test('the page after a full one is read while its handlers run, and handled after it in order', async (t) => {
   const s = await scenarioFor(t, feed, 'ahead');
   const producer = await s.startProducer();
   const g = gate();
   await patientConsumer(t, s, { inHandler: (n) => g.wait(n) });
-  assert.equal((await s.emit({ from: 0, count: 5, perTransaction: 5 })).status, 200);
+  assert.equal((await s.emit({ from: 0, count: PAGE, perTransaction: PAGE })).status, 200);
   await g.inside;
   try {
-    // The page 0–4 is in its handlers, held at 0. The producer serves 5–9 only if the consumer asks for them now.
-    assert.equal((await s.emit({ from: 5, count: 5, perTransaction: 5 })).status, 200);
-    await waitFor(async () => (await served(producer, s)) === 10, { timeoutMs: 30_000, what: '5–9 served during the page' });
+    // The page 0–99 is in its handlers, held at 0. The producer serves 100–104 only if the consumer asks for them now.
+    assert.equal((await s.emit({ from: PAGE, count: 5, perTransaction: 5 })).status, 200);
+    await waitFor(async () => (await served(producer, s)) === PAGE + 5, { timeoutMs: 30_000, what: 'the next page served' });
   } finally {
     g.release();
   }
-  await s.waitForEffects(10);
+  await s.waitForEffects(PAGE + 5);
   assert.deepEqual(
     (await s.effects()).map((e) => e.n),
-    Array.from({ length: 10 }, (_, i) => i),
+    Array.from({ length: PAGE + 5 }, (_, i) => i),
   );
 });
 
@@ -85,21 +88,21 @@ test('a page that fails and is retried drops the page read ahead: nothing is ski
       }
     },
   });
-  assert.equal((await s.emit({ from: 0, count: 5, perTransaction: 5 })).status, 200);
+  assert.equal((await s.emit({ from: 0, count: PAGE, perTransaction: PAGE })).status, 200);
   await g.inside;
   try {
-    assert.equal((await s.emit({ from: 5, count: 5, perTransaction: 5 })).status, 200);
-    // 5–9 read ahead while the page 0–4 is in its handlers; then 2 fails, so that read starts at the wrong place.
-    await waitFor(async () => (await served(producer, s)) === 10, { timeoutMs: 30_000, what: '5–9 read ahead' });
+    assert.equal((await s.emit({ from: PAGE, count: 5, perTransaction: 5 })).status, 200);
+    // 100–104 read ahead while the page 0–99 is in its handlers; then 2 fails, so that read starts at the wrong place.
+    await waitFor(async () => (await served(producer, s)) === PAGE + 5, { timeoutMs: 30_000, what: 'the next page read ahead' });
   } finally {
     g.release();
   }
-  await s.waitForEffects(10);
+  await s.waitForEffects(PAGE + 5);
   const effects = await s.effects();
   assert.equal(failures, 2);
   assert.deepEqual(
     effects.map((e) => e.n),
-    Array.from({ length: 10 }, (_, i) => i),
+    Array.from({ length: PAGE + 5 }, (_, i) => i),
   );
   assert.deepEqual(
     effects.map((e) => e.event_id),
