@@ -180,6 +180,8 @@ export function createEventLayer(deps: EventLayerDeps): EventLayer {
   function startRelayNow(notifier: Notifier): Relay {
     relay = startRelay({
       db,
+      databaseUrl: deps.databaseUrl,
+      applicationName: deps.instanceId,
       notifier,
       log,
       metrics,
