@@ -95,6 +95,11 @@ export const notesService = defineService<NotesDb>()({
       throw new TypeError('secret internals');
     });
     // The database dropping the connection under a request, as a restart or a crash of the server does.
+    // A deadlock as PostgreSQL reports it (SQLSTATE 40P01), raised by the server for real.
+    ctx.app.get('/api/v1/deadlock', async () => {
+      await sql`do $$ begin raise exception 'deadlock detected' using errcode = '40P01'; end $$`.execute(db);
+      return { unreachable: true };
+    });
     ctx.app.get('/api/v1/database-gone', async () => {
       await sql`select pg_terminate_backend(pg_backend_pid())`.execute(db);
       return { unreachable: true };

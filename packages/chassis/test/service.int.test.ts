@@ -202,6 +202,11 @@ describe('bad input is a 4xx problem, never a 5xx', () => {
     );
     assertProblem(served, 404, 'SOUK_NOTES_NOT_FOUND');
   });
+  test('a transaction the database ended to break a deadlock is a retryable 503, not a 500', async () => {
+    const res = await call('GET', '/api/v1/deadlock');
+    assertProblem(res, 503, 'SOUK_DATABASE_CONFLICT');
+    assert.equal(res.headers['retry-after'], '1');
+  });
   test('a domain error keeps its code and status', async () => {
     assertProblem(await call('GET', '/api/v1/notes/00000000-0000-4000-8000-000000000000'), 404, 'SOUK_NOTES_NOT_FOUND');
   });

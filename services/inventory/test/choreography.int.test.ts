@@ -91,6 +91,56 @@ test('OrderConfirmed → the reservation is COMMITTED, on hand decreases, StockC
   );
 });
 
+test('OrderConfirmed of a two-product reservation moves both levels; lines that differ from the reservation commit what it holds', async () => {
+  // Two products: the one-statement commit moves every level the reservation holds units of.
+  const p1 = randomUUID();
+  const p2 = randomUUID();
+  for (const productId of [p1, p2])
+    await call(h.svc.url, 'PUT', `${API}/${productId}`, { token: h.adminToken, body: { onHand: 10 } });
+  const two = { reservationId: randomUUID(), orderId: randomUUID() };
+  const res = await call(h.svc.url, 'PUT', `${API}/reservations/${two.reservationId}`, {
+    token: h.internalToken,
+    body: {
+      orderId: two.orderId,
+      items: [
+        { productId: p2, quantity: 2 },
+        { productId: p1, quantity: 5 },
+      ],
+    },
+  });
+  assert.equal(res.status, 201, res.text);
+  await orders.publish(OrderConfirmed, {
+    ...two,
+    userId: randomUUID(),
+    paymentId: randomUUID(),
+    items: [
+      { productId: p1, name: 'Mug', quantity: 5, unitPriceCents: 900, currency: 'EUR' },
+      { productId: p2, name: 'Cup', quantity: 2, unitPriceCents: 500, currency: 'EUR' },
+    ],
+    totalCents: 5500,
+    currency: 'EUR',
+    confirmedAt: new Date().toISOString(),
+  });
+  await waitFor(async () => (await statusOf(two.reservationId)) === 'COMMITTED', { what: 'the two-product commit' });
+  for (const [productId, onHand] of [
+    [p1, 5],
+    [p2, 8],
+  ] as const) {
+    const row = await levelRow(h, productId);
+    assert.deepEqual({ onHand: row?.on_hand, reserved: row?.reserved }, { onHand, reserved: 0 });
+  }
+
+  // The order says 3 units, the reservation holds 4: the reservation's 4 are committed and announced.
+  const o = await heldOrder(10, 4);
+  await confirmed({ ...o, quantity: 3 });
+  await waitFor(async () => (await statusOf(o.reservationId)) === 'COMMITTED', { what: 'the commit' });
+  const row = await levelRow(h, o.productId);
+  assert.deepEqual({ onHand: row?.on_hand, reserved: row?.reserved }, { onHand: 6, reserved: 0 });
+  const [event, ...more] = await eventsOf('StockCommitted', o.reservationId);
+  assert.equal(more.length, 0);
+  assert.deepEqual(event!.data.items, [{ productId: o.productId, quantity: 4 }]);
+});
+
 test('ShipmentFailed → the committed units come back: RETURNED and StockReturned', async () => {
   const o = await heldOrder(10, 3);
   await confirmed(o);

@@ -44,7 +44,6 @@ export const paymentProviderService = defineService<ProviderDb>()({
       behaviour,
       pauses,
       random: Math.random,
-      log: ctx.log,
       available,
       merchant: hooks.merchant,
     });

@@ -1,7 +1,7 @@
 // Idempotency-Key semantics: a repeat gets the stored answer (same status and
 // body) and does nothing twice; another request under the key is 422; a
-// duplicate while the first is still working is 409; a failure before the
-// work stores nothing; a claim left by a dead process is taken over.
+// duplicate while the first is still working waits for its answer; a failure
+// stores nothing; a claim left in flight by an older version is taken over.
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -103,31 +103,68 @@ describe('repeats', () => {
 });
 
 describe('concurrency and failures', () => {
-  test('a duplicate while the first is still working is 409 (retryable); afterwards it gets the result', async () => {
+  test('a duplicate while the first is still working waits for it and gets its answer, and authorizes once', async () => {
     const key = newKey();
     const request = body();
     await withClient(async (blocker) => {
-      // Holding a lock on the table keeps the first request inside its work, after it claimed the key.
+      // Holding a lock on the table keeps both requests waiting inside their statement: whichever records the
+      // key first makes the authorization, the other one waits for it and replays its answer.
       await blocker.query('begin');
       await blocker.query('lock table authorizations in exclusive mode');
+      // Looked at from another connection: a transaction sees pg_stat_activity as of its first look.
+      const waiting = async (n: number) => {
+        const { rows } = await withClient((c) =>
+          c.query<{ n: number }>(
+            `select count(*)::int as n from pg_stat_activity
+             where datname = current_database() and wait_event_type = 'Lock' and query ilike '%idempotency_keys%'`,
+          ),
+        );
+        return rows[0]!.n >= n;
+      };
       const first = p.post('/v1/authorizations', request, { key });
-      await waitFor(
-        async () => {
-          const { rows } = await withClient((c) => c.query(`select state from idempotency_keys where key = $1`, [key]));
-          return rows[0]?.state === 'in_flight';
-        },
-        { what: 'the first request to claim its key' },
-      );
-      const duplicate = await p.post('/v1/authorizations', request, { key });
-      assertProblem(duplicate, 409, 'SOUK_PROVIDER_IDEMPOTENCY_KEY_IN_USE');
-      assert.equal(duplicate.headers.get('retry-after'), '1');
+      await waitFor(() => waiting(1), { what: 'the first request to wait for the table' });
+      const duplicate = p.post('/v1/authorizations', request, { key });
+      await waitFor(() => waiting(2), { what: 'the duplicate to wait too' });
       await blocker.query('commit');
-      const done = await first;
-      assert.equal(done.status, 201, done.text);
-      const later = await p.post('/v1/authorizations', request, { key });
-      assert.equal(later.text, done.text);
+      const answers = await Promise.all([first, duplicate]);
+      for (const a of answers) assert.equal(a.status, 201, a.text);
+      assert.equal(answers[0].text, answers[1].text);
+      assert.deepEqual(answers.map((a) => a.headers.get('idempotent-replayed') ?? 'no').sort(), ['no', 'true']);
     });
     assert.equal((await chargesOf(request.reference)).authorizations.length, 1);
+  });
+
+  test('a capture whose answer is recorded by a duplicate meanwhile is replayed, and captures once', async () => {
+    const auth = await authorize(p);
+    const key = newKey();
+    await withClient(async (blocker) => {
+      // The blocker holds the authorization's row: both captures wait for it, the second behind the first.
+      await blocker.query('begin');
+      await blocker.query('select 1 from authorizations where id = $1 for update', [auth.id]);
+      const first = p.post(`/v1/authorizations/${auth.id}/capture`, {}, { key });
+      const second = p.post(`/v1/authorizations/${auth.id}/capture`, {}, { key });
+      await waitFor(
+        async () => {
+          const { rows } = await withClient((c) =>
+            c.query<{ n: number }>(
+              `select count(*)::int as n from pg_stat_activity
+               where datname = current_database() and wait_event_type = 'Lock' and query ilike '%for update%'`,
+            ),
+          );
+          return rows[0]!.n >= 2;
+        },
+        { what: 'both captures to wait for the authorization' },
+      );
+      await blocker.query('commit');
+      const [a, b] = await Promise.all([first, second]);
+      assert.equal(a.status, 200, a.text);
+      assert.equal(b.status, 200, b.text);
+      assert.equal(a.text, b.text);
+      assert.deepEqual([a, b].map((r) => r.headers.get('idempotent-replayed') ?? 'no').sort(), ['no', 'true']);
+    });
+    const charges = (await chargesOf(auth.reference)) as { captures: unknown[]; amountCaptured: number };
+    assert.equal(charges.captures.length, 1);
+    assert.equal(charges.amountCaptured, auth.amount);
   });
 
   test('an injected error stores nothing: the retry with the same key does the work', async () => {
@@ -146,7 +183,7 @@ describe('concurrency and failures', () => {
     assert.equal(retried.headers.get('idempotent-replayed'), null);
   });
 
-  test('a claim left in flight by a process that died is taken over once its lock has expired', async () => {
+  test('a claim left in flight (by a version that claimed before the work) is taken over once its lock has expired', async () => {
     const request = body();
     const stale = newKey();
     const fresh = newKey();

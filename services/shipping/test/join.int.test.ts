@@ -8,6 +8,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
 import {
   assertProblem,
   call,
@@ -202,4 +203,31 @@ test('StockCommitted and PaymentCaptured arriving at the same moment (different 
   const orderIds = Array.from({ length: 20 }, () => randomUUID());
   await Promise.all(orderIds.flatMap((orderId) => [commitStock(h, orderId), capturePayment(h, orderId)]));
   for (const orderId of orderIds) await shippedOnce(orderId);
+});
+
+test('a capture that commits while StockCommitted waits for the order facts counts: the shipment is recorded paid', async () => {
+  const orderId = randomUUID();
+  const paymentId = randomUUID();
+  const paidAt = new Date();
+  // Stands in for a PaymentCaptured handler holding the order's facts: its row is not committed yet, so the
+  // StockCommitted handler's statement (its snapshot taken before) waits on it, and must then use what it wrote.
+  await h.db.transaction().execute(async (trx) => {
+    await trx
+      .insertInto('order_facts')
+      .values({ order_id: orderId, payment_id: paymentId, paid_at: paidAt, created_at: paidAt, updated_at: paidAt })
+      .execute();
+    await commitStock(h, orderId);
+    await waitFor(
+      async () => {
+        const { rows } = await sql<{ waiting: number }>`
+          select count(*)::int as waiting from pg_stat_activity
+          where datname = current_database() and wait_event_type = 'Lock'`.execute(h.db);
+        return rows[0]!.waiting > 0 || undefined;
+      },
+      { what: 'the StockCommitted handler to wait for the order facts' },
+    );
+  });
+  const recorded = await inStatus(orderId, 'AWAITING_PAYMENT', 'PENDING', 'SHIPPED');
+  assert.notEqual(recorded.status, 'AWAITING_PAYMENT');
+  assert.equal(recorded.paymentId, paymentId);
 });

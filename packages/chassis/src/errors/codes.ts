@@ -181,6 +181,14 @@ export const chassisErrors = defineErrors({
     description:
       'The connection to the database was lost or refused (the server restarting, crash recovery, no free connection): nothing was acknowledged; retry with the same Idempotency-Key after `Retry-After` seconds.',
   },
+  databaseConflict: {
+    code: 'SOUK_DATABASE_CONFLICT',
+    status: 503,
+    title: 'The request collided with a concurrent one',
+    retryable: true,
+    description:
+      "The database ended the request's transaction to break a deadlock or a serialization conflict with another request (SQLSTATE 40P01, 40001): nothing was stored; retry with the same Idempotency-Key after `Retry-After` seconds.",
+  },
   internal: {
     code: 'SOUK_INTERNAL',
     status: 500,

@@ -2,10 +2,11 @@
 // stream into state, append writes the events a decision produced (expecting
 // the version that was loaded) and snapshots every `snapshotEvery` events.
 
-import type { Kysely } from 'kysely';
+import type { Kysely, RawBuilder } from 'kysely';
 import type { EventStore, ReadVia } from './event-store.ts';
 import { crossesSnapshotPoint, foldEvents } from './fold.ts';
-import type { AppendOptions, AppendResult, DomainEvent, Fold, Loaded, NewEvent } from './types.ts';
+import { snapshotInsert } from './read.ts';
+import type { AppendOptions, AppendResult, DomainEvent, Fold, Loaded, NewEvent, RecordedEvent } from './types.ts';
 
 export interface AggregateDefinition<S, E extends DomainEvent> extends Fold<S, E> {
   /** Stored as the stream type of new streams (e.g. `payment`). */
@@ -23,6 +24,17 @@ export interface Appended<S, E extends DomainEvent> extends AppendResult<E> {
   snapshotTaken: boolean;
 }
 
+/** An aggregate's append options: the store's, with writes along built from the outcome and the state it leads to. */
+export interface AggregateAppendOptions<S, E extends DomainEvent> extends Omit<AppendOptions<E>, 'along'> {
+  /**
+   * Writes to make in the append's own statement, with no transaction around it (see AppendOptions.along):
+   * built from the append as it will be (the events' `position` is 0 until the statement has run, so the
+   * state is folded before it: an aggregate appended this way must not read `position` in `evolve`). Each
+   * must write only when `moved` has a row. A snapshot due is written in the statement too.
+   */
+  along?: (appended: Appended<S, E>, moved: RawBuilder<unknown>) => RawBuilder<unknown>[];
+}
+
 export interface AggregateStore<S, E extends DomainEvent> {
   readonly definition: AggregateDefinition<S, E>;
   /** The aggregate's state now, or as of a time; `version` is what an append must expect. */
@@ -31,13 +43,14 @@ export interface AggregateStore<S, E extends DomainEvent> {
    * Appends `events` decided on `loaded` (expecting `loaded.version`; a
    * concurrent writer makes it throw SOUK_EVENT_STORE_VERSION_CONFLICT),
    * folds them into the new state and snapshots it when a snapshot point was
-   * passed. Nothing is written for an empty list.
+   * passed. Nothing is written for an empty list. With `options.along`, `db` may be the pool: the append,
+   * its snapshot and the writes along are one statement.
    */
   append(
-    trx: Kysely<any>,
+    db: Kysely<any>,
     loaded: Pick<Loaded<S>, 'streamId' | 'state' | 'version'>,
     events: readonly NewEvent<E>[],
-    options?: AppendOptions,
+    options?: AggregateAppendOptions<S, E>,
   ): Promise<Appended<S, E>>;
 }
 
@@ -72,9 +85,41 @@ export function createAggregateStore<S, E extends DomainEvent>(
           snapshotTaken: false,
         };
       }
+      const { along, ...appendOptions } = options;
+      if (along) {
+        let outcome: { state: S; snapshotTaken: boolean } | undefined;
+        const result = await store.append<E>(trx, loaded.streamId, loaded.version, events, {
+          streamType: definition.type,
+          ...appendOptions,
+          along: (recorded: RecordedEvent<E>[], moved: RawBuilder<unknown>) => {
+            const { state } = foldEvents(definition, { state: loaded.state, version: loaded.version }, recorded);
+            const version = loaded.version + recorded.length;
+            const snapshotTaken = crossesSnapshotPoint(loaded.version, version, definition.snapshotEvery);
+            outcome = { state, snapshotTaken };
+            const appended: Appended<S, E> = {
+              streamId: loaded.streamId,
+              previousVersion: loaded.version,
+              version,
+              events: recorded,
+              state,
+              snapshotTaken,
+            };
+            const snapshot = snapshotTaken
+              ? [
+                  snapshotInsert(
+                    { streamId: loaded.streamId, version, state, schemaVersion, takenAt: recorded[0]!.recordedAt },
+                    moved,
+                  ),
+                ]
+              : [];
+            return [...snapshot, ...along(appended, moved)];
+          },
+        });
+        return { ...result, ...outcome! };
+      }
       const result = await store.append<E>(trx, loaded.streamId, loaded.version, events, {
         streamType: definition.type,
-        ...options,
+        ...appendOptions,
       });
       const { state } = foldEvents(definition, { state: loaded.state, version: loaded.version }, result.events);
       const snapshotTaken = crossesSnapshotPoint(result.previousVersion, result.version, definition.snapshotEvery);

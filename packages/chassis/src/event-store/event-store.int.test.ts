@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { context, propagation, trace, TraceFlags } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { pino } from 'pino';
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import pg from 'pg';
 import { createDatabase, type Database } from '../db/database.ts';
 import { chassisMigrations } from '../db/chassis-migrations.ts';
@@ -155,6 +155,84 @@ describe('appending and reading a stream', () => {
     const id = newStream();
     assert.equal((await append(id, 'any', [added(1)])).version, 1);
     assert.equal((await append(id, 'any', [added(1), added(1)])).version, 3);
+  });
+});
+
+describe('writes along with an append (one statement, no transaction)', () => {
+  // What a read model or an outbox write keeps beside the events: the stream, the version and the events' time.
+  const along = (events: RecordedEvent<CounterEvent>[], moved: unknown) => [
+    sql`insert into along_rows (stream_id, version, recorded_at)
+        select ${events[0]!.streamId}, ${events.at(-1)!.version}, ${events[0]!.recordedAt} where exists (select from ${moved})`,
+  ];
+  const rowsOf = async (id: string) =>
+    (
+      await sql<{ version: number; recorded_at: Date }>`
+        select version, recorded_at from along_rows where stream_id = ${id} order by version`.execute(db)
+    ).rows.map((r) => [r.version, r.recorded_at.getTime()]);
+
+  before(async () => {
+    await sql`create table along_rows (stream_id text, version int, recorded_at timestamptz(3))`.execute(db);
+  });
+
+  test('the writes are made with the events, through the pool; a wrong version writes neither', async () => {
+    const id = newStream();
+    now = Date.parse('2025-08-01T00:00:00.000Z');
+    const first = await store.append<CounterEvent>(db, id, 0, [added(1), added(2)], { along });
+    assert.equal(first.version, 2);
+    assert.ok(first.events[0]!.position > 0, 'positions are known after the statement');
+    assert.equal(first.events[1]!.position, first.events[0]!.position + 1);
+    assert.deepEqual(await rowsOf(id), [[2, now]]);
+    await conflictOf(store.append<CounterEvent>(db, id, 1, [added(3)], { along }));
+    await conflictOf(store.append<CounterEvent>(db, id, 0, [added(3)], { along }));
+    assert.equal(await store.streamVersion(id), 2);
+    assert.deepEqual(await rowsOf(id), [[2, now]], 'the refused appends wrote nothing along');
+    await assert.rejects(store.append<CounterEvent>(db, id, 'any', [added(3)], { along }), /needs an expected version/);
+  });
+
+  test('a clock behind the stream records at its last event, and the writes along carry that time', async () => {
+    const id = newStream();
+    now = Date.parse('2025-08-02T00:00:10.000Z');
+    const t0 = now;
+    await store.append<CounterEvent>(db, id, 0, [added(1)], { along });
+    now -= 5_000; // another instance's clock is behind
+    const second = await store.append<CounterEvent>(db, id, 1, [added(2)], { along });
+    assert.equal(second.events[0]!.recordedAt.getTime(), t0);
+    assert.deepEqual(await rowsOf(id), [
+      [1, t0],
+      [2, t0],
+    ]);
+    const events = await store.readStream(id);
+    assert.equal(events[1]!.recordedAt.getTime(), t0);
+  });
+
+  test("an aggregate's snapshot and writes along are in the append's statement, with the state after the events", async () => {
+    const counters = store.aggregate<Counter, CounterEvent>({ type: 'counter', ...counter, snapshotEvery: 2 });
+    const id = newStream();
+    const seen: number[] = [];
+    const totals = (appended: { state: Counter; version: number }, moved: unknown) => {
+      seen.push(appended.state.total);
+      return [
+        sql`insert into along_rows (stream_id, version, recorded_at)
+            select ${id}, ${appended.state.total}, now() where exists (select from ${moved})`,
+      ];
+    };
+    const one = await counters.append(db, await counters.load(id), [added(5)], { along: totals });
+    assert.equal(one.snapshotTaken, false);
+    const two = await counters.append(db, one, [added(7)], { along: totals });
+    assert.equal(two.snapshotTaken, true);
+    assert.deepEqual(seen, [5, 12]);
+    assert.deepEqual(
+      (await rowsOf(id)).map(([total]) => total),
+      [5, 12],
+    );
+    const loaded = await counters.load(id);
+    assert.deepEqual([loaded.version, loaded.snapshotVersion, loaded.state.total], [2, 2, 12]);
+    // A stale writer: no event, no row, no snapshot.
+    await conflictOf(counters.append(db, one, [added(100)], { along: totals }));
+    assert.deepEqual(
+      (await rowsOf(id)).map(([total]) => total),
+      [5, 12],
+    );
   });
 });
 

@@ -36,7 +36,7 @@ export interface ReadVia {
 
 export interface EventStore {
   /**
-   * Appends `events` to `streamId` in `trx` if the stream is at
+   * Appends `events` to `streamId` in `trx` (or, with `options.along`, in a statement of its own) if the stream is at
    * `expectedVersion` (0: the stream must not exist yet; 'any': no check).
    * Otherwise throws SOUK_EVENT_STORE_VERSION_CONFLICT (409, retryable) and
    * leaves `trx` usable. Append to one stream per transaction (the aggregate
@@ -48,7 +48,7 @@ export interface EventStore {
     streamId: string,
     expectedVersion: ExpectedVersion,
     events: readonly NewEvent<E>[],
-    options?: AppendOptions,
+    options?: AppendOptions<E>,
   ): Promise<AppendResult<E>>;
   /** Events of one stream in version order. */
   readStream<E extends DomainEvent>(streamId: string, range?: StreamRange & ReadVia): Promise<RecordedEvent<E>[]>;

@@ -1,7 +1,7 @@
 // Reading the event store: one stream in version order, every stream in
 // global (commit) order, the version a stream had at a time, and snapshots.
 
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
 import { readableBound } from '../db/commit-order.ts';
 import type { DomainEvent, EventMetadata, RecordedEvent, Snapshot } from './types.ts';
 
@@ -167,8 +167,14 @@ export async function readSnapshotAndTail<S, E extends DomainEvent>(
 
 /** Keeps a snapshot; one already kept for the same stream, version and schema stays (they are equal). */
 export async function writeSnapshot(db: Kysely<any>, snapshot: Omit<Snapshot, 'takenAt'> & { takenAt?: Date }): Promise<void> {
-  await sql`
+  await snapshotInsert({ ...snapshot, takenAt: snapshot.takenAt ?? new Date() }).execute(db);
+}
+
+/** The statement that keeps a snapshot (only if `when`, a relation of the statement it is part of, has a row). */
+export function snapshotInsert(snapshot: Snapshot, when?: RawBuilder<unknown>): RawBuilder<unknown> {
+  return sql`
     insert into souk_event_snapshot (stream_id, version, schema_version, state, taken_at)
-    values (${snapshot.streamId}, ${snapshot.version}, ${snapshot.schemaVersion}, ${JSON.stringify(snapshot.state)}::jsonb, ${snapshot.takenAt ?? new Date()})
-    on conflict do nothing`.execute(db);
+    select ${snapshot.streamId}, ${snapshot.version}, ${snapshot.schemaVersion}, ${JSON.stringify(snapshot.state)}::jsonb, ${snapshot.takenAt}
+    ${when ? sql`where exists (select from ${when})` : sql``}
+    on conflict do nothing`;
 }

@@ -1,6 +1,8 @@
 // The event store's public types: what goes into a stream, what comes out,
 // snapshots, and the fold (initial + evolve) that turns a stream into state.
 
+import type { RawBuilder } from 'kysely';
+
 /** A domain event as the aggregate knows it: a type name and a JSON payload. */
 export interface DomainEvent<T extends string = string, D = unknown> {
   type: T;
@@ -66,11 +68,19 @@ export type RecordedEvent<E extends DomainEvent = DomainEvent> = E extends Domai
  */
 export type ExpectedVersion = number | 'any';
 
-export interface AppendOptions {
+export interface AppendOptions<E extends DomainEvent = DomainEvent> {
   /** Stored with a new stream (e.g. `payment`), for operators and tools. */
   streamType?: string;
   /** Metadata for every event of this append (each event's own metadata wins). */
   metadata?: EventMetadata;
+  /**
+   * Writes to make in the append's own statement (an outbox write, a read model's row), built from the
+   * events as they will be recorded (`position` is 0 until the statement has run). Each must write only
+   * when `moved` (a relation of the statement) has a row: the stream was where the writer expected it.
+   * One statement is atomic by itself, so an append with writes along needs no transaction around it.
+   * Needs a numeric expected version.
+   */
+  along?: (events: RecordedEvent<E>[], moved: RawBuilder<unknown>) => RawBuilder<unknown>[];
 }
 
 export interface AppendResult<E extends DomainEvent = DomainEvent> {

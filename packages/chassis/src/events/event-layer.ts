@@ -47,6 +47,8 @@ export interface Events<DB = object> {
   publish: Outbox['publish'];
   /** Writes several events to the outbox inside `trx` in one statement, in the order given (as `publish` for each in turn). */
   publishAll: Outbox['publishAll'];
+  /** The outbox write of several events as a statement to make part of the state change's own (a CTE), written only when `when` has a row. */
+  publishing: Outbox['publishing'];
   /** Handles every `contract` event from its producer (call in setup). */
   subscribe<S extends TObject>(contract: EventContract<S>, handler: EventHandler<Static<S>, DB>): void;
   readonly deadLetters: DeadLetters;
@@ -139,6 +141,7 @@ export function createEventLayer(deps: EventLayerDeps): EventLayer {
     transport,
     publish: (trx, contract, data, options) => outbox.publish(trx, contract, data, options),
     publishAll: (trx, events) => outbox.publishAll(trx, events),
+    publishing: (db, events, when) => outbox.publishing(db, events, when),
     subscribe(contract, handler) {
       if (started) throw new Error(`subscribe(${contract.type}) after start: subscribe in setup`);
       if (subscriptions.has(contract.type)) throw new Error(`${deps.service} already handles ${contract.type}`);
@@ -177,6 +180,8 @@ export function createEventLayer(deps: EventLayerDeps): EventLayer {
   function startRelayNow(notifier: Notifier): Relay {
     relay = startRelay({
       db,
+      databaseUrl: deps.databaseUrl,
+      applicationName: deps.instanceId,
       notifier,
       log,
       metrics,

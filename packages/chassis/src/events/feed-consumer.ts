@@ -126,6 +126,42 @@ export function startFeedConsumer(o: FeedConsumerOptions): FeedConsumer {
     return Number(res.numAffectedRows ?? 0) > 0;
   }
 
+  /**
+   * The page after a full one, asked for as its handlers start: behind the feed, the producer's read and
+   * the answer's trip overlap the handlers instead of following them. (After a page that is not full the
+   * consumer has caught up: asking after the handlers gathers what committed meanwhile into one page,
+   * where a read held during them would answer with the first commit, a page per few events.) Used only
+   * if the page ends where this read began (a retry, a lost lease or a failure drops it); `poll` ends it
+   * as it ends any read.
+   */
+  let ahead: { from: Cursor; at: number; page: Promise<FeedPage> } | undefined;
+  const startsAt = (a: Cursor, b: Cursor | undefined) => b !== undefined && a.position === b.position && a.key === b.key;
+
+  function readAhead(from: Cursor, at: number): void {
+    const page = fetchPage(from);
+    page.catch(() => undefined); // dropped or failed: the loop reads from its cursor again
+    ahead = { from, at, page };
+  }
+
+  /** The read ahead, if it starts where the cursor is now; otherwise it is ended. */
+  function takeAhead(at: number): Promise<FeedPage> | undefined {
+    const next = ahead;
+    if (next && next.at === at && at === epoch && startsAt(next.from, held)) {
+      ahead = undefined;
+      return next.page;
+    }
+    dropAhead();
+    return undefined;
+  }
+
+  function dropAhead(): void {
+    if (!ahead) return;
+    ahead = undefined;
+    // The only read in flight: end it, and poll anew from here on.
+    poll.abort();
+    poll = new AbortController();
+  }
+
   async function fetchPage(from: Cursor): Promise<FeedPage> {
     const res = await o.client.request<FeedPage>({
       method: 'GET',
@@ -192,12 +228,15 @@ export function startFeedConsumer(o: FeedConsumerOptions): FeedConsumer {
           keepLease();
         }
         const at = epoch;
-        const page = await fetchPage(held);
+        const page = await (takeAhead(at) ?? fetchPage(held));
+        if (page.events.length >= PAGE_SIZE && page.key !== undefined) readAhead({ position: page.position, key: page.key }, at);
         await handlePage(page, at);
         failures = 0;
       } catch (err) {
+        const woken = poll.signal.aborted;
+        dropAhead(); // whatever failed, the next read starts from the cursor
         if (stopping.signal.aborted) break;
-        if (poll.signal.aborted) continue; // woken: read the cursor again at once
+        if (woken) continue; // woken: read the cursor again at once
         failures++;
         // The producer or the database is away: log the first failure, then back off quietly. A producer
         // not registered yet is normal at start (they start side by side), not a warning.

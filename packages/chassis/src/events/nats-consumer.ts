@@ -6,7 +6,9 @@
 //   it stops or its lease runs out. Different producers spread over instances.
 // - The puller keeps up to MAX_ACK_PENDING messages in flight (pull requests
 //   of PULL_BATCH) and hands whatever has arrived, up to MAX_BATCH, to
-//   `deliverBatch`: one transaction, events in stream order. A failure there
+//   `deliverBatch`: one transaction, events in stream order; when the broker
+//   says more of a burst is on its way, it waits up to GATHER_MS for it
+//   (`gathers`): one transaction instead of several. A failure there
 //   and the batch goes one event at a time (`deliver`), which counts failures
 //   and dead-letters; an event to retry is retried in place, after its delay,
 //   before anything behind it.
@@ -46,6 +48,8 @@ export const MAX_BATCH = 256;
 const PULL_EXPIRES_MS = 10_000;
 /** While an early message waits for an earlier one, the consumer's ack floor is read again this often. */
 const GAP_RECHECK_MS = 500;
+/** A run whose last message says more is on its way waits this long at most for the rest (`gathers`). */
+export const GATHER_MS = 5;
 
 const ACK = new TextEncoder().encode('+ACK');
 const NAK = new TextEncoder().encode('-NAK');
@@ -323,9 +327,22 @@ export function startNatsConsumer(o: NatsConsumerOptions): NatsConsumer {
     }
 
     const sleep = (ms: number) => pause(ms, over.signal);
+    /** Until a message arrives, `ms` pass (if given) or the session ends. */
+    const nextArrival = (ms?: number) =>
+      new Promise<void>((resolve) => {
+        const timer = ms === undefined ? undefined : setTimeout(() => arrived(), ms);
+        arrived = () => {
+          clearTimeout(timer);
+          arrived = () => {};
+          resolve();
+        };
+        if (ended) arrived();
+      });
 
     try {
       pull();
+      /** When the current run began waiting for the rest of a burst (performance.now()). */
+      let gatheringSince: number | undefined;
       while (!ended) {
         const run: Held[] = [];
         for (let s = floor + 1; run.length < MAX_BATCH; s++) {
@@ -334,20 +351,23 @@ export function startNatsConsumer(o: NatsConsumerOptions): NatsConsumer {
           run.push(h);
         }
         if (run.length > 0) {
+          // The rest of a burst is on its way (the broker said so as it sent the last message): wait a moment
+          // for it, so that it goes in this transaction rather than in several small ones after it.
+          if (gathers(run, asked, held.size)) {
+            gatheringSince ??= performance.now();
+            const left = GATHER_MS - (performance.now() - gatheringSince);
+            if (left > 0) {
+              await nextArrival(left);
+              continue;
+            }
+          }
+          gatheringSince = undefined;
           if (!(await handle(run)) && !ended) finish('lost');
           continue;
         }
         // Nothing next in line. Either nothing is here, or what is here waits for an earlier message.
         const gap = held.size > 0;
-        await new Promise<void>((resolve) => {
-          const timer = gap ? setTimeout(() => arrived(), GAP_RECHECK_MS) : undefined;
-          arrived = () => {
-            clearTimeout(timer);
-            arrived = () => {};
-            resolve();
-          };
-          if (ended) arrived();
-        });
+        await nextArrival(gap ? GAP_RECHECK_MS : undefined);
         if (gap && !ended && !held.has(floor + 1)) {
           // Acknowledged elsewhere meanwhile (a previous holder, a lost ack of ours) or removed from the stream.
           const server = (await o.jsm.consumers.info(o.stream, durable)).ack_floor.stream_seq;
@@ -409,6 +429,16 @@ export function startNatsConsumer(o: NatsConsumerOptions): NatsConsumer {
       endSession?.('restart');
     },
   };
+}
+
+/**
+ * Whether a run (consecutive messages from the ack floor, in stream order) should wait for more before it
+ * is handled: the last message said the stream held more not yet delivered (`pending`), the run has room,
+ * and the broker will send them (a pull request still asks for messages, and fewer than max_ack_pending
+ * are out with us). At a steady rate each message arrives alone with nothing pending: it never waits.
+ */
+export function gathers(run: readonly { pending: number }[], asked: number, heldCount: number): boolean {
+  return run.length < MAX_BATCH && run.at(-1)!.pending > 0 && asked > 0 && heldCount < MAX_ACK_PENDING;
 }
 
 /** Stream sequence and pending count from a JetStream ack subject ($JS.ACK.<stream>.<consumer>.<delivered>.<sseq>.<dseq>.<ts>.<pending>, or with domain and account). */

@@ -3,7 +3,7 @@
 // (db/commit-order.ts) orders the feed; consumers read it from the feed route
 // after commit, or the relay hands it to a broker (relay.ts).
 
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { Static, TObject } from 'typebox';
 import type { EventContract } from './contract.ts';
 import { buildEnvelope, type CloudEvent } from './envelope.ts';
@@ -38,6 +38,17 @@ export interface Outbox {
    * announces several changes at once. Every payload is checked before anything is written.
    */
   publishAll<S extends TObject>(trx: Kysely<any>, events: readonly Publication<S>[]): Promise<CloudEvent[]>;
+  /**
+   * The outbox write of `events` as a statement to make part of the state change's own statement (a CTE
+   * of it), so that one statement is the state change and its announcement, atomic with no transaction
+   * around it. Rows are written only if `when` (a relation of that statement) has a row. Run through
+   * `db`: a transaction of the caller's (the rows rank after those it published before) or the pool.
+   */
+  publishing<S extends TObject>(
+    db: Kysely<any>,
+    events: readonly Publication<S>[],
+    when: RawBuilder<unknown>,
+  ): RawBuilder<unknown>;
 }
 
 export function createOutbox(deps: {
@@ -72,6 +83,29 @@ export function createOutbox(deps: {
     });
   }
 
+  /** The insert of `events` (at least one), with the notifications the transaction of `db` owes. */
+  function insertion(db: Kysely<any>, envelopes: readonly CloudEvent[], when?: RawBuilder<unknown>): RawBuilder<unknown> {
+    // A statement with no transaction around it is one of its own: its rows rank from 0 and notify every type.
+    const mine = (db.isTransaction ? written.get(db) : undefined) ?? { count: 0, types: new Set<string>() };
+    if (db.isTransaction) written.set(db, mine);
+    const notify = [...new Set(envelopes.map((e) => e.type))].filter((t) => !mine.types.has(t));
+    const keys = commitKeys(mine.count, envelopes.length, 'souk_outbox');
+    mine.count += envelopes.length;
+    for (const t of notify) mine.types.add(t);
+    // The rows' places in the feed come from this transaction (db/commit-order.ts): the ranks after
+    // those it wrote before, in the order given. The notifications go in the same statement, one per
+    // type this transaction had not published yet. A retried command that publishes with the same id
+    // adds nothing: the first one is the event (its rank is simply not used).
+    return sql`
+      insert into souk_outbox (commit_key, id, type, envelope)
+      select ${keys} + e.i - 1, e.envelope ->> 'id', e.envelope ->> 'type', e.envelope
+      from jsonb_array_elements(${JSON.stringify(envelopes)}::jsonb) with ordinality as e(envelope, i),
+           (select count(pg_notify(${OUTBOX_CHANNEL}, t)) from unnest(${notify}::text[]) t) notified
+      ${when ? sql`where exists (select from ${when})` : sql``}
+      order by e.i
+      on conflict (id) do nothing`;
+  }
+
   async function publishAll(trx: Kysely<any>, events: readonly Publication[]): Promise<CloudEvent[]> {
     if (!trx.isTransaction) {
       const names = [...new Set(events.map((e) => e.contract.name))].join(', ');
@@ -81,22 +115,7 @@ export function createOutbox(deps: {
     }
     const envelopes = events.map(envelopeOf);
     if (envelopes.length === 0) return envelopes;
-    let mine = written.get(trx);
-    if (!mine) written.set(trx, (mine = { count: 0, types: new Set() }));
-    const notify = [...new Set(envelopes.map((e) => e.type))].filter((t) => !mine.types.has(t));
-    // The rows' places in the feed come from this transaction (db/commit-order.ts): the ranks after
-    // those it wrote before, in the order given. The notifications go in the same statement, one per
-    // type this transaction had not published yet. A retried command that publishes with the same id
-    // adds nothing: the first one is the event (its rank is simply not used).
-    await sql`
-      insert into souk_outbox (commit_key, id, type, envelope)
-      select ${commitKeys(mine.count, envelopes.length, 'souk_outbox')} + e.i - 1, e.envelope ->> 'id', e.envelope ->> 'type', e.envelope
-      from jsonb_array_elements(${JSON.stringify(envelopes)}::jsonb) with ordinality as e(envelope, i),
-           (select count(pg_notify(${OUTBOX_CHANNEL}, t)) from unnest(${notify}::text[]) t) notified
-      order by e.i
-      on conflict (id) do nothing`.execute(trx);
-    mine.count += envelopes.length;
-    for (const t of notify) mine.types.add(t);
+    await insertion(trx, envelopes).execute(trx);
     return envelopes;
   }
 
@@ -106,5 +125,9 @@ export function createOutbox(deps: {
       return envelope!;
     },
     publishAll: (trx, events) => publishAll(trx, events),
+    publishing(db, events, when) {
+      if (events.length === 0) throw new Error('publishing needs at least one event');
+      return insertion(db, events.map(envelopeOf), when);
+    },
   };
 }

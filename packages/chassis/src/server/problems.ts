@@ -69,10 +69,22 @@ export function isDatabaseUnavailable(err: unknown): boolean {
   return typeof message === 'string' && UNAVAILABLE_MESSAGES.test(message);
 }
 
+/**
+ * PostgreSQL ending a transaction to break a deadlock (40P01) or a serialization conflict (40001) between two
+ * requests is not a bug either: the transaction rolled back, so the request may be sent again as it was.
+ */
+const CONFLICT_SQLSTATES = /^(40001|40P01)$/;
+
 export function fromDatabaseError(err: unknown): SoukError | undefined {
   const code = (err as { code?: unknown } | undefined)?.code;
   const detail = typeof code === 'string' ? DATA_EXCEPTIONS[code] : undefined;
   if (detail) return chassisErrors.invalidRequest({ detail, cause: err });
+  if (typeof code === 'string' && CONFLICT_SQLSTATES.test(code))
+    return chassisErrors.databaseConflict({
+      detail: 'The request collided with a concurrent one and was rolled back; nothing was stored. Retry it.',
+      headers: { 'retry-after': '1' },
+      cause: err,
+    });
   if (isDatabaseUnavailable(err))
     return chassisErrors.databaseUnavailable({
       detail: 'The database did not answer; nothing was stored. Retry in a moment.',

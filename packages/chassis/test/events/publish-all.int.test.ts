@@ -5,6 +5,7 @@
 
 import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
+import { sql } from 'kysely';
 import pg from 'pg';
 import { FEED_PATH, type FeedPage } from '../../src/index.ts';
 import { waitFor } from '../../src/testing/index.ts';
@@ -63,4 +64,32 @@ test('publishAll writes in order after earlier publishes, adds nothing for a ret
     /payload does not match its contract/,
   );
   await assert.rejects(events.publishAll(producer.ctx.db, [{ contract: Ticked, data: { n: 7 } }]), /needs the transaction/);
+});
+
+test('publishing writes in the statement it is part of, through the pool, only when its condition has a row', async (t: TestContext) => {
+  const s = await scenarioFor(t, feed, 'all');
+  const producer = await s.startProducer();
+  const Ticked = tickedEvent(s.producer);
+  const { events, db } = producer.ctx;
+  // The state change and its announcement in one statement, as an event store append with writes along makes them.
+  const announce = async (changed: boolean, n: number) =>
+    sql`with m as (select 1 where ${changed}), o as (${events.publishing(
+      db,
+      [
+        { contract: Ticked, data: { n } },
+        { contract: Ticked, data: { n: n + 1 } },
+      ],
+      sql`m`,
+    )}) select 1`.execute(db);
+  await announce(true, 1);
+  await announce(false, 10);
+  await announce(true, 3);
+
+  const page = (await (await fetch(`${s.producerUrl}${FEED_PATH}?after=0&limit=100`)).json()) as FeedPage;
+  assert.deepEqual(
+    page.events.map((e) => (e.data as { n: number }).n),
+    [1, 2, 3, 4],
+    'in order, and nothing of the statement whose condition had no row',
+  );
+  assert.throws(() => events.publishing(db, [{ contract: Ticked, data: { n: 'x' } as never }], sql`m`), /payload does not match/);
 });

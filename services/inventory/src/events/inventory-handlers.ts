@@ -9,12 +9,13 @@ import type { OrderConfirmed } from '@souk/orders/contract';
 import type { ShipmentFailed } from '@souk/shipping/contract';
 import type { InventoryDb } from '../db.ts';
 import type { InventoryMetrics } from '../metrics.ts';
-import { applyCommand, reservationsOfOrder } from '../reservations/reservation-store.ts';
+import { normalizeLines } from '../reservations/reservation-rules.ts';
+import { applyCommand, commitHeld, reservationsOfOrder } from '../reservations/reservation-store.ts';
 import { createLevelIfMissing } from '../stock/level-store.ts';
 
 export interface HandlerDeps {
   clock: { now(): number };
-  events: Pick<Events, 'publish'>;
+  events: Pick<Events, 'publish' | 'publishing'>;
   metrics: InventoryMetrics;
 }
 
@@ -25,10 +26,19 @@ export interface HandlerDeps {
  * counted (confirm_short), nothing is published: see the README.
  * Unknown, released, or another order's: a saga bug; throwing parks the event
  * as a dead letter after its retries, where an operator sees it.
+ * The common case (held, the order's lines are its items) is one statement
+ * (commitHeld); every other goes through the rules (applyCommand).
  */
 export function commitOnOrderConfirmed(deps: HandlerDeps): EventHandler<OrderConfirmed, InventoryDb> {
   return async (event, { db, log }) => {
     const { orderId, reservationId } = event.data;
+    const lines = normalizeLines(event.data.items);
+    const committed = lines.ok ? await commitHeld(db, deps, { id: reservationId, orderId, lines: lines.lines }) : undefined;
+    if (committed) {
+      deps.metrics.reservation('committed');
+      log.info({ orderId, reservationId }, 'order confirmed: reserved units committed');
+      return;
+    }
     const outcome = await applyCommand(db, deps, reservationId, { kind: 'confirm', orderId });
     switch (outcome.kind) {
       case 'changed':

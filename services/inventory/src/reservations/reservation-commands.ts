@@ -1,5 +1,5 @@
 // The reservation commands the HTTP API offers (reserve, release, commit,
-// read), each one transaction; refusals become coded errors (which roll the
+// read), each one transaction (a reserve that simply fits: one statement); refusals become coded errors (which roll the
 // transaction back) and every outcome is counted once it has committed.
 
 import { chassisErrors, type Events } from '@souk/chassis';
@@ -8,7 +8,7 @@ import type { InventoryDatabase } from '../db.ts';
 import { errors } from '../errors.ts';
 import type { InventoryMetrics, ReservationOutcome } from '../metrics.ts';
 import { normalizeLines } from './reservation-rules.ts';
-import { applyCommand, findReservation, reserve } from './reservation-store.ts';
+import { applyCommand, findReservation, reserve, reserveAtOnce } from './reservation-store.ts';
 
 export interface ReservationCommands {
   /** `created` is false for a replay of the same request. */
@@ -20,7 +20,7 @@ export interface ReservationCommands {
 
 export interface ReservationCommandDeps {
   clock: { now(): number };
-  events: Pick<Events, 'publish'>;
+  events: Pick<Events, 'publish' | 'publishing'>;
   metrics: InventoryMetrics;
   defaultTtlSeconds: number;
 }
@@ -49,14 +49,18 @@ export function createReservationCommands(db: InventoryDatabase, deps: Reservati
             extensions: { errors: [{ in: 'body', path: '/items', message: `names product ${normal.duplicate} twice` }] },
           });
         }
+        const request = {
+          id,
+          orderId: body.orderId,
+          lines: normal.lines,
+          ttlSeconds: body.ttlSeconds,
+          defaultTtlSeconds: deps.defaultTtlSeconds,
+        };
+        // Most reserves hold in one statement; the rest (short, StockLow, a repeated id) decide in a transaction.
+        const atOnce = await reserveAtOnce(db, deps, request);
+        if (atOnce) return { outcome: 'held', value: { created: true, reservation: atOnce } };
         return db.transaction().execute(async (trx) => {
-          const outcome = await reserve(trx, deps, {
-            id,
-            orderId: body.orderId,
-            lines: normal.lines,
-            ttlSeconds: body.ttlSeconds,
-            defaultTtlSeconds: deps.defaultTtlSeconds,
-          });
+          const outcome = await reserve(trx, deps, request);
           switch (outcome.kind) {
             case 'held':
             case 'replayed':

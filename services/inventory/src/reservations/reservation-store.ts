@@ -2,6 +2,7 @@
 // its lines), and applying what reservation-rules decides for every later step,
 // each in one transaction with the level changes and the events announcing them.
 
+import { sql } from 'kysely';
 import type { Events } from '@souk/chassis';
 import {
   StockCommitted,
@@ -72,6 +73,93 @@ export interface ReservationStoreDeps {
   events: Pick<Events, 'publish'>;
 }
 
+/** For the writes made in one statement, their announcements a part of it. */
+export interface OneStatementDeps {
+  clock: { now(): number };
+  events: Pick<Events, 'publishing'>;
+}
+
+/** `lines` as the rows of a `values` list, (product_id, quantity), for a statement to join stock_levels on. */
+const needed = (lines: readonly StockLine[]) => sql.join(lines.map((l) => sql`(${l.productId}::uuid, ${l.quantity}::int)`));
+
+/** PostgreSQL's deadlock_detected: the statement was undone, so the caller may take the other way. */
+const isDeadlock = (err: unknown): boolean => (err as { code?: unknown } | null)?.code === '40P01';
+
+/**
+ * The common reserve in one statement, no transaction: the levels are locked
+ * in product-id order (the lock order of every move) and checked in SQL; when
+ * every line fits and no level falls to its low-stock threshold, the
+ * reservation is inserted, the levels move and StockReserved is written to the
+ * outbox, all in that statement. Anything else writes nothing and answers
+ * undefined, for reserve() in a transaction to decide with its rules: a
+ * shortage, a StockLow to announce, a missing level, an id that exists (replay
+ * or conflict), and a deadlock with such a transaction (which locked the id
+ * before the levels, the other way round).
+ */
+export async function reserveAtOnce(
+  db: InventoryDatabase,
+  deps: OneStatementDeps,
+  request: { id: string; orderId: string; lines: StockLine[]; ttlSeconds: number | undefined; defaultTtlSeconds: number },
+): Promise<Reservation | undefined> {
+  const now = new Date(deps.clock.now());
+  const id = request.id.toLowerCase();
+  const orderId = request.orderId.toLowerCase();
+  const fingerprint = reserveFingerprint({ orderId, items: request.lines, ttlSeconds: request.ttlSeconds });
+  const expiresAt = new Date(now.getTime() + (request.ttlSeconds ?? request.defaultTtlSeconds) * 1000);
+  const announced = deps.events.publishing(
+    db,
+    [
+      {
+        contract: StockReserved,
+        data: {
+          reservationId: id,
+          orderId,
+          items: request.lines,
+          expiresAt: expiresAt.toISOString(),
+          reservedAt: now.toISOString(),
+        },
+        options: { subject: id, time: now },
+      },
+    ],
+    sql`held`,
+  );
+  // `fits` reads the levels as locked (their latest versions), so the check and the move see the same units;
+  // a line without a level, or short, leaves it empty, and then nothing is written.
+  const statement = sql<ReservationRow>`
+    with need (product_id, quantity) as (values ${needed(request.lines)}),
+    locked as (
+      select s.product_id, s.on_hand, s.reserved, s.low_stock_threshold from stock_levels s
+      where s.product_id in (select product_id from need)
+      order by s.product_id
+      for update of s),
+    fits as (
+      select 1 from need n join locked l using (product_id)
+      having count(*) = ${request.lines.length}
+         and bool_and(l.on_hand - l.reserved >= n.quantity
+                      and (l.on_hand - l.reserved <= l.low_stock_threshold
+                           or l.on_hand - l.reserved - n.quantity > l.low_stock_threshold))),
+    held as (
+      insert into reservations (id, order_id, status, items, fingerprint, expires_at, reason, created_at, updated_at)
+      select ${id}, ${orderId}, 'HELD', ${JSON.stringify(request.lines)}::jsonb, ${fingerprint}, ${expiresAt}, null, ${now}, ${now}
+      where exists (select from fits)
+      on conflict (id) do nothing
+      returning ${sql.join(columns.map((c) => sql.ref(c)))}),
+    moved as (
+      update stock_levels s set reserved = s.reserved + n.quantity, updated_at = ${now}
+      from need n
+      where s.product_id = n.product_id and exists (select from held)
+      returning s.product_id),
+    announced as (${announced})
+    select * from held`;
+  try {
+    const { rows } = await statement.execute(db);
+    return rows[0] && toReservation(rows[0]);
+  } catch (err) {
+    if (isDeadlock(err)) return undefined;
+    throw err;
+  }
+}
+
 export async function lockReservation(trx: InventoryDatabase, id: string): Promise<ReservationRow | undefined> {
   return trx.selectFrom('reservations').select(columns).where('id', '=', id.toLowerCase()).forUpdate().executeTakeFirst();
 }
@@ -139,6 +227,64 @@ export async function reserve(
   if (!moved.ok) return { kind: 'insufficient', shortage: moved.shortage };
   await writeLevels(trx, deps.events, moved, now);
   return { kind: 'held', reservation: toReservation(inserted) };
+}
+
+/**
+ * The confirmed order's held reservation committed in one statement, in the
+ * transaction `trx` (the event's inbox transaction): the reservation row is
+ * locked by its update, then the levels in product-id order, as applyCommand
+ * locks them; StockCommitted goes to the outbox in the same statement. It
+ * applies only to what decide() answers with a plain commit (HELD, this
+ * order's) and only when `lines` (the order's, normalised) are the
+ * reservation's items, which the event then carries; otherwise nothing is
+ * written and the answer is undefined, for applyCommand to decide. A commit
+ * moves units already held, so it never changes what is available: no StockLow.
+ */
+export async function commitHeld(
+  trx: InventoryDatabase,
+  deps: OneStatementDeps,
+  request: { id: string; orderId: string; lines: StockLine[] },
+): Promise<Reservation | undefined> {
+  const now = new Date(deps.clock.now());
+  const id = request.id.toLowerCase();
+  const orderId = request.orderId.toLowerCase();
+  const announced = deps.events.publishing(
+    trx,
+    [
+      {
+        contract: StockCommitted,
+        data: { reservationId: id, orderId, items: request.lines, committedAt: now.toISOString() },
+        options: { subject: id, time: now },
+      },
+    ],
+    sql`held`,
+  );
+  const { rows } = await sql<ReservationRow & { moved: number }>`
+    with held as (
+      update reservations set status = 'COMMITTED', reason = 'committed', updated_at = ${now}
+      where id = ${id} and status = 'HELD' and order_id = ${orderId} and items = ${JSON.stringify(request.lines)}::jsonb
+      returning ${sql.join(columns.map((c) => sql.ref(c)))}),
+    need (product_id, quantity) as (values ${needed(request.lines)}),
+    locked as (
+      select s.product_id from stock_levels s
+      where s.product_id in (select product_id from need) and exists (select from held)
+      order by s.product_id
+      for update of s),
+    moved as (
+      update stock_levels s set on_hand = s.on_hand - n.quantity, reserved = s.reserved - n.quantity, updated_at = ${now}
+      from need n
+      where s.product_id = n.product_id and (select count(*) from locked) = ${request.lines.length}
+      returning s.product_id),
+    announced as (${announced})
+    select held.*, (select count(*) from moved)::int as moved from held`.execute(trx);
+  const row = rows[0];
+  if (!row) return undefined;
+  // The CHECK constraints refuse negative levels; a missing one would leave the books wrong: the transaction is undone.
+  if (row.moved !== request.lines.length)
+    throw new Error(
+      `commit of ${id}: inventory has no level for some of its products (${row.moved} of ${request.lines.length} moved)`,
+    );
+  return toReservation(row);
 }
 
 /** Decides `command` against the locked reservation and applies it: status, levels and the event, in `trx`. */

@@ -1,14 +1,13 @@
 // Idempotency keys in PostgreSQL, as a card processor keeps them: a key is
-// claimed (committed at once, so a concurrent duplicate sees it in flight),
-// then completed with the response in the transaction of the work it guards,
-// or released when the work failed for a reason that was not the request's.
+// recorded with its answer in the one statement that makes the writes it
+// answers for, each write guarded by the key's insert (a key already taken
+// writes nothing and gets what the key holds). A request that fails for a
+// reason that was not its own records nothing, so a retry does the work.
 
 import { createHash } from 'node:crypto';
+import { sql, type RawBuilder } from 'kysely';
 import type { Clock } from '@souk/chassis';
 import type { ProviderDatabase } from '../db.ts';
-
-/** A claim left in flight by a process that died is taken over after this long. */
-export const IDEMPOTENCY_LOCK_MS = 60_000;
 
 export interface StoredResponse {
   status: number;
@@ -18,6 +17,14 @@ export interface StoredResponse {
 
 export type Claim =
   { kind: 'claimed' } | { kind: 'replay'; response: StoredResponse } | { kind: 'in-use' } | { kind: 'mismatch' };
+
+/**
+ * A write made with a key's record, in its statement: `claimed` is a relation
+ * with one row when the key was recorded and none when it was taken, so a
+ * write reads from it (`insert … select … from ${claimed}`, `where exists
+ * (select from ${claimed})`) to happen only with the record.
+ */
+export type GuardedWrite = (claimed: RawBuilder<unknown>) => RawBuilder<unknown>;
 
 /** JSON with object keys sorted, so the same body written in another order is the same request. */
 export function canonicalJson(value: unknown): string {
@@ -39,59 +46,81 @@ export function fingerprint(method: string, path: string, body: unknown): string
 }
 
 export interface IdempotencyStore {
-  claim(key: string, fingerprint: string): Promise<Claim>;
-  /** Records the response through `db` (the work's transaction, or the pool for a refused request). */
-  complete(db: ProviderDatabase, key: string, response: StoredResponse): Promise<void>;
-  /** Forgets an in-flight claim, so that a retry with the key runs the work again. */
-  release(key: string): Promise<void>;
+  /**
+   * Records `response` under `key` and makes `writes` with it, in one
+   * statement (atomic by itself, or part of the caller's transaction when
+   * `db` is one). 'claimed': recorded and written; otherwise nothing was
+   * written and the answer says what the key holds.
+   */
+  record(
+    db: ProviderDatabase,
+    key: string,
+    fingerprint: string,
+    response: StoredResponse,
+    writes?: readonly GuardedWrite[],
+  ): Promise<Claim>;
+}
+
+interface KeyRow {
+  claimed: boolean;
+  fingerprint: string | null;
+  state: 'in_flight' | 'done' | null;
+  locked_until: Date | null;
+  response_status: number | null;
+  response_body: string | null;
 }
 
 export function createIdempotencyStore(db: ProviderDatabase, clock: Clock): IdempotencyStore {
-  const lockUntil = () => new Date(clock.now() + IDEMPOTENCY_LOCK_MS);
+  /** What a key someone else recorded holds, for this request. */
+  function heldBy(row: KeyRow, fp: string, now: Date): Claim | 'stale' {
+    if (row.fingerprint !== fp) return { kind: 'mismatch' };
+    if (row.state === 'done' && row.response_status !== null && row.response_body !== null) {
+      return { kind: 'replay', response: { status: row.response_status, body: row.response_body } };
+    }
+    // Only versions before this one left keys in flight (a claim committed before the work): one whose
+    // holder has been gone longer than its lock is dropped, and the request records its own answer.
+    return row.locked_until !== null && row.locked_until < now ? 'stale' : { kind: 'in-use' };
+  }
+
+  async function lookUp(target: ProviderDatabase, key: string): Promise<KeyRow | undefined> {
+    const { rows } = await sql<KeyRow>`
+      select false as claimed, fingerprint, state, locked_until, response_status, response_body
+      from idempotency_keys where key = ${key}`.execute(target);
+    return rows[0];
+  }
+
   return {
-    async claim(key, fp) {
-      const now = new Date(clock.now());
-      const inserted = await db
-        .insertInto('idempotency_keys')
-        .values({ key, fingerprint: fp, state: 'in_flight', locked_until: lockUntil(), created_at: now })
-        .onConflict((oc) => oc.column('key').doNothing())
-        .returning('key')
-        .executeTakeFirst();
-      if (inserted) return { kind: 'claimed' };
-      const row = await db.selectFrom('idempotency_keys').selectAll().where('key', '=', key).executeTakeFirst();
-      // Released between our insert and this read: the caller retries soon anyway.
-      if (!row) return { kind: 'in-use' };
-      if (row.fingerprint !== fp) return { kind: 'mismatch' };
-      if (row.state === 'done' && row.response_status !== null && row.response_body !== null) {
-        return { kind: 'replay', response: { status: row.response_status, body: row.response_body } };
+    async record(target, key, fp, response, writes = []) {
+      for (let attempt = 0; ; attempt++) {
+        const now = new Date(clock.now());
+        const claimed = sql`claim`;
+        const guarded = writes.map((write, i) => sql`, ${sql.id(`w${i}`)} as (${write(claimed)})`);
+        // The key's insert waits for a concurrent request with the same key to end; that one's row is then
+        // newer than this statement's snapshot, so it is looked up again below rather than read here.
+        const { rows } = await sql<KeyRow>`
+          with claim as (
+            insert into idempotency_keys
+              (key, fingerprint, state, locked_until, response_status, response_body, created_at, completed_at)
+            values (${key}, ${fp}, 'done', ${now}, ${response.status}, ${response.body}, ${now}, ${now})
+            on conflict (key) do nothing
+            returning key)
+          ${sql.join(guarded, sql.raw(''))}
+          select true as claimed, null as fingerprint, null as state, null as locked_until,
+                 null as response_status, null as response_body
+          from claim
+          union all
+          select false, fingerprint, state, locked_until, response_status, response_body
+          from idempotency_keys where key = ${key} and not exists (select from claim)`.execute(target);
+        const row = rows[0] ?? (await lookUp(target, key));
+        if (!row) return { kind: 'in-use' };
+        if (row.claimed) return { kind: 'claimed' };
+        const held = heldBy(row, fp, now);
+        if (held !== 'stale') return held;
+        if (attempt > 0) return { kind: 'in-use' };
+        await sql`delete from idempotency_keys where key = ${key} and state = 'in_flight' and locked_until < ${now}`.execute(
+          target,
+        );
       }
-      // In flight: ours only if its holder has been gone longer than the lock (it died mid-work).
-      const taken = await db
-        .updateTable('idempotency_keys')
-        .set({ locked_until: lockUntil() })
-        .where('key', '=', key)
-        .where('state', '=', 'in_flight')
-        .where('locked_until', '<', now)
-        .returning('key')
-        .executeTakeFirst();
-      return taken ? { kind: 'claimed' } : { kind: 'in-use' };
-    },
-
-    async complete(target, key, response) {
-      await target
-        .updateTable('idempotency_keys')
-        .set({
-          state: 'done',
-          response_status: response.status,
-          response_body: response.body,
-          completed_at: new Date(clock.now()),
-        })
-        .where('key', '=', key)
-        .execute();
-    },
-
-    async release(key) {
-      await db.deleteFrom('idempotency_keys').where('key', '=', key).where('state', '=', 'in_flight').execute();
     },
   };
 }

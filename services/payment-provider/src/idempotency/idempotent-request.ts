@@ -1,19 +1,37 @@
 // Runs a processing call (every POST) under its Idempotency-Key, in the order
 // a real processor's front end would: injected error (nothing done, nothing
-// stored) → claim the key → work and stored response in one transaction →
-// simulated latency (after the commit: a caller that times out still has its
-// effect made) → answer. A repeat of a completed key gets the stored answer
-// at once, marked `Idempotent-Replayed: true`.
+// stored) → the work decides (its reads, locked in a transaction when it has
+// any) → its writes and the stored answer in one statement → simulated
+// latency (after the commit: a caller that times out still has its effect
+// made) → answer. A repeat of a completed key gets the stored answer, marked
+// `Idempotent-Replayed: true`; its work's writes are not made.
 
 import { isSoukError, PROBLEM_CONTENT_TYPE, toProblem, type SoukError } from '@souk/chassis';
 import { IDEMPOTENCY_KEY_PATTERN } from '../../contract.ts';
 import type { ProviderDatabase } from '../db.ts';
 import { errors } from '../errors.ts';
 import { fires, holdAfterWork, type BehaviourSettings, type Pauses } from '../behaviour/behaviour.ts';
-import { fingerprint, type IdempotencyStore, type StoredResponse } from './idempotency-store.ts';
+import { fingerprint, type GuardedWrite, type IdempotencyStore, type StoredResponse } from './idempotency-store.ts';
 
 /** What the work decided: a result, or a refusal that is final and stored like one (a decline). */
 export type Outcome = { status: number; body: unknown } | { problem: SoukError };
+
+/** The work's answer and the writes that make it true, made only if this request records the key. */
+export interface Decided {
+  outcome: Outcome;
+  writes?: readonly GuardedWrite[];
+}
+
+/**
+ * The work of a call: reads what it needs through `db` and decides. With
+ * `locks`, `db` is a transaction that the record joins (the work's reads lock
+ * what its writes change); without, the record is a statement of its own.
+ * A refusal it throws (a 4xx coded error) is recorded as the answer.
+ */
+export interface Work {
+  locks: boolean;
+  decide(db: ProviderDatabase): Promise<Decided>;
+}
 
 export interface IdempotencyDeps {
   db: ProviderDatabase;
@@ -21,7 +39,6 @@ export interface IdempotencyDeps {
   behaviour: BehaviourSettings;
   pauses: Pauses;
   random: () => number;
-  log: { warn(obj: object, msg: string): void };
 }
 
 /** The parts of a Fastify request and reply this needs (structural: no Fastify import). */
@@ -70,22 +87,38 @@ function send(reply: Reply, response: StoredResponse, replayed: boolean): void {
   reply.send(response.body);
 }
 
-export async function runIdempotent(
-  deps: IdempotencyDeps,
-  request: KeyedCall,
-  reply: Reply,
-  work: (trx: ProviderDatabase) => Promise<Outcome>,
-): Promise<void> {
+export async function runIdempotent(deps: IdempotencyDeps, request: KeyedCall, reply: Reply, work: Work): Promise<void> {
   const behaviour = deps.behaviour.current();
   const path = pathOf(request.url);
-  // Before the claim: an injected failure leaves nothing behind, so a retry with the same key does the work.
+  // Before anything: an injected failure leaves nothing behind, so a retry with the same key does the work.
   if (fires(behaviour.errorRate, deps.random)) {
     throw errors.processingError(
       'Simulated processing error (errorRate): nothing was done; retry with the same Idempotency-Key.',
     );
   }
   const key = request.headers['idempotency-key'] as string;
-  const claim = await deps.keys.claim(key, fingerprint(request.method, path, request.body));
+  const print = fingerprint(request.method, path, request.body);
+
+  const run = async (db: ProviderDatabase) => {
+    let decided: Decided;
+    try {
+      decided = await work.decide(db);
+    } catch (err) {
+      // The request was refused for what it asked (an unknown id, a second capture): that answer is
+      // final and a retry must get it again, as with a real processor. Anything else records nothing.
+      if (!isSoukError(err) || err.status >= 500) throw err;
+      decided = { outcome: { problem: err } };
+    }
+    const { outcome } = decided;
+    const response =
+      'problem' in outcome
+        ? problemResponse(outcome.problem, path)
+        : { status: outcome.status, body: JSON.stringify(outcome.body) };
+    const claim = await deps.keys.record(db, key, print, response, decided.writes ?? []);
+    return { claim, response };
+  };
+  const { claim, response } = work.locks ? await deps.db.transaction().execute(run) : await run(deps.db);
+
   if (claim.kind === 'mismatch') {
     throw errors.idempotencyKeyReused({
       detail: `Idempotency-Key ${key} was first used with another request; use a new key for a new operation.`,
@@ -100,31 +133,6 @@ export async function runIdempotent(
     });
   }
   if (claim.kind === 'replay') return send(reply, claim.response, true);
-
-  let response: StoredResponse;
-  try {
-    response = await deps.db.transaction().execute(async (trx) => {
-      const outcome = await work(trx);
-      const done =
-        'problem' in outcome
-          ? problemResponse(outcome.problem, path)
-          : { status: outcome.status, body: JSON.stringify(outcome.body) };
-      await deps.keys.complete(trx, key, done);
-      return done;
-    });
-  } catch (err) {
-    if (isSoukError(err) && err.status < 500) {
-      // The request was refused for what it asked (an unknown id, a second capture): that answer is
-      // final and a retry must get it again, as with a real processor.
-      response = problemResponse(err, path);
-      await deps.keys.complete(deps.db, key, response);
-    } else {
-      await deps.keys
-        .release(key)
-        .catch((releaseErr: unknown) => deps.log.warn({ err: releaseErr, key }, 'could not release an idempotency key'));
-      throw err;
-    }
-  }
   await deps.pauses.wait(holdAfterWork(behaviour, deps.random));
   return send(reply, response, false);
 }

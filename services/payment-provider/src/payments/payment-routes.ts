@@ -28,12 +28,12 @@ import {
   authorizationOfCapture,
   chargesOf,
   getAuthorization,
-  insertAuthorization,
-  insertCapture,
-  insertRefund,
   listAuthorizations,
-  markVoided,
+  newAuthorization,
+  newCapture,
+  newRefund,
   stateOf,
+  voided,
 } from './payment-store.ts';
 
 export interface PaymentRouteDeps extends IdempotencyDeps {
@@ -71,23 +71,25 @@ export function registerPaymentRoutes(ctx: ServiceContext, deps: PaymentRouteDep
       },
     },
     async (request, reply) =>
-      runIdempotent(deps, request, reply, async (trx) => {
-        const { amount, currency, paymentMethod, reference } = request.body;
-        const outcome = decideAuthorization(paymentMethod, deps.behaviour.current().declineRate, deps.random);
-        const declineCode = outcome.status === 'declined' ? outcome.declineCode : null;
-        const auth = await insertAuthorization(
-          trx,
-          { amount, currency, paymentMethod, reference, status: outcome.status, declineCode },
-          now(),
-        );
-        if (declineCode === null) return { status: 201, body: auth };
-        // The declined attempt is kept (status declined): reconciliation sees it, and a retry with the key gets this answer.
-        return {
-          problem: errors.cardDeclined({
+      // Nothing to read: the authorization and its key are one statement, with no transaction around it.
+      runIdempotent(deps, request, reply, {
+        locks: false,
+        async decide() {
+          const { amount, currency, paymentMethod, reference } = request.body;
+          const outcome = decideAuthorization(paymentMethod, deps.behaviour.current().declineRate, deps.random);
+          const declineCode = outcome.status === 'declined' ? outcome.declineCode : null;
+          const { authorization, write } = newAuthorization(
+            { amount, currency, paymentMethod, reference, status: outcome.status, declineCode },
+            now(),
+          );
+          if (declineCode === null) return { outcome: { status: 201, body: authorization }, writes: [write] };
+          // The declined attempt is kept (status declined): reconciliation sees it, and a retry with the key gets this answer.
+          const problem = errors.cardDeclined({
             detail: `The card was declined (${declineCode}).`,
-            extensions: { declineCode, authorizationId: auth.id, reference },
-          }),
-        };
+            extensions: { declineCode, authorizationId: authorization.id, reference },
+          });
+          return { outcome: { problem }, writes: [write] };
+        },
       }),
   );
 
@@ -105,11 +107,14 @@ export function registerPaymentRoutes(ctx: ServiceContext, deps: PaymentRouteDep
       },
     },
     async (request, reply) =>
-      runIdempotent(deps, request, reply, async (trx) => {
-        const auth = await getAuthorization(trx, request.params.id, { lock: true });
-        if (!auth) throw notFound(request.params.id);
-        const amount = decideCapture(stateOf(auth), request.body.amount);
-        return { status: 200, body: await insertCapture(trx, auth, amount, now()) };
+      runIdempotent(deps, request, reply, {
+        locks: true,
+        async decide(trx) {
+          const auth = await getAuthorization(trx, request.params.id, { lock: true });
+          if (!auth) throw notFound(request.params.id);
+          const { capture, writes } = newCapture(auth, decideCapture(stateOf(auth), request.body.amount), now());
+          return { outcome: { status: 200, body: capture }, writes };
+        },
       }),
   );
 
@@ -127,12 +132,15 @@ export function registerPaymentRoutes(ctx: ServiceContext, deps: PaymentRouteDep
       },
     },
     async (request, reply) =>
-      runIdempotent(deps, request, reply, async (trx) => {
-        const auth = await getAuthorization(trx, request.params.id, { lock: true });
-        if (!auth) throw notFound(request.params.id);
-        decideVoid(stateOf(auth));
-        await markVoided(trx, auth.id, now());
-        return { status: 200, body: await getAuthorization(trx, auth.id) };
+      runIdempotent(deps, request, reply, {
+        locks: true,
+        async decide(trx) {
+          const auth = await getAuthorization(trx, request.params.id, { lock: true });
+          if (!auth) throw notFound(request.params.id);
+          decideVoid(stateOf(auth));
+          const { authorization, write } = voided(auth, now());
+          return { outcome: { status: 200, body: authorization }, writes: [write] };
+        },
       }),
   );
 
@@ -143,12 +151,16 @@ export function registerPaymentRoutes(ctx: ServiceContext, deps: PaymentRouteDep
       schema: { summary: 'Give back (part of) a captured amount', tags, body: RefundBody, response: { 201: Refund } },
     },
     async (request, reply) =>
-      runIdempotent(deps, request, reply, async (trx) => {
-        const { captureId, amount: requested, reason } = request.body;
-        const auth = await authorizationOfCapture(trx, captureId);
-        if (!auth) throw errors.captureNotFound({ detail: `No capture ${captureId}.`, extensions: { captureId } });
-        const amount = decideRefund(stateOf(auth), captureId, requested);
-        return { status: 201, body: await insertRefund(trx, auth, captureId, amount, reason ?? null, now()) };
+      runIdempotent(deps, request, reply, {
+        locks: true,
+        async decide(trx) {
+          const { captureId, amount: requested, reason } = request.body;
+          const auth = await authorizationOfCapture(trx, captureId);
+          if (!auth) throw errors.captureNotFound({ detail: `No capture ${captureId}.`, extensions: { captureId } });
+          const amount = decideRefund(stateOf(auth), captureId, requested);
+          const { refund, writes } = newRefund(auth, captureId, amount, reason ?? null, now());
+          return { outcome: { status: 201, body: refund }, writes };
+        },
       }),
   );
 

@@ -1,12 +1,14 @@
-// Authorizations, captures and refunds in PostgreSQL. Writes take the
-// transaction of the idempotent request they belong to; a state change first
-// locks its authorization row, so two captures of one authorization cannot
-// both see it uncaptured.
+// Authorizations, captures and refunds in PostgreSQL. Writes are built, not
+// run: the idempotent request makes them in the statement that records its
+// key (idempotency-store.ts), each guarded by that record. A state change
+// first locks its authorization row in the request's transaction, so two
+// captures of one authorization cannot both see it uncaptured.
 
 import { randomBytes } from 'node:crypto';
-import type { Selectable } from 'kysely';
+import { sql, type Selectable } from 'kysely';
 import type { Authorization, AuthorizationStatus, Capture, Charges, Refund } from '../../contract.ts';
 import type { AuthorizationTable, CaptureTable, RefundTable, ProviderDatabase } from '../db.ts';
+import type { GuardedWrite } from '../idempotency/idempotency-store.ts';
 import type { AuthorizationState } from './payment-rules.ts';
 
 type AuthorizationRow = Selectable<AuthorizationTable> & { capture_id: string | null };
@@ -80,23 +82,29 @@ export interface NewAuthorization {
   declineCode: string | null;
 }
 
-export async function insertAuthorization(db: ProviderDatabase, input: NewAuthorization, at: Date): Promise<Authorization> {
-  const row = await db
-    .insertInto('authorizations')
-    .values({
-      id: newId('auth'),
-      status: input.status,
-      amount: input.amount,
-      currency: input.currency,
-      reference: input.reference,
-      payment_method: input.paymentMethod,
-      decline_code: input.declineCode,
-      created_at: at,
-      updated_at: at,
-    })
-    .returningAll()
-    .executeTakeFirstOrThrow();
-  return toAuthorization({ ...row, capture_id: null });
+/** A new authorization (approved or declined) and the write that stores it. */
+export function newAuthorization(input: NewAuthorization, at: Date): { authorization: Authorization; write: GuardedWrite } {
+  const id = newId('auth');
+  const authorization: Authorization = {
+    id,
+    status: input.status,
+    amount: input.amount,
+    currency: input.currency,
+    reference: input.reference,
+    paymentMethod: input.paymentMethod,
+    declineCode: input.declineCode,
+    amountCaptured: 0,
+    amountRefunded: 0,
+    captureId: null,
+    createdAt: at.toISOString(),
+    updatedAt: at.toISOString(),
+  };
+  const write: GuardedWrite = (claimed) => sql`
+    insert into authorizations (id, status, amount, currency, reference, payment_method, decline_code, created_at, updated_at)
+    select ${id}, ${input.status}, ${input.amount}, ${input.currency}, ${input.reference}, ${input.paymentMethod},
+           ${input.declineCode}, ${at}, ${at}
+    from ${claimed}`;
+  return { authorization, write };
 }
 
 export async function getAuthorization(
@@ -111,54 +119,61 @@ export async function getAuthorization(
   return row && toAuthorization(row);
 }
 
-async function setStatus(
-  db: ProviderDatabase,
+/** Moves a locked authorization on, with the record of the request that does it. */
+function changeAuthorization(
   id: string,
-  changes: { status?: AuthorizationStatus; amount_captured?: number; amount_refunded?: number },
+  changes: { status?: AuthorizationStatus; amountCaptured?: number; amountRefunded?: number },
   at: Date,
-) {
-  await db
-    .updateTable('authorizations')
-    .set({ ...changes, updated_at: at })
-    .where('id', '=', id)
-    .execute();
+): GuardedWrite {
+  return (claimed) => sql`
+    update authorizations set
+      status = coalesce(${changes.status ?? null}, status),
+      amount_captured = coalesce(${changes.amountCaptured ?? null}::integer, amount_captured),
+      amount_refunded = coalesce(${changes.amountRefunded ?? null}::integer, amount_refunded),
+      updated_at = ${at}
+    where id = ${id} and exists (select from ${claimed})`;
 }
 
-export async function insertCapture(db: ProviderDatabase, auth: Authorization, amount: number, at: Date): Promise<Capture> {
-  const row = await db
-    .insertInto('captures')
-    .values({ id: newId('cap'), authorization_id: auth.id, amount, created_at: at })
-    .returningAll()
-    .executeTakeFirstOrThrow();
-  await setStatus(db, auth.id, { status: 'captured', amount_captured: amount }, at);
-  return toCapture(row, auth.currency);
+/** The capture of `amount` of a locked, authorized `auth`, and its writes. */
+export function newCapture(auth: Authorization, amount: number, at: Date): { capture: Capture; writes: GuardedWrite[] } {
+  const id = newId('cap');
+  const capture = toCapture({ id, authorization_id: auth.id, amount, created_at: at }, auth.currency);
+  const insert: GuardedWrite = (claimed) => sql`
+    insert into captures (id, authorization_id, amount, created_at) select ${id}, ${auth.id}, ${amount}, ${at} from ${claimed}`;
+  return { capture, writes: [insert, changeAuthorization(auth.id, { status: 'captured', amountCaptured: amount }, at)] };
 }
 
-export async function markVoided(db: ProviderDatabase, id: string, at: Date): Promise<void> {
-  await setStatus(db, id, { status: 'voided' }, at);
+/** A locked authorization voided: what it is afterwards, and the write. */
+export function voided(auth: Authorization, at: Date): { authorization: Authorization; write: GuardedWrite } {
+  return {
+    authorization: { ...auth, status: 'voided', updatedAt: at.toISOString() },
+    write: changeAuthorization(auth.id, { status: 'voided' }, at),
+  };
 }
 
-/** The authorization of a capture, locked for the refund that follows. */
+/** The authorization of a capture, locked for the refund that follows (one statement). */
 export async function authorizationOfCapture(db: ProviderDatabase, captureId: string): Promise<Authorization | undefined> {
-  const capture = await db.selectFrom('captures').select('authorization_id').where('id', '=', captureId).executeTakeFirst();
-  return capture && getAuthorization(db, capture.authorization_id, { lock: true });
+  const row = await selectAuthorizations(db)
+    .innerJoin('captures as r', 'r.authorization_id', 'a.id')
+    .where('r.id', '=', captureId)
+    .forUpdate(['a'])
+    .executeTakeFirst();
+  return row && toAuthorization(row);
 }
 
-export async function insertRefund(
-  db: ProviderDatabase,
+/** A refund of `amount` of a capture of the locked `auth`, and its writes. */
+export function newRefund(
   auth: Authorization,
   captureId: string,
   amount: number,
   reason: string | null,
   at: Date,
-): Promise<Refund> {
-  const row = await db
-    .insertInto('refunds')
-    .values({ id: newId('re'), capture_id: captureId, amount, reason, created_at: at })
-    .returningAll()
-    .executeTakeFirstOrThrow();
-  await setStatus(db, auth.id, { amount_refunded: auth.amountRefunded + amount }, at);
-  return toRefund(row, auth.currency);
+): { refund: Refund; writes: GuardedWrite[] } {
+  const id = newId('re');
+  const refund = toRefund({ id, capture_id: captureId, amount, reason, created_at: at }, auth.currency);
+  const insert: GuardedWrite = (claimed) => sql`
+    insert into refunds (id, capture_id, amount, reason, created_at) select ${id}, ${captureId}, ${amount}, ${reason}, ${at} from ${claimed}`;
+  return { refund, writes: [insert, changeAuthorization(auth.id, { amountRefunded: auth.amountRefunded + amount }, at)] };
 }
 
 /** Newest first; all of them when no reference is given (up to `limit`). */

@@ -1,11 +1,10 @@
 // Which integration events (contract.ts) the ledger's domain events announce.
-// Pure: the repository publishes them in the transaction of the append, with
+// Pure: the ledger writes them to the outbox in the statement of the append, with
 // the domain event's id as the CloudEvent id, so a retried write publishes nothing twice.
 
-import type { EventContract, Events, RecordedEvent } from '@souk/chassis';
+import type { EventContract, Publication, RecordedEvent } from '@souk/chassis';
 import type { Static, TObject } from 'typebox';
 import { PaymentAuthorized, PaymentCaptured, PaymentFailed, PaymentRefunded, PaymentVoided } from '../../contract.ts';
-import type { PaymentsDatabase } from '../db.ts';
 import type { PaymentEvent } from './payment-events.ts';
 import type { PaymentState } from './payment-state.ts';
 
@@ -13,7 +12,8 @@ export interface Outgoing {
   type: string;
   data: unknown;
   id: string;
-  publish(events: Pick<Events, 'publish'>, trx: PaymentsDatabase): Promise<unknown>;
+  /** What the outbox writes (publish, publishAll or publishing take it). */
+  publication: Publication;
 }
 
 function outgoing<S extends TObject>(contract: EventContract<S>, data: Static<S>, source: RecordedEvent<PaymentEvent>): Outgoing {
@@ -21,8 +21,7 @@ function outgoing<S extends TObject>(contract: EventContract<S>, data: Static<S>
     type: contract.type,
     data,
     id: source.id,
-    publish: (events, trx) =>
-      events.publish(trx, contract, data, { id: source.id, subject: source.streamId, time: source.recordedAt }),
+    publication: { contract, data, options: { id: source.id, subject: source.streamId, time: source.recordedAt } },
   };
 }
 

@@ -1,19 +1,20 @@
 // The payment ledger: runs commands against the event-sourced payment. A
 // command is a loop of pure decisions (payment-decide.ts) and their I/O:
 // record events, call the provider, record what it answered, decide again,
-// until the command is done or refused. Each write is one transaction: the
-// append, the integration events (outbox) and the read-model row commit
-// together. No provider call ever happens inside a transaction.
+// until the command is done or refused. Each write is one statement (atomic
+// with no transaction around it): the append, the integration events (outbox)
+// and the read-model row commit together. No provider call ever happens
+// inside a transaction.
 
 import { eventStoreErrors, type AggregateStore, type EventMetadata, type Events, type Loaded, type Logger } from '@souk/chassis';
 import type { PaymentsDatabase } from '../db.ts';
-import { projectionRow, upsertProjection } from '../projection/payments-projection.ts';
+import { projectionRow, projectionUpsert } from '../projection/payments-projection.ts';
 import type { ProviderClient } from '../provider/provider-client.ts';
 import { integrationEventsFor } from './integration-events.ts';
 import { decideNext, freshProgress, type NewPaymentEvent, type PaymentCommand } from './payment-decide.ts';
 import { idempotencyKey, type PaymentEvent } from './payment-events.ts';
 import { recordOutcome } from './payment-outcomes.ts';
-import type { PaymentState } from './payment-state.ts';
+import { initialPaymentState, type PaymentState } from './payment-state.ts';
 
 /** Concurrent writers to one payment are rare (retries of one request); past this many, answer 409 and let the caller retry. */
 const MAX_CONFLICTS = 5;
@@ -32,7 +33,7 @@ export interface PaymentLedgerDeps {
   /** Waits between tries of a call whose key is in use (tests may pass a quicker one). */
   pause?: (ms: number) => Promise<void>;
   payments: AggregateStore<PaymentState, PaymentEvent>;
-  events: Pick<Events, 'publish'>;
+  events: Pick<Events, 'publishing'>;
   provider: ProviderClient;
   log: Logger;
 }
@@ -44,6 +45,15 @@ export interface PaymentLedger {
   load(paymentId: string, asOf?: Date): Promise<Loaded<PaymentState>>;
 }
 
+/** A payment with no events, as a load of an empty stream gives it. */
+const notBegun = (paymentId: string): Loaded<PaymentState> => ({
+  streamId: paymentId,
+  state: initialPaymentState(),
+  version: 0,
+  snapshotVersion: undefined,
+  eventsApplied: 0,
+});
+
 export function createPaymentLedger(deps: PaymentLedgerDeps): PaymentLedger {
   const { db, payments, provider, log } = deps;
   const pause = deps.pause ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
@@ -53,13 +63,17 @@ export function createPaymentLedger(deps: PaymentLedgerDeps): PaymentLedger {
     events: NewPaymentEvent[],
     metadata: EventMetadata,
   ): Promise<Loaded<PaymentState>> {
-    const appended = await db.transaction().execute(async (trx) => {
-      // The order is the conversation a payment belongs to: the payment's own, else the one the command named.
-      const correlationId = loaded.state.orderId ?? metadata.correlationId;
-      const result = await payments.append(trx, loaded, events, { metadata: { ...metadata, correlationId } });
-      for (const event of integrationEventsFor(result.state, result.events)) await event.publish(deps.events, trx);
-      await upsertProjection(trx, projectionRow(loaded.streamId, result.state, result.version));
-      return result;
+    // The order is the conversation a payment belongs to: the payment's own, else the one the command named.
+    const correlationId = loaded.state.orderId ?? metadata.correlationId;
+    const appended = await payments.append(db, loaded, events, {
+      metadata: { ...metadata, correlationId },
+      along: (result, moved) => {
+        const announced = integrationEventsFor(result.state, result.events).map((e) => e.publication);
+        return [
+          ...(announced.length > 0 ? [deps.events.publishing(db, announced, moved)] : []),
+          projectionUpsert(projectionRow(loaded.streamId, result.state, result.version), moved),
+        ];
+      },
     });
     return { ...loaded, state: appended.state, version: appended.version };
   }
@@ -109,7 +123,9 @@ export function createPaymentLedger(deps: PaymentLedgerDeps): PaymentLedger {
       const progress = freshProgress();
       let conflicts = 0;
       let inUseWaits = 0;
-      let loaded = await payments.load(paymentId);
+      // An authorize is most often the payment's first command: it decides on the empty stream without
+      // reading it, and an append that finds the stream begun conflicts and decides again on what is there.
+      let loaded = command.kind === 'authorize' ? notBegun(paymentId) : await payments.load(paymentId);
       for (let steps = 0; ; steps++) {
         if (steps >= MAX_STEPS) throw new Error(`payment ${paymentId}: ${command.kind} did not settle in ${MAX_STEPS} steps`);
         const step = decideNext(paymentId, command, loaded.state, progress);

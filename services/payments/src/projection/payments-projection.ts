@@ -1,8 +1,8 @@
 // The `payments` read model: one row per payment, derived from its state.
-// Kept in the transaction of every append (so reads never lag the ledger) and
+// Written in the statement of every append (so reads never lag the ledger) and
 // rebuildable from the log alone: the row is a pure function of the events.
 
-import { sql } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
 import { foldEvents, type EventStore, type RecordedEvent } from '@souk/chassis';
 import type { PaymentRow, PaymentsDatabase } from '../db.ts';
 import type { PaymentEvent } from '../payment/payment-events.ts';
@@ -32,14 +32,19 @@ export function projectionRow(paymentId: string, state: PaymentState, version: n
   };
 }
 
-/** Writes the row unless a newer version of it is there already. */
-export async function upsertProjection(trx: PaymentsDatabase, row: PaymentRow): Promise<void> {
-  const { id: _, ...changes } = row;
-  await trx
-    .insertInto('payments')
-    .values(row)
-    .onConflict((oc) => oc.column('id').doUpdateSet(changes).where('payments.version', '<', row.version))
-    .execute();
+/**
+ * The statement that writes the row unless a newer version of it is there already, as part of the
+ * append's own statement: only if `when` (a relation of that statement) has a row.
+ */
+export function projectionUpsert(row: PaymentRow, when: RawBuilder<unknown>): RawBuilder<unknown> {
+  const columns = Object.keys(row) as (keyof PaymentRow)[];
+  const changed = columns.filter((c) => c !== 'id');
+  return sql`
+    insert into payments (${sql.join(columns.map((c) => sql.ref(c)))})
+    select ${sql.join(columns.map((c) => sql`${row[c]}`))}
+    where exists (select from ${when})
+    on conflict (id) do update set ${sql.join(changed.map((c) => sql`${sql.ref(c)} = excluded.${sql.ref(c)}`))}
+    where payments.version < excluded.version`;
 }
 
 export interface RebuildResult {

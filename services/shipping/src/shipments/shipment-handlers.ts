@@ -8,7 +8,8 @@
 // stops a shipment that has not left (and, arriving first, one not recorded
 // yet). orders' OrderConfirmed records whose order it is, so that customer may
 // read its shipment. All run in the event's inbox transaction; the join's
-// handlers lock the order's facts first (shipment-store.ts says why).
+// handlers lock the order's facts first (shipment-store.ts says why):
+// StockCommitted's in the statement that records the shipment.
 
 import type { EventHandler } from '@souk/chassis';
 import type { StockCommitted } from '@souk/inventory/contract';
@@ -16,7 +17,7 @@ import type { OrderCancelled, OrderConfirmed } from '@souk/orders/contract';
 import type { PaymentCaptured } from '@souk/payments/contract';
 import type { ShippingDb } from '../db.ts';
 import type { BehaviourStore } from '../behaviour/behaviour-store.ts';
-import { shipAfter, statusOnCommit } from './shipment-rules.ts';
+import { shipAfter } from './shipment-rules.ts';
 import { lockOrderFacts, recordCancellation, recordOwner, recordPayment, recordShipment } from './shipment-store.ts';
 
 interface Clock {
@@ -30,19 +31,10 @@ export function shipmentOnStockCommitted(deps: {
   return async (event, { db, log }) => {
     const { orderId, reservationId, items } = event.data;
     const now = new Date(deps.clock.now());
-    const facts = await lockOrderFacts(db, orderId, now);
     const { delayMs } = await deps.behaviour.get(db);
-    const status = statusOnCommit({ paid: facts.paid_at !== null, cancelled: facts.cancelled_at !== null });
-    const recorded = await recordShipment(db, {
-      orderId,
-      reservationId,
-      items,
-      status,
-      shipAfter: shipAfter(now, delayMs),
-      facts,
-      now,
-    });
-    if (recorded) log.info({ orderId, status, delayMs }, 'shipment recorded');
+    // The facts are locked and read in the statement that records the shipment (recordShipment).
+    const status = await recordShipment(db, { orderId, reservationId, items, shipAfter: shipAfter(now, delayMs), now });
+    if (status) log.info({ orderId, status, delayMs }, 'shipment recorded');
     else log.info({ orderId }, 'order already has a shipment; nothing added');
   };
 }

@@ -41,7 +41,7 @@ export function statusOnCommit(facts: OrderFacts): 'AWAITING_PAYMENT' | 'PENDING
   return facts.paid ? 'PENDING' : 'AWAITING_PAYMENT';
 }
 
-/** A shipment that waited for its payment is due its delay after the commit, and not before the capture is known. */
+/** A shipment that waited for its payment is due its delay after the commit, and not before the capture is known (recordPayment's SQL says the same: greatest()). */
 export function shipAfterOnPayment(shipAfter: Date, paymentKnownAt: Date): Date {
   return shipAfter.getTime() >= paymentKnownAt.getTime() ? shipAfter : paymentKnownAt;
 }

@@ -12,9 +12,10 @@
 // the same moment could each miss the other and leave the shipment waiting.
 
 import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
 import type { Shipment } from '../../contract.ts';
 import type { OrderFactsTable, ShippingDatabase } from '../db.ts';
-import { cancellable, shipAfterOnPayment } from './shipment-rules.ts';
+import { cancellable, statusOnCommit } from './shipment-rules.ts';
 
 type Row = {
   id: string;
@@ -80,36 +81,49 @@ export interface NewShipment {
   orderId: string;
   reservationId: string;
   items: { productId: string; quantity: number }[];
-  /** AWAITING_PAYMENT, or PENDING when the capture is known, or CANCELLED when the order already was. */
-  status: 'AWAITING_PAYMENT' | 'PENDING' | 'CANCELLED';
   shipAfter: Date;
-  /** The order's facts known so far (locked by lockOrderFacts). */
-  facts: FactsRow;
   now: Date;
 }
 
-/** Records the shipment; false when the order already has one (a redelivery adds nothing). */
-export async function recordShipment(db: ShippingDatabase, s: NewShipment): Promise<boolean> {
-  const cancelled = s.status === 'CANCELLED';
-  const inserted = await db
-    .insertInto('shipments')
-    .values({
-      id: randomUUID(),
-      order_id: s.orderId.toLowerCase(),
-      reservation_id: s.reservationId.toLowerCase(),
-      status: s.status,
-      items: JSON.stringify(s.items),
-      ship_after: s.shipAfter,
-      payment_id: s.facts.payment_id,
-      paid_at: s.facts.paid_at,
-      ...(cancelled ? { cancelled_at: s.now, reason_code: s.facts.cancel_reason_code, reason: s.facts.cancel_reason } : {}),
-      created_at: s.now,
-      updated_at: s.now,
-    })
-    .onConflict((oc) => oc.column('order_id').doNothing())
-    .returning('id')
-    .executeTakeFirst();
-  return inserted !== undefined;
+/** statusOnCommit as a SQL case over the facts row `f`: the rule stays the one place that decides. */
+const statusOnCommitSql = sql.join(
+  [true, false].flatMap((cancelled) =>
+    [true, false].map(
+      (paid) =>
+        sql`when (f.cancelled_at is not null) = ${cancelled} and (f.paid_at is not null) = ${paid} then ${statusOnCommit({ paid, cancelled })}`,
+    ),
+  ),
+  sql` `,
+);
+
+/**
+ * StockCommitted's whole join in one statement: the order's facts locked (as
+ * lockOrderFacts does) and the shipment recorded from them: waiting for the
+ * payment, PENDING when the capture is known, CANCELLED when the order was.
+ * The facts come from the upsert's RETURNING, the row as it is once locked
+ * (not as the statement's snapshot saw it), so a payment or cancellation that
+ * committed while this waited for the lock counts. Null when the order already
+ * has a shipment (a redelivery adds nothing).
+ */
+export async function recordShipment(db: ShippingDatabase, s: NewShipment): Promise<Shipment['status'] | null> {
+  const orderId = s.orderId.toLowerCase();
+  const { rows } = await sql<{ status: Shipment['status'] }>`
+    with f as (
+      insert into order_facts (order_id, created_at, updated_at) values (${orderId}, ${s.now}, ${s.now})
+      on conflict (order_id) do update set updated_at = order_facts.updated_at
+      returning *)
+    insert into shipments (id, order_id, reservation_id, status, items, ship_after, payment_id, paid_at,
+                           cancelled_at, reason_code, reason, created_at, updated_at)
+    select ${randomUUID()}, f.order_id, ${s.reservationId.toLowerCase()}, x.status, ${JSON.stringify(s.items)}::jsonb,
+           ${s.shipAfter}, f.payment_id, f.paid_at,
+           case when x.status = 'CANCELLED' then ${s.now}::timestamptz end,
+           case when x.status = 'CANCELLED' then f.cancel_reason_code end,
+           case when x.status = 'CANCELLED' then f.cancel_reason end,
+           ${s.now}, ${s.now}
+    from f, lateral (select (case ${statusOnCommitSql} end)::text as status) x
+    on conflict (order_id) do nothing
+    returning status`.execute(db);
+  return rows[0]?.status ?? null;
 }
 
 export type PaymentOutcome =
@@ -129,36 +143,29 @@ export async function recordPayment(
 ): Promise<PaymentOutcome> {
   const orderId = facts.order_id;
   const paymentId = p.paymentId.toLowerCase();
-  if (facts.paid_at === null) {
-    await trx
-      .updateTable('order_facts')
-      .set({ payment_id: paymentId, paid_at: p.paidAt, updated_at: now })
-      .where('order_id', '=', orderId)
-      .execute();
-  }
-  const shipment = await trx
-    .selectFrom('shipments')
-    .select(['id', 'status', 'ship_after', 'paid_at'])
-    .where('order_id', '=', orderId)
-    .forUpdate()
-    .executeTakeFirst();
+  // One statement after the lock (a later statement than the lock's, so it sees what committed before
+  // it was granted): the fact remembered, and the shipment, if any, released or noted. The new ship_after
+  // is shipAfterOnPayment's: the later of the planned one and now.
+  const { rows } = await sql<{ status: Shipment['status']; paid_at: Date | null; released: boolean; ship_after: Date }>`
+    with remembered as (
+      update order_facts set payment_id = ${paymentId}, paid_at = ${p.paidAt}, updated_at = ${now}
+      where order_id = ${orderId} and paid_at is null),
+    shipment as (
+      select id, status, paid_at, ship_after from shipments where order_id = ${orderId} for update),
+    changed as (
+      update shipments s
+      set status = case when w.status = 'AWAITING_PAYMENT' then 'PENDING' else s.status end,
+          ship_after = case when w.status = 'AWAITING_PAYMENT' then greatest(s.ship_after, ${now}) else s.ship_after end,
+          payment_id = ${paymentId}, paid_at = ${p.paidAt}, updated_at = ${now}
+      from shipment w
+      where s.id = w.id and w.paid_at is null
+      returning s.id, s.ship_after)
+    select w.status, w.paid_at, c.id is not null and w.status = 'AWAITING_PAYMENT' as released, c.ship_after
+    from shipment w left join changed c on c.id = w.id`.execute(trx);
+  const shipment = rows[0];
   if (!shipment) return facts.paid_at === null ? { kind: 'remembered' } : { kind: 'nothing', status: undefined };
-  if (shipment.paid_at !== null) return { kind: 'nothing', status: shipment.status };
-  if (shipment.status === 'AWAITING_PAYMENT') {
-    const shipAfter = shipAfterOnPayment(shipment.ship_after, now);
-    await trx
-      .updateTable('shipments')
-      .set({ status: 'PENDING', payment_id: paymentId, paid_at: p.paidAt, ship_after: shipAfter, updated_at: now })
-      .where('id', '=', shipment.id)
-      .execute();
-    return { kind: 'released', shipAfter };
-  }
-  // Cancelled before the capture: stays CANCELLED; the capture is noted for whoever looks.
-  await trx
-    .updateTable('shipments')
-    .set({ payment_id: paymentId, paid_at: p.paidAt, updated_at: now })
-    .where('id', '=', shipment.id)
-    .execute();
+  if (shipment.released) return { kind: 'released', shipAfter: shipment.ship_after };
+  // Already paid (a redelivery), or cancelled before the capture: it stays so; the capture is noted for whoever looks.
   return { kind: 'nothing', status: shipment.status };
 }
 

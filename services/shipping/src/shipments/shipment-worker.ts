@@ -3,10 +3,12 @@
 // has the carrier refuse it at the configured rate. PENDING means the join is
 // complete (stock committed and payment captured, not cancelled): waiting
 // (AWAITING_PAYMENT) and CANCELLED shipments are never taken. The status
-// change and its event (OrderShipped or ShipmentFailed) commit in one
-// transaction.
+// change and its event (OrderShipped or ShipmentFailed) are one statement,
+// in the batch's transaction.
 
-import { startPeriodic, type Events, type PeriodicSchedule } from '@souk/chassis';
+import { sql } from 'kysely';
+import type { Static, TObject } from 'typebox';
+import { startPeriodic, type EventContract, type Events, type PeriodicSchedule } from '@souk/chassis';
 import type { Logger } from 'pino';
 import { OrderShipped, ShipmentFailed } from '../../contract.ts';
 import type { ShippingDatabase } from '../db.ts';
@@ -19,7 +21,7 @@ const BATCH = 50;
 export interface WorkerDeps {
   db: ShippingDatabase;
   clock: { now(): number };
-  events: Pick<Events, 'publish'>;
+  events: Pick<Events, 'publishing'>;
   behaviour: BehaviourStore;
   log: Logger;
   /** Every SHIPPING_POLL_MS; runs counted as souk_periodic_runs_total{task="shipment-worker"}. */
@@ -39,6 +41,16 @@ export function startShipmentWorker(deps: WorkerDeps): Worker {
   const { db, log } = deps;
   const random = deps.random ?? Math.random;
 
+  /** The outbox insert of one event, written only with the `changed` row of the statement it ends. */
+  function announced<S extends TObject>(
+    trx: ShippingDatabase,
+    contract: EventContract<S>,
+    data: Static<S>,
+    options: { subject: string; time: Date },
+  ) {
+    return deps.events.publishing(trx, [{ contract, data, options }], sql`changed`);
+  }
+
   async function batch(): Promise<number> {
     return db.transaction().execute(async (trx) => {
       const now = new Date(deps.clock.now());
@@ -50,48 +62,29 @@ export function startShipmentWorker(deps: WorkerDeps): Worker {
         const decision = decideShipment(shipment.id, failureRate, random());
         const at = now.toISOString();
         const options = { subject: shipment.order_id, time: now };
+        // The status change and its event in one statement: the outbox row is written with the update.
         if (decision.kind === 'ship') {
-          await trx
-            .updateTable('shipments')
-            .set({
-              status: 'SHIPPED',
-              carrier: decision.carrier,
-              tracking_number: decision.trackingNumber,
-              shipped_at: now,
-              updated_at: now,
-            })
-            .where('id', '=', shipment.id)
-            .execute();
-          await deps.events.publish(
+          await sql`
+            with changed as (
+              update shipments
+              set status = 'SHIPPED', carrier = ${decision.carrier}, tracking_number = ${decision.trackingNumber},
+                  shipped_at = ${now}, updated_at = ${now}
+              where id = ${shipment.id}
+              returning id)
+            ${announced(trx, OrderShipped, { orderId: shipment.order_id, shipmentId: shipment.id, carrier: decision.carrier, trackingNumber: decision.trackingNumber, shippedAt: at }, options)}`.execute(
             trx,
-            OrderShipped,
-            {
-              orderId: shipment.order_id,
-              shipmentId: shipment.id,
-              carrier: decision.carrier,
-              trackingNumber: decision.trackingNumber,
-              shippedAt: at,
-            },
-            options,
           );
           log.info({ orderId: shipment.order_id, trackingNumber: decision.trackingNumber }, 'order shipped');
         } else {
-          await trx
-            .updateTable('shipments')
-            .set({ status: 'FAILED', reason_code: decision.reasonCode, reason: decision.reason, failed_at: now, updated_at: now })
-            .where('id', '=', shipment.id)
-            .execute();
-          await deps.events.publish(
+          await sql`
+            with changed as (
+              update shipments
+              set status = 'FAILED', reason_code = ${decision.reasonCode}, reason = ${decision.reason},
+                  failed_at = ${now}, updated_at = ${now}
+              where id = ${shipment.id}
+              returning id)
+            ${announced(trx, ShipmentFailed, { orderId: shipment.order_id, shipmentId: shipment.id, reasonCode: decision.reasonCode, reason: decision.reason, failedAt: at }, options)}`.execute(
             trx,
-            ShipmentFailed,
-            {
-              orderId: shipment.order_id,
-              shipmentId: shipment.id,
-              reasonCode: decision.reasonCode,
-              reason: decision.reason,
-              failedAt: at,
-            },
-            options,
           );
           log.warn({ orderId: shipment.order_id, reasonCode: decision.reasonCode }, 'shipment failed');
         }
