@@ -6,6 +6,7 @@ import { Kysely, Migrator, PostgresDialect, type LogEvent, type Migration } from
 import pg from 'pg';
 import { SpanKind, SpanStatusCode, type Tracer } from '@opentelemetry/api';
 import { activeSpanRecording } from '../tracing.ts';
+import { beginThen, emptyResult, endCommand, foldable, isBegin } from './folded-begin.ts';
 import type { Logger } from 'pino';
 
 export type { Migration } from 'kysely';
@@ -69,16 +70,67 @@ function preparedNames(limit: number): (text: string) => string | undefined {
 
 type QueryCallback = (err: Error | null, result: pg.QueryResult) => void;
 
-/** Routes the client's `query(text, values)` calls (Kysely's only form) through named statements. */
+/**
+ * Routes the client's `query(text, values)` calls (Kysely's only form) through named statements, and
+ * folds each transaction's BEGIN into its first statement (folded-begin.ts): a BEGIN is held, answered
+ * at once, and sent in the same write as the next statement; a COMMIT or ROLLBACK with the BEGIN still
+ * held ends a transaction that never started, so neither is sent.
+ */
 function prepareStatements(client: pg.PoolClient, nameOf: (text: string) => string | undefined): void {
   const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+  let heldBegin: string | undefined;
   (client as { query: unknown }).query = (config: unknown, values?: unknown, callback?: QueryCallback) => {
-    if (typeof config === 'string' && Array.isArray(values) && values.length > 0) {
-      const name = nameOf(config);
-      if (name !== undefined) return namedQuery(query, name, config, values, callback);
+    if (typeof config === 'string' && callback === undefined && (values === undefined || Array.isArray(values))) {
+      const params = (values ?? []) as unknown[];
+      if (heldBegin === undefined) {
+        if (params.length === 0 && isBegin(config)) {
+          heldBegin = config;
+          return Promise.resolve(emptyResult('BEGIN'));
+        }
+      } else {
+        const end = params.length === 0 ? endCommand(config) : undefined;
+        if (end !== undefined) {
+          heldBegin = undefined;
+          return Promise.resolve(emptyResult(end));
+        }
+        if (foldable(config, params)) {
+          const begin = heldBegin;
+          heldBegin = undefined;
+          return beginThen(query, begin, nameOf(begin), params.length > 0 ? nameOf(config) : undefined, config, params);
+        }
+      }
     }
-    return query(config, values, callback);
+    if (heldBegin !== undefined) {
+      // A statement that cannot follow it in one pipeline (several statements in one text, COPY, a
+      // caller's callback or Query object): the BEGIN goes first, on its own, as it always did. Its
+      // failure is the caller's (a promise caller's; one with a callback meets it on its statement,
+      // which runs in the same session state: a dead connection or a failed transaction).
+      const begun = query(heldBegin) as Promise<unknown>;
+      heldBegin = undefined;
+      const result = send(query, nameOf, config, values, callback);
+      if (!(result instanceof Promise)) {
+        begun.catch(() => undefined);
+        return result;
+      }
+      return Promise.all([begun, result]).then(([, r]) => r as unknown);
+    }
+    return send(query, nameOf, config, values, callback);
   };
+}
+
+/** One statement as it goes without a held BEGIN: named when it has parameters and a name is left. */
+function send(
+  query: (...args: unknown[]) => unknown,
+  nameOf: (text: string) => string | undefined,
+  config: unknown,
+  values?: unknown,
+  callback?: QueryCallback,
+): unknown {
+  if (typeof config === 'string' && Array.isArray(values) && values.length > 0) {
+    const name = nameOf(config);
+    if (name !== undefined) return namedQuery(query, name, config, values, callback);
+  }
+  return query(config, values, callback);
 }
 
 /**
