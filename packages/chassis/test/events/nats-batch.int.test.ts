@@ -15,23 +15,10 @@ import { connectNats } from '../../src/events/nats.ts';
 import { buildEnvelope, type CloudEvent } from '../../src/events/envelope.ts';
 import { MAX_ACK_PENDING } from '../../src/events/nats-consumer.ts';
 import { waitFor } from '../../src/testing/index.ts';
-import { createScenario, type Scenario, type Transport } from './harness.ts';
+import { createScenario, type Scenario } from './harness.ts';
+import { NATS_URL, natsTransport } from './nats-transport.ts';
 
-const NATS_URL = process.env.SOUK_TEST_NATS_URL ?? 'nats://127.0.0.1:4222';
-
-const nats: Transport = {
-  name: 'nats',
-  env: () => ({ NATS_URL }),
-  async cleanup(producer) {
-    const nc = await connect({ servers: NATS_URL });
-    try {
-      await (await jetstreamManager(nc)).streams.delete(streamName(producer));
-    } finally {
-      await nc.close();
-    }
-  },
-  replay: async (_s, c) => c,
-};
+const nats = natsTransport;
 
 /** `Ticked` events of the scenario's producer, each about one of a few keys (CloudEvents subject). */
 function ticks(s: Scenario, count: number, keys: number, poison: readonly number[] = []): CloudEvent[] {

@@ -16,23 +16,10 @@ import { connectNats } from '../../src/events/nats.ts';
 import { buildEnvelope, type CloudEvent } from '../../src/events/envelope.ts';
 import { OUTBOX_CHANNEL } from '../../src/events/notifier.ts';
 import { producerService } from './fixtures.ts';
-import { createScenario, type Transport } from './harness.ts';
+import { createScenario } from './harness.ts';
+import { NATS_URL, natsTransport } from './nats-transport.ts';
 
-const NATS_URL = process.env.SOUK_TEST_NATS_URL ?? 'nats://127.0.0.1:4222';
-
-const nats: Transport = {
-  name: 'nats',
-  env: () => ({ NATS_URL }),
-  async cleanup(producer) {
-    const nc = await connect({ servers: NATS_URL });
-    try {
-      await (await jetstreamManager(nc)).streams.delete(streamName(producer));
-    } finally {
-      await nc.close();
-    }
-  },
-  replay: async (_s, c) => c,
-};
+const nats = natsTransport;
 
 test("the relay publishes while every connection of the service's pool is taken", async () => {
   const s = await createScenario(nats, 'rpool');

@@ -5,30 +5,15 @@
 
 import assert from 'node:assert/strict';
 import { describe, test, type TestContext } from 'node:test';
-import { connect } from '@nats-io/transport-node';
-import { jetstreamManager } from '@nats-io/jetstream';
 import { sql, type Kysely } from 'kysely';
-import { startService, streamName, type RunningService } from '../../src/index.ts';
+import { startService, type RunningService } from '../../src/index.ts';
 import { waitFor } from '../../src/testing/index.ts';
 import { consumerService, tickedEvent, type ConsumerHooks } from './fixtures.ts';
 import { createScenario, type Transport } from './harness.ts';
-
-const NATS_URL = process.env.SOUK_TEST_NATS_URL ?? 'nats://127.0.0.1:4222';
+import { natsTransport } from './nats-transport.ts';
 
 const feed: Transport = { name: 'feed', env: () => ({}), cleanup: async () => {}, replay: async (_s, c) => c };
-const nats: Transport = {
-  name: 'nats',
-  env: () => ({ NATS_URL }),
-  async cleanup(producer) {
-    const nc = await connect({ servers: NATS_URL });
-    try {
-      await (await jetstreamManager(nc)).streams.delete(streamName(producer));
-    } finally {
-      await nc.close();
-    }
-  },
-  replay: async (_s, c) => c,
-};
+const nats = natsTransport;
 
 /**
  * A scenario whose consumers have a handler deadline long enough for a test to hold a handler

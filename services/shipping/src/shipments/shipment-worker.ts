@@ -63,31 +63,47 @@ export function startShipmentWorker(deps: WorkerDeps): Worker {
         const at = now.toISOString();
         const options = { subject: shipment.order_id, time: now };
         // The status change and its event in one statement: the outbox row is written with the update.
-        if (decision.kind === 'ship') {
-          await sql`
-            with changed as (
-              update shipments
-              set status = 'SHIPPED', carrier = ${decision.carrier}, tracking_number = ${decision.trackingNumber},
-                  shipped_at = ${now}, updated_at = ${now}
-              where id = ${shipment.id}
-              returning id)
-            ${announced(trx, OrderShipped, { orderId: shipment.order_id, shipmentId: shipment.id, carrier: decision.carrier, trackingNumber: decision.trackingNumber, shippedAt: at }, options)}`.execute(
-            trx,
-          );
+        const change =
+          decision.kind === 'ship'
+            ? {
+                set: sql`status = 'SHIPPED', carrier = ${decision.carrier}, tracking_number = ${decision.trackingNumber},
+                  shipped_at = ${now}`,
+                event: announced(
+                  trx,
+                  OrderShipped,
+                  {
+                    orderId: shipment.order_id,
+                    shipmentId: shipment.id,
+                    carrier: decision.carrier,
+                    trackingNumber: decision.trackingNumber,
+                    shippedAt: at,
+                  },
+                  options,
+                ),
+              }
+            : {
+                set: sql`status = 'FAILED', reason_code = ${decision.reasonCode}, reason = ${decision.reason},
+                  failed_at = ${now}`,
+                event: announced(
+                  trx,
+                  ShipmentFailed,
+                  {
+                    orderId: shipment.order_id,
+                    shipmentId: shipment.id,
+                    reasonCode: decision.reasonCode,
+                    reason: decision.reason,
+                    failedAt: at,
+                  },
+                  options,
+                ),
+              };
+        await sql`
+          with changed as (
+            update shipments set ${change.set}, updated_at = ${now} where id = ${shipment.id} returning id)
+          ${change.event}`.execute(trx);
+        if (decision.kind === 'ship')
           log.info({ orderId: shipment.order_id, trackingNumber: decision.trackingNumber }, 'order shipped');
-        } else {
-          await sql`
-            with changed as (
-              update shipments
-              set status = 'FAILED', reason_code = ${decision.reasonCode}, reason = ${decision.reason},
-                  failed_at = ${now}, updated_at = ${now}
-              where id = ${shipment.id}
-              returning id)
-            ${announced(trx, ShipmentFailed, { orderId: shipment.order_id, shipmentId: shipment.id, reasonCode: decision.reasonCode, reason: decision.reason, failedAt: at }, options)}`.execute(
-            trx,
-          );
-          log.warn({ orderId: shipment.order_id, reasonCode: decision.reasonCode }, 'shipment failed');
-        }
+        else log.warn({ orderId: shipment.order_id, reasonCode: decision.reasonCode }, 'shipment failed');
       }
       return due.length;
     });
