@@ -6,6 +6,10 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { waitFor } from '@souk/chassis/testing';
+import { OrderPlaced } from '../contract.ts';
+import type { OrdersDatabase } from '../src/db.ts';
+import { createOrderStore } from '../src/orders/order-store.ts';
+import { paymentIdOf, reservationIdOf } from '../src/saga/saga-ids.ts';
 import { cartLine, cartOf, DEFAULT_CART, PRODUCT_A, PRODUCT_GONE, PRODUCT_USD, problem } from './fakes.ts';
 import { API, assertProblem, call, SERVICE_TOKEN, startOrders, type Harness } from './harness.ts';
 
@@ -118,6 +122,82 @@ test('concurrent requests with one key place one order', async () => {
   assert.equal(answers.filter((a) => a.status === 200).length, 5, 'the others got it back');
   const rows = await h.query<{ n: number }>('select count(*)::int as n from orders where user_id = $1', [user]);
   assert.equal(rows[0]!.n, 1);
+});
+
+test('a request that loses the key to a concurrent one waits for it to commit, then writes nothing: no order, lines or event', async () => {
+  const db = h.svc.ctx.db;
+  const store = createOrderStore(db);
+  const user = randomUUID();
+  const key = randomUUID();
+  const items = [{ productId: PRODUCT_A, name: 'Moka pot', quantity: 2, unitPriceCents: 2500, currency: 'EUR' }];
+  const placeIn = (trx: OrdersDatabase, id: string) =>
+    store.place(
+      trx,
+      {
+        id,
+        userId: user,
+        items,
+        totalCents: 5000,
+        currency: 'EUR',
+        paymentMethod: 'tok_visa',
+        reservationId: reservationIdOf(id),
+        paymentId: paymentIdOf(id),
+        createdAt: new Date(),
+      },
+      { key, fingerprint: 'f' },
+      (claimed) =>
+        h.svc.ctx.events.publishing(
+          trx,
+          [
+            {
+              contract: OrderPlaced,
+              data: { orderId: id, userId: user, items, totalCents: 5000, currency: 'EUR', placedAt: new Date().toISOString() },
+              options: { subject: id },
+            },
+          ],
+          claimed,
+        ),
+    );
+  const [winner, loser] = [randomUUID(), randomUUID()];
+  let commit!: () => void;
+  const committing = new Promise<void>((resolve) => (commit = resolve));
+  let claimedFirst!: (ok: boolean) => void;
+  const firstClaim = new Promise<boolean>((resolve) => (claimedFirst = resolve));
+  const first = db.transaction().execute(async (trx) => {
+    claimedFirst(await placeIn(trx, winner));
+    await committing;
+  });
+  assert.equal(await firstClaim, true);
+  const second = db.transaction().execute((trx) => placeIn(trx, loser));
+  await waitFor(
+    async () =>
+      (
+        await h.query(
+          `select 1 from pg_stat_activity where wait_event_type = 'Lock' and query like '%order_idempotency_keys%' and datname = current_database()`,
+        )
+      ).length === 1,
+    { what: 'the second claim waiting for the first' },
+  );
+  commit();
+  await first;
+  assert.equal(await second, false, 'the key was taken');
+
+  const orders = await h.query<{ id: string }>('select id from orders where user_id = $1', [user]);
+  assert.deepEqual(
+    orders.map((o) => o.id),
+    [winner],
+  );
+  const lines = await h.query<{ order_id: string; line_no: number; quantity: number }>(
+    'select order_id, line_no, quantity from order_lines where order_id = any($1::uuid[]) order by order_id, line_no',
+    [[winner, loser]],
+  );
+  assert.deepEqual(
+    lines.map((l) => [l.order_id, l.line_no, l.quantity]),
+    [[winner, 1, 2]],
+  );
+  assert.deepEqual(await h.events(winner), ['OrderPlaced']);
+  assert.deepEqual(await h.events(loser), []);
+  assert.equal((await store.findKey(user, key))?.orderId, winner);
 });
 
 test('the cart and the catalog decide: empty (422), not sold (422), mixed currencies (422), prices unconfirmed (503 + Retry-After), cart unreachable (503); a refusal keeps nothing', async () => {

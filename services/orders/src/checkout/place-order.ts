@@ -1,7 +1,7 @@
 // POST /api/v1/orders: reads the caller's cart lines (no prices: cart asks
 // nobody for them), prices them from orders' own copy of the catalog, then in
-// ONE transaction inserts the PENDING order with its idempotency key,
-// publishes OrderPlaced and starts the checkout saga. `Prefer: wait=N` holds
+// ONE transaction inserts the PENDING order with its idempotency key and
+// OrderPlaced (one statement), and starts the checkout saga. `Prefer: wait=N` holds
 // the answer until the saga ends (woken by the runner, not by polling here)
 // or N seconds pass.
 
@@ -24,7 +24,7 @@ export interface PlaceOrderDeps {
   db: OrdersDatabase;
   store: OrderStore;
   sagas: SagaRunner;
-  events: Pick<Events, 'publish'>;
+  events: Pick<Events, 'publishing'>;
   clock: Clock;
   prices: PriceCopy;
   catalog: CatalogProducts;
@@ -136,14 +136,21 @@ export function registerPlaceOrderRoute(ctx: ServiceContext, deps: PlaceOrderDep
       };
       try {
         await deps.db.transaction().execute(async (trx) => {
-          await store.insert(trx, { ...state, id: orderId, createdAt });
-          if (!(await store.claimKey(trx, { userId, key, fingerprint, orderId, at: createdAt }))) throw new KeyTaken();
-          await deps.events.publish(
-            trx,
-            OrderPlaced,
-            { orderId, userId, items, totalCents, currency, placedAt: createdAt.toISOString() },
-            { subject: orderId },
+          // The key's claim, the order, its lines and OrderPlaced: one statement (one round trip), written only if the key was ours.
+          const placed = await store.place(trx, { ...state, id: orderId, createdAt }, { key, fingerprint }, (claimed) =>
+            deps.events.publishing(
+              trx,
+              [
+                {
+                  contract: OrderPlaced,
+                  data: { orderId, userId, items, totalCents, currency, placedAt: createdAt.toISOString() },
+                  options: { subject: orderId },
+                },
+              ],
+              claimed,
+            ),
           );
+          if (!placed) throw new KeyTaken();
           await sagas.start(trx, CHECKOUT_SAGA, orderId, state);
         });
       } catch (err) {

@@ -2,7 +2,7 @@
 // idempotency key, read one or a user's page, and the guarded status changes
 // (PENDING → CONFIRMED, → CANCELLED) that the saga and the event handlers make.
 
-import { sql } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
 import type { Order, OrderLine, OrderList, OrderStatus } from '../../contract.ts';
 import type { OrderLineTable, OrdersDatabase, OrderTable } from '../db.ts';
 import { encodeCursor, type Position } from './cursor.ts';
@@ -100,30 +100,42 @@ export function createOrderStore(db: OrdersDatabase) {
       };
     },
 
-    async insert(trx: OrdersDatabase, o: NewOrder): Promise<void> {
-      await trx
-        .insertInto('orders')
-        .values({
-          id: o.id,
-          user_id: o.userId,
-          status: 'PENDING',
-          reason_code: null,
-          reason: null,
-          total_cents: o.totalCents,
-          currency: o.currency,
-          payment_method: o.paymentMethod,
-          reservation_id: o.reservationId,
-          payment_id: o.paymentId,
-          created_at: o.createdAt,
-          updated_at: o.createdAt,
-          confirmed_at: null,
-          cancelled_at: null,
-        })
-        .execute();
-      await trx
-        .insertInto('order_lines')
-        .values(o.items.map((l, i) => lineRow(o.id, i, l)))
-        .execute();
+    /**
+     * Claims the key for a new order and, only if this call claimed it, inserts the PENDING order with its lines
+     * and `announce(claimed)` (the outbox write of its event, `events.publishing` with `when` = the claim): one
+     * statement, one round trip. A concurrent request with the same key waits at the claim for the first to
+     * commit, then gets false and has written nothing. The key's foreign key to the order is checked at the
+     * end of the statement, when the order is there.
+     */
+    async place(
+      trx: OrdersDatabase,
+      o: NewOrder,
+      k: { key: string; fingerprint: string },
+      announce: (claimed: RawBuilder<unknown>) => RawBuilder<unknown>,
+    ): Promise<boolean> {
+      const lines = o.items.map((l, i) => lineRow(o.id, i, l));
+      const { rows } = await sql<{ claimed: number }>`
+        with claimed as (
+          insert into order_idempotency_keys (user_id, key, fingerprint, order_id, created_at)
+          values (${o.userId}, ${k.key}, ${k.fingerprint}, ${o.id}, ${o.createdAt})
+          on conflict (user_id, key) do nothing
+          returning order_id),
+        placed as (
+          insert into orders (id, user_id, status, total_cents, currency, payment_method, reservation_id, payment_id,
+                              created_at, updated_at)
+          select order_id, ${o.userId}, 'PENDING', ${o.totalCents}, ${o.currency}, ${o.paymentMethod}, ${o.reservationId},
+                 ${o.paymentId}, ${o.createdAt}, ${o.createdAt}
+          from claimed
+          returning id),
+        lined as (
+          insert into order_lines (order_id, line_no, product_id, name, quantity, unit_price_cents, currency)
+          select p.id, l.line_no, l.product_id, l.name, l.quantity, l.unit_price_cents, l.currency
+          from placed p,
+               jsonb_to_recordset(${JSON.stringify(lines)}::jsonb)
+                 as l(line_no integer, product_id uuid, name text, quantity integer, unit_price_cents bigint, currency text)),
+        announced as (${announce(sql`claimed`)})
+        select count(*)::int as claimed from claimed`.execute(trx);
+      return rows[0]!.claimed === 1;
     },
 
     /** The caller's orders, newest first, strictly older than `before`. */
@@ -171,23 +183,6 @@ export function createOrderStore(db: OrdersDatabase) {
         .where('key', '=', key)
         .executeTakeFirst();
       return row && { fingerprint: row.fingerprint, orderId: row.order_id };
-    },
-
-    /**
-     * Claims the key for a new order in `trx`. A concurrent request with the
-     * same key waits here for the first to commit, then gets false.
-     */
-    async claimKey(
-      trx: OrdersDatabase,
-      k: { userId: string; key: string; fingerprint: string; orderId: string; at: Date },
-    ): Promise<boolean> {
-      const row = await trx
-        .insertInto('order_idempotency_keys')
-        .values({ user_id: k.userId, key: k.key, fingerprint: k.fingerprint, order_id: k.orderId, created_at: k.at })
-        .onConflict((c) => c.columns(['user_id', 'key']).doNothing())
-        .returning('order_id')
-        .executeTakeFirst();
-      return row !== undefined;
     },
   };
 }
