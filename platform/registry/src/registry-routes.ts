@@ -13,6 +13,7 @@ import {
   WatchQuery,
 } from '../contract.ts';
 import { registryErrors } from './errors.ts';
+import { checkCapacity, checkMetadata, type RegistryLimits, type WatcherGate } from './limits.ts';
 import type { RegistryMetrics } from './registry-metrics.ts';
 import type { RegistryStore } from './registry-store.ts';
 
@@ -20,6 +21,8 @@ export interface RoutesOptions {
   store: RegistryStore;
   metrics: RegistryMetrics;
   heartbeatIntervalSeconds: number;
+  limits: RegistryLimits;
+  watchers: WatcherGate;
   /** Aborted when the service starts shutting down: held watches answer at once. */
   shutdown: AbortSignal;
 }
@@ -28,7 +31,7 @@ const tags = ['registry'];
 
 export function registerRoutes(ctx: Pick<ServiceContext, 'app' | 'log'>, options: RoutesOptions): void {
   const { app, log } = ctx;
-  const { store, metrics, heartbeatIntervalSeconds, shutdown } = options;
+  const { store, metrics, heartbeatIntervalSeconds, shutdown, limits, watchers } = options;
   const ttlSeconds = store.ttlMs / 1000;
 
   const snapshot = (): ServicesSnapshot => ({ index: store.index(), services: store.services() });
@@ -53,6 +56,8 @@ export function registerRoutes(ctx: Pick<ServiceContext, 'app' | 'log'>, options
           extensions: { errors: [{ in: 'body', path: '/url', message: 'must be a valid http(s) URL' }] },
         });
       }
+      checkMetadata(body.metadata, limits);
+      checkCapacity(body, store, limits, ttlSeconds);
       const previous = store.serviceOf(body.instanceId);
       metrics.registered(body.service);
       if (store.register(body)) {
@@ -134,6 +139,8 @@ export function registerRoutes(ctx: Pick<ServiceContext, 'app' | 'log'>, options
     async (req, reply) => {
       const after = req.query.index ?? 0;
       const waitMs = (req.query.waitSeconds ?? DEFAULT_WAIT_SECONDS) * 1000;
+      // Each held watch keeps a socket and a waiter: counted, and refused (429) beyond the caps.
+      const release = watchers.enter(req.ip);
       // A watcher that hangs up must not stay in the store's waiter set until its
       // timeout; 'close' on the response before it was sent means exactly that.
       const gone = new AbortController();
@@ -143,6 +150,7 @@ export function registerRoutes(ctx: Pick<ServiceContext, 'app' | 'log'>, options
         await store.waitForChange(after, waitMs, AbortSignal.any([gone.signal, shutdown]));
       } finally {
         reply.raw.off('close', onClose);
+        release();
       }
       // A watcher re-polls at once; tell it not to do so on a socket this stopping instance is about to close.
       if (shutdown.aborted) reply.header('connection', 'close');

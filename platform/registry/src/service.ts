@@ -4,6 +4,7 @@
 import { defineService } from '@souk/chassis';
 import { createRegistryMetrics } from './registry-metrics.ts';
 import { RegistryConfig } from './config.ts';
+import { createWatcherGate } from './limits.ts';
 import { createRegistryStore } from './registry-store.ts';
 import { registerRoutes } from './registry-routes.ts';
 import { startSweeper } from './sweeper.ts';
@@ -33,6 +34,21 @@ export const registryService = defineService({
       shutdown.abort();
       await sweeper.stop();
     });
-    registerRoutes(ctx, { store, metrics, heartbeatIntervalSeconds: heartbeatSeconds, shutdown: shutdown.signal });
+    const limits = {
+      maxInstancesPerService: ctx.config.REGISTRY_MAX_INSTANCES_PER_SERVICE,
+      maxInstances: ctx.config.REGISTRY_MAX_INSTANCES,
+      maxMetadataKeys: ctx.config.REGISTRY_MAX_METADATA_KEYS,
+      maxMetadataBytes: ctx.config.REGISTRY_MAX_METADATA_BYTES,
+      maxWatchers: ctx.config.REGISTRY_MAX_WATCHERS,
+      maxWatchersPerAddress: ctx.config.REGISTRY_MAX_WATCHERS_PER_ADDRESS,
+    };
+    registerRoutes(ctx, {
+      store,
+      metrics,
+      heartbeatIntervalSeconds: heartbeatSeconds,
+      shutdown: shutdown.signal,
+      limits,
+      watchers: createWatcherGate(limits),
+    });
   },
 });
