@@ -38,7 +38,15 @@ export interface ServiceDefinition<C extends TObject = TObject, DB = object> {
   /** Kysely migrations; when present DATABASE_URL is required and they run at start. */
   migrations?: Migrations;
   /** Events the service publishes (from its contract.ts); their schemas are registered at start. */
-  events?: { publishes?: readonly EventContract[] };
+  events?: {
+    publishes?: readonly EventContract[];
+    /**
+     * Registers the schemas once the instance listens and is discoverable, not before: for identity,
+     * whose own token (needed for the write) comes from its own token endpoint. Events published
+     * before then (in `setup`) carry no dataschema; the instance is not ready until it is done.
+     */
+    registerSchemasWhenServing?: boolean;
+  };
   /** Registers routes and hooks; runs before the server listens. */
   setup(ctx: ServiceContext<Static<C>, DB>): void | Promise<void>;
 }
@@ -131,15 +139,20 @@ export async function startService<C extends TObject, DB = object>(
   let url: string;
   try {
     const publishes = definition.events?.publishes ?? [];
+    const registerLate = definition.events?.registerSchemasWhenServing === true;
+    // Filled before the server listens, or (registerLate) once it serves: the outbox reads it at each publish.
+    const schemaIds = new Map<string, number>();
+    const fill = (ids: ReadonlyMap<string, number>) => ids.forEach((id, type) => schemaIds.set(type, id));
     // Side by side: migrations wait on PostgreSQL, schema registration on the schema registry (both may
     // still be starting next to us); neither needs the other.
-    const [database, { discovery, clients, schemaIds }] = await allSettledOrThrow([
+    const [database, { discovery, clients }] = await allSettledOrThrow([
       timed('database', () => openDatabase(basics, definition.migrations, stack, readiness)),
       (async () => {
         const discovery = await timed('discovery', () => connectDiscovery(basics, options.discovery, stack, readiness));
         const clients = await connectClients(basics, discovery, options.serviceToken, stack);
-        const schemaIds = await timed('schemas', () => registerEventSchemas(basics, publishes, discovery, clients));
-        return { discovery, clients, schemaIds };
+        if (!registerLate)
+          fill(await timed('schemas', () => registerEventSchemas(basics, publishes, discovery, clients, options.serviceToken)));
+        return { discovery, clients };
       })(),
     ] as const);
     const auth = createServiceAuth(basics, clients);
@@ -188,6 +201,14 @@ export async function startService<C extends TObject, DB = object>(
     await timed('setup', () => definition.setup(ctx));
     url = await timed('listen', () => listen(basics, app, closeApp, () => (phase = 'closing'), stack));
     await timed('register', () => register(basics, discovery, url, stack));
+    if (registerLate && publishes.length > 0) {
+      let registered = false;
+      readiness.set('schemas', async () => {
+        if (!registered) throw new Error('event schemas not registered yet');
+      });
+      fill(await timed('schemas', () => registerEventSchemas(basics, publishes, discovery, clients, options.serviceToken)));
+      registered = true;
+    }
     await timed('events', () => eventLayer?.start());
     timings.totalMs = Math.round(performance.now());
     log.info({ url, version: definition.version, startup: timings }, `${name} listening`);

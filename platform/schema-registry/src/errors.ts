@@ -72,6 +72,13 @@ export const registryErrors = defineErrors({
     description:
       'Confluent error_code 42201: the schema text is not JSON, or not a JSON Schema ajv can compile (draft-06, draft-07, 2019-09 or 2020-12).',
   },
+  patternUnsupported: {
+    code: 'SOUK_SCHEMA_REGISTRY_PATTERN_UNSUPPORTED',
+    status: 422,
+    title: 'Pattern not supported',
+    description:
+      'Confluent error_code 42201: a `pattern` or `patternProperties` key is longer than 1000 characters or needs what the linear-time (RE2) engine cannot run, such as lookaround or backreferences.',
+  },
   unsupportedSchemaType: {
     code: 'SOUK_SCHEMA_REGISTRY_SCHEMA_TYPE_UNSUPPORTED',
     status: 422,
@@ -112,6 +119,20 @@ export const registryErrors = defineErrors({
     description:
       'Confluent error_code 422: the body or a query parameter has the wrong shape (for example no `schema` string); the message names the field.',
   },
+  credentialMissing: {
+    code: 'SOUK_SCHEMA_REGISTRY_CREDENTIAL_MISSING',
+    status: 401,
+    title: 'Credential required',
+    description:
+      "Confluent error_code 40101: registering, deleting and setting compatibility need a bearer token (an admin's, or a service token with scope `schemas:write`); reads need none.",
+  },
+  writeForbidden: {
+    code: 'SOUK_SCHEMA_REGISTRY_WRITE_FORBIDDEN',
+    status: 403,
+    title: 'Not allowed to change the registry',
+    description:
+      "Confluent error_code 40301: the token is valid but neither an admin's nor a service token with scope `schemas:write`.",
+  },
   storeError: {
     code: 'SOUK_SCHEMA_REGISTRY_STORE_ERROR',
     status: 500,
@@ -135,12 +156,15 @@ export const CONFLUENT_CODES: Readonly<Record<RegistryErrorKey, number>> = {
   subjectConfigNotFound: 40408,
   incompatibleSchema: 409,
   invalidSchema: 42201,
+  patternUnsupported: 42201,
   unsupportedSchemaType: 42201,
   referencesUnsupported: 42201,
   invalidVersion: 42202,
   invalidCompatibilityLevel: 42203,
   invalidSubject: 42208,
   invalidRequest: 422,
+  credentialMissing: 40101,
+  writeForbidden: 40301,
   storeError: 50001,
 };
 
@@ -157,5 +181,8 @@ export function confluentCodeOf(err: SoukError): number {
   const known = byCode.get(err.code);
   if (known !== undefined) return known;
   if (err.code === chassisErrors.internal.code) return 50001;
+  // A token the chassis refused (invalid, expired): Confluent's codes for 401 and 403.
+  if (err.status === 401) return 40101;
+  if (err.status === 403) return 40301;
   return err.status;
 }

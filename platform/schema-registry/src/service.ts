@@ -8,6 +8,7 @@ import type { SchemaRegistryDb } from './db.ts';
 import { speakConfluent } from './http/confluent-scope.ts';
 import { registerCompatibilityRoutes, registerConfigRoutes, registerSchemaRoutes } from './http/registry-routes.ts';
 import { registerSubjectRoutes } from './http/subject-routes.ts';
+import { writeAccess } from './http/write-access.ts';
 import { createLevels } from './registry/levels.ts';
 import { createRegistryMetrics } from './registry/metrics.ts';
 import { createRegistration } from './registry/registration.ts';
@@ -31,12 +32,14 @@ export const schemaRegistryService = defineService<SchemaRegistryDb>()({
       openContentModel: ctx.config.SCHEMA_REGISTRY_OPEN_CONTENT_MODEL,
     });
     // An encapsulated scope: its parsers and error handler (Confluent's format) stay off the chassis's own routes.
+    // Writes need an admin's or a producer's token; reads stay open to every service.
+    const writes = writeAccess(ctx.auth);
     await ctx.app.register(async (scope) => {
       speakConfluent(scope);
-      registerSubjectRoutes(scope, subjects, registration);
+      registerSubjectRoutes(scope, subjects, registration, writes);
       registerSchemaRoutes(scope, subjects);
       registerCompatibilityRoutes(scope, registration);
-      registerConfigRoutes(scope, levels);
+      registerConfigRoutes(scope, levels, writes);
     });
   },
 });

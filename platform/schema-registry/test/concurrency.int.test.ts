@@ -15,6 +15,7 @@ before(async () => {
   h = await startRegistry('sr_race');
   // A second instance on the same database: the lock must hold across processes' connections, not just in memory.
   second = await startService(schemaRegistryService, { env: { DATABASE_URL: h.database.url, LOG_LEVEL: 'silent' } });
+  second.ctx.auth.setKeySource(h.issuer.keySource);
 });
 after(async () => {
   await second.stop();

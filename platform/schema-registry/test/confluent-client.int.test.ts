@@ -5,15 +5,25 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
-import { call, priceChanged, startRegistry, type Harness } from './harness.ts';
+import { adminToken, call, priceChanged, startRegistry, type Harness } from './harness.ts';
 
 let h: Harness;
 let registry: SchemaRegistry;
 
 before(async () => {
   h = await startRegistry('sr_kafkajs');
-  // No retries: a failure should show at once, not after the client's backoff.
-  registry = new SchemaRegistry({ host: h.url, retry: { retries: 0 } });
+  const token = await adminToken();
+  // No retries: a failure should show at once, not after the client's backoff. The bearer token
+  // goes in through a mappersmith middleware, as with Confluent's own bearer authentication.
+  registry = new SchemaRegistry({
+    host: h.url,
+    retry: { retries: 0 },
+    middlewares: [
+      () => ({
+        prepareRequest: (next) => next().then((request) => request.enhance({ headers: { authorization: `Bearer ${token}` } })),
+      }),
+    ],
+  });
 });
 after(async () => {
   await h.close();

@@ -47,9 +47,11 @@ function producer(contract: EventContract) {
   });
 }
 
+// The producer registers with its own service token, scope schemas:write, as in the devhost.
 const start = (contract: EventContract) =>
   startService(producer(contract), {
     env: { DATABASE_URL: producerDb.url, LOG_LEVEL: 'silent', STATIC_SERVICES: `schema-registry=${registry.url}` },
+    serviceToken: registry.issuer.serviceToken('svc-catalog', ['schemas:write']),
   });
 
 const versions = async () => (await fetch(`${registry.url}/subjects/souk.catalog.PriceChanged/versions`)).json();

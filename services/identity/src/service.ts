@@ -34,7 +34,8 @@ export const identityService = defineService<IdentityDb>()({
   version: '0.1.0',
   config: IdentityConfig,
   migrations,
-  events: { publishes: [UserRegistered] },
+  // Its schema write needs its own token, which its own token endpoint issues: registered once it serves.
+  events: { publishes: [UserRegistered], registerSchemasWhenServing: true },
   async setup(ctx) {
     const { config, log, auth } = ctx;
     const { db } = ctx;

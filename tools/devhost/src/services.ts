@@ -72,7 +72,7 @@ export const SERVICES: readonly ServiceSpec[] = [
     database: true,
     scalable: true,
     usesRegistry: true,
-    clientScopes: ['internal'],
+    clientScopes: ['internal', 'schemas:write'],
     env: (secrets) => ({
       IDENTITY_ADMIN_EMAIL: 'admin@souk.local',
       IDENTITY_ADMIN_PASSWORD_FILE: secrets.adminPasswordFile,
@@ -88,7 +88,7 @@ export const SERVICES: readonly ServiceSpec[] = [
     database: true,
     scalable: true,
     usesRegistry: true,
-    clientScopes: ['internal'],
+    clientScopes: ['internal', 'schemas:write'],
   },
   {
     name: 'notifications',
@@ -123,7 +123,7 @@ export const SERVICES: readonly ServiceSpec[] = [
     database: true,
     scalable: true,
     usesRegistry: true,
-    clientScopes: ['internal'],
+    clientScopes: ['internal', 'schemas:write'],
     // Demo stock for every seeded catalogue product, loaded once in the background.
     env: () => ({ INVENTORY_SEED_STOCK: '100' }),
   },
@@ -135,7 +135,7 @@ export const SERVICES: readonly ServiceSpec[] = [
     database: true,
     scalable: true,
     usesRegistry: true,
-    clientScopes: ['internal'],
+    clientScopes: ['internal', 'schemas:write'],
     env: (secrets) => ({ PAYMENT_PROVIDER_API_KEY_FILE: secrets.paymentProviderApiKeyFile }),
   },
   {
@@ -156,7 +156,7 @@ export const SERVICES: readonly ServiceSpec[] = [
     database: true,
     scalable: true,
     usesRegistry: true,
-    clientScopes: ['internal'],
+    clientScopes: ['internal', 'schemas:write'],
   },
   {
     name: 'shipping',
@@ -166,7 +166,7 @@ export const SERVICES: readonly ServiceSpec[] = [
     database: true,
     scalable: true,
     usesRegistry: true,
-    clientScopes: ['internal'],
+    clientScopes: ['internal', 'schemas:write'],
   },
   {
     name: 'order-history',

@@ -35,6 +35,11 @@ export async function registerSchemas(options: {
   log: Logger;
   /** Keeps trying this long while the registry is not reachable (it may be starting next to us). */
   waitMs: number;
+  /**
+   * Registers with the service's own token (the registry needs scope schemas:write for a write);
+   * while identity is not up yet the token cannot be had, and that is retried like an unreachable registry.
+   */
+  asService?: boolean;
 }): Promise<Map<string, number>> {
   const deadline = Date.now() + options.waitMs;
   let warned = false;
@@ -51,6 +56,7 @@ export async function registerSchemas(options: {
           body,
           // Registering the same schema again returns the same id: safe to retry.
           idempotencyKey: `schema:${contract.type}`,
+          ...(options.asService ? { auth: 'service' as const } : {}),
         });
         return res.body.id;
       } catch (err) {
@@ -60,8 +66,11 @@ export async function registerSchemas(options: {
         if (isSoukError(err) && err.status < 500)
           throw new Error(`the schema registry refused the ${contract.type} schema: ${err.message}`, { cause: err });
         if (Date.now() >= deadline)
-          throw new Error(`could not register the ${contract.type} schema: the schema registry is unreachable`, { cause: err });
-        if (!warned) options.log.warn({ err }, 'schema registry not reachable yet; retrying');
+          throw new Error(
+            `could not register the ${contract.type} schema: the schema registry is unreachable (or identity, for the service's token)`,
+            { cause: err },
+          );
+        if (!warned) options.log.warn({ err }, 'schema registry (or identity, for our token) not reachable yet; retrying');
         warned = true;
         await new Promise((r) => setTimeout(r, Math.min(1_000, 100 * attempt)));
       }

@@ -130,6 +130,7 @@ export async function registerEventSchemas(
   publishes: readonly EventContract[],
   discovery: Discovery,
   clients: ClientRegistry,
+  givenToken: ServiceTokenSource | undefined,
 ): Promise<Map<string, number>> {
   if (publishes.length === 0) return new Map();
   const config: CommonConfig = basics.config;
@@ -142,6 +143,8 @@ export async function registerEventSchemas(
     contracts: publishes,
     log: basics.log,
     waitMs: config.SCHEMA_REGISTRY_WAIT_MS,
+    // Writes at the registry need a credential: the service's own token when it has one (else refused there, 401).
+    asService: givenToken !== undefined || config.SERVICE_CLIENT_ID !== undefined,
   });
 }
 

@@ -2,6 +2,7 @@
 // closed and partially open content models, additionalProperties,
 // patternProperties, property counts and dependencies.
 
+import { compilePattern } from '../patterns/safe-pattern.ts';
 import type { DiffContext } from './diff-context.ts';
 import { compareNodes } from './schema-diff.ts';
 import { acceptsAnything, has, hasDefault, isObject, shapeOf, type JsonObject, type SchemaDocument } from './schema-nodes.ts';
@@ -175,7 +176,7 @@ function patternProperties(node: JsonObject): JsonObject {
 
 function matches(pattern: string, key: string): boolean {
   try {
-    return new RegExp(pattern, 'u').test(key);
+    return compilePattern(pattern, 'u').test(key);
   } catch {
     return false;
   }

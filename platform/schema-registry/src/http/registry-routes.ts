@@ -2,6 +2,7 @@
 // and the read-only mode endpoint. Paths and answers follow Confluent's REST API.
 
 import type { App } from '@souk/chassis';
+import type { WriteGuard } from './write-access.ts';
 import {
   CompatibilityQuery,
   CompatibilityResult,
@@ -127,7 +128,7 @@ export function registerCompatibilityRoutes(app: App, registration: Registration
   );
 }
 
-export function registerConfigRoutes(app: App, levels: Levels): void {
+export function registerConfigRoutes(app: App, levels: Levels, writes: WriteGuard): void {
   const tags = ['config'];
   app.get('/config', { schema: { tags, summary: 'The global compatibility level', response: { 200: Config } } }, async () => ({
     compatibilityLevel: await levels.global(),
@@ -136,6 +137,7 @@ export function registerConfigRoutes(app: App, levels: Levels): void {
   app.put(
     '/config',
     {
+      preHandler: writes,
       schema: {
         tags,
         summary: 'Set the global compatibility level',
@@ -149,6 +151,7 @@ export function registerConfigRoutes(app: App, levels: Levels): void {
   app.delete(
     '/config',
     {
+      preHandler: writes,
       schema: {
         tags,
         summary: 'Reset the global level to the service default; answers the level it replaced',
@@ -177,6 +180,7 @@ export function registerConfigRoutes(app: App, levels: Levels): void {
   app.put(
     '/config/:subject',
     {
+      preHandler: writes,
       schema: {
         tags,
         summary: "Set a subject's level (the subject need not exist yet)",
@@ -191,6 +195,7 @@ export function registerConfigRoutes(app: App, levels: Levels): void {
   app.delete(
     '/config/:subject',
     {
+      preHandler: writes,
       schema: {
         tags,
         summary: "Remove a subject's own level (it follows the global one again); answers the level removed",

@@ -2,6 +2,7 @@
 // Paths and answers follow Confluent's REST API.
 
 import type { App } from '@souk/chassis';
+import type { WriteGuard } from './write-access.ts';
 import {
   DeletedQuery,
   ErrorBody,
@@ -22,7 +23,7 @@ import { subjectOf, versionOf } from './params.ts';
 const tags = ['subjects'];
 const errors = { 404: ErrorBody, 409: ErrorBody, 422: ErrorBody };
 
-export function registerSubjectRoutes(app: App, subjects: Subjects, registration: Registration): void {
+export function registerSubjectRoutes(app: App, subjects: Subjects, registration: Registration, writes: WriteGuard): void {
   app.get(
     '/subjects',
     {
@@ -42,6 +43,7 @@ export function registerSubjectRoutes(app: App, subjects: Subjects, registration
   app.post(
     '/subjects/:subject/versions',
     {
+      preHandler: writes,
       schema: {
         tags,
         summary: 'Register a schema under a subject (the same schema again returns its id)',
@@ -134,6 +136,7 @@ export function registerSubjectRoutes(app: App, subjects: Subjects, registration
   app.delete(
     '/subjects/:subject',
     {
+      preHandler: writes,
       schema: {
         tags,
         summary: 'Soft-delete every version (permanent=true afterwards deletes them for good)',
@@ -147,6 +150,7 @@ export function registerSubjectRoutes(app: App, subjects: Subjects, registration
   app.delete(
     '/subjects/:subject/versions/:version',
     {
+      preHandler: writes,
       schema: {
         tags,
         summary: 'Soft-delete one version (permanent=true afterwards deletes it for good)',

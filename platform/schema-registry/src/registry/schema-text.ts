@@ -7,7 +7,9 @@ import { createRequire } from 'node:module';
 import { Ajv, type Options } from 'ajv';
 import { Ajv2019 } from 'ajv/dist/2019.js';
 import { Ajv2020 } from 'ajv/dist/2020.js';
+import { isSoukError } from '@souk/chassis';
 import { registryErrors } from '../errors.ts';
+import { ajvRegExp } from '../patterns/safe-pattern.ts';
 
 // Loaded with require: the devhost's esbuild bundles keep packages external and
 // drop import attributes, and Node 20 refuses a JSON import without them.
@@ -108,8 +110,16 @@ const DRAFT_2020 = /^https?:\/\/json-schema\.org\/draft\/2020-12\/schema#?$/;
 // Unknown keywords and formats are allowed (strict: false), as schemas from
 // other tools carry their own annotations; formats are not asserted.
 // addUsedSchema: false keeps compiled `$id`s out of the shared instance, so the
-// next version of a schema with the same `$id` compiles too.
-const AJV_OPTIONS: Options = { strict: false, logger: false, validateFormats: false, allErrors: false, addUsedSchema: false };
+// next version of a schema with the same `$id` compiles too. Patterns compile
+// (and would match) under RE2, never `new RegExp` (patterns/safe-pattern.ts).
+export const AJV_OPTIONS: Options = {
+  strict: false,
+  logger: false,
+  validateFormats: false,
+  allErrors: false,
+  addUsedSchema: false,
+  code: { regExp: ajvRegExp },
+};
 
 type Validator = Ajv | Ajv2019 | Ajv2020;
 const validators = new Map<string, Validator>();
@@ -142,6 +152,7 @@ function compile(value: unknown): void {
   try {
     ajv.compile(value as object | boolean);
   } catch (err) {
+    if (isSoukError(err)) throw err;
     throw registryErrors.invalidSchema({ detail: `Invalid schema: ${(err as Error).message}`, cause: err });
   } finally {
     // The compiled function is not needed afterwards; keep the instance's cache from growing.
