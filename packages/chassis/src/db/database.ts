@@ -23,6 +23,8 @@ export type MigrationDb = Kysely<any>;
 
 export interface DatabaseOptions {
   url: string;
+  /** The role's password when the URL carries none (it comes from a secret, not the environment). */
+  password?: string;
   poolSize: number;
   applicationName: string;
   tracer: Tracer;
@@ -161,6 +163,7 @@ export function createDatabase(options: DatabaseOptions): Database {
   const nameOf = preparedNames(options.maxPreparedStatements ?? MAX_PREPARED_STATEMENTS);
   const pool = new pg.Pool({
     connectionString: options.url,
+    ...(options.password === undefined ? {} : { password: options.password }),
     max: options.poolSize,
     application_name: options.applicationName,
     idleTimeoutMillis: 30_000,
