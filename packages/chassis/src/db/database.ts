@@ -159,11 +159,21 @@ function namedQuery(
   });
 }
 
+/**
+ * pg lets the connection string override a separate `password` option (with null when the URL has none),
+ * so the password joins the URL here, in memory only, where pg hides it from its errors.
+ */
+function withPassword(url: string, password: string | undefined): string {
+  if (password === undefined) return url;
+  const u = new URL(url);
+  u.password = encodeURIComponent(password);
+  return u.toString();
+}
+
 export function createDatabase(options: DatabaseOptions): Database {
   const nameOf = preparedNames(options.maxPreparedStatements ?? MAX_PREPARED_STATEMENTS);
   const pool = new pg.Pool({
-    connectionString: options.url,
-    ...(options.password === undefined ? {} : { password: options.password }),
+    connectionString: withPassword(options.url, options.password),
     max: options.poolSize,
     application_name: options.applicationName,
     idleTimeoutMillis: 30_000,

@@ -138,7 +138,7 @@ export const chassisErrors = defineErrors({
     title: "The service's own access token could not be obtained",
     retryable: true,
     description:
-      "A call on the service's own behalf (auth: service) needs a client_credentials token; the service has no credentials configured (SERVICE_CLIENT_ID, SERVICE_CLIENT_SECRET_FILE) or identity did not give one.",
+      "A call on the service's own behalf (auth: service) needs a client_credentials token; the service has no credentials configured (SERVICE_CLIENT_ID and the secret service-client-secret) or identity did not give one.",
   },
   connectionFailed: {
     code: 'SOUK_CLIENT_CONNECTION_FAILED',
