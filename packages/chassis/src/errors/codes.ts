@@ -3,6 +3,13 @@
 import { defineErrors } from './errors.ts';
 
 export const chassisErrors = defineErrors({
+  secretUnavailable: {
+    code: 'SOUK_SECRET_UNAVAILABLE',
+    status: 500,
+    title: 'A secret could not be read',
+    description:
+      'At start only, never in an answer: a secret the service needs is missing from SECRETS_DIR or Vault, or the source failed. The message names the secret and where it was looked for, never a value; the process exits.',
+  },
   invalidRequest: {
     code: 'SOUK_REQUEST_INVALID',
     status: 400,
