@@ -6,6 +6,7 @@ import { Value } from 'typebox/value';
 import { DEFAULT_TOKEN_CACHE_SIZE } from './auth/token-cache.ts';
 import { MAX_PREPARED_STATEMENTS } from './db/database.ts';
 import { DEFAULT_FAILURE_THRESHOLD, DEFAULT_HALF_OPEN_AFTER_MS } from './client/breakers.ts';
+import { SecretsConfig } from './secrets/secrets.ts';
 
 /** Thrown at start when the environment does not describe a valid configuration. */
 export class ConfigError extends Error {
@@ -39,7 +40,12 @@ export const CommonConfig = Type.Object({
   INSTANCE_ID: Type.Optional(Type.String({ pattern: '^[a-z0-9][a-z0-9-]*$' })),
   SERVICE_ZONE: Type.String({ default: 'local' }),
   SERVICE_WEIGHT: Type.Integer({ default: 100, minimum: 0, maximum: 1000 }),
-  DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
+  DATABASE_URL: Type.Optional(
+    Type.String({
+      pattern: '^postgres(ql)?://',
+      description: 'Without a password: that is the secret database-password (a password in the URL is still taken).',
+    }),
+  ),
   DATABASE_POOL_SIZE: Type.Integer({ default: 5, minimum: 1, maximum: 100 }),
   DATABASE_PREPARED_STATEMENTS: Type.Integer({
     default: MAX_PREPARED_STATEMENTS,
@@ -137,8 +143,14 @@ export const CommonConfig = Type.Object({
     }),
   ),
   SERVICE_CLIENT_SECRET_FILE: Type.Optional(
-    Type.String({ minLength: 1, description: 'File holding the OAuth client secret of SERVICE_CLIENT_ID (one line).' }),
+    Type.String({
+      minLength: 1,
+      description:
+        'File holding the OAuth client secret of SERVICE_CLIENT_ID (one line); otherwise the secret service-client-secret.',
+    }),
   ),
+  // Where secrets are: SECRETS_DIR, VAULT_ADDR and the rest (secrets/secrets.ts).
+  ...SecretsConfig.properties,
   SCHEMA_REGISTRY_WAIT_MS: Type.Integer({
     default: 30_000,
     minimum: 0,

@@ -28,6 +28,9 @@ export type { ServiceTokenSource } from './auth/service-token.ts';
 export { userIdOf } from './auth/user-of.ts';
 export type { Auth, Requirement } from './auth/auth-hooks.ts';
 
+// Secrets: one file each in SECRETS_DIR, or Vault KV v2 (ctx.secrets).
+export { SecretError, type Secrets, type FileVariable } from './secrets/index.ts';
+
 // Logs and metrics.
 export type { Logger } from './logging.ts';
 export { Counter, Gauge, type Registry } from 'prom-client';

@@ -13,6 +13,7 @@ import type { Breakers, ServiceClient } from './client/index.ts';
 import type { CommonConfig, Env } from './config.ts';
 import type { ServiceDb } from './db/chassis-tables.ts';
 import type { Migrations } from './db/database.ts';
+import type { Secrets } from './secrets/secrets.ts';
 import type { Discovery } from './discovery/index.ts';
 import type { EventContract } from './events/contract.ts';
 import type { Events } from './events/event-layer.ts';
@@ -73,6 +74,8 @@ export interface ServiceContext<Cfg = Record<string, unknown>, DB = any> {
   readonly metrics: Registry;
   readonly tracer: Tracer;
   readonly clock: Clock;
+  /** The service's own secrets, one name each (SECRETS_DIR or Vault KV v2): read them during setup. */
+  readonly secrets: Secrets;
   /** The cached client for calls to another service. */
   client(service: string): ServiceClient;
   addReadinessCheck(name: string, check: () => Promise<void>): void;
@@ -269,6 +272,7 @@ function serviceContext<Cfg, DB>(basics: Basics<Cfg>, parts: ContextParts): Serv
     metrics: basics.metrics,
     tracer: basics.tracer,
     clock: basics.clock,
+    secrets: basics.secrets,
     client: (service) => parts.clients.get(service),
     addReadinessCheck: (checkName, check) => void parts.readiness.set(checkName, check),
     onClose: (fn) => void parts.closeHooks.push(fn),

@@ -1,7 +1,8 @@
 // Identity's own environment variables (the chassis validates them with the
-// common ones) and the secret files they point to, read once at start.
+// common ones) and its secrets, read once at start: from SECRETS_DIR or Vault
+// through the chassis, or from the files the older *_FILE variables name.
 
-import { readFile } from 'node:fs/promises';
+import type { Secrets } from '@souk/chassis';
 import { Type, type Static } from 'typebox';
 import { parseKeyEncryptionKey } from './keys/key-encryption.ts';
 import { parseClientsFile, type ClientsFile } from './oauth/clients.ts';
@@ -15,21 +16,28 @@ export const DEFAULT_LOGIN_WINDOW_SECONDS = 15 * 60;
 export const DEFAULT_SCRYPT_LOG_N = 15;
 
 export const IdentityConfig = Type.Object({
-  IDENTITY_KEY_ENCRYPTION_KEY_FILE: Type.String({
-    minLength: 1,
-    description: 'file holding the 32-byte key that encrypts private signing keys, base64',
-  }),
+  IDENTITY_KEY_ENCRYPTION_KEY_FILE: Type.Optional(
+    Type.String({
+      minLength: 1,
+      description:
+        'file holding the 32-byte key that encrypts private signing keys, base64; otherwise the secret identity-key-encryption-key',
+    }),
+  ),
   IDENTITY_KEY_ROTATION_HOURS: Type.Number({ default: DEFAULT_KEY_ROTATION_HOURS, exclusiveMinimum: 0 }),
   IDENTITY_ACCESS_TOKEN_TTL_SECONDS: Type.Integer({ default: DEFAULT_ACCESS_TOKEN_TTL_SECONDS, minimum: 30, maximum: 86_400 }),
   IDENTITY_REFRESH_TOKEN_TTL_SECONDS: Type.Integer({ default: DEFAULT_REFRESH_TOKEN_TTL_SECONDS, minimum: 60 }),
   IDENTITY_ADMIN_EMAIL: Type.Optional(Type.String({ minLength: 3, description: 'admin account created at start when missing' })),
   IDENTITY_ADMIN_PASSWORD_FILE: Type.Optional(
-    Type.String({ minLength: 1, description: "file holding the admin account's password" }),
+    Type.String({
+      minLength: 1,
+      description: "file holding the admin account's password; otherwise the secret identity-admin-password",
+    }),
   ),
   IDENTITY_CLIENTS_FILE: Type.Optional(
     Type.String({
       minLength: 1,
-      description: 'JSON file: [{ clientId, clientSecret, scopes }] of confidential OAuth clients',
+      description:
+        'JSON file: [{ clientId, clientSecret, scopes }] of confidential OAuth clients; otherwise the secret identity-clients, when present',
     }),
   ),
   IDENTITY_LOGIN_MAX_FAILURES: Type.Integer({ default: DEFAULT_LOGIN_MAX_FAILURES, minimum: 1, maximum: 100 }),
@@ -49,41 +57,43 @@ export interface IdentitySecrets {
   clients?: ClientsFile;
 }
 
-async function readSecretFile(path: string, variable: string): Promise<string> {
-  try {
-    return await readFile(path, 'utf8');
-  } catch (err) {
-    throw new Error(`${variable}: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, {
-      cause: err,
-    });
-  }
-}
+/** The names of identity's secrets (files in SECRETS_DIR, keys in Vault). */
+export const IDENTITY_SECRETS = {
+  keyEncryptionKey: 'identity-key-encryption-key',
+  adminPassword: 'identity-admin-password',
+  clients: 'identity-clients',
+} as const;
 
-/** Reads the files the configuration names; every error names its variable. */
-export async function readSecrets(config: IdentityConfig): Promise<IdentitySecrets> {
+/** Reads identity's secrets; every error names the secret or its variable, never a value. */
+export async function readSecrets(config: IdentityConfig, secrets: Secrets): Promise<IdentitySecrets> {
   const kek = parseKeyEncryptionKey(
-    await readSecretFile(config.IDENTITY_KEY_ENCRYPTION_KEY_FILE, 'IDENTITY_KEY_ENCRYPTION_KEY_FILE'),
+    await secrets.read(IDENTITY_SECRETS.keyEncryptionKey, {
+      variable: 'IDENTITY_KEY_ENCRYPTION_KEY_FILE',
+      path: config.IDENTITY_KEY_ENCRYPTION_KEY_FILE,
+    }),
     'IDENTITY_KEY_ENCRYPTION_KEY_FILE',
   );
-  const secrets: IdentitySecrets = { kek };
+  const result: IdentitySecrets = { kek };
 
   const { IDENTITY_ADMIN_EMAIL: adminEmail, IDENTITY_ADMIN_PASSWORD_FILE: adminFile } = config;
-  if ((adminEmail === undefined) !== (adminFile === undefined)) {
-    throw new Error('IDENTITY_ADMIN_EMAIL and IDENTITY_ADMIN_PASSWORD_FILE: set both or neither');
+  if (adminEmail === undefined && adminFile !== undefined) {
+    throw new Error('IDENTITY_ADMIN_PASSWORD_FILE is set without IDENTITY_ADMIN_EMAIL: set both or neither');
   }
-  if (adminEmail !== undefined && adminFile !== undefined) {
+  if (adminEmail !== undefined) {
     const email = normaliseEmail(adminEmail);
     if (!isValidEmail(email)) throw new Error(`IDENTITY_ADMIN_EMAIL: ${JSON.stringify(adminEmail)} is not a valid email address`);
-    // Only the line break an editor adds is dropped; other whitespace belongs to the password.
-    const password = (await readSecretFile(adminFile, 'IDENTITY_ADMIN_PASSWORD_FILE')).replace(/\r?\n$/, '');
-    secrets.admin = { email, password };
+    // Only the line break an editor adds is dropped (by the chassis); other whitespace belongs to the password.
+    const password = await secrets.read(IDENTITY_SECRETS.adminPassword, {
+      variable: 'IDENTITY_ADMIN_PASSWORD_FILE',
+      path: adminFile,
+    });
+    result.admin = { email, password };
   }
 
-  if (config.IDENTITY_CLIENTS_FILE !== undefined) {
-    secrets.clients = parseClientsFile(
-      await readSecretFile(config.IDENTITY_CLIENTS_FILE, 'IDENTITY_CLIENTS_FILE'),
-      'IDENTITY_CLIENTS_FILE',
-    );
-  }
-  return secrets;
+  const clients = await secrets.optional(IDENTITY_SECRETS.clients, {
+    variable: 'IDENTITY_CLIENTS_FILE',
+    path: config.IDENTITY_CLIENTS_FILE,
+  });
+  if (clients !== undefined) result.clients = parseClientsFile(clients, 'IDENTITY_CLIENTS_FILE');
+  return result;
 }

@@ -40,7 +40,7 @@ export const identityService = defineService<IdentityDb>()({
     const { config, log, auth } = ctx;
     const { db } = ctx;
     const now = () => ctx.clock.now();
-    const secrets = await readSecrets(config);
+    const secrets = await readSecrets(config, ctx.secrets);
     const scrypt = { ...DEFAULT_SCRYPT_PARAMS, logN: config.IDENTITY_SCRYPT_LOG_N };
     const accessTtlSeconds = config.IDENTITY_ACCESS_TOKEN_TTL_SECONDS;
 
@@ -72,7 +72,7 @@ export const identityService = defineService<IdentityDb>()({
 
     if (secrets.clients) {
       const synced = await clients.sync(secrets.clients, new Date(now()));
-      log.info(synced, 'OAuth clients synchronised from IDENTITY_CLIENTS_FILE');
+      log.info(synced, 'OAuth clients synchronised from the identity-clients secret');
     }
     if (secrets.admin) {
       const outcome = await bootstrapAdmin(secrets.admin, { users, now, scrypt, log });

@@ -1,7 +1,8 @@
 // The payment provider's own environment variables (validated by the chassis
-// with the common ones) and the API key files they point to, read at start.
+// with the common ones) and its two API keys, read at start (secrets, or the
+// files the older *_FILE variables name).
 
-import { readFile } from 'node:fs/promises';
+import type { Secrets } from '@souk/chassis';
 import { Type, type Static } from 'typebox';
 import type { Behaviour } from '../contract.ts';
 
@@ -13,11 +14,18 @@ export const MIN_KEY_LENGTH = 16;
 const Rate = (what: string) => Type.Number({ default: DEFAULT_RATE, minimum: 0, maximum: 1, description: what });
 
 export const ProviderConfig = Type.Object({
-  PAYMENT_PROVIDER_API_KEY_FILE: Type.String({ minLength: 1, description: "file holding the merchant's API key (one line)" }),
-  PAYMENT_PROVIDER_ADMIN_KEY_FILE: Type.String({
-    minLength: 1,
-    description: 'file holding the admin key for /v1/_admin (one line)',
-  }),
+  PAYMENT_PROVIDER_API_KEY_FILE: Type.Optional(
+    Type.String({
+      minLength: 1,
+      description: "file holding the merchant's API key (one line); otherwise the secret payment-provider-api-key",
+    }),
+  ),
+  PAYMENT_PROVIDER_ADMIN_KEY_FILE: Type.Optional(
+    Type.String({
+      minLength: 1,
+      description: 'file holding the admin key for /v1/_admin (one line); otherwise the secret payment-provider-admin-key',
+    }),
+  ),
   PAYMENT_PROVIDER_LATENCY_MS: Type.Integer({
     default: DEFAULT_LATENCY_MS,
     minimum: 0,
@@ -60,21 +68,20 @@ export function parseKeyFile(text: string, variable: string): string {
   return key;
 }
 
-async function readKeyFile(path: string, variable: string): Promise<string> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (err) {
-    throw new Error(`${variable}: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, {
-      cause: err,
-    });
-  }
-  return parseKeyFile(text, variable);
-}
+/** The names of the provider's secrets (files in SECRETS_DIR, keys in Vault). */
+export const PROVIDER_SECRETS = { apiKey: 'payment-provider-api-key', adminKey: 'payment-provider-admin-key' } as const;
 
-export async function readApiKeys(config: ProviderConfig): Promise<ApiKeys> {
-  const merchant = await readKeyFile(config.PAYMENT_PROVIDER_API_KEY_FILE, 'PAYMENT_PROVIDER_API_KEY_FILE');
-  const admin = await readKeyFile(config.PAYMENT_PROVIDER_ADMIN_KEY_FILE, 'PAYMENT_PROVIDER_ADMIN_KEY_FILE');
+export async function readApiKeys(config: ProviderConfig, secrets: Secrets): Promise<ApiKeys> {
+  const merchantText = await secrets.read(PROVIDER_SECRETS.apiKey, {
+    variable: 'PAYMENT_PROVIDER_API_KEY_FILE',
+    path: config.PAYMENT_PROVIDER_API_KEY_FILE,
+  });
+  const merchant = parseKeyFile(merchantText, 'PAYMENT_PROVIDER_API_KEY_FILE');
+  const adminText = await secrets.read(PROVIDER_SECRETS.adminKey, {
+    variable: 'PAYMENT_PROVIDER_ADMIN_KEY_FILE',
+    path: config.PAYMENT_PROVIDER_ADMIN_KEY_FILE,
+  });
+  const admin = parseKeyFile(adminText, 'PAYMENT_PROVIDER_ADMIN_KEY_FILE');
   // One key for both would make every merchant an admin of the simulator.
   if (merchant === admin) throw new Error('PAYMENT_PROVIDER_ADMIN_KEY_FILE: the admin key must differ from the merchant key');
   return { merchant, admin };

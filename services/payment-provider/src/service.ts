@@ -20,7 +20,7 @@ export const paymentProviderService = defineService<ProviderDb>()({
   migrations,
   async setup(ctx) {
     const { db } = ctx;
-    const keys = await readApiKeys(ctx.config);
+    const keys = await readApiKeys(ctx.config, ctx.secrets);
     const behaviour = createBehaviourSettings(initialBehaviour(ctx.config));
     const pauses = createPauses();
     // Shutdown must not wait out a simulated latency: held answers go out as the server drains.

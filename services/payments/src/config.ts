@@ -1,7 +1,7 @@
 // The payments service's own environment variables (validated by the chassis
-// with the common ones) and the provider API key file they point to.
+// with the common ones) and the provider's merchant API key, a secret.
 
-import { readFile } from 'node:fs/promises';
+import type { Secrets } from '@souk/chassis';
 import { Type, type Static } from 'typebox';
 
 export const DEFAULT_PROVIDER_TIMEOUT_MS = 2_000;
@@ -13,10 +13,13 @@ export const DEFAULT_CANCELLATION_RETRY_CAP_MS = 300_000;
 export const DEFAULT_CANCELLATION_LEASE_MS = 60_000;
 
 export const PaymentsConfig = Type.Object({
-  PAYMENT_PROVIDER_API_KEY_FILE: Type.String({
-    minLength: 1,
-    description: 'file holding the merchant API key for the payment provider (one line)',
-  }),
+  PAYMENT_PROVIDER_API_KEY_FILE: Type.Optional(
+    Type.String({
+      minLength: 1,
+      description:
+        'file holding the merchant API key for the payment provider (one line); otherwise the secret payment-provider-api-key',
+    }),
+  ),
   PAYMENTS_PROVIDER_TIMEOUT_MS: Type.Integer({
     default: DEFAULT_PROVIDER_TIMEOUT_MS,
     minimum: 50,
@@ -74,16 +77,14 @@ export function parseApiKey(text: string): string {
   return key;
 }
 
-export async function readApiKey(config: PaymentsConfig): Promise<string> {
-  const path = config.PAYMENT_PROVIDER_API_KEY_FILE;
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (err) {
-    throw new Error(
-      `PAYMENT_PROVIDER_API_KEY_FILE: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
-      { cause: err },
-    );
-  }
-  return parseApiKey(text);
+/** The secret holding the provider's merchant API key (a file in SECRETS_DIR, a key in Vault). */
+export const PROVIDER_API_KEY_SECRET = 'payment-provider-api-key';
+
+export async function readApiKey(config: PaymentsConfig, secrets: Secrets): Promise<string> {
+  return parseApiKey(
+    await secrets.read(PROVIDER_API_KEY_SECRET, {
+      variable: 'PAYMENT_PROVIDER_API_KEY_FILE',
+      path: config.PAYMENT_PROVIDER_API_KEY_FILE,
+    }),
+  );
 }

@@ -38,7 +38,7 @@ export const paymentsService = defineService<PaymentsDb>()({
     });
     const provider = createProviderClient({
       client: ctx.client(PROVIDER_SERVICE),
-      apiKey: await readApiKey(ctx.config),
+      apiKey: await readApiKey(ctx.config, ctx.secrets),
       timeoutMs: ctx.config.PAYMENTS_PROVIDER_TIMEOUT_MS,
     });
     const ledger = createPaymentLedger({ db, payments, events: ctx.events, provider, log: ctx.log });

@@ -9,6 +9,8 @@ import { writeJsonAtomic } from './atomic-write.ts';
 export interface DataDir {
   root: string;
   secrets: string;
+  /** One directory per running instance with only its own secrets, there while it starts (instance-secrets.ts). */
+  instanceSecrets: string;
   logs: string;
   postgres: string;
   stateFile: string;
@@ -20,6 +22,7 @@ export function dataDirLayout(root: string): DataDir {
   return {
     root,
     secrets: path.join(root, 'secrets'),
+    instanceSecrets: path.join(root, 'run'),
     logs: path.join(root, 'logs'),
     postgres: path.join(root, 'postgres'),
     stateFile: path.join(root, 'devhost-state.json'),
@@ -29,7 +32,7 @@ export function dataDirLayout(root: string): DataDir {
 }
 
 /** Entries a souk data dir may hold; --fresh refuses to wipe a directory with anything else in it. */
-const OWN_ENTRIES = new Set(['secrets', 'logs', 'postgres', 'devhost-state.json', 'endpoints.json', 'devhost.json']);
+const OWN_ENTRIES = new Set(['secrets', 'run', 'logs', 'postgres', 'devhost-state.json', 'endpoints.json', 'devhost.json']);
 
 export async function wipeDataDir(dir: DataDir): Promise<void> {
   let entries: string[];

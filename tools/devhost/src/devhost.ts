@@ -12,6 +12,7 @@ import { withParentDeathSignal } from './orphans.ts';
 import { startEmbeddedPostgres, type PostgresOptions, type RunningPostgres } from './postgres.ts';
 import { describeServer, provisionDatabases, serviceDatabaseUrl, type DatabaseTarget } from './provision.ts';
 import { ensureSecretFile, ensureSecrets, randomToken, type DevSecrets } from './secrets.ts';
+import { instanceSecretsDir, removeInstanceSecrets, secretsOfService, writeInstanceSecrets } from './instance-secrets.ts';
 import {
   EXTRA_CLIENTS,
   SERVICES,
@@ -67,6 +68,8 @@ export class Devhost {
     // nobody polling for endpoints.json mistakes them for this run's.
     this.writeStatus();
     rmSync(dir.endpointsFile, { force: true });
+    // Secrets directories a killed devhost left behind.
+    rmSync(dir.instanceSecrets, { recursive: true, force: true });
     await this.checkPreconditions();
     // Bundling (esbuild, CPU) overlaps PostgreSQL's start and provisioning (mostly waiting).
     const commandsReady = this.commands();
@@ -92,12 +95,15 @@ export class Devhost {
     const ports = await this.assignPorts(state);
     await saveState(dir, state);
     const commands = await commandsReady;
+    // Server, database and role only: the password is in the instance's secrets directory.
     const databaseUrls = new Map(targets.map((t) => [t.service, serviceDatabaseUrl(adminUrl, t)]));
     this.instances = this.plans.map((plan) => {
       const port = ports.get(plan.instanceId) ?? 0;
       // SIGKILL, not SIGTERM: with the devhost gone nobody would wait for a graceful shutdown that hangs
       // (stdout closed, registry and database going down at the same moment), and nothing may linger.
       const [command, args] = withParentDeathSignal(process.execPath, commands.get(plan.service.name) ?? [], 'SIGKILL');
+      const secretsDir = instanceSecretsDir(dir.instanceSecrets, plan.instanceId);
+      const ownSecrets = secretsOfService(plan.service, secrets);
       const env = instanceEnv({
         plan,
         port,
@@ -105,19 +111,25 @@ export class Devhost {
         gatewayPort: options.gatewayPort,
         logLevel: options.logLevel,
         databaseUrl: databaseUrls.get(plan.service.name),
-        secrets,
+        secretsDir,
         inherited: process.env,
       });
       const url = `http://127.0.0.1:${port}`;
-      return new ManagedInstance(
+      const instance: ManagedInstance = new ManagedInstance(
         { service: plan.service.name, instanceId: plan.instanceId, url, command, args, cwd: options.repoRoot, env },
         {
           line: (id, line) => out.processLine(id, line),
           info: (m) => out.info(m),
           warn: (m) => out.warn(m),
-          changed: () => this.writeStatus(),
+          // Written for each start, gone once the instance has read them (ready) or is not running.
+          spawning: () => writeInstanceSecrets(secretsDir, ownSecrets),
+          changed: () => {
+            if (instance.state !== 'starting') removeInstanceSecrets(secretsDir);
+            this.writeStatus();
+          },
         },
       );
+      return instance;
     });
 
     for (const step of startSteps(this.plans)) {
@@ -169,6 +181,7 @@ export class Devhost {
         await postgres.stop();
         this.out.info('PostgreSQL stopped');
       }
+      rmSync(this.dir.instanceSecrets, { recursive: true, force: true });
       this.phase = 'stopped';
       this.writeStatus();
       this.out.info(`stopped in ${formatMs(performance.now() - t0)}`);

@@ -63,6 +63,8 @@ export interface SummaryLine {
   text: string;
   /** Holds a secret: shown in the terminal, never written to a log file. */
   secret?: boolean;
+  /** Printed instead of a secret line when the output is not a terminal. */
+  instead?: string;
 }
 
 export function summaryLines(input: SummaryInput): SummaryLine[] {
@@ -78,7 +80,11 @@ export function summaryLines(input: SummaryInput): SummaryLine[] {
   lines.push(row('database', input.database));
   lines.push(row('admin', `admin@souk.local, password in ${input.adminPasswordFile}`));
   if (input.newAdminPassword)
-    lines.push({ ...row('', `(first start: the password is ${input.newAdminPassword})`), secret: true });
+    lines.push({
+      ...row('', `(first start: the password is ${input.newAdminPassword})`),
+      secret: true,
+      instead: row('', '(first start: a new password; the output is not a terminal, so it is only in the file)').text,
+    });
   lines.push(row('logs', input.logsDir), row('endpoints', input.endpointsFile));
   if (input.memory && input.memory.processes > 0) {
     const { pssMb, rssMb, processes } = input.memory;
@@ -91,12 +97,12 @@ export function summaryLines(input: SummaryInput): SummaryLine[] {
 /** Where the summary goes: LogOutput, which also keeps info lines in logs/devhost.log. */
 export interface SummaryOutput {
   info(message: string): void;
-  terminalOnly(message: string): void;
+  terminalOnly(message: string, instead: string): void;
 }
 
 export function printSummary(out: SummaryOutput, lines: readonly SummaryLine[]): void {
   for (const line of lines) {
-    if (line.secret) out.terminalOnly(line.text);
+    if (line.secret) out.terminalOnly(line.text, line.instead ?? '');
     else out.info(line.text);
   }
 }

@@ -36,7 +36,7 @@ test('the first-start password is printed but never written to logs/devhost.log'
   const out = new PassThrough();
   let printed = '';
   out.on('data', (c: Buffer) => (printed += c.toString()));
-  const output = new LogOutput({ out, color: false, json: false, logsDir, names: ['registry-1'] });
+  const output = new LogOutput({ out, color: false, json: false, logsDir, names: ['registry-1'], terminal: true });
   printSummary(output, summaryLines(input));
   await output.close();
   assert.match(printed, /first start: the password is Pw-only-for-the-terminal/);

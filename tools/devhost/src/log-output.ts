@@ -134,6 +134,11 @@ export interface LogOutputOptions {
   logsDir: string;
   /** Every name that will print, so prefixes line up from the first line on. */
   names: readonly string[];
+  /**
+   * Whether `out` is a person's terminal (default: its isTTY). Output piped to a file or a CI log is a log
+   * too: terminalOnly() lines print their stand-in there instead.
+   */
+  terminal?: boolean;
 }
 
 /** Routes lines to the terminal (prefixed) and to per-instance log files (raw). */
@@ -167,9 +172,10 @@ export class LogOutput {
     this.devhost(message, '\x1b[31m');
   }
 
-  /** A devhost line holding a secret: printed, never written to logs/devhost.log. */
-  terminalOnly(message: string): void {
-    this.print('devhost', BOLD, message);
+  /** A devhost line holding a secret: printed on a terminal only (else `instead`), never written to logs/devhost.log. */
+  terminalOnly(message: string, instead: string): void {
+    const terminal = this.options.terminal ?? (this.options.out as { isTTY?: boolean }).isTTY === true;
+    this.print('devhost', BOLD, terminal ? message : instead);
   }
 
   async close(): Promise<void> {

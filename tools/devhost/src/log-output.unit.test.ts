@@ -110,10 +110,10 @@ test('log files are 0600; a terminalOnly line is printed and never written to a 
   const out = new PassThrough();
   let printed = '';
   out.on('data', (c: Buffer) => (printed += c.toString()));
-  const output = new LogOutput({ out, color: false, json: false, logsDir, names: ['identity-1'] });
+  const output = new LogOutput({ out, color: false, json: false, logsDir, names: ['identity-1'], terminal: true });
   output.processLine('identity-1', 'raw line');
   output.info('visible everywhere');
-  output.terminalOnly('the password is s3cret');
+  output.terminalOnly('the password is s3cret', 'the password is in a file');
   await output.close();
   assert.deepEqual(printed.trimEnd().split('\n'), [
     'identity-1 | raw line',
@@ -123,5 +123,17 @@ test('log files are 0600; a terminalOnly line is printed and never written to a 
   assert.equal((await stat(path.join(logsDir, 'identity-1.log'))).mode & 0o777, 0o600);
   assert.equal((await stat(path.join(logsDir, 'devhost.log'))).mode & 0o777, 0o600);
   assert.doesNotMatch(await readFile(path.join(logsDir, 'devhost.log'), 'utf8'), /s3cret/);
+  await rm(logsDir, { recursive: true, force: true });
+});
+
+test('output that is not a terminal (piped to a file, CI) gets the stand-in of a terminalOnly line', async () => {
+  const logsDir = await mkdtemp(path.join(tmpdir(), 'souk-logs-'));
+  const out = new PassThrough();
+  let printed = '';
+  out.on('data', (c: Buffer) => (printed += c.toString()));
+  const output = new LogOutput({ out, color: false, json: false, logsDir, names: ['identity-1'] });
+  output.terminalOnly('the password is s3cret', 'the password is in a file');
+  await output.close();
+  assert.equal(printed.trimEnd(), 'devhost    | the password is in a file');
   await rm(logsDir, { recursive: true, force: true });
 });

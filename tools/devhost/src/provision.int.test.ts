@@ -80,15 +80,33 @@ async function attempt(url: string, sql = 'SELECT 1'): Promise<string> {
   }
 }
 
+/** The service's URL with the password added, as the chassis does from the secret database-password. */
+function withPassword(serviceUrl: string, password: string): string {
+  const url = new URL(serviceUrl);
+  url.password = encodeURIComponent(password);
+  return url.toString();
+}
+
 function urlFor(role: DatabaseTarget, database: string): string {
-  const url = new URL(serviceDatabaseUrl(adminUrl, role));
+  const url = new URL(withPassword(serviceDatabaseUrl(adminUrl, role), role.password));
   url.pathname = '/' + database;
   return url.toString();
 }
 
+test('a service URL carries no password and nothing of the admin URL but the server', () => {
+  const url = new URL(
+    serviceDatabaseUrl('postgres://postgres:superpw@db.example:6543/postgres?sslmode=require&password=qp', { name: 'souk_x' }),
+  );
+  assert.equal(url.password, '');
+  assert.equal(url.username, 'souk_x');
+  assert.equal(url.host, 'db.example:6543');
+  assert.equal(url.pathname, '/souk_x');
+  assert.equal(url.search, '?sslmode=require');
+});
+
 test('each service role can create, write and read tables in its own database', async () => {
   for (const t of targets) {
-    const url = serviceDatabaseUrl(adminUrl, t);
+    const url = withPassword(serviceDatabaseUrl(adminUrl, t), t.password);
     assert.equal(await attempt(url, 'CREATE TABLE IF NOT EXISTS probe (id int primary key)'), 'ok', t.name);
     assert.equal(await attempt(url, 'INSERT INTO probe VALUES (1) ON CONFLICT DO NOTHING'), 'ok', t.name);
     assert.equal(await attempt(url, 'SELECT * FROM probe'), 'ok', t.name);
@@ -121,7 +139,7 @@ test(
   { skip: !!external && "auth method is the server's choice" },
   async () => {
     const t = targets[0]!;
-    assert.equal(await attempt(serviceDatabaseUrl(adminUrl, { ...t, password: 'wrong' })), '28P01');
+    assert.equal(await attempt(withPassword(serviceDatabaseUrl(adminUrl, t), 'wrong')), '28P01');
   },
 );
 
@@ -132,7 +150,7 @@ test('provisioning again is harmless and resets a changed password to the stored
   await admin.query(`ALTER ROLE ${admin.escapeIdentifier(t.name)} PASSWORD ${admin.escapeLiteral(randomToken())}`);
   await admin.end();
   await provisionDatabases(adminUrl, targets, { lockDownMaintenanceDatabases: !external });
-  assert.equal(await attempt(serviceDatabaseUrl(adminUrl, t), 'SELECT count(*) FROM probe'), 'ok');
+  assert.equal(await attempt(withPassword(serviceDatabaseUrl(adminUrl, t), t.password), 'SELECT count(*) FROM probe'), 'ok');
   const other = targets[1]!;
   assert.equal(await attempt(urlFor(t, other.name)), '42501');
 });

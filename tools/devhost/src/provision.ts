@@ -97,11 +97,18 @@ async function lockDownPublicSchema(adminUrl: string, target: DatabaseTarget): P
   }
 }
 
-/** The service's own URL: same server as the admin URL, its role and password, its database. */
-export function serviceDatabaseUrl(adminUrl: string, target: DatabaseTarget): string {
+/**
+ * The service's own URL: same server as the admin URL, its role and its database, and no password (the
+ * service reads that from its secret database-password). Nothing of the admin's credentials is kept,
+ * not even a password or user given as a query parameter.
+ */
+export function serviceDatabaseUrl(adminUrl: string, target: Pick<DatabaseTarget, 'name'>): string {
   const url = new URL(withDatabase(adminUrl, target.name));
   url.username = encodeURIComponent(target.name);
-  url.password = encodeURIComponent(target.password);
+  url.password = '';
+  for (const key of [...url.searchParams.keys()]) {
+    if (/^(password|user|passfile|sslpassword|sslkey)$/i.test(key)) url.searchParams.delete(key);
+  }
   return url.toString();
 }
 

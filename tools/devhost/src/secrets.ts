@@ -1,7 +1,7 @@
 // Dev secrets under <data-dir>/secrets: generated at first start, then read back so restarts reuse them.
 // Files are 0600 in a 0700 directory; nothing here is ever a fixed value.
 import { randomBytes } from 'node:crypto';
-import { chmod, readFile, writeFile } from 'node:fs/promises';
+import { chmod, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { writeJsonAtomic } from './atomic-write.ts';
 import { ensurePrivateDir } from './data-dir.ts';
@@ -26,6 +26,8 @@ export interface DevSecrets {
   paymentProviderAdminKeyFile: string;
   /** Password of role souk_<service>, per service with a database. */
   databasePasswords: ReadonlyMap<string, string>;
+  /** The shared secrets a service may be given (ServiceSpec.secrets), by the name the chassis reads them under. */
+  named: ReadonlyMap<string, string>;
 }
 
 export interface SecretsInput {
@@ -45,7 +47,7 @@ export async function ensureSecrets(input: SecretsInput): Promise<DevSecrets> {
   const adminPasswordFile = path.join(input.dir, 'admin-password');
   const admin = await ensureSecretFile(adminPasswordFile, () => randomToken(18));
   const identityKekFile = path.join(input.dir, 'identity-kek');
-  await ensureSecretFile(identityKekFile, () => randomBytes(32).toString('base64'));
+  const kek = await ensureSecretFile(identityKekFile, () => randomBytes(32).toString('base64'));
 
   const databasePasswords = new Map<string, string>();
   for (const service of input.databaseServices) {
@@ -55,12 +57,12 @@ export async function ensureSecrets(input: SecretsInput): Promise<DevSecrets> {
 
   const clientsFile = path.join(input.dir, 'clients.json');
   const clients = await ensureClients(clientsFile, input.clients);
-  // Each service reads only its own secret, not the whole list identity needs.
-  for (const client of clients) await writeSecret(clientSecretFile(input.dir, client.clientId), client.clientSecret);
+  // Files of the per-client layout before instance directories: a service now gets its secret in its own directory.
+  for (const client of clients) await rm(clientSecretFile(input.dir, client.clientId), { force: true });
   const paymentProviderApiKeyFile = path.join(input.dir, 'payment-provider-api-key');
-  await ensureSecretFile(paymentProviderApiKeyFile, () => `sk_test_${randomToken(24)}`);
+  const apiKey = await ensureSecretFile(paymentProviderApiKeyFile, () => `sk_test_${randomToken(24)}`);
   const paymentProviderAdminKeyFile = path.join(input.dir, 'payment-provider-admin-key');
-  await ensureSecretFile(paymentProviderAdminKeyFile, () => `sk_admin_${randomToken(24)}`);
+  const adminKey = await ensureSecretFile(paymentProviderAdminKeyFile, () => `sk_admin_${randomToken(24)}`);
   return {
     paymentProviderApiKeyFile,
     paymentProviderAdminKeyFile,
@@ -72,20 +74,19 @@ export async function ensureSecrets(input: SecretsInput): Promise<DevSecrets> {
     clientsFile,
     clients,
     databasePasswords,
+    named: new Map([
+      ['identity-key-encryption-key', kek.value],
+      ['identity-admin-password', admin.value],
+      ['identity-clients', JSON.stringify(clients)],
+      ['payment-provider-api-key', apiKey.value],
+      ['payment-provider-admin-key', adminKey.value],
+    ]),
   };
 }
 
-/** The file holding one OAuth client's secret (SERVICE_CLIENT_SECRET_FILE of that service). */
+/** Where an OAuth client's secret was written before each instance got its own directory (removed at start). */
 export function clientSecretFile(dir: string, clientId: string): string {
   return path.join(dir, `client-${clientId}-secret`);
-}
-
-async function writeSecret(file: string, value: string): Promise<void> {
-  const current = await readFile(file, 'utf8').catch(() => undefined);
-  if (current?.trim() === value) return;
-  // Written before any service starts, so no reader sees it half-written.
-  await writeFile(file, value + '\n', { mode: 0o600 });
-  await chmod(file, 0o600);
 }
 
 export function databasePasswordFile(dir: string, service: string): string {

@@ -1,18 +1,6 @@
 // The one table of what the devhost runs: entry points, start order, databases and extra env.
 // A new service is one new row here; the databases, roles, clients and URLs follow from it.
 
-import { clientSecretFile } from './secrets.ts';
-
-export interface SecretPaths {
-  /** The secrets directory (per-client secret files live there). */
-  dir: string;
-  adminPasswordFile: string;
-  identityKekFile: string;
-  clientsFile: string;
-  paymentProviderApiKeyFile: string;
-  paymentProviderAdminKeyFile: string;
-}
-
 export interface ServiceSpec {
   name: string;
   /** Entry point relative to the repository root. */
@@ -35,8 +23,13 @@ export interface ServiceSpec {
   usesRegistry: boolean;
   /** Scopes of the service's OAuth client `svc-<name>` in clients.json. */
   clientScopes: readonly string[];
-  /** Service-specific environment. */
-  env?: (secrets: SecretPaths) => Record<string, string>;
+  /** Service-specific environment: never a secret (those go in its secrets directory). */
+  env?: Readonly<Record<string, string>>;
+  /**
+   * Secrets it gets besides its client secret and database password, by the name the service reads
+   * them under (instance-secrets.ts writes them into its own SECRETS_DIR).
+   */
+  secrets?: readonly string[];
 }
 
 export const SERVICES: readonly ServiceSpec[] = [
@@ -73,12 +66,8 @@ export const SERVICES: readonly ServiceSpec[] = [
     scalable: true,
     usesRegistry: true,
     clientScopes: ['internal', 'schemas:write'],
-    env: (secrets) => ({
-      IDENTITY_ADMIN_EMAIL: 'admin@souk.local',
-      IDENTITY_ADMIN_PASSWORD_FILE: secrets.adminPasswordFile,
-      IDENTITY_KEY_ENCRYPTION_KEY_FILE: secrets.identityKekFile,
-      IDENTITY_CLIENTS_FILE: secrets.clientsFile,
-    }),
+    env: { IDENTITY_ADMIN_EMAIL: 'admin@souk.local' },
+    secrets: ['identity-key-encryption-key', 'identity-admin-password', 'identity-clients'],
   },
   {
     name: 'catalog',
@@ -110,10 +99,7 @@ export const SERVICES: readonly ServiceSpec[] = [
     scalable: true,
     usesRegistry: true,
     clientScopes: ['internal'],
-    env: (secrets) => ({
-      PAYMENT_PROVIDER_API_KEY_FILE: secrets.paymentProviderApiKeyFile,
-      PAYMENT_PROVIDER_ADMIN_KEY_FILE: secrets.paymentProviderAdminKeyFile,
-    }),
+    secrets: ['payment-provider-api-key', 'payment-provider-admin-key'],
   },
   {
     name: 'inventory',
@@ -125,7 +111,7 @@ export const SERVICES: readonly ServiceSpec[] = [
     usesRegistry: true,
     clientScopes: ['internal', 'schemas:write'],
     // Demo stock for every seeded catalogue product, loaded once in the background.
-    env: () => ({ INVENTORY_SEED_STOCK: '100' }),
+    env: { INVENTORY_SEED_STOCK: '100' },
   },
   {
     name: 'payments',
@@ -136,7 +122,7 @@ export const SERVICES: readonly ServiceSpec[] = [
     scalable: true,
     usesRegistry: true,
     clientScopes: ['internal', 'schemas:write'],
-    env: (secrets) => ({ PAYMENT_PROVIDER_API_KEY_FILE: secrets.paymentProviderApiKeyFile }),
+    secrets: ['payment-provider-api-key'],
   },
   {
     name: 'cart',
@@ -297,8 +283,14 @@ const CONTROLLED_ENV = [
   'OTEL_METRICS_EXPORTER',
   'OTEL_LOGS_EXPORTER',
   'SERVICE_CLIENT_ID',
-  'SERVICE_CLIENT_SECRET_FILE',
+  'SECRETS_DIR',
 ];
+
+/**
+ * Inherited variables that may hold a secret or lead to one are dropped too: a superuser's PGPASSWORD or
+ * DATABASE_URL, a VAULT_TOKEN, an *_API_KEY, a stray *_SECRET_FILE would otherwise reach every service.
+ */
+const SECRET_LIKE_ENV = /SECRET|PASSWORD|PASSWD|TOKEN|KEY|CREDENTIAL|^PG|^VAULT_|^DATABASE_/i;
 
 export interface EnvInput {
   plan: InstancePlan;
@@ -306,9 +298,10 @@ export interface EnvInput {
   registryPort: number;
   gatewayPort: number;
   logLevel: string;
-  /** Present for services with a database. */
+  /** Present for services with a database: server, database and role, never a password. */
   databaseUrl?: string;
-  secrets: SecretPaths;
+  /** The instance's own secrets directory (instance-secrets.ts); its only way to any secret. */
+  secretsDir: string;
   /** The devhost's own environment; PATH, HOME, OTEL_EXPORTER_OTLP_ENDPOINT etc. pass through. */
   inherited: NodeJS.ProcessEnv;
 }
@@ -316,7 +309,7 @@ export interface EnvInput {
 export function instanceEnv(input: EnvInput): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [key, value] of Object.entries(input.inherited)) {
-    if (value !== undefined && !CONTROLLED_ENV.includes(key)) env[key] = value;
+    if (value !== undefined && !CONTROLLED_ENV.includes(key) && !SECRET_LIKE_ENV.test(key)) env[key] = value;
   }
   // One trace in ten unless the shell chose (OTEL_TRACES_SAMPLER=always_on records every one); errors always are.
   if (!env.OTEL_TRACES_SAMPLER) {
@@ -331,17 +324,18 @@ export function instanceEnv(input: EnvInput): Record<string, string> {
     LOG_LEVEL: input.logLevel,
     OTEL_METRICS_EXPORTER: 'none',
     OTEL_LOGS_EXPORTER: 'none',
+    SECRETS_DIR: input.secretsDir,
   });
   if (input.plan.service.usesRegistry) {
     env.REGISTRY_URL = `http://127.0.0.1:${input.registryPort}`;
     // Its own OAuth client, for calls on its own behalf (saga steps, background work).
     env.SERVICE_CLIENT_ID = serviceClientId(input.plan.service.name);
-    env.SERVICE_CLIENT_SECRET_FILE = clientSecretFile(input.secrets.dir, serviceClientId(input.plan.service.name));
   }
   if (input.plan.service.database) {
     if (!input.databaseUrl) throw new Error(`${input.plan.service.name} needs a database URL`);
+    if (new URL(input.databaseUrl).password !== '') throw new Error('a service database URL must not carry the password');
     env.DATABASE_URL = input.databaseUrl;
   }
-  Object.assign(env, input.plan.service.env?.(input.secrets) ?? {});
+  Object.assign(env, input.plan.service.env ?? {});
   return env;
 }

@@ -12,14 +12,7 @@ import {
 } from './services.ts';
 
 const ports = { registryPort: 8761, gatewayPort: 8080 };
-const secrets = {
-  dir: '/d/secrets',
-  adminPasswordFile: '/d/secrets/admin-password',
-  identityKekFile: '/d/secrets/identity-kek',
-  clientsFile: '/d/secrets/clients.json',
-  paymentProviderApiKeyFile: '/d/secrets/payment-provider-api-key',
-  paymentProviderAdminKeyFile: '/d/secrets/payment-provider-admin-key',
-};
+const secretsDir = '/d/run/some-instance';
 
 test('instances in start order: registry, schema registry, then the services, then gateway', () => {
   const plans = planInstances({ ...ports, scale: { catalog: 2 } });
@@ -95,8 +88,8 @@ test('environment of a database service: common variables, its own DATABASE_URL,
     port: 41000,
     ...ports,
     logLevel: 'debug',
-    databaseUrl: 'postgres://souk_identity:pw@127.0.0.1:5555/souk_identity',
-    secrets,
+    databaseUrl: 'postgres://souk_identity@127.0.0.1:5555/souk_identity',
+    secretsDir,
     inherited: {
       PATH: '/bin',
       DATABASE_URL: 'postgres://postgres@admin/postgres',
@@ -114,17 +107,16 @@ test('environment of a database service: common variables, its own DATABASE_URL,
   assert.equal(env.OTEL_LOGS_EXPORTER, 'none');
   assert.equal(env.OTEL_EXPORTER_OTLP_ENDPOINT, 'http://otel:4318');
   assert.equal(env.PATH, '/bin');
-  assert.equal(env.DATABASE_URL, 'postgres://souk_identity:pw@127.0.0.1:5555/souk_identity');
+  assert.equal(env.DATABASE_URL, 'postgres://souk_identity@127.0.0.1:5555/souk_identity');
   assert.equal(env.IDENTITY_ADMIN_EMAIL, 'admin@souk.local');
-  assert.equal(env.IDENTITY_ADMIN_PASSWORD_FILE, secrets.adminPasswordFile);
-  assert.equal(env.IDENTITY_KEY_ENCRYPTION_KEY_FILE, secrets.identityKekFile);
-  assert.equal(env.IDENTITY_CLIENTS_FILE, secrets.clientsFile);
+  assert.equal(env.SECRETS_DIR, secretsDir);
+  assert.equal(env.IDENTITY_ADMIN_PASSWORD_FILE, undefined);
 });
 
 test('services record one trace in ten unless the shell chose a sampler', () => {
   const plan = planInstances({ ...ports, scale: {} }).find((p) => p.instanceId === 'gateway-1')!;
   const envWith = (inherited: NodeJS.ProcessEnv) =>
-    instanceEnv({ plan, port: 8080, ...ports, logLevel: 'info', secrets, inherited });
+    instanceEnv({ plan, port: 8080, ...ports, logLevel: 'info', secretsDir, inherited });
   const byDefault = envWith({});
   assert.equal(byDefault.OTEL_TRACES_SAMPLER, 'parentbased_traceidratio');
   assert.equal(byDefault.OTEL_TRACES_SAMPLER_ARG, String(DEFAULT_TRACE_RATIO));
@@ -144,7 +136,7 @@ test('a service without a database gets no DATABASE_URL, even when the devhost h
     port: 8080,
     ...ports,
     logLevel: 'info',
-    secrets,
+    secretsDir,
     inherited: { DATABASE_URL: 'postgres://admin' },
   });
   assert.equal(env.DATABASE_URL, undefined);
@@ -158,43 +150,28 @@ test('the registry does not get REGISTRY_URL: it never registers with itself', (
     port: 8761,
     ...ports,
     logLevel: 'info',
-    secrets,
+    secretsDir,
     inherited: { REGISTRY_URL: 'http://elsewhere' },
   });
   assert.equal(env.REGISTRY_URL, undefined);
   assert.equal(env.PORT, '8761');
 });
 
-test('every registered service gets its own OAuth client and only its own secret file', () => {
+test('every registered service gets its own OAuth client id; its secret is in its secrets directory', () => {
   const plan = planInstances({ ...ports, scale: {} }).find((p) => p.instanceId === 'orders-1')!;
   const env = instanceEnv({
     plan,
     port: 9000,
     ...ports,
     logLevel: 'info',
-    secrets,
-    databaseUrl: 'postgres://x',
+    secretsDir,
+    databaseUrl: 'postgres://x@h/d',
     inherited: { SERVICE_CLIENT_ID: 'svc-stray' },
   });
   assert.equal(env.SERVICE_CLIENT_ID, 'svc-orders');
-  assert.equal(env.SERVICE_CLIENT_SECRET_FILE, '/d/secrets/client-svc-orders-secret');
+  assert.equal(env.SERVICE_CLIENT_SECRET_FILE, undefined);
+  assert.equal(env.SECRETS_DIR, secretsDir);
   assert.equal(env.IDENTITY_CLIENTS_FILE, undefined);
-});
-
-test('payments and the provider simulator share the merchant key file; only the provider gets the admin key', () => {
-  const envOf = (id: string) =>
-    instanceEnv({
-      plan: planInstances({ ...ports, scale: {} }).find((p) => p.instanceId === id)!,
-      port: 9000,
-      ...ports,
-      logLevel: 'info',
-      secrets,
-      databaseUrl: 'postgres://x',
-      inherited: {},
-    });
-  assert.equal(envOf('payments-1').PAYMENT_PROVIDER_API_KEY_FILE, secrets.paymentProviderApiKeyFile);
-  assert.equal(envOf('payments-1').PAYMENT_PROVIDER_ADMIN_KEY_FILE, undefined);
-  assert.equal(envOf('payment-provider-1').PAYMENT_PROVIDER_ADMIN_KEY_FILE, secrets.paymentProviderAdminKeyFile);
 });
 
 test('database and role names', () => {

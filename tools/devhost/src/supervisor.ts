@@ -51,6 +51,8 @@ export interface InstanceHooks {
   warn(message: string): void;
   /** State, pid or restart count changed. */
   changed(): void;
+  /** Right before every spawn, the first and each restart (the devhost writes the instance's secrets). */
+  spawning?(): void;
 }
 
 export interface InstanceOptions {
@@ -86,6 +88,7 @@ export class ManagedInstance {
   start(): void {
     if (this.child || this.halted) return;
     this.restartTimer = undefined;
+    this.hooks.spawning?.();
     const child = spawn(this.spec.command, [...this.spec.args], {
       cwd: this.spec.cwd,
       env: this.spec.env,

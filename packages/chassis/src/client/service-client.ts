@@ -186,7 +186,7 @@ export function createServiceClient(deps: ServiceClientDeps): ResilientServiceCl
     const tokens = deps.serviceToken;
     if (!tokens) {
       throw chassisErrors.serviceTokenUnavailable({
-        detail: `A call to ${service} asks for the service's own token, but no SERVICE_CLIENT_ID / SERVICE_CLIENT_SECRET_FILE is configured.`,
+        detail: `A call to ${service} asks for the service's own token, but no SERVICE_CLIENT_ID (with the secret service-client-secret) is configured.`,
       });
     }
     const token = await tokens.source();

@@ -23,6 +23,8 @@ export type MigrationDb = Kysely<any>;
 
 export interface DatabaseOptions {
   url: string;
+  /** The role's password when the URL carries none (it comes from a secret, not the environment). */
+  password?: string;
   poolSize: number;
   applicationName: string;
   tracer: Tracer;
@@ -157,10 +159,21 @@ function namedQuery(
   });
 }
 
+/**
+ * pg lets the connection string override a separate `password` option (with null when the URL has none),
+ * so the password joins the URL here, in memory only, where pg hides it from its errors.
+ */
+function withPassword(url: string, password: string | undefined): string {
+  if (password === undefined) return url;
+  const u = new URL(url);
+  u.password = encodeURIComponent(password);
+  return u.toString();
+}
+
 export function createDatabase(options: DatabaseOptions): Database {
   const nameOf = preparedNames(options.maxPreparedStatements ?? MAX_PREPARED_STATEMENTS);
   const pool = new pg.Pool({
-    connectionString: options.url,
+    connectionString: withPassword(options.url, options.password),
     max: options.poolSize,
     application_name: options.applicationName,
     idleTimeoutMillis: 30_000,

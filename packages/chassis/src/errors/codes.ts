@@ -3,6 +3,13 @@
 import { defineErrors } from './errors.ts';
 
 export const chassisErrors = defineErrors({
+  secretUnavailable: {
+    code: 'SOUK_SECRET_UNAVAILABLE',
+    status: 500,
+    title: 'A secret could not be read',
+    description:
+      'At start only, never in an answer: a secret the service needs is missing from SECRETS_DIR or Vault, or the source failed. The message names the secret and where it was looked for, never a value; the process exits.',
+  },
   invalidRequest: {
     code: 'SOUK_REQUEST_INVALID',
     status: 400,
@@ -138,7 +145,7 @@ export const chassisErrors = defineErrors({
     title: "The service's own access token could not be obtained",
     retryable: true,
     description:
-      "A call on the service's own behalf (auth: service) needs a client_credentials token; the service has no credentials configured (SERVICE_CLIENT_ID, SERVICE_CLIENT_SECRET_FILE) or identity did not give one.",
+      "A call on the service's own behalf (auth: service) needs a client_credentials token; the service has no credentials configured (SERVICE_CLIENT_ID and the secret service-client-secret) or identity did not give one.",
   },
   connectionFailed: {
     code: 'SOUK_CLIENT_CONNECTION_FAILED',

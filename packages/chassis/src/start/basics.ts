@@ -10,6 +10,7 @@ import { Type, type Static, type TObject } from 'typebox';
 import { CommonConfig, loadConfig, type Env } from '../config.ts';
 import { createLogger } from '../logging.ts';
 import { createMetricsRegistry } from '../metrics.ts';
+import { openSecrets, type Secrets } from '../secrets/secrets.ts';
 import { initTracing } from '../tracing.ts';
 
 /** A clock in milliseconds; tests pass a fake one. */
@@ -28,6 +29,8 @@ export interface Basics<Cfg> {
   /** Sends the spans still buffered; the last thing a stop does. */
   flushTraces(): Promise<void>;
   metrics: Registry;
+  /** The service's secrets (SECRETS_DIR or Vault); read at start, never from the environment. */
+  secrets: Secrets;
 }
 
 export function loadBasics<C extends TObject>(
@@ -55,5 +58,6 @@ export function loadBasics<C extends TObject>(
     tracer: tracing.tracer,
     flushTraces: () => tracing.shutdown(),
     metrics: createMetricsRegistry({ service: name, instance: instanceId }),
+    secrets: openSecrets(config, { service: name }),
   };
 }

@@ -2,7 +2,6 @@
 // or a static list), the clients with their breakers and the service's own
 // token, the event schemas registered, and the verification of callers' tokens.
 
-import { readFile } from 'node:fs/promises';
 import { context, ROOT_CONTEXT } from '@opentelemetry/api';
 import type { JSONWebKeySet } from 'jose';
 import { createAuth, type Auth } from '../auth/auth-hooks.ts';
@@ -24,9 +23,13 @@ import {
   type RegistryClient,
 } from '../discovery/index.ts';
 import type { EventContract } from '../events/contract.ts';
+import type { Secrets } from '../secrets/secrets.ts';
 import { registerSchemas, SCHEMA_REGISTRY_SERVICE } from '../events/schemas.ts';
 import type { Basics, Clock } from './basics.ts';
 import type { ResourceStack } from './resource-stack.ts';
+
+/** The secret holding the OAuth client secret of SERVICE_CLIENT_ID. */
+export const SERVICE_CLIENT_SECRET = 'service-client-secret';
 
 /** identity's OAuth 2.0 token endpoint. */
 export const IDENTITY_TOKEN_PATH = '/api/v1/identity/oauth/token';
@@ -77,7 +80,7 @@ export async function connectClients(
   const { clock, log, metrics, tracer } = basics;
   const serviceToken = givenToken
     ? { source: givenToken, invalidate: () => undefined }
-    : await ownServiceToken(config, clock, () => clients.get('identity'));
+    : await ownServiceToken(config, basics.secrets, clock, () => clients.get('identity'));
   const clients: ClientRegistry = createClientRegistry({
     discovery,
     log,
@@ -97,17 +100,16 @@ export async function connectClients(
 /** The service's client_credentials token from identity, when the service has credentials. */
 async function ownServiceToken(
   config: CommonConfig,
+  secrets: Secrets,
   clock: Clock,
   identity: () => ServiceClient,
 ): Promise<CachedServiceToken | undefined> {
   const clientId = config.SERVICE_CLIENT_ID;
   const secretFile = config.SERVICE_CLIENT_SECRET_FILE;
   if (!clientId && !secretFile) return undefined;
-  if (!clientId || !secretFile)
-    throw new Error('SERVICE_CLIENT_ID and SERVICE_CLIENT_SECRET_FILE go together: set both or neither');
-  const secret = (await readFile(secretFile, 'utf8')).trim();
-  if (!secret) throw new Error(`SERVICE_CLIENT_SECRET_FILE ${secretFile} is empty`);
-  const authorization = basicCredentials(clientId, secret);
+  if (!clientId) throw new Error('SERVICE_CLIENT_SECRET_FILE is set without SERVICE_CLIENT_ID: set both or neither');
+  const secret = await secrets.read(SERVICE_CLIENT_SECRET, { variable: 'SERVICE_CLIENT_SECRET_FILE', path: secretFile });
+  const authorization = basicCredentials(clientId, secret.trim());
   return cachedServiceToken({
     now: () => clock.now(),
     // Outside any request's context: the caller's token and request id have no business on this call.

@@ -9,6 +9,9 @@ import { CHASSIS_MIGRATION_TABLE } from '../events/migrations.ts';
 import type { Basics } from './basics.ts';
 import type { ResourceStack } from './resource-stack.ts';
 
+/** The secret holding the password of the service's database role. */
+export const DATABASE_PASSWORD_SECRET = 'database-password';
+
 /** Undefined when the service declared no migrations (it has no database). */
 export async function openDatabase(
   basics: Basics<unknown>,
@@ -20,8 +23,10 @@ export async function openDatabase(
   const { name, instanceId, tracer, log } = basics;
   const config: CommonConfig = basics.config;
   if (!config.DATABASE_URL) throw new Error(`${name} needs DATABASE_URL: set it to its PostgreSQL database`);
+  const password = await databasePassword(config.DATABASE_URL, basics);
   const database = createDatabase({
     url: config.DATABASE_URL,
+    ...(password === undefined ? {} : { password }),
     poolSize: config.DATABASE_POOL_SIZE,
     maxPreparedStatements: config.DATABASE_PREPARED_STATEMENTS,
     applicationName: instanceId,
@@ -37,6 +42,15 @@ export async function openDatabase(
   if (applied.length) log.info({ migrations: applied }, 'database migrated');
   readiness.set('database', () => database.ping());
   return database;
+}
+
+/**
+ * The secret database-password, so the password stays out of the environment (DATABASE_URL names the server,
+ * database and role only). A URL that carries a password keeps it: tests and a local `psql`-style URL.
+ */
+async function databasePassword(url: string, basics: Basics<unknown>): Promise<string | undefined> {
+  if (new URL(url).password !== '') return undefined;
+  return basics.secrets.optional(DATABASE_PASSWORD_SECRET);
 }
 
 /** The database may still be starting next to us (devhost, compose): retry for a while. */

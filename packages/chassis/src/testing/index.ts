@@ -9,3 +9,5 @@ export type { Answer, CallOptions } from './http.ts';
 export { startStandInProducer } from './stand-in-producer.ts';
 export type { StandInProducer } from './stand-in-producer.ts';
 export { handlerContext } from './handler-context.ts';
+export { startVaultStandIn } from './vault-stand-in.ts';
+export type { VaultStandIn, VaultStandInOptions } from './vault-stand-in.ts';
