@@ -1,6 +1,7 @@
 // The one table of what the devhost runs: entry points, start order, databases and extra env.
 // A new service is one new row here; the databases, roles, clients and URLs follow from it.
 
+import { eventsReadScope as feed, type ServiceScope } from '@souk/chassis/scopes';
 import { clientSecretFile } from './secrets.ts';
 
 export interface SecretPaths {
@@ -33,8 +34,11 @@ export interface ServiceSpec {
   scalable: boolean;
   /** Gets REGISTRY_URL (registers and discovers). False only for the registry, which never registers with itself. */
   usesRegistry: boolean;
-  /** Scopes of the service's OAuth client `svc-<name>` in clients.json. */
-  clientScopes: readonly string[];
+  /**
+   * Scopes of the service's OAuth client `svc-<name>` in clients.json: exactly the capabilities it uses
+   * with its own token (`auth: 'service'` calls) and `events:read:<producer>` per producer it consumes.
+   */
+  clientScopes: readonly ServiceScope[];
   /** Service-specific environment. */
   env?: (secrets: SecretPaths) => Record<string, string>;
 }
@@ -49,7 +53,7 @@ export const SERVICES: readonly ServiceSpec[] = [
     fixedPort: 'registryPort',
     scalable: false,
     usesRegistry: false,
-    clientScopes: ['internal'],
+    clientScopes: [],
   },
   {
     // Ready before the producers start: they register their event schemas at start, and would otherwise wait
@@ -62,7 +66,7 @@ export const SERVICES: readonly ServiceSpec[] = [
     database: true,
     scalable: true,
     usesRegistry: true,
-    clientScopes: ['internal'],
+    clientScopes: [],
   },
   {
     name: 'identity',
@@ -72,7 +76,7 @@ export const SERVICES: readonly ServiceSpec[] = [
     database: true,
     scalable: true,
     usesRegistry: true,
-    clientScopes: ['internal'],
+    clientScopes: [],
     env: (secrets) => ({
       IDENTITY_ADMIN_EMAIL: 'admin@souk.local',
       IDENTITY_ADMIN_PASSWORD_FILE: secrets.adminPasswordFile,
@@ -88,7 +92,7 @@ export const SERVICES: readonly ServiceSpec[] = [
     database: true,
     scalable: true,
     usesRegistry: true,
-    clientScopes: ['internal'],
+    clientScopes: [],
   },
   {
     name: 'notifications',
@@ -98,10 +102,10 @@ export const SERVICES: readonly ServiceSpec[] = [
     database: true,
     scalable: true,
     usesRegistry: true,
-    clientScopes: ['internal'],
+    clientScopes: [feed('identity'), feed('orders'), feed('shipping')],
   },
   {
-    // A third-party stand-in: its own API keys, no OAuth client needed but kept uniform.
+    // A third-party stand-in: its own API keys; an OAuth client kept uniform, granted nothing.
     name: 'payment-provider',
     entry: 'services/payment-provider/src/main.ts',
     tier: 2,
@@ -109,7 +113,7 @@ export const SERVICES: readonly ServiceSpec[] = [
     database: true,
     scalable: true,
     usesRegistry: true,
-    clientScopes: ['internal'],
+    clientScopes: [],
     env: (secrets) => ({
       PAYMENT_PROVIDER_API_KEY_FILE: secrets.paymentProviderApiKeyFile,
       PAYMENT_PROVIDER_ADMIN_KEY_FILE: secrets.paymentProviderAdminKeyFile,
@@ -123,7 +127,7 @@ export const SERVICES: readonly ServiceSpec[] = [
     database: true,
     scalable: true,
     usesRegistry: true,
-    clientScopes: ['internal'],
+    clientScopes: [feed('catalog'), feed('orders'), feed('shipping')],
     // Demo stock for every seeded catalogue product, loaded once in the background.
     env: () => ({ INVENTORY_SEED_STOCK: '100' }),
   },
@@ -135,7 +139,7 @@ export const SERVICES: readonly ServiceSpec[] = [
     database: true,
     scalable: true,
     usesRegistry: true,
-    clientScopes: ['internal'],
+    clientScopes: [feed('shipping')],
     env: (secrets) => ({ PAYMENT_PROVIDER_API_KEY_FILE: secrets.paymentProviderApiKeyFile }),
   },
   {
@@ -146,7 +150,7 @@ export const SERVICES: readonly ServiceSpec[] = [
     database: true,
     scalable: true,
     usesRegistry: true,
-    clientScopes: ['internal'],
+    clientScopes: [feed('catalog'), feed('orders')],
   },
   {
     name: 'orders',
@@ -156,7 +160,16 @@ export const SERVICES: readonly ServiceSpec[] = [
     database: true,
     scalable: true,
     usesRegistry: true,
-    clientScopes: ['internal'],
+    clientScopes: [
+      // The checkout saga's steps and compensations.
+      'inventory:reserve',
+      'inventory:release',
+      'payments:authorize',
+      'payments:capture',
+      'payments:cancel',
+      feed('catalog'),
+      feed('shipping'),
+    ],
   },
   {
     name: 'shipping',
@@ -166,7 +179,7 @@ export const SERVICES: readonly ServiceSpec[] = [
     database: true,
     scalable: true,
     usesRegistry: true,
-    clientScopes: ['internal'],
+    clientScopes: [feed('inventory'), feed('orders'), feed('payments')],
   },
   {
     name: 'order-history',
@@ -176,7 +189,7 @@ export const SERVICES: readonly ServiceSpec[] = [
     database: true,
     scalable: true,
     usesRegistry: true,
-    clientScopes: ['internal'],
+    clientScopes: [feed('inventory'), feed('orders'), feed('payments'), feed('shipping')],
   },
   {
     name: 'recommendations',
@@ -186,7 +199,7 @@ export const SERVICES: readonly ServiceSpec[] = [
     database: true,
     scalable: true,
     usesRegistry: true,
-    clientScopes: ['internal'],
+    clientScopes: [feed('orders')],
   },
   {
     name: 'gateway',
@@ -197,13 +210,16 @@ export const SERVICES: readonly ServiceSpec[] = [
     fixedPort: 'gatewayPort',
     scalable: true,
     usesRegistry: true,
-    clientScopes: ['internal'],
+    clientScopes: [],
   },
 ];
 
-/** OAuth clients that are not services (tools that call the API with client credentials). */
-export const EXTRA_CLIENTS: readonly { clientId: string; scopes: readonly string[] }[] = [
-  { clientId: 'souk-loadgen', scopes: ['loadgen'] },
+/**
+ * OAuth clients that are not services (tools that call the API with client credentials). The load
+ * generator calls the public API as shoppers do: no capability.
+ */
+export const EXTRA_CLIENTS: readonly { clientId: string; scopes: readonly ServiceScope[] }[] = [
+  { clientId: 'souk-loadgen', scopes: [] },
 ];
 
 export function findService(name: string): ServiceSpec | undefined {
