@@ -92,7 +92,8 @@ const shipmentOf = (orderId: string) =>
   waitFor(
     async () => {
       const res = await call(shipping.url, 'GET', `/api/v1/shipments/${orderId}`, { token: shippingAdmin });
-      return res.status === 200 && res.json.status !== 'PENDING' ? res.json : undefined;
+      // PENDING and AWAITING_PAYMENT move on by themselves (the capture may arrive after the commit).
+      return res.status === 200 && !['PENDING', 'AWAITING_PAYMENT'].includes(res.json.status) ? res.json : undefined;
     },
     { timeoutMs: 20_000, what: `the shipment of ${orderId}` },
   );
