@@ -13,13 +13,17 @@
 // `npm run bench` runs it with the others.
 
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { Pool } from 'undici';
 import { connect } from '@nats-io/transport-node';
 import { AckPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
-import { streamName } from '@souk/chassis';
-import { createTestDatabase, freePort, waitFor } from '@souk/chassis/testing';
+import { eventsReadScope, streamName } from '@souk/chassis';
+import { createTestDatabase, createTestIssuer, freePort, startTokenServer, waitFor } from '@souk/chassis/testing';
 import {
   BENCH_APPLICATION,
   costBetween,
@@ -174,11 +178,22 @@ async function soukTransport(transport: 'feed' | 'nats', settings: EventsSetting
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const consumerPort = await freePort();
+  // The feed serves only a token with events:read:<producer>: the consumer gets one as in production, from
+  // identity's two endpoints (served here by a test issuer), and the producer checks it against its keys.
+  const clientId = `svc-${producer}-consumer`;
+  const clientSecret = randomBytes(16).toString('hex');
+  const secretDir = await mkdtemp(join(tmpdir(), 'souk-bench-events-'));
+  await writeFile(join(secretDir, 'client-secret'), clientSecret, { mode: 0o600 });
+  const tokens = await startTokenServer(await createTestIssuer(), [
+    { clientId, clientSecret, scopes: [eventsReadScope(producer)] },
+  ]);
   const common = {
     ...process.env,
     LOG_LEVEL: 'warn',
     BENCH_PRODUCER: producer,
-    STATIC_SERVICES: `${producer}=${url}`,
+    STATIC_SERVICES: `${producer}=${url};identity=${tokens.url}`,
+    SERVICE_CLIENT_ID: clientId,
+    SERVICE_CLIENT_SECRET_FILE: join(secretDir, 'client-secret'),
     ...(transport === 'nats' ? { NATS_URL } : { NATS_URL: '' }),
   };
   const children: ChildProcess[] = [];
@@ -337,7 +352,7 @@ async function soukTransport(transport: 'feed' | 'nats', settings: EventsSetting
       await (await jetstreamManager(nc)).streams.delete(streamName(producer)).catch(() => undefined);
       await nc.close();
     }
-    await Promise.allSettled([producerDb.drop(), consumerDb.drop()]);
+    await Promise.allSettled([producerDb.drop(), consumerDb.drop(), tokens.close(), rm(secretDir, { recursive: true })]);
   }
 }
 

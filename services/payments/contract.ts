@@ -11,7 +11,7 @@ export const UUID_PATTERN = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a
 const Uuid = Type.String({ pattern: UUID_PATTERN, description: 'UUID' });
 const Timestamp = Type.String({ format: 'date-time' });
 
-// ---- HTTP API (internal: a service token with scope `internal`) ----------------
+// ---- HTTP API (internal: a service token with the route's capability, payments:authorize...) ----
 
 /** The largest amount one payment takes: 1,000,000.00 in minor units (the provider's limit too). */
 export const MAX_AMOUNT_CENTS = 100_000_000;

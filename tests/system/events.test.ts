@@ -112,9 +112,24 @@ describe('events through the running system', () => {
     });
     assert.equal(patched.status, 200, JSON.stringify(patched.body));
     const catalog = services.catalog![0]!;
+    // The feed serves consumers granted events:read:catalog only: read it as cart's client, which is one.
+    const cartClient = new URLSearchParams({
+      grant_type: 'client_credentials',
+      client_id: 'svc-cart',
+      client_secret: await devhost.secret('client-svc-cart-secret'),
+    });
+    const feedToken = (
+      await json(`${devhost.gateway}/api/v1/identity/oauth/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: cartClient.toString(),
+      })
+    ).body.access_token as string;
     const event = await waitFor(
       async () => {
-        const page = await json(`${catalog}/_events?after=0&types=souk.catalog.PriceChanged&limit=1000`);
+        const page = await json(`${catalog}/_events?after=0&types=souk.catalog.PriceChanged&limit=1000`, {
+          headers: bearer(feedToken),
+        });
         return page.body.events.find((e: any) => e.subject === product.id && e.data.reason === 'system test');
       },
       { what: 'PriceChanged in the feed' },

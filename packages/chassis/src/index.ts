@@ -27,6 +27,8 @@ export { bearerToken } from './auth/auth-hooks.ts';
 export type { ServiceTokenSource } from './auth/service-token.ts';
 export { userIdOf } from './auth/user-of.ts';
 export type { Auth, Requirement } from './auth/auth-hooks.ts';
+export { CAPABILITIES, eventsReadProducer, eventsReadScope, isServiceScope } from './auth/scopes.ts';
+export type { Capability, EventsReadScope, ServiceScope } from './auth/scopes.ts';
 
 // Secrets: one file each in SECRETS_DIR, or Vault KV v2 (ctx.secrets).
 export { SecretError, type Secrets, type FileVariable } from './secrets/index.ts';

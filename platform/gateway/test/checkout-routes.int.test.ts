@@ -102,7 +102,7 @@ test("stock writes need a token at the gateway; the role is inventory's to check
 });
 
 test('internal APIs are not public: payments and stock reservations are unknown paths, whatever the token', async () => {
-  const service = await issuer.token({ sub: 'orders', scopes: ['internal'] });
+  const service = await issuer.token({ sub: 'orders', scopes: ['payments:authorize', 'payments:read', 'inventory:reserve'] });
   const before = { payments: upstreams.get('payments')!.received.length, inventory: upstreams.get('inventory')!.received.length };
   for (const [method, path] of [
     ['POST', `/api/v1/payments/${uuid(7)}/authorize`],

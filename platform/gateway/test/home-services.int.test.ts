@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { defineService, startService, type RunningService } from '@souk/chassis';
+import { defineService, eventsReadScope, startService, type RunningService } from '@souk/chassis';
 import { call, createTestDatabase, createTestIssuer, waitFor, type TestDatabase, type TestIssuer } from '@souk/chassis/testing';
 import { OrderConfirmed } from '@souk/orders/contract';
 import { cartService } from '../../../services/cart/src/service.ts';
@@ -44,7 +44,14 @@ before(async () => {
     events: { publishes: [OrderConfirmed] },
     setup() {},
   });
-  orders = await withDatabase('home_orders', (url) => startService(ordersDefinition, { env: { ...silent, DATABASE_URL: url } }));
+  orders = await withDatabase('home_orders', async (url) => {
+    const svc = await startService(ordersDefinition, { env: { ...silent, DATABASE_URL: url } });
+    svc.ctx.auth.setKeySource(issuer.keySource);
+    return svc;
+  });
+  catalog.ctx.auth.setKeySource(issuer.keySource);
+  // Each consumer reads the feeds with its own token.
+  const reads = (client: string, producers: string[]) => issuer.serviceToken(client, producers.map(eventsReadScope));
   recommendations = await withDatabase('home_recommendations', (url) =>
     startService(recommendationsService, {
       env: {
@@ -54,6 +61,7 @@ before(async () => {
         EVENTS_FEED_WAIT_MS: '1000',
         SHUTDOWN_TIMEOUT_MS: '2000',
       },
+      serviceToken: reads('svc-recommendations', ['orders']),
     }),
   );
   const cart = await withDatabase('home_cart', (url) =>
@@ -64,6 +72,7 @@ before(async () => {
         STATIC_SERVICES: `catalog=${catalog.url};orders=${orders.url}`,
         EVENTS_FEED_WAIT_MS: '1000',
       },
+      serviceToken: reads('svc-cart', ['catalog', 'orders']),
     }),
   );
   for (const svc of [catalog, recommendations, cart]) svc.ctx.auth.setKeySource(issuer.keySource);

@@ -154,7 +154,7 @@ describe('healthy', () => {
     const bad = await home('not-a-jwt');
     assert.equal(bad.status, 401);
     assert.equal((await problemOf(bad.res)).code, 'SOUK_AUTH_TOKEN_INVALID');
-    const service = await home(await issuer.token({ sub: 'checkout-worker', scopes: ['internal'] }));
+    const service = await home(await issuer.token({ sub: 'checkout-worker', scopes: ['orders:read'] }));
     assert.equal(service.status, 200);
     assert.equal(service.body.cart, null);
     assert.deepEqual(service.body.degraded, []);

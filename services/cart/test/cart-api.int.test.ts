@@ -200,7 +200,7 @@ describe('refusals', () => {
   test('the cart needs a user token: none is 401, a service token 403', async () => {
     assertProblem(await call(w.cart.url, 'GET', API), 401, 'SOUK_AUTH_TOKEN_MISSING');
     assertProblem(await call(w.cart.url, 'POST', `${API}/items`, { body: { quantity: 'x' } }), 401, 'SOUK_AUTH_TOKEN_MISSING');
-    const service = await w.issuer.token({ sub: 'orders-service', scopes: ['internal'] });
+    const service = await w.issuer.token({ sub: 'orders-service', scopes: ['orders:read', 'events:read:cart'] });
     assertProblem(await call(w.cart.url, 'GET', API, { token: service }), 403, 'SOUK_AUTH_FORBIDDEN');
   });
 });

@@ -3,7 +3,7 @@
 // its outbox, a stand-in inventory answering stock levels, and the cart under
 // test with a clock the test can move.
 
-import { defineService, startService, type RunningService, type RunningServiceOf } from '@souk/chassis';
+import { defineService, eventsReadScope, startService, type RunningService, type RunningServiceOf } from '@souk/chassis';
 import {
   call,
   createTestDatabase,
@@ -97,9 +97,11 @@ export async function startWorld(label: string, env: Record<string, string> = {}
     events: { publishes: [OrderConfirmed] },
     setup() {},
   });
-  const ordersRunning = await withDatabase(`${label}_orders`, (url) =>
-    startService(ordersDefinition, { env: { ...silent, DATABASE_URL: url } }),
-  );
+  const ordersRunning = await withDatabase(`${label}_orders`, async (url) => {
+    const svc = await startService(ordersDefinition, { env: { ...silent, DATABASE_URL: url } });
+    svc.ctx.auth.setKeySource(issuer.keySource);
+    return svc;
+  });
   const orders = {
     ...ordersRunning,
     async confirm(data: OrderConfirmed) {
@@ -126,6 +128,8 @@ export async function startWorld(label: string, env: Record<string, string> = {}
       EVENTS_FEED_WAIT_MS: '1000',
       ...env,
     },
+    // cart reads catalog's and orders' feeds with its own token.
+    serviceToken: issuer.serviceToken('svc-cart', [eventsReadScope('catalog'), eventsReadScope('orders')]),
   });
   cart.ctx.auth.setKeySource(issuer.keySource);
 

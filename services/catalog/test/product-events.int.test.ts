@@ -18,9 +18,12 @@ const RENAMED = 'souk.catalog.ProductRenamed';
 const DELETED = 'souk.catalog.ProductDeleted';
 const seeded = buildSeed().products[0]!;
 let h: Harness;
+/** A token of a consumer granted catalog's feed (the feed serves no one else). */
+let feedReader: () => Promise<string>;
 
 before(async () => {
   h = await startCatalog('catalog_events');
+  feedReader = () => h.issuer.token({ sub: 'svc-cart', roles: [], scopes: ['events:read:catalog'] });
 });
 after(async () => {
   await h.close();
@@ -158,7 +161,7 @@ describe('PriceChanged', () => {
     for (const price of [3000, 3100, 2900]) assert.equal((await patch(product.id, { priceCents: price })).status, 200);
     const page = await waitFor(
       async () => {
-        const res = await call(h.svc.url, 'GET', `${FEED_PATH}?after=0&limit=1000`);
+        const res = await call(h.svc.url, 'GET', `${FEED_PATH}?after=0&limit=1000`, { token: await feedReader() });
         const mine = (res.json as FeedPage).events.filter((e) => e.subject === product.id);
         return mine.length === 4 ? mine : undefined;
       },

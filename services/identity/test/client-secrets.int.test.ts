@@ -9,7 +9,7 @@ import { hashPassword } from '../src/users/password-hash.ts';
 import { identityService } from '../src/service.ts';
 import { prepareEnv, request, TOKEN } from './harness.ts';
 
-const CLIENT = { clientId: 'cart-service', clientSecret: 'cart-secret-0123456789abcdef', scopes: ['internal'] };
+const CLIENT = { clientId: 'cart-service', clientSecret: 'cart-secret-0123456789abcdef', scopes: ['events:read:identity'] };
 
 test('secrets are stored as SHA-256; an old scrypt hash still signs the client in and is replaced at the next start', async () => {
   const prepared = await prepareEnv({ clients: [CLIENT] });

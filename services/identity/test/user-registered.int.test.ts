@@ -9,7 +9,10 @@ import { waitFor } from '@souk/chassis/testing';
 import { sql } from 'kysely';
 import { UserRegistered } from '../contract.ts';
 import { createUserStore } from '../src/users/user-store.ts';
-import { GOOD_PASSWORD, request, signup, startIdentity, uniqueEmail, type Identity } from './harness.ts';
+import { GOOD_PASSWORD, request, signup, startIdentity, TOKEN, uniqueEmail, type Identity } from './harness.ts';
+
+/** A consumer of identity's feed, as the devhost grants notifications. */
+const READER = { clientId: 'svc-reader', clientSecret: 'reader-secret-0123456789abcdef', scopes: ['events:read:identity'] };
 
 const TYPE = 'souk.identity.UserRegistered';
 
@@ -29,7 +32,7 @@ const forEmail = (rows: OutboxRow[], email: string) => rows.filter((r) => r.enve
 describe('UserRegistered', () => {
   let id: Identity;
   before(async () => {
-    id = await startIdentity();
+    id = await startIdentity({ clients: [READER] });
   });
   after(async () => {
     await id?.stop();
@@ -93,12 +96,24 @@ describe('UserRegistered', () => {
     assert.equal(await failing.findByEmail(email), undefined);
   });
 
-  it('the event is served on the feed after commit', async () => {
+  it('the event is served on the feed after commit, to a service token with events:read:identity only', async () => {
     const email = uniqueEmail('feed');
     const res = await signup(id.url, email);
+    const granted = await request(id.url, 'POST', TOKEN, {
+      form: { grant_type: 'client_credentials', client_id: READER.clientId, client_secret: READER.clientSecret },
+    });
+    assert.equal(granted.body.scope, 'events:read:identity');
+    const path = `${FEED_PATH}?after=0&types=${TYPE}&limit=1000`;
+    // The feed carries emails and names: nobody else reads it, a signed-in user neither.
+    assert.equal((await request(id.url, 'GET', path)).status, 401);
+    const user = await request(id.url, 'POST', TOKEN, {
+      form: { grant_type: 'password', client_id: 'storefront', username: email, password: GOOD_PASSWORD },
+    });
+    const refused = await request(id.url, 'GET', path, { token: user.body.access_token });
+    assert.deepEqual([refused.status, refused.body.code], [403, 'SOUK_AUTH_FORBIDDEN']);
     const event = await waitFor(
       async () => {
-        const feed = await request(id.url, 'GET', `${FEED_PATH}?after=0&types=${TYPE}&limit=1000`);
+        const feed = await request(id.url, 'GET', path, { token: granted.body.access_token });
         return (feed.body as FeedPage).events.find((e) => e.subject === res.body.id);
       },
       { what: 'the UserRegistered event on the feed' },

@@ -39,7 +39,7 @@ async function heldOrder(onHand: number, quantity: number) {
   const reservationId = randomUUID();
   const orderId = randomUUID();
   const res = await call(h.svc.url, 'PUT', `${API}/reservations/${reservationId}`, {
-    token: h.internalToken,
+    token: h.serviceToken,
     body: { orderId, items: [{ productId, quantity }] },
   });
   assert.equal(res.status, 201, res.text);
@@ -61,7 +61,7 @@ const confirmed = (o: Pick<Order, 'orderId' | 'reservationId' | 'productId' | 'q
   });
 
 const statusOf = async (id: string) =>
-  (await call(h.svc.url, 'GET', `${API}/reservations/${id}`, { token: h.internalToken })).json.status as string;
+  (await call(h.svc.url, 'GET', `${API}/reservations/${id}`, { token: h.serviceToken })).json.status as string;
 const eventsOf = async (type: string, reservationId: string) =>
   (await outbox(h, type)).filter((e) => e.subject === reservationId);
 
@@ -99,7 +99,7 @@ test('OrderConfirmed of a two-product reservation moves both levels; lines that 
     await call(h.svc.url, 'PUT', `${API}/${productId}`, { token: h.adminToken, body: { onHand: 10 } });
   const two = { reservationId: randomUUID(), orderId: randomUUID() };
   const res = await call(h.svc.url, 'PUT', `${API}/reservations/${two.reservationId}`, {
-    token: h.internalToken,
+    token: h.serviceToken,
     body: {
       orderId: two.orderId,
       items: [

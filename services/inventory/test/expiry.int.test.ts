@@ -35,7 +35,7 @@ async function reserve(productId: string, quantity: number, ttlSeconds: number) 
   const id = randomUUID();
   const orderId = randomUUID();
   const res = await call(h.svc.url, 'PUT', `${API}/reservations/${id}`, {
-    token: h.internalToken,
+    token: h.serviceToken,
     body: { orderId, items: [{ productId, quantity }], ttlSeconds },
   });
   assert.equal(res.status, 201, res.text);
@@ -43,7 +43,7 @@ async function reserve(productId: string, quantity: number, ttlSeconds: number) 
 }
 
 const statusOf = async (id: string) =>
-  (await call(h.svc.url, 'GET', `${API}/reservations/${id}`, { token: h.internalToken })).json.status as string;
+  (await call(h.svc.url, 'GET', `${API}/reservations/${id}`, { token: h.serviceToken })).json.status as string;
 
 function confirm(order: { id: string; orderId: string }, productId: string, quantity: number) {
   return orders.publish(OrderConfirmed, {
@@ -85,12 +85,12 @@ test('a held reservation past its expiry is released by itself: EXPIRED, units b
   assert.match(metrics, /souk_inventory_reservations_expired_total(\{[^}]*\})? 1\b/);
 
   // An expired reservation cannot be committed over HTTP...
-  const commit = await call(h.svc.url, 'POST', `${API}/reservations/${soon.id}/commit`, { token: h.internalToken });
+  const commit = await call(h.svc.url, 'POST', `${API}/reservations/${soon.id}/commit`, { token: h.serviceToken });
   assert.equal(commit.status, 409, commit.text);
   assert.equal(commit.json.code, 'SOUK_INVENTORY_RESERVATION_NOT_HELD');
   // ...and a repeat of its reserve tells the caller it expired.
   const repeat = await call(h.svc.url, 'PUT', `${API}/reservations/${soon.id}`, {
-    token: h.internalToken,
+    token: h.serviceToken,
     body: { orderId: soon.orderId, items: [{ productId: p, quantity: 4 }], ttlSeconds: 60 },
   });
   assert.equal(repeat.status, 200, repeat.text);

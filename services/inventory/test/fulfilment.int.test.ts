@@ -6,8 +6,8 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { startService, type RunningService } from '@souk/chassis';
-import { createTestDatabase, createTestIssuer, freePort, type TestDatabase } from '@souk/chassis/testing';
+import { eventsReadScope, startService, type RunningService } from '@souk/chassis';
+import { createTestDatabase, freePort, sharedTestIssuer, type TestDatabase } from '@souk/chassis/testing';
 import { OrderConfirmed } from '@souk/orders/contract';
 import { PaymentCaptured } from '@souk/payments/contract';
 import { shippingService } from '../../shipping/src/service.ts';
@@ -22,6 +22,7 @@ let h: Harness;
 let shippingAdmin: string;
 
 before(async () => {
+  const issuer = await sharedTestIssuer();
   [orders, payments] = await Promise.all([
     startFakeProducer('orders', [OrderConfirmed]),
     startFakeProducer('payments', [PaymentCaptured]),
@@ -38,8 +39,8 @@ before(async () => {
       BREAKER_HALF_OPEN_AFTER_MS: '100',
       STATIC_SERVICES: `inventory=http://127.0.0.1:${inventoryPort};orders=${orders.url};payments=${payments.url}`,
     },
+    serviceToken: issuer.serviceToken('svc-shipping', ['inventory', 'orders', 'payments'].map(eventsReadScope)),
   });
-  const issuer = await createTestIssuer();
   shipping.ctx.auth.setKeySource(issuer.keySource);
   shippingAdmin = await issuer.token({ roles: ['admin'] });
   h = await startInventory('inventory_fulfilment', {
@@ -61,7 +62,7 @@ async function confirmedOrder(onHand: number, quantity: number) {
   const reservationId = randomUUID();
   const orderId = randomUUID();
   const res = await call(h.svc.url, 'PUT', `${API}/reservations/${reservationId}`, {
-    token: h.internalToken,
+    token: h.serviceToken,
     body: { orderId, items: [{ productId, quantity }] },
   });
   assert.equal(res.status, 201, res.text);
@@ -91,13 +92,14 @@ const shipmentOf = (orderId: string) =>
   waitFor(
     async () => {
       const res = await call(shipping.url, 'GET', `/api/v1/shipments/${orderId}`, { token: shippingAdmin });
-      return res.status === 200 && res.json.status !== 'PENDING' ? res.json : undefined;
+      // PENDING and AWAITING_PAYMENT move on by themselves (the capture may arrive after the commit).
+      return res.status === 200 && !['PENDING', 'AWAITING_PAYMENT'].includes(res.json.status) ? res.json : undefined;
     },
     { timeoutMs: 20_000, what: `the shipment of ${orderId}` },
   );
 
 const statusOf = async (id: string) =>
-  (await call(h.svc.url, 'GET', `${API}/reservations/${id}`, { token: h.internalToken })).json.status as string;
+  (await call(h.svc.url, 'GET', `${API}/reservations/${id}`, { token: h.serviceToken })).json.status as string;
 
 test('confirmed → committed → shipped', async () => {
   const o = await confirmedOrder(10, 3);

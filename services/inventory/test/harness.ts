@@ -1,15 +1,27 @@
 // Shared set-up of inventory's integration tests: a throwaway database, a
 // running instance with a settable clock, a token issuer with the callers
-// inventory sees (a service with scope internal, an admin, a customer), and
-// readers of the outbox and the stock rows.
+// inventory sees (a service granted inventory's capabilities, an admin, a
+// customer), and readers of the outbox and the stock rows.
 
-import { startService, type RunningServiceOf } from '@souk/chassis';
-import { createTestDatabase, createTestIssuer, type TestDatabase, type TestIssuer } from '@souk/chassis/testing';
+import { eventsReadScope, startService, type Capability, type RunningServiceOf } from '@souk/chassis';
+import { createTestDatabase, sharedTestIssuer, type TestDatabase, type TestIssuer } from '@souk/chassis/testing';
 import { sql } from 'kysely';
 import type { InventoryDatabase } from '../src/db.ts';
 import { inventoryService } from '../src/service.ts';
 
 export const API = '/api/v1/inventory';
+
+/** Every capability inventory's routes know (a route needs exactly one of them). */
+export const INVENTORY_CAPABILITIES: readonly Capability[] = [
+  'inventory:reserve',
+  'inventory:release',
+  'inventory:commit',
+  'inventory:reservations:read',
+  'inventory:levels:write',
+];
+
+/** What inventory's own client is granted: the feeds it consumes. */
+export const INVENTORY_FEEDS = ['catalog', 'orders', 'shipping'].map(eventsReadScope);
 
 /** A clock tests move by hand; starts at the real time. */
 export interface FakeClock {
@@ -28,8 +40,8 @@ export interface Harness {
   database: TestDatabase;
   issuer: TestIssuer;
   clock: FakeClock;
-  /** A service token with scope internal (what orders sends). */
-  internalToken: string;
+  /** A service token granted every inventory capability. */
+  serviceToken: string;
   adminToken: string;
   customerToken: string;
   close(): Promise<void>;
@@ -45,7 +57,8 @@ export interface HarnessOptions {
 
 export async function startInventory(label: string, options: HarnessOptions = {}): Promise<Harness> {
   const database = await createTestDatabase(label);
-  const issuer = await createTestIssuer();
+  // Shared: stand-in producers take the consumer's token from it.
+  const issuer = await sharedTestIssuer();
   const clock: FakeClock = options.realClock
     ? {
         now: () => Date.now(),
@@ -72,6 +85,7 @@ export async function startInventory(label: string, options: HarnessOptions = {}
         ...(staticServices ? { STATIC_SERVICES: staticServices } : {}),
         ...options.env,
       },
+      serviceToken: issuer.serviceToken('svc-inventory', INVENTORY_FEEDS),
     });
   } catch (err) {
     await database.drop();
@@ -84,7 +98,7 @@ export async function startInventory(label: string, options: HarnessOptions = {}
     database,
     issuer,
     clock,
-    internalToken: await issuer.token({ sub: 'svc-orders', roles: [], scopes: ['internal'] }),
+    serviceToken: await issuer.token({ sub: 'svc-orders', roles: [], scopes: [...INVENTORY_CAPABILITIES] }),
     adminToken: await issuer.token({ roles: ['admin'] }),
     customerToken: await issuer.token(),
     async close() {

@@ -1,5 +1,5 @@
 // Stock levels over HTTP against a real PostgreSQL: anonymous reads (one, or
-// several with unknown products at 0), admin or internal writes, bad input,
+// several with unknown products at 0), admin or inventory:levels:write writes, bad input,
 // and StockLow published when available crosses the threshold, not on every sale.
 
 import { after, before, describe, test } from 'node:test';
@@ -20,7 +20,7 @@ const putLevel = (productId: string, body: unknown, token: string | null = h.adm
   call(h.svc.url, 'PUT', `${API}/${productId}`, { body, ...(token ? { token } : {}) });
 const reserve = (productId: string, quantity: number) =>
   call(h.svc.url, 'PUT', `${API}/reservations/${randomUUID()}`, {
-    token: h.internalToken,
+    token: h.serviceToken,
     body: { orderId: randomUUID(), items: [{ productId, quantity }] },
   });
 const lows = async (productId: string) =>
@@ -84,11 +84,11 @@ describe('reading levels', () => {
 });
 
 describe('setting levels', () => {
-  test('an admin or a service with scope internal may; a customer or nobody may not', async () => {
+  test('an admin or a service granted inventory:levels:write may; a customer or nobody may not', async () => {
     const productId = randomUUID();
     assertProblem(await putLevel(productId, { onHand: -1 }, null), 401, 'SOUK_AUTH_TOKEN_MISSING');
     assertProblem(await putLevel(productId, { onHand: 1 }, h.customerToken), 403, 'SOUK_AUTH_FORBIDDEN');
-    assert.equal((await putLevel(productId, { onHand: 1 }, h.internalToken)).status, 200);
+    assert.equal((await putLevel(productId, { onHand: 1 }, h.serviceToken)).status, 200);
     const admin = await putLevel(productId, { onHand: 9, lowStockThreshold: 1 });
     assert.deepEqual([admin.json.onHand, admin.json.lowStockThreshold], [9, 1]);
     // Leaving the threshold out keeps the one there is.

@@ -5,7 +5,18 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { API, assertProblem, call, levelRow, outbox, startInventory, type Harness } from './harness.ts';
+import type { Capability } from '@souk/chassis';
+import {
+  API,
+  assertProblem,
+  call,
+  INVENTORY_CAPABILITIES,
+  levelRow,
+  outbox,
+  startInventory,
+  type Answer,
+  type Harness,
+} from './harness.ts';
 
 let h: Harness;
 
@@ -25,22 +36,49 @@ async function stocked(onHand: number, lowStockThreshold = 0): Promise<string> {
 
 const path = (id: string) => `${API}/reservations/${id}`;
 // null: no Authorization header at all.
-const put = (id: string, body: unknown, token: string | null = h.internalToken) =>
+const put = (id: string, body: unknown, token: string | null = h.serviceToken) =>
   call(h.svc.url, 'PUT', path(id), { body, ...(token ? { token } : {}) });
 const post = (id: string, step: 'release' | 'commit', body?: unknown) =>
-  call(h.svc.url, 'POST', `${path(id)}/${step}`, { token: h.internalToken, ...(body !== undefined ? { body } : {}) });
+  call(h.svc.url, 'POST', `${path(id)}/${step}`, { token: h.serviceToken, ...(body !== undefined ? { body } : {}) });
 const available = async (productId: string) => (await call(h.svc.url, 'GET', `${API}/${productId}`)).json.available as number;
 const eventsFor = async (type: string, reservationId: string) =>
   (await outbox(h, type)).filter((e) => e.subject === reservationId);
 
 describe('who may call', () => {
-  test('no token: 401 before the input is looked at; a customer or an admin without scope internal: 403', async () => {
+  test('no token: 401 before the input is looked at; a customer or an admin without the capability: 403', async () => {
     assertProblem(await put(randomUUID(), { nonsense: true }, null), 401, 'SOUK_AUTH_TOKEN_MISSING');
     assertProblem(await call(h.svc.url, 'GET', path(randomUUID())), 401, 'SOUK_AUTH_TOKEN_MISSING');
     assertProblem(await call(h.svc.url, 'POST', `${path(randomUUID())}/release`), 401, 'SOUK_AUTH_TOKEN_MISSING');
     const body = { orderId: randomUUID(), items: [{ productId: randomUUID(), quantity: 1 }] };
     assertProblem(await put(randomUUID(), body, h.customerToken), 403, 'SOUK_AUTH_FORBIDDEN');
     assertProblem(await put(randomUUID(), body, h.adminToken), 403, 'SOUK_AUTH_FORBIDDEN');
+  });
+
+  test('each route needs its own capability: every other inventory scope (and feed scope) gets 403, its own passes', async () => {
+    const productId = await stocked(5);
+    const id = randomUUID();
+    const routes: { capability: Capability; send(token: string): Promise<Answer> }[] = [
+      {
+        capability: 'inventory:reserve',
+        send: (token) => put(id, { orderId: randomUUID(), items: [{ productId, quantity: 1 }] }, token),
+      },
+      { capability: 'inventory:reservations:read', send: (token) => call(h.svc.url, 'GET', path(id), { token }) },
+      { capability: 'inventory:commit', send: (token) => call(h.svc.url, 'POST', `${path(id)}/commit`, { token }) },
+      { capability: 'inventory:release', send: (token) => call(h.svc.url, 'POST', `${path(id)}/release`, { token }) },
+      {
+        capability: 'inventory:levels:write',
+        send: (token) => call(h.svc.url, 'PUT', `${API}/${productId}`, { token, body: { onHand: 5 } }),
+      },
+    ];
+    const tokenWith = (scopes: string[]) => h.issuer.token({ sub: 'svc-someone', roles: [], scopes });
+    for (const { capability, send } of routes) {
+      const others = INVENTORY_CAPABILITIES.filter((c) => c !== capability);
+      const wrong = await send(await tokenWith([...others, 'events:read:inventory', 'payments:authorize']));
+      assertProblem(wrong, 403, 'SOUK_AUTH_FORBIDDEN');
+      assert.match(wrong.json.detail, new RegExp(capability));
+      const right = await send(await tokenWith([capability]));
+      assert.ok([200, 201].includes(right.status), `${capability}: ${right.status} ${right.text}`);
+    }
   });
 });
 
@@ -115,7 +153,7 @@ describe('reserve', () => {
       expiresAt: first.json.expiresAt,
       reservedAt: new Date(h.clock.now()).toISOString(),
     });
-    assert.deepEqual((await call(h.svc.url, 'GET', path(id), { token: h.internalToken })).json, first.json);
+    assert.deepEqual((await call(h.svc.url, 'GET', path(id), { token: h.serviceToken })).json, first.json);
   });
 
   test('the same id with another body: 409 conflict, stock untouched', async () => {
@@ -148,11 +186,7 @@ describe('reserve', () => {
     const id = randomUUID();
     const orderId = randomUUID();
     assertProblem(await put(id, { orderId, items: [{ productId: p, quantity: 2 }] }), 409, 'SOUK_INVENTORY_INSUFFICIENT_STOCK');
-    assertProblem(
-      await call(h.svc.url, 'GET', path(id), { token: h.internalToken }),
-      404,
-      'SOUK_INVENTORY_RESERVATION_NOT_FOUND',
-    );
+    assertProblem(await call(h.svc.url, 'GET', path(id), { token: h.serviceToken }), 404, 'SOUK_INVENTORY_RESERVATION_NOT_FOUND');
     assert.equal((await put(id, { orderId, items: [{ productId: p, quantity: 1 }] })).status, 201);
   });
 });
@@ -207,7 +241,7 @@ describe('release', () => {
     const row = await levelRow(h, p);
     assert.equal(row?.reserved, 0);
     for (const id of ids)
-      assert.equal((await call(h.svc.url, 'GET', path(id), { token: h.internalToken })).json.status, 'RELEASED');
+      assert.equal((await call(h.svc.url, 'GET', path(id), { token: h.serviceToken })).json.status, 'RELEASED');
   });
 });
 
@@ -257,7 +291,7 @@ describe('commit', () => {
     assert.equal(res.json.reservationStatus, 'RELEASED');
     assertProblem(await post(randomUUID(), 'commit'), 404, 'SOUK_INVENTORY_RESERVATION_NOT_FOUND');
     assertProblem(
-      await call(h.svc.url, 'GET', path(randomUUID()), { token: h.internalToken }),
+      await call(h.svc.url, 'GET', path(randomUUID()), { token: h.serviceToken }),
       404,
       'SOUK_INVENTORY_RESERVATION_NOT_FOUND',
     );

@@ -25,7 +25,7 @@ after(async () => {
 
 const reserve = (items: { productId: string; quantity: number }[]) =>
   call(h.svc.url, 'PUT', `${API}/reservations/${randomUUID()}`, {
-    token: h.internalToken,
+    token: h.serviceToken,
     body: { orderId: randomUUID(), items },
   });
 

@@ -3,8 +3,8 @@
 // issuer, and small HTTP helpers.
 
 import pg from 'pg';
-import { startService, type RunningServiceOf } from '@souk/chassis';
-import { createTestDatabase, createTestIssuer, type TestDatabase, type TestIssuer } from '@souk/chassis/testing';
+import { eventsReadScope, startService, type RunningServiceOf } from '@souk/chassis';
+import { createTestDatabase, sharedTestIssuer, type TestDatabase, type TestIssuer } from '@souk/chassis/testing';
 import { notificationsService } from '../src/service.ts';
 
 export const API = '/api/v1/notifications';
@@ -22,11 +22,21 @@ export interface Harness {
   close(): Promise<void>;
 }
 
+/** What the devhost grants notifications' client: the feeds it reads. */
+export const NOTIFICATIONS_FEEDS = ['identity', 'orders', 'shipping'].map(eventsReadScope);
+
+/**
+ * Reads feeds with a token of the shared test issuer (stand-in producers accept it), unless `env`
+ * gives the service an OAuth client of its own (SERVICE_CLIENT_ID: a real identity issues its token).
+ */
 export async function startNotifications(label: string, env: Record<string, string> = {}): Promise<Harness> {
   const database = await createTestDatabase(label);
-  const issuer = await createTestIssuer();
+  const issuer = await sharedTestIssuer();
   const start = async () => {
-    const svc = await startService(notificationsService, { env: { DATABASE_URL: database.url, LOG_LEVEL: 'silent', ...env } });
+    const svc = await startService(notificationsService, {
+      env: { DATABASE_URL: database.url, LOG_LEVEL: 'silent', ...env },
+      ...(env.SERVICE_CLIENT_ID ? {} : { serviceToken: issuer.serviceToken('svc-notifications', NOTIFICATIONS_FEEDS) }),
+    });
     svc.ctx.auth.setKeySource(issuer.keySource);
     return svc;
   };

@@ -4,28 +4,45 @@
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { waitFor } from '@souk/chassis/testing';
 import { signup, startIdentity, uniqueEmail, type Identity } from '@souk/identity/testing';
 import { sql } from 'kysely';
 import type { NotificationsDatabase } from '../src/db.ts';
-import { API, assertProblem, call, startNotifications, type Harness } from './harness.ts';
+import { API, assertProblem, call, NOTIFICATIONS_FEEDS, startNotifications, type Harness } from './harness.ts';
 
 let identity: Identity;
 let h: Harness;
+let secrets: string;
 
 before(async () => {
-  identity = await startIdentity();
+  // notifications reads identity's feed with its own client_credentials token, issued by identity
+  // for the client the devhost would give it (granted events:read:identity among its feeds).
+  const client = {
+    clientId: 'svc-notifications',
+    clientSecret: randomBytes(24).toString('base64url'),
+    scopes: NOTIFICATIONS_FEEDS,
+  };
+  secrets = await mkdtemp(join(tmpdir(), 'souk-notifications-'));
+  await writeFile(join(secrets, 'client-secret'), client.clientSecret, { mode: 0o600 });
+  identity = await startIdentity({ clients: [client] });
   // Short held polls: a poll left behind by a restarted instance ends soon
   // rather than when identity shuts down.
   h = await startNotifications('notifications_welcome', {
     STATIC_SERVICES: `identity=${identity.url}`,
     EVENTS_FEED_WAIT_MS: '1000',
+    SERVICE_CLIENT_ID: client.clientId,
+    SERVICE_CLIENT_SECRET_FILE: join(secrets, 'client-secret'),
   });
 });
 after(async () => {
   // Identity first: it answers the consumer's held poll as it drains.
   await identity?.stop();
   await h?.close();
+  if (secrets) await rm(secrets, { recursive: true, force: true });
 });
 
 interface Member {

@@ -4,7 +4,14 @@
 // instance reading their feeds, a token issuer, and helpers.
 
 import { randomUUID } from 'node:crypto';
-import { defineService, startService, type EventContract, type RunningService, type RunningServiceOf } from '@souk/chassis';
+import {
+  defineService,
+  eventsReadScope,
+  startService,
+  type EventContract,
+  type RunningService,
+  type RunningServiceOf,
+} from '@souk/chassis';
 import { createTestDatabase, createTestIssuer, waitFor, type TestDatabase, type TestIssuer } from '@souk/chassis/testing';
 import { sql } from 'kysely';
 import { orderHistoryService } from '../src/service.ts';
@@ -59,12 +66,18 @@ export async function startHistory(label: string, env: Record<string, string> = 
     for (const [name, contracts] of byProducer) {
       const database = await createTestDatabase(`oh_${label}_${name}`);
       databases.push(database);
-      producers.set(name, await startService(standIn(name, contracts), { env: { ...common, DATABASE_URL: database.url } }));
+      const producer = await startService(standIn(name, contracts), { env: { ...common, DATABASE_URL: database.url } });
+      producer.ctx.auth.setKeySource(issuer.keySource);
+      producers.set(name, producer);
     }
     const database = await createTestDatabase(`oh_${label}`);
     databases.push(database);
     const STATIC_SERVICES = [...producers].map(([name, p]) => `${name}=${p.url}`).join(';');
-    svc = await startService(orderHistoryService, { env: { ...common, DATABASE_URL: database.url, STATIC_SERVICES } });
+    svc = await startService(orderHistoryService, {
+      env: { ...common, DATABASE_URL: database.url, STATIC_SERVICES },
+      // order-history reads every producer's feed with its own token.
+      serviceToken: issuer.serviceToken('svc-order-history', [...producers.keys()].map(eventsReadScope)),
+    });
     svc.ctx.auth.setKeySource(issuer.keySource);
   } catch (err) {
     await close();

@@ -27,6 +27,8 @@ import { paymentsService } from '../../payments/src/service.ts';
 import { ordersService } from '../src/service.ts';
 import { cartLine, cartOf, fakeCart, fakeCatalog, PRODUCT_A, PRODUCT_B, type Fake } from './fakes.ts';
 import { FAST } from './harness.ts';
+// The grants the devhost gives each service's client: the saga must work with exactly those.
+import { findService } from '../../../tools/devhost/src/services.ts';
 
 const API = '/api/v1/orders';
 let issuer: TestIssuer;
@@ -56,8 +58,8 @@ before(async () => {
   };
   const [ordersPort, inventoryPort] = await Promise.all([freePort(), freePort()]);
   const base = { LOG_LEVEL: 'silent', BREAKER_FAILURE_THRESHOLD: '1000', EVENTS_FEED_WAIT_MS: '1000' };
-  const serviceToken = async () => issuer.token({ sub: 'svc-orders', roles: [], scopes: ['internal'] });
   const start = async <C extends TObject, DB>(definition: ServiceDefinition<C, DB>, env: Record<string, string>) => {
+    const serviceToken = issuer.serviceToken(`svc-${definition.name}`, [...findService(definition.name)!.clientScopes]);
     const svc = await startService(definition, { env: { ...base, ...env }, serviceToken });
     svc.ctx.auth.setKeySource(issuer.keySource);
     running.push(svc);
@@ -98,7 +100,8 @@ after(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-const internal = () => issuer.token({ sub: 'svc-test', roles: [], scopes: ['internal'] });
+const reader = (scope: 'inventory:reservations:read' | 'payments:read') =>
+  issuer.token({ sub: 'svc-test', roles: [], scopes: [scope] });
 
 async function stock(productId: string, onHand: number) {
   const res = await call(inventory.url, 'PUT', `/api/v1/inventory/${productId}`, {
@@ -125,9 +128,13 @@ async function checkout(paymentMethod = 'tok_visa') {
 }
 
 const reservation = async (id: string) =>
-  (await call(inventory.url, 'GET', `/api/v1/inventory/reservations/${id}`, { token: await internal() })).json;
+  (
+    await call(inventory.url, 'GET', `/api/v1/inventory/reservations/${id}`, {
+      token: await reader('inventory:reservations:read'),
+    })
+  ).json;
 const payment = async (id: string) =>
-  (await call(payments.url, 'GET', `/api/v1/payments/${id}`, { token: await internal() })).json;
+  (await call(payments.url, 'GET', `/api/v1/payments/${id}`, { token: await reader('payments:read') })).json;
 const level = async (productId: string) => (await call(inventory.url, 'GET', `/api/v1/inventory/${productId}`)).json;
 const charges = async (paymentId: string) =>
   (await call(provider.url, 'GET', `/v1/charges?reference=${paymentId}`, { headers: { authorization: `Bearer ${merchantKey}` } }))
@@ -162,7 +169,10 @@ test('a shortage cancels OUT_OF_STOCK and leaves the stock as it was; payments i
   assert.equal((await reservation(reservationId)).status, 'RELEASED', 'a tombstone: a late reserve with this id is refused');
   assert.equal((await level(PRODUCT_A)).available, 1);
   assert.equal((await level(PRODUCT_B)).available, 10);
-  assert.equal((await call(payments.url, 'GET', `/api/v1/payments/${paymentId}`, { token: await internal() })).status, 404);
+  assert.equal(
+    (await call(payments.url, 'GET', `/api/v1/payments/${paymentId}`, { token: await reader('payments:read') })).status,
+    404,
+  );
 });
 
 test('a declined card cancels PAYMENT_DECLINED; the reservation is released and nothing is charged', async () => {

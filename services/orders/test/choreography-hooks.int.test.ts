@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { defineService, startService, type RunningService } from '@souk/chassis';
-import { createTestDatabase, waitFor, type TestDatabase } from '@souk/chassis/testing';
+import { createTestDatabase, sharedTestIssuer, waitFor, type TestDatabase } from '@souk/chassis/testing';
 import { ShipmentFailed } from '@souk/shipping/contract';
 import { API, assertProblem, call, startOrders, type Harness } from './harness.ts';
 
@@ -42,6 +42,7 @@ describe('ShipmentFailed', () => {
     shipping = await startService(shippingStandIn, {
       env: { DATABASE_URL: shippingDb.url, LOG_LEVEL: 'silent', EVENTS_POLL_INTERVAL_MS: '100' },
     });
+    shipping.ctx.auth.setKeySource((await sharedTestIssuer()).keySource);
     h = await startOrders('choreo', { EVENTS_FEED_WAIT_MS: '1000' }, `shipping=${shipping.url}`);
   });
   after(async () => {

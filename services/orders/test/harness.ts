@@ -5,13 +5,25 @@
 
 import pg from 'pg';
 import { startService, type RunningServiceOf } from '@souk/chassis';
-import { createTestDatabase, createTestIssuer, type TestDatabase, type TestIssuer } from '@souk/chassis/testing';
+import { createTestDatabase, sharedTestIssuer, type TestDatabase, type TestIssuer } from '@souk/chassis/testing';
+import { findService } from '../../../tools/devhost/src/services.ts';
 import { ordersService } from '../src/service.ts';
 import { fakeCart, fakeCatalog, fakeInventory, fakePayments, type Fake } from './fakes.ts';
 
 export const API = '/api/v1/orders';
-/** The token orders' own calls carry (auth: 'service'); the fakes check for it. */
-export const SERVICE_TOKEN = 'orders-service-token';
+/** Shared: stand-in producers (catalog, shipping) check orders' token with its keys. */
+const issuer = await sharedTestIssuer();
+/**
+ * The token orders' own calls carry (auth: 'service'), with what the devhost grants orders' client;
+ * the fakes check for it.
+ */
+export const SERVICE_TOKEN = await issuer.token({
+  sub: 'svc-orders',
+  clientId: 'svc-orders',
+  roles: [],
+  scopes: [...findService('orders')!.clientScopes],
+  expiresInSeconds: 3600,
+});
 
 export interface Harness {
   svc: RunningServiceOf<typeof ordersService>;
@@ -48,7 +60,6 @@ export const FAST = {
 
 export async function startOrders(label: string, env: Record<string, string> = {}, extraServices = ''): Promise<Harness> {
   const database = await createTestDatabase(`orders_${label}`);
-  const issuer = await createTestIssuer();
   const [cart, catalog, inventory, payments] = await Promise.all([fakeCart(), fakeCatalog(), fakeInventory(), fakePayments()]);
   const services = `cart=${cart.url};catalog=${catalog.url};inventory=${inventory.url};payments=${payments.url}${extraServices ? `;${extraServices}` : ''}`;
   const pool = new pg.Pool({ connectionString: database.url, max: 2 });

@@ -245,14 +245,14 @@ test('bad input and bad callers get 4xx problems', async () => {
   assertProblem(await call(h.svc.url, 'POST', API, { headers: { 'idempotency-key': 'k' } }), 401, 'SOUK_AUTH_TOKEN_MISSING');
   assertProblem(await place(token, 'k1', { paymentMethod: 'visa card' }), 400, 'SOUK_REQUEST_INVALID');
   assertProblem(await place(token, 'k2', { paymentMethod: 'tok_visa', coupon: 'FREE' }), 400, 'SOUK_REQUEST_INVALID');
-  const service = await h.issuer.token({ sub: 'cart-service', scopes: ['internal'] });
+  const service = await h.issuer.token({ sub: 'svc-cart', scopes: ['orders:read'] });
   assertProblem(await place(service, 'k3'), 403, 'SOUK_AUTH_FORBIDDEN');
   assertProblem(await call(h.svc.url, 'GET', `${API}/not-a-uuid`, { token }), 400, 'SOUK_REQUEST_INVALID');
   assertProblem(await call(h.svc.url, 'GET', `${API}?limit=0`, { token }), 400, 'SOUK_REQUEST_INVALID');
   assertProblem(await call(h.svc.url, 'GET', `${API}?before=nonsense`, { token }), 400, 'SOUK_ORDERS_CURSOR_INVALID');
 });
 
-test('an order is seen by its owner, admins and internal services; others get 404, as for a missing one', async () => {
+test('an order is seen by its owner, admins and services granted orders:read; others get 404, as for a missing one', async () => {
   const owner = await h.tokenFor(randomUUID());
   const { json: order } = await place(owner, randomUUID(), undefined, { prefer: 'wait=10' });
   assert.equal((await call(h.svc.url, 'GET', `${API}/${order.id}`, { token: owner })).json.status, 'CONFIRMED');
@@ -263,11 +263,18 @@ test('an order is seen by its owner, admins and internal services; others get 40
   assert.equal(
     (
       await call(h.svc.url, 'GET', `${API}/${order.id}`, {
-        token: await h.issuer.token({ sub: 'history', scopes: ['internal'] }),
+        token: await h.issuer.token({ sub: 'svc-history', roles: [], scopes: ['orders:read'] }),
       })
     ).status,
     200,
   );
+  // Any other capability, orders' own feed scope included, is nobody's order.
+  const otherService = await h.issuer.token({
+    sub: 'svc-other',
+    roles: [],
+    scopes: ['shipments:read', 'payments:refund', 'events:read:orders'],
+  });
+  assertProblem(await call(h.svc.url, 'GET', `${API}/${order.id}`, { token: otherService }), 404, 'SOUK_ORDERS_NOT_FOUND');
   const other = await h.tokenFor(randomUUID());
   assertProblem(await call(h.svc.url, 'GET', `${API}/${order.id}`, { token: other }), 404, 'SOUK_ORDERS_NOT_FOUND');
   assertProblem(await call(h.svc.url, 'GET', `${API}/${order.id}/saga`, { token: other }), 404, 'SOUK_ORDERS_NOT_FOUND');

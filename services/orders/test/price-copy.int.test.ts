@@ -8,12 +8,12 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { startService, type RunningService, type RunningServiceOf } from '@souk/chassis';
-import { call, createTestDatabase, createTestIssuer, waitFor, type TestDatabase, type TestIssuer } from '@souk/chassis/testing';
+import { call, createTestDatabase, sharedTestIssuer, waitFor, type TestDatabase, type TestIssuer } from '@souk/chassis/testing';
 import { catalogService } from '../../catalog/src/service.ts';
 import { createPriceCopy } from '../src/prices/price-copy.ts';
 import { ordersService } from '../src/service.ts';
 import { cartLine, cartOf, fakeCart, fakeInventory, fakePayments, type Fake } from './fakes.ts';
-import { assertProblem, FAST } from './harness.ts';
+import { assertProblem, FAST, SERVICE_TOKEN } from './harness.ts';
 
 const API = '/api/v1/orders';
 const CATALOG = '/api/v1/catalog/products';
@@ -34,7 +34,7 @@ interface Seeded {
 let products: Seeded[];
 
 before(async () => {
-  issuer = await createTestIssuer();
+  issuer = await sharedTestIssuer();
   adminToken = await issuer.token({ roles: ['admin'] });
   const [catalogDb, ordersDb] = await Promise.all([
     createTestDatabase('orders_prices_catalog'),
@@ -55,7 +55,7 @@ before(async () => {
         EVENTS_FEED_WAIT_MS: '1000',
         STATIC_SERVICES: `cart=${cart.url};catalog=${catalog.url};inventory=${inventory.url};payments=${payments.url}`,
       },
-      serviceToken: async () => 'orders-service-token',
+      serviceToken: async () => SERVICE_TOKEN,
     });
     svc.ctx.auth.setKeySource(issuer.keySource);
     return svc;

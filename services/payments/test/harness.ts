@@ -1,14 +1,21 @@
 // Shared set-up of the payments integration tests: the REAL payment provider
 // in-process (its own database and key files), a payments instance that finds
 // it through STATIC_SERVICES, a token issuer, a clock the test can move, and
-// calls with an internal service token.
+// calls with a service token granted every payments capability.
 
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { defineService, startService, type RunningService, type RunningServiceOf } from '@souk/chassis';
+import {
+  defineService,
+  eventsReadScope,
+  startService,
+  type Capability,
+  type RunningService,
+  type RunningServiceOf,
+} from '@souk/chassis';
 import { ShipmentFailed } from '@souk/shipping/contract';
 import {
   call,
@@ -23,6 +30,19 @@ import { paymentProviderService } from '../../payment-provider/src/service.ts';
 import { paymentsService } from '../src/service.ts';
 
 export const API = '/api/v1/payments';
+
+/** Signs every token of these tests; stand-in producers check the consumer's token with its keys too. */
+export const issuer: TestIssuer = await createTestIssuer();
+
+/** Every capability payments' routes know (a route needs exactly one of them). */
+export const PAYMENT_CAPABILITIES: readonly Capability[] = [
+  'payments:authorize',
+  'payments:capture',
+  'payments:void',
+  'payments:refund',
+  'payments:cancel',
+  'payments:read',
+];
 
 export interface Provider {
   svc: RunningServiceOf<typeof paymentProviderService>;
@@ -46,8 +66,8 @@ export interface Harness {
   payments: RunningServiceOf<typeof paymentsService>;
   provider: Provider;
   issuer: TestIssuer;
-  /** A service token with scope internal (what orders sends). */
-  internalToken: string;
+  /** A service token granted every payments capability (the default of post and get). */
+  serviceToken: string;
   adminToken: string;
   /** Moves payments' clock (its events' recorded_at) forward. */
   advance(ms: number): void;
@@ -96,7 +116,6 @@ export async function startPayments(label: string, options: HarnessOptions = {})
     const paymentsDb = await createTestDatabase(label);
     databases.push(paymentsDb);
     const statics = { 'payment-provider': providerSvc.url, ...options.services };
-    const issuer = await createTestIssuer();
     const startInstance = async (env: Record<string, string> = {}) => {
       const svc = await startService(paymentsService, {
         clock,
@@ -112,6 +131,8 @@ export async function startPayments(label: string, options: HarnessOptions = {})
           ...options.env,
           ...env,
         },
+        // payments reads shipping's feed (ShipmentFailed) with its own token.
+        serviceToken: issuer.serviceToken('svc-payments', [eventsReadScope('shipping')]),
       });
       running.push(svc);
       svc.ctx.auth.setKeySource(issuer.keySource);
@@ -136,14 +157,14 @@ export async function startPayments(label: string, options: HarnessOptions = {})
       post: (path, body, idempotencyKey) =>
         call(providerSvc.url, 'POST', path, { body, headers: { ...merchant, 'idempotency-key': idempotencyKey } }),
     };
-    const internalToken = await issuer.token({ sub: 'svc-orders', roles: [], scopes: ['internal'] });
+    const serviceToken = await issuer.token({ sub: 'svc-orders', roles: [], scopes: [...PAYMENT_CAPABILITIES] });
     const adminToken = await issuer.token({ roles: ['admin'] });
-    const withToken = (token: string | null | undefined) => (token === null ? {} : { token: token ?? internalToken });
+    const withToken = (token: string | null | undefined) => (token === null ? {} : { token: token ?? serviceToken });
     return {
       payments,
       provider,
       issuer,
-      internalToken,
+      serviceToken,
       adminToken,
       advance: (ms) => void (offset += ms),
       now: () => clock.now(),
@@ -207,6 +228,7 @@ export async function startShippingStandIn(label: string): Promise<ShippingStand
   let svc: RunningService;
   try {
     svc = await startService(shippingStandIn, { env: { DATABASE_URL: db.url, LOG_LEVEL: 'silent' } });
+    svc.ctx.auth.setKeySource(issuer.keySource);
   } catch (err) {
     await db.drop();
     throw err;

@@ -5,7 +5,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { API, assertProblem, authorizeBody, startPayments, type Harness } from './harness.ts';
+import type { Capability } from '@souk/chassis';
+import { API, assertProblem, authorizeBody, PAYMENT_CAPABILITIES, startPayments, type Harness } from './harness.ts';
 
 let h: Harness;
 
@@ -28,7 +29,31 @@ describe('who may call', () => {
 
   test('the rebuild is for admins only', async () => {
     assertProblem(await h.post('/_admin/payments/rebuild', undefined, null), 401, 'SOUK_AUTH_TOKEN_MISSING');
-    assertProblem(await h.post('/_admin/payments/rebuild', undefined, h.internalToken), 403, 'SOUK_AUTH_FORBIDDEN');
+    assertProblem(await h.post('/_admin/payments/rebuild', undefined, h.serviceToken), 403, 'SOUK_AUTH_FORBIDDEN');
+  });
+
+  test('each route needs its own capability: every other payments scope (and feed scope) gets 403, its own passes', async () => {
+    const id = randomUUID();
+    const orderId = randomUUID();
+    const routes: { capability: Capability; send(token: string): ReturnType<Harness['get']> }[] = [
+      { capability: 'payments:authorize', send: (t) => h.post(`${API}/${id}/authorize`, authorizeBody({ orderId }), t) },
+      { capability: 'payments:read', send: (t) => h.get(`${API}/${id}`, t) },
+      { capability: 'payments:read', send: (t) => h.get(`${API}/${id}/events`, t) },
+      { capability: 'payments:read', send: (t) => h.get(`${API}?orderId=${orderId}`, t) },
+      { capability: 'payments:capture', send: (t) => h.post(`${API}/${id}/capture`, undefined, t) },
+      { capability: 'payments:refund', send: (t) => h.post(`${API}/${id}/refund`, { reason: 'returned' }, t) },
+      { capability: 'payments:void', send: (t) => h.post(`${API}/${randomUUID()}/void`, { reason: 'gone' }, t) },
+      { capability: 'payments:cancel', send: (t) => h.post(`${API}/${id}/cancel`, { reason: 'gone', orderId }, t) },
+    ];
+    const tokenWith = (scopes: string[]) => h.issuer.token({ sub: 'svc-someone', roles: [], scopes });
+    for (const { capability, send } of routes) {
+      const others = PAYMENT_CAPABILITIES.filter((c) => c !== capability);
+      const wrong = await send(await tokenWith([...others, 'events:read:payments', 'orders:read']));
+      assertProblem(wrong, 403, 'SOUK_AUTH_FORBIDDEN');
+      assert.match(wrong.json.detail, new RegExp(capability));
+      const right = await send(await tokenWith([capability]));
+      assert.equal(right.status, 200, `${capability}: ${right.text}`);
+    }
   });
 });
 

@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { defineService, startService, type RunningService } from '@souk/chassis';
 import { createTestDatabase, type TestDatabase } from '@souk/chassis/testing';
 import { ShipmentFailed } from '@souk/shipping/contract';
-import { API, authorizeBody, call, startPayments, waitFor, type Harness } from './harness.ts';
+import { API, authorizeBody, call, issuer, startPayments, waitFor, type Harness } from './harness.ts';
 
 let shippingDb: TestDatabase;
 let shipping: RunningService;
@@ -32,6 +32,7 @@ const shippingStandIn = defineService({
 before(async () => {
   shippingDb = await createTestDatabase('payments_shipping');
   shipping = await startService(shippingStandIn, { env: { DATABASE_URL: shippingDb.url, LOG_LEVEL: 'silent' } });
+  shipping.ctx.auth.setKeySource(issuer.keySource);
   // Short held polls and retries: the test waits for handling, not for timers.
   h = await startPayments('payments_choreography', {
     services: { shipping: shipping.url },

@@ -4,7 +4,7 @@
 // token issuer, and helpers to confirm orders and wait until they are counted.
 
 import { randomUUID } from 'node:crypto';
-import { defineService, startService, type RunningService, type RunningServiceOf } from '@souk/chassis';
+import { defineService, eventsReadScope, startService, type RunningService, type RunningServiceOf } from '@souk/chassis';
 import { createTestDatabase, createTestIssuer, waitFor, type TestDatabase, type TestIssuer } from '@souk/chassis/testing';
 import { OrderConfirmed } from '@souk/orders/contract';
 import { sql } from 'kysely';
@@ -47,6 +47,8 @@ export async function startRecommendations(label: string, env: Record<string, st
   let svc: RunningServiceOf<typeof recommendationsService> | undefined;
   const others: RunningService[] = [];
   let serviceEnv: Record<string, string> = {};
+  // recommendations reads orders' feed with its own token.
+  const serviceToken = issuer.serviceToken('svc-recommendations', [eventsReadScope('orders')]);
   const common = { LOG_LEVEL: 'silent', EVENTS_FEED_WAIT_MS: '1000', EVENTS_LEASE_MS: '3000' };
   const close = async () => {
     await Promise.allSettled(others.map((o) => o.stop()));
@@ -58,10 +60,11 @@ export async function startRecommendations(label: string, env: Record<string, st
     const ordersDb = await createTestDatabase(`rec_${label}_orders`);
     databases.push(ordersDb);
     orders = await startService(ordersStandIn, { env: { ...common, DATABASE_URL: ordersDb.url } });
+    orders.ctx.auth.setKeySource(issuer.keySource);
     const database = await createTestDatabase(`rec_${label}`);
     databases.push(database);
     serviceEnv = { ...common, DATABASE_URL: database.url, STATIC_SERVICES: `orders=${orders.url}`, ...env };
-    svc = await startService(recommendationsService, { env: serviceEnv });
+    svc = await startService(recommendationsService, { env: serviceEnv, serviceToken });
     svc.ctx.auth.setKeySource(issuer.keySource);
   } catch (err) {
     await close();
@@ -74,7 +77,7 @@ export async function startRecommendations(label: string, env: Record<string, st
     orders: producer,
     issuer,
     async another(env) {
-      const other = await startService(recommendationsService, { env: { ...serviceEnv, ...env } });
+      const other = await startService(recommendationsService, { env: { ...serviceEnv, ...env }, serviceToken });
       others.push(other);
       return other;
     },

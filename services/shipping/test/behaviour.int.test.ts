@@ -28,7 +28,7 @@ test('admins only: 401 without a token (before the body is looked at), 403 for a
   assertProblem(await patch({ failureRate: 7 }, null), 401, 'SOUK_AUTH_TOKEN_MISSING');
   assertProblem(await call(h.svc.url, 'GET', PATH), 401, 'SOUK_AUTH_TOKEN_MISSING');
   assertProblem(await patch({ failureRate: 0.5 }, await h.issuer.token()), 403, 'SOUK_AUTH_FORBIDDEN');
-  assertProblem(await patch({ failureRate: 0.5 }, h.internalToken), 403, 'SOUK_AUTH_FORBIDDEN');
+  assertProblem(await patch({ failureRate: 0.5 }, h.readerToken), 403, 'SOUK_AUTH_FORBIDDEN');
 });
 
 test('bad values are 400 problems naming the field', async () => {

@@ -2,8 +2,8 @@
 // running instance with a hand-moved clock reading stand-in inventory, orders
 // and payments feeds, a token issuer, and readers of the outbox.
 
-import { startService, type RunningServiceOf } from '@souk/chassis';
-import { createTestDatabase, createTestIssuer, type TestDatabase, type TestIssuer } from '@souk/chassis/testing';
+import { eventsReadScope, startService, type RunningServiceOf } from '@souk/chassis';
+import { createTestDatabase, sharedTestIssuer, type TestDatabase, type TestIssuer } from '@souk/chassis/testing';
 import { StockCommitted } from '@souk/inventory/contract';
 import { OrderCancelled, OrderConfirmed } from '@souk/orders/contract';
 import { PaymentCaptured } from '@souk/payments/contract';
@@ -31,7 +31,8 @@ export interface Harness {
   orders: FakeProducer;
   payments: FakeProducer;
   adminToken: string;
-  internalToken: string;
+  /** A service token granted shipments:read (reads anyone's shipment). */
+  readerToken: string;
   /**
    * One pass of a warehouse worker over the same database (the service's own runs on its timer
    * too): ships or fails every shipment due at the harness clock; returns how many it handled.
@@ -49,7 +50,8 @@ export async function startShipping(label: string, env: Record<string, string> =
   ]);
   const producers = [inventory, orders, payments];
   const database = await createTestDatabase(label);
-  const issuer = await createTestIssuer();
+  // Shared: the stand-in producers take shipping's token from it.
+  const issuer = await sharedTestIssuer();
   let t = Date.now();
   const clock: FakeClock = { now: () => t, advance: (ms) => void (t += ms) };
   let svc: RunningServiceOf<typeof shippingService>;
@@ -65,6 +67,7 @@ export async function startShipping(label: string, env: Record<string, string> =
         STATIC_SERVICES: `inventory=${inventory.url};orders=${orders.url};payments=${payments.url}`,
         ...env,
       },
+      serviceToken: issuer.serviceToken('svc-shipping', ['inventory', 'orders', 'payments'].map(eventsReadScope)),
     });
   } catch (err) {
     await Promise.all([database.drop(), ...producers.map((p) => p.close())]);
@@ -92,7 +95,7 @@ export async function startShipping(label: string, env: Record<string, string> =
     orders,
     payments,
     adminToken: await issuer.token({ roles: ['admin'] }),
-    internalToken: await issuer.token({ sub: 'svc-orders', roles: [], scopes: ['internal'] }),
+    readerToken: await issuer.token({ sub: 'svc-reader', roles: [], scopes: ['shipments:read'] }),
     runWorker: () => worker.runOnce(),
     async close() {
       await worker.stop();

@@ -32,7 +32,7 @@ after(async () => {
 });
 
 const API = '/api/v1/shipments';
-const shipment = (orderId: string) => call(h.svc.url, 'GET', `${API}/${orderId}`, { token: h.internalToken });
+const shipment = (orderId: string) => call(h.svc.url, 'GET', `${API}/${orderId}`, { token: h.readerToken });
 
 /** Waits until the order's shipment is in one of `statuses`; returns it. */
 const inStatus = (orderId: string, ...statuses: string[]) =>

@@ -29,7 +29,7 @@ async function committed(orderId = randomUUID()) {
   return { ...order, paymentId };
 }
 
-const shipment = (orderId: string, token = h.internalToken) => call(h.svc.url, 'GET', `${API}/${orderId}`, { token });
+const shipment = (orderId: string, token = h.readerToken) => call(h.svc.url, 'GET', `${API}/${orderId}`, { token });
 const settled = (orderId: string) =>
   waitFor(
     async () => {
@@ -126,7 +126,7 @@ test('a delay holds the shipment back until its time (fake clock)', async () => 
   }
 });
 
-test("who may read a shipment: the order's customer (from OrderConfirmed), an admin, internal; others see 404", async () => {
+test("who may read a shipment: the order's customer (from OrderConfirmed), an admin, shipments:read; others see 404", async () => {
   const customer = randomUUID();
   const order = await committed();
   await h.orders.publish(OrderConfirmed, {
@@ -149,7 +149,15 @@ test("who may read a shipment: the order's customer (from OrderConfirmed), an ad
   );
   assert.equal(own.json.orderId, order.orderId);
   assert.equal((await shipment(order.orderId, h.adminToken)).status, 200);
+  assert.equal((await shipment(order.orderId, h.readerToken)).status, 200);
   assertProblem(await shipment(order.orderId, await h.issuer.token()), 404, 'SOUK_SHIPPING_SHIPMENT_NOT_FOUND');
+  // A service with any other capability (or a feed scope) is nobody here.
+  const otherService = await h.issuer.token({
+    sub: 'svc-other',
+    roles: [],
+    scopes: ['orders:read', 'payments:refund', 'inventory:reserve', 'events:read:shipping'],
+  });
+  assertProblem(await shipment(order.orderId, otherService), 404, 'SOUK_SHIPPING_SHIPMENT_NOT_FOUND');
   assertProblem(await shipment(randomUUID()), 404, 'SOUK_SHIPPING_SHIPMENT_NOT_FOUND');
   assertProblem(await call(h.svc.url, 'GET', `${API}/${order.orderId}`), 401, 'SOUK_AUTH_TOKEN_MISSING');
   assertProblem(await shipment('not-a-uuid'), 400, 'SOUK_REQUEST_INVALID');

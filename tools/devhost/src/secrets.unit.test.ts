@@ -13,8 +13,8 @@ const input = (dir: string) => ({
   dir,
   databaseServices: ['identity', 'catalog'],
   clients: [
-    { clientId: 'svc-catalog', scopes: ['internal'] },
-    { clientId: 'souk-loadgen', scopes: ['loadgen'] },
+    { clientId: 'svc-catalog', scopes: ['events:read:orders'] },
+    { clientId: 'souk-loadgen', scopes: ['orders:read'] },
   ],
 });
 
@@ -33,8 +33,8 @@ test('first start generates every secret; files 0600 in a 0700 directory', async
   assert.deepEqual(
     clients.map((c) => [c.clientId, c.scopes]),
     [
-      ['svc-catalog', ['internal']],
-      ['souk-loadgen', ['loadgen']],
+      ['svc-catalog', ['events:read:orders']],
+      ['souk-loadgen', ['orders:read']],
     ],
   );
   assert.ok(clients.every((c) => c.clientSecret.length >= 32));
@@ -66,7 +66,7 @@ test('a service added to the table gets a client and a password; existing ones a
   const grown = {
     ...input(dir),
     databaseServices: ['identity', 'catalog', 'orders'],
-    clients: [...input(dir).clients, { clientId: 'svc-orders', scopes: ['internal'] }],
+    clients: [...input(dir).clients, { clientId: 'svc-orders', scopes: ['events:read:orders'] }],
   };
   const second = await ensureSecrets(grown);
   assert.equal(second.databasePasswords.get('catalog'), first.databasePasswords.get('catalog'));

@@ -1,6 +1,8 @@
 // The one table of what the devhost runs: entry points, start order, databases and extra env.
 // A new service is one new row here; the databases, roles, clients and URLs follow from it.
 
+import { eventsReadScope as feed, type ServiceScope } from '@souk/chassis/scopes';
+
 export interface ServiceSpec {
   name: string;
   /** Entry point relative to the repository root. */
@@ -21,8 +23,12 @@ export interface ServiceSpec {
   scalable: boolean;
   /** Gets REGISTRY_URL (registers and discovers). False only for the registry, which never registers with itself. */
   usesRegistry: boolean;
-  /** Scopes of the service's OAuth client `svc-<name>` in clients.json. */
-  clientScopes: readonly string[];
+  /**
+   * Scopes of the service's OAuth client `svc-<name>` in clients.json: exactly the capabilities it uses
+   * with its own token (`auth: 'service'` calls), `events:read:<producer>` per producer it consumes, and
+   * `schemas:write` for a producer (it registers its event schemas).
+   */
+  clientScopes: readonly ServiceScope[];
   /** Service-specific environment: never a secret (those go in its secrets directory). */
   env?: Readonly<Record<string, string>>;
   /**
@@ -42,7 +48,7 @@ export const SERVICES: readonly ServiceSpec[] = [
     fixedPort: 'registryPort',
     scalable: false,
     usesRegistry: false,
-    clientScopes: ['internal'],
+    clientScopes: [],
   },
   {
     // Ready before the producers start: they register their event schemas at start, and would otherwise wait
@@ -55,7 +61,7 @@ export const SERVICES: readonly ServiceSpec[] = [
     database: true,
     scalable: true,
     usesRegistry: true,
-    clientScopes: ['internal'],
+    clientScopes: [],
   },
   {
     name: 'identity',
@@ -65,7 +71,7 @@ export const SERVICES: readonly ServiceSpec[] = [
     database: true,
     scalable: true,
     usesRegistry: true,
-    clientScopes: ['internal', 'schemas:write'],
+    clientScopes: ['schemas:write'],
     env: { IDENTITY_ADMIN_EMAIL: 'admin@souk.local' },
     secrets: ['identity-key-encryption-key', 'identity-admin-password', 'identity-clients'],
   },
@@ -77,7 +83,7 @@ export const SERVICES: readonly ServiceSpec[] = [
     database: true,
     scalable: true,
     usesRegistry: true,
-    clientScopes: ['internal', 'schemas:write'],
+    clientScopes: ['schemas:write'],
   },
   {
     name: 'notifications',
@@ -87,10 +93,10 @@ export const SERVICES: readonly ServiceSpec[] = [
     database: true,
     scalable: true,
     usesRegistry: true,
-    clientScopes: ['internal'],
+    clientScopes: [feed('identity'), feed('orders'), feed('shipping')],
   },
   {
-    // A third-party stand-in: its own API keys, no OAuth client needed but kept uniform.
+    // A third-party stand-in: its own API keys; an OAuth client kept uniform, granted nothing.
     name: 'payment-provider',
     entry: 'services/payment-provider/src/main.ts',
     tier: 2,
@@ -98,7 +104,7 @@ export const SERVICES: readonly ServiceSpec[] = [
     database: true,
     scalable: true,
     usesRegistry: true,
-    clientScopes: ['internal'],
+    clientScopes: [],
     secrets: ['payment-provider-api-key', 'payment-provider-admin-key'],
   },
   {
@@ -109,7 +115,7 @@ export const SERVICES: readonly ServiceSpec[] = [
     database: true,
     scalable: true,
     usesRegistry: true,
-    clientScopes: ['internal', 'schemas:write'],
+    clientScopes: [feed('catalog'), feed('orders'), feed('shipping'), 'schemas:write'],
     // Demo stock for every seeded catalogue product, loaded once in the background.
     env: { INVENTORY_SEED_STOCK: '100' },
   },
@@ -121,7 +127,7 @@ export const SERVICES: readonly ServiceSpec[] = [
     database: true,
     scalable: true,
     usesRegistry: true,
-    clientScopes: ['internal', 'schemas:write'],
+    clientScopes: [feed('shipping'), 'schemas:write'],
     secrets: ['payment-provider-api-key'],
   },
   {
@@ -132,7 +138,7 @@ export const SERVICES: readonly ServiceSpec[] = [
     database: true,
     scalable: true,
     usesRegistry: true,
-    clientScopes: ['internal'],
+    clientScopes: [feed('catalog'), feed('orders')],
   },
   {
     name: 'orders',
@@ -142,7 +148,17 @@ export const SERVICES: readonly ServiceSpec[] = [
     database: true,
     scalable: true,
     usesRegistry: true,
-    clientScopes: ['internal', 'schemas:write'],
+    clientScopes: [
+      // The checkout saga's steps and compensations.
+      'inventory:reserve',
+      'inventory:release',
+      'payments:authorize',
+      'payments:capture',
+      'payments:cancel',
+      feed('catalog'),
+      feed('shipping'),
+      'schemas:write',
+    ],
   },
   {
     name: 'shipping',
@@ -152,7 +168,7 @@ export const SERVICES: readonly ServiceSpec[] = [
     database: true,
     scalable: true,
     usesRegistry: true,
-    clientScopes: ['internal', 'schemas:write'],
+    clientScopes: [feed('inventory'), feed('orders'), feed('payments'), 'schemas:write'],
   },
   {
     name: 'order-history',
@@ -162,7 +178,7 @@ export const SERVICES: readonly ServiceSpec[] = [
     database: true,
     scalable: true,
     usesRegistry: true,
-    clientScopes: ['internal'],
+    clientScopes: [feed('inventory'), feed('orders'), feed('payments'), feed('shipping')],
   },
   {
     name: 'recommendations',
@@ -172,7 +188,7 @@ export const SERVICES: readonly ServiceSpec[] = [
     database: true,
     scalable: true,
     usesRegistry: true,
-    clientScopes: ['internal'],
+    clientScopes: [feed('orders')],
   },
   {
     name: 'gateway',
@@ -183,13 +199,16 @@ export const SERVICES: readonly ServiceSpec[] = [
     fixedPort: 'gatewayPort',
     scalable: true,
     usesRegistry: true,
-    clientScopes: ['internal'],
+    clientScopes: [],
   },
 ];
 
-/** OAuth clients that are not services (tools that call the API with client credentials). */
-export const EXTRA_CLIENTS: readonly { clientId: string; scopes: readonly string[] }[] = [
-  { clientId: 'souk-loadgen', scopes: ['loadgen'] },
+/**
+ * OAuth clients that are not services (tools that call the API with client credentials). The load
+ * generator calls the public API as shoppers do: no capability.
+ */
+export const EXTRA_CLIENTS: readonly { clientId: string; scopes: readonly ServiceScope[] }[] = [
+  { clientId: 'souk-loadgen', scopes: [] },
 ];
 
 export function findService(name: string): ServiceSpec | undefined {

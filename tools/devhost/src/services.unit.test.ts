@@ -1,9 +1,12 @@
 // The service table turned into instances (ids, fixed ports, tiers) and each instance's environment.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { eventsReadProducer, isServiceScope } from '@souk/chassis/scopes';
 import {
   databaseName,
   DEFAULT_TRACE_RATIO,
+  EXTRA_CLIENTS,
+  SERVICES,
   instanceEnv,
   planInstances,
   startSteps,
@@ -172,6 +175,40 @@ test('every registered service gets its own OAuth client id; its secret is in it
   assert.equal(env.SERVICE_CLIENT_SECRET_FILE, undefined);
   assert.equal(env.SECRETS_DIR, secretsDir);
   assert.equal(env.IDENTITY_CLIENTS_FILE, undefined);
+});
+
+test('every client is granted only known capabilities and feeds of services that exist; the least trusted get none', () => {
+  const names = new Set(SERVICES.map((s) => s.name));
+  for (const { clientId, scopes } of [...SERVICES.map((s) => ({ clientId: s.name, scopes: s.clientScopes })), ...EXTRA_CLIENTS]) {
+    assert.equal(new Set(scopes).size, scopes.length, `${clientId}: a scope listed twice`);
+    for (const scope of scopes) {
+      assert.ok(isServiceScope(scope), `${clientId}: ${scope} is not in CAPABILITIES (packages/chassis/src/auth/scopes.ts)`);
+      const producer = eventsReadProducer(scope);
+      if (producer !== undefined) assert.ok(names.has(producer), `${clientId}: ${scope} names no service`);
+    }
+  }
+  const grants = Object.fromEntries(SERVICES.map((s) => [s.name, [...s.clientScopes]]));
+  // A third party, the platform and the edge call nothing with their own token and read no feed.
+  for (const name of ['payment-provider', 'registry', 'schema-registry', 'gateway']) assert.deepEqual(grants[name], [], name);
+  // Identity and catalog only register their event schemas.
+  for (const name of ['identity', 'catalog']) assert.deepEqual(grants[name], ['schemas:write'], name);
+  // Only the checkout saga moves money and stock, and never refunds or voids outright (cancel decides).
+  for (const [name, scopes] of Object.entries(grants)) {
+    const moves = scopes.filter((s) => /^(payments|inventory):/.test(s));
+    assert.deepEqual(
+      moves,
+      name === 'orders'
+        ? ['inventory:reserve', 'inventory:release', 'payments:authorize', 'payments:capture', 'payments:cancel']
+        : [],
+      name,
+    );
+  }
+  // The catch-all scope is gone.
+  assert.ok(
+    !Object.values(grants)
+      .flat()
+      .includes('internal' as never),
+  );
 });
 
 test('database and role names', () => {

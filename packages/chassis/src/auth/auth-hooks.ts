@@ -5,6 +5,7 @@ import type { Identity } from '../context.ts';
 import { requestContext } from '../context.ts';
 import { chassisErrors } from '../errors/codes.ts';
 import type { JwtVerifier, KeySource } from './jwt-verifier.ts';
+import type { ServiceScope } from './scopes.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -16,8 +17,8 @@ declare module 'fastify' {
 export interface Requirement {
   /** The caller needs at least one of these roles. */
   roles?: readonly string[];
-  /** The caller needs all of these scopes. */
-  scopes?: readonly string[];
+  /** The caller needs all of these scopes (capabilities of auth/scopes.ts, so a typo does not compile). */
+  scopes?: readonly ServiceScope[];
 }
 
 export type PreHandler = (request: FastifyRequest, reply: FastifyReply) => Promise<void>;

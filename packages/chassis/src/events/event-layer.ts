@@ -76,6 +76,8 @@ export interface EventLayerDeps {
   schemaIds: ReadonlyMap<string, number>;
   client(service: string): ServiceClient;
   admin: PreHandler;
+  /** Who may read this service's feed: a service token with `events:read:<service>`. */
+  feedReader: PreHandler;
 }
 
 export interface EventLayer {
@@ -126,7 +128,7 @@ export function createEventLayer(deps: EventLayerDeps): EventLayer {
   /** One per producer; wake() makes it read from its (rewound) position at once. */
   const consumers: { producer: string; stop(): Promise<void>; wake(): void }[] = [];
 
-  if (notifier) registerFeedRoute(deps.app, { db, notifier, metrics, closing: closing.signal });
+  if (notifier) registerFeedRoute(deps.app, { db, notifier, metrics, closing: closing.signal, reader: deps.feedReader });
   registerDeadLetterRoutes(deps.app, deadLetters, deps.admin);
   registerStatusRoute(deps.app, {
     db,

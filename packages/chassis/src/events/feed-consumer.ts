@@ -175,6 +175,8 @@ export function startFeedConsumer(o: FeedConsumerOptions): FeedConsumer {
       },
       timeoutMs: o.waitMs + 5_000,
       signal: poll.signal,
+      // The producer serves its feed only to a service token with events:read:<producer>.
+      auth: 'service',
     });
     return res.body;
   }
@@ -243,6 +245,12 @@ export function startFeedConsumer(o: FeedConsumerOptions): FeedConsumer {
         if (failures === 1) {
           if (isSoukError(err) && err.code === 'SOUK_CLIENT_NO_INSTANCE')
             o.log.info({ producer: o.producer }, `waiting for ${o.producer} to register`);
+          else if (isSoukError(err) && err.status === 403)
+            // Not passing: the service's OAuth client lacks the scope; retried in case the grant is being fixed.
+            o.log.error(
+              { err, producer: o.producer },
+              `this service's token may not read ${o.producer}'s feed (needs events:read:${o.producer})`,
+            );
           else o.log.warn({ err, producer: o.producer }, 'reading the event feed failed; retrying');
         }
         await sleep(failurePause(failures));

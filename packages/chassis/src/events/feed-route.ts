@@ -5,10 +5,13 @@
 // (position 1, 2, ...; the number never changes once served). A consumer asks
 // for what follows its cursor, only the types it handles: when none follows,
 // the request is held until a transaction commits one of those types or the
-// wait ends; commits of other types do not wake it.
+// wait ends; commits of other types do not wake it. Only a service token with
+// the scope `events:read:<this producer>` reads it (401 without a token, 403
+// without the scope): the feed carries users' emails and every order.
 
 import { sql, type Kysely } from 'kysely';
 import { Type } from 'typebox';
+import type { PreHandler } from '../auth/auth-hooks.ts';
 import type { App } from '../server/app.ts';
 import { readableBound } from '../db/commit-order.ts';
 import { armNotification, OUTBOX_CHANNEL, type Notifier } from './notifier.ts';
@@ -68,12 +71,19 @@ interface FeedRead extends FeedPage {
 
 export function registerFeedRoute(
   app: App,
-  deps: { db: Kysely<any>; notifier: Notifier; metrics: EventMetrics; closing: AbortSignal },
+  deps: {
+    db: Kysely<any>;
+    notifier: Notifier;
+    metrics: EventMetrics;
+    closing: AbortSignal;
+    /** Checks the reader (onRequest: before the query is validated, so a stranger learns nothing from a 400). */
+    reader: PreHandler;
+  },
 ): void {
   // Commit → first served, per event type: each event counts once per instance, by the first reader of its type.
   const observedUpTo = new Map<string, number>();
 
-  app.get(FEED_PATH, { schema: { querystring: FeedQuery, hide: true } }, async (req, reply) => {
+  app.get(FEED_PATH, { onRequest: deps.reader, schema: { querystring: FeedQuery, hide: true } }, async (req, reply) => {
     // Stop holding when the service shuts down or the reader hangs up. (Not AbortSignal.any: on
     // Node 20 the long-lived closing signal keeps every derived signal alive.)
     const gone = new AbortController();

@@ -2,6 +2,7 @@
 // service's database, with the feed and dead-letter routes on its app.
 
 import type { Auth } from '../auth/auth-hooks.ts';
+import { eventsReadScope } from '../auth/scopes.ts';
 import type { ClientRegistry } from '../client/index.ts';
 import type { CommonConfig } from '../config.ts';
 import type { Database } from '../db/database.ts';
@@ -41,6 +42,7 @@ export function createServiceEvents(
     schemaIds: deps.schemaIds,
     client: (service) => clients.get(service),
     admin: deps.auth.required({ roles: ['admin'] }),
+    feedReader: deps.auth.required({ scopes: [eventsReadScope(basics.name)] }),
   });
   // Consumers finish the event in hand and the relay its run while the database is still there.
   stack.defer('the event layer', () => layer.stop());

@@ -1,8 +1,10 @@
 // Test helpers for services built on the chassis: real databases, a token issuer, polling.
 export { createTestDatabase, DEFAULT_TEST_SERVER, freePort } from './database.ts';
 export type { TestDatabase } from './database.ts';
-export { createTestIssuer } from './issuer.ts';
+export { createTestIssuer, sharedTestIssuer } from './issuer.ts';
 export type { TestIssuer } from './issuer.ts';
+export { startTokenServer } from './token-server.ts';
+export type { TestClient, TokenServer } from './token-server.ts';
 export { waitFor } from './wait-for.ts';
 export { call, assertProblem } from './http.ts';
 export type { Answer, CallOptions } from './http.ts';

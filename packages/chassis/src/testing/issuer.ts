@@ -18,7 +18,10 @@ export interface TestIssuer {
     clientId?: string;
     expiresInSeconds?: number;
   }): Promise<string>;
-  /** A service's own token source (client_credentials shape: the client id as subject, no roles), for StartOptions.serviceToken. */
+  /**
+   * A service's own token source (client_credentials shape: the client id as subject, no roles), for
+   * StartOptions.serviceToken; `scopes` are the capabilities its client is granted (none by default).
+   */
   serviceToken(clientId?: string, scopes?: string[]): () => Promise<string>;
 }
 
@@ -30,7 +33,7 @@ export async function createTestIssuer(options: { issuer?: string; audience?: st
     jwks,
     keySource: async () => jwks,
     serviceToken:
-      (clientId = 'svc-test', scopes = ['internal']) =>
+      (clientId = 'svc-test', scopes = []) =>
       () =>
         issuer.token({ sub: clientId, clientId, roles: [], scopes }),
     token: (claims = {}) =>
@@ -50,4 +53,14 @@ export async function createTestIssuer(options: { issuer?: string; audience?: st
         .sign(privateKey),
   };
   return issuer;
+}
+
+let shared: Promise<TestIssuer> | undefined;
+
+/**
+ * One issuer for the whole test process. Stand-in producers accept its tokens, so a consumer under
+ * test, given `serviceToken: issuer.serviceToken(..., [eventsReadScope(producer)])`, reads their feeds.
+ */
+export function sharedTestIssuer(): Promise<TestIssuer> {
+  return (shared ??= createTestIssuer());
 }

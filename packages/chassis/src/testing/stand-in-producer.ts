@@ -2,7 +2,7 @@
 // the producer's name and event contracts and no tables of its own, which
 // publishes through its real outbox and feed. The consumer under test
 // reads genuine events without the real producer (and its own dependencies)
-// running.
+// running. Its feed takes tokens of the shared test issuer (sharedTestIssuer).
 
 import { sql } from 'kysely';
 import type { Static, TObject } from 'typebox';
@@ -10,6 +10,7 @@ import { defineService, startService, type RunningService } from '../service.ts'
 import type { EventContract } from '../events/contract.ts';
 import type { PublishOptions } from '../events/outbox.ts';
 import { createTestDatabase } from './database.ts';
+import { sharedTestIssuer } from './issuer.ts';
 import { readableBound } from '../db/commit-order.ts';
 
 export interface StandInProducer {
@@ -35,6 +36,7 @@ export async function startStandInProducer(
     await database.drop();
     throw err;
   });
+  svc.ctx.auth.setKeySource((await sharedTestIssuer()).keySource);
   return {
     url: svc.url,
     svc,

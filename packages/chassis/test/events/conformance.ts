@@ -10,7 +10,7 @@ import { describe, test, type TestContext } from 'node:test';
 import pg from 'pg';
 import type { EventStatus } from '../../src/index.ts';
 import { RELAY_LOCK } from '../../src/events/relay.ts';
-import { createTestIssuer, waitFor } from '../../src/testing/index.ts';
+import { waitFor } from '../../src/testing/index.ts';
 import { createScenario, waitReady, type Scenario, type Transport } from './harness.ts';
 
 /** A scenario closed when its test ends: its services and databases do not outlive it. */
@@ -42,8 +42,7 @@ export function conformanceSuite(transport: Transport, extra?: () => void): void
       assert.equal(new Set(effects.map((e) => e.n)).size, 200, 'no tick handled twice');
 
       // The operator's summary of both sides.
-      const issuer = await createTestIssuer();
-      for (const svc of [producer, consumer]) svc.ctx.auth.setKeySource(issuer.keySource);
+      const { issuer } = s;
       const admin = { authorization: `Bearer ${await issuer.token({ roles: ['admin'] })}` };
       assert.equal((await fetch(`${producer.url}/_admin/events`)).status, 401);
       const produced = (await (await fetch(`${producer.url}/_admin/events`, { headers: admin })).json()) as EventStatus;
@@ -173,8 +172,7 @@ export function conformanceSuite(transport: Transport, extra?: () => void): void
       );
 
       // The operator's view: admin endpoint, admin token only.
-      const issuer = await createTestIssuer();
-      consumer.ctx.auth.setKeySource(issuer.keySource);
+      const { issuer } = s;
       const base = `${consumer.url}/_admin/events/dead-letters`;
       assert.equal((await fetch(base)).status, 401);
       assert.equal((await fetch(base, { headers: { authorization: `Bearer ${await issuer.token()}` } })).status, 403);

@@ -11,20 +11,28 @@ import { test, type TestContext } from 'node:test';
 import { trace } from '@opentelemetry/api';
 import pg from 'pg';
 import { pino } from 'pino';
-import { FEED_PATH, startService, type FeedPage, type RunningService } from '../../src/index.ts';
+import { eventsReadScope, FEED_PATH, startService, type FeedPage, type RunningService } from '../../src/index.ts';
 import { createDatabase } from '../../src/db/database.ts';
 import { chassisMigrations } from '../../src/db/chassis-migrations.ts';
 import { CHASSIS_MIGRATION_TABLE } from '../../src/events/migrations.ts';
-import { createTestDatabase, freePort } from '../../src/testing/index.ts';
+import { createTestDatabase, createTestIssuer, freePort } from '../../src/testing/index.ts';
 import { scenarioFor } from './conformance.ts';
 import { producerService, tickedEvent, tockedEvent } from './fixtures.ts';
 import type { Transport } from './harness.ts';
 
 const feed: Transport = { name: 'feed', env: () => ({}), cleanup: async () => {}, replay: async (_s, c) => c };
 
-async function read(url: string, query: Record<string, string | number>, timeoutMs = 30_000): Promise<FeedPage> {
+/** A feed read with a reader's token (`events:read:<producer>`, signed by the scenario's issuer). */
+async function read(
+  s: { producerUrl: string; feedToken(): Promise<string> },
+  query: Record<string, string | number>,
+  timeoutMs = 30_000,
+): Promise<FeedPage> {
   const params = new URLSearchParams(Object.entries(query).map(([k, v]): [string, string] => [k, String(v)]));
-  const res = await fetch(`${url}${FEED_PATH}?${params.toString()}`, { signal: AbortSignal.timeout(timeoutMs) });
+  const res = await fetch(`${s.producerUrl}${FEED_PATH}?${params.toString()}`, {
+    signal: AbortSignal.timeout(timeoutMs),
+    headers: { authorization: `Bearer ${await s.feedToken()}` },
+  });
   assert.equal(res.status, 200);
   return (await res.json()) as FeedPage;
 }
@@ -62,7 +70,7 @@ test('an event whose transaction began earlier and commits later is never skippe
   try {
     assert.equal((await s.emit({ from: 2, count: 1 })).status, 200); // begins later, commits first
     // Committed, but a transaction that began before it may still commit: not served yet, to anyone.
-    const now = await read(s.producerUrl, { after: 0 });
+    const now = await read(s, { after: 0 });
     assert.deepEqual(ns(now), [0]);
     assert.equal(now.position, 1);
   } finally {
@@ -75,7 +83,7 @@ test('an event whose transaction began earlier and commits later is never skippe
     [0, 1, 2],
     'the consumer got the earlier transaction first, though it committed last',
   );
-  const all = await read(s.producerUrl, { after: 0 });
+  const all = await read(s, { after: 0 });
   assert.deepEqual(
     all.events.map((e) => e.sequence),
     ['1', '2', '3'],
@@ -95,8 +103,8 @@ test('events held back by an open transaction that publishes nothing are served 
   await blocker.query('insert into ticks (n) values (-1)'); // a transaction id, older than the event below
 
   assert.equal((await s.emit({ from: 0, count: 1 })).status, 200);
-  assert.deepEqual(ns(await read(s.producerUrl, { after: 0 })), [], 'held back while the older transaction is open');
-  const held = read(s.producerUrl, { after: 0, waitMs: 60_000 });
+  assert.deepEqual(ns(await read(s, { after: 0 })), [], 'held back while the older transaction is open');
+  const held = read(s, { after: 0, waitMs: 60_000 });
   await blocker.query('rollback'); // ends it; nothing is notified
   // The held read looks again on its own shortly after (well before its 60 s wait ends).
   const page = await held;
@@ -110,10 +118,10 @@ test('a held read stays held while only other event types commit, and answers wi
   const Ticked = tickedEvent(s.producer);
   const Tocked = tockedEvent(s.producer);
   assert.equal((await s.emit({ from: 0, count: 1 })).status, 200);
-  const first = await read(s.producerUrl, { after: 0, types: Ticked.type });
+  const first = await read(s, { after: 0, types: Ticked.type });
   assert.deepEqual(ns(first), [0]);
 
-  const held = read(s.producerUrl, { after: first.position, key: first.key!, types: Ticked.type, waitMs: 60_000 });
+  const held = read(s, { after: first.position, key: first.key!, types: Ticked.type, waitMs: 60_000 });
   for (let n = 0; n < 3; n++) {
     await producer.ctx.db.transaction().execute((trx) => producer.ctx.events.publish(trx, Tocked, { n }));
   }
@@ -128,7 +136,7 @@ test('a held read stays held while only other event types commit, and answers wi
   for (let n = 3; n < 5; n++) {
     await producer.ctx.db.transaction().execute((trx) => producer.ctx.events.publish(trx, Tocked, { n }));
   }
-  const ended = await read(s.producerUrl, { after: page.position, key: page.key!, types: Ticked.type, waitMs: 200 });
+  const ended = await read(s, { after: page.position, key: page.key!, types: Ticked.type, waitMs: 200 });
   assert.deepEqual(ns(ended), []);
   assert.equal(ended.position, page.position + 2);
 });
@@ -191,9 +199,15 @@ test('outbox rows numbered by the relay before the commit-key migration keep the
     },
   });
   t.after(() => producer.stop());
+  const issuer = await createTestIssuer();
+  producer.ctx.auth.setKeySource(issuer.keySource);
+  const reader = {
+    producerUrl: producer.url,
+    feedToken: () => issuer.token({ sub: 'svc-reader', roles: [], scopes: [eventsReadScope(name)] }),
+  };
   await producer.ctx.db.transaction().execute((trx) => producer.ctx.events.publish(trx, Ticked, { n: 6 }));
 
-  const all = await read(producer.url, { after: 0 });
+  const all = await read(reader, { after: 0 });
   // Unnumbered rows (committed before the migration, the relay had not run) follow in insert order, as it would have numbered them.
   assert.deepEqual(ns(all), [1, 2, 3, 5, 4, 6]);
   assert.deepEqual(
@@ -201,6 +215,6 @@ test('outbox rows numbered by the relay before the commit-key migration keep the
     ['1', '2', '3', '4', '5', '6'],
   );
   // A consumer's cursor from before (a position, no key) goes on where it was.
-  assert.deepEqual(ns(await read(producer.url, { after: 3 })), [5, 4, 6]);
-  assert.deepEqual((await read(producer.url, { after: 3 })).position, 6);
+  assert.deepEqual(ns(await read(reader, { after: 3 })), [5, 4, 6]);
+  assert.deepEqual((await read(reader, { after: 3 })).position, 6);
 });

@@ -4,10 +4,21 @@
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { startService, type RunningService } from '../../src/index.ts';
-import { createTestDatabase, freePort, waitFor, type TestDatabase } from '../../src/testing/index.ts';
+import { eventsReadScope, startService, type RunningService } from '../../src/index.ts';
+import {
+  createTestDatabase,
+  createTestIssuer,
+  freePort,
+  startTokenServer,
+  waitFor,
+  type TestDatabase,
+  type TestIssuer,
+} from '../../src/testing/index.ts';
 import { consumerService, producerService, tickedEvent, type ConsumerHooks } from './fixtures.ts';
 
 const FIXTURE_MAIN = fileURLToPath(new URL('./fixture-main.ts', import.meta.url));
@@ -32,6 +43,10 @@ export interface Scenario {
   consumerDb: TestDatabase;
   producerPort: number;
   producerUrl: string;
+  /** Signs the tokens the producer accepts (its `identity` is a token server of this issuer). */
+  issuer: TestIssuer;
+  /** A service token that may read the producer's feed (`events:read:<producer>`). */
+  feedToken(): Promise<string>;
   env(extra?: Record<string, string>): Record<string, string>;
   startProducer(): Promise<RunningService>;
   startConsumer(hooks?: Partial<ConsumerHooks>): Promise<RunningService>;
@@ -61,6 +76,15 @@ export async function createScenario(transport: Transport, label: string): Promi
   const consumerDb = await createTestDatabase(`evc_${label}`);
   const producerPort = await freePort();
   const producerUrl = `http://127.0.0.1:${producerPort}`;
+  // The consumer reads the feed with its own client_credentials token, from an identity stand-in that
+  // also serves the producer the keys to check it: the path a real service takes.
+  const issuer = await createTestIssuer();
+  const clientId = `svc-${consumer}`;
+  const clientSecret = randomBytes(16).toString('hex');
+  const secretDir = await mkdtemp(join(tmpdir(), 'souk-events-'));
+  const secretFile = join(secretDir, 'client-secret');
+  await writeFile(secretFile, clientSecret, { mode: 0o600 });
+  const tokens = await startTokenServer(issuer, [{ clientId, clientSecret, scopes: [eventsReadScope(producer)] }]);
   const pools = [
     new pg.Pool({ connectionString: producerDb.url, max: 2 }),
     new pg.Pool({ connectionString: consumerDb.url, max: 2 }),
@@ -71,7 +95,9 @@ export async function createScenario(transport: Transport, label: string): Promi
   const fixtures: Fixture[] = [];
   const base = (extra: Record<string, string> = {}) => ({
     LOG_LEVEL: process.env.FIXTURE_LOG_LEVEL ?? 'silent',
-    STATIC_SERVICES: `${producer}=${producerUrl}`,
+    STATIC_SERVICES: `${producer}=${producerUrl};identity=${tokens.url}`,
+    SERVICE_CLIENT_ID: clientId,
+    SERVICE_CLIENT_SECRET_FILE: secretFile,
     EVENTS_MAX_ATTEMPTS: '3',
     EVENTS_RETRY_BASE_MS: '10',
     EVENTS_RETRY_CAP_MS: '50',
@@ -94,6 +120,8 @@ export async function createScenario(transport: Transport, label: string): Promi
     consumerDb,
     producerPort,
     producerUrl,
+    issuer,
+    feedToken: () => issuer.token({ sub: 'svc-reader', clientId: 'svc-reader', roles: [], scopes: [eventsReadScope(producer)] }),
     env: base,
     async startProducer() {
       const svc = await startService(producerService(producer), {
@@ -152,7 +180,7 @@ export async function createScenario(transport: Transport, label: string): Promi
       await Promise.allSettled(running.map((s) => s.stop()));
       await Promise.allSettled(pools.map((p) => p.end()));
       await transport.cleanup(producer).catch(() => undefined);
-      await Promise.allSettled([producerDb.drop(), consumerDb.drop()]);
+      await Promise.allSettled([producerDb.drop(), consumerDb.drop(), tokens.close(), rm(secretDir, { recursive: true })]);
     },
   };
   return scenario;

@@ -47,7 +47,9 @@ test('publishAll writes in order after earlier publishes, adds nothing for a ret
     .transaction()
     .execute((trx) => events.publishAll(trx, [{ contract: Ticked, data: { n: 6 }, options: { id: retried } }]));
 
-  const res = await fetch(`${s.producerUrl}${FEED_PATH}?after=0&limit=100`);
+  const res = await fetch(`${s.producerUrl}${FEED_PATH}?after=0&limit=100`, {
+    headers: { authorization: `Bearer ${await s.feedToken()}` },
+  });
   const page = (await res.json()) as FeedPage;
   assert.deepEqual(
     page.events.map((e) => (e.data as { n: number }).n),
@@ -85,7 +87,9 @@ test('publishing writes in the statement it is part of, through the pool, only w
   await announce(false, 10);
   await announce(true, 3);
 
-  const page = (await (await fetch(`${s.producerUrl}${FEED_PATH}?after=0&limit=100`)).json()) as FeedPage;
+  const page = (await (
+    await fetch(`${s.producerUrl}${FEED_PATH}?after=0&limit=100`, { headers: { authorization: `Bearer ${await s.feedToken()}` } })
+  ).json()) as FeedPage;
   assert.deepEqual(
     page.events.map((e) => (e.data as { n: number }).n),
     [1, 2, 3, 4],

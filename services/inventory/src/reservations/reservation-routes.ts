@@ -1,20 +1,21 @@
-// HTTP routes of reservations, for other services only (scope internal): the
+// HTTP routes of reservations, for other services only, each for its own
+// capability (inventory:reserve, :release, :commit, :reservations:read): the
 // checkout saga reserves, commits or releases stock under an id it chooses.
 
-import type { ServiceContext } from '@souk/chassis';
+import type { Capability, ServiceContext } from '@souk/chassis';
 import { API_PREFIX, ReleaseBody, Reservation, ReservationParams, ReserveBody } from '../../contract.ts';
 import type { ReservationCommands } from './reservation-commands.ts';
 
 export function registerReservationRoutes(ctx: ServiceContext, commands: ReservationCommands): void {
   const { app } = ctx;
-  const internal = ctx.auth.required({ scopes: ['internal'] });
+  const may = (capability: Capability) => ctx.auth.required({ scopes: [capability] });
   const tags = ['reservations'];
   const path = `${API_PREFIX}/reservations/:reservationId`;
 
   app.put(
     path,
     {
-      onRequest: internal,
+      onRequest: may('inventory:reserve'),
       schema: {
         summary: 'Reserve units for an order, all lines or none (idempotent by id)',
         tags,
@@ -33,7 +34,7 @@ export function registerReservationRoutes(ctx: ServiceContext, commands: Reserva
   app.post(
     `${path}/release`,
     {
-      onRequest: internal,
+      onRequest: may('inventory:release'),
       schema: {
         summary: 'Give the units back (idempotent; an unknown id is recorded as released)',
         tags,
@@ -48,7 +49,7 @@ export function registerReservationRoutes(ctx: ServiceContext, commands: Reserva
   app.post(
     `${path}/commit`,
     {
-      onRequest: internal,
+      onRequest: may('inventory:commit'),
       schema: {
         summary: 'The held units leave the stock for good (idempotent)',
         tags,
@@ -62,7 +63,7 @@ export function registerReservationRoutes(ctx: ServiceContext, commands: Reserva
   app.get(
     path,
     {
-      onRequest: internal,
+      onRequest: may('inventory:reservations:read'),
       schema: { summary: 'A reservation', tags, params: ReservationParams, response: { 200: Reservation } },
     },
     async (request) => commands.get(request.params.reservationId),

@@ -1,7 +1,7 @@
 // HTTP routes of stock levels: anyone may read them (the storefront shows
-// "in stock"); an admin or another service (scope internal) sets them.
+// "in stock"); an admin or a service granted inventory:levels:write sets them.
 
-import { chassisErrors, type Auth, type ServiceContext } from '@souk/chassis';
+import { chassisErrors, type Auth, type Capability, type ServiceContext } from '@souk/chassis';
 import {
   API_PREFIX,
   LevelListQuery,
@@ -40,14 +40,16 @@ export function parseProductIds(text: string): string[] {
   return ids;
 }
 
-/** Authenticated, with the role admin or the scope internal (a service acting on its own behalf). */
-export function adminOrInternal(auth: Auth): ReturnType<Auth['required']> {
+const LEVELS_WRITE: Capability = 'inventory:levels:write';
+
+/** Authenticated, with the role admin or the capability inventory:levels:write (a service acting on its own behalf). */
+export function adminOrLevelWriter(auth: Auth): ReturnType<Auth['required']> {
   const authenticated = auth.required();
   return async (request, reply) => {
     await authenticated(request, reply);
     const identity = request.identity!;
-    if (!identity.roles.includes('admin') && !identity.scopes.includes('internal')) {
-      throw chassisErrors.forbidden('This needs the role admin or the scope internal.');
+    if (!identity.roles.includes('admin') && !identity.scopes.includes(LEVELS_WRITE)) {
+      throw chassisErrors.forbidden(`This needs the role admin or the scope ${LEVELS_WRITE}.`);
     }
   };
 }
@@ -81,9 +83,9 @@ export function registerLevelRoutes(ctx: ServiceContext, levels: LevelStore): vo
     `${API_PREFIX}/:productId`,
     {
       // onRequest: the caller is checked before the input, so an anonymous bad request is a 401.
-      onRequest: adminOrInternal(ctx.auth),
+      onRequest: adminOrLevelWriter(ctx.auth),
       schema: {
-        summary: "Set a product's units on hand (admin or internal)",
+        summary: "Set a product's units on hand (admin or inventory:levels:write)",
         tags,
         params: LevelParams,
         body: PutLevelBody,

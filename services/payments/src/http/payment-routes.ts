@@ -1,8 +1,9 @@
-// The payments HTTP API: internal (a service token with scope `internal`).
+// The payments HTTP API: internal, each route for a service token with its own
+// capability (`payments:authorize`, `payments:refund`... auth/scopes.ts in the chassis).
 // Every command is idempotent by payment id: a repeat answers with the
 // payment as it is, so a caller that timed out simply asks again.
 
-import { chassisErrors, requestContext, type EventStore, type ServiceContext } from '@souk/chassis';
+import { chassisErrors, requestContext, type Capability, type EventStore, type ServiceContext } from '@souk/chassis';
 import {
   API_PREFIX,
   AuthorizeBody,
@@ -33,7 +34,8 @@ const notFound = (paymentId: string) => errors.notFound({ detail: `No payment ${
 export function registerPaymentRoutes(ctx: ServiceContext, deps: PaymentRouteDeps): void {
   const { app } = ctx;
   // onRequest: the caller is checked before the body is validated, so a stranger learns nothing from a 400.
-  const internal = ctx.auth.required({ scopes: ['internal'] });
+  const may = (capability: Capability) => ctx.auth.required({ scopes: [capability] });
+  const read = may('payments:read');
   const tags = ['payments'];
 
   /** Runs a command; the request id is recorded as what caused the events. */
@@ -50,7 +52,7 @@ export function registerPaymentRoutes(ctx: ServiceContext, deps: PaymentRouteDep
   app.post(
     `${API_PREFIX}/:paymentId/authorize`,
     {
-      onRequest: internal,
+      onRequest: may('payments:authorize'),
       schema: {
         summary: 'Authorize a payment at the provider (idempotent by payment id)',
         tags,
@@ -65,7 +67,7 @@ export function registerPaymentRoutes(ctx: ServiceContext, deps: PaymentRouteDep
   app.post(
     `${API_PREFIX}/:paymentId/capture`,
     {
-      onRequest: internal,
+      onRequest: may('payments:capture'),
       schema: { summary: 'Take the authorized amount (idempotent)', tags, params: PaymentParams, response: { 200: Payment } },
     },
     async (request) => run(request.params.paymentId, { kind: 'capture' }),
@@ -74,7 +76,7 @@ export function registerPaymentRoutes(ctx: ServiceContext, deps: PaymentRouteDep
   app.post(
     `${API_PREFIX}/:paymentId/void`,
     {
-      onRequest: internal,
+      onRequest: may('payments:void'),
       schema: {
         summary:
           'Release an authorization (idempotent); for an unknown payment, record a tombstone that refuses a late authorize',
@@ -90,7 +92,7 @@ export function registerPaymentRoutes(ctx: ServiceContext, deps: PaymentRouteDep
   app.post(
     `${API_PREFIX}/:paymentId/refund`,
     {
-      onRequest: internal,
+      onRequest: may('payments:refund'),
       schema: {
         summary: 'Give captured money back (idempotent; one refund per payment)',
         tags,
@@ -105,7 +107,7 @@ export function registerPaymentRoutes(ctx: ServiceContext, deps: PaymentRouteDep
   app.post(
     `${API_PREFIX}/:paymentId/cancel`,
     {
-      onRequest: internal,
+      onRequest: may('payments:cancel'),
       schema: {
         summary: 'Compensation: void if authorized, refund if captured, nothing otherwise (idempotent)',
         tags,
@@ -120,7 +122,7 @@ export function registerPaymentRoutes(ctx: ServiceContext, deps: PaymentRouteDep
   app.get(
     `${API_PREFIX}/:paymentId`,
     {
-      onRequest: internal,
+      onRequest: read,
       schema: {
         summary: 'A payment, now or as of a time',
         tags,
@@ -153,7 +155,7 @@ export function registerPaymentRoutes(ctx: ServiceContext, deps: PaymentRouteDep
   app.get(
     `${API_PREFIX}/:paymentId/events`,
     {
-      onRequest: internal,
+      onRequest: read,
       schema: {
         summary: "A payment's ledger: its events in order",
         tags,
@@ -182,7 +184,7 @@ export function registerPaymentRoutes(ctx: ServiceContext, deps: PaymentRouteDep
   app.get(
     API_PREFIX,
     {
-      onRequest: internal,
+      onRequest: read,
       schema: { summary: 'The payments of an order', tags, querystring: PaymentListQuery, response: { 200: PaymentList } },
     },
     async (request) => {
