@@ -39,6 +39,10 @@ export interface ServiceSpec {
   env?: (secrets: SecretPaths) => Record<string, string>;
 }
 
+/** May trade users' tokens for internal ones at identity (RFC 8693): identity's `TOKEN_EXCHANGE_PERMISSION`. */
+export const TOKEN_EXCHANGE_PERMISSION = 'identity:token-exchange';
+export const OPERATOR_CLIENT_ID = 'souk-operator';
+
 export const SERVICES: readonly ServiceSpec[] = [
   {
     name: 'registry',
@@ -197,13 +201,16 @@ export const SERVICES: readonly ServiceSpec[] = [
     fixedPort: 'gatewayPort',
     scalable: true,
     usesRegistry: true,
-    clientScopes: ['internal'],
+    // Trades users' tokens for internal ones before forwarding (RFC 8693).
+    clientScopes: ['internal', TOKEN_EXCHANGE_PERMISSION],
   },
 ];
 
 /** OAuth clients that are not services (tools that call the API with client credentials). */
 export const EXTRA_CLIENTS: readonly { clientId: string; scopes: readonly string[] }[] = [
   { clientId: 'souk-loadgen', scopes: ['loadgen'] },
+  // Operator tools (`npm run events`, later the console) trade the admin's token for an internal one, as the gateway does.
+  { clientId: OPERATOR_CLIENT_ID, scopes: [TOKEN_EXCHANGE_PERMISSION] },
 ];
 
 export function findService(name: string): ServiceSpec | undefined {

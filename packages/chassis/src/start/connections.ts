@@ -14,7 +14,7 @@ import {
   type ServiceTokenSource,
   type TokenAnswer,
 } from '../auth/service-token.ts';
-import { createClientRegistry, type ClientRegistry, type ServiceClient } from '../client/index.ts';
+import { createClientRegistry, type ClientOptions, type ClientRegistry, type ServiceClient } from '../client/index.ts';
 import type { CommonConfig } from '../config.ts';
 import {
   createRegistryClient,
@@ -72,6 +72,7 @@ export async function connectClients(
   discovery: Discovery,
   givenToken: ServiceTokenSource | undefined,
   stack: ResourceStack,
+  perService?: Readonly<Record<string, ClientOptions>>,
 ): Promise<ClientRegistry> {
   const config: CommonConfig = basics.config;
   const { clock, log, metrics, tracer } = basics;
@@ -89,9 +90,22 @@ export async function connectClients(
       halfOpenAfterMs: config.BREAKER_HALF_OPEN_AFTER_MS,
     },
     ...(serviceToken ? { serviceToken } : {}),
+    ...(perService ? { perService: { ...perService } } : {}),
   });
   stack.defer('the clients', () => clients.close());
   return clients;
+}
+
+/** The service's OAuth client credentials as a Basic `Authorization` header; undefined when it has none. */
+export async function serviceClientAuthorization(config: CommonConfig): Promise<string | undefined> {
+  const clientId = config.SERVICE_CLIENT_ID;
+  const secretFile = config.SERVICE_CLIENT_SECRET_FILE;
+  if (!clientId && !secretFile) return undefined;
+  if (!clientId || !secretFile)
+    throw new Error('SERVICE_CLIENT_ID and SERVICE_CLIENT_SECRET_FILE go together: set both or neither');
+  const secret = (await readFile(secretFile, 'utf8')).trim();
+  if (!secret) throw new Error(`SERVICE_CLIENT_SECRET_FILE ${secretFile} is empty`);
+  return basicCredentials(clientId, secret);
 }
 
 /** The service's client_credentials token from identity, when the service has credentials. */
@@ -100,14 +114,8 @@ async function ownServiceToken(
   clock: Clock,
   identity: () => ServiceClient,
 ): Promise<CachedServiceToken | undefined> {
-  const clientId = config.SERVICE_CLIENT_ID;
-  const secretFile = config.SERVICE_CLIENT_SECRET_FILE;
-  if (!clientId && !secretFile) return undefined;
-  if (!clientId || !secretFile)
-    throw new Error('SERVICE_CLIENT_ID and SERVICE_CLIENT_SECRET_FILE go together: set both or neither');
-  const secret = (await readFile(secretFile, 'utf8')).trim();
-  if (!secret) throw new Error(`SERVICE_CLIENT_SECRET_FILE ${secretFile} is empty`);
-  const authorization = basicCredentials(clientId, secret);
+  const authorization = await serviceClientAuthorization(config);
+  if (authorization === undefined) return undefined;
   return cachedServiceToken({
     now: () => clock.now(),
     // Outside any request's context: the caller's token and request id have no business on this call.
@@ -155,19 +163,25 @@ export function createServiceAuth(basics: Basics<unknown>, clients: ClientRegist
       const res = await clients.get('identity').request<JSONWebKeySet>({ method: 'GET', path: '/.well-known/jwks.json' });
       return res.body;
     });
-  let verifier: JwtVerifier | undefined;
-  return createAuth(
-    () =>
-      (verifier ??= createJwtVerifier({
+  // One verifier per audience (a service needs only its own; the gateway and identity also check users' tokens),
+  // all on the same key set source.
+  const verifiers = new Map<string, JwtVerifier>();
+  const verifierFor = (audience: string): JwtVerifier => {
+    let verifier = verifiers.get(audience);
+    if (!verifier) {
+      verifier = createJwtVerifier({
         keySource: () => keySource(),
         issuer: config.AUTH_ISSUER,
-        audience: config.AUTH_AUDIENCE,
+        audience,
         now: () => basics.clock.now(),
         tokenCacheSize: config.AUTH_TOKEN_CACHE_SIZE,
-      })),
-    (source) => {
-      keySource = source;
-      verifier?.invalidate();
-    },
-  );
+      });
+      verifiers.set(audience, verifier);
+    }
+    return verifier;
+  };
+  return createAuth(config.AUTH_AUDIENCE, verifierFor, (source) => {
+    keySource = source;
+    for (const verifier of verifiers.values()) verifier.invalidate();
+  });
 }
