@@ -13,13 +13,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
-import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { processCpuMs } from '../../tools/devhost/src/proc-stats.ts';
 import { positive } from '../settings.ts';
+import { gatewayEnv, signedToken } from './identity-stand-in.ts';
 
 const UPSTREAM_ENTRY = fileURLToPath(new URL('./upstream.ts', import.meta.url));
 const DEFAULT_PATH = '/api/v1/cart';
-const ISSUER = 'http://gateway-bench.local';
 
 interface Gateway {
   label: string;
@@ -36,16 +35,7 @@ const connections = positive('BENCH_CONNECTIONS', 50);
 const specs = process.argv.slice(2);
 if (specs.length === 0) throw new Error('usage: interleave.ts <gateway main.ts>[?PATH=/api/...] ...');
 
-const { privateKey, publicKey } = await generateKeyPair('ES256');
-const jwk = { ...(await exportJWK(publicKey)), kid: 'bench-1', alg: 'ES256', use: 'sig' };
-const token = await new SignJWT({ scope: 'openid', roles: [] })
-  .setProtectedHeader({ alg: 'ES256', kid: 'bench-1' })
-  .setIssuer(ISSUER)
-  .setAudience('souk')
-  .setSubject('bench-user')
-  .setIssuedAt()
-  .setExpirationTime('1h')
-  .sign(privateKey);
+const { jwks, token } = await signedToken();
 const headers = { authorization: `Bearer ${token}` };
 
 const children: ChildProcess[] = [];
@@ -60,26 +50,14 @@ function start(entry: string, env: Record<string, string>): ChildProcess {
 
 const base = 40_000 + Math.floor(Math.random() * 10_000);
 const upstream = `http://127.0.0.1:${base}`;
-start(UPSTREAM_ENTRY, { PORT: String(base), BENCH_JWKS: JSON.stringify({ keys: [jwk] }) });
+start(UPSTREAM_ENTRY, { PORT: String(base), BENCH_JWKS: jwks });
+const setup = gatewayEnv(upstream, { OTEL_TRACES_SAMPLER_ARG: '0.1' });
 const gateways: Gateway[] = specs.map((spec, i) => {
   const [entry = '', query = ''] = spec.split('?');
   const path = new URLSearchParams(query).get('PATH') ?? DEFAULT_PATH;
   const port = base + 1 + i;
   // As bench/gateway/main.ts runs it: the devhost's tracing and metrics, request lines at debug.
-  const child = start(entry, {
-    PORT: String(port),
-    HOST: '127.0.0.1',
-    STATIC_SERVICES: `catalog=${upstream};cart=${upstream};identity=${upstream}`,
-    AUTH_ISSUER: ISSUER,
-    AUTH_AUDIENCE: 'souk',
-    LOG_LEVEL: 'info',
-    INSTANCE_ID: `gateway-${i}`,
-    OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
-    OTEL_TRACES_SAMPLER_ARG: '0.1',
-    OTEL_TRACES_EXPORTER: 'none',
-    OTEL_METRICS_EXPORTER: 'none',
-    OTEL_LOGS_EXPORTER: 'none',
-  });
+  const child = start(entry, { ...setup.env, PORT: String(port), INSTANCE_ID: `gateway-${i}` });
   return { label: `${i}: ${spec}`, path, port, child, cpuMs: [], requests: [] };
 });
 
@@ -121,4 +99,5 @@ try {
   }
 } finally {
   for (const child of children) child.kill('SIGTERM');
+  setup.cleanup();
 }

@@ -8,8 +8,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import autocannon, { type Result } from 'autocannon';
-import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { DEFAULT_TRACE_RATIO } from '../../tools/devhost/src/services.ts';
+import { gatewayEnv, signedToken } from './identity-stand-in.ts';
 import { findNginx, startNginx } from './nginx.ts';
 import { costBetween, costProbe, descendants, type CostReport } from '../cost.ts';
 import { isMain, log, runStandalone, type BenchResult } from '../report.ts';
@@ -44,8 +44,6 @@ const MAX_FAILED_SHARE = 0.0001;
 const PATH = '/api/v1/catalog/products/p-1?fields=name,price';
 /** A cart read: the gateway lets it through only with a valid token (signed ES256, checked against the JWKS). */
 const AUTH_PATH = '/api/v1/cart';
-const ISSUER = 'http://gateway-bench.local';
-const AUDIENCE = 'souk';
 
 /** A port nothing listens on right now (the OS picks it; the child binds it a moment later). */
 async function freePort(): Promise<number> {
@@ -80,6 +78,7 @@ async function waitUntilUp(url: string): Promise<void> {
 class Children {
   readonly list: { name: string; child: ChildProcess }[] = [];
   private stopping = false;
+  private readonly cleanups: (() => void)[] = [];
   /** Set when a child exited before stop(). */
   early: string | undefined;
 
@@ -112,6 +111,11 @@ class Children {
     return all;
   }
 
+  /** Runs after every child has stopped. */
+  onStop(cleanup: () => void): void {
+    this.cleanups.push(cleanup);
+  }
+
   async stop(): Promise<void> {
     this.stopping = true;
     await Promise.all(
@@ -124,6 +128,7 @@ class Children {
           }),
       ),
     );
+    for (const cleanup of this.cleanups) cleanup();
   }
 }
 
@@ -133,21 +138,6 @@ class Children {
  */
 function gatewayNodeArgs(value: string | undefined): string[] {
   return value ? value.split(' ').filter(Boolean) : [];
-}
-
-/** A key pair whose public half the upstream serves as identity's JWKS, and a user's token signed with it. */
-async function signedToken(): Promise<{ jwks: string; token: string }> {
-  const { privateKey, publicKey } = await generateKeyPair('ES256');
-  const jwk = { ...(await exportJWK(publicKey)), kid: 'bench-1', alg: 'ES256', use: 'sig' };
-  const token = await new SignJWT({ scope: 'openid', roles: [] })
-    .setProtectedHeader({ alg: 'ES256', kid: 'bench-1' })
-    .setIssuer(ISSUER)
-    .setAudience(AUDIENCE)
-    .setSubject('bench-user')
-    .setIssuedAt()
-    .setExpirationTime('1h')
-    .sign(privateKey);
-  return { jwks: JSON.stringify({ keys: [jwk] }), token };
 }
 
 async function load(
@@ -221,25 +211,13 @@ export async function gatewayBench(settings: GatewaySettings = gatewaySettings()
     const { jwks, token } = await signedToken();
     children.startNode('upstream', UPSTREAM_ENTRY, { PORT: String(upstreamPort), BENCH_JWKS: jwks });
     // As the devhost runs it: metrics on, one trace in ten recorded (no exporter), request lines at debug.
-    children.startNode(
-      'gateway',
-      GATEWAY_ENTRY,
-      {
-        PORT: String(gatewayPort),
-        HOST: '127.0.0.1',
-        STATIC_SERVICES: `catalog=${upstream};cart=${upstream};identity=${upstream}`,
-        AUTH_ISSUER: ISSUER,
-        AUTH_AUDIENCE: AUDIENCE,
-        LOG_LEVEL: 'info',
-        INSTANCE_ID: 'gateway-bench',
-        OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
-        OTEL_TRACES_SAMPLER_ARG: String(DEFAULT_TRACE_RATIO),
-        OTEL_TRACES_EXPORTER: 'none',
-        OTEL_METRICS_EXPORTER: 'none',
-        OTEL_LOGS_EXPORTER: 'none',
-      },
-      gatewayNodeArgs(process.env.BENCH_GATEWAY_NODE_ARGS),
-    );
+    const gatewaySetup = gatewayEnv(upstream, {
+      PORT: String(gatewayPort),
+      INSTANCE_ID: 'gateway-bench',
+      OTEL_TRACES_SAMPLER_ARG: String(DEFAULT_TRACE_RATIO),
+    });
+    children.onStop(gatewaySetup.cleanup);
+    children.startNode('gateway', GATEWAY_ENTRY, gatewaySetup.env, gatewayNodeArgs(process.env.BENCH_GATEWAY_NODE_ARGS));
     if (nginx) {
       log(`gateway: starting nginx (${settings.nginxWorkers} worker) on ${viaNginx}`);
       children.watch('nginx', startNginx(nginx, { port: nginxPort, upstream, workers: settings.nginxWorkers }));
@@ -309,7 +287,7 @@ export async function gatewayBench(settings: GatewaySettings = gatewaySettings()
       notes: [
         'autocannon (the load) runs in the bench process on the same cores; latencies are whole milliseconds',
         'CPU per request: OS CPU time of each process over the measured seconds divided by the requests completed; the gateway is one Node process, nginx has its workers',
-        'the gateway runs as in the devhost: metrics on, parent-based sampling at 10 % (no exporter), request lines at debug; the JWT run sends one ES256 token, checked once and then found in the verified-token cache',
+        'the gateway runs as in the devhost: metrics on, parent-based sampling at 10 % (no exporter), request lines at debug; the JWT run sends one ES256 token, checked and exchanged once (the upstream stands in for identity) and then found in the verified-token and exchange caches',
       ],
     };
   } finally {

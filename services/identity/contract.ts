@@ -57,13 +57,23 @@ export type UserInfo = Static<typeof UserInfo>;
 /** Token request (RFC 6749), as a form (application/x-www-form-urlencoded) or JSON. */
 export const TokenRequest = Type.Object(
   {
-    grant_type: Type.String({ minLength: 1, description: 'password | refresh_token | client_credentials' }),
+    grant_type: Type.String({
+      minLength: 1,
+      description: 'password | refresh_token | client_credentials | urn:ietf:params:oauth:grant-type:token-exchange',
+    }),
     username: Type.Optional(Type.String({ maxLength: 320 })),
     password: Type.Optional(Type.String({ maxLength: 1024 })),
     refresh_token: Type.Optional(Type.String({ maxLength: 512 })),
     scope: Type.Optional(Type.String({ maxLength: 2000 })),
     client_id: Type.Optional(Type.String({ maxLength: 200 })),
     client_secret: Type.Optional(Type.String({ maxLength: 512 })),
+    // Token exchange (RFC 8693 section 2.1).
+    subject_token: Type.Optional(Type.String({ maxLength: 4096 })),
+    subject_token_type: Type.Optional(Type.String({ maxLength: 200 })),
+    requested_token_type: Type.Optional(Type.String({ maxLength: 200 })),
+    audience: Type.Optional(Type.String({ maxLength: 200 })),
+    resource: Type.Optional(Type.String({ maxLength: 2000 })),
+    actor_token: Type.Optional(Type.String({ maxLength: 4096 })),
   },
   // RFC 6749 section 3.2: unknown parameters are ignored, not refused.
   { additionalProperties: true },
@@ -75,6 +85,7 @@ export const TokenResponse = Type.Object({
   token_type: Type.Literal('Bearer'),
   expires_in: Type.Integer({ description: 'Seconds until the access token expires.' }),
   refresh_token: Type.Optional(Type.String({ description: 'Only for the password and refresh_token grants.' })),
+  issued_token_type: Type.Optional(Type.String({ description: 'Only for a token exchange (RFC 8693 section 2.2.1).' })),
   scope: Type.String(),
 });
 export type TokenResponse = Static<typeof TokenResponse>;
@@ -97,9 +108,15 @@ export type RevokeRequest = Static<typeof RevokeRequest>;
  */
 export const OAuthError = Type.Object({
   error: Type.Union(
-    ['invalid_request', 'invalid_client', 'invalid_grant', 'unauthorized_client', 'unsupported_grant_type', 'invalid_scope'].map(
-      (e) => Type.Literal(e),
-    ),
+    [
+      'invalid_request',
+      'invalid_client',
+      'invalid_grant',
+      'unauthorized_client',
+      'unsupported_grant_type',
+      'invalid_scope',
+      'invalid_target',
+    ].map((e) => Type.Literal(e)),
   ),
   error_description: Type.String(),
   code: Type.String(),

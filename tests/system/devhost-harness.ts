@@ -8,7 +8,10 @@ import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { basicCredentials, DEFAULT_AUDIENCE, IDENTITY_TOKEN_PATH, tokenExchangeRequest } from '@souk/chassis';
 import { DEFAULT_TEST_SERVER, freePort, waitFor } from '@souk/chassis/testing';
+import { readClientSecret } from '../../tools/devhost/src/secrets.ts';
+import { OPERATOR_CLIENT_ID } from '../../tools/devhost/src/services.ts';
 import { embeddedPostgresBlocked } from '../../tools/devhost/src/postgres.ts';
 
 const root = new URL('../..', import.meta.url).pathname;
@@ -30,6 +33,11 @@ export interface Devhost {
   process: ChildProcess;
   instances(): Promise<DevhostInstance[]>;
   secret(name: string): Promise<string>;
+  /**
+   * A user's token exchanged (RFC 8693) for an internal one, as the operator tools do with their client
+   * (`souk-operator`): what an instance's own routes (its /_admin endpoints) accept when called directly.
+   */
+  internalToken(userToken: string): Promise<string>;
   /** What the devhost printed so far (stdout and stderr). */
   output(): Promise<string>;
   stop(): Promise<void>;
@@ -80,6 +88,7 @@ export async function startDevhost(args: string[] = [], env: Record<string, stri
     { timeoutMs: 120_000, intervalMs: 200, what: 'the devhost to publish endpoints.json' },
   );
   const readySeconds = (Date.now() - started) / 1000;
+  const secret = async (name: string) => (await readFile(join(dataDir, 'secrets', name), 'utf8')).trim();
 
   return {
     gateway: endpoints.gateway,
@@ -90,8 +99,21 @@ export async function startDevhost(args: string[] = [], env: Record<string, stri
       return (JSON.parse(await readFile(join(dataDir, 'devhost.json'), 'utf8')) as { instances: DevhostInstance[] }).instances;
     },
     output: () => readFile(join(dataDir, 'devhost-output.log'), 'utf8'),
-    async secret(name) {
-      return (await readFile(join(dataDir, 'secrets', name), 'utf8')).trim();
+    secret,
+    async internalToken(userToken) {
+      const operatorSecret = await readClientSecret(join(dataDir, 'secrets'), OPERATOR_CLIENT_ID);
+      const res = await fetch(`${endpoints.gateway}${IDENTITY_TOKEN_PATH}`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          authorization: basicCredentials(OPERATOR_CLIENT_ID, operatorSecret),
+        },
+        body: new URLSearchParams(tokenExchangeRequest(userToken, DEFAULT_AUDIENCE)),
+      });
+      const body = (await res.json()) as { access_token?: string };
+      if (res.status !== 200 || !body.access_token)
+        throw new Error(`token exchange failed: ${res.status} ${JSON.stringify(body)}`);
+      return body.access_token;
     },
     async stop() {
       if (!exited) {

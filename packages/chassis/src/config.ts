@@ -18,7 +18,10 @@ export class ConfigError extends Error {
 
 export const DEFAULT_HOST = '127.0.0.1';
 export const DEFAULT_ISSUER = 'http://localhost:8080';
-export const DEFAULT_AUDIENCE = 'souk';
+/** The audience of internal tokens: the only tokens a service accepts (identity issues them by token exchange). */
+export const DEFAULT_AUDIENCE = 'souk-internal';
+/** The audience of the tokens users and their apps hold: accepted at the edge (the gateway) only. */
+export const DEFAULT_EXTERNAL_AUDIENCE = 'souk';
 export const DEFAULT_BODY_LIMIT_BYTES = 1024 * 1024;
 
 /** The samplers of OTEL_TRACES_SAMPLER (the OpenTelemetry environment specification's names). */
@@ -79,7 +82,16 @@ export const CommonConfig = Type.Object({
     description: 'The share of new traces a traceidratio sampler records, 0 to 1 (0.1: one in ten).',
   }),
   AUTH_ISSUER: Type.String({ default: DEFAULT_ISSUER, pattern: '^https?://' }),
-  AUTH_AUDIENCE: Type.String({ default: DEFAULT_AUDIENCE, minLength: 1 }),
+  AUTH_AUDIENCE: Type.String({
+    default: DEFAULT_AUDIENCE,
+    minLength: 1,
+    description: 'The audience of the tokens this process accepts from callers: internal tokens, never the ones users hold.',
+  }),
+  AUTH_EXTERNAL_AUDIENCE: Type.String({
+    default: DEFAULT_EXTERNAL_AUDIENCE,
+    minLength: 1,
+    description: "The audience of users' tokens: the gateway accepts them and identity exchanges them for internal ones.",
+  }),
   AUTH_TOKEN_CACHE_SIZE: Type.Integer({
     default: DEFAULT_TOKEN_CACHE_SIZE,
     minimum: 0,

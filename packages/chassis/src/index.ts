@@ -6,7 +6,7 @@
 // A service: its definition, what setup gets, starting and stopping it.
 export { defineService, startService, runService } from './service.ts';
 export type { ServiceDefinition, ServiceContext, StartOptions, RunningService, RunningServiceOf, Clock } from './service.ts';
-export { CommonConfig } from './config.ts';
+export { CommonConfig, DEFAULT_AUDIENCE, DEFAULT_EXTERNAL_AUDIENCE } from './config.ts';
 export type { App, Interceptor } from './server/app.ts';
 export { noteFailure, setRoute } from './server/telemetry.ts';
 
@@ -24,7 +24,11 @@ export { requestContext } from './context.ts';
 export type { Identity, RequestContext } from './context.ts';
 export type { JwtVerifier, KeySource } from './auth/jwt-verifier.ts';
 export { bearerToken } from './auth/auth-hooks.ts';
-export type { ServiceTokenSource } from './auth/service-token.ts';
+export type { ServiceTokenSource, TokenAnswer } from './auth/service-token.ts';
+export { basicCredentials } from './auth/service-token.ts';
+export { ACCESS_TOKEN_TYPE, createTokenExchanger, TOKEN_EXCHANGE_GRANT, tokenExchangeRequest } from './auth/token-exchange.ts';
+export type { TokenExchanger } from './auth/token-exchange.ts';
+export { IDENTITY_TOKEN_PATH, serviceClientAuthorization } from './start/connections.ts';
 export { userIdOf } from './auth/user-of.ts';
 export type { Auth, Requirement } from './auth/auth-hooks.ts';
 export { CAPABILITIES, eventsReadProducer, eventsReadScope, isServiceScope } from './auth/scopes.ts';

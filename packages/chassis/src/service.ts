@@ -9,7 +9,7 @@ import type { Registry } from 'prom-client';
 import type { Static, TObject } from 'typebox';
 import type { Auth } from './auth/auth-hooks.ts';
 import type { ServiceTokenSource } from './auth/service-token.ts';
-import type { Breakers, ServiceClient } from './client/index.ts';
+import type { Breakers, ClientOptions, ServiceClient } from './client/index.ts';
 import type { CommonConfig, Env } from './config.ts';
 import type { ServiceDb } from './db/chassis-tables.ts';
 import type { Migrations } from './db/database.ts';
@@ -48,6 +48,8 @@ export interface ServiceDefinition<C extends TObject = TObject, DB = object> {
      */
     registerSchemasWhenServing?: boolean;
   };
+  /** Resilience options of the clients of some called services, over the defaults (a bigger bulkhead queue...). */
+  clients?: Readonly<Record<string, ClientOptions>>;
   /** Registers routes and hooks; runs before the server listens. */
   setup(ctx: ServiceContext<Static<C>, DB>): void | Promise<void>;
 }
@@ -152,7 +154,7 @@ export async function startService<C extends TObject, DB = object>(
       timed('database', () => openDatabase(basics, definition.migrations, stack, readiness)),
       (async () => {
         const discovery = await timed('discovery', () => connectDiscovery(basics, options.discovery, stack, readiness));
-        const clients = await connectClients(basics, discovery, options.serviceToken, stack);
+        const clients = await connectClients(basics, discovery, options.serviceToken, stack, definition.clients);
         if (!registerLate)
           fill(await timed('schemas', () => registerEventSchemas(basics, publishes, discovery, clients, options.serviceToken)));
         return { discovery, clients };

@@ -50,6 +50,8 @@ function connectionTokens(value: string | undefined): Set<string> | undefined {
 export interface ForwardingInfo {
   /** The request id the chassis accepted from the client or generated. */
   requestId: string;
+  /** Replaces the client's `Authorization` (a user's token exchanged for an internal one). */
+  authorization?: string;
   /** W3C trace context of the gateway's span, when tracing produced one. */
   traceparent?: string;
   tracestate?: string;
@@ -88,8 +90,10 @@ export function upstreamRequestHead(req: IncomingMessage, target: RequestTarget,
       continue;
     }
     if (HOP_BY_HOP.has(lower) || REPLACED_UPSTREAM.has(lower) || extra?.has(lower)) continue;
+    if (info.authorization !== undefined && lower === 'authorization') continue;
     head += `${name}: ${raw[i + 1]!}\r\n`;
   }
+  if (info.authorization !== undefined) head += `authorization: ${info.authorization}\r\n`;
   const length = target.bodyLength ?? (EXPECTS_BODY.has(target.method) ? 0 : undefined);
   if (length !== undefined) head += `content-length: ${length}\r\n`;
   const remote = req.socket.remoteAddress ?? 'unknown';

@@ -1,6 +1,8 @@
 // The gateway's hot path: requests for /api/ and /.well-known/ are taken from
 // the raw Node server before Fastify routes them, checked (path, token, body
-// size) and forwarded upstream; every refusal is problem+json.
+// size) and forwarded upstream; every refusal is problem+json. A user's token
+// never goes further than here: it is exchanged at identity for an internal
+// one (RFC 8693), which is what the service gets.
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { trace, type Context } from '@opentelemetry/api';
@@ -15,6 +17,7 @@ import {
   type JwtVerifier,
   type Logger,
   type SoukError,
+  type TokenExchanger,
 } from '@souk/chassis';
 import { gatewayErrors } from './errors.ts';
 import { writeProblem } from './problem-response.ts';
@@ -25,7 +28,10 @@ import type { UpstreamCall } from './upstream-call.ts';
 export interface ProxyDeps {
   router: Router;
   upstream: UpstreamCall;
+  /** Checks users' tokens (the external audience). */
   verifier: Pick<JwtVerifier, 'verify' | 'verifyCached'>;
+  /** Trades a verified user's token for the internal one sent upstream. */
+  exchanger: Pick<TokenExchanger, 'cached' | 'exchange'>;
   log: Logger;
   bodyLimitBytes: number;
   /** The usual wait for an upstream's response headers, per attempt. */
@@ -48,16 +54,28 @@ const QUIET_CODES: ReadonlySet<string> = new Set([
 ]);
 
 export function createProxy(deps: ProxyDeps): Proxy {
-  const { router, upstream, verifier, log } = deps;
+  const { router, upstream, verifier, exchanger, log } = deps;
+
+  async function verifyAndExchange(token: string): Promise<string> {
+    await verifier.verify(token);
+    return `Bearer ${await exchanger.exchange(token)}`;
+  }
 
   /**
-   * Checks the bearer token of a protected route; the identity is the service's business, the header goes on
-   * unchanged. A token verified before answers at once: no promise, the request goes upstream in this turn.
+   * The `Authorization` to send upstream: for a user's bearer token (required on protected routes, checked
+   * whenever one is sent), the internal token it is exchanged for; the roles and ownership are the service's
+   * business. A token verified and exchanged before answers at once: no promise, the request goes upstream
+   * in this turn. Undefined: the client's header (none, or Basic client credentials) goes on as it is.
    */
-  function authenticate(header: string | undefined): Promise<unknown> | undefined {
+  function internalAuthorization(header: string | undefined, required: boolean): string | Promise<string> | undefined {
+    if (!required && (header === undefined || !/^bearer\s/i.test(header))) return undefined;
     const token = bearerToken(header);
     if (!token) throw chassisErrors.tokenMissing({ headers: { 'www-authenticate': 'Bearer' } });
-    return verifier.verifyCached(token) ? undefined : verifier.verify(token);
+    if (verifier.verifyCached(token)) {
+      const internal = exchanger.cached(token);
+      if (internal !== undefined) return `Bearer ${internal}`;
+    }
+    return verifyAndExchange(token);
   }
 
   async function handle(
@@ -78,10 +96,8 @@ export function createProxy(deps: ProxyDeps): Proxy {
     if (encodesUnreserved(target))
       throw chassisErrors.invalidRequest('The path must not percent-encode letters, digits or "-._~": send them as they are.');
     const method = req.method ?? 'GET';
-    if (requiresToken(route, method)) {
-      const checking = authenticate(req.headers.authorization);
-      if (checking) await checking;
-    }
+    const exchanged = internalAuthorization(req.headers.authorization, requiresToken(route, method));
+    const authorization = typeof exchanged === 'object' ? await exchanged : exchanged;
     // Most requests have no body: skip the promise and the turn of the event loop.
     const body = hasBody(req) ? await readBody(req, deps.bodyLimitBytes) : undefined;
     const idempotencyKey = req.headers['idempotency-key'];
@@ -94,6 +110,7 @@ export function createProxy(deps: ProxyDeps): Proxy {
       body,
       // The chassis server accepted the client's id or generated one before calling us.
       requestId: String(req.headers['x-request-id']),
+      ...(authorization !== undefined ? { authorization } : {}),
       repeatable: isRepeatable(method, typeof idempotencyKey === 'string' ? idempotencyKey : undefined),
       parent,
       timeoutMs: waitSeconds === 0 ? deps.upstreamTimeoutMs : deps.upstreamTimeoutMs + waitSeconds * 1000,

@@ -2,7 +2,15 @@
 // routes through Fastify, while the proxy takes /api/ and /.well-known/
 // requests from the raw server before Fastify's router sees them.
 
-import { defineService } from '@souk/chassis';
+import { context, ROOT_CONTEXT } from '@opentelemetry/api';
+import {
+  createTokenExchanger,
+  defineService,
+  IDENTITY_TOKEN_PATH,
+  serviceClientAuthorization,
+  tokenExchangeRequest,
+  type TokenAnswer,
+} from '@souk/chassis';
 import { createHomePage } from './home/home-page.ts';
 import { logHomeFailure, registerHomeRoute } from './home/home-route.ts';
 import { createHomeSources } from './home/home-sources.ts';
@@ -14,11 +22,16 @@ import { GatewayConfig } from './config.ts';
 
 /** Opening a TCP connection on a healthy network takes milliseconds; waiting longer only delays the retry elsewhere. */
 const CONNECT_TIMEOUT_MS = 2_000;
+/** Token exchanges (and other calls to identity) waiting for one of the 32 connections. */
+const EXCHANGE_QUEUE = 2_000;
 
 export const gatewayService = defineService({
   name: 'gateway',
   version: '0.1.0',
   config: GatewayConfig,
+  // Every user's first request waits for its token exchange: a burst of new users (or every user after a
+  // restart) must queue for identity rather than be refused by the usual bulkhead of 32 + 64.
+  clients: { identity: { bulkheadQueue: EXCHANGE_QUEUE } },
   async setup(ctx) {
     const { config } = ctx;
     const pools = createUpstreamPools({ connections: config.GATEWAY_UPSTREAM_CONNECTIONS, connectTimeoutMs: CONNECT_TIMEOUT_MS });
@@ -34,12 +47,34 @@ export const gatewayService = defineService({
       retryAfterSeconds: config.GATEWAY_RETRY_AFTER_SECONDS,
     });
 
+    // Users' tokens are traded at identity for internal ones (RFC 8693), on the gateway's own client credentials.
+    const clientAuthorization = await serviceClientAuthorization(ctx.config, ctx.secrets);
+    if (clientAuthorization === undefined)
+      throw new Error('the gateway needs its OAuth client (SERVICE_CLIENT_ID, SERVICE_CLIENT_SECRET_FILE) to exchange tokens');
+    const exchanger = createTokenExchanger({
+      now: () => ctx.clock.now(),
+      maxEntries: config.AUTH_TOKEN_CACHE_SIZE,
+      // Outside the request's context: the user's token and request id have no business on this call.
+      fetchToken: (subjectToken) =>
+        context.with(ROOT_CONTEXT, async () => {
+          const res = await ctx.client('identity').request<TokenAnswer>({
+            method: 'POST',
+            path: IDENTITY_TOKEN_PATH,
+            headers: { authorization: clientAuthorization },
+            body: tokenExchangeRequest(subjectToken, config.AUTH_AUDIENCE),
+          });
+          return res.body;
+        }),
+    });
+    // The chassis verifier of users' tokens: identity's JWKS through discovery, cached, refetched on an unknown key.
+    const users = ctx.auth.forAudience(config.AUTH_EXTERNAL_AUDIENCE);
+
     ctx.interceptRequests(
       createProxy({
         router: createRouter(routes, localApiPrefixes),
         upstream,
-        // The chassis verifier: identity's JWKS through discovery, cached, refetched on an unknown key.
-        verifier: ctx.auth,
+        verifier: users,
+        exchanger,
         log: ctx.log,
         bodyLimitBytes: config.BODY_LIMIT_BYTES,
         upstreamTimeoutMs: config.GATEWAY_UPSTREAM_TIMEOUT_MS,
@@ -54,6 +89,7 @@ export const gatewayService = defineService({
     };
     registerHomeRoute(
       ctx,
+      { users, exchanger },
       createHomePage({
         sources: createHomeSources({
           client: (service) => ctx.client(service),

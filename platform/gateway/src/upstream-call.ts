@@ -33,6 +33,8 @@ export interface UpstreamCall {
     res: ServerResponse;
     body: Buffer | undefined;
     requestId: string;
+    /** The `Authorization` sent upstream instead of the client's: the internal token the user's was exchanged for. */
+    authorization?: string;
     /** Whether repeating the request is harmless (idempotent method or Idempotency-Key). */
     repeatable: boolean;
     /** Trace context of the gateway's SERVER span. */
@@ -120,7 +122,7 @@ export function createUpstreamCall(deps: UpstreamCallDeps): UpstreamCall {
   }
 
   return {
-    async send({ service, req, res, body, requestId, repeatable, parent, timeoutMs = deps.timeoutMs }) {
+    async send({ service, req, res, body, requestId, authorization, repeatable, parent, timeoutMs = deps.timeoutMs }) {
       const instances = discovery.instances(service);
       if (instances.length === 0) {
         refuse(
@@ -143,7 +145,7 @@ export function createUpstreamCall(deps: UpstreamCallDeps): UpstreamCall {
       // Unsampled, the SERVER span does not record: skip building its attributes.
       const serverSpan = trace.getSpan(parent);
       const span = serverSpan?.isRecording() ? serverSpan : undefined;
-      const info: ForwardingInfo = { requestId };
+      const info: ForwardingInfo = authorization === undefined ? { requestId } : { requestId, authorization };
       propagation.inject(parent, info);
 
       for (let attempt = 1; attempt <= deps.maxAttempts; attempt++) {

@@ -1,11 +1,87 @@
 // The gateway's test harness: small node:http upstreams that record what
-// reached them, a port nothing listens on, and a gateway started in-process.
+// reached them, a port nothing listens on, a stand-in for identity's JWKS and
+// token exchange, and a gateway started in-process.
 
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createTcpServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { startService, type Discovery, type RunningService, type StartOptions } from '@souk/chassis';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { decodeJwt } from 'jose';
+import {
+  ACCESS_TOKEN_TYPE,
+  DEFAULT_AUDIENCE,
+  DEFAULT_EXTERNAL_AUDIENCE,
+  startService,
+  TOKEN_EXCHANGE_GRANT,
+  type Discovery,
+  type RunningService,
+  type StartOptions,
+} from '@souk/chassis';
+import { createTestIssuer, type TestIssuer } from '@souk/chassis/testing';
 import { gatewayService } from '../src/service.ts';
+
+/** An issuer of users' tokens (the external audience the gateway accepts); the identity stand-in mints internal ones. */
+export function createUserIssuer(): Promise<TestIssuer> {
+  return createTestIssuer({ audience: DEFAULT_EXTERNAL_AUDIENCE });
+}
+
+export interface IdentityStandIn extends Upstream {
+  /** The subject tokens exchanged, in order. */
+  exchanged: string[];
+}
+
+/**
+ * Identity as far as the gateway needs it: the JWKS, and token exchange answered with an internal token of the
+ * same issuer (subject, roles and scopes of the user's token, `act` not modelled). identity's own tests cover the
+ * real exchange; this one lets the gateway's tests see which token went upstream. Other requests are echoed.
+ */
+export async function startIdentityStandIn(issuer: TestIssuer): Promise<IdentityStandIn> {
+  const exchanged: string[] = [];
+  const upstream = await startUpstream((req, res) => {
+    if (req.url === '/.well-known/jwks.json') {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(issuer.jwks));
+      return;
+    }
+    const form = req.method === 'POST' && req.url === '/api/v1/identity/oauth/token' ? parseBody(req) : undefined;
+    if (form?.grant_type !== TOKEN_EXCHANGE_GRANT) return echo(req, res);
+    const subject = decodeJwt(String(form.subject_token));
+    exchanged.push(String(form.subject_token));
+    void issuer
+      .token({
+        sub: String(subject.sub),
+        roles: (subject.roles as string[] | undefined) ?? [],
+        scopes: typeof subject.scope === 'string' ? subject.scope.split(' ').filter(Boolean) : [],
+        audience: DEFAULT_AUDIENCE,
+      })
+      .then((token) => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(
+          JSON.stringify({ access_token: token, issued_token_type: ACCESS_TOKEN_TYPE, token_type: 'Bearer', expires_in: 300 }),
+        );
+      });
+  });
+  return { ...upstream, exchanged };
+}
+
+/** The claims of the internal token a request reached the upstream with (failing when it carried anything else). */
+export function internalTokenOf(req: Received): ReturnType<typeof decodeJwt> {
+  const header = String(req.headers.authorization);
+  if (!header.startsWith('Bearer ')) throw new Error(`no bearer token upstream: ${header}`);
+  const claims = decodeJwt(header.slice(7));
+  if (claims.aud !== DEFAULT_AUDIENCE) throw new Error(`the upstream got a token for ${String(claims.aud)}, not an internal one`);
+  return claims;
+}
+
+function parseBody(req: Received): Record<string, unknown> {
+  const text = req.body.toString();
+  return String(req.headers['content-type']).startsWith('application/json')
+    ? (JSON.parse(text) as Record<string, unknown>)
+    : Object.fromEntries(new URLSearchParams(text));
+}
 
 export interface Received {
   method: string;
@@ -66,22 +142,50 @@ export async function closedPortUrl(): Promise<string> {
   return `http://127.0.0.1:${port}`;
 }
 
-/** Starts the gateway on a free port; `services` becomes STATIC_SERVICES unless a discovery is given. */
+/**
+ * Starts the gateway on a free port; `services` becomes STATIC_SERVICES unless a discovery is given. It gets
+ * client credentials of its own (a secret file in a temporary folder, removed when it stops), which the
+ * token exchange needs. With `issuer`, users' tokens are checked with that issuer's keys and, unless `services`
+ * names an identity, a stand-in identity answers the exchanges (`gateway.identity`).
+ */
 export async function startGateway(
   options: {
     services?: Record<string, string[]>;
     env?: Record<string, string>;
     discovery?: Discovery;
     clock?: StartOptions['clock'];
+    issuer?: TestIssuer;
   } = {},
-): Promise<RunningService> {
-  const services = Object.entries(options.services ?? {})
+): Promise<RunningService & { identity?: IdentityStandIn }> {
+  const standIn = options.issuer && !options.services?.identity ? await startIdentityStandIn(options.issuer) : undefined;
+  const all = { ...options.services, ...(standIn ? { identity: [standIn.url] } : {}) };
+  const services = Object.entries(all)
     .map(([name, urls]) => `${name}=${urls.join(',')}`)
     .join(';');
-  return startService(gatewayService, {
-    env: { PORT: '0', LOG_LEVEL: 'silent', ...(services ? { STATIC_SERVICES: services } : {}), ...options.env },
+  const dir = await mkdtemp(join(tmpdir(), 'gateway-test-'));
+  const secretFile = join(dir, 'client-secret');
+  await writeFile(secretFile, randomBytes(24).toString('base64url'), { mode: 0o600 });
+  const gateway = await startService(gatewayService, {
+    env: {
+      PORT: '0',
+      LOG_LEVEL: 'silent',
+      SERVICE_CLIENT_ID: 'svc-gateway',
+      SERVICE_CLIENT_SECRET_FILE: secretFile,
+      ...(services ? { STATIC_SERVICES: services } : {}),
+      ...options.env,
+    },
     ...(options.discovery ? { discovery: options.discovery } : {}),
     ...(options.clock ? { clock: options.clock } : {}),
+  });
+  if (options.issuer) gateway.ctx.auth.setKeySource(options.issuer.keySource);
+  const stop = gateway.stop.bind(gateway);
+  return Object.assign(gateway, {
+    ...(standIn ? { identity: standIn } : {}),
+    stop: async () => {
+      await stop();
+      await standIn?.close();
+      await rm(dir, { recursive: true, force: true });
+    },
   });
 }
 

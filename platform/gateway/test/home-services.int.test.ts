@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { defineService, eventsReadScope, startService, type RunningService } from '@souk/chassis';
+import { DEFAULT_EXTERNAL_AUDIENCE, defineService, eventsReadScope, startService, type RunningService } from '@souk/chassis';
 import { call, createTestDatabase, createTestIssuer, waitFor, type TestDatabase, type TestIssuer } from '@souk/chassis/testing';
 import { OrderConfirmed } from '@souk/orders/contract';
 import { cartService } from '../../../services/cart/src/service.ts';
@@ -76,15 +76,16 @@ before(async () => {
     }),
   );
   for (const svc of [catalog, recommendations, cart]) svc.ctx.auth.setKeySource(issuer.keySource);
+  // Users' tokens are checked with the issuer's keys; a stand-in identity exchanges them for internal ones.
   gateway = await startGateway({
     services: { catalog: [catalog.url], cart: [cart.url], recommendations: [recommendations.url] },
+    issuer,
   });
   running.push({ svc: gateway });
-  gateway.ctx.auth.setKeySource(issuer.keySource);
 
   const page = await call(catalog.url, 'GET', '/api/v1/catalog/products?sort=price&pageSize=3');
   products = page.json.items.map((p: { id: string; name: string }) => ({ id: p.id, name: p.name }));
-  user = await issuer.token({ sub: randomUUID() });
+  user = await issuer.token({ sub: randomUUID(), audience: DEFAULT_EXTERNAL_AUDIENCE });
   admin = await issuer.token({ roles: ['admin'] });
 
   // Someone bought the first two products together.

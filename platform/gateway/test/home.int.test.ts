@@ -5,9 +5,9 @@
 import { after, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ServerResponse } from 'node:http';
-import type { RunningService } from '@souk/chassis';
-import { createTestIssuer, type TestIssuer } from '@souk/chassis/testing';
-import { problemOf, startGateway, startUpstream, type Upstream } from './harness.ts';
+import { DEFAULT_AUDIENCE } from '@souk/chassis';
+import type { TestIssuer } from '@souk/chassis/testing';
+import { createUserIssuer, internalTokenOf, problemOf, startGateway, startUpstream, type Upstream } from './harness.ts';
 
 const RECOMMENDATIONS_TIMEOUT_MS = 200;
 const uuid = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
@@ -47,10 +47,10 @@ let issuer: TestIssuer;
 let catalog: Upstream;
 let cart: Upstream;
 let recommendations: Upstream;
-let gateway: RunningService;
+let gateway: Awaited<ReturnType<typeof startGateway>>;
 
 before(async () => {
-  issuer = await createTestIssuer();
+  issuer = await createUserIssuer();
   catalog = await startUpstream((req, res) => {
     if (misbehave(catalogMode, res)) return;
     json(res, { items: [1, 2, 3].map(product), page: 1, pageSize: 3, total: 3, totalPages: 1 });
@@ -88,9 +88,9 @@ before(async () => {
       GATEWAY_HOME_CART_TIMEOUT_MS: '1000',
       BREAKER_FAILURE_THRESHOLD: '2',
     },
+    // Users' tokens are checked with the test issuer's keys and exchanged by a stand-in identity.
+    issuer,
   });
-  // Tokens are checked with the test issuer's keys (no identity running).
-  gateway.ctx.auth.setKeySource(issuer.keySource);
 });
 
 after(async () => {
@@ -142,7 +142,8 @@ describe('healthy', () => {
     const { status, body } = await home(token);
     assert.equal(status, 200);
     assert.deepEqual(body.cart, { itemCount: 4, totalCents: 400, currency: 'EUR', stale: false, productIds: [uuid(1), uuid(2)] });
-    assert.equal(cart.received.at(-1)!.headers.authorization, `Bearer ${token}`);
+    // The cart is read with the internal token the user's was exchanged for.
+    assert.equal(internalTokenOf(cart.received.at(-1)!).sub, USER);
     assert.equal(body.recommendations.source, 'recommendations');
     assert.equal(body.recommendations.items[0].productId, uuid(8));
     const asked = new URL(recommendations.received.at(-1)!.url, 'http://x');
@@ -150,14 +151,13 @@ describe('healthy', () => {
     assert.equal(asked.searchParams.get('productIds'), `${uuid(1)},${uuid(2)}`);
   });
 
-  test('a bad token is refused as on any route; a service token gets the page without a cart', async () => {
+  test("a bad token is refused as on any route, and so is an internal one (the edge takes users' tokens only)", async () => {
     const bad = await home('not-a-jwt');
     assert.equal(bad.status, 401);
     assert.equal((await problemOf(bad.res)).code, 'SOUK_AUTH_TOKEN_INVALID');
-    const service = await home(await issuer.token({ sub: 'checkout-worker', scopes: ['orders:read'] }));
-    assert.equal(service.status, 200);
-    assert.equal(service.body.cart, null);
-    assert.deepEqual(service.body.degraded, []);
+    const service = await home(await issuer.token({ sub: 'svc-orders', scopes: [], audience: DEFAULT_AUDIENCE }));
+    assert.equal(service.status, 401);
+    assert.equal((await problemOf(service.res)).code, 'SOUK_AUTH_TOKEN_INVALID');
   });
 
   test('the page is in the OpenAPI document with its schema', async () => {
@@ -200,7 +200,8 @@ describe('degraded', () => {
     assert.equal(open.body.recommendations.source, 'bestsellers-cache');
     const snapshot = (await (
       await fetch(`${gateway.url}/_admin/resilience`, {
-        headers: { authorization: `Bearer ${await issuer.token({ roles: ['admin'] })}` },
+        // The gateway's own admin routes take internal tokens, like every service's.
+        headers: { authorization: `Bearer ${await issuer.token({ roles: ['admin'], audience: DEFAULT_AUDIENCE })}` },
       })
     ).json()) as any;
     const breaker = snapshot.breakers.find((b: { service: string }) => b.service === 'recommendations');

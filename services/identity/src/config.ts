@@ -11,6 +11,8 @@ import { isValidEmail, normaliseEmail } from './users/email.ts';
 export const DEFAULT_KEY_ROTATION_HOURS = 24;
 export const DEFAULT_ACCESS_TOKEN_TTL_SECONDS = 15 * 60;
 export const DEFAULT_REFRESH_TOKEN_TTL_SECONDS = 30 * 24 * 3600;
+/** Exchanged (internal) tokens live 5 minutes: the gateway trades the user's token again when one is due. */
+export const DEFAULT_EXCHANGED_TOKEN_TTL_SECONDS = 5 * 60;
 export const DEFAULT_LOGIN_MAX_FAILURES = 5;
 export const DEFAULT_LOGIN_WINDOW_SECONDS = 15 * 60;
 export const DEFAULT_SCRYPT_LOG_N = 15;
@@ -26,6 +28,12 @@ export const IdentityConfig = Type.Object({
   IDENTITY_KEY_ROTATION_HOURS: Type.Number({ default: DEFAULT_KEY_ROTATION_HOURS, exclusiveMinimum: 0 }),
   IDENTITY_ACCESS_TOKEN_TTL_SECONDS: Type.Integer({ default: DEFAULT_ACCESS_TOKEN_TTL_SECONDS, minimum: 30, maximum: 86_400 }),
   IDENTITY_REFRESH_TOKEN_TTL_SECONDS: Type.Integer({ default: DEFAULT_REFRESH_TOKEN_TTL_SECONDS, minimum: 60 }),
+  IDENTITY_EXCHANGED_TOKEN_TTL_SECONDS: Type.Integer({
+    default: DEFAULT_EXCHANGED_TOKEN_TTL_SECONDS,
+    minimum: 30,
+    maximum: 3600,
+    description: 'lifetime of an internal token from a token exchange (never beyond the token it replaces)',
+  }),
   IDENTITY_ADMIN_EMAIL: Type.Optional(Type.String({ minLength: 3, description: 'admin account created at start when missing' })),
   IDENTITY_ADMIN_PASSWORD_FILE: Type.Optional(
     Type.String({

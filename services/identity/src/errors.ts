@@ -90,4 +90,11 @@ export const errors = defineErrors({
     description:
       'The scope is malformed, or names a scope the client (or the refresh token) does not have (OAuth `invalid_scope`).',
   },
+  invalidTarget: {
+    code: 'SOUK_IDENTITY_INVALID_TARGET',
+    status: 400,
+    title: 'The requested audience is not one identity issues tokens for',
+    description:
+      'A token exchange asked for an audience or resource other than the internal audience (OAuth `invalid_target`, RFC 8693 section 2.2.2).',
+  },
 });

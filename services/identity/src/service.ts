@@ -2,6 +2,7 @@
 // Everything it builds gets its clock and database from the chassis context.
 
 import { defineService } from '@souk/chassis';
+import { decodeJwt } from 'jose';
 import { UserRegistered } from '../contract.ts';
 import { migrations } from '../migrations/index.ts';
 import { IdentityConfig, readSecrets } from './config.ts';
@@ -79,6 +80,7 @@ export const identityService = defineService<IdentityDb>()({
       log.info({ email: secrets.admin.email, outcome }, 'admin account checked');
     }
 
+    const usersTokens = auth.forAudience(config.AUTH_EXTERNAL_AUDIENCE);
     const grants = createGrants({
       users,
       clients,
@@ -86,7 +88,22 @@ export const identityService = defineService<IdentityDb>()({
       keys,
       signIn: createSignIn({ users, throttle, now, scrypt }),
       now,
-      settings: { issuer: config.AUTH_ISSUER.replace(/\/+$/, ''), audience: config.AUTH_AUDIENCE, ttlSeconds: accessTtlSeconds },
+      settings: {
+        issuer: config.AUTH_ISSUER.replace(/\/+$/, ''),
+        audience: config.AUTH_EXTERNAL_AUDIENCE,
+        ttlSeconds: accessTtlSeconds,
+        internalAudience: config.AUTH_AUDIENCE,
+        internalTtlSeconds: config.IDENTITY_EXCHANGED_TOKEN_TTL_SECONDS,
+      },
+      verifySubjectToken: async (token) => {
+        // Verified (and remembered until it expires) by the chassis verifier of users' tokens; the claims it
+        // does not map (exp, client_id) are read from the payload it has just checked.
+        const who = await usersTokens.verify(token);
+        const payload = decodeJwt(token);
+        if (typeof payload.exp !== 'number' || typeof payload.client_id !== 'string')
+          throw new Error('token without exp or client_id');
+        return { ...who, clientId: payload.client_id, exp: payload.exp };
+      },
       onReuse: ({ clientId }) => log.warn({ clientId }, 'rotated refresh token presented again; its family was revoked'),
     });
 

@@ -58,10 +58,10 @@ export async function prepareEnv(options: HarnessOptions = {}): Promise<Prepared
     IDENTITY_SCRYPT_LOG_N: '14',
     LOG_LEVEL: 'error',
   };
-  if (options.clients) {
-    env.IDENTITY_CLIENTS_FILE = join(dir, 'clients.json');
-    await writeFile(env.IDENTITY_CLIENTS_FILE, JSON.stringify(options.clients));
-  }
+  // The edge's client is always there: identity's routes take internal tokens only, so a test that calls them
+  // as a user first exchanges the user's token, as the gateway does.
+  env.IDENTITY_CLIENTS_FILE = join(dir, 'clients.json');
+  await writeFile(env.IDENTITY_CLIENTS_FILE, JSON.stringify([EDGE_CLIENT, ...(options.clients ?? [])]));
   if (options.admin) {
     env.IDENTITY_ADMIN_EMAIL = options.admin.email;
     env.IDENTITY_ADMIN_PASSWORD_FILE = join(dir, 'admin-password');
@@ -156,6 +156,41 @@ export async function request(base: string, method: string, path: string, option
 }
 
 export const TOKEN = '/api/v1/identity/oauth/token';
+
+/** A client allowed to exchange users' tokens (the gateway's role), in every test instance's clients file. */
+export const EDGE_CLIENT = {
+  clientId: 'test-edge',
+  clientSecret: 'test-edge-secret-0123456789abcdef',
+  scopes: ['identity:token-exchange'],
+};
+
+/** A token exchange (RFC 8693) by `client` (the edge's by default) for `subjectToken`. */
+export async function exchange(
+  base: string,
+  subjectToken: string,
+  extra: Record<string, string> = {},
+  client: { clientId: string; clientSecret: string } = EDGE_CLIENT,
+): Promise<Reply> {
+  const basic = Buffer.from(`${encodeURIComponent(client.clientId)}:${encodeURIComponent(client.clientSecret)}`).toString(
+    'base64',
+  );
+  return request(base, 'POST', TOKEN, {
+    headers: { authorization: `Basic ${basic}` },
+    form: {
+      grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange',
+      subject_token: subjectToken,
+      subject_token_type: 'urn:ietf:params:oauth:token-type:access_token',
+      ...extra,
+    },
+  });
+}
+
+/** The internal token a user's token is exchanged for: what identity's own routes accept, as every service's do. */
+export async function internalToken(base: string, userToken: string): Promise<string> {
+  const res = await exchange(base, userToken);
+  if (res.status !== 200) throw new Error(`token exchange failed: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body.access_token as string;
+}
 export const SIGNUP = '/api/v1/identity/signup';
 
 let counter = 0;

@@ -8,7 +8,17 @@ import { decodeProtectedHeader } from 'jose';
 import pg from 'pg';
 import { startService } from '@souk/chassis';
 import { identityService } from '../src/service.ts';
-import { fakeClock, passwordGrant, prepareEnv, request, signup, startIdentity, uniqueEmail, type Identity } from './harness.ts';
+import {
+  fakeClock,
+  passwordGrant,
+  prepareEnv,
+  request,
+  signup,
+  startIdentity,
+  uniqueEmail,
+  type Identity,
+  internalToken,
+} from './harness.ts';
 
 const ADMIN = { email: 'root@souk.example', password: 'Admin-Passw0rd-from-file' };
 const ROTATE = '/api/v1/identity/keys/rotate';
@@ -29,7 +39,7 @@ describe('identity signing keys and admin', () => {
   it('creates the admin account from the password file', async () => {
     const res = await passwordGrant(id.url, ADMIN.email, ADMIN.password);
     assert.equal(res.status, 200);
-    const me = await request(id.url, 'GET', '/api/v1/identity/me', { token: res.body.access_token });
+    const me = await request(id.url, 'GET', '/api/v1/identity/me', { token: await internalToken(id.url, res.body.access_token) });
     assert.deepEqual(me.body.roles, ['admin']);
     assert.equal(me.body.email, ADMIN.email);
   });
@@ -62,20 +72,22 @@ describe('identity signing keys and admin', () => {
     const oldKid = decodeProtectedHeader(admin).kid!;
 
     assert.equal((await request(id.url, 'POST', ROTATE)).status, 401);
-    const forbidden = await request(id.url, 'POST', ROTATE, { token: customer });
+    const forbidden = await request(id.url, 'POST', ROTATE, { token: await internalToken(id.url, customer) });
     assert.deepEqual([forbidden.status, forbidden.body.code], [403, 'SOUK_AUTH_FORBIDDEN']);
 
-    const rotated = await request(id.url, 'POST', ROTATE, { token: admin });
+    const rotated = await request(id.url, 'POST', ROTATE, { token: await internalToken(id.url, admin) });
     assert.equal(rotated.status, 201);
     const newKid = rotated.body.kid as string;
     assert.notEqual(newKid, oldKid);
     assert.deepEqual((await kidsOf(id)).sort(), [newKid, oldKid].sort());
 
-    // New tokens use the new key; tokens of the old key still work.
+    // New tokens use the new key; tokens of the old key still work (they are still exchanged).
     const fresh = (await passwordGrant(id.url, customerEmail)).body.access_token as string;
     assert.equal(decodeProtectedHeader(fresh).kid, newKid);
-    assert.equal((await request(id.url, 'GET', '/api/v1/identity/me', { token: fresh })).status, 200);
-    assert.equal((await request(id.url, 'GET', '/api/v1/identity/me', { token: customer })).status, 200);
+    const me = async (token: string) =>
+      (await request(id.url, 'GET', '/api/v1/identity/me', { token: await internalToken(id.url, token) })).status;
+    assert.equal(await me(fresh), 200);
+    assert.equal(await me(customer), 200);
 
     // Once every token of the old key has expired (15 min) plus the grace (5 min), it leaves the JWKS.
     id.clock.advance(19 * MINUTE);
@@ -94,7 +106,10 @@ describe('identity signing keys and admin', () => {
     const kid = decodeProtectedHeader(token).kid!;
     assert.notEqual(kid, before[0]);
     assert.deepEqual((await kidsOf(id)).sort(), [kid, before[0]!].sort());
-    assert.equal((await request(id.url, 'GET', '/api/v1/identity/me', { token })).status, 200);
+    assert.equal(
+      (await request(id.url, 'GET', '/api/v1/identity/me', { token: await internalToken(id.url, token) })).status,
+      200,
+    );
   });
 
   it('stores private keys encrypted', async () => {
@@ -129,7 +144,9 @@ describe('identity instances starting together', () => {
       assert.deepEqual(jwks, [1, 1, 1]);
       // A token from one instance is accepted by another.
       const token = (await passwordGrant(instances[0]!.url, ADMIN.email, ADMIN.password)).body.access_token;
-      const me = await request(instances[2]!.url, 'GET', '/api/v1/identity/me', { token });
+      const me = await request(instances[2]!.url, 'GET', '/api/v1/identity/me', {
+        token: await internalToken(instances[1]!.url, token),
+      });
       assert.equal(me.status, 200);
     } finally {
       for (const s of instances) await s.stop();

@@ -1,12 +1,13 @@
 // identity through a real OIDC client library (openid-client v6): discovery,
-// the storefront's password and refresh grants, UserInfo, revocation, and a
-// service's client_credentials grant with either authentication method.
+// the storefront's password and refresh grants, the edge's token exchange
+// (RFC 8693), UserInfo, revocation, and a service's client_credentials grant
+// with either authentication method.
 
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import * as oidc from 'openid-client';
-import { GOOD_PASSWORD, signup, startIdentity, uniqueEmail, type Identity } from './harness.ts';
+import { EDGE_CLIENT, GOOD_PASSWORD, signup, startIdentity, uniqueEmail, type Identity } from './harness.ts';
 
 const SERVICE = { clientId: 'catalog-service', clientSecret: 'catalog-secret-0123456789abcdef', scopes: ['inventory:read'] };
 
@@ -31,11 +32,16 @@ describe('identity with openid-client', () => {
     assert.equal(meta.jwks_uri, `${id.issuer}/.well-known/jwks.json`);
     assert.equal(meta.userinfo_endpoint, `${id.issuer}/api/v1/identity/userinfo`);
     assert.equal(meta.revocation_endpoint, `${id.issuer}/api/v1/identity/oauth/revoke`);
-    assert.deepEqual(meta.grant_types_supported, ['password', 'refresh_token', 'client_credentials']);
+    assert.deepEqual(meta.grant_types_supported, [
+      'password',
+      'refresh_token',
+      'client_credentials',
+      'urn:ietf:params:oauth:grant-type:token-exchange',
+    ]);
     assert.deepEqual(meta.id_token_signing_alg_values_supported, ['ES256']);
   });
 
-  it('signs a storefront user in, refreshes, reads UserInfo and revokes', async () => {
+  it("signs a storefront user in, has the edge exchange the user's token, reads UserInfo with it, refreshes and revokes", async () => {
     const email = uniqueEmail('oidc');
     const created = await signup(id.url, email, GOOD_PASSWORD, 'Olga');
     const config = await discover('storefront', undefined, oidc.None());
@@ -58,7 +64,24 @@ describe('identity with openid-client', () => {
     });
     assert.equal(payload.sub, created.body.id);
 
-    const info = await oidc.fetchUserInfo(config, tokens.access_token, created.body.id);
+    // UserInfo, like every route of identity's, takes internal tokens: the edge (the gateway) exchanges the
+    // user's token first, here through the same library.
+    const edge = await discover(EDGE_CLIENT.clientId, undefined, oidc.ClientSecretBasic(EDGE_CLIENT.clientSecret));
+    const exchanged = await oidc.genericGrantRequest(edge, 'urn:ietf:params:oauth:grant-type:token-exchange', {
+      subject_token: tokens.access_token,
+      subject_token_type: 'urn:ietf:params:oauth:token-type:access_token',
+      audience: 'souk-internal',
+    });
+    assert.equal(exchanged.issued_token_type, 'urn:ietf:params:oauth:token-type:access_token');
+    const internal = await jwtVerify(exchanged.access_token, jwks, {
+      issuer: id.issuer,
+      audience: 'souk-internal',
+      currentDate: new Date(id.clock.now()),
+    });
+    assert.equal(internal.payload.sub, created.body.id);
+    assert.deepEqual(internal.payload.act, { sub: EDGE_CLIENT.clientId });
+    await assert.rejects(oidc.fetchUserInfo(config, tokens.access_token, created.body.id));
+    const info = await oidc.fetchUserInfo(config, exchanged.access_token, created.body.id);
     assert.equal(info.email, email);
     assert.equal(info.name, 'Olga');
 
@@ -94,9 +117,10 @@ describe('identity with openid-client', () => {
       assert.equal(tokens.scope, 'inventory:read');
       assert.equal(tokens.refresh_token, undefined);
       const jwks = createRemoteJWKSet(new URL(config.serverMetadata().jwks_uri!));
+      // A service's own token is internal: only ever presented to other services.
       const { payload } = await jwtVerify(tokens.access_token, jwks, {
         issuer: id.issuer,
-        audience: 'souk',
+        audience: 'souk-internal',
         currentDate: new Date(id.clock.now()),
       });
       assert.equal(payload.sub, SERVICE.clientId);

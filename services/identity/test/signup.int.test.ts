@@ -14,6 +14,7 @@ import {
   uniqueEmail,
   type Identity,
   type RequestOptions,
+  internalToken,
 } from './harness.ts';
 
 const PROBLEM = /^application\/problem\+json/;
@@ -112,18 +113,24 @@ describe('identity sign-up', () => {
     const email = uniqueEmail('me');
     const created = await signup(id.url, email, GOOD_PASSWORD, 'Me Myself');
     const { body: tokens } = await passwordGrant(id.url, email);
-    const me = await request(id.url, 'GET', '/api/v1/identity/me', { token: tokens.access_token });
+    // Identity's routes, like every service's, take internal tokens: the user's own is refused here.
+    const direct = await request(id.url, 'GET', '/api/v1/identity/me', { token: tokens.access_token });
+    assert.deepEqual([direct.status, direct.body.code], [401, 'SOUK_AUTH_TOKEN_INVALID']);
+    const internal = await internalToken(id.url, tokens.access_token);
+    const me = await request(id.url, 'GET', '/api/v1/identity/me', { token: internal });
     assert.equal(me.status, 200);
     assert.deepEqual(me.body, created.body);
-    const info = await request(id.url, 'GET', '/api/v1/identity/userinfo', { token: tokens.access_token });
+    const info = await request(id.url, 'GET', '/api/v1/identity/userinfo', { token: internal });
     assert.deepEqual(info.body, { sub: created.body.id, email, email_verified: false, name: 'Me Myself', roles: ['customer'] });
     const narrow = await passwordGrant(id.url, email, GOOD_PASSWORD, { scope: 'openid' });
-    const bare = await request(id.url, 'POST', '/api/v1/identity/userinfo', { token: narrow.body.access_token });
+    const bare = await request(id.url, 'POST', '/api/v1/identity/userinfo', {
+      token: await internalToken(id.url, narrow.body.access_token),
+    });
     assert.deepEqual(bare.body, { sub: created.body.id, roles: ['customer'] });
     const anonymous = await request(id.url, 'GET', '/api/v1/identity/me');
     assert.equal(anonymous.status, 401);
     assert.equal(anonymous.body.code, 'SOUK_AUTH_TOKEN_MISSING');
-    const forged = await request(id.url, 'GET', '/api/v1/identity/me', { token: `${tokens.access_token.slice(0, -4)}AAAA` });
+    const forged = await request(id.url, 'GET', '/api/v1/identity/me', { token: `${internal.slice(0, -4)}AAAA` });
     assert.equal(forged.status, 401);
     assert.equal(forged.body.code, 'SOUK_AUTH_TOKEN_INVALID');
   });

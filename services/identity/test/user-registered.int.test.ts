@@ -9,7 +9,7 @@ import { waitFor } from '@souk/chassis/testing';
 import { sql } from 'kysely';
 import { UserRegistered } from '../contract.ts';
 import { createUserStore } from '../src/users/user-store.ts';
-import { GOOD_PASSWORD, request, signup, startIdentity, TOKEN, uniqueEmail, type Identity } from './harness.ts';
+import { GOOD_PASSWORD, request, signup, startIdentity, TOKEN, uniqueEmail, type Identity, internalToken } from './harness.ts';
 
 /** A consumer of identity's feed, as the devhost grants notifications. */
 const READER = { clientId: 'svc-reader', clientSecret: 'reader-secret-0123456789abcdef', scopes: ['events:read:identity'] };
@@ -109,7 +109,10 @@ describe('UserRegistered', () => {
     const user = await request(id.url, 'POST', TOKEN, {
       form: { grant_type: 'password', client_id: 'storefront', username: email, password: GOOD_PASSWORD },
     });
-    const refused = await request(id.url, 'GET', path, { token: user.body.access_token });
+    // A user's own token is refused outright (401: services take internal tokens only); exchanged, it still lacks the scope.
+    const outside = await request(id.url, 'GET', path, { token: user.body.access_token });
+    assert.equal(outside.status, 401);
+    const refused = await request(id.url, 'GET', path, { token: await internalToken(id.url, user.body.access_token) });
     assert.deepEqual([refused.status, refused.body.code], [403, 'SOUK_AUTH_FORBIDDEN']);
     const event = await waitFor(
       async () => {

@@ -1,13 +1,17 @@
 // `npm run events -- ...`: the operator's view of the event layer of a running
 // devhost: dead letters per service, one letter with its event, and redrive.
 // Logs in as the admin (password from the data dir's secrets) through the
-// gateway, then calls each service's /_admin/events endpoints.
+// gateway, trades that token for an internal one (services accept no other)
+// with the operator client's credentials, then calls each service's
+// /_admin/events endpoints.
 
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { dataDirLayout } from './data-dir.ts';
-import type { EventStatus } from '@souk/chassis';
+import { basicCredentials, DEFAULT_AUDIENCE, tokenExchangeRequest, type EventStatus } from '@souk/chassis';
+import { readClientSecret } from './secrets.ts';
+import { OPERATOR_CLIENT_ID } from './services.ts';
 import type { Endpoints } from './endpoints.ts';
 import { text } from './log-output.ts';
 
@@ -49,7 +53,11 @@ export async function runEventsCli(
       throw new Error(`no ${dir.endpointsFile}: is the devhost running (npm start)?`);
     }),
   ) as Endpoints;
-  const token = await adminToken(endpoints.gateway, (await readFile(path.join(dir.secrets, 'admin-password'), 'utf8')).trim());
+  const token = await internalToken(
+    endpoints.gateway,
+    await adminToken(endpoints.gateway, (await readFile(path.join(dir.secrets, 'admin-password'), 'utf8')).trim()),
+    await readClientSecret(dir.secrets, OPERATOR_CLIENT_ID),
+  );
   const call = async (svc: string, method: string, pathname: string, base = '/_admin/events/dead-letters') => {
     const instance = endpoints.services[svc]?.[0];
     if (!instance) throw new Error(`no running service "${svc}" (running: ${Object.keys(endpoints.services).join(', ')})`);
@@ -132,6 +140,21 @@ async function adminToken(gateway: string, password: string): Promise<string> {
   });
   const body = (await res.json()) as { access_token?: string; detail?: string };
   if (!res.ok || !body.access_token) throw new Error(`admin login failed: ${res.status} ${body.detail ?? ''}`);
+  return body.access_token;
+}
+
+/** The admin's token exchanged (RFC 8693) for an internal one, which is what services accept. */
+async function internalToken(gateway: string, userToken: string, operatorSecret: string): Promise<string> {
+  const res = await fetch(`${gateway}/api/v1/identity/oauth/token`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      authorization: basicCredentials(OPERATOR_CLIENT_ID, operatorSecret),
+    },
+    body: new URLSearchParams(tokenExchangeRequest(userToken, DEFAULT_AUDIENCE)),
+  });
+  const body = (await res.json()) as { access_token?: string; detail?: string };
+  if (!res.ok || !body.access_token) throw new Error(`token exchange failed: ${res.status} ${body.detail ?? ''}`);
   return body.access_token;
 }
 

@@ -89,6 +89,14 @@ export function clientSecretFile(dir: string, clientId: string): string {
   return path.join(dir, `client-${clientId}-secret`);
 }
 
+/** An OAuth client's secret from clients.json, for the devhost's own tools (`npm run events` as `souk-operator`). */
+export async function readClientSecret(dir: string, clientId: string): Promise<string> {
+  const clients = JSON.parse(await readFile(path.join(dir, 'clients.json'), 'utf8')) as ClientEntry[];
+  const client = clients.find((c) => c.clientId === clientId);
+  if (!client) throw new Error(`no client ${clientId} in ${path.join(dir, 'clients.json')}: start the devhost once to create it`);
+  return client.clientSecret;
+}
+
 export function databasePasswordFile(dir: string, service: string): string {
   return path.join(dir, `db-${service}-password`);
 }

@@ -38,6 +38,10 @@ export interface ServiceSpec {
   secrets?: readonly string[];
 }
 
+/** May trade users' tokens for internal ones at identity (RFC 8693). */
+export const TOKEN_EXCHANGE_PERMISSION = 'identity:token-exchange' satisfies ServiceScope;
+export const OPERATOR_CLIENT_ID = 'souk-operator';
+
 export const SERVICES: readonly ServiceSpec[] = [
   {
     name: 'registry',
@@ -199,16 +203,19 @@ export const SERVICES: readonly ServiceSpec[] = [
     fixedPort: 'gatewayPort',
     scalable: true,
     usesRegistry: true,
-    clientScopes: [],
+    // Trades users' tokens for internal ones before forwarding (RFC 8693).
+    clientScopes: [TOKEN_EXCHANGE_PERMISSION],
   },
 ];
 
 /**
  * OAuth clients that are not services (tools that call the API with client credentials). The load
- * generator calls the public API as shoppers do: no capability.
+ * generator calls the public API as shoppers do: no capability. Operator tools (`npm run events`, later
+ * the console) trade the admin's token for an internal one, as the gateway does.
  */
 export const EXTRA_CLIENTS: readonly { clientId: string; scopes: readonly ServiceScope[] }[] = [
   { clientId: 'souk-loadgen', scopes: [] },
+  { clientId: OPERATOR_CLIENT_ID, scopes: [TOKEN_EXCHANGE_PERMISSION] },
 ];
 
 export function findService(name: string): ServiceSpec | undefined {

@@ -189,7 +189,9 @@ test('every client is granted only known capabilities and feeds of services that
   }
   const grants = Object.fromEntries(SERVICES.map((s) => [s.name, [...s.clientScopes]]));
   // A third party, the platform and the edge call nothing with their own token and read no feed.
-  for (const name of ['payment-provider', 'registry', 'schema-registry', 'gateway']) assert.deepEqual(grants[name], [], name);
+  for (const name of ['payment-provider', 'registry', 'schema-registry']) assert.deepEqual(grants[name], [], name);
+  // The gateway only exchanges users' tokens for internal ones.
+  assert.deepEqual(grants.gateway, ['identity:token-exchange']);
   // Identity and catalog only register their event schemas.
   for (const name of ['identity', 'catalog']) assert.deepEqual(grants[name], ['schemas:write'], name);
   // Only the checkout saga moves money and stock, and never refunds or voids outright (cancel decides).

@@ -30,6 +30,11 @@ export interface Auth {
   verify(token: string): Promise<Identity>;
   /** The caller behind a token already verified, without a promise; undefined when only `verify` can tell. */
   verifyCached(token: string): Identity | undefined;
+  /**
+   * A verifier of tokens meant for another audience, on the same keys: the gateway checks users' tokens
+   * (AUTH_EXTERNAL_AUDIENCE) before it exchanges them; every route of a service takes internal tokens only.
+   */
+  forAudience(audience: string): Pick<JwtVerifier, 'verify' | 'verifyCached'>;
   /** Verify with keys from this source instead of identity's JWKS endpoint. */
   setKeySource(source: KeySource): void;
 }
@@ -42,7 +47,13 @@ export function bearerToken(header: string | undefined): string | undefined {
   return match[1];
 }
 
-export function createAuth(verifier: () => JwtVerifier, setKeySource: (source: KeySource) => void): Auth {
+/** `audience` is what the routes accept; `verifierFor` gives the (cached) verifier of an audience. */
+export function createAuth(
+  audience: string,
+  verifierFor: (audience: string) => JwtVerifier,
+  setKeySource: (source: KeySource) => void,
+): Auth {
+  const verifier = () => verifierFor(audience);
   async function authenticate(request: FastifyRequest): Promise<Identity | undefined> {
     const token = bearerToken(request.headers.authorization);
     if (!token) return undefined;
@@ -73,6 +84,7 @@ export function createAuth(verifier: () => JwtVerifier, setKeySource: (source: K
     },
     verify: (token) => verifier().verify(token),
     verifyCached: (token) => verifier().verifyCached(token),
+    forAudience: (other) => verifierFor(other),
     setKeySource,
   };
 }

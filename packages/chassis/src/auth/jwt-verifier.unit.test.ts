@@ -4,19 +4,20 @@ import type { JSONWebKeySet } from 'jose';
 import { createTestIssuer } from '../testing/issuer.ts';
 import { createJwtVerifier } from './jwt-verifier.ts';
 import { bearerToken } from './auth-hooks.ts';
+import { DEFAULT_AUDIENCE } from '../config.ts';
 
 const ISSUER = 'http://localhost:8080';
 
 test('verifies a token and maps its claims to an identity', async () => {
   const issuer = await createTestIssuer();
-  const verifier = createJwtVerifier({ keySource: issuer.keySource, issuer: ISSUER, audience: 'souk' });
+  const verifier = createJwtVerifier({ keySource: issuer.keySource, issuer: ISSUER, audience: DEFAULT_AUDIENCE });
   const identity = await verifier.verify(await issuer.token({ sub: 'u1', roles: ['admin'], scopes: ['a', 'b'], email: 'x@y.z' }));
   assert.deepEqual(identity, { subject: 'u1', roles: ['admin'], scopes: ['a', 'b'], email: 'x@y.z' });
 });
 
 test('clientId marks a service acting for itself (client_credentials), not a user signed in through a client', async () => {
   const issuer = await createTestIssuer();
-  const verifier = createJwtVerifier({ keySource: issuer.keySource, issuer: ISSUER, audience: 'souk' });
+  const verifier = createJwtVerifier({ keySource: issuer.keySource, issuer: ISSUER, audience: DEFAULT_AUDIENCE });
   const service = await verifier.verify(await issuer.token({ sub: 'svc-orders', clientId: 'svc-orders', roles: [] }));
   assert.equal(service.clientId, 'svc-orders');
   const user = await verifier.verify(await issuer.token({ sub: '6f1c1a4e-8a4c-4a8e-9a7e-0d3c1b2a9f10', clientId: 'storefront' }));
@@ -35,7 +36,7 @@ test('refetches the key set when a token names an unknown key (rotation), at mos
       return published;
     },
     issuer: ISSUER,
-    audience: 'souk',
+    audience: DEFAULT_AUDIENCE,
     now: () => now,
     cooldownMs: 5_000,
   });
@@ -64,7 +65,7 @@ test('rejects wrong audience, expired tokens and garbage with SOUK_AUTH_TOKEN_IN
   const verifier = createJwtVerifier({
     keySource: async () => ({ keys: [...issuer.jwks.keys, ...other.jwks.keys] }),
     issuer: ISSUER,
-    audience: 'souk',
+    audience: DEFAULT_AUDIENCE,
   });
   const isInvalid = (err: { code?: string }) => err.code === 'SOUK_AUTH_TOKEN_INVALID';
   await assert.rejects(verifier.verify(await other.token()), isInvalid);
@@ -86,7 +87,7 @@ test('identity unreachable is a 503 to retry, not a 401 that sends the user back
       throw new Error('connect ECONNREFUSED');
     },
     issuer: ISSUER,
-    audience: 'souk',
+    audience: DEFAULT_AUDIENCE,
   });
   await assert.rejects(
     verifier.verify(await issuer.token()),
@@ -111,7 +112,7 @@ test('when a refresh fails, the keys already fetched keep working and the refres
       return issuer.jwks;
     },
     issuer: ISSUER,
-    audience: 'souk',
+    audience: DEFAULT_AUDIENCE,
     now: () => now,
     maxAgeMs: 60_000,
     cooldownMs: 5_000,
@@ -139,7 +140,7 @@ const isInvalid = (err: { code?: string }) => err.code === 'SOUK_AUTH_TOKEN_INVA
 
 test('a token that verified once is trusted again without a signature check, with the same identity', async (t) => {
   const issuer = await createTestIssuer();
-  const verifier = createJwtVerifier({ keySource: issuer.keySource, issuer: ISSUER, audience: 'souk' });
+  const verifier = createJwtVerifier({ keySource: issuer.keySource, issuer: ISSUER, audience: DEFAULT_AUDIENCE });
   const checks = countSignatureChecks(t);
   const token = await issuer.token({ sub: 'u1', roles: ['admin'], scopes: ['a'], email: 'x@y.z' });
   const first = await verifier.verify(token);
@@ -159,7 +160,7 @@ test('a token that verified once is trusted again without a signature check, wit
 test('a cached token is refused once it has expired', async (t) => {
   const issuer = await createTestIssuer();
   let now = Date.now();
-  const verifier = createJwtVerifier({ keySource: issuer.keySource, issuer: ISSUER, audience: 'souk', now: () => now });
+  const verifier = createJwtVerifier({ keySource: issuer.keySource, issuer: ISSUER, audience: DEFAULT_AUDIENCE, now: () => now });
   const checks = countSignatureChecks(t);
   const token = await issuer.token({ expiresInSeconds: 60 });
   await verifier.verify(token);
@@ -176,7 +177,7 @@ test('a cached token is refused once it has expired', async (t) => {
 
 test('a token with a bad signature is never remembered, and a valid signature does not vouch for another payload', async (t) => {
   const issuer = await createTestIssuer();
-  const verifier = createJwtVerifier({ keySource: issuer.keySource, issuer: ISSUER, audience: 'souk' });
+  const verifier = createJwtVerifier({ keySource: issuer.keySource, issuer: ISSUER, audience: DEFAULT_AUDIENCE });
   const checks = countSignatureChecks(t);
   const token = await issuer.token({ sub: 'u1', roles: ['customer'] });
   const [header, payload, signature] = token.split('.') as [string, string, string];
@@ -194,7 +195,12 @@ test('a token with a bad signature is never remembered, and a valid signature do
 
 test('the cache keeps at most tokenCacheSize tokens, the least recently used leaving first', async (t) => {
   const issuer = await createTestIssuer();
-  const verifier = createJwtVerifier({ keySource: issuer.keySource, issuer: ISSUER, audience: 'souk', tokenCacheSize: 2 });
+  const verifier = createJwtVerifier({
+    keySource: issuer.keySource,
+    issuer: ISSUER,
+    audience: DEFAULT_AUDIENCE,
+    tokenCacheSize: 2,
+  });
   const checks = countSignatureChecks(t);
   const [a, b, c] = await Promise.all([issuer.token(), issuer.token(), issuer.token()]);
   await verifier.verify(a);
@@ -210,7 +216,12 @@ test('the cache keeps at most tokenCacheSize tokens, the least recently used lea
 
 test('tokenCacheSize 0 checks every signature', async (t) => {
   const issuer = await createTestIssuer();
-  const verifier = createJwtVerifier({ keySource: issuer.keySource, issuer: ISSUER, audience: 'souk', tokenCacheSize: 0 });
+  const verifier = createJwtVerifier({
+    keySource: issuer.keySource,
+    issuer: ISSUER,
+    audience: DEFAULT_AUDIENCE,
+    tokenCacheSize: 0,
+  });
   const checks = countSignatureChecks(t);
   const token = await issuer.token();
   await verifier.verify(token);
@@ -226,7 +237,7 @@ test("a key set fetched without a token's key ends the trust in that token (rota
   const verifier = createJwtVerifier({
     keySource: async () => published,
     issuer: ISSUER,
-    audience: 'souk',
+    audience: DEFAULT_AUDIENCE,
     now: () => now,
     cooldownMs: 5_000,
   });
@@ -253,7 +264,7 @@ test('the periodic key set refresh drops the tokens of keys that left it; keys s
   const verifier = createJwtVerifier({
     keySource: async () => published,
     issuer: ISSUER,
-    audience: 'souk',
+    audience: DEFAULT_AUDIENCE,
     now: () => now,
     maxAgeMs: 60_000,
     cooldownMs: 5_000,
@@ -281,7 +292,7 @@ test('invalidate() forgets the verified tokens with the key set', async (t) => {
       return issuer.jwks;
     },
     issuer: ISSUER,
-    audience: 'souk',
+    audience: DEFAULT_AUDIENCE,
   });
   const checks = countSignatureChecks(t);
   const token = await issuer.token();
@@ -298,7 +309,7 @@ test('verifyCached answers for a token verified before, only while the key set i
   const verifier = createJwtVerifier({
     keySource: issuer.keySource,
     issuer: ISSUER,
-    audience: 'souk',
+    audience: DEFAULT_AUDIENCE,
     now: () => now,
     maxAgeMs: 60_000,
   });

@@ -67,6 +67,7 @@ export async function serve(options: { bare: boolean; db: boolean }): Promise<{ 
   });
   const verifier = createJwtVerifier({ keySource: issuer.keySource, issuer: DEFAULT_ISSUER, audience: DEFAULT_AUDIENCE });
   const auth = createAuth(
+    DEFAULT_AUDIENCE,
     () => verifier,
     () => undefined,
   );

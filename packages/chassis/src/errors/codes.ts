@@ -84,6 +84,14 @@ export const chassisErrors = defineErrors({
     retryable: true,
     description: "The identity service's signing keys could not be fetched, so no token can be verified; retry shortly.",
   },
+  exchangeUnavailable: {
+    code: 'SOUK_AUTH_EXCHANGE_UNAVAILABLE',
+    status: 503,
+    title: 'The token cannot be exchanged right now',
+    retryable: true,
+    description:
+      "The gateway trades a user's token for an internal one at identity (RFC 8693) before it forwards a request; identity did not answer with one. Retry shortly.",
+  },
   forbidden: {
     code: 'SOUK_AUTH_FORBIDDEN',
     status: 403,

@@ -13,7 +13,7 @@ import {
   type ServiceTokenSource,
   type TokenAnswer,
 } from '../auth/service-token.ts';
-import { createClientRegistry, type ClientRegistry, type ServiceClient } from '../client/index.ts';
+import { createClientRegistry, type ClientOptions, type ClientRegistry, type ServiceClient } from '../client/index.ts';
 import type { CommonConfig } from '../config.ts';
 import {
   createRegistryClient,
@@ -75,6 +75,7 @@ export async function connectClients(
   discovery: Discovery,
   givenToken: ServiceTokenSource | undefined,
   stack: ResourceStack,
+  perService?: Readonly<Record<string, ClientOptions>>,
 ): Promise<ClientRegistry> {
   const config: CommonConfig = basics.config;
   const { clock, log, metrics, tracer } = basics;
@@ -92,9 +93,20 @@ export async function connectClients(
       halfOpenAfterMs: config.BREAKER_HALF_OPEN_AFTER_MS,
     },
     ...(serviceToken ? { serviceToken } : {}),
+    ...(perService ? { perService: { ...perService } } : {}),
   });
   stack.defer('the clients', () => clients.close());
   return clients;
+}
+
+/** The service's OAuth client credentials as a Basic `Authorization` header; undefined when it has none. */
+export async function serviceClientAuthorization(config: CommonConfig, secrets: Secrets): Promise<string | undefined> {
+  const clientId = config.SERVICE_CLIENT_ID;
+  const secretFile = config.SERVICE_CLIENT_SECRET_FILE;
+  if (!clientId && !secretFile) return undefined;
+  if (!clientId) throw new Error('SERVICE_CLIENT_SECRET_FILE is set without SERVICE_CLIENT_ID: set both or neither');
+  const secret = await secrets.read(SERVICE_CLIENT_SECRET, { variable: 'SERVICE_CLIENT_SECRET_FILE', path: secretFile });
+  return basicCredentials(clientId, secret.trim());
 }
 
 /** The service's client_credentials token from identity, when the service has credentials. */
@@ -104,12 +116,8 @@ async function ownServiceToken(
   clock: Clock,
   identity: () => ServiceClient,
 ): Promise<CachedServiceToken | undefined> {
-  const clientId = config.SERVICE_CLIENT_ID;
-  const secretFile = config.SERVICE_CLIENT_SECRET_FILE;
-  if (!clientId && !secretFile) return undefined;
-  if (!clientId) throw new Error('SERVICE_CLIENT_SECRET_FILE is set without SERVICE_CLIENT_ID: set both or neither');
-  const secret = await secrets.read(SERVICE_CLIENT_SECRET, { variable: 'SERVICE_CLIENT_SECRET_FILE', path: secretFile });
-  const authorization = basicCredentials(clientId, secret.trim());
+  const authorization = await serviceClientAuthorization(config, secrets);
+  if (authorization === undefined) return undefined;
   return cachedServiceToken({
     now: () => clock.now(),
     // Outside any request's context: the caller's token and request id have no business on this call.
@@ -160,19 +168,25 @@ export function createServiceAuth(basics: Basics<unknown>, clients: ClientRegist
       const res = await clients.get('identity').request<JSONWebKeySet>({ method: 'GET', path: '/.well-known/jwks.json' });
       return res.body;
     });
-  let verifier: JwtVerifier | undefined;
-  return createAuth(
-    () =>
-      (verifier ??= createJwtVerifier({
+  // One verifier per audience (a service needs only its own; the gateway and identity also check users' tokens),
+  // all on the same key set source.
+  const verifiers = new Map<string, JwtVerifier>();
+  const verifierFor = (audience: string): JwtVerifier => {
+    let verifier = verifiers.get(audience);
+    if (!verifier) {
+      verifier = createJwtVerifier({
         keySource: () => keySource(),
         issuer: config.AUTH_ISSUER,
-        audience: config.AUTH_AUDIENCE,
+        audience,
         now: () => basics.clock.now(),
         tokenCacheSize: config.AUTH_TOKEN_CACHE_SIZE,
-      })),
-    (source) => {
-      keySource = source;
-      verifier?.invalidate();
-    },
-  );
+      });
+      verifiers.set(audience, verifier);
+    }
+    return verifier;
+  };
+  return createAuth(config.AUTH_AUDIENCE, verifierFor, (source) => {
+    keySource = source;
+    for (const verifier of verifiers.values()) verifier.invalidate();
+  });
 }

@@ -17,6 +17,8 @@ export interface TestIssuer {
     email?: string;
     clientId?: string;
     expiresInSeconds?: number;
+    /** Defaults to the issuer's audience (internal unless created with another); DEFAULT_EXTERNAL_AUDIENCE for a user's own token. */
+    audience?: string;
   }): Promise<string>;
   /**
    * A service's own token source (client_credentials shape: the client id as subject, no roles), for
@@ -45,7 +47,7 @@ export async function createTestIssuer(options: { issuer?: string; audience?: st
       })
         .setProtectedHeader({ alg: 'ES256', kid })
         .setIssuer(options.issuer ?? DEFAULT_ISSUER)
-        .setAudience(options.audience ?? DEFAULT_AUDIENCE)
+        .setAudience(claims.audience ?? options.audience ?? DEFAULT_AUDIENCE)
         .setSubject(claims.sub ?? randomUUID())
         .setJti(randomUUID())
         .setIssuedAt()

@@ -2,14 +2,21 @@
 // gateway itself (an aggregation, not a proxied path). Anonymous callers get
 // it without a cart; a failing part never turns the page into a 5xx.
 
-import { bearerToken, Counter, isSoukError, type ServiceContext } from '@souk/chassis';
+import { bearerToken, Counter, isSoukError, type JwtVerifier, type ServiceContext, type TokenExchanger } from '@souk/chassis';
 import { HOME_PATH, HomePage } from '../../contract.ts';
 import { DeadlineExceeded } from './deadline.ts';
 import type { HomeCaller, HomePageBuilder } from './home-page.ts';
 
 const USER_ID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 
-export function registerHomeRoute(ctx: ServiceContext, home: HomePageBuilder): void {
+export interface HomeAuth {
+  /** Checks users' tokens (the external audience). */
+  users: Pick<JwtVerifier, 'verify'>;
+  /** The internal token the cart call carries instead of the user's. */
+  exchanger: Pick<TokenExchanger, 'exchange'>;
+}
+
+export function registerHomeRoute(ctx: ServiceContext, auth: HomeAuth, home: HomePageBuilder): void {
   const degradedTotal = new Counter({
     name: 'souk_gateway_home_degraded_total',
     help: 'Home pages served with a section missing or stood in for, by section.',
@@ -24,17 +31,19 @@ export function registerHomeRoute(ctx: ServiceContext, home: HomePageBuilder): v
   });
 
   /**
-   * Who is asking. A bad token is the caller's to fix (401, as on any route),
-   * but identity's keys being unreachable is ours: the page is served without
-   * the cart rather than refused.
+   * Who is asking, and the internal token their cart is read with. A bad token
+   * is the caller's to fix (401, as on any route), but identity being
+   * unreachable (keys or exchange) is ours: the page is served without the cart
+   * rather than refused.
    */
   async function callerOf(header: string | undefined): Promise<HomeCaller> {
     const token = bearerToken(header);
     if (!token || !header) return {};
     try {
-      const identity = await ctx.auth.verify(token);
+      const identity = await auth.users.verify(token);
       // A service token's subject is a client id: it has no cart.
-      return USER_ID.test(identity.subject) ? { authorization: header } : {};
+      if (!USER_ID.test(identity.subject)) return {};
+      return { authorization: `Bearer ${await auth.exchanger.exchange(token)}` };
     } catch (err) {
       if (isSoukError(err) && err.status >= 500) return { unverified: true };
       throw err;

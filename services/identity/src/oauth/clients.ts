@@ -2,13 +2,14 @@
 // service clients read from IDENTITY_CLIENTS_FILE and kept in the database
 // with SHA-256 hashes of their secrets (client-secret.ts says why not scrypt).
 
+import { TOKEN_EXCHANGE_GRANT } from '@souk/chassis';
 import { Type, type Static } from 'typebox';
 import { Value } from 'typebox/value';
 import type { IdentityDatabase } from '../db.ts';
 import { clientSecretMatches, hashClientSecret, isCurrentClientSecretHash } from './client-secret.ts';
-import { USER_SCOPES } from './scopes.ts';
+import { TOKEN_EXCHANGE_PERMISSION, USER_SCOPES } from './scopes.ts';
 
-export type GrantType = 'password' | 'refresh_token' | 'client_credentials';
+export type GrantType = 'password' | 'refresh_token' | 'client_credentials' | typeof TOKEN_EXCHANGE_GRANT;
 
 export interface Client {
   clientId: string;
@@ -109,7 +110,14 @@ export function createClientStore(db: IdentityDatabase) {
       // An unknown client id is checked against a dummy, so it costs what a known one costs.
       const matches = await clientSecretMatches(secret, row?.secret_hash ?? DUMMY_HASH);
       if (!row || !matches) return undefined;
-      return { clientId, confidential: true, grantTypes: ['client_credentials'], scopes: row.scopes };
+      const exchanges = row.scopes.includes(TOKEN_EXCHANGE_PERMISSION);
+      return {
+        clientId,
+        confidential: true,
+        grantTypes: exchanges ? ['client_credentials', TOKEN_EXCHANGE_GRANT] : ['client_credentials'],
+        // The permission is not a scope its own tokens carry.
+        scopes: exchanges ? row.scopes.filter((s) => s !== TOKEN_EXCHANGE_PERMISSION) : row.scopes,
+      };
     },
   };
 }

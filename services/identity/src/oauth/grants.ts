@@ -1,7 +1,9 @@
 // The token endpoint's logic: who the client is, which grant it may use, and
-// the tokens each grant yields (password, refresh_token, client_credentials).
+// the tokens each grant yields (password, refresh_token, client_credentials,
+// and token exchange: a user's token traded for an internal one, RFC 8693).
 
 import { randomUUID } from 'node:crypto';
+import { ACCESS_TOKEN_TYPE, TOKEN_EXCHANGE_GRANT } from '@souk/chassis';
 import type { TokenRequest, TokenResponse } from '../../contract.ts';
 import type { KeyStore } from '../keys/key-store.ts';
 import {
@@ -9,6 +11,7 @@ import {
   signAccessToken,
   type AccessTokenSettings,
   type AccessTokenSubject,
+  type TokenShape,
 } from '../tokens/access-token.ts';
 import { describeRejection } from '../tokens/refresh-rules.ts';
 import type { RefreshTokenStore } from '../tokens/refresh-token-store.ts';
@@ -19,7 +22,18 @@ import type { Client, ClientStore, GrantType } from './clients.ts';
 import { oauthError } from './oauth-errors.ts';
 import { formatScope, grantScopes, parseScope } from './scopes.ts';
 
-export const GRANT_TYPES: readonly GrantType[] = ['password', 'refresh_token', 'client_credentials'];
+export const GRANT_TYPES: readonly GrantType[] = ['password', 'refresh_token', 'client_credentials', TOKEN_EXCHANGE_GRANT];
+
+/** What a verified user's token says (the subject of an exchange). */
+export interface SubjectToken {
+  subject: string;
+  clientId: string;
+  roles: readonly string[];
+  scopes: readonly string[];
+  email?: string;
+  /** Seconds since the epoch. */
+  exp: number;
+}
 
 export interface GrantDeps {
   users: UserStore;
@@ -29,6 +43,8 @@ export interface GrantDeps {
   signIn: SignIn;
   now: () => number;
   settings: AccessTokenSettings;
+  /** Verifies a user's token (the external audience) for an exchange; throws when it is not one. */
+  verifySubjectToken: (token: string) => Promise<SubjectToken>;
   /** Told when a rotated refresh token comes back (likely stolen). */
   onReuse?: (info: { clientId: string }) => void;
 }
@@ -43,7 +59,7 @@ function isGrantType(value: string): value is GrantType {
   return (GRANT_TYPES as readonly string[]).includes(value);
 }
 
-function required(body: TokenRequest, name: 'username' | 'password' | 'refresh_token'): string {
+function required(body: TokenRequest, name: 'username' | 'password' | 'refresh_token' | 'subject_token'): string {
   const value = body[name];
   if (value === undefined || value === '')
     throw oauthError('invalid_request', `The ${name} parameter is required for this grant.`);
@@ -73,8 +89,16 @@ export function createGrants(deps: GrantDeps) {
     return client;
   }
 
-  async function accessToken(who: AccessTokenSubject, scopes: readonly string[]): Promise<string> {
-    const claims = buildAccessTokenClaims(who, scopes, deps.settings, deps.now(), randomUUID());
+  const { settings } = deps;
+  /** Users' tokens: for the edge, which exchanges them before anything reaches a service. */
+  const external: TokenShape = settings;
+  /** Services' own tokens (client_credentials): only ever presented inside. */
+  const internal: TokenShape = { issuer: settings.issuer, audience: settings.internalAudience, ttlSeconds: settings.ttlSeconds };
+  /** Exchanged tokens: internal and short-lived. */
+  const exchanged: TokenShape = { ...internal, ttlSeconds: settings.internalTtlSeconds };
+
+  async function accessToken(who: AccessTokenSubject, scopes: readonly string[], shape: TokenShape): Promise<string> {
+    const claims = buildAccessTokenClaims(who, scopes, shape, deps.now(), randomUUID());
     return signAccessToken(claims, await deps.keys.signingKey());
   }
 
@@ -99,7 +123,7 @@ export function createGrants(deps: GrantDeps) {
       { userId: user.id, clientId: client.clientId, scope: formatScope(scopes.scopes) },
       deps.now(),
     );
-    return respond(await accessToken(who, scopes.scopes), scopes.scopes, refresh.token);
+    return respond(await accessToken(who, scopes.scopes, external), scopes.scopes, refresh.token);
   }
 
   async function refreshGrant(client: Client, body: TokenRequest): Promise<TokenResponse> {
@@ -121,21 +145,65 @@ export function createGrants(deps: GrantDeps) {
     const user = await deps.users.findById(result.userId);
     if (!user) throw oauthError('invalid_grant', describeRejection('unknown'));
     const who = { subject: user.id, clientId: client.clientId, roles: user.roles, email: user.email };
-    return respond(await accessToken(who, scopes), scopes, result.next.token);
+    return respond(await accessToken(who, scopes, external), scopes, result.next.token);
   }
 
   async function clientCredentialsGrant(client: Client, body: TokenRequest): Promise<TokenResponse> {
     const scopes = grantScopes(requestedScopes(body), client.scopes);
     if (!scopes.ok) throw oauthError('invalid_scope', scopes.description);
     // A service acts as itself: no user, no roles, no refresh token (RFC 6749 section 4.4.3).
-    const token = await accessToken({ subject: client.clientId, clientId: client.clientId, roles: [] }, scopes.scopes);
+    const token = await accessToken({ subject: client.clientId, clientId: client.clientId, roles: [] }, scopes.scopes, internal);
     return respond(token, scopes.scopes);
+  }
+
+  /**
+   * RFC 8693: the client (the gateway) trades a user's token for an internal one with the same subject, roles
+   * and scopes (or fewer), `act` naming the client, living no longer than the token it replaces.
+   */
+  async function tokenExchangeGrant(client: Client, body: TokenRequest): Promise<TokenResponse> {
+    const subjectToken = required(body, 'subject_token');
+    if (body.subject_token_type !== ACCESS_TOKEN_TYPE)
+      throw oauthError('invalid_request', `subject_token_type must be ${ACCESS_TOKEN_TYPE}.`);
+    if (body.requested_token_type !== undefined && body.requested_token_type !== ACCESS_TOKEN_TYPE)
+      throw oauthError('invalid_request', `Only ${ACCESS_TOKEN_TYPE} can be requested.`);
+    // Delegation chains are not needed here: the authenticated client is the actor.
+    if (body.actor_token !== undefined)
+      throw oauthError('invalid_request', 'actor_token is not supported: the authenticated client is the actor.');
+    if (body.resource !== undefined || (body.audience !== undefined && body.audience !== settings.internalAudience))
+      throw oauthError('invalid_target', `Tokens are exchanged only for the audience ${settings.internalAudience}.`);
+    let subject: SubjectToken;
+    try {
+      subject = await deps.verifySubjectToken(subjectToken);
+    } catch (err) {
+      // Identity's keys unavailable is not the caller's fault: let the 503 through.
+      if ((err as { status?: number }).status === 503) throw err;
+      throw oauthError('invalid_grant', "The subject_token is not a valid user's access token of this issuer.", { cause: err });
+    }
+    const scopes = grantScopes(requestedScopes(body), subject.scopes);
+    if (!scopes.ok) throw oauthError('invalid_scope', scopes.description);
+    const who: AccessTokenSubject = {
+      subject: subject.subject,
+      clientId: subject.clientId,
+      roles: subject.roles,
+      ...(subject.email !== undefined ? { email: subject.email } : {}),
+      actor: client.clientId,
+      notAfter: subject.exp,
+    };
+    const claims = buildAccessTokenClaims(who, scopes.scopes, exchanged, deps.now(), randomUUID());
+    return {
+      access_token: await signAccessToken(claims, await deps.keys.signingKey()),
+      issued_token_type: ACCESS_TOKEN_TYPE,
+      token_type: 'Bearer',
+      expires_in: Math.max(0, claims.exp - claims.iat),
+      scope: formatScope(scopes.scopes),
+    };
   }
 
   const handlers: Record<GrantType, (client: Client, body: TokenRequest) => Promise<TokenResponse>> = {
     password: passwordGrant,
     refresh_token: refreshGrant,
     client_credentials: clientCredentialsGrant,
+    [TOKEN_EXCHANGE_GRANT]: tokenExchangeGrant,
   };
 
   return {

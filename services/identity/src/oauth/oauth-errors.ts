@@ -9,7 +9,13 @@ import { errors } from '../errors.ts';
 import { CLIENT_CHALLENGE } from './client-auth.ts';
 
 export type OAuthErrorCode =
-  'invalid_request' | 'invalid_client' | 'invalid_grant' | 'unauthorized_client' | 'unsupported_grant_type' | 'invalid_scope';
+  | 'invalid_request'
+  | 'invalid_client'
+  | 'invalid_grant'
+  | 'unauthorized_client'
+  | 'unsupported_grant_type'
+  | 'invalid_scope'
+  | 'invalid_target';
 
 const DEFAULT_FACTORY: Record<OAuthErrorCode, ErrorFactory> = {
   invalid_request: errors.invalidTokenRequest,
@@ -18,6 +24,7 @@ const DEFAULT_FACTORY: Record<OAuthErrorCode, ErrorFactory> = {
   unauthorized_client: errors.unauthorizedClient,
   unsupported_grant_type: errors.unsupportedGrantType,
   invalid_scope: errors.invalidScope,
+  invalid_target: errors.invalidTarget,
 };
 
 /** A souk error that also reads as an RFC 6749 error response. */

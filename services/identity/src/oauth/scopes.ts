@@ -1,6 +1,12 @@
 // Scope strings (RFC 6749 section 3.3) and the rule deciding which scopes a
 // token request gets.
 
+/**
+ * Not a scope a token carries but a permission a client is granted: it may trade users' tokens for internal
+ * ones (RFC 8693). Only the gateway (and the devhost's operator tools) hold it.
+ */
+export const TOKEN_EXCHANGE_PERMISSION = 'identity:token-exchange';
+
 /** Scopes a user's token may carry. */
 export const USER_SCOPES: readonly string[] = ['openid', 'profile', 'email'];
 

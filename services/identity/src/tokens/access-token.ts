@@ -9,13 +9,25 @@ export interface AccessTokenSubject {
   clientId: string;
   roles: readonly string[];
   email?: string;
+  /** Token exchange: the client acting for the subject (the `act` claim, RFC 8693 section 4.1). */
+  actor?: string;
+  /** Token exchange: no later than this (seconds since the epoch), the `exp` of the token it was traded for. */
+  notAfter?: number;
 }
 
 export interface AccessTokenSettings {
   issuer: string;
+  /** The audience of users' tokens (password and refresh grants): the edge's. */
   audience: string;
   ttlSeconds: number;
+  /** The audience of tokens services accept: client_credentials and exchanged tokens. */
+  internalAudience: string;
+  /** Lifetime of an exchanged token: short, it is traded again when due. */
+  internalTtlSeconds: number;
 }
+
+/** The audience and lifetime of one token. */
+export type TokenShape = Pick<AccessTokenSettings, 'issuer' | 'audience' | 'ttlSeconds'>;
 
 export interface AccessTokenClaims extends JWTPayload {
   iss: string;
@@ -28,13 +40,14 @@ export interface AccessTokenClaims extends JWTPayload {
   roles: string[];
   client_id: string;
   email?: string;
+  act?: { sub: string };
 }
 
 /** The claims of a token issued at `now` (ms). */
 export function buildAccessTokenClaims(
   who: AccessTokenSubject,
   scopes: readonly string[],
-  settings: AccessTokenSettings,
+  settings: TokenShape,
   now: number,
   jti: string,
 ): AccessTokenClaims {
@@ -44,12 +57,13 @@ export function buildAccessTokenClaims(
     sub: who.subject,
     aud: settings.audience,
     iat,
-    exp: iat + settings.ttlSeconds,
+    exp: who.notAfter === undefined ? iat + settings.ttlSeconds : Math.min(iat + settings.ttlSeconds, who.notAfter),
     jti,
     scope: scopes.join(' '),
     roles: [...who.roles],
     client_id: who.clientId,
     ...(who.email !== undefined ? { email: who.email } : {}),
+    ...(who.actor !== undefined ? { act: { sub: who.actor } } : {}),
   };
 }
 
