@@ -1,7 +1,7 @@
 // `npm run events -- ...`: the operator's view of the event layer of a running
 // devhost: dead letters per service, one letter with its event, and redrive.
 // Logs in as the admin (password from the data dir's secrets) through the
-// gateway, then calls each service's /_admin/events endpoints.
+// gateway, then calls each service's /_admin/events endpoints on its admin listener.
 
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -51,7 +51,7 @@ export async function runEventsCli(
   ) as Endpoints;
   const token = await adminToken(endpoints.gateway, (await readFile(path.join(dir.secrets, 'admin-password'), 'utf8')).trim());
   const call = async (svc: string, method: string, pathname: string, base = '/_admin/events/dead-letters') => {
-    const instance = endpoints.services[svc]?.[0];
+    const instance = endpoints.admin[svc]?.[0];
     if (!instance) throw new Error(`no running service "${svc}" (running: ${Object.keys(endpoints.services).join(', ')})`);
     const res = await fetch(`${instance}${base}${pathname}`, { method, headers: { authorization: `Bearer ${token}` } });
     const body = (await res.json().catch(() => ({}))) as Record<string, unknown>;
