@@ -1,5 +1,5 @@
 // What one checkout does, counted rather than timed: the HTTP requests every
-// process served (by route, from each instance's /metrics) and made (by callee),
+// process served (by route, from each instance's /metrics on its admin listener) and made (by callee),
 // the statements of every database (pg_stat_statements, grouped by text) and
 // its commits (pg_stat_database), over a phase of checkouts on the real devhost,
 // divided by the checkouts. Background work in that phase (polls, renewals)
@@ -43,7 +43,7 @@ async function httpCounts(devhost: Devhost): Promise<{ served: Counts; made: Cou
   for (const i of await devhost.instances()) {
     let text: string;
     try {
-      text = await (await fetch(`${i.url}/metrics`)).text();
+      text = await (await fetch(`${i.adminUrl}/metrics`)).text();
     } catch {
       continue;
     }

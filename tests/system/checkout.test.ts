@@ -41,8 +41,11 @@ after(async () => {
 });
 
 const provider = () => services['payment-provider']![0]!;
-const ordersUrl = async () =>
-  (await devhost.instances()).find((i) => i.service === 'orders' && i.state === 'ready')?.url ?? services.orders![0]!;
+/** The admin listener of a ready orders instance (the saga hooks are an operator's route). */
+const ordersAdminUrl = async () => {
+  const instances = (await devhost.instances()).filter((i) => i.service === 'orders');
+  return (instances.find((i) => i.state === 'ready') ?? instances[0]!).adminUrl;
+};
 
 async function setBehaviour(behaviour: Record<string, unknown>): Promise<void> {
   const res = await json(`${provider()}/v1/_admin/behaviour`, {
@@ -246,14 +249,14 @@ describe('checkout through the running system', () => {
     // Straight to the instance: its own routes take internal tokens only, so the admin's is exchanged first.
     const operator = await devhost.internalToken(admin);
     const hooks = async (body: unknown) =>
-      json(`${await ordersUrl()}/_admin/saga-hooks`, { method: 'PUT', token: operator, body: JSON.stringify(body) });
+      json(`${await ordersAdminUrl()}/_admin/saga-hooks`, { method: 'PUT', token: operator, body: JSON.stringify(body) });
     assert.equal((await hooks({ pauseBefore: 'authorizePayment' })).status, 200);
     const placed = await s.checkout(shopper.token);
     const orderId = placed.body.id as string;
     // Stock is reserved and the saga waits before the payment step.
     await waitFor(
       async () => {
-        const paused = await json(`${await ordersUrl()}/_admin/saga-hooks`, { token: operator });
+        const paused = await json(`${await ordersAdminUrl()}/_admin/saga-hooks`, { token: operator });
         if (
           !paused.body.paused.some(
             (p: { sagaId: string; step: string }) => p.sagaId.includes(orderId) && p.step === 'authorizePayment',

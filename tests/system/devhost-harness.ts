@@ -20,6 +20,8 @@ export interface DevhostInstance {
   service: string;
   instanceId: string;
   url: string;
+  /** Its admin listener: /metrics, /_admin/*, detailed /health/ready. */
+  adminUrl: string;
   pid: number;
   restarts: number;
   state: string;

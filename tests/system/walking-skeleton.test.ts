@@ -180,7 +180,8 @@ describe('failures', () => {
   const product = () => call('GET', '/api/v1/catalog/products?pageSize=1');
   /** Attempts the gateway sent to a catalog instance that refused or dropped the connection, from its /metrics. */
   const failedCatalogAttempts = async () => {
-    const metrics = (await call('GET', '/metrics')).text;
+    const gateway = (await devhost.instances()).find((i) => i.service === 'gateway')!;
+    const metrics = await (await fetch(`${gateway.adminUrl}/metrics`)).text();
     let sum = 0;
     for (const m of metrics.matchAll(
       /^souk_gateway_upstream_requests_total\{[^}]*service="catalog",outcome="(?:connect_error|reset)"[^}]*\} (\d+)$/gm,

@@ -40,6 +40,17 @@ export const CommonConfig = Type.Object({
   HOST: Type.String({ default: DEFAULT_HOST, minLength: 1 }),
   PORT: Type.Integer({ default: 0, minimum: 0, maximum: 65535 }),
   PUBLIC_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
+  ADMIN_HOST: Type.String({
+    default: DEFAULT_HOST,
+    minLength: 1,
+    description: 'Interface of the admin listener (/metrics, /_admin/*, detailed /health/ready); keep it off public networks.',
+  }),
+  ADMIN_PORT: Type.Integer({
+    default: 0,
+    minimum: 0,
+    maximum: 65535,
+    description: 'Port of the admin listener (0 = any free port; its URL goes into the registry as adminUrl).',
+  }),
   INSTANCE_ID: Type.Optional(Type.String({ pattern: '^[a-z0-9][a-z0-9-]*$' })),
   SERVICE_ZONE: Type.String({ default: 'local' }),
   SERVICE_WEIGHT: Type.Integer({ default: 100, minimum: 0, maximum: 1000 }),

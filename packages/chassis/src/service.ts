@@ -25,7 +25,7 @@ import { openDatabase } from './start/database-phase.ts';
 import { createServiceEvents } from './start/event-phase.ts';
 import { allSettledOrThrow } from './settle.ts';
 import { createResourceStack } from './start/resource-stack.ts';
-import { listen, register } from './start/serving.ts';
+import { listen, listenAdmin, register } from './start/serving.ts';
 
 export type { Clock } from './start/basics.ts';
 export { IDENTITY_TOKEN_PATH } from './start/connections.ts';
@@ -101,6 +101,8 @@ export interface StartOptions {
 export interface RunningService<Cfg = Record<string, unknown>, DB = any> {
   /** Base URL the instance listens on. */
   readonly url: string;
+  /** Base URL of its admin listener: /metrics, /_admin/*, detailed /health/ready. */
+  readonly adminUrl: string;
   readonly ctx: ServiceContext<Cfg, DB>;
   stop(): Promise<void>;
 }
@@ -142,6 +144,7 @@ export async function startService<C extends TObject, DB = object>(
   let phase: 'running' | 'draining' | 'closing' = 'running';
   let ctx: ServiceContext<Static<C>, DB>;
   let url: string;
+  let adminUrl: string;
   try {
     const publishes = definition.events?.publishes ?? [];
     const registerLate = definition.events?.registerSchemasWhenServing === true;
@@ -162,7 +165,7 @@ export async function startService<C extends TObject, DB = object>(
     ] as const);
     const auth = createServiceAuth(basics, clients);
     const preRoute: { current?: Interceptor } = {};
-    const app = await timed('app', () =>
+    const { app, adminHandler } = await timed('app', () =>
       createApp({
         service: name,
         version: definition.version,
@@ -204,8 +207,9 @@ export async function startService<C extends TObject, DB = object>(
       isClosing: () => phase === 'closing',
     });
     await timed('setup', () => definition.setup(ctx));
+    adminUrl = await timed('listenAdmin', () => listenAdmin(basics, adminHandler, stack));
     url = await timed('listen', () => listen(basics, app, closeApp, () => (phase = 'closing'), stack));
-    await timed('register', () => register(basics, discovery, url, stack));
+    await timed('register', () => register(basics, discovery, { url, adminUrl }, stack));
     if (registerLate && publishes.length > 0) {
       let registered = false;
       readiness.set('schemas', async () => {
@@ -216,7 +220,7 @@ export async function startService<C extends TObject, DB = object>(
     }
     await timed('events', () => eventLayer?.start());
     timings.totalMs = Math.round(performance.now());
-    log.info({ url, version: definition.version, startup: timings }, `${name} listening`);
+    log.info({ url, adminUrl, version: definition.version, startup: timings }, `${name} listening`);
   } catch (err) {
     // Nothing may linger when start-up fails: a test or supervisor tries again in the same process.
     await stack.release();
@@ -232,7 +236,7 @@ export async function startService<C extends TObject, DB = object>(
       log.info('stopped');
       log.flush();
     })());
-  return { url, ctx, stop };
+  return { url, adminUrl, ctx, stop };
 }
 
 /** What the context is made of besides the basics; db and events are looked up when used. */

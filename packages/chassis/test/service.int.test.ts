@@ -42,8 +42,16 @@ after(async () => {
   await database.drop();
 });
 
-async function call(method: string, path: string, options: { body?: string; headers?: Record<string, string> } = {}) {
-  const res = await request(`${svc.url}${path}`, { method: method as 'GET', body: options.body, headers: options.headers });
+async function call(
+  method: string,
+  path: string,
+  options: { body?: string; headers?: Record<string, string>; base?: string } = {},
+) {
+  const res = await request(`${options.base ?? svc.url}${path}`, {
+    method: method as 'GET',
+    body: options.body,
+    headers: options.headers,
+  });
   const text = await res.body.text();
   const json = /json/.test(String(res.headers['content-type'])) && text ? JSON.parse(text) : undefined;
   return { status: res.statusCode, headers: res.headers, text, json };
@@ -61,12 +69,29 @@ function assertProblem(res: Awaited<ReturnType<typeof call>>, status: number, co
 }
 
 describe('built-in endpoints', () => {
-  test('liveness and readiness (which checks the database)', async () => {
+  test('liveness and readiness (which checks the database): terse on the public port, each check on the admin one', async () => {
     assert.equal((await call('GET', '/health/live')).status, 200);
     const ready = await call('GET', '/health/ready');
     assert.equal(ready.status, 200);
-    assert.equal(ready.json.checks.database, 'up');
-    assert.equal(ready.json.checks.discovery, 'up');
+    assert.deepEqual(ready.json, { status: 'up' });
+    const detailed = await call('GET', '/health/ready', { base: svc.adminUrl });
+    assert.equal(detailed.status, 200);
+    assert.equal(detailed.json.checks.database, 'up');
+    assert.equal(detailed.json.checks.discovery, 'up');
+    assert.equal((await call('GET', '/health/live', { base: svc.adminUrl })).status, 200);
+  });
+
+  test('the admin listener alone serves /metrics and /_admin/*; the public one answers them like unknown paths', async () => {
+    assert.notEqual(new URL(svc.adminUrl).port, new URL(svc.url).port);
+    for (const path of ['/metrics', '/_admin/resilience']) {
+      assertProblem(await call('GET', path), 404, 'SOUK_ROUTE_NOT_FOUND');
+      assert.equal((await call('GET', path, { base: svc.adminUrl })).status, 200, path);
+    }
+    assert.match((await call('GET', '/metrics', { base: svc.adminUrl })).text, /process_cpu_seconds_total/);
+    assert.equal(typeof (await call('GET', '/_admin/resilience', { base: svc.adminUrl })).json, 'object');
+    // The service's API stays on the public port only.
+    assertProblem(await call('GET', '/api/v1/notes-greeting', { base: svc.adminUrl }), 404, 'SOUK_ROUTE_NOT_FOUND');
+    assert.equal((await call('GET', '/api/v1/notes-greeting')).status, 200);
   });
 
   test('not ready while no instance list has arrived', async () => {
@@ -82,7 +107,13 @@ describe('built-in endpoints', () => {
       discovery: unreachable,
     });
     try {
-      const res = await request(`${other.url}/health/ready`);
+      const terse = await request(`${other.url}/health/ready`);
+      assert.equal(terse.statusCode, 503);
+      const refusal = (await terse.body.json()) as { code: string; checks?: unknown };
+      assert.equal(refusal.code, 'SOUK_SERVICE_NOT_READY');
+      // The public port says not ready, never why (a failing check's text names hosts and drivers).
+      assert.equal(refusal.checks, undefined);
+      const res = await request(`${other.adminUrl}/health/ready`);
       assert.equal(res.statusCode, 503);
       const problem = (await res.body.json()) as { code: string; checks: Record<string, string> };
       assert.equal(problem.code, 'SOUK_SERVICE_NOT_READY');
@@ -97,7 +128,7 @@ describe('built-in endpoints', () => {
 
   test('metrics expose request durations by route, method and status, and process metrics', async () => {
     await call('GET', '/api/v1/notes-greeting');
-    const metrics = await call('GET', '/metrics');
+    const metrics = await call('GET', '/metrics', { base: svc.adminUrl });
     assert.match(
       metrics.text,
       /http_server_request_duration_seconds_count\{[^}]*http_request_method="GET"[^}]*http_route="\/api\/v1\/notes-greeting"[^}]*http_response_status_code="200"/,
@@ -289,7 +320,9 @@ describe('graceful shutdown', () => {
       // Wait until the slow request is really in flight: the scrape itself is the other GET.
       await waitFor(
         async () =>
-          /http_server_active_requests\{[^}]*"GET"[^}]*\} 2\b/.test(await (await request(`${other.url}/metrics`)).body.text()),
+          /http_server_active_requests\{[^}]*"GET"[^}]*\} 2\b/.test(
+            await (await request(`${other.adminUrl}/metrics`)).body.text(),
+          ),
         { what: 'the slow request in flight', intervalMs: 1 },
       );
       const stopping = other.stop();

@@ -14,6 +14,13 @@ export const DEFAULT_HOME_CATALOG_TIMEOUT_MS = 1_000;
 export const DEFAULT_HOME_CART_TIMEOUT_MS = 1_500;
 export const DEFAULT_HOME_FEATURED_COUNT = 8;
 export const DEFAULT_HOME_RECOMMENDATIONS_LIMIT = 8;
+/** Node's defaults (60 s, 300 s) let a slow client hold a connection for minutes without sending a request. */
+export const DEFAULT_HEADERS_TIMEOUT_MS = 10_000;
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+export const DEFAULT_KEEP_ALIVE_TIMEOUT_MS = 5_000;
+export const DEFAULT_MAX_CONNECTIONS_PER_IP = 256;
+export const DEFAULT_MAX_CONNECTIONS = 10_000;
+export const DEFAULT_BODY_BUFFER_BYTES = 64 * 1024;
 
 export const GatewayConfig = Type.Object({
   // Overrides the chassis default (0 = any port): the gateway is the shop's one public address.
@@ -38,6 +45,37 @@ export const GatewayConfig = Type.Object({
     default: DEFAULT_RETRY_AFTER_SECONDS,
     minimum: 1,
     description: 'Retry-After of 503 answers',
+  }),
+  GATEWAY_HEADERS_TIMEOUT_MS: Type.Integer({
+    default: DEFAULT_HEADERS_TIMEOUT_MS,
+    minimum: 1,
+    description: "A client's request line and headers must arrive within this (else 408 and the connection closes)",
+  }),
+  GATEWAY_REQUEST_TIMEOUT_MS: Type.Integer({
+    default: DEFAULT_REQUEST_TIMEOUT_MS,
+    minimum: 1,
+    description: 'The whole request, body included, must arrive within this (else 408); at least GATEWAY_HEADERS_TIMEOUT_MS',
+  }),
+  GATEWAY_KEEP_ALIVE_TIMEOUT_MS: Type.Integer({
+    default: DEFAULT_KEEP_ALIVE_TIMEOUT_MS,
+    minimum: 1,
+    description: "An idle client connection is closed after this (the client's next request opens a new one)",
+  }),
+  GATEWAY_MAX_CONNECTIONS_PER_IP: Type.Integer({
+    default: DEFAULT_MAX_CONNECTIONS_PER_IP,
+    minimum: 1,
+    description: 'Open client connections one address may hold; past it a new one gets a 429 and is closed',
+  }),
+  GATEWAY_MAX_CONNECTIONS: Type.Integer({
+    default: DEFAULT_MAX_CONNECTIONS,
+    minimum: 1,
+    description: 'Open client connections in all; past it new ones are closed at once',
+  }),
+  GATEWAY_BODY_BUFFER_BYTES: Type.Integer({
+    default: DEFAULT_BODY_BUFFER_BYTES,
+    minimum: 1024,
+    description:
+      'Bodies up to this size are read whole, so a failed attempt can go to another instance; larger ones (Content-Length) stream to one instance. A chunked body may not be larger',
   }),
   GATEWAY_HOME_RECOMMENDATIONS_TIMEOUT_MS: Type.Integer({
     default: DEFAULT_HOME_RECOMMENDATIONS_TIMEOUT_MS,

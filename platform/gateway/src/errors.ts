@@ -26,6 +26,22 @@ export const gatewayErrors = defineErrors({
     retryable: true,
     description: 'Every instance tried refused or dropped the connection before answering; retry after the Retry-After delay.',
   },
+  tooManyConnections: {
+    code: 'SOUK_GATEWAY_TOO_MANY_CONNECTIONS',
+    status: 429,
+    title: 'Too many open connections from this address',
+    retryable: true,
+    description:
+      'The address already holds GATEWAY_MAX_CONNECTIONS_PER_IP open connections; the new one is answered with this and closed. Reuse keep-alive connections instead of opening more.',
+  },
+  chunkedBodyTooLarge: {
+    code: 'SOUK_GATEWAY_CHUNKED_BODY_TOO_LARGE',
+    status: 413,
+    title: 'A body sent in chunks is too large',
+    retryable: false,
+    description:
+      'A body without Content-Length (Transfer-Encoding: chunked) may be at most GATEWAY_BODY_BUFFER_BYTES (64 KiB by default); send larger bodies with a Content-Length, up to BODY_LIMIT_BYTES.',
+  },
   upstreamTimeout: {
     code: 'SOUK_GATEWAY_UPSTREAM_TIMEOUT',
     status: 504,

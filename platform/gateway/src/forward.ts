@@ -2,7 +2,7 @@
 // gateway's keep-alive connections, streaming the answer straight into the
 // client response.
 
-import type { ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { RETRYABLE_STATUSES } from '@souk/chassis';
 import { clientResponseHeaders } from './headers.ts';
 import type { UpstreamConnection } from './upstream-connection.ts';
@@ -32,6 +32,8 @@ export interface AttemptRequest {
   /** Request line and headers, blank line included (`upstreamRequestHead`). */
   head: string;
   body: Buffer | undefined;
+  /** A body sent on as it arrives (its length is in `head`); set only when `body` is not. */
+  bodyStream: IncomingMessage | undefined;
   timeoutMs: number;
   /** Hold back a 502/503/504 instead of passing it on (there is another instance to try). */
   holdRetryableStatus: boolean;
@@ -67,6 +69,7 @@ function onClientDrain(this: Tracked): void {
 class ForwardAttempt implements PooledExchange {
   readonly head: string;
   readonly body: Buffer | undefined;
+  readonly bodyStream: IncomingMessage | undefined;
   readonly headOnly: boolean;
   readonly timeoutMs: number;
   connection: UpstreamConnection | undefined = undefined;
@@ -82,6 +85,7 @@ class ForwardAttempt implements PooledExchange {
   constructor(res: ServerResponse, request: AttemptRequest, resolve: (outcome: AttemptOutcome) => void) {
     this.head = request.head;
     this.body = request.body;
+    this.bodyStream = request.bodyStream;
     this.headOnly = request.method === 'HEAD';
     this.timeoutMs = request.timeoutMs;
     this.#res = res;

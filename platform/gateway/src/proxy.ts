@@ -21,7 +21,7 @@ import {
 } from '@souk/chassis';
 import { gatewayErrors } from './errors.ts';
 import { writeProblem } from './problem-response.ts';
-import { BodyError, hasBody, readBody } from './request-body.ts';
+import { BodyError, bodyPlan, hasBody, readBody } from './request-body.ts';
 import { encodesUnreserved, hasDotSegment, preferredWaitSeconds, requiresToken, type RouteMatch, type Router } from './routes.ts';
 import type { UpstreamCall } from './upstream-call.ts';
 
@@ -34,6 +34,8 @@ export interface ProxyDeps {
   exchanger: Pick<TokenExchanger, 'cached' | 'exchange'>;
   log: Logger;
   bodyLimitBytes: number;
+  /** Bodies up to this are read whole (retryable elsewhere); larger ones with a Content-Length stream. */
+  bodyBufferBytes: number;
   /** The usual wait for an upstream's response headers, per attempt. */
   upstreamTimeoutMs: number;
   /** True once shutdown began: new proxied requests are refused so that clients go elsewhere. */
@@ -99,7 +101,13 @@ export function createProxy(deps: ProxyDeps): Proxy {
     const exchanged = internalAuthorization(req.headers.authorization, requiresToken(route, method));
     const authorization = typeof exchanged === 'object' ? await exchanged : exchanged;
     // Most requests have no body: skip the promise and the turn of the event loop.
-    const body = hasBody(req) ? await readBody(req, deps.bodyLimitBytes) : undefined;
+    let body: Buffer | undefined;
+    let streamedLength: number | undefined;
+    if (hasBody(req)) {
+      const plan = bodyPlan(req, deps.bodyBufferBytes, deps.bodyLimitBytes);
+      if (plan.kind === 'stream') streamedLength = plan.length;
+      else body = await readBody(req, plan.limit);
+    }
     const idempotencyKey = req.headers['idempotency-key'];
     // A client that asked the service to wait for a result (a checkout) gets that long on top of the usual timeout.
     const waitSeconds = preferredWaitSeconds(route, req.headers.prefer);
@@ -108,6 +116,7 @@ export function createProxy(deps: ProxyDeps): Proxy {
       req,
       res,
       body,
+      streamedLength,
       // The chassis server accepted the client's id or generated one before calling us.
       requestId: String(req.headers['x-request-id']),
       ...(authorization !== undefined ? { authorization } : {}),
@@ -121,10 +130,14 @@ export function createProxy(deps: ProxyDeps): Proxy {
     let error: SoukError;
     if (err instanceof BodyError) {
       if (err.reason === 'aborted') return void res.destroy();
-      error = chassisErrors.bodyTooLarge({
-        detail: `The request body exceeds ${deps.bodyLimitBytes} bytes.`,
-        ...(err.closeConnection ? { headers: { connection: 'close' } } : {}),
-      });
+      const close = err.closeConnection ? { headers: { connection: 'close' } } : {};
+      error =
+        req.headers['transfer-encoding'] !== undefined && deps.bodyBufferBytes < deps.bodyLimitBytes
+          ? gatewayErrors.chunkedBodyTooLarge({
+              detail: `A chunked request body may be at most ${deps.bodyBufferBytes} bytes; send a Content-Length (up to ${deps.bodyLimitBytes} bytes).`,
+              ...close,
+            })
+          : chassisErrors.bodyTooLarge({ detail: `The request body exceeds ${deps.bodyLimitBytes} bytes.`, ...close });
     } else {
       error = toSoukError(err);
     }

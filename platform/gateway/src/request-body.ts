@@ -1,5 +1,6 @@
-// Reads a request body into memory, up to a limit, so that a retry on another
-// instance can send it again.
+// Request bodies at the edge: a small one is read into memory, up to a limit,
+// so that a retry on another instance can send it again; a large one with a
+// Content-Length is streamed to one instance (see `bodyPlan`).
 
 import type { IncomingMessage } from 'node:http';
 
@@ -28,6 +29,27 @@ const DISCARD_FACTOR = 8;
 export function hasBody(req: IncomingMessage): boolean {
   const length = req.headers['content-length'];
   return (length !== undefined && length !== '0') || req.headers['transfer-encoding'] !== undefined;
+}
+
+/** How a request's body travels upstream. */
+export type BodyPlan =
+  /** Read whole (at most `limit` bytes), then sent with each attempt. */
+  | { kind: 'buffer'; limit: number }
+  /** Sent on as it arrives, to one instance only: `length` bytes (its Content-Length). */
+  | { kind: 'stream'; length: number };
+
+/**
+ * Decides for a request that has a body (`hasBody`). Up to `bufferBytes` it is read whole: most API bodies
+ * are small, and a buffered body can be retried on another instance. A larger one with a Content-Length
+ * up to `limit` streams, so the gateway holds a few chunks of it, not the whole; Node's parser stops at
+ * the declared length. A chunked body has no length to check in advance: it is read whole, up to
+ * `bufferBytes` (a larger one is refused: send it with a Content-Length).
+ */
+export function bodyPlan(req: IncomingMessage, bufferBytes: number, limit: number): BodyPlan {
+  if (req.headers['transfer-encoding'] !== undefined) return { kind: 'buffer', limit: Math.min(bufferBytes, limit) };
+  const declared = Number(req.headers['content-length']);
+  if (declared <= bufferBytes || declared > limit) return { kind: 'buffer', limit };
+  return { kind: 'stream', length: declared };
 }
 
 /** Reads and drops the rest of the body, up to a bound, keeping the connection reusable. */

@@ -38,8 +38,9 @@ export const routes: readonly GatewayRoute[] = [
   { prefix: '/api/v1/orders', service: 'orders', access: 'token', preferWaitMaxSeconds: ORDERS_PREFER_WAIT_MAX_SECONDS },
   { prefix: '/api/v1/shipments', service: 'shipping', access: 'token' },
   { prefix: '/api/v1/order-history', service: 'order-history', access: 'token' },
-  // How far the read model lags behind is no secret: status pages and the console read it without logging in.
-  { prefix: '/api/v1/order-history/lag', service: 'order-history', access: 'public' },
+  // The projection's lag is an operator's figure (it names who started a rebuild): not served at the edge.
+  // A user's own list carries the lag that concerns them (`projection.lagSeconds`).
+  { prefix: '/api/v1/order-history/lag', service: 'order-history', access: 'internal' },
   { prefix: '/api/v1/recommendations', service: 'recommendations', access: 'public' },
   // Stock levels are public; writes (admin) need a token here and the admin role at inventory.
   { prefix: '/api/v1/inventory', service: 'inventory', access: { publicMethods: ['GET', 'HEAD'] } },

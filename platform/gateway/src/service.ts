@@ -1,6 +1,7 @@
-// The gateway service: the chassis serves health, metrics, OpenAPI and admin
-// routes through Fastify, while the proxy takes /api/ and /.well-known/
-// requests from the raw server before Fastify's router sees them.
+// The gateway service: the chassis serves health, OpenAPI and the front ends
+// through Fastify (metrics and /_admin on its admin listener), while the proxy
+// takes /api/ and /.well-known/ requests from the raw public server before
+// Fastify's router sees them.
 
 import { context, ROOT_CONTEXT } from '@opentelemetry/api';
 import {
@@ -19,6 +20,7 @@ import { createRouter, localApiPrefixes, routes } from './routes.ts';
 import { createUpstreamCall } from './upstream-call.ts';
 import { createUpstreamPools } from './upstream-pools.ts';
 import { GatewayConfig } from './config.ts';
+import { applyEdgeLimits } from './edge-limits.ts';
 
 /** Opening a TCP connection on a healthy network takes milliseconds; waiting longer only delays the retry elsewhere. */
 const CONNECT_TIMEOUT_MS = 2_000;
@@ -34,6 +36,18 @@ export const gatewayService = defineService({
   clients: { identity: { bulkheadQueue: EXCHANGE_QUEUE } },
   async setup(ctx) {
     const { config } = ctx;
+    // The public listener faces the Internet; the admin listener (metrics, /_admin) does not and keeps the chassis' settings.
+    applyEdgeLimits(
+      ctx.app.server,
+      {
+        headersTimeoutMs: config.GATEWAY_HEADERS_TIMEOUT_MS,
+        requestTimeoutMs: config.GATEWAY_REQUEST_TIMEOUT_MS,
+        keepAliveTimeoutMs: config.GATEWAY_KEEP_ALIVE_TIMEOUT_MS,
+        maxConnectionsPerIp: config.GATEWAY_MAX_CONNECTIONS_PER_IP,
+        maxConnections: config.GATEWAY_MAX_CONNECTIONS,
+      },
+      ctx.metrics,
+    );
     const pools = createUpstreamPools({ connections: config.GATEWAY_UPSTREAM_CONNECTIONS, connectTimeoutMs: CONNECT_TIMEOUT_MS });
     const upstream = createUpstreamCall({
       discovery: ctx.discovery,
@@ -77,6 +91,7 @@ export const gatewayService = defineService({
         exchanger,
         log: ctx.log,
         bodyLimitBytes: config.BODY_LIMIT_BYTES,
+        bodyBufferBytes: config.GATEWAY_BODY_BUFFER_BYTES,
         upstreamTimeoutMs: config.GATEWAY_UPSTREAM_TIMEOUT_MS,
         isClosing: () => ctx.isClosing(),
       }),

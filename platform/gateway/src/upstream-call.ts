@@ -32,6 +32,11 @@ export interface UpstreamCall {
     req: IncomingMessage;
     res: ServerResponse;
     body: Buffer | undefined;
+    /**
+     * Set instead of `body` for a large body streamed from `req` (its Content-Length): it goes to
+     * one instance only, since bytes that left cannot be sent again.
+     */
+    streamedLength?: number;
     requestId: string;
     /** The `Authorization` sent upstream instead of the client's: the internal token the user's was exchanged for. */
     authorization?: string;
@@ -122,7 +127,18 @@ export function createUpstreamCall(deps: UpstreamCallDeps): UpstreamCall {
   }
 
   return {
-    async send({ service, req, res, body, requestId, authorization, repeatable, parent, timeoutMs = deps.timeoutMs }) {
+    async send({
+      service,
+      req,
+      res,
+      body,
+      streamedLength,
+      requestId,
+      authorization,
+      repeatable,
+      parent,
+      timeoutMs = deps.timeoutMs,
+    }) {
       const instances = discovery.instances(service);
       if (instances.length === 0) {
         refuse(
@@ -137,6 +153,9 @@ export function createUpstreamCall(deps: UpstreamCallDeps): UpstreamCall {
       }
       const { balancer, accept } = forService(service);
       const method = req.method ?? 'GET';
+      const streamed = streamedLength !== undefined;
+      // A streamed body is read once: one attempt, whatever the method (the client may repeat it with its Idempotency-Key).
+      const maxAttempts = streamed ? 1 : deps.maxAttempts;
       const tried = new Set<string>();
       let last: AttemptOutcome | undefined;
 
@@ -148,7 +167,7 @@ export function createUpstreamCall(deps: UpstreamCallDeps): UpstreamCall {
       const info: ForwardingInfo = authorization === undefined ? { requestId } : { requestId, authorization };
       propagation.inject(parent, info);
 
-      for (let attempt = 1; attempt <= deps.maxAttempts; attempt++) {
+      for (let attempt = 1; attempt <= maxAttempts; attempt++) {
         // One instance (the usual case in the devhost): no balancing to do, no candidate lists to build.
         const instance =
           instances.length === 1
@@ -160,7 +179,7 @@ export function createUpstreamCall(deps: UpstreamCallDeps): UpstreamCall {
         if (!instance || tried.has(instance.instanceId)) break;
         tried.add(instance.instanceId);
         const more =
-          attempt < deps.maxAttempts && instances.length > 1 && instances.some((i) => !tried.has(i.instanceId) && accept(i));
+          attempt < maxAttempts && instances.length > 1 && instances.some((i) => !tried.has(i.instanceId) && accept(i));
         const target = pools.target(instance.url);
         // Before the call: the SERVER span ends as soon as the answer has gone out.
         span?.setAttributes({
@@ -176,8 +195,13 @@ export function createUpstreamCall(deps: UpstreamCallDeps): UpstreamCall {
             const result = await forward(res, {
               pool: target.pool,
               method,
-              head: upstreamRequestHead(req, { method, path, host: target.host, bodyLength: body?.length }, info),
+              head: upstreamRequestHead(
+                req,
+                { method, path, host: target.host, bodyLength: body?.length ?? streamedLength },
+                info,
+              ),
               body,
+              bodyStream: streamed ? req : undefined,
               timeoutMs,
               holdRetryableStatus: repeatable && more,
               requestId,

@@ -3,6 +3,7 @@
 // than undici's WebAssembly build: a third of the gateway's CPU per request
 // went to undici (see docs/performance.md, "The gateway against nginx").
 
+import type { Readable } from 'node:stream';
 import { createRequire } from 'node:module';
 import { connect, type Socket } from 'node:net';
 import type { AttemptFailure } from './forward.ts';
@@ -12,6 +13,8 @@ export interface Exchange {
   /** The request line and headers, CRLF-terminated, the blank line included (latin1). */
   readonly head: string;
   readonly body: Buffer | undefined;
+  /** A body written on as it arrives (its Content-Length is in `head`), with backpressure; instead of `body`. */
+  readonly bodyStream: Readable | undefined;
   /** HEAD: the answer has headers only, whatever its Content-Length says. */
   readonly headOnly: boolean;
   /** No response headers within this, or no body chunk within this after them. */
@@ -77,6 +80,10 @@ export class UpstreamConnection {
   #partialHeaders: string[] = [];
   #keepAlive = false;
   #headersSeen = false;
+  /** The request body still being streamed upstream; the connection cannot be reused until it is all written. */
+  #pumping: Readable | undefined;
+  /** Detaches the pump from the body stream. */
+  #stopPump: (() => void) | undefined;
   /** When the connection went back to its pool (performance.now()); 0 while busy. */
   idleSince = 0;
 
@@ -151,7 +158,36 @@ export class UpstreamConnection {
       socket.uncork();
     } else {
       socket.write(exchange.head, 'latin1');
+      if (exchange.bodyStream) this.#pump(exchange.bodyStream);
     }
+  }
+
+  /** Writes a streamed body as it arrives; each chunk restarts the timeout (a slow upload is not a slow upstream). */
+  #pump(stream: Readable): void {
+    const socket = this.#socket;
+    this.#pumping = stream;
+    const onData = (chunk: Buffer) => {
+      this.#timer?.refresh();
+      if (!socket.write(chunk)) {
+        stream.pause();
+        socket.once('drain', onDrain);
+      }
+    };
+    const onDrain = () => stream.resume();
+    const stop = () => {
+      stream.off('data', onData);
+      stream.off('end', onEnd);
+      socket.off('drain', onDrain);
+      this.#stopPump = undefined;
+    };
+    const onEnd = () => {
+      stop();
+      this.#pumping = undefined;
+    };
+    this.#stopPump = stop;
+    stream.on('data', onData);
+    stream.once('end', onEnd);
+    // A client that stops sending midway closes its response too: the exchange is aborted from there (ForwardAttempt).
   }
 
   /** Stops reading (backpressure from the client). */
@@ -172,6 +208,7 @@ export class UpstreamConnection {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#stopPump?.();
     clearTimeout(this.#timer);
     this.#socket.on('error', ignoreError);
     this.#socket.destroy();
@@ -215,7 +252,8 @@ export class UpstreamConnection {
     // Trailers of a chunked answer arrive through kOnHeaders too: they must not prefix the next answer's headers.
     if (this.#partialHeaders.length > 0) this.#partialHeaders = [];
     exchange.onEnd();
-    if (this.#keepAlive && !this.#closed) {
+    // Answered before the whole body went up (an early 4xx): the rest would open the next request, so the connection goes.
+    if (this.#keepAlive && !this.#closed && !this.#pumping) {
       this.idleSince = performance.now();
       this.#socket.unref();
       this.#owner.released(this);

@@ -49,6 +49,7 @@ function send(pools: UpstreamPools, url: string, options: { method?: string; tim
     exchange = {
       head: `${method} ${options.path ?? '/'} HTTP/1.1\r\nhost: ${target.host}\r\n\r\n`,
       body: undefined,
+      bodyStream: undefined,
       headOnly: method === 'HEAD',
       timeoutMs: options.timeoutMs ?? 2_000,
       connection: undefined,

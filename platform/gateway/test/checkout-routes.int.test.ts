@@ -64,19 +64,30 @@ test("a user's cart, orders, shipments and history need a token, and get the int
   }
 });
 
-test('anonymous reads: recommendations, stock levels, the history lag', async () => {
+test('anonymous reads: recommendations, stock levels', async () => {
   for (const [path, service] of [
     [`/api/v1/recommendations?productId=${uuid(3)}&limit=4`, 'recommendations'],
     ['/api/v1/recommendations/bestsellers?limit=4', 'recommendations'],
     [`/api/v1/inventory/${uuid(3)}`, 'inventory'],
     [`/api/v1/inventory?productIds=${uuid(3)},${uuid(4)}`, 'inventory'],
-    ['/api/v1/order-history/lag', 'order-history'],
   ] as const) {
     const res = await get(path);
     assert.equal(res.status, 200, path);
     await res.arrayBuffer();
     assert.equal(upstreams.get(service)!.received.at(-1)?.url, path);
   }
+});
+
+test('the history lag is not served at the edge, with a token or without', async () => {
+  const before = upstreams.get('order-history')!.received.length;
+  const customer = await issuer.token({ sub: uuid(7) });
+  const callers: Record<string, string>[] = [{}, { authorization: `Bearer ${customer}` }];
+  for (const headers of callers) {
+    const res = await get('/api/v1/order-history/lag', headers);
+    assert.equal(res.status, 404);
+    assert.equal((await problemOf(res)).code, 'SOUK_ROUTE_NOT_FOUND');
+  }
+  assert.equal(upstreams.get('order-history')!.received.length, before);
 });
 
 test("stock writes need a token at the gateway; the role is inventory's to check", async () => {

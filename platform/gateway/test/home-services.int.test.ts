@@ -167,7 +167,10 @@ test('recommendations healthy: picks for the cart for the user, bestsellers for 
 
 test('recommendations slowed: the kept bestsellers within the budget, for the user too', async (t) => {
   const behaviour = (delayMs: number) =>
-    call(recommendations.url, 'PATCH', '/_admin/recommendations/behaviour', { token: admin, body: { delayMs, failureRate: 0 } });
+    call(recommendations.adminUrl, 'PATCH', '/_admin/recommendations/behaviour', {
+      token: admin,
+      body: { delayMs, failureRate: 0 },
+    });
   assert.equal((await behaviour(2_500)).status, 200);
   t.after(async () => void (await behaviour(0)));
   for (const token of [undefined, user]) {

@@ -199,7 +199,7 @@ describe('degraded', () => {
     assert.ok(open, 'the breaker never opened');
     assert.equal(open.body.recommendations.source, 'bestsellers-cache');
     const snapshot = (await (
-      await fetch(`${gateway.url}/_admin/resilience`, {
+      await fetch(`${gateway.adminUrl}/_admin/resilience`, {
         // The gateway's own admin routes take internal tokens, like every service's.
         headers: { authorization: `Bearer ${await issuer.token({ roles: ['admin'], audience: DEFAULT_AUDIENCE })}` },
       })

@@ -182,7 +182,7 @@ test('a body over 1 MiB is refused with 413 and never reaches the service', asyn
   assert.equal(catalog.received.length + identity.received.length, before);
 });
 
-test('a chunked body that grows past the limit is refused with 413 too', async () => {
+test('a chunked body that grows past the buffer size is refused with 413 too', async () => {
   const chunk = Buffer.alloc(256 * 1024, 2);
   const stream = new ReadableStream<Uint8Array>({
     start(controller) {
@@ -192,14 +192,14 @@ test('a chunked body that grows past the limit is refused with 413 too', async (
   });
   const res = await fetch(`${gateway.url}/api/v1/identity/token`, { method: 'POST', body: stream, duplex: 'half' });
   assert.equal(res.status, 413);
-  assert.equal((await problemOf(res)).code, 'SOUK_REQUEST_TOO_LARGE');
+  assert.equal((await problemOf(res)).code, 'SOUK_GATEWAY_CHUNKED_BODY_TOO_LARGE');
   // The connection stays usable: the gateway read and dropped the rest.
   assert.equal((await fetch(`${gateway.url}/api/v1/identity/after-413`)).status, 200);
 });
 
 test('proxied requests are measured by route and by upstream outcome', async () => {
   await fetch(`${gateway.url}/api/v1/catalog/products`);
-  const text = await (await fetch(`${gateway.url}/metrics`)).text();
+  const text = await (await fetch(`${gateway.adminUrl}/metrics`)).text();
   assert.match(
     text,
     /http_server_request_duration_seconds_count\{[^}]*http_route="\/api\/v1\/catalog"[^}]*http_response_status_code="200"/,

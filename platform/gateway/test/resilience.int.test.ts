@@ -170,7 +170,7 @@ test('breakers open after repeated failures, then the gateway answers 503 SOUK_G
   const retryAfter = Number(open.headers.get('retry-after'));
   assert.ok(retryAfter >= 1 && retryAfter <= 10, `Retry-After ${retryAfter}`);
 
-  const snapshot = (await (await fetch(`${gateway.url}/_admin/resilience`)).json()) as {
+  const snapshot = (await (await fetch(`${gateway.adminUrl}/_admin/resilience`)).json()) as {
     breakers: { service: string; instanceId: string; state: string }[];
   };
   assert.deepEqual(
@@ -203,7 +203,7 @@ test('an open breaker is skipped: traffic goes to the healthy instance without a
   });
   // Each request tries the refusing instance at most once before the healthy one; after five failures its breaker opens.
   for (let i = 0; i < 10; i++) assert.equal((await fetch(`${gateway.url}/api/v1/catalog/products`)).status, 200);
-  const metrics = await (await fetch(`${gateway.url}/metrics`)).text();
+  const metrics = await (await fetch(`${gateway.adminUrl}/metrics`)).text();
   const refused = /souk_gateway_upstream_requests_total\{[^}]*service="catalog",outcome="connect_error"[^}]*\} (\d+)/.exec(
     metrics,
   );
@@ -236,7 +236,7 @@ test('the breaker of an instance that left discovery is dropped, with its metric
   t.after(() => gateway.stop());
   for (let i = 0; i < 4; i++) assert.equal((await fetch(`${gateway.url}/api/v1/catalog/products`)).status, 200);
   const breakerIds = async () =>
-    ((await (await fetch(`${gateway.url}/_admin/resilience`)).json()) as { breakers: { instanceId: string }[] }).breakers
+    ((await (await fetch(`${gateway.adminUrl}/_admin/resilience`)).json()) as { breakers: { instanceId: string }[] }).breakers
       .map((b) => b.instanceId)
       .sort();
   assert.deepEqual(await breakerIds(), [down, up.url].sort());
@@ -244,6 +244,6 @@ test('the breaker of an instance that left discovery is dropped, with its metric
   listed = [toInstance(up.url)];
   for (const fn of listeners) fn();
   assert.deepEqual(await breakerIds(), [up.url]);
-  const metrics = await (await fetch(`${gateway.url}/metrics`)).text();
+  const metrics = await (await fetch(`${gateway.adminUrl}/metrics`)).text();
   assert.doesNotMatch(metrics, new RegExp(`souk_client_circuit_state\\{[^}]*instance="${down}"`));
 });

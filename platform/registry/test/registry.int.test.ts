@@ -51,7 +51,7 @@ function eventually<T>(what: string, check: () => Promise<T | undefined>, timeou
 
 /** The value of a metric sample whose name matches and whose labels include `labels` (the chassis adds its own). */
 async function metric(svc: RunningService, name: string, labels: Record<string, string> = {}): Promise<number | undefined> {
-  const text = await (await fetch(`${svc.url}/metrics`)).text();
+  const text = await (await fetch(`${svc.adminUrl}/metrics`)).text();
   const wanted = Object.entries(labels).map(([k, v]) => `${k}="${v}"`);
   const match = text
     .split('\n')

@@ -187,7 +187,7 @@ describe('schemas the registry accepts', () => {
 test('registrations are counted by outcome', async () => {
   // The counter holds the whole file's registrations: what this test adds is compared, one of each outcome.
   const counts = async () => {
-    const metrics = await fetch(`${h.url}/metrics`).then((r) => r.text());
+    const metrics = await fetch(`${h.svc.adminUrl}/metrics`).then((r) => r.text());
     return Object.fromEntries(
       ['created', 'existing', 'incompatible', 'invalid', 'error'].map((outcome) => [
         outcome,

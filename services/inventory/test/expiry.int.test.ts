@@ -81,7 +81,7 @@ test('a held reservation past its expiry is released by itself: EXPIRED, units b
       releasedAt: undefined,
     },
   );
-  const metrics = (await call(h.svc.url, 'GET', '/metrics')).text;
+  const metrics = (await call(h.svc.adminUrl, 'GET', '/metrics')).text;
   assert.match(metrics, /souk_inventory_reservations_expired_total(\{[^}]*\})? 1\b/);
 
   // An expired reservation cannot be committed over HTTP...
@@ -118,7 +118,7 @@ test('OrderConfirmed after expiry when the units are gone: stays EXPIRED, publis
   await confirm(order, p, 2);
   await waitFor(
     async () => {
-      const metrics = (await call(h.svc.url, 'GET', '/metrics')).text;
+      const metrics = (await call(h.svc.adminUrl, 'GET', '/metrics')).text;
       return /souk_inventory_reservations_total\{[^}]*outcome="confirm_short"[^}]*\} 1\b/.test(metrics);
     },
     { what: 'the short confirmation to be counted' },

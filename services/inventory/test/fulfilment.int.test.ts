@@ -111,7 +111,10 @@ test('confirmed → committed → shipped', async () => {
 });
 
 test('the carrier refuses → ShipmentFailed → the units are back in stock (RETURNED)', async () => {
-  const set = await call(shipping.url, 'PATCH', '/_admin/shipping/behaviour', { token: shippingAdmin, body: { failureRate: 1 } });
+  const set = await call(shipping.adminUrl, 'PATCH', '/_admin/shipping/behaviour', {
+    token: shippingAdmin,
+    body: { failureRate: 1 },
+  });
   assert.equal(set.status, 200, set.text);
   const o = await confirmedOrder(10, 4);
   assert.equal((await shipmentOf(o.orderId)).status, 'FAILED');

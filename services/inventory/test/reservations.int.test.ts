@@ -299,7 +299,7 @@ describe('commit', () => {
 });
 
 test('reservation outcomes are counted', async () => {
-  const metrics = (await call(h.svc.url, 'GET', '/metrics')).text;
+  const metrics = (await call(h.svc.adminUrl, 'GET', '/metrics')).text;
   const value = (outcome: string) =>
     Number(new RegExp(`souk_inventory_reservations_total\\{[^}]*outcome="${outcome}"[^}]*\\} (\\d+)`).exec(metrics)?.[1]);
   assert.ok(value('held') >= 8, metrics);

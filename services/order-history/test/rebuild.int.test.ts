@@ -31,7 +31,7 @@ async function snapshot(): Promise<Record<string, unknown>[]> {
   return rows.map(({ projected_at: _, ...rest }) => rest);
 }
 
-const rebuildStatus = async () => (await call(h.svc.url, 'GET', ADMIN_REBUILD_PATH, { token: admin })).json.rebuild;
+const rebuildStatus = async () => (await call(h.svc.adminUrl, 'GET', ADMIN_REBUILD_PATH, { token: admin })).json.rebuild;
 
 test('a rebuilt read model equals the live one, and events published meanwhile are in it too', async () => {
   // Three orders told in a shuffled order across producers, and one known only by its capture.
@@ -44,15 +44,15 @@ test('a rebuilt read model equals the live one, and events published meanwhile a
   assert.equal(live.length, 4);
 
   // Only an admin may rebuild.
-  assertProblem(await call(h.svc.url, 'POST', ADMIN_REBUILD_PATH), 401, 'SOUK_AUTH_TOKEN_MISSING');
+  assertProblem(await call(h.svc.adminUrl, 'POST', ADMIN_REBUILD_PATH), 401, 'SOUK_AUTH_TOKEN_MISSING');
   assertProblem(
-    await call(h.svc.url, 'POST', ADMIN_REBUILD_PATH, { token: await h.tokenFor(randomUUID()) }),
+    await call(h.svc.adminUrl, 'POST', ADMIN_REBUILD_PATH, { token: await h.tokenFor(randomUUID()) }),
     403,
     'SOUK_AUTH_FORBIDDEN',
   );
   assert.equal(await rebuildStatus(), null);
 
-  const started = await call(h.svc.url, 'POST', ADMIN_REBUILD_PATH, { token: admin });
+  const started = await call(h.svc.adminUrl, 'POST', ADMIN_REBUILD_PATH, { token: admin });
   assert.equal(started.status, 202, started.text);
   const { rebuild } = started.json;
   assert.equal(rebuild.rowsBefore, 4);

@@ -143,11 +143,11 @@ test('a compensation that keeps failing parks the saga (the order stays visible)
   const { order } = await placeAndSettle('tok_decline');
   assert.equal(order.status, 'PENDING', 'not cancelled while its payment may still be held');
   const admin = await h.tokenFor(randomUUID(), ['admin']);
-  const parked = (await call(h.svc.url, 'GET', '/_admin/sagas?status=PARKED', { token: admin })).json.sagas;
+  const parked = (await call(h.svc.adminUrl, 'GET', '/_admin/sagas?status=PARKED', { token: admin })).json.sagas;
   assert.ok(parked.some((s: { id: string; currentStep: string }) => s.id === order.id && s.currentStep === 'authorizePayment'));
 
   h.payments.on(undefined);
-  assert.equal((await call(h.svc.url, 'POST', `/_admin/sagas/${order.id}/retry`, { token: admin })).status, 200);
+  assert.equal((await call(h.svc.adminUrl, 'POST', `/_admin/sagas/${order.id}/retry`, { token: admin })).status, 200);
   await waitFor(
     async () =>
       (await h.query<{ status: string }>('select status from orders where id = $1', [order.id]))[0]?.status === 'CANCELLED',

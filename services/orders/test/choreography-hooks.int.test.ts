@@ -87,7 +87,7 @@ describe('ShipmentFailed', () => {
 
   test('the saga-hook routes do not exist unless ORDERS_TEST_HOOKS is on', async () => {
     const admin = await h.tokenFor(randomUUID(), ['admin']);
-    assert.equal((await call(h.svc.url, 'GET', '/_admin/saga-hooks', { token: admin })).status, 404);
+    assert.equal((await call(h.svc.adminUrl, 'GET', '/_admin/saga-hooks', { token: admin })).status, 404);
   });
 });
 
@@ -102,21 +102,28 @@ describe('test hook: pause the saga before a step', () => {
 
   test('admin only; the step must exist', async () => {
     assertProblem(
-      await call(h.svc.url, 'PUT', '/_admin/saga-hooks', { token: await h.tokenFor(randomUUID()), body: { pauseBefore: null } }),
+      await call(h.svc.adminUrl, 'PUT', '/_admin/saga-hooks', {
+        token: await h.tokenFor(randomUUID()),
+        body: { pauseBefore: null },
+      }),
       403,
       'SOUK_AUTH_FORBIDDEN',
     );
     const admin = await h.tokenFor(randomUUID(), ['admin']);
-    const res = await call(h.svc.url, 'PUT', '/_admin/saga-hooks', { token: admin, body: { pauseBefore: 'chargeTwice' } });
+    const res = await call(h.svc.adminUrl, 'PUT', '/_admin/saga-hooks', { token: admin, body: { pauseBefore: 'chargeTwice' } });
     assertProblem(res, 400, 'SOUK_ORDERS_UNKNOWN_STEP');
     assert.ok(res.json.steps.includes('authorizePayment') && res.json.steps.includes('reserveStock.compensate'));
-    assertProblem(await call(h.svc.url, 'PUT', '/_admin/saga-hooks', { token: admin, body: {} }), 400, 'SOUK_REQUEST_INVALID');
+    assertProblem(
+      await call(h.svc.adminUrl, 'PUT', '/_admin/saga-hooks', { token: admin, body: {} }),
+      400,
+      'SOUK_REQUEST_INVALID',
+    );
   });
 
   test('a paused saga waits before the step, shows in GET, goes on when the pause is lifted', async () => {
     const admin = await h.tokenFor(randomUUID(), ['admin']);
     assert.equal(
-      (await call(h.svc.url, 'PUT', '/_admin/saga-hooks', { token: admin, body: { pauseBefore: 'confirmOrder' } })).json
+      (await call(h.svc.adminUrl, 'PUT', '/_admin/saga-hooks', { token: admin, body: { pauseBefore: 'confirmOrder' } })).json
         .pauseBefore,
       'confirmOrder',
     );
@@ -125,7 +132,7 @@ describe('test hook: pause the saga before a step', () => {
     assert.equal(placed.status, 202, 'still PENDING after waiting a second');
     const hooks = await waitFor(
       async () => {
-        const r = (await call(h.svc.url, 'GET', '/_admin/saga-hooks', { token: admin })).json;
+        const r = (await call(h.svc.adminUrl, 'GET', '/_admin/saga-hooks', { token: admin })).json;
         return r.paused.some((p: { sagaId: string }) => p.sagaId === placed.json.id) && r;
       },
       { what: 'paused' },
@@ -138,12 +145,12 @@ describe('test hook: pause the saga before a step', () => {
       ['SUCCEEDED', 'SUCCEEDED', 'PENDING', 'PENDING'],
     );
 
-    await call(h.svc.url, 'PUT', '/_admin/saga-hooks', { token: admin, body: { pauseBefore: null } });
+    await call(h.svc.adminUrl, 'PUT', '/_admin/saga-hooks', { token: admin, body: { pauseBefore: null } });
     await waitFor(
       async () => (await call(h.svc.url, 'GET', `${API}/${placed.json.id}`, { token })).json?.status === 'CONFIRMED',
       { what: 'confirmed' },
     );
-    assert.deepEqual((await call(h.svc.url, 'GET', '/_admin/saga-hooks', { token: admin })).json, {
+    assert.deepEqual((await call(h.svc.adminUrl, 'GET', '/_admin/saga-hooks', { token: admin })).json, {
       pauseBefore: null,
       paused: [],
     });
@@ -151,16 +158,19 @@ describe('test hook: pause the saga before a step', () => {
 
   test('a restart clears the pause (it is kept in memory) and the saga resumes where it stopped', async () => {
     let admin = await h.tokenFor(randomUUID(), ['admin']);
-    await call(h.svc.url, 'PUT', '/_admin/saga-hooks', { token: admin, body: { pauseBefore: 'authorizePayment' } });
+    await call(h.svc.adminUrl, 'PUT', '/_admin/saga-hooks', { token: admin, body: { pauseBefore: 'authorizePayment' } });
     const token = await h.tokenFor(randomUUID());
     const placed = await call(h.svc.url, 'POST', API, { token, headers: { 'idempotency-key': randomUUID() } });
-    await waitFor(async () => (await call(h.svc.url, 'GET', '/_admin/saga-hooks', { token: admin })).json.paused.length > 0, {
-      what: 'paused',
-    });
+    await waitFor(
+      async () => (await call(h.svc.adminUrl, 'GET', '/_admin/saga-hooks', { token: admin })).json.paused.length > 0,
+      {
+        what: 'paused',
+      },
+    );
 
     await h.restart();
     admin = await h.tokenFor(randomUUID(), ['admin']);
-    assert.equal((await call(h.svc.url, 'GET', '/_admin/saga-hooks', { token: admin })).json.pauseBefore, null);
+    assert.equal((await call(h.svc.adminUrl, 'GET', '/_admin/saga-hooks', { token: admin })).json.pauseBefore, null);
     await waitFor(
       async () => (await call(h.svc.url, 'GET', `${API}/${placed.json.id}`, { token })).json?.status === 'CONFIRMED',
       { what: 'confirmed after restart' },

@@ -159,6 +159,8 @@ export async function startPayments(label: string, options: HarnessOptions = {})
     };
     const serviceToken = await issuer.token({ sub: 'svc-orders', roles: [], scopes: [...PAYMENT_CAPABILITIES] });
     const adminToken = await issuer.token({ roles: ['admin'] });
+    // Operators' routes live on the admin listener.
+    const baseFor = (path: string) => (path.startsWith('/_admin/') ? payments.adminUrl : payments.url);
     const withToken = (token: string | null | undefined) => (token === null ? {} : { token: token ?? serviceToken });
     return {
       payments,
@@ -169,8 +171,8 @@ export async function startPayments(label: string, options: HarnessOptions = {})
       advance: (ms) => void (offset += ms),
       now: () => clock.now(),
       post: (path, body, token) =>
-        call(payments.url, 'POST', path, { ...(body === undefined ? {} : { body }), ...withToken(token) }),
-      get: (path, token) => call(payments.url, 'GET', path, withToken(token)),
+        call(baseFor(path), 'POST', path, { ...(body === undefined ? {} : { body }), ...withToken(token) }),
+      get: (path, token) => call(baseFor(path), 'GET', path, withToken(token)),
       async query(text, values = []) {
         const client = new pg.Client({ connectionString: paymentsDb.url });
         await client.connect();

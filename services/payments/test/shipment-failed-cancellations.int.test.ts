@@ -83,7 +83,7 @@ async function listed(status: string, orderId: string) {
 const count = async (table: string) => (await h.query<{ n: number }>(`select count(*)::int as n from ${table}`))[0]!.n;
 
 async function parkedGauge(): Promise<number> {
-  const res = await call(h.payments.url, 'GET', '/metrics');
+  const res = await call(h.payments.adminUrl, 'GET', '/metrics');
   const line = /^souk_jobs_parked\{[^}]*kind="payments\.cancel-order"[^}]*\} (\d+)$/m.exec(res.text);
   assert.ok(line, 'souk_jobs_parked{kind="payments.cancel-order"} is exported');
   return Number(line[1]);

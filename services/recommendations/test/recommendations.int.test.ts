@@ -158,18 +158,18 @@ describe('bad input is a 400 problem, never 5xx', () => {
 
 describe('behaviour hook', () => {
   const patch = async (body: unknown, token?: string) =>
-    call(h.svc.url, 'PATCH', ADMIN_BEHAVIOUR_PATH, { body, token: token ?? (await h.adminToken()) });
-  const reset = async () => call(h.svc.url, 'DELETE', ADMIN_BEHAVIOUR_PATH, { token: await h.adminToken() });
+    call(h.svc.adminUrl, 'PATCH', ADMIN_BEHAVIOUR_PATH, { body, token: token ?? (await h.adminToken()) });
+  const reset = async () => call(h.svc.adminUrl, 'DELETE', ADMIN_BEHAVIOUR_PATH, { token: await h.adminToken() });
 
   test('admin only', async () => {
-    assertProblem(await call(h.svc.url, 'GET', ADMIN_BEHAVIOUR_PATH), 401, 'SOUK_AUTH_TOKEN_MISSING');
+    assertProblem(await call(h.svc.adminUrl, 'GET', ADMIN_BEHAVIOUR_PATH), 401, 'SOUK_AUTH_TOKEN_MISSING');
     assertProblem(await patch({ failureRate: 1 }, await h.issuer.token()), 403, 'SOUK_AUTH_FORBIDDEN');
     assertProblem(
-      await call(h.svc.url, 'DELETE', ADMIN_BEHAVIOUR_PATH, { token: await h.issuer.token() }),
+      await call(h.svc.adminUrl, 'DELETE', ADMIN_BEHAVIOUR_PATH, { token: await h.issuer.token() }),
       403,
       'SOUK_AUTH_FORBIDDEN',
     );
-    const res = await call(h.svc.url, 'GET', ADMIN_BEHAVIOUR_PATH, { token: await h.adminToken() });
+    const res = await call(h.svc.adminUrl, 'GET', ADMIN_BEHAVIOUR_PATH, { token: await h.adminToken() });
     assert.deepEqual(res.json, { delayMs: 0, failureRate: 0, endpoints: ['related', 'bestsellers'] });
   });
 
@@ -219,14 +219,14 @@ describe('behaviour hook', () => {
     ]) {
       assertProblem(await patch(body), 400, 'SOUK_REQUEST_INVALID');
     }
-    const now = await call(h.svc.url, 'GET', ADMIN_BEHAVIOUR_PATH, { token: await h.adminToken() });
+    const now = await call(h.svc.adminUrl, 'GET', ADMIN_BEHAVIOUR_PATH, { token: await h.adminToken() });
     assert.deepEqual(now.json, { delayMs: 0, failureRate: 0, endpoints: ['related', 'bestsellers'] });
   });
 
   test('RECOMMENDATIONS_DELAY_MS sets the delay an instance starts with, and is checked at start', async () => {
     const slow = await h.another({ RECOMMENDATIONS_DELAY_MS: '150' });
     slow.ctx.auth.setKeySource(h.issuer.keySource);
-    const res = await call(slow.url, 'GET', ADMIN_BEHAVIOUR_PATH, { token: await h.adminToken() });
+    const res = await call(slow.adminUrl, 'GET', ADMIN_BEHAVIOUR_PATH, { token: await h.adminToken() });
     assert.equal(res.json.delayMs, 150);
     await assert.rejects(h.another({ RECOMMENDATIONS_DELAY_MS: '-5' }), /RECOMMENDATIONS_DELAY_MS/);
   });

@@ -45,7 +45,7 @@ const inStatus = (orderId: string, ...statuses: string[]) =>
   );
 
 const behave = async (body: unknown) => {
-  const res = await call(h.svc.url, 'PATCH', '/_admin/shipping/behaviour', { token: h.adminToken, body });
+  const res = await call(h.svc.adminUrl, 'PATCH', '/_admin/shipping/behaviour', { token: h.adminToken, body });
   assert.equal(res.status, 200, res.text);
 };
 

@@ -39,7 +39,7 @@ const settled = (orderId: string) =>
     { what: `the shipment of ${orderId}` },
   );
 const behave = async (body: unknown) => {
-  const res = await call(h.svc.url, 'PATCH', BEHAVIOUR, { token: h.adminToken, body });
+  const res = await call(h.svc.adminUrl, 'PATCH', BEHAVIOUR, { token: h.adminToken, body });
   assert.equal(res.status, 200, res.text);
 };
 

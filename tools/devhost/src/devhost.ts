@@ -99,6 +99,7 @@ export class Devhost {
     const databaseUrls = new Map(targets.map((t) => [t.service, serviceDatabaseUrl(adminUrl, t)]));
     this.instances = this.plans.map((plan) => {
       const port = ports.get(plan.instanceId) ?? 0;
+      const adminPort = ports.get(adminPortKey(plan.instanceId)) ?? 0;
       // SIGKILL, not SIGTERM: with the devhost gone nobody would wait for a graceful shutdown that hangs
       // (stdout closed, registry and database going down at the same moment), and nothing may linger.
       const [command, args] = withParentDeathSignal(process.execPath, commands.get(plan.service.name) ?? [], 'SIGKILL');
@@ -107,6 +108,7 @@ export class Devhost {
       const env = instanceEnv({
         plan,
         port,
+        adminPort,
         registryPort: options.registryPort,
         gatewayPort: options.gatewayPort,
         logLevel: options.logLevel,
@@ -115,8 +117,9 @@ export class Devhost {
         inherited: process.env,
       });
       const url = `http://127.0.0.1:${port}`;
+      const adminUrl = `http://127.0.0.1:${adminPort}`;
       const instance: ManagedInstance = new ManagedInstance(
-        { service: plan.service.name, instanceId: plan.instanceId, url, command, args, cwd: options.repoRoot, env },
+        { service: plan.service.name, instanceId: plan.instanceId, url, adminUrl, command, args, cwd: options.repoRoot, env },
         {
           line: (id, line) => out.processLine(id, line),
           info: (m) => out.info(m),
@@ -271,6 +274,12 @@ export class Devhost {
       taken.add(port);
       ports.set(plan.instanceId, port);
       if (plan.fixedPort === undefined) state.instancePorts[plan.instanceId] = port;
+      // The admin listener (/metrics, /_admin/*): a port of its own, stable across restarts like the other.
+      const key = adminPortKey(plan.instanceId);
+      const adminPort = await stablePort(state.instancePorts[key], taken);
+      taken.add(adminPort);
+      ports.set(key, adminPort);
+      state.instancePorts[key] = adminPort;
     }
     return ports;
   }
@@ -338,3 +347,6 @@ export class Devhost {
 function describeInstance(i: ManagedInstance): string {
   return i.restarts > 0 ? `${i.instanceId} (${i.state}, ${i.restarts} restarts)` : i.instanceId;
 }
+
+/** Where an instance's admin port is kept among the persisted ports. */
+const adminPortKey = (instanceId: string) => `${instanceId}/admin`;

@@ -5,12 +5,18 @@ import type { ManagedInstance } from './supervisor.ts';
 export interface Endpoints {
   gateway: string;
   services: Record<string, string[]>;
+  /** Each instance's admin listener (/metrics, /_admin/*), in the order of `services`. */
+  admin: Record<string, string[]>;
 }
 
 export function buildEndpoints(gatewayPort: number, instances: readonly ManagedInstance[]): Endpoints {
   const services: Record<string, string[]> = {};
-  for (const instance of instances) (services[instance.spec.service] ??= []).push(instance.spec.url);
-  return { gateway: `http://localhost:${gatewayPort}`, services };
+  const admin: Record<string, string[]> = {};
+  for (const instance of instances) {
+    (services[instance.spec.service] ??= []).push(instance.spec.url);
+    (admin[instance.spec.service] ??= []).push(instance.spec.adminUrl);
+  }
+  return { gateway: `http://localhost:${gatewayPort}`, services, admin };
 }
 
 export type Phase = 'starting' | 'ready' | 'stopping' | 'stopped';
@@ -21,7 +27,16 @@ export interface DevhostStatus {
   dataDir: string;
   /** 'ready' once every instance answered /health/ready at start-up (instances may restart later). */
   phase: Phase;
-  instances: { service: string; instanceId: string; url: string; pid: number | null; restarts: number; state: string }[];
+  instances: {
+    service: string;
+    instanceId: string;
+    url: string;
+    /** Its admin listener: /metrics, /_admin/*, detailed /health/ready. */
+    adminUrl: string;
+    pid: number | null;
+    restarts: number;
+    state: string;
+  }[];
 }
 
 export function buildStatus(
@@ -39,6 +54,7 @@ export function buildStatus(
       service: i.spec.service,
       instanceId: i.instanceId,
       url: i.spec.url,
+      adminUrl: i.spec.adminUrl,
       pid: i.pid ?? null,
       restarts: i.restarts,
       state: i.state,

@@ -12,6 +12,7 @@ const input: SummaryInput = {
   endpoints: {
     gateway: 'http://localhost:8080',
     services: { registry: ['http://127.0.0.1:8761'], catalog: ['http://127.0.0.1:41000'] },
+    admin: { registry: ['http://127.0.0.1:41001'], catalog: ['http://127.0.0.1:41002'] },
   },
   adminPasswordFile: '/d/secrets/admin-password',
   newAdminPassword: 'Pw-only-for-the-terminal',

@@ -3,7 +3,7 @@
 // Logs in as the admin (password from the data dir's secrets) through the
 // gateway, trades that token for an internal one (services accept no other)
 // with the operator client's credentials, then calls each service's
-// /_admin/events endpoints.
+// /_admin/events endpoints on its admin listener.
 
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -59,7 +59,7 @@ export async function runEventsCli(
     await readClientSecret(dir.secrets, OPERATOR_CLIENT_ID),
   );
   const call = async (svc: string, method: string, pathname: string, base = '/_admin/events/dead-letters') => {
-    const instance = endpoints.services[svc]?.[0];
+    const instance = endpoints.admin[svc]?.[0];
     if (!instance) throw new Error(`no running service "${svc}" (running: ${Object.keys(endpoints.services).join(', ')})`);
     const res = await fetch(`${instance}${base}${pathname}`, { method, headers: { authorization: `Bearer ${token}` } });
     const body = (await res.json().catch(() => ({}))) as Record<string, unknown>;

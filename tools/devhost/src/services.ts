@@ -299,6 +299,8 @@ export const DEFAULT_TRACE_RATIO = 0.1;
 const CONTROLLED_ENV = [
   'PORT',
   'HOST',
+  'ADMIN_PORT',
+  'ADMIN_HOST',
   'PUBLIC_URL',
   'INSTANCE_ID',
   'REGISTRY_URL',
@@ -321,6 +323,8 @@ const SECRET_LIKE_ENV = /SECRET|PASSWORD|PASSWD|TOKEN|KEY|CREDENTIAL|^PG|^VAULT_
 export interface EnvInput {
   plan: InstancePlan;
   port: number;
+  /** Port of the instance's admin listener; 0 lets it pick one. */
+  adminPort?: number;
   registryPort: number;
   gatewayPort: number;
   logLevel: string;
@@ -345,6 +349,8 @@ export function instanceEnv(input: EnvInput): Record<string, string> {
   Object.assign(env, {
     PORT: String(input.port),
     HOST: '127.0.0.1',
+    ADMIN_PORT: String(input.adminPort ?? 0),
+    ADMIN_HOST: '127.0.0.1',
     INSTANCE_ID: input.plan.instanceId,
     AUTH_ISSUER: `http://localhost:${input.gatewayPort}`,
     LOG_LEVEL: input.logLevel,

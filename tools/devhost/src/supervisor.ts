@@ -39,6 +39,8 @@ export interface InstanceSpec {
   instanceId: string;
   /** Base URL; readiness is GET <url>/health/ready answering 200. */
   url: string;
+  /** Base URL of its admin listener (/metrics, /_admin/*, detailed /health/ready). */
+  adminUrl: string;
   command: string;
   args: readonly string[];
   cwd: string;

@@ -56,6 +56,7 @@ async function instance(env: Record<string, string> = {}) {
       service: 'fake',
       instanceId: 'fake-1',
       url: `http://127.0.0.1:${port}`,
+      adminUrl: `http://127.0.0.1:${port}`,
       command: process.execPath,
       args: [server],
       cwd: dir,

@@ -93,7 +93,7 @@ export async function serve(options: { bare: boolean; db: boolean }): Promise<{ 
     return { url: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`, token };
   }
   const metrics = createMetricsRegistry({ service: 'bench', instance: 'bench-1' });
-  const app = await createApp({
+  const { app } = await createApp({
     service: 'bench',
     version: '0',
     log,

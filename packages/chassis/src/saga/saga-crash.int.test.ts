@@ -136,14 +136,17 @@ test('admin routes: list by status, one saga with its log, retry of a parked sag
     const customer = await issuer.token();
     const id = randomUUID();
     assert.equal((await call(svc.url, 'POST', '/start', { body: { id, n: 1 } })).status, 200);
-    await waitFor(async () => (await call(svc.url, 'GET', `/_admin/sagas/${id}`, { token: admin })).json?.status === 'PARKED', {
-      what: 'parked',
-    });
+    await waitFor(
+      async () => (await call(svc.adminUrl, 'GET', `/_admin/sagas/${id}`, { token: admin })).json?.status === 'PARKED',
+      {
+        what: 'parked',
+      },
+    );
 
-    assertProblem(await call(svc.url, 'GET', '/_admin/sagas'), 401, 'SOUK_AUTH_TOKEN_MISSING');
-    assertProblem(await call(svc.url, 'GET', '/_admin/sagas', { token: customer }), 403, 'SOUK_AUTH_FORBIDDEN');
-    assertProblem(await call(svc.url, 'GET', '/_admin/sagas?status=LOST', { token: admin }), 400, 'SOUK_REQUEST_INVALID');
-    const parked = await call(svc.url, 'GET', '/_admin/sagas?status=PARKED', { token: admin });
+    assertProblem(await call(svc.adminUrl, 'GET', '/_admin/sagas'), 401, 'SOUK_AUTH_TOKEN_MISSING');
+    assertProblem(await call(svc.adminUrl, 'GET', '/_admin/sagas', { token: customer }), 403, 'SOUK_AUTH_FORBIDDEN');
+    assertProblem(await call(svc.adminUrl, 'GET', '/_admin/sagas?status=LOST', { token: admin }), 400, 'SOUK_REQUEST_INVALID');
+    const parked = await call(svc.adminUrl, 'GET', '/_admin/sagas?status=PARKED', { token: admin });
     assert.equal(parked.status, 200);
     assert.ok(
       parked.json.sagas.some(
@@ -151,21 +154,21 @@ test('admin routes: list by status, one saga with its log, retry of a parked sag
       ),
     );
 
-    const one = await call(svc.url, 'GET', `/_admin/sagas/${id}`, { token: admin });
+    const one = await call(svc.adminUrl, 'GET', `/_admin/sagas/${id}`, { token: admin });
     assert.equal(one.json.failure.code, 'SOUK_REQUEST_INVALID');
     assert.equal(one.json.log.at(-1).kind, 'saga_parked');
-    assertProblem(await call(svc.url, 'GET', `/_admin/sagas/${randomUUID()}`, { token: admin }), 404, 'SOUK_SAGA_NOT_FOUND');
-    assertProblem(await call(svc.url, 'POST', `/_admin/sagas/${id}/retry`, { token: customer }), 403, 'SOUK_AUTH_FORBIDDEN');
+    assertProblem(await call(svc.adminUrl, 'GET', `/_admin/sagas/${randomUUID()}`, { token: admin }), 404, 'SOUK_SAGA_NOT_FOUND');
+    assertProblem(await call(svc.adminUrl, 'POST', `/_admin/sagas/${id}/retry`, { token: customer }), 403, 'SOUK_AUTH_FORBIDDEN');
 
     healthy = true;
-    const retried = await call(svc.url, 'POST', `/_admin/sagas/${id}/retry`, { token: admin });
+    const retried = await call(svc.adminUrl, 'POST', `/_admin/sagas/${id}/retry`, { token: admin });
     assert.equal(retried.status, 200, retried.text);
     await waitFor(
-      async () => (await call(svc.url, 'GET', `/_admin/sagas/${id}`, { token: admin })).json?.status === 'COMPENSATED',
+      async () => (await call(svc.adminUrl, 'GET', `/_admin/sagas/${id}`, { token: admin })).json?.status === 'COMPENSATED',
       { what: 'compensated' },
     );
-    assertProblem(await call(svc.url, 'POST', `/_admin/sagas/${id}/retry`, { token: admin }), 409, 'SOUK_SAGA_NOT_PARKED');
-    const metrics = await (await fetch(`${svc.url}/metrics`)).text();
+    assertProblem(await call(svc.adminUrl, 'POST', `/_admin/sagas/${id}/retry`, { token: admin }), 409, 'SOUK_SAGA_NOT_PARKED');
+    const metrics = await (await fetch(`${svc.adminUrl}/metrics`)).text();
     assert.match(metrics, /souk_saga_steps_total\{[^}]*saga="demo"[^}]*step="two"[^}]*outcome="compensated"[^}]*\} 1/);
   } finally {
     await svc.stop();

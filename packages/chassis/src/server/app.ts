@@ -1,8 +1,10 @@
 // Builds the Fastify application every service runs: instrumented raw server,
 // problem+json errors, JSON and form bodies, and the built-in
 // endpoints (/health/live, /health/ready, /metrics, /openapi.json, /_admin/resilience).
+// Two listeners share the routes: the public one refuses /metrics and /_admin/*,
+// which only the admin listener (server/admin-server.ts) serves.
 
-import { createServer, type Server } from 'node:http';
+import { createServer, type RequestListener, type Server } from 'node:http';
 import Fastify, {
   LogController,
   type FastifyBaseLogger,
@@ -21,6 +23,7 @@ import type { HttpServerMetrics } from '../metrics.ts';
 import { clientErrorResponse, installProblemHandlers, sendProblem } from './problems.ts';
 import { parseFormBody, validatorCompiler } from './validation.ts';
 import { instrumentHandler, setRoute, type RequestHandler } from './telemetry.ts';
+import { isAdminPath, isAdminRequest } from './admin-server.ts';
 
 /**
  * Takes a raw request before Fastify does; returns true when it handled it.
@@ -64,7 +67,17 @@ export interface AppOptions {
 
 const CHECK_TIMEOUT_MS = 2_000;
 
-export async function createApp(options: AppOptions): Promise<App> {
+/** The application and the request listener its admin server runs (`createAdminServer`). */
+export interface CreatedApp {
+  app: App;
+  /** Fastify's handler, instrumented, without the public interceptor: for the admin listener only. */
+  adminHandler: RequestListener;
+}
+
+const noInterceptor: Interceptor = () => false;
+
+export async function createApp(options: AppOptions): Promise<CreatedApp> {
+  let adminHandler: RequestListener | undefined;
   const app = Fastify({
     loggerInstance: options.log,
     // One line per request is written below Fastify (server/telemetry.ts, with route and duration), not Fastify's two.
@@ -91,14 +104,14 @@ export async function createApp(options: AppOptions): Promise<App> {
     serverFactory: (handler) => {
       const { preRoute } = options;
       const intercept: Interceptor = (req, res, context) => preRoute.current?.(req, res, context) ?? false;
-      return createServer(
-        { keepAliveTimeout: 65_000 },
-        instrumentHandler(
-          handler,
-          { tracer: options.tracer, metrics: options.httpMetrics, log: options.log, slowRequestMs: options.slowRequestMs },
-          intercept,
-        ),
-      );
+      const telemetry = {
+        tracer: options.tracer,
+        metrics: options.httpMetrics,
+        log: options.log,
+        slowRequestMs: options.slowRequestMs,
+      };
+      adminHandler = instrumentHandler(handler, telemetry, noInterceptor);
+      return createServer({ keepAliveTimeout: 65_000 }, instrumentHandler(handler, telemetry, intercept));
     },
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as App;
 
@@ -125,7 +138,12 @@ export async function createApp(options: AppOptions): Promise<App> {
   });
 
   app.addHook('onRequest', async (request, reply) => {
-    setRoute(reply.raw, request.routeOptions.url ?? 'unmatched');
+    const route = request.routeOptions.url;
+    setRoute(reply.raw, route ?? 'unmatched');
+    // Each listener answers only its own routes, and anything else like an unknown path (health is on both).
+    if (route !== undefined && isAdminPath(route) !== isAdminRequest(request.raw) && !route.startsWith('/health/')) {
+      throw chassisErrors.routeNotFound(`No route for ${request.method} ${request.url.split('?')[0] ?? '/'}.`);
+    }
     if (options.isClosing() && !request.url.startsWith('/health/')) {
       reply.header('connection', 'close');
       throw chassisErrors.shuttingDown();
@@ -139,8 +157,10 @@ export async function createApp(options: AppOptions): Promise<App> {
   });
 
   app.get('/health/live', { schema: { hide: true } }, async () => ({ status: 'up' }));
+  // Public: ready or not, nothing more (a failing check's text names hosts and drivers). Admin: each check.
   app.get('/health/ready', { schema: { hide: true } }, async (request, reply) => {
     if (options.isDraining()) return sendProblem(reply, chassisErrors.shuttingDown(), '/health/ready');
+    const detailed = isAdminRequest(request.raw);
     const checks: Record<string, string> = {};
     let ok = true;
     await Promise.all(
@@ -158,11 +178,11 @@ export async function createApp(options: AppOptions): Promise<App> {
       request.log.warn({ checks }, 'not ready');
       return sendProblem(
         reply,
-        chassisErrors.notReady({ detail: 'A readiness check failed.', extensions: { checks } }),
+        chassisErrors.notReady({ detail: 'A readiness check failed.', ...(detailed ? { extensions: { checks } } : {}) }),
         '/health/ready',
       );
     }
-    return { status: 'up', checks };
+    return detailed ? { status: 'up', checks } : { status: 'up' };
   });
   app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
     reply.type(options.metrics.contentType);
@@ -170,7 +190,8 @@ export async function createApp(options: AppOptions): Promise<App> {
   });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   app.get('/_admin/resilience', { schema: { hide: true } }, async () => options.resilienceSnapshot());
-  return app;
+  if (!adminHandler) throw new Error('Fastify did not call the server factory');
+  return { app, adminHandler };
 }
 
 async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {

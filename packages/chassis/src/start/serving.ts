@@ -2,9 +2,11 @@
 // with the registry, and draining (callers first stop choosing the instance,
 // then in-flight requests finish before anything else is released).
 
+import type { RequestListener } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { CommonConfig } from '../config.ts';
 import type { Discovery } from '../discovery/index.ts';
+import { createAdminServer } from '../server/admin-server.ts';
 import type { App } from '../server/app.ts';
 import type { Basics } from './basics.ts';
 import { isRegistryClient } from './connections.ts';
@@ -41,18 +43,47 @@ export async function listen(
   return config.PUBLIC_URL ?? `http://${config.HOST}:${port}`;
 }
 
+/**
+ * Opens the admin listener (ADMIN_HOST:ADMIN_PORT) and returns its URL. Its release closes it,
+ * after the public server drained (it is deferred first), so metrics are scraped to the end.
+ */
+export async function listenAdmin(basics: Basics<unknown>, handler: RequestListener, stack: ResourceStack): Promise<string> {
+  const config: CommonConfig = basics.config;
+  const server = createAdminServer(handler);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.ADMIN_PORT, config.ADMIN_HOST, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  stack.defer('the admin listener', async () => {
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeAllConnections();
+    await closed;
+  });
+  const port = (server.address() as AddressInfo).port;
+  return `http://${config.ADMIN_HOST}:${port}`;
+}
+
 /** With a registry: registers the instance; its release deregisters (while the server still serves). */
-export async function register(basics: Basics<unknown>, discovery: Discovery, url: string, stack: ResourceStack): Promise<void> {
+export async function register(
+  basics: Basics<unknown>,
+  discovery: Discovery,
+  urls: { url: string; adminUrl: string },
+  stack: ResourceStack,
+): Promise<void> {
   if (!isRegistryClient(discovery)) return;
   const config: CommonConfig = basics.config;
   await discovery.register({
     service: basics.name,
     instanceId: basics.instanceId,
-    url,
+    url: urls.url,
     version: basics.version,
     zone: config.SERVICE_ZONE,
     weight: config.SERVICE_WEIGHT,
-    metadata: {},
+    // Where tools find /metrics and /_admin/* of this instance.
+    metadata: { adminUrl: urls.adminUrl },
   });
   stack.defer('the registration', () =>
     discovery.deregister().catch((err: unknown) => basics.log.warn({ err }, 'deregistration failed')),

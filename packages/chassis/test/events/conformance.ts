@@ -44,8 +44,8 @@ export function conformanceSuite(transport: Transport, extra?: () => void): void
       // The operator's summary of both sides.
       const { issuer } = s;
       const admin = { authorization: `Bearer ${await issuer.token({ roles: ['admin'] })}` };
-      assert.equal((await fetch(`${producer.url}/_admin/events`)).status, 401);
-      const produced = (await (await fetch(`${producer.url}/_admin/events`, { headers: admin })).json()) as EventStatus;
+      assert.equal((await fetch(`${producer.adminUrl}/_admin/events`)).status, 401);
+      const produced = (await (await fetch(`${producer.adminUrl}/_admin/events`, { headers: admin })).json()) as EventStatus;
       assert.equal(produced.transport, transport.name);
       assert.deepEqual(
         produced.publishes.map((p) => p.type),
@@ -53,7 +53,7 @@ export function conformanceSuite(transport: Transport, extra?: () => void): void
       );
       assert.equal(produced.outbox.head, 300);
       assert.equal(produced.outbox.unsequenced, 0);
-      const consumed = (await (await fetch(`${consumer.url}/_admin/events`, { headers: admin })).json()) as EventStatus;
+      const consumed = (await (await fetch(`${consumer.adminUrl}/_admin/events`, { headers: admin })).json()) as EventStatus;
       assert.deepEqual(consumed.subscriptions, [{ type: `souk.${s.producer}.Ticked`, producer: s.producer }]);
       assert.equal(consumed.deadLetters, 0);
       if (transport.name === 'feed') assert.equal(consumed.cursors[0]!.position, 300);
@@ -134,7 +134,8 @@ export function conformanceSuite(transport: Transport, extra?: () => void): void
       const consumer = await transport.replay(s, first);
       const type = `souk.${s.producer}.Ticked`;
       await waitFor(
-        async () => metric(await (await fetch(`${consumer.url}/metrics`)).text(), 'souk_events_duplicates_total', type) === 20,
+        async () =>
+          metric(await (await fetch(`${consumer.adminUrl}/metrics`)).text(), 'souk_events_duplicates_total', type) === 20,
         {
           timeoutMs: 20_000,
           what: 'the 20 replayed events to reach the consumer',
@@ -152,7 +153,7 @@ export function conformanceSuite(transport: Transport, extra?: () => void): void
 
     test('a poison event is dead-lettered after bounded redelivery, the stream moves on, and a redrive handles it once fixed', async (t) => {
       const s = await scenarioFor(t, transport, 'poison');
-      await s.startProducer();
+      const producer = await s.startProducer();
       let broken = true;
       const consumer = await s.startConsumer({ poisonFails: () => broken });
       assert.equal((await s.emit({ from: 0, count: 10, poison: [4] })).status, 200);
@@ -173,7 +174,7 @@ export function conformanceSuite(transport: Transport, extra?: () => void): void
 
       // The operator's view: admin endpoint, admin token only.
       const { issuer } = s;
-      const base = `${consumer.url}/_admin/events/dead-letters`;
+      const base = `${consumer.adminUrl}/_admin/events/dead-letters`;
       assert.equal((await fetch(base)).status, 401);
       assert.equal((await fetch(base, { headers: { authorization: `Bearer ${await issuer.token()}` } })).status, 403);
       const admin = { authorization: `Bearer ${await issuer.token({ roles: ['admin'] })}` };
@@ -198,14 +199,14 @@ export function conformanceSuite(transport: Transport, extra?: () => void): void
 
       // What an operator's dashboard reads.
       const type = `souk.${s.producer}.Ticked`;
-      const consumed = await (await fetch(`${consumer.url}/metrics`)).text();
+      const consumed = await (await fetch(`${consumer.adminUrl}/metrics`)).text();
       assert.equal(metric(consumed, 'souk_events_handled_total', type), 10);
       assert.equal(metric(consumed, 'souk_events_dead_lettered_total', type), 1);
       assert.ok(metric(consumed, 'souk_events_failed_total', type)! >= 3);
       assert.ok(metric(consumed, 'souk_event_handle_duration_seconds_count', type)! >= 10);
       assert.ok(metric(consumed, 'souk_event_delivery_latency_seconds_count', type)! >= 10);
       assert.match(consumed, new RegExp(`souk_event_consumer_lag\\{[^}]*producer="${s.producer}"`));
-      const produced = await (await fetch(`${s.producerUrl}/metrics`)).text();
+      const produced = await (await fetch(`${producer.adminUrl}/metrics`)).text();
       assert.equal(metric(produced, 'souk_outbox_backlog'), 0);
       assert.ok(metric(produced, 'souk_event_publish_duration_seconds_count', type)! >= 10);
     });

@@ -24,7 +24,7 @@ async function patientConsumer(t: TestContext, s: Scenario, hooks: Partial<Consu
 
 /** Ticked events the producer has served at least once (its commit → first served histogram). */
 async function served(producer: RunningService, s: Scenario): Promise<number> {
-  const text = await (await fetch(`${producer.url}/metrics`)).text();
+  const text = await (await fetch(`${producer.adminUrl}/metrics`)).text();
   const type = `souk.${s.producer}.Ticked`.replace(/\./g, '\\.');
   const m = new RegExp(`^souk_event_publish_duration_seconds_count\\{[^}]*type="${type}"[^}]*\\} (\\S+)$`, 'm').exec(text);
   return m ? Number(m[1]) : 0;
