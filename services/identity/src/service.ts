@@ -2,7 +2,7 @@
 // Everything it builds gets its clock and database from the chassis context.
 
 import { defineService } from '@souk/chassis';
-import { UserRegistered } from '../contract.ts';
+import { SignUpAttempted, UserRegistered } from '../contract.ts';
 import { migrations } from '../migrations/index.ts';
 import { IdentityConfig, readSecrets } from './config.ts';
 import type { IdentityDb } from './db.ts';
@@ -13,6 +13,9 @@ import { createClientStore } from './oauth/clients.ts';
 import { registerDiscoveryRoutes } from './oauth/discovery-routes.ts';
 import { createGrants } from './oauth/grants.ts';
 import { registerTokenRoutes } from './oauth/token-routes.ts';
+import { createHashQueue } from './throttle/hash-queue.ts';
+import { DEFAULT_THROTTLE_POLICY } from './throttle/login-throttle.ts';
+import { createRequestLimits } from './throttle/request-limits.ts';
 import { createThrottleStore } from './throttle/throttle-store.ts';
 import { createRefreshTokenStore } from './tokens/refresh-token-store.ts';
 import { bootstrapAdmin } from './users/admin-bootstrap.ts';
@@ -34,7 +37,7 @@ export const identityService = defineService<IdentityDb>()({
   version: '0.1.0',
   config: IdentityConfig,
   migrations,
-  events: { publishes: [UserRegistered] },
+  events: { publishes: [UserRegistered, SignUpAttempted] },
   async setup(ctx) {
     const { config, log, auth } = ctx;
     const { db } = ctx;
@@ -63,9 +66,27 @@ export const identityService = defineService<IdentityDb>()({
 
     const users = createUserStore(db, { events: ctx.events });
     const clients = createClientStore(db);
-    const throttle = createThrottleStore(db, {
-      maxFailures: config.IDENTITY_LOGIN_MAX_FAILURES,
+    const delays = {
+      baseDelayMs: DEFAULT_THROTTLE_POLICY.baseDelayMs,
+      maxDelayMs: config.IDENTITY_LOGIN_MAX_DELAY_SECONDS * 1000,
       windowMs: config.IDENTITY_LOGIN_WINDOW_SECONDS * 1000,
+    };
+    const throttle = createThrottleStore(db, {
+      account: { ...delays, freeFailures: config.IDENTITY_LOGIN_FREE_FAILURES },
+      ip: { ...delays, freeFailures: config.IDENTITY_LOGIN_IP_FREE_FAILURES },
+    });
+    const limits = createRequestLimits(
+      {
+        tokenPerIp: { burst: config.IDENTITY_TOKEN_PER_IP_BURST, perMinute: config.IDENTITY_TOKEN_PER_IP_PER_MINUTE },
+        tokenPerClient: { burst: config.IDENTITY_TOKEN_PER_CLIENT_BURST, perMinute: config.IDENTITY_TOKEN_PER_CLIENT_PER_MINUTE },
+        signupPerIp: { burst: config.IDENTITY_SIGNUP_PER_IP_BURST, perMinute: config.IDENTITY_SIGNUP_PER_IP_PER_MINUTE },
+      },
+      now,
+    );
+    const queue = createHashQueue({
+      concurrency: config.IDENTITY_HASH_CONCURRENCY,
+      maxWaiting: config.IDENTITY_HASH_QUEUE,
+      perClient: config.IDENTITY_HASH_PER_IP,
     });
     const refreshTokens = createRefreshTokenStore(db, config.IDENTITY_REFRESH_TOKEN_TTL_SECONDS * 1000);
 
@@ -83,15 +104,15 @@ export const identityService = defineService<IdentityDb>()({
       clients,
       refreshTokens,
       keys,
-      signIn: createSignIn({ users, throttle, now, scrypt }),
+      signIn: createSignIn({ users, throttle, queue, now, scrypt }),
       now,
       settings: { issuer: config.AUTH_ISSUER.replace(/\/+$/, ''), audience: config.AUTH_AUDIENCE, ttlSeconds: accessTtlSeconds },
       onReuse: ({ clientId }) => log.warn({ clientId }, 'rotated refresh token presented again; its family was revoked'),
     });
 
     registerDiscoveryRoutes(ctx.app, { issuer: config.AUTH_ISSUER, keys });
-    registerTokenRoutes(ctx.app, grants);
-    registerUserRoutes(ctx.app, { users, auth, now, scrypt });
+    registerTokenRoutes(ctx.app, grants, limits);
+    registerUserRoutes(ctx.app, { users, auth, now, scrypt, limits, queue });
     registerKeyRoutes(ctx.app, { auth, keys });
 
     ctx.addReadinessCheck('signing-keys', async () => {

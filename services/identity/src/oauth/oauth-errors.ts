@@ -9,7 +9,15 @@ import { errors } from '../errors.ts';
 import { CLIENT_CHALLENGE } from './client-auth.ts';
 
 export type OAuthErrorCode =
-  'invalid_request' | 'invalid_client' | 'invalid_grant' | 'unauthorized_client' | 'unsupported_grant_type' | 'invalid_scope';
+  | 'invalid_request'
+  | 'invalid_client'
+  | 'invalid_grant'
+  | 'unauthorized_client'
+  | 'unsupported_grant_type'
+  | 'invalid_scope'
+  // RFC 6749 section 4.1.2.1 (registered for the authorization endpoint): the
+  // closest OAuth word for "not now", used with 429 for rate limits and shedding.
+  | 'temporarily_unavailable';
 
 const DEFAULT_FACTORY: Record<OAuthErrorCode, ErrorFactory> = {
   invalid_request: errors.invalidTokenRequest,
@@ -18,6 +26,7 @@ const DEFAULT_FACTORY: Record<OAuthErrorCode, ErrorFactory> = {
   unauthorized_client: errors.unauthorizedClient,
   unsupported_grant_type: errors.unsupportedGrantType,
   invalid_scope: errors.invalidScope,
+  temporarily_unavailable: errors.rateLimited,
 };
 
 /** A souk error that also reads as an RFC 6749 error response. */
