@@ -14,7 +14,7 @@ import pg from 'pg';
 import { startDevhost, type Devhost } from '../../tests/system/devhost-harness.ts';
 import { BENCH_APPLICATION, costBetween, devhostCostProbe } from '../cost.ts';
 import { positive } from '../settings.ts';
-import { prepareShop } from './shop-setup.ts';
+import { BENCH_IDENTITY_ENV, prepareShop } from './shop-setup.ts';
 
 const CHECKOUTS = positive('BENCH_CHECKOUTS', 100);
 const SHOPPERS = positive('BENCH_SHOPPERS', 20);
@@ -107,7 +107,10 @@ function table(title: string, header: string, rows: Counts, per: number): string
 }
 
 const PROFILED = process.env.BENCH_CPU_PROF;
-const devhost = await startDevhost(PROFILED ? ['--cpu-prof', PROFILED] : [], { SOUK_PG_STAT_STATEMENTS: '1' });
+const devhost = await startDevhost(PROFILED ? ['--cpu-prof', PROFILED] : [], {
+  ...BENCH_IDENTITY_ENV,
+  SOUK_PG_STAT_STATEMENTS: '1',
+});
 try {
   const probe = await devhostCostProbe(devhost, { statements: true });
   const instances = await devhost.instances();

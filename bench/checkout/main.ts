@@ -13,7 +13,7 @@ import { startDevhost } from '../../tests/system/devhost-harness.ts';
 import { costBetween, costTable, devhostCostProbe, memoryTable, type CostProbe, type CostReport } from '../cost.ts';
 import { isMain, log, percentile, runStandalone, type BenchResult } from '../report.ts';
 import { positive } from '../settings.ts';
-import { prepareShop } from './shop-setup.ts';
+import { BENCH_IDENTITY_ENV, prepareShop } from './shop-setup.ts';
 
 export interface CheckoutSettings {
   shoppers: number;
@@ -114,7 +114,10 @@ async function run(
 export async function checkoutBench(settings: CheckoutSettings = checkoutSettings()): Promise<BenchResult> {
   const started = performance.now();
   const { shoppers: SHOPPERS, concurrency: CONCURRENCY, checkouts: CHECKOUTS, cartWrites: CART_WRITES } = settings;
-  const devhost = await startDevhost([], settings.statements ? { SOUK_PG_STAT_STATEMENTS: '1' } : {});
+  const devhost = await startDevhost([], {
+    ...BENCH_IDENTITY_ENV,
+    ...(settings.statements ? { SOUK_PG_STAT_STATEMENTS: '1' } : {}),
+  });
   try {
     const probe = await devhostCostProbe(devhost, { statements: settings.statements });
     try {

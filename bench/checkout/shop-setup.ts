@@ -11,6 +11,15 @@ import { shop, type Shopper } from '../../tests/system/shop-client.ts';
  */
 const SIGN_UPS_AT_ONCE = 4;
 
+/**
+ * Every bench shopper signs up and signs in from 127.0.0.1: identity's budgets per client IP (40 sign-ups, 60
+ * token requests at once) would refuse a bench with more shoppers than a household. Passed to the devhost.
+ */
+export const BENCH_IDENTITY_ENV: Record<string, string> = {
+  IDENTITY_SIGNUP_PER_IP_BURST: '100000',
+  IDENTITY_TOKEN_PER_IP_BURST: '100000',
+};
+
 export interface BenchShop {
   s: ReturnType<typeof shop>;
   productIds: string[];

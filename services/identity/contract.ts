@@ -21,6 +21,18 @@ export const SignupRequest = Type.Object(
 );
 export type SignupRequest = Static<typeof SignupRequest>;
 
+/**
+ * The answer to every acceptable sign-up (202), the same whether or not the
+ * email already had an account: it does not reveal which addresses are
+ * customers. A new account can sign in at once; the owner of an existing one
+ * is told by a notification, and its password is not changed.
+ */
+export const SignupAccepted = Type.Object({
+  email: Type.String({ description: 'Normalised: trimmed and lowercased.' }),
+  message: Type.String(),
+});
+export type SignupAccepted = Static<typeof SignupAccepted>;
+
 export const User = Type.Object({
   id: Type.String({ pattern: UUID_PATTERN }),
   email: Type.String(),
@@ -116,6 +128,7 @@ export const OAuthError = Type.Object({
       'unsupported_grant_type',
       'invalid_scope',
       'invalid_target',
+      'temporarily_unavailable',
     ].map((e) => Type.Literal(e)),
   ),
   error_description: Type.String(),
@@ -159,6 +172,23 @@ export const UserRegistered = defineEvent({
   }),
 });
 export type UserRegistered = Static<typeof UserRegistered.schema>;
+
+/**
+ * Someone tried to sign up with the email of an existing account: published
+ * instead of an error, so sign-up does not reveal which addresses have
+ * accounts, and the owner hears of it (notifications turns it into a
+ * message). Carries no password and nothing of the attempt but its time.
+ */
+export const SignUpAttempted = defineEvent({
+  source: 'identity',
+  name: 'SignUpAttempted',
+  schema: Type.Object({
+    userId: Type.String({ pattern: UUID_PATTERN, description: 'The existing account the email belongs to.' }),
+    email: Type.String({ minLength: 3, description: 'Normalised: trimmed and lowercased.' }),
+    attemptedAt: Type.String({ format: 'date-time' }),
+  }),
+});
+export type SignUpAttempted = Static<typeof SignUpAttempted.schema>;
 
 // ---- discovery and keys ------------------------------------------------------
 

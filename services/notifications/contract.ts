@@ -13,6 +13,7 @@ const Uuid = Type.String({ pattern: UUID_PATTERN, description: 'UUID' });
 /** What a notification is about. More kinds come with more events; clients should show unknown kinds plainly. */
 export const NotificationKind = Type.Union([
   Type.Literal('welcome'),
+  Type.Literal('sign-up-attempt'),
   Type.Literal('order-confirmed'),
   Type.Literal('order-cancelled'),
   Type.Literal('order-shipped'),

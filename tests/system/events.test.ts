@@ -66,7 +66,7 @@ describe('events through the running system', () => {
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ email, password: PASSWORD, name }),
       });
-      assert.equal(signup.status, 201);
+      assert.equal(signup.status, 202);
       return login(email, PASSWORD);
     };
     const inboxOf = (token: string) =>

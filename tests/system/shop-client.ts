@@ -59,8 +59,12 @@ export function shop(gateway: string) {
         method: 'POST',
         body: JSON.stringify({ email, password: PASSWORD, name }),
       });
-      if (res.status !== 201) throw new Error(`sign-up: ${res.status} ${JSON.stringify(res.body)}`);
-      return { email, userId: res.body.id as string, token: await login(email, PASSWORD) };
+      if (res.status !== 202) throw new Error(`sign-up: ${res.status} ${JSON.stringify(res.body)}`);
+      // Sign-up answers alike for new and taken emails, without the account: its id comes from /me.
+      const token = await login(email, PASSWORD);
+      const me = await api('/api/v1/identity/me', { token });
+      if (me.status !== 200) throw new Error(`/me after sign-up: ${me.status} ${JSON.stringify(me.body)}`);
+      return { email, userId: me.body.id as string, token };
     },
 
     setStock(adminToken: string, productId: string, onHand: number) {

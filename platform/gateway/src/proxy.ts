@@ -58,9 +58,9 @@ const QUIET_CODES: ReadonlySet<string> = new Set([
 export function createProxy(deps: ProxyDeps): Proxy {
   const { router, upstream, verifier, exchanger, log } = deps;
 
-  async function verifyAndExchange(token: string): Promise<string> {
+  async function verifyAndExchange(token: string, clientAddress: string | undefined): Promise<string> {
     await verifier.verify(token);
-    return `Bearer ${await exchanger.exchange(token)}`;
+    return `Bearer ${await exchanger.exchange(token, clientAddress)}`;
   }
 
   /**
@@ -69,7 +69,11 @@ export function createProxy(deps: ProxyDeps): Proxy {
    * business. A token verified and exchanged before answers at once: no promise, the request goes upstream
    * in this turn. Undefined: the client's header (none, or Basic client credentials) goes on as it is.
    */
-  function internalAuthorization(header: string | undefined, required: boolean): string | Promise<string> | undefined {
+  function internalAuthorization(
+    header: string | undefined,
+    required: boolean,
+    clientAddress: string | undefined,
+  ): string | Promise<string> | undefined {
     if (!required && (header === undefined || !/^bearer\s/i.test(header))) return undefined;
     const token = bearerToken(header);
     if (!token) throw chassisErrors.tokenMissing({ headers: { 'www-authenticate': 'Bearer' } });
@@ -77,7 +81,7 @@ export function createProxy(deps: ProxyDeps): Proxy {
       const internal = exchanger.cached(token);
       if (internal !== undefined) return `Bearer ${internal}`;
     }
-    return verifyAndExchange(token);
+    return verifyAndExchange(token, clientAddress);
   }
 
   async function handle(
@@ -98,7 +102,7 @@ export function createProxy(deps: ProxyDeps): Proxy {
     if (encodesUnreserved(target))
       throw chassisErrors.invalidRequest('The path must not percent-encode letters, digits or "-._~": send them as they are.');
     const method = req.method ?? 'GET';
-    const exchanged = internalAuthorization(req.headers.authorization, requiresToken(route, method));
+    const exchanged = internalAuthorization(req.headers.authorization, requiresToken(route, method), req.socket.remoteAddress);
     const authorization = typeof exchanged === 'object' ? await exchanged : exchanged;
     // Most requests have no body: skip the promise and the turn of the event loop.
     let body: Buffer | undefined;

@@ -69,12 +69,16 @@ export const gatewayService = defineService({
       now: () => ctx.clock.now(),
       maxEntries: config.AUTH_TOKEN_CACHE_SIZE,
       // Outside the request's context: the user's token and request id have no business on this call.
-      fetchToken: (subjectToken) =>
+      fetchToken: (subjectToken, clientAddress) =>
         context.with(ROOT_CONTEXT, async () => {
           const res = await ctx.client('identity').request<TokenAnswer>({
             method: 'POST',
             path: IDENTITY_TOKEN_PATH,
-            headers: { authorization: clientAuthorization },
+            // Identity budgets token requests per client address: the user's, not the gateway's own.
+            headers: {
+              authorization: clientAuthorization,
+              ...(clientAddress !== undefined ? { 'x-forwarded-for': clientAddress } : {}),
+            },
             body: tokenExchangeRequest(subjectToken, config.AUTH_AUDIENCE),
           });
           return res.body;

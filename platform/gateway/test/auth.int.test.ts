@@ -83,8 +83,9 @@ test("a valid user's token is exchanged once; the service gets the internal toke
     assert.equal(claims.sub, decodeJwt(token).sub);
     assert.deepEqual(claims.roles, ['admin']);
   }
-  // The exchange is remembered: one trip to identity for three requests.
+  // The exchange is remembered: one trip to identity for three requests, on behalf of the user's address.
   assert.deepEqual(identity.exchanged.slice(before), [token]);
+  assert.match(String(identity.exchangedFor.at(-1)), /127\.0\.0\.1$/);
 });
 
 test('public routes need no token; a Bearer token sent there is checked and exchanged too, Basic credentials pass', async () => {

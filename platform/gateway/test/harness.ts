@@ -31,6 +31,8 @@ export function createUserIssuer(): Promise<TestIssuer> {
 export interface IdentityStandIn extends Upstream {
   /** The subject tokens exchanged, in order. */
   exchanged: string[];
+  /** The X-Forwarded-For of each exchange request (the user's address, for identity's budgets). */
+  exchangedFor: (string | undefined)[];
 }
 
 /**
@@ -40,6 +42,7 @@ export interface IdentityStandIn extends Upstream {
  */
 export async function startIdentityStandIn(issuer: TestIssuer): Promise<IdentityStandIn> {
   const exchanged: string[] = [];
+  const exchangedFor: (string | undefined)[] = [];
   const upstream = await startUpstream((req, res) => {
     if (req.url === '/.well-known/jwks.json') {
       res.writeHead(200, { 'content-type': 'application/json' });
@@ -50,6 +53,7 @@ export async function startIdentityStandIn(issuer: TestIssuer): Promise<Identity
     if (form?.grant_type !== TOKEN_EXCHANGE_GRANT) return echo(req, res);
     const subject = decodeJwt(String(form.subject_token));
     exchanged.push(String(form.subject_token));
+    exchangedFor.push(req.headers['x-forwarded-for'] as string | undefined);
     void issuer
       .token({
         sub: String(subject.sub),
@@ -64,7 +68,7 @@ export async function startIdentityStandIn(issuer: TestIssuer): Promise<Identity
         );
       });
   });
-  return { ...upstream, exchanged };
+  return { ...upstream, exchanged, exchangedFor };
 }
 
 /** The claims of the internal token a request reached the upstream with (failing when it carried anything else). */

@@ -13,8 +13,21 @@ export const DEFAULT_ACCESS_TOKEN_TTL_SECONDS = 15 * 60;
 export const DEFAULT_REFRESH_TOKEN_TTL_SECONDS = 30 * 24 * 3600;
 /** Exchanged (internal) tokens live 5 minutes: the gateway trades the user's token again when one is due. */
 export const DEFAULT_EXCHANGED_TOKEN_TTL_SECONDS = 5 * 60;
-export const DEFAULT_LOGIN_MAX_FAILURES = 5;
+export const DEFAULT_LOGIN_FREE_FAILURES = 3;
+export const DEFAULT_LOGIN_IP_FREE_FAILURES = 10;
+export const DEFAULT_LOGIN_MAX_DELAY_SECONDS = 60;
 export const DEFAULT_LOGIN_WINDOW_SECONDS = 15 * 60;
+export const DEFAULT_TOKEN_PER_IP_BURST = 60;
+export const DEFAULT_TOKEN_PER_IP_PER_MINUTE = 60;
+export const DEFAULT_TOKEN_PER_CLIENT_BURST = 30;
+export const DEFAULT_TOKEN_PER_CLIENT_PER_MINUTE = 60;
+export const DEFAULT_SIGNUP_PER_IP_BURST = 40;
+export const DEFAULT_SIGNUP_PER_IP_PER_MINUTE = 10;
+/** Hashes at once: scrypt runs on libuv's pool (4 threads); two keep a core free for everything else on 2 cores. */
+export const DEFAULT_HASH_CONCURRENCY = 2;
+/** Waiting places: 16 waiting behind 2 running at ~0.1 s each is under 1 s. */
+export const DEFAULT_HASH_QUEUE = 16;
+export const DEFAULT_HASH_PER_IP = 6;
 export const DEFAULT_SCRYPT_LOG_N = 15;
 
 export const IdentityConfig = Type.Object({
@@ -48,8 +61,29 @@ export const IdentityConfig = Type.Object({
         'JSON file: [{ clientId, clientSecret, scopes }] of confidential OAuth clients; otherwise the secret identity-clients, when present',
     }),
   ),
-  IDENTITY_LOGIN_MAX_FAILURES: Type.Integer({ default: DEFAULT_LOGIN_MAX_FAILURES, minimum: 1, maximum: 100 }),
+  IDENTITY_LOGIN_FREE_FAILURES: Type.Integer({
+    default: DEFAULT_LOGIN_FREE_FAILURES,
+    minimum: 0,
+    maximum: 1000,
+    description: 'failed sign-ins per account before each further one delays the next attempt',
+  }),
+  IDENTITY_LOGIN_IP_FREE_FAILURES: Type.Integer({
+    default: DEFAULT_LOGIN_IP_FREE_FAILURES,
+    minimum: 0,
+    maximum: 100_000,
+    description: 'failed sign-ins per client IP, across accounts, before delays start',
+  }),
+  IDENTITY_LOGIN_MAX_DELAY_SECONDS: Type.Integer({ default: DEFAULT_LOGIN_MAX_DELAY_SECONDS, minimum: 1, maximum: 3600 }),
   IDENTITY_LOGIN_WINDOW_SECONDS: Type.Integer({ default: DEFAULT_LOGIN_WINDOW_SECONDS, minimum: 1 }),
+  IDENTITY_TOKEN_PER_IP_BURST: Type.Integer({ default: DEFAULT_TOKEN_PER_IP_BURST, minimum: 1 }),
+  IDENTITY_TOKEN_PER_IP_PER_MINUTE: Type.Number({ default: DEFAULT_TOKEN_PER_IP_PER_MINUTE, exclusiveMinimum: 0 }),
+  IDENTITY_TOKEN_PER_CLIENT_BURST: Type.Integer({ default: DEFAULT_TOKEN_PER_CLIENT_BURST, minimum: 1 }),
+  IDENTITY_TOKEN_PER_CLIENT_PER_MINUTE: Type.Number({ default: DEFAULT_TOKEN_PER_CLIENT_PER_MINUTE, exclusiveMinimum: 0 }),
+  IDENTITY_SIGNUP_PER_IP_BURST: Type.Integer({ default: DEFAULT_SIGNUP_PER_IP_BURST, minimum: 1 }),
+  IDENTITY_SIGNUP_PER_IP_PER_MINUTE: Type.Number({ default: DEFAULT_SIGNUP_PER_IP_PER_MINUTE, exclusiveMinimum: 0 }),
+  IDENTITY_HASH_CONCURRENCY: Type.Integer({ default: DEFAULT_HASH_CONCURRENCY, minimum: 1, maximum: 64 }),
+  IDENTITY_HASH_QUEUE: Type.Integer({ default: DEFAULT_HASH_QUEUE, minimum: 0, maximum: 10_000 }),
+  IDENTITY_HASH_PER_IP: Type.Integer({ default: DEFAULT_HASH_PER_IP, minimum: 1, maximum: 10_000 }),
   IDENTITY_SCRYPT_LOG_N: Type.Integer({
     default: DEFAULT_SCRYPT_LOG_N,
     minimum: 14,

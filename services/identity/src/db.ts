@@ -57,12 +57,21 @@ export interface LoginAttemptTable {
   updated_at: Timestamp;
 }
 
+export interface IpLoginFailureTable {
+  /** Client IP (an IPv6 address reduced to its /64). */
+  ip: string;
+  /** Recent failure times across accounts, oldest first. */
+  failed_at: Date[];
+  updated_at: Timestamp;
+}
+
 export interface IdentityDb {
   users: UserTable;
   signing_keys: SigningKeyTable;
   refresh_tokens: RefreshTokenTable;
   oauth_clients: OAuthClientTable;
   login_attempts: LoginAttemptTable;
+  ip_login_failures: IpLoginFailureTable;
 }
 
 /** The service's database as its code sees it: these tables and the chassis' own. */

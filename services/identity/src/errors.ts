@@ -15,7 +15,8 @@ export const errors = defineErrors({
     code: 'SOUK_IDENTITY_EMAIL_TAKEN',
     status: 409,
     title: 'An account with this email already exists',
-    description: 'Emails are unique (compared trimmed and lowercased); sign in instead, or use another address.',
+    description:
+      'Raised inside identity only (the admin account created at start by two instances at once). Sign-up never answers it: it answers 202 whether or not the email has an account, and tells the owner by a notification.',
   },
   weakPassword: {
     code: 'SOUK_IDENTITY_WEAK_PASSWORD',
@@ -45,10 +46,26 @@ export const errors = defineErrors({
   loginThrottled: {
     code: 'SOUK_IDENTITY_LOGIN_THROTTLED',
     status: 429,
-    title: 'Too many failed sign-ins',
+    title: 'Too many failed sign-ins: wait before the next attempt',
     retryable: true,
     description:
-      'After too many failed sign-ins within the window (IDENTITY_LOGIN_MAX_FAILURES and IDENTITY_LOGIN_WINDOW_SECONDS; see the identity README) an account refuses attempts until the window passes; wait `Retry-After` seconds.',
+      'After a few failed sign-ins for an account (IDENTITY_LOGIN_FREE_FAILURES) or from one client IP across accounts (IDENTITY_LOGIN_IP_FREE_FAILURES), each further failure doubles the wait before the next attempt, up to IDENTITY_LOGIN_MAX_DELAY_SECONDS; wait `Retry-After` seconds. Never a lock-out: the right password after the wait signs in.',
+  },
+  rateLimited: {
+    code: 'SOUK_IDENTITY_RATE_LIMITED',
+    status: 429,
+    title: 'Too many requests from this client',
+    retryable: true,
+    description:
+      'The client IP (or, for client_credentials, the client id) used up its budget of token requests or sign-ups (IDENTITY_TOKEN_PER_IP_*, IDENTITY_TOKEN_PER_CLIENT_*, IDENTITY_SIGNUP_PER_IP_*; see the identity README); wait `Retry-After` seconds.',
+  },
+  busy: {
+    code: 'SOUK_IDENTITY_BUSY',
+    status: 429,
+    title: 'Too many password checks at once: try again shortly',
+    retryable: true,
+    description:
+      'The bounded queue of password hashing is full, or this client IP already holds its share of it (IDENTITY_HASH_CONCURRENCY, IDENTITY_HASH_QUEUE, IDENTITY_HASH_PER_IP); shed at once instead of queueing without end. Retry after `Retry-After` seconds.',
   },
   invalidGrant: {
     code: 'SOUK_IDENTITY_INVALID_GRANT',

@@ -3,7 +3,7 @@
 
 import { defineService } from '@souk/chassis';
 import { decodeJwt } from 'jose';
-import { UserRegistered } from '../contract.ts';
+import { SignUpAttempted, UserRegistered } from '../contract.ts';
 import { migrations } from '../migrations/index.ts';
 import { IdentityConfig, readSecrets } from './config.ts';
 import type { IdentityDb } from './db.ts';
@@ -14,6 +14,9 @@ import { createClientStore } from './oauth/clients.ts';
 import { registerDiscoveryRoutes } from './oauth/discovery-routes.ts';
 import { createGrants } from './oauth/grants.ts';
 import { registerTokenRoutes } from './oauth/token-routes.ts';
+import { createHashQueue } from './throttle/hash-queue.ts';
+import { DEFAULT_THROTTLE_POLICY } from './throttle/login-throttle.ts';
+import { createRequestLimits } from './throttle/request-limits.ts';
 import { createThrottleStore } from './throttle/throttle-store.ts';
 import { createRefreshTokenStore } from './tokens/refresh-token-store.ts';
 import { bootstrapAdmin } from './users/admin-bootstrap.ts';
@@ -36,7 +39,7 @@ export const identityService = defineService<IdentityDb>()({
   config: IdentityConfig,
   migrations,
   // Its schema write needs its own token, which its own token endpoint issues: registered once it serves.
-  events: { publishes: [UserRegistered], registerSchemasWhenServing: true },
+  events: { publishes: [UserRegistered, SignUpAttempted], registerSchemasWhenServing: true },
   async setup(ctx) {
     const { config, log, auth } = ctx;
     const { db } = ctx;
@@ -65,9 +68,27 @@ export const identityService = defineService<IdentityDb>()({
 
     const users = createUserStore(db, { events: ctx.events });
     const clients = createClientStore(db);
-    const throttle = createThrottleStore(db, {
-      maxFailures: config.IDENTITY_LOGIN_MAX_FAILURES,
+    const delays = {
+      baseDelayMs: DEFAULT_THROTTLE_POLICY.baseDelayMs,
+      maxDelayMs: config.IDENTITY_LOGIN_MAX_DELAY_SECONDS * 1000,
       windowMs: config.IDENTITY_LOGIN_WINDOW_SECONDS * 1000,
+    };
+    const throttle = createThrottleStore(db, {
+      account: { ...delays, freeFailures: config.IDENTITY_LOGIN_FREE_FAILURES },
+      ip: { ...delays, freeFailures: config.IDENTITY_LOGIN_IP_FREE_FAILURES },
+    });
+    const limits = createRequestLimits(
+      {
+        tokenPerIp: { burst: config.IDENTITY_TOKEN_PER_IP_BURST, perMinute: config.IDENTITY_TOKEN_PER_IP_PER_MINUTE },
+        tokenPerClient: { burst: config.IDENTITY_TOKEN_PER_CLIENT_BURST, perMinute: config.IDENTITY_TOKEN_PER_CLIENT_PER_MINUTE },
+        signupPerIp: { burst: config.IDENTITY_SIGNUP_PER_IP_BURST, perMinute: config.IDENTITY_SIGNUP_PER_IP_PER_MINUTE },
+      },
+      now,
+    );
+    const queue = createHashQueue({
+      concurrency: config.IDENTITY_HASH_CONCURRENCY,
+      maxWaiting: config.IDENTITY_HASH_QUEUE,
+      perClient: config.IDENTITY_HASH_PER_IP,
     });
     const refreshTokens = createRefreshTokenStore(db, config.IDENTITY_REFRESH_TOKEN_TTL_SECONDS * 1000);
 
@@ -86,7 +107,7 @@ export const identityService = defineService<IdentityDb>()({
       clients,
       refreshTokens,
       keys,
-      signIn: createSignIn({ users, throttle, now, scrypt }),
+      signIn: createSignIn({ users, throttle, queue, now, scrypt }),
       now,
       settings: {
         issuer: config.AUTH_ISSUER.replace(/\/+$/, ''),
@@ -108,8 +129,8 @@ export const identityService = defineService<IdentityDb>()({
     });
 
     registerDiscoveryRoutes(ctx.app, { issuer: config.AUTH_ISSUER, keys });
-    registerTokenRoutes(ctx.app, grants);
-    registerUserRoutes(ctx.app, { users, auth, now, scrypt });
+    registerTokenRoutes(ctx.app, grants, limits);
+    registerUserRoutes(ctx.app, { users, auth, now, scrypt, limits, queue });
     registerKeyRoutes(ctx.app, { auth, keys });
 
     ctx.addReadinessCheck('signing-keys', async () => {

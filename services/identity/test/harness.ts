@@ -38,6 +38,16 @@ export interface HarnessOptions {
   clock?: FakeClock;
 }
 
+/** Budgets no test file reaches; tests of the limits override them with `env`. */
+export const GENEROUS_LIMITS: Record<string, string> = {
+  IDENTITY_TOKEN_PER_IP_BURST: '100000',
+  IDENTITY_TOKEN_PER_CLIENT_BURST: '100000',
+  IDENTITY_SIGNUP_PER_IP_BURST: '100000',
+  IDENTITY_LOGIN_IP_FREE_FAILURES: '100000',
+  IDENTITY_HASH_QUEUE: '1000',
+  IDENTITY_HASH_PER_IP: '1000',
+};
+
 export interface PreparedEnv {
   env: Record<string, string>;
   issuer: string;
@@ -57,6 +67,9 @@ export async function prepareEnv(options: HarnessOptions = {}): Promise<Prepared
     IDENTITY_KEY_ENCRYPTION_KEY_FILE: kekFile,
     IDENTITY_SCRYPT_LOG_N: '14',
     LOG_LEVEL: 'error',
+    // Every test request comes from 127.0.0.1 at the fake clock's time: budgets
+    // per IP would run out within a file. The throttle tests set their own.
+    ...GENEROUS_LIMITS,
   };
   // The edge's client is always there: identity's routes take internal tokens only, so a test that calls them
   // as a user first exchanges the user's token, as the gateway does.
@@ -203,6 +216,19 @@ export const GOOD_PASSWORD = 'Correct-Horse-42';
 
 export async function signup(base: string, email = uniqueEmail(), password = GOOD_PASSWORD, name?: string): Promise<Reply> {
   return request(base, 'POST', SIGNUP, { json: { email, password, ...(name ? { name } : {}) } });
+}
+
+/**
+ * Signs up a new user and returns its record (`/me`): sign-up itself answers
+ * 202 without one, the same for a new and a taken email.
+ */
+export async function signedUp(base: string, email = uniqueEmail(), password = GOOD_PASSWORD, name?: string): Promise<any> {
+  const res = await signup(base, email, password, name);
+  if (res.status !== 202) throw new Error(`sign-up of ${email}: ${res.status} ${JSON.stringify(res.body)}`);
+  const token = await passwordGrant(base, email, password);
+  if (token.status !== 200) throw new Error(`sign-in of ${email}: ${token.status} ${JSON.stringify(token.body)}`);
+  // Identity's routes take internal tokens: exchanged first, as the gateway does.
+  return (await request(base, 'GET', '/api/v1/identity/me', { token: await internalToken(base, token.body.access_token) })).body;
 }
 
 export async function passwordGrant(

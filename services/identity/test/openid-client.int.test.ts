@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import * as oidc from 'openid-client';
-import { EDGE_CLIENT, GOOD_PASSWORD, signup, startIdentity, uniqueEmail, type Identity } from './harness.ts';
+import { EDGE_CLIENT, GOOD_PASSWORD, signedUp, startIdentity, uniqueEmail, type Identity } from './harness.ts';
 
 const SERVICE = { clientId: 'catalog-service', clientSecret: 'catalog-secret-0123456789abcdef', scopes: ['inventory:read'] };
 
@@ -43,7 +43,7 @@ describe('identity with openid-client', () => {
 
   it("signs a storefront user in, has the edge exchange the user's token, reads UserInfo with it, refreshes and revokes", async () => {
     const email = uniqueEmail('oidc');
-    const created = await signup(id.url, email, GOOD_PASSWORD, 'Olga');
+    const created = { body: await signedUp(id.url, email, GOOD_PASSWORD, 'Olga') };
     const config = await discover('storefront', undefined, oidc.None());
 
     const tokens = await oidc.genericGrantRequest(config, 'password', {

@@ -11,6 +11,7 @@ import {
   exchange,
   passwordGrant,
   request,
+  signedUp,
   signup,
   startIdentity,
   TOKEN,
@@ -27,8 +28,8 @@ describe('identity token exchange', () => {
   before(async () => {
     id = await startIdentity({ clients: [SERVICE] });
     const email = uniqueEmail('xchg');
-    const created = await signup(id.url, email);
-    user = { id: created.body.id as string, token: (await passwordGrant(id.url, email)).body.access_token as string };
+    const created = await signedUp(id.url, email);
+    user = { id: created.id as string, token: (await passwordGrant(id.url, email)).body.access_token as string };
   });
   after(async () => {
     await id?.stop();

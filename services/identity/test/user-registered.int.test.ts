@@ -7,9 +7,19 @@ import { after, before, describe, it } from 'node:test';
 import { FEED_PATH, type FeedPage } from '@souk/chassis';
 import { waitFor } from '@souk/chassis/testing';
 import { sql } from 'kysely';
-import { UserRegistered } from '../contract.ts';
+import { SignUpAttempted, UserRegistered } from '../contract.ts';
 import { createUserStore } from '../src/users/user-store.ts';
-import { GOOD_PASSWORD, request, signup, startIdentity, TOKEN, uniqueEmail, type Identity, internalToken } from './harness.ts';
+import {
+  GOOD_PASSWORD,
+  internalToken,
+  request,
+  signedUp,
+  signup,
+  startIdentity,
+  TOKEN,
+  uniqueEmail,
+  type Identity,
+} from './harness.ts';
 
 /** A consumer of identity's feed, as the devhost grants notifications. */
 const READER = { clientId: 'svc-reader', clientSecret: 'reader-secret-0123456789abcdef', scopes: ['events:read:identity'] };
@@ -40,8 +50,7 @@ describe('UserRegistered', () => {
 
   it('sign-up writes one UserRegistered that matches the contract and the created user', async () => {
     const email = uniqueEmail('event');
-    const res = await signup(id.url, email, GOOD_PASSWORD, 'Eve Event');
-    assert.equal(res.status, 201);
+    const res = { body: await signedUp(id.url, email, GOOD_PASSWORD, 'Eve Event') };
     const rows = forEmail(await outbox(id), email);
     assert.equal(rows.length, 1);
     const { envelope } = rows[0]!;
@@ -61,22 +70,36 @@ describe('UserRegistered', () => {
 
   it('a sign-up without a name announces name: null', async () => {
     const email = uniqueEmail('anon');
-    assert.equal((await signup(id.url, email)).status, 201);
+    assert.equal((await signup(id.url, email)).status, 202);
     const [row] = forEmail(await outbox(id), email);
     assert.equal(row?.envelope.data.name, null);
     assert.equal(UserRegistered.check(row?.envelope.data).ok, true);
   });
 
-  it('a failed sign-up writes no event', async () => {
+  it('a sign-up with a taken email writes SignUpAttempted for the owner, and no user', async () => {
     const email = uniqueEmail('twice');
-    assert.equal((await signup(id.url, email)).status, 201);
+    const owner = await signedUp(id.url, email);
     const before = (await outbox(id)).length;
     const duplicate = await signup(id.url, email.toUpperCase());
-    assert.equal(duplicate.status, 409);
+    assert.equal(duplicate.status, 202);
+    const rows = forEmail(await outbox(id), email);
+    assert.deepEqual(
+      rows.map((r) => r.envelope.type),
+      [TYPE, 'souk.identity.SignUpAttempted'],
+    );
+    const attempt = rows[1]!.envelope;
+    assert.equal(attempt.subject, owner.id);
+    assert.deepEqual(Object.keys(attempt.data).sort(), ['attemptedAt', 'email', 'userId']);
+    assert.equal(attempt.data.userId, owner.id);
+    assert.equal(SignUpAttempted.check(attempt.data).ok, true);
+    assert.equal((await outbox(id)).length, before + 1);
+  });
+
+  it('a refused sign-up writes no event', async () => {
+    const before = (await outbox(id)).length;
     const weak = await request(id.url, 'POST', '/api/v1/identity/signup', { json: { email: uniqueEmail(), password: 'short' } });
     assert.equal(weak.status, 400);
     assert.equal((await outbox(id)).length, before);
-    assert.equal(forEmail(await outbox(id), email).length, 1);
   });
 
   it('the user insert rolls back when the event cannot be written', async () => {
@@ -98,7 +121,7 @@ describe('UserRegistered', () => {
 
   it('the event is served on the feed after commit, to a service token with events:read:identity only', async () => {
     const email = uniqueEmail('feed');
-    const res = await signup(id.url, email);
+    const res = { body: await signedUp(id.url, email) };
     const granted = await request(id.url, 'POST', TOKEN, {
       form: { grant_type: 'client_credentials', client_id: READER.clientId, client_secret: READER.clientSecret },
     });

@@ -1,9 +1,11 @@
 // The notifications service: messages to users made from other services'
 // events (choreography: nobody calls it to send one): a welcome for every
-// UserRegistered, and order messages on OrderConfirmed, OrderCancelled and OrderShipped.
+// UserRegistered, a warning to an account's owner on SignUpAttempted (someone
+// signed up with their email), and order messages on OrderConfirmed,
+// OrderCancelled and OrderShipped.
 
 import { defineService } from '@souk/chassis';
-import { UserRegistered } from '@souk/identity/contract';
+import { SignUpAttempted, UserRegistered } from '@souk/identity/contract';
 import { OrderCancelled, OrderConfirmed } from '@souk/orders/contract';
 import { OrderShipped } from '@souk/shipping/contract';
 import { migrations } from '../migrations/index.ts';
@@ -11,7 +13,7 @@ import type { NotificationsDb } from './db.ts';
 import { registerNotificationRoutes } from './notifications/notification-routes.ts';
 import { createNotificationStore } from './notifications/notification-store.ts';
 import { orderMessageHandlers } from './orders/order-handlers.ts';
-import { welcomeOnRegistration } from './welcome/welcome-handlers.ts';
+import { signUpAttemptWarning, welcomeOnRegistration } from './welcome/welcome-handlers.ts';
 
 export const notificationsService = defineService<NotificationsDb>()({
   name: 'notifications',
@@ -21,6 +23,7 @@ export const notificationsService = defineService<NotificationsDb>()({
     const { db } = ctx;
     const now = () => ctx.clock.now();
     ctx.events.subscribe(UserRegistered, welcomeOnRegistration({ now }));
+    ctx.events.subscribe(SignUpAttempted, signUpAttemptWarning({ now }));
     const orders = orderMessageHandlers({ now });
     ctx.events.subscribe(OrderConfirmed, orders.confirmed);
     ctx.events.subscribe(OrderCancelled, orders.cancelled);

@@ -1,6 +1,7 @@
 // Welcome messages end to end: a real identity publishes UserRegistered on
 // sign-up, a real notifications service reads identity's feed and records the
-// welcome; redelivery adds nothing, and each user sees only their own.
+// welcome; redelivery adds nothing, and each user sees only their own. A
+// sign-up with a taken email (SignUpAttempted) warns the account's owner.
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -9,7 +10,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { waitFor } from '@souk/chassis/testing';
-import { signup, startIdentity, uniqueEmail, type Identity } from '@souk/identity/testing';
+import { signedUp, signup, startIdentity, uniqueEmail, type Identity } from '@souk/identity/testing';
 import { sql } from 'kysely';
 import type { NotificationsDatabase } from '../src/db.ts';
 import { API, assertProblem, call, NOTIFICATIONS_FEEDS, startNotifications, type Harness } from './harness.ts';
@@ -53,9 +54,8 @@ interface Member {
 
 async function register(name?: string): Promise<Member> {
   const email = uniqueEmail('welcome');
-  const res = await signup(identity.url, email, undefined, name);
-  assert.equal(res.status, 201, JSON.stringify(res.body));
-  return { userId: res.body.id, email, token: await h.tokenFor(res.body.id) };
+  const user = await signedUp(identity.url, email, undefined, name);
+  return { userId: user.id, email, token: await h.tokenFor(user.id) };
 }
 
 const list = (token: string) => call(h.svc.url, 'GET', API, { token });
@@ -155,6 +155,25 @@ describe('welcome messages', () => {
     // ...and the unique keys kept the messages as they were.
     assert.equal(await count(h.svc.ctx.db, 'notifications'), 2);
     assert.deepEqual((await list(ann.token)).json.items, before);
+  });
+
+  test("a sign-up with ann's email (any case) warns ann, and creates nothing for anyone else", async () => {
+    const res = await signup(identity.url, ann.email.toUpperCase(), 'Someone-Elses-Pass-9');
+    assert.equal(res.status, 202);
+    const items = await waitFor(
+      async () => {
+        const list = (await call(h.svc.url, 'GET', API, { token: ann.token })).json.items as Array<{ kind: string }>;
+        return list.some((i) => i.kind === 'sign-up-attempt') ? list : undefined;
+      },
+      { what: `the sign-up warning of ${ann.email}` },
+    );
+    const [warning] = items;
+    assert.equal(warning!.kind, 'sign-up-attempt');
+    assert.equal((warning as { title?: string }).title, 'Someone tried to sign up with your email');
+    assert.match((warning as { body?: string }).body ?? '', new RegExp(ann.email.replace(/[.]/g, '\\.')));
+    await caughtUp();
+    assert.equal(await count(h.svc.ctx.db, 'notifications'), 3);
+    assert.equal((await list(bob.token)).json.items.length, 1);
   });
 });
 

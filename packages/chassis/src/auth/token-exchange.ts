@@ -15,8 +15,11 @@ export const TOKEN_EXCHANGE_GRANT = 'urn:ietf:params:oauth:grant-type:token-exch
 export const ACCESS_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:access_token';
 
 export interface TokenExchangeOptions {
-  /** Asks identity's token endpoint for the internal token of `subjectToken` (the client authenticates itself). */
-  fetchToken: (subjectToken: string) => Promise<TokenAnswer>;
+  /**
+   * Asks identity's token endpoint for the internal token of `subjectToken` (the client authenticates
+   * itself); `clientAddress` is the user's, for identity's per-address budgets.
+   */
+  fetchToken: (subjectToken: string, clientAddress: string | undefined) => Promise<TokenAnswer>;
   now: () => number;
   /** Exchanged tokens kept; a few hundred bytes each. */
   maxEntries?: number;
@@ -27,8 +30,11 @@ export interface TokenExchangeOptions {
 export interface TokenExchanger {
   /** The internal token for a user's token exchanged before and not yet due; undefined otherwise (no promise: hot path). */
   cached(subjectToken: string): string | undefined;
-  /** The internal token for a user's token, exchanging it when needed. Refusals are SOUK_AUTH_TOKEN_INVALID. */
-  exchange(subjectToken: string): Promise<string>;
+  /**
+   * The internal token for a user's token, exchanging it when needed. Refusals are SOUK_AUTH_TOKEN_INVALID.
+   * `clientAddress`: where the request came from (identity budgets token requests per address).
+   */
+  exchange(subjectToken: string, clientAddress?: string): Promise<string>;
   readonly size: number;
 }
 
@@ -54,10 +60,10 @@ export function createTokenExchanger(options: TokenExchangeOptions): TokenExchan
     return entry.token;
   }
 
-  async function fetchOnce(key: string, subjectToken: string): Promise<string> {
+  async function fetchOnce(key: string, subjectToken: string, clientAddress: string | undefined): Promise<string> {
     let answer: TokenAnswer;
     try {
-      answer = await options.fetchToken(subjectToken);
+      answer = await options.fetchToken(subjectToken, clientAddress);
     } catch (err) {
       // Identity refused the token (expired meanwhile, signed by a retired key): the caller's to fix, as a 401.
       // Anything else (identity unreachable, its breaker open) is ours: a retryable 503.
@@ -76,13 +82,13 @@ export function createTokenExchanger(options: TokenExchangeOptions): TokenExchan
 
   return {
     cached: (subjectToken) => lookup(keyOf(subjectToken)),
-    exchange(subjectToken) {
+    exchange(subjectToken, clientAddress) {
       const key = keyOf(subjectToken);
       const known = lookup(key);
       if (known !== undefined) return Promise.resolve(known);
       let pending = inFlight.get(key);
       if (!pending) {
-        pending = fetchOnce(key, subjectToken).finally(() => inFlight.delete(key));
+        pending = fetchOnce(key, subjectToken, clientAddress).finally(() => inFlight.delete(key));
         inFlight.set(key, pending);
       }
       return pending;

@@ -36,14 +36,14 @@ export function registerHomeRoute(ctx: ServiceContext, auth: HomeAuth, home: Hom
    * unreachable (keys or exchange) is ours: the page is served without the cart
    * rather than refused.
    */
-  async function callerOf(header: string | undefined): Promise<HomeCaller> {
+  async function callerOf(header: string | undefined, clientAddress: string | undefined): Promise<HomeCaller> {
     const token = bearerToken(header);
     if (!token || !header) return {};
     try {
       const identity = await auth.users.verify(token);
       // A service token's subject is a client id: it has no cart.
       if (!USER_ID.test(identity.subject)) return {};
-      return { authorization: `Bearer ${await auth.exchanger.exchange(token)}` };
+      return { authorization: `Bearer ${await auth.exchanger.exchange(token, clientAddress)}` };
     } catch (err) {
       if (isSoukError(err) && err.status >= 500) return { unverified: true };
       throw err;
@@ -60,7 +60,7 @@ export function registerHomeRoute(ctx: ServiceContext, auth: HomeAuth, home: Hom
       },
     },
     async (request, reply) => {
-      const caller = await callerOf(request.headers.authorization);
+      const caller = await callerOf(request.headers.authorization, request.socket.remoteAddress);
       const { page, failures } = await home.build(caller);
       for (const section of page.degraded) degradedTotal.inc({ section });
       sourceTotal.inc({ source: page.recommendations?.source ?? 'none' });

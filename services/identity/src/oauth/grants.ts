@@ -55,6 +55,12 @@ export interface ClientParams {
   client_secret?: string | undefined;
 }
 
+/** What the token endpoint knows of the caller besides the body. */
+export interface RequestContext {
+  /** The client IP (src/throttle/client-ip.ts). */
+  ip: string;
+}
+
 function isGrantType(value: string): value is GrantType {
   return (GRANT_TYPES as readonly string[]).includes(value);
 }
@@ -112,12 +118,12 @@ export function createGrants(deps: GrantDeps) {
     };
   }
 
-  async function passwordGrant(client: Client, body: TokenRequest): Promise<TokenResponse> {
+  async function passwordGrant(client: Client, body: TokenRequest, context: RequestContext): Promise<TokenResponse> {
     const username = required(body, 'username');
     const password = required(body, 'password');
     const scopes = grantScopes(requestedScopes(body), client.scopes);
     if (!scopes.ok) throw oauthError('invalid_scope', scopes.description);
-    const user = await deps.signIn(username, password);
+    const user = await deps.signIn(username, password, context.ip);
     const who = { subject: user.id, clientId: client.clientId, roles: user.roles, email: user.email };
     const refresh = await deps.refreshTokens.issue(
       { userId: user.id, clientId: client.clientId, scope: formatScope(scopes.scopes) },
@@ -199,7 +205,7 @@ export function createGrants(deps: GrantDeps) {
     };
   }
 
-  const handlers: Record<GrantType, (client: Client, body: TokenRequest) => Promise<TokenResponse>> = {
+  const handlers: Record<GrantType, (client: Client, body: TokenRequest, context: RequestContext) => Promise<TokenResponse>> = {
     password: passwordGrant,
     refresh_token: refreshGrant,
     client_credentials: clientCredentialsGrant,
@@ -208,7 +214,7 @@ export function createGrants(deps: GrantDeps) {
 
   return {
     /** Answers a token request (already shape-checked) or throws an OAuth-flavoured error. */
-    async exchange(body: TokenRequest, authorization: string | undefined): Promise<TokenResponse> {
+    async exchange(body: TokenRequest, authorization: string | undefined, context: RequestContext): Promise<TokenResponse> {
       if (!isGrantType(body.grant_type)) {
         throw oauthError(
           'unsupported_grant_type',
@@ -219,7 +225,7 @@ export function createGrants(deps: GrantDeps) {
       if (!client.grantTypes.includes(body.grant_type)) {
         throw oauthError('unauthorized_client', `Client ${client.clientId} may not use the ${body.grant_type} grant.`);
       }
-      return handlers[body.grant_type](client, body);
+      return handlers[body.grant_type](client, body, context);
     },
 
     /** RFC 7009: revokes a refresh token (and its family) of the authenticated client. */

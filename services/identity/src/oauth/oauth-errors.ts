@@ -15,7 +15,10 @@ export type OAuthErrorCode =
   | 'unauthorized_client'
   | 'unsupported_grant_type'
   | 'invalid_scope'
-  | 'invalid_target';
+  | 'invalid_target'
+  // RFC 6749 section 4.1.2.1 (registered for the authorization endpoint): the
+  // closest OAuth word for "not now", used with 429 for rate limits and shedding.
+  | 'temporarily_unavailable';
 
 const DEFAULT_FACTORY: Record<OAuthErrorCode, ErrorFactory> = {
   invalid_request: errors.invalidTokenRequest,
@@ -25,6 +28,7 @@ const DEFAULT_FACTORY: Record<OAuthErrorCode, ErrorFactory> = {
   unsupported_grant_type: errors.unsupportedGrantType,
   invalid_scope: errors.invalidScope,
   invalid_target: errors.invalidTarget,
+  temporarily_unavailable: errors.rateLimited,
 };
 
 /** A souk error that also reads as an RFC 6749 error response. */

@@ -4,6 +4,9 @@
 
 import type { App } from '@souk/chassis';
 import { API_PREFIX, RevokeRequest, TokenRequest, TokenResponse } from '../../contract.ts';
+import { clientIp } from '../throttle/client-ip.ts';
+import type { RequestLimits } from '../throttle/request-limits.ts';
+import { readClientCredentials } from './client-auth.ts';
 import type { Grants } from './grants.ts';
 import { negotiateOAuthErrorType, noStore, oauthError } from './oauth-errors.ts';
 
@@ -26,19 +29,29 @@ function describeInvalidBody(error: ValidationFailure): string {
     : 'The request body must be a form (or JSON object) of OAuth parameters.';
 }
 
-export function registerTokenRoutes(app: App, grants: Grants): void {
+export function registerTokenRoutes(app: App, grants: Grants, limits: RequestLimits): void {
   app.post(
     TOKEN_PATH,
     {
       // Validation failures reach the handler, which answers them the OAuth way.
       attachValidation: true,
       onSend: negotiateOAuthErrorType,
+      // The address's budget before the body is even read: a refused request costs a map lookup.
+      onRequest: async (request, reply) => {
+        noStore(reply);
+        limits.take('tokenPerIp', clientIp(request.headers['x-forwarded-for'], request.socket.remoteAddress), { oauth: true });
+      },
       schema: { summary: 'OAuth 2.0 token endpoint', body: TokenRequest, response: { 200: TokenResponse } },
     },
     async (request, reply) => {
       noStore(reply);
+      const ip = clientIp(request.headers['x-forwarded-for'], request.socket.remoteAddress);
       if (request.validationError) throw oauthError('invalid_request', describeInvalidBody(request.validationError));
-      return grants.exchange(request.body, request.headers.authorization);
+      if (request.body.grant_type === 'client_credentials') {
+        const read = readClientCredentials(request.headers.authorization, request.body);
+        if (read?.ok) limits.take('tokenPerClient', read.credentials.clientId, { oauth: true });
+      }
+      return grants.exchange(request.body, request.headers.authorization, { ip });
     },
   );
 

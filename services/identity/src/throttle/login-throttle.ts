@@ -1,18 +1,36 @@
-// Login throttling per account as pure decisions over a short log of failure
-// times; the store keeps the log in the database so every instance sees it.
+// Progressive delays after failed sign-ins, as pure decisions over a short log
+// of failure times; the store keeps the log in the database so every instance
+// sees it. There is no lock-out: after a few free failures each further one
+// makes the next attempt wait twice as long, up to a cap, and an attempt made
+// after the wait is checked like any other (the right password gets in). The
+// same rules count failures per account and per client IP (across accounts,
+// against password spraying), each with its own number of free failures.
 
 export interface ThrottlePolicy {
-  /** Failures within the window after which attempts are refused. */
-  maxFailures: number;
+  /** Failures within the window that cost nothing. */
+  freeFailures: number;
+  /** Wait after the first failure beyond the free ones; doubles with each further one. */
+  baseDelayMs: number;
+  /** The longest wait, however many failures. */
+  maxDelayMs: number;
+  /** Failures older than this are forgotten. */
   windowMs: number;
 }
 
-export const DEFAULT_THROTTLE_POLICY: ThrottlePolicy = { maxFailures: 5, windowMs: 15 * 60_000 };
+export const DEFAULT_THROTTLE_POLICY: ThrottlePolicy = {
+  freeFailures: 3,
+  baseDelayMs: 1000,
+  maxDelayMs: 60_000,
+  windowMs: 15 * 60_000,
+};
 
-/** Times (ms) of recent failed attempts, oldest first; at most `maxFailures` long. */
+/** Times (ms) of recent failed attempts, oldest first; at most {@link MAX_REMEMBERED} long. */
 export interface ThrottleState {
   failures: readonly number[];
 }
+
+/** Failures remembered per key: beyond the free ones, 2^40 times the base delay is past any cap. */
+export const MAX_REMEMBERED = 50;
 
 export const EMPTY_THROTTLE_STATE: ThrottleState = { failures: [] };
 
@@ -22,20 +40,24 @@ function recent(state: ThrottleState, now: number, policy: ThrottlePolicy): numb
   return state.failures.filter((t) => t > now - policy.windowMs && t <= now);
 }
 
-/**
- * Whether an attempt may be made now. Once `maxFailures` failures fall inside
- * the window, every attempt is refused (the password is not even checked)
- * until the oldest of them leaves the window.
- */
+/** How long the next attempt must wait after the last of `count` recent failures. */
+export function delayAfter(count: number, policy: ThrottlePolicy = DEFAULT_THROTTLE_POLICY): number {
+  if (count <= policy.freeFailures) return 0;
+  const doublings = Math.min(count - policy.freeFailures - 1, 40);
+  return Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** doublings);
+}
+
+/** Whether an attempt may be made now: only once the delay since the last recent failure has passed. */
 export function checkThrottle(
   state: ThrottleState,
   now: number,
   policy: ThrottlePolicy = DEFAULT_THROTTLE_POLICY,
 ): ThrottleDecision {
   const failures = recent(state, now, policy);
-  if (failures.length < policy.maxFailures) return { allowed: true };
-  const oldestCounted = failures[failures.length - policy.maxFailures]!;
-  return { allowed: false, retryAfterMs: oldestCounted + policy.windowMs - now };
+  const wait = delayAfter(failures.length, policy);
+  if (wait === 0) return { allowed: true };
+  const until = failures[failures.length - 1]! + wait;
+  return until <= now ? { allowed: true } : { allowed: false, retryAfterMs: until - now };
 }
 
 /** The state after a failed attempt at `now`. */
@@ -45,7 +67,7 @@ export function recordFailure(
   policy: ThrottlePolicy = DEFAULT_THROTTLE_POLICY,
 ): ThrottleState {
   const failures = [...recent(state, now, policy), now];
-  return { failures: failures.slice(-policy.maxFailures) };
+  return { failures: failures.slice(-MAX_REMEMBERED) };
 }
 
 /**
@@ -62,7 +84,7 @@ export function admitAttempt(
   return { decision, next: decision.allowed ? recordFailure(state, now, policy) : state };
 }
 
-/** A successful login forgets earlier failures. */
+/** A successful login forgets the account's earlier failures. */
 export function recordSuccess(): ThrottleState {
   return EMPTY_THROTTLE_STATE;
 }

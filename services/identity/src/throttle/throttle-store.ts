@@ -1,10 +1,19 @@
-// The failure log of each account in the database, so throttling holds across
-// instances. Each attempt reads and writes its account's row under a row lock.
+// The failure logs in the database, so delays hold across instances: one per
+// account (normalised email, whether or not an account exists) and one per
+// client IP (across accounts). Each write locks its row.
 
+import { sql } from 'kysely';
 import type { IdentityDatabase } from '../db.ts';
-import { admitAttempt, type ThrottleDecision, type ThrottlePolicy } from './login-throttle.ts';
+import { admitAttempt, checkThrottle, MAX_REMEMBERED, type ThrottleDecision, type ThrottlePolicy } from './login-throttle.ts';
 
-export function createThrottleStore(db: IdentityDatabase, policy: ThrottlePolicy) {
+export interface ThrottleStorePolicies {
+  account: ThrottlePolicy;
+  ip: ThrottlePolicy;
+}
+
+const toState = (failedAt: Date[]) => ({ failures: failedAt.map((d) => d.getTime()) });
+
+export function createThrottleStore(db: IdentityDatabase, policies: ThrottleStorePolicies) {
   return {
     /**
      * Decides whether a sign-in for `account` may go ahead at `now` and, when
@@ -22,8 +31,8 @@ export function createThrottleStore(db: IdentityDatabase, policy: ThrottlePolicy
           .onConflict((oc) => oc.column('account').doUpdateSet((eb) => ({ account: eb.ref('excluded.account') })))
           .returning('failed_at')
           .executeTakeFirstOrThrow();
-        const state = { failures: row.failed_at.map((d) => d.getTime()) };
-        const { decision, next } = admitAttempt(state, now, policy);
+        const state = toState(row.failed_at);
+        const { decision, next } = admitAttempt(state, now, policies.account);
         if (next !== state) {
           await trx
             .updateTable('login_attempts')
@@ -35,18 +44,53 @@ export function createThrottleStore(db: IdentityDatabase, policy: ThrottlePolicy
       });
     },
 
-    /** A successful sign-in forgets the account's failures. */
+    /** A successful sign-in forgets the account's failures (not its IP's: a spraying attacker's own account must not reset them). */
     async succeeded(account: string): Promise<void> {
       await db.deleteFrom('login_attempts').where('account', '=', account).execute();
     },
 
+    /** Whether `ip` may try a sign-in now, given its recent failures across accounts (also counted, for the queue's lane). */
+    async checkIp(ip: string, now: number): Promise<ThrottleDecision & { recentFailures: number }> {
+      const row = await db.selectFrom('ip_login_failures').select('failed_at').where('ip', '=', ip).executeTakeFirst();
+      if (!row) return { allowed: true, recentFailures: 0 };
+      const state = toState(row.failed_at);
+      const recentFailures = state.failures.filter((t) => t > now - policies.ip.windowMs).length;
+      return { ...checkThrottle(state, now, policies.ip), recentFailures };
+    },
+
+    /**
+     * Counts a failed sign-in against `ip`. One statement, so the row lock that
+     * concurrent failures from one address queue on is held for one statement,
+     * not for a transaction's round trips (a flood from one address would make
+     * them wait on each other with pooled connections in hand). It keeps what
+     * `recordFailure` keeps: the recent failures, the newest MAX_REMEMBERED.
+     */
+    async ipFailed(ip: string, now: number): Promise<void> {
+      const at = new Date(now);
+      const since = new Date(now - policies.ip.windowMs);
+      await sql`
+        insert into ip_login_failures as f (ip, failed_at, updated_at) values (${ip}, array[${at}::timestamptz], ${at})
+        on conflict (ip) do update set
+          failed_at = array(
+            select t from (
+              select t from unnest(f.failed_at || ${at}::timestamptz) as t
+              where t > ${since}::timestamptz order by t desc limit ${MAX_REMEMBERED}
+            ) as kept order by t
+          ),
+          updated_at = ${at}`.execute(db);
+    },
+
     /** Drops logs whose every failure has left the window. */
     async prune(now: number): Promise<number> {
-      const result = await db
+      const accounts = await db
         .deleteFrom('login_attempts')
-        .where('updated_at', '<', new Date(now - policy.windowMs))
+        .where('updated_at', '<', new Date(now - policies.account.windowMs))
         .executeTakeFirst();
-      return Number(result.numDeletedRows);
+      const ips = await db
+        .deleteFrom('ip_login_failures')
+        .where('updated_at', '<', new Date(now - policies.ip.windowMs))
+        .executeTakeFirst();
+      return Number(accounts.numDeletedRows) + Number(ips.numDeletedRows);
     },
   };
 }

@@ -3,6 +3,7 @@
 import type { App, Auth, Identity } from '@souk/chassis';
 import {
   API_PREFIX,
+  SignupAccepted,
   SignupRequest,
   User as UserSchema,
   UserInfo,
@@ -10,9 +11,13 @@ import {
   type UserInfo as UserInfoBody,
 } from '../../contract.ts';
 import { errors } from '../errors.ts';
+import { clientIp } from '../throttle/client-ip.ts';
+import { isHashQueueFull, type HashQueue } from '../throttle/hash-queue.ts';
+import type { RequestLimits } from '../throttle/request-limits.ts';
 import { isValidEmail, normaliseEmail } from './email.ts';
 import { hashPassword, type ScryptParams } from './password-hash.ts';
 import { checkPassword } from './password-policy.ts';
+import { busyError } from './sign-in.ts';
 import type { User, UserStore } from './user-store.ts';
 
 export interface UserRouteDeps {
@@ -20,7 +25,13 @@ export interface UserRouteDeps {
   auth: Auth;
   now: () => number;
   scrypt: ScryptParams;
+  limits: RequestLimits;
+  queue: HashQueue;
 }
+
+export const SIGNUP_ACCEPTED_MESSAGE =
+  'Sign-up received. If this address had no account, it has one now: sign in with the password you chose. ' +
+  "If it had one, its owner has been told, and that account's password is unchanged.";
 
 export function toUserBody(user: User): UserBody {
   return { id: user.id, email: user.email, name: user.name, roles: user.roles, createdAt: user.createdAt.toISOString() };
@@ -49,8 +60,17 @@ export function registerUserRoutes(app: App, deps: UserRouteDeps): void {
 
   app.post(
     `${API_PREFIX}/signup`,
-    { schema: { summary: 'Create a customer account', body: SignupRequest, response: { 201: UserSchema } } },
+    {
+      // The address's budget before the body is even read.
+      onRequest: async (request) => {
+        deps.limits.take('signupPerIp', clientIp(request.headers['x-forwarded-for'], request.socket.remoteAddress), {
+          oauth: false,
+        });
+      },
+      schema: { summary: 'Create a customer account', body: SignupRequest, response: { 202: SignupAccepted } },
+    },
     async (request, reply) => {
+      const ip = clientIp(request.headers['x-forwarded-for'], request.socket.remoteAddress);
       const email = normaliseEmail(request.body.email);
       if (!isValidEmail(email)) throw errors.emailInvalid(`${JSON.stringify(request.body.email)} is not a valid email address.`);
       const verdict = checkPassword(request.body.password, email);
@@ -61,10 +81,17 @@ export function registerUserRoutes(app: App, deps: UserRouteDeps): void {
         });
       }
       const name = request.body.name?.trim() || null;
-      const passwordHash = await hashPassword(request.body.password, deps.scrypt);
-      const user = await deps.users.create({ email, name, passwordHash, roles: ['customer'] }, new Date(deps.now()));
-      reply.code(201);
-      return toUserBody(user);
+      // Hashed whether or not the email is taken, so both answers take as long.
+      let passwordHash: string;
+      try {
+        passwordHash = await deps.queue.run(ip, 'second', () => hashPassword(request.body.password, deps.scrypt));
+      } catch (err) {
+        if (isHashQueueFull(err)) throw busyError(false);
+        throw err;
+      }
+      await deps.users.register({ email, name, passwordHash, roles: ['customer'] }, new Date(deps.now()));
+      reply.code(202);
+      return { email, message: SIGNUP_ACCEPTED_MESSAGE };
     },
   );
 

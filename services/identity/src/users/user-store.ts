@@ -4,7 +4,7 @@
 
 import { randomUUID } from 'node:crypto';
 import type { Events } from '@souk/chassis';
-import { UserRegistered } from '../../contract.ts';
+import { SignUpAttempted, UserRegistered } from '../../contract.ts';
 import { isUniqueViolation, type IdentityDatabase, type UserTable } from '../db.ts';
 import { errors } from '../errors.ts';
 
@@ -90,6 +90,29 @@ export function createUserStore(db: IdentityDatabase, deps: UserStoreDeps) {
         }
         throw err;
       }
+    },
+
+    /**
+     * A sign-up: creates the user (publishing UserRegistered), or, when the
+     * email already has an account, publishes SignUpAttempted for its owner
+     * instead. Either way one event is written, in one transaction.
+     */
+    async register(user: NewUser, now: Date): Promise<{ outcome: 'created' | 'existing'; userId: string }> {
+      try {
+        return { outcome: 'created', userId: (await this.create(user, now)).id };
+      } catch (err) {
+        if (!errors.emailTaken.is(err)) throw err;
+      }
+      return db.transaction().execute(async (trx) => {
+        const existing = await trx.selectFrom('users').select('id').where('email', '=', user.email).executeTakeFirstOrThrow();
+        await deps.events.publish(
+          trx,
+          SignUpAttempted,
+          { userId: existing.id, email: user.email, attemptedAt: now.toISOString() },
+          { subject: existing.id, time: now },
+        );
+        return { outcome: 'existing' as const, userId: existing.id };
+      });
     },
 
     async findByEmail(email: string): Promise<User | undefined> {

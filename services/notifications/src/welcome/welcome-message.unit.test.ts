@@ -2,7 +2,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { welcomeMessage } from './welcome-message.ts';
+import { signUpAttemptMessage, welcomeMessage } from './welcome-message.ts';
 
 test('greets by name and names the account', () => {
   const message = welcomeMessage({ name: 'Ann Example', email: 'ann@example.com' });
@@ -18,4 +18,12 @@ test('without a name (or a blank one) the greeting is plain', () => {
 test('the same registration always makes the same message', () => {
   const user = { name: 'Bo', email: 'bo@example.com' };
   assert.deepEqual(welcomeMessage(user), welcomeMessage({ ...user }));
+});
+
+test('a sign-up attempt on an existing account warns its owner, naming the address and the time', () => {
+  const message = signUpAttemptMessage({ email: 'ann@example.com', attemptedAt: '2026-12-07T03:00:00.000Z' });
+  assert.equal(message.title, 'Someone tried to sign up with your email');
+  assert.match(message.body, /ann@example\.com/);
+  assert.match(message.body, /2026-12-07T03:00:00\.000Z/);
+  assert.match(message.body, /Nothing was changed/);
 });

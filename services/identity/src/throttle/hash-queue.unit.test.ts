@@ -1,0 +1,100 @@
+// The bounded hashing queue, driven by hand-resolved work (no timing): at most
+// `concurrency` run, at most `maxWaiting` wait, one client holds at most
+// `perClient`, the first lane goes first, the second gets half the waiting places.
+
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { createHashQueue, isHashQueueFull, type HashLane } from './hash-queue.ts';
+
+/** Work that finishes when the test says so, recording when it started. */
+function harness(policy = { concurrency: 2, maxWaiting: 4, perClient: 3 }) {
+  const queue = createHashQueue(policy);
+  const started: string[] = [];
+  const finish = new Map<string, () => void>();
+  const outcomes = new Map<string, string>();
+  function submit(name: string, client: string, lane: HashLane = 'first'): Promise<void> {
+    return queue
+      .run(client, lane, () => {
+        started.push(name);
+        return new Promise<string>((resolve) => finish.set(name, () => resolve(name)));
+      })
+      .then(
+        (v) => void outcomes.set(name, `done ${v}`),
+        (err: unknown) => void outcomes.set(name, isHashQueueFull(err) ? `shed ${err.reason}` : `error ${String(err)}`),
+      );
+  }
+  const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
+  return { queue, started, finish, outcomes, submit, tick };
+}
+
+describe('hash queue', () => {
+  it('runs at most `concurrency` at once and starts the next when one finishes', async () => {
+    const h = harness();
+    for (const n of ['a', 'b', 'c']) void h.submit(n, n);
+    await h.tick();
+    assert.deepEqual(h.started, ['a', 'b']);
+    assert.deepEqual(h.queue.stats(), { running: 2, waiting: 1, clients: 3 });
+    h.finish.get('a')!();
+    await h.tick();
+    assert.deepEqual(h.started, ['a', 'b', 'c']);
+    assert.equal(h.outcomes.get('a'), 'done a');
+  });
+
+  it('sheds at once when every waiting place is taken', async () => {
+    const h = harness();
+    for (const n of ['r1', 'r2', 'w1', 'w2', 'w3', 'w4', 'x']) void h.submit(n, n);
+    await h.tick();
+    assert.equal(h.outcomes.get('x'), 'shed busy');
+    assert.deepEqual(h.queue.stats(), { running: 2, waiting: 4, clients: 6 });
+  });
+
+  it('lets one client hold at most `perClient` places, so others still get in', async () => {
+    const h = harness();
+    for (const n of ['f1', 'f2', 'f3', 'f4']) void h.submit(n, 'flood');
+    void h.submit('legit', 'customer');
+    await h.tick();
+    assert.equal(h.outcomes.get('f4'), 'shed client');
+    assert.equal(h.outcomes.get('legit'), undefined, 'the customer waits, not shed');
+    h.finish.get('f1')!();
+    await h.tick();
+    // f3 had waited longer, but the customer's sign-in is in the same lane: first come, first served.
+    assert.deepEqual(h.started, ['f1', 'f2', 'f3']);
+    h.finish.get('f2')!();
+    await h.tick();
+    assert.deepEqual(h.started, ['f1', 'f2', 'f3', 'legit']);
+  });
+
+  it('starts the first lane before the second (clean sign-ins before sign-ups and failing addresses)', async () => {
+    const h = harness();
+    void h.submit('r1', 'a');
+    void h.submit('r2', 'b');
+    void h.submit('up', 'c', 'second');
+    void h.submit('in', 'd', 'first');
+    await h.tick();
+    h.finish.get('r1')!();
+    await h.tick();
+    assert.deepEqual(h.started, ['r1', 'r2', 'in']);
+  });
+
+  it('gives the second lane at most half of the waiting places', async () => {
+    const h = harness();
+    void h.submit('r1', 'a');
+    void h.submit('r2', 'b');
+    for (const n of ['u1', 'u2', 'u3']) void h.submit(n, n, 'second');
+    void h.submit('in', 'd', 'first');
+    await h.tick();
+    assert.equal(h.outcomes.get('u3'), 'shed busy');
+    assert.equal(h.outcomes.get('in'), undefined);
+    assert.deepEqual(h.queue.stats(), { running: 2, waiting: 3, clients: 5 });
+  });
+
+  it('frees the place of work that fails, and passes the failure on', async () => {
+    const queue = createHashQueue({ concurrency: 1, maxWaiting: 0, perClient: 1 });
+    await assert.rejects(
+      queue.run('a', 'first', () => Promise.reject(new Error('boom'))),
+      /boom/,
+    );
+    assert.deepEqual(queue.stats(), { running: 0, waiting: 0, clients: 0 });
+    assert.equal(await queue.run('a', 'first', () => Promise.resolve(7)), 7);
+  });
+});
