@@ -16,7 +16,9 @@ test('common config has working defaults', () => {
   const config = loadConfig(CommonConfig, {});
   assert.equal(config.HOST, '127.0.0.1');
   assert.equal(config.LOG_LEVEL, 'info');
-  assert.equal(config.AUTH_AUDIENCE, 'souk');
+  // Services accept internal tokens; users' tokens (the external audience) are the gateway's to exchange.
+  assert.equal(config.AUTH_AUDIENCE, 'souk-internal');
+  assert.equal(config.AUTH_EXTERNAL_AUDIENCE, 'souk');
 });
 
 test('a problem names the variable, what is wrong and what was given', () => {
