@@ -139,6 +139,17 @@ export const CommonConfig = Type.Object({
   SERVICE_CLIENT_SECRET_FILE: Type.Optional(
     Type.String({ minLength: 1, description: 'File holding the OAuth client secret of SERVICE_CLIENT_ID (one line).' }),
   ),
+  TLS_CERT_FILE: Type.Optional(
+    Type.String({
+      minLength: 1,
+      description:
+        "The instance's certificate (PEM, URI SAN spiffe://souk.local/<service>); with TLS_KEY_FILE and TLS_CA_FILE it serves and calls by mutual TLS. Watched: a replaced file is used without restart.",
+    }),
+  ),
+  TLS_KEY_FILE: Type.Optional(Type.String({ minLength: 1, description: 'The private key of TLS_CERT_FILE (PEM).' })),
+  TLS_CA_FILE: Type.Optional(
+    Type.String({ minLength: 1, description: 'The CA (PEM) that callers and called instances must have certificates from.' }),
+  ),
   SCHEMA_REGISTRY_WAIT_MS: Type.Integer({
     default: 30_000,
     minimum: 0,

@@ -19,7 +19,8 @@ import type { Events } from './events/event-layer.ts';
 import { createHttpServerMetrics } from './metrics.ts';
 import { createApp, type App, type Interceptor } from './server/app.ts';
 import { loadBasics, type Basics, type Clock } from './start/basics.ts';
-import { connectClients, connectDiscovery, createServiceAuth, registerEventSchemas } from './start/connections.ts';
+import { connectClients, connectDiscovery, createServiceAuth, loadTls, registerEventSchemas } from './start/connections.ts';
+import type { ServiceTls } from './tls/service-tls.ts';
 import { openDatabase } from './start/database-phase.ts';
 import { createServiceEvents } from './start/event-phase.ts';
 import { allSettledOrThrow } from './settle.ts';
@@ -39,6 +40,11 @@ export interface ServiceDefinition<C extends TObject = TObject, DB = object> {
   migrations?: Migrations;
   /** Events the service publishes (from its contract.ts); their schemas are registered at start. */
   events?: { publishes?: readonly EventContract[] };
+  /**
+   * The service is the public edge (the gateway): its listener stays plain HTTP even with a certificate,
+   * which then serves only its outgoing calls.
+   */
+  publicEdge?: boolean;
   /** Registers routes and hooks; runs before the server listens. */
   setup(ctx: ServiceContext<Static<C>, DB>): void | Promise<void>;
 }
@@ -65,6 +71,8 @@ export interface ServiceContext<Cfg = Record<string, unknown>, DB = any> {
   readonly metrics: Registry;
   readonly tracer: Tracer;
   readonly clock: Clock;
+  /** The instance's certificate (TLS_CERT_FILE…), rotated in place; undefined when it runs plain HTTP. */
+  readonly tls: ServiceTls | undefined;
   /** The cached client for calls to another service. */
   client(service: string): ServiceClient;
   addReadinessCheck(name: string, check: () => Promise<void>): void;
@@ -130,14 +138,16 @@ export async function startService<C extends TObject, DB = object>(
   let ctx: ServiceContext<Static<C>, DB>;
   let url: string;
   try {
+    const tls = await loadTls(basics, stack);
+    const serverTls = definition.publicEdge ? undefined : tls;
     const publishes = definition.events?.publishes ?? [];
     // Side by side: migrations wait on PostgreSQL, schema registration on the schema registry (both may
     // still be starting next to us); neither needs the other.
     const [database, { discovery, clients, schemaIds }] = await allSettledOrThrow([
       timed('database', () => openDatabase(basics, definition.migrations, stack, readiness)),
       (async () => {
-        const discovery = await timed('discovery', () => connectDiscovery(basics, options.discovery, stack, readiness));
-        const clients = await connectClients(basics, discovery, options.serviceToken, stack);
+        const discovery = await timed('discovery', () => connectDiscovery(basics, options.discovery, tls, stack, readiness));
+        const clients = await connectClients(basics, discovery, options.serviceToken, tls, stack);
         const schemaIds = await timed('schemas', () => registerEventSchemas(basics, publishes, discovery, clients));
         return { discovery, clients, schemaIds };
       })(),
@@ -159,6 +169,7 @@ export async function startService<C extends TObject, DB = object>(
         isClosing: () => phase === 'closing',
         resilienceSnapshot: () => clients.resilienceSnapshot(),
         preRoute,
+        ...(serverTls ? { tls: serverTls } : {}),
       }),
     );
     let appClosed: Promise<void> | undefined;
@@ -183,10 +194,11 @@ export async function startService<C extends TObject, DB = object>(
       readiness,
       closeHooks,
       preRoute,
+      tls,
       isClosing: () => phase === 'closing',
     });
     await timed('setup', () => definition.setup(ctx));
-    url = await timed('listen', () => listen(basics, app, closeApp, () => (phase = 'closing'), stack));
+    url = await timed('listen', () => listen(basics, app, closeApp, () => (phase = 'closing'), stack, serverTls !== undefined));
     await timed('register', () => register(basics, discovery, url, stack));
     await timed('events', () => eventLayer?.start());
     timings.totalMs = Math.round(performance.now());
@@ -220,6 +232,7 @@ interface ContextParts {
   readiness: Map<string, () => Promise<void>>;
   closeHooks: (() => Promise<void> | void)[];
   preRoute: { current?: Interceptor };
+  tls: ServiceTls | undefined;
   isClosing(): boolean;
 }
 
@@ -248,6 +261,7 @@ function serviceContext<Cfg, DB>(basics: Basics<Cfg>, parts: ContextParts): Serv
     metrics: basics.metrics,
     tracer: basics.tracer,
     clock: basics.clock,
+    tls: parts.tls,
     client: (service) => parts.clients.get(service),
     addReadinessCheck: (checkName, check) => void parts.readiness.set(checkName, check),
     onClose: (fn) => void parts.closeHooks.push(fn),

@@ -3,6 +3,9 @@
 // endpoints (/health/live, /health/ready, /metrics, /openapi.json, /_admin/resilience).
 
 import { createServer, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { ServiceTls } from '../tls/service-tls.ts';
+import { useServerTls } from '../tls/server-tls.ts';
 import Fastify, {
   LogController,
   type FastifyBaseLogger,
@@ -60,6 +63,8 @@ export interface AppOptions {
    * them: `current` returns true when it took the request. Set during setup.
    */
   preRoute: { current?: Interceptor };
+  /** Serve HTTPS with mutual TLS under this identity (rotated in place); plain HTTP when absent. */
+  tls?: ServiceTls;
 }
 
 const CHECK_TIMEOUT_MS = 2_000;
@@ -91,14 +96,17 @@ export async function createApp(options: AppOptions): Promise<App> {
     serverFactory: (handler) => {
       const { preRoute } = options;
       const intercept: Interceptor = (req, res, context) => preRoute.current?.(req, res, context) ?? false;
-      return createServer(
-        { keepAliveTimeout: 65_000 },
-        instrumentHandler(
-          handler,
-          { tracer: options.tracer, metrics: options.httpMetrics, log: options.log, slowRequestMs: options.slowRequestMs },
-          intercept,
-        ),
+      const handle = instrumentHandler(
+        handler,
+        { tracer: options.tracer, metrics: options.httpMetrics, log: options.log, slowRequestMs: options.slowRequestMs },
+        intercept,
       );
+      if (!options.tls) return createServer({ keepAliveTimeout: 65_000 }, handle);
+      const serverTls = useServerTls(options.tls);
+      const server = createHttpsServer({ keepAliveTimeout: 65_000, ...serverTls.options }, handle);
+      const detach = serverTls.attach(server);
+      server.once('close', detach);
+      return server;
     },
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as App;
 
