@@ -43,7 +43,7 @@ async function httpCounts(devhost: Devhost): Promise<{ served: Counts; made: Cou
   for (const i of await devhost.instances()) {
     let text: string;
     try {
-      text = await (await fetch(`${i.url}/metrics`)).text();
+      text = await (await devhost.fetch(`${i.url}/metrics`)).text();
     } catch {
       continue;
     }

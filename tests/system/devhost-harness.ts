@@ -8,6 +8,8 @@ import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { Agent, fetch as undiciFetch } from 'undici';
+import { devhostClientTls } from '../../tools/devhost/src/certificates.ts';
 import { DEFAULT_TEST_SERVER, freePort, waitFor } from '@souk/chassis/testing';
 import { embeddedPostgresBlocked } from '../../tools/devhost/src/postgres.ts';
 
@@ -30,6 +32,11 @@ export interface Devhost {
   process: ChildProcess;
   instances(): Promise<DevhostInstance[]>;
   secret(name: string): Promise<string>;
+  /**
+   * fetch for calls straight to an instance: with the devhost's client certificate (read from the data
+   * folder at each call, so a rotated one is used) when the URL is https:.
+   */
+  fetch(url: string, init?: Parameters<typeof undiciFetch>[1]): ReturnType<typeof undiciFetch>;
   /** What the devhost printed so far (stdout and stderr). */
   output(): Promise<string>;
   stop(): Promise<void>;
@@ -90,6 +97,22 @@ export async function startDevhost(args: string[] = [], env: Record<string, stri
       return (JSON.parse(await readFile(join(dataDir, 'devhost.json'), 'utf8')) as { instances: DevhostInstance[] }).instances;
     },
     output: () => readFile(join(dataDir, 'devhost-output.log'), 'utf8'),
+    async fetch(url, init) {
+      const tls = url.startsWith('https:') ? devhostClientTls(dataDir) : undefined;
+      if (!tls) return undiciFetch(url, init);
+      // The instance's name is not checked here: a test reaching an instance by URL checks what it answers.
+      const dispatcher = new Agent({ connect: { ...tls, checkServerIdentity: () => undefined } });
+      try {
+        const res = await undiciFetch(url, { ...init, dispatcher });
+        const body = await res.arrayBuffer();
+        const empty = [204, 205, 304].includes(res.status);
+        return new Response(empty ? null : body, { status: res.status, headers: res.headers }) as unknown as Awaited<
+          ReturnType<typeof undiciFetch>
+        >;
+      } finally {
+        await dispatcher.close();
+      }
+    },
     async secret(name) {
       return (await readFile(join(dataDir, 'secrets', name), 'utf8')).trim();
     },

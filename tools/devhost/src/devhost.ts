@@ -25,6 +25,7 @@ import {
 } from './services.ts';
 import { ManagedInstance, formatMs } from './supervisor.ts';
 import { waitFor } from './wait.ts';
+import { DevhostCertificates } from './certificates.ts';
 import { treeMemory } from './proc-stats.ts';
 
 /** Longer than the chassis's SHUTDOWN_TIMEOUT_MS (10 s), so a draining service is not cut off. */
@@ -41,6 +42,7 @@ export class Devhost {
   private postgres: RunningPostgres | undefined;
   private postgresStarting: Promise<RunningPostgres> | undefined;
   private stopping: Promise<void> | undefined;
+  private certificates: DevhostCertificates | undefined;
   private signalStop!: () => void;
   private readonly stopRequested = new Promise<Error>((resolve) => {
     this.signalStop = () => resolve(new StopRequested('stop requested'));
@@ -76,6 +78,11 @@ export class Devhost {
       databaseServices: SERVICES.filter((s) => s.database).map((s) => s.name),
       clients: [...SERVICES.map((s) => ({ clientId: serviceClientId(s.name), scopes: s.clientScopes })), ...EXTRA_CLIENTS],
     });
+    if (options.mtls) {
+      this.certificates = await DevhostCertificates.open(dir.pki, options.certLifetimeMs, out);
+      out.info(`mutual TLS between the processes: certificates from the dev CA in ${dir.pki} (--no-mtls: plain HTTP)`);
+    }
+    const certificates = this.certificates;
     const state = await loadState(dir);
     const { adminUrl, description } = await this.startDatabase(state, secrets);
     if (this.stopping) return false;
@@ -107,8 +114,11 @@ export class Devhost {
         databaseUrl: databaseUrls.get(plan.service.name),
         secrets,
         inherited: process.env,
+        ...(certificates ? { tls: certificates.paths(plan.instanceId) } : {}),
       });
-      const url = `http://127.0.0.1:${port}`;
+      // The gateway's port is the public edge: plain HTTP, its certificate only for its calls upstream.
+      const secure = certificates !== undefined && plan.service.fixedPort !== 'gatewayPort';
+      const url = `${secure ? 'https' : 'http'}://127.0.0.1:${port}`;
       return new ManagedInstance(
         { service: plan.service.name, instanceId: plan.instanceId, url, command, args, cwd: options.repoRoot, env },
         {
@@ -117,6 +127,13 @@ export class Devhost {
           warn: (m) => out.warn(m),
           changed: () => this.writeStatus(),
         },
+        certificates
+          ? {
+              // A new certificate at every (re)start; reissued at half its life while the instance runs.
+              prepare: async () => void (await certificates.issue(plan.service.name, plan.instanceId)),
+              clientTls: () => certificates.client(),
+            }
+          : {},
       );
     });
 
@@ -155,6 +172,7 @@ export class Devhost {
   stop(): Promise<void> {
     this.stopping ??= (async () => {
       this.signalStop();
+      this.certificates?.stop();
       this.phase = 'stopping';
       this.writeStatus();
       const t0 = performance.now();

@@ -54,7 +54,7 @@ export async function ensureDevCa(dir: string, now: Date = new Date()): Promise<
   const existing = await loadCa(caFile, keyFile);
   if (existing && existing.cert.notAfter.getTime() - now.getTime() > 24 * 3600_000)
     return { ...existing, caFile, created: false };
-  const keys = (await webcrypto.subtle.generateKey(ALGORITHM, true, ['sign', 'verify']));
+  const keys = await webcrypto.subtle.generateKey(ALGORITHM, true, ['sign', 'verify']);
   const name = `CN=souk dev CA ${randomBytes(4).toString('hex')}`;
   const cert = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: serialNumber(),
@@ -103,7 +103,7 @@ export interface IssueRequest {
 /** A new key pair and a certificate for it, signed by the CA. */
 export async function issueCertificate(ca: DevCa, request: IssueRequest): Promise<IssuedCertificate> {
   const now = request.now ?? new Date();
-  const keys = (await webcrypto.subtle.generateKey(ALGORITHM, true, ['sign', 'verify']));
+  const keys = await webcrypto.subtle.generateKey(ALGORITHM, true, ['sign', 'verify']);
   const notBefore = new Date(now.getTime() - BACKDATE_MS);
   const notAfter = new Date(now.getTime() + request.lifetimeMs);
   const cert = await x509.X509CertificateGenerator.create({
@@ -138,11 +138,16 @@ export async function issueCertificate(ca: DevCa, request: IssueRequest): Promis
  */
 export async function writeTlsFiles(dir: string, ca: DevCa, issued: IssuedCertificate): Promise<TlsPaths> {
   await ensurePrivateDir(dir);
-  const paths = { certFile: path.join(dir, 'cert.pem'), keyFile: path.join(dir, 'key.pem'), caFile: path.join(dir, 'ca.pem') };
+  const paths = tlsPathsIn(dir);
   await writeAtomic(paths.caFile, ca.certPem, 0o644);
   await writeAtomic(paths.keyFile, issued.keyPem, 0o600);
   await writeAtomic(paths.certFile, issued.certPem, 0o644);
   return paths;
+}
+
+/** Where an instance's three files are in its folder. */
+export function tlsPathsIn(dir: string): TlsPaths {
+  return { certFile: path.join(dir, 'cert.pem'), keyFile: path.join(dir, 'key.pem'), caFile: path.join(dir, 'ca.pem') };
 }
 
 async function privateKeyPem(key: CryptoKey): Promise<string> {

@@ -298,6 +298,9 @@ const CONTROLLED_ENV = [
   'OTEL_LOGS_EXPORTER',
   'SERVICE_CLIENT_ID',
   'SERVICE_CLIENT_SECRET_FILE',
+  'TLS_CERT_FILE',
+  'TLS_KEY_FILE',
+  'TLS_CA_FILE',
 ];
 
 export interface EnvInput {
@@ -311,6 +314,8 @@ export interface EnvInput {
   secrets: SecretPaths;
   /** The devhost's own environment; PATH, HOME, OTEL_EXPORTER_OTLP_ENDPOINT etc. pass through. */
   inherited: NodeJS.ProcessEnv;
+  /** The instance's certificate files: it serves and calls by mutual TLS (the registry too). */
+  tls?: { certFile: string; keyFile: string; caFile: string };
 }
 
 export function instanceEnv(input: EnvInput): Record<string, string> {
@@ -333,7 +338,7 @@ export function instanceEnv(input: EnvInput): Record<string, string> {
     OTEL_LOGS_EXPORTER: 'none',
   });
   if (input.plan.service.usesRegistry) {
-    env.REGISTRY_URL = `http://127.0.0.1:${input.registryPort}`;
+    env.REGISTRY_URL = `${input.tls ? 'https' : 'http'}://127.0.0.1:${input.registryPort}`;
     // Its own OAuth client, for calls on its own behalf (saga steps, background work).
     env.SERVICE_CLIENT_ID = serviceClientId(input.plan.service.name);
     env.SERVICE_CLIENT_SECRET_FILE = clientSecretFile(input.secrets.dir, serviceClientId(input.plan.service.name));
@@ -341,6 +346,11 @@ export function instanceEnv(input: EnvInput): Record<string, string> {
   if (input.plan.service.database) {
     if (!input.databaseUrl) throw new Error(`${input.plan.service.name} needs a database URL`);
     env.DATABASE_URL = input.databaseUrl;
+  }
+  if (input.tls) {
+    env.TLS_CERT_FILE = input.tls.certFile;
+    env.TLS_KEY_FILE = input.tls.keyFile;
+    env.TLS_CA_FILE = input.tls.caFile;
   }
   Object.assign(env, input.plan.service.env?.(input.secrets) ?? {});
   return env;

@@ -107,6 +107,9 @@ export async function loadServiceTls(files: TlsFiles, log: Log): Promise<Service
     },
   );
 
+  // A change between the first read and the watch starting would be missed: look once more now.
+  schedule();
+
   return {
     files,
     get generation() {
