@@ -3,14 +3,16 @@
 // It also serves BENCH_JWKS at /.well-known/jwks.json: standing in for identity,
 // it lets the gateway check the signed tokens of the authenticated run.
 
-import { createServer } from 'node:http';
+import { readFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 
 const port = Number(process.env.PORT ?? 0);
 const body = Buffer.from(JSON.stringify({ id: 'p-1', name: 'Mint tea', price: { amount: 450, currency: 'EUR' } }));
 
 const jwks = Buffer.from(process.env.BENCH_JWKS ?? '{"keys":[]}');
 
-const server = createServer((req, res) => {
+function answer(req: IncomingMessage, res: ServerResponse): void {
   // Drain any request body so the connection stays reusable.
   req.resume();
   req.on('end', () => {
@@ -18,10 +20,31 @@ const server = createServer((req, res) => {
     res.writeHead(200, { 'content-type': 'application/json', 'content-length': answer.length });
     res.end(answer);
   });
-});
+}
+
+const server = createServer(answer);
 server.keepAliveTimeout = 65_000;
+
+// With BENCH_TLS_PORT (and the three files), also as an instance does with mTLS: HTTPS requiring a client certificate.
+const tlsPort = process.env.BENCH_TLS_PORT;
+const tlsServer = tlsPort
+  ? createHttpsServer(
+      {
+        cert: readFileSync(process.env.BENCH_TLS_CERT_FILE ?? ''),
+        key: readFileSync(process.env.BENCH_TLS_KEY_FILE ?? ''),
+        ca: readFileSync(process.env.BENCH_TLS_CA_FILE ?? ''),
+        requestCert: true,
+        rejectUnauthorized: true,
+        keepAliveTimeout: 65_000,
+      },
+      answer,
+    ).listen(Number(tlsPort), '127.0.0.1')
+  : undefined;
 server.listen(port, '127.0.0.1', () => {
   const address = server.address();
   process.stdout.write(`${JSON.stringify({ listening: typeof address === 'object' && address ? address.port : port })}\n`);
 });
-process.on('SIGTERM', () => server.close(() => process.exit(0)));
+process.on('SIGTERM', () => {
+  tlsServer?.close();
+  server.close(() => process.exit(0));
+});
