@@ -246,7 +246,9 @@ export async function gatewayBench(settings: GatewaySettings = gatewaySettings()
     // As the devhost runs it: the gateway reaches the upstream by mutual TLS (BENCH_GATEWAY_MTLS=0: plain HTTP).
     // nginx and the direct run use the plain port.
     const mtls = process.env.BENCH_GATEWAY_MTLS !== '0' ? await benchCertificates() : undefined;
-    const upstreamPortTls = mtls ? await freePort() : undefined;
+    // Picked before anything binds, and distinct from the others (freePort alone may hand out nginx's again).
+    let upstreamPortTls = 0;
+    while (mtls && [0, upstreamPort, gatewayPort, nginxPort].includes(upstreamPortTls)) upstreamPortTls = await freePort();
     const gatewayUpstream = mtls ? `https://127.0.0.1:${upstreamPortTls}` : upstream;
     const gateway = `http://127.0.0.1:${gatewayPort}`;
     const viaNginx = `http://127.0.0.1:${nginxPort}`;

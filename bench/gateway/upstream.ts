@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
+import type { TLSSocket } from 'node:tls';
 
 const port = Number(process.env.PORT ?? 0);
 const body = Buffer.from(JSON.stringify({ id: 'p-1', name: 'Mint tea', price: { amount: 450, currency: 'EUR' } }));
@@ -44,7 +45,12 @@ server.listen(port, '127.0.0.1', () => {
   const address = server.address();
   process.stdout.write(`${JSON.stringify({ listening: typeof address === 'object' && address ? address.port : port })}\n`);
 });
+// How many TLS connections the gateway opened (full handshakes and resumed): few means keep-alive held.
+let handshakes = 0;
+let resumed = 0;
+tlsServer?.on('secureConnection', (socket: TLSSocket) => void (socket.isSessionReused() ? resumed++ : handshakes++));
 process.on('SIGTERM', () => {
+  if (tlsServer) process.stderr.write(`upstream: ${handshakes} full TLS handshakes, ${resumed} resumed\n`);
   tlsServer?.close();
   server.close(() => process.exit(0));
 });
