@@ -110,6 +110,9 @@ export class UpstreamConnection {
       () => this.#fail(connectionError(`connect timeout after ${connectTimeoutMs} ms`, 'ETIMEDOUT')),
       connectTimeoutMs,
     );
+    // The timeout covers the TCP connect only (done by the kernel even while the instance is busy); a TLS
+    // handshake waits on the instance's event loop and counts against the exchange's own timeout instead.
+    socket.once('connect', () => clearTimeout(connectTimer));
     socket.once(connectEvent, () => {
       clearTimeout(connectTimer);
       this.#connected = true;
