@@ -14,6 +14,11 @@ import { findNginx, startNginx } from './nginx.ts';
 import { costBetween, costProbe, descendants, type CostReport } from '../cost.ts';
 import { isMain, log, runStandalone, type BenchResult } from '../report.ts';
 import { positive } from '../settings.ts';
+import { rmSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { ensureDevCa, issueCertificate, writeTlsFiles, type TlsPaths } from '../../tools/devhost/src/pki.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const UPSTREAM_ENTRY = fileURLToPath(new URL('./upstream.ts', import.meta.url));
@@ -197,6 +202,30 @@ const values = (r: Result) => [r.requests.average, r.latency.average, r.latency.
 const ratio = (a: number, b: number) => (b > 0 ? a / b : null);
 const cpuOf = (m: Measured, name: string) => m.cost.cpuPerOp.find(([label]) => label === name)?.[1] ?? 0;
 
+/**
+ * A CA and two certificates in a temporary folder: the gateway's, and the upstream's. The upstream stands in
+ * for identity, catalog and cart at one address; the gateway checks an origin against the first of those its
+ * route table names (identity), so that is the name in the upstream's certificate.
+ */
+async function benchCertificates(): Promise<{ gateway: TlsPaths; upstream: TlsPaths }> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'souk-bench-pki-'));
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+  const ca = await ensureDevCa(path.join(dir, 'ca'));
+  const lifetimeMs = 3600_000;
+  return {
+    gateway: await writeTlsFiles(
+      path.join(dir, 'gateway'),
+      ca,
+      await issueCertificate(ca, { service: 'gateway', instanceId: 'gateway-bench', lifetimeMs }),
+    ),
+    upstream: await writeTlsFiles(
+      path.join(dir, 'upstream'),
+      ca,
+      await issueCertificate(ca, { service: 'identity', instanceId: 'upstream-bench', lifetimeMs }),
+    ),
+  };
+}
+
 export async function gatewayBench(settings: GatewaySettings = gatewaySettings()): Promise<BenchResult> {
   const started = performance.now();
   const nginx = findNginx(process.env);
@@ -204,17 +233,39 @@ export async function gatewayBench(settings: GatewaySettings = gatewaySettings()
   try {
     const [upstreamPort, gatewayPort, nginxPort] = [await freePort(), await freePort(), await freePort()];
     const upstream = `http://127.0.0.1:${upstreamPort}`;
+    // As the devhost runs it: the gateway reaches the upstream by mutual TLS (BENCH_GATEWAY_MTLS=0: plain HTTP).
+    // nginx and the direct run use the plain port.
+    const mtls = process.env.BENCH_GATEWAY_MTLS !== '0' ? await benchCertificates() : undefined;
+    // Picked before anything binds, and distinct from the others (freePort alone may hand out nginx's again).
+    let upstreamPortTls = 0;
+    while (mtls && [0, upstreamPort, gatewayPort, nginxPort].includes(upstreamPortTls)) upstreamPortTls = await freePort();
+    const gatewayUpstream = mtls ? `https://127.0.0.1:${upstreamPortTls}` : upstream;
     const gateway = `http://127.0.0.1:${gatewayPort}`;
     const viaNginx = `http://127.0.0.1:${nginxPort}`;
 
     log(`gateway: starting the upstream on ${upstream} and the gateway on ${gateway}`);
     const { jwks, token } = await signedToken();
-    children.startNode('upstream', UPSTREAM_ENTRY, { PORT: String(upstreamPort), BENCH_JWKS: jwks });
+    children.startNode('upstream', UPSTREAM_ENTRY, {
+      PORT: String(upstreamPort),
+      BENCH_JWKS: jwks,
+      ...(mtls
+        ? {
+            BENCH_TLS_PORT: String(upstreamPortTls),
+            BENCH_TLS_CERT_FILE: mtls.upstream.certFile,
+            BENCH_TLS_KEY_FILE: mtls.upstream.keyFile,
+            BENCH_TLS_CA_FILE: mtls.upstream.caFile,
+          }
+        : {}),
+    });
+    if (mtls) log(`gateway: the gateway reaches the upstream by mutual TLS at ${gatewayUpstream}`);
     // As the devhost runs it: metrics on, one trace in ten recorded (no exporter), request lines at debug.
-    const gatewaySetup = gatewayEnv(upstream, {
+    const gatewaySetup = gatewayEnv(gatewayUpstream, {
       PORT: String(gatewayPort),
       INSTANCE_ID: 'gateway-bench',
       OTEL_TRACES_SAMPLER_ARG: String(DEFAULT_TRACE_RATIO),
+      ...(mtls
+        ? { TLS_CERT_FILE: mtls.gateway.certFile, TLS_KEY_FILE: mtls.gateway.keyFile, TLS_CA_FILE: mtls.gateway.caFile }
+        : {}),
     });
     children.onStop(gatewaySetup.cleanup);
     children.startNode('gateway', GATEWAY_ENTRY, gatewaySetup.env, gatewayNodeArgs(process.env.BENCH_GATEWAY_NODE_ARGS));

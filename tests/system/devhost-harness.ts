@@ -9,6 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { basicCredentials, DEFAULT_AUDIENCE, IDENTITY_TOKEN_PATH, tokenExchangeRequest } from '@souk/chassis';
+import { Agent, fetch as undiciFetch } from 'undici';
+import { devhostClientTls } from '../../tools/devhost/src/certificates.ts';
 import { DEFAULT_TEST_SERVER, freePort, waitFor } from '@souk/chassis/testing';
 import { readClientSecret } from '../../tools/devhost/src/secrets.ts';
 import { OPERATOR_CLIENT_ID } from '../../tools/devhost/src/services.ts';
@@ -40,6 +42,11 @@ export interface Devhost {
    * (`souk-operator`): what an instance's own routes (its /_admin endpoints) accept when called directly.
    */
   internalToken(userToken: string): Promise<string>;
+  /**
+   * fetch for calls straight to an instance: with the devhost's client certificate (read from the data
+   * folder at each call, so a rotated one is used) when the URL is https:.
+   */
+  fetch(url: string, init?: Parameters<typeof undiciFetch>[1]): ReturnType<typeof undiciFetch>;
   /** What the devhost printed so far (stdout and stderr). */
   output(): Promise<string>;
   stop(): Promise<void>;
@@ -116,6 +123,22 @@ export async function startDevhost(args: string[] = [], env: Record<string, stri
       if (res.status !== 200 || !body.access_token)
         throw new Error(`token exchange failed: ${res.status} ${JSON.stringify(body)}`);
       return body.access_token;
+    },
+    async fetch(url, init) {
+      const tls = url.startsWith('https:') ? devhostClientTls(dataDir) : undefined;
+      if (!tls) return undiciFetch(url, init);
+      // The instance's name is not checked here: a test reaching an instance by URL checks what it answers.
+      const dispatcher = new Agent({ connect: { ...tls, checkServerIdentity: () => undefined } });
+      try {
+        const res = await undiciFetch(url, { ...init, dispatcher });
+        const body = await res.arrayBuffer();
+        const empty = [204, 205, 304].includes(res.status);
+        return new Response(empty ? null : body, { status: res.status, headers: res.headers }) as unknown as Awaited<
+          ReturnType<typeof undiciFetch>
+        >;
+      } finally {
+        await dispatcher.close();
+      }
     },
     async stop() {
       if (!exited) {

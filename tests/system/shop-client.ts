@@ -13,11 +13,16 @@ export interface Answer<T = any> {
 export const PASSWORD = 'Correct-Horse-Battery-9';
 const TOKEN_PATH = '/api/v1/identity/oauth/token';
 
-export async function json<T = any>(url: string, init: RequestInit & { token?: string } = {}): Promise<Answer<T>> {
+/** `fetch` replaces the global one (the harness's, with the devhost's client certificate, for calls straight to an instance). */
+export async function json<T = any>(
+  url: string,
+  init: RequestInit & { token?: string; fetch?: (url: string, init: RequestInit) => Promise<Response> } = {},
+): Promise<Answer<T>> {
   const headers = new Headers(init.headers);
   if (init.token) headers.set('authorization', `Bearer ${init.token}`);
   if (init.body !== undefined && !headers.has('content-type')) headers.set('content-type', 'application/json');
-  const res = await fetch(url, { ...init, headers });
+  const { fetch: fetchFn = fetch, token: _token, ...rest } = init;
+  const res = await fetchFn(url, { ...rest, headers });
   const text = await res.text();
   let body: unknown = text;
   try {

@@ -174,6 +174,17 @@ export const CommonConfig = Type.Object({
   ),
   // Where secrets are: SECRETS_DIR, VAULT_ADDR and the rest (secrets/secrets.ts).
   ...SecretsConfig.properties,
+  TLS_CERT_FILE: Type.Optional(
+    Type.String({
+      minLength: 1,
+      description:
+        "The instance's certificate (PEM, URI SAN spiffe://souk.local/<service>); with TLS_KEY_FILE and TLS_CA_FILE it serves and calls by mutual TLS. Watched: a replaced file is used without restart.",
+    }),
+  ),
+  TLS_KEY_FILE: Type.Optional(Type.String({ minLength: 1, description: 'The private key of TLS_CERT_FILE (PEM).' })),
+  TLS_CA_FILE: Type.Optional(
+    Type.String({ minLength: 1, description: 'The CA (PEM) that callers and called instances must have certificates from.' }),
+  ),
   SCHEMA_REGISTRY_WAIT_MS: Type.Integer({
     default: 30_000,
     minimum: 0,

@@ -21,6 +21,9 @@ export type { ErrorSpec, ErrorFactory, SoukErrorOptions, ProblemDocument } from 
 
 // The caller: request context, tokens, auth hooks.
 export { requestContext } from './context.ts';
+export { callerIdentity, spiffeId, tlsConnector, tlsFetch, serverIdentityCheck, TRUST_DOMAIN } from './tls/index.ts';
+export { loadServiceTls } from './tls/index.ts';
+export type { PeerIdentity, ServiceTls } from './tls/index.ts';
 export type { Identity, RequestContext } from './context.ts';
 export type { JwtVerifier, KeySource } from './auth/jwt-verifier.ts';
 export { bearerToken } from './auth/auth-hooks.ts';

@@ -20,7 +20,8 @@ import type { Events } from './events/event-layer.ts';
 import { createHttpServerMetrics } from './metrics.ts';
 import { createApp, type App, type Interceptor } from './server/app.ts';
 import { loadBasics, type Basics, type Clock } from './start/basics.ts';
-import { connectClients, connectDiscovery, createServiceAuth, registerEventSchemas } from './start/connections.ts';
+import { connectClients, connectDiscovery, createServiceAuth, loadTls, registerEventSchemas } from './start/connections.ts';
+import type { ServiceTls } from './tls/service-tls.ts';
 import { openDatabase } from './start/database-phase.ts';
 import { createServiceEvents } from './start/event-phase.ts';
 import { allSettledOrThrow } from './settle.ts';
@@ -50,6 +51,11 @@ export interface ServiceDefinition<C extends TObject = TObject, DB = object> {
   };
   /** Resilience options of the clients of some called services, over the defaults (a bigger bulkhead queue...). */
   clients?: Readonly<Record<string, ClientOptions>>;
+  /**
+   * The service is the public edge (the gateway): its listener stays plain HTTP even with a certificate,
+   * which then serves only its outgoing calls.
+   */
+  publicEdge?: boolean;
   /** Registers routes and hooks; runs before the server listens. */
   setup(ctx: ServiceContext<Static<C>, DB>): void | Promise<void>;
 }
@@ -78,6 +84,8 @@ export interface ServiceContext<Cfg = Record<string, unknown>, DB = any> {
   readonly clock: Clock;
   /** The service's own secrets, one name each (SECRETS_DIR or Vault KV v2): read them during setup. */
   readonly secrets: Secrets;
+  /** The instance's certificate (TLS_CERT_FILE…), rotated in place; undefined when it runs plain HTTP. */
+  readonly tls: ServiceTls | undefined;
   /** The cached client for calls to another service. */
   client(service: string): ServiceClient;
   addReadinessCheck(name: string, check: () => Promise<void>): void;
@@ -146,6 +154,8 @@ export async function startService<C extends TObject, DB = object>(
   let url: string;
   let adminUrl: string;
   try {
+    const tls = await loadTls(basics, stack);
+    const serverTls = definition.publicEdge ? undefined : tls;
     const publishes = definition.events?.publishes ?? [];
     const registerLate = definition.events?.registerSchemasWhenServing === true;
     // Filled before the server listens, or (registerLate) once it serves: the outbox reads it at each publish.
@@ -156,8 +166,8 @@ export async function startService<C extends TObject, DB = object>(
     const [database, { discovery, clients }] = await allSettledOrThrow([
       timed('database', () => openDatabase(basics, definition.migrations, stack, readiness)),
       (async () => {
-        const discovery = await timed('discovery', () => connectDiscovery(basics, options.discovery, stack, readiness));
-        const clients = await connectClients(basics, discovery, options.serviceToken, stack, definition.clients);
+        const discovery = await timed('discovery', () => connectDiscovery(basics, options.discovery, tls, stack, readiness));
+        const clients = await connectClients(basics, discovery, options.serviceToken, tls, stack, definition.clients);
         if (!registerLate)
           fill(await timed('schemas', () => registerEventSchemas(basics, publishes, discovery, clients, options.serviceToken)));
         return { discovery, clients };
@@ -180,6 +190,7 @@ export async function startService<C extends TObject, DB = object>(
         isClosing: () => phase === 'closing',
         resilienceSnapshot: () => clients.resilienceSnapshot(),
         preRoute,
+        ...(serverTls ? { tls: serverTls } : {}),
       }),
     );
     let appClosed: Promise<void> | undefined;
@@ -204,11 +215,12 @@ export async function startService<C extends TObject, DB = object>(
       readiness,
       closeHooks,
       preRoute,
+      tls,
       isClosing: () => phase === 'closing',
     });
     await timed('setup', () => definition.setup(ctx));
     adminUrl = await timed('listenAdmin', () => listenAdmin(basics, adminHandler, stack));
-    url = await timed('listen', () => listen(basics, app, closeApp, () => (phase = 'closing'), stack));
+    url = await timed('listen', () => listen(basics, app, closeApp, () => (phase = 'closing'), stack, serverTls !== undefined));
     await timed('register', () => register(basics, discovery, { url, adminUrl }, stack));
     if (registerLate && publishes.length > 0) {
       let registered = false;
@@ -250,6 +262,7 @@ interface ContextParts {
   readiness: Map<string, () => Promise<void>>;
   closeHooks: (() => Promise<void> | void)[];
   preRoute: { current?: Interceptor };
+  tls: ServiceTls | undefined;
   isClosing(): boolean;
 }
 
@@ -279,6 +292,7 @@ function serviceContext<Cfg, DB>(basics: Basics<Cfg>, parts: ContextParts): Serv
     tracer: basics.tracer,
     clock: basics.clock,
     secrets: basics.secrets,
+    tls: parts.tls,
     client: (service) => parts.clients.get(service),
     addReadinessCheck: (checkName, check) => void parts.readiness.set(checkName, check),
     onClose: (fn) => void parts.closeHooks.push(fn),

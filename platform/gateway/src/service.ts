@@ -34,6 +34,8 @@ export const gatewayService = defineService({
   // Every user's first request waits for its token exchange: a burst of new users (or every user after a
   // restart) must queue for identity rather than be refused by the usual bulkhead of 32 + 64.
   clients: { identity: { bulkheadQueue: EXCHANGE_QUEUE } },
+  // :8080 is the public edge, plain HTTP; the gateway's certificate serves its calls upstream.
+  publicEdge: true,
   async setup(ctx) {
     const { config } = ctx;
     // The public listener faces the Internet; the admin listener (metrics, /_admin) does not and keeps the chassis' settings.
@@ -48,7 +50,18 @@ export const gatewayService = defineService({
       },
       ctx.metrics,
     );
-    const pools = createUpstreamPools({ connections: config.GATEWAY_UPSTREAM_CONNECTIONS, connectTimeoutMs: CONNECT_TIMEOUT_MS });
+    const services = [...new Set(routes.map((r) => r.service))];
+    const { tls } = ctx;
+    const pools = createUpstreamPools(
+      { connections: config.GATEWAY_UPSTREAM_CONNECTIONS, connectTimeoutMs: CONNECT_TIMEOUT_MS },
+      tls
+        ? {
+            tls,
+            // At connect time only: which service discovery lists at the origin the connection is for.
+            serviceOf: (origin) => services.find((s) => ctx.discovery.instances(s).some((i) => new URL(i.url).origin === origin)),
+          }
+        : undefined,
+    );
     const upstream = createUpstreamCall({
       discovery: ctx.discovery,
       // The process's shared breakers: /_admin/resilience shows the gateway's next to the clients'.
@@ -125,7 +138,6 @@ export const gatewayService = defineService({
 
     // Drop the pools and breakers of instances that left, so sockets to dead addresses
     // and breaker rows (and their metric series) do not pile up across restarts.
-    const services = [...new Set(routes.map((r) => r.service))];
     const unsubscribe = ctx.discovery.onChange(() => {
       const live = services.flatMap((s) => ctx.discovery.instances(s));
       pools.retain(live.map((i) => i.url));

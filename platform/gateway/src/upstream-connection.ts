@@ -5,7 +5,7 @@
 
 import type { Readable } from 'node:stream';
 import { createRequire } from 'node:module';
-import { connect, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import type { AttemptFailure } from './forward.ts';
 
 /** What a connection reports to the request it carries; callbacks run inside the parser, so they must not throw. */
@@ -87,9 +87,13 @@ export class UpstreamConnection {
   /** When the connection went back to its pool (performance.now()); 0 while busy. */
   idleSince = 0;
 
-  constructor(host: string, port: number, connectTimeoutMs: number, owner: ConnectionOwner) {
+  /**
+   * `open` makes the socket (plain, or TLS to an `https:` instance); `connectEvent` is when it can carry
+   * a request: 'connect', or 'secureConnect' once the handshake checked the instance's certificate.
+   */
+  constructor(open: () => Socket, connectEvent: 'connect' | 'secureConnect', connectTimeoutMs: number, owner: ConnectionOwner) {
     this.#owner = owner;
-    const socket = connect({ host, port, noDelay: true });
+    const socket = open();
     this.#socket = socket;
     const parser = new HTTPParser();
     parser.initialize(HTTPParser.RESPONSE, {}, 0, HTTPParser.kLenientNone);
@@ -113,7 +117,10 @@ export class UpstreamConnection {
       () => this.#fail(connectionError(`connect timeout after ${connectTimeoutMs} ms`, 'ETIMEDOUT')),
       connectTimeoutMs,
     );
-    socket.once('connect', () => {
+    // The timeout covers the TCP connect only (done by the kernel even while the instance is busy); a TLS
+    // handshake waits on the instance's event loop and counts against the exchange's own timeout instead.
+    socket.once('connect', () => clearTimeout(connectTimer));
+    socket.once(connectEvent, () => {
       clearTimeout(connectTimer);
       this.#connected = true;
     });

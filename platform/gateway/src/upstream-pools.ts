@@ -2,7 +2,9 @@
 // connections are reused most recent first, requests beyond the pool's size
 // wait their turn, and pools of instances that left are closed.
 
-import { createOriginPools, type OriginPools, type OriginTarget } from '@souk/chassis';
+import { connect as connectTcp } from 'node:net';
+import { connect as connectTls } from 'node:tls';
+import { createOriginPools, serverIdentityCheck, type OriginPools, type OriginTarget, type ServiceTls } from '@souk/chassis';
 import { UpstreamConnection, type ConnectionOwner, type Exchange } from './upstream-connection.ts';
 
 export interface UpstreamPoolOptions {
@@ -14,6 +16,13 @@ export interface UpstreamPoolOptions {
    * services keep 65 s), so the gateway drops idle sockets first and never writes to one the server is closing.
    */
   idleTimeoutMs?: number;
+}
+
+/** Mutual TLS to `https:` instances: the gateway's certificate, and which service an origin must prove to be. */
+export interface UpstreamTls {
+  tls: ServiceTls;
+  /** The service discovery lists at `origin` (checked against the SPIFFE id of the certificate it presents). */
+  serviceOf(origin: string): string | undefined;
 }
 
 export const DEFAULT_IDLE_TIMEOUT_MS = 4_000;
@@ -28,6 +37,10 @@ export class ConnectionPool implements ConnectionOwner {
   readonly #host: string;
   readonly #port: number;
   readonly #options: Required<UpstreamPoolOptions>;
+  readonly #origin: string;
+  readonly #tls: UpstreamTls | undefined;
+  /** The last TLS session, resumed by the next connection (no full handshake); dropped at a rotation. */
+  #session: { generation: number; session: Buffer } | undefined;
   /** Most recently released last: reused first while warm, the oldest found by the sweep at the front. */
   readonly #idle: UpstreamConnection[] = [];
   readonly #waiting: PooledExchange[] = [];
@@ -35,9 +48,11 @@ export class ConnectionPool implements ConnectionOwner {
   #closing = false;
   #drained: (() => void) | undefined;
 
-  constructor(origin: URL, options: Required<UpstreamPoolOptions>) {
+  constructor(origin: URL, options: Required<UpstreamPoolOptions>, tls?: UpstreamTls) {
     this.#host = origin.hostname;
-    this.#port = Number(origin.port || 80);
+    this.#origin = origin.origin;
+    this.#tls = origin.protocol === 'https:' ? tls : undefined;
+    this.#port = Number(origin.port || (this.#tls ? 443 : 80));
     this.#options = options;
   }
 
@@ -109,7 +124,36 @@ export class ConnectionPool implements ConnectionOwner {
 
   #connect(): UpstreamConnection {
     this.#open++;
-    return new UpstreamConnection(this.#host, this.#port, this.#options.connectTimeoutMs, this);
+    const host = this.#host;
+    const port = this.#port;
+    const upstream = this.#tls;
+    if (!upstream)
+      return new UpstreamConnection(
+        () => connectTcp({ host, port, noDelay: true }),
+        'connect',
+        this.#options.connectTimeoutMs,
+        this,
+      );
+    return new UpstreamConnection(() => this.#connectTls(upstream), 'secureConnect', this.#options.connectTimeoutMs, this);
+  }
+
+  #connectTls({ tls, serviceOf }: UpstreamTls) {
+    const generation = tls.generation;
+    const service = serviceOf(this.#origin);
+    const session = this.#session?.generation === generation ? this.#session.session : undefined;
+    const socket = connectTls({
+      host: this.#host,
+      port: this.#port,
+      secureContext: tls.clientContext(),
+      ...(session ? { session } : {}),
+      // An origin no longer listed by discovery cannot be checked against a name: refused.
+      checkServerIdentity: service
+        ? serverIdentityCheck(service)
+        : () => Object.assign(new Error(`no service is listed at ${this.#origin}`), { code: 'ERR_SOUK_TLS_IDENTITY' }),
+    });
+    socket.setNoDelay(true);
+    socket.on('session', (next: Buffer) => void (this.#session = { generation, session: next }));
+    return socket;
   }
 
   #start(connection: UpstreamConnection, exchange: PooledExchange): void {
@@ -125,12 +169,15 @@ export type UpstreamPools = OriginPools<ConnectionPool>;
 
 const SWEEP_EVERY_MS = 1_000;
 
-export function createUpstreamPools(options: UpstreamPoolOptions): UpstreamPools {
+export function createUpstreamPools(options: UpstreamPoolOptions, tls?: UpstreamTls): UpstreamPools {
   const settings: Required<UpstreamPoolOptions> = { idleTimeoutMs: DEFAULT_IDLE_TIMEOUT_MS, ...options };
   const pools = createOriginPools(
     (origin) => {
-      if (origin.protocol !== 'http:') throw new Error(`upstream ${origin.origin}: only http: instances are supported`);
-      return new ConnectionPool(origin, settings);
+      if (origin.protocol === 'https:' && !tls)
+        throw new Error(`upstream ${origin.origin}: an https: instance needs the gateway's certificate (TLS_CERT_FILE…)`);
+      if (origin.protocol !== 'http:' && origin.protocol !== 'https:')
+        throw new Error(`upstream ${origin.origin}: only http: and https: instances are supported`);
+      return new ConnectionPool(origin, settings, tls);
     },
     (pool) => pool.close(),
   );

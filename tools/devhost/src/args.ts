@@ -31,8 +31,14 @@ export interface DevhostOptions {
   cpuProfile: readonly string[];
   /** Prefix of every database and role name (`souk_catalog`); another one lets several devhosts share a server. */
   dbPrefix: string;
+  /** Every instance serves and calls by mutual TLS with a certificate from the dev CA (--no-mtls: plain HTTP). */
+  mtls: boolean;
+  /** Lifetime of instance certificates; each is reissued at half of it. */
+  certLifetimeMs: number;
   help: boolean;
 }
+
+export const DEFAULT_CERT_LIFETIME_SECONDS = 24 * 3600;
 
 export const DEFAULT_DB_PREFIX = 'souk_';
 
@@ -57,6 +63,10 @@ Options:
                           memory per process, slower stack traces); off by default
   --cpu-prof <svc>        write a CPU profile of the service's processes to <data-dir>/profiles/ when
                           they stop (open it in Chrome DevTools or speedscope); repeatable, or comma separated
+  --no-mtls               plain HTTP between the processes instead of mutual TLS with certificates from the
+                          dev CA in <data-dir>/pki (for comparison)
+  --cert-lifetime <s>     lifetime of instance certificates in seconds (default ${DEFAULT_CERT_LIFETIME_SECONDS}); each is
+                          reissued at half its life, without restart
   --db-prefix <p>         prefix of database and role names (default ${DEFAULT_DB_PREFIX}); lets several
                           devhosts (or test runs) share the server in DATABASE_URL
   -h, --help              show this text
@@ -91,6 +101,8 @@ export function parseOptions(argv: readonly string[], repoRoot: string): Devhost
         'db-prefix': { type: 'string' },
         'cpu-prof': { type: 'string', multiple: true },
         'source-maps': { type: 'boolean', default: false },
+        mtls: { type: 'boolean', default: true },
+        'cert-lifetime': { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -130,6 +142,11 @@ export function parseOptions(argv: readonly string[], repoRoot: string): Devhost
     dbPrefix,
     sourceMaps: v['source-maps'] ?? false,
     cpuProfile: Object.freeze(parseServiceList('--cpu-prof', v['cpu-prof'] ?? [])),
+    mtls: v.mtls ?? true,
+    certLifetimeMs:
+      (v['cert-lifetime'] === undefined
+        ? DEFAULT_CERT_LIFETIME_SECONDS
+        : parseInteger('--cert-lifetime', v['cert-lifetime'], 10, 365 * 24 * 3600)) * 1000,
     help: v.help ?? false,
   });
 }

@@ -16,6 +16,8 @@ export interface DataDir {
   stateFile: string;
   endpointsFile: string;
   devhostFile: string;
+  /** The dev CA, the devhost's client certificate and each instance's certificate. */
+  pki: string;
 }
 
 export function dataDirLayout(root: string): DataDir {
@@ -28,11 +30,21 @@ export function dataDirLayout(root: string): DataDir {
     stateFile: path.join(root, 'devhost-state.json'),
     endpointsFile: path.join(root, 'endpoints.json'),
     devhostFile: path.join(root, 'devhost.json'),
+    pki: path.join(root, 'pki'),
   };
 }
 
 /** Entries a souk data dir may hold; --fresh refuses to wipe a directory with anything else in it. */
-const OWN_ENTRIES = new Set(['secrets', 'run', 'logs', 'postgres', 'devhost-state.json', 'endpoints.json', 'devhost.json']);
+const OWN_ENTRIES = new Set([
+  'pki',
+  'secrets',
+  'run',
+  'logs',
+  'postgres',
+  'devhost-state.json',
+  'endpoints.json',
+  'devhost.json',
+]);
 
 export async function wipeDataDir(dir: DataDir): Promise<void> {
   let entries: string[];

@@ -26,6 +26,7 @@ import {
 } from './services.ts';
 import { ManagedInstance, formatMs } from './supervisor.ts';
 import { waitFor } from './wait.ts';
+import { DevhostCertificates } from './certificates.ts';
 import { treeMemory } from './proc-stats.ts';
 
 /** Longer than the chassis's SHUTDOWN_TIMEOUT_MS (10 s), so a draining service is not cut off. */
@@ -42,6 +43,7 @@ export class Devhost {
   private postgres: RunningPostgres | undefined;
   private postgresStarting: Promise<RunningPostgres> | undefined;
   private stopping: Promise<void> | undefined;
+  private certificates: DevhostCertificates | undefined;
   private signalStop!: () => void;
   private readonly stopRequested = new Promise<Error>((resolve) => {
     this.signalStop = () => resolve(new StopRequested('stop requested'));
@@ -79,6 +81,11 @@ export class Devhost {
       databaseServices: SERVICES.filter((s) => s.database).map((s) => s.name),
       clients: [...SERVICES.map((s) => ({ clientId: serviceClientId(s.name), scopes: s.clientScopes })), ...EXTRA_CLIENTS],
     });
+    if (options.mtls) {
+      this.certificates = await DevhostCertificates.open(dir.pki, options.certLifetimeMs, out);
+      out.info(`mutual TLS between the processes: certificates from the dev CA in ${dir.pki} (--no-mtls: plain HTTP)`);
+    }
+    const certificates = this.certificates;
     const state = await loadState(dir);
     const { adminUrl, description } = await this.startDatabase(state, secrets);
     if (this.stopping) return false;
@@ -115,8 +122,11 @@ export class Devhost {
         databaseUrl: databaseUrls.get(plan.service.name),
         secretsDir,
         inherited: process.env,
+        ...(certificates ? { tls: certificates.paths(plan.instanceId) } : {}),
       });
-      const url = `http://127.0.0.1:${port}`;
+      // The gateway's port is the public edge: plain HTTP, its certificate only for its calls upstream.
+      const secure = certificates !== undefined && plan.service.fixedPort !== 'gatewayPort';
+      const url = `${secure ? 'https' : 'http'}://127.0.0.1:${port}`;
       const adminUrl = `http://127.0.0.1:${adminPort}`;
       const instance: ManagedInstance = new ManagedInstance(
         { service: plan.service.name, instanceId: plan.instanceId, url, adminUrl, command, args, cwd: options.repoRoot, env },
@@ -131,6 +141,13 @@ export class Devhost {
             this.writeStatus();
           },
         },
+        certificates
+          ? {
+              // A new certificate at every (re)start; reissued at half its life while the instance runs.
+              prepare: async () => void (await certificates.issue(plan.service.name, plan.instanceId)),
+              clientTls: () => certificates.client(),
+            }
+          : {},
       );
       return instance;
     });
@@ -170,6 +187,7 @@ export class Devhost {
   stop(): Promise<void> {
     this.stopping ??= (async () => {
       this.signalStop();
+      this.certificates?.stop();
       this.phase = 'stopping';
       this.writeStatus();
       const t0 = performance.now();

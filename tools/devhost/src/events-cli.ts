@@ -8,6 +8,9 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { Agent, fetch as undiciFetch } from 'undici';
+import { serverIdentityCheck } from '@souk/chassis/spiffe';
+import { devhostClientTls } from './certificates.ts';
 import { dataDirLayout } from './data-dir.ts';
 import { basicCredentials, DEFAULT_AUDIENCE, tokenExchangeRequest, type EventStatus } from '@souk/chassis';
 import { readClientSecret } from './secrets.ts';
@@ -61,7 +64,14 @@ export async function runEventsCli(
   const call = async (svc: string, method: string, pathname: string, base = '/_admin/events/dead-letters') => {
     const instance = endpoints.admin[svc]?.[0];
     if (!instance) throw new Error(`no running service "${svc}" (running: ${Object.keys(endpoints.services).join(', ')})`);
-    const res = await fetch(`${instance}${base}${pathname}`, { method, headers: { authorization: `Bearer ${token}` } });
+    // An mTLS devhost's instances answer only a client certificate from its CA: the devhost's own.
+    const tls = instance.startsWith('https:') ? devhostClientTls(dir.root) : undefined;
+    const dispatcher = tls ? new Agent({ connect: { ...tls, checkServerIdentity: serverIdentityCheck(svc) } }) : undefined;
+    const res = await undiciFetch(`${instance}${base}${pathname}`, {
+      method,
+      headers: { authorization: `Bearer ${token}` },
+      ...(dispatcher ? { dispatcher } : {}),
+    }).finally(() => void dispatcher?.close());
     const body = (await res.json().catch(() => ({}))) as Record<string, unknown>;
     return { status: res.status, body };
   };

@@ -312,6 +312,9 @@ const CONTROLLED_ENV = [
   'OTEL_LOGS_EXPORTER',
   'SERVICE_CLIENT_ID',
   'SECRETS_DIR',
+  'TLS_CERT_FILE',
+  'TLS_KEY_FILE',
+  'TLS_CA_FILE',
 ];
 
 /**
@@ -334,6 +337,8 @@ export interface EnvInput {
   secretsDir: string;
   /** The devhost's own environment; PATH, HOME, OTEL_EXPORTER_OTLP_ENDPOINT etc. pass through. */
   inherited: NodeJS.ProcessEnv;
+  /** The instance's certificate files: it serves and calls by mutual TLS (the registry too). */
+  tls?: { certFile: string; keyFile: string; caFile: string };
 }
 
 export function instanceEnv(input: EnvInput): Record<string, string> {
@@ -359,7 +364,7 @@ export function instanceEnv(input: EnvInput): Record<string, string> {
     SECRETS_DIR: input.secretsDir,
   });
   if (input.plan.service.usesRegistry) {
-    env.REGISTRY_URL = `http://127.0.0.1:${input.registryPort}`;
+    env.REGISTRY_URL = `${input.tls ? 'https' : 'http'}://127.0.0.1:${input.registryPort}`;
     // Its own OAuth client, for calls on its own behalf (saga steps, background work).
     env.SERVICE_CLIENT_ID = serviceClientId(input.plan.service.name);
   }
@@ -367,6 +372,11 @@ export function instanceEnv(input: EnvInput): Record<string, string> {
     if (!input.databaseUrl) throw new Error(`${input.plan.service.name} needs a database URL`);
     if (new URL(input.databaseUrl).password !== '') throw new Error('a service database URL must not carry the password');
     env.DATABASE_URL = input.databaseUrl;
+  }
+  if (input.tls) {
+    env.TLS_CERT_FILE = input.tls.certFile;
+    env.TLS_KEY_FILE = input.tls.keyFile;
+    env.TLS_CA_FILE = input.tls.caFile;
   }
   Object.assign(env, input.plan.service.env ?? {});
   return env;

@@ -2,11 +2,14 @@
 // backoff when it exits on its own, and an orderly stop (SIGTERM, deadline, SIGKILL) of its process group.
 import { spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
+import https from 'node:https';
 import { createInterface } from 'node:readline';
 import { processCpuMs } from './proc-stats.ts';
 import { settlesWithin, stopWithSignals, waitForExit } from './wait.ts';
 // The backoff module alone: the chassis' index would load the whole service stack into the devhost.
 import { backoffDelay } from '@souk/chassis/backoff';
+import { serverIdentityCheck } from '@souk/chassis/spiffe';
+import type { ClientTls } from './certificates.ts';
 
 export interface BackoffPolicy {
   initialMs: number;
@@ -60,6 +63,10 @@ export interface InstanceHooks {
 export interface InstanceOptions {
   backoff?: BackoffPolicy;
   readinessIntervalMs?: number;
+  /** Runs before each spawn (the instance's certificate is issued there); a failure is reported and the spawn goes on. */
+  prepare?: () => Promise<void>;
+  /** The devhost's client certificate, for readiness checks of an https: instance. */
+  clientTls?: () => ClientTls;
 }
 
 export class ManagedInstance {
@@ -73,11 +80,12 @@ export class ManagedInstance {
   private halted = false;
   private readonly backoff: RestartBackoff;
   private readonly readinessIntervalMs: number;
+  private preparing = false;
 
   constructor(
     readonly spec: InstanceSpec,
     private readonly hooks: InstanceHooks,
-    options: InstanceOptions = {},
+    private readonly options: InstanceOptions = {},
   ) {
     this.backoff = new RestartBackoff(options.backoff);
     this.readinessIntervalMs = options.readinessIntervalMs ?? 100;
@@ -88,8 +96,21 @@ export class ManagedInstance {
   }
 
   start(): void {
-    if (this.child || this.halted) return;
+    if (this.child || this.halted || this.preparing) return;
     this.restartTimer = undefined;
+    const { prepare } = this.options;
+    if (!prepare) return this.spawn();
+    this.preparing = true;
+    void prepare()
+      .catch((err: unknown) => this.hooks.warn(`${this.instanceId}: ${err instanceof Error ? err.message : String(err)}`))
+      .finally(() => {
+        this.preparing = false;
+        if (!this.halted) this.spawn();
+      });
+  }
+
+  private spawn(): void {
+    if (this.child || this.halted) return;
     this.hooks.spawning?.();
     const child = spawn(this.spec.command, [...this.spec.args], {
       cwd: this.spec.cwd,
@@ -161,10 +182,15 @@ export class ManagedInstance {
     this.restartTimer = setTimeout(() => this.start(), delay);
   }
 
+  private readinessTls(): StatusTls | undefined {
+    const tls = this.options.clientTls?.();
+    return tls ? { ...tls, service: this.spec.service } : undefined;
+  }
+
   private async pollReadiness(child: ChildProcess): Promise<void> {
     while (this.child === child && this.state === 'starting') {
       if (
-        (await httpStatus(`${this.spec.url}/health/ready`, 2_000)) === 200 &&
+        (await httpStatus(`${this.spec.url}/health/ready`, 2_000, this.readinessTls())) === 200 &&
         this.child === child &&
         this.state === 'starting'
       ) {
@@ -181,10 +207,26 @@ export class ManagedInstance {
   }
 }
 
-/** Status code of a GET, or 0 when nothing answers. No keep-alive, so it never holds a service's shutdown up. */
-export function httpStatus(url: string, timeoutMs: number): Promise<number> {
+/** With mutual TLS: the client certificate, and the service whose SPIFFE id the instance must present. */
+export interface StatusTls extends ClientTls {
+  service: string;
+}
+
+/**
+ * Status code of a GET, or 0 when nothing answers (or an https: instance fails the TLS checks).
+ * No keep-alive, so it never holds a service's shutdown up.
+ */
+export function httpStatus(url: string, timeoutMs: number, tls?: StatusTls): Promise<number> {
   return new Promise((resolve) => {
-    const req = http.get(url, { agent: false, timeout: timeoutMs }, (res) => {
+    const secure = url.startsWith('https:');
+    const options = secure
+      ? {
+          agent: false as const,
+          timeout: timeoutMs,
+          ...(tls ? { cert: tls.cert, key: tls.key, ca: tls.ca, checkServerIdentity: serverIdentityCheck(tls.service) } : {}),
+        }
+      : { agent: false as const, timeout: timeoutMs };
+    const req = (secure ? https : http).get(url, options, (res) => {
       res.resume();
       resolve(res.statusCode ?? 0);
     });

@@ -8,6 +8,7 @@ import type { Discovery, Log } from '../discovery/types.ts';
 import { createBreakers, type BreakerSnapshot, type Breakers, type BreakersOptions } from './breakers.ts';
 import { createServiceClient, type ResilientServiceClient } from './service-client.ts';
 import type { BulkheadSnapshot, ClientOptions } from './types.ts';
+import type { ServiceTls } from '../tls/service-tls.ts';
 
 export interface ClientRegistryOptions {
   discovery: Discovery;
@@ -24,6 +25,8 @@ export interface ClientRegistryOptions {
   tracer?: Tracer;
   /** The service's own token, for calls with `auth: 'service'`. */
   serviceToken?: CachedServiceToken;
+  /** The instance's certificate, for mutual TLS to `https:` instances. */
+  tls?: ServiceTls;
 }
 
 export interface ResilienceSnapshot {
@@ -64,6 +67,7 @@ export function createClientRegistry(options: ClientRegistryOptions): ClientRegi
           ...(options.metrics ? { metrics: options.metrics } : {}),
           ...(options.tracer ? { tracer: options.tracer } : {}),
           ...(options.serviceToken ? { serviceToken: options.serviceToken } : {}),
+          ...(options.tls ? { tls: options.tls } : {}),
         });
         clients.set(service, client);
       }

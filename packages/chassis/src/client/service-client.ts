@@ -30,6 +30,8 @@ import type { Breakers } from './breakers.ts';
 import { failureKind, isRepeatable, markFailure, policyFailure, shouldRetry } from './failures.ts';
 import { clientDurationHistogram, sendAttempt, type PreparedRequest } from './http-attempt.ts';
 import { createInstancePools } from './instance-pools.ts';
+import { tlsConnector } from '../tls/connector.ts';
+import type { ServiceTls } from '../tls/service-tls.ts';
 import {
   DEFAULT_CLIENT_OPTIONS,
   type BulkheadSnapshot,
@@ -53,6 +55,8 @@ export interface ServiceClientDeps {
   tracer?: Tracer;
   /** The service's own token, for requests with `auth: 'service'`. */
   serviceToken?: CachedServiceToken;
+  /** The instance's certificate: `https:` instances are called by mutual TLS and must prove they are `service`. */
+  tls?: ServiceTls;
 }
 
 /** A ServiceClient that also reports its bulkhead and owns connection pools. */
@@ -69,7 +73,11 @@ export const FALLBACK_HEADER = 'x-souk-fallback';
 export function createServiceClient(deps: ServiceClientDeps): ResilientServiceClient {
   const { service, discovery, breakers, log } = deps;
   const o = { ...DEFAULT_CLIENT_OPTIONS, ...withoutUndefined(deps.options ?? {}) };
-  const pools = createInstancePools({ connections: o.bulkheadLimit });
+  const { tls } = deps;
+  const pools = createInstancePools({
+    connections: o.bulkheadLimit,
+    ...(tls ? { connector: () => tlsConnector(tls, service) } : {}),
+  });
   const attemptDeps = {
     service,
     pools,

@@ -5,6 +5,9 @@
 // which only the admin listener (server/admin-server.ts) serves.
 
 import { createServer, type RequestListener, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { ServiceTls } from '../tls/service-tls.ts';
+import { useServerTls } from '../tls/server-tls.ts';
 import Fastify, {
   LogController,
   type FastifyBaseLogger,
@@ -63,6 +66,8 @@ export interface AppOptions {
    * them: `current` returns true when it took the request. Set during setup.
    */
   preRoute: { current?: Interceptor };
+  /** Serve HTTPS with mutual TLS under this identity (rotated in place); plain HTTP when absent. */
+  tls?: ServiceTls;
 }
 
 const CHECK_TIMEOUT_MS = 2_000;
@@ -111,7 +116,13 @@ export async function createApp(options: AppOptions): Promise<CreatedApp> {
         slowRequestMs: options.slowRequestMs,
       };
       adminHandler = instrumentHandler(handler, telemetry, noInterceptor);
-      return createServer({ keepAliveTimeout: 65_000 }, instrumentHandler(handler, telemetry, intercept));
+      const handle = instrumentHandler(handler, telemetry, intercept);
+      if (!options.tls) return createServer({ keepAliveTimeout: 65_000 }, handle);
+      const serverTls = useServerTls(options.tls);
+      const server = createHttpsServer({ keepAliveTimeout: 65_000, ...serverTls.options }, handle);
+      const detach = serverTls.attach(server);
+      server.once('close', detach);
+      return server;
     },
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as App;
 

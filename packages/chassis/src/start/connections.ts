@@ -25,11 +25,24 @@ import {
 import type { EventContract } from '../events/contract.ts';
 import type { Secrets } from '../secrets/secrets.ts';
 import { registerSchemas, SCHEMA_REGISTRY_SERVICE } from '../events/schemas.ts';
+import { loadServiceTls, tlsFetch, tlsFilesOf, type ServiceTls } from '../tls/index.ts';
 import type { Basics, Clock } from './basics.ts';
 import type { ResourceStack } from './resource-stack.ts';
 
 /** The secret holding the OAuth client secret of SERVICE_CLIENT_ID. */
 export const SERVICE_CLIENT_SECRET = 'service-client-secret';
+
+/** The registry's service name: the SPIFFE id its certificate must carry. */
+export const REGISTRY_SERVICE = 'registry';
+
+/** The instance's certificate when TLS_CERT_FILE, TLS_KEY_FILE and TLS_CA_FILE are set; watched until the stop. */
+export async function loadTls(basics: Basics<unknown>, stack: ResourceStack): Promise<ServiceTls | undefined> {
+  const files = tlsFilesOf(basics.config);
+  if (!files) return undefined;
+  const tls = await loadServiceTls(files, basics.log);
+  stack.defer('the TLS file watch', () => tls.close());
+  return tls;
+}
 
 /** identity's OAuth 2.0 token endpoint. */
 export const IDENTITY_TOKEN_PATH = '/api/v1/identity/oauth/token';
@@ -42,17 +55,22 @@ export const IDENTITY_TOKEN_PATH = '/api/v1/identity/oauth/token';
 export async function connectDiscovery(
   basics: Basics<unknown>,
   given: Discovery | undefined,
+  tls: ServiceTls | undefined,
   stack: ResourceStack,
   readiness: Map<string, () => Promise<void>>,
 ): Promise<Discovery> {
   const config: CommonConfig = basics.config;
   const { log } = basics;
-  const discovery =
-    given ??
-    (config.REGISTRY_URL
-      ? createRegistryClient({ registryUrl: config.REGISTRY_URL, log })
-      : staticDiscovery(config.STATIC_SERVICES ? parseStaticServices(config.STATIC_SERVICES) : {}));
-  stack.defer('discovery', () => discovery.close());
+  let discovery = given;
+  if (!discovery && config.REGISTRY_URL) {
+    // With a certificate, the registry is called by mutual TLS and must prove it is the registry.
+    const secured = tls ? tlsFetch(tls, REGISTRY_SERVICE) : undefined;
+    if (secured) stack.defer('the registry connections', () => secured.close());
+    discovery = createRegistryClient({ registryUrl: config.REGISTRY_URL, log, ...(secured ? { fetch: secured.fetch } : {}) });
+  }
+  discovery ??= staticDiscovery(config.STATIC_SERVICES ? parseStaticServices(config.STATIC_SERVICES) : {});
+  const opened = discovery;
+  stack.defer('discovery', () => opened.close());
   let loaded = false;
   const load = () => discovery.ready().then(() => void (loaded = true));
   // Calls made right after start should see the first instance list.
@@ -74,6 +92,7 @@ export async function connectClients(
   basics: Basics<unknown>,
   discovery: Discovery,
   givenToken: ServiceTokenSource | undefined,
+  tls: ServiceTls | undefined,
   stack: ResourceStack,
   perService?: Readonly<Record<string, ClientOptions>>,
 ): Promise<ClientRegistry> {
@@ -94,6 +113,7 @@ export async function connectClients(
     },
     ...(serviceToken ? { serviceToken } : {}),
     ...(perService ? { perService: { ...perService } } : {}),
+    ...(tls ? { tls } : {}),
   });
   stack.defer('the clients', () => clients.close());
   return clients;

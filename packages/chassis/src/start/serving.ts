@@ -22,6 +22,7 @@ export async function listen(
   closeApp: () => Promise<void>,
   onClosing: () => void,
   stack: ResourceStack,
+  secure: boolean,
 ): Promise<string> {
   const config: CommonConfig = basics.config;
   await app.listen({ host: config.HOST, port: config.PORT });
@@ -40,7 +41,7 @@ export async function listen(
     }
   });
   const port = (app.server.address() as AddressInfo).port;
-  return config.PUBLIC_URL ?? `http://${config.HOST}:${port}`;
+  return config.PUBLIC_URL ?? `${secure ? 'https' : 'http'}://${config.HOST}:${port}`;
 }
 
 /**
