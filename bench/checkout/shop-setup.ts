@@ -2,7 +2,7 @@
 // can sell out, and shoppers signed up a few at a time.
 
 import type { Devhost } from '../../tests/system/devhost-harness.ts';
-import { shop, type Shopper } from '../../tests/system/shop-client.ts';
+import { shop, type Shopper, ONE_ADDRESS_IDENTITY_ENV } from '../../tests/system/shop-client.ts';
 
 /**
  * Each sign-up is two scrypt computations at identity (the hash, then the password grant), ~0.1 s of CPU each:
@@ -11,14 +11,8 @@ import { shop, type Shopper } from '../../tests/system/shop-client.ts';
  */
 const SIGN_UPS_AT_ONCE = 4;
 
-/**
- * Every bench shopper signs up and signs in from 127.0.0.1: identity's budgets per client IP (40 sign-ups, 60
- * token requests at once) would refuse a bench with more shoppers than a household. Passed to the devhost.
- */
-export const BENCH_IDENTITY_ENV: Record<string, string> = {
-  IDENTITY_SIGNUP_PER_IP_BURST: '100000',
-  IDENTITY_TOKEN_PER_IP_BURST: '100000',
-};
+/** Every bench shopper signs up and signs in from 127.0.0.1: see ONE_ADDRESS_IDENTITY_ENV. Passed to the devhost. */
+export const BENCH_IDENTITY_ENV: Record<string, string> = ONE_ADDRESS_IDENTITY_ENV;
 
 export interface BenchShop {
   s: ReturnType<typeof shop>;

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { decodeJwt } from 'jose';
 import { waitFor } from '@souk/chassis/testing';
 import { startDevhost, type Devhost } from '../system/devhost-harness.ts';
+import { readClientSecret } from '../../tools/devhost/src/secrets.ts';
 import { json, shop, type Shop } from '../system/shop-client.ts';
 
 let devhost: Devhost;
@@ -31,6 +32,9 @@ after(async () => {
 });
 
 const instance = (service: string) => services[service]![0]!;
+/** A call straight to an instance: with the devhost's client certificate (instances take mTLS callers only). */
+const direct = (url: string, init: Parameters<typeof json>[1] = {}) =>
+  json(url, { ...init, fetch: devhost.fetch as unknown as (url: string, init: RequestInit) => Promise<Response> });
 
 /** A client_credentials token of the service's own client `svc-<service>`, as that process would get it. */
 async function clientToken(service: string, scope?: string): Promise<{ status: number; token?: string; body: any }> {
@@ -38,7 +42,7 @@ async function clientToken(service: string, scope?: string): Promise<{ status: n
   const form = new URLSearchParams({
     grant_type: 'client_credentials',
     client_id: clientId,
-    client_secret: await devhost.secret(`client-${clientId}-secret`),
+    client_secret: await readClientSecret(join(devhost.dataDir, 'secrets'), clientId),
     ...(scope ? { scope } : {}),
   });
   const res = await json(`${devhost.gateway}/api/v1/identity/oauth/token`, {
@@ -60,13 +64,13 @@ describe('least privilege in the running system', () => {
     const provider = await clientToken('payment-provider');
     assert.equal(provider.status, 200, JSON.stringify(provider.body));
     assert.equal(decodeJwt(provider.token!).scope, '', 'a token, but with no scope');
-    const refund = await json(`${instance('payments')}/api/v1/payments/${randomUUID()}/refund`, {
+    const refund = await direct(`${instance('payments')}/api/v1/payments/${randomUUID()}/refund`, {
       method: 'POST',
       token: provider.token!,
       body: JSON.stringify({ reason: 'stolen money back' }),
     });
     problem(refund, 403, 'SOUK_AUTH_FORBIDDEN');
-    const reserve = await json(`${instance('inventory')}/api/v1/inventory/reservations/${randomUUID()}`, {
+    const reserve = await direct(`${instance('inventory')}/api/v1/inventory/reservations/${randomUUID()}`, {
       method: 'PUT',
       token: provider.token!,
       body: JSON.stringify({ orderId: randomUUID(), items: [{ productId: randomUUID(), quantity: 1 }] }),
@@ -80,7 +84,7 @@ describe('least privilege in the running system', () => {
     const orders = await clientToken('orders');
     const scopes = String(decodeJwt(orders.token!).scope).split(' ');
     assert.ok(scopes.includes('payments:cancel') && !scopes.includes('payments:refund'), scopes.join(' '));
-    const refund = await json(`${instance('payments')}/api/v1/payments/${randomUUID()}/refund`, {
+    const refund = await direct(`${instance('payments')}/api/v1/payments/${randomUUID()}/refund`, {
       method: 'POST',
       token: orders.token!,
       body: JSON.stringify({ reason: 'not orders to decide' }),
@@ -95,23 +99,26 @@ describe('least privilege in the running system', () => {
 
   test('event feeds: 401 without a token, 403 without events:read:<producer>, 200 for a granted consumer', async () => {
     // identity's feed carries every sign-up's email and name.
-    const anonymous = await json(`${instance('identity')}/_events?after=0&limit=10`);
+    const anonymous = await direct(`${instance('identity')}/_events?after=0&limit=10`);
     problem(anonymous, 401, 'SOUK_AUTH_TOKEN_MISSING');
     const provider = await clientToken('payment-provider');
-    const orders = await json(`${instance('orders')}/_events?after=0&limit=10`, { token: provider.token! });
+    const orders = await direct(`${instance('orders')}/_events?after=0&limit=10`, { token: provider.token! });
     problem(orders, 403, 'SOUK_AUTH_FORBIDDEN');
     // orders reads catalog's and shipping's feeds, not identity's.
     const ordersClient = await clientToken('orders');
     problem(
-      await json(`${instance('identity')}/_events?after=0&limit=10`, { token: ordersClient.token! }),
+      await direct(`${instance('identity')}/_events?after=0&limit=10`, { token: ordersClient.token! }),
       403,
       'SOUK_AUTH_FORBIDDEN',
     );
-    // A customer's token is no service's either.
+    // A customer's token is no service's either: refused as it is (services take internal tokens only), and
+    // exchanged for an internal one it still lacks the scope.
     const shopper = await s.signUp('Mallory');
-    problem(await json(`${instance('identity')}/_events?after=0&limit=10`, { token: shopper.token }), 403, 'SOUK_AUTH_FORBIDDEN');
+    const url = `${instance('identity')}/_events?after=0&limit=10`;
+    problem(await direct(url, { token: shopper.token }), 401, 'SOUK_AUTH_TOKEN_INVALID');
+    problem(await direct(url, { token: await devhost.internalToken(shopper.token) }), 403, 'SOUK_AUTH_FORBIDDEN');
     const notifications = await clientToken('notifications');
-    const feed = await json(`${instance('identity')}/_events?after=0&limit=1000`, { token: notifications.token! });
+    const feed = await direct(`${instance('identity')}/_events?after=0&limit=1000`, { token: notifications.token! });
     assert.equal(feed.status, 200, JSON.stringify(feed.body));
     assert.ok(
       feed.body.events.some((e: any) => e.data.email === shopper.email),

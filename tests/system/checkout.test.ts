@@ -12,7 +12,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { waitFor } from '@souk/chassis/testing';
 import { startDevhost, type Devhost } from './devhost-harness.ts';
-import { json, shop, type Shop, type Shopper } from './shop-client.ts';
+import { json, shop, type Shop, type Shopper, ONE_ADDRESS_IDENTITY_ENV } from './shop-client.ts';
 
 let devhost: Devhost;
 let s: Shop;
@@ -25,7 +25,8 @@ let products: string[];
 const FINAL = new Set(['CONFIRMED', 'CANCELLED']);
 
 before(async () => {
-  devhost = await startDevhost([], { ORDERS_TEST_HOOKS: 'true' });
+  // 200 shoppers sign up from this one address.
+  devhost = await startDevhost([], { ORDERS_TEST_HOOKS: 'true', ...ONE_ADDRESS_IDENTITY_ENV });
   s = shop(devhost.gateway);
   services = (
     JSON.parse(await readFile(join(devhost.dataDir, 'endpoints.json'), 'utf8')) as { services: Record<string, string[]> }

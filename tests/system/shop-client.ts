@@ -11,6 +11,15 @@ export interface Answer<T = any> {
 }
 
 export const PASSWORD = 'Correct-Horse-Battery-9';
+
+/**
+ * Identity's budgets per client address (40 sign-ups, 60 token requests at once) are for one household:
+ * a test or bench with hundreds of shoppers, all on 127.0.0.1, raises them (the devhost passes them on).
+ */
+export const ONE_ADDRESS_IDENTITY_ENV: Readonly<Record<string, string>> = {
+  IDENTITY_SIGNUP_PER_IP_BURST: '100000',
+  IDENTITY_TOKEN_PER_IP_BURST: '100000',
+};
 const TOKEN_PATH = '/api/v1/identity/oauth/token';
 
 /** `fetch` replaces the global one (the harness's, with the devhost's client certificate, for calls straight to an instance). */

@@ -165,4 +165,20 @@ describe('identity token exchange', () => {
     });
     assert.deepEqual([missing.status, missing.body.error], [400, 'invalid_request']);
   });
+
+  it("is not budgeted per address like the other grants: the gateway exchanges for every user's session", async () => {
+    const tight = await startIdentity({ env: { IDENTITY_TOKEN_PER_IP_BURST: '2', IDENTITY_TOKEN_PER_IP_PER_MINUTE: '1' } });
+    try {
+      const email = uniqueEmail('budget');
+      await signup(tight.url, email);
+      const token = (await passwordGrant(tight.url, email)).body.access_token as string;
+      for (let i = 0; i < 5; i++) assert.equal((await exchange(tight.url, token)).status, 200, `exchange ${i + 1}`);
+      // The address's budget (2, the first spent above) still holds for password grants.
+      assert.equal((await passwordGrant(tight.url, email)).status, 200);
+      const refused = await passwordGrant(tight.url, email);
+      assert.deepEqual([refused.status, refused.body.code], [429, 'SOUK_IDENTITY_RATE_LIMITED']);
+    } finally {
+      await tight.stop();
+    }
+  });
 });

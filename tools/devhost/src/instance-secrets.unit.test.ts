@@ -145,3 +145,18 @@ test('a restart rewrites the directory from scratch; removing it leaves nothing'
   removeInstanceSecrets(dir);
   await assert.rejects(stat(dir), { code: 'ENOENT' });
 });
+
+test('tuning variables that merely mention a token pass on; names that end in one do not', () => {
+  const env = instanceEnv({
+    plan: plans.find((p) => p.instanceId === 'identity-1')!,
+    port: 9000,
+    ...ports,
+    logLevel: 'info',
+    databaseUrl: 'postgres://souk_identity@127.0.0.1:5432/x',
+    secretsDir: instanceSecretsDir(path.join(root, 'run'), 'identity-1'),
+    inherited: { IDENTITY_TOKEN_PER_IP_BURST: '1000', IDENTITY_EXCHANGED_TOKEN_TTL_SECONDS: '120', GITHUB_TOKEN: 'ghp_x' },
+  });
+  assert.equal(env.IDENTITY_TOKEN_PER_IP_BURST, '1000');
+  assert.equal(env.IDENTITY_EXCHANGED_TOKEN_TTL_SECONDS, '120');
+  assert.equal(env.GITHUB_TOKEN, undefined);
+});

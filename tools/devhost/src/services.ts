@@ -321,7 +321,7 @@ const CONTROLLED_ENV = [
  * Inherited variables that may hold a secret or lead to one are dropped too: a superuser's PGPASSWORD or
  * DATABASE_URL, a VAULT_TOKEN, an *_API_KEY, a stray *_SECRET_FILE would otherwise reach every service.
  */
-const SECRET_LIKE_ENV = /SECRET|PASSWORD|PASSWD|TOKEN|KEY|CREDENTIAL|^PG|^VAULT_|^DATABASE_/i;
+const SECRET_LIKE_ENV = /(SECRET|PASSWORD|PASSWD|TOKEN|KEY|CREDENTIALS?)(_FILE)?$|SECRET_|PASSWORD_|^PG|^VAULT_|^DATABASE_/i;
 
 export interface EnvInput {
   plan: InstancePlan;

@@ -65,8 +65,10 @@ export function createTokenExchanger(options: TokenExchangeOptions): TokenExchan
     try {
       answer = await options.fetchToken(subjectToken, clientAddress);
     } catch (err) {
-      // Identity refused the token (expired meanwhile, signed by a retired key): the caller's to fix, as a 401.
-      // Anything else (identity unreachable, its breaker open) is ours: a retryable 503.
+      // Identity busy (429, its Retry-After) is passed on as it is. Identity refused the token (expired
+      // meanwhile, signed by a retired key): the caller's to fix, as a 401. Anything else (identity
+      // unreachable, its breaker open) is ours: a retryable 503.
+      if (isSoukError(err) && err.status === 429) throw err;
       if (isSoukError(err) && err.status >= 400 && err.status < 500)
         throw chassisErrors.tokenInvalid({ detail: 'The token could not be exchanged for an internal one.', cause: err });
       throw chassisErrors.exchangeUnavailable({ cause: err, headers: { 'retry-after': '1' } });

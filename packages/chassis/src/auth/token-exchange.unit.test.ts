@@ -73,6 +73,17 @@ test("identity's refusal is the caller's 401; an outage stays a retryable 503; n
     now: () => 0,
   });
   await assert.rejects(exchanger.exchange('t'), (err: SoukError) => err.code === 'SOUK_AUTH_TOKEN_INVALID' && err.status === 401);
+  const busy = createTokenExchanger({
+    fetchToken: async () => {
+      throw new SoukError(
+        { code: 'SOUK_IDENTITY_RATE_LIMITED', status: 429, title: 'slow down' },
+        { headers: { 'retry-after': '3' } },
+      );
+    },
+    now: () => 0,
+  });
+  // Identity busy is not the token's fault: its 429 goes back as it is, Retry-After included.
+  await assert.rejects(busy.exchange('t'), (err: SoukError) => err.status === 429 && err.headers['retry-after'] === '3');
   mode = 'down';
   await assert.rejects(
     exchanger.exchange('t'),

@@ -2,7 +2,7 @@
 // Bodies are forms or JSON; shape errors are reported as OAuth invalid_request,
 // not as the chassis' generic validation problem.
 
-import type { App } from '@souk/chassis';
+import { TOKEN_EXCHANGE_GRANT, type App } from '@souk/chassis';
 import { API_PREFIX, RevokeRequest, TokenRequest, TokenResponse } from '../../contract.ts';
 import { clientIp } from '../throttle/client-ip.ts';
 import type { RequestLimits } from '../throttle/request-limits.ts';
@@ -36,9 +36,13 @@ export function registerTokenRoutes(app: App, grants: Grants, limits: RequestLim
       // Validation failures reach the handler, which answers them the OAuth way.
       attachValidation: true,
       onSend: negotiateOAuthErrorType,
-      // The address's budget before the body is even read: a refused request costs a map lookup.
-      onRequest: async (request, reply) => {
+      // The address's budget before any work: a refused request costs a form parse and a map lookup. Token
+      // exchanges are not budgeted per address: the gateway asks for one per user session whatever the
+      // user's address, they hash no password, and they need the exchanging client's secret.
+      preValidation: async (request, reply) => {
         noStore(reply);
+        const body = request.body as { grant_type?: unknown } | undefined;
+        if (body?.grant_type === TOKEN_EXCHANGE_GRANT) return;
         limits.take('tokenPerIp', clientIp(request.headers['x-forwarded-for'], request.socket.remoteAddress), { oauth: true });
       },
       schema: { summary: 'OAuth 2.0 token endpoint', body: TokenRequest, response: { 200: TokenResponse } },
