@@ -73,6 +73,11 @@ export interface ServiceContext<Cfg = Record<string, unknown>, DB = any> {
   readonly log: Logger;
   /** The service's database; throws when the service declared no migrations. */
   readonly db: ServiceDb<DB>;
+  /**
+   * Its connection URL, password included (in memory only, never logged), for a connection of the service's
+   * own beside the pool (LISTEN); undefined without a database.
+   */
+  readonly databaseUrl: string | undefined;
   /** Outbox publishing, subscriptions and dead letters; throws when the service has no database. */
   readonly events: Events<DB>;
   readonly discovery: Discovery;
@@ -208,6 +213,7 @@ export async function startService<C extends TObject, DB = object>(
     ctx = serviceContext<Static<C>, DB>(basics, {
       app,
       db: () => database?.db,
+      databaseUrl: database?.connectionUrl,
       events: () => eventLayer?.events,
       discovery,
       clients,
@@ -255,6 +261,7 @@ export async function startService<C extends TObject, DB = object>(
 interface ContextParts {
   app: App;
   db(): ServiceDb<any> | undefined;
+  databaseUrl: string | undefined;
   events(): Events<any> | undefined;
   discovery: Discovery;
   clients: { breakers: Breakers; get(service: string): ServiceClient };
@@ -275,6 +282,7 @@ function serviceContext<Cfg, DB>(basics: Basics<Cfg>, parts: ContextParts): Serv
     config: basics.config,
     app: parts.app,
     log: basics.log,
+    databaseUrl: parts.databaseUrl,
     get db(): ServiceDb<DB> {
       const db = parts.db();
       if (!db) throw new Error(`${name} declared no migrations, so it has no database`);

@@ -35,6 +35,11 @@ export interface DatabaseOptions {
 
 export interface Database {
   db: Kysely<any>;
+  /**
+   * The connection URL, the password from the secret included (in memory only), for the connections a
+   * process opens beside the pool: LISTEN for wake-ups, the NATS relay's.
+   */
+  readonly connectionUrl: string;
   /** Applies pending migrations; `table` keeps a separate history (the chassis' own tables use one). */
   migrate(migrations: Migrations, table?: string): Promise<string[]>;
   ping(): Promise<void>;
@@ -172,8 +177,9 @@ function withPassword(url: string, password: string | undefined): string {
 
 export function createDatabase(options: DatabaseOptions): Database {
   const nameOf = preparedNames(options.maxPreparedStatements ?? MAX_PREPARED_STATEMENTS);
+  const connectionUrl = withPassword(options.url, options.password);
   const pool = new pg.Pool({
-    connectionString: withPassword(options.url, options.password),
+    connectionString: connectionUrl,
     max: options.poolSize,
     application_name: options.applicationName,
     idleTimeoutMillis: 30_000,
@@ -196,6 +202,7 @@ export function createDatabase(options: DatabaseOptions): Database {
 
   return {
     db,
+    connectionUrl,
     async migrate(migrations, table) {
       const migrator = new Migrator({
         db,

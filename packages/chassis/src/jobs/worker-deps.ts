@@ -18,6 +18,6 @@ export function workerDeps(ctx: ServiceContext): WorkerDeps {
     log: ctx.log,
     metrics: ctx.metrics,
     owner: ctx.instanceId,
-    ...(ctx.config.DATABASE_URL ? { databaseUrl: ctx.config.DATABASE_URL } : {}),
+    ...(ctx.databaseUrl ? { databaseUrl: ctx.databaseUrl } : {}),
   };
 }

@@ -32,7 +32,7 @@ export function createServiceEvents(
     service: basics.name,
     instanceId: basics.instanceId,
     db: database.db,
-    databaseUrl: config.DATABASE_URL!,
+    databaseUrl: database.connectionUrl,
     app,
     log: basics.log,
     tracer: basics.tracer,
