@@ -50,7 +50,7 @@ function assertRefused(res: Answer, status: number, code: string): void {
 const heldWatches = async (svc: RunningService, n: number) =>
   waitFor(
     async () => {
-      const text = await (await fetch(`${svc.url}/metrics`)).text();
+      const text = await (await fetch(`${svc.adminUrl}/metrics`)).text();
       return text.split('\n').some((l) => l.startsWith('souk_registry_watches') && l.endsWith(` ${n}`)) ? true : undefined;
     },
     { what: `${n} held watch(es)`, timeoutMs: 15_000, intervalMs: 5 },
