@@ -16,17 +16,17 @@ after(async () => {
 });
 
 const patch = (body: unknown, token: string | null = h.adminToken) =>
-  call(h.svc.url, 'PATCH', PATH, { body, ...(token ? { token } : {}) });
+  call(h.svc.adminUrl, 'PATCH', PATH, { body, ...(token ? { token } : {}) });
 
 test('the configuration applies until an admin changes it', async () => {
-  const res = await call(h.svc.url, 'GET', PATH, { token: h.adminToken });
+  const res = await call(h.svc.adminUrl, 'GET', PATH, { token: h.adminToken });
   assert.equal(res.status, 200, res.text);
   assert.deepEqual(res.json, { failureRate: 0.25, delayMs: 1500, updatedAt: null });
 });
 
 test('admins only: 401 without a token (before the body is looked at), 403 for a customer or a service', async () => {
   assertProblem(await patch({ failureRate: 7 }, null), 401, 'SOUK_AUTH_TOKEN_MISSING');
-  assertProblem(await call(h.svc.url, 'GET', PATH), 401, 'SOUK_AUTH_TOKEN_MISSING');
+  assertProblem(await call(h.svc.adminUrl, 'GET', PATH), 401, 'SOUK_AUTH_TOKEN_MISSING');
   assertProblem(await patch({ failureRate: 0.5 }, await h.issuer.token()), 403, 'SOUK_AUTH_FORBIDDEN');
   assertProblem(await patch({ failureRate: 0.5 }, h.readerToken), 403, 'SOUK_AUTH_FORBIDDEN');
 });
@@ -53,7 +53,7 @@ test('bad values are 400 problems naming the field', async () => {
     res.text,
   );
   assertProblem(
-    await call(h.svc.url, 'PATCH', PATH, { token: h.adminToken, rawBody: '{"failureRate":' }),
+    await call(h.svc.adminUrl, 'PATCH', PATH, { token: h.adminToken, rawBody: '{"failureRate":' }),
     400,
     'SOUK_REQUEST_MALFORMED_JSON',
   );
@@ -67,15 +67,15 @@ test('a change applies at once; fields left out keep their value', async () => {
   assert.equal(rate.json.updatedAt, new Date(h.clock.now()).toISOString());
   const delay = await patch({ delayMs: 0 });
   assert.deepEqual([delay.json.failureRate, delay.json.delayMs], [1, 0]);
-  assert.deepEqual((await call(h.svc.url, 'GET', PATH, { token: h.adminToken })).json, delay.json);
+  assert.deepEqual((await call(h.svc.adminUrl, 'GET', PATH, { token: h.adminToken })).json, delay.json);
 });
 
 test('DELETE goes back to the configuration, for admins only', async () => {
   await patch({ failureRate: 1, delayMs: 0 });
-  assertProblem(await call(h.svc.url, 'DELETE', PATH), 401, 'SOUK_AUTH_TOKEN_MISSING');
-  assertProblem(await call(h.svc.url, 'DELETE', PATH, { token: await h.issuer.token() }), 403, 'SOUK_AUTH_FORBIDDEN');
-  const back = await call(h.svc.url, 'DELETE', PATH, { token: h.adminToken });
+  assertProblem(await call(h.svc.adminUrl, 'DELETE', PATH), 401, 'SOUK_AUTH_TOKEN_MISSING');
+  assertProblem(await call(h.svc.adminUrl, 'DELETE', PATH, { token: await h.issuer.token() }), 403, 'SOUK_AUTH_FORBIDDEN');
+  const back = await call(h.svc.adminUrl, 'DELETE', PATH, { token: h.adminToken });
   assert.equal(back.status, 200, back.text);
   assert.deepEqual(back.json, { failureRate: 0.25, delayMs: 1500, updatedAt: null });
-  assert.deepEqual((await call(h.svc.url, 'GET', PATH, { token: h.adminToken })).json, back.json);
+  assert.deepEqual((await call(h.svc.adminUrl, 'GET', PATH, { token: h.adminToken })).json, back.json);
 });
