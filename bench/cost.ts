@@ -155,15 +155,17 @@ export async function devhostCostProbe(devhost: Devhost, options: { statements?:
     if (u) databases.add(decodeURIComponent(new URL(u).pathname.slice(1)));
   }
   const embedded = [...descendants(devhostPid).values()].includes('postgres');
-  // The embedded server's superuser, on the port the services use.
-  let statementsUrl: string | undefined;
-  if (options.statements && embedded) {
+  // The embedded server's superuser, on the port the services use: a service's DATABASE_URL carries no
+  // password (it reads it from its own secrets), so the probe reads pg_stat_database as the superuser.
+  let adminUrl: string | undefined;
+  if (embedded) {
     const admin = new URL(url);
     admin.username = 'postgres';
     admin.password = await devhost.secret('postgres-password');
     admin.pathname = '/postgres';
-    statementsUrl = admin.href;
+    adminUrl = admin.href;
   }
+  const statementsUrl = options.statements ? adminUrl : undefined;
   return costProbe({
     statementsUrl,
     async processes() {
@@ -174,7 +176,8 @@ export async function devhostCostProbe(devhost: Devhost, options: { statements?:
       }
       return all;
     },
-    databaseUrl: url,
+    // A server the devhost did not start trusts the service's URL as the services' roles do (the shell's DATABASE_URL).
+    databaseUrl: adminUrl ?? url,
     databases,
     backends: !embedded,
   });
