@@ -5,6 +5,7 @@
 // event's `dataschema`; the producer's trace carried by the event; the
 // operator's dead-letter command against the live system.
 
+import { readClientSecret } from '../../tools/devhost/src/secrets.ts';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
@@ -29,8 +30,9 @@ after(async () => {
   await devhost?.stop();
 });
 
+/** Through the gateway or straight to an instance (with the devhost's client certificate: instances take mTLS callers only). */
 async function json(url: string, init: RequestInit = {}): Promise<{ status: number; body: any }> {
-  const res = await fetch(url, init);
+  const res = await devhost.fetch(url, init as Parameters<typeof devhost.fetch>[1]);
   const text = await res.text();
   return { status: res.status, body: text ? JSON.parse(text) : undefined };
 }
@@ -116,7 +118,7 @@ describe('events through the running system', () => {
     const cartClient = new URLSearchParams({
       grant_type: 'client_credentials',
       client_id: 'svc-cart',
-      client_secret: await devhost.secret('client-svc-cart-secret'),
+      client_secret: await readClientSecret(join(devhost.dataDir, 'secrets'), 'svc-cart'),
     });
     const feedToken = (
       await json(`${devhost.gateway}/api/v1/identity/oauth/token`, {
