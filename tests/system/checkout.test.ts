@@ -42,8 +42,7 @@ after(async () => {
 });
 
 /** A call straight to an instance: with the devhost's client certificate when it runs mTLS. */
-const direct: typeof json = (url, init = {}) =>
-  json(url, { ...init, fetch: (u, i) => devhost.fetch(u, i as never) as unknown as Promise<Response> });
+const direct: typeof json = (url, init = {}) => json(url, { ...init, fetch: devhost.fetch });
 const provider = () => services['payment-provider']![0]!;
 /** The admin listener of a ready orders instance (the saga hooks are an operator's route). */
 const ordersAdminUrl = async () => {

@@ -46,7 +46,7 @@ export interface Devhost {
    * fetch for calls straight to an instance: with the devhost's client certificate (read from the data
    * folder at each call, so a rotated one is used) when the URL is https:.
    */
-  fetch(url: string, init?: Parameters<typeof undiciFetch>[1]): ReturnType<typeof undiciFetch>;
+  fetch(url: string, init?: RequestInit): Promise<Response>;
   /** What the devhost printed so far (stdout and stderr). */
   output(): Promise<string>;
   stop(): Promise<void>;
@@ -126,16 +126,15 @@ export async function startDevhost(args: string[] = [], env: Record<string, stri
     },
     async fetch(url, init) {
       const tls = url.startsWith('https:') ? devhostClientTls(dataDir) : undefined;
-      if (!tls) return undiciFetch(url, init);
+      if (!tls) return fetch(url, init);
       // The instance's name is not checked here: a test reaching an instance by URL checks what it answers.
       const dispatcher = new Agent({ connect: { ...tls, checkServerIdentity: () => undefined } });
       try {
-        const res = await undiciFetch(url, { ...init, dispatcher });
+        // undici's own fetch takes the dispatcher; its types differ from the global fetch's only in name.
+        const res = await undiciFetch(url, { ...(init as Parameters<typeof undiciFetch>[1]), dispatcher });
         const body = await res.arrayBuffer();
         const empty = [204, 205, 304].includes(res.status);
-        return new Response(empty ? null : body, { status: res.status, headers: res.headers }) as unknown as Awaited<
-          ReturnType<typeof undiciFetch>
-        >;
+        return new Response(empty ? null : body, { status: res.status, headers: [...res.headers] });
       } finally {
         await dispatcher.close();
       }

@@ -146,7 +146,7 @@ describe('durability: SIGKILL of PostgreSQL during a checkout burst', () => {
           // Straight to the provider stand-in: with the devhost's client certificate (instances take mTLS callers only).
           const res = await json<{ captures: Array<{ amount: number }> }>(`${provider}/v1/charges?reference=${order.paymentId}`, {
             token: merchantKey,
-            fetch: devhost.fetch as unknown as (url: string, init: RequestInit) => Promise<Response>,
+            fetch: devhost.fetch,
           });
           if (res.status !== 200 || res.body.captures.length === 0) throw new Error(`not captured yet: ${res.status}`);
           return res.body;

@@ -32,7 +32,7 @@ after(async () => {
 
 /** Through the gateway or straight to an instance (with the devhost's client certificate: instances take mTLS callers only). */
 async function json(url: string, init: RequestInit = {}): Promise<{ status: number; body: any }> {
-  const res = await devhost.fetch(url, init as Parameters<typeof devhost.fetch>[1]);
+  const res = await devhost.fetch(url, init);
   const text = await res.text();
   return { status: res.status, body: text ? JSON.parse(text) : undefined };
 }

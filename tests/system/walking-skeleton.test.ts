@@ -101,7 +101,7 @@ describe('shopping flows through the gateway', () => {
     const signup = await call('POST', '/api/v1/identity/signup', { body: { email, password: PASSWORD, name: 'Amira' } });
     assert.equal(signup.status, 202, signup.text);
     assert.equal(signup.json.email, email);
-    // A taken email is answered like a new one (tests/security/identity.test.ts says more).
+    // A taken email is answered like a new one (tests/security/identity.ts says more).
     const again = await call('POST', '/api/v1/identity/signup', { body: { email, password: PASSWORD } });
     assert.equal(again.status, 202, again.text);
     assert.deepEqual(again.json, signup.json);

@@ -5,61 +5,52 @@
 // without a token or without `events:read:<producer>`; and a checkout, whose
 // saga and choreography run on exactly the granted scopes, still completes.
 
-import { after, before, describe, test } from 'node:test';
+import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { decodeJwt } from 'jose';
 import { waitFor } from '@souk/chassis/testing';
-import { startDevhost, type Devhost } from '../system/devhost-harness.ts';
+import type { Devhost } from '../system/devhost-harness.ts';
+import type { SecurityRun } from './run.ts';
 import { readClientSecret } from '../../tools/devhost/src/secrets.ts';
 import { json, shop, type Shop } from '../system/shop-client.ts';
 
-let devhost: Devhost;
-let s: Shop;
-let services: Record<string, string[]>;
-
-before(async () => {
-  devhost = await startDevhost();
-  s = shop(devhost.gateway);
-  services = (
-    JSON.parse(await readFile(join(devhost.dataDir, 'endpoints.json'), 'utf8')) as { services: Record<string, string[]> }
-  ).services;
-});
-after(async () => {
-  await devhost?.stop();
-});
-
-const instance = (service: string) => services[service]![0]!;
-/** A call straight to an instance: with the devhost's client certificate (instances take mTLS callers only). */
-const direct = (url: string, init: Parameters<typeof json>[1] = {}) =>
-  json(url, { ...init, fetch: devhost.fetch as unknown as (url: string, init: RequestInit) => Promise<Response> });
-
-/** A client_credentials token of the service's own client `svc-<service>`, as that process would get it. */
-async function clientToken(service: string, scope?: string): Promise<{ status: number; token?: string; body: any }> {
-  const clientId = `svc-${service}`;
-  const form = new URLSearchParams({
-    grant_type: 'client_credentials',
-    client_id: clientId,
-    client_secret: await readClientSecret(join(devhost.dataDir, 'secrets'), clientId),
-    ...(scope ? { scope } : {}),
+export function scopeAttacks(run: SecurityRun): void {
+  let devhost: Devhost;
+  let s: Shop;
+  before(() => {
+    devhost = run.devhost;
+    s = shop(devhost.gateway);
   });
-  const res = await json(`${devhost.gateway}/api/v1/identity/oauth/token`, {
-    method: 'POST',
-    body: form.toString(),
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-  });
-  return { status: res.status, body: res.body, ...(res.status === 200 ? { token: res.body.access_token as string } : {}) };
-}
+  const instance = (service: string) => run.instanceUrl(service);
 
-const problem = (res: { status: number; body: any; headers: Headers }, status: number, code: string) => {
-  assert.equal(res.status, status, JSON.stringify(res.body));
-  assert.match(res.headers.get('content-type') ?? '', /^application\/problem\+json/);
-  assert.equal(res.body.code, code);
-};
+  /** A call straight to an instance: with the devhost's client certificate (instances take mTLS callers only). */
+  const direct = (url: string, init: Parameters<typeof json>[1] = {}) => json(url, { ...init, fetch: devhost.fetch });
 
-describe('least privilege in the running system', () => {
+  /** A client_credentials token of the service's own client `svc-<service>`, as that process would get it. */
+  async function clientToken(service: string, scope?: string): Promise<{ status: number; token?: string; body: any }> {
+    const clientId = `svc-${service}`;
+    const form = new URLSearchParams({
+      grant_type: 'client_credentials',
+      client_id: clientId,
+      client_secret: await readClientSecret(join(devhost.dataDir, 'secrets'), clientId),
+      ...(scope ? { scope } : {}),
+    });
+    const res = await json(`${devhost.gateway}/api/v1/identity/oauth/token`, {
+      method: 'POST',
+      body: form.toString(),
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
+    return { status: res.status, body: res.body, ...(res.status === 200 ? { token: res.body.access_token as string } : {}) };
+  }
+
+  const problem = (res: { status: number; body: any; headers: Headers }, status: number, code: string) => {
+    assert.equal(res.status, status, JSON.stringify(res.body));
+    assert.match(res.headers.get('content-type') ?? '', /^application\/problem\+json/);
+    assert.equal(res.body.code, code);
+  };
+
   test("the payment provider's client has no capability: a refund is 403, asking identity for the scope is invalid_scope", async () => {
     const provider = await clientToken('payment-provider');
     assert.equal(provider.status, 200, JSON.stringify(provider.body));
@@ -165,4 +156,4 @@ describe('least privilege in the running system', () => {
     );
     assert.ok(kinds.includes('welcome'), kinds.join(','));
   });
-});
+}

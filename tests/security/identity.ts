@@ -6,13 +6,14 @@
 // Requests leave from different loopback addresses (127.0.0.x), so the
 // gateway sees, and appends to X-Forwarded-For, a different client each.
 
-import { after, before, describe, test } from 'node:test';
+import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
 import http from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { waitFor } from '@souk/chassis/testing';
-import { startDevhost, type Devhost } from '../system/devhost-harness.ts';
+import type { Devhost } from '../system/devhost-harness.ts';
+import type { SecurityRun } from './run.ts';
 
 const ADMIN = 'admin@souk.local';
 const PASSWORD = 'Correct-Horse-Battery-9';
@@ -26,63 +27,60 @@ interface Reply {
   ms: number;
 }
 
-let devhost: Devhost;
-let port: number;
-// Keep-alive, as a real attacker's client would: connections are pooled per local address.
-const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+export function identityAttacks(run: SecurityRun): void {
+  let devhost: Devhost;
+  let port: number;
+  // Keep-alive, as a real attacker's client would: connections are pooled per local address.
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
 
-before(async () => {
-  devhost = await startDevhost();
-  port = Number(new URL(devhost.gateway).port);
-});
-after(async () => {
-  agent.destroy();
-  await devhost?.stop();
-});
-
-/** One request to the gateway, sent from loopback address `from`. */
-function send(
-  from: string,
-  method: string,
-  path: string,
-  options: { form?: Record<string, string>; json?: unknown; headers?: Record<string, string>; token?: string } = {},
-): Promise<Reply> {
-  const headers: Record<string, string> = { ...options.headers };
-  let body: string | undefined;
-  if (options.form) {
-    headers['content-type'] = 'application/x-www-form-urlencoded';
-    body = new URLSearchParams(options.form).toString();
-  } else if (options.json !== undefined) {
-    headers['content-type'] = 'application/json';
-    body = JSON.stringify(options.json);
-  }
-  if (options.token) headers.authorization = `Bearer ${options.token}`;
-  const started = performance.now();
-  return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, localAddress: from, method, path, headers, agent }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        let parsed: unknown = text;
-        try {
-          parsed = text ? JSON.parse(text) : undefined;
-        } catch {
-          // not JSON: keep the text
-        }
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: parsed, ms: performance.now() - started });
-      });
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end(body);
+  before(() => {
+    devhost = run.devhost;
+    port = Number(new URL(devhost.gateway).port);
   });
-}
+  after(() => agent.destroy());
 
-const passwordGrant = (from: string, username: string, password: string) =>
-  send(from, 'POST', TOKEN, { form: { grant_type: 'password', client_id: 'storefront', username, password } });
+  /** One request to the gateway, sent from loopback address `from`. */
+  function send(
+    from: string,
+    method: string,
+    path: string,
+    options: { form?: Record<string, string>; json?: unknown; headers?: Record<string, string>; token?: string } = {},
+  ): Promise<Reply> {
+    const headers: Record<string, string> = { ...options.headers };
+    let body: string | undefined;
+    if (options.form) {
+      headers['content-type'] = 'application/x-www-form-urlencoded';
+      body = new URLSearchParams(options.form).toString();
+    } else if (options.json !== undefined) {
+      headers['content-type'] = 'application/json';
+      body = JSON.stringify(options.json);
+    }
+    if (options.token) headers.authorization = `Bearer ${options.token}`;
+    const started = performance.now();
+    return new Promise((resolve, reject) => {
+      const req = http.request({ host: '127.0.0.1', port, localAddress: from, method, path, headers, agent }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          let parsed: unknown = text;
+          try {
+            parsed = text ? JSON.parse(text) : undefined;
+          } catch {
+            // not JSON: keep the text
+          }
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: parsed, ms: performance.now() - started });
+        });
+        res.on('error', reject);
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
+  }
 
-describe('identity under attack, through the gateway', () => {
+  const passwordGrant = (from: string, username: string, password: string) =>
+    send(from, 'POST', TOKEN, { form: { grant_type: 'password', client_id: 'storefront', username, password } });
+
   // TODO (open): the flood is refused before scrypt (about 11 of 1,800 requests reached a password check), yet on
   // this machine a customer's sign-in took 3-10 s during it against 0.6 s before (one 504 at the gateway's 10 s).
   // The stall is not scrypt; not yet found (suspects: identity's 5 pooled connections, the gateway's upstream pool).
@@ -168,7 +166,16 @@ describe('identity under attack, through the gateway', () => {
       answers.join(','),
     );
     assert.ok(answers.filter((s) => s === 429).length >= 10, answers.join(','));
-    const refused = await passwordGrant(attacker, ADMIN, 'Wrong-Guess-x');
+    // The next guess may land just after a wait ran out (then it is checked, and the wait doubles): the first
+    // refused one shows what a refusal says.
+    const refused = await waitFor(
+      async () => {
+        const res = await passwordGrant(attacker, ADMIN, 'Wrong-Guess-x');
+        assert.ok(res.status === 400 || res.status === 429, `${res.status} ${JSON.stringify(res.body)}`);
+        return res.status === 429 ? res : undefined;
+      },
+      { timeoutMs: 30_000, intervalMs: 0, what: 'a guess refused within the wait' },
+    );
     assert.equal(refused.body.code, 'SOUK_IDENTITY_LOGIN_THROTTLED');
     const retryAfter = Number(refused.headers['retry-after']);
     assert.ok(retryAfter >= 1 && retryAfter <= 60, `Retry-After ${retryAfter}`);
@@ -222,4 +229,4 @@ describe('identity under attack, through the gateway', () => {
     );
     assert.match(warnings[0]!.body, /admin@souk\.local/);
   });
-});
+}
