@@ -69,6 +69,13 @@ export const CommonConfig = Type.Object({
   }),
   REGISTRY_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
   STATIC_SERVICES: Type.Optional(Type.String()),
+  IDENTITY_URL: Type.Optional(
+    Type.String({
+      pattern: '^https?://',
+      description:
+        "Identity's base URL, or one per instance separated by commas: where its JWKS, its token endpoint and its API are called. Never taken from the registry; required with REGISTRY_URL.",
+    }),
+  ),
   LOG_LEVEL: Type.Union(
     ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
     { default: 'info' },

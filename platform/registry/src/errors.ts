@@ -3,6 +3,22 @@
 import { defineErrors } from '@souk/chassis';
 
 export const registryErrors = defineErrors({
+  notYourInstance: {
+    code: 'SOUK_REGISTRY_NOT_YOUR_INSTANCE',
+    status: 403,
+    title: 'Not your instance',
+    description:
+      'With mutual TLS an instance registers, heartbeats and deregisters only itself: the service must be the one in the ' +
+      "caller's SPIFFE id (spiffe://souk.local/<service>) and the instanceId its certificate's CN. Reads stay open.",
+  },
+  instanceTaken: {
+    code: 'SOUK_REGISTRY_INSTANCE_TAKEN',
+    status: 403,
+    title: 'Instance id taken',
+    description:
+      'The instance id is registered by another service: it is not replaced, renewed or removed by a caller whose ' +
+      'certificate names a different service, whatever its CN.',
+  },
   instanceUnknown: {
     code: 'SOUK_REGISTRY_INSTANCE_UNKNOWN',
     status: 404,

@@ -1,7 +1,7 @@
 // The registry's HTTP API (packages/chassis/README.md, "Registry HTTP API"):
 // register, heartbeat, deregister, list, and a long-poll watch on the index.
 
-import { chassisErrors, type ServiceContext } from '@souk/chassis';
+import { callerIdentity, chassisErrors, type ServiceContext } from '@souk/chassis';
 import {
   DEFAULT_WAIT_SECONDS,
   InstanceParams,
@@ -14,6 +14,7 @@ import {
 } from '../contract.ts';
 import { registryErrors } from './errors.ts';
 import { checkCapacity, checkMetadata, type RegistryLimits, type WatcherGate } from './limits.ts';
+import { checkOwnership, type WriteClaim } from './ownership.ts';
 import type { RegistryMetrics } from './registry-metrics.ts';
 import type { RegistryStore } from './registry-store.ts';
 
@@ -25,14 +26,23 @@ export interface RoutesOptions {
   watchers: WatcherGate;
   /** Aborted when the service starts shutting down: held watches answer at once. */
   shutdown: AbortSignal;
+  /**
+   * True with mutual TLS: an instance writes only its own entry (ownership.ts). False without TLS, where
+   * no caller has an identity to bind to.
+   */
+  bound: boolean;
 }
 
 const tags = ['registry'];
 
 export function registerRoutes(ctx: Pick<ServiceContext, 'app' | 'log'>, options: RoutesOptions): void {
   const { app, log } = ctx;
-  const { store, metrics, heartbeatIntervalSeconds, shutdown, limits, watchers } = options;
+  const { store, metrics, heartbeatIntervalSeconds, shutdown, limits, watchers, bound } = options;
   const ttlSeconds = store.ttlMs / 1000;
+  // The caller is checked before the entry is looked at: a refused caller learns nothing from a 404, 422 or 429.
+  const checkCaller = (req: Parameters<typeof callerIdentity>[0], claim: WriteClaim): void => {
+    if (bound) checkOwnership(callerIdentity(req), claim, store.serviceOf(claim.instanceId));
+  };
 
   const snapshot = (): ServicesSnapshot => ({ index: store.index(), services: store.services() });
 
@@ -48,6 +58,7 @@ export function registerRoutes(ctx: Pick<ServiceContext, 'app' | 'log'>, options
     },
     async (req, reply) => {
       const body = req.body;
+      checkCaller(req, body);
       // The schema pattern keeps out most junk; URL parsing catches the rest
       // (e.g. an unclosed IPv6 bracket) so clients never receive an unusable URL.
       if (!URL.canParse(body.url)) {
@@ -82,6 +93,7 @@ export function registerRoutes(ctx: Pick<ServiceContext, 'app' | 'log'>, options
     },
     async (req, reply) => {
       const { instanceId } = req.params;
+      checkCaller(req, { instanceId });
       if (!store.heartbeat(instanceId)) {
         throw registryErrors.instanceUnknown(`Instance ${instanceId} is not registered; register it again.`);
       }
@@ -97,6 +109,7 @@ export function registerRoutes(ctx: Pick<ServiceContext, 'app' | 'log'>, options
     },
     async (req, reply) => {
       const { instanceId } = req.params;
+      checkCaller(req, { instanceId });
       const service = store.serviceOf(instanceId);
       if (store.deregister(instanceId)) log.info({ instanceId, service }, `deregistered ${instanceId} (${service})`);
       reply.code(204);

@@ -42,7 +42,15 @@ export const registryService = defineService({
       maxWatchers: ctx.config.REGISTRY_MAX_WATCHERS,
       maxWatchersPerAddress: ctx.config.REGISTRY_MAX_WATCHERS_PER_ADDRESS,
     };
+    // With mutual TLS the caller's certificate says which instance it is; without, nothing does.
+    const bound = ctx.tls !== undefined;
+    if (!bound) {
+      ctx.log.warn(
+        'no TLS certificate (TLS_CERT_FILE…): registrations are not bound to any identity, so any caller may register, renew or remove any instance',
+      );
+    }
     registerRoutes(ctx, {
+      bound,
       store,
       metrics,
       heartbeatIntervalSeconds: heartbeatSeconds,

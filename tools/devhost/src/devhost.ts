@@ -15,6 +15,7 @@ import { ensureSecretFile, ensureSecrets, randomToken, type DevSecrets } from '.
 import { instanceSecretsDir, removeInstanceSecrets, secretsOfService, writeInstanceSecrets } from './instance-secrets.ts';
 import {
   EXTRA_CLIENTS,
+  IDENTITY,
   SERVICES,
   databaseName,
   instanceEnv,
@@ -104,6 +105,7 @@ export class Devhost {
     const commands = await commandsReady;
     // Server, database and role only: the password is in the instance's secrets directory.
     const databaseUrls = new Map(targets.map((t) => [t.service, serviceDatabaseUrl(adminUrl, t)]));
+    const identityPorts = this.plans.filter((p) => p.service.name === IDENTITY).map((p) => ports.get(p.instanceId) ?? 0);
     this.instances = this.plans.map((plan) => {
       const port = ports.get(plan.instanceId) ?? 0;
       const adminPort = ports.get(adminPortKey(plan.instanceId)) ?? 0;
@@ -118,6 +120,7 @@ export class Devhost {
         adminPort,
         registryPort: options.registryPort,
         gatewayPort: options.gatewayPort,
+        identityPorts,
         logLevel: options.logLevel,
         databaseUrl: databaseUrls.get(plan.service.name),
         secretsDir,

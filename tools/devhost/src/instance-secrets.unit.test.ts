@@ -17,7 +17,7 @@ const dev: DevSecrets = await ensureSecrets({
   databaseServices: SERVICES.filter((s) => s.database).map((s) => s.name),
   clients: [...SERVICES.map((s) => ({ clientId: serviceClientId(s.name), scopes: s.clientScopes })), ...EXTRA_CLIENTS],
 });
-const ports = { registryPort: 8761, gatewayPort: 8080 };
+const ports = { registryPort: 8761, gatewayPort: 8080, identityPorts: [41000, 41001] };
 const plans = planInstances({ ...ports, scale: { catalog: 2 } });
 
 // The shell the devhost runs in may hold a superuser URL and other credentials: none may pass on.

@@ -41,6 +41,8 @@ export interface ServiceSpec {
 /** May trade users' tokens for internal ones at identity (RFC 8693). */
 export const TOKEN_EXCHANGE_PERMISSION = 'identity:token-exchange' satisfies ServiceScope;
 export const OPERATOR_CLIENT_ID = 'souk-operator';
+/** The service that holds the signing keys and issues tokens. */
+export const IDENTITY = 'identity';
 
 export const SERVICES: readonly ServiceSpec[] = [
   {
@@ -304,6 +306,7 @@ const CONTROLLED_ENV = [
   'PUBLIC_URL',
   'INSTANCE_ID',
   'REGISTRY_URL',
+  'IDENTITY_URL',
   'STATIC_SERVICES',
   'DATABASE_URL',
   'AUTH_ISSUER',
@@ -330,6 +333,8 @@ export interface EnvInput {
   adminPort?: number;
   registryPort: number;
   gatewayPort: number;
+  /** Ports of identity's instances: every service calls identity there (IDENTITY_URL), never where the registry says. */
+  identityPorts: readonly number[];
   logLevel: string;
   /** Present for services with a database: server, database and role, never a password. */
   databaseUrl?: string;
@@ -364,7 +369,13 @@ export function instanceEnv(input: EnvInput): Record<string, string> {
     SECRETS_DIR: input.secretsDir,
   });
   if (input.plan.service.usesRegistry) {
-    env.REGISTRY_URL = `${input.tls ? 'https' : 'http'}://127.0.0.1:${input.registryPort}`;
+    const scheme = input.tls ? 'https' : 'http';
+    env.REGISTRY_URL = `${scheme}://127.0.0.1:${input.registryPort}`;
+    // Identity's JWKS and token endpoint at addresses the devhost chose, so no registry entry can move them.
+    // An identity instance calls itself (its own token), so that its start never waits for a sibling's.
+    const identityPorts = input.plan.service.name === IDENTITY ? [input.port] : input.identityPorts;
+    if (identityPorts.length === 0) throw new Error(`${input.plan.instanceId} needs identity's ports`);
+    env.IDENTITY_URL = identityPorts.map((port) => `${scheme}://127.0.0.1:${port}`).join(',');
     // Its own OAuth client, for calls on its own behalf (saga steps, background work).
     env.SERVICE_CLIENT_ID = serviceClientId(input.plan.service.name);
   }

@@ -14,7 +14,7 @@ import {
   type ServiceSpec,
 } from './services.ts';
 
-const ports = { registryPort: 8761, gatewayPort: 8080 };
+const ports = { registryPort: 8761, gatewayPort: 8080, identityPorts: [41000, 41001] };
 const secretsDir = '/d/run/some-instance';
 
 test('instances in start order: registry, schema registry, then the services, then gateway', () => {
@@ -158,6 +158,25 @@ test('the registry does not get REGISTRY_URL: it never registers with itself', (
   });
   assert.equal(env.REGISTRY_URL, undefined);
   assert.equal(env.PORT, '8761');
+});
+
+test('identity is called where the devhost put it (IDENTITY_URL), never where the registry says; an identity instance calls itself', () => {
+  const plans = planInstances({ ...ports, scale: { identity: 2 } });
+  const envOf = (instanceId: string, port: number, tls?: boolean) =>
+    instanceEnv({
+      plan: plans.find((p) => p.instanceId === instanceId)!,
+      port,
+      ...ports,
+      logLevel: 'info',
+      secretsDir,
+      databaseUrl: 'postgres://x@h/d',
+      inherited: { IDENTITY_URL: 'https://impostor:1' },
+      ...(tls ? { tls: { certFile: 'c', keyFile: 'k', caFile: 'a' } } : {}),
+    });
+  assert.equal(envOf('orders-1', 9000).IDENTITY_URL, 'http://127.0.0.1:41000,http://127.0.0.1:41001');
+  assert.equal(envOf('gateway-1', 8080, true).IDENTITY_URL, 'https://127.0.0.1:41000,https://127.0.0.1:41001');
+  assert.equal(envOf('identity-2', 41001, true).IDENTITY_URL, 'https://127.0.0.1:41001');
+  assert.equal(envOf('registry-1', 8761).IDENTITY_URL, undefined);
 });
 
 test('every registered service gets its own OAuth client id; its secret is in its secrets directory', () => {

@@ -3,6 +3,7 @@
 
 export type { Discovery, ServiceInstance } from './types.ts';
 export { staticDiscovery, parseStaticServices } from './static-discovery.ts';
+export { pinServices, parseUrlList } from './pinned-discovery.ts';
 export {
   createRegistryClient,
   DEFAULT_HEARTBEAT_INTERVAL_MS,

@@ -14,10 +14,12 @@ import {
   type TokenAnswer,
 } from '../auth/service-token.ts';
 import { createClientRegistry, type ClientOptions, type ClientRegistry, type ServiceClient } from '../client/index.ts';
-import type { CommonConfig } from '../config.ts';
+import { ConfigError, type CommonConfig } from '../config.ts';
 import {
   createRegistryClient,
   parseStaticServices,
+  parseUrlList,
+  pinServices,
   staticDiscovery,
   type Discovery,
   type RegistryClient,
@@ -44,13 +46,19 @@ export async function loadTls(basics: Basics<unknown>, stack: ResourceStack): Pr
   return tls;
 }
 
+/** The service that holds the keys and issues tokens: found through IDENTITY_URL, never the registry. */
+export const IDENTITY_SERVICE = 'identity';
+
 /** identity's OAuth 2.0 token endpoint. */
 export const IDENTITY_TOKEN_PATH = '/api/v1/identity/oauth/token';
 
 /**
  * REGISTRY_URL wins; STATIC_SERVICES serves fixed lists (tests, or behind DNS-based discovery).
- * Not ready until the instance list has arrived once; a registry that is down does not stop the
- * start (calls fail with SOUK_CLIENT_NO_INSTANCE until it answers, later outages keep the last list).
+ * IDENTITY_URL pins identity's instances over either: the JWKS every token is checked against and the
+ * token endpoint that receives client secrets and passwords are configured, so a registry entry cannot
+ * move them (and with REGISTRY_URL it is required). Not ready until the instance list has arrived once;
+ * a registry that is down does not stop the start (calls fail with SOUK_CLIENT_NO_INSTANCE until it
+ * answers, later outages keep the last list).
  */
 export async function connectDiscovery(
   basics: Basics<unknown>,
@@ -61,6 +69,12 @@ export async function connectDiscovery(
 ): Promise<Discovery> {
   const config: CommonConfig = basics.config;
   const { log } = basics;
+  if (!given && config.REGISTRY_URL && !config.IDENTITY_URL) {
+    throw new ConfigError([
+      "IDENTITY_URL: required with REGISTRY_URL (got unset) — identity's keys and token endpoint are configured, never taken from the registry",
+    ]);
+  }
+  const pinned = config.IDENTITY_URL ? { [IDENTITY_SERVICE]: parseUrlList('IDENTITY_URL', config.IDENTITY_URL) } : undefined;
   let discovery = given;
   if (!discovery && config.REGISTRY_URL) {
     // With a certificate, the registry is called by mutual TLS and must prove it is the registry.
@@ -69,6 +83,7 @@ export async function connectDiscovery(
     discovery = createRegistryClient({ registryUrl: config.REGISTRY_URL, log, ...(secured ? { fetch: secured.fetch } : {}) });
   }
   discovery ??= staticDiscovery(config.STATIC_SERVICES ? parseStaticServices(config.STATIC_SERVICES) : {});
+  if (pinned) discovery = pinServices(discovery, pinned);
   const opened = discovery;
   stack.defer('discovery', () => opened.close());
   let loaded = false;
@@ -100,7 +115,7 @@ export async function connectClients(
   const { clock, log, metrics, tracer } = basics;
   const serviceToken = givenToken
     ? { source: givenToken, invalidate: () => undefined }
-    : await ownServiceToken(config, basics.secrets, clock, () => clients.get('identity'));
+    : await ownServiceToken(config, basics.secrets, clock, () => clients.get(IDENTITY_SERVICE));
   const clients: ClientRegistry = createClientRegistry({
     discovery,
     log,
@@ -185,7 +200,8 @@ export function createServiceAuth(basics: Basics<unknown>, clients: ClientRegist
   // and request id have no business on that call.
   let keySource: KeySource = () =>
     context.with(ROOT_CONTEXT, async () => {
-      const res = await clients.get('identity').request<JSONWebKeySet>({ method: 'GET', path: '/.well-known/jwks.json' });
+      // IDENTITY_URL's instances, which must prove to be identity (SPIFFE id) when called by TLS.
+      const res = await clients.get(IDENTITY_SERVICE).request<JSONWebKeySet>({ method: 'GET', path: '/.well-known/jwks.json' });
       return res.body;
     });
   // One verifier per audience (a service needs only its own; the gateway and identity also check users' tokens),
