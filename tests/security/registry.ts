@@ -15,6 +15,7 @@ import { Agent, fetch as undiciFetch } from 'undici';
 import { defineService, FEED_PATH, serverIdentityCheck, startService } from '@souk/chassis';
 import { createTestIssuer } from '@souk/chassis/testing';
 import type { Devhost, DevhostInstance } from '../system/devhost-harness.ts';
+import type { SecurityRun } from './run.ts';
 import { ensureDevCa, issueCertificate, writeTlsFiles, type DevCa, type IssuedCertificate } from '../../tools/devhost/src/pki.ts';
 
 interface Answer {
@@ -112,14 +113,14 @@ function causeChain(err: unknown): string {
   return out.join(' <- ');
 }
 
-export function registryAttacks(devhost: () => Devhost): void {
+export function registryAttacks(run: SecurityRun): void {
   test('a recommendations certificate cannot register as identity or payments, nor take over, renew or remove identity', async () => {
-    const ca = await devCa(devhost());
-    const identity = await instanceOf(devhost(), 'identity');
+    const ca = await devCa(run.devhost);
+    const identity = await instanceOf(run.devhost, 'identity');
     // A compromised recommendations instance: the certificate the devhost gave it, in all but serial.
-    const stolen = await registryCaller(devhost(), ca, await certificate(ca, 'recommendations', 'recommendations-1'));
+    const stolen = await registryCaller(run.devhost, ca, await certificate(ca, 'recommendations', 'recommendations-1'));
     // The same service's certificate with the real identity instance's id as CN.
-    const lookalike = await registryCaller(devhost(), ca, await certificate(ca, 'recommendations', identity.instanceId));
+    const lookalike = await registryCaller(run.devhost, ca, await certificate(ca, 'recommendations', identity.instanceId));
     try {
       const before = (await stolen.call('GET', '/api/v1/services')).body.services ?? {};
       assert.ok(
@@ -174,12 +175,12 @@ export function registryAttacks(devhost: () => Devhost): void {
   });
 
   test('without a client certificate the registry is not reached: refused during the TLS handshake', async () => {
-    const ca = await devCa(devhost());
-    const anonymous = await registryCaller(devhost(), ca, undefined);
+    const ca = await devCa(run.devhost);
+    const anonymous = await registryCaller(run.devhost, ca, undefined);
     try {
       await assert.rejects(anonymous.call('GET', '/api/v1/services'), (err: Error) => err.name === 'TypeError');
       await assert.rejects(
-        anonymous.call('DELETE', `/api/v1/instances/${(await instanceOf(devhost(), 'identity')).instanceId}`),
+        anonymous.call('DELETE', `/api/v1/instances/${(await instanceOf(run.devhost, 'identity')).instanceId}`),
         (err: Error) => err.name === 'TypeError',
       );
     } finally {
@@ -188,7 +189,7 @@ export function registryAttacks(devhost: () => Devhost): void {
   });
 
   test("an impostor with a dev-CA certificate for another service, put where a consumer reads a feed and identity's keys, is refused", async () => {
-    const ca = await devCa(devhost());
+    const ca = await devCa(run.devhost);
     const dir = await mkdtemp(path.join(tmpdir(), 'souk-impostor-'));
     const forger = await createTestIssuer({ issuer: 'http://souk.test', audience: 'souk-internal' });
     // Answers anything: an empty feed page, or its own key set (which signs the forged token below).
@@ -249,13 +250,13 @@ export function registryAttacks(devhost: () => Devhost): void {
       assert.equal(impostor.requests(), 0, 'no request reached the impostor');
 
       // The control: the same consumer code reaches the real orders instance (and is asked for a token there).
-      const orders = await instanceOf(devhost(), 'orders');
+      const orders = await instanceOf(run.devhost, 'orders');
       const control = await startService(consumer, {
         env: {
           LOG_LEVEL: 'silent',
           INSTANCE_ID: 'shipping-test',
           STATIC_SERVICES: `orders=${orders.url}`,
-          IDENTITY_URL: (await instanceOf(devhost(), 'identity')).url,
+          IDENTITY_URL: (await instanceOf(run.devhost, 'identity')).url,
           TLS_CERT_FILE: files.certFile,
           TLS_KEY_FILE: files.keyFile,
           TLS_CA_FILE: files.caFile,

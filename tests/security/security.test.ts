@@ -6,6 +6,7 @@ import { after, before, describe } from 'node:test';
 import { SecurityRun } from './run.ts';
 import { mtlsAttacks } from './mtls.ts';
 import { edgeAttacks } from './edge.ts';
+import { registryAttacks } from './registry.ts';
 import { schemaRegistryAttacks } from './schema-registry.ts';
 import { scopeAttacks } from './scopes.ts';
 import { identityAttacks } from './identity.ts';
@@ -16,6 +17,7 @@ before(() => run.start());
 after(() => run.stop());
 
 describe('mutual TLS between instances', () => mtlsAttacks(run));
+describe('discovery: the registry and whom consumers trust', () => registryAttacks(run));
 describe('the public edge', () => edgeAttacks(run));
 describe('the schema registry', () => schemaRegistryAttacks(run));
 describe('least privilege', () => scopeAttacks(run));
