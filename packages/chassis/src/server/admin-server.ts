@@ -58,9 +58,7 @@ export function createAdminServer(handler: RequestListener, secure?: AdminServer
     handler(req, res);
   };
   if (!secure) return createServer({ keepAliveTimeout: 5_000 }, marked);
-  const { tls } = secure;
-  if (!tls) return createServer({ keepAliveTimeout: 5_000 }, marked);
-  const serverTls = useServerTls(tls);
+  const serverTls = useServerTls(secure.tls);
   const server = createHttpsServer({ keepAliveTimeout: 5_000, ...serverTls.options }, marked);
   const detach = serverTls.attach(server);
   server.once('close', detach);
