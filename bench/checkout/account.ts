@@ -43,7 +43,8 @@ async function httpCounts(devhost: Devhost): Promise<{ served: Counts; made: Cou
   for (const i of await devhost.instances()) {
     let text: string;
     try {
-      text = await (await fetch(`${i.adminUrl}/metrics`)).text();
+      // With the devhost's client certificate: admin listeners are mutual TLS.
+      text = await (await devhost.fetch(`${i.adminUrl}/metrics`)).text();
     } catch {
       continue;
     }

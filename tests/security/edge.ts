@@ -66,16 +66,18 @@ export function edgeAttacks(run: SecurityRun): void {
     const gateway = instances.find((i) => i.service === 'gateway');
     assert.ok(gateway, 'the devhost lists the gateway');
     assert.notEqual(new URL(gateway.adminUrl).port, new URL(gateway.url).port);
+    // Admin listeners are mutual TLS, the gateway's too: the devhost's certificate is the operator's.
+    assert.match(gateway.adminUrl, /^https:\/\//);
     await fetch(`${devhost.gateway}/api/v1/catalog/products`);
-    const metrics = await fetch(`${gateway.adminUrl}/metrics`);
+    const metrics = await devhost.fetch(`${gateway.adminUrl}/metrics`);
     assert.equal(metrics.status, 200);
     assert.match(await metrics.text(), /souk_gateway_upstream_requests_total/);
     const catalog = instances.find((i) => i.service === 'catalog')!;
-    assert.match(await (await fetch(`${catalog.adminUrl}/metrics`)).text(), /http_server_request_duration_seconds/);
+    assert.match(await (await devhost.fetch(`${catalog.adminUrl}/metrics`)).text(), /http_server_request_duration_seconds/);
     // The service's own port takes callers with a certificate (mTLS): the devhost's, here.
     assert.equal((await devhost.fetch(`${catalog.url}/metrics`)).status, 404, 'not on the public port of a service either');
     // Admin routes that need an admin token still do on the admin listener.
     const orders = instances.find((i) => i.service === 'orders')!;
-    assert.equal((await fetch(`${orders.adminUrl}/_admin/events`)).status, 401);
+    assert.equal((await devhost.fetch(`${orders.adminUrl}/_admin/events`)).status, 401);
   });
 }

@@ -9,6 +9,7 @@ import { edgeAttacks } from './edge.ts';
 import { registryAttacks } from './registry.ts';
 import { schemaRegistryAttacks } from './schema-registry.ts';
 import { scopeAttacks } from './scopes.ts';
+import { tokenAttacks } from './tokens.ts';
 import { identityAttacks } from './identity.ts';
 import { secretLeaks } from './secrets.ts';
 
@@ -21,5 +22,6 @@ describe('discovery: the registry and whom consumers trust', () => registryAttac
 describe('the public edge', () => edgeAttacks(run));
 describe('the schema registry', () => schemaRegistryAttacks(run));
 describe('least privilege', () => scopeAttacks(run));
+describe('tokens presented straight to a service, and who may call the admin listener', () => tokenAttacks(run));
 describe('identity under attack, through the gateway', () => identityAttacks(run));
 describe('secrets', () => secretLeaks(run));

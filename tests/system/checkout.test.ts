@@ -252,14 +252,14 @@ describe('checkout through the running system', () => {
     // Straight to the instance: its own routes take internal tokens only, so the admin's is exchanged first.
     const operator = await devhost.internalToken(admin);
     const hooks = async (body: unknown) =>
-      json(`${await ordersAdminUrl()}/_admin/saga-hooks`, { method: 'PUT', token: operator, body: JSON.stringify(body) });
+      direct(`${await ordersAdminUrl()}/_admin/saga-hooks`, { method: 'PUT', token: operator, body: JSON.stringify(body) });
     assert.equal((await hooks({ pauseBefore: 'authorizePayment' })).status, 200);
     const placed = await s.checkout(shopper.token);
     const orderId = placed.body.id as string;
     // Stock is reserved and the saga waits before the payment step.
     await waitFor(
       async () => {
-        const paused = await json(`${await ordersAdminUrl()}/_admin/saga-hooks`, { token: operator });
+        const paused = await direct(`${await ordersAdminUrl()}/_admin/saga-hooks`, { token: operator });
         if (
           !paused.body.paused.some(
             (p: { sagaId: string; step: string }) => p.sagaId.includes(orderId) && p.step === 'authorizePayment',

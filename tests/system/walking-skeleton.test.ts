@@ -184,7 +184,8 @@ describe('failures', () => {
   /** Attempts the gateway sent to a catalog instance that refused or dropped the connection, from its /metrics. */
   const failedCatalogAttempts = async () => {
     const gateway = (await devhost.instances()).find((i) => i.service === 'gateway')!;
-    const metrics = await (await fetch(`${gateway.adminUrl}/metrics`)).text();
+    // The admin listener takes the devhost's client certificate (mTLS) only.
+    const metrics = await (await devhost.fetch(`${gateway.adminUrl}/metrics`)).text();
     let sum = 0;
     for (const m of metrics.matchAll(
       /^souk_gateway_upstream_requests_total\{[^}]*service="catalog",outcome="(?:connect_error|reset)"[^}]*\} (\d+)$/gm,

@@ -23,6 +23,8 @@ export const DEFAULT_AUDIENCE = 'souk-internal';
 /** The audience of the tokens users and their apps hold: accepted at the edge (the gateway) only. */
 export const DEFAULT_EXTERNAL_AUDIENCE = 'souk';
 export const DEFAULT_BODY_LIMIT_BYTES = 1024 * 1024;
+/** Who may call the admin listener under mutual TLS: the SPIFFE service name of the operator's certificate. */
+export const DEFAULT_ADMIN_CALLERS = 'devhost';
 
 /** The samplers of OTEL_TRACES_SAMPLER (the OpenTelemetry environment specification's names). */
 export const SAMPLER_NAMES = [
@@ -50,6 +52,12 @@ export const CommonConfig = Type.Object({
     minimum: 0,
     maximum: 65535,
     description: 'Port of the admin listener (0 = any free port; its URL goes into the registry as adminUrl).',
+  }),
+  ADMIN_CALLERS: Type.String({
+    default: DEFAULT_ADMIN_CALLERS,
+    pattern: '^[a-z0-9][a-z0-9-]*(,[a-z0-9][a-z0-9-]*)*$',
+    description:
+      'With TLS: the services (SPIFFE ids spiffe://souk.local/<name>, comma-separated) whose certificates may call the admin listener; other certificates from the CA get 403. Operators and scrapers, not the other services.',
   }),
   INSTANCE_ID: Type.Optional(Type.String({ pattern: '^[a-z0-9][a-z0-9-]*$' })),
   SERVICE_ZONE: Type.String({ default: 'local' }),

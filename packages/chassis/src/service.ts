@@ -225,7 +225,7 @@ export async function startService<C extends TObject, DB = object>(
       isClosing: () => phase === 'closing',
     });
     await timed('setup', () => definition.setup(ctx));
-    adminUrl = await timed('listenAdmin', () => listenAdmin(basics, adminHandler, stack));
+    adminUrl = await timed('listenAdmin', () => listenAdmin(basics, adminHandler, tls, stack));
     url = await timed('listen', () => listen(basics, app, closeApp, () => (phase = 'closing'), stack, serverTls !== undefined));
     await timed('register', () => register(basics, discovery, { url, adminUrl }, stack));
     if (registerLate && publishes.length > 0) {

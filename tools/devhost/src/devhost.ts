@@ -130,7 +130,8 @@ export class Devhost {
       // The gateway's port is the public edge: plain HTTP, its certificate only for its calls upstream.
       const secure = certificates !== undefined && plan.service.fixedPort !== 'gatewayPort';
       const url = `${secure ? 'https' : 'http'}://127.0.0.1:${port}`;
-      const adminUrl = `http://127.0.0.1:${adminPort}`;
+      // Every admin listener, the gateway's too, is mutual TLS: operators' endpoints are never plain.
+      const adminUrl = `${certificates ? 'https' : 'http'}://127.0.0.1:${adminPort}`;
       const instance: ManagedInstance = new ManagedInstance(
         { service: plan.service.name, instanceId: plan.instanceId, url, adminUrl, command, args, cwd: options.repoRoot, env },
         {

@@ -2,6 +2,7 @@
 // A new service is one new row here; the databases, roles, clients and URLs follow from it.
 
 import { eventsReadScope as feed, type ServiceScope } from '@souk/chassis/scopes';
+import { DEVHOST_IDENTITY } from './certificates.ts';
 
 export interface ServiceSpec {
   name: string;
@@ -318,6 +319,7 @@ const CONTROLLED_ENV = [
   'TLS_CERT_FILE',
   'TLS_KEY_FILE',
   'TLS_CA_FILE',
+  'ADMIN_CALLERS',
 ];
 
 /**
@@ -388,6 +390,8 @@ export function instanceEnv(input: EnvInput): Record<string, string> {
     env.TLS_CERT_FILE = input.tls.certFile;
     env.TLS_KEY_FILE = input.tls.keyFile;
     env.TLS_CA_FILE = input.tls.caFile;
+    // Its admin listener answers the devhost's certificate (health, npm run events, tests, benchmarks) only.
+    env.ADMIN_CALLERS = DEVHOST_IDENTITY;
   }
   Object.assign(env, input.plan.service.env ?? {});
   return env;

@@ -2,11 +2,20 @@
 // over the same routes, the only one that serves /metrics and /_admin/*, and
 // /health/ready with each check's text. Kept apart from the public port so
 // that operators' and scrapers' endpoints are not reachable where clients are.
+// With the instance's certificate it is HTTPS and, like the public port, refuses
+// a caller without a client certificate from the CA during the handshake, and
+// answers only the certificates of ADMIN_CALLERS (an operator's, a scraper's):
+// another service's certificate gets a 403.
 
 import { createServer, type IncomingMessage, type RequestListener, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { ServiceTls } from '../tls/service-tls.ts';
+import { useServerTls } from '../tls/server-tls.ts';
+import { callerIdentity } from '../tls/spiffe.ts';
 
 const ADMIN = Symbol('souk.admin-listener');
-type Marked = IncomingMessage & { [ADMIN]?: true };
+const REFUSAL = Symbol('souk.admin-refusal');
+type Marked = IncomingMessage & { [ADMIN]?: true; [REFUSAL]?: string };
 
 /** Paths only the admin listener serves (a route pattern or a path without query). */
 export function isAdminPath(path: string): boolean {
@@ -19,12 +28,39 @@ export function isAdminRequest(req: IncomingMessage): boolean {
 }
 
 /**
- * The admin listener's server, not yet listening. The one place it is made: transport options
- * (TLS, once the public listener has them) go here.
+ * Why an admin request's caller is refused (its certificate names a service not among the admin
+ * callers), or undefined when it may go on. The app answers it with a 403 problem document.
  */
-export function createAdminServer(handler: RequestListener): Server {
-  return createServer({ keepAliveTimeout: 5_000 }, (req, res) => {
+export function adminRefusal(req: IncomingMessage): string | undefined {
+  return (req as Marked)[REFUSAL];
+}
+
+export interface AdminServerTls {
+  tls: ServiceTls;
+  /** Service names (SPIFFE ids in the trust domain) whose certificates may call. */
+  callers: ReadonlySet<string>;
+}
+
+/**
+ * The admin listener's server, not yet listening: plain HTTP without `secure`, otherwise mutual TLS
+ * with the instance's certificate, taking each rotated one like the public listener (`useServerTls`).
+ */
+export function createAdminServer(handler: RequestListener, secure?: AdminServerTls): Server {
+  const marked: RequestListener = (req, res) => {
     (req as Marked)[ADMIN] = true;
+    if (secure) {
+      // The handshake already proved a certificate from the CA; this says whose it must be.
+      const caller = callerIdentity(req);
+      if (!caller || !secure.callers.has(caller.service))
+        (req as Marked)[REFUSAL] =
+          `The admin listener answers the certificates of ${[...secure.callers].join(', ')}; this one names ${caller?.spiffeId ?? 'no souk service'}.`;
+    }
     handler(req, res);
-  });
+  };
+  if (!secure) return createServer({ keepAliveTimeout: 5_000 }, marked);
+  const serverTls = useServerTls(secure.tls);
+  const server = createHttpsServer({ keepAliveTimeout: 5_000, ...serverTls.options }, marked);
+  const detach = serverTls.attach(server);
+  server.once('close', detach);
+  return server;
 }

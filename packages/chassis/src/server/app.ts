@@ -26,7 +26,7 @@ import type { HttpServerMetrics } from '../metrics.ts';
 import { clientErrorResponse, installProblemHandlers, sendProblem } from './problems.ts';
 import { parseFormBody, validatorCompiler } from './validation.ts';
 import { instrumentHandler, setRoute, type RequestHandler } from './telemetry.ts';
-import { isAdminPath, isAdminRequest } from './admin-server.ts';
+import { adminRefusal, isAdminPath, isAdminRequest } from './admin-server.ts';
 
 /**
  * Takes a raw request before Fastify does; returns true when it handled it.
@@ -151,6 +151,8 @@ export async function createApp(options: AppOptions): Promise<CreatedApp> {
   app.addHook('onRequest', async (request, reply) => {
     const route = request.routeOptions.url;
     setRoute(reply.raw, route ?? 'unmatched');
+    const refusal = adminRefusal(request.raw);
+    if (refusal !== undefined) throw chassisErrors.forbidden(refusal);
     // Each listener answers only its own routes, and anything else like an unknown path (health is on both).
     if (route !== undefined && isAdminPath(route) !== isAdminRequest(request.raw) && !route.startsWith('/health/')) {
       throw chassisErrors.routeNotFound(`No route for ${request.method} ${request.url.split('?')[0] ?? '/'}.`);

@@ -11,6 +11,7 @@ import type { App } from '../server/app.ts';
 import type { Basics } from './basics.ts';
 import { isRegistryClient } from './connections.ts';
 import type { ResourceStack } from './resource-stack.ts';
+import type { ServiceTls } from '../tls/service-tls.ts';
 
 /**
  * Listens and returns the instance's URL. Its release drains: refusing new requests (`onClosing`),
@@ -45,12 +46,19 @@ export async function listen(
 }
 
 /**
- * Opens the admin listener (ADMIN_HOST:ADMIN_PORT) and returns its URL. Its release closes it,
- * after the public server drained (it is deferred first), so metrics are scraped to the end.
+ * Opens the admin listener (ADMIN_HOST:ADMIN_PORT) and returns its URL: https: with the instance's
+ * certificate (mutual TLS, the gateway's too), http: without. Its release closes it, after the public
+ * server drained (it is deferred first), so metrics are scraped to the end.
  */
-export async function listenAdmin(basics: Basics<unknown>, handler: RequestListener, stack: ResourceStack): Promise<string> {
+export async function listenAdmin(
+  basics: Basics<unknown>,
+  handler: RequestListener,
+  tls: ServiceTls | undefined,
+  stack: ResourceStack,
+): Promise<string> {
   const config: CommonConfig = basics.config;
-  const server = createAdminServer(handler);
+  const callers = new Set(config.ADMIN_CALLERS.split(','));
+  const server = createAdminServer(handler, tls ? { tls, callers } : undefined);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.ADMIN_PORT, config.ADMIN_HOST, () => {
@@ -64,7 +72,7 @@ export async function listenAdmin(basics: Basics<unknown>, handler: RequestListe
     await closed;
   });
   const port = (server.address() as AddressInfo).port;
-  return `http://${config.ADMIN_HOST}:${port}`;
+  return `${tls ? 'https' : 'http'}://${config.ADMIN_HOST}:${port}`;
 }
 
 /** With a registry: registers the instance; its release deregisters (while the server still serves). */

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { connect, type ConnectionOptions, type PeerCertificate } from 'node:tls';
 import { readFileSync } from 'node:fs';
 import { pino } from 'pino';
+import { Agent, fetch as undiciFetch } from 'undici';
 import { ensureDevCa, issueCertificate, writeTlsFiles, type DevCa, type TlsPaths } from '../../../../tools/devhost/src/pki.ts';
 import { createBreakers } from '../client/breakers.ts';
 import { createServiceClient } from '../client/service-client.ts';
@@ -151,6 +152,30 @@ test('a client refuses a server whose certificate names another service', async 
     assert.match(JSON.stringify(describeChain(err)), /ERR_SOUK_TLS_IDENTITY/);
     return true;
   });
+});
+
+test("the admin listener is mutual TLS too and answers only ADMIN_CALLERS' certificates (default: the devhost's)", async () => {
+  assert.match(running.adminUrl, /^https:\/\//);
+  const operatorTls = await loadServiceTls(await issue('devhost', ca, 'devhost', 'devhost'), log);
+  cleanups.push(() => operatorTls.close());
+  const operator = tlsFetch(operatorTls, 'orders');
+  const cart = tlsFetch(clientTls, 'orders');
+  cleanups.push(
+    () => operator.close(),
+    () => cart.close(),
+  );
+  const metrics = await operator.fetch(`${running.adminUrl}/metrics`);
+  assert.equal(metrics.status, 200);
+  assert.match(await metrics.text(), /http_server_request_duration_seconds/);
+  // Another service's certificate from the same CA: past the handshake, refused by who it names.
+  const refused = await cart.fetch(`${running.adminUrl}/metrics`);
+  assert.equal(refused.status, 403);
+  assert.match(refused.headers.get('content-type') ?? '', /^application\/problem\+json/);
+  assert.equal(((await refused.json()) as { code: string }).code, 'SOUK_AUTH_FORBIDDEN');
+  // No certificate (the server trusted): no HTTP answer at all.
+  const anonymous = new Agent({ connect: { ca: readFileSync(serverPaths.caFile), checkServerIdentity: () => undefined } });
+  cleanups.push(() => anonymous.close());
+  await assert.rejects(undiciFetch(`${running.adminUrl}/metrics`, { dispatcher: anonymous }));
 });
 
 function describeChain(err: unknown): string[] {
