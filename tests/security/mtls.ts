@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Agent, fetch as undiciFetch } from 'undici';
 import { waitFor } from '@souk/chassis/testing';
-import type { Devhost, DevhostInstance } from '../system/devhost-harness.ts';
+import type { Devhost } from '../system/devhost-harness.ts';
 import { shop } from '../system/shop-client.ts';
 import { CERT_LIFETIME_S, type SecurityRun } from './run.ts';
 import { ensureDevCa, issueCertificate } from '../../tools/devhost/src/pki.ts';
@@ -20,10 +20,8 @@ import { devhostClientTls } from '../../tools/devhost/src/certificates.ts';
 export function mtlsAttacks(run: SecurityRun): void {
   let devhost: Devhost;
   let foreignDir: string;
-  let instances: DevhostInstance[];
   before(async () => {
     devhost = run.devhost;
-    instances = await devhost.instances();
     foreignDir = await mkdtemp(path.join(tmpdir(), 'souk-foreign-ca-'));
   });
   after(() => rm(foreignDir, { recursive: true, force: true }));
@@ -92,6 +90,7 @@ export function mtlsAttacks(run: SecurityRun): void {
 
   test('certificates are reissued and taken up during a checkout burst, without a failed request', async () => {
     // The instances on a checkout's path, whose certificates must each be reissued twice while it runs.
+    const instances = await devhost.instances();
     const watched = ['catalog', 'orders', 'payments', 'inventory'].map((service) => {
       const instance = instances.find((i) => i.service === service && i.state === 'ready');
       assert.ok(instance, `a ready ${service} instance`);
@@ -162,7 +161,7 @@ export function mtlsAttacks(run: SecurityRun): void {
     assert.ok(tally.reads > 0 && tally.checkouts >= 4, JSON.stringify(tally));
     for (const { instance } of watched) {
       const now = (await devhost.instances()).find((i) => i.instanceId === instance.instanceId)!;
-      assert.equal(now.restarts, 0, `${instance.instanceId} took its new certificates without a restart`);
+      assert.equal(now.restarts, instance.restarts, `${instance.instanceId} took its new certificates without a restart`);
     }
   });
 }
