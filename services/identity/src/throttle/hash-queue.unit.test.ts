@@ -1,6 +1,7 @@
 // The bounded hashing queue, driven by hand-resolved work (no timing): at most
 // `concurrency` run, at most `maxWaiting` wait, one client holds at most
-// `perClient`, the first lane goes first, the second gets half the waiting places.
+// `perClient` and never runs on every place, waiting clients are served in
+// turn, the first lane goes first, the second gets half the waiting places.
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -51,17 +52,52 @@ describe('hash queue', () => {
   it('lets one client hold at most `perClient` places, so others still get in', async () => {
     const h = harness();
     for (const n of ['f1', 'f2', 'f3', 'f4']) void h.submit(n, 'flood');
-    void h.submit('legit', 'customer');
     await h.tick();
     assert.equal(h.outcomes.get('f4'), 'shed client');
-    assert.equal(h.outcomes.get('legit'), undefined, 'the customer waits, not shed');
+    assert.deepEqual(h.queue.stats(), { running: 1, waiting: 2, clients: 1 });
+  });
+
+  it('keeps a place for other addresses: a customer after a burst from a flood starts at once', async () => {
+    const h = harness({ concurrency: 2, maxWaiting: 8, perClient: 6 });
+    for (const n of ['f1', 'f2', 'f3', 'f4', 'f5', 'f6']) void h.submit(n, 'flood');
+    await h.tick();
+    // One of the two places: the flood's other hashes wait, the other place stays free.
+    assert.deepEqual(h.started, ['f1']);
+    void h.submit('legit', 'customer');
+    await h.tick();
+    assert.deepEqual(h.started, ['f1', 'legit']);
     h.finish.get('f1')!();
     await h.tick();
-    // f3 had waited longer, but the customer's sign-in is in the same lane: first come, first served.
-    assert.deepEqual(h.started, ['f1', 'f2', 'f3']);
-    h.finish.get('f2')!();
+    assert.deepEqual(h.started, ['f1', 'legit', 'f2']);
+  });
+
+  it('gives the next place to the waiting client served longest ago, not to whoever queued first', async () => {
+    const h = harness({ concurrency: 2, maxWaiting: 8, perClient: 6 });
+    for (const n of ['a1', 'a2', 'a3']) void h.submit(n, 'a');
+    for (const n of ['b1', 'b2', 'b3']) void h.submit(n, 'b');
+    void h.submit('c1', 'c');
     await h.tick();
-    assert.deepEqual(h.started, ['f1', 'f2', 'f3', 'legit']);
+    assert.deepEqual(h.started, ['a1', 'b1']);
+    // a's and b's hashes queued before c's, but c has not been served yet.
+    h.finish.get('a1')!();
+    await h.tick();
+    assert.deepEqual(h.started, ['a1', 'b1', 'c1']);
+    // Then a (served before b), then b: one hash per address in turn.
+    h.finish.get('b1')!();
+    await h.tick();
+    h.finish.get('c1')!();
+    await h.tick();
+    assert.deepEqual(h.started, ['a1', 'b1', 'c1', 'a2', 'b2']);
+  });
+
+  it('lets a lone client use a single place', async () => {
+    const h = harness({ concurrency: 1, maxWaiting: 4, perClient: 3 });
+    for (const n of ['a1', 'a2']) void h.submit(n, 'a');
+    await h.tick();
+    assert.deepEqual(h.started, ['a1']);
+    h.finish.get('a1')!();
+    await h.tick();
+    assert.deepEqual(h.started, ['a1', 'a2']);
   });
 
   it('starts the first lane before the second (clean sign-ins before sign-ups and failing addresses)', async () => {
