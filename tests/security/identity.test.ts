@@ -84,8 +84,9 @@ const passwordGrant = (from: string, username: string, password: string) =>
 
 describe('identity under attack, through the gateway', () => {
   // The flood's first burst arrives before its address has failed, so in the hashing queue's first lane, and
-  // takes its share of places at once: first come, first served made the customer wait for all of them (3-10 s
-  // on a busy host). The queue now keeps a place for other addresses and serves waiting addresses in turn.
+  // took its share of places at once: first come, first served made the customer wait for all of them, and its
+  // next guess then hashed beside the customer's (3-10 s on a busy host). The queue now keeps a place for other
+  // addresses, serves waiting addresses in turn, and lets a failing address hash only when nobody else does.
   test('a scrypt flood from one address: refused cheaply, and a customer elsewhere signs in within 1 s', async (t) => {
     const customer = `flood-victim-${randomUUID().slice(0, 8)}@example.com`;
     assert.equal((await send('127.0.0.3', 'POST', SIGNUP, { json: { email: customer, password: PASSWORD } })).status, 202);
