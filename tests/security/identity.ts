@@ -81,78 +81,74 @@ export function identityAttacks(run: SecurityRun): void {
   const passwordGrant = (from: string, username: string, password: string) =>
     send(from, 'POST', TOKEN, { form: { grant_type: 'password', client_id: 'storefront', username, password } });
 
-  // TODO (open): the flood is refused before scrypt (about 11 of 1,800 requests reached a password check), yet on
-  // this machine a customer's sign-in took 3-10 s during it against 0.6 s before (one 504 at the gateway's 10 s).
-  // The stall is not scrypt; not yet found (suspects: identity's 5 pooled connections, the gateway's upstream pool).
-  // Marked todo so it runs and reports without failing the suite until that is fixed.
-  test(
-    'a scrypt flood from one address: refused cheaply, and a customer elsewhere signs in within 1 s',
-    { todo: 'sign-ins during the flood are still slow; cause open' },
-    async (t) => {
-      const customer = `flood-victim-${randomUUID().slice(0, 8)}@example.com`;
-      assert.equal((await send('127.0.0.3', 'POST', SIGNUP, { json: { email: customer, password: PASSWORD } })).status, 202);
-      const baseline: number[] = [];
-      for (let i = 0; i < 3; i++) {
-        const res = await passwordGrant('127.0.0.3', customer, PASSWORD);
-        assert.equal(res.status, 200);
-        baseline.push(res.ms);
+  // The flood's first burst arrives before its address has failed, so in the hashing queue's first lane, and
+  // took its share of places at once: first come, first served made the customer wait for all of them, and its
+  // next guess then hashed beside the customer's (3-10 s on a busy host). The queue now keeps a place for other
+  // addresses, serves waiting addresses in turn, and lets a failing address hash only when nobody else does.
+  test('a scrypt flood from one address: refused cheaply, and a customer elsewhere signs in within 1 s', async (t) => {
+    const customer = `flood-victim-${randomUUID().slice(0, 8)}@example.com`;
+    assert.equal((await send('127.0.0.3', 'POST', SIGNUP, { json: { email: customer, password: PASSWORD } })).status, 202);
+    const baseline: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const res = await passwordGrant('127.0.0.3', customer, PASSWORD);
+      assert.equal(res.status, 200);
+      baseline.push(res.ms);
+    }
+
+    const flood = { running: true, statuses: new Map<number, number>(), errors: 0 };
+    const attacker = async (worker: number) => {
+      for (let i = 0; flood.running; i++) {
+        const res = await (
+          (worker + i) % 2 === 0
+            ? passwordGrant('127.0.0.2', `ghost-${randomUUID()}@example.com`, `Guess-${randomUUID()}`)
+            : send('127.0.0.2', 'POST', TOKEN, {
+                form: { grant_type: 'client_credentials' },
+                headers: {
+                  authorization: `Basic ${Buffer.from(`${randomUUID()}:${randomBytes(24).toString('base64url')}`).toString('base64')}`,
+                },
+              })
+        ).catch(() => undefined);
+        if (!res) flood.errors++;
+        else flood.statuses.set(res.status, (flood.statuses.get(res.status) ?? 0) + 1);
       }
+    };
+    const workers = Array.from({ length: 8 }, (_, w) => attacker(w));
+    // Let the flood use up its address's budgets (its first burst does reach scrypt) and run refused for a while:
+    // the customer signs in while the flood goes on, not while the burst it was allowed is still being answered.
+    await waitFor(() => ((flood.statuses.get(429) ?? 0) > 300 ? true : undefined), {
+      timeoutMs: 120_000,
+      what: 'the flood to be refused',
+    });
 
-      const flood = { running: true, statuses: new Map<number, number>(), errors: 0 };
-      const attacker = async (worker: number) => {
-        for (let i = 0; flood.running; i++) {
-          const res = await (
-            (worker + i) % 2 === 0
-              ? passwordGrant('127.0.0.2', `ghost-${randomUUID()}@example.com`, `Guess-${randomUUID()}`)
-              : send('127.0.0.2', 'POST', TOKEN, {
-                  form: { grant_type: 'client_credentials' },
-                  headers: {
-                    authorization: `Basic ${Buffer.from(`${randomUUID()}:${randomBytes(24).toString('base64url')}`).toString('base64')}`,
-                  },
-                })
-          ).catch(() => undefined);
-          if (!res) flood.errors++;
-          else flood.statuses.set(res.status, (flood.statuses.get(res.status) ?? 0) + 1);
-        }
-      };
-      const workers = Array.from({ length: 8 }, (_, w) => attacker(w));
-      // Let the flood use up its address's budgets (its first burst does reach scrypt) and run refused for a while:
-      // the customer signs in while the flood goes on, not while the burst it was allowed is still being answered.
-      await waitFor(() => ((flood.statuses.get(429) ?? 0) > 300 ? true : undefined), {
-        timeoutMs: 120_000,
-        what: 'the flood to be refused',
-      });
+    const logins: Reply[] = [];
+    for (let i = 0; i < 5; i++) logins.push(await passwordGrant('127.0.0.3', customer, PASSWORD));
+    const sent = [...flood.statuses.values()].reduce((a, b) => a + b, 0);
+    flood.running = false;
+    await Promise.all(workers);
 
-      const logins: Reply[] = [];
-      for (let i = 0; i < 5; i++) logins.push(await passwordGrant('127.0.0.3', customer, PASSWORD));
-      const sent = [...flood.statuses.values()].reduce((a, b) => a + b, 0);
-      flood.running = false;
-      await Promise.all(workers);
-
-      // The issue asks for 1 s. On a machine that other work slows down (the test suite runs beside other
-      // devhosts on 2 cores), the same login without a flood can take longer than that; the bound is then
-      // three times that baseline. Without the edges, each of the flood's requests was a scrypt (~0.1 s of CPU).
-      const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-      const bound = Math.max(1000, 3 * median(baseline));
-      const seen = {
-        baselineMs: baseline.map(Math.round),
-        loginsDuringFlood: logins.map((l) => `${l.status} ${Math.round(l.ms)} ms`),
-        boundMs: Math.round(bound),
-        flood: Object.fromEntries(flood.statuses),
-        errors: flood.errors,
-      };
-      t.diagnostic(JSON.stringify(seen));
-      for (const login of logins) assert.equal(login.status, 200, JSON.stringify({ ...seen, body: login.body }));
-      assert.ok(Math.max(...logins.map((l) => l.ms)) < bound, JSON.stringify(seen));
-      assert.ok(sent > 100, JSON.stringify(seen));
-      assert.ok(
-        [...flood.statuses.keys()].every((s) => s === 400 || s === 401 || s === 429),
-        JSON.stringify(seen),
-      );
-      // Almost everything was refused before scrypt: only the address's burst got as far as a password check.
-      assert.ok((flood.statuses.get(429) ?? 0) > 0.7 * sent, JSON.stringify(seen));
-    },
-  );
+    // The issue asks for 1 s. On a machine that other work slows down (the test suite runs beside other
+    // devhosts on 2 cores), the same login without a flood can take longer than that; the bound is then
+    // three times that baseline. Without the edges, each of the flood's requests was a scrypt (~0.1 s of CPU).
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+    const bound = Math.max(1000, 3 * median(baseline));
+    const seen = {
+      baselineMs: baseline.map(Math.round),
+      loginsDuringFlood: logins.map((l) => `${l.status} ${Math.round(l.ms)} ms`),
+      boundMs: Math.round(bound),
+      flood: Object.fromEntries(flood.statuses),
+      errors: flood.errors,
+    };
+    t.diagnostic(JSON.stringify(seen));
+    for (const login of logins) assert.equal(login.status, 200, JSON.stringify({ ...seen, body: login.body }));
+    assert.ok(Math.max(...logins.map((l) => l.ms)) < bound, JSON.stringify(seen));
+    assert.ok(sent > 100, JSON.stringify(seen));
+    assert.ok(
+      [...flood.statuses.keys()].every((s) => s === 400 || s === 401 || s === 429),
+      JSON.stringify(seen),
+    );
+    // Almost everything was refused before scrypt: only the address's burst got as far as a password check.
+    assert.ok((flood.statuses.get(429) ?? 0) > 0.7 * sent, JSON.stringify(seen));
+  });
 
   test('wrong passwords cannot lock the admin out: after the wait, the right password signs in', async () => {
     const attacker = '127.0.0.4';

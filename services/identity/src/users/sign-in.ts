@@ -54,20 +54,28 @@ export function createSignIn(deps: SignInDeps) {
     const email = normaliseEmail(username);
     const byIp = await deps.throttle.checkIp(ip, deps.now());
     if (!byIp.allowed) throw throttled(byIp, 'from this address');
-    // An address that has been failing waits behind those that have not: a guesser's admitted checks
-    // do not hold up a customer. (Known to the caller anyway; says nothing about the account.)
+    // An address that has been failing waits behind those that have not, and one failing more hashes only
+    // when nobody else does: a guesser's admitted checks neither hold up nor slow down a customer. (Known to
+    // the caller anyway; says nothing about the account.)
     const lane = byIp.recentFailures > 0 ? 'second' : 'first';
     const byAccount = await deps.throttle.admit(email, deps.now());
     if (!byAccount.allowed) throw throttled(byAccount, 'for this account');
     const user = await deps.users.findByEmail(email);
     let matches: boolean;
     try {
-      matches = await deps.queue.run(ip, lane, () => verifyOrDummy(password, user?.passwordHash, deps.scrypt));
+      matches = await deps.queue.run(
+        ip,
+        lane,
+        () => verifyOrDummy(password, user?.passwordHash, deps.scrypt),
+        byIp.recentFailures,
+      );
     } catch (err) {
       if (isHashQueueFull(err)) throw busyError(true);
       throw err;
     }
     if (!user || !matches) {
+      // The address's checks still waiting in the queue learn it now, not when they pass checkIp.
+      deps.queue.failed(ip);
       await deps.throttle.ipFailed(ip, deps.now());
       throw oauthError('invalid_grant', 'The email or password is wrong.', { factory: errors.invalidCredentials });
     }
