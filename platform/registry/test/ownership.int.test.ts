@@ -148,17 +148,15 @@ describe('writes are bound to the certificate', () => {
     assert.equal((listed.body as { instances?: { url: string }[] }).instances?.[0]?.url, 'https://127.0.0.1:4102');
   });
 
-  it('the plain admin listener takes no write either: it serves only admin paths', async () => {
+  it('the admin listener takes no write either: even for the operator it serves only admin paths', async () => {
+    // The admin listener answers only ADMIN_CALLERS (the devhost by default) over mutual TLS.
+    const operator = caller(await certificate('devhost', 'devhost'));
     for (const [method, urlPath, body] of [
-      ['POST', '/api/v1/instances', JSON.stringify(entry('catalog', 'catalog-1', 4666))],
+      ['POST', '/api/v1/instances', entry('catalog', 'catalog-1', 4666)],
       ['DELETE', '/api/v1/instances/catalog-1', undefined],
     ] as const) {
-      const res = await fetch(`${registry.adminUrl}${urlPath}`, {
-        method,
-        ...(body ? { body, headers: { 'content-type': 'application/json' } } : {}),
-      });
+      const res = await operator(method, urlPath, body, registry.adminUrl);
       assert.equal(res.status, 404);
-      await res.arrayBuffer();
     }
     const listed = await cart('GET', '/api/v1/services');
     assert.deepEqual(
