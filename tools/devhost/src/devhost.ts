@@ -21,6 +21,7 @@ import {
   instanceEnv,
   planInstances,
   serviceClientId,
+  dueToStart,
   startSteps,
   tiers,
   type InstancePlan,
@@ -156,18 +157,27 @@ export class Devhost {
       return instance;
     });
 
-    for (const step of startSteps(this.plans)) {
-      if (this.stopping) return false;
-      const members = this.instances.filter((i) => step.some((p) => p.instanceId === i.instanceId));
-      out.info(`starting ${members.map((i) => i.instanceId).join(', ')}`);
-      for (const instance of members) instance.start();
-      try {
-        await this.waitReady(members);
-      } catch (err) {
-        if (err instanceof StopRequested) return false;
-        throw err;
+    startSteps(this.plans); // refuses a dependency cycle before anything starts
+    const started = new Set<string>();
+    // Each instance is spawned once the services it starts after are ready (checked at every readiness poll).
+    const startDue = () => {
+      if (this.stopping) return;
+      const ready = new Set(this.instances.filter((i) => i.state === 'ready').map((i) => i.instanceId));
+      const due = dueToStart(this.plans, started, ready);
+      if (due.length === 0) return;
+      out.info(`starting ${due.map((p) => p.instanceId).join(', ')}`);
+      for (const plan of due) {
+        started.add(plan.instanceId);
+        this.instances.find((i) => i.instanceId === plan.instanceId)?.start();
       }
+    };
+    try {
+      await this.waitReady(this.instances, startDue);
+    } catch (err) {
+      if (err instanceof StopRequested) return false;
+      throw err;
     }
+    if (this.stopping) return false;
 
     const endpoints = buildEndpoints(options.gatewayPort, this.instances);
     writeJsonAtomicSync(dir.endpointsFile, endpoints);
@@ -331,13 +341,15 @@ export class Devhost {
     return new Map(entries.map((e) => [e.name, [...profiled(e.name), ...sourceMaps, bundles.get(e.name) ?? e.entry]]));
   }
 
-  private async waitReady(members: readonly ManagedInstance[]): Promise<void> {
+  /** Waits until every one of `members` is ready, calling `poll` first at each check (it starts the due ones). */
+  private async waitReady(members: readonly ManagedInstance[], poll: () => void): Promise<void> {
     const t0 = performance.now();
     let lastProgress = t0;
     const pending = (): ManagedInstance[] => members.filter((i) => i.state !== 'ready');
     try {
       await waitFor(
         () => {
+          poll();
           const waiting = pending();
           if (waiting.length === 0) return true;
           if (performance.now() - lastProgress >= PROGRESS_EVERY_MS) {
@@ -367,6 +379,7 @@ export class Devhost {
 }
 
 function describeInstance(i: ManagedInstance): string {
+  if (i.state === 'stopped') return `${i.instanceId} (not started yet)`;
   return i.restarts > 0 ? `${i.instanceId} (${i.state}, ${i.restarts} restarts)` : i.instanceId;
 }
 

@@ -75,6 +75,8 @@ export const SERVICES: readonly ServiceSpec[] = [
     entry: 'services/identity/src/main.ts',
     tier: 2,
     startsAfter: ['registry', 'schema-registry'],
+    // The services below start once it is ready: each asks it for a token to register its event schemas;
+    // started beside it, they met refused connections and competed with it for the CPU.
     database: true,
     scalable: true,
     usesRegistry: true,
@@ -86,7 +88,7 @@ export const SERVICES: readonly ServiceSpec[] = [
     name: 'catalog',
     entry: 'services/catalog/src/main.ts',
     tier: 2,
-    startsAfter: ['registry', 'schema-registry'],
+    startsAfter: ['registry', 'schema-registry', IDENTITY],
     database: true,
     scalable: true,
     usesRegistry: true,
@@ -96,7 +98,7 @@ export const SERVICES: readonly ServiceSpec[] = [
     name: 'notifications',
     entry: 'services/notifications/src/main.ts',
     tier: 2,
-    startsAfter: ['registry', 'schema-registry'],
+    startsAfter: ['registry', 'schema-registry', IDENTITY],
     database: true,
     scalable: true,
     usesRegistry: true,
@@ -107,7 +109,7 @@ export const SERVICES: readonly ServiceSpec[] = [
     name: 'payment-provider',
     entry: 'services/payment-provider/src/main.ts',
     tier: 2,
-    startsAfter: ['registry', 'schema-registry'],
+    startsAfter: ['registry', 'schema-registry', IDENTITY],
     database: true,
     scalable: true,
     usesRegistry: true,
@@ -118,7 +120,7 @@ export const SERVICES: readonly ServiceSpec[] = [
     name: 'inventory',
     entry: 'services/inventory/src/main.ts',
     tier: 2,
-    startsAfter: ['registry', 'schema-registry'],
+    startsAfter: ['registry', 'schema-registry', IDENTITY],
     database: true,
     scalable: true,
     usesRegistry: true,
@@ -130,7 +132,7 @@ export const SERVICES: readonly ServiceSpec[] = [
     name: 'payments',
     entry: 'services/payments/src/main.ts',
     tier: 2,
-    startsAfter: ['registry', 'schema-registry'],
+    startsAfter: ['registry', 'schema-registry', IDENTITY],
     database: true,
     scalable: true,
     usesRegistry: true,
@@ -141,7 +143,7 @@ export const SERVICES: readonly ServiceSpec[] = [
     name: 'cart',
     entry: 'services/cart/src/main.ts',
     tier: 2,
-    startsAfter: ['registry', 'schema-registry'],
+    startsAfter: ['registry', 'schema-registry', IDENTITY],
     database: true,
     scalable: true,
     usesRegistry: true,
@@ -151,7 +153,7 @@ export const SERVICES: readonly ServiceSpec[] = [
     name: 'orders',
     entry: 'services/orders/src/main.ts',
     tier: 2,
-    startsAfter: ['registry', 'schema-registry'],
+    startsAfter: ['registry', 'schema-registry', IDENTITY],
     database: true,
     scalable: true,
     usesRegistry: true,
@@ -171,7 +173,7 @@ export const SERVICES: readonly ServiceSpec[] = [
     name: 'shipping',
     entry: 'services/shipping/src/main.ts',
     tier: 2,
-    startsAfter: ['registry', 'schema-registry'],
+    startsAfter: ['registry', 'schema-registry', IDENTITY],
     database: true,
     scalable: true,
     usesRegistry: true,
@@ -181,7 +183,7 @@ export const SERVICES: readonly ServiceSpec[] = [
     name: 'order-history',
     entry: 'services/order-history/src/main.ts',
     tier: 2,
-    startsAfter: ['registry', 'schema-registry'],
+    startsAfter: ['registry', 'schema-registry', IDENTITY],
     database: true,
     scalable: true,
     usesRegistry: true,
@@ -191,7 +193,7 @@ export const SERVICES: readonly ServiceSpec[] = [
     name: 'recommendations',
     entry: 'services/recommendations/src/main.ts',
     tier: 2,
-    startsAfter: ['registry', 'schema-registry'],
+    startsAfter: ['registry', 'schema-registry', IDENTITY],
     database: true,
     scalable: true,
     usesRegistry: true,
@@ -276,8 +278,24 @@ export function tiers(plans: readonly InstancePlan[]): InstancePlan[][] {
 }
 
 /**
- * The start in steps: each step spawns the instances whose `startsAfter` services were all started in
- * earlier steps, and is waited for (every instance ready) before the next. Tier order within a step.
+ * The instances due to start now: not started yet, and every service in their `startsAfter` that this run
+ * has is ready (all its instances). Each instance starts as soon as its own dependencies are, not when a
+ * whole step is: the gateway does not wait for identity, nor the services for the gateway. Tier order.
+ */
+export function dueToStart(
+  plans: readonly InstancePlan[],
+  started: ReadonlySet<string>,
+  ready: ReadonlySet<string>,
+): InstancePlan[] {
+  const serviceReady = (name: string) => plans.every((q) => q.service.name !== name || ready.has(q.instanceId));
+  return tiers(plans)
+    .flat()
+    .filter((p) => !started.has(p.instanceId) && p.service.startsAfter.every(serviceReady));
+}
+
+/**
+ * The start order in steps: each step holds the instances whose `startsAfter` services were all started in
+ * earlier steps. Throws when the dependencies form a cycle (checked before anything starts).
  */
 export function startSteps(plans: readonly InstancePlan[]): InstancePlan[][] {
   const steps: InstancePlan[][] = [];

@@ -9,6 +9,7 @@ import {
   SERVICES,
   instanceEnv,
   planInstances,
+  dueToStart,
   startSteps,
   tiers,
   type ServiceSpec,
@@ -41,13 +42,10 @@ test('instances in start order: registry, schema registry, then the services, th
     tiers(plans).map((t) => t.map((p) => p.instanceId)),
     [['registry-1'], ['schema-registry-1'], services, ['gateway-1']],
   );
-  // Started in two steps: the two registries, then everything else at once (tier order within the step).
+  // The two registries, then identity and the gateway, then the services (each asks identity for a token).
   assert.deepEqual(
     startSteps(plans).map((s) => s.map((p) => p.instanceId)),
-    [
-      ['registry-1', 'schema-registry-1'],
-      [...services, 'gateway-1'],
-    ],
+    [['registry-1', 'schema-registry-1'], ['identity-1', 'gateway-1'], services.filter((s) => s !== 'identity-1')],
   );
 });
 
@@ -73,6 +71,22 @@ test('a service starts in the step after the last of the services it starts afte
     [['a-1', 'd-1'], ['b-1', 'b-2'], ['c-1']],
   );
   assert.throws(() => startSteps(planInstances({ ...ports, scale: {} }, [spec('x', 0, ['y']), spec('y', 0, ['x'])])), /cycle/);
+});
+
+test('an instance is due once every service it starts after is ready, whatever else is still starting', () => {
+  const plans = planInstances({ ...ports, scale: { identity: 2 } });
+  const due = (started: string[], ready: string[]) =>
+    dueToStart(plans, new Set(started), new Set(ready)).map((p) => p.instanceId);
+  assert.deepEqual(due([], []), ['registry-1', 'schema-registry-1']);
+  assert.deepEqual(due(['registry-1', 'schema-registry-1'], ['registry-1']), ['gateway-1'], 'the gateway needs only the registry');
+  const platform = ['registry-1', 'schema-registry-1', 'gateway-1'];
+  assert.deepEqual(due(platform, ['registry-1', 'schema-registry-1']), ['identity-1', 'identity-2']);
+  const withIdentity = [...platform, 'identity-1', 'identity-2'];
+  assert.deepEqual(due(withIdentity, ['registry-1', 'schema-registry-1', 'identity-1']), [], 'identity-2 is not ready yet');
+  assert.deepEqual(
+    due(withIdentity, ['registry-1', 'schema-registry-1', 'identity-1', 'identity-2']),
+    plans.map((p) => p.instanceId).filter((id) => !withIdentity.includes(id)),
+  );
 });
 
 test('the first gateway and the registry get the fixed ports; extra gateways get free ones', () => {

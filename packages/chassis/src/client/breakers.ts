@@ -14,6 +14,7 @@ import {
 } from 'cockatiel';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { isSoukError } from '../errors/index.ts';
+import { isConnectionRefused } from './failures.ts';
 import { systemClock, type Clock, type Log } from '../discovery/types.ts';
 
 export type BreakerState = 'closed' | 'open' | 'half-open';
@@ -53,6 +54,12 @@ export interface BreakersOptions {
 
 export const DEFAULT_FAILURE_THRESHOLD = 5;
 export const DEFAULT_HALF_OPEN_AFTER_MS = 10_000;
+/**
+ * How long a refused connection keeps a circuit open. Nothing listens there: the instance is still starting
+ * (a service reaching identity while both start) or gone (and discovery drops it soon). Its probe costs one
+ * refused connect, and a full cool-down made every service that started beside identity wait 10 s for it.
+ */
+export const REFUSED_OPEN_MS = 500;
 
 const STATE_VALUE: Record<BreakerState, number> = { closed: 0, 'half-open': 1, open: 2 };
 
@@ -166,9 +173,11 @@ export class Breakers {
    * failure's own `Retry-After` when that is sooner. An instance that answers
    * "my database is restarting, come back in 1 s" gets its probe after 1 s,
    * not after the full cool-down that a saga step's deadline would not outlast.
+   * A refused connection opens it for REFUSED_OPEN_MS at most.
    */
   openFor(failure: unknown): number {
-    return Math.min(this.halfOpenAfterMs, retryAfterMs(failure) ?? Infinity);
+    const hinted = retryAfterMs(failure) ?? (isConnectionRefused(failure) ? REFUSED_OPEN_MS : Infinity);
+    return Math.min(this.halfOpenAfterMs, hinted);
   }
 
   /**

@@ -7,9 +7,9 @@ import { isBrokenCircuitError } from 'cockatiel';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { chassisErrors, SoukError } from '../errors/index.ts';
-import { createBreakers } from './breakers.ts';
+import { createBreakers, REFUSED_OPEN_MS } from './breakers.ts';
 
-function setup() {
+function setup(options: { halfOpenAfterMs?: number } = {}) {
   const clock = {
     t: 1_700_000_000_000,
     now() {
@@ -19,7 +19,7 @@ function setup() {
   const lines: Array<{ level: number; msg: string; to?: string }> = [];
   const log = pino({ level: 'debug' }, { write: (line: string) => void lines.push(JSON.parse(line)) });
   const metrics = new Registry();
-  const breakers = createBreakers({ log, metrics, clock, failureThreshold: 3, halfOpenAfterMs: 1000 });
+  const breakers = createBreakers({ log, metrics, clock, failureThreshold: 3, halfOpenAfterMs: options.halfOpenAfterMs ?? 1000 });
   const target = { service: 'catalog', instanceId: 'c1', url: 'http://c1' };
   const fail = () =>
     breakers.execute(target, async () => {
@@ -106,6 +106,28 @@ test("an instance's Retry-After shortens the wait before the probe, never length
   assert.equal(breakers.isOpen('catalog', 'c1'), true);
   clock.t += 1;
   assert.equal(breakers.isOpen('catalog', 'c1'), false);
+});
+
+test('a refused connection opens the breaker only briefly: nothing listens there yet, and a probe costs little', async () => {
+  const { breakers, target, clock } = setup({ halfOpenAfterMs: 10_000 });
+  const refused = () =>
+    breakers.execute(target, async () => {
+      throw chassisErrors.connectionFailed({ cause: Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }) });
+    });
+  for (let i = 0; i < 3; i++) await assert.rejects(refused(), { code: 'SOUK_CLIENT_CONNECTION_FAILED' });
+  assert.equal(breakers.state('catalog', 'c1'), 'open');
+  assert.equal(breakers.snapshot()[0]!.openForMs, REFUSED_OPEN_MS);
+  clock.t += REFUSED_OPEN_MS - 1;
+  assert.equal(breakers.isOpen('catalog', 'c1'), true);
+  clock.t += 1;
+  assert.equal(breakers.accepts('catalog', 'c1'), true, 'due for a probe');
+  // Another failure (a reset, a timeout) keeps the full cool-down.
+  await assert.rejects(
+    breakers.execute(target, async () => {
+      throw chassisErrors.connectionFailed({ cause: Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }) });
+    }),
+  );
+  assert.equal(breakers.snapshot()[0]!.openForMs, 10_000);
 });
 
 test('4xx souk errors are the caller’s mistake and do not count; a success resets the count', async () => {

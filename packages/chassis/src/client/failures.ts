@@ -76,6 +76,16 @@ function errorCode(err: unknown): string | undefined {
   return undefined;
 }
 
+/** Whether `err` (or an error it wraps) is a refused connection: nothing listens there, now. */
+export function isConnectionRefused(err: unknown): boolean {
+  let current: unknown = err;
+  for (let depth = 0; depth < 4 && typeof current === 'object' && current !== null; depth++) {
+    if ((current as { code?: unknown }).code === 'ECONNREFUSED') return true;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
 /**
  * A transport failure of one attempt as a souk error. We cannot tell whether
  * a reset on an established (kept-alive) connection hit before or after the
