@@ -78,7 +78,11 @@ test('an instance is due once every service it starts after is ready, whatever e
   const due = (started: string[], ready: string[]) =>
     dueToStart(plans, new Set(started), new Set(ready)).map((p) => p.instanceId);
   assert.deepEqual(due([], []), ['registry-1', 'schema-registry-1']);
-  assert.deepEqual(due(['registry-1', 'schema-registry-1'], ['registry-1']), ['gateway-1'], 'the gateway needs only the registry');
+  assert.deepEqual(
+    due(['registry-1', 'schema-registry-1'], ['registry-1']),
+    ['gateway-1'],
+    'the gateway needs only the registry',
+  );
   const platform = ['registry-1', 'schema-registry-1', 'gateway-1'];
   assert.deepEqual(due(platform, ['registry-1', 'schema-registry-1']), ['identity-1', 'identity-2']);
   const withIdentity = [...platform, 'identity-1', 'identity-2'];
