@@ -29,10 +29,17 @@ describe('identity login throttle under concurrency', () => {
         for (let i = 0; i < 5; i++) {
           const res = await passwordGrant(id.url, email, (stream + i) % 2 === 0 ? GOOD_PASSWORD : `Wrong-Password-${i}`);
           assert.ok(res.status < 500, `stream ${stream}, attempt ${i}: ${res.status} ${JSON.stringify(res.body)}`);
+          // One address with dozens of failures: its hashes wait last, and one held past the limit is a 429.
+          if (res.status === 429) assert.equal((res.body as { code?: string }).code, 'SOUK_IDENTITY_BUSY');
           statuses.push(res.status);
         }
       }),
     );
-    assert.deepEqual([...new Set(statuses)].sort(), [200, 400]);
+    const seen = new Set(statuses);
+    assert.ok(seen.has(200) && seen.has(400), `both outcomes answered: ${[...seen].join(', ')}`);
+    assert.deepEqual(
+      [...seen].filter((s) => ![200, 400, 429].includes(s)),
+      [],
+    );
   });
 });
