@@ -101,3 +101,7 @@ export * from './saga/index.ts';
 export * from './jobs/index.ts';
 export { backoffDelay, type Backoff } from './backoff.ts';
 export { pause } from './events/pause.ts';
+// PostgreSQL LISTEN wake-ups, for a service that holds requests until a commit (the config server's watches).
+export { createNotifier, armNotification, type Notifier } from './events/notifier.ts';
+// The config server's API and the settings every service takes live.
+export * from './live-config/contract.ts';

@@ -1,0 +1,80 @@
+// The config server's API as its clients see it (platform/config serves it, the chassis's live config
+// reads it), and the settings every service takes live. One place, so both sides agree on the wire.
+
+import { Type, type Static, type TObject } from 'typebox';
+
+/** Where a service's settings live at the config server. */
+export const configPath = (service: string) => `/api/v1/config/services/${encodeURIComponent(service)}`;
+/** The longest a client may hold a watch (`waitMs`). */
+export const CONFIG_MAX_WAIT_MS = 60_000;
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/**
+ * The settings the chassis applies live in every service: the log level, and feature flags a service reads
+ * with `ctx.settings.flag(name)`. A service adds its own with `settings` in its definition. Unknown names are
+ * refused, so a typo is a 422 at the config server rather than a setting nobody reads.
+ */
+export const CommonSettings = Type.Object(
+  {
+    logLevel: Type.Optional(
+      Type.Enum([...LOG_LEVELS], {
+        description: 'The level of the service log from now on (LOG_LEVEL in the environment overrides it).',
+      }),
+    ),
+    flags: Type.Optional(
+      // additionalProperties rather than a Record: the config server accepts no `pattern` in a settings schema.
+      Type.Object({}, { additionalProperties: Type.Boolean(), description: 'Feature flags by name: on or off.' }),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type CommonSettings = Static<typeof CommonSettings>;
+
+/** The settings schema of a service: the common ones and its own, none unknown. */
+export function settingsSchema(own: TObject | undefined): TObject {
+  return Type.Object({ ...CommonSettings.properties, ...(own?.properties ?? {}) }, { additionalProperties: false });
+}
+
+/** PUT …/schema: the service publishes the JSON Schema its settings must satisfy. */
+export const PublishSchemaBody = Type.Object({
+  schema: Type.Object({}, { additionalProperties: true, description: 'A JSON Schema (draft 7) of an object.' }),
+});
+
+/** A version of a service's settings. Version 0: nothing was ever set (an empty document). */
+export const ConfigVersion = Type.Object({
+  service: Type.String(),
+  version: Type.Integer({ minimum: 0 }),
+  settings: Type.Object({}, { additionalProperties: true }),
+  /** Who set it (the subject of the token), when, and why. Absent for version 0. */
+  author: Type.Optional(Type.String()),
+  reason: Type.Optional(Type.String()),
+  createdAt: Type.Optional(Type.String({ format: 'date-time' })),
+  /** Set when this version restored an earlier one. */
+  rollbackOf: Type.Optional(Type.Integer({ minimum: 1 })),
+});
+export type ConfigVersion = Static<typeof ConfigVersion>;
+
+/** PUT …/services/:service: a new version. `basedOn` (or If-Match) refuses it when someone changed it since. */
+export const ChangeBody = Type.Object({
+  settings: Type.Object({}, { additionalProperties: true }),
+  reason: Type.String({ minLength: 1, maxLength: 500, description: 'Why: kept in the audit.' }),
+  basedOn: Type.Optional(Type.Integer({ minimum: 0, description: 'The version this change was made from.' })),
+});
+
+/** POST …/rollback: the settings of an earlier version become a new version. */
+export const RollbackBody = Type.Object({
+  version: Type.Integer({ minimum: 1 }),
+  reason: Type.String({ minLength: 1, maxLength: 500 }),
+});
+
+/** One change in a version's diff against the version before it (JSON Pointer paths). */
+export const SettingChange = Type.Object({
+  path: Type.String(),
+  before: Type.Optional(Type.Unknown()),
+  after: Type.Optional(Type.Unknown()),
+});
+export type SettingChange = Static<typeof SettingChange>;
+
+export const HistoryEntry = Type.Intersect([ConfigVersion, Type.Object({ changes: Type.Array(SettingChange) })]);
+export type HistoryEntry = Static<typeof HistoryEntry>;

@@ -1,0 +1,45 @@
+// Who may do what at the config server. Settings are changed, rolled back and read in full history by
+// admins (a user's token with the role admin, exchanged at the gateway). A service reads its own settings
+// and publishes its own schema, proven by the SPIFFE id in its client certificate; with mutual TLS off
+// (the devhost's --no-mtls) nothing proves who a service is, and those two stay open, as the registry's
+// writes do then.
+
+import type { FastifyRequest } from 'fastify';
+import { bearerToken, callerIdentity, chassisErrors, type Auth, type Identity } from '@souk/chassis';
+import { configErrors } from './errors.ts';
+
+export const ADMIN_ROLE = 'admin';
+
+export interface ConfigAccess {
+  /** Allows the service named `service` (by its certificate) or an admin; throws 401/403 otherwise. */
+  serviceOrAdmin(request: FastifyRequest, service: string): Promise<void>;
+  /** Allows an admin only; returns who, for the audit. */
+  admin(request: FastifyRequest): Promise<Identity>;
+}
+
+export function configAccess(auth: Auth, options: { mtls: boolean }): ConfigAccess {
+  const admin = async (request: FastifyRequest): Promise<Identity> => {
+    const token = bearerToken(request.headers.authorization);
+    if (!token) throw chassisErrors.tokenMissing({ headers: { 'www-authenticate': 'Bearer' } });
+    const caller = await auth.verify(token);
+    if (!caller.roles.includes(ADMIN_ROLE)) throw chassisErrors.forbidden(`Changing settings needs the role ${ADMIN_ROLE}.`);
+    return caller;
+  };
+  return {
+    async serviceOrAdmin(request, service) {
+      if (!options.mtls) return;
+      const peer = callerIdentity(request);
+      if (peer?.service === service) return;
+      if (request.headers.authorization) {
+        await admin(request);
+        return;
+      }
+      throw configErrors.notThisService(
+        peer
+          ? `The caller is ${peer.spiffeId}; only ${service} itself or an admin may read its settings or publish its schema.`
+          : `The request carries no client certificate; only ${service} itself or an admin may read its settings or publish its schema.`,
+      );
+    },
+    admin,
+  };
+}

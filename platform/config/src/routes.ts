@@ -1,0 +1,145 @@
+// The config server's HTTP API (platform/config/README.md): read and watch a service's settings, set
+// them, roll them back, read their history, publish and read a settings schema.
+
+import { Type } from 'typebox';
+import {
+  armNotification,
+  ChangeBody,
+  CONFIG_MAX_WAIT_MS,
+  ConfigVersion,
+  HistoryEntry,
+  PublishSchemaBody,
+  RollbackBody,
+  type App,
+  type ConfigVersion as Version,
+  type Notifier,
+} from '@souk/chassis';
+import type { ConfigAccess } from './access.ts';
+import { CONFIG_CHANNEL, type ConfigStore } from './store.ts';
+
+const PREFIX = '/api/v1/config/services';
+const ServiceParams = Type.Object({ service: Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,62}$' }) });
+const WatchQuery = Type.Object({
+  after: Type.Optional(
+    Type.Integer({ minimum: 0, description: 'The version the caller has: the answer waits for a newer one (up to waitMs).' }),
+  ),
+  waitMs: Type.Integer({ minimum: 0, maximum: CONFIG_MAX_WAIT_MS, default: 0 }),
+});
+/** `If-Match: "3"` (or W/"3"): the version a change was made from, as an alternative to `basedOn`. */
+function ifMatchVersion(header: string | undefined): number | undefined {
+  const match = header ? /^(?:W\/)?"(\d+)"$/.exec(header.trim()) : null;
+  return match ? Number(match[1]) : undefined;
+}
+const author = (caller: { email?: string; subject: string }) => caller.email ?? caller.subject;
+
+export function registerConfigRoutes(
+  app: App,
+  deps: { store: ConfigStore; access: ConfigAccess; notifier: Notifier; closing: AbortSignal },
+): void {
+  const { store, access } = deps;
+
+  /** The version in effect, or, when it is `after`, the next one within `waitMs` (the same one after that). */
+  async function watch(service: string, after: number | undefined, waitMs: number, gone: AbortSignal): Promise<Version> {
+    const now = await store.current(service);
+    if (after === undefined || now.version !== after || waitMs === 0) return now;
+    // Listen before reading again: a change committed between the two reads must not be missed.
+    const woken = armNotification(deps.notifier, CONFIG_CHANNEL, waitMs, gone, (payload) => payload === service);
+    const again = await store.current(service).catch((err: unknown) => {
+      woken.cancel();
+      throw err;
+    });
+    if (again.version !== after) {
+      woken.cancel();
+      return again;
+    }
+    await woken.done;
+    return gone.aborted ? again : store.current(service);
+  }
+
+  app.get(
+    PREFIX,
+    {
+      schema: {
+        response: {
+          200: Type.Object({ services: Type.Array(Type.Object({ service: Type.String(), version: Type.Integer() })) }),
+        },
+      },
+    },
+    async (req) => {
+      await access.admin(req);
+      return { services: await store.services() };
+    },
+  );
+
+  app.get(
+    `${PREFIX}/:service`,
+    { schema: { params: ServiceParams, querystring: WatchQuery, response: { 200: ConfigVersion } } },
+    async (req, reply) => {
+      const { service } = req.params;
+      await access.serviceOrAdmin(req, service);
+      const gone = new AbortController();
+      const hangUp = () => gone.abort();
+      reply.raw.once('close', hangUp);
+      deps.closing.addEventListener('abort', hangUp, { once: true });
+      if (deps.closing.aborted) hangUp();
+      try {
+        const version = await watch(service, req.query.after, req.query.waitMs, gone.signal);
+        void reply.header('etag', `"${version.version}"`);
+        return version;
+      } finally {
+        deps.closing.removeEventListener('abort', hangUp);
+      }
+    },
+  );
+
+  app.put(
+    `${PREFIX}/:service`,
+    { schema: { params: ServiceParams, body: ChangeBody, response: { 200: ConfigVersion } } },
+    async (req, reply) => {
+      const caller = await access.admin(req);
+      const { settings, reason } = req.body;
+      const basedOn = req.body.basedOn ?? ifMatchVersion(req.headers['if-match']);
+      const version = await store.change(req.params.service, { settings, reason, author: author(caller), basedOn });
+      req.log.info({ service: req.params.service, version: version.version, author: version.author, reason }, 'settings changed');
+      void reply.header('etag', `"${version.version}"`);
+      return version;
+    },
+  );
+
+  app.post(
+    `${PREFIX}/:service/rollback`,
+    { schema: { params: ServiceParams, body: RollbackBody, response: { 200: ConfigVersion } } },
+    async (req) => {
+      const caller = await access.admin(req);
+      const version = await store.rollback(req.params.service, { ...req.body, author: author(caller) });
+      req.log.info(
+        { service: req.params.service, version: version.version, rollbackOf: req.body.version, author: version.author },
+        'settings rolled back',
+      );
+      return version;
+    },
+  );
+
+  app.get(
+    `${PREFIX}/:service/history`,
+    { schema: { params: ServiceParams, response: { 200: Type.Object({ versions: Type.Array(HistoryEntry) }) } } },
+    async (req) => {
+      await access.admin(req);
+      return { versions: await store.history(req.params.service) };
+    },
+  );
+
+  app.put(`${PREFIX}/:service/schema`, { schema: { params: ServiceParams, body: PublishSchemaBody } }, async (req, reply) => {
+    const { service } = req.params;
+    await access.serviceOrAdmin(req, service);
+    await store.publishSchema(service, req.body.schema, req.headers.authorization ? 'admin' : service);
+    return reply.code(204).send();
+  });
+
+  app.get(`${PREFIX}/:service/schema`, { schema: { params: ServiceParams } }, async (req) => {
+    const { service } = req.params;
+    await access.serviceOrAdmin(req, service);
+    const schema = await store.schemaOf(service);
+    return { service, schema: schema ?? null };
+  });
+}
