@@ -204,19 +204,22 @@ export function registryAttacks(run: SecurityRun): void {
       },
     });
     const files = await writeTlsFiles(path.join(dir, 'shipping'), ca, await certificate(ca, 'shipping', 'shipping-test'));
-    const running = await startService(consumer, {
-      env: {
-        LOG_LEVEL: 'silent',
-        INSTANCE_ID: 'shipping-test',
-        AUTH_ISSUER: 'http://souk.test',
-        // The impostor where orders' feed and identity would be.
-        STATIC_SERVICES: `orders=${impostor.url}`,
-        IDENTITY_URL: impostor.url,
-        TLS_CERT_FILE: files.certFile,
-        TLS_KEY_FILE: files.keyFile,
-        TLS_CA_FILE: files.caFile,
-      },
-    });
+    /** The consumer with orders' feed and identity at the given URLs, its certificate from the devhost's CA. */
+    const startConsumer = (orders: string, identity: string, extra: Record<string, string> = {}) =>
+      startService(consumer, {
+        env: {
+          LOG_LEVEL: 'silent',
+          INSTANCE_ID: 'shipping-test',
+          STATIC_SERVICES: `orders=${orders}`,
+          IDENTITY_URL: identity,
+          TLS_CERT_FILE: files.certFile,
+          TLS_KEY_FILE: files.keyFile,
+          TLS_CA_FILE: files.caFile,
+          ...extra,
+        },
+      });
+    // The impostor where orders' feed and identity would be.
+    const running = await startConsumer(impostor.url, impostor.url, { AUTH_ISSUER: 'http://souk.test' });
     try {
       // The request a feed consumer makes, through the same chassis client.
       await assert.rejects(
@@ -251,17 +254,7 @@ export function registryAttacks(run: SecurityRun): void {
 
       // The control: the same consumer code reaches the real orders instance (and is asked for a token there).
       const orders = await instanceOf(run.devhost, 'orders');
-      const control = await startService(consumer, {
-        env: {
-          LOG_LEVEL: 'silent',
-          INSTANCE_ID: 'shipping-test',
-          STATIC_SERVICES: `orders=${orders.url}`,
-          IDENTITY_URL: (await instanceOf(run.devhost, 'identity')).url,
-          TLS_CERT_FILE: files.certFile,
-          TLS_KEY_FILE: files.keyFile,
-          TLS_CA_FILE: files.caFile,
-        },
-      });
+      const control = await startConsumer(orders.url, (await instanceOf(run.devhost, 'identity')).url);
       try {
         await assert.rejects(
           control.ctx.client('orders').request({ method: 'GET', path: FEED_PATH, query: { after: '0' } }),

@@ -7,6 +7,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { connect } from 'node:net';
 import * as oidc from 'openid-client';
 import { request } from 'undici';
@@ -176,6 +178,92 @@ describe('bad input is a 4xx problem, never a 5xx', () => {
   test('oversized bodies', async () => {
     const big = JSON.stringify({ email: 'a@b.co', password: 'x'.repeat(2 * 1024 * 1024) });
     assertProblem(await call('POST', '/api/v1/identity/signup', { raw: big }), 413);
+  });
+});
+
+describe('live settings from the config server (issue 12)', () => {
+  const catalogSettings = '/api/v1/config/services/catalog';
+  let adminToken: string;
+  /** What each catalog instance says it applied, from its admin listener. */
+  const applied = async () => {
+    const catalogs = (await devhost.instances()).filter((i) => i.service === 'catalog' && i.state === 'ready');
+    assert.equal(catalogs.length, 2);
+    return Promise.all(
+      catalogs.map(async (i) => (await (await devhost.fetch(`${i.adminUrl}/_admin/config`)).json()) as Record<string, any>),
+    );
+  };
+  const everyCatalogAt = (version: number) =>
+    waitFor(async () => (await applied()).every((s) => s.version === version), {
+      timeoutMs: 10_000,
+      what: `every catalog instance on settings version ${version}`,
+    });
+
+  test('an admin changes the log level of both catalog instances through the gateway, without a restart', async () => {
+    adminToken = await passwordLogin('admin@souk.local', await devhost.secret('admin-password'));
+    const before = await call('GET', catalogSettings, { token: adminToken });
+    assert.equal(before.status, 200, before.text);
+    const pidsBefore = (await devhost.instances()).filter((i) => i.service === 'catalog').map((i) => i.pid);
+    const changed = await call('PUT', catalogSettings, {
+      token: adminToken,
+      body: {
+        settings: { logLevel: 'debug', flags: { newSearch: true } },
+        reason: 'chasing a slow search',
+        basedOn: before.json.version,
+      },
+    });
+    assert.equal(changed.status, 200, changed.text);
+    await everyCatalogAt(changed.json.version);
+    for (const s of await applied()) assert.deepEqual(s.settings, { logLevel: 'debug', flags: { newSearch: true } });
+    // The debug lines (one per request) now reach the log.
+    const marker = `/api/v1/catalog/products?pageSize=1&marker=${randomUUID()}`;
+    await waitFor(
+      async () => {
+        await call('GET', marker);
+        return /"level":"debug"/.test(
+          await readFile(path.join(devhost.dataDir, 'logs', 'catalog-1.log'), 'utf8').catch(() => ''),
+        );
+      },
+      { timeoutMs: 10_000, what: 'debug lines in catalog-1.log' },
+    );
+    const pidsAfter = (await devhost.instances()).filter((i) => i.service === 'catalog').map((i) => i.pid);
+    assert.deepEqual(pidsAfter, pidsBefore, 'no instance restarted');
+  });
+
+  test('an invalid change is refused with the reasons; a customer may not change anything', async () => {
+    const invalid = await call('PUT', catalogSettings, {
+      token: adminToken,
+      body: { settings: { logLevel: 'loud' }, reason: 'typo' },
+    });
+    assertProblem(invalid, 422, 'SOUK_CONFIG_SETTINGS_INVALID');
+    assert.equal(invalid.json.errors[0].path, '/logLevel');
+    const email = `mina-${randomUUID().slice(0, 8)}@example.com`;
+    assert.equal((await call('POST', '/api/v1/identity/signup', { body: { email, password: PASSWORD } })).status, 202);
+    const customer = await passwordLogin(email, PASSWORD);
+    assertProblem(
+      await call('PUT', catalogSettings, { token: customer, body: { settings: {}, reason: 'x' } }),
+      403,
+      'SOUK_AUTH_FORBIDDEN',
+    );
+    assertProblem(await call('GET', catalogSettings), 401);
+  });
+
+  test('the history names who changed what and why; a rollback restores the earlier settings everywhere', async () => {
+    const history = await call('GET', `${catalogSettings}/history`, { token: adminToken });
+    const latest = history.json.versions[0];
+    assert.equal(latest.author, 'admin@souk.local');
+    assert.equal(latest.reason, 'chasing a slow search');
+    assert.deepEqual(latest.changes, [
+      { path: '/flags', after: { newSearch: true } },
+      { path: '/logLevel', after: 'debug' },
+    ]);
+    const before = latest.version - 1;
+    const rolledBack =
+      before > 0
+        ? await call('POST', `${catalogSettings}/rollback`, { token: adminToken, body: { version: before, reason: 'done' } })
+        : await call('PUT', catalogSettings, { token: adminToken, body: { settings: {}, reason: 'done' } });
+    assert.equal(rolledBack.status, 200, rolledBack.text);
+    await everyCatalogAt(rolledBack.json.version);
+    for (const s of await applied()) assert.equal(s.settings.logLevel, undefined);
   });
 });
 

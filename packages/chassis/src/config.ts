@@ -205,6 +205,26 @@ export const CommonConfig = Type.Object({
     minimum: 0,
     description: 'How long a producer waits at start for the schema registry.',
   }),
+  CONFIG_SERVICE: Type.Optional(
+    Type.String({
+      pattern: '^[a-z0-9][a-z0-9-]*$',
+      description: 'The config server (its name in discovery): settings are read from it at start and applied live. Unset: none.',
+    }),
+  ),
+  CONFIG_CACHE_FILE: Type.Optional(
+    Type.String({ minLength: 1, description: 'A copy of the settings in effect, to start from when the config server is down.' }),
+  ),
+  CONFIG_WAIT_MS: Type.Integer({
+    default: 5_000,
+    minimum: 0,
+    description: 'How long a start waits for the config server before it takes the cached copy.',
+  }),
+  CONFIG_WATCH_MS: Type.Integer({
+    default: 25_000,
+    minimum: 1_000,
+    maximum: 60_000,
+    description: 'How long the config server holds one watch for a new version.',
+  }),
 });
 export type CommonConfig = Static<typeof CommonConfig>;
 

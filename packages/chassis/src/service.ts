@@ -24,6 +24,8 @@ import { connectClients, connectDiscovery, createServiceAuth, loadTls, registerE
 import type { ServiceTls } from './tls/service-tls.ts';
 import { openDatabase } from './start/database-phase.ts';
 import { createServiceEvents } from './start/event-phase.ts';
+import { createServiceSettings } from './start/settings-phase.ts';
+import type { LiveSettings } from './live-config/live-config.ts';
 import { allSettledOrThrow } from './settle.ts';
 import { createResourceStack } from './start/resource-stack.ts';
 import { listen, listenAdmin, register } from './start/serving.ts';
@@ -56,6 +58,11 @@ export interface ServiceDefinition<C extends TObject = TObject, DB = object> {
    * which then serves only its outgoing calls.
    */
   publicEdge?: boolean;
+  /**
+   * The service's own live settings (TypeBox object), beside the common ones (log level, flags): published
+   * to the config server at start, set there by admins, read with `ctx.settings`.
+   */
+  settings?: TObject;
   /** Registers routes and hooks; runs before the server listens. */
   setup(ctx: ServiceContext<Static<C>, DB>): void | Promise<void>;
 }
@@ -87,6 +94,8 @@ export interface ServiceContext<Cfg = Record<string, unknown>, DB = any> {
   readonly metrics: Registry;
   readonly tracer: Tracer;
   readonly clock: Clock;
+  /** Settings from the config server (CONFIG_SERVICE), applied live: read them when used, or follow onChange. */
+  readonly settings: LiveSettings;
   /** The service's own secrets, one name each (SECRETS_DIR or Vault KV v2): read them during setup. */
   readonly secrets: Secrets;
   /** The instance's certificate (TLS_CERT_FILE…), rotated in place; undefined when it runs plain HTTP. */
@@ -168,14 +177,21 @@ export async function startService<C extends TObject, DB = object>(
     const fill = (ids: ReadonlyMap<string, number>) => ids.forEach((id, type) => schemaIds.set(type, id));
     // Side by side: migrations wait on PostgreSQL, schema registration on the schema registry (both may
     // still be starting next to us); neither needs the other.
-    const [database, { discovery, clients }] = await allSettledOrThrow([
+    const [database, { discovery, clients, settings }] = await allSettledOrThrow([
       timed('database', () => openDatabase(basics, definition.migrations, stack, readiness)),
       (async () => {
         const discovery = await timed('discovery', () => connectDiscovery(basics, options.discovery, tls, stack, readiness));
         const clients = await connectClients(basics, discovery, options.serviceToken, tls, stack, definition.clients);
-        if (!registerLate)
-          fill(await timed('schemas', () => registerEventSchemas(basics, publishes, discovery, clients, options.serviceToken)));
-        return { discovery, clients };
+        const settings = createServiceSettings(basics, definition.settings, clients, options.env ?? process.env, stack);
+        await Promise.all([
+          registerLate
+            ? undefined
+            : timed('schemas', () => registerEventSchemas(basics, publishes, discovery, clients, options.serviceToken)).then(
+                fill,
+              ),
+          timed('settings', () => settings.start()),
+        ]);
+        return { discovery, clients, settings };
       })(),
     ] as const);
     const auth = createServiceAuth(basics, clients);
@@ -194,6 +210,7 @@ export async function startService<C extends TObject, DB = object>(
         isDraining: () => phase !== 'running',
         isClosing: () => phase === 'closing',
         resilienceSnapshot: () => clients.resilienceSnapshot(),
+        settingsSnapshot: () => settings.snapshot(),
         preRoute,
         ...(serverTls ? { tls: serverTls } : {}),
       }),
@@ -222,6 +239,7 @@ export async function startService<C extends TObject, DB = object>(
       closeHooks,
       preRoute,
       tls,
+      settings,
       isClosing: () => phase === 'closing',
     });
     await timed('setup', () => definition.setup(ctx));
@@ -237,6 +255,7 @@ export async function startService<C extends TObject, DB = object>(
       registered = true;
     }
     await timed('events', () => eventLayer?.start());
+    settings.watch();
     timings.totalMs = Math.round(performance.now());
     log.info({ url, adminUrl, version: definition.version, startup: timings }, `${name} listening`);
   } catch (err) {
@@ -270,6 +289,7 @@ interface ContextParts {
   closeHooks: (() => Promise<void> | void)[];
   preRoute: { current?: Interceptor };
   tls: ServiceTls | undefined;
+  settings: LiveSettings;
   isClosing(): boolean;
 }
 
@@ -300,6 +320,7 @@ function serviceContext<Cfg, DB>(basics: Basics<Cfg>, parts: ContextParts): Serv
     tracer: basics.tracer,
     clock: basics.clock,
     secrets: basics.secrets,
+    settings: parts.settings,
     tls: parts.tls,
     client: (service) => parts.clients.get(service),
     addReadinessCheck: (checkName, check) => void parts.readiness.set(checkName, check),

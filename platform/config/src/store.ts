@@ -75,7 +75,7 @@ export function createStore(db: ConfigDatabase) {
         });
       }
       checkSettings(service, schema.schema, next.settings);
-      const row = (await trx
+      const row = await trx
         .insertInto('settings_versions')
         .values({
           service,
@@ -86,7 +86,7 @@ export function createStore(db: ConfigDatabase) {
           rollback_of: next.rollbackOf ?? null,
         })
         .returningAll()
-        .executeTakeFirstOrThrow());
+        .executeTakeFirstOrThrow();
       await sql`select pg_notify(${CONFIG_CHANNEL}, ${service})`.execute(trx);
       return toVersion(row);
     });
@@ -120,12 +120,12 @@ export function createStore(db: ConfigDatabase) {
 
     /** Makes the settings of `version` the next version; 404 when there is none, 422 when today's schema refuses them. */
     async rollback(service: string, to: { version: number; reason: string; author: string }): Promise<ConfigVersion> {
-      const earlier = (await db
+      const earlier = await db
         .selectFrom('settings_versions')
         .selectAll()
         .where('service', '=', service)
         .where('version', '=', to.version)
-        .executeTakeFirst());
+        .executeTakeFirst();
       if (!earlier) throw configErrors.versionNotFound(`${service} has no settings version ${to.version}.`);
       return append(service, { settings: earlier.settings, reason: to.reason, author: to.author, rollbackOf: to.version });
     },

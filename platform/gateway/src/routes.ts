@@ -46,6 +46,8 @@ export const routes: readonly GatewayRoute[] = [
   { prefix: '/api/v1/inventory', service: 'inventory', access: { publicMethods: ['GET', 'HEAD'] } },
   // Reservations are the checkout saga's (scope internal): not reachable from outside at all.
   { prefix: '/api/v1/inventory/reservations', service: 'inventory', access: 'internal' },
+  // Settings of every service: the config server lets admins change them and each service read its own.
+  { prefix: '/api/v1/config', service: 'config', access: 'token' },
   // payments and payment-provider have no route: only services call them, never the public.
 ];
 

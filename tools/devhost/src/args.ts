@@ -17,7 +17,8 @@ export interface DevhostOptions {
   registryPort: number;
   /** Instances per service; services not listed run once. */
   scale: Readonly<Record<string, number>>;
-  logLevel: string;
+  /** LOG_LEVEL of every service when given; otherwise info, and the config server may change it live. */
+  logLevel: string | undefined;
   jsonLogs: boolean;
   /**
    * Bundle each service once with esbuild and run plain JS (default), or run the TypeScript through tsx
@@ -54,7 +55,8 @@ Options:
   --registry-port <n>     registry port (default ${DEFAULT_REGISTRY_PORT})
   --scale <svc>=<n>       run n instances of a service; repeatable, or comma separated
                           (services: ${SERVICES.map((s) => s.name).join(', ')})
-  --log-level <level>     LOG_LEVEL of every service: ${LOG_LEVELS.join(', ')} (default info)
+  --log-level <level>     LOG_LEVEL of every service: ${LOG_LEVELS.join(', ')} (default info; given, it pins
+                          the level, which the config server's logLevel then cannot change)
   --json-logs             print the services' raw JSON log lines instead of the compact form
   --no-bundle             run each service's TypeScript through tsx instead of an esbuild bundle
                           (slower start; for code that bundling breaks)
@@ -94,7 +96,7 @@ export function parseOptions(argv: readonly string[], repoRoot: string): Devhost
         port: { type: 'string' },
         'registry-port': { type: 'string' },
         scale: { type: 'string', multiple: true },
-        'log-level': { type: 'string', default: 'info' },
+        'log-level': { type: 'string' },
         'json-logs': { type: 'boolean', default: false },
         bundle: { type: 'boolean', default: true },
         'ready-timeout': { type: 'string' },
@@ -110,8 +112,8 @@ export function parseOptions(argv: readonly string[], repoRoot: string): Devhost
     throw new ArgsError((err as Error).message);
   }
   const v = parsed.values;
-  const logLevel = v['log-level'] ?? 'info';
-  if (!LOG_LEVELS.includes(logLevel)) {
+  const logLevel = v['log-level'];
+  if (logLevel !== undefined && !LOG_LEVELS.includes(logLevel)) {
     throw new ArgsError(`--log-level must be one of ${LOG_LEVELS.join(', ')}, not "${logLevel}"`);
   }
   const gatewayPort = v.port === undefined ? DEFAULT_GATEWAY_PORT : parsePort('--port', v.port);

@@ -18,6 +18,8 @@ export interface DataDir {
   devhostFile: string;
   /** The dev CA, the devhost's client certificate and each instance's certificate. */
   pki: string;
+  /** Each service's copy of its settings from the config server (CONFIG_CACHE_FILE), to start from when it is down. */
+  settings: string;
 }
 
 export function dataDirLayout(root: string): DataDir {
@@ -31,12 +33,14 @@ export function dataDirLayout(root: string): DataDir {
     endpointsFile: path.join(root, 'endpoints.json'),
     devhostFile: path.join(root, 'devhost.json'),
     pki: path.join(root, 'pki'),
+    settings: path.join(root, 'settings'),
   };
 }
 
 /** Entries a souk data dir may hold; --fresh refuses to wipe a directory with anything else in it. */
 const OWN_ENTRIES = new Set([
   'pki',
+  'settings',
   'secrets',
   'run',
   'logs',

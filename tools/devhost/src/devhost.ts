@@ -123,6 +123,7 @@ export class Devhost {
         gatewayPort: options.gatewayPort,
         identityPorts,
         logLevel: options.logLevel,
+        settingsDir: dir.settings,
         databaseUrl: databaseUrls.get(plan.service.name),
         secretsDir,
         inherited: process.env,

@@ -52,6 +52,7 @@ const envOf = (instanceId: string) => {
     logLevel: 'info',
     databaseUrl: plan.service.database ? `postgres://souk_${plan.service.name.replaceAll('-', '_')}@127.0.0.1:5432/x` : undefined,
     secretsDir: instanceSecretsDir(path.join(root, 'run'), instanceId),
+    settingsDir: '/d/settings',
     inherited,
   });
 };
@@ -81,6 +82,7 @@ test('a database URL with a password is refused for a service', () => {
         logLevel: 'info',
         databaseUrl: 'postgres://u:p@h/d',
         secretsDir: '/x',
+        settingsDir: '/d/settings',
         inherited: {},
       }),
     /must not carry the password/,
@@ -154,6 +156,7 @@ test('tuning variables that merely mention a token pass on; names that end in on
     logLevel: 'info',
     databaseUrl: 'postgres://souk_identity@127.0.0.1:5432/x',
     secretsDir: instanceSecretsDir(path.join(root, 'run'), 'identity-1'),
+    settingsDir: '/d/settings',
     inherited: { IDENTITY_TOKEN_PER_IP_BURST: '1000', IDENTITY_EXCHANGED_TOKEN_TTL_SECONDS: '120', GITHUB_TOKEN: 'ghp_x' },
   });
   assert.equal(env.IDENTITY_TOKEN_PER_IP_BURST, '1000');

@@ -1,6 +1,7 @@
 // The one table of what the devhost runs: entry points, start order, databases and extra env.
 // A new service is one new row here; the databases, roles, clients and URLs follow from it.
 
+import path from 'node:path';
 import { eventsReadScope as feed, type ServiceScope } from '@souk/chassis/scopes';
 import { DEVHOST_IDENTITY } from './certificates.ts';
 
@@ -44,6 +45,8 @@ export const TOKEN_EXCHANGE_PERMISSION = 'identity:token-exchange' satisfies Ser
 export const OPERATOR_CLIENT_ID = 'souk-operator';
 /** The service that holds the signing keys and issues tokens. */
 export const IDENTITY = 'identity';
+/** The config server: every other service that uses the registry reads its settings there (CONFIG_SERVICE). */
+export const CONFIG = 'config';
 
 export const SERVICES: readonly ServiceSpec[] = [
   {
@@ -71,10 +74,21 @@ export const SERVICES: readonly ServiceSpec[] = [
     clientScopes: [],
   },
   {
+    // Spawned beside the registries: every other service reads its settings from it as it starts.
+    name: CONFIG,
+    entry: 'platform/config/src/main.ts',
+    tier: 1,
+    startsAfter: [],
+    database: true,
+    scalable: true,
+    usesRegistry: true,
+    clientScopes: [],
+  },
+  {
     name: 'identity',
     entry: 'services/identity/src/main.ts',
     tier: 2,
-    startsAfter: ['registry', 'schema-registry'],
+    startsAfter: ['registry', 'schema-registry', CONFIG],
     // The services below start once it is ready: each asks it for a token to register its event schemas;
     // started beside it, they met refused connections and competed with it for the CPU.
     database: true,
@@ -203,7 +217,7 @@ export const SERVICES: readonly ServiceSpec[] = [
     name: 'gateway',
     entry: 'platform/gateway/src/main.ts',
     tier: 3,
-    startsAfter: ['registry'],
+    startsAfter: ['registry', CONFIG],
     database: false,
     fixedPort: 'gatewayPort',
     scalable: true,
@@ -338,6 +352,8 @@ const CONTROLLED_ENV = [
   'TLS_KEY_FILE',
   'TLS_CA_FILE',
   'ADMIN_CALLERS',
+  'CONFIG_SERVICE',
+  'CONFIG_CACHE_FILE',
 ];
 
 /**
@@ -355,7 +371,10 @@ export interface EnvInput {
   gatewayPort: number;
   /** Ports of identity's instances: every service calls identity there (IDENTITY_URL), never where the registry says. */
   identityPorts: readonly number[];
-  logLevel: string;
+  /** --log-level: pins LOG_LEVEL; without it the config server's logLevel applies. */
+  logLevel?: string | undefined;
+  /** Where each service keeps a copy of its settings (CONFIG_CACHE_FILE). */
+  settingsDir: string;
   /** Present for services with a database: server, database and role, never a password. */
   databaseUrl?: string;
   /** The instance's own secrets directory (instance-secrets.ts); its only way to any secret. */
@@ -383,7 +402,6 @@ export function instanceEnv(input: EnvInput): Record<string, string> {
     ADMIN_HOST: '127.0.0.1',
     INSTANCE_ID: input.plan.instanceId,
     AUTH_ISSUER: `http://localhost:${input.gatewayPort}`,
-    LOG_LEVEL: input.logLevel,
     OTEL_METRICS_EXPORTER: 'none',
     OTEL_LOGS_EXPORTER: 'none',
     SECRETS_DIR: input.secretsDir,
@@ -398,7 +416,13 @@ export function instanceEnv(input: EnvInput): Record<string, string> {
     env.IDENTITY_URL = identityPorts.map((port) => `${scheme}://127.0.0.1:${port}`).join(',');
     // Its own OAuth client, for calls on its own behalf (saga steps, background work).
     env.SERVICE_CLIENT_ID = serviceClientId(input.plan.service.name);
+    // Its settings from the config server, applied live; the config server keeps none of its own.
+    if (input.plan.service.name !== CONFIG) {
+      env.CONFIG_SERVICE = CONFIG;
+      env.CONFIG_CACHE_FILE = path.join(input.settingsDir, `${input.plan.service.name}.json`);
+    }
   }
+  if (input.logLevel) env.LOG_LEVEL = input.logLevel;
   if (input.plan.service.database) {
     if (!input.databaseUrl) throw new Error(`${input.plan.service.name} needs a database URL`);
     if (new URL(input.databaseUrl).password !== '') throw new Error('a service database URL must not carry the password');

@@ -18,7 +18,7 @@ import {
 const ports = { registryPort: 8761, gatewayPort: 8080, identityPorts: [41000, 41001] };
 const secretsDir = '/d/run/some-instance';
 
-test('instances in start order: registry, schema registry, then the services, then gateway', () => {
+test('instances in start order: registry, schema registry and config, then the services, then gateway', () => {
   const plans = planInstances({ ...ports, scale: { catalog: 2 } });
   const services = [
     'identity-1',
@@ -36,16 +36,16 @@ test('instances in start order: registry, schema registry, then the services, th
   ];
   assert.deepEqual(
     plans.map((p) => p.instanceId),
-    ['registry-1', 'schema-registry-1', ...services, 'gateway-1'],
+    ['registry-1', 'schema-registry-1', 'config-1', ...services, 'gateway-1'],
   );
   assert.deepEqual(
     tiers(plans).map((t) => t.map((p) => p.instanceId)),
-    [['registry-1'], ['schema-registry-1'], services, ['gateway-1']],
+    [['registry-1'], ['schema-registry-1', 'config-1'], services, ['gateway-1']],
   );
-  // The two registries, then identity and the gateway, then the services (each asks identity for a token).
+  // The registries and config, then identity and the gateway, then the services (each asks identity for a token).
   assert.deepEqual(
     startSteps(plans).map((s) => s.map((p) => p.instanceId)),
-    [['registry-1', 'schema-registry-1'], ['identity-1', 'gateway-1'], services.filter((s) => s !== 'identity-1')],
+    [['registry-1', 'schema-registry-1', 'config-1'], ['identity-1', 'gateway-1'], services.filter((s) => s !== 'identity-1')],
   );
 });
 
@@ -77,18 +77,15 @@ test('an instance is due once every service it starts after is ready, whatever e
   const plans = planInstances({ ...ports, scale: { identity: 2 } });
   const due = (started: string[], ready: string[]) =>
     dueToStart(plans, new Set(started), new Set(ready)).map((p) => p.instanceId);
-  assert.deepEqual(due([], []), ['registry-1', 'schema-registry-1']);
-  assert.deepEqual(
-    due(['registry-1', 'schema-registry-1'], ['registry-1']),
-    ['gateway-1'],
-    'the gateway needs only the registry',
-  );
-  const platform = ['registry-1', 'schema-registry-1', 'gateway-1'];
-  assert.deepEqual(due(platform, ['registry-1', 'schema-registry-1']), ['identity-1', 'identity-2']);
+  assert.deepEqual(due([], []), ['registry-1', 'schema-registry-1', 'config-1']);
+  const first = ['registry-1', 'schema-registry-1', 'config-1'];
+  assert.deepEqual(due(first, ['registry-1', 'config-1']), ['gateway-1'], 'the gateway needs the registry and config');
+  const platform = [...first, 'gateway-1'];
+  assert.deepEqual(due(platform, first), ['identity-1', 'identity-2']);
   const withIdentity = [...platform, 'identity-1', 'identity-2'];
-  assert.deepEqual(due(withIdentity, ['registry-1', 'schema-registry-1', 'identity-1']), [], 'identity-2 is not ready yet');
+  assert.deepEqual(due(withIdentity, [...first, 'identity-1']), [], 'identity-2 is not ready yet');
   assert.deepEqual(
-    due(withIdentity, ['registry-1', 'schema-registry-1', 'identity-1', 'identity-2']),
+    due(withIdentity, [...first, 'identity-1', 'identity-2']),
     plans.map((p) => p.instanceId).filter((id) => !withIdentity.includes(id)),
   );
 });
@@ -111,6 +108,7 @@ test('environment of a database service: common variables, its own DATABASE_URL,
     logLevel: 'debug',
     databaseUrl: 'postgres://souk_identity@127.0.0.1:5555/souk_identity',
     secretsDir,
+    settingsDir: '/d/settings',
     inherited: {
       PATH: '/bin',
       DATABASE_URL: 'postgres://postgres@admin/postgres',
@@ -134,10 +132,35 @@ test('environment of a database service: common variables, its own DATABASE_URL,
   assert.equal(env.IDENTITY_ADMIN_PASSWORD_FILE, undefined);
 });
 
+test('every service but the config server and the registry reads its settings there, with a copy of its own', () => {
+  const plans = planInstances({ ...ports, scale: {} });
+  const envOf = (id: string, extra: { logLevel?: string; inherited?: NodeJS.ProcessEnv } = {}) =>
+    instanceEnv({
+      plan: plans.find((p) => p.instanceId === id)!,
+      port: 41000,
+      ...ports,
+      databaseUrl: 'postgres://x@127.0.0.1:5555/x',
+      secretsDir,
+      settingsDir: '/d/settings',
+      inherited: {},
+      ...extra,
+    });
+  const catalog = envOf('catalog-1');
+  assert.equal(catalog.CONFIG_SERVICE, 'config');
+  assert.equal(catalog.CONFIG_CACHE_FILE, '/d/settings/catalog.json');
+  assert.equal(catalog.LOG_LEVEL, undefined, 'without --log-level the config server decides the level');
+  assert.equal(envOf('catalog-1', { logLevel: 'warn' }).LOG_LEVEL, 'warn', '--log-level pins it');
+  assert.equal(envOf('config-1').CONFIG_SERVICE, undefined);
+  assert.equal(envOf('registry-1').CONFIG_SERVICE, undefined);
+  // Set by the devhost only: a stray export in the shell does not point a service elsewhere.
+  assert.equal(envOf('cart-1', { inherited: { CONFIG_SERVICE: 'evil', CONFIG_CACHE_FILE: '/tmp/x' } }).CONFIG_SERVICE, 'config');
+  assert.equal(envOf('config-1', { inherited: { CONFIG_SERVICE: 'evil' } }).CONFIG_SERVICE, undefined);
+});
+
 test('services record one trace in ten unless the shell chose a sampler', () => {
   const plan = planInstances({ ...ports, scale: {} }).find((p) => p.instanceId === 'gateway-1')!;
   const envWith = (inherited: NodeJS.ProcessEnv) =>
-    instanceEnv({ plan, port: 8080, ...ports, logLevel: 'info', secretsDir, inherited });
+    instanceEnv({ plan, port: 8080, ...ports, logLevel: 'info', secretsDir, settingsDir: '/d/settings', inherited });
   const byDefault = envWith({});
   assert.equal(byDefault.OTEL_TRACES_SAMPLER, 'parentbased_traceidratio');
   assert.equal(byDefault.OTEL_TRACES_SAMPLER_ARG, String(DEFAULT_TRACE_RATIO));
@@ -158,6 +181,7 @@ test('a service without a database gets no DATABASE_URL, even when the devhost h
     ...ports,
     logLevel: 'info',
     secretsDir,
+    settingsDir: '/d/settings',
     inherited: { DATABASE_URL: 'postgres://admin' },
   });
   assert.equal(env.DATABASE_URL, undefined);
@@ -172,6 +196,7 @@ test('the registry does not get REGISTRY_URL: it never registers with itself', (
     ...ports,
     logLevel: 'info',
     secretsDir,
+    settingsDir: '/d/settings',
     inherited: { REGISTRY_URL: 'http://elsewhere' },
   });
   assert.equal(env.REGISTRY_URL, undefined);
@@ -187,6 +212,7 @@ test('identity is called where the devhost put it (IDENTITY_URL), never where th
       ...ports,
       logLevel: 'info',
       secretsDir,
+      settingsDir: '/d/settings',
       databaseUrl: 'postgres://x@h/d',
       inherited: { IDENTITY_URL: 'https://impostor:1' },
       ...(tls ? { tls: { certFile: 'c', keyFile: 'k', caFile: 'a' } } : {}),
@@ -205,6 +231,7 @@ test('every registered service gets its own OAuth client id; its secret is in it
     ...ports,
     logLevel: 'info',
     secretsDir,
+    settingsDir: '/d/settings',
     databaseUrl: 'postgres://x@h/d',
     inherited: { SERVICE_CLIENT_ID: 'svc-stray' },
   });

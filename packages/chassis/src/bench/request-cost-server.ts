@@ -106,6 +106,7 @@ export async function serve(options: { bare: boolean; db: boolean }): Promise<{ 
     isDraining: () => false,
     isClosing: () => false,
     resilienceSnapshot: () => ({}),
+    settingsSnapshot: () => ({}),
     preRoute: {},
   });
   app.post('/api/v1/cart/items', routeOptions, handler as never);

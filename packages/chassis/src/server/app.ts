@@ -1,6 +1,6 @@
 // Builds the Fastify application every service runs: instrumented raw server,
 // problem+json errors, JSON and form bodies, and the built-in
-// endpoints (/health/live, /health/ready, /metrics, /openapi.json, /_admin/resilience).
+// endpoints (/health/live, /health/ready, /metrics, /openapi.json, /_admin/resilience, /_admin/config).
 // Two listeners share the routes: the public one refuses /metrics and /_admin/*,
 // which only the admin listener (server/admin-server.ts) serves.
 
@@ -61,6 +61,8 @@ export interface AppOptions {
   /** The server is closing: new requests are refused while in-flight ones finish. */
   isClosing: () => boolean;
   resilienceSnapshot: () => unknown;
+  /** The settings in effect and where they came from (config server, cache), for /_admin/config. */
+  settingsSnapshot: () => unknown;
   /**
    * Lets a service (the gateway) answer some requests before Fastify routes
    * them: `current` returns true when it took the request. Set during setup.
@@ -203,6 +205,7 @@ export async function createApp(options: AppOptions): Promise<CreatedApp> {
   });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   app.get('/_admin/resilience', { schema: { hide: true } }, async () => options.resilienceSnapshot());
+  app.get('/_admin/config', { schema: { hide: true } }, async () => options.settingsSnapshot());
   if (!adminHandler) throw new Error('Fastify did not call the server factory');
   return { app, adminHandler };
 }

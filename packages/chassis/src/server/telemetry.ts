@@ -42,8 +42,8 @@ type Routed = ServerResponse & {
 
 const SERVER_SPAN = { kind: SpanKind.SERVER } as const;
 
-/** Routes held open on purpose (the event feed's long poll): never "slow". */
-const LONG_POLL_ROUTES: ReadonlySet<string> = new Set(['/_events']);
+/** Routes held open on purpose (long polls: the event feed, the registry's and the config server's watches): never "slow". */
+const LONG_POLL_ROUTES: ReadonlySet<string> = new Set(['/_events', '/api/v1/watch', '/api/v1/config/services/:service']);
 
 /** Names the span and the metrics label after the matched route template (low cardinality). */
 export function setRoute(res: ServerResponse, route: string): void {

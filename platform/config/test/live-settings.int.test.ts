@@ -1,0 +1,149 @@
+// The chassis's live settings against a real config server: a service with CONFIG_SERVICE publishes its
+// schema, takes an admin's change without a restart (log level, a flag, a setting of its own), keeps its
+// last good settings while the config server is down, starts from its cached copy then, and catches up
+// once the config server is back. LOG_LEVEL in the environment pins the log level.
+
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { Type } from 'typebox';
+import { configPath, defineService, startService, type RunningService } from '@souk/chassis';
+import {
+  call,
+  createTestDatabase,
+  createTestIssuer,
+  freePort,
+  waitFor,
+  type TestDatabase,
+  type TestIssuer,
+} from '@souk/chassis/testing';
+import { configService } from '../src/service.ts';
+
+const shop = defineService({
+  name: 'shop',
+  version: '1.0.0',
+  settings: Type.Object({ greeting: Type.Optional(Type.String({ maxLength: 40 })) }),
+  setup(ctx) {
+    ctx.app.get('/hello', async () => ({
+      greeting: (ctx.settings.current() as { greeting?: string }).greeting ?? 'hello',
+      beta: ctx.settings.flag('beta'),
+    }));
+  },
+});
+
+let dir: string;
+let database: TestDatabase;
+let issuer: TestIssuer;
+let configPort: number;
+let config: RunningService | undefined;
+const started: RunningService[] = [];
+
+const startConfig = async () => {
+  config = await startService(configService, {
+    env: { DATABASE_URL: database.url, LOG_LEVEL: 'silent', PORT: String(configPort) },
+  });
+  config.ctx.auth.setKeySource(issuer.keySource);
+};
+const startShop = async (env: Record<string, string> = {}) => {
+  const svc = await startService(shop, {
+    env: {
+      STATIC_SERVICES: `config=http://127.0.0.1:${configPort}`,
+      CONFIG_SERVICE: 'config',
+      CONFIG_CACHE_FILE: path.join(dir, 'shop-settings.json'),
+      CONFIG_WAIT_MS: '500',
+      CONFIG_WATCH_MS: '2000',
+      ...env,
+    },
+  });
+  started.push(svc);
+  return svc;
+};
+const change = async (settings: Record<string, unknown>, reason: string) => {
+  const res = await call(`http://127.0.0.1:${configPort}`, 'PUT', configPath('shop'), {
+    token: await issuer.token({ roles: ['admin'], email: 'ops@souk.local' }),
+    body: { settings, reason },
+  });
+  assert.equal(res.status, 200, res.text);
+  return res.json.version as number;
+};
+const adminView = async (svc: RunningService) => (await call(svc.adminUrl, 'GET', '/_admin/config')).json;
+
+before(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), 'souk-live-settings-'));
+  database = await createTestDatabase('config_live');
+  issuer = await createTestIssuer();
+  configPort = await freePort();
+  await startConfig();
+});
+
+after(async () => {
+  for (const svc of started) await svc.stop();
+  await config?.stop();
+  await database?.drop();
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('live settings', () => {
+  let first: RunningService;
+
+  it('a service publishes its schema at start and runs on no settings until someone sets them', async () => {
+    first = await startShop({ LOG_LEVEL: '' });
+    assert.deepEqual((await call(first.url, 'GET', '/hello')).json, { greeting: 'hello', beta: false });
+    assert.equal(first.ctx.log.level, 'info');
+    const view = await adminView(first);
+    assert.equal(view.version, 0);
+    assert.equal(view.source, 'config server');
+    const schema = await call(`http://127.0.0.1:${configPort}`, 'GET', `${configPath('shop')}/schema`);
+    assert.ok(schema.json.schema.properties.greeting, 'its own setting is in the published schema');
+  });
+
+  it("an admin's change applies without a restart: log level, a flag, a setting of the service's own", async () => {
+    const version = await change({ logLevel: 'debug', flags: { beta: true }, greeting: 'salaam' }, 'try the beta');
+    await waitFor(async () => (await adminView(first)).version === version, {
+      timeoutMs: 10_000,
+      what: 'the new version applied',
+    });
+    assert.equal(first.ctx.log.level, 'debug');
+    assert.deepEqual((await call(first.url, 'GET', '/hello')).json, { greeting: 'salaam', beta: true });
+  });
+
+  it('a setting dropped from a version returns to its default (the log level to LOG_LEVEL’s)', async () => {
+    const version = await change({ flags: { beta: true }, greeting: 'salaam' }, 'enough debugging');
+    await waitFor(async () => (await adminView(first)).version === version, {
+      timeoutMs: 10_000,
+      what: 'the new version applied',
+    });
+    assert.equal(first.ctx.log.level, 'info');
+  });
+
+  it('with the config server down, the last good settings stay, and a new instance starts from the cached copy', async () => {
+    await config!.stop();
+    config = undefined;
+    assert.deepEqual((await call(first.url, 'GET', '/hello')).json, { greeting: 'salaam', beta: true });
+    const second = await startShop();
+    const view = await adminView(second);
+    assert.equal(view.source, 'cache');
+    assert.deepEqual(view.settings, { flags: { beta: true }, greeting: 'salaam' });
+    assert.deepEqual((await call(second.url, 'GET', '/hello')).json, { greeting: 'salaam', beta: true });
+
+    // Back, with a change made meanwhile: both instances catch up.
+    await startConfig();
+    const version = await change({ greeting: 'marhaba' }, 'new greeting');
+    for (const svc of [first, second]) {
+      await waitFor(async () => (await adminView(svc)).version === version, { timeoutMs: 15_000, what: 'caught up' });
+      assert.deepEqual((await call(svc.url, 'GET', '/hello')).json, { greeting: 'marhaba', beta: false });
+      assert.equal((await adminView(svc)).source, 'config server');
+    }
+  });
+
+  it('LOG_LEVEL in the environment pins the log level; the other settings still apply', async () => {
+    const pinned = await startShop({ LOG_LEVEL: 'warn' });
+    const version = await change({ logLevel: 'trace', greeting: 'ahlan' }, 'trace everything');
+    await waitFor(async () => (await adminView(pinned)).version === version, { timeoutMs: 10_000, what: 'applied' });
+    assert.equal(pinned.ctx.log.level, 'warn');
+    assert.deepEqual((await adminView(pinned)).pinnedByEnvironment, ['logLevel']);
+    assert.equal((await call(pinned.url, 'GET', '/hello')).json.greeting, 'ahlan');
+  });
+});
