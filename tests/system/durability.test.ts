@@ -75,6 +75,7 @@ describe('durability: SIGKILL of PostgreSQL during a checkout burst', () => {
     const keys = shoppers.map(() => randomUUID());
     const answers = new Map<number, { status: number; id?: string }>();
     let killedPid: number | undefined;
+    let killClaimed = false;
     let next = 0;
     await Promise.all(
       Array.from({ length: 6 }, async () => {
@@ -83,7 +84,9 @@ describe('durability: SIGKILL of PostgreSQL during a checkout burst', () => {
           const res = await attempt(() => s.checkout(shoppers[i]!.token, { key: keys[i]! }));
           answers.set(i, { status: res.status, id: (res.body as { id?: string } | undefined)?.id });
           const acceptedSoFar = [...answers.values()].filter((a) => accepted(a.status)).length;
-          if (killedPid === undefined && acceptedSoFar >= KILL_AFTER) {
+          // Claimed before the await: two workers past the mark at once must not both kill (the second found no process).
+          if (!killClaimed && acceptedSoFar >= KILL_AFTER) {
+            killClaimed = true;
             killedPid = Number((await readFile(pidFile, 'utf8')).split('\n')[0]);
             process.kill(killedPid, 'SIGKILL');
           }

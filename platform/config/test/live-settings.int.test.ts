@@ -109,6 +109,29 @@ describe('live settings', () => {
     assert.deepEqual((await call(first.url, 'GET', '/hello')).json, { greeting: 'salaam', beta: true });
   });
 
+  it('circuit breaker settings apply to the breakers of every call, unless BREAKER_* pins them', async () => {
+    const pinned = await startShop({ BREAKER_HALF_OPEN_AFTER_MS: '7000' });
+    const version = await change(
+      { logLevel: 'debug', flags: { beta: true }, greeting: 'salaam', breaker: { failureThreshold: 2, halfOpenAfterMs: 1500 } },
+      'fail fast',
+    );
+    for (const svc of [first, pinned]) {
+      await waitFor(async () => (await adminView(svc)).version === version, { timeoutMs: 10_000, what: 'applied' });
+    }
+    assert.equal(first.ctx.breakers.halfOpenAfterMs, 1500);
+    assert.equal(pinned.ctx.breakers.halfOpenAfterMs, 7000, 'the environment wins');
+    assert.deepEqual((await adminView(pinned)).pinnedByEnvironment, ['/breaker/halfOpenAfterMs']);
+    await pinned.stop();
+    started.splice(started.indexOf(pinned), 1);
+    // An invalid breaker setting never reaches an instance.
+    const refused = await call(`http://127.0.0.1:${configPort}`, 'PUT', configPath('shop'), {
+      token: await issuer.token({ roles: ['admin'] }),
+      body: { settings: { breaker: { failureThreshold: 0 } }, reason: 'oops' },
+    });
+    assert.equal(refused.status, 422, refused.text);
+    assert.equal(refused.json.errors[0].path, '/breaker/failureThreshold');
+  });
+
   it('a setting dropped from a version returns to its default (the log level to LOG_LEVEL’s)', async () => {
     const version = await change({ flags: { beta: true }, greeting: 'salaam' }, 'enough debugging');
     await waitFor(async () => (await adminView(first)).version === version, {
@@ -116,6 +139,7 @@ describe('live settings', () => {
       what: 'the new version applied',
     });
     assert.equal(first.ctx.log.level, 'info');
+    assert.equal(first.ctx.breakers.halfOpenAfterMs, 10_000, 'back to what it started with');
   });
 
   it('with the config server down, the last good settings stay, and a new instance starts from the cached copy', async () => {
@@ -143,7 +167,7 @@ describe('live settings', () => {
     const version = await change({ logLevel: 'trace', greeting: 'ahlan' }, 'trace everything');
     await waitFor(async () => (await adminView(pinned)).version === version, { timeoutMs: 10_000, what: 'applied' });
     assert.equal(pinned.ctx.log.level, 'warn');
-    assert.deepEqual((await adminView(pinned)).pinnedByEnvironment, ['logLevel']);
+    assert.deepEqual((await adminView(pinned)).pinnedByEnvironment, ['/logLevel']);
     assert.equal((await call(pinned.url, 'GET', '/hello')).json.greeting, 'ahlan');
   });
 });

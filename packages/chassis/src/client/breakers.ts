@@ -4,11 +4,11 @@
 
 import {
   CircuitState,
-  ConsecutiveBreaker,
   circuitBreaker,
   handleWhen,
   type CircuitBreakerPolicy,
   type IBackoff,
+  type IBreaker,
   type IBackoffFactory,
   type IHalfOpenAfterBackoffContext,
 } from 'cockatiel';
@@ -66,7 +66,7 @@ const STATE_VALUE: Record<BreakerState, number> = { closed: 0, 'half-open': 1, o
 interface Entry {
   target: BreakerTarget;
   policy: CircuitBreakerPolicy;
-  counter: ConsecutiveBreaker;
+  counter: ConsecutiveFailures;
   state: BreakerState;
   since: number;
   /** How long this opening lasts: halfOpenAfterMs, or less when the failure that opened it said when to come back. */
@@ -108,6 +108,24 @@ export function retryAfterMs(err: unknown): number | undefined {
   return seconds === undefined ? undefined : seconds * 1000;
 }
 
+/** Cockatiel's consecutive-failure breaker, its threshold read at each failure so that settings change it live. */
+class ConsecutiveFailures implements IBreaker {
+  state = 0;
+  constructor(private readonly threshold: () => number) {}
+  success(): void {
+    this.state = 0;
+  }
+  failure(): boolean {
+    return ++this.state >= this.threshold();
+  }
+}
+
+/** What the live settings may change (packages/chassis/src/live-config): from the next failure or opening on. */
+export interface BreakerSettings {
+  failureThreshold?: number | undefined;
+  halfOpenAfterMs?: number | undefined;
+}
+
 function toState(state: CircuitState): BreakerState {
   if (state === CircuitState.Closed) return 'closed';
   if (state === CircuitState.HalfOpen) return 'half-open';
@@ -119,8 +137,9 @@ export class Breakers {
   private readonly entries = new Map<string, Entry>();
   private readonly log: Log;
   private readonly clock: Clock;
-  private readonly threshold: number;
-  readonly halfOpenAfterMs: number;
+  private threshold: number;
+  private openMs: number;
+  private readonly configured: Required<BreakerSettings>;
   private readonly isFailure: (err: unknown) => boolean;
   private readonly transitions: Counter<'service' | 'instance' | 'to'>;
   private readonly gauge: Gauge<'service' | 'instance'>;
@@ -129,7 +148,8 @@ export class Breakers {
     this.log = options.log;
     this.clock = options.clock ?? systemClock;
     this.threshold = options.failureThreshold ?? DEFAULT_FAILURE_THRESHOLD;
-    this.halfOpenAfterMs = options.halfOpenAfterMs ?? DEFAULT_HALF_OPEN_AFTER_MS;
+    this.openMs = options.halfOpenAfterMs ?? DEFAULT_HALF_OPEN_AFTER_MS;
+    this.configured = { failureThreshold: this.threshold, halfOpenAfterMs: this.openMs };
     this.isFailure = options.isFailure ?? defaultIsFailure;
     const registers = options.metrics ? [options.metrics] : [];
     // Several Breakers may share one registry (client and gateway); reuse what is there.
@@ -150,6 +170,24 @@ export class Breakers {
         labelNames: ['service', 'instance'],
         registers,
       });
+  }
+
+  /** How long a breaker stays open before its probe (unless the failure asked for less). */
+  get halfOpenAfterMs(): number {
+    return this.openMs;
+  }
+
+  /**
+   * Applies live settings to every breaker, existing ones included: a new threshold counts from the next
+   * failure, a new open time from the next opening. A setting left out returns to the one given at start.
+   */
+  configure(settings: BreakerSettings): void {
+    const threshold = settings.failureThreshold ?? this.configured.failureThreshold;
+    const openMs = settings.halfOpenAfterMs ?? this.configured.halfOpenAfterMs;
+    if (threshold === this.threshold && openMs === this.openMs) return;
+    this.threshold = threshold;
+    this.openMs = openMs;
+    this.log.info({ failureThreshold: threshold, halfOpenAfterMs: openMs }, 'circuit breaker settings changed');
   }
 
   /** Runs `fn` through the breaker of `target`; throws cockatiel's BrokenCircuitError when it is open. */
@@ -177,7 +215,7 @@ export class Breakers {
    */
   openFor(failure: unknown): number {
     const hinted = retryAfterMs(failure) ?? (isConnectionRefused(failure) ? REFUSED_OPEN_MS : Infinity);
-    return Math.min(this.halfOpenAfterMs, hinted);
+    return Math.min(this.openMs, hinted);
   }
 
   /**
@@ -217,7 +255,7 @@ export class Breakers {
       if (target.url && existing.target.url !== target.url) existing.target = { ...existing.target, url: target.url };
       return existing;
     }
-    const counter = new ConsecutiveBreaker(this.threshold);
+    const counter = new ConsecutiveFailures(() => this.threshold);
     const policy = circuitBreaker(
       handleWhen((err) => this.isFailure(err)),
       {
@@ -235,7 +273,7 @@ export class Breakers {
       counter,
       state: 'closed',
       since: this.clock.now(),
-      openForMs: this.halfOpenAfterMs,
+      openForMs: this.openMs,
     };
     policy.onStateChange((s) => this.changed(entry, toState(s)));
     this.entries.set(k, entry);

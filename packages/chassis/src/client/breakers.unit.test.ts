@@ -130,6 +130,20 @@ test('a refused connection opens the breaker only briefly: nothing listens there
   assert.equal(breakers.snapshot()[0]!.openForMs, 10_000);
 });
 
+test('live settings change the threshold of existing breakers and the open time of the next opening', async () => {
+  const { breakers, fail, clock } = setup();
+  await assert.rejects(fail());
+  breakers.configure({ failureThreshold: 2, halfOpenAfterMs: 250 });
+  await assert.rejects(fail());
+  assert.equal(breakers.state('catalog', 'c1'), 'open', 'opened at the second failure');
+  assert.equal(breakers.snapshot()[0]!.openForMs, 250);
+  clock.t += 250;
+  assert.equal(breakers.accepts('catalog', 'c1'), true);
+  // Left out: back to what the process started with.
+  breakers.configure({});
+  assert.equal(breakers.halfOpenAfterMs, 1000);
+});
+
 test('4xx souk errors are the caller’s mistake and do not count; a success resets the count', async () => {
   const { breakers, fail, succeed, target } = setup();
   const notFound = new SoukError({ code: 'SOUK_CATALOG_PRODUCT_NOT_FOUND', status: 404, title: 'Product not found' });

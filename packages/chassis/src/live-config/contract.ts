@@ -22,6 +22,22 @@ export const CommonSettings = Type.Object(
         description: 'The level of the service log from now on (LOG_LEVEL in the environment overrides it).',
       }),
     ),
+    breaker: Type.Optional(
+      Type.Object(
+        {
+          failureThreshold: Type.Optional(
+            Type.Integer({ minimum: 1, maximum: 1000, description: 'Consecutive failures that open a circuit to an instance.' }),
+          ),
+          halfOpenAfterMs: Type.Optional(
+            Type.Integer({ minimum: 100, maximum: 600_000, description: 'How long an open circuit waits before its probe.' }),
+          ),
+        },
+        {
+          additionalProperties: false,
+          description: 'The circuit breakers of every outgoing call (BREAKER_* in the environment override).',
+        },
+      ),
+    ),
     flags: Type.Optional(
       // additionalProperties rather than a Record: the config server accepts no `pattern` in a settings schema.
       Type.Object({}, { additionalProperties: Type.Boolean(), description: 'Feature flags by name: on or off.' }),

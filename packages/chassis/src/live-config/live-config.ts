@@ -52,6 +52,8 @@ export interface LiveConfigOptions {
   watchMs: number;
   /** LOG_LEVEL as the environment set it (it then wins), and the level to return to when a version drops logLevel. */
   logLevel: { pinned: boolean; base: LevelWithSilent };
+  /** Other settings the environment pins (JSON Pointers), for the snapshot: whoever applies them leaves them out. */
+  pinned?: readonly string[];
 }
 
 /** Retries of the publish, the first read and the watch: 200 ms doubling to 15 s. */
@@ -79,7 +81,7 @@ export function createLiveConfig<S = Record<string, unknown>>(options: LiveConfi
   let published = false;
   /** The newest version the config server answered with, applied or refused; the watch waits for the next. */
   let seen: number | undefined;
-  const pinned = options.logLevel.pinned ? ['logLevel'] : [];
+  const pinned = [...(options.logLevel.pinned ? ['/logLevel'] : []), ...(options.pinned ?? [])];
   const path_ = configPath(options.service);
 
   function apply(version: ConfigVersion, source: SettingsSource): boolean {
