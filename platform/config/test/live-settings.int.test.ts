@@ -162,6 +162,22 @@ describe('live settings', () => {
     }
   });
 
+  it('a service whose schema the config server refuses still starts, on no settings', async () => {
+    const patterned = defineService({
+      name: 'patterned',
+      version: '1.0.0',
+      settings: Type.Object({ zone: Type.Optional(Type.String({ pattern: '^[a-z]+$' })) }),
+      setup() {},
+    });
+    const svc = await startService(patterned, {
+      env: { STATIC_SERVICES: `config=http://127.0.0.1:${configPort}`, CONFIG_SERVICE: 'config', LOG_LEVEL: 'silent' },
+    });
+    started.push(svc);
+    const view = await adminView(svc);
+    assert.equal(view.source, 'none');
+    assert.equal(view.version, 0);
+  });
+
   it('LOG_LEVEL in the environment pins the log level; the other settings still apply', async () => {
     const pinned = await startShop({ LOG_LEVEL: 'warn' });
     const version = await change({ logLevel: 'trace', greeting: 'ahlan' }, 'trace everything');

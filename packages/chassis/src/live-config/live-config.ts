@@ -185,11 +185,15 @@ export function createLiveConfig<S = Record<string, unknown>>(options: LiveConfi
         seen = first.version;
         if (apply(first, 'config server')) writeCache(first);
       } catch (err) {
+        // Refused (a 4xx: the schema, or who we are) is not the same trouble as unreachable: say which.
+        const status = (err as { status?: number }).status;
+        const why =
+          status !== undefined && status < 500 ? `the config server refused us (${status})` : 'config server unreachable';
         const cached = readCache();
         if (cached && apply(cached, 'cache')) {
-          log.warn({ err, version: cached.version }, 'config server unreachable: started from the cached settings');
+          log.warn({ err, version: cached.version }, `${why}: started from the cached settings`);
         } else {
-          log.warn({ err }, 'config server unreachable and no cached settings: started without settings');
+          log.warn({ err }, `${why} and no cached settings: started without settings`);
         }
       }
     },
