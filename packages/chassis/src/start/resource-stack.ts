@@ -25,9 +25,12 @@ export function createResourceStack(log: Logger): ResourceStack {
     release() {
       return (released ??= (async () => {
         for (const { name, release } of stack.reverse()) {
+          const t0 = performance.now();
           await Promise.resolve()
             .then(release)
             .catch((err: unknown) => log.error({ err }, `releasing ${name} failed`));
+          // Where a slow stop waits, for whoever looks (debug: a stop happens once).
+          log.debug({ ms: Math.round(performance.now() - t0) }, `released ${name}`);
         }
       })());
     },

@@ -3,7 +3,7 @@
 // then in-flight requests finish before anything else is released).
 
 import type { RequestListener } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { CommonConfig } from '../config.ts';
 import type { Discovery } from '../discovery/index.ts';
 import { createAdminServer } from '../server/admin-server.ts';
@@ -27,11 +27,23 @@ export async function listen(
 ): Promise<string> {
   const config: CommonConfig = basics.config;
   await app.listen({ host: config.HOST, port: config.PORT });
+  // Every connection, for the drain: Node's closeIdleConnections() leaves alone one that never carried a
+  // request (a client's spare pooled socket), which then held a stop open until the headers timeout (60 s).
+  // Over TLS the HTTP exchange lives on the TLS socket ('secureConnection'), not on the TCP one under it.
+  const sockets = new Set<Socket>();
+  app.server.on(secure ? 'secureConnection' : 'connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
+  const closeUnused = () => {
+    app.server.closeIdleConnections();
+    for (const socket of sockets) if (!(socket as { _httpMessage?: unknown })._httpMessage) socket.destroy();
+  };
   stack.defer('in-flight requests', async () => {
     onClosing();
     // close() only ends connections idle at that moment; a keep-alive connection whose
     // request finishes later would hold the drain open until the forced close.
-    const idleSweep = setInterval(() => app.server.closeIdleConnections(), 100);
+    const idleSweep = setInterval(closeUnused, 100);
     const forced = setTimeout(() => app.server.closeAllConnections(), config.SHUTDOWN_TIMEOUT_MS);
     forced.unref();
     try {

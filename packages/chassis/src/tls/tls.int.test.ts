@@ -264,3 +264,73 @@ test('rotation: both sides get new certificates while requests flow on kept and 
   });
   assert.equal(presented.serialNumber.toLowerCase(), serverIssued.serial.toLowerCase());
 });
+
+// Bounded: without the sweep of unused connections the stop waited for Node's headers timeout (60 s).
+test(
+  'a stop over TLS waits for the request in flight, and not for a connection that never sent one',
+  { timeout: 20_000 },
+  async () => {
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    let entered!: () => void;
+    const inHandler = new Promise<void>((resolve) => (entered = resolve));
+    const slow = defineService({
+      name: 'orders',
+      version: '0.0.1',
+      setup(ctx) {
+        ctx.app.get('/slow', async () => {
+          entered();
+          await gate;
+          return { done: true };
+        });
+      },
+    });
+    // A forced close far away: the stop must end when the request is done, not at a deadline.
+    const instance = await startService(slow, {
+      env: {
+        LOG_LEVEL: 'silent',
+        INSTANCE_ID: 'orders-2',
+        SHUTDOWN_TIMEOUT_MS: '600000',
+        TLS_CERT_FILE: serverPaths.certFile,
+        TLS_KEY_FILE: serverPaths.keyFile,
+        TLS_CA_FILE: serverPaths.caFile,
+      },
+    });
+    try {
+      const url = new URL(instance.url);
+      const tlsOptions = {
+        host: url.hostname,
+        port: Number(url.port),
+        ca: readFileSync(clientPaths.caFile),
+        cert: readFileSync(clientPaths.certFile),
+        key: readFileSync(clientPaths.keyFile),
+        checkServerIdentity: () => undefined,
+      };
+      // A client's spare connection: handshake done, no request ever (Node's idle sweep does not count it idle).
+      const unused = connect(tlsOptions);
+      await new Promise((resolve) => unused.once('secureConnect', resolve));
+      const unusedClosed = new Promise((resolve) => unused.once('close', resolve));
+      // The request in flight, on its own connection.
+      const busy = connect(tlsOptions);
+      let answer = '';
+      busy.on('data', (d: Buffer) => (answer += d.toString('latin1')));
+      busy.once('secureConnect', () => busy.write(`GET /slow HTTP/1.1\r\nhost: ${url.host}\r\n\r\n`));
+      const answered = new Promise((resolve) => busy.once('close', resolve));
+      await inHandler;
+
+      const stopping = instance.stop();
+      let stopped = false;
+      void stopping.then(() => (stopped = true));
+      await unusedClosed;
+      assert.equal(stopped, false, 'the stop waits for the request in flight');
+      open();
+      await answered;
+      assert.match(answer, /^HTTP\/1\.1 200/);
+      assert.match(answer, /"done":true/);
+      await stopping;
+    } finally {
+      open();
+      await instance.stop();
+    }
+  },
+);
