@@ -1,6 +1,7 @@
 // The config server: versioned settings per service, checked against the schema each service publishes,
 // watched live by long-poll, every change audited and any version restorable. Wired onto the chassis.
 
+import { setMaxListeners } from 'node:events';
 import { createNotifier, defineService } from '@souk/chassis';
 import { migrations } from '../migrations/index.ts';
 import { configAccess } from './access.ts';
@@ -23,6 +24,8 @@ export const configService = defineService<ConfigDb>()({
     ctx.onClose(() => notifier.close());
     // Held watches answer as the server starts to close, so that draining does not wait for them.
     const closing = new AbortController();
+    // One listener per held watch: one watch per instance of every service, well past Node's warning at 10.
+    setMaxListeners(0, closing.signal);
     ctx.app.addHook('preClose', async () => closing.abort());
     const mtls = ctx.tls !== undefined;
     if (!mtls)
