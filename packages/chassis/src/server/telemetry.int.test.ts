@@ -38,7 +38,7 @@ async function serve(level: LevelWithSilent, slowRequestMs: number): Promise<{ u
     (req, res) => {
       const path = req.url ?? '/';
       setRoute(res, path);
-      res.writeHead(path === '/fail' ? 500 : 200).end();
+      res.writeHead(path === '/fail' ? 500 : path === '/health/ready' ? 503 : 200).end();
     },
     { tracer: trace.getTracer('test'), metrics: createHttpServerMetrics(new Registry()), log, slowRequestMs },
   );
@@ -70,19 +70,23 @@ test('a usual request is logged at debug only, with its ids', async () => {
   }
 });
 
-test('a slow request is logged at info, except the long poll; a failure at error', async () => {
+test('a slow request is logged at info, except the long poll; a failure at error, but not a readiness 503', async () => {
   const s = await serve('info', 0); // every request is "slow"
   try {
     await fetch(`${s.url}/ok`);
     await fetch(`${s.url}/_events`);
+    await fetch(`${s.url}/health/ready`);
     await fetch(`${s.url}/fail`);
-    await waitFor(() => s.lines.length >= 2, { what: 'two lines' });
+    await waitFor(() => s.lines.length >= 3, { what: 'three lines' });
     const byRoute = new Map(s.lines.map((l) => [l.route, l]));
     assert.equal(byRoute.get('/ok')?.level, LEVEL.info);
     assert.equal(byRoute.get('/ok')?.slow, true);
     assert.equal(byRoute.get('/fail')?.level, LEVEL.error);
     assert.equal(byRoute.get('/fail')?.status, 500);
     assert.equal(byRoute.has('/_events'), false, 'the long poll is not slow');
+    // Not ready while starting is an answer, not a failure: info here only because every request is "slow".
+    assert.equal(byRoute.get('/health/ready')?.level, LEVEL.info);
+    assert.equal(byRoute.get('/health/ready')?.status, 503);
   } finally {
     s.server.close();
   }

@@ -45,6 +45,8 @@ const SERVER_SPAN = { kind: SpanKind.SERVER } as const;
 /** Routes held open on purpose (long polls: the event feed, the registry's and the config server's watches): never "slow". */
 const LONG_POLL_ROUTES: ReadonlySet<string> = new Set(['/_events', '/api/v1/watch', '/api/v1/config/services/:service']);
 
+const READINESS_ROUTE = '/health/ready';
+
 /** Names the span and the metrics label after the matched route template (low cardinality). */
 export function setRoute(res: ServerResponse, route: string): void {
   const routed = res as Routed;
@@ -171,7 +173,9 @@ function onResponseClose(this: ServerResponse): void {
   // One line per request: debug, unless it failed (error) or was slow (info). The level is checked
   // first, so the usual request builds no log object. Trace ids are explicit: 'close' fires outside
   // the request's context.
-  const level = status >= 500 ? 'error' : elapsed >= slowRequestMs && !LONG_POLL_ROUTES.has(route) ? 'info' : 'debug';
+  // "Not ready" from /health/ready is an answer, not a failure: every instance gives it while it starts.
+  const failed = status >= 500 && !(status === 503 && route === READINESS_ROUTE);
+  const level = failed ? 'error' : elapsed >= slowRequestMs && !LONG_POLL_ROUTES.has(route) ? 'info' : 'debug';
   if (log.isLevelEnabled(level)) {
     const { traceId, spanId } = span.spanContext();
     log[level](
