@@ -50,6 +50,8 @@ function failedOperations(result: BenchResult): string[] {
     if (i < 0) continue;
     for (const r of t.rows) if (r.values[i] !== 0) bad.push(`${result.name} / ${r.name}: ${r.values[i]} failed`);
   }
+  // The run's notes say why (the checkout bench notes its first failures' status and body).
+  if (bad.length > 0) bad.push(...result.notes.filter((n) => n.includes(' failed: ')));
   return bad;
 }
 

@@ -40,6 +40,8 @@ interface Row {
   cost: CostReport;
   done: number;
   failed: number;
+  /** Why the first few failed operations failed (status and body), for the notes. */
+  failures: string[];
   perSecond: number;
   p50: number;
   p99: number;
@@ -55,43 +57,60 @@ interface Row {
 function cartWriter(gateway: string, connections: number) {
   const pool = new Pool(gateway, { connections, pipelining: 1 });
   return {
-    async add(token: string, productId: string, quantity: number): Promise<boolean> {
+    /** Undefined when the write succeeded, else why not. */
+    async add(token: string, productId: string, quantity: number): Promise<string | undefined> {
       const { statusCode, body } = await pool.request({
         method: 'POST',
         path: '/api/v1/cart/items',
         headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
         body: JSON.stringify({ productId, quantity }),
       });
-      await body.dump();
-      return statusCode === 200;
+      if (statusCode === 200) {
+        await body.dump();
+        return undefined;
+      }
+      return `cart write: ${statusCode} ${(await body.text()).slice(0, 300)}`;
     },
     close: () => pool.close(),
   };
 }
 
-/** Runs `total` operations, `concurrency` at a time, timing each; `prepare` runs first, off the clock. */
+/**
+ * Runs `total` operations, `concurrency` at a time, timing each; `prepare` runs first, off the clock.
+ * An operation answers undefined when it succeeded, else why it failed.
+ */
 async function run(
   probe: CostProbe,
   name: string,
   total: number,
   concurrency: number,
-  op: (i: number) => Promise<boolean>,
-  prepare?: (i: number) => Promise<void>,
+  op: (i: number) => Promise<string | undefined>,
+  prepare?: (i: number) => Promise<string | undefined>,
 ): Promise<Row> {
   const latencies: number[] = [];
   const before = await probe.snapshot();
   const clientBefore = process.cpuUsage();
   let next = 0;
   let failed = 0;
+  const failures: string[] = [];
+  const fail = (why: string) => {
+    failed++;
+    if (failures.length < 3) failures.push(why);
+  };
   const started = performance.now();
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
       while (next < total) {
         const i = next++;
-        await prepare?.(i);
+        const unprepared = await prepare?.(i);
+        if (unprepared) {
+          fail(`before the operation: ${unprepared}`);
+          continue;
+        }
         const t0 = performance.now();
-        if (await op(i)) latencies.push(performance.now() - t0);
-        else failed++;
+        const why = await op(i).catch((err: unknown) => (err instanceof Error ? err.message : String(err)));
+        if (why === undefined) latencies.push(performance.now() - t0);
+        else fail(why);
       }
     }),
   );
@@ -104,6 +123,7 @@ async function run(
     cost,
     done: latencies.length,
     failed,
+    failures,
     perSecond: latencies.length / seconds,
     p50: percentile(latencies, 50),
     p99: percentile(latencies, 99),
@@ -157,9 +177,13 @@ export async function checkoutBench(settings: CheckoutSettings = checkoutSetting
         CONCURRENCY,
         async (i) => {
           const placed = await s.checkout(shopperFor(i).token, { waitSeconds: 30 });
-          return placed.body?.status === 'CONFIRMED';
+          if (placed.body?.status === 'CONFIRMED') return undefined;
+          return `checkout: ${placed.status} ${JSON.stringify(placed.body).slice(0, 300)}`;
         },
-        async (i) => void (await s.addToCart(shopperFor(i).token, productFor(i), 1)),
+        async (i) => {
+          const added = await s.addToCart(shopperFor(i).token, productFor(i), 1);
+          return added.status === 200 ? undefined : `cart write: ${added.status} ${JSON.stringify(added.body).slice(0, 300)}`;
+        },
       );
 
       // Statements only where pg_stat_statements is loaded (embedded PostgreSQL) and kept every entry.
@@ -209,6 +233,7 @@ export async function checkoutBench(settings: CheckoutSettings = checkoutSetting
           memory,
         ],
         notes: [
+          ...[baseline, checkout].flatMap((r) => r.failures.map((why) => `${r.name} failed: ${why}`)),
           `devhost ready in ${devhost.readySeconds.toFixed(1)} s`,
           `a checkout takes ${(checkout.p50 / baseline.p50).toFixed(1)}x a cart write at p50 and costs ` +
             `${(checkout.cost.totalCpuPerOp / baseline.cost.totalCpuPerOp).toFixed(1)}x its CPU`,

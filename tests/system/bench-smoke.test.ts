@@ -28,7 +28,9 @@ test(
       child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
       child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
       const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
-      assert.equal(code, 0, `bench --smoke exited with ${code}:\n${output.slice(-4000)}`);
+      // What went wrong first (the runner's `bench error:` lines come last in a long output), then the tail.
+      const errors = output.split('\n').filter((l) => /^bench error: |^\w[\w-]* failed: /.test(l));
+      assert.equal(code, 0, `bench --smoke exited with ${code}:\n${errors.join('\n')}\n…\n${output.slice(-3000)}`);
 
       const report = JSON.parse(await readFile(join(out, 'latest.json'), 'utf8')) as RunReport;
       assert.equal(report.mode, 'smoke');
