@@ -30,6 +30,8 @@ export async function signedToken(): Promise<{ jwks: string; token: string }> {
  * The gateway's environment as the devhost gives it (tracing, metrics, request lines at debug), with every
  * service, identity included, at `upstream`. The client secret lives in a temporary folder until `cleanup()`.
  */
+const BENCH_LIMIT = { perSecond: 1_000_000, burst: 1_000_000 };
+
 export function gatewayEnv(upstream: string, extra: Record<string, string>): { env: Record<string, string>; cleanup(): void } {
   const dir = mkdtempSync(join(tmpdir(), 'gateway-bench-'));
   const secretFile = join(dir, 'client-secret');
@@ -46,6 +48,8 @@ export function gatewayEnv(upstream: string, extra: Record<string, string>): { e
       OTEL_TRACES_EXPORTER: 'none',
       OTEL_METRICS_EXPORTER: 'none',
       OTEL_LOGS_EXPORTER: 'none',
+      // Rate limiting on, every request counted (in memory: one gateway), with limits no bench run reaches.
+      GATEWAY_RATE_LIMITS: JSON.stringify({ read: BENCH_LIMIT, write: BENCH_LIMIT }),
       ...extra,
     },
     cleanup: () => rmSync(dir, { recursive: true, force: true }),

@@ -338,7 +338,7 @@ export async function gatewayBench(settings: GatewaySettings = gatewaySettings()
       notes: [
         'autocannon (the load) runs in the bench process on the same cores; latencies are whole milliseconds',
         'CPU per request: OS CPU time of each process over the measured seconds divided by the requests completed; the gateway is one Node process, nginx has its workers',
-        'the gateway runs as in the devhost: metrics on, parent-based sampling at 10 % (no exporter), request lines at debug; the JWT run sends one ES256 token, checked and exchanged once (the upstream stands in for identity) and then found in the verified-token and exchange caches',
+        'the gateway runs as in the devhost: metrics on, parent-based sampling at 10 % (no exporter), request lines at debug, rate limiting on (every request counted against a limit no run reaches, in memory); the JWT run sends one ES256 token, checked and exchanged once (the upstream stands in for identity) and then found in the verified-token and exchange caches',
       ],
     };
   } finally {

@@ -197,6 +197,17 @@ describe('live settings from the config server (issue 12)', () => {
       timeoutMs: 10_000,
       what: `every catalog instance on settings version ${version}`,
     });
+  const gatewayAt = (version: number) =>
+    waitFor(
+      async () => {
+        const gateways = (await devhost.instances()).filter((i) => i.service === 'gateway' && i.state === 'ready');
+        const settings = await Promise.all(
+          gateways.map(async (i) => (await devhost.fetch(`${i.adminUrl}/_admin/config`)).json()),
+        );
+        return settings.length > 0 && settings.every((s) => (s as { version: number }).version === version);
+      },
+      { timeoutMs: 10_000, what: `every gateway instance on settings version ${version}` },
+    );
 
   test('an admin changes the log level of both catalog instances through the gateway, without a restart', async () => {
     adminToken = await passwordLogin('admin@souk.local', await devhost.secret('admin-password'));
@@ -245,6 +256,42 @@ describe('live settings from the config server (issue 12)', () => {
       'SOUK_AUTH_FORBIDDEN',
     );
     assertProblem(await call('GET', catalogSettings), 401);
+  });
+
+  test("an admin lowers the gateway's write limit: writes over it get 429 with the limit's headers; back to before, they pass", async () => {
+    const gatewaySettings = '/api/v1/config/services/gateway';
+    const before = await call('GET', gatewaySettings, { token: adminToken });
+    assert.equal(before.status, 200, before.text);
+    const lowered = await call('PUT', gatewaySettings, {
+      token: adminToken,
+      body: {
+        settings: { ...before.json.settings, rateLimits: { write: { perSecond: 0.01, burst: 2 } } },
+        reason: 'a script is hammering the carts',
+        basedOn: before.json.version,
+      },
+    });
+    assert.equal(lowered.status, 200, lowered.text);
+    await gatewayAt(lowered.json.version);
+    // A new customer: a bucket of their own, full.
+    const email = `rita-${randomUUID().slice(0, 8)}@example.com`;
+    assert.equal((await call('POST', '/api/v1/identity/signup', { body: { email, password: PASSWORD } })).status, 202);
+    const customer = await passwordLogin(email, PASSWORD);
+    const empty = () => call('DELETE', '/api/v1/cart', { token: customer });
+    for (let i = 0; i < 2; i++) assert.ok((await empty()).status < 300);
+    const refused = await empty();
+    assertProblem(refused, 429, 'SOUK_GATEWAY_RATE_LIMITED');
+    assert.match(String(refused.headers['retry-after']), /^[1-9]\d*$/);
+    assert.equal(refused.headers['ratelimit-policy'], '"write";q=2;w=200');
+    // Reads are another class: not limited by it.
+    assert.equal((await call('GET', '/api/v1/cart', { token: customer })).status, 200);
+
+    const restored = await call('PUT', gatewaySettings, {
+      token: adminToken,
+      body: { settings: before.json.settings, reason: 'script stopped', basedOn: lowered.json.version },
+    });
+    assert.equal(restored.status, 200, restored.text);
+    await gatewayAt(restored.json.version);
+    assert.ok((await empty()).status < 300);
   });
 
   test('the history names who changed what and why; a rollback restores the earlier settings everywhere', async () => {

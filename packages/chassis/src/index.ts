@@ -32,6 +32,7 @@ export { basicCredentials } from './auth/service-token.ts';
 export { ACCESS_TOKEN_TYPE, createTokenExchanger, TOKEN_EXCHANGE_GRANT, tokenExchangeRequest } from './auth/token-exchange.ts';
 export type { TokenExchanger } from './auth/token-exchange.ts';
 export { IDENTITY_TOKEN_PATH, serviceClientAuthorization } from './start/connections.ts';
+export { DATABASE_PASSWORD_SECRET } from './start/database-phase.ts';
 export { userIdOf } from './auth/user-of.ts';
 export type { Auth, Requirement } from './auth/auth-hooks.ts';
 export { CAPABILITIES, eventsReadProducer, eventsReadScope, isServiceScope } from './auth/scopes.ts';

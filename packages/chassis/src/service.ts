@@ -63,6 +63,11 @@ export interface ServiceDefinition<C extends TObject = TObject, DB = object> {
    * to the config server at start, set there by admins, read with `ctx.settings`.
    */
   settings?: TObject;
+  /**
+   * Its own settings (JSON Pointers) that the environment pins, so the config server's values are shown as
+   * not applied in `/_admin/config` (the service itself leaves them out when it applies a version).
+   */
+  pinnedSettings?: (env: Env) => readonly string[];
   /** Registers routes and hooks; runs before the server listens. */
   setup(ctx: ServiceContext<Static<C>, DB>): void | Promise<void>;
 }
@@ -182,7 +187,15 @@ export async function startService<C extends TObject, DB = object>(
       (async () => {
         const discovery = await timed('discovery', () => connectDiscovery(basics, options.discovery, tls, stack, readiness));
         const clients = await connectClients(basics, discovery, options.serviceToken, tls, stack, definition.clients);
-        const settings = createServiceSettings(basics, definition.settings, clients, options.env ?? process.env, stack);
+        const env = options.env ?? process.env;
+        const settings = createServiceSettings(
+          basics,
+          definition.settings,
+          definition.pinnedSettings?.(env) ?? [],
+          clients,
+          env,
+          stack,
+        );
         await Promise.all([
           registerLate
             ? undefined

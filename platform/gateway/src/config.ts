@@ -104,4 +104,18 @@ export const GatewayConfig = Type.Object({
     maximum: 50,
     description: 'Home page: recommendations shown',
   }),
+  GATEWAY_RATE_LIMITS: Type.Optional(
+    Type.String({
+      minLength: 2,
+      description:
+        'Pins the rate limits (JSON, the rateLimits setting: {"enabled":false}, {"read":{"perSecond":50,"burst":100}}); the config server then cannot change them',
+    }),
+  ),
+  REDIS_URL: Type.Optional(
+    Type.String({
+      pattern: '^rediss?://',
+      description:
+        "Rate limit buckets in this Redis, shared by every gateway; without it they are in the gateway's PostgreSQL database (DATABASE_URL), or in memory when it has none",
+    }),
+  ),
 });

@@ -34,6 +34,14 @@ export const gatewayErrors = defineErrors({
     description:
       'The address already holds GATEWAY_MAX_CONNECTIONS_PER_IP open connections; the new one is answered with this and closed. Reuse keep-alive connections instead of opening more.',
   },
+  rateLimited: {
+    code: 'SOUK_GATEWAY_RATE_LIMITED',
+    status: 429,
+    title: 'Too many requests',
+    retryable: true,
+    description:
+      'The caller (the signed-in user, or the client address when anonymous) is over the rate limit of this kind of request (read, write, checkout or auth); retry after the Retry-After delay. RateLimit-Policy and RateLimit say which limit.',
+  },
   chunkedBodyTooLarge: {
     code: 'SOUK_GATEWAY_CHUNKED_BODY_TOO_LARGE',
     status: 413,

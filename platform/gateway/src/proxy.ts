@@ -22,7 +22,17 @@ import {
 import { gatewayErrors } from './errors.ts';
 import { writeProblem } from './problem-response.ts';
 import { BodyError, bodyPlan, hasBody, readBody } from './request-body.ts';
-import { encodesUnreserved, hasDotSegment, preferredWaitSeconds, requiresToken, type RouteMatch, type Router } from './routes.ts';
+import {
+  encodesUnreserved,
+  hasDotSegment,
+  preferredWaitSeconds,
+  rateClassOf,
+  requiresToken,
+  type RouteMatch,
+  type Router,
+} from './routes.ts';
+import { refusalHeaders } from './rate-limit/policy.ts';
+import type { RateLimiter, Refusal } from './rate-limit/limiter.ts';
 import type { UpstreamCall } from './upstream-call.ts';
 
 export interface ProxyDeps {
@@ -40,6 +50,10 @@ export interface ProxyDeps {
   upstreamTimeoutMs: number;
   /** True once shutdown began: new proxied requests are refused so that clients go elsewhere. */
   isClosing: () => boolean;
+  /** Token buckets per caller and rate class; counted once the caller is known (after its token is checked). */
+  limiter: Pick<RateLimiter, 'check'>;
+  /** Counts a refusal by rate class. */
+  onRateLimited: (cls: string) => void;
 }
 
 /**
@@ -49,6 +63,7 @@ export interface ProxyDeps {
 export type Proxy = (req: IncomingMessage, res: ServerResponse, parent: Context) => boolean;
 
 const UNMATCHED = 'unmatched';
+const BEARER = /^bearer\s/i;
 const QUIET_CODES: ReadonlySet<string> = new Set([
   gatewayErrors.circuitOpen.code,
   gatewayErrors.noInstance.code,
@@ -56,7 +71,27 @@ const QUIET_CODES: ReadonlySet<string> = new Set([
 ]);
 
 export function createProxy(deps: ProxyDeps): Proxy {
-  const { router, upstream, verifier, exchanger, log } = deps;
+  const { router, upstream, verifier, exchanger, log, limiter } = deps;
+
+  /** The caller a rate limit counts: the user of a verified token, else the client's address. */
+  function callerOf(req: IncomingMessage): string {
+    const header = req.headers.authorization;
+    // Basic credentials (identity's token endpoint) name a client, not a user: counted by address.
+    if (header !== undefined && BEARER.test(header)) {
+      // Checked already (a malformed Bearer header was refused before): the verifier has it cached.
+      const user = verifier.verifyCached(bearerToken(header)!);
+      if (user !== undefined) return `user ${user.subject}`;
+    }
+    return `address ${req.socket.remoteAddress ?? ''}`;
+  }
+
+  function refuse(refusal: Refusal): never {
+    deps.onRateLimited(refusal.cls);
+    throw gatewayErrors.rateLimited({
+      detail: `Over the ${refusal.cls} rate limit (${refusal.limit.perSecond}/s, bursts of ${refusal.limit.burst}).`,
+      headers: refusalHeaders(refusal.cls, refusal.limit, refusal.retryAfterMs),
+    });
+  }
 
   async function verifyAndExchange(token: string, clientAddress: string | undefined): Promise<string> {
     await verifier.verify(token);
@@ -74,7 +109,7 @@ export function createProxy(deps: ProxyDeps): Proxy {
     required: boolean,
     clientAddress: string | undefined,
   ): string | Promise<string> | undefined {
-    if (!required && (header === undefined || !/^bearer\s/i.test(header))) return undefined;
+    if (!required && (header === undefined || !BEARER.test(header))) return undefined;
     const token = bearerToken(header);
     if (!token) throw chassisErrors.tokenMissing({ headers: { 'www-authenticate': 'Bearer' } });
     if (verifier.verifyCached(token)) {
@@ -104,6 +139,10 @@ export function createProxy(deps: ProxyDeps): Proxy {
     const method = req.method ?? 'GET';
     const exchanged = internalAuthorization(req.headers.authorization, requiresToken(route, method), req.socket.remoteAddress);
     const authorization = typeof exchanged === 'object' ? await exchanged : exchanged;
+    // Within its limit the answer is at hand (no promise); a caller's first request of a lease awaits the store.
+    const checked = limiter.check(rateClassOf(route, method), callerOf(req));
+    const refusal = checked instanceof Promise ? await checked : checked;
+    if (refusal !== undefined) refuse(refusal);
     // Most requests have no body: skip the promise and the turn of the event loop.
     let body: Buffer | undefined;
     let streamedLength: number | undefined;

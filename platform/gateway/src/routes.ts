@@ -1,6 +1,8 @@
-// The gateway's route table: which public path prefix goes to which service
-// and who may call it. The one place to add services, API versions and, later,
-// canary weights.
+// The gateway's route table: which public path prefix goes to which service,
+// who may call it and which rate limit it counts against. The one place to add
+// services, API versions and, later, canary weights.
+
+import type { RateClass } from './rate-limit/policy.ts';
 
 /**
  * Who may call a route: anyone, only holders of a valid token, anyone for some
@@ -20,6 +22,10 @@ export interface GatewayRoute {
    * gateway then waits that much longer for the answer than its usual timeout.
    */
   readonly preferWaitMaxSeconds?: number;
+  /** The rate class of every request on the route; without it, reads are `read` and other methods `write`. */
+  readonly rateClass?: RateClass;
+  /** The rate class of the route's writes (POST, PUT, PATCH, DELETE), when not `write`. */
+  readonly writeRateClass?: RateClass;
 }
 
 /** Longest `Prefer: wait` orders honours (its contract caps it at 30 s). */
@@ -27,15 +33,23 @@ export const ORDERS_PREFER_WAIT_MAX_SECONDS = 30;
 
 export const routes: readonly GatewayRoute[] = [
   // Identity serves login and the token endpoint itself, so the whole prefix is public.
-  { prefix: '/api/v1/identity', service: 'identity', access: 'public' },
+  // Sign-up and sign-in are limited per client address (nobody is signed in yet).
+  { prefix: '/api/v1/identity', service: 'identity', access: 'public', rateClass: 'auth' },
   // OIDC discovery and the JWKS must be readable without a token.
-  { prefix: '/.well-known', service: 'identity', access: 'public' },
+  { prefix: '/.well-known', service: 'identity', access: 'public', rateClass: 'read' },
   { prefix: '/api/v1/catalog', service: 'catalog', access: { publicMethods: ['GET', 'HEAD'] } },
   // A user's own messages: nothing there is public.
   { prefix: '/api/v1/notifications', service: 'notifications', access: 'token' },
   // A user's cart, orders and shipments: the services check that the caller owns them.
   { prefix: '/api/v1/cart', service: 'cart', access: 'token' },
-  { prefix: '/api/v1/orders', service: 'orders', access: 'token', preferWaitMaxSeconds: ORDERS_PREFER_WAIT_MAX_SECONDS },
+  {
+    prefix: '/api/v1/orders',
+    service: 'orders',
+    access: 'token',
+    preferWaitMaxSeconds: ORDERS_PREFER_WAIT_MAX_SECONDS,
+    // Placing an order runs the saga across seven services: its own, tighter limit.
+    writeRateClass: 'checkout',
+  },
   { prefix: '/api/v1/shipments', service: 'shipping', access: 'token' },
   { prefix: '/api/v1/order-history', service: 'order-history', access: 'token' },
   // The projection's lag is an operator's figure (it names who started a rebuild): not served at the edge.
@@ -122,6 +136,13 @@ export function createRouter(table: readonly GatewayRoute[], local: readonly str
 /** Paths the gateway proxies (or refuses) itself rather than handing to its local routes. */
 export function isProxiedTarget(target: string): boolean {
   return target.startsWith('/api/') || target.startsWith('/.well-known/') || target === '/.well-known';
+}
+
+/** The rate limit a request counts against. */
+export function rateClassOf(route: GatewayRoute, method: string): RateClass {
+  if (route.rateClass !== undefined) return route.rateClass;
+  if (method === 'GET' || method === 'HEAD' || method === 'OPTIONS') return 'read';
+  return route.writeRateClass ?? 'write';
 }
 
 /** True when the method needs a verified token on this route. */

@@ -21,6 +21,8 @@ import { createUpstreamCall } from './upstream-call.ts';
 import { createUpstreamPools } from './upstream-pools.ts';
 import { GatewayConfig } from './config.ts';
 import { applyEdgeLimits } from './edge-limits.ts';
+import { GatewaySettings } from './rate-limit/policy.ts';
+import { createGatewayRateLimiter, rateLimitedCounter, RATE_LIMITS_POINTER } from './rate-limit/setup.ts';
 
 /** Opening a TCP connection on a healthy network takes milliseconds; waiting longer only delays the retry elsewhere. */
 const CONNECT_TIMEOUT_MS = 2_000;
@@ -36,6 +38,9 @@ export const gatewayService = defineService({
   clients: { identity: { bulkheadQueue: EXCHANGE_QUEUE } },
   // :8080 is the public edge, plain HTTP; the gateway's certificate serves its calls upstream.
   publicEdge: true,
+  // Rate limits, live from the config server (GATEWAY_RATE_LIMITS pins them).
+  settings: GatewaySettings,
+  pinnedSettings: (env) => (env.GATEWAY_RATE_LIMITS ? [RATE_LIMITS_POINTER] : []),
   async setup(ctx) {
     const { config } = ctx;
     // The public listener faces the Internet; the admin listener (metrics, /_admin) does not and keeps the chassis' settings.
@@ -100,6 +105,8 @@ export const gatewayService = defineService({
     // The chassis verifier of users' tokens: identity's JWKS through discovery, cached, refetched on an unknown key.
     const users = ctx.auth.forAudience(config.AUTH_EXTERNAL_AUDIENCE);
 
+    const limiter = await createGatewayRateLimiter(ctx);
+
     ctx.interceptRequests(
       createProxy({
         router: createRouter(routes, localApiPrefixes),
@@ -111,6 +118,8 @@ export const gatewayService = defineService({
         bodyBufferBytes: config.GATEWAY_BODY_BUFFER_BYTES,
         upstreamTimeoutMs: config.GATEWAY_UPSTREAM_TIMEOUT_MS,
         isClosing: () => ctx.isClosing(),
+        limiter,
+        onRateLimited: rateLimitedCounter(ctx),
       }),
     );
 

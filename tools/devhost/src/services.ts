@@ -218,7 +218,8 @@ export const SERVICES: readonly ServiceSpec[] = [
     entry: 'platform/gateway/src/main.ts',
     tier: 3,
     startsAfter: ['registry', CONFIG],
-    database: false,
+    // Only for its rate limit buckets, shared by every gateway instance (one UNLOGGED table).
+    database: true,
     fixedPort: 'gatewayPort',
     scalable: true,
     usesRegistry: true,

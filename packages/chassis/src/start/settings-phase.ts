@@ -14,6 +14,7 @@ import type { ResourceStack } from './resource-stack.ts';
 export function createServiceSettings(
   basics: Basics<unknown>,
   own: TObject | undefined,
+  ownPinned: readonly string[],
   clients: { get(service: string): ServiceClient; breakers: Breakers },
   env: Env,
   stack: ResourceStack,
@@ -31,7 +32,11 @@ export function createServiceSettings(
     startWaitMs: config.CONFIG_WAIT_MS,
     watchMs: config.CONFIG_WATCH_MS,
     logLevel: { pinned: Boolean(env.LOG_LEVEL), base: config.LOG_LEVEL },
-    pinned: [...(thresholdPinned ? ['/breaker/failureThreshold'] : []), ...(openPinned ? ['/breaker/halfOpenAfterMs'] : [])],
+    pinned: [
+      ...ownPinned,
+      ...(thresholdPinned ? ['/breaker/failureThreshold'] : []),
+      ...(openPinned ? ['/breaker/halfOpenAfterMs'] : []),
+    ],
   });
   live.onChange((settings) =>
     clients.breakers.configure({

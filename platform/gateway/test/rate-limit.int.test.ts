@@ -1,0 +1,168 @@
+// Rate limits at the gateway against the real stores: the bucket shared through
+// PostgreSQL and through Redis by two limiters, and two gateway instances on
+// one PostgreSQL database holding one client to its rate in total.
+
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import pino from 'pino';
+import type { RunningService } from '@souk/chassis';
+import { createTestDatabase, createTestIssuer, type TestDatabase, type TestIssuer } from '@souk/chassis/testing';
+import { DEFAULT_EXTERNAL_AUDIENCE } from '@souk/chassis';
+import { createRateLimiter } from '../src/rate-limit/limiter.ts';
+import { DEFAULT_RATE_LIMITS, type RateLimits } from '../src/rate-limit/policy.ts';
+import { createPostgresStore, createRedisStore, type BucketStore } from '../src/rate-limit/stores.ts';
+import { problemOf, startGateway, startUpstream, type Upstream } from './harness.ts';
+
+const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const log = pino({ level: 'silent' });
+
+let db: TestDatabase;
+before(async () => {
+  db = await createTestDatabase('gateway_rate');
+});
+after(async () => {
+  await db.drop();
+});
+
+/** Nearly no refill (one token in ~3 hours): what two limiters get together is the burst, exactly. */
+const FROZEN: RateLimits = {
+  enabled: true,
+  classes: { ...DEFAULT_RATE_LIMITS.classes, write: { perSecond: 0.0001, burst: 30 } },
+};
+
+async function sharedBurst(open: () => Promise<BucketStore>): Promise<{ granted: number; retryAfterMs: number[] }> {
+  const stores = [await open(), await open()];
+  const limiters = stores.map((store) =>
+    createRateLimiter({ store, now: () => Date.now(), instances: () => 2, log, limits: FROZEN }),
+  );
+  try {
+    const caller = `user ${randomUUID()}`;
+    // Both "gateways" at once, ten requests in flight each, 50 requests each.
+    const answers = await Promise.all(
+      limiters.flatMap((limiter) =>
+        Array.from({ length: 10 }, async () => {
+          const out = [];
+          for (let i = 0; i < 5; i++) out.push(await limiter.check('write', caller));
+          return out;
+        }),
+      ),
+    );
+    const flat = answers.flat();
+    return {
+      granted: flat.filter((a) => a === undefined).length,
+      retryAfterMs: flat.flatMap((a) => (a === undefined ? [] : [a.retryAfterMs])),
+    };
+  } finally {
+    await Promise.all(limiters.map((l) => l.close()));
+  }
+}
+
+describe('a bucket shared by two gateways', () => {
+  test('in PostgreSQL: together they let exactly the burst through, then refuse until the next token', async () => {
+    const { granted, retryAfterMs } = await sharedBurst(() => createPostgresStore({ url: db.url, applicationName: 'rate-test' }));
+    assert.equal(granted, 30);
+    assert.equal(retryAfterMs.length, 70);
+    // The next token is ~2.8 hours away.
+    for (const ms of retryAfterMs) assert.ok(ms > 3_600_000, String(ms));
+  });
+
+  test('in Redis: the same', async () => {
+    const { granted, retryAfterMs } = await sharedBurst(() => createRedisStore(REDIS_URL));
+    assert.equal(granted, 30);
+    assert.equal(retryAfterMs.length, 70);
+    for (const ms of retryAfterMs) assert.ok(ms > 3_600_000, String(ms));
+  });
+
+  test('two gateways making the table at the same moment both start', async () => {
+    const fresh = await createTestDatabase('gateway_rate_race');
+    try {
+      const stores = await Promise.all(
+        Array.from({ length: 4 }, () => createPostgresStore({ url: fresh.url, applicationName: 'rate-race' })),
+      );
+      await Promise.all(stores.map((s) => s.close()));
+    } finally {
+      await fresh.drop();
+    }
+  });
+});
+
+describe('two gateway instances on one database', () => {
+  const RATE = 50;
+  const BURST = 100;
+  let catalog: Upstream;
+  let issuer: TestIssuer;
+  let gateways: RunningService[];
+
+  before(async () => {
+    catalog = await startUpstream();
+    issuer = await createTestIssuer({ audience: DEFAULT_EXTERNAL_AUDIENCE });
+    const env = {
+      DATABASE_URL: db.url,
+      GATEWAY_RATE_LIMITS: JSON.stringify({ read: { perSecond: RATE, burst: BURST } }),
+    };
+    gateways = [
+      await startGateway({ services: { catalog: [catalog.url] }, env, issuer }),
+      await startGateway({ services: { catalog: [catalog.url] }, env, issuer }),
+    ];
+  });
+  after(async () => {
+    await Promise.all(gateways.map((g) => g.stop()));
+    await catalog.close();
+  });
+
+  test('one client far above its limit, across both: the rate in total (±5 %), the rest 429 with the rate limit headers', async () => {
+    const path = `/api/v1/catalog/products?limit-test=${randomUUID()}`;
+    let accepted = 0;
+    let refused = 0;
+    let refusal: Response | undefined;
+    const started = performance.now();
+    const seconds = 4;
+    const deadline = started + seconds * 1000;
+    // Eight requests in flight, alternating gateways: far more than 50/s.
+    await Promise.all(
+      Array.from({ length: 8 }, async (_, worker) => {
+        for (let i = 0; performance.now() < deadline; i++) {
+          const res = await fetch(`${gateways[(worker + i) % 2]!.url}${path}`);
+          if (res.status === 200) {
+            accepted++;
+            await res.arrayBuffer();
+          } else {
+            assert.equal(res.status, 429);
+            refused++;
+            if (refusal === undefined) refusal = res;
+            else await res.arrayBuffer();
+          }
+        }
+      }),
+    );
+    const elapsed = (performance.now() - started) / 1000;
+    // The burst, then the rate; a lease (a tenth of a second) per gateway may be left unspent at the end.
+    const expected = BURST + RATE * elapsed;
+    assert.ok(Math.abs(accepted - expected) <= expected * 0.05, `accepted ${accepted} of ${expected.toFixed(0)} expected`);
+    assert.ok(refused > accepted, `refused ${refused}: the client was above its limit`);
+
+    const problem = await problemOf(refusal!);
+    assert.equal(problem.code, 'SOUK_GATEWAY_RATE_LIMITED');
+    assert.match(refusal!.headers.get('retry-after') ?? '', /^[1-9]\d*$/);
+    assert.equal(refusal!.headers.get('ratelimit-policy'), `"read";q=${RATE * 2};w=2`);
+    assert.match(refusal!.headers.get('ratelimit') ?? '', /^"read";r=0;t=[1-9]\d*$/);
+  });
+
+  test('a signed-in user has a bucket of their own, apart from their address', async () => {
+    const token = await issuer.token({ sub: `user-${randomUUID()}`, roles: ['customer'] });
+    const path = '/api/v1/catalog/products';
+    // The address has spent its bucket above (a refill of 50/s aside): drain what came back.
+    for (let i = 0; i < 2 * BURST; i++) {
+      const res = await fetch(`${gateways[0]!.url}${path}`);
+      await res.arrayBuffer();
+      if (res.status === 429) break;
+    }
+    const anonymous = await fetch(`${gateways[0]!.url}${path}`);
+    await anonymous.arrayBuffer();
+    assert.equal(anonymous.status, 429);
+    const signedIn = await fetch(`${gateways[1]!.url}${path}`, { headers: { authorization: `Bearer ${token}` } });
+    await signedIn.arrayBuffer();
+    assert.equal(signedIn.status, 200);
+  });
+});
