@@ -258,14 +258,18 @@ describe('live settings from the config server (issue 12)', () => {
     assertProblem(await call('GET', catalogSettings), 401);
   });
 
-  test("an admin lowers the gateway's write limit: writes over it get 429 with the limit's headers; back to before, they pass", async () => {
+  test("an admin lowers the gateway's write limit and allows an origin: writes over it get 429 with the limit's headers; back to before, they pass", async () => {
     const gatewaySettings = '/api/v1/config/services/gateway';
     const before = await call('GET', gatewaySettings, { token: adminToken });
     assert.equal(before.status, 200, before.text);
     const lowered = await call('PUT', gatewaySettings, {
       token: adminToken,
       body: {
-        settings: { ...before.json.settings, rateLimits: { write: { perSecond: 0.01, burst: 2 } } },
+        settings: {
+          ...before.json.settings,
+          rateLimits: { write: { perSecond: 0.01, burst: 2 } },
+          cors: { origins: ['http://localhost:5173'] },
+        },
         reason: 'a script is hammering the carts',
         basedOn: before.json.version,
       },
@@ -284,6 +288,14 @@ describe('live settings from the config server (issue 12)', () => {
     assert.equal(refused.headers['ratelimit-policy'], '"write";q=2;w=200');
     // Reads are another class: not limited by it.
     assert.equal((await call('GET', '/api/v1/cart', { token: customer })).status, 200);
+    // The same version let a storefront on another origin in: its preflight is answered, without a token.
+    const preflight = () =>
+      call('OPTIONS', '/api/v1/cart/items', {
+        headers: { origin: 'http://localhost:5173', 'access-control-request-method': 'POST' },
+      });
+    const allowed = await preflight();
+    assert.equal(allowed.status, 204);
+    assert.equal(allowed.headers['access-control-allow-origin'], 'http://localhost:5173');
 
     const restored = await call('PUT', gatewaySettings, {
       token: adminToken,
@@ -292,6 +304,7 @@ describe('live settings from the config server (issue 12)', () => {
     assert.equal(restored.status, 200, restored.text);
     await gatewayAt(restored.json.version);
     assert.ok((await empty()).status < 300);
+    assertProblem(await preflight(), 403, 'SOUK_GATEWAY_CORS_ORIGIN_REFUSED');
   });
 
   test('the history names who changed what and why; a rollback restores the earlier settings everywhere', async () => {

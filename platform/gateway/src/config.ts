@@ -111,6 +111,12 @@ export const GatewayConfig = Type.Object({
         'Pins the rate limits (JSON, the rateLimits setting: {"enabled":false}, {"read":{"perSecond":50,"burst":100}}); the config server then cannot change them',
     }),
   ),
+  GATEWAY_CORS_ORIGINS: Type.Optional(
+    Type.String({
+      description:
+        'Pins the origins allowed to call the API from a browser (comma-separated, e.g. http://localhost:5173); the config server then cannot change them',
+    }),
+  ),
   REDIS_URL: Type.Optional(
     Type.String({
       pattern: '^rediss?://',

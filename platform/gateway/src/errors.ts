@@ -42,6 +42,14 @@ export const gatewayErrors = defineErrors({
     description:
       'The caller (the signed-in user, or the client address when anonymous) is over the rate limit of this kind of request (read, write, checkout or auth); retry after the Retry-After delay. RateLimit-Policy and RateLimit say which limit.',
   },
+  corsOriginRefused: {
+    code: 'SOUK_GATEWAY_CORS_ORIGIN_REFUSED',
+    status: 403,
+    title: 'This origin may not call the API from a browser',
+    retryable: false,
+    description:
+      "A CORS preflight came from an origin that is not among the gateway's allowed origins (the cors.origins setting, or GATEWAY_CORS_ORIGINS).",
+  },
   chunkedBodyTooLarge: {
     code: 'SOUK_GATEWAY_CHUNKED_BODY_TOO_LARGE',
     status: 413,

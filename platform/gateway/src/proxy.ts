@@ -33,6 +33,7 @@ import {
 } from './routes.ts';
 import { refusalHeaders } from './rate-limit/policy.ts';
 import type { RateLimiter, Refusal } from './rate-limit/limiter.ts';
+import type { Cors } from './cors.ts';
 import type { UpstreamCall } from './upstream-call.ts';
 
 export interface ProxyDeps {
@@ -54,6 +55,8 @@ export interface ProxyDeps {
   limiter: Pick<RateLimiter, 'check'>;
   /** Counts a refusal by rate class. */
   onRateLimited: (cls: string) => void;
+  /** Preflights and the headers of answers to other origins' scripts. */
+  cors: Pick<Cors, 'handle'>;
 }
 
 /**
@@ -199,6 +202,8 @@ export function createProxy(deps: ProxyDeps): Proxy {
   }
 
   return (req, res, parent) => {
+    // A browser's preflight is answered here, before tokens and limits (it carries neither).
+    if (req.headers.origin !== undefined && deps.cors.handle(req, res)) return true;
     const target = req.url ?? '/';
     const match = router.match(target);
     if (match.kind === 'local') return false;

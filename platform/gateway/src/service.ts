@@ -8,6 +8,7 @@ import {
   createTokenExchanger,
   defineService,
   IDENTITY_TOKEN_PATH,
+  type ServiceContext,
   serviceClientAuthorization,
   tokenExchangeRequest,
   type TokenAnswer,
@@ -21,8 +22,10 @@ import { createUpstreamCall } from './upstream-call.ts';
 import { createUpstreamPools } from './upstream-pools.ts';
 import { GatewayConfig } from './config.ts';
 import { applyEdgeLimits } from './edge-limits.ts';
-import { GatewaySettings } from './rate-limit/policy.ts';
-import { createGatewayRateLimiter, rateLimitedCounter, RATE_LIMITS_POINTER } from './rate-limit/setup.ts';
+import { createGatewayRateLimiter, rateLimitedCounter } from './rate-limit/setup.ts';
+import { CORS_POINTER, GatewaySettings, RATE_LIMITS_POINTER } from './settings.ts';
+import { checkOrigin, createCors, parseOrigins, type Cors } from './cors.ts';
+import type { Static } from 'typebox';
 
 /** Opening a TCP connection on a healthy network takes milliseconds; waiting longer only delays the retry elsewhere. */
 const CONNECT_TIMEOUT_MS = 2_000;
@@ -38,9 +41,12 @@ export const gatewayService = defineService({
   clients: { identity: { bulkheadQueue: EXCHANGE_QUEUE } },
   // :8080 is the public edge, plain HTTP; the gateway's certificate serves its calls upstream.
   publicEdge: true,
-  // Rate limits, live from the config server (GATEWAY_RATE_LIMITS pins them).
+  // Rate limits and CORS origins, live from the config server (GATEWAY_RATE_LIMITS, GATEWAY_CORS_ORIGINS pin them).
   settings: GatewaySettings,
-  pinnedSettings: (env) => (env.GATEWAY_RATE_LIMITS ? [RATE_LIMITS_POINTER] : []),
+  pinnedSettings: (env) => [
+    ...(env.GATEWAY_RATE_LIMITS ? [RATE_LIMITS_POINTER] : []),
+    ...(env.GATEWAY_CORS_ORIGINS !== undefined ? [CORS_POINTER] : []),
+  ],
   async setup(ctx) {
     const { config } = ctx;
     // The public listener faces the Internet; the admin listener (metrics, /_admin) does not and keeps the chassis' settings.
@@ -106,6 +112,7 @@ export const gatewayService = defineService({
     const users = ctx.auth.forAudience(config.AUTH_EXTERNAL_AUDIENCE);
 
     const limiter = await createGatewayRateLimiter(ctx);
+    const cors = createGatewayCors(ctx);
 
     ctx.interceptRequests(
       createProxy({
@@ -120,6 +127,7 @@ export const gatewayService = defineService({
         isClosing: () => ctx.isClosing(),
         limiter,
         onRateLimited: rateLimitedCounter(ctx),
+        cors,
       }),
     );
 
@@ -162,3 +170,22 @@ export const gatewayService = defineService({
     });
   },
 });
+
+/** The allowed origins: pinned by GATEWAY_CORS_ORIGINS, else the live setting (an origin it cannot parse is left out, and said). */
+function createGatewayCors(ctx: ServiceContext<Static<typeof GatewayConfig>>): Cors {
+  const pinned = ctx.config.GATEWAY_CORS_ORIGINS;
+  if (pinned !== undefined) return createCors(parseOrigins(pinned));
+  const valid = (settings: GatewaySettings) =>
+    (settings.cors?.origins ?? []).filter((origin) => {
+      try {
+        checkOrigin(origin);
+        return true;
+      } catch (err) {
+        ctx.log.warn({ origin }, `CORS origin left out: ${(err as Error).message}`);
+        return false;
+      }
+    });
+  const cors = createCors(valid(ctx.settings.current() as GatewaySettings));
+  ctx.settings.onChange((settings) => cors.configure(valid(settings as GatewaySettings)));
+  return cors;
+}

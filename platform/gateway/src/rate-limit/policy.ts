@@ -46,27 +46,22 @@ const LimitSetting = Type.Object(
   { additionalProperties: false },
 );
 
-/** The gateway's own live settings (beside the common ones): PUT them at the config server. */
-export const GatewaySettings = Type.Object({
-  rateLimits: Type.Optional(
-    Type.Object(
-      {
-        enabled: Type.Optional(Type.Boolean({ description: 'False lets every request through (nothing is counted).' })),
-        read: Type.Optional(LimitSetting),
-        write: Type.Optional(LimitSetting),
-        checkout: Type.Optional(LimitSetting),
-        auth: Type.Optional(LimitSetting),
-      },
-      {
-        additionalProperties: false,
-        description:
-          'Token buckets per user (per client address when anonymous) and route class; a class left out keeps its default. GATEWAY_RATE_LIMITS in the environment overrides.',
-      },
-    ),
-  ),
-});
-export type GatewaySettings = Static<typeof GatewaySettings>;
-export type RateLimitSettings = NonNullable<GatewaySettings['rateLimits']>;
+/** The `rateLimits` live setting of the gateway (`settings.ts`). */
+export const RateLimitsSetting = Type.Object(
+  {
+    enabled: Type.Optional(Type.Boolean({ description: 'False lets every request through (nothing is counted).' })),
+    read: Type.Optional(LimitSetting),
+    write: Type.Optional(LimitSetting),
+    checkout: Type.Optional(LimitSetting),
+    auth: Type.Optional(LimitSetting),
+  },
+  {
+    additionalProperties: false,
+    description:
+      'Token buckets per user (per client address when anonymous) and route class; a class left out keeps its default. GATEWAY_RATE_LIMITS in the environment overrides.',
+  },
+);
+export type RateLimitSettings = Static<typeof RateLimitsSetting>;
 
 /** The limits in effect: the settings over the defaults, class by class. */
 export function resolveLimits(settings: RateLimitSettings | undefined): RateLimits {

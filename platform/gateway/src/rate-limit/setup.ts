@@ -7,14 +7,12 @@ import { Counter } from 'prom-client';
 import { DATABASE_PASSWORD_SECRET, type ServiceContext } from '@souk/chassis';
 import type { GatewayConfig } from '../config.ts';
 import { createRateLimiter, type RateLimiter } from './limiter.ts';
-import { GatewaySettings, resolveLimits, type RateLimitSettings } from './policy.ts';
+import { resolveLimits, type RateLimitSettings } from './policy.ts';
+import { GatewaySettings } from '../settings.ts';
 import { createMemoryStore, createPostgresStore, createRedisStore, type BucketStore } from './stores.ts';
 import type { Static } from 'typebox';
 
 type Ctx = ServiceContext<Static<typeof GatewayConfig>>;
-
-/** The JSON Pointer GATEWAY_RATE_LIMITS pins. */
-export const RATE_LIMITS_POINTER = '/rateLimits';
 
 /** GATEWAY_RATE_LIMITS, checked against the setting's schema; a bad value stops the start with the reasons. */
 export function pinnedRateLimits(raw: string | undefined): RateLimitSettings | undefined {
