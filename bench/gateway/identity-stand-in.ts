@@ -50,6 +50,8 @@ export function gatewayEnv(upstream: string, extra: Record<string, string>): { e
       OTEL_LOGS_EXPORTER: 'none',
       // Rate limiting on, every request counted (in memory: one gateway), with limits no bench run reaches.
       GATEWAY_RATE_LIMITS: JSON.stringify({ read: BENCH_LIMIT, write: BENCH_LIMIT }),
+      // Caching off: every request goes through to the upstream, as the figures compare.
+      GATEWAY_RESPONSE_CACHE: 'off',
       ...extra,
     },
     cleanup: () => rmSync(dir, { recursive: true, force: true }),

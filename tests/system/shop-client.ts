@@ -12,13 +12,19 @@ export interface Answer<T = any> {
 
 export const PASSWORD = 'Correct-Horse-Battery-9';
 
+/** Far above anything a test or bench sends from one address. */
+const UNLIMITED = { perSecond: 100_000, burst: 100_000 };
+
 /**
- * Identity's budgets per client address (40 sign-ups, 60 token requests at once) are for one household:
- * a test or bench with hundreds of shoppers, all on 127.0.0.1, raises them (the devhost passes them on).
+ * Identity's budgets per client address (40 sign-ups, 60 token requests at once) and the gateway's limits
+ * per address (sign-ins, anonymous reads) are for one household: a test or bench with hundreds of shoppers,
+ * all on 127.0.0.1, raises them (the devhost passes them on). Each signed-in shopper keeps the gateway's
+ * default limits for writes and checkouts.
  */
 export const ONE_ADDRESS_IDENTITY_ENV: Readonly<Record<string, string>> = {
   IDENTITY_SIGNUP_PER_IP_BURST: '100000',
   IDENTITY_TOKEN_PER_IP_BURST: '100000',
+  GATEWAY_RATE_LIMITS: JSON.stringify({ auth: UNLIMITED, read: UNLIMITED }),
 };
 const TOKEN_PATH = '/api/v1/identity/oauth/token';
 

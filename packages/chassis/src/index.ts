@@ -9,6 +9,7 @@ export type { ServiceDefinition, ServiceContext, StartOptions, RunningService, R
 export { CommonConfig, DEFAULT_AUDIENCE, DEFAULT_EXTERNAL_AUDIENCE } from './config.ts';
 export type { App, Interceptor } from './server/app.ts';
 export { noteFailure, setRoute } from './server/telemetry.ts';
+export { httpCache, etagOf, etagMatches, type CachePolicy } from './server/http-cache.ts';
 
 // Its database: typed tables beside the chassis' own, and migrations.
 export type { ChassisTables, ServiceDb } from './db/chassis-tables.ts';

@@ -117,6 +117,12 @@ export const GatewayConfig = Type.Object({
         'Pins the origins allowed to call the API from a browser (comma-separated, e.g. http://localhost:5173); the config server then cannot change them',
     }),
   ),
+  GATEWAY_RESPONSE_CACHE: Type.Optional(
+    Type.Union([Type.Literal('on'), Type.Literal('off')], {
+      description:
+        "Pins the response cache of catalogue reads on or off (else the responseCache setting; on by default): it keeps answers only while it can read catalog's events",
+    }),
+  ),
   REDIS_URL: Type.Optional(
     Type.String({
       pattern: '^rediss?://',

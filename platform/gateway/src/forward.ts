@@ -38,6 +38,15 @@ export interface AttemptRequest {
   /** Hold back a 502/503/504 instead of passing it on (there is another instance to try). */
   holdRetryableStatus: boolean;
   requestId: string;
+  /** Sees the answer as it goes to the client (the response cache keeps what it may); none for most requests. */
+  recorder?: ResponseRecorder | undefined;
+}
+
+/** A copy of an answer passed to the client: its status and headers, its chunks, and whether it ended whole. */
+export interface ResponseRecorder {
+  onHeaders(status: number, rawHeaders: readonly string[]): void;
+  onData(chunk: Buffer): void;
+  onEnd(): void;
 }
 
 /** Sends the request once; never rejects. */
@@ -109,11 +118,13 @@ class ForwardAttempt implements PooledExchange {
       this.#holding = true;
       return;
     }
+    this.#request.recorder?.onHeaders(status, rawHeaders);
     this.#res.writeHead(status, clientResponseHeaders(rawHeaders, this.#request.requestId));
   }
 
   onData(chunk: Buffer): boolean {
     if (this.#holding || this.#settled) return true;
+    this.#request.recorder?.onData(chunk);
     // A chunk waits until the end of the read that brought it (flush): when the answer ends in the same read,
     // as most do, it goes out with end(), one write of headers and body without the cork and nextTick of write().
     const previous = this.#pending;
@@ -140,6 +151,7 @@ class ForwardAttempt implements PooledExchange {
     this.#pending = undefined;
     if (last === undefined) this.#res.end();
     else this.#res.end(last);
+    this.#request.recorder?.onEnd();
     this.#settle({ kind: 'responded', status: this.#status, complete: true });
   }
 

@@ -34,6 +34,7 @@ import {
 import { refusalHeaders } from './rate-limit/policy.ts';
 import type { RateLimiter, Refusal } from './rate-limit/limiter.ts';
 import type { Cors } from './cors.ts';
+import { ANSWERED, type EdgeCache } from './response-cache/setup.ts';
 import type { UpstreamCall } from './upstream-call.ts';
 
 export interface ProxyDeps {
@@ -57,6 +58,8 @@ export interface ProxyDeps {
   onRateLimited: (cls: string) => void;
   /** Preflights and the headers of answers to other origins' scripts. */
   cors: Pick<Cors, 'handle'>;
+  /** Anonymous GETs of routes marked `cache`. */
+  cache: EdgeCache;
 }
 
 /**
@@ -146,6 +149,12 @@ export function createProxy(deps: ProxyDeps): Proxy {
     const checked = limiter.check(rateClassOf(route, method), callerOf(req));
     const refusal = checked instanceof Promise ? await checked : checked;
     if (refusal !== undefined) refuse(refusal);
+    // Anonymous reads of the catalogue: answered at the edge, or recorded on their way back to be.
+    const recorder =
+      route.cache === true && method === 'GET' && req.headers.authorization === undefined
+        ? deps.cache.serve(req, res, target)
+        : undefined;
+    if (recorder === ANSWERED) return;
     // Most requests have no body: skip the promise and the turn of the event loop.
     let body: Buffer | undefined;
     let streamedLength: number | undefined;
@@ -169,6 +178,7 @@ export function createProxy(deps: ProxyDeps): Proxy {
       repeatable: isRepeatable(method, typeof idempotencyKey === 'string' ? idempotencyKey : undefined),
       parent,
       timeoutMs: waitSeconds === 0 ? deps.upstreamTimeoutMs : deps.upstreamTimeoutMs + waitSeconds * 1000,
+      recorder,
     });
   }
 

@@ -26,6 +26,8 @@ export interface GatewayRoute {
   readonly rateClass?: RateClass;
   /** The rate class of the route's writes (POST, PUT, PATCH, DELETE), when not `write`. */
   readonly writeRateClass?: RateClass;
+  /** Anonymous GETs go through the response cache (what the service's Cache-Control allows). */
+  readonly cache?: boolean;
 }
 
 /** Longest `Prefer: wait` orders honours (its contract caps it at 30 s). */
@@ -37,7 +39,8 @@ export const routes: readonly GatewayRoute[] = [
   { prefix: '/api/v1/identity', service: 'identity', access: 'public', rateClass: 'auth' },
   // OIDC discovery and the JWKS must be readable without a token.
   { prefix: '/.well-known', service: 'identity', access: 'public', rateClass: 'read' },
-  { prefix: '/api/v1/catalog', service: 'catalog', access: { publicMethods: ['GET', 'HEAD'] } },
+  // The catalogue is read by everyone and changes rarely: kept at the edge until catalog's events say otherwise.
+  { prefix: '/api/v1/catalog', service: 'catalog', access: { publicMethods: ['GET', 'HEAD'] }, cache: true },
   // A user's own messages: nothing there is public.
   { prefix: '/api/v1/notifications', service: 'notifications', access: 'token' },
   // A user's cart, orders and shipments: the services check that the caller owns them.

@@ -23,7 +23,8 @@ import { createUpstreamPools } from './upstream-pools.ts';
 import { GatewayConfig } from './config.ts';
 import { applyEdgeLimits } from './edge-limits.ts';
 import { createGatewayRateLimiter, rateLimitedCounter } from './rate-limit/setup.ts';
-import { CORS_POINTER, GatewaySettings, RATE_LIMITS_POINTER } from './settings.ts';
+import { CORS_POINTER, GatewaySettings, RATE_LIMITS_POINTER, RESPONSE_CACHE_POINTER } from './settings.ts';
+import { createEdgeCache } from './response-cache/setup.ts';
 import { checkOrigin, createCors, parseOrigins, type Cors } from './cors.ts';
 import type { Static } from 'typebox';
 
@@ -46,6 +47,7 @@ export const gatewayService = defineService({
   pinnedSettings: (env) => [
     ...(env.GATEWAY_RATE_LIMITS ? [RATE_LIMITS_POINTER] : []),
     ...(env.GATEWAY_CORS_ORIGINS !== undefined ? [CORS_POINTER] : []),
+    ...(env.GATEWAY_RESPONSE_CACHE !== undefined ? [RESPONSE_CACHE_POINTER] : []),
   ],
   async setup(ctx) {
     const { config } = ctx;
@@ -128,6 +130,7 @@ export const gatewayService = defineService({
         limiter,
         onRateLimited: rateLimitedCounter(ctx),
         cors,
+        cache: createEdgeCache(ctx),
       }),
     );
 

@@ -18,9 +18,20 @@ export const GatewaySettings = Type.Object({
       { additionalProperties: false, description: 'CORS; GATEWAY_CORS_ORIGINS in the environment overrides.' },
     ),
   ),
+  responseCache: Type.Optional(
+    Type.Object(
+      {
+        enabled: Type.Boolean({
+          description: 'Keep anonymous catalogue reads (emptied by catalog’s events); off sends every one to catalog.',
+        }),
+      },
+      { additionalProperties: false, description: 'GATEWAY_RESPONSE_CACHE in the environment overrides.' },
+    ),
+  ),
 });
 export type GatewaySettings = Static<typeof GatewaySettings>;
 
 /** The JSON Pointers GATEWAY_RATE_LIMITS and GATEWAY_CORS_ORIGINS pin. */
 export const RATE_LIMITS_POINTER = '/rateLimits';
 export const CORS_POINTER = '/cors';
+export const RESPONSE_CACHE_POINTER = '/responseCache';

@@ -7,7 +7,7 @@ import { propagation, trace, type Context } from '@opentelemetry/api';
 import { Counter, type Registry } from 'prom-client';
 import { Balancer, RETRYABLE_STATUSES, type Breakers, type Discovery, type ServiceInstance, type SoukError } from '@souk/chassis';
 import { gatewayErrors } from './errors.ts';
-import { forward, type AttemptOutcome } from './forward.ts';
+import { forward, type AttemptOutcome, type ResponseRecorder } from './forward.ts';
 import { upstreamRequestHead, type ForwardingInfo } from './headers.ts';
 import type { UpstreamPools } from './upstream-pools.ts';
 
@@ -46,6 +46,8 @@ export interface UpstreamCall {
     parent: Context;
     /** Per attempt, instead of the default (a route that lets the service wait longer). */
     timeoutMs?: number;
+    /** Sees the answer that goes to the client (the response cache). */
+    recorder?: ResponseRecorder | undefined;
   }): Promise<void>;
 }
 
@@ -138,6 +140,7 @@ export function createUpstreamCall(deps: UpstreamCallDeps): UpstreamCall {
       repeatable,
       parent,
       timeoutMs = deps.timeoutMs,
+      recorder,
     }) {
       const instances = discovery.instances(service);
       if (instances.length === 0) {
@@ -205,6 +208,7 @@ export function createUpstreamCall(deps: UpstreamCallDeps): UpstreamCall {
               timeoutMs,
               holdRetryableStatus: repeatable && more,
               requestId,
+              recorder,
             });
             if (failedForBreaker(result)) throw new FailedAttempt(result);
             return result;

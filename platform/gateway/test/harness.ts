@@ -159,6 +159,8 @@ export async function startGateway(
     discovery?: Discovery;
     clock?: StartOptions['clock'];
     issuer?: TestIssuer;
+    /** The gateway's own token (reading a feed), instead of client credentials at identity. */
+    serviceToken?: StartOptions['serviceToken'];
   } = {},
 ): Promise<RunningService & { identity?: IdentityStandIn }> {
   const standIn = options.issuer && !options.services?.identity ? await startIdentityStandIn(options.issuer) : undefined;
@@ -175,11 +177,14 @@ export async function startGateway(
       LOG_LEVEL: 'silent',
       SERVICE_CLIENT_ID: 'svc-gateway',
       SERVICE_CLIENT_SECRET_FILE: secretFile,
+      // Off unless a test turns it on: it would read catalog's feed from the stand-in upstreams.
+      GATEWAY_RESPONSE_CACHE: 'off',
       ...(services ? { STATIC_SERVICES: services } : {}),
       ...options.env,
     },
     ...(options.discovery ? { discovery: options.discovery } : {}),
     ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.serviceToken ? { serviceToken: options.serviceToken } : {}),
   });
   if (options.issuer) gateway.ctx.auth.setKeySource(options.issuer.keySource);
   const stop = gateway.stop.bind(gateway);

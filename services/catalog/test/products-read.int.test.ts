@@ -295,3 +295,30 @@ describe('bad query values are 400 problems', () => {
     assert.equal((await get(`${P}/products?utm_source=newsletter`)).status, 200);
   });
 });
+
+describe('HTTP caching', () => {
+  test('pages and products say how long a cache may keep them, with an ETag; If-None-Match gets a 304 without the body', async () => {
+    const page = await fetch(`${h.svc.url}${P}/products?pageSize=2`);
+    await page.arrayBuffer();
+    assert.equal(page.headers.get('cache-control'), 'public, max-age=60');
+    const tag = page.headers.get('etag')!;
+    assert.match(tag, /^"[\w-]{27}"$/);
+    const again = await fetch(`${h.svc.url}${P}/products?pageSize=2`, { headers: { 'if-none-match': tag } });
+    assert.equal(again.status, 304);
+    assert.equal(await again.text(), '');
+    assert.equal(again.headers.get('etag'), tag);
+    // Another page is another representation.
+    const other = await fetch(`${h.svc.url}${P}/products?pageSize=3`, { headers: { 'if-none-match': tag } });
+    assert.equal(other.status, 200);
+    await other.arrayBuffer();
+
+    const one = await fetch(`${h.svc.url}${P}/products/${seed.products[0]!.id}`);
+    await one.arrayBuffer();
+    assert.equal(one.headers.get('cache-control'), 'public, max-age=5');
+    // A problem is not cached.
+    const missing = await fetch(`${h.svc.url}${P}/products/no-such-product`);
+    await missing.arrayBuffer();
+    assert.equal(missing.status, 404);
+    assert.equal(missing.headers.get('etag'), null);
+  });
+});

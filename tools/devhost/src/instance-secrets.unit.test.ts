@@ -104,7 +104,8 @@ test("each instance's directory holds exactly its own secrets, 0600 in a 0700 di
     'payment-provider': ['database-password', 'payment-provider-admin-key', 'payment-provider-api-key', 'service-client-secret'],
     payments: ['database-password', 'payment-provider-api-key', 'service-client-secret'],
     orders: ['database-password', 'service-client-secret'],
-    gateway: ['service-client-secret'],
+    // Its database holds only the rate limit buckets.
+    gateway: ['database-password', 'service-client-secret'],
   };
   for (const plan of plans) {
     const dir = instanceSecretsDir(run, plan.instanceId);

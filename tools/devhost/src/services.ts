@@ -223,8 +223,8 @@ export const SERVICES: readonly ServiceSpec[] = [
     fixedPort: 'gatewayPort',
     scalable: true,
     usesRegistry: true,
-    // Trades users' tokens for internal ones before forwarding (RFC 8693).
-    clientScopes: [TOKEN_EXCHANGE_PERMISSION],
+    // Trades users' tokens for internal ones before forwarding (RFC 8693); reads catalog's feed to empty its response cache.
+    clientScopes: [TOKEN_EXCHANGE_PERMISSION, feed('catalog')],
   },
 ];
 

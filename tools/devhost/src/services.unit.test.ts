@@ -160,7 +160,16 @@ test('every service but the config server and the registry reads its settings th
 test('services record one trace in ten unless the shell chose a sampler', () => {
   const plan = planInstances({ ...ports, scale: {} }).find((p) => p.instanceId === 'gateway-1')!;
   const envWith = (inherited: NodeJS.ProcessEnv) =>
-    instanceEnv({ plan, port: 8080, ...ports, logLevel: 'info', secretsDir, settingsDir: '/d/settings', inherited });
+    instanceEnv({
+      plan,
+      port: 8080,
+      ...ports,
+      logLevel: 'info',
+      databaseUrl: 'postgres://x@127.0.0.1:5555/x',
+      secretsDir,
+      settingsDir: '/d/settings',
+      inherited,
+    });
   const byDefault = envWith({});
   assert.equal(byDefault.OTEL_TRACES_SAMPLER, 'parentbased_traceidratio');
   assert.equal(byDefault.OTEL_TRACES_SAMPLER_ARG, String(DEFAULT_TRACE_RATIO));
@@ -174,10 +183,10 @@ test('services record one trace in ten unless the shell chose a sampler', () => 
 });
 
 test('a service without a database gets no DATABASE_URL, even when the devhost has one', () => {
-  const plan = planInstances({ ...ports, scale: {} }).find((p) => p.instanceId === 'gateway-1')!;
+  const plan = planInstances({ ...ports, scale: {} }).find((p) => p.instanceId === 'registry-1')!;
   const env = instanceEnv({
     plan,
-    port: 8080,
+    port: 8761,
     ...ports,
     logLevel: 'info',
     secretsDir,
@@ -254,8 +263,8 @@ test('every client is granted only known capabilities and feeds of services that
   const grants = Object.fromEntries(SERVICES.map((s) => [s.name, [...s.clientScopes]]));
   // A third party, the platform and the edge call nothing with their own token and read no feed.
   for (const name of ['payment-provider', 'registry', 'schema-registry']) assert.deepEqual(grants[name], [], name);
-  // The gateway only exchanges users' tokens for internal ones.
-  assert.deepEqual(grants.gateway, ['identity:token-exchange']);
+  // The gateway only exchanges users' tokens for internal ones, and reads catalog's feed (its response cache).
+  assert.deepEqual(grants.gateway, ['identity:token-exchange', 'events:read:catalog']);
   // Identity and catalog only register their event schemas.
   for (const name of ['identity', 'catalog']) assert.deepEqual(grants[name], ['schemas:write'], name);
   // Only the checkout saga moves money and stock, and never refunds or voids outright (cancel decides).

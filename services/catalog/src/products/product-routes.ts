@@ -2,7 +2,7 @@
 // Schemas come from contract.ts, so the chassis rejects bad input with a 400
 // problem before a handler runs.
 
-import { chassisErrors, type ServiceContext } from '@souk/chassis';
+import { chassisErrors, httpCache, type ServiceContext } from '@souk/chassis';
 import {
   API_PREFIX,
   CreateProductBody,
@@ -18,6 +18,10 @@ import { parseProductQuery } from './product-query.ts';
 import type { ProductStore } from './product-store.ts';
 import type { StockLookup } from './stock-lookup.ts';
 
+/** How long a cache may keep a page of products, and one product with its stock. */
+export const LIST_MAX_AGE_SECONDS = 60;
+export const DETAIL_MAX_AGE_SECONDS = 5;
+
 export function registerProductRoutes(ctx: ServiceContext, products: ProductStore, stockOf: StockLookup): void {
   const { app } = ctx;
   // onRequest rather than preHandler: the caller is checked before the body is
@@ -28,6 +32,8 @@ export function registerProductRoutes(ctx: ServiceContext, products: ProductStor
   app.get(
     `${API_PREFIX}/products`,
     {
+      // Any cache may keep a page for a minute; the gateway's drops it as soon as a product changes (its events).
+      ...httpCache({ maxAgeSeconds: LIST_MAX_AGE_SECONDS }),
       schema: {
         summary: 'Search and browse products',
         tags,
@@ -41,6 +47,8 @@ export function registerProductRoutes(ctx: ServiceContext, products: ProductStor
   app.get(
     `${API_PREFIX}/products/:id`,
     {
+      // Shorter: the stock shown is inventory's, whose changes are not catalog's events.
+      ...httpCache({ maxAgeSeconds: DETAIL_MAX_AGE_SECONDS }),
       schema: {
         summary: 'One product, by id or slug, with its current stock',
         tags,
