@@ -12,7 +12,7 @@ import { DEFAULT_EXTERNAL_AUDIENCE } from '@souk/chassis';
 import { createRateLimiter } from '../src/rate-limit/limiter.ts';
 import { DEFAULT_RATE_LIMITS, type RateLimits } from '../src/rate-limit/policy.ts';
 import { createPostgresStore, createRedisStore, type BucketStore } from '../src/rate-limit/stores.ts';
-import { problemOf, startGateway, startUpstream, type Upstream } from './harness.ts';
+import { closedPortUrl, problemOf, startGateway, startUpstream, type Upstream } from './harness.ts';
 
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const log = pino({ level: 'silent' });
@@ -31,8 +31,8 @@ const FROZEN: RateLimits = {
   classes: { ...DEFAULT_RATE_LIMITS.classes, write: { perSecond: 0.0001, burst: 30 } },
 };
 
-async function sharedBurst(open: () => Promise<BucketStore>): Promise<{ granted: number; retryAfterMs: number[] }> {
-  const stores = [await open(), await open()];
+async function sharedBurst(open: () => BucketStore): Promise<{ granted: number; retryAfterMs: number[] }> {
+  const stores = [open(), open()];
   const limiters = stores.map((store) =>
     createRateLimiter({ store, now: () => Date.now(), instances: () => 2, log, limits: FROZEN }),
   );
@@ -74,15 +74,47 @@ describe('a bucket shared by two gateways', () => {
     for (const ms of retryAfterMs) assert.ok(ms > 3_600_000, String(ms));
   });
 
-  test('two gateways making the table at the same moment both start', async () => {
+  test('gateways making the table at the same moment all get their lease', async () => {
     const fresh = await createTestDatabase('gateway_rate_race');
     try {
-      const stores = await Promise.all(
-        Array.from({ length: 4 }, () => createPostgresStore({ url: fresh.url, applicationName: 'rate-race' })),
+      const stores = Array.from({ length: 4 }, () => createPostgresStore({ url: fresh.url, applicationName: 'rate-race' }));
+      const leases = await Promise.all(stores.map(async (s) => s.lease('write race', 1, { perSecond: 1, burst: 10 })));
+      assert.deepEqual(
+        leases.map((l) => l.granted),
+        [1, 1, 1, 1],
       );
       await Promise.all(stores.map((s) => s.close()));
     } finally {
       await fresh.drop();
+    }
+  });
+});
+
+describe('a gateway whose store is out of reach', () => {
+  test('starts, serves, and limits alone at its share of the rate', async () => {
+    const catalog = await startUpstream();
+    const gateway = await startGateway({
+      services: { catalog: [catalog.url] },
+      // Nothing listens there: every lease fails, and the gateway limits in memory.
+      env: {
+        DATABASE_URL: `postgres://nobody@${new URL(await closedPortUrl()).host}/none`,
+        GATEWAY_RATE_LIMITS: JSON.stringify({ read: { perSecond: 0.001, burst: 3 } }),
+      },
+    });
+    try {
+      const statuses = [];
+      for (let i = 0; i < 5; i++) {
+        const res = await fetch(`${gateway.url}/api/v1/catalog/products`);
+        await res.arrayBuffer();
+        statuses.push(res.status);
+      }
+      // One gateway in discovery (static services): its share is the whole burst.
+      assert.deepEqual(statuses, [200, 200, 200, 429, 429]);
+      const metrics = await (await fetch(`${gateway.adminUrl}/metrics`)).text();
+      assert.match(metrics, /souk_gateway_rate_limit_store_errors_total\{[^}]*\} [1-9]/);
+    } finally {
+      await gateway.stop();
+      await catalog.close();
     }
   });
 });

@@ -51,13 +51,9 @@ const LEASE_SQL = `
 
 /**
  * Buckets in PostgreSQL, on a pool of its own (two connections: a lease is one short statement). The table
- * is made at start if missing; two gateways starting together may both try, which PostgreSQL refuses to one.
+ * is made on first use if missing; two gateways starting together may both try, which PostgreSQL refuses to one.
  */
-export async function createPostgresStore(options: {
-  url: string;
-  password?: string;
-  applicationName: string;
-}): Promise<BucketStore> {
+export function createPostgresStore(options: { url: string; password?: string; applicationName: string }): BucketStore {
   // pg lets the connection string override a separate `password` (with null when the URL has none): the
   // secret joins the URL, in memory only.
   const url = new URL(options.url);
@@ -69,19 +65,25 @@ export async function createPostgresStore(options: {
     idleTimeoutMillis: 30_000,
   });
   pool.on('error', () => undefined); // an idle connection dropped by the server: the next lease reconnects
-  try {
-    await pool.query(
-      `CREATE UNLOGGED TABLE IF NOT EXISTS gateway_rate_buckets (
-         key text PRIMARY KEY, tokens float8 NOT NULL, at_ms float8 NOT NULL, granted int NOT NULL)`,
-    );
-  } catch (err) {
-    // Another gateway created it at the same moment: unique violation (23505), duplicate table (42P07) or type (42710).
-    const code = (err as { code?: string }).code;
-    if (code !== '23505' && code !== '42P07' && code !== '42710') {
-      await pool.end();
-      throw err;
-    }
-  }
+  // Made on first use, not at start: a gateway whose database is down still starts and serves (limiting
+  // alone, limiter.ts) and makes the table once the database is back.
+  let table: Promise<void> | undefined;
+  const ensureTable = () =>
+    (table ??= pool
+      .query(
+        `CREATE UNLOGGED TABLE IF NOT EXISTS gateway_rate_buckets (
+           key text PRIMARY KEY, tokens float8 NOT NULL, at_ms float8 NOT NULL, granted int NOT NULL)`,
+      )
+      .then(
+        () => undefined,
+        (err: unknown) => {
+          // Another gateway made it at the same moment: unique violation (23505), duplicate table (42P07) or type (42710).
+          const code = (err as { code?: string }).code;
+          if (code === '23505' || code === '42P07' || code === '42710') return;
+          table = undefined;
+          throw err;
+        },
+      ));
   const sweep = setInterval(() => {
     pool
       .query('DELETE FROM gateway_rate_buckets WHERE at_ms < extract(epoch FROM clock_timestamp()) * 1000 - $1', [IDLE_ROW_MS])
@@ -91,6 +93,7 @@ export async function createPostgresStore(options: {
   return {
     kind: 'postgres',
     async lease(key, want, limit) {
+      await ensureTable();
       const { rows } = await pool.query<{ granted: number; tokens: number }>({
         name: 'gateway-rate-lease',
         text: LEASE_SQL,
@@ -125,11 +128,12 @@ const REDIS_PREFIX = 'souk:gateway:rate:';
 type LeaseRedis = Redis & { soukLease(key: string, want: number, burst: number, rate: number): Promise<[number, string]> };
 
 /** Buckets in Redis: one script call per lease (EVALSHA once ioredis has loaded it). */
-export async function createRedisStore(url: string): Promise<BucketStore> {
+export function createRedisStore(url: string): BucketStore {
   const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false }) as LeaseRedis;
   redis.on('error', () => undefined); // reconnects by itself; a lease that fails meanwhile falls back (limiter.ts)
   redis.defineCommand('soukLease', { numberOfKeys: 1, lua: LEASE_LUA });
-  await redis.connect();
+  // Not awaited: a gateway whose Redis is down still starts; ioredis reconnects, and leases fail fast meanwhile.
+  redis.connect().catch(() => undefined);
   return {
     kind: 'redis',
     async lease(key, want, limit) {
