@@ -7,6 +7,8 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { Type } from 'typebox';
 import { configPath, defineService, startService, type RunningService } from '@souk/chassis';
@@ -26,6 +28,15 @@ const shop = defineService({
   version: '1.0.0',
   settings: Type.Object({ greeting: Type.Optional(Type.String({ maxLength: 40 })) }),
   setup(ctx) {
+    // One call to the `flaky` upstream, with the client's own attempts and timeout: how it ended.
+    ctx.app.get('/call/:path', async (req) => {
+      try {
+        await ctx.client('flaky').request({ method: 'GET', path: `/${(req.params as { path: string }).path}` });
+        return { outcome: 'ok' };
+      } catch (err) {
+        return { outcome: (err as { code?: string }).code ?? 'error' };
+      }
+    });
     ctx.app.get('/hello', async () => ({
       greeting: (ctx.settings.current() as { greeting?: string }).greeting ?? 'hello',
       beta: ctx.settings.flag('beta'),
@@ -140,6 +151,48 @@ describe('live settings', () => {
     });
     assert.equal(first.ctx.log.level, 'info');
     assert.equal(first.ctx.breakers.halfOpenAfterMs, 10_000, 'back to what it started with');
+  });
+
+  it('attempts and the default timeout of outgoing calls change live, for all services or one', async () => {
+    // Answers 503 to /fail (retryable) and nothing at all to /hang.
+    let seen = 0;
+    const flaky = createServer((req, res) => {
+      seen++;
+      if (req.url === '/fail') res.writeHead(503).end();
+    });
+    await new Promise<void>((resolve) => flaky.listen(0, '127.0.0.1', resolve));
+    const flakyUrl = `http://127.0.0.1:${(flaky.address() as AddressInfo).port}`;
+    const caller = await startShop({ STATIC_SERVICES: `config=http://127.0.0.1:${configPort};flaky=${flakyUrl}` });
+    try {
+      const callOnce = async (path: string) => {
+        const before = seen;
+        const answer = (await call(caller.url, 'GET', `/call/${path}`)).json as { outcome: string };
+        return { outcome: answer.outcome, requests: seen - before };
+      };
+      assert.deepEqual(await callOnce('fail'), { outcome: 'SOUK_UPSTREAM_ERROR', requests: 3 }, 'the default: 3 attempts');
+      const version = await change(
+        {
+          flags: { beta: true },
+          greeting: 'salaam',
+          clients: { timeoutMs: 5000, services: { flaky: { attempts: 1, timeoutMs: 200 } } },
+        },
+        'no retries against flaky',
+      );
+      await waitFor(async () => (await adminView(caller)).version === version, { timeoutMs: 10_000, what: 'applied' });
+      assert.deepEqual(await callOnce('fail'), { outcome: 'SOUK_UPSTREAM_ERROR', requests: 1 });
+      // 200 ms rather than the usual 5 s: well inside the test's own patience.
+      const started = performance.now();
+      assert.deepEqual(await callOnce('hang'), { outcome: 'SOUK_CLIENT_TIMEOUT', requests: 1 });
+      assert.ok(performance.now() - started < 4_000);
+      // Back to the settings the next tests start from.
+      const back = await change({ flags: { beta: true }, greeting: 'salaam' }, 'retries again');
+      await waitFor(async () => (await adminView(first)).version === back, { timeoutMs: 10_000, what: 'applied' });
+    } finally {
+      await caller.stop();
+      started.splice(started.indexOf(caller), 1);
+      flaky.closeAllConnections();
+      flaky.close();
+    }
   });
 
   it('with the config server down, the last good settings stay, and a new instance starts from the cached copy', async () => {

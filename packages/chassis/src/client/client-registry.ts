@@ -6,7 +6,7 @@ import type { Registry } from 'prom-client';
 import type { CachedServiceToken } from '../auth/service-token.ts';
 import type { Discovery, Log } from '../discovery/types.ts';
 import { createBreakers, type BreakerSnapshot, type Breakers, type BreakersOptions } from './breakers.ts';
-import { createServiceClient, type ResilientServiceClient } from './service-client.ts';
+import { createServiceClient, type ClientTuning, type ResilientServiceClient } from './service-client.ts';
 import type { BulkheadSnapshot, ClientOptions } from './types.ts';
 import type { ServiceTls } from '../tls/service-tls.ts';
 
@@ -40,6 +40,8 @@ export interface ClientRegistry {
   readonly breakers: Breakers;
   /** Breaker states and bulkhead occupancy, for /_admin/resilience and the console. */
   resilienceSnapshot(): ResilienceSnapshot;
+  /** Live settings for every client, the ones made later included: all services, then per called service. */
+  tune(all: ClientTuning, perService?: Readonly<Record<string, ClientTuning>>): void;
   /** Closes every client's connection pools. */
   close(): Promise<void>;
 }
@@ -50,6 +52,8 @@ export function createClientRegistry(options: ClientRegistryOptions): ClientRegi
     createBreakers({ ...options.breakerOptions, log: options.log, ...(options.metrics ? { metrics: options.metrics } : {}) });
   const clients = new Map<string, ResilientServiceClient>();
   let closed = false;
+  let tuning: { all: ClientTuning; perService: Readonly<Record<string, ClientTuning>> } = { all: {}, perService: {} };
+  const tuningOf = (service: string): ClientTuning => ({ ...tuning.all, ...tuning.perService[service] });
 
   return {
     breakers,
@@ -69,9 +73,15 @@ export function createClientRegistry(options: ClientRegistryOptions): ClientRegi
           ...(options.serviceToken ? { serviceToken: options.serviceToken } : {}),
           ...(options.tls ? { tls: options.tls } : {}),
         });
+        client.tune(tuningOf(service));
         clients.set(service, client);
       }
       return client;
+    },
+
+    tune(all, perService = {}) {
+      tuning = { all, perService };
+      for (const [service, client] of clients) client.tune(tuningOf(service));
     },
 
     resilienceSnapshot() {

@@ -62,9 +62,17 @@ export interface ServiceClientDeps {
 /** A ServiceClient that also reports its bulkhead and owns connection pools. */
 export interface ResilientServiceClient extends ServiceClient {
   readonly service: string;
+  /** Live settings: attempts and the default per-attempt timeout from now on (undefined: back to the code's). */
+  tune(settings: ClientTuning): void;
   bulkheadSnapshot(): BulkheadSnapshot;
   /** Closes the connection pools; calls in flight finish first. */
   close(): Promise<void>;
+}
+
+/** What live settings may change in a client: the rest (bulkhead, pools) is sized at start. */
+export interface ClientTuning {
+  attempts?: number | undefined;
+  timeoutMs?: number | undefined;
 }
 
 /** Header set on a response built from a fallback; its value is the code of the error that was replaced. */
@@ -72,7 +80,9 @@ export const FALLBACK_HEADER = 'x-souk-fallback';
 
 export function createServiceClient(deps: ServiceClientDeps): ResilientServiceClient {
   const { service, discovery, breakers, log } = deps;
-  const o = { ...DEFAULT_CLIENT_OPTIONS, ...withoutUndefined(deps.options ?? {}) };
+  const base = { ...DEFAULT_CLIENT_OPTIONS, ...withoutUndefined(deps.options ?? {}) };
+  // What live settings change (tune) over the code's options.
+  const o = { ...base };
   const { tls } = deps;
   const pools = createInstancePools({
     connections: o.bulkheadLimit,
@@ -98,8 +108,8 @@ export function createServiceClient(deps: ServiceClientDeps): ResilientServiceCl
     });
     return policy;
   };
-  const retryRepeatable = makeRetry(true);
-  const retryUnsentOnly = makeRetry(false);
+  let retryRepeatable = makeRetry(true);
+  let retryUnsentOnly = makeRetry(false);
   const slots = bulkhead(o.bulkheadLimit, o.bulkheadQueue);
   const balancer = new Balancer();
   const timeouts = new Map<number, TimeoutPolicy>();
@@ -214,6 +224,16 @@ export function createServiceClient(deps: ServiceClientDeps): ResilientServiceCl
 
   return {
     service,
+
+    tune(settings) {
+      const attempts = settings.attempts ?? base.attempts;
+      o.timeoutMs = settings.timeoutMs ?? base.timeoutMs;
+      if (attempts === o.attempts) return;
+      o.attempts = attempts;
+      // Calls under way keep the policy they started with.
+      retryRepeatable = makeRetry(true);
+      retryUnsentOnly = makeRetry(false);
+    },
 
     async request<T = unknown>(req: ServiceRequest<T>): Promise<ServiceResponse<T>> {
       if (req.auth === 'service') return asService(req);

@@ -10,6 +10,18 @@ export const CONFIG_MAX_WAIT_MS = 60_000;
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
+const ClientTuningSetting = Type.Object(
+  {
+    attempts: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: 10, description: 'Attempts per call, the first included (1: no retry).' }),
+    ),
+    timeoutMs: Type.Optional(
+      Type.Integer({ minimum: 10, maximum: 120_000, description: 'Per attempt, when the call sets none.' }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
 /**
  * The settings the chassis applies live in every service: the log level, and feature flags a service reads
  * with `ctx.settings.flag(name)`. A service adds its own with `settings` in its definition. Unknown names are
@@ -35,6 +47,24 @@ export const CommonSettings = Type.Object(
         {
           additionalProperties: false,
           description: 'The circuit breakers of every outgoing call (BREAKER_* in the environment override).',
+        },
+      ),
+    ),
+    clients: Type.Optional(
+      Type.Object(
+        {
+          ...ClientTuningSetting.properties,
+          services: Type.Optional(
+            Type.Object(
+              {},
+              { additionalProperties: ClientTuningSetting, description: 'By called service: over the settings for all.' },
+            ),
+          ),
+        },
+        {
+          additionalProperties: false,
+          description:
+            'Outgoing calls: attempts (retries with backoff and jitter) and the timeout of an attempt when the caller sets none; a call that sets its own timeout keeps it.',
         },
       ),
     ),

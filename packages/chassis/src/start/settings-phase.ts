@@ -1,6 +1,6 @@
 // The live settings of an instance: from the config server named by CONFIG_SERVICE (read at start,
-// watched once the instance serves), or none. The circuit breakers follow them. LOG_LEVEL and
-// BREAKER_* set in the environment pin what they name.
+// watched once the instance serves), or none. The circuit breakers and the clients' attempts and
+// timeouts follow them. LOG_LEVEL and BREAKER_* set in the environment pin what they name.
 
 import type { TObject } from 'typebox';
 import type { Env } from '../config.ts';
@@ -8,6 +8,8 @@ import { createLiveConfig, type LiveConfig } from '../live-config/live-config.ts
 import { settingsSchema } from '../live-config/contract.ts';
 import type { Breakers } from '../client/breakers.ts';
 import type { ServiceClient } from '../client/types.ts';
+import type { ClientRegistry } from '../client/client-registry.ts';
+import type { ClientTuning } from '../client/service-client.ts';
 import type { Basics } from './basics.ts';
 import type { ResourceStack } from './resource-stack.ts';
 
@@ -15,7 +17,7 @@ export function createServiceSettings(
   basics: Basics<unknown>,
   own: TObject | undefined,
   ownPinned: readonly string[],
-  clients: { get(service: string): ServiceClient; breakers: Breakers },
+  clients: { get(service: string): ServiceClient; breakers: Breakers; tune: ClientRegistry['tune'] },
   env: Env,
   stack: ResourceStack,
 ): LiveConfig {
@@ -44,6 +46,11 @@ export function createServiceSettings(
       ...(openPinned ? {} : { halfOpenAfterMs: settings.breaker?.halfOpenAfterMs }),
     }),
   );
+  live.onChange((settings) => {
+    const { services, ...all } = settings.clients ?? {};
+    // additionalProperties: TypeBox types the map as an object; the config server checked each entry.
+    clients.tune(all, services as Record<string, ClientTuning> | undefined);
+  });
   stack.defer('the settings watch', () => live.stop());
   return live;
 }
