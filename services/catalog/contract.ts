@@ -120,6 +120,42 @@ export const ProductPage = Type.Object({
   totalPages: Type.Integer(),
 });
 
+// ---- API v2: money as { amount, currency } --------------------------------------------------------
+// The one breaking change from v1: `priceCents` and `currency` become `price: { amount, currency }`, the
+// amount a decimal string in the currency's major unit ("12.99"), so a client never guesses the minor unit
+// nor loses cents to a float. Queries are v1's (prices in the filters stay in cents until a v3).
+
+export const API_V2_PREFIX = '/api/v2/catalog';
+
+/** v1's product reads stay until then, answering with Deprecation, Sunset and a Link to v2. */
+export const V1_DEPRECATED_AT = new Date('2026-12-07T00:00:00Z');
+export const V1_SUNSET_AT = new Date('2027-06-30T00:00:00Z');
+
+export const Money = Type.Object({
+  amount: Type.String({ pattern: '^(0|[1-9][0-9]*)\\.[0-9]{2}$', description: 'Decimal, in the major unit: "12.99".' }),
+  currency: Currency,
+});
+export type Money = Static<typeof Money>;
+
+const { priceCents: _cents, currency: _currency, ...productV2Fields } = Product.properties;
+export const ProductV2 = Type.Object({ ...productV2Fields, price: Money });
+export type ProductV2 = Static<typeof ProductV2>;
+
+export const ProductDetailV2 = Type.Object({ ...ProductV2.properties, stock: ProductDetail.properties.stock });
+export type ProductDetailV2 = Static<typeof ProductDetailV2>;
+
+export const ProductPageV2 = Type.Object({ ...ProductPage.properties, items: Type.Array(ProductV2) });
+export type ProductPageV2 = Static<typeof ProductPageV2>;
+
+/** A v1 product as v2 shows it. */
+export function productV2<P extends { priceCents: number; currency: 'EUR' }>(
+  p: P,
+): Omit<P, 'priceCents' | 'currency'> & { price: Money } {
+  const { priceCents, currency, ...rest } = p;
+  // Integer arithmetic: no float ever holds the amount.
+  return { ...rest, price: { amount: `${Math.floor(priceCents / 100)}.${String(priceCents % 100).padStart(2, '0')}`, currency } };
+}
+
 export const CreateProductBody = Type.Object(
   {
     sku: Sku,

@@ -71,7 +71,7 @@ export function scopeAttacks(run: SecurityRun): void {
     assert.deepEqual([asked.status, asked.body.error], [400, 'invalid_scope']);
   });
 
-  test('orders may cancel a payment (its compensation) but not refund one outright; the gateway and registry hold nothing', async () => {
+  test('orders may cancel a payment (its compensation) but not refund one outright; the gateway reads only catalog, the registries nothing', async () => {
     const orders = await clientToken('orders');
     const scopes = String(decodeJwt(orders.token!).scope).split(' ');
     assert.ok(scopes.includes('payments:cancel') && !scopes.includes('payments:refund'), scopes.join(' '));
@@ -81,11 +81,19 @@ export function scopeAttacks(run: SecurityRun): void {
       body: JSON.stringify({ reason: 'not orders to decide' }),
     });
     problem(refund, 403, 'SOUK_AUTH_FORBIDDEN');
-    for (const service of ['gateway', 'registry', 'schema-registry']) {
+    for (const service of ['registry', 'schema-registry']) {
       const granted = await clientToken(service);
       assert.equal(granted.status, 200, `${service}: ${JSON.stringify(granted.body)}`);
       assert.equal(decodeJwt(granted.token!).scope, '', `${service} is granted nothing`);
     }
+    // The gateway's own token reads catalog's feed (its response cache empties on product events), nothing more.
+    const gateway = await clientToken('gateway');
+    assert.equal(decodeJwt(gateway.token!).scope, 'events:read:catalog');
+    problem(
+      await direct(`${instance('identity')}/_events?after=0&limit=10`, { token: gateway.token! }),
+      403,
+      'SOUK_AUTH_FORBIDDEN',
+    );
   });
 
   test('event feeds: 401 without a token, 403 without events:read:<producer>, 200 for a granted consumer', async () => {

@@ -10,6 +10,7 @@ export { CommonConfig, DEFAULT_AUDIENCE, DEFAULT_EXTERNAL_AUDIENCE } from './con
 export type { App, Interceptor } from './server/app.ts';
 export { noteFailure, setRoute } from './server/telemetry.ts';
 export { httpCache, etagOf, etagMatches, type CachePolicy } from './server/http-cache.ts';
+export { deprecated, deprecationHeaders, type Deprecation } from './server/deprecation.ts';
 
 // Its database: typed tables beside the chassis' own, and migrations.
 export type { ChassisTables, ServiceDb } from './db/chassis-tables.ts';

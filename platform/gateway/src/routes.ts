@@ -41,6 +41,8 @@ export const routes: readonly GatewayRoute[] = [
   { prefix: '/.well-known', service: 'identity', access: 'public', rateClass: 'read' },
   // The catalogue is read by everyone and changes rarely: kept at the edge until catalog's events say otherwise.
   { prefix: '/api/v1/catalog', service: 'catalog', access: { publicMethods: ['GET', 'HEAD'] }, cache: true },
+  // v2 of the catalogue's reads (money as { amount, currency }); v1 answers beside it until its sunset.
+  { prefix: '/api/v2/catalog', service: 'catalog', access: { publicMethods: ['GET', 'HEAD'] }, cache: true },
   // A user's own messages: nothing there is public.
   { prefix: '/api/v1/notifications', service: 'notifications', access: 'token' },
   // A user's cart, orders and shipments: the services check that the caller owns them.

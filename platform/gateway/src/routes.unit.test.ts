@@ -45,7 +45,8 @@ test('a prefix matches only at a segment boundary', () => {
 
 test('API paths no route owns are unknown; everything else is local', () => {
   assert.equal(routed('/api/v1/nothing/here'), 'unknown');
-  assert.equal(routed('/api/v2/catalog/products'), 'unknown');
+  assert.equal(routed('/api/v3/catalog/products'), 'unknown');
+  assert.equal(routed('/api/v2/catalog/products'), 'catalog', 'v2 of the catalogue is routed beside v1');
   assert.equal(routed('/api/'), 'unknown');
   assert.equal(routed('/health/ready'), 'local');
   // Handed to Fastify, which serves them on the admin listener only (a 404 on the public one).

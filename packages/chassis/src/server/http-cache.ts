@@ -1,7 +1,7 @@
 // HTTP caching of a route's answers (RFC 9111, RFC 9110 section 13): `Cache-Control` says who may keep
 // them and how long, a strong `ETag` (a hash of the body) names the representation, and a request whose
 // `If-None-Match` names it gets a 304 without the body. The gateway's response cache keeps what this
-// allows (platform/gateway/src/response-cache.ts); a browser or any cache on the way may too.
+// allows (platform/gateway/src/response-cache/cache.ts); a browser or any cache on the way may too.
 
 import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';

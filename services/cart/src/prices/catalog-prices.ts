@@ -7,13 +7,26 @@
 // (no call per write); a read of the cart always asks catalog.
 
 import { isSoukError, type Clock, type Logger, type ServiceClient } from '@souk/chassis';
-import type { Product, ProductPage } from '@souk/catalog/contract';
+import { Type, type Static } from 'typebox';
 import { errors } from '../errors.ts';
 import type { PriceInfo } from '../cart/cart-rules.ts';
 import { mapBounded } from './bounded.ts';
 import type { CachedProduct, PriceCache } from './price-cache.ts';
 
 /** Catalog calls of one cart read in flight at once. */
+/**
+ * cart's side of its contract with catalog's v1: what it reads of each product it asks for by id. catalog's
+ * contract test checks real answers against it (services/catalog/test/api-versions.int.test.ts), so v1 cannot
+ * drop one of these while cart reads it.
+ */
+export const CART_READS_FROM_CATALOG = Type.Object({
+  id: Type.String({ minLength: 1 }),
+  name: Type.String({ minLength: 1 }),
+  priceCents: Type.Integer({ minimum: 1 }),
+  currency: Type.String({ minLength: 3, maxLength: 3 }),
+});
+type CatalogProduct = Static<typeof CART_READS_FROM_CATALOG>;
+
 export const CATALOG_CONCURRENCY = 4;
 /** Products per catalog list call (catalog's largest page). */
 export const CATALOG_BATCH = 100;
@@ -71,8 +84,8 @@ export function createCatalogPrices(deps: CatalogPricesDeps): CatalogPrices {
   };
 
   /** The products among `ids` that catalog knows, by lowercase id; the others are gone. */
-  async function fetchProducts(ids: readonly string[], signal: AbortSignal): Promise<Map<string, Product>> {
-    const res = await client.request<ProductPage>({
+  async function fetchProducts(ids: readonly string[], signal: AbortSignal): Promise<Map<string, CatalogProduct>> {
+    const res = await client.request<{ items: CatalogProduct[] }>({
       method: 'GET',
       path: '/api/v1/catalog/products',
       query: { ids: ids.join(','), pageSize: ids.length },
@@ -83,11 +96,11 @@ export function createCatalogPrices(deps: CatalogPricesDeps): CatalogPrices {
   }
 
   // Through the list, not the product page: the page also asks inventory for stock, which a price check does not need.
-  async function fetchProduct(productId: string, signal: AbortSignal): Promise<Product | 'gone'> {
+  async function fetchProduct(productId: string, signal: AbortSignal): Promise<CatalogProduct | 'gone'> {
     return (await fetchProducts([productId], signal)).get(productId.toLowerCase()) ?? 'gone';
   }
 
-  const fromCatalog = (p: Product, at: Date): CachedProduct => ({
+  const fromCatalog = (p: CatalogProduct, at: Date): CachedProduct => ({
     productId: p.id.toLowerCase(),
     name: p.name,
     priceCents: p.priceCents,
@@ -144,7 +157,7 @@ export function createCatalogPrices(deps: CatalogPricesDeps): CatalogPrices {
     async product(productId) {
       const known = remembered(productId);
       if (known) return known;
-      let found: Product | 'gone';
+      let found: CatalogProduct | 'gone';
       try {
         found = await fetchProduct(productId, AbortSignal.timeout(timeoutMs));
       } catch (err) {

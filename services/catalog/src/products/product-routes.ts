@@ -2,17 +2,23 @@
 // Schemas come from contract.ts, so the chassis rejects bad input with a 400
 // problem before a handler runs.
 
-import { chassisErrors, httpCache, type ServiceContext } from '@souk/chassis';
+import { chassisErrors, deprecated, httpCache, type ServiceContext } from '@souk/chassis';
 import {
   API_PREFIX,
+  API_V2_PREFIX,
   CreateProductBody,
   IdParams,
   Product,
   ProductDetail,
   ProductListQuery,
   ProductPage,
+  ProductDetailV2,
+  ProductPageV2,
+  productV2,
   RefParams,
   UpdateProductBody,
+  V1_DEPRECATED_AT,
+  V1_SUNSET_AT,
 } from '../../contract.ts';
 import { parseProductQuery } from './product-query.ts';
 import type { ProductStore } from './product-store.ts';
@@ -29,37 +35,81 @@ export function registerProductRoutes(ctx: ServiceContext, products: ProductStor
   const admin = ctx.auth.required({ roles: ['admin'] });
   const tags = ['products'];
 
+  // v1's reads: deprecated since v2 (money as { amount, currency }), answering until their sunset.
+  const v1 = deprecated({
+    deprecatedAt: V1_DEPRECATED_AT,
+    sunsetAt: V1_SUNSET_AT,
+    successor: (request) => request.url.replace(API_PREFIX, API_V2_PREFIX),
+  });
+  // Any cache may keep a page for a minute; the gateway's drops it as soon as a product changes (its events).
+  const listCache = httpCache({ maxAgeSeconds: LIST_MAX_AGE_SECONDS }).onSend;
+  // Shorter for one product: the stock shown is inventory's, whose changes are not catalog's events.
+  const detailCache = httpCache({ maxAgeSeconds: DETAIL_MAX_AGE_SECONDS }).onSend;
+  const search = (query: Parameters<typeof parseProductQuery>[0]) => products.search(parseProductQuery(query));
+  const detail = async (ref: string) => {
+    const product = await products.get(ref);
+    return { ...product, stock: await stockOf(product.id) };
+  };
+
   app.get(
     `${API_PREFIX}/products`,
     {
-      // Any cache may keep a page for a minute; the gateway's drops it as soon as a product changes (its events).
-      ...httpCache({ maxAgeSeconds: LIST_MAX_AGE_SECONDS }),
+      onSend: [v1, listCache],
       schema: {
-        summary: 'Search and browse products',
+        summary: 'Search and browse products (deprecated: use v2)',
         tags,
+        deprecated: true,
         querystring: ProductListQuery,
         response: { 200: ProductPage },
       },
     },
-    async (request) => products.search(parseProductQuery(request.query)),
+    async (request) => search(request.query),
   );
 
   app.get(
     `${API_PREFIX}/products/:id`,
     {
-      // Shorter: the stock shown is inventory's, whose changes are not catalog's events.
-      ...httpCache({ maxAgeSeconds: DETAIL_MAX_AGE_SECONDS }),
+      onSend: [v1, detailCache],
       schema: {
-        summary: 'One product, by id or slug, with its current stock',
+        summary: 'One product, by id or slug, with its current stock (deprecated: use v2)',
         tags,
+        deprecated: true,
         params: RefParams,
         response: { 200: ProductDetail },
       },
     },
-    async (request) => {
-      const product = await products.get(request.params.id);
-      return { ...product, stock: await stockOf(product.id) };
+    async (request) => detail(request.params.id),
+  );
+
+  app.get(
+    `${API_V2_PREFIX}/products`,
+    {
+      onSend: listCache,
+      schema: {
+        summary: 'Search and browse products; prices as { amount, currency }',
+        tags,
+        querystring: ProductListQuery,
+        response: { 200: ProductPageV2 },
+      },
     },
+    async (request) => {
+      const page = await search(request.query);
+      return { ...page, items: page.items.map(productV2) };
+    },
+  );
+
+  app.get(
+    `${API_V2_PREFIX}/products/:id`,
+    {
+      onSend: detailCache,
+      schema: {
+        summary: 'One product, by id or slug, with its current stock; its price as { amount, currency }',
+        tags,
+        params: RefParams,
+        response: { 200: ProductDetailV2 },
+      },
+    },
+    async (request) => productV2(await detail(request.params.id)),
   );
 
   app.post(
