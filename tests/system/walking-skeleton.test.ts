@@ -328,7 +328,10 @@ describe('live settings from the config server (issue 12)', () => {
 });
 
 describe('failures', () => {
-  const product = () => call('GET', '/api/v1/catalog/products?pageSize=1');
+  // A query of its own each time: the gateway's response cache would answer a repeated one itself, and
+  // these requests are about reaching catalog's instances.
+  let n = 0;
+  const product = () => call('GET', `/api/v1/catalog/products?pageSize=1&attempt=${n++}`);
   /** Attempts the gateway sent to a catalog instance that refused or dropped the connection, from its /metrics. */
   const failedCatalogAttempts = async () => {
     const gateway = (await devhost.instances()).find((i) => i.service === 'gateway')!;
