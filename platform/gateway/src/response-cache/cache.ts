@@ -24,6 +24,8 @@ export interface CacheLimits {
   maxEntries: number;
   /** A larger answer passes through without being kept. */
   maxBodyBytes: number;
+  /** All bodies together: a client sending a new query string each time cannot make the cache grow past it. */
+  maxTotalBytes: number;
 }
 
 export type CacheOutcome = 'hit' | 'miss' | 'bypass';
@@ -39,6 +41,8 @@ export interface ResponseCache {
   /** Start or stop keeping answers (the invalidating events are heard, or no longer). */
   setActive(active: boolean): void;
   readonly size: () => number;
+  /** The bodies kept, in bytes. */
+  readonly bytes: () => number;
 }
 
 /**
@@ -63,12 +67,27 @@ export function createResponseCache(limits: CacheLimits): ResponseCache {
   const entries = new Map<string, CachedAnswer>();
   let generation = 0;
   let active = false;
+  let totalBytes = 0;
+
+  function drop(key: string): void {
+    const old = entries.get(key);
+    if (old === undefined) return;
+    totalBytes -= old.body.length;
+    entries.delete(key);
+  }
+
+  function clear(): void {
+    entries.clear();
+    totalBytes = 0;
+  }
 
   function keep(key: string, answer: CachedAnswer): void {
-    entries.delete(key);
+    drop(key);
     // Oldest stored first out: a Map iterates in insertion order.
-    while (entries.size >= limits.maxEntries) entries.delete(entries.keys().next().value!);
+    while (entries.size > 0 && (entries.size >= limits.maxEntries || totalBytes + answer.body.length > limits.maxTotalBytes))
+      drop(entries.keys().next().value!);
     entries.set(key, answer);
+    totalBytes += answer.body.length;
   }
 
   return {
@@ -77,7 +96,7 @@ export function createResponseCache(limits: CacheLimits): ResponseCache {
       const answer = entries.get(key);
       if (answer === undefined) return undefined;
       if (answer.expiresAt <= now) {
-        entries.delete(key);
+        drop(key);
         return undefined;
       }
       return answer;
@@ -123,15 +142,16 @@ export function createResponseCache(limits: CacheLimits): ResponseCache {
     },
     invalidate() {
       generation++;
-      entries.clear();
+      clear();
     },
     setActive(next) {
       if (next === active) return;
       active = next;
       generation++;
-      entries.clear();
+      clear();
     },
     size: () => entries.size,
+    bytes: () => totalBytes,
   };
 }
 

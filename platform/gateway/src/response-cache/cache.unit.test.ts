@@ -33,7 +33,7 @@ function record(cache: ReturnType<typeof createResponseCache>, key: string, stat
 }
 
 test('a whole 200 the service lets caches keep is kept for its max-age, with the headers worth sending again', () => {
-  const cache = createResponseCache({ maxEntries: 10, maxBodyBytes: 1024 });
+  const cache = createResponseCache({ maxEntries: 10, maxBodyBytes: 1024, maxTotalBytes: 1 << 20 });
   cache.setActive(true);
   record(cache, '/a', 200, raw('public, max-age=60'), 1_000).onEnd();
   const kept = cache.lookup('/a', 2_000)!;
@@ -44,7 +44,7 @@ test('a whole 200 the service lets caches keep is kept for its max-age, with the
 });
 
 test('not kept: other statuses, private or uncacheable answers, Vary, cookies, large bodies, a broken body', () => {
-  const cache = createResponseCache({ maxEntries: 10, maxBodyBytes: 5 });
+  const cache = createResponseCache({ maxEntries: 10, maxBodyBytes: 5, maxTotalBytes: 1 << 20 });
   cache.setActive(true);
   record(cache, '/404', 404, raw('public, max-age=60')).onEnd();
   record(cache, '/private', 200, raw('private, max-age=60')).onEnd();
@@ -56,7 +56,7 @@ test('not kept: other statuses, private or uncacheable answers, Vary, cookies, l
 });
 
 test('an answer read before a change is not kept after it; nothing is kept while the cache does not hear changes', () => {
-  const cache = createResponseCache({ maxEntries: 10, maxBodyBytes: 1024 });
+  const cache = createResponseCache({ maxEntries: 10, maxBodyBytes: 1024, maxTotalBytes: 1 << 20 });
   cache.setActive(true);
   const before = record(cache, '/a', 200, raw('public, max-age=60'));
   cache.invalidate();
@@ -72,7 +72,7 @@ test('an answer read before a change is not kept after it; nothing is kept while
 });
 
 test('a retry elsewhere starts the recording over; the oldest entry goes first when full', () => {
-  const cache = createResponseCache({ maxEntries: 2, maxBodyBytes: 1024 });
+  const cache = createResponseCache({ maxEntries: 2, maxBodyBytes: 1024, maxTotalBytes: 1 << 20 });
   cache.setActive(true);
   const r = record(cache, '/a', 200, raw('public, max-age=60'));
   r.onHeaders(200, raw('public, max-age=60'));
@@ -83,4 +83,17 @@ test('a retry elsewhere starts the recording over; the oldest entry goes first w
   record(cache, '/c', 200, raw('public, max-age=60')).onEnd();
   assert.equal(cache.lookup('/a', 0), undefined);
   assert.ok(cache.lookup('/c', 0));
+});
+
+test('all bodies together stay under their bound: new query strings push the oldest out', () => {
+  // Each recorded body is 7 bytes ('{"a":1}'): room for three.
+  const cache = createResponseCache({ maxEntries: 100, maxBodyBytes: 1024, maxTotalBytes: 21 });
+  cache.setActive(true);
+  for (let i = 0; i < 10; i++) record(cache, `/p?x=${i}`, 200, raw('public, max-age=60')).onEnd();
+  assert.equal(cache.size(), 3);
+  assert.equal(cache.bytes(), 21);
+  assert.ok(cache.lookup('/p?x=9', 0));
+  assert.equal(cache.lookup('/p?x=6', 0), undefined);
+  cache.invalidate();
+  assert.equal(cache.bytes(), 0);
 });

@@ -16,6 +16,8 @@ import { startFeedTail } from './invalidation.ts';
 const CATALOG_CHANGES = [ProductCreated, PriceChanged, ProductRenamed, ProductDeleted].map((e) => e.type);
 const MAX_ENTRIES = 10_000;
 const MAX_BODY_BYTES = 256 * 1024;
+/** A page of 100 products is ~60 KiB: hundreds of pages, and a bound on what query strings can make it hold. */
+const MAX_TOTAL_BYTES = 32 * 1024 * 1024;
 
 /** Answered from the cache (nothing more to do). */
 export const ANSWERED = Symbol('answered');
@@ -37,7 +39,11 @@ export function createEdgeCache(ctx: ServiceContext<Static<typeof GatewayConfig>
     if (!enabled) cache.invalidate();
   });
 
-  const cache = createResponseCache({ maxEntries: MAX_ENTRIES, maxBodyBytes: MAX_BODY_BYTES });
+  const cache = createResponseCache({
+    maxEntries: MAX_ENTRIES,
+    maxBodyBytes: MAX_BODY_BYTES,
+    maxTotalBytes: MAX_TOTAL_BYTES,
+  });
   const requests = new Counter({
     name: 'souk_gateway_cache_requests_total',
     help: 'Anonymous GETs of cached routes: answered from the cache (hit), sent on and kept if allowed (miss), or sent on while the cache keeps nothing (bypass: it cannot hear the events that empty it).',
@@ -47,6 +53,14 @@ export function createEdgeCache(ctx: ServiceContext<Static<typeof GatewayConfig>
   const hit = requests.labels('hit');
   const miss = requests.labels('miss');
   const bypass = requests.labels('bypass');
+  new Gauge({
+    name: 'souk_gateway_cache_bytes',
+    help: 'Bytes of the bodies the response cache holds (at most 32 MiB).',
+    registers: [ctx.metrics],
+    collect() {
+      this.set(cache.bytes());
+    },
+  });
   new Gauge({
     name: 'souk_gateway_cache_entries',
     help: 'Answers the response cache holds.',
