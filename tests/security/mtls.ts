@@ -109,9 +109,14 @@ export function mtlsAttacks(run: SecurityRun): void {
       if (!ok.includes(res.status)) tally.failures.push(`${what}: ${res.status} ${JSON.stringify(res.body)}`);
       return ok.includes(res.status);
     };
+    let read = 0;
     const readers = Array.from({ length: 2 }, async () => {
       while (!stop) {
-        const res = await s.api('/api/v1/catalog/products').catch((err: Error) => ({ status: 0, body: err.message }));
+        // A query of its own each time: a repeated one would be answered by the gateway's response cache,
+        // and these reads are about the gateway's hop to catalog.
+        const res = await s
+          .api(`/api/v1/catalog/products?read=${read++}`)
+          .catch((err: Error) => ({ status: 0, body: err.message }));
         if (expect('catalog read', res, [200])) tally.reads++;
       }
     });
