@@ -54,6 +54,9 @@ test('an anonymous read is answered from the cache with the ETag; If-None-Match 
   assert.equal(hit.status, 200);
   assert.match(hit.headers.get('age') ?? '', /^\d+$/);
   assert.equal(hit.headers.get('cache-control'), 'public, max-age=60');
+  // v1 is deprecated: a hit says so as catalog does.
+  assert.match(hit.headers.get('sunset') ?? '', /GMT$/);
+  assert.match(hit.headers.get('link') ?? '', /rel="successor-version"/);
   const tag = hit.headers.get('etag')!;
   assert.match(tag, /^"[\w-]{27}"$/);
   assert.equal(body.items.length, 3);

@@ -10,7 +10,17 @@ import { etagMatches } from '@souk/chassis';
 import type { ResponseRecorder } from '../forward.ts';
 
 /** Headers of the upstream's answer a hit sends again (the rest belonged to that exchange). */
-const KEPT_HEADERS = new Set(['content-type', 'cache-control', 'etag', 'last-modified', 'content-language']);
+const KEPT_HEADERS = new Set([
+  'content-type',
+  'cache-control',
+  'etag',
+  'last-modified',
+  'content-language',
+  // A deprecated version says so on every answer, hits included.
+  'deprecation',
+  'sunset',
+  'link',
+]);
 
 export interface CachedAnswer {
   readonly headers: Readonly<Record<string, string>>;

@@ -26,7 +26,7 @@ const CATCH_UP_PAGE = 1000;
 const RETRY_BASE_MS = 500;
 const RETRY_CAP_MS = 5_000;
 /** Failures in a row before they are a warning: at start the gateway is often up before catalog and identity. */
-const QUIET_FAILURES = 5;
+const QUIET_FAILURES = 10;
 
 export function startFeedTail(o: FeedTailOptions): { stop(): Promise<void> } {
   const stopping = new AbortController();
