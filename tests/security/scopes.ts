@@ -86,9 +86,10 @@ export function scopeAttacks(run: SecurityRun): void {
       assert.equal(granted.status, 200, `${service}: ${JSON.stringify(granted.body)}`);
       assert.equal(decodeJwt(granted.token!).scope, '', `${service} is granted nothing`);
     }
-    // The gateway's own token reads catalog's feed (its response cache empties on product events), nothing more.
+    // The gateway's own token reads catalog's feed (its response cache empties on product events) and sets its own
+    // releases setting at the config server (the canary analysis), nothing more.
     const gateway = await clientToken('gateway');
-    assert.equal(decodeJwt(gateway.token!).scope, 'events:read:catalog');
+    assert.deepEqual(String(decodeJwt(gateway.token!).scope).split(' ').sort(), ['config:releases:write', 'events:read:catalog']);
     problem(
       await direct(`${instance('identity')}/_events?after=0&limit=10`, { token: gateway.token! }),
       403,

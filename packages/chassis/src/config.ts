@@ -7,6 +7,7 @@ import { DEFAULT_TOKEN_CACHE_SIZE } from './auth/token-cache.ts';
 import { MAX_PREPARED_STATEMENTS } from './db/database.ts';
 import { DEFAULT_FAILURE_THRESHOLD, DEFAULT_HALF_OPEN_AFTER_MS } from './client/breakers.ts';
 import { SecretsConfig } from './secrets/secrets.ts';
+import { RELEASE_NAME, STABLE_RELEASE } from './discovery/releases.ts';
 
 /** Thrown at start when the environment does not describe a valid configuration. */
 export class ConfigError extends Error {
@@ -62,6 +63,12 @@ export const CommonConfig = Type.Object({
   INSTANCE_ID: Type.Optional(Type.String({ pattern: '^[a-z0-9][a-z0-9-]*$' })),
   SERVICE_ZONE: Type.String({ default: 'local' }),
   SERVICE_WEIGHT: Type.Integer({ default: 100, minimum: 0, maximum: 1000 }),
+  SERVICE_RELEASE: Type.String({
+    default: STABLE_RELEASE,
+    pattern: RELEASE_NAME,
+    description:
+      'The release this instance runs (registry metadata `release`): the gateway weighs users between releases (canary, blue/green); calls between services go to `stable`.',
+  }),
   DATABASE_URL: Type.Optional(
     Type.String({
       pattern: '^postgres(ql)?://',

@@ -49,6 +49,14 @@ export { Counter, Gauge, type Registry } from 'prom-client';
 
 // Other services: discovery and resilient clients (the gateway builds its own pools on them).
 export type { Discovery, ServiceInstance } from './discovery/index.ts';
+export {
+  internalInstances,
+  releaseOf,
+  staticDiscovery,
+  RELEASE_METADATA,
+  RELEASE_NAME,
+  STABLE_RELEASE,
+} from './discovery/index.ts';
 export type { ServiceClient, ServiceRequest, ServiceResponse, ClientOptions, ResilienceSnapshot } from './client/index.ts';
 export {
   Balancer,

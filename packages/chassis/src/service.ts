@@ -15,6 +15,7 @@ import type { ServiceDb } from './db/chassis-tables.ts';
 import type { Migrations } from './db/database.ts';
 import type { Secrets } from './secrets/secrets.ts';
 import type { Discovery } from './discovery/index.ts';
+import { installFaults } from './server/faults.ts';
 import type { EventContract } from './events/contract.ts';
 import type { Events } from './events/event-layer.ts';
 import { createHttpServerMetrics } from './metrics.ts';
@@ -228,6 +229,7 @@ export async function startService<C extends TObject, DB = object>(
         ...(serverTls ? { tls: serverTls } : {}),
       }),
     );
+    installFaults(app, { settings, release: config.SERVICE_RELEASE, metrics: basics.metrics });
     let appClosed: Promise<void> | undefined;
     const closeApp = () => (appClosed ??= app.close());
     stack.defer('the HTTP server', closeApp);

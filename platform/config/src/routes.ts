@@ -4,6 +4,7 @@
 import { Type } from 'typebox';
 import {
   armNotification,
+  chassisErrors,
   ChangeBody,
   CONFIG_MAX_WAIT_MS,
   ConfigVersion,
@@ -15,6 +16,8 @@ import {
   type Notifier,
 } from '@souk/chassis';
 import type { ConfigAccess } from './access.ts';
+import { diffSettings } from './diff.ts';
+import { configErrors } from './errors.ts';
 import { CONFIG_CHANNEL, type ConfigStore } from './store.ts';
 
 const PREFIX = '/api/v1/config/services';
@@ -31,6 +34,30 @@ function ifMatchVersion(header: string | undefined): number | undefined {
   return match ? Number(match[1]) : undefined;
 }
 const author = (caller: { email?: string; subject: string }) => caller.email ?? caller.subject;
+
+/**
+ * A change allowed under one subtree only (the gateway's `releases`): made on top of the version in
+ * effect (`basedOn`, so nothing else can slip in between), and touching nothing outside `only`.
+ */
+async function checkConfined(
+  store: ConfigStore,
+  service: string,
+  settings: object,
+  basedOn: number | undefined,
+  only: string,
+): Promise<void> {
+  if (basedOn === undefined)
+    throw chassisErrors.invalidRequest(`A change of ${only} alone must name the version it was made from (basedOn).`);
+  const now = await store.current(service);
+  if (now.version !== basedOn)
+    throw configErrors.versionConflict({
+      detail: `${service}'s settings are at version ${now.version}, not ${basedOn}.`,
+      extensions: { current: now.version },
+    });
+  const outside = diffSettings(now.settings, settings).filter((c) => c.path !== only && !c.path.startsWith(`${only}/`));
+  if (outside.length > 0)
+    throw chassisErrors.forbidden(`This caller may change ${only} only, not ${outside.map((c) => c.path).join(', ')}.`);
+}
 
 export function registerConfigRoutes(
   app: App,
@@ -96,9 +123,10 @@ export function registerConfigRoutes(
     `${PREFIX}/:service`,
     { schema: { params: ServiceParams, body: ChangeBody, response: { 200: ConfigVersion } } },
     async (req, reply) => {
-      const caller = await access.admin(req);
+      const { caller, only } = await access.changer(req, req.params.service);
       const { settings, reason } = req.body;
       const basedOn = req.body.basedOn ?? ifMatchVersion(req.headers['if-match']);
+      if (only !== undefined) await checkConfined(store, req.params.service, settings, basedOn, only);
       const version = await store.change(req.params.service, { settings, reason, author: author(caller), basedOn });
       req.log.info({ service: req.params.service, version: version.version, author: version.author, reason }, 'settings changed');
       void reply.header('etag', `"${version.version}"`);

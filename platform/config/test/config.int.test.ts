@@ -244,6 +244,66 @@ describe('settings of a service, by the service and by admins', () => {
   });
 });
 
+describe("the gateway's releases: the one setting a service changes by itself (its canary analysis)", () => {
+  const gatewayPath = configPath('gateway');
+  const gatewaySchema = settingsSchema(
+    Type.Object({
+      releases: Type.Optional(
+        Type.Object(
+          {},
+          { additionalProperties: Type.Object({ canary: Type.Optional(Type.Object({ weight: Type.Integer() })) }) },
+        ),
+      ),
+    }),
+  );
+
+  it('with config:releases:write it changes releases, based on the version in effect, and nothing else', async () => {
+    const gateway = await caller('gateway');
+    const admin = await issuer.token({ sub: 'u-admin', email: 'admin@souk.local', roles: ['admin'] });
+    assert.equal((await gateway('PUT', `${gatewayPath}/schema`, { body: { schema: gatewaySchema } })).status, 204);
+    const set = await gateway('PUT', gatewayPath, {
+      token: admin,
+      body: { settings: { logLevel: 'info', releases: { catalog: { canary: { weight: 50 } } } }, reason: 'canary at 50%' },
+    });
+    assert.equal(set.status, 200, JSON.stringify(set.body));
+    const writer = await issuer.serviceToken('gateway', ['config:releases:write'])();
+    const rollback = {
+      settings: { logLevel: 'info', releases: { catalog: { canary: { weight: 0 } } } },
+      reason: 'canary analysis: error rate 30%',
+    };
+    // Without basedOn something else could have changed in between: refused.
+    assertProblem(await gateway('PUT', gatewayPath, { token: writer, body: rollback }), 400, 'SOUK_REQUEST_INVALID');
+    assertProblem(
+      await gateway('PUT', gatewayPath, { token: writer, body: { ...rollback, basedOn: set.body.version - 1 } }),
+      409,
+      'SOUK_CONFIG_VERSION_CONFLICT',
+    );
+    const outside = await gateway('PUT', gatewayPath, {
+      token: writer,
+      body: { ...rollback, settings: { ...rollback.settings, logLevel: 'debug' }, basedOn: set.body.version },
+    });
+    assertProblem(outside, 403, 'SOUK_AUTH_FORBIDDEN');
+    assert.match(outside.body.detail, /may change \/releases only, not \/logLevel/);
+    const done = await gateway('PUT', gatewayPath, { token: writer, body: { ...rollback, basedOn: set.body.version } });
+    assert.equal(done.status, 200, JSON.stringify(done.body));
+    assert.equal(done.body.author, 'gateway');
+    const history = await gateway('GET', `${gatewayPath}/history`, { token: admin });
+    assert.deepEqual(history.body.versions[0].changes, [{ path: '/releases/catalog/canary/weight', before: 50, after: 0 }]);
+    assert.equal(history.body.versions[0].reason, 'canary analysis: error rate 30%');
+  });
+
+  it("the capability is for the gateway's settings only", async () => {
+    const catalog = await caller('catalog');
+    const writer = await issuer.serviceToken('gateway', ['config:releases:write'])();
+    const version = (await catalog('GET', configPath('catalog'))).body.version;
+    assertProblem(
+      await catalog('PUT', configPath('catalog'), { token: writer, body: { settings: {}, reason: 'no', basedOn: version } }),
+      403,
+      'SOUK_AUTH_FORBIDDEN',
+    );
+  });
+});
+
 describe('what the config server does not accept', () => {
   it('settings of a service that published no schema: 409 SOUK_CONFIG_NO_SCHEMA', async () => {
     const gateway = await caller('gateway');

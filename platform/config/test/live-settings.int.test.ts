@@ -37,6 +37,7 @@ const shop = defineService({
         return { outcome: (err as { code?: string }).code ?? 'error' };
       }
     });
+    ctx.app.get('/api/v1/greeting', async () => ({ greeting: 'hello' }));
     ctx.app.get('/hello', async () => ({
       greeting: (ctx.settings.current() as { greeting?: string }).greeting ?? 'hello',
       beta: ctx.settings.flag('beta'),
@@ -192,6 +193,46 @@ describe('live settings', () => {
       started.splice(started.indexOf(caller), 1);
       flaky.closeAllConnections();
       flaky.close();
+    }
+  });
+
+  it('faults: API requests of the releases named fail with 503 or wait; health, other paths and other releases do not', async () => {
+    const canary = await startShop({ SERVICE_RELEASE: 'canary' });
+    try {
+      const applied = async (version: number) =>
+        Promise.all(
+          [first, canary].map((svc) =>
+            waitFor(async () => (await adminView(svc)).version === version, { timeoutMs: 10_000, what: 'applied' }),
+          ),
+        );
+      await applied(
+        await change(
+          { flags: { beta: true }, greeting: 'salaam', faults: { errorRate: 1, releases: ['canary'] } },
+          'canary drill',
+        ),
+      );
+      const failed = await call(canary.url, 'GET', '/api/v1/greeting');
+      assert.equal(failed.status, 503);
+      assert.equal(failed.json.code, 'SOUK_FAULT_INJECTED');
+      assert.match(failed.json.detail, /fails 100% of API requests on purpose/);
+      assert.equal((await call(first.url, 'GET', '/api/v1/greeting')).status, 200, 'the stable release is spared');
+      assert.equal((await call(canary.url, 'GET', '/health/ready')).status, 200, 'health is never faulted');
+      assert.equal((await call(canary.url, 'GET', '/hello')).status, 200, 'only /api/ paths');
+      const metrics = await (await fetch(`${canary.adminUrl}/metrics`)).text();
+      assert.match(metrics, /souk_faults_injected_total\{kind="error",[^}]*\} 1/);
+
+      await applied(
+        await change({ flags: { beta: true }, greeting: 'salaam', faults: { delayMs: 300 } }, 'latency on every release'),
+      );
+      const started = performance.now();
+      assert.equal((await call(canary.url, 'GET', '/api/v1/greeting')).status, 200);
+      assert.ok(performance.now() - started >= 295, 'delayed by the setting');
+      // Back to the settings the next tests start from.
+      await applied(await change({ flags: { beta: true }, greeting: 'salaam' }, 'drill over'));
+      assert.equal((await call(canary.url, 'GET', '/api/v1/greeting')).status, 200);
+    } finally {
+      await canary.stop();
+      started.splice(started.indexOf(canary), 1);
     }
   });
 

@@ -36,6 +36,7 @@ import type { RateLimiter, Refusal } from './rate-limit/limiter.ts';
 import type { Cors } from './cors.ts';
 import { ANSWERED, type EdgeCache } from './response-cache/setup.ts';
 import type { UpstreamCall } from './upstream-call.ts';
+import type { ReleaseController } from './releases/controller.ts';
 
 export interface ProxyDeps {
   router: Router;
@@ -60,6 +61,8 @@ export interface ProxyDeps {
   cors: Pick<Cors, 'handle'>;
   /** Anonymous GETs of routes marked `cache`. */
   cache: EdgeCache;
+  /** The release a caller is meant for (a cache key part). */
+  releases: Pick<ReleaseController, 'sideOf'>;
 }
 
 /**
@@ -79,7 +82,7 @@ const QUIET_CODES: ReadonlySet<string> = new Set([
 export function createProxy(deps: ProxyDeps): Proxy {
   const { router, upstream, verifier, exchanger, log, limiter } = deps;
 
-  /** The caller a rate limit counts: the user of a verified token, else the client's address. */
+  /** The caller a rate limit counts and a canary takes or not: the user of a verified token, else the client's address. */
   function callerOf(req: IncomingMessage): string {
     const header = req.headers.authorization;
     // Basic credentials (identity's token endpoint) name a client, not a user: counted by address.
@@ -146,13 +149,16 @@ export function createProxy(deps: ProxyDeps): Proxy {
     const exchanged = internalAuthorization(req.headers.authorization, requiresToken(route, method), req.socket.remoteAddress);
     const authorization = typeof exchanged === 'object' ? await exchanged : exchanged;
     // Within its limit the answer is at hand (no promise); a caller's first request of a lease awaits the store.
-    const checked = limiter.check(rateClassOf(route, method), callerOf(req));
+    const caller = callerOf(req);
+    const checked = limiter.check(rateClassOf(route, method), caller);
     const refusal = checked instanceof Promise ? await checked : checked;
     if (refusal !== undefined) refuse(refusal);
     // Anonymous reads of the catalogue: answered at the edge, or recorded on their way back to be.
+    // Kept per release while a canary or blue/green plan names the service: a canary's answer is not the stable one's.
+    const side = route.cache === true ? deps.releases.sideOf(route.service, caller) : '';
     const recorder =
       route.cache === true && method === 'GET' && req.headers.authorization === undefined
-        ? deps.cache.serve(req, res, target)
+        ? deps.cache.serve(req, res, side === '' ? target : `${side} ${target}`)
         : undefined;
     if (recorder === ANSWERED) return;
     // Most requests have no body: skip the promise and the turn of the event loop.
@@ -174,6 +180,7 @@ export function createProxy(deps: ProxyDeps): Proxy {
       streamedLength,
       // The chassis server accepted the client's id or generated one before calling us.
       requestId: String(req.headers['x-request-id']),
+      caller,
       ...(authorization !== undefined ? { authorization } : {}),
       repeatable: isRepeatable(method, typeof idempotencyKey === 'string' ? idempotencyKey : undefined),
       parent,

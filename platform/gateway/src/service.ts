@@ -25,6 +25,7 @@ import { applyEdgeLimits } from './edge-limits.ts';
 import { createGatewayRateLimiter, rateLimitedCounter } from './rate-limit/setup.ts';
 import { CORS_POINTER, GatewaySettings, RATE_LIMITS_POINTER, RESPONSE_CACHE_POINTER } from './settings.ts';
 import { createEdgeCache } from './response-cache/setup.ts';
+import { createGatewayReleases } from './releases/setup.ts';
 import { checkOrigin, createCors, parseOrigins, type Cors } from './cors.ts';
 import type { Static } from 'typebox';
 
@@ -42,7 +43,8 @@ export const gatewayService = defineService({
   clients: { identity: { bulkheadQueue: EXCHANGE_QUEUE } },
   // :8080 is the public edge, plain HTTP; the gateway's certificate serves its calls upstream.
   publicEdge: true,
-  // Rate limits and CORS origins, live from the config server (GATEWAY_RATE_LIMITS, GATEWAY_CORS_ORIGINS pin them).
+  // Rate limits, CORS origins, the response cache and releases (canary, blue/green), live from the config server
+  // (GATEWAY_RATE_LIMITS, GATEWAY_CORS_ORIGINS and GATEWAY_RESPONSE_CACHE pin theirs).
   settings: GatewaySettings,
   pinnedSettings: (env) => [
     ...(env.GATEWAY_RATE_LIMITS ? [RATE_LIMITS_POINTER] : []),
@@ -75,6 +77,7 @@ export const gatewayService = defineService({
           }
         : undefined,
     );
+    const releases = createGatewayReleases(ctx);
     const upstream = createUpstreamCall({
       discovery: ctx.discovery,
       // The process's shared breakers: /_admin/resilience shows the gateway's next to the clients'.
@@ -85,6 +88,7 @@ export const gatewayService = defineService({
       timeoutMs: config.GATEWAY_UPSTREAM_TIMEOUT_MS,
       maxAttempts: config.GATEWAY_ATTEMPTS,
       retryAfterSeconds: config.GATEWAY_RETRY_AFTER_SECONDS,
+      releases,
     });
 
     // Users' tokens are traded at identity for internal ones (RFC 8693), on the gateway's own client credentials.
@@ -131,6 +135,7 @@ export const gatewayService = defineService({
         onRateLimited: rateLimitedCounter(ctx),
         cors,
         cache: createEdgeCache(ctx),
+        releases,
       }),
     );
 

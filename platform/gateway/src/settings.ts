@@ -1,8 +1,9 @@
-// The gateway's own live settings, beside the common ones (log level, breakers, flags): set them at the
+// The gateway's own live settings, beside the common ones (log level, breakers, flags, faults): set them at the
 // config server (`PUT /api/v1/config/services/gateway`); the environment variables named pin them.
 
 import { Type, type Static } from 'typebox';
 import { RateLimitsSetting } from './rate-limit/policy.ts';
+import { ReleasesSetting } from './releases/policy.ts';
 
 export const GatewaySettings = Type.Object({
   rateLimits: Type.Optional(RateLimitsSetting),
@@ -18,6 +19,7 @@ export const GatewaySettings = Type.Object({
       { additionalProperties: false, description: 'CORS; GATEWAY_CORS_ORIGINS in the environment overrides.' },
     ),
   ),
+  releases: Type.Optional(ReleasesSetting),
   responseCache: Type.Optional(
     Type.Object(
       {

@@ -5,11 +5,20 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { propagation, trace, type Context } from '@opentelemetry/api';
 import { Counter, type Registry } from 'prom-client';
-import { Balancer, RETRYABLE_STATUSES, type Breakers, type Discovery, type ServiceInstance, type SoukError } from '@souk/chassis';
+import {
+  Balancer,
+  internalInstances,
+  RETRYABLE_STATUSES,
+  type Breakers,
+  type Discovery,
+  type ServiceInstance,
+  type SoukError,
+} from '@souk/chassis';
 import { gatewayErrors } from './errors.ts';
 import { forward, type AttemptOutcome, type ResponseRecorder } from './forward.ts';
 import { upstreamRequestHead, type ForwardingInfo } from './headers.ts';
 import type { UpstreamPools } from './upstream-pools.ts';
+import type { ReleaseController } from './releases/controller.ts';
 
 export interface UpstreamCallDeps {
   discovery: Discovery;
@@ -23,6 +32,8 @@ export interface UpstreamCallDeps {
   maxAttempts: number;
   /** Retry-After sent with 503s that have no better estimate. */
   retryAfterSeconds: number;
+  /** Which release's instances take a caller's request (canary, blue/green), and the canary analysis. */
+  releases: Pick<ReleaseController, 'route' | 'analysed' | 'observe'>;
 }
 
 export interface UpstreamCall {
@@ -38,6 +49,8 @@ export interface UpstreamCall {
      */
     streamedLength?: number;
     requestId: string;
+    /** Who is calling (a user, or an address): a canary takes a fixed share of callers. */
+    caller: string;
     /** The `Authorization` sent upstream instead of the client's: the internal token the user's was exchanged for. */
     authorization?: string;
     /** Whether repeating the request is harmless (idempotent method or Idempotency-Key). */
@@ -136,14 +149,15 @@ export function createUpstreamCall(deps: UpstreamCallDeps): UpstreamCall {
       body,
       streamedLength,
       requestId,
+      caller,
       authorization,
       repeatable,
       parent,
       timeoutMs = deps.timeoutMs,
       recorder,
     }) {
-      const instances = discovery.instances(service);
-      if (instances.length === 0) {
+      const listed = discovery.instances(service);
+      if (listed.length === 0) {
         refuse(
           service,
           'no_instance',
@@ -154,12 +168,18 @@ export function createUpstreamCall(deps: UpstreamCallDeps): UpstreamCall {
           }),
         );
       }
+      // Without a release plan for the service, the stable instances (a canary started beside them waits for its weight).
+      const routed = deps.releases.route(service, listed, caller);
+      const analysed = routed !== undefined && deps.releases.analysed(service);
+      let instances = routed?.instances ?? internalInstances(listed);
+      let release = routed?.release ?? '';
       const { balancer, accept } = forService(service);
       const method = req.method ?? 'GET';
       const streamed = streamedLength !== undefined;
       // A streamed body is read once: one attempt, whatever the method (the client may repeat it with its Idempotency-Key).
       const maxAttempts = streamed ? 1 : deps.maxAttempts;
       const tried = new Set<string>();
+      const untried = (list: readonly ServiceInstance[]) => list.some((i) => !tried.has(i.instanceId) && accept(i));
       let last: AttemptOutcome | undefined;
 
       // The upstream's spans hang off the gateway's SERVER span: a CLIENT span per attempt cost ~7% of throughput
@@ -171,6 +191,11 @@ export function createUpstreamCall(deps: UpstreamCallDeps): UpstreamCall {
       propagation.inject(parent, info);
 
       for (let attempt = 1; attempt <= maxAttempts; attempt++) {
+        // Every instance of the caller's release tried: a retry goes to the other side rather than fail the user.
+        if (routed !== undefined && instances !== routed.spare && routed.spare.length > 0 && attempt > 1 && !untried(instances)) {
+          instances = routed.spare;
+          release = routed.spareRelease;
+        }
         // One instance (the usual case in the devhost): no balancing to do, no candidate lists to build.
         const instance =
           instances.length === 1
@@ -182,14 +207,17 @@ export function createUpstreamCall(deps: UpstreamCallDeps): UpstreamCall {
         if (!instance || tried.has(instance.instanceId)) break;
         tried.add(instance.instanceId);
         const more =
-          attempt < maxAttempts && instances.length > 1 && instances.some((i) => !tried.has(i.instanceId) && accept(i));
+          attempt < maxAttempts &&
+          (untried(instances) || (routed !== undefined && instances !== routed.spare && untried(routed.spare)));
         const target = pools.target(instance.url);
         // Before the call: the SERVER span ends as soon as the answer has gone out.
         span?.setAttributes({
           'souk.upstream.service': service,
           'souk.upstream.instance': instance.instanceId,
           'souk.upstream.attempts': attempt,
+          ...(routed !== undefined ? { 'souk.upstream.release': release } : {}),
         });
+        const startedAt = analysed ? performance.now() : 0;
 
         let outcome: AttemptOutcome;
         try {
@@ -222,6 +250,8 @@ export function createUpstreamCall(deps: UpstreamCallDeps): UpstreamCall {
         }
         const label = outcomeLabel(outcome);
         counter.inc({ service, outcome: label });
+        if (analysed && label !== 'client_closed')
+          deps.releases.observe(service, release, label !== 'ok', performance.now() - startedAt);
         last = outcome;
         if (outcome.kind === 'responded' || outcome.kind === 'client-gone') return;
         span?.addEvent('upstream attempt failed', {

@@ -14,10 +14,13 @@ import {
   ACCESS_TOKEN_TYPE,
   DEFAULT_AUDIENCE,
   DEFAULT_EXTERNAL_AUDIENCE,
+  RELEASE_METADATA,
   startService,
+  staticDiscovery,
   TOKEN_EXCHANGE_GRANT,
   type Discovery,
   type RunningService,
+  type ServiceInstance,
   type StartOptions,
 } from '@souk/chassis';
 import { createTestIssuer, type TestIssuer } from '@souk/chassis/testing';
@@ -161,6 +164,8 @@ export async function startGateway(
     issuer?: TestIssuer;
     /** The gateway's own token (reading a feed), instead of client credentials at identity. */
     serviceToken?: StartOptions['serviceToken'];
+    /** Releases of instances by URL (registry metadata `release`), for canary and blue/green routing. */
+    releases?: Record<string, string>;
   } = {},
 ): Promise<RunningService & { identity?: IdentityStandIn }> {
   const standIn = options.issuer && !options.services?.identity ? await startIdentityStandIn(options.issuer) : undefined;
@@ -182,7 +187,11 @@ export async function startGateway(
       ...(services ? { STATIC_SERVICES: services } : {}),
       ...options.env,
     },
-    ...(options.discovery ? { discovery: options.discovery } : {}),
+    ...(options.discovery
+      ? { discovery: options.discovery }
+      : options.releases
+        ? { discovery: withReleases(staticDiscovery(all), options.releases) }
+        : {}),
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.serviceToken ? { serviceToken: options.serviceToken } : {}),
   });
@@ -196,6 +205,27 @@ export async function startGateway(
       await rm(dir, { recursive: true, force: true });
     },
   });
+}
+
+/** Static discovery whose instances carry the release given for their URL. */
+function withReleases(base: Discovery, releases: Record<string, string>): Discovery {
+  const lists = new Map<string, readonly ServiceInstance[]>();
+  return {
+    ...base,
+    instances(service) {
+      let list = lists.get(service);
+      if (list === undefined) {
+        list = Object.freeze(
+          base.instances(service).map((i) => {
+            const release = releases[i.url];
+            return release === undefined ? i : { ...i, metadata: { ...i.metadata, [RELEASE_METADATA]: release } };
+          }),
+        );
+        lists.set(service, list);
+      }
+      return list;
+    },
+  };
 }
 
 export interface Problem {

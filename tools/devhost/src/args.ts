@@ -1,6 +1,7 @@
 // Command-line flags of `npm start -- ...`, parsed and checked into one frozen options object.
 import { parseArgs } from 'node:util';
 import path from 'node:path';
+import { RELEASE_NAME, STABLE_RELEASE } from '@souk/chassis/releases';
 import { findService, SERVICES } from './services.ts';
 
 export const DEFAULT_GATEWAY_PORT = 8080;
@@ -17,6 +18,8 @@ export interface DevhostOptions {
   registryPort: number;
   /** Instances per service; services not listed run once. */
   scale: Readonly<Record<string, number>>;
+  /** Per service, releases to run one instance of beside the stable ones (--canary, --release). */
+  releases: Readonly<Record<string, readonly string[]>>;
   /** LOG_LEVEL of every service when given; otherwise info, and the config server may change it live. */
   logLevel: string | undefined;
   jsonLogs: boolean;
@@ -55,6 +58,10 @@ Options:
   --registry-port <n>     registry port (default ${DEFAULT_REGISTRY_PORT})
   --scale <svc>=<n>       run n instances of a service; repeatable, or comma separated
                           (services: ${SERVICES.map((s) => s.name).join(', ')})
+  --canary <svc>          run one more instance of the service as release "canary" (SERVICE_RELEASE): it
+                          takes no users until the gateway's releases setting gives it a weight; repeatable
+  --release <svc>=<name>  the same with a release name of your own (blue/green: --release catalog=green,
+                          then set the gateway's releases.catalog.active to "green"); repeatable
   --log-level <level>     LOG_LEVEL of every service: ${LOG_LEVELS.join(', ')} (default info; given, it pins
                           the level, which the config server's logLevel then cannot change)
   --json-logs             print the services' raw JSON log lines instead of the compact form
@@ -96,6 +103,8 @@ export function parseOptions(argv: readonly string[], repoRoot: string): Devhost
         port: { type: 'string' },
         'registry-port': { type: 'string' },
         scale: { type: 'string', multiple: true },
+        canary: { type: 'string', multiple: true },
+        release: { type: 'string', multiple: true },
         'log-level': { type: 'string' },
         'json-logs': { type: 'boolean', default: false },
         bundle: { type: 'boolean', default: true },
@@ -137,6 +146,7 @@ export function parseOptions(argv: readonly string[], repoRoot: string): Devhost
     gatewayPort,
     registryPort,
     scale: Object.freeze(parseScale(v.scale ?? [])),
+    releases: Object.freeze(parseReleases(v.canary ?? [], v.release ?? [])),
     logLevel,
     jsonLogs: v['json-logs'] ?? false,
     bundle: v.bundle ?? true,
@@ -163,6 +173,36 @@ export function parseServiceList(flag: string, values: readonly string[]): strin
     names.add(name);
   }
   return [...names];
+}
+
+/**
+ * Services the gateway routes users to by release. Not the platform's own (registry, config, schema
+ * registry), not identity (every service calls its instances by address) and not the gateway itself.
+ */
+const NOT_RELEASABLE = new Set(['registry', 'config', 'schema-registry', 'identity', 'gateway']);
+
+/** `--canary catalog --release catalog=green,cart=next`: per service, the releases to run one instance of. */
+export function parseReleases(canaries: readonly string[], releases: readonly string[]): Record<string, string[]> {
+  const byService: Record<string, string[]> = {};
+  const add = (flag: string, name: string, release: string) => {
+    const service = findService(name);
+    if (!service) throw new ArgsError(`${flag}: unknown service "${name}" (known: ${SERVICES.map((s) => s.name).join(', ')})`);
+    if (NOT_RELEASABLE.has(name) || !service.scalable)
+      throw new ArgsError(`${flag}: ${name} runs one release only (the gateway routes users by release to the other services)`);
+    if (!new RegExp(RELEASE_NAME).test(release) || release === STABLE_RELEASE)
+      throw new ArgsError(`${flag}: "${release}" is not a release name (lowercase letters, digits and "-", not "stable")`);
+    const list = (byService[name] ??= []);
+    if (!list.includes(release)) list.push(release);
+  };
+  for (const name of parseServiceList('--canary', canaries)) add('--canary', name, 'canary');
+  for (const item of releases.flatMap((value) => value.split(','))) {
+    const text = item.trim();
+    if (text === '') continue;
+    const match = /^([a-z][a-z0-9-]*)=(\S+)$/.exec(text);
+    if (!match) throw new ArgsError(`--release expects <service>=<release>, got "${text}"`);
+    add('--release', match[1]!, match[2]!);
+  }
+  return byService;
 }
 
 /** `--scale catalog=2 --scale identity=2,gateway=3`; the last value for a service wins. */

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { test } from 'node:test';
-import { ArgsError, DEFAULT_GATEWAY_PORT, DEFAULT_REGISTRY_PORT, parseOptions, parseScale } from './args.ts';
+import { ArgsError, DEFAULT_GATEWAY_PORT, DEFAULT_REGISTRY_PORT, parseOptions, parseReleases, parseScale } from './args.ts';
 
 const root = '/repo';
 
@@ -38,6 +38,18 @@ test('--fresh, --data-dir, ports, --log-level, --json-logs', () => {
 test('--scale is repeatable and accepts comma lists; the last value wins', () => {
   const o = parseOptions(['--scale', 'catalog=2', '--scale', 'identity=3,gateway=2', '--scale=catalog=4'], root);
   assert.deepEqual(o.scale, { catalog: 4, identity: 3, gateway: 2 });
+});
+
+test('--canary and --release run one more instance per release; bad ones are refused with the reason', () => {
+  assert.deepEqual(parseOptions([], root).releases, {});
+  const o = parseOptions(['--canary', 'catalog', '--release', 'catalog=green,cart=next', '--canary=catalog'], root);
+  assert.deepEqual(o.releases, { catalog: ['canary', 'green'], cart: ['next'] });
+  assert.throws(() => parseReleases(['nosuch'], []), /unknown service "nosuch"/);
+  assert.throws(() => parseReleases(['identity'], []), /identity runs one release only/);
+  assert.throws(() => parseReleases([], ['gateway=green']), /gateway runs one release only/);
+  assert.throws(() => parseReleases([], ['catalog']), /<service>=<release>/);
+  assert.throws(() => parseReleases([], ['catalog=Green']), /not a release name/);
+  assert.throws(() => parseReleases([], ['catalog=stable']), /not a release name/);
 });
 
 test('bad --scale values are refused with a message naming the problem', () => {

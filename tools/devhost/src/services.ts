@@ -223,8 +223,9 @@ export const SERVICES: readonly ServiceSpec[] = [
     fixedPort: 'gatewayPort',
     scalable: true,
     usesRegistry: true,
-    // Trades users' tokens for internal ones before forwarding (RFC 8693); reads catalog's feed to empty its response cache.
-    clientScopes: [TOKEN_EXCHANGE_PERMISSION, feed('catalog')],
+    // Trades users' tokens for internal ones before forwarding (RFC 8693); reads catalog's feed to empty its response
+    // cache; its canary analysis sets canary weights back to 0 (or promotes) in its own `releases` setting.
+    clientScopes: [TOKEN_EXCHANGE_PERMISSION, feed('catalog'), 'config:releases:write'],
   },
 ];
 
@@ -258,10 +259,14 @@ export interface InstancePlan {
   index: number;
   /** Set for the first instance of a fixed-port service. */
   fixedPort?: number;
+  /** SERVICE_RELEASE of an instance started beside the stable ones (--canary, --release). */
+  release?: string;
 }
 
 export interface PlanOptions {
   scale: Readonly<Record<string, number>>;
+  /** Per service, releases to run one instance of beside its stable instances. */
+  releases?: Readonly<Record<string, readonly string[]>>;
   registryPort: number;
   gatewayPort: number;
 }
@@ -276,6 +281,9 @@ export function planInstances(options: PlanOptions, services: readonly ServiceSp
       const plan: InstancePlan = { service, instanceId: `${service.name}-${index}`, index };
       if (service.fixedPort && index === 1) plan.fixedPort = options[service.fixedPort];
       plans.push(plan);
+    }
+    for (const release of options.releases?.[service.name] ?? []) {
+      plans.push({ service, instanceId: `${service.name}-${release}`, index: count + 1, release });
     }
   }
   return plans;
@@ -355,6 +363,7 @@ const CONTROLLED_ENV = [
   'ADMIN_CALLERS',
   'CONFIG_SERVICE',
   'CONFIG_CACHE_FILE',
+  'SERVICE_RELEASE',
 ];
 
 /**
@@ -423,6 +432,7 @@ export function instanceEnv(input: EnvInput): Record<string, string> {
       env.CONFIG_CACHE_FILE = path.join(input.settingsDir, `${input.plan.service.name}.json`);
     }
   }
+  if (input.plan.release !== undefined) env.SERVICE_RELEASE = input.plan.release;
   if (input.logLevel) env.LOG_LEVEL = input.logLevel;
   if (input.plan.service.database) {
     if (!input.databaseUrl) throw new Error(`${input.plan.service.name} needs a database URL`);

@@ -99,6 +99,24 @@ test('the first gateway and the registry get the fixed ports; extra gateways get
   assert.equal(byId.get('catalog-1'), undefined);
 });
 
+test('a release runs as one more instance of its service, with SERVICE_RELEASE (inherited values dropped)', () => {
+  const plans = planInstances({ ...ports, scale: { catalog: 2 }, releases: { catalog: ['canary'] } });
+  const ids = plans.filter((p) => p.service.name === 'catalog').map((p) => p.instanceId);
+  assert.deepEqual(ids, ['catalog-1', 'catalog-2', 'catalog-canary']);
+  const env = (instanceId: string) =>
+    instanceEnv({
+      plan: plans.find((p) => p.instanceId === instanceId)!,
+      port: 41100,
+      ...ports,
+      databaseUrl: 'postgres://souk_catalog@127.0.0.1:5555/souk_catalog',
+      secretsDir,
+      settingsDir: '/d/settings',
+      inherited: { SERVICE_RELEASE: 'rogue' },
+    });
+  assert.equal(env('catalog-canary').SERVICE_RELEASE, 'canary');
+  assert.equal(env('catalog-1').SERVICE_RELEASE, undefined, 'the stable instances say nothing: stable');
+});
+
 test('environment of a database service: common variables, its own DATABASE_URL, no leaked admin URL', () => {
   const plan = planInstances({ ...ports, scale: {} }).find((p) => p.instanceId === 'identity-1')!;
   const env = instanceEnv({
@@ -264,7 +282,7 @@ test('every client is granted only known capabilities and feeds of services that
   // A third party, the platform and the edge call nothing with their own token and read no feed.
   for (const name of ['payment-provider', 'registry', 'schema-registry']) assert.deepEqual(grants[name], [], name);
   // The gateway only exchanges users' tokens for internal ones, and reads catalog's feed (its response cache).
-  assert.deepEqual(grants.gateway, ['identity:token-exchange', 'events:read:catalog']);
+  assert.deepEqual(grants.gateway, ['identity:token-exchange', 'events:read:catalog', 'config:releases:write']);
   // Identity and catalog only register their event schemas.
   for (const name of ['identity', 'catalog']) assert.deepEqual(grants[name], ['schemas:write'], name);
   // Only the checkout saga moves money and stock, and never refunds or voids outright (cancel decides).

@@ -19,6 +19,8 @@ export const CAPABILITIES = {
   'orders:read': "read anyone's order (GET /api/v1/orders/{id}), as an admin may",
   'shipments:read': "read anyone's shipment (GET /api/v1/shipments/{orderId}), as an admin may",
   'schemas:write': "register, delete and configure event schemas at the schema registry (a producer's start)",
+  'config:releases:write':
+    "change the gateway's `releases` setting at the config server (canary weights, the active release), nothing else: the gateway's canary analysis rolls a canary back or promotes it",
   'identity:token-exchange':
     "trade a user's token for an internal one at identity (RFC 8693): the gateway and the operator tools; a permission, not carried by the client's own tokens",
 } as const;

@@ -24,6 +24,7 @@ import type { CachedServiceToken } from '../auth/service-token.ts';
 import { requestContext } from '../context.ts';
 import { chassisErrors, isSoukError, toSoukError } from '../errors/index.ts';
 import type { Discovery, Log } from '../discovery/types.ts';
+import { internalInstances } from '../discovery/releases.ts';
 import { cockatielBackoff } from '../backoff.ts';
 import { Balancer } from './balancer.ts';
 import type { Breakers } from './breakers.ts';
@@ -139,7 +140,8 @@ export function createServiceClient(deps: ServiceClientDeps): ResilientServiceCl
     tried: Set<string>,
     signal?: AbortSignal,
   ): Promise<ServiceResponse<unknown>> {
-    const instances = discovery.instances(service);
+    // A canary or an idle blue/green release takes only what the gateway sends it.
+    const instances = internalInstances(discovery.instances(service));
     if (instances.length === 0) {
       throw markFailure(
         chassisErrors.noInstance({ detail: `No instance of ${service} is known`, extensions: { service } }),

@@ -12,3 +12,4 @@ export {
 } from './registry-client.ts';
 export type { RegistryClient, RegistryClientOptions } from './registry-client.ts';
 export type { SelfRegistration } from './registration.ts';
+export { internalInstances, releaseOf, RELEASE_METADATA, RELEASE_NAME, STABLE_RELEASE } from './releases.ts';

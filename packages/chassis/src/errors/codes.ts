@@ -98,6 +98,14 @@ export const chassisErrors = defineErrors({
     title: 'Not allowed',
     description: 'The caller is authenticated but lacks the role or scope the endpoint requires.',
   },
+  faultInjected: {
+    code: 'SOUK_FAULT_INJECTED',
+    status: 503,
+    title: 'A fault was injected',
+    retryable: true,
+    description:
+      'The service answered with a failure on purpose: its `faults` setting at the config server asks for a share of errors (a chaos experiment or a canary drill). Retry; it goes elsewhere or passes.',
+  },
   shuttingDown: {
     code: 'SOUK_SERVICE_SHUTTING_DOWN',
     status: 503,

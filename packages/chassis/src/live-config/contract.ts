@@ -5,6 +5,11 @@ import { Type, type Static, type TObject } from 'typebox';
 
 /** Where a service's settings live at the config server. */
 export const configPath = (service: string) => `/api/v1/config/services/${encodeURIComponent(service)}`;
+/**
+ * The one setting a service may change by itself: the gateway's `releases` (its canary analysis rolls back
+ * and promotes), with the capability `config:releases:write`. Everything else needs an admin.
+ */
+export const RELEASES_SETTING = { service: 'gateway', pointer: '/releases' } as const;
 /** The longest a client may hold a watch (`waitMs`). */
 export const CONFIG_MAX_WAIT_MS = 60_000;
 
@@ -65,6 +70,33 @@ export const CommonSettings = Type.Object(
           additionalProperties: false,
           description:
             'Outgoing calls: attempts (retries with backoff and jitter) and the timeout of an attempt when the caller sets none; a call that sets its own timeout keeps it.',
+        },
+      ),
+    ),
+    faults: Type.Optional(
+      Type.Object(
+        {
+          errorRate: Type.Optional(
+            Type.Number({
+              minimum: 0,
+              maximum: 1,
+              description: 'The share of API requests answered 503 SOUK_FAULT_INJECTED instead (0.3: three in ten).',
+            }),
+          ),
+          delayMs: Type.Optional(
+            Type.Integer({ minimum: 0, maximum: 30_000, description: 'Added before each API request is handled.' }),
+          ),
+          releases: Type.Optional(
+            Type.Array(Type.String({ minLength: 1, maxLength: 31 }), {
+              maxItems: 10,
+              description: 'Only instances of these releases (SERVICE_RELEASE) inject; absent: every instance.',
+            }),
+          ),
+        },
+        {
+          additionalProperties: false,
+          description:
+            'Fault injection for chaos experiments and canary drills: errors and latency on /api/ requests (health, metrics, admin and event feeds are spared).',
         },
       ),
     ),

@@ -5,7 +5,7 @@
 import type { RequestListener } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { CommonConfig } from '../config.ts';
-import type { Discovery } from '../discovery/index.ts';
+import { RELEASE_METADATA, type Discovery } from '../discovery/index.ts';
 import { createAdminServer } from '../server/admin-server.ts';
 import type { App } from '../server/app.ts';
 import type { Basics } from './basics.ts';
@@ -104,7 +104,7 @@ export async function register(
     zone: config.SERVICE_ZONE,
     weight: config.SERVICE_WEIGHT,
     // Where tools find /metrics and /_admin/* of this instance.
-    metadata: { adminUrl: urls.adminUrl },
+    metadata: { adminUrl: urls.adminUrl, [RELEASE_METADATA]: config.SERVICE_RELEASE },
   });
   stack.defer('the registration', () =>
     discovery.deregister().catch((err: unknown) => basics.log.warn({ err }, 'deregistration failed')),

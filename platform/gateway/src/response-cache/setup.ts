@@ -24,7 +24,8 @@ export const ANSWERED = Symbol('answered');
 
 export interface EdgeCache {
   /** For an anonymous GET of a cached route: answers it, or returns what records the upstream's answer; undefined: not cached now. */
-  serve(req: IncomingMessage, res: ServerResponse, target: string): typeof ANSWERED | ResponseRecorder | undefined;
+  /** `key`: the request target, with the caller's release in front while releases split the service's users. */
+  serve(req: IncomingMessage, res: ServerResponse, key: string): typeof ANSWERED | ResponseRecorder | undefined;
 }
 
 export function createEdgeCache(ctx: ServiceContext<Static<typeof GatewayConfig>>): EdgeCache {
@@ -91,21 +92,21 @@ export function createEdgeCache(ctx: ServiceContext<Static<typeof GatewayConfig>
 
   const now = () => ctx.clock.now();
   return {
-    serve(req, res, target) {
+    serve(req, res, key) {
       if (!enabled) return undefined;
       if (!cache.active()) {
         bypass.inc();
         return undefined;
       }
       const t = now();
-      const answer = cache.lookup(target, t);
+      const answer = cache.lookup(key, t);
       if (answer !== undefined) {
         hit.inc();
         answerFromCache(req, res, answer, t);
         return ANSWERED;
       }
       miss.inc();
-      return cache.recorder(target, now);
+      return cache.recorder(key, now);
     },
   };
 }

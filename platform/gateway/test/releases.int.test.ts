@@ -1,0 +1,165 @@
+// Canary and blue/green at the gateway, against a real config server: the canary takes its share of users
+// (each stays on one side), a canary failing 30 % is rolled back by the gateway's analysis while every user
+// still gets an answer (its failed attempts are retried on the stable side), and the rollback is in the
+// config server's audit under the gateway's name; a healthy canary is stepped up and promoted; blue/green
+// is one setting, switched and switched back (by the config server's rollback) without a restart.
+
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { ServerResponse } from 'node:http';
+import { configPath, startService, type RunningService } from '@souk/chassis';
+import { call, createTestDatabase, createTestIssuer, waitFor, type TestDatabase, type TestIssuer } from '@souk/chassis/testing';
+import { configService } from '../../config/src/service.ts';
+import { createUserIssuer, startGateway, startUpstream, type Received, type Upstream } from './harness.ts';
+
+let database: TestDatabase;
+let configIssuer: TestIssuer;
+let users: TestIssuer;
+let config: RunningService;
+let gateway: RunningService;
+let stable: Upstream;
+let canary: Upstream;
+let green: Upstream;
+let canaryFails = true;
+let canaryCalls = 0;
+const userTokens: string[] = [];
+
+const answer = (release: string) => (_req: Received, res: ServerResponse) => {
+  res.writeHead(200, { 'content-type': 'application/json', 'x-release': release });
+  res.end(JSON.stringify({ items: [], release }));
+};
+
+before(async () => {
+  database = await createTestDatabase('gateway_releases');
+  configIssuer = await createTestIssuer();
+  users = await createUserIssuer();
+  config = await startService(configService, { env: { DATABASE_URL: database.url, LOG_LEVEL: 'silent', PORT: '0' } });
+  config.ctx.auth.setKeySource(configIssuer.keySource);
+  stable = await startUpstream(answer('stable'));
+  green = await startUpstream(answer('green'));
+  // Three of every ten requests fail while `canaryFails`: a release with a bug.
+  canary = await startUpstream((req, res) => {
+    if (canaryFails && canaryCalls++ % 10 < 3) {
+      res.writeHead(503, { 'content-type': 'application/problem+json' });
+      res.end(JSON.stringify({ title: 'broken build', status: 503, code: 'SOUK_FAULT_INJECTED' }));
+      return;
+    }
+    answer('canary')(req, res);
+  });
+  gateway = await startGateway({
+    issuer: users,
+    services: { catalog: [stable.url, canary.url, green.url], config: [config.url] },
+    releases: { [canary.url]: 'canary', [green.url]: 'green' },
+    serviceToken: configIssuer.serviceToken('gateway', ['config:releases:write']),
+    env: { CONFIG_SERVICE: 'config', CONFIG_WATCH_MS: '5000' },
+  });
+  for (let i = 0; i < 40; i++) userTokens.push(await users.token({ sub: `shopper-${i}`, roles: ['customer'] }));
+});
+after(async () => {
+  await gateway?.stop();
+  await config?.stop();
+  await Promise.all([stable?.close(), canary?.close(), green?.close()]);
+  await database?.drop();
+});
+
+const admin = () => configIssuer.token({ sub: 'u-admin', email: 'ops@souk.local', roles: ['admin'] });
+const gatewaySettings = async () => (await call(config.url, 'GET', configPath('gateway'))).json;
+
+async function setReleases(releases: unknown, reason: string): Promise<number> {
+  const now = await gatewaySettings();
+  const res = await call(config.url, 'PUT', configPath('gateway'), {
+    token: await admin(),
+    body: { settings: { ...now.settings, releases }, reason, basedOn: now.version },
+  });
+  assert.equal(res.status, 200, res.text);
+  const version = res.json.version as number;
+  await waitFor(async () => (await call(gateway.adminUrl, 'GET', '/_admin/config')).json.version === version, {
+    what: `the gateway applying version ${version}`,
+  });
+  return version;
+}
+
+/** One read of the catalogue per user: which release answered each. */
+async function readAsEveryUser(): Promise<string[]> {
+  return Promise.all(
+    userTokens.map(async (token) => {
+      const res = await call(gateway.url, 'GET', '/api/v1/catalog/products', { token });
+      assert.equal(res.status, 200, `every user gets an answer: ${res.text}`);
+      return String(res.headers.get('x-release'));
+    }),
+  );
+}
+
+test('a canary takes its share of users, each always on the same side', async () => {
+  canaryFails = false;
+  await setReleases({ catalog: { canary: { weight: 50 } } }, 'canary at 50%, no analysis');
+  const first = await readAsEveryUser();
+  const onCanary = first.filter((r) => r === 'canary').length;
+  assert.ok(onCanary > 8 && onCanary < 32, `${onCanary} of 40 users on the canary`);
+  assert.deepEqual(await readAsEveryUser(), first, 'sticky per user');
+  assert.ok(!first.includes('green'), 'a release no setting names takes no users');
+});
+
+test('a canary failing 30 % is rolled back by the analysis, in the audit, while every user gets an answer', async () => {
+  canaryFails = true;
+  const version = await setReleases(
+    { catalog: { canary: { weight: 50, analysis: { windowSeconds: 60, minRequests: 20 } } } },
+    'canary at 50% with analysis',
+  );
+  // Reads until the analysis acts: each failed canary attempt is retried on the stable side (readAsEveryUser checks 200).
+  const rolledBack = await waitFor(
+    async () => {
+      await readAsEveryUser();
+      const history = (await call(config.url, 'GET', `${configPath('gateway')}/history`, { token: await admin() })).json;
+      return history.versions.find((v: { version: number; author: string }) => v.version > version && v.author === 'gateway');
+    },
+    { timeoutMs: 30_000, what: 'the gateway writing the rollback' },
+  );
+  assert.match(rolledBack.reason, /catalog canary rolled back \(weight 50 → 0\): error rate \d+(\.\d)?% against 0%/);
+  assert.deepEqual(rolledBack.changes, [{ path: '/releases/catalog/canary/weight', before: 50, after: 0 }]);
+  const metrics = await (await fetch(`${gateway.adminUrl}/metrics`)).text();
+  assert.match(metrics, /souk_gateway_canary_decisions_total\{service="catalog",decision="rollback",instance="[^"]+"\} 1/);
+  await waitFor(async () => (await call(gateway.adminUrl, 'GET', '/_admin/config')).json.version === rolledBack.version);
+  const calls = canary.received.length;
+  assert.ok((await readAsEveryUser()).every((r) => r === 'stable'));
+  assert.equal(canary.received.length, calls, 'nothing reaches the canary after the rollback');
+});
+
+test('a healthy canary is stepped up and promoted to the active release', async () => {
+  canaryFails = false;
+  const version = await setReleases(
+    { catalog: { canary: { weight: 50, analysis: { windowSeconds: 5, minRequests: 10, stepWeight: 50 } } } },
+    'a fixed canary at 50%, promoted after a healthy window',
+  );
+  await waitFor(
+    async () => {
+      await readAsEveryUser();
+      const now = await gatewaySettings();
+      return now.version > version && now.settings.releases?.catalog?.active === 'canary';
+    },
+    { timeoutMs: 30_000, what: 'the canary promoted' },
+  );
+  const promoted = await gatewaySettings();
+  assert.deepEqual(promoted.settings.releases.catalog, { active: 'canary' });
+  assert.equal(promoted.author, 'gateway');
+  assert.match(promoted.reason, /promoted/);
+  await waitFor(async () => (await call(gateway.adminUrl, 'GET', '/_admin/config')).json.version === promoted.version);
+  assert.ok((await readAsEveryUser()).every((r) => r === 'canary'));
+});
+
+test('blue/green: every user switches to green at once, and the config rollback switches them back', async () => {
+  const before = await setReleases({ catalog: {} }, 'stable is live');
+  assert.ok((await readAsEveryUser()).every((r) => r === 'stable'));
+  const switchedAt = Date.now();
+  await setReleases({ catalog: { active: 'green' } }, 'switch to green');
+  const took = Date.now() - switchedAt;
+  assert.ok((await readAsEveryUser()).every((r) => r === 'green'));
+  const back = await call(config.url, 'POST', `${configPath('gateway')}/rollback`, {
+    token: await admin(),
+    body: { version: before, reason: 'green misbehaves: back to stable' },
+  });
+  assert.equal(back.status, 200, back.text);
+  await waitFor(async () => (await call(gateway.adminUrl, 'GET', '/_admin/config')).json.version === back.json.version);
+  assert.ok((await readAsEveryUser()).every((r) => r === 'stable'));
+  console.log(`blue/green switch applied by the gateway ${took} ms after the change was made`);
+});
