@@ -49,8 +49,6 @@ export interface ProxyDeps {
   bodyLimitBytes: number;
   /** Bodies up to this are read whole (retryable elsewhere); larger ones with a Content-Length stream. */
   bodyBufferBytes: number;
-  /** The usual wait for an upstream's response headers, per attempt. */
-  upstreamTimeoutMs: number;
   /** True once shutdown began: new proxied requests are refused so that clients go elsewhere. */
   isClosing: () => boolean;
   /** Token buckets per caller and rate class; counted once the caller is known (after its token is checked). */
@@ -184,7 +182,7 @@ export function createProxy(deps: ProxyDeps): Proxy {
       ...(authorization !== undefined ? { authorization } : {}),
       repeatable: isRepeatable(method, typeof idempotencyKey === 'string' ? idempotencyKey : undefined),
       parent,
-      timeoutMs: waitSeconds === 0 ? deps.upstreamTimeoutMs : deps.upstreamTimeoutMs + waitSeconds * 1000,
+      extraWaitMs: waitSeconds * 1000,
       recorder,
     });
   }

@@ -7,6 +7,7 @@ import { context, ROOT_CONTEXT } from '@opentelemetry/api';
 import {
   createTokenExchanger,
   defineService,
+  type CommonSettings,
   IDENTITY_TOKEN_PATH,
   type ServiceContext,
   serviceClientAuthorization,
@@ -18,7 +19,7 @@ import { logHomeFailure, registerHomeRoute } from './home/home-route.ts';
 import { createHomeSources } from './home/home-sources.ts';
 import { createProxy } from './proxy.ts';
 import { createRouter, localApiPrefixes, routes } from './routes.ts';
-import { createUpstreamCall } from './upstream-call.ts';
+import { createUpstreamCall, type UpstreamTuning } from './upstream-call.ts';
 import { createUpstreamPools } from './upstream-pools.ts';
 import { GatewayConfig } from './config.ts';
 import { applyEdgeLimits } from './edge-limits.ts';
@@ -90,6 +91,14 @@ export const gatewayService = defineService({
       retryAfterSeconds: config.GATEWAY_RETRY_AFTER_SECONDS,
       releases,
     });
+    // Attempts and timeouts of proxied calls: the common `clients` setting, live, over GATEWAY_UPSTREAM_TIMEOUT_MS
+    // and GATEWAY_ATTEMPTS.
+    const tuneUpstream = (settings: { clients?: CommonSettings['clients'] }) => {
+      const { services, ...all } = settings.clients ?? {};
+      upstream.tune(all, services as Record<string, UpstreamTuning> | undefined);
+    };
+    tuneUpstream(ctx.settings.current());
+    ctx.settings.onChange(tuneUpstream);
 
     // Users' tokens are traded at identity for internal ones (RFC 8693), on the gateway's own client credentials.
     const clientAuthorization = await serviceClientAuthorization(ctx.config, ctx.secrets);
@@ -129,7 +138,6 @@ export const gatewayService = defineService({
         log: ctx.log,
         bodyLimitBytes: config.BODY_LIMIT_BYTES,
         bodyBufferBytes: config.GATEWAY_BODY_BUFFER_BYTES,
-        upstreamTimeoutMs: config.GATEWAY_UPSTREAM_TIMEOUT_MS,
         isClosing: () => ctx.isClosing(),
         limiter,
         onRateLimited: rateLimitedCounter(ctx),

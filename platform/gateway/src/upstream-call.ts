@@ -36,7 +36,15 @@ export interface UpstreamCallDeps {
   releases: Pick<ReleaseController, 'route' | 'analysed' | 'observe'>;
 }
 
+/** Attempts and per-attempt timeout of proxied calls, as the common `clients` setting gives them. */
+export interface UpstreamTuning {
+  attempts?: number | undefined;
+  timeoutMs?: number | undefined;
+}
+
 export interface UpstreamCall {
+  /** The `clients` setting (for every service, and per service over that) over the gateway's own defaults. */
+  tune(all: UpstreamTuning, perService?: Readonly<Record<string, UpstreamTuning>>): void;
   /** The request for `service`, forwarded; the client response is written or a souk error thrown. */
   send(call: {
     service: string;
@@ -57,8 +65,8 @@ export interface UpstreamCall {
     repeatable: boolean;
     /** Trace context of the gateway's SERVER span. */
     parent: Context;
-    /** Per attempt, instead of the default (a route that lets the service wait longer). */
-    timeoutMs?: number;
+    /** Added to the per-attempt timeout: the wait a client asked the service for (`Prefer: wait`). */
+    extraWaitMs?: number;
     /** Sees the answer that goes to the client (the response cache). */
     recorder?: ResponseRecorder | undefined;
   }): Promise<void>;
@@ -141,7 +149,28 @@ export function createUpstreamCall(deps: UpstreamCallDeps): UpstreamCall {
     throw err;
   }
 
+  // The live `clients` setting over the environment's defaults, resolved once per service until it changes.
+  let tuning: { all: UpstreamTuning; perService: Readonly<Record<string, UpstreamTuning>> } = { all: {}, perService: {} };
+  const policies = new Map<string, { timeoutMs: number; attempts: number }>();
+  const policyOf = (service: string) => {
+    let policy = policies.get(service);
+    if (policy === undefined) {
+      const own = tuning.perService[service];
+      policy = {
+        timeoutMs: own?.timeoutMs ?? tuning.all.timeoutMs ?? deps.timeoutMs,
+        attempts: own?.attempts ?? tuning.all.attempts ?? deps.maxAttempts,
+      };
+      policies.set(service, policy);
+    }
+    return policy;
+  };
+
   return {
+    tune(all, perService = {}) {
+      tuning = { all, perService };
+      policies.clear();
+    },
+
     async send({
       service,
       req,
@@ -153,9 +182,11 @@ export function createUpstreamCall(deps: UpstreamCallDeps): UpstreamCall {
       authorization,
       repeatable,
       parent,
-      timeoutMs = deps.timeoutMs,
+      extraWaitMs = 0,
       recorder,
     }) {
+      const policy = policyOf(service);
+      const timeoutMs = policy.timeoutMs + extraWaitMs;
       const listed = discovery.instances(service);
       if (listed.length === 0) {
         refuse(
@@ -177,7 +208,7 @@ export function createUpstreamCall(deps: UpstreamCallDeps): UpstreamCall {
       const method = req.method ?? 'GET';
       const streamed = streamedLength !== undefined;
       // A streamed body is read once: one attempt, whatever the method (the client may repeat it with its Idempotency-Key).
-      const maxAttempts = streamed ? 1 : deps.maxAttempts;
+      const maxAttempts = streamed ? 1 : policy.attempts;
       const tried = new Set<string>();
       const untried = (list: readonly ServiceInstance[]) => list.some((i) => !tried.has(i.instanceId) && accept(i));
       let last: AttemptOutcome | undefined;

@@ -2,7 +2,8 @@
 // (each stays on one side), a canary failing 30 % is rolled back by the gateway's analysis while every user
 // still gets an answer (its failed attempts are retried on the stable side), and the rollback is in the
 // config server's audit under the gateway's name; a healthy canary is stepped up and promoted; blue/green
-// is one setting, switched and switched back (by the config server's rollback) without a restart.
+// is one setting, switched and switched back (by the config server's rollback) without a restart. The
+// common `clients` setting tunes the attempts and timeout of proxied calls the same way.
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -20,6 +21,8 @@ let gateway: RunningService;
 let stable: Upstream;
 let canary: Upstream;
 let green: Upstream;
+/** Three recommendations instances that fail every request, or hang on /slow. */
+const failing: Upstream[] = [];
 let canaryFails = true;
 let canaryCalls = 0;
 const userTokens: string[] = [];
@@ -46,9 +49,21 @@ before(async () => {
     }
     answer('canary')(req, res);
   });
+  for (let i = 0; i < 3; i++)
+    failing.push(
+      await startUpstream((req, res) => {
+        if (req.url.includes('slow')) return; // never answers
+        res.writeHead(503, { 'content-type': 'application/problem+json' });
+        res.end(JSON.stringify({ title: 'down', status: 503 }));
+      }),
+    );
   gateway = await startGateway({
     issuer: users,
-    services: { catalog: [stable.url, canary.url, green.url], config: [config.url] },
+    services: {
+      catalog: [stable.url, canary.url, green.url],
+      recommendations: failing.map((u) => u.url),
+      config: [config.url],
+    },
     releases: { [canary.url]: 'canary', [green.url]: 'green' },
     serviceToken: configIssuer.serviceToken('gateway', ['config:releases:write']),
     env: { CONFIG_SERVICE: 'config', CONFIG_WATCH_MS: '5000' },
@@ -58,7 +73,7 @@ before(async () => {
 after(async () => {
   await gateway?.stop();
   await config?.stop();
-  await Promise.all([stable?.close(), canary?.close(), green?.close()]);
+  await Promise.all([stable?.close(), canary?.close(), green?.close(), ...failing.map((u) => u.close())]);
   await database?.drop();
 });
 
@@ -162,4 +177,32 @@ test('blue/green: every user switches to green at once, and the config rollback 
   await waitFor(async () => (await call(gateway.adminUrl, 'GET', '/_admin/config')).json.version === back.json.version);
   assert.ok((await readAsEveryUser()).every((r) => r === 'stable'));
   console.log(`blue/green switch applied by the gateway ${took} ms after the change was made`);
+});
+
+test('the clients setting tunes the attempts and timeout of proxied calls, live', async () => {
+  const sent = () => failing.reduce((n, u) => n + u.received.length, 0);
+  const attemptsOf = async () => {
+    const before = sent();
+    const res = await call(gateway.url, 'GET', '/api/v1/recommendations/bestsellers');
+    assert.equal(res.status, 503, res.text);
+    return sent() - before;
+  };
+  assert.equal(await attemptsOf(), 3, 'GATEWAY_ATTEMPTS: 3 by default, each on another instance');
+  const now = await gatewaySettings();
+  const res = await call(config.url, 'PUT', configPath('gateway'), {
+    token: await admin(),
+    body: {
+      settings: { ...now.settings, clients: { services: { recommendations: { attempts: 1, timeoutMs: 300 } } } },
+      reason: 'recommendations: one attempt, 300 ms',
+      basedOn: now.version,
+    },
+  });
+  assert.equal(res.status, 200, res.text);
+  await waitFor(async () => (await call(gateway.adminUrl, 'GET', '/_admin/config')).json.version === res.json.version);
+  assert.equal(await attemptsOf(), 1);
+  const started = performance.now();
+  const slow = await call(gateway.url, 'GET', '/api/v1/recommendations/slow');
+  assert.equal(slow.status, 504, slow.text);
+  assert.match(slow.json.detail, /did not answer within 300 ms \(1 attempt\)/);
+  assert.ok(performance.now() - started < 5_000, 'well under the 10 s default');
 });
