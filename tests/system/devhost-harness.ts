@@ -31,6 +31,8 @@ export interface DevhostInstance {
 
 export interface Devhost {
   gateway: string;
+  /** The gateway's HTTPS address (with mTLS on; the dev CA in <dataDir>/pki/ca.pem signs its certificate). */
+  gatewayTls: string | undefined;
   dataDir: string;
   /** Seconds from spawn to endpoints.json. */
   readySeconds: number;
@@ -64,7 +66,7 @@ export async function startDevhost(args: string[] = [], env: Record<string, stri
   const dbPrefix = blocked ? `souk_sys${randomBytes(3).toString('hex')}_` : undefined;
   if (blocked)
     process.stdout.write(`# embedded PostgreSQL cannot run here (${blocked}); the devhost uses ${DEFAULT_TEST_SERVER}\n`);
-  const [port, registryPort] = [await freePort(), await freePort()];
+  const [port, registryPort, tlsPort] = [await freePort(), await freePort(), await freePort()];
   const log = createWriteStream(join(dataDir, 'devhost-output.log'));
   const started = Date.now();
   const child = spawn(
@@ -79,6 +81,8 @@ export async function startDevhost(args: string[] = [], env: Record<string, stri
       String(port),
       '--registry-port',
       String(registryPort),
+      '--tls-port',
+      String(tlsPort),
       ...(dbPrefix ? ['--db-prefix', dbPrefix] : []),
       ...args,
     ],
@@ -92,7 +96,7 @@ export async function startDevhost(args: string[] = [], env: Record<string, stri
   const endpoints = await waitFor(
     async () => {
       if (exited) throw new Error(`devhost exited early; see ${dataDir}/devhost-output.log`);
-      return JSON.parse(await readFile(join(dataDir, 'endpoints.json'), 'utf8')) as { gateway: string };
+      return JSON.parse(await readFile(join(dataDir, 'endpoints.json'), 'utf8')) as { gateway: string; gatewayTls?: string };
     },
     { timeoutMs: 120_000, intervalMs: 200, what: 'the devhost to publish endpoints.json' },
   );
@@ -101,6 +105,7 @@ export async function startDevhost(args: string[] = [], env: Record<string, stri
 
   return {
     gateway: endpoints.gateway,
+    gatewayTls: endpoints.gatewayTls,
     dataDir,
     readySeconds,
     process: child,

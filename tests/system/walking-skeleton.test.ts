@@ -11,7 +11,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { connect } from 'node:net';
 import * as oidc from 'openid-client';
-import { request } from 'undici';
+import { Agent, request } from 'undici';
 import { waitFor } from '@souk/chassis/testing';
 import { startDevhost, type Devhost } from './devhost-harness.ts';
 
@@ -83,6 +83,23 @@ describe('a newcomer runs npm start', () => {
     assert.match(printed, new RegExp(`gateway\\s+${devhost.gateway}`), printed);
     assert.ok(printed.includes(`${devhost.gateway}/.well-known/openid-configuration`));
     assert.match(printed, /admin\s+admin@souk\.local, password in .*secrets\/admin-password/);
+  });
+
+  test('HTTPS at the gateway: TLS terminated there with a certificate for localhost from the dev CA', async () => {
+    assert.match(devhost.gatewayTls ?? '', /^https:\/\/localhost:\d+$/);
+    assert.match(await devhost.output(), new RegExp(`${devhost.gatewayTls!}.*HTTPS; trust .*pki/ca\\.pem`));
+    const ca = await readFile(path.join(devhost.dataDir, 'pki', 'ca.pem'));
+    const trusting = new Agent({ connect: { ca } });
+    try {
+      // Node's own name check: the certificate must be valid for localhost, and no client certificate is asked for.
+      const res = await request(`${devhost.gatewayTls!}/api/v1/catalog/products?pageSize=1`, { dispatcher: trusting });
+      assert.equal(res.statusCode, 200);
+      assert.equal(((await res.body.json()) as { items: unknown[] }).items.length, 1);
+    } finally {
+      await trusting.close();
+    }
+    // Without the dev CA the certificate is not trusted.
+    await assert.rejects(request(`${devhost.gatewayTls!}/api/v1/catalog/products`), /certificate/);
   });
 
   test('OIDC discovery and JWKS are served through the gateway', async () => {

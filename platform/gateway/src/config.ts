@@ -25,6 +25,14 @@ export const DEFAULT_BODY_BUFFER_BYTES = 64 * 1024;
 export const GatewayConfig = Type.Object({
   // Overrides the chassis default (0 = any port): the gateway is the shop's one public address.
   PORT: Type.Integer({ default: DEFAULT_PORT, minimum: 0, maximum: 65535 }),
+  GATEWAY_TLS_PORT: Type.Optional(
+    Type.Integer({
+      minimum: 0,
+      maximum: 65535,
+      description:
+        "HTTPS on this port too (TLS terminated here, HTTP/1.1), with the gateway's certificate (TLS_CERT_FILE and TLS_KEY_FILE, rotated in place); absent: plain HTTP on PORT only",
+    }),
+  ),
   GATEWAY_UPSTREAM_TIMEOUT_MS: Type.Integer({
     default: DEFAULT_UPSTREAM_TIMEOUT_MS,
     minimum: 1,

@@ -4,6 +4,7 @@
 // connection, never per request: the hot path pays nothing for them.
 
 import type { Server } from 'node:http';
+import { Server as HttpsServer } from 'node:https';
 import type { Socket } from 'node:net';
 import { Counter, type Registry } from 'prom-client';
 import { PROBLEM_CONTENT_TYPE, toProblem } from '@souk/chassis';
@@ -39,24 +40,27 @@ function tooManyConnectionsResponse(): string {
 }
 
 /**
- * Applies the limits to the (not yet listening) public server. The timeouts are Node's own
- * (a late request gets the chassis' 408 problem and the connection closes).
+ * Applies the limits to the (not yet listening) public servers: plain HTTP, and HTTPS when the gateway
+ * terminates TLS (one count of connections per address over both). The timeouts are Node's own (a late
+ * request gets the chassis' 408 problem and the connection closes).
  */
-export function applyEdgeLimits(server: Server, limits: EdgeLimits, metrics: Registry): void {
+export function applyEdgeLimits(servers: readonly (Server | HttpsServer)[], limits: EdgeLimits, metrics: Registry): void {
   if (limits.headersTimeoutMs > limits.requestTimeoutMs) {
     throw new Error(
       `GATEWAY_HEADERS_TIMEOUT_MS (${limits.headersTimeoutMs}) must not exceed GATEWAY_REQUEST_TIMEOUT_MS (${limits.requestTimeoutMs})`,
     );
   }
-  server.headersTimeout = limits.headersTimeoutMs;
-  server.requestTimeout = limits.requestTimeoutMs;
-  server.keepAliveTimeout = limits.keepAliveTimeoutMs;
-  server.maxConnections = limits.maxConnections;
-  // Read when the server starts listening (Node ≥ 18.14): without it a 1 s timeout could take 31 s to fire.
-  (server as Server & { connectionsCheckingInterval: number }).connectionsCheckingInterval = Math.max(
-    MIN_CHECK_INTERVAL_MS,
-    Math.min(MAX_CHECK_INTERVAL_MS, Math.floor(limits.headersTimeoutMs / 4)),
-  );
+  for (const server of servers) {
+    server.headersTimeout = limits.headersTimeoutMs;
+    server.requestTimeout = limits.requestTimeoutMs;
+    server.keepAliveTimeout = limits.keepAliveTimeoutMs;
+    server.maxConnections = limits.maxConnections;
+    // Read when the server starts listening (Node ≥ 18.14): without it a 1 s timeout could take 31 s to fire.
+    (server as Server & { connectionsCheckingInterval: number }).connectionsCheckingInterval = Math.max(
+      MIN_CHECK_INTERVAL_MS,
+      Math.min(MAX_CHECK_INTERVAL_MS, Math.floor(limits.headersTimeoutMs / 4)),
+    );
+  }
 
   const refused = new Counter({
     name: 'souk_gateway_connections_refused_total',
@@ -70,17 +74,23 @@ export function applyEdgeLimits(server: Server, limits: EdgeLimits, metrics: Reg
     if (count === 0) open.delete(address);
     else open.set(address, count);
   };
-  server.on('connection', (socket: Socket) => {
+  const admit = (socket: Socket, encrypted: boolean) => {
     const address = socket.remoteAddress ?? '';
     const count = open.get(address) ?? 0;
     if (count >= limits.maxConnectionsPerIp) {
       refused.inc();
       socket.on('error', () => undefined);
-      // Destroyed once written: nothing this connection sends is read.
-      socket.end(response, () => socket.destroy());
+      // Destroyed once written: nothing this connection sends is read. Before a TLS handshake there is no
+      // way to answer in HTTP: that connection is just closed.
+      if (encrypted) socket.destroy();
+      else socket.end(response, () => socket.destroy());
       return;
     }
     open.set(address, count + 1);
     socket.once('close', () => release(address));
-  });
+  };
+  for (const server of servers) {
+    const encrypted = server instanceof HttpsServer;
+    server.on('connection', (socket: Socket) => admit(socket, encrypted));
+  }
 }

@@ -23,6 +23,7 @@ import { createUpstreamCall, type UpstreamTuning } from './upstream-call.ts';
 import { createUpstreamPools } from './upstream-pools.ts';
 import { GatewayConfig } from './config.ts';
 import { applyEdgeLimits } from './edge-limits.ts';
+import { createEdgeTls, type EdgeTls } from './edge-tls.ts';
 import { createGatewayRateLimiter, rateLimitedCounter } from './rate-limit/setup.ts';
 import { CORS_POINTER, GatewaySettings, RATE_LIMITS_POINTER, RESPONSE_CACHE_POINTER } from './settings.ts';
 import { createEdgeCache } from './response-cache/setup.ts';
@@ -54,9 +55,11 @@ export const gatewayService = defineService({
   ],
   async setup(ctx) {
     const { config } = ctx;
-    // The public listener faces the Internet; the admin listener (metrics, /_admin) does not and keeps the chassis' settings.
+    // HTTPS beside plain HTTP when asked for, on the gateway's own certificate.
+    const edgeTls = config.GATEWAY_TLS_PORT === undefined ? undefined : createGatewayEdgeTls(ctx, config.GATEWAY_TLS_PORT);
+    // The public listeners face the Internet; the admin listener (metrics, /_admin) does not and keeps the chassis' settings.
     applyEdgeLimits(
-      ctx.app.server,
+      edgeTls ? [ctx.app.server, edgeTls.server] : [ctx.app.server],
       {
         headersTimeoutMs: config.GATEWAY_HEADERS_TIMEOUT_MS,
         requestTimeoutMs: config.GATEWAY_REQUEST_TIMEOUT_MS,
@@ -186,6 +189,19 @@ export const gatewayService = defineService({
     });
   },
 });
+
+/** The HTTPS listener, listening once the app is ready (a port in use stops the start), closed with the gateway. */
+function createGatewayEdgeTls(ctx: ServiceContext<Static<typeof GatewayConfig>>, port: number): EdgeTls {
+  if (!ctx.tls)
+    throw new Error("GATEWAY_TLS_PORT needs the gateway's certificate and key (TLS_CERT_FILE, TLS_KEY_FILE, TLS_CA_FILE)");
+  const edge = createEdgeTls(ctx.tls, ctx.app.server);
+  ctx.app.addHook('onReady', async () => {
+    const url = await edge.listen(ctx.config.HOST, port);
+    ctx.log.info({ url }, `HTTPS at ${url.replace('127.0.0.1', 'localhost')} (TLS terminated at the gateway)`);
+  });
+  ctx.onClose(() => edge.close());
+  return edge;
+}
 
 /** The allowed origins: pinned by GATEWAY_CORS_ORIGINS, else the live setting (an origin it cannot parse is left out, and said). */
 function createGatewayCors(ctx: ServiceContext<Static<typeof GatewayConfig>>): Cors {

@@ -6,6 +6,7 @@ import { findService, SERVICES } from './services.ts';
 
 export const DEFAULT_GATEWAY_PORT = 8080;
 export const DEFAULT_REGISTRY_PORT = 8761;
+export const DEFAULT_GATEWAY_TLS_PORT = 8443;
 export const DEFAULT_READY_TIMEOUT_SECONDS = 60;
 const MAX_INSTANCES = 10;
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
@@ -15,6 +16,8 @@ export interface DevhostOptions {
   dataDir: string;
   fresh: boolean;
   gatewayPort: number;
+  /** The gateway's HTTPS port (TLS terminated there, a dev certificate for localhost); with mTLS only. */
+  tlsPort: number;
   registryPort: number;
   /** Instances per service; services not listed run once. */
   scale: Readonly<Record<string, number>>;
@@ -55,6 +58,8 @@ Options:
   --data-dir <dir>        where databases, secrets, logs and state live (default: <repo>/.souk)
   --fresh                 wipe the data directory first (new database, new secrets)
   --port <n>              gateway port (default ${DEFAULT_GATEWAY_PORT})
+  --tls-port <n>          the gateway's HTTPS port (default ${DEFAULT_GATEWAY_TLS_PORT}): TLS terminated at the gateway with
+                          a certificate for localhost from the dev CA (<data-dir>/pki/ca.pem); not with --no-mtls
   --registry-port <n>     registry port (default ${DEFAULT_REGISTRY_PORT})
   --scale <svc>=<n>       run n instances of a service; repeatable, or comma separated
                           (services: ${SERVICES.map((s) => s.name).join(', ')})
@@ -102,6 +107,7 @@ export function parseOptions(argv: readonly string[], repoRoot: string): Devhost
         fresh: { type: 'boolean', default: false },
         port: { type: 'string' },
         'registry-port': { type: 'string' },
+        'tls-port': { type: 'string' },
         scale: { type: 'string', multiple: true },
         canary: { type: 'string', multiple: true },
         release: { type: 'string', multiple: true },
@@ -129,6 +135,9 @@ export function parseOptions(argv: readonly string[], repoRoot: string): Devhost
   const registryPort =
     v['registry-port'] === undefined ? DEFAULT_REGISTRY_PORT : parsePort('--registry-port', v['registry-port']);
   if (gatewayPort === registryPort) throw new ArgsError(`--port and --registry-port are both ${gatewayPort}`);
+  const tlsPort = v['tls-port'] === undefined ? DEFAULT_GATEWAY_TLS_PORT : parsePort('--tls-port', v['tls-port']);
+  if (tlsPort === gatewayPort || tlsPort === registryPort)
+    throw new ArgsError(`--tls-port ${tlsPort} is taken by ${tlsPort === gatewayPort ? '--port' : '--registry-port'}`);
   const dbPrefix = v['db-prefix'] ?? DEFAULT_DB_PREFIX;
   if (!/^[a-z][a-z0-9_]{0,30}_$/.test(dbPrefix)) {
     throw new ArgsError(
@@ -144,6 +153,7 @@ export function parseOptions(argv: readonly string[], repoRoot: string): Devhost
     dataDir: path.resolve(v['data-dir'] ?? path.join(repoRoot, '.souk')),
     fresh: v.fresh ?? false,
     gatewayPort,
+    tlsPort,
     registryPort,
     scale: Object.freeze(parseScale(v.scale ?? [])),
     releases: Object.freeze(parseReleases(v.canary ?? [], v.release ?? [])),

@@ -47,14 +47,22 @@ export class DevhostCertificates {
     return this.own;
   }
 
-  /** A new certificate for the instance, written into its folder; its reissue is scheduled at half its life. */
-  async issue(service: string, instanceId: string): Promise<TlsPaths> {
-    const issued = await issueCertificate(this.ca, { service, instanceId, lifetimeMs: this.lifetimeMs });
+  /**
+   * A new certificate for the instance, written into its folder; its reissue is scheduled at half its life.
+   * `hostnames`: names users reach it by (the gateway, which terminates their TLS with it).
+   */
+  async issue(service: string, instanceId: string, hostnames?: readonly string[]): Promise<TlsPaths> {
+    const issued = await issueCertificate(this.ca, {
+      service,
+      instanceId,
+      lifetimeMs: this.lifetimeMs,
+      ...(hostnames ? { hostnames } : {}),
+    });
     const paths = await writeTlsFiles(instanceTlsDir(this.dir, instanceId), this.ca, issued);
     if (instanceId === DEVHOST_IDENTITY) this.own = readClientTls(paths);
     clearTimeout(this.timers.get(instanceId));
     if (!this.stopped) {
-      const timer = setTimeout(() => void this.reissue(service, instanceId), this.lifetimeMs / 2);
+      const timer = setTimeout(() => void this.reissue(service, instanceId, hostnames), this.lifetimeMs / 2);
       timer.unref();
       this.timers.set(instanceId, timer);
     }
@@ -73,14 +81,14 @@ export class DevhostCertificates {
     this.timers.clear();
   }
 
-  private async reissue(service: string, instanceId: string): Promise<void> {
+  private async reissue(service: string, instanceId: string, hostnames?: readonly string[]): Promise<void> {
     if (this.stopped) return;
     try {
-      await this.issue(service, instanceId);
+      await this.issue(service, instanceId, hostnames);
       this.events.info(`${instanceId}: certificate reissued (valid ${Math.round(this.lifetimeMs / 1000)} s)`);
     } catch (err) {
       this.events.warn(`${instanceId}: reissuing its certificate failed (${(err as Error).message}); retrying in 1 s`);
-      const timer = setTimeout(() => void this.reissue(service, instanceId), 1_000);
+      const timer = setTimeout(() => void this.reissue(service, instanceId, hostnames), 1_000);
       timer.unref();
       this.timers.set(instanceId, timer);
     }

@@ -14,6 +14,7 @@ import { describeServer, provisionDatabases, serviceDatabaseUrl, type DatabaseTa
 import { ensureSecretFile, ensureSecrets, randomToken, type DevSecrets } from './secrets.ts';
 import { instanceSecretsDir, removeInstanceSecrets, secretsOfService, writeInstanceSecrets } from './instance-secrets.ts';
 import {
+  EDGE_HOSTNAMES,
   EXTRA_CLIENTS,
   IDENTITY,
   SERVICES,
@@ -110,6 +111,7 @@ export class Devhost {
     this.instances = this.plans.map((plan) => {
       const port = ports.get(plan.instanceId) ?? 0;
       const adminPort = ports.get(adminPortKey(plan.instanceId)) ?? 0;
+      const edge = plan.service.fixedPort === 'gatewayPort';
       // SIGKILL, not SIGTERM: with the devhost gone nobody would wait for a graceful shutdown that hangs
       // (stdout closed, registry and database going down at the same moment), and nothing may linger.
       const [command, args] = withParentDeathSignal(process.execPath, commands.get(plan.service.name) ?? [], 'SIGKILL');
@@ -121,6 +123,7 @@ export class Devhost {
         adminPort,
         registryPort: options.registryPort,
         gatewayPort: options.gatewayPort,
+        gatewayTlsPort: ports.get(tlsPortKey(plan.instanceId)),
         identityPorts,
         logLevel: options.logLevel,
         settingsDir: dir.settings,
@@ -130,7 +133,7 @@ export class Devhost {
         ...(certificates ? { tls: certificates.paths(plan.instanceId) } : {}),
       });
       // The gateway's port is the public edge: plain HTTP, its certificate only for its calls upstream.
-      const secure = certificates !== undefined && plan.service.fixedPort !== 'gatewayPort';
+      const secure = certificates !== undefined && !edge;
       const url = `${secure ? 'https' : 'http'}://127.0.0.1:${port}`;
       // Every admin listener, the gateway's too, is mutual TLS: operators' endpoints are never plain.
       const adminUrl = `${certificates ? 'https' : 'http'}://127.0.0.1:${adminPort}`;
@@ -150,7 +153,9 @@ export class Devhost {
         certificates
           ? {
               // A new certificate at every (re)start; reissued at half its life while the instance runs.
-              prepare: async () => void (await certificates.issue(plan.service.name, plan.instanceId)),
+              // The gateway's also names localhost: it terminates users' TLS with it.
+              prepare: async () =>
+                void (await certificates.issue(plan.service.name, plan.instanceId, edge ? EDGE_HOSTNAMES : undefined)),
               clientTls: () => certificates.client(),
             }
           : {},
@@ -180,7 +185,7 @@ export class Devhost {
     }
     if (this.stopping) return false;
 
-    const endpoints = buildEndpoints(options.gatewayPort, this.instances);
+    const endpoints = buildEndpoints(options.gatewayPort, this.instances, certificates ? options.tlsPort : undefined);
     writeJsonAtomicSync(dir.endpointsFile, endpoints);
     const summary = summaryLines({
       endpoints,
@@ -188,6 +193,7 @@ export class Devhost {
       newAdminPassword: secrets.adminPasswordCreated ? secrets.adminPassword : undefined,
       database: description,
       endpointsFile: dir.endpointsFile,
+      ...(certificates ? { caFile: certificates.ca.caFile } : {}),
       logsDir: dir.logs,
       totalMs: performance.now() - t0,
       memory: treeMemory(process.pid),
@@ -236,6 +242,7 @@ export class Devhost {
     for (const [flag, port] of [
       ['--port', this.options.gatewayPort],
       ['--registry-port', this.options.registryPort],
+      ...(this.options.mtls ? [['--tls-port', this.options.tlsPort] as const] : []),
     ] as const) {
       if (!(await isPortFree(port))) throw new Error(`port ${port} is in use; pick another with ${flag} <n>`);
     }
@@ -300,7 +307,7 @@ export class Devhost {
   /** Fixed ports for registry and gateway; every other instance keeps the port it had last time if free. */
   private async assignPorts(state: PersistentState): Promise<Map<string, number>> {
     const ports = new Map<string, number>();
-    const taken = new Set<number>([this.options.gatewayPort, this.options.registryPort]);
+    const taken = new Set<number>([this.options.gatewayPort, this.options.registryPort, this.options.tlsPort]);
     if (state.postgresPort !== undefined) taken.add(state.postgresPort);
     for (const plan of this.plans) {
       const port = plan.fixedPort ?? (await stablePort(state.instancePorts[plan.instanceId], taken));
@@ -313,6 +320,15 @@ export class Devhost {
       taken.add(adminPort);
       ports.set(key, adminPort);
       state.instancePorts[key] = adminPort;
+      // Gateways terminate users' TLS (with mTLS, which gives them their certificate): the first at --tls-port.
+      if (plan.service.fixedPort === 'gatewayPort' && this.options.mtls) {
+        const tlsKey = tlsPortKey(plan.instanceId);
+        const tlsPort =
+          plan.fixedPort !== undefined ? this.options.tlsPort : await stablePort(state.instancePorts[tlsKey], taken);
+        taken.add(tlsPort);
+        ports.set(tlsKey, tlsPort);
+        if (plan.fixedPort === undefined) state.instancePorts[tlsKey] = tlsPort;
+      }
     }
     return ports;
   }
@@ -386,3 +402,4 @@ function describeInstance(i: ManagedInstance): string {
 
 /** Where an instance's admin port is kept among the persisted ports. */
 const adminPortKey = (instanceId: string) => `${instanceId}/admin`;
+const tlsPortKey = (instanceId: string) => `${instanceId}/tls`;

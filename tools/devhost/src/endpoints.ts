@@ -4,19 +4,26 @@ import type { ManagedInstance } from './supervisor.ts';
 
 export interface Endpoints {
   gateway: string;
+  /** The gateway's HTTPS address (TLS terminated there; trust <data-dir>/pki/ca.pem), with mTLS on. */
+  gatewayTls?: string;
   services: Record<string, string[]>;
   /** Each instance's admin listener (/metrics, /_admin/*), in the order of `services`. */
   admin: Record<string, string[]>;
 }
 
-export function buildEndpoints(gatewayPort: number, instances: readonly ManagedInstance[]): Endpoints {
+export function buildEndpoints(gatewayPort: number, instances: readonly ManagedInstance[], tlsPort?: number): Endpoints {
   const services: Record<string, string[]> = {};
   const admin: Record<string, string[]> = {};
   for (const instance of instances) {
     (services[instance.spec.service] ??= []).push(instance.spec.url);
     (admin[instance.spec.service] ??= []).push(instance.spec.adminUrl);
   }
-  return { gateway: `http://localhost:${gatewayPort}`, services, admin };
+  return {
+    gateway: `http://localhost:${gatewayPort}`,
+    ...(tlsPort !== undefined ? { gatewayTls: `https://localhost:${tlsPort}` } : {}),
+    services,
+    admin,
+  };
 }
 
 export type Phase = 'starting' | 'ready' | 'stopping' | 'stopped';
@@ -69,6 +76,8 @@ export interface SummaryInput {
   newAdminPassword?: string;
   database: string;
   endpointsFile: string;
+  /** The dev CA a browser or curl trusts for the gateway's HTTPS (with mTLS on). */
+  caFile?: string;
   logsDir: string;
   totalMs: number;
   /** Memory of the devhost and every process below it (services, embedded PostgreSQL) at ready, when readable. */
@@ -90,6 +99,7 @@ export function summaryLines(input: SummaryInput): SummaryLine[] {
   const lines: SummaryLine[] = [
     { text: `souk is ready in ${(input.totalMs / 1000).toFixed(1)} s` },
     row('gateway', endpoints.gateway),
+    ...(endpoints.gatewayTls ? [row('', `${endpoints.gatewayTls} (HTTPS; trust ${input.caFile ?? 'the dev CA'})`)] : []),
     row('OIDC discovery', `${endpoints.gateway}/.well-known/openid-configuration`),
   ];
   for (const [service, urls] of Object.entries(endpoints.services)) lines.push(row(service, urls.join('  ')));

@@ -1,6 +1,7 @@
 // The devhost's PKI: a dev CA (ECDSA P-256) made at first start and kept in <data-dir>/pki
 // (key 0600, directory 0700), and short-lived instance certificates it signs, each naming
-// its service as a SPIFFE id (URI SAN) and its instance id as subject CN.
+// its service as a SPIFFE id (URI SAN) and its instance id as subject CN (the gateway's also names
+// localhost and 127.0.0.1: it terminates users' TLS with it).
 import 'reflect-metadata';
 import { randomBytes, webcrypto } from 'node:crypto';
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
@@ -98,7 +99,11 @@ export interface IssueRequest {
   instanceId: string;
   lifetimeMs: number;
   now?: Date;
+  /** Names a browser checks (DNS names, IPv4 addresses) for a certificate that also serves users: the gateway's. */
+  hostnames?: readonly string[];
 }
+
+const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
 
 /** A new key pair and a certificate for it, signed by the CA. */
 export async function issueCertificate(ca: DevCa, request: IssueRequest): Promise<IssuedCertificate> {
@@ -119,7 +124,16 @@ export async function issueCertificate(ca: DevCa, request: IssueRequest): Promis
       new x509.BasicConstraintsExtension(false, undefined, true),
       new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
       new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth, x509.ExtendedKeyUsage.clientAuth]),
-      new x509.SubjectAlternativeNameExtension([{ type: 'url', value: spiffeId(request.service) }], true),
+      new x509.SubjectAlternativeNameExtension(
+        [
+          { type: 'url', value: spiffeId(request.service) },
+          ...(request.hostnames ?? []).map((name) => ({
+            type: IPV4.test(name) ? ('ip' as const) : ('dns' as const),
+            value: name,
+          })),
+        ],
+        true,
+      ),
       await x509.AuthorityKeyIdentifierExtension.create(ca.keys.publicKey),
     ],
   });

@@ -271,6 +271,9 @@ export interface PlanOptions {
   gatewayPort: number;
 }
 
+/** The names the gateway's certificate carries besides its SPIFFE id: what users reach it by over HTTPS. */
+export const EDGE_HOSTNAMES: readonly string[] = ['localhost', '127.0.0.1'];
+
 /** Every instance to run, in start order (tier by tier, table order within a tier). */
 export function planInstances(options: PlanOptions, services: readonly ServiceSpec[] = SERVICES): InstancePlan[] {
   const ordered = [...services].sort((a, b) => a.tier - b.tier);
@@ -364,6 +367,7 @@ const CONTROLLED_ENV = [
   'CONFIG_SERVICE',
   'CONFIG_CACHE_FILE',
   'SERVICE_RELEASE',
+  'GATEWAY_TLS_PORT',
 ];
 
 /**
@@ -379,6 +383,8 @@ export interface EnvInput {
   adminPort?: number;
   registryPort: number;
   gatewayPort: number;
+  /** A gateway's HTTPS port (GATEWAY_TLS_PORT), when it terminates TLS. */
+  gatewayTlsPort?: number | undefined;
   /** Ports of identity's instances: every service calls identity there (IDENTITY_URL), never where the registry says. */
   identityPorts: readonly number[];
   /** --log-level: pins LOG_LEVEL; without it the config server's logLevel applies. */
@@ -433,6 +439,7 @@ export function instanceEnv(input: EnvInput): Record<string, string> {
     }
   }
   if (input.plan.release !== undefined) env.SERVICE_RELEASE = input.plan.release;
+  if (input.gatewayTlsPort !== undefined) env.GATEWAY_TLS_PORT = String(input.gatewayTlsPort);
   if (input.logLevel) env.LOG_LEVEL = input.logLevel;
   if (input.plan.service.database) {
     if (!input.databaseUrl) throw new Error(`${input.plan.service.name} needs a database URL`);
