@@ -218,6 +218,13 @@ export const CommonConfig = Type.Object({
       description: 'The config server (its name in discovery): settings are read from it at start and applied live. Unset: none.',
     }),
   ),
+  CONFIG_ENVIRONMENT: Type.Optional(
+    Type.String({
+      pattern: '^[a-z][a-z0-9-]{0,30}$',
+      description:
+        "The environment whose settings document applies over the service's base one at the config server (staging, prod…). Unset: the base alone.",
+    }),
+  ),
   CONFIG_CACHE_FILE: Type.Optional(
     Type.String({ minLength: 1, description: 'A copy of the settings in effect, to start from when the config server is down.' }),
   ),

@@ -116,3 +116,4 @@ export { pause } from './events/pause.ts';
 export { createNotifier, armNotification, type Notifier } from './events/notifier.ts';
 // The config server's API and the settings every service takes live.
 export * from './live-config/contract.ts';
+export { applyMergePatch, mergePatchFrom } from './live-config/merge-patch.ts';

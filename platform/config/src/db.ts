@@ -12,6 +12,8 @@ export interface SettingsSchemaTable {
 
 export interface SettingsVersionTable {
   service: string;
+  /** '' for the service's base document; else the environment whose document applies over it. */
+  environment: ColumnType<string, string | undefined, never>;
   version: number;
   settings: ColumnType<Record<string, unknown>, string, never>;
   author: string;

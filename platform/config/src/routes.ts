@@ -1,5 +1,7 @@
 // The config server's HTTP API (platform/config/README.md): read and watch a service's settings, set
-// them, roll them back, read their history, publish and read a settings schema.
+// them, roll them back, read their history, publish and read a settings schema. `?environment=<name>`
+// reads what the service gets there (its base with the environment's document over it), and changes,
+// rolls back or lists that environment's document.
 
 import { Type } from 'typebox';
 import {
@@ -8,6 +10,7 @@ import {
   ChangeBody,
   CONFIG_MAX_WAIT_MS,
   ConfigVersion,
+  ENVIRONMENT_NAME,
   HistoryEntry,
   PublishSchemaBody,
   RollbackBody,
@@ -18,11 +21,21 @@ import {
 import type { ConfigAccess } from './access.ts';
 import { diffSettings } from './diff.ts';
 import { configErrors } from './errors.ts';
-import { CONFIG_CHANNEL, type ConfigStore } from './store.ts';
+import { BASE, CONFIG_CHANNEL, type ConfigStore } from './store.ts';
 
 const PREFIX = '/api/v1/config/services';
 const ServiceParams = Type.Object({ service: Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,62}$' }) });
+const EnvironmentQuery = Type.Object({
+  environment: Type.Optional(
+    Type.String({
+      pattern: ENVIRONMENT_NAME,
+      description:
+        "An environment: its document over the service's base (reads), or that document itself (changes). Absent: the base.",
+    }),
+  ),
+});
 const WatchQuery = Type.Object({
+  ...EnvironmentQuery.properties,
   after: Type.Optional(
     Type.Integer({ minimum: 0, description: 'The version the caller has: the answer waits for a newer one (up to waitMs).' }),
   ),
@@ -42,19 +55,20 @@ const author = (caller: { email?: string; subject: string }) => caller.email ?? 
 async function checkConfined(
   store: ConfigStore,
   service: string,
+  environment: string,
   settings: object,
   basedOn: number | undefined,
   only: string,
 ): Promise<void> {
   if (basedOn === undefined)
     throw chassisErrors.invalidRequest(`A change of ${only} alone must name the version it was made from (basedOn).`);
-  const now = await store.current(service);
-  if (now.version !== basedOn)
+  const [seen, document] = await Promise.all([store.current(service, environment), store.document(service, environment)]);
+  if (seen.version !== basedOn)
     throw configErrors.versionConflict({
-      detail: `${service}'s settings are at version ${now.version}, not ${basedOn}.`,
-      extensions: { current: now.version },
+      detail: `${service}'s settings are at version ${seen.version}, not ${basedOn}.`,
+      extensions: { current: seen.version },
     });
-  const outside = diffSettings(now.settings, settings).filter((c) => c.path !== only && !c.path.startsWith(`${only}/`));
+  const outside = diffSettings(document.settings, settings).filter((c) => c.path !== only && !c.path.startsWith(`${only}/`));
   if (outside.length > 0)
     throw chassisErrors.forbidden(`This caller may change ${only} only, not ${outside.map((c) => c.path).join(', ')}.`);
 }
@@ -66,12 +80,18 @@ export function registerConfigRoutes(
   const { store, access } = deps;
 
   /** The version in effect, or, when it is `after`, the next one within `waitMs` (the same one after that). */
-  async function watch(service: string, after: number | undefined, waitMs: number, gone: AbortSignal): Promise<Version> {
-    const now = await store.current(service);
+  async function watch(
+    service: string,
+    environment: string,
+    after: number | undefined,
+    waitMs: number,
+    gone: AbortSignal,
+  ): Promise<Version> {
+    const now = await store.current(service, environment);
     if (after === undefined || now.version !== after || waitMs === 0) return now;
     // Listen before reading again: a change committed between the two reads must not be missed.
     const woken = armNotification(deps.notifier, CONFIG_CHANNEL, waitMs, gone, (payload) => payload === service);
-    const again = await store.current(service).catch((err: unknown) => {
+    const again = await store.current(service, environment).catch((err: unknown) => {
       woken.cancel();
       throw err;
     });
@@ -80,7 +100,7 @@ export function registerConfigRoutes(
       return again;
     }
     await woken.done;
-    return gone.aborted ? again : store.current(service);
+    return gone.aborted ? again : store.current(service, environment);
   }
 
   app.get(
@@ -88,7 +108,11 @@ export function registerConfigRoutes(
     {
       schema: {
         response: {
-          200: Type.Object({ services: Type.Array(Type.Object({ service: Type.String(), version: Type.Integer() })) }),
+          200: Type.Object({
+            services: Type.Array(
+              Type.Object({ service: Type.String(), version: Type.Integer(), environments: Type.Array(Type.String()) }),
+            ),
+          }),
         },
       },
     },
@@ -110,7 +134,7 @@ export function registerConfigRoutes(
       deps.closing.addEventListener('abort', hangUp, { once: true });
       if (deps.closing.aborted) hangUp();
       try {
-        const version = await watch(service, req.query.after, req.query.waitMs, gone.signal);
+        const version = await watch(service, req.query.environment ?? BASE, req.query.after, req.query.waitMs, gone.signal);
         void reply.header('etag', `"${version.version}"`);
         return version;
       } finally {
@@ -121,14 +145,19 @@ export function registerConfigRoutes(
 
   app.put(
     `${PREFIX}/:service`,
-    { schema: { params: ServiceParams, body: ChangeBody, response: { 200: ConfigVersion } } },
+    { schema: { params: ServiceParams, querystring: EnvironmentQuery, body: ChangeBody, response: { 200: ConfigVersion } } },
     async (req, reply) => {
-      const { caller, only } = await access.changer(req, req.params.service);
+      const { service } = req.params;
+      const environment = req.query.environment ?? BASE;
+      const { caller, only } = await access.changer(req, service);
       const { settings, reason } = req.body;
       const basedOn = req.body.basedOn ?? ifMatchVersion(req.headers['if-match']);
-      if (only !== undefined) await checkConfined(store, req.params.service, settings, basedOn, only);
-      const version = await store.change(req.params.service, { settings, reason, author: author(caller), basedOn });
-      req.log.info({ service: req.params.service, version: version.version, author: version.author, reason }, 'settings changed');
+      if (only !== undefined) await checkConfined(store, service, environment, settings, basedOn, only);
+      const version = await store.change(service, environment, { settings, reason, author: author(caller), basedOn });
+      req.log.info(
+        { service, environment: req.query.environment, version: version.version, author: version.author, reason },
+        'settings changed',
+      );
       void reply.header('etag', `"${version.version}"`);
       return version;
     },
@@ -136,12 +165,19 @@ export function registerConfigRoutes(
 
   app.post(
     `${PREFIX}/:service/rollback`,
-    { schema: { params: ServiceParams, body: RollbackBody, response: { 200: ConfigVersion } } },
+    { schema: { params: ServiceParams, querystring: EnvironmentQuery, body: RollbackBody, response: { 200: ConfigVersion } } },
     async (req) => {
       const caller = await access.admin(req);
-      const version = await store.rollback(req.params.service, { ...req.body, author: author(caller) });
+      const environment = req.query.environment ?? BASE;
+      const version = await store.rollback(req.params.service, environment, { ...req.body, author: author(caller) });
       req.log.info(
-        { service: req.params.service, version: version.version, rollbackOf: req.body.version, author: version.author },
+        {
+          service: req.params.service,
+          environment: req.query.environment,
+          version: version.version,
+          rollbackOf: req.body.version,
+          author: version.author,
+        },
         'settings rolled back',
       );
       return version;
@@ -150,10 +186,31 @@ export function registerConfigRoutes(
 
   app.get(
     `${PREFIX}/:service/history`,
-    { schema: { params: ServiceParams, response: { 200: Type.Object({ versions: Type.Array(HistoryEntry) }) } } },
+    {
+      schema: {
+        params: ServiceParams,
+        querystring: EnvironmentQuery,
+        response: { 200: Type.Object({ versions: Type.Array(HistoryEntry) }) },
+      },
+    },
     async (req) => {
       await access.admin(req);
-      return { versions: await store.history(req.params.service) };
+      return { versions: await store.history(req.params.service, req.query.environment ?? BASE) };
+    },
+  );
+
+  app.get(
+    `${PREFIX}/:service/environments/:environment`,
+    {
+      schema: {
+        params: Type.Object({ ...ServiceParams.properties, environment: Type.String({ pattern: ENVIRONMENT_NAME }) }),
+        response: { 200: ConfigVersion },
+      },
+    },
+    async (req) => {
+      const { service, environment } = req.params;
+      await access.serviceOrAdmin(req, service);
+      return store.document(service, environment);
     },
   );
 

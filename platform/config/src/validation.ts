@@ -47,7 +47,7 @@ export interface SettingsProblem {
 }
 
 /** Throws 422 SOUK_CONFIG_SETTINGS_INVALID, listing every problem, unless `settings` satisfy `schema`. */
-export function checkSettings(service: string, schema: object, settings: unknown): void {
+export function checkSettings(service: string, schema: object, settings: unknown, context = ''): void {
   const validate = validatorOf(schema);
   if (validate(settings)) return;
   const errors: SettingsProblem[] = (validate.errors ?? []).map((e) => {
@@ -61,7 +61,7 @@ export function checkSettings(service: string, schema: object, settings: unknown
     return { path, message };
   });
   throw configErrors.invalidSettings({
-    detail: `The settings of ${service} were refused: ${errors.map((e) => `${e.path} ${e.message}`).join('; ')}.`,
+    detail: `The settings of ${service}${context} were refused: ${errors.map((e) => `${e.path} ${e.message}`).join('; ')}.`,
     extensions: { errors },
   });
 }

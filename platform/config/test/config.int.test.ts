@@ -240,7 +240,95 @@ describe('settings of a service, by the service and by admins', () => {
 
   it('the list of services names each with its version in effect', async () => {
     const res = await gateway('GET', '/api/v1/config/services', { token: admin });
-    assert.deepEqual(res.body.services, [{ service: 'catalog', version: 3 }]);
+    assert.deepEqual(res.body.services, [{ service: 'catalog', version: 3, environments: [] }]);
+  });
+});
+
+describe('per environment: a document over the base, as a JSON Merge Patch', () => {
+  const cartPath = configPath('cart');
+  const cartSchema = settingsSchema(Type.Object({ pageSize: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })) }));
+  let cart: Awaited<ReturnType<typeof caller>>;
+  let gateway: Awaited<ReturnType<typeof caller>>;
+  let admin: string;
+  const change = async (query: string, settings: object, reason: string) => {
+    const res = await gateway('PUT', `${cartPath}${query}`, { token: admin, body: { settings, reason } });
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    return res.body;
+  };
+
+  before(async () => {
+    [cart, gateway] = await Promise.all([caller('cart'), caller('gateway')]);
+    admin = await issuer.token({ sub: 'u-admin', email: 'admin@souk.local', roles: ['admin'] });
+    assert.equal((await cart('PUT', `${cartPath}/schema`, { body: { schema: cartSchema } })).status, 204);
+  });
+
+  it("a service in an environment gets the base with the environment's document merged over it", async () => {
+    assert.deepEqual((await cart('GET', `${cartPath}?environment=staging`)).body, {
+      service: 'cart',
+      environment: 'staging',
+      version: 0,
+      layers: { base: 0, environment: 0 },
+      settings: {},
+    });
+    await change('', { logLevel: 'info', pageSize: 20, flags: { beta: false, fast: true } }, 'the base');
+    const staged = await change('?environment=staging', { pageSize: 50, flags: { beta: true } }, 'staging shows more');
+    assert.equal(staged.version, 2, 'base 1 + staging 1');
+    const mine = (await cart('GET', `${cartPath}?environment=staging`)).body;
+    assert.deepEqual(mine.settings, { logLevel: 'info', pageSize: 50, flags: { beta: true, fast: true } });
+    assert.deepEqual(mine.layers, { base: 1, environment: 1 });
+    assert.equal(mine.reason, 'staging shows more');
+    assert.equal((await cart('GET', cartPath)).body.settings.pageSize, 20, 'the base is unchanged');
+    assert.deepEqual((await cart('GET', `${cartPath}/environments/staging`)).body.settings, {
+      pageSize: 50,
+      flags: { beta: true },
+    });
+    // null removes a setting there.
+    await change('?environment=staging', { pageSize: 50, flags: { beta: true }, logLevel: null }, 'no level in staging');
+    assert.equal((await cart('GET', `${cartPath}?environment=staging`)).body.settings.logLevel, undefined);
+  });
+
+  it('what an environment would get is validated; the refusal names it', async () => {
+    const res = await gateway('PUT', `${cartPath}?environment=staging`, {
+      token: admin,
+      body: { settings: { pageSize: 1000 }, reason: 'too many' },
+    });
+    assertProblem(res, 422, 'SOUK_CONFIG_SETTINGS_INVALID');
+    assert.match(res.body.detail, /The settings of cart in staging were refused: \/pageSize/);
+  });
+
+  it('a watch in an environment wakes for a change of the base too', async () => {
+    const now = (await cart('GET', `${cartPath}?environment=staging`)).body.version as number;
+    const woken = cart('GET', `${cartPath}?environment=staging&after=${now}&waitMs=10000`);
+    await pause(100);
+    await change('', { logLevel: 'warn', pageSize: 20, flags: { beta: false, fast: true } }, 'quieter everywhere');
+    const next = (await woken).body;
+    assert.equal(next.version, now + 1);
+    assert.equal(next.settings.logLevel, undefined, "staging's null still removes it");
+    assert.equal(next.reason, 'quieter everywhere');
+  });
+
+  it("an environment's document has its own history and rollback; the list names the environments", async () => {
+    const history = (await gateway('GET', `${cartPath}/history?environment=staging`, { token: admin })).body.versions;
+    assert.deepEqual(
+      history.map((v: { version: number; environment: string }) => [v.version, v.environment]),
+      [
+        [2, 'staging'],
+        [1, 'staging'],
+      ],
+    );
+    const back = await gateway('POST', `${cartPath}/rollback?environment=staging`, {
+      token: admin,
+      body: { version: 1, reason: 'staging as it was' },
+    });
+    assert.equal(back.status, 200, JSON.stringify(back.body));
+    assert.equal(back.body.rollbackOf, 1);
+    assert.equal((await cart('GET', `${cartPath}?environment=staging`)).body.settings.logLevel, 'warn');
+    const listed = (await gateway('GET', '/api/v1/config/services', { token: admin })).body.services;
+    assert.deepEqual(
+      listed.find((s: { service: string }) => s.service === 'cart'),
+      { service: 'cart', version: 2, environments: ['staging'] },
+    );
+    assertProblem(await cart('GET', `${cartPath}?environment=Staging!`), 400, 'SOUK_REQUEST_INVALID');
   });
 });
 

@@ -236,6 +236,24 @@ describe('live settings', () => {
     }
   });
 
+  it("in an environment a service gets the base with that environment's document over it", async () => {
+    const staged = await startShop({ CONFIG_ENVIRONMENT: 'staging', CONFIG_CACHE_FILE: path.join(dir, 'shop-staging.json') });
+    try {
+      const res = await call(`http://127.0.0.1:${configPort}`, 'PUT', `${configPath('shop')}?environment=staging`, {
+        token: await issuer.token({ roles: ['admin'], email: 'ops@souk.local' }),
+        body: { settings: { greeting: 'ahlan wa sahlan' }, reason: 'staging says it its way' },
+      });
+      assert.equal(res.status, 200, res.text);
+      await waitFor(async () => (await adminView(staged)).version === res.json.version, { timeoutMs: 10_000, what: 'applied' });
+      assert.deepEqual((await call(staged.url, 'GET', '/hello')).json, { greeting: 'ahlan wa sahlan', beta: true });
+      assert.equal((await adminView(staged)).environment, 'staging');
+      assert.equal((await call(first.url, 'GET', '/hello')).json.greeting, 'salaam', 'the base, outside staging');
+    } finally {
+      await staged.stop();
+      started.splice(started.indexOf(staged), 1);
+    }
+  });
+
   it('with the config server down, the last good settings stay, and a new instance starts from the cached copy', async () => {
     await config!.stop();
     config = undefined;

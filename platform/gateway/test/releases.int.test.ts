@@ -66,7 +66,8 @@ before(async () => {
     },
     releases: { [canary.url]: 'canary', [green.url]: 'green' },
     serviceToken: configIssuer.serviceToken('gateway', ['config:releases:write']),
-    env: { CONFIG_SERVICE: 'config', CONFIG_WATCH_MS: '5000' },
+    // In an environment: the admin sets the base document, the analysis writes its decisions to staging's.
+    env: { CONFIG_SERVICE: 'config', CONFIG_WATCH_MS: '5000', CONFIG_ENVIRONMENT: 'staging' },
   });
   for (let i = 0; i < 40; i++) userTokens.push(await users.token({ sub: `shopper-${i}`, roles: ['customer'] }));
 });
@@ -78,20 +79,36 @@ after(async () => {
 });
 
 const admin = () => configIssuer.token({ sub: 'u-admin', email: 'ops@souk.local', roles: ['admin'] });
+/** The base document, which the admin changes. */
 const gatewaySettings = async () => (await call(config.url, 'GET', configPath('gateway'))).json;
+/** What the gateway gets in staging: the base with staging's document over it. */
+const stagingSettings = async () => (await call(config.url, 'GET', `${configPath('gateway')}?environment=staging`)).json;
+const applied = (version: number) =>
+  waitFor(async () => (await call(gateway.adminUrl, 'GET', '/_admin/config')).json.version === version, {
+    what: `the gateway applying version ${version}`,
+  });
 
-async function setReleases(releases: unknown, reason: string): Promise<number> {
+/** Sets the base document's releases; returns its version and the version the gateway sees in staging. */
+async function setReleases(releases: unknown, reason: string): Promise<{ base: number; seen: number }> {
   const now = await gatewaySettings();
   const res = await call(config.url, 'PUT', configPath('gateway'), {
     token: await admin(),
     body: { settings: { ...now.settings, releases }, reason, basedOn: now.version },
   });
   assert.equal(res.status, 200, res.text);
-  const version = res.json.version as number;
-  await waitFor(async () => (await call(gateway.adminUrl, 'GET', '/_admin/config')).json.version === version, {
-    what: `the gateway applying version ${version}`,
+  // The gateway sees the base through staging: its version there counts both documents.
+  const seen = (await stagingSettings()).version as number;
+  await applied(seen);
+  return { base: res.json.version as number, seen };
+}
+
+/** Staging's document (the analysis's decisions so far, which win over the base) steps aside: staging follows the base. */
+async function clearStaging(): Promise<void> {
+  const cleared = await call(config.url, 'PUT', `${configPath('gateway')}?environment=staging`, {
+    token: await admin(),
+    body: { settings: {}, reason: 'staging follows the base' },
   });
-  return version;
+  assert.equal(cleared.status, 200, cleared.text);
 }
 
 /** One read of the catalogue per user: which release answered each. */
@@ -117,7 +134,7 @@ test('a canary takes its share of users, each always on the same side', async ()
 
 test('a canary failing 30 % is rolled back by the analysis, in the audit, while every user gets an answer', async () => {
   canaryFails = true;
-  const version = await setReleases(
+  const { base } = await setReleases(
     { catalog: { canary: { weight: 50, analysis: { windowSeconds: 60, minRequests: 20 } } } },
     'canary at 50% with analysis',
   );
@@ -125,45 +142,54 @@ test('a canary failing 30 % is rolled back by the analysis, in the audit, while 
   const rolledBack = await waitFor(
     async () => {
       await readAsEveryUser();
-      const history = (await call(config.url, 'GET', `${configPath('gateway')}/history`, { token: await admin() })).json;
-      return history.versions.find((v: { version: number; author: string }) => v.version > version && v.author === 'gateway');
+      const history = (
+        await call(config.url, 'GET', `${configPath('gateway')}/history?environment=staging`, { token: await admin() })
+      ).json;
+      return history.versions.find((v: { author: string; createdAt: string }) => v.author === 'gateway');
     },
     { timeoutMs: 30_000, what: 'the gateway writing the rollback' },
   );
   assert.match(rolledBack.reason, /catalog canary rolled back \(weight 50 → 0\): error rate \d+(\.\d)?% against 0%/);
-  assert.deepEqual(rolledBack.changes, [{ path: '/releases/catalog/canary/weight', before: 50, after: 0 }]);
+  // Written to staging's document, as a merge patch over the base's setting.
+  assert.deepEqual(rolledBack.changes, [{ path: '/releases', after: { catalog: { canary: { weight: 0 } } } }]);
+  const effective = await stagingSettings();
+  assert.equal(effective.settings.releases.catalog.canary.weight, 0);
+  assert.equal(effective.layers.base, base, 'the base is as the admin left it');
+  assert.equal((await gatewaySettings()).settings.releases.catalog.canary.weight, 50);
   const metrics = await (await fetch(`${gateway.adminUrl}/metrics`)).text();
   assert.match(metrics, /souk_gateway_canary_decisions_total\{service="catalog",decision="rollback",instance="[^"]+"\} 1/);
-  await waitFor(async () => (await call(gateway.adminUrl, 'GET', '/_admin/config')).json.version === rolledBack.version);
+  await applied(effective.version);
   const calls = canary.received.length;
   assert.ok((await readAsEveryUser()).every((r) => r === 'stable'));
   assert.equal(canary.received.length, calls, 'nothing reaches the canary after the rollback');
 });
 
 test('a healthy canary is stepped up and promoted to the active release', async () => {
+  await clearStaging();
   canaryFails = false;
-  const version = await setReleases(
+  const { seen } = await setReleases(
     { catalog: { canary: { weight: 50, analysis: { windowSeconds: 5, minRequests: 10, stepWeight: 50 } } } },
     'a fixed canary at 50%, promoted after a healthy window',
   );
   await waitFor(
     async () => {
       await readAsEveryUser();
-      const now = await gatewaySettings();
-      return now.version > version && now.settings.releases?.catalog?.active === 'canary';
+      const now = await stagingSettings();
+      return now.version > seen && now.settings.releases?.catalog?.active === 'canary';
     },
     { timeoutMs: 30_000, what: 'the canary promoted' },
   );
-  const promoted = await gatewaySettings();
+  const promoted = await stagingSettings();
   assert.deepEqual(promoted.settings.releases.catalog, { active: 'canary' });
   assert.equal(promoted.author, 'gateway');
   assert.match(promoted.reason, /promoted/);
-  await waitFor(async () => (await call(gateway.adminUrl, 'GET', '/_admin/config')).json.version === promoted.version);
+  await applied(promoted.version);
   assert.ok((await readAsEveryUser()).every((r) => r === 'canary'));
 });
 
 test('blue/green: every user switches to green at once, and the config rollback switches them back', async () => {
-  const before = await setReleases({ catalog: {} }, 'stable is live');
+  await clearStaging();
+  const { base: before } = await setReleases({ catalog: {} }, 'stable is live');
   assert.ok((await readAsEveryUser()).every((r) => r === 'stable'));
   const switchedAt = Date.now();
   await setReleases({ catalog: { active: 'green' } }, 'switch to green');
@@ -174,7 +200,7 @@ test('blue/green: every user switches to green at once, and the config rollback 
     body: { version: before, reason: 'green misbehaves: back to stable' },
   });
   assert.equal(back.status, 200, back.text);
-  await waitFor(async () => (await call(gateway.adminUrl, 'GET', '/_admin/config')).json.version === back.json.version);
+  await applied((await stagingSettings()).version);
   assert.ok((await readAsEveryUser()).every((r) => r === 'stable'));
   console.log(`blue/green switch applied by the gateway ${took} ms after the change was made`);
 });
@@ -198,7 +224,7 @@ test('the clients setting tunes the attempts and timeout of proxied calls, live'
     },
   });
   assert.equal(res.status, 200, res.text);
-  await waitFor(async () => (await call(gateway.adminUrl, 'GET', '/_admin/config')).json.version === res.json.version);
+  await applied((await stagingSettings()).version);
   assert.equal(await attemptsOf(), 1);
   const started = performance.now();
   const slow = await call(gateway.url, 'GET', '/api/v1/recommendations/slow');

@@ -119,10 +119,23 @@ export const PublishSchemaBody = Type.Object({
   schema: Type.Object({}, { additionalProperties: true, description: 'A JSON Schema (draft 7) of an object.' }),
 });
 
+/**
+ * An environment's name (`?environment=staging`): its document applies over the service's base document as
+ * a JSON Merge Patch. Without one, the base document alone.
+ */
+export const ENVIRONMENT_NAME = '^[a-z][a-z0-9-]{0,30}$';
+
 /** A version of a service's settings. Version 0: nothing was ever set (an empty document). */
 export const ConfigVersion = Type.Object({
   service: Type.String(),
+  /**
+   * For an environment: the base version plus the environment document's, so it grows with either; the
+   * settings are the base with the environment's merged over it.
+   */
   version: Type.Integer({ minimum: 0 }),
+  environment: Type.Optional(Type.String()),
+  /** For an environment: the version of each of the two documents in effect. */
+  layers: Type.Optional(Type.Object({ base: Type.Integer({ minimum: 0 }), environment: Type.Integer({ minimum: 0 }) })),
   settings: Type.Object({}, { additionalProperties: true }),
   /** Who set it (the subject of the token), when, and why. Absent for version 0. */
   author: Type.Optional(Type.String()),

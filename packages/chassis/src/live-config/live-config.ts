@@ -1,4 +1,5 @@
-// A service's settings from the config server (platform/config), applied live. At start the service
+// A service's settings from the config server (platform/config), applied live (in CONFIG_ENVIRONMENT, its
+// base document with that environment's merged over it; the config server merges). At start the service
 // publishes the schema of its settings, reads the version in effect and applies it; then it watches for
 // the next version (a long poll the config server answers when a change commits) and applies each as it
 // comes. A version that does not pass the schema here is not applied: the last good one stays. Each
@@ -19,6 +20,8 @@ import { configPath, type CommonSettings, type ConfigVersion } from './contract.
 export type SettingsSource = 'config server' | 'cache' | 'none';
 
 export interface SettingsSnapshot {
+  /** CONFIG_ENVIRONMENT: whose document the config server merged over the base. */
+  environment?: string;
   version: number;
   source: SettingsSource;
   settings: Record<string, unknown>;
@@ -40,6 +43,8 @@ export interface LiveSettings<S = Record<string, unknown>> {
 
 export interface LiveConfigOptions {
   service: string;
+  /** The environment whose document the config server merges over the service's base (CONFIG_ENVIRONMENT). */
+  environment?: string | undefined;
   /** The settings' schema (the common ones and the service's own: `settingsSchema(own)`). */
   schema: TObject;
   /** The config server's client; undefined: no config server, the settings stay empty. */
@@ -131,7 +136,12 @@ export function createLiveConfig<S = Record<string, unknown>>(options: LiveConfi
     if (!options.cacheFile) return undefined;
     try {
       const cached = JSON.parse(readFileSync(options.cacheFile, 'utf8')) as ConfigVersion;
-      return cached.service === options.service && typeof cached.version === 'number' ? cached : undefined;
+      // A copy of another environment's settings is not this one's.
+      return cached.service === options.service &&
+        cached.environment === options.environment &&
+        typeof cached.version === 'number'
+        ? cached
+        : undefined;
     } catch {
       return undefined;
     }
@@ -141,7 +151,11 @@ export function createLiveConfig<S = Record<string, unknown>>(options: LiveConfi
     const res = await client!.request<ConfigVersion>({
       method: 'GET',
       path: path_,
-      query: { ...(after === undefined ? {} : { after }), waitMs },
+      query: {
+        ...(after === undefined ? {} : { after }),
+        ...(options.environment === undefined ? {} : { environment: options.environment }),
+        waitMs,
+      },
       timeoutMs,
       signal: stopped.signal,
     });
@@ -174,7 +188,11 @@ export function createLiveConfig<S = Record<string, unknown>>(options: LiveConfi
       listeners.add(fn);
       return () => void listeners.delete(fn);
     },
-    snapshot: () => ({ ...state, pinnedByEnvironment: pinned }),
+    snapshot: () => ({
+      ...(options.environment === undefined ? {} : { environment: options.environment }),
+      ...state,
+      pinnedByEnvironment: pinned,
+    }),
 
     async start() {
       if (!client) return;

@@ -27,6 +27,7 @@ export function createServiceSettings(
   const openPinned = Boolean(env.BREAKER_HALF_OPEN_AFTER_MS);
   const live = createLiveConfig({
     service: basics.name,
+    environment: config.CONFIG_ENVIRONMENT,
     schema: settingsSchema(own),
     client: config.CONFIG_SERVICE ? clients.get(config.CONFIG_SERVICE) : undefined,
     log: basics.log,

@@ -4,9 +4,18 @@
 // shown at /_admin/releases.
 
 import { Counter, Gauge } from 'prom-client';
-import { configPath, isSoukError, type ConfigVersion, type ServiceContext } from '@souk/chassis';
+import {
+  configPath,
+  isSoukError,
+  mergePatchFrom,
+  type ConfigVersion,
+  type ServiceClient,
+  type ServiceContext,
+} from '@souk/chassis';
 import type { GatewaySettings } from '../settings.ts';
 import type { ReleasesSetting } from './policy.ts';
+
+type Releases = { releases?: ReleasesSetting };
 import { createReleaseController, type ReleaseChange, type ReleaseController } from './controller.ts';
 
 /** Reads and writes that lose a race with another writer are made again on the newer version. */
@@ -21,29 +30,59 @@ export function createGatewayReleases(ctx: ServiceContext<any>): ReleaseControll
     registers: [ctx.metrics],
   });
 
+  const environment = ctx.config.CONFIG_ENVIRONMENT as string | undefined;
+  const inEnvironment = environment === undefined ? {} : { environment };
+
+  /**
+   * The settings document to write for `change`: the base with the service's setting replaced; in an
+   * environment, that environment's document with a merge patch turning the base's setting into the new one.
+   */
+  async function nextDocument(client: ServiceClient, seen: GatewaySettings, change: ReleaseChange): Promise<object> {
+    if (environment === undefined) {
+      const releases: ReleasesSetting = { ...(seen as Releases).releases };
+      if (change.next === undefined) delete releases[change.service];
+      else releases[change.service] = change.next;
+      return { ...seen, releases };
+    }
+    const [base, own] = await Promise.all([
+      client.request<ConfigVersion>({ method: 'GET', path: configPath('gateway'), auth: 'service' }),
+      client.request<ConfigVersion>({
+        method: 'GET',
+        path: `${configPath('gateway')}/environments/${environment}`,
+        auth: 'service',
+      }),
+    ]);
+    const document = own.body.settings as Releases;
+    const fromBase = (base.body.settings as Releases).releases?.[change.service];
+    return {
+      ...document,
+      releases: { ...document.releases, [change.service]: mergePatchFrom(fromBase, change.next) },
+    };
+  }
+
   async function write(change: ReleaseChange): Promise<void> {
     if (configService === undefined)
       throw new Error('no config server (CONFIG_SERVICE): the decision holds on this instance only');
     const client = ctx.client(configService);
     for (let attempt = 1; attempt <= WRITE_TRIES; attempt++) {
-      const now = (await client.request<ConfigVersion>({ method: 'GET', path: configPath('gateway'), auth: 'service' })).body;
-      const settings = now.settings as GatewaySettings & { releases?: ReleasesSetting };
+      const now = (
+        await client.request<ConfigVersion>({ method: 'GET', path: configPath('gateway'), query: inEnvironment, auth: 'service' })
+      ).body;
       // Someone changed this service's release setting since the analysis decided: theirs stands.
-      if (JSON.stringify(settings.releases?.[change.service] ?? null) !== change.from) {
+      if (JSON.stringify((now.settings as Releases).releases?.[change.service] ?? null) !== change.from) {
         ctx.log.info({ service: change.service }, 'canary analysis: the release setting changed meanwhile; decision dropped');
         return;
       }
-      const releases: ReleasesSetting = { ...settings.releases };
-      if (change.next === undefined) delete releases[change.service];
-      else releases[change.service] = change.next;
       try {
         const written = await client.request<ConfigVersion>({
           method: 'PUT',
           path: configPath('gateway'),
+          query: inEnvironment,
           auth: 'service',
           body: {
-            settings: { ...settings, releases },
+            settings: await nextDocument(client, now.settings, change),
             reason: `canary analysis (${ctx.instanceId}): ${change.reason}`,
+            // As the read showed it: a change made since (to the base or the environment's document) is a 409.
             basedOn: now.version,
           },
         });
