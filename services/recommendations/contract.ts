@@ -1,18 +1,16 @@
 // The recommendations service's public contract: TypeBox schemas of its HTTP
-// API (products bought together, bestsellers, and the admin behaviour hook).
+// API (products bought together, bestsellers).
 // It publishes no events.
 
 import { Type, type Static } from 'typebox';
 
 export const API_PREFIX = '/api/v1/recommendations';
-export const ADMIN_BEHAVIOUR_PATH = '/_admin/recommendations/behaviour';
 export const UUID_PATTERN = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';
 export const DEFAULT_LIMIT = 10;
 export const MAX_LIMIT = 50;
 /** At most this many products in `productIds` (a big cart). */
 export const MAX_BASKET = 50;
 export const MAX_WINDOW_DAYS = 365;
-export const MAX_DELAY_MS = 60_000;
 
 const Uuid = Type.String({ pattern: UUID_PATTERN, description: 'UUID' });
 const Limit = Type.Integer({ minimum: 1, maximum: MAX_LIMIT, description: `How many, default ${DEFAULT_LIMIT}.` });
@@ -75,26 +73,3 @@ export const Bestsellers = Type.Object({
   items: Type.Array(Bestseller),
 });
 export type Bestsellers = Static<typeof Bestsellers>;
-
-/** Which reads the behaviour hook slows down or fails. */
-export const Endpoint = Type.Union([Type.Literal('related'), Type.Literal('bestsellers')]);
-export type Endpoint = Static<typeof Endpoint>;
-
-/** Test hook for the gateway's fallbacks: a slow or failing recommendations on purpose. */
-export const Behaviour = Type.Object(
-  {
-    delayMs: Type.Integer({ minimum: 0, maximum: MAX_DELAY_MS, description: 'Added to every affected read.' }),
-    failureRate: Type.Number({
-      minimum: 0,
-      maximum: 1,
-      description: 'Share of affected reads answered 503 SOUK_RECOMMENDATIONS_INJECTED_FAILURE (after the delay).',
-    }),
-    endpoints: Type.Optional(Type.Array(Endpoint, { minItems: 1, uniqueItems: true, description: 'Default: both.' })),
-  },
-  { additionalProperties: false },
-);
-export type Behaviour = Static<typeof Behaviour>;
-
-/** PATCH: the fields it names change, the others keep their value (at least one field). */
-export const BehaviourChange = Type.Partial(Behaviour, { additionalProperties: false, minProperties: 1 });
-export type BehaviourChange = Static<typeof BehaviourChange>;

@@ -229,7 +229,11 @@ export async function startService<C extends TObject, DB = object>(
         ...(serverTls ? { tls: serverTls } : {}),
       }),
     );
-    installFaults(app, { settings, release: config.SERVICE_RELEASE, metrics: basics.metrics });
+    installFaults(app, {
+      settings,
+      self: { release: config.SERVICE_RELEASE, instanceId: basics.instanceId },
+      metrics: basics.metrics,
+    });
     let appClosed: Promise<void> | undefined;
     const closeApp = () => (appClosed ??= app.close());
     stack.defer('the HTTP server', closeApp);

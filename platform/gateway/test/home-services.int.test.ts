@@ -1,17 +1,26 @@
 // GET /api/v1/home with the real services in-process: a seeded catalog, cart
 // and recommendations (fed an OrderConfirmed by a stand-in orders producer).
-// Recommendations healthy, slowed through its behaviour hook, and stopped:
+// Recommendations healthy, slowed through its `faults` setting at a real config
+// server, and stopped:
 // the page says where its recommendations came from, and never fails.
 
 import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DEFAULT_EXTERNAL_AUDIENCE, defineService, eventsReadScope, startService, type RunningService } from '@souk/chassis';
+import {
+  configPath,
+  DEFAULT_EXTERNAL_AUDIENCE,
+  defineService,
+  eventsReadScope,
+  startService,
+  type RunningService,
+} from '@souk/chassis';
 import { call, createTestDatabase, createTestIssuer, waitFor, type TestDatabase, type TestIssuer } from '@souk/chassis/testing';
 import { OrderConfirmed } from '@souk/orders/contract';
 import { cartService } from '../../../services/cart/src/service.ts';
 import { catalogService } from '../../../services/catalog/src/service.ts';
 import { recommendationsService } from '../../../services/recommendations/src/service.ts';
+import { configService } from '../../config/src/service.ts';
 import { DEFAULT_HOME_RECOMMENDATIONS_TIMEOUT_MS } from '../src/config.ts';
 import { startGateway } from './harness.ts';
 
@@ -29,6 +38,7 @@ let issuer: TestIssuer;
 let catalog: RunningService;
 let orders: RunningService;
 let recommendations: RunningService;
+let config: RunningService;
 let gateway: RunningService;
 let products: { id: string; name: string }[];
 let user: string;
@@ -50,6 +60,8 @@ before(async () => {
     return svc;
   });
   catalog.ctx.auth.setKeySource(issuer.keySource);
+  config = await withDatabase('home_config', (url) => startService(configService, { env: { ...silent, DATABASE_URL: url } }));
+  config.ctx.auth.setKeySource(issuer.keySource);
   // Each consumer reads the feeds with its own token.
   const reads = (client: string, producers: string[]) => issuer.serviceToken(client, producers.map(eventsReadScope));
   recommendations = await withDatabase('home_recommendations', (url) =>
@@ -57,7 +69,9 @@ before(async () => {
       env: {
         ...silent,
         DATABASE_URL: url,
-        STATIC_SERVICES: `orders=${orders.url}`,
+        STATIC_SERVICES: `orders=${orders.url};config=${config.url}`,
+        CONFIG_SERVICE: 'config',
+        CONFIG_WATCH_MS: '5000',
         EVENTS_FEED_WAIT_MS: '1000',
         SHUTDOWN_TIMEOUT_MS: '2000',
       },
@@ -166,13 +180,19 @@ test('recommendations healthy: picks for the cart for the user, bestsellers for 
 });
 
 test('recommendations slowed: the kept bestsellers within the budget, for the user too', async (t) => {
-  const behaviour = (delayMs: number) =>
-    call(recommendations.adminUrl, 'PATCH', '/_admin/recommendations/behaviour', {
+  // As an operator does: recommendations' faults setting at the config server, applied live.
+  const slow = async (faults: object | undefined, reason: string) => {
+    const res = await call(config.url, 'PUT', configPath('recommendations'), {
       token: admin,
-      body: { delayMs, failureRate: 0 },
+      body: { settings: faults ? { faults } : {}, reason },
     });
-  assert.equal((await behaviour(2_500)).status, 200);
-  t.after(async () => void (await behaviour(0)));
+    assert.equal(res.status, 200, res.text);
+    await waitFor(async () => (await call(recommendations.adminUrl, 'GET', '/_admin/config')).json.version === res.json.version, {
+      what: 'recommendations applying its settings',
+    });
+  };
+  await slow({ delayMs: 2_500, paths: ['/api/v1/recommendations'] }, 'drill: a slow recommendations');
+  t.after(() => slow(undefined, 'drill over'));
   for (const token of [undefined, user]) {
     const { page, ms } = await home(token);
     assert.equal(page.recommendations.source, 'bestsellers-cache');

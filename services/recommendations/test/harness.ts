@@ -16,8 +16,6 @@ export interface Harness {
   svc: RunningServiceOf<typeof recommendationsService>;
   orders: RunningService;
   issuer: TestIssuer;
-  /** Starts another recommendations instance on the same database (stopped by close). */
-  another(env: Record<string, string>): Promise<RunningServiceOf<typeof recommendationsService>>;
   /** Publishes an OrderConfirmed for these products (quantity 1 unless given); returns the event's order id. */
   confirm(
     products: (string | { id: string; quantity: number; name?: string })[],
@@ -25,7 +23,6 @@ export interface Harness {
   ): Promise<string>;
   /** Waits until recommendations has read the whole orders feed. */
   caughtUp(): Promise<void>;
-  adminToken(): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -45,13 +42,10 @@ export async function startRecommendations(label: string, env: Record<string, st
   const issuer = await createTestIssuer();
   let orders: RunningService | undefined;
   let svc: RunningServiceOf<typeof recommendationsService> | undefined;
-  const others: RunningService[] = [];
-  let serviceEnv: Record<string, string> = {};
   // recommendations reads orders' feed with its own token.
   const serviceToken = issuer.serviceToken('svc-recommendations', [eventsReadScope('orders')]);
   const common = { LOG_LEVEL: 'silent', EVENTS_FEED_WAIT_MS: '1000', EVENTS_LEASE_MS: '3000' };
   const close = async () => {
-    await Promise.allSettled(others.map((o) => o.stop()));
     await orders?.stop().catch(() => undefined);
     await svc?.stop().catch(() => undefined);
     await Promise.allSettled(databases.map((d) => d.drop()));
@@ -63,7 +57,7 @@ export async function startRecommendations(label: string, env: Record<string, st
     orders.ctx.auth.setKeySource(issuer.keySource);
     const database = await createTestDatabase(`rec_${label}`);
     databases.push(database);
-    serviceEnv = { ...common, DATABASE_URL: database.url, STATIC_SERVICES: `orders=${orders.url}`, ...env };
+    const serviceEnv = { ...common, DATABASE_URL: database.url, STATIC_SERVICES: `orders=${orders.url}`, ...env };
     svc = await startService(recommendationsService, { env: serviceEnv, serviceToken });
     svc.ctx.auth.setKeySource(issuer.keySource);
   } catch (err) {
@@ -76,11 +70,6 @@ export async function startRecommendations(label: string, env: Record<string, st
     svc: consumer,
     orders: producer,
     issuer,
-    async another(env) {
-      const other = await startService(recommendationsService, { env: { ...serviceEnv, ...env }, serviceToken });
-      others.push(other);
-      return other;
-    },
     async confirm(products, options = {}) {
       const orderId = options.orderId ?? randomUUID();
       const items = products.map((p) => {
@@ -123,7 +112,6 @@ export async function startRecommendations(label: string, env: Record<string, st
         { what: `the orders feed read up to ${head}`, timeoutMs: 20_000 },
       );
     },
-    adminToken: () => issuer.token({ roles: ['admin'] }),
     close,
   };
 }

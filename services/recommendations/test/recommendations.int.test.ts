@@ -1,14 +1,13 @@
 // Recommendations end to end: a stand-in orders service publishes
 // OrderConfirmed, recommendations reads its feed and counts; the counts do not
 // move when an order comes again (another event id, or the whole feed replayed
-// with the inbox forgotten); the reads, their limits and validation; the
-// behaviour hook that makes reads slow or failing on purpose.
+// with the inbox forgotten); the reads, their limits and validation. (Slow or
+// failing on purpose is the chassis's `faults` setting: platform/config's tests.)
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
-import { ADMIN_BEHAVIOUR_PATH } from '../contract.ts';
 import { API, assertProblem, call, nameOf, startRecommendations, type Harness } from './harness.ts';
 
 let h: Harness;
@@ -153,81 +152,5 @@ describe('bad input is a 400 problem, never 5xx', () => {
     }
     for (const days of ['0', '366', 'week'])
       assertProblem(await get(`${API}/bestsellers?days=${days}`), 400, 'SOUK_REQUEST_INVALID');
-  });
-});
-
-describe('behaviour hook', () => {
-  const patch = async (body: unknown, token?: string) =>
-    call(h.svc.adminUrl, 'PATCH', ADMIN_BEHAVIOUR_PATH, { body, token: token ?? (await h.adminToken()) });
-  const reset = async () => call(h.svc.adminUrl, 'DELETE', ADMIN_BEHAVIOUR_PATH, { token: await h.adminToken() });
-
-  test('admin only', async () => {
-    assertProblem(await call(h.svc.adminUrl, 'GET', ADMIN_BEHAVIOUR_PATH), 401, 'SOUK_AUTH_TOKEN_MISSING');
-    assertProblem(await patch({ failureRate: 1 }, await h.issuer.token()), 403, 'SOUK_AUTH_FORBIDDEN');
-    assertProblem(
-      await call(h.svc.adminUrl, 'DELETE', ADMIN_BEHAVIOUR_PATH, { token: await h.issuer.token() }),
-      403,
-      'SOUK_AUTH_FORBIDDEN',
-    );
-    const res = await call(h.svc.adminUrl, 'GET', ADMIN_BEHAVIOUR_PATH, { token: await h.adminToken() });
-    assert.deepEqual(res.json, { delayMs: 0, failureRate: 0, endpoints: ['related', 'bestsellers'] });
-  });
-
-  test('failing on purpose: every read, or only the chosen ones; bad input still a 400 first', async () => {
-    try {
-      assert.equal((await patch({ failureRate: 1 })).status, 200);
-      const failed = await get(`${API}?productId=${P1}`);
-      assertProblem(failed, 503, 'SOUK_RECOMMENDATIONS_INJECTED_FAILURE');
-      assert.equal(failed.headers.get('retry-after'), '1');
-      assertProblem(await get(`${API}/bestsellers`), 503, 'SOUK_RECOMMENDATIONS_INJECTED_FAILURE');
-      assertProblem(await get(API), 400, 'SOUK_RECOMMENDATIONS_QUERY_INVALID');
-      assert.deepEqual((await patch({ endpoints: ['related'] })).json, {
-        delayMs: 0,
-        failureRate: 1,
-        endpoints: ['related'],
-      });
-      assert.equal((await get(`${API}/bestsellers`)).status, 200);
-      assertProblem(await get(`${API}?productId=${P1}`), 503, 'SOUK_RECOMMENDATIONS_INJECTED_FAILURE');
-    } finally {
-      const back = await reset();
-      assert.deepEqual(back.json, { delayMs: 0, failureRate: 0, endpoints: ['related', 'bestsellers'] });
-    }
-    assert.equal((await get(`${API}?productId=${P1}`)).status, 200);
-  });
-
-  test('slow on purpose', async () => {
-    try {
-      await patch({ delayMs: 300 });
-      const started = performance.now();
-      assert.equal((await get(`${API}/bestsellers`)).status, 200);
-      assert.ok(performance.now() - started >= 290, 'the read waited the delay');
-    } finally {
-      await reset();
-    }
-  });
-
-  test('bodies out of range are refused, and change nothing', async () => {
-    for (const body of [
-      { delayMs: 0, failureRate: 2 },
-      { delayMs: -1, failureRate: 0 },
-      { delayMs: 60_001, failureRate: 0 },
-      { delayMs: 1.5, failureRate: 0 },
-      {},
-      { delayMs: 0, failureRate: 0, extra: true },
-      { delayMs: 0, failureRate: 0, endpoints: ['nope'] },
-      { delayMs: 0, failureRate: 0, endpoints: [] },
-    ]) {
-      assertProblem(await patch(body), 400, 'SOUK_REQUEST_INVALID');
-    }
-    const now = await call(h.svc.adminUrl, 'GET', ADMIN_BEHAVIOUR_PATH, { token: await h.adminToken() });
-    assert.deepEqual(now.json, { delayMs: 0, failureRate: 0, endpoints: ['related', 'bestsellers'] });
-  });
-
-  test('RECOMMENDATIONS_DELAY_MS sets the delay an instance starts with, and is checked at start', async () => {
-    const slow = await h.another({ RECOMMENDATIONS_DELAY_MS: '150' });
-    slow.ctx.auth.setKeySource(h.issuer.keySource);
-    const res = await call(slow.adminUrl, 'GET', ADMIN_BEHAVIOUR_PATH, { token: await h.adminToken() });
-    assert.equal(res.json.delayMs, 150);
-    await assert.rejects(h.another({ RECOMMENDATIONS_DELAY_MS: '-5' }), /RECOMMENDATIONS_DELAY_MS/);
   });
 });

@@ -92,6 +92,19 @@ export const CommonSettings = Type.Object(
               description: 'Only instances of these releases (SERVICE_RELEASE) inject; absent: every instance.',
             }),
           ),
+          instances: Type.Optional(
+            Type.Array(Type.String({ minLength: 1, maxLength: 100 }), {
+              maxItems: 20,
+              description: 'Only these instances (INSTANCE_ID) inject; absent: every instance.',
+            }),
+          ),
+          paths: Type.Optional(
+            Type.Array(Type.String({ minLength: 5, maxLength: 200 }), {
+              maxItems: 20,
+              description:
+                'Only requests whose path starts with one of these (/api/v1/recommendations/bestsellers); absent: every /api/ path.',
+            }),
+          ),
         },
         {
           additionalProperties: false,

@@ -1,6 +1,6 @@
 // Fault injection from the live `faults` setting: a share of the service's API requests answered 503
 // SOUK_FAULT_INJECTED, or each delayed, on every instance or on those of some releases only (a canary
-// drill). One mechanism for every service, set at the config server and audited there; health, metrics,
+// drill), on some paths only. One mechanism for every service, set at the config server and audited there; health, metrics,
 // /_admin and event feeds are never touched, so the platform still sees the instance as it is.
 
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
@@ -16,25 +16,28 @@ import { noteFailure } from './telemetry.ts';
 export interface Faults {
   errorRate: number;
   delayMs: number;
+  /** Path prefixes the faults are limited to; undefined: every /api/ path. */
+  paths: readonly string[] | undefined;
 }
 
 /** The faults this instance injects under `setting`, or undefined for none. */
-export function faultsFor(setting: CommonSettings['faults'], release: string): Faults | undefined {
+export function faultsFor(setting: CommonSettings['faults'], self: { release: string; instanceId: string }): Faults | undefined {
   if (!setting) return undefined;
-  if (setting.releases !== undefined && !setting.releases.includes(release)) return undefined;
+  if (setting.releases !== undefined && !setting.releases.includes(self.release)) return undefined;
+  if (setting.instances !== undefined && !setting.instances.includes(self.instanceId)) return undefined;
   const errorRate = setting.errorRate ?? 0;
   const delayMs = setting.delayMs ?? 0;
-  return errorRate > 0 || delayMs > 0 ? { errorRate, delayMs } : undefined;
+  return errorRate > 0 || delayMs > 0 ? { errorRate, delayMs, paths: setting.paths } : undefined;
 }
 
-/** Whether a request is one faults apply to: the public API, not health, feeds or the admin listener. */
-export function faultable(url: string): boolean {
-  return url.startsWith('/api/');
+/** Whether a request is one faults apply to: the public API (or the part `paths` names), not health, feeds or admin. */
+export function faultable(url: string, paths?: readonly string[]): boolean {
+  return url.startsWith('/api/') && (paths === undefined || paths.some((p) => url.startsWith(p)));
 }
 
 export function installFaults(
   app: App,
-  deps: { settings: LiveSettings; release: string; metrics: Registry; random?: () => number },
+  deps: { settings: LiveSettings; self: { release: string; instanceId: string }; metrics: Registry; random?: () => number },
 ): void {
   const random = deps.random ?? Math.random;
   const injected = new Counter({
@@ -43,13 +46,13 @@ export function installFaults(
     labelNames: ['kind'],
     registers: [deps.metrics],
   });
-  let faults = faultsFor(deps.settings.current().faults, deps.release);
-  deps.settings.onChange((settings) => void (faults = faultsFor(settings.faults, deps.release)));
+  let faults = faultsFor(deps.settings.current().faults, deps.self);
+  deps.settings.onChange((settings) => void (faults = faultsFor(settings.faults, deps.self)));
 
   // A callback hook: with no faults set (always, outside drills) a request costs one comparison, no promise.
   app.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => {
     const now = faults;
-    if (now === undefined || !faultable(request.url) || isAdminRequest(request.raw)) return done();
+    if (now === undefined || !faultable(request.url, now.paths) || isAdminRequest(request.raw)) return done();
     const fail = random() < now.errorRate;
     const finish = () => {
       if (!fail) return done();

@@ -1,7 +1,7 @@
 // The simulator's control panel, /v1/_admin/behaviour with the admin key
 // (chaos experiments and tests use it): GET reads, PATCH changes the fields it
 // names, DELETE goes back to the configured behaviour; each answers the
-// behaviour now in force, the same verbs as recommendations' and shipping's.
+// behaviour now in force, the same verbs as shipping's.
 // Never affected by the outage it switches on, or nobody could switch it off.
 
 import type { ServiceContext } from '@souk/chassis';

@@ -1,6 +1,6 @@
 // Anonymous reads: products bought with one product or a cart, and
-// bestsellers. Both go through the behaviour hook first (a slow or failing
-// service on purpose, for the gateway's fallbacks).
+// bestsellers. To make them slow or failing on purpose (the gateway's
+// fallbacks), set recommendations' `faults` at the config server.
 
 import type { ServiceContext } from '@souk/chassis';
 import {
@@ -13,7 +13,6 @@ import {
   RecommendationsQuery,
   UUID_PATTERN,
 } from '../../contract.ts';
-import type { BehaviourHook } from '../behaviour/behaviour.ts';
 import { dayOf } from '../counting/basket.ts';
 import { errors } from '../errors.ts';
 import type { RecommendationStore } from './recommendation-store.ts';
@@ -39,7 +38,7 @@ export function basedOn(query: { productId?: string | undefined; productIds?: st
   return distinct;
 }
 
-export function registerRecommendationRoutes(ctx: ServiceContext, store: RecommendationStore, behaviour: BehaviourHook): void {
+export function registerRecommendationRoutes(ctx: ServiceContext, store: RecommendationStore): void {
   const tags = ['recommendations'];
 
   ctx.app.get(
@@ -54,7 +53,6 @@ export function registerRecommendationRoutes(ctx: ServiceContext, store: Recomme
     },
     async (request) => {
       const ids = basedOn(request.query);
-      await behaviour.apply('related');
       return { basedOn: ids, items: await store.boughtWith(ids, request.query.limit ?? DEFAULT_LIMIT) };
     },
   );
@@ -71,7 +69,6 @@ export function registerRecommendationRoutes(ctx: ServiceContext, store: Recomme
     },
     async (request) => {
       const { limit = DEFAULT_LIMIT, days } = request.query;
-      await behaviour.apply('bestsellers');
       const window = days === undefined ? undefined : { days, today: dayOf(new Date(ctx.clock.now())) };
       return { windowDays: days ?? null, items: await store.bestsellers(limit, window) };
     },

@@ -1,7 +1,7 @@
 // The admin's controls of the simulation at run time, /_admin/shipping/behaviour
 // { failureRate (0..1), delayMs }: GET reads what is in force, PATCH changes the
 // fields it names, DELETE goes back to the configuration. Each answers the
-// behaviour now in force; the same verbs as recommendations' and the payment provider's.
+// behaviour now in force; the same verbs as the payment provider's.
 
 import type { ServiceContext } from '@souk/chassis';
 import { BEHAVIOUR_PATH, BehaviourChange, ShippingBehaviour } from '../../contract.ts';
