@@ -1,17 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { internalInstances, releaseOf } from './releases.ts';
-import type { ServiceInstance } from './types.ts';
-
-const instance = (id: string, release?: string): ServiceInstance => ({
-  instanceId: id,
-  service: 'catalog',
-  url: `http://127.0.0.1/${id}`,
-  version: '1',
-  zone: 'local',
-  weight: 100,
-  metadata: release === undefined ? {} : { release },
-});
+import { testInstance as instance } from '../testing/instances.ts';
 
 test('an instance without release metadata is stable', () => {
   assert.equal(releaseOf(instance('a')), 'stable');

@@ -13,3 +13,4 @@ export type { StandInProducer } from './stand-in-producer.ts';
 export { handlerContext } from './handler-context.ts';
 export { startVaultStandIn } from './vault-stand-in.ts';
 export type { VaultStandIn, VaultStandInOptions } from './vault-stand-in.ts';
+export { testInstance } from './instances.ts';

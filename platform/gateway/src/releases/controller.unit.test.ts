@@ -1,18 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ServiceInstance } from '@souk/chassis';
 import { createReleaseController, type ReleaseChange } from './controller.ts';
 import type { ReleasesSetting } from './policy.ts';
+import { testInstance as instance } from '@souk/chassis/testing';
 
-const instance = (id: string, release?: string): ServiceInstance => ({
-  instanceId: id,
-  service: 'catalog',
-  url: `http://127.0.0.1/${id}`,
-  version: '1',
-  zone: 'local',
-  weight: 100,
-  metadata: release === undefined ? {} : { release },
-});
 const listed = [instance('s1'), instance('c1', 'canary')];
 const silent = { info() {}, warn() {}, error() {} };
 

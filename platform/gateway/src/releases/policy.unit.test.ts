@@ -1,17 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ServiceInstance } from '@souk/chassis';
 import { bucketOf, planOf, route, sideOf } from './policy.ts';
+import { testInstance as instance } from '@souk/chassis/testing';
 
-const instance = (id: string, release?: string): ServiceInstance => ({
-  instanceId: id,
-  service: 'catalog',
-  url: `http://127.0.0.1/${id}`,
-  version: '1',
-  zone: 'local',
-  weight: 100,
-  metadata: release === undefined ? {} : { release },
-});
 const stable = instance('s1');
 const canary = instance('c1', 'canary');
 const green = instance('g1', 'green');
