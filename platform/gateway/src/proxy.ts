@@ -51,7 +51,7 @@ export interface ProxyDeps {
   bodyBufferBytes: number;
   /** True once shutdown began: new proxied requests are refused so that clients go elsewhere. */
   isClosing: () => boolean;
-  /** Token buckets per caller and rate class; counted once the caller is known (after its token is checked). */
+  /** Token buckets per caller and rate class; counted once the caller is known (its token checked, not yet exchanged). */
   limiter: Pick<RateLimiter, 'check'>;
   /** Counts a refusal by rate class. */
   onRateLimited: (cls: string) => void;
@@ -100,30 +100,27 @@ export function createProxy(deps: ProxyDeps): Proxy {
     });
   }
 
-  async function verifyAndExchange(token: string, clientAddress: string | undefined): Promise<string> {
-    await verifier.verify(token);
-    return `Bearer ${await exchanger.exchange(token, clientAddress)}`;
-  }
-
   /**
-   * The `Authorization` to send upstream: for a user's bearer token (required on protected routes, checked
-   * whenever one is sent), the internal token it is exchanged for; the roles and ownership are the service's
-   * business. A token verified and exchanged before answers at once: no promise, the request goes upstream
-   * in this turn. Undefined: the client's header (none, or Basic client credentials) goes on as it is.
+   * The user's bearer token to trade (required on protected routes, checked whenever one is sent), checked
+   * here (its signature, expiry, audience): a token seen before is in the verifier's cache and costs no
+   * promise. Undefined: the client's header (none, or Basic client credentials) goes on as it is.
    */
-  function internalAuthorization(
-    header: string | undefined,
-    required: boolean,
-    clientAddress: string | undefined,
-  ): string | Promise<string> | undefined {
+  function bearerOf(header: string | undefined, required: boolean): string | Promise<string> | undefined {
     if (!required && (header === undefined || !BEARER.test(header))) return undefined;
     const token = bearerToken(header);
     if (!token) throw chassisErrors.tokenMissing({ headers: { 'www-authenticate': 'Bearer' } });
-    if (verifier.verifyCached(token)) {
-      const internal = exchanger.cached(token);
-      if (internal !== undefined) return `Bearer ${internal}`;
-    }
-    return verifyAndExchange(token, clientAddress);
+    if (verifier.verifyCached(token)) return token;
+    return verifier.verify(token).then(() => token);
+  }
+
+  /**
+   * The `Authorization` sent upstream for a verified user's token: the internal token it is exchanged for
+   * (the roles and ownership are the service's business); at once when it was exchanged before.
+   */
+  function internalAuthorization(token: string, clientAddress: string | undefined): string | Promise<string> {
+    const internal = exchanger.cached(token);
+    if (internal !== undefined) return `Bearer ${internal}`;
+    return exchanger.exchange(token, clientAddress).then((exchanged) => `Bearer ${exchanged}`);
   }
 
   async function handle(
@@ -144,13 +141,16 @@ export function createProxy(deps: ProxyDeps): Proxy {
     if (encodesUnreserved(target))
       throw chassisErrors.invalidRequest('The path must not percent-encode letters, digits or "-._~": send them as they are.');
     const method = req.method ?? 'GET';
-    const exchanged = internalAuthorization(req.headers.authorization, requiresToken(route, method), req.socket.remoteAddress);
-    const authorization = typeof exchanged === 'object' ? await exchanged : exchanged;
+    // Token checked, then the caller's limit, then the exchange: a caller over its limit costs identity nothing.
+    const bearer = bearerOf(req.headers.authorization, requiresToken(route, method));
+    const token = typeof bearer === 'object' ? await bearer : bearer;
     // Within its limit the answer is at hand (no promise); a caller's first request of a lease awaits the store.
     const caller = callerOf(req);
     const checked = limiter.check(rateClassOf(route, method), caller);
     const refusal = checked instanceof Promise ? await checked : checked;
     if (refusal !== undefined) refuse(refusal);
+    const exchanged = token === undefined ? undefined : internalAuthorization(token, req.socket.remoteAddress);
+    const authorization = typeof exchanged === 'object' ? await exchanged : exchanged;
     // Anonymous reads of the catalogue: answered at the edge, or recorded on their way back to be.
     // Kept per release while a canary or blue/green plan names the service: a canary's answer is not the stable one's.
     const side = route.cache === true ? deps.releases.sideOf(route.service, caller) : '';
