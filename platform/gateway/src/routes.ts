@@ -1,6 +1,7 @@
 // The gateway's route table: which public path prefix goes to which service,
-// who may call it and which rate limit it counts against. The one place to add
-// services, API versions and, later, canary weights.
+// who may call it and which rate limit it counts against. The place to add
+// services and API versions; the live `routes` setting can add or replace rows
+// (live-routes.ts), and the `releases` setting splits a service's users.
 
 import type { RateClass } from './rate-limit/policy.ts';
 

@@ -18,7 +18,8 @@ import { createHomePage } from './home/home-page.ts';
 import { logHomeFailure, registerHomeRoute } from './home/home-route.ts';
 import { createHomeSources } from './home/home-sources.ts';
 import { createProxy } from './proxy.ts';
-import { createRouter, localApiPrefixes, routes } from './routes.ts';
+import { localApiPrefixes, routes } from './routes.ts';
+import { createLiveRouter } from './live-routes.ts';
 import { createUpstreamCall, type UpstreamTuning } from './upstream-call.ts';
 import { createUpstreamPools } from './upstream-pools.ts';
 import { GatewayConfig } from './config.ts';
@@ -69,7 +70,15 @@ export const gatewayService = defineService({
       },
       ctx.metrics,
     );
-    const services = [...new Set(routes.map((r) => r.service))];
+    // The route table: code's, with the live `routes` setting over it.
+    const router = createLiveRouter(routes, localApiPrefixes);
+    const configureRoutes = (settings: GatewaySettings) => {
+      for (const why of router.configure(settings.routes)) ctx.log.warn(`routes setting: a route left out: ${why}`);
+    };
+    configureRoutes(ctx.settings.current() as GatewaySettings);
+    ctx.settings.onChange((settings) => configureRoutes(settings as GatewaySettings));
+    /** The services the routes in effect send to. */
+    const routedServices = () => [...new Set(router.routes().map((r) => r.service))];
     const { tls } = ctx;
     const pools = createUpstreamPools(
       { connections: config.GATEWAY_UPSTREAM_CONNECTIONS, connectTimeoutMs: CONNECT_TIMEOUT_MS },
@@ -77,7 +86,8 @@ export const gatewayService = defineService({
         ? {
             tls,
             // At connect time only: which service discovery lists at the origin the connection is for.
-            serviceOf: (origin) => services.find((s) => ctx.discovery.instances(s).some((i) => new URL(i.url).origin === origin)),
+            serviceOf: (origin) =>
+              routedServices().find((s) => ctx.discovery.instances(s).some((i) => new URL(i.url).origin === origin)),
           }
         : undefined,
     );
@@ -134,7 +144,7 @@ export const gatewayService = defineService({
 
     ctx.interceptRequests(
       createProxy({
-        router: createRouter(routes, localApiPrefixes),
+        router,
         upstream,
         verifier: users,
         exchanger,
@@ -175,6 +185,7 @@ export const gatewayService = defineService({
     // Drop the pools and breakers of instances that left, so sockets to dead addresses
     // and breaker rows (and their metric series) do not pile up across restarts.
     const unsubscribe = ctx.discovery.onChange(() => {
+      const services = routedServices();
       const live = services.flatMap((s) => ctx.discovery.instances(s));
       pools.retain(live.map((i) => i.url));
       const liveIds = new Set(live.map((i) => `${i.service}/${i.instanceId}`));

@@ -4,6 +4,7 @@
 import { Type, type Static } from 'typebox';
 import { RateLimitsSetting } from './rate-limit/policy.ts';
 import { ReleasesSetting } from './releases/policy.ts';
+import { RoutesSetting } from './live-routes.ts';
 
 export const GatewaySettings = Type.Object({
   rateLimits: Type.Optional(RateLimitsSetting),
@@ -20,6 +21,7 @@ export const GatewaySettings = Type.Object({
     ),
   ),
   releases: Type.Optional(ReleasesSetting),
+  routes: Type.Optional(RoutesSetting),
   responseCache: Type.Optional(
     Type.Object(
       {

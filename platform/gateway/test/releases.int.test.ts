@@ -3,7 +3,8 @@
 // still gets an answer (its failed attempts are retried on the stable side), and the rollback is in the
 // config server's audit under the gateway's name; a healthy canary is stepped up and promoted; blue/green
 // is one setting, switched and switched back (by the config server's rollback) without a restart. The
-// common `clients` setting tunes the attempts and timeout of proxied calls the same way.
+// common `clients` setting tunes the attempts and timeout of proxied calls the same way, and the `routes`
+// setting adds a route to a new service.
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -21,6 +22,7 @@ let gateway: RunningService;
 let stable: Upstream;
 let canary: Upstream;
 let green: Upstream;
+let reviews: Upstream;
 /** Three recommendations instances that fail every request, or hang on /slow. */
 const failing: Upstream[] = [];
 let canaryFails = true;
@@ -40,6 +42,7 @@ before(async () => {
   config.ctx.auth.setKeySource(configIssuer.keySource);
   stable = await startUpstream(answer('stable'));
   green = await startUpstream(answer('green'));
+  reviews = await startUpstream(answer('reviews'));
   // Three of every ten requests fail while `canaryFails`: a release with a bug.
   canary = await startUpstream((req, res) => {
     if (canaryFails && canaryCalls++ % 10 < 3) {
@@ -62,6 +65,7 @@ before(async () => {
     services: {
       catalog: [stable.url, canary.url, green.url],
       recommendations: failing.map((u) => u.url),
+      reviews: [reviews.url],
       config: [config.url],
     },
     releases: { [canary.url]: 'canary', [green.url]: 'green' },
@@ -74,7 +78,7 @@ before(async () => {
 after(async () => {
   await gateway?.stop();
   await config?.stop();
-  await Promise.all([stable?.close(), canary?.close(), green?.close(), ...failing.map((u) => u.close())]);
+  await Promise.all([stable?.close(), canary?.close(), green?.close(), reviews?.close(), ...failing.map((u) => u.close())]);
   await database?.drop();
 });
 
@@ -231,4 +235,32 @@ test('the clients setting tunes the attempts and timeout of proxied calls, live'
   assert.equal(slow.status, 504, slow.text);
   assert.match(slow.json.detail, /did not answer within 300 ms \(1 attempt\)/);
   assert.ok(performance.now() - started < 5_000, 'well under the 10 s default');
+});
+
+test('the routes setting adds a route to a new service, live; a route that would expose an internal service is left out', async () => {
+  const path = '/api/v1/reviews/p-1';
+  assert.equal((await call(gateway.url, 'GET', path)).status, 404);
+  const now = await gatewaySettings();
+  const res = await call(config.url, 'PUT', configPath('gateway'), {
+    token: await admin(),
+    body: {
+      settings: {
+        ...now.settings,
+        routes: [
+          { prefix: '/api/v1/reviews', service: 'reviews', access: { publicMethods: ['GET'] }, rateClass: 'read' },
+          { prefix: '/api/v1/payments', service: 'payments', access: 'public' },
+        ],
+      },
+      reason: 'reviews go live',
+      basedOn: now.version,
+    },
+  });
+  assert.equal(res.status, 200, res.text);
+  await applied((await stagingSettings()).version);
+  const read = await call(gateway.url, 'GET', path);
+  assert.equal(read.status, 200, read.text);
+  assert.equal(read.headers.get('x-release'), 'reviews');
+  // Writes on it need a token, as the route says.
+  assert.equal((await call(gateway.url, 'POST', path, { body: {} })).status, 401);
+  assert.equal((await call(gateway.url, 'GET', '/api/v1/payments')).status, 404, 'payments stays unreachable');
 });
