@@ -129,6 +129,9 @@ async function readAsEveryUser(): Promise<string[]> {
 test('a canary takes its share of users, each always on the same side', async () => {
   canaryFails = false;
   await setReleases({ catalog: { canary: { weight: 50 } } }, 'canary at 50%, no analysis');
+  assert.deepEqual((await call(gateway.adminUrl, 'GET', '/_admin/releases')).json.services, [
+    { service: 'catalog', plan: { active: 'stable', canary: { release: 'canary', weight: 50 } } },
+  ]);
   const first = await readAsEveryUser();
   const onCanary = first.filter((r) => r === 'canary').length;
   assert.ok(onCanary > 8 && onCanary < 32, `${onCanary} of 40 users on the canary`);
@@ -154,6 +157,11 @@ test('a canary failing 30 % is rolled back by the analysis, in the audit, while 
     { timeoutMs: 30_000, what: 'the gateway writing the rollback' },
   );
   assert.match(rolledBack.reason, /catalog canary rolled back \(weight 50 → 0\): error rate \d+(\.\d)?% against 0%/);
+  // What an operator sees on the gateway's admin listener: the plan now in force, no window open.
+  const view = (await call(gateway.adminUrl, 'GET', '/_admin/releases')).json.services;
+  assert.equal(view[0].service, 'catalog');
+  assert.equal(view[0].plan.canary.weight, 0);
+  assert.equal(view[0].window, undefined);
   // Written to staging's document, as a merge patch over the base's setting.
   assert.deepEqual(rolledBack.changes, [{ path: '/releases', after: { catalog: { canary: { weight: 0 } } } }]);
   const effective = await stagingSettings();
