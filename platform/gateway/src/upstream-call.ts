@@ -222,8 +222,9 @@ export function createUpstreamCall(deps: UpstreamCallDeps): UpstreamCall {
       propagation.inject(parent, info);
 
       for (let attempt = 1; attempt <= maxAttempts; attempt++) {
-        // Every instance of the caller's release tried: a retry goes to the other side rather than fail the user.
-        if (routed !== undefined && instances !== routed.spare && routed.spare.length > 0 && attempt > 1 && !untried(instances)) {
+        // Every instance of the caller's release tried, or behind an open breaker (a failing canary's trips): the
+        // attempt goes to the other side rather than fail the user.
+        if (routed !== undefined && instances !== routed.spare && routed.spare.length > 0 && !untried(instances)) {
           instances = routed.spare;
           release = routed.spareRelease;
         }

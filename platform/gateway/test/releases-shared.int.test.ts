@@ -1,0 +1,109 @@
+// Two gateways judging one canary: each sees its own share of the canary's failures and decides to roll
+// it back; the first write wins at the config server and the other, finding the setting changed, drops
+// its decision. One rollback in the audit, and both gateways route every user to the stable side.
+
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { ServerResponse } from 'node:http';
+import { configPath, startService, type RunningService } from '@souk/chassis';
+import { call, createTestDatabase, createTestIssuer, waitFor, type TestDatabase, type TestIssuer } from '@souk/chassis/testing';
+import { configService } from '../../config/src/service.ts';
+import { createUserIssuer, startGateway, startUpstream, type Received, type Upstream } from './harness.ts';
+
+let database: TestDatabase;
+let configIssuer: TestIssuer;
+let users: TestIssuer;
+let config: RunningService;
+const gateways: RunningService[] = [];
+let stable: Upstream;
+let canary: Upstream;
+const tokens: string[] = [];
+
+const answer = (release: string) => (_req: Received, res: ServerResponse) => {
+  res.writeHead(200, { 'content-type': 'application/json', 'x-release': release });
+  res.end(JSON.stringify({ items: [], release }));
+};
+
+before(async () => {
+  database = await createTestDatabase('gateway_releases_shared');
+  configIssuer = await createTestIssuer();
+  users = await createUserIssuer();
+  config = await startService(configService, { env: { DATABASE_URL: database.url, LOG_LEVEL: 'silent', PORT: '0' } });
+  config.ctx.auth.setKeySource(configIssuer.keySource);
+  stable = await startUpstream(answer('stable'));
+  // Every canary answer fails: both gateways reach their verdict on the first tick with enough requests.
+  canary = await startUpstream((_req, res) => {
+    res.writeHead(503, { 'content-type': 'application/problem+json' });
+    res.end(JSON.stringify({ title: 'broken build', status: 503 }));
+  });
+  for (let i = 0; i < 2; i++)
+    gateways.push(
+      await startGateway({
+        issuer: users,
+        services: { catalog: [stable.url, canary.url], config: [config.url] },
+        releases: { [canary.url]: 'canary' },
+        serviceToken: configIssuer.serviceToken('gateway', ['config:releases:write']),
+        env: { CONFIG_SERVICE: 'config', CONFIG_WATCH_MS: '5000' },
+      }),
+    );
+  for (let i = 0; i < 30; i++) tokens.push(await users.token({ sub: `shopper-${i}`, roles: ['customer'] }));
+});
+after(async () => {
+  for (const gateway of gateways) await gateway.stop();
+  await config?.stop();
+  await Promise.all([stable?.close(), canary?.close()]);
+  await database?.drop();
+});
+
+test('two gateways decide a rollback; one writes it, the other drops its own', async () => {
+  const admin = await configIssuer.token({ sub: 'u-admin', email: 'ops@souk.local', roles: ['admin'] });
+  const set = await call(config.url, 'PUT', configPath('gateway'), {
+    token: admin,
+    body: {
+      settings: { releases: { catalog: { canary: { weight: 50, analysis: { windowSeconds: 60, minRequests: 5 } } } } },
+      reason: 'canary at 50%',
+    },
+  });
+  assert.equal(set.status, 200, set.text);
+  for (const gateway of gateways)
+    await waitFor(async () => (await call(gateway.adminUrl, 'GET', '/_admin/config')).json.version === set.json.version);
+  // Both gateways see failures: every user reads through each, before either has judged (a tick is a second).
+  await Promise.all(
+    gateways.flatMap((gateway) =>
+      tokens.map(async (token) => {
+        const res = await call(gateway.url, 'GET', '/api/v1/catalog/products', { token });
+        assert.equal(res.status, 200, 'a failed canary attempt is retried on the stable side');
+      }),
+    ),
+  );
+  const decided = async (gateway: RunningService) =>
+    /souk_gateway_canary_decisions_total\{service="catalog",decision="rollback",[^}]*\} 1/.test(
+      await (await fetch(`${gateway.adminUrl}/metrics`)).text(),
+    );
+  await waitFor(async () => (await decided(gateways[0]!)) && (await decided(gateways[1]!)), {
+    timeoutMs: 15_000,
+    what: 'both gateways deciding the rollback',
+  });
+  const history = async () =>
+    (await call(config.url, 'GET', `${configPath('gateway')}/history`, { token: admin })).json.versions as {
+      author: string;
+      settings: { releases: { catalog: { canary: { weight: number } } } };
+    }[];
+  await waitFor(async () => (await history()).some((v) => v.author === 'gateway'), { what: 'the rollback written' });
+  // The loser's write either met a 409 and found the setting changed, or read it changed: never a second version.
+  for (const gateway of gateways)
+    await waitFor(
+      async () => (await call(gateway.adminUrl, 'GET', '/_admin/releases')).json.services[0].pendingChange === undefined,
+      {
+        what: 'each gateway on the config server’s version',
+      },
+    );
+  const byGateway = (await history()).filter((v) => v.author === 'gateway');
+  assert.equal(byGateway.length, 1, JSON.stringify(byGateway));
+  assert.equal(byGateway[0]!.settings.releases.catalog.canary.weight, 0);
+  const calls = canary.received.length;
+  for (const gateway of gateways)
+    for (const token of tokens.slice(0, 10))
+      assert.equal((await call(gateway.url, 'GET', '/api/v1/catalog/products', { token })).headers.get('x-release'), 'stable');
+  assert.equal(canary.received.length, calls);
+});
