@@ -1,6 +1,7 @@
-// Two gateways judging one canary: each sees its own share of the canary's failures and decides to roll
-// it back; the first write wins at the config server and the other, finding the setting changed, drops
-// its decision. One rollback in the audit, and both gateways route every user to the stable side.
+// Two gateways judging one canary: each sees its own share of the canary's failures. The first to judge
+// rolls it back at the config server; the other either hears that version before its own tick, or decides
+// too and, finding the setting changed (or losing the write with a 409), drops its decision. Either way:
+// one rollback in the audit, and both gateways route every user to the stable side.
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -55,7 +56,7 @@ after(async () => {
   await database?.drop();
 });
 
-test('two gateways decide a rollback; one writes it, the other drops its own', async () => {
+test('two gateways judge one canary: one rollback is written, and both follow it', async () => {
   const admin = await configIssuer.token({ sub: 'u-admin', email: 'ops@souk.local', roles: ['admin'] });
   const set = await call(config.url, 'PUT', configPath('gateway'), {
     token: admin,
@@ -76,14 +77,6 @@ test('two gateways decide a rollback; one writes it, the other drops its own', a
       }),
     ),
   );
-  const decided = async (gateway: RunningService) =>
-    /souk_gateway_canary_decisions_total\{service="catalog",decision="rollback",[^}]*\} 1/.test(
-      await (await fetch(`${gateway.adminUrl}/metrics`)).text(),
-    );
-  await waitFor(async () => (await decided(gateways[0]!)) && (await decided(gateways[1]!)), {
-    timeoutMs: 15_000,
-    what: 'both gateways deciding the rollback',
-  });
   const history = async () =>
     (await call(config.url, 'GET', `${configPath('gateway')}/history`, { token: admin })).json.versions as {
       author: string;
