@@ -161,9 +161,11 @@ export function createStore(db: ConfigDatabase) {
      * the sum of the two (it grows with either), and who, why and when are those of the newer change.
      */
     async current(service: string, environment = BASE): Promise<ConfigVersion> {
-      const base = await latest(service, BASE);
-      if (environment === BASE) return base ? toVersion(base) : nothingSet(service);
-      const own = await latest(service, environment);
+      if (environment === BASE) {
+        const base = await latest(service, BASE);
+        return base ? toVersion(base) : nothingSet(service);
+      }
+      const [base, own] = await Promise.all([latest(service, BASE), latest(service, environment)]);
       const newer = own && (!base || own.created_at >= base.created_at) ? own : base;
       return {
         ...(newer ? toVersion(newer) : nothingSet(service)),

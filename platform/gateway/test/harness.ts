@@ -23,7 +23,8 @@ import {
   type ServiceInstance,
   type StartOptions,
 } from '@souk/chassis';
-import { createTestIssuer, type TestIssuer } from '@souk/chassis/testing';
+import { createTestDatabase, createTestIssuer, type TestIssuer } from '@souk/chassis/testing';
+import { configService } from '../../config/src/service.ts';
 import { gatewayService } from '../src/service.ts';
 
 /** An issuer of users' tokens (the external audience the gateway accepts); the identity stand-in mints internal ones. */
@@ -272,4 +273,38 @@ export async function rawRequest(
     req.on('error', reject);
     req.end();
   });
+}
+
+/** An upstream standing in for one release of a service: 200 with the release in `x-release` and the body. */
+export function releaseAnswer(release: string): UpstreamHandler {
+  return (_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json', 'x-release': release });
+    res.end(JSON.stringify({ items: [], release }));
+  };
+}
+
+export interface ConfigServer {
+  url: string;
+  /** Admins' tokens and service tokens the config server accepts (the internal audience). */
+  issuer: TestIssuer;
+  /** An admin's token, for changes. */
+  admin(): Promise<string>;
+  close(): Promise<void>;
+}
+
+/** A real config server on a database of its own, trusting a test issuer of its own. */
+export async function startConfigServer(label: string): Promise<ConfigServer> {
+  const database = await createTestDatabase(label);
+  const issuer = await createTestIssuer();
+  const config = await startService(configService, { env: { DATABASE_URL: database.url, LOG_LEVEL: 'silent', PORT: '0' } });
+  config.ctx.auth.setKeySource(issuer.keySource);
+  return {
+    url: config.url,
+    issuer,
+    admin: () => issuer.token({ sub: 'u-admin', email: 'ops@souk.local', roles: ['admin'] }),
+    close: async () => {
+      await config.stop();
+      await database.drop();
+    },
+  };
 }

@@ -5,33 +5,29 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ServerResponse } from 'node:http';
-import { configPath, startService, type RunningService } from '@souk/chassis';
-import { call, createTestDatabase, createTestIssuer, waitFor, type TestDatabase, type TestIssuer } from '@souk/chassis/testing';
-import { configService } from '../../config/src/service.ts';
-import { createUserIssuer, startGateway, startUpstream, type Received, type Upstream } from './harness.ts';
+import { configPath, type RunningService } from '@souk/chassis';
+import { call, waitFor, type TestIssuer } from '@souk/chassis/testing';
+import {
+  createUserIssuer,
+  releaseAnswer,
+  startConfigServer,
+  startGateway,
+  startUpstream,
+  type ConfigServer,
+  type Upstream,
+} from './harness.ts';
 
-let database: TestDatabase;
-let configIssuer: TestIssuer;
 let users: TestIssuer;
-let config: RunningService;
+let config: ConfigServer;
 const gateways: RunningService[] = [];
 let stable: Upstream;
 let canary: Upstream;
 const tokens: string[] = [];
 
-const answer = (release: string) => (_req: Received, res: ServerResponse) => {
-  res.writeHead(200, { 'content-type': 'application/json', 'x-release': release });
-  res.end(JSON.stringify({ items: [], release }));
-};
-
 before(async () => {
-  database = await createTestDatabase('gateway_releases_shared');
-  configIssuer = await createTestIssuer();
+  config = await startConfigServer('gateway_releases_shared');
   users = await createUserIssuer();
-  config = await startService(configService, { env: { DATABASE_URL: database.url, LOG_LEVEL: 'silent', PORT: '0' } });
-  config.ctx.auth.setKeySource(configIssuer.keySource);
-  stable = await startUpstream(answer('stable'));
+  stable = await startUpstream(releaseAnswer('stable'));
   // Every canary answer fails: both gateways reach their verdict on the first tick with enough requests.
   canary = await startUpstream((_req, res) => {
     res.writeHead(503, { 'content-type': 'application/problem+json' });
@@ -43,7 +39,7 @@ before(async () => {
         issuer: users,
         services: { catalog: [stable.url, canary.url], config: [config.url] },
         releases: { [canary.url]: 'canary' },
-        serviceToken: configIssuer.serviceToken('gateway', ['config:releases:write']),
+        serviceToken: config.issuer.serviceToken('gateway', ['config:releases:write']),
         env: { CONFIG_SERVICE: 'config', CONFIG_WATCH_MS: '5000' },
       }),
     );
@@ -51,13 +47,12 @@ before(async () => {
 });
 after(async () => {
   for (const gateway of gateways) await gateway.stop();
-  await config?.stop();
+  await config?.close();
   await Promise.all([stable?.close(), canary?.close()]);
-  await database?.drop();
 });
 
 test('two gateways judge one canary: one rollback is written, and both follow it', async () => {
-  const admin = await configIssuer.token({ sub: 'u-admin', email: 'ops@souk.local', roles: ['admin'] });
+  const admin = await config.admin();
   const set = await call(config.url, 'PUT', configPath('gateway'), {
     token: admin,
     body: {

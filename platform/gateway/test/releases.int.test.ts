@@ -8,16 +8,20 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ServerResponse } from 'node:http';
-import { configPath, startService, type RunningService } from '@souk/chassis';
-import { call, createTestDatabase, createTestIssuer, waitFor, type TestDatabase, type TestIssuer } from '@souk/chassis/testing';
-import { configService } from '../../config/src/service.ts';
-import { createUserIssuer, startGateway, startUpstream, type Received, type Upstream } from './harness.ts';
+import { configPath, type RunningService } from '@souk/chassis';
+import { call, waitFor, type TestIssuer } from '@souk/chassis/testing';
+import {
+  createUserIssuer,
+  releaseAnswer,
+  startConfigServer,
+  startGateway,
+  startUpstream,
+  type ConfigServer,
+  type Upstream,
+} from './harness.ts';
 
-let database: TestDatabase;
-let configIssuer: TestIssuer;
 let users: TestIssuer;
-let config: RunningService;
+let config: ConfigServer;
 let gateway: RunningService;
 let stable: Upstream;
 let canary: Upstream;
@@ -29,20 +33,12 @@ let canaryFails = true;
 let canaryCalls = 0;
 const userTokens: string[] = [];
 
-const answer = (release: string) => (_req: Received, res: ServerResponse) => {
-  res.writeHead(200, { 'content-type': 'application/json', 'x-release': release });
-  res.end(JSON.stringify({ items: [], release }));
-};
-
 before(async () => {
-  database = await createTestDatabase('gateway_releases');
-  configIssuer = await createTestIssuer();
+  config = await startConfigServer('gateway_releases');
   users = await createUserIssuer();
-  config = await startService(configService, { env: { DATABASE_URL: database.url, LOG_LEVEL: 'silent', PORT: '0' } });
-  config.ctx.auth.setKeySource(configIssuer.keySource);
-  stable = await startUpstream(answer('stable'));
-  green = await startUpstream(answer('green'));
-  reviews = await startUpstream(answer('reviews'));
+  stable = await startUpstream(releaseAnswer('stable'));
+  green = await startUpstream(releaseAnswer('green'));
+  reviews = await startUpstream(releaseAnswer('reviews'));
   // Three of every ten requests fail while `canaryFails`: a release with a bug.
   canary = await startUpstream((req, res) => {
     if (canaryFails && canaryCalls++ % 10 < 3) {
@@ -50,7 +46,7 @@ before(async () => {
       res.end(JSON.stringify({ title: 'broken build', status: 503, code: 'SOUK_FAULT_INJECTED' }));
       return;
     }
-    answer('canary')(req, res);
+    releaseAnswer('canary')(req, res);
   });
   for (let i = 0; i < 3; i++)
     failing.push(
@@ -69,7 +65,7 @@ before(async () => {
       config: [config.url],
     },
     releases: { [canary.url]: 'canary', [green.url]: 'green' },
-    serviceToken: configIssuer.serviceToken('gateway', ['config:releases:write']),
+    serviceToken: config.issuer.serviceToken('gateway', ['config:releases:write']),
     // In an environment: the admin sets the base document, the analysis writes its decisions to staging's.
     env: { CONFIG_SERVICE: 'config', CONFIG_WATCH_MS: '5000', CONFIG_ENVIRONMENT: 'staging' },
   });
@@ -77,12 +73,11 @@ before(async () => {
 });
 after(async () => {
   await gateway?.stop();
-  await config?.stop();
+  await config?.close();
   await Promise.all([stable?.close(), canary?.close(), green?.close(), reviews?.close(), ...failing.map((u) => u.close())]);
-  await database?.drop();
 });
 
-const admin = () => configIssuer.token({ sub: 'u-admin', email: 'ops@souk.local', roles: ['admin'] });
+const admin = () => config.admin();
 /** The base document, which the admin changes. */
 const gatewaySettings = async () => (await call(config.url, 'GET', configPath('gateway'))).json;
 /** What the gateway gets in staging: the base with staging's document over it. */
