@@ -60,6 +60,12 @@ export const CommonConfig = Type.Object({
     description:
       'With TLS: the services (SPIFFE ids spiffe://souk.local/<name>, comma-separated) whose certificates may call the admin listener; other certificates from the CA get 403. Operators and scrapers, not the other services.',
   }),
+  METRICS_CALLERS: Type.String({
+    default: '',
+    pattern: '^([a-z0-9][a-z0-9-]*(,[a-z0-9][a-z0-9-]*)*)?$',
+    description:
+      'With TLS: services whose certificates may read /metrics on the admin listener and nothing else there (a scraper: the telemetry service); empty: none besides ADMIN_CALLERS.',
+  }),
   INSTANCE_ID: Type.Optional(Type.String({ pattern: '^[a-z0-9][a-z0-9-]*$' })),
   SERVICE_ZONE: Type.String({ default: 'local' }),
   SERVICE_WEIGHT: Type.Integer({ default: 100, minimum: 0, maximum: 1000 }),
@@ -101,6 +107,12 @@ export const CommonConfig = Type.Object({
     description: 'A request taking longer is logged at info; others at debug (failures always at warn or error).',
   }),
   OTEL_EXPORTER_OTLP_ENDPOINT: Type.Optional(Type.String({ pattern: '^https?://' })),
+  TELEMETRY_SERVICE: Type.String({
+    default: 'telemetry',
+    pattern: '^[a-z0-9][a-z0-9-]*$',
+    description:
+      'With TLS and an https: OTEL_EXPORTER_OTLP_ENDPOINT: the service whose certificate the endpoint must present (the telemetry service, or a collector of the mesh).',
+  }),
   OTEL_TRACES_SAMPLER: Type.Union(
     SAMPLER_NAMES.map((s) => Type.Literal(s)),
     {

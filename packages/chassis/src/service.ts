@@ -28,6 +28,7 @@ import { createServiceEvents } from './start/event-phase.ts';
 import { createServiceSettings } from './start/settings-phase.ts';
 import type { LiveSettings } from './live-config/live-config.ts';
 import { allSettledOrThrow } from './settle.ts';
+import { startOtlpExport } from './tracing.ts';
 import { createResourceStack } from './start/resource-stack.ts';
 import { listen, listenAdmin, register } from './start/serving.ts';
 
@@ -175,6 +176,8 @@ export async function startService<C extends TObject, DB = object>(
   let adminUrl: string;
   try {
     const tls = await loadTls(basics, stack);
+    if (config.OTEL_EXPORTER_OTLP_ENDPOINT)
+      startOtlpExport({ endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT, tls, service: config.TELEMETRY_SERVICE });
     const serverTls = definition.publicEdge ? undefined : tls;
     const publishes = definition.events?.publishes ?? [];
     const registerLate = definition.events?.registerSchemasWhenServing === true;

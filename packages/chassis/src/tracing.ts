@@ -26,7 +26,11 @@ import {
   type SpanKind,
   type Tracer,
 } from '@opentelemetry/api';
+import { Agent as HttpsAgent, type RequestOptions } from 'node:https';
+import type { Duplex } from 'node:stream';
 import { inspect } from 'node:util';
+import type { ServiceTls } from './tls/service-tls.ts';
+import { serverIdentityCheck } from './tls/spiffe.ts';
 import './context.ts'; // installs the context manager
 import type { SamplerName } from './config.ts';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
@@ -52,8 +56,6 @@ export interface TracingOptions {
   service: string;
   version: string;
   instance: string;
-  /** OTLP/HTTP base endpoint, e.g. http://127.0.0.1:4318; spans are only recorded locally when unset. */
-  otlpEndpoint?: string;
   /** Extra exporter, e.g. an in-memory one in tests. Spans are exported synchronously to it. */
   exporter?: SpanExporter;
   /** Which traces are recorded; every one when unset (parentbased_always_on, the OpenTelemetry default). */
@@ -71,8 +73,34 @@ export interface Tracing {
   shutdown(): Promise<void>;
 }
 
+/**
+ * The OTLP export, attached once the instance's certificate is loaded (an https: endpoint is called by
+ * mutual TLS): until then, and without an endpoint, recorded spans go nowhere but to `exporter`.
+ */
+class LateExport implements SpanProcessor {
+  private inner: SpanProcessor | undefined;
+  attach(processor: SpanProcessor): boolean {
+    if (this.inner) return false;
+    this.inner = processor;
+    return true;
+  }
+  onStart(span: Parameters<SpanProcessor['onStart']>[0], parent: Context): void {
+    this.inner?.onStart(span, parent);
+  }
+  onEnd(span: Parameters<SpanProcessor['onEnd']>[0]): void {
+    this.inner?.onEnd(span);
+  }
+  forceFlush(): Promise<void> {
+    return this.inner?.forceFlush() ?? Promise.resolve();
+  }
+  shutdown(): Promise<void> {
+    return this.inner?.shutdown() ?? Promise.resolve();
+  }
+}
+
 let propagatorInstalled = false;
 let provider: BasicTracerProvider | undefined;
+const lateExport = new LateExport();
 
 /**
  * Installs the process-wide tracer provider once. Several services started in
@@ -84,11 +112,7 @@ export function initTracing(options: TracingOptions): Tracing {
     propagatorInstalled = true;
   }
   if (!provider) {
-    const spanProcessors: SpanProcessor[] = [];
-    if (options.otlpEndpoint) {
-      const url = `${options.otlpEndpoint.replace(/\/$/, '')}/v1/traces`;
-      spanProcessors.push(new BatchSpanProcessor(new OTLPTraceExporter({ url })));
-    }
+    const spanProcessors: SpanProcessor[] = [lateExport];
     if (options.exporter) spanProcessors.push(new SimpleSpanProcessor(options.exporter));
     provider = new BasicTracerProvider({
       resource: resourceFromAttributes({
@@ -110,9 +134,55 @@ export function initTracing(options: TracingOptions): Tracing {
   };
 }
 
+export interface OtlpExportOptions {
+  /** OTLP/HTTP base endpoint (OTEL_EXPORTER_OTLP_ENDPOINT), e.g. https://127.0.0.1:4318; spans go to /v1/traces. */
+  endpoint: string;
+  /** The instance's certificate: an https: endpoint is then called by mutual TLS, and must prove to be `service`. */
+  tls?: ServiceTls | undefined;
+  /** The service the endpoint's certificate names (its SPIFFE id): the telemetry service, or a collector. */
+  service: string;
+}
+
+/**
+ * Starts exporting recorded spans with the OpenTelemetry SDK's own OTLP/HTTP exporter (JSON), in batches.
+ * Over https with a certificate, each new connection presents the instance's current certificate (it
+ * rotates) and accepts only one naming `service`. Once per process: several services started in one test
+ * process share the first one's export.
+ */
+export function startOtlpExport(options: OtlpExportOptions): void {
+  const url = `${options.endpoint.replace(/\/$/, '')}/v1/traces`;
+  const { tls } = options;
+  const exporter = new OTLPTraceExporter({
+    url,
+    ...(tls && url.startsWith('https:') ? { httpAgentOptions: () => meshAgent(tls, options.service) } : {}),
+  });
+  if (!lateExport.attach(new BatchSpanProcessor(exporter))) void exporter.shutdown();
+}
+
+/** An https agent whose every new connection carries the current certificate and checks the server's SPIFFE id. */
+function meshAgent(tls: ServiceTls, service: string): HttpsAgent {
+  const checkServerIdentity = serverIdentityCheck(service);
+  return new (class extends HttpsAgent {
+    override createConnection(
+      options: RequestOptions,
+      callback?: (err: Error | null, socket: Duplex) => void,
+    ): Duplex | null | undefined {
+      return super.createConnection(
+        { ...options, secureContext: tls.clientContext(), checkServerIdentity } as RequestOptions,
+        callback,
+      );
+    }
+  })({ keepAlive: true, maxSockets: 2 });
+}
+
 /** Set in the context of a span that must be recorded whatever the sampler decides (a late error span). */
 const FORCE_RECORD = createContextKey('souk.tracing.force-record');
 const RECORD: SamplingResult = { decision: SamplingDecision.RECORD_AND_SAMPLED };
+/** Set in the context of work that is never traced, whatever the sampler says: scrapes and probes. */
+const NEVER_RECORD = createContextKey('souk.tracing.never-record');
+const DROP: SamplingResult = { decision: SamplingDecision.NOT_RECORD };
+/** The parent context of a request nobody wants a trace of (a metrics scrape, a health probe): its span is non-recording. */
+export const UNTRACED: Context = ROOT_CONTEXT.setValue(NEVER_RECORD, true);
 
 /** The configured sampler, which lets a late error span through (see recordUnsampledFailure). */
 export function buildSampler(options: SamplingOptions): Sampler {
@@ -127,7 +197,9 @@ export function buildSampler(options: SamplingOptions): Sampler {
   }[options.sampler];
   return {
     shouldSample(ctx: Context, traceId: string, name: string, kind: SpanKind, attributes: Attributes, links: Link[]) {
-      return ctx.getValue(FORCE_RECORD) === true ? RECORD : inner.shouldSample(ctx, traceId, name, kind, attributes, links);
+      if (ctx.getValue(FORCE_RECORD) === true) return RECORD;
+      if (ctx.getValue(NEVER_RECORD) === true) return DROP;
+      return inner.shouldSample(ctx, traceId, name, kind, attributes, links);
     },
     toString: () => `Souk{${inner.toString()}}`,
   };

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { ROOT_CONTEXT, SpanKind, trace, TraceFlags, type Context } from '@opentelemetry/api';
 import { SamplingDecision } from '@opentelemetry/sdk-trace-base';
-import { buildSampler, type SamplingOptions } from './tracing.ts';
+import { buildSampler, UNTRACED, type SamplingOptions } from './tracing.ts';
 
 const newTraceId = () => randomBytes(16).toString('hex');
 const remoteParent = (traceId: string, sampled: boolean): Context =>
@@ -57,4 +57,9 @@ test('always_on records everything, even under an unsampled parent; always_off n
   assert.equal(decide({ sampler: 'always_on', ratio: 1 }, remoteParent(traceId, false), traceId), true);
   assert.equal(decide({ sampler: 'always_off', ratio: 1 }, remoteParent(traceId, true), traceId), false);
   assert.equal(decide({ sampler: 'parentbased_always_on', ratio: 0 }, ROOT_CONTEXT), true);
+});
+
+test('a scrape or a probe (UNTRACED) is never recorded, whatever the sampler', () => {
+  for (const sampler of ['always_on', 'parentbased_always_on', 'traceidratio'] as const)
+    assert.equal(decide({ sampler, ratio: 1 }, UNTRACED), false, sampler);
 });

@@ -98,6 +98,7 @@ describe('built-in endpoints', () => {
     const db = await createTestDatabase('chassis_ready');
     const unreachable: Discovery = {
       instances: () => [],
+      services: () => [],
       onChange: () => () => undefined,
       ready: () => Promise.reject(new Error('registry down')),
       close: async () => undefined,

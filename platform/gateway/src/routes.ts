@@ -68,6 +68,9 @@ export const routes: readonly GatewayRoute[] = [
   { prefix: '/api/v1/inventory/reservations', service: 'inventory', access: 'internal' },
   // Settings of every service: the config server lets admins change them and each service read its own.
   { prefix: '/api/v1/config', service: 'config', access: 'token' },
+  // Traces, logs and RED series for the console: telemetry answers admins only. Its log ingestion takes
+  // the devhost's certificate only, and OTLP (/v1/traces) has no route: services export to it directly.
+  { prefix: '/api/v1/telemetry', service: 'telemetry', access: 'token' },
   // payments and payment-provider have no route: only services call them, never the public.
 ];
 

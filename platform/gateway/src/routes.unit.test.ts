@@ -146,7 +146,14 @@ test("the home page is the gateway's own route, not proxied", () => {
 test('who needs a token on the checkout routes and the config server', () => {
   const route = (prefix: string) => routes.find((r) => r.prefix === prefix)!;
   assert.equal(routed('/api/v1/config/services/catalog/history'), 'config');
-  for (const prefix of ['/api/v1/cart', '/api/v1/orders', '/api/v1/shipments', '/api/v1/order-history', '/api/v1/config']) {
+  for (const prefix of [
+    '/api/v1/cart',
+    '/api/v1/orders',
+    '/api/v1/shipments',
+    '/api/v1/order-history',
+    '/api/v1/config',
+    '/api/v1/telemetry',
+  ]) {
     for (const method of ['GET', 'POST', 'DELETE'])
       assert.equal(requiresToken(route(prefix), method), true, `${method} ${prefix}`);
   }

@@ -228,6 +228,7 @@ test('the breaker of an instance that left discovery is dropped, with its metric
   const listeners = new Set<() => void>();
   const discovery: Discovery = {
     instances: (service) => (service === 'catalog' ? listed : []),
+    services: () => ['catalog'],
     onChange: (fn) => (listeners.add(fn), () => listeners.delete(fn)),
     ready: async () => undefined,
     close: async () => undefined,

@@ -8,6 +8,7 @@ import { type DataDir, type PersistentState, loadState, saveState, stablePort, i
 import { writeJsonAtomicSync } from './atomic-write.ts';
 import { buildEndpoints, buildStatus, printSummary, summaryLines, type Phase } from './endpoints.ts';
 import type { LogOutput } from './log-output.ts';
+import { createLogShipper, type LogShipper } from './log-shipper.ts';
 import { withParentDeathSignal } from './orphans.ts';
 import { startEmbeddedPostgres, type PostgresOptions, type RunningPostgres } from './postgres.ts';
 import { describeServer, provisionDatabases, serviceDatabaseUrl, type DatabaseTarget } from './provision.ts';
@@ -18,6 +19,7 @@ import {
   EXTRA_CLIENTS,
   IDENTITY,
   SERVICES,
+  TELEMETRY,
   databaseName,
   instanceEnv,
   planInstances,
@@ -47,6 +49,7 @@ export class Devhost {
   private postgresStarting: Promise<RunningPostgres> | undefined;
   private stopping: Promise<void> | undefined;
   private certificates: DevhostCertificates | undefined;
+  private shipper: LogShipper | undefined;
   private signalStop!: () => void;
   private readonly stopRequested = new Promise<Error>((resolve) => {
     this.signalStop = () => resolve(new StopRequested('stop requested'));
@@ -108,6 +111,18 @@ export class Devhost {
     // Server, database and role only: the password is in the instance's secrets directory.
     const databaseUrls = new Map(targets.map((t) => [t.service, serviceDatabaseUrl(adminUrl, t)]));
     const identityPorts = this.plans.filter((p) => p.service.name === IDENTITY).map((p) => ports.get(p.instanceId) ?? 0);
+    const telemetryPlan = this.plans.find((p) => p.service.name === TELEMETRY);
+    const telemetryPort = telemetryPlan ? ports.get(telemetryPlan.instanceId) : undefined;
+    // Every process's lines go to telemetry too (the sidecar-shipper role), through the devhost's certificate.
+    const shipper =
+      telemetryPort === undefined
+        ? undefined
+        : createLogShipper({
+            url: `${certificates ? 'https' : 'http'}://127.0.0.1:${telemetryPort}`,
+            ...(certificates ? { tls: () => certificates.client() } : {}),
+            warn: (m) => out.warn(m),
+          });
+    this.shipper = shipper;
     this.instances = this.plans.map((plan) => {
       const port = ports.get(plan.instanceId) ?? 0;
       const adminPort = ports.get(adminPortKey(plan.instanceId)) ?? 0;
@@ -125,6 +140,7 @@ export class Devhost {
         gatewayPort: options.gatewayPort,
         gatewayTlsPort: ports.get(tlsPortKey(plan.instanceId)),
         identityPorts,
+        telemetryPort,
         logLevel: options.logLevel,
         settingsDir: dir.settings,
         databaseUrl: databaseUrls.get(plan.service.name),
@@ -140,7 +156,10 @@ export class Devhost {
       const instance: ManagedInstance = new ManagedInstance(
         { service: plan.service.name, instanceId: plan.instanceId, url, adminUrl, command, args, cwd: options.repoRoot, env },
         {
-          line: (id, line) => out.processLine(id, line),
+          line: (id, line) => {
+            out.processLine(id, line);
+            shipper?.add(plan.service.name, id, line);
+          },
           info: (m) => out.info(m),
           warn: (m) => out.warn(m),
           // Written for each start, gone once the instance has read them (ready) or is not running.
@@ -213,6 +232,8 @@ export class Devhost {
       this.writeStatus();
       const t0 = performance.now();
       this.out.info('stopping...');
+      // What is buffered goes out while telemetry still runs; lines printed while stopping stay in the log files.
+      await this.shipper?.close();
       for (const tier of tiers(this.plans).reverse()) {
         const members = this.instances.filter((i) => tier.some((p) => p.instanceId === i.instanceId));
         await Promise.all(members.map((i) => i.stop(STOP_TIMEOUT_MS)));

@@ -47,6 +47,8 @@ export const OPERATOR_CLIENT_ID = 'souk-operator';
 export const IDENTITY = 'identity';
 /** The config server: every other service that uses the registry reads its settings there (CONFIG_SERVICE). */
 export const CONFIG = 'config';
+/** The telemetry backend: every other service exports its spans there, and it scrapes their /metrics. */
+export const TELEMETRY = 'telemetry';
 
 export const SERVICES: readonly ServiceSpec[] = [
   {
@@ -81,6 +83,20 @@ export const SERVICES: readonly ServiceSpec[] = [
     startsAfter: [],
     database: true,
     scalable: true,
+    usesRegistry: true,
+    clientScopes: [],
+  },
+  {
+    // Spawned first beside the registry, and waited for by nobody: a service's spans before it listens are
+    // dropped by the exporter, its log lines wait in the devhost's shipper. Stopped last with the registry,
+    // so that every other process's last spans and lines still arrive. One instance: it scrapes every
+    // instance, and a second would scrape them all again.
+    name: TELEMETRY,
+    entry: 'platform/telemetry/src/main.ts',
+    tier: 0,
+    startsAfter: [],
+    database: true,
+    scalable: false,
     usesRegistry: true,
     clientScopes: [],
   },
@@ -364,6 +380,8 @@ const CONTROLLED_ENV = [
   'TLS_KEY_FILE',
   'TLS_CA_FILE',
   'ADMIN_CALLERS',
+  'METRICS_CALLERS',
+  'TELEMETRY_SERVICE',
   'CONFIG_SERVICE',
   'CONFIG_CACHE_FILE',
   'SERVICE_RELEASE',
@@ -387,6 +405,8 @@ export interface EnvInput {
   gatewayTlsPort?: number | undefined;
   /** Ports of identity's instances: every service calls identity there (IDENTITY_URL), never where the registry says. */
   identityPorts: readonly number[];
+  /** Telemetry's port: every other service exports its spans there (OTEL_EXPORTER_OTLP_ENDPOINT) unless the shell set one. */
+  telemetryPort?: number | undefined;
   /** --log-level: pins LOG_LEVEL; without it the config server's logLevel applies. */
   logLevel?: string | undefined;
   /** Where each service keeps a copy of its settings (CONFIG_CACHE_FILE). */
@@ -438,6 +458,11 @@ export function instanceEnv(input: EnvInput): Record<string, string> {
       env.CONFIG_CACHE_FILE = path.join(input.settingsDir, `${input.plan.service.name}.json`);
     }
   }
+  // Spans to the telemetry service, unless the shell names another endpoint (a collector: the production
+  // switch, deploy/telemetry). Telemetry itself exports none: each export it stored would make more.
+  if (input.telemetryPort !== undefined && !env.OTEL_EXPORTER_OTLP_ENDPOINT && input.plan.service.name !== TELEMETRY)
+    env.OTEL_EXPORTER_OTLP_ENDPOINT = `${input.tls ? 'https' : 'http'}://127.0.0.1:${input.telemetryPort}`;
+  if (input.plan.service.name === TELEMETRY) delete env.OTEL_EXPORTER_OTLP_ENDPOINT;
   if (input.plan.release !== undefined) env.SERVICE_RELEASE = input.plan.release;
   if (input.gatewayTlsPort !== undefined) env.GATEWAY_TLS_PORT = String(input.gatewayTlsPort);
   if (input.logLevel) env.LOG_LEVEL = input.logLevel;
@@ -450,8 +475,10 @@ export function instanceEnv(input: EnvInput): Record<string, string> {
     env.TLS_CERT_FILE = input.tls.certFile;
     env.TLS_KEY_FILE = input.tls.keyFile;
     env.TLS_CA_FILE = input.tls.caFile;
-    // Its admin listener answers the devhost's certificate (health, npm run events, tests, benchmarks) only.
+    // Its admin listener answers the devhost's certificate (health, npm run events, tests, benchmarks) only,
+    // and /metrics the telemetry service's (the scraper).
     env.ADMIN_CALLERS = DEVHOST_IDENTITY;
+    env.METRICS_CALLERS = TELEMETRY;
   }
   Object.assign(env, input.plan.service.env ?? {});
   return env;

@@ -18,7 +18,7 @@ import {
 const ports = { registryPort: 8761, gatewayPort: 8080, identityPorts: [41000, 41001] };
 const secretsDir = '/d/run/some-instance';
 
-test('instances in start order: registry, schema registry and config, then the services, then gateway', () => {
+test('instances in start order: registry and telemetry, schema registry and config, then the services, then gateway', () => {
   const plans = planInstances({ ...ports, scale: { catalog: 2 } });
   const services = [
     'identity-1',
@@ -36,16 +36,20 @@ test('instances in start order: registry, schema registry and config, then the s
   ];
   assert.deepEqual(
     plans.map((p) => p.instanceId),
-    ['registry-1', 'schema-registry-1', 'config-1', ...services, 'gateway-1'],
+    ['registry-1', 'telemetry-1', 'schema-registry-1', 'config-1', ...services, 'gateway-1'],
   );
   assert.deepEqual(
     tiers(plans).map((t) => t.map((p) => p.instanceId)),
-    [['registry-1'], ['schema-registry-1', 'config-1'], services, ['gateway-1']],
+    [['registry-1', 'telemetry-1'], ['schema-registry-1', 'config-1'], services, ['gateway-1']],
   );
   // The registries and config, then identity and the gateway, then the services (each asks identity for a token).
   assert.deepEqual(
     startSteps(plans).map((s) => s.map((p) => p.instanceId)),
-    [['registry-1', 'schema-registry-1', 'config-1'], ['identity-1', 'gateway-1'], services.filter((s) => s !== 'identity-1')],
+    [
+      ['registry-1', 'telemetry-1', 'schema-registry-1', 'config-1'],
+      ['identity-1', 'gateway-1'],
+      services.filter((s) => s !== 'identity-1'),
+    ],
   );
 });
 
@@ -77,8 +81,8 @@ test('an instance is due once every service it starts after is ready, whatever e
   const plans = planInstances({ ...ports, scale: { identity: 2 } });
   const due = (started: string[], ready: string[]) =>
     dueToStart(plans, new Set(started), new Set(ready)).map((p) => p.instanceId);
-  assert.deepEqual(due([], []), ['registry-1', 'schema-registry-1', 'config-1']);
-  const first = ['registry-1', 'schema-registry-1', 'config-1'];
+  assert.deepEqual(due([], []), ['registry-1', 'telemetry-1', 'schema-registry-1', 'config-1']);
+  const first = ['registry-1', 'telemetry-1', 'schema-registry-1', 'config-1'];
   assert.deepEqual(due(first, ['registry-1', 'config-1']), ['gateway-1'], 'the gateway needs the registry and config');
   const platform = [...first, 'gateway-1'];
   assert.deepEqual(due(platform, first), ['identity-1', 'identity-2']);
@@ -248,6 +252,35 @@ test('identity is called where the devhost put it (IDENTITY_URL), never where th
   assert.equal(envOf('gateway-1', 8080, true).IDENTITY_URL, 'https://127.0.0.1:41000,https://127.0.0.1:41001');
   assert.equal(envOf('identity-2', 41001, true).IDENTITY_URL, 'https://127.0.0.1:41001');
   assert.equal(envOf('registry-1', 8761).IDENTITY_URL, undefined);
+});
+
+test('spans go to telemetry (by mutual TLS with certificates) unless the shell names a collector; telemetry exports none and scrapes /metrics only', () => {
+  const plans = planInstances({ ...ports, scale: {} });
+  const envOf = (instanceId: string, inherited: NodeJS.ProcessEnv = {}, tls = true) =>
+    instanceEnv({
+      plan: plans.find((p) => p.instanceId === instanceId)!,
+      port: 9000,
+      ...ports,
+      telemetryPort: 42000,
+      secretsDir,
+      settingsDir: '/d/settings',
+      databaseUrl: 'postgres://x@h/d',
+      inherited,
+      ...(tls ? { tls: { certFile: 'c', keyFile: 'k', caFile: 'a' } } : {}),
+    });
+  assert.equal(envOf('orders-1').OTEL_EXPORTER_OTLP_ENDPOINT, 'https://127.0.0.1:42000');
+  assert.equal(envOf('gateway-1', {}, false).OTEL_EXPORTER_OTLP_ENDPOINT, 'http://127.0.0.1:42000');
+  assert.equal(
+    envOf('orders-1', { OTEL_EXPORTER_OTLP_ENDPOINT: 'https://collector:4318' }).OTEL_EXPORTER_OTLP_ENDPOINT,
+    'https://collector:4318',
+  );
+  assert.equal(envOf('telemetry-1').OTEL_EXPORTER_OTLP_ENDPOINT, undefined);
+  assert.equal(
+    envOf('telemetry-1', { OTEL_EXPORTER_OTLP_ENDPOINT: 'https://collector:4318' }).OTEL_EXPORTER_OTLP_ENDPOINT,
+    undefined,
+  );
+  assert.equal(envOf('orders-1').ADMIN_CALLERS, 'devhost');
+  assert.equal(envOf('orders-1', { METRICS_CALLERS: 'rogue' }).METRICS_CALLERS, 'telemetry');
 });
 
 test('every registered service gets its own OAuth client id; its secret is in its secrets directory', () => {

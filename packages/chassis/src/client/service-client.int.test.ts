@@ -345,6 +345,7 @@ test('an instance that leaves discovery takes its breaker with it', async () => 
   const listeners = new Set<() => void>();
   const discovery = {
     instances: () => list,
+    services: () => ['catalog'],
     onChange: (fn: () => void) => (listeners.add(fn), () => void listeners.delete(fn)),
     ready: async () => {},
     close: async () => {},

@@ -137,6 +137,7 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
 
   return {
     instances: (service) => lists.get(service) ?? EMPTY,
+    services: () => [...lists.keys()].sort(),
 
     onChange(listener) {
       listeners.add(listener);

@@ -66,6 +66,7 @@ export function staticDiscovery(map: Record<string, readonly string[]>): Discove
   }
   return {
     instances: (service) => lists.get(service) ?? EMPTY,
+    services: () => [...lists.keys()].sort(),
     // The list never changes, so there is nothing to notify.
     onChange: () => () => {},
     ready: async () => {},

@@ -20,6 +20,8 @@ export interface ServiceInstance {
 export interface Discovery {
   /** The last known list for `service`; kept while the registry is unreachable. Empty when none. */
   instances(service: string): readonly ServiceInstance[];
+  /** Every service that has a list (instances now, or had some), sorted: what a scraper or a map walks. */
+  services(): readonly string[];
   /** Calls `listener` whenever any list changes; returns the unsubscribe function. */
   onChange(listener: () => void): () => void;
   /** Resolves once the first list has been loaded. */

@@ -4,8 +4,8 @@
 // that operators' and scrapers' endpoints are not reachable where clients are.
 // With the instance's certificate it is HTTPS and, like the public port, refuses
 // a caller without a client certificate from the CA during the handshake, and
-// answers only the certificates of ADMIN_CALLERS (an operator's, a scraper's):
-// another service's certificate gets a 403.
+// answers only the certificates of ADMIN_CALLERS (an operator's), and /metrics alone to those of
+// METRICS_CALLERS (a scraper's): another service's certificate gets a 403.
 
 import { createServer, type IncomingMessage, type RequestListener, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
@@ -20,6 +20,12 @@ type Marked = IncomingMessage & { [ADMIN]?: true; [REFUSAL]?: string };
 /** Paths only the admin listener serves (a route pattern or a path without query). */
 export function isAdminPath(path: string): boolean {
   return path === '/metrics' || path.startsWith('/_admin/');
+}
+
+/** A GET of /metrics (with or without a query): all a scraper's certificate may ask. */
+function isMetricsRequest(req: IncomingMessage): boolean {
+  const path = req.url?.split('?')[0];
+  return (req.method === 'GET' || req.method === 'HEAD') && path === '/metrics';
 }
 
 /** True when the request came in on the admin listener. */
@@ -39,6 +45,8 @@ export interface AdminServerTls {
   tls: ServiceTls;
   /** Service names (SPIFFE ids in the trust domain) whose certificates may call. */
   callers: ReadonlySet<string>;
+  /** Service names whose certificates may read /metrics only (scrapers). */
+  scrapers?: ReadonlySet<string>;
 }
 
 /**
@@ -51,9 +59,10 @@ export function createAdminServer(handler: RequestListener, secure?: AdminServer
     if (secure) {
       // The handshake already proved a certificate from the CA; this says whose it must be.
       const caller = callerIdentity(req);
-      if (!caller || !secure.callers.has(caller.service))
+      const scrape = caller !== undefined && secure.scrapers?.has(caller.service) === true && isMetricsRequest(req);
+      if (!scrape && (!caller || !secure.callers.has(caller.service)))
         (req as Marked)[REFUSAL] =
-          `The admin listener answers the certificates of ${[...secure.callers].join(', ')}; this one names ${caller?.spiffeId ?? 'no souk service'}.`;
+          `The admin listener answers the certificates of ${[...secure.callers].join(', ')}${secure.scrapers?.size ? ` (and /metrics those of ${[...secure.scrapers].join(', ')})` : ''}; this one names ${caller?.spiffeId ?? 'no souk service'}.`;
     }
     handler(req, res);
   };

@@ -21,7 +21,7 @@ import {
 import type { Logger } from 'pino';
 import { withRequestContext } from '../context.ts';
 import type { HttpServerMetrics, InFlightCell } from '../metrics.ts';
-import { asException, recordUnsampledFailure } from '../tracing.ts';
+import { asException, recordUnsampledFailure, UNTRACED } from '../tracing.ts';
 
 export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -46,6 +46,11 @@ const SERVER_SPAN = { kind: SpanKind.SERVER } as const;
 const LONG_POLL_ROUTES: ReadonlySet<string> = new Set(['/_events', '/api/v1/watch', '/api/v1/config/services/:service']);
 
 const READINESS_ROUTE = '/health/ready';
+
+/** /metrics and /health/* (with or without a query). */
+function isUntraced(url: string | undefined): boolean {
+  return url !== undefined && (url.startsWith('/health/') || url === '/metrics' || url.startsWith('/metrics?'));
+}
 
 /** Names the span and the metrics label after the matched route template (low cardinality). */
 export function setRoute(res: ServerResponse, route: string): void {
@@ -93,7 +98,9 @@ export function instrumentHandler(
 
     // The sampler decides before any attribute is built: an unsampled request gets a non-recording span
     // (its ids go to logs and downstream calls) and costs no attribute objects.
-    const parent = propagation.extract(ROOT_CONTEXT, req.headers);
+    // Scrapes and probes (every few seconds, from every scraper and supervisor) are never traced: they would
+    // fill the trace store with /metrics and /health roots.
+    const parent = isUntraced(req.url) ? UNTRACED : propagation.extract(ROOT_CONTEXT, req.headers);
     const span = options.tracer.startSpan(method, SERVER_SPAN, parent);
     if (span.isRecording()) {
       span.setAttributes({ 'http.request.method': method, 'url.path': pathOf(req.url), 'souk.request_id': requestId });

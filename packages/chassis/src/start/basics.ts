@@ -45,7 +45,6 @@ export function loadBasics<C extends TObject>(
     service: name,
     version,
     instance: instanceId,
-    ...(config.OTEL_EXPORTER_OTLP_ENDPOINT ? { otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT } : {}),
     sampling: { sampler: config.OTEL_TRACES_SAMPLER, ratio: config.OTEL_TRACES_SAMPLER_ARG },
   });
   return {

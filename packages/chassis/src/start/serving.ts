@@ -70,7 +70,8 @@ export async function listenAdmin(
 ): Promise<string> {
   const config: CommonConfig = basics.config;
   const callers = new Set(config.ADMIN_CALLERS.split(','));
-  const server = createAdminServer(handler, tls ? { tls, callers } : undefined);
+  const scrapers = new Set(config.METRICS_CALLERS.split(',').filter(Boolean));
+  const server = createAdminServer(handler, tls ? { tls, callers, scrapers } : undefined);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.ADMIN_PORT, config.ADMIN_HOST, () => {

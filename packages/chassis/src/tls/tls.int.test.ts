@@ -59,6 +59,7 @@ before(async () => {
     env: {
       LOG_LEVEL: 'silent',
       INSTANCE_ID: 'orders-1',
+      METRICS_CALLERS: 'telemetry',
       TLS_CERT_FILE: serverPaths.certFile,
       TLS_KEY_FILE: serverPaths.keyFile,
       TLS_CA_FILE: serverPaths.caFile,
@@ -176,6 +177,17 @@ test("the admin listener is mutual TLS too and answers only ADMIN_CALLERS' certi
   const anonymous = new Agent({ connect: { ca: readFileSync(serverPaths.caFile), checkServerIdentity: () => undefined } });
   cleanups.push(() => anonymous.close());
   await assert.rejects(undiciFetch(`${running.adminUrl}/metrics`, { dispatcher: anonymous }));
+});
+
+test("a METRICS_CALLERS certificate (the telemetry scraper's) reads /metrics and nothing else there", async () => {
+  const scraperTls = await loadServiceTls(await issue('telemetry', ca, 'telemetry', 'telemetry-1'), log);
+  cleanups.push(() => scraperTls.close());
+  const scraper = tlsFetch(scraperTls, 'orders');
+  cleanups.push(() => scraper.close());
+  assert.equal((await scraper.fetch(`${running.adminUrl}/metrics`)).status, 200);
+  const resilience = await scraper.fetch(`${running.adminUrl}/_admin/resilience`);
+  assert.equal(resilience.status, 403);
+  assert.match(((await resilience.json()) as { detail: string }).detail, /\/metrics those of telemetry/);
 });
 
 function describeChain(err: unknown): string[] {

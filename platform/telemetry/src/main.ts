@@ -1,0 +1,6 @@
+// Entry point of the telemetry process.
+
+import { runService } from '@souk/chassis';
+import { telemetryService } from './service.ts';
+
+await runService(telemetryService);
