@@ -52,7 +52,8 @@ test('while telemetry is unreachable lines wait, the oldest dropped past the bou
   const shipper = createLogShipper({ url: 'http://unused', warn: (m) => warnings.push(m), post: sink.post });
   const failed = sink.next();
   for (let i = 0; i < SHIP_BATCH; i++) shipper.add('orders', 'orders-1', `a${i}`);
-  await failed; // the first post failed: its batch is back in front
+  await failed;
+  await new Promise((resolve) => setImmediate(resolve)); // the failure handled: its batch is back in front
   for (let i = 0; i < MAX_BUFFERED; i++) shipper.add('orders', 'orders-1', `b${i}`);
   assert.equal(shipper.dropped(), SHIP_BATCH);
   assert.match(warnings.join('\n'), /dropping the oldest/);

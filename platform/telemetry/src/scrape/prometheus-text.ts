@@ -26,7 +26,8 @@ export interface MetricFamily {
 
 /** A line the format does not allow; `line` counts from 1. */
 export class PrometheusParseError extends Error {
-  readonly code = 'SOUK_TELEMETRY_BAD_EXPOSITION';
+  // Not an API error: a scrape that fails to parse is noted in the scrape status, never answered to a caller.
+  readonly kind = 'prometheus-parse';
   constructor(
     readonly line: number,
     readonly reason: string,
@@ -37,7 +38,7 @@ export class PrometheusParseError extends Error {
 }
 
 export function isPrometheusParseError(err: unknown): err is PrometheusParseError {
-  return err instanceof Error && (err as { code?: unknown }).code === 'SOUK_TELEMETRY_BAD_EXPOSITION';
+  return err instanceof Error && (err as { kind?: unknown }).kind === 'prometheus-parse';
 }
 
 export const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
