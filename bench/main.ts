@@ -1,5 +1,5 @@
 // `npm run bench`: every benchmark in one go (gateway, events on both
-// transports, checkout, event store), each beside the baseline it measures in
+// transports, checkout, event store, telemetry's cost), each beside the baseline it measures in
 // the same run, then bench/results/latest.json (machine, settings, every
 // figure with its unit) and bench/results/latest.md (the same as tables).
 //
@@ -21,6 +21,7 @@ import { CHECKOUT_SMOKE, checkoutBench, checkoutSettings } from './checkout/main
 import { EVENT_STORE_SMOKE, eventStoreBench, eventStoreSettings } from './event-store/main.ts';
 import { EVENTS_SMOKE, eventsBench, eventsSettings } from './events/main.ts';
 import { GATEWAY_SMOKE, gatewayBench, gatewaySettings } from './gateway/main.ts';
+import { TELEMETRY_SMOKE, telemetryBench, telemetrySettings } from './telemetry/main.ts';
 import { log, machineInfo, nonFinite, reportMarkdown, resultMarkdown, type BenchResult, type RunReport } from './report.ts';
 
 const { values } = parseArgs({
@@ -37,6 +38,7 @@ const benches: Record<string, () => Promise<BenchResult>> = {
   events: () => eventsBench(smoke ? EVENTS_SMOKE : eventsSettings()),
   checkout: () => checkoutBench(smoke ? CHECKOUT_SMOKE : checkoutSettings()),
   'event-store': () => eventStoreBench(smoke ? EVENT_STORE_SMOKE : eventStoreSettings()),
+  telemetry: () => telemetryBench(smoke ? TELEMETRY_SMOKE : telemetrySettings()),
 };
 const wanted = values.only ? values.only.split(',').map((s) => s.trim()) : Object.keys(benches);
 for (const name of wanted)

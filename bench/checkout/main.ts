@@ -131,10 +131,14 @@ async function run(
   };
 }
 
-export async function checkoutBench(settings: CheckoutSettings = checkoutSettings()): Promise<BenchResult> {
+/** `devhostArgs`: flags for `npm start` (bench/telemetry runs it with and without `--no-telemetry`). */
+export async function checkoutBench(
+  settings: CheckoutSettings = checkoutSettings(),
+  devhostArgs: string[] = [],
+): Promise<BenchResult> {
   const started = performance.now();
   const { shoppers: SHOPPERS, concurrency: CONCURRENCY, checkouts: CHECKOUTS, cartWrites: CART_WRITES } = settings;
-  const devhost = await startDevhost([], {
+  const devhost = await startDevhost(devhostArgs, {
     ...BENCH_IDENTITY_ENV,
     ...(settings.statements ? { SOUK_PG_STAT_STATEMENTS: '1' } : {}),
   });

@@ -349,12 +349,28 @@ function run(command: string, args: string[]): void {
 
 const promtool = onPath('promtool');
 test(
-  'promtool accepts the Prometheus config and the rules',
+  'promtool accepts the recording and alerting rules',
   { skip: !promtool && 'promtool is not installed (the structural checks above still ran)' },
   () => {
-    // --syntax-only: the certificate files and rule globs are paths inside the Prometheus pod.
-    run(promtool!, ['check', 'config', '--syntax-only', path.join(here, 'prometheus.yaml')]);
     run(promtool!, ['check', 'rules', ...ruleFiles]);
+  },
+);
+
+test(
+  'promtool accepts the Prometheus config',
+  { skip: !promtool && 'promtool is not installed (the structural checks above still ran)' },
+  (t) => {
+    // --syntax-only: the certificate files and rule globs are paths inside the Prometheus pod.
+    const result = spawnSync(promtool!, ['check', 'config', '--syntax-only', path.join(here, 'prometheus.yaml')], {
+      cwd: root,
+      encoding: 'utf8',
+    });
+    // Debian builds Prometheus without the Kubernetes service discovery: its promtool cannot read the section.
+    if (result.status !== 0 && /field kubernetes_sd_configs not found/.test(result.stdout + result.stderr)) {
+      t.skip('this promtool is built without Kubernetes service discovery (Debian); the structural checks above still ran');
+      return;
+    }
+    assert.equal(result.status, 0, `promtool check config:\n${result.stdout}${result.stderr}`);
   },
 );
 

@@ -37,7 +37,7 @@ test(
       assert.deepEqual(report.errors, []);
       assert.deepEqual(
         report.results.map((r) => r.name),
-        ['gateway', 'events', 'checkout', 'event-store'],
+        ['gateway', 'events', 'checkout', 'event-store', 'telemetry'],
       );
       assert.match(report.machine.gitCommit, /^[0-9a-f]{40}$|^unknown$/);
       assert.ok(report.machine.cores > 0);

@@ -5,7 +5,9 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
+import { checkExposition } from '../../platform/telemetry/src/scrape/prometheus-text.ts';
 import { waitFor } from '@souk/chassis/testing';
 import { startDevhost, type Devhost } from './devhost-harness.ts';
 import { shop, type Shop } from './shop-client.ts';
@@ -123,4 +125,20 @@ test('every instance’s /metrics is scraped; RED series come out of it; only ad
   const shopper = await s.signUp('Curious');
   const refused = await s.api('/api/v1/telemetry/traces', { token: shopper.token });
   assert.equal(refused.status, 403);
+});
+
+/** Debian's promtool (package prometheus; .ci/run installs it), when this machine has it. */
+const promtool = spawnSync('promtool', ['--version']).status === 0;
+
+test('every instance’s /metrics passes promtool check metrics (and souk’s own exposition check)', async (t) => {
+  if (!promtool) t.diagnostic('promtool not installed (apt package prometheus): only souk’s own exposition check runs');
+  for (const instance of await devhost.instances()) {
+    const res = await devhost.fetch(`${instance.adminUrl}/metrics`);
+    assert.equal(res.status, 200, instance.instanceId);
+    const text = await res.text();
+    assert.deepEqual(checkExposition(text), [], `${instance.instanceId}: souk's exposition check`);
+    if (!promtool) continue;
+    const checked = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
+    assert.equal(checked.status, 0, `${instance.instanceId}: promtool check metrics\n${checked.stdout}${checked.stderr}`);
+  }
 });

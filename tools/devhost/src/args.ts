@@ -40,6 +40,8 @@ export interface DevhostOptions {
   dbPrefix: string;
   /** Every instance serves and calls by mutual TLS with a certificate from the dev CA (--no-mtls: plain HTTP). */
   mtls: boolean;
+  /** Runs the telemetry backend, exports every service's spans to it and ships every line (--no-telemetry: none of it). */
+  telemetry: boolean;
   /** Lifetime of instance certificates; each is reissued at half of it. */
   certLifetimeMs: number;
   help: boolean;
@@ -79,6 +81,8 @@ Options:
                           they stop (open it in Chrome DevTools or speedscope); repeatable, or comma separated
   --no-mtls               plain HTTP between the processes instead of mutual TLS with certificates from the
                           dev CA in <data-dir>/pki (for comparison)
+  --no-telemetry          no telemetry backend: no span export, no log shipping, no scraping (to measure
+                          what they cost: npm run bench:telemetry)
   --cert-lifetime <s>     lifetime of instance certificates in seconds (default ${DEFAULT_CERT_LIFETIME_SECONDS}); each is
                           reissued at half its life, without restart
   --db-prefix <p>         prefix of database and role names (default ${DEFAULT_DB_PREFIX}); lets several
@@ -119,6 +123,7 @@ export function parseOptions(argv: readonly string[], repoRoot: string): Devhost
         'cpu-prof': { type: 'string', multiple: true },
         'source-maps': { type: 'boolean', default: false },
         mtls: { type: 'boolean', default: true },
+        telemetry: { type: 'boolean', default: true },
         'cert-lifetime': { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -165,6 +170,7 @@ export function parseOptions(argv: readonly string[], repoRoot: string): Devhost
     sourceMaps: v['source-maps'] ?? false,
     cpuProfile: Object.freeze(parseServiceList('--cpu-prof', v['cpu-prof'] ?? [])),
     mtls: v.mtls ?? true,
+    telemetry: v.telemetry ?? true,
     certLifetimeMs:
       (v['cert-lifetime'] === undefined
         ? DEFAULT_CERT_LIFETIME_SECONDS

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { test } from 'node:test';
 import { ArgsError, DEFAULT_GATEWAY_PORT, DEFAULT_REGISTRY_PORT, parseOptions, parseReleases, parseScale } from './args.ts';
+import { Devhost } from './devhost.ts';
 
 const root = '/repo';
 
@@ -20,6 +21,13 @@ test('defaults: .souk under the repo, gateway 8080, registry 8761, one instance 
 
 test('--no-bundle runs the services through tsx', () => {
   assert.equal(parseOptions(['--no-bundle'], root).bundle, false);
+});
+
+test('--no-telemetry leaves the telemetry backend out; it runs by default', () => {
+  assert.equal(parseOptions([], root).telemetry, true);
+  assert.equal(parseOptions(['--no-telemetry'], root).telemetry, false);
+  assert.ok(!Devhost.instanceNames(parseOptions(['--no-telemetry'], root)).includes('telemetry-1'));
+  assert.ok(Devhost.instanceNames(parseOptions([], root)).includes('telemetry-1'));
 });
 
 test('--fresh, --data-dir, ports, --log-level, --json-logs', () => {

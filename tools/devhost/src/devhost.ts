@@ -60,12 +60,14 @@ export class Devhost {
     private readonly dir: DataDir,
     private readonly out: LogOutput,
   ) {
-    this.plans = planInstances(options);
+    this.plans = planInstances(options).filter((p) => options.telemetry || p.service.name !== TELEMETRY);
   }
 
   /** Instance names in start order, for the log prefixes. */
   static instanceNames(options: DevhostOptions): string[] {
-    return planInstances(options).map((p) => p.instanceId);
+    return planInstances(options)
+      .filter((p) => options.telemetry || p.service.name !== TELEMETRY)
+      .map((p) => p.instanceId);
   }
 
   /** Resolves once everything is ready; returns false when a stop arrived during start-up. */
