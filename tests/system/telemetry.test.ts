@@ -6,11 +6,11 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { randomBytes, randomUUID } from 'node:crypto';
 import { checkExposition } from '../../platform/telemetry/src/scrape/prometheus-text.ts';
 import { waitFor } from '@souk/chassis/testing';
 import { startDevhost, type Devhost } from './devhost-harness.ts';
 import { shop, type Shop } from './shop-client.ts';
+import { tracedCheckout } from './traced-checkout.ts';
 
 let devhost: Devhost;
 let s: Shop;
@@ -36,22 +36,7 @@ after(async () => {
 test('a checkout’s trace holds every service it crossed, parented across HTTP and events, and its log lines', async () => {
   const product = (await s.api('/api/v1/catalog/products?pageSize=1')).body.items[0].id;
   assert.equal((await s.setStock(admin, product, 100)).status, 200);
-  const shopper = await s.signUp('Traced');
-  assert.ok([200, 201].includes((await s.addToCart(shopper.token, product, 1)).status));
-  // The caller's sampled flag records the whole trace, whatever the devhost's one-in-ten ratio.
-  const traceId = randomBytes(16).toString('hex');
-  const placed = await s.api('/api/v1/orders', {
-    method: 'POST',
-    token: shopper.token,
-    headers: {
-      'idempotency-key': randomUUID(),
-      prefer: 'wait=20',
-      traceparent: `00-${traceId}-${randomBytes(8).toString('hex')}-01`,
-    },
-    body: '{}',
-  });
-  assert.equal(placed.status, 201, JSON.stringify(placed.body));
-  assert.equal(placed.body.status, 'CONFIRMED');
+  const { traceId } = await tracedCheckout(s, product);
 
   const expected = [
     'gateway',

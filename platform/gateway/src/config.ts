@@ -100,6 +100,13 @@ export const GatewayConfig = Type.Object({
     minimum: 1,
     description: "Home page: budget of the caller's cart summary",
   }),
+  GATEWAY_CONSOLE_DIR: Type.Optional(
+    Type.String({
+      minLength: 1,
+      description:
+        "The operations console's built files (index.html and assets/), served at /console; the devhost builds web/console and sets it",
+    }),
+  ),
   GATEWAY_HOME_FEATURED_COUNT: Type.Integer({
     default: DEFAULT_HOME_FEATURED_COUNT,
     minimum: 1,

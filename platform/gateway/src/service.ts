@@ -3,6 +3,7 @@
 // takes /api/ and /.well-known/ requests from the raw public server before
 // Fastify's router sees them.
 
+import { loadConsoleFiles, registerConsoleRoutes } from './console-files.ts';
 import { context, ROOT_CONTEXT } from '@opentelemetry/api';
 import {
   createTokenExchanger,
@@ -159,6 +160,9 @@ export const gatewayService = defineService({
         releases,
       }),
     );
+
+    // The operations console (web/console), when the devhost built it.
+    if (config.GATEWAY_CONSOLE_DIR) registerConsoleRoutes(ctx.app, await loadConsoleFiles(config.GATEWAY_CONSOLE_DIR));
 
     const timeouts = {
       featuredMs: config.GATEWAY_HOME_CATALOG_TIMEOUT_MS,

@@ -9,6 +9,7 @@ import { writeJsonAtomicSync } from './atomic-write.ts';
 import { buildEndpoints, buildStatus, printSummary, summaryLines, type Phase } from './endpoints.ts';
 import type { LogOutput } from './log-output.ts';
 import { createLogShipper, type LogShipper } from './log-shipper.ts';
+import { buildConsole } from './console-build.ts';
 import { withParentDeathSignal } from './orphans.ts';
 import { startEmbeddedPostgres, type PostgresOptions, type RunningPostgres } from './postgres.ts';
 import { describeServer, provisionDatabases, serviceDatabaseUrl, type DatabaseTarget } from './provision.ts';
@@ -84,6 +85,8 @@ export class Devhost {
     // Bundling (esbuild, CPU) overlaps PostgreSQL's start and provisioning (mostly waiting).
     const commandsReady = this.commands();
     commandsReady.catch(() => undefined); // awaited below; a stop during the database start must not leave it unhandled
+    // The console is built (or its last build reused) beside them; without it the shop still runs.
+    const consoleReady = this.buildConsole();
     const secrets = await ensureSecrets({
       dir: dir.secrets,
       databaseServices: SERVICES.filter((s) => s.database).map((s) => s.name),
@@ -110,6 +113,7 @@ export class Devhost {
     const ports = await this.assignPorts(state);
     await saveState(dir, state);
     const commands = await commandsReady;
+    const consoleDir = await consoleReady;
     // Server, database and role only: the password is in the instance's secrets directory.
     const databaseUrls = new Map(targets.map((t) => [t.service, serviceDatabaseUrl(adminUrl, t)]));
     const identityPorts = this.plans.filter((p) => p.service.name === IDENTITY).map((p) => ports.get(p.instanceId) ?? 0);
@@ -143,6 +147,7 @@ export class Devhost {
         gatewayTlsPort: ports.get(tlsPortKey(plan.instanceId)),
         identityPorts,
         telemetryPort,
+        consoleDir,
         logLevel: options.logLevel,
         settingsDir: dir.settings,
         databaseUrl: databaseUrls.get(plan.service.name),
@@ -206,7 +211,12 @@ export class Devhost {
     }
     if (this.stopping) return false;
 
-    const endpoints = buildEndpoints(options.gatewayPort, this.instances, certificates ? options.tlsPort : undefined);
+    const endpoints = buildEndpoints(
+      options.gatewayPort,
+      this.instances,
+      certificates ? options.tlsPort : undefined,
+      consoleDir !== undefined,
+    );
     writeJsonAtomicSync(dir.endpointsFile, endpoints);
     const summary = summaryLines({
       endpoints,
@@ -354,6 +364,21 @@ export class Devhost {
       }
     }
     return ports;
+  }
+
+  /** The console's files (web/console built by Vite, or reused); undefined, with a warning, when the build fails. */
+  private async buildConsole(): Promise<string | undefined> {
+    const t0 = performance.now();
+    try {
+      const { dir, reused } = await buildConsole(this.options.repoRoot);
+      this.out.info(
+        `${reused ? 'reusing the console build' : 'built the console with Vite'} (${formatMs(performance.now() - t0)})`,
+      );
+      return dir;
+    } catch (err) {
+      this.out.warn(`no console: ${err instanceof Error ? err.message : String(err)}`);
+      return undefined;
+    }
   }
 
   /** Node arguments per service: the esbuild bundle, or tsx-transpiled TypeScript with --no-bundle; --cpu-prof first. */

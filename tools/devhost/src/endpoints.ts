@@ -6,12 +6,19 @@ export interface Endpoints {
   gateway: string;
   /** The gateway's HTTPS address (TLS terminated there; trust <data-dir>/pki/ca.pem), with mTLS on. */
   gatewayTls?: string;
+  /** The operations console (admins), served by the gateway, when it was built. */
+  console?: string;
   services: Record<string, string[]>;
   /** Each instance's admin listener (/metrics, /_admin/*), in the order of `services`. */
   admin: Record<string, string[]>;
 }
 
-export function buildEndpoints(gatewayPort: number, instances: readonly ManagedInstance[], tlsPort?: number): Endpoints {
+export function buildEndpoints(
+  gatewayPort: number,
+  instances: readonly ManagedInstance[],
+  tlsPort?: number,
+  withConsole = false,
+): Endpoints {
   const services: Record<string, string[]> = {};
   const admin: Record<string, string[]> = {};
   for (const instance of instances) {
@@ -21,6 +28,7 @@ export function buildEndpoints(gatewayPort: number, instances: readonly ManagedI
   return {
     gateway: `http://localhost:${gatewayPort}`,
     ...(tlsPort !== undefined ? { gatewayTls: `https://localhost:${tlsPort}` } : {}),
+    ...(withConsole ? { console: `http://localhost:${gatewayPort}/console/` } : {}),
     services,
     admin,
   };
@@ -100,6 +108,7 @@ export function summaryLines(input: SummaryInput): SummaryLine[] {
     { text: `souk is ready in ${(input.totalMs / 1000).toFixed(1)} s` },
     row('gateway', endpoints.gateway),
     ...(endpoints.gatewayTls ? [row('', `${endpoints.gatewayTls} (HTTPS; trust ${input.caFile ?? 'the dev CA'})`)] : []),
+    ...(endpoints.console ? [row('console', `${endpoints.console} (sign in as the admin)`)] : []),
     row('OIDC discovery', `${endpoints.gateway}/.well-known/openid-configuration`),
   ];
   for (const [service, urls] of Object.entries(endpoints.services)) lines.push(row(service, urls.join('  ')));

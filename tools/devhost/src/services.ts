@@ -386,6 +386,7 @@ const CONTROLLED_ENV = [
   'CONFIG_CACHE_FILE',
   'SERVICE_RELEASE',
   'GATEWAY_TLS_PORT',
+  'GATEWAY_CONSOLE_DIR',
 ];
 
 /**
@@ -401,6 +402,8 @@ export interface EnvInput {
   adminPort?: number;
   registryPort: number;
   gatewayPort: number;
+  /** The console's built files, for a gateway to serve at /console (GATEWAY_CONSOLE_DIR). */
+  consoleDir?: string | undefined;
   /** A gateway's HTTPS port (GATEWAY_TLS_PORT), when it terminates TLS. */
   gatewayTlsPort?: number | undefined;
   /** Ports of identity's instances: every service calls identity there (IDENTITY_URL), never where the registry says. */
@@ -465,6 +468,8 @@ export function instanceEnv(input: EnvInput): Record<string, string> {
   if (input.plan.service.name === TELEMETRY) delete env.OTEL_EXPORTER_OTLP_ENDPOINT;
   if (input.plan.release !== undefined) env.SERVICE_RELEASE = input.plan.release;
   if (input.gatewayTlsPort !== undefined) env.GATEWAY_TLS_PORT = String(input.gatewayTlsPort);
+  if (input.consoleDir !== undefined && input.plan.service.fixedPort === 'gatewayPort')
+    env.GATEWAY_CONSOLE_DIR = input.consoleDir;
   if (input.logLevel) env.LOG_LEVEL = input.logLevel;
   if (input.plan.service.database) {
     if (!input.databaseUrl) throw new Error(`${input.plan.service.name} needs a database URL`);

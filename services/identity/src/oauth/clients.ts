@@ -1,4 +1,4 @@
-// OAuth clients: the built-in public storefront client, and confidential
+// OAuth clients: the built-in public clients (the storefront, the console), and confidential
 // service clients read from IDENTITY_CLIENTS_FILE and kept in the database
 // with SHA-256 hashes of their secrets (client-secret.ts says why not scrypt).
 
@@ -27,7 +27,15 @@ export const STOREFRONT_CLIENT: Client = {
   scopes: USER_SCOPES,
 };
 
-const PUBLIC_CLIENTS = new Map([[STOREFRONT_CLIENT.clientId, STOREFRONT_CLIENT]]);
+/** The operations console (web/console): public too, signs admins in with their password; its API is admins' only. */
+export const CONSOLE_CLIENT: Client = {
+  clientId: 'console',
+  confidential: false,
+  grantTypes: ['password', 'refresh_token'],
+  scopes: USER_SCOPES,
+};
+
+const PUBLIC_CLIENTS = new Map([STOREFRONT_CLIENT, CONSOLE_CLIENT].map((c) => [c.clientId, c]));
 
 export const ClientsFile = Type.Array(
   Type.Object({

@@ -1,0 +1,102 @@
+// The console's shell: the sign-in form until an admin is signed in, then the header (navigation, who is
+// signed in, Sign out) and the page the URL names.
+
+import { useEffect, useRef, useSyncExternalStore, type ReactNode } from 'react';
+import { LogsPage } from './pages/LogsPage.tsx';
+import { SignInPage } from './pages/SignInPage.tsx';
+import { TracePage } from './pages/TracePage.tsx';
+import { TracesPage } from './pages/TracesPage.tsx';
+import { Link, navigate, useLocation, type Location } from './router.tsx';
+import { sessionState, signOut, subscribeSession } from './session.ts';
+
+const SECTIONS = [
+  { to: '/traces', label: 'Traces' },
+  { to: '/logs', label: 'Logs' },
+] as const;
+
+function Redirect({ to }: { to: string }) {
+  useEffect(() => navigate(to, { replace: true }), [to]);
+  return null;
+}
+
+function NotFound() {
+  return (
+    <>
+      <h1 tabIndex={-1}>Page not found</h1>
+      <p>
+        The console has no page here. <Link to="/traces">Go to the traces</Link>.
+      </p>
+    </>
+  );
+}
+
+function PageFor({ location }: { location: Location }) {
+  const { path, params } = location;
+  if (path === '/') return <Redirect to="/traces" />;
+  if (path === '/traces' || path === '/traces/') return <TracesPage params={params} />;
+  const trace = /^\/traces\/([^/]+)\/?$/.exec(path);
+  if (trace) {
+    const traceId = decodeURIComponent(trace[1]!).toLowerCase();
+    return <TracePage key={traceId} traceId={traceId} selected={params.get('span')} />;
+  }
+  if (path === '/logs' || path === '/logs/') return <LogsPage params={params} />;
+  return <NotFound />;
+}
+
+function Shell({ email, path, children }: { email: string; path: string; children: ReactNode }) {
+  return (
+    <>
+      <a className="skip-link" href="#main">
+        Skip to content
+      </a>
+      <header className="topbar">
+        <span className="brand">souk console</span>
+        <nav aria-label="Console">
+          <ul>
+            {SECTIONS.map(({ to, label }) => (
+              <li key={to}>
+                <Link to={to} aria-current={path.startsWith(to) ? 'page' : undefined}>
+                  {label}
+                </Link>
+              </li>
+            ))}
+          </ul>
+        </nav>
+        <div className="account">
+          <span className="who" title="Signed in as">
+            {email}
+          </span>
+          <button type="button" onClick={() => signOut()}>
+            Sign out
+          </button>
+        </div>
+      </header>
+      <main id="main" tabIndex={-1}>
+        {children}
+      </main>
+    </>
+  );
+}
+
+export function App() {
+  const { session, notice } = useSyncExternalStore(subscribeSession, sessionState);
+  const location = useLocation();
+
+  // After a move to another page (or signing in or out), focus goes to its heading, so that a screen
+  // reader starts there and Tab goes on from the top.
+  const view = `${session ? 'in' : 'out'} ${location.path}`;
+  const lastView = useRef(view);
+  useEffect(() => {
+    if (lastView.current === view) return;
+    lastView.current = view;
+    document.querySelector<HTMLElement>('main h1')?.focus();
+    window.scrollTo(0, 0);
+  }, [view]);
+
+  if (!session) return <SignInPage notice={notice} />;
+  return (
+    <Shell email={session.email} path={location.path}>
+      <PageFor location={location} />
+    </Shell>
+  );
+}
