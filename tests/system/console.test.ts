@@ -76,8 +76,12 @@ test('the admin finds a checkout’s trace, sees every service it crossed, and o
     await page.getByLabel('Trace ID').fill(traceId);
     await page.getByRole('button', { name: 'Search' }).click();
     await page.getByRole('heading', { name: `Trace ${traceId}` }).waitFor();
+    // Each service's spans are buttons named "<service> <span name>" in the waterfall (waitFor: it renders once loaded).
     for (const service of ['gateway', 'orders', 'inventory', 'payments', 'payment-provider', 'shipping'])
-      assert.ok((await page.getByRole('button', { name: new RegExp(`^${service} `) }).count()) > 0, `a span of ${service}`);
+      await page
+        .getByRole('button', { name: new RegExp(`^${service} `) })
+        .first()
+        .waitFor();
     await page.screenshot({ path: path.join(screenshots, 'trace-waterfall.png'), fullPage: true });
 
     await page
@@ -91,6 +95,42 @@ test('the admin finds a checkout’s trace, sees every service it crossed, and o
     await lines.getByText('order placed').first().waitFor();
     assert.ok((await lines.getByRole('row').count()) > 1);
     await page.screenshot({ path: path.join(screenshots, 'span-logs.png'), fullPage: true });
+  } finally {
+    await page.close();
+  }
+});
+
+test('the map shows the services and the calls of the checkout; the metrics page charts a service’s routes', async () => {
+  const page = await browser.newPage({ viewport: { width: 1366, height: 900 } });
+  try {
+    await signIn(page, 'admin@souk.local', adminPassword);
+    await page.getByRole('link', { name: 'Map' }).click();
+    await page.getByRole('heading', { name: 'Service map' }).waitFor();
+    const services = page.getByRole('list', { name: 'Services' });
+    for (const service of ['gateway', 'orders', 'payments', 'inventory'])
+      await services.getByRole('link', { name: service, exact: true }).waitFor();
+    // The checkout of the first test called inventory from orders: a call the map lists (from traces and metrics).
+    const calls = page.getByRole('table', { name: 'Calls' });
+    await calls
+      .getByRole('row')
+      .filter({ hasText: 'orders' })
+      .filter({ hasText: 'inventory' })
+      .first()
+      .waitFor({ timeout: 30_000 });
+    await page.screenshot({ path: path.join(screenshots, 'map.png'), fullPage: true });
+
+    await services.getByRole('link', { name: 'gateway', exact: true }).click();
+    await page.getByRole('heading', { name: 'Metrics' }).waitFor();
+    await page.getByRole('heading', { name: 'gateway' }).waitFor();
+    await page.getByRole('figure', { name: 'Requests per second' }).waitFor();
+    // The console's own calls go through the gateway's /api/v1/telemetry route: measured within a scrape or two.
+    await page
+      .getByRole('table', { name: 'Routes' })
+      .getByRole('row')
+      .filter({ hasText: '/api/v1/telemetry' })
+      .first()
+      .waitFor({ timeout: 30_000 });
+    await page.screenshot({ path: path.join(screenshots, 'metrics.png'), fullPage: true });
   } finally {
     await page.close();
   }

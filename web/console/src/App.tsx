@@ -1,8 +1,10 @@
 // The console's shell: the sign-in form until an admin is signed in, then the header (navigation, who is
-// signed in, Sign out) and the page the URL names.
+// signed in, Sign out) and the page the URL names: the service map, metrics, traces, a trace, logs.
 
 import { useEffect, useRef, useSyncExternalStore, type ReactNode } from 'react';
 import { LogsPage } from './pages/LogsPage.tsx';
+import { MapPage } from './pages/MapPage.tsx';
+import { MetricsPage } from './pages/MetricsPage.tsx';
 import { SignInPage } from './pages/SignInPage.tsx';
 import { TracePage } from './pages/TracePage.tsx';
 import { TracesPage } from './pages/TracesPage.tsx';
@@ -10,6 +12,8 @@ import { Link, navigate, useLocation, type Location } from './router.tsx';
 import { sessionState, signOut, subscribeSession } from './session.ts';
 
 const SECTIONS = [
+  { to: '/map', label: 'Map' },
+  { to: '/metrics', label: 'Metrics' },
   { to: '/traces', label: 'Traces' },
   { to: '/logs', label: 'Logs' },
 ] as const;
@@ -40,6 +44,8 @@ function PageFor({ location }: { location: Location }) {
     return <TracePage key={traceId} traceId={traceId} selected={params.get('span')} />;
   }
   if (path === '/logs' || path === '/logs/') return <LogsPage params={params} />;
+  if (path === '/map' || path === '/map/') return <MapPage params={params} />;
+  if (path === '/metrics' || path === '/metrics/') return <MetricsPage params={params} />;
   return <NotFound />;
 }
 

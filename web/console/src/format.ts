@@ -32,3 +32,20 @@ export function prettyLine(line: string): string {
 export function plural(count: number, one: string, many: string): string {
   return `${count} ${count === 1 ? one : many}`;
 }
+
+/** `21:03:04` in the browser's time zone. */
+export function formatClock(value: number): string {
+  const date = new Date(value);
+  return `${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}`;
+}
+
+/** A count or rate with at most `digits` decimals, trailing zeros dropped: 12, 0.25, 1.5. */
+export function formatNumber(value: number, digits = 2): string {
+  return Number(value.toFixed(digits)).toLocaleString('en-US', { maximumFractionDigits: digits });
+}
+
+/** A ratio (0 to 1) as a percentage: 0%, 0.25%, 12.5%. */
+export function formatPercent(ratio: number): string {
+  const pct = ratio * 100;
+  return `${formatNumber(pct, pct > 0 && pct < 1 ? 2 : 1)}%`;
+}

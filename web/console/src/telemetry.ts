@@ -139,3 +139,72 @@ export async function tailLogs(filter: TailFilter, signal: AbortSignal, onBatch:
     onBatch({ dropped: batch.dropped ?? 0, logs: batch.logs.map(withKey) });
   }
 }
+
+/** How the last scrape of one instance went (GET /status → scrapes). */
+export interface ScrapeStatus {
+  instance: string;
+  service: string;
+  url: string;
+  /** When the scrape ended (ms since the epoch). */
+  at: number;
+  ok: boolean;
+  error?: string;
+  durationMs: number;
+  series: number;
+}
+
+export async function fetchScrapes(signal: AbortSignal): Promise<ScrapeStatus[]> {
+  const answer = await getJson<{ scrapes: ScrapeStatus[] }>(`${BASE}/status`, { signal });
+  return answer.scrapes;
+}
+
+/** One step of a RED series; the durations are null when nothing was timed. */
+export interface RedPoint {
+  /** The step's start. */
+  time: string;
+  requests: number;
+  errors: number;
+  ratePerSecond: number;
+  errorRatio: number;
+  meanMs: number | null;
+  p50Ms: number | null;
+  p99Ms: number | null;
+}
+
+export interface RedSeries {
+  service: string;
+  /** `METHOD /route` of a route; the callee of an edge. */
+  target: string;
+  /** Only the steps with requests, oldest first. */
+  points: RedPoint[];
+}
+
+export interface RedQuery {
+  kind: 'route' | 'edge';
+  service?: string | undefined;
+  target?: string | undefined;
+  minutes: number;
+  stepSeconds: number;
+}
+
+export async function fetchRed(query: RedQuery, signal: AbortSignal): Promise<RedSeries[]> {
+  const answer = await getJson<{ series: RedSeries[] }>(`${BASE}/red`, { query: { ...query }, signal });
+  return answer.series;
+}
+
+/** A caller→callee edge of the map: counts from the metrics, `via` and `tracedSpans` from the traces. */
+export interface MapEdge {
+  caller: string;
+  callee: string;
+  requests: number;
+  errors: number;
+  errorRatio: number;
+  p99Ms: number | null;
+  via: ('http' | 'event')[];
+  tracedSpans: number;
+}
+
+export async function fetchMap(minutes: number, signal: AbortSignal): Promise<MapEdge[]> {
+  const answer = await getJson<{ edges: MapEdge[] }>(`${BASE}/map`, { query: { minutes }, signal });
+  return answer.edges;
+}

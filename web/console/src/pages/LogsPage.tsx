@@ -7,6 +7,7 @@ import { CheckboxField, SelectField, TextField } from '../components/fields.tsx'
 import { LogTable } from '../components/LogTable.tsx';
 import { Pager } from '../components/ResultTable.tsx';
 import { SearchForm } from '../components/SearchForm.tsx';
+import { Toggle } from '../components/Toggle.tsx';
 import { plural } from '../format.ts';
 import { BAD_TRACE_ID, toSearch, TRACE_ID, valueOf } from '../query.ts';
 import { navigate } from '../router.tsx';
@@ -94,9 +95,9 @@ export function LogsPage({ params }: { params: URLSearchParams }) {
         label="Search logs"
         onSearch={onSearch}
         extra={
-          <button type="button" className="toggle" aria-pressed={tailing} onClick={toggleTail}>
+          <Toggle pressed={tailing} onToggle={toggleTail}>
             Live tail
-          </button>
+          </Toggle>
         }
       >
         <TextField label="Text" name="q" defaultValue={filter.q} />
