@@ -68,17 +68,31 @@ class TraceRequestDecoder {
   }
 
   private resourceSpans(): void {
+    // The spans need the resource, which may come after them on the wire.
+    this.headerThenItems(
+      { name: 'resource', read: () => this.resource(), absent: resourceInfo(undefined, undefined) },
+      { name: 'scopeSpans', read: (resource) => this.scopeSpans(resource) },
+    );
+  }
+
+  /**
+   * A message whose field 2 items need its field 1 (ResourceSpans: resource, scopeSpans; ScopeSpans: scope,
+   * spans), which may come anywhere on the wire: a first pass reads field 1, a second each item of field 2.
+   */
+  private headerThenItems<H>(
+    header: { name: string; read: () => H; absent: H },
+    items: { name: string; read: (header: H) => void; before?: () => void },
+  ): void {
     const r = this.reader;
     const outer = r.enter();
     const start = r.pos;
-    // The spans need the resource, which may come after them on the wire: find it first.
-    let resource = resourceInfo(undefined, undefined);
+    let found = header.absent;
     while (r.more()) {
       const tag = r.tag();
       if (tag >>> 3 === 1) {
-        this.values.expect(tag, LEN, 'resource');
-        this.path.enter('resource');
-        resource = this.resource();
+        this.values.expect(tag, LEN, header.name);
+        this.path.enter(header.name);
+        found = header.read();
         this.path.leave();
       } else {
         r.skip(tag & 7);
@@ -89,9 +103,10 @@ class TraceRequestDecoder {
     while (r.more()) {
       const tag = r.tag();
       if (tag >>> 3 === 2) {
-        this.values.expect(tag, LEN, 'scopeSpans');
-        this.path.enter('scopeSpans', index++);
-        this.scopeSpans(resource);
+        this.values.expect(tag, LEN, items.name);
+        items.before?.();
+        this.path.enter(items.name, index++);
+        items.read(found);
         this.path.leave();
       } else {
         r.skip(tag & 7);
@@ -125,37 +140,15 @@ class TraceRequestDecoder {
   }
 
   private scopeSpans(resource: ResourceInfo): void {
-    const r = this.reader;
-    const outer = r.enter();
-    const start = r.pos;
     // As with the resource: the scope may come after the spans.
-    let scope: string | null = null;
-    while (r.more()) {
-      const tag = r.tag();
-      if (tag >>> 3 === 1) {
-        this.values.expect(tag, LEN, 'scope');
-        this.path.enter('scope');
-        scope = this.scopeName();
-        this.path.leave();
-      } else {
-        r.skip(tag & 7);
-      }
-    }
-    r.pos = start;
-    let index = 0;
-    while (r.more()) {
-      const tag = r.tag();
-      if (tag >>> 3 === 2) {
-        this.values.expect(tag, LEN, 'spans');
-        checkSpanCount(this.spans.length);
-        this.path.enter('spans', index++);
-        this.spans.push(this.span(resource, scope));
-        this.path.leave();
-      } else {
-        r.skip(tag & 7);
-      }
-    }
-    r.leave(outer);
+    this.headerThenItems<string | null>(
+      { name: 'scope', read: () => this.scopeName(), absent: null },
+      {
+        name: 'spans',
+        before: () => checkSpanCount(this.spans.length),
+        read: (scope) => this.spans.push(this.span(resource, scope)),
+      },
+    );
   }
 
   private scopeName(): string | null {
