@@ -1,20 +1,34 @@
-// Telemetry in the running system (issue 13): one checkout, traced from the caller's sampled traceparent,
-// is found at telemetry through the gateway as the admin, with spans from every service it crossed,
-// parented across HTTP hops and event deliveries; every log line it caused is found by its trace id (the
-// devhost ships every process's lines); every instance is scraped, and an admin-only API refuses a customer.
+// Telemetry and the console in the running system (issue 13), on one devhost. One checkout, traced from the
+// caller's sampled traceparent, is found at telemetry through the gateway as the admin, with spans from
+// every service it crossed, parented across HTTP hops and event deliveries; every log line it caused is
+// found by its trace id (the devhost ships every process's lines); every instance is scraped, its /metrics
+// passes promtool, and an admin-only API refuses a customer. Then the console in a real browser (Debian's
+// Chromium driven by playwright-core), selected as a user sees it (roles and labels): the admin finds that
+// trace, sees spans from every service, opens the log lines of a span, the map and the metrics; a customer
+// is told the console needs an admin. Screenshots go to test-results/console/.
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { checkExposition } from '../../platform/telemetry/src/scrape/prometheus-text.ts';
 import { waitFor } from '@souk/chassis/testing';
 import { startDevhost, type Devhost } from './devhost-harness.ts';
-import { shop, type Shop } from './shop-client.ts';
+import { PASSWORD, shop, type Shop } from './shop-client.ts';
 import { tracedCheckout } from './traced-checkout.ts';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const screenshots = path.join(new URL('../..', import.meta.url).pathname, 'test-results', 'console');
 
 let devhost: Devhost;
 let s: Shop;
 let admin: string;
+let adminPassword: string;
+let browser: Browser;
+/** The trace of one checkout made in `before`. */
+let traceId: string;
 
 interface Span {
   spanId: string;
@@ -25,19 +39,34 @@ interface Span {
 }
 
 before(async () => {
+  mkdirSync(screenshots, { recursive: true });
   devhost = await startDevhost([]);
   s = shop(devhost.gateway);
-  admin = await s.login('admin@souk.local', await devhost.secret('admin-password'));
+  adminPassword = await devhost.secret('admin-password');
+  admin = await s.login('admin@souk.local', adminPassword);
+  const product = (await s.api('/api/v1/catalog/products?pageSize=1')).body.items[0].id;
+  assert.equal((await s.setStock(admin, product, 100)).status, 200);
+  ({ traceId } = await tracedCheckout(s, product));
+  // The flags Chromium needs on this machine: no sandbox as root, nothing that calls out to Google.
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
 });
 after(async () => {
+  await browser?.close();
   await devhost?.stop();
 });
 
 test('a checkout’s trace holds every service it crossed, parented across HTTP and events, and its log lines', async () => {
-  const product = (await s.api('/api/v1/catalog/products?pageSize=1')).body.items[0].id;
-  assert.equal((await s.setStock(admin, product, 100)).status, 200);
-  const { traceId } = await tracedCheckout(s, product);
-
   const expected = [
     'gateway',
     'orders',
@@ -125,5 +154,105 @@ test('every instance’s /metrics passes promtool check metrics (and souk’s ow
     if (!promtool) continue;
     const checked = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
     assert.equal(checked.status, 0, `${instance.instanceId}: promtool check metrics\n${checked.stdout}${checked.stderr}`);
+  }
+});
+
+async function signIn(page: Page, email: string, password: string): Promise<void> {
+  await page.goto(`${devhost.gateway}/console/`);
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+}
+
+test('the admin finds a checkout’s trace, sees every service it crossed, and opens the logs of a span', async () => {
+  // The spans of the consumers arrive within their exporters' batch delay: wait for them at the API first.
+  await waitFor(
+    async () => {
+      const res = await s.api(`/api/v1/telemetry/traces/${traceId}`, { token: admin });
+      return res.status === 200 && (res.body.spans as { service: string }[]).some((x) => x.service === 'shipping');
+    },
+    { timeoutMs: 60_000, what: `the spans of trace ${traceId}` },
+  );
+
+  const page = await browser.newPage({ viewport: { width: 1366, height: 800 } });
+  try {
+    await signIn(page, 'admin@souk.local', adminPassword);
+    await page.getByRole('link', { name: 'Traces' }).click();
+    await page.getByRole('table', { name: 'Traces' }).waitFor();
+    await page.screenshot({ path: path.join(screenshots, 'traces.png'), fullPage: true });
+
+    await page.getByLabel('Trace ID').fill(traceId);
+    await page.getByRole('button', { name: 'Search' }).click();
+    await page.getByRole('heading', { name: `Trace ${traceId}` }).waitFor();
+    // Each service's spans are buttons named "<service> <span name>" in the waterfall (waitFor: it renders once loaded).
+    for (const service of ['gateway', 'orders', 'inventory', 'payments', 'payment-provider', 'shipping'])
+      await page
+        .getByRole('button', { name: new RegExp(`^${service} `) })
+        .first()
+        .waitFor();
+    await page.screenshot({ path: path.join(screenshots, 'trace-waterfall.png'), fullPage: true });
+
+    await page
+      .getByRole('button', { name: /^orders POST \/api\/v1\/orders$/ })
+      .first()
+      .click();
+    const details = page.getByRole('region', { name: 'Span details' });
+    await details.waitFor();
+    await details.getByRole('button', { name: 'Logs of this span' }).click();
+    const lines = page.getByRole('table', { name: 'Log lines' });
+    await lines.getByText('order placed').first().waitFor();
+    assert.ok((await lines.getByRole('row').count()) > 1);
+    await page.screenshot({ path: path.join(screenshots, 'span-logs.png'), fullPage: true });
+  } finally {
+    await page.close();
+  }
+});
+
+test('the map shows the services and the calls of the checkout; the metrics page charts a service’s routes', async () => {
+  const page = await browser.newPage({ viewport: { width: 1366, height: 900 } });
+  try {
+    await signIn(page, 'admin@souk.local', adminPassword);
+    await page.getByRole('link', { name: 'Map' }).click();
+    await page.getByRole('heading', { name: 'Service map' }).waitFor();
+    const services = page.getByRole('list', { name: 'Services' });
+    for (const service of ['gateway', 'orders', 'payments', 'inventory'])
+      await services.getByRole('link', { name: service, exact: true }).waitFor();
+    // The checkout of the first test called inventory from orders: a call the map lists (from traces and metrics).
+    const calls = page.getByRole('table', { name: 'Calls' });
+    await calls
+      .getByRole('row')
+      .filter({ hasText: 'orders' })
+      .filter({ hasText: 'inventory' })
+      .first()
+      .waitFor({ timeout: 30_000 });
+    await page.screenshot({ path: path.join(screenshots, 'map.png'), fullPage: true });
+
+    await services.getByRole('link', { name: 'gateway', exact: true }).click();
+    await page.getByRole('heading', { name: 'Metrics' }).waitFor();
+    await page.getByRole('heading', { name: 'gateway' }).waitFor();
+    await page.getByRole('figure', { name: 'Requests per second' }).waitFor();
+    // The console's own calls go through the gateway's /api/v1/telemetry route: measured within a scrape or two.
+    await page
+      .getByRole('table', { name: 'Routes' })
+      .getByRole('row')
+      .filter({ hasText: '/api/v1/telemetry' })
+      .first()
+      .waitFor({ timeout: 30_000 });
+    await page.screenshot({ path: path.join(screenshots, 'metrics.png'), fullPage: true });
+  } finally {
+    await page.close();
+  }
+});
+
+test('a customer who signs in is told the console needs an admin; on a phone-sized screen too', async () => {
+  const customer = await s.signUp('Nosy');
+  const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
+  try {
+    await signIn(page, customer.email, PASSWORD);
+    await page.getByRole('link', { name: 'Traces' }).click();
+    await page.getByRole('alert').filter({ hasText: 'This console needs an admin account.' }).waitFor();
+    await page.screenshot({ path: path.join(screenshots, 'customer-refused-phone.png'), fullPage: true });
+  } finally {
+    await page.close();
   }
 });

@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Registry } from 'prom-client';
-import { createHttpServerMetrics } from './metrics.ts';
+import { createHttpServerMetrics, createMetricsRegistry } from './metrics.ts';
 
 test('a label set is built once per method, route and status, and never shared between them', () => {
   const metrics = createHttpServerMetrics(new Registry());
@@ -45,4 +45,13 @@ test('the histogram and the in-flight gauge read as before when scraped', async 
   get.count -= 2;
   text = await registry.metrics();
   assert.match(text, /^http_server_active_requests\{http_request_method="GET"\} 0$/m);
+});
+
+test('no metric but a counter is named …_total (promtool check metrics refuses prom-client’s three default gauges)', async () => {
+  const registry = createMetricsRegistry({ service: 'unit', instance: 'unit-1' });
+  createHttpServerMetrics(registry);
+  const metrics = await registry.getMetricsAsJSON();
+  assert.ok(metrics.some((m) => m.name === 'nodejs_active_handles'), 'the same figure, by type');
+  const misnamed = metrics.filter((m) => m.name.endsWith('_total') && String(m.type) !== 'counter').map((m) => m.name);
+  assert.deepEqual(misnamed, []);
 });
