@@ -51,7 +51,10 @@ test('no metric but a counter is named …_total (promtool check metrics refuses
   const registry = createMetricsRegistry({ service: 'unit', instance: 'unit-1' });
   createHttpServerMetrics(registry);
   const metrics = await registry.getMetricsAsJSON();
-  assert.ok(metrics.some((m) => m.name === 'nodejs_active_handles'), 'the same figure, by type');
+  assert.ok(
+    metrics.some((m) => m.name === 'nodejs_active_handles'),
+    'the same figure, by type',
+  );
   const misnamed = metrics.filter((m) => m.name.endsWith('_total') && String(m.type) !== 'counter').map((m) => m.name);
   assert.deepEqual(misnamed, []);
 });
