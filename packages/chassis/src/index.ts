@@ -46,6 +46,9 @@ export { SecretError, type Secrets, type FileVariable } from './secrets/index.ts
 // Logs and metrics.
 export type { Logger } from './logging.ts';
 export { Counter, Gauge, type Registry } from 'prom-client';
+// The metrics every instance serves, for tests that read them as a scraper does (platform/telemetry).
+export { createHttpServerMetrics, createMetricsRegistry, DURATION_BUCKETS } from './metrics.ts';
+export { clientDurationHistogram } from './client/http-attempt.ts';
 
 // Other services: discovery and resilient clients (the gateway builds its own pools on them).
 export type { Discovery, ServiceInstance } from './discovery/index.ts';

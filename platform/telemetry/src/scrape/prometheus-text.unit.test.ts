@@ -2,52 +2,25 @@
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Gauge, type Registry } from 'prom-client';
+import { DURATION_BUCKETS } from '@souk/chassis';
 import { checkExposition, isPrometheusParseError, parsePrometheusText, type MetricFamily } from './prometheus-text.ts';
+import { instanceMetrics } from './test/instance-metrics.ts';
 
-const DURATION_BUCKETS = [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
-
-/** A registry set up as the chassis sets up every instance's, with the metrics the scraper reads. */
+/** An instance's real metrics, observed a little, and one gauge whose help text needs every escape. */
 function instanceRegistry(): Registry {
-  const registry = new Registry();
-  registry.setDefaultLabels({ service: 'cart', instance: 'cart-1' });
-  collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 100 });
-  const server = new Histogram({
-    name: 'http_server_request_duration_seconds',
-    help: 'Duration of HTTP server requests.',
-    labelNames: ['http_request_method', 'http_route', 'http_response_status_code'],
-    buckets: DURATION_BUCKETS,
-    registers: [registry],
-  });
+  const metrics = instanceMetrics('cart');
+  metrics.inFlight('GET', 2);
+  metrics.serve('GET', '/carts/:id', 200, 0.004);
+  metrics.serve('GET', '/carts/:id', 200, 12);
+  metrics.call('cat"a\\log\nx', undefined, 3, 'timeout');
+  metrics.proxy('catalog', 'ok', 3);
   new Gauge({
-    name: 'http_server_active_requests',
-    help: 'Requests in flight.',
-    labelNames: ['http_request_method'],
-    registers: [registry],
-  })
-    .labels({ http_request_method: 'GET' })
-    .set(2);
-  const client = new Histogram({
-    name: 'http_client_request_duration_seconds',
-    help: 'Duration of outgoing HTTP requests, with "quotes", a back\\slash\nand a newline.',
-    labelNames: ['service', 'http_request_method', 'http_response_status_code', 'error_type'],
-    buckets: DURATION_BUCKETS,
-    registers: [registry],
-  });
-  const upstream = new Counter({
-    name: 'souk_gateway_upstream_requests_total',
-    help: 'Requests the gateway sent upstream.',
-    labelNames: ['service', 'outcome'],
-    registers: [registry],
-  });
-  server.observe({ http_request_method: 'GET', http_route: '/carts/:id', http_response_status_code: '200' }, 0.004);
-  server.observe({ http_request_method: 'GET', http_route: '/carts/:id', http_response_status_code: '200' }, 12);
-  client.observe(
-    { service: 'cat"a\\log\nx', http_request_method: 'GET', http_response_status_code: '', error_type: 'timeout' },
-    3,
-  );
-  upstream.inc({ service: 'catalog', outcome: 'ok' }, 3);
-  return registry;
+    name: 'souk_escapes',
+    help: 'A help text with "quotes", a back\\slash\nand a newline.',
+    registers: [metrics.registry],
+  }).set(1);
+  return metrics.registry;
 }
 
 const family = (families: MetricFamily[], name: string): MetricFamily => {
@@ -74,8 +47,8 @@ describe('parsePrometheusText', () => {
     });
     assert.equal(inf?.value, 2);
     assert.equal(server.samples.find((s) => s.name.endsWith('_sum'))?.value, 12.004);
+    assert.equal(family(families, 'souk_escapes').help, 'A help text with "quotes", a back\\slash\nand a newline.');
     const client = family(families, 'http_client_request_duration_seconds');
-    assert.equal(client.help, 'Duration of outgoing HTTP requests, with "quotes", a back\\slash\nand a newline.');
     assert.equal(client.samples[0]?.labels.service, 'cat"a\\log\nx');
     const upstream = family(families, 'souk_gateway_upstream_requests_total');
     assert.equal(upstream.type, 'counter');

@@ -2,60 +2,18 @@
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { DURATION_BUCKETS } from '@souk/chassis';
 import { parsePrometheusText } from './prometheus-text.ts';
 import { diffRed, extractRed, quantileFromBuckets, type RedSample, type RedSnapshot } from './red.ts';
+import { instanceMetrics } from './test/instance-metrics.ts';
 
-const DURATION_BUCKETS = [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
-
-/** One instance's registry as the chassis builds it, with its server and client histograms and the gateway's counter. */
+/** One instance's metrics, scraped as the scraper reads them. */
 function instance(service: string) {
-  const registry = new Registry();
-  registry.setDefaultLabels({ service, instance: `${service}-1` });
-  collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 100 });
-  const server = new Histogram({
-    name: 'http_server_request_duration_seconds',
-    help: 'Duration of HTTP server requests.',
-    labelNames: ['http_request_method', 'http_route', 'http_response_status_code'],
-    buckets: DURATION_BUCKETS,
-    registers: [registry],
-  });
-  const client = new Histogram({
-    name: 'http_client_request_duration_seconds',
-    help: 'Duration of outgoing HTTP requests (one per attempt), by called service.',
-    labelNames: ['service', 'http_request_method', 'http_response_status_code', 'error_type'],
-    buckets: DURATION_BUCKETS,
-    registers: [registry],
-  });
-  const upstream = new Counter({
-    name: 'souk_gateway_upstream_requests_total',
-    help: 'Requests the gateway sent upstream (one per attempt) or refused without an attempt, by service and outcome.',
-    labelNames: ['service', 'outcome'],
-    registers: [registry],
-  });
+  const metrics = instanceMetrics(service);
   return {
-    serve(method: string, route: string, status: number, seconds: number) {
-      server.observe({ http_request_method: method, http_route: route, http_response_status_code: String(status) }, seconds);
-    },
-    /** As sendAttempt records it: error_type is the status on any status >= 400, the failure's code without one. */
-    call(callee: string, status: number | undefined, seconds: number, failure?: string) {
-      const errorType =
-        status === undefined ? (failure ?? 'SOUK_UPSTREAM_TIMEOUT') : status >= 400 || failure ? String(status) : '';
-      client.observe(
-        {
-          service: callee,
-          http_request_method: 'GET',
-          http_response_status_code: status === undefined ? '' : String(status),
-          error_type: errorType,
-        },
-        seconds,
-      );
-    },
-    proxy(callee: string, outcome: string, times = 1) {
-      upstream.inc({ service: callee, outcome }, times);
-    },
+    ...metrics,
     async scrape(): Promise<RedSnapshot> {
-      return extractRed(service, parsePrometheusText(await registry.metrics()));
+      return extractRed(service, parsePrometheusText(await metrics.registry.metrics()));
     },
   };
 }
