@@ -88,7 +88,11 @@ test('an onCompleted that always throws: PARKED after parkAfter failures, the er
 
   broken = false;
   view = await runner.retry(id, 'operator:test');
-  assert.equal(view.status, 'RUNNING', 'it resumes where it was parked: ending a run, not compensating');
+  // The retried run may already have ended by the time the view is read (the ending is one quick hook).
+  assert.ok(
+    ['RUNNING', 'COMPLETED'].includes(view.status),
+    `it resumes where it was parked: ending a run, not compensating (${view.status})`,
+  );
   assert.equal(view.runnerFailures, 0, 'the retry resets the count');
   await t.waitStatus(runner, id, 'COMPLETED');
   view = (await runner.get(id))!;

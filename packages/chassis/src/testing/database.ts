@@ -3,6 +3,7 @@
 // embedded PostgreSQL started for this test process.
 
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -100,13 +101,40 @@ async function startEmbedded(): Promise<string> {
 }
 
 /** A port nothing listens on right now (for processes a test starts). */
-export function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
+  // Below the kernel's ephemeral range: listen(0) and outgoing connections take their ports from that range,
+  // so a port found there and bound a moment later could meanwhile be taken by another test's connection
+  // (seen: EADDRINUSE in a test that starts a service on a port it reserved earlier).
+  const low = ephemeralLow();
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = low - 1 - Math.floor(Math.random() * Math.min(10_000, low - 2_048));
+    if (await canListen(port)) return port;
+  }
+  return listenOnce(0);
+}
+
+function ephemeralLow(): number {
+  try {
+    const low = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
+    return Number.isInteger(low) && low > 4_096 ? low : 32_768;
+  } catch {
+    return 32_768;
+  }
+}
+
+const canListen = (port: number) =>
+  listenOnce(port).then(
+    () => true,
+    () => false,
+  );
+
+function listenOnce(port: number): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
     srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
+    srv.listen(port, '127.0.0.1', () => {
+      const { port: bound } = srv.address() as { port: number };
+      srv.close(() => resolve(bound));
     });
   });
 }
