@@ -23,7 +23,7 @@ export type { ErrorSpec, ErrorFactory, SoukErrorOptions, ProblemDocument } from 
 
 // The caller: request context, tokens, auth hooks.
 export { requestContext } from './context.ts';
-export { callerIdentity, spiffeId, tlsConnector, tlsFetch, serverIdentityCheck, TRUST_DOMAIN } from './tls/index.ts';
+export { callerIdentity, spiffeId, tlsConnector, tlsFetch, tlsFetches, serverIdentityCheck, TRUST_DOMAIN } from './tls/index.ts';
 export { loadServiceTls } from './tls/index.ts';
 export type { PeerIdentity, ServiceTls } from './tls/index.ts';
 export type { Identity, RequestContext } from './context.ts';

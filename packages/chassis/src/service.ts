@@ -232,7 +232,7 @@ export async function startService<C extends TObject, DB = object>(
         ...(serverTls ? { tls: serverTls } : {}),
       }),
     );
-    installFaults(app, {
+    const eventFault = installFaults(app, {
       settings,
       self: { release: config.SERVICE_RELEASE, instanceId: basics.instanceId },
       metrics: basics.metrics,
@@ -247,7 +247,7 @@ export async function startService<C extends TObject, DB = object>(
           .then(hook)
           .catch((err: unknown) => log.error({ err }, 'a close hook failed'));
     });
-    const eventLayer = createServiceEvents(basics, { database, app, clients, auth, publishes, schemaIds }, stack);
+    const eventLayer = createServiceEvents(basics, { database, app, clients, auth, publishes, schemaIds, eventFault }, stack);
 
     ctx = serviceContext<Static<C>, DB>(basics, {
       app,

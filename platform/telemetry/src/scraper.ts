@@ -4,7 +4,7 @@
 // instance's ADMIN_CALLERS must name `telemetry`) and accepts only an answer from the service it meant to
 // call. It keeps, per instance, how the last scrape went, for the status API and the console.
 
-import { tlsFetch, type Discovery, type ServiceInstance, type ServiceTls } from '@souk/chassis';
+import { tlsFetches, type Discovery, type ServiceInstance, type ServiceTls } from '@souk/chassis';
 import type { Logger } from 'pino';
 import { diffRed, extractRed, type RedSnapshot } from './scrape/red.ts';
 import { parsePrometheusText } from './scrape/prometheus-text.ts';
@@ -47,19 +47,13 @@ export function createScraper(deps: ScraperDeps): Scraper {
   const previous = new Map<string, { snapshot: RedSnapshot; at: number }>();
   const statuses = new Map<string, ScrapeStatus>();
   // One mutual-TLS fetch per called service: each checks that the answer comes from that service.
-  const fetches = new Map<string, ReturnType<typeof tlsFetch>>();
-  const fetchFor = (service: string): typeof fetch => {
-    if (!deps.tls) return globalThis.fetch;
-    let secured = fetches.get(service);
-    if (!secured) fetches.set(service, (secured = tlsFetch(deps.tls, service)));
-    return secured.fetch;
-  };
+  const fetches = tlsFetches(deps.tls);
 
   async function scrapeOne(instance: ServiceInstance, adminUrl: string, signal: AbortSignal): Promise<StoredRedSample[]> {
     const started = now();
     const url = `${adminUrl}/metrics`;
     try {
-      const response = await fetchFor(instance.service)(url, {
+      const response = await fetches.for(instance.service)(url, {
         signal: AbortSignal.any([signal, AbortSignal.timeout(deps.timeoutMs)]),
       });
       const text = await response.text();
@@ -113,7 +107,7 @@ export function createScraper(deps: ScraperDeps): Scraper {
     },
     status: () => [...statuses.values()].sort((a, b) => a.instance.localeCompare(b.instance)),
     async close() {
-      await Promise.all([...fetches.values()].map((f) => f.close()));
+      await fetches.close();
     },
   };
 }

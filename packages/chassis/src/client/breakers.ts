@@ -37,6 +37,11 @@ export interface BreakerSnapshot {
   failures: number;
   /** How long an open breaker stays open before its probe (see `Breakers.openFor`). */
   openForMs: number;
+  /** How many times it opened since this process started, and when it last did (ms since the epoch). */
+  openings: number;
+  lastOpenedAt: number | null;
+  /** Set when the instance left discovery: the breaker is gone, kept in the snapshot a while as it was then. */
+  leftAt?: number;
 }
 
 export interface BreakersOptions {
@@ -60,6 +65,13 @@ export const DEFAULT_HALF_OPEN_AFTER_MS = 10_000;
  * refused connect, and a full cool-down made every service that started beside identity wait 10 s for it.
  */
 export const REFUSED_OPEN_MS = 500;
+/**
+ * Breakers that opened, of instances that left, kept in the snapshot this long (at most RETIRED_MAX of them):
+ * an instance killed under load leaves the registry seconds after its callers' breakers opened, and an
+ * operator looking a minute later should still see that they did.
+ */
+export const RETIRED_KEEP_MS = 10 * 60_000;
+const RETIRED_MAX = 50;
 
 const STATE_VALUE: Record<BreakerState, number> = { closed: 0, 'half-open': 1, open: 2 };
 
@@ -71,6 +83,8 @@ interface Entry {
   since: number;
   /** How long this opening lasts: halfOpenAfterMs, or less when the failure that opened it said when to come back. */
   openForMs: number;
+  openings: number;
+  lastOpenedAt: number | null;
 }
 
 const defaultIsFailure = (err: unknown): boolean => !(isSoukError(err) && err.status < 500);
@@ -135,6 +149,8 @@ function toState(state: CircuitState): BreakerState {
 /** The breakers of one process, created on first use per (service, instanceId). */
 export class Breakers {
   private readonly entries = new Map<string, Entry>();
+  /** Snapshots of breakers that had opened, taken as their instance left (oldest first). */
+  private retired: BreakerSnapshot[] = [];
   private readonly log: Log;
   private readonly clock: Clock;
   private threshold: number;
@@ -229,21 +245,23 @@ export class Breakers {
     return entry.state === 'open' && !this.isOpen(service, instanceId);
   }
 
+  /** Every breaker, then those of instances that left after opening (RETIRED_KEEP_MS), marked `leftAt`. */
   snapshot(): BreakerSnapshot[] {
-    return [...this.entries.values()].map((e) => ({
-      service: e.target.service,
-      instanceId: e.target.instanceId,
-      ...(e.target.url ? { url: e.target.url } : {}),
-      state: e.state,
-      since: e.since,
-      failures: typeof e.counter.state === 'number' ? e.counter.state : 0,
-      openForMs: e.openForMs,
-    }));
+    const now = this.clock.now();
+    this.retired = this.retired.filter((r) => now - (r.leftAt ?? now) < RETIRED_KEEP_MS);
+    return [...[...this.entries.values()].map(snapshotOf), ...this.retired];
   }
 
-  /** Drops the breaker of an instance that left, with its gauge series. */
+  /** Drops the breaker of an instance that left, with its gauge series; one that had opened stays in the snapshot a while. */
   remove(service: string, instanceId: string): void {
-    if (!this.entries.delete(key(service, instanceId))) return;
+    const entry = this.entries.get(key(service, instanceId));
+    if (!entry) return;
+    this.entries.delete(key(service, instanceId));
+    if (entry.openings > 0) {
+      this.retired = [...this.retired.filter((r) => r.service !== service || r.instanceId !== instanceId), snapshotOf(entry)];
+      this.retired.at(-1)!.leftAt = this.clock.now();
+      if (this.retired.length > RETIRED_MAX) this.retired.shift();
+    }
     this.gauge.remove({ service, instance: instanceId });
     for (const to of ['closed', 'open', 'half-open'] as const) this.transitions.remove({ service, instance: instanceId, to });
   }
@@ -274,6 +292,8 @@ export class Breakers {
       state: 'closed',
       since: this.clock.now(),
       openForMs: this.openMs,
+      openings: 0,
+      lastOpenedAt: null,
     };
     policy.onStateChange((s) => this.changed(entry, toState(s)));
     this.entries.set(k, entry);
@@ -290,6 +310,8 @@ export class Breakers {
     this.gauge.set({ service, instance: instanceId }, STATE_VALUE[state]);
     const fields = { service, instance: instanceId, url, to: state };
     if (state === 'open') {
+      entry.openings++;
+      entry.lastOpenedAt = entry.since;
       const last = entry.policy.lastFailure;
       const err = last && 'error' in last ? last.error : undefined;
       const reason = isSoukError(err) ? err.code : err instanceof Error ? err.message : undefined;
@@ -305,6 +327,20 @@ export class Breakers {
 /** Creates the breakers of one process; share it between clients (and the gateway). */
 export function createBreakers(options: BreakersOptions): Breakers {
   return new Breakers(options);
+}
+
+function snapshotOf(e: Entry): BreakerSnapshot {
+  return {
+    service: e.target.service,
+    instanceId: e.target.instanceId,
+    ...(e.target.url ? { url: e.target.url } : {}),
+    state: e.state,
+    since: e.since,
+    failures: typeof e.counter.state === 'number' ? e.counter.state : 0,
+    openForMs: e.openForMs,
+    openings: e.openings,
+    lastOpenedAt: e.lastOpenedAt,
+  };
 }
 
 function key(service: string, instanceId: string): string {

@@ -7,7 +7,7 @@ import { isBrokenCircuitError } from 'cockatiel';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { chassisErrors, SoukError } from '../errors/index.ts';
-import { createBreakers, REFUSED_OPEN_MS } from './breakers.ts';
+import { createBreakers, REFUSED_OPEN_MS, RETIRED_KEEP_MS } from './breakers.ts';
 
 function setup(options: { halfOpenAfterMs?: number } = {}) {
   const clock = {
@@ -170,12 +170,69 @@ test('breakers are per instance, and the snapshot lists each', async () => {
   assert.equal(breakers.accepts('catalog', 'c2'), true);
   assert.equal(breakers.accepts('catalog', 'never-called'), true);
   const snapshot = breakers.snapshot().sort((a, b) => a.instanceId.localeCompare(b.instanceId));
+  const opened = { openings: 1, lastOpenedAt: clock.t };
+  const never = { openings: 0, lastOpenedAt: null };
   assert.deepEqual(snapshot, [
-    { service: 'catalog', instanceId: 'c1', url: 'http://c1', state: 'open', since: clock.t, failures: 3, openForMs: 1000 },
-    { service: 'catalog', instanceId: 'c2', url: 'http://c2', state: 'closed', since: clock.t, failures: 0, openForMs: 1000 },
+    {
+      service: 'catalog',
+      instanceId: 'c1',
+      url: 'http://c1',
+      state: 'open',
+      since: clock.t,
+      failures: 3,
+      openForMs: 1000,
+      ...opened,
+    },
+    {
+      service: 'catalog',
+      instanceId: 'c2',
+      url: 'http://c2',
+      state: 'closed',
+      since: clock.t,
+      failures: 0,
+      openForMs: 1000,
+      ...never,
+    },
   ]);
+});
+
+test('a breaker that opened stays in the snapshot a while after its instance left, one that never did goes at once', async () => {
+  const { breakers, fail, clock } = setup();
+  for (let i = 0; i < 3; i++) await assert.rejects(fail());
+  await breakers.execute({ service: 'catalog', instanceId: 'c2', url: 'http://c2' }, async () => 'ok');
+  const openedAt = clock.t;
+  clock.t += 5_000;
   breakers.remove('catalog', 'c1');
-  assert.equal(breakers.snapshot().length, 1);
+  breakers.remove('catalog', 'c2');
+  assert.deepEqual(breakers.snapshot(), [
+    {
+      service: 'catalog',
+      instanceId: 'c1',
+      url: 'http://c1',
+      state: 'open',
+      since: openedAt,
+      failures: 3,
+      openForMs: 1000,
+      openings: 1,
+      lastOpenedAt: openedAt,
+      leftAt: clock.t,
+    },
+  ]);
+  assert.equal(breakers.accepts('catalog', 'c1'), true, 'gone: a new instance with that id starts closed');
+  clock.t += RETIRED_KEEP_MS;
+  assert.deepEqual(breakers.snapshot(), []);
+});
+
+test('openings count every time a breaker opens', async () => {
+  const { breakers, fail, clock } = setup();
+  for (let i = 0; i < 3; i++) await assert.rejects(fail());
+  clock.t += 1000;
+  await assert.rejects(fail(), 'the probe fails: open again');
+  assert.equal(breakers.state('catalog', 'c1'), 'open');
+  assert.deepEqual(
+    breakers.snapshot().map((b) => [b.openings, b.lastOpenedAt]),
+    [[2, clock.t]],
+  );
 });
 
 test('two Breakers can share one metrics registry', () => {

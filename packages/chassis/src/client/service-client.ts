@@ -131,7 +131,7 @@ export function createServiceClient(deps: ServiceClientDeps): ResilientServiceCl
     pools.retain(listed.map((i) => i.url));
     const live = new Set(listed.map((i) => i.instanceId));
     for (const b of breakers.snapshot())
-      if (b.service === service && !live.has(b.instanceId)) breakers.remove(service, b.instanceId);
+      if (b.service === service && b.leftAt === undefined && !live.has(b.instanceId)) breakers.remove(service, b.instanceId);
   });
 
   async function attempt(

@@ -78,6 +78,8 @@ export interface EventLayerDeps {
   admin: PreHandler;
   /** Who may read this service's feed: a service token with `events:read:<service>`. */
   feedReader: PreHandler;
+  /** The error to fail an event's handling with on purpose (the faults setting), or undefined. */
+  fault?: (type: string) => Error | undefined;
 }
 
 export interface EventLayer {
@@ -118,6 +120,7 @@ export function createEventLayer(deps: EventLayerDeps): EventLayer {
     maxAttempts: settings.EVENTS_MAX_ATTEMPTS,
     retryDelayMs: (attempt) => backoffDelay(redeliveryBackoff(settings), attempt),
     handlerTimeoutMs: settings.EVENTS_HANDLER_TIMEOUT_MS,
+    ...(deps.fault ? { fault: deps.fault } : {}),
   });
   const deadLetters = createDeadLetters(db, handling);
   const outbox = createOutbox({ service: deps.service, publishes: deps.publishes, schemaIds: deps.schemaIds });

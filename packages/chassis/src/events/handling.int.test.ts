@@ -29,6 +29,8 @@ let handling: Handling;
 /** Every statement sent to the server, in order. */
 let sent: string[] = [];
 let failOn: number | undefined;
+/** The faults setting's events (server/faults.ts): every handling of Ticked fails while on. */
+let faultOn = false;
 
 before(async () => {
   testDb = await createTestDatabase('handling');
@@ -72,6 +74,7 @@ before(async () => {
     maxAttempts: 3,
     retryDelayMs: () => 10,
     handlerTimeoutMs: 5_000,
+    fault: (type) => (faultOn && type === Ticked.type ? new Error('injected: the faults setting') : undefined),
   });
 });
 after(async () => {
@@ -80,7 +83,8 @@ after(async () => {
 });
 beforeEach(async () => {
   failOn = undefined;
-  await sql`truncate ticks, souk_inbox, souk_event_failure, souk_feed_cursor`.execute(db);
+  faultOn = false;
+  await sql`truncate ticks, souk_inbox, souk_event_failure, souk_feed_cursor, souk_dead_letter`.execute(db);
   await sql`insert into souk_feed_cursor (producer, position, lease_owner, lease_until) values ('clock', 0, 'me', now() + interval '1 minute')`.execute(
     db,
   );
@@ -138,4 +142,20 @@ test('a handler failing mid-page rolls the cursor back with the page; one by one
   const outcome = await handling.deliver(ticks(2, 1)[0]!, moveTo(2));
   assert.equal(outcome.kind, 'retry');
   assert.equal(await cursor(), 1);
+});
+
+test('a fault on the type fails every handling: retried, parked after maxAttempts, and redriven once it is off', async () => {
+  faultOn = true;
+  const [event] = ticks(1, 1);
+  assert.equal(await handling.deliverBatch([event!], moveTo(1)), 'fallback');
+  assert.equal((await handling.deliver(event!)).kind, 'retry');
+  assert.equal((await handling.deliver(event!)).kind, 'retry');
+  assert.equal((await handling.deliver(event!)).kind, 'dead-lettered');
+  const parked = await sql<{ error: string; attempts: number }>`select error, attempts from souk_dead_letter`.execute(db);
+  assert.deepEqual(parked.rows, [{ error: 'injected: the faults setting', attempts: 3 }]);
+  await assert.rejects(handling.handleNow(event!), /injected/, 'a redrive fails too while the fault is on');
+  assert.equal(await handled(), 0);
+  faultOn = false;
+  assert.equal(await handling.handleNow(event!), 'handled');
+  assert.equal(await handled(), 1);
 });

@@ -80,6 +80,8 @@ export interface HandlingOptions {
   retryDelayMs(attempt: number): number;
   /** A handler (with its transaction) taking longer counts as a failed attempt; also each statement's timeout. */
   handlerTimeoutMs: number;
+  /** Fails the handling of an event type on purpose (the faults setting): thrown as the handler would throw. */
+  fault?: (type: string) => Error | undefined;
 }
 
 class LeaseLost extends Error {}
@@ -208,6 +210,8 @@ export function createHandling(o: HandlingOptions): Handling {
   /** The handler of a fresh event, in `trx`. */
   async function runIn(trx: Kysely<any>, shared: SharedWork, event: CloudEvent, sub: Subscription, data: unknown): Promise<void> {
     const log = () => o.log.child({ event_id: event.id, event_type: event.type });
+    const fault = o.fault?.(event.type);
+    if (fault) throw fault;
     await sub.handler(received(event, data) as ReceivedEvent<never>, handlerContext(trx, log, shared));
   }
 

@@ -105,11 +105,18 @@ export const CommonSettings = Type.Object(
                 'Only requests whose path starts with one of these (/api/v1/recommendations/bestsellers); absent: every /api/ path.',
             }),
           ),
+          events: Type.Optional(
+            Type.Array(Type.String({ minLength: 3, maxLength: 200 }), {
+              maxItems: 20,
+              description:
+                'Event types (souk.orders.OrderConfirmed) whose every handling here fails with SOUK_FAULT_INJECTED: redelivered with backoff, then dead-lettered after EVENTS_MAX_ATTEMPTS, as a handler whose dependency is down would be. A redrive fails too until the type is taken out.',
+            }),
+          ),
         },
         {
           additionalProperties: false,
           description:
-            'Fault injection for chaos experiments and canary drills: errors and latency on /api/ requests (health, metrics, admin and event feeds are spared).',
+            'Fault injection for chaos experiments and canary drills: errors and latency on /api/ requests (health, metrics, admin and event feeds are spared), and failing event handlers.',
         },
       ),
     ),

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { faultable, faultsFor } from './faults.ts';
+import { eventFaultsFor, faultable, faultsFor } from './faults.ts';
 
 const stable = { release: 'stable', instanceId: 'catalog-1' };
 const canary = { release: 'canary', instanceId: 'catalog-canary' };
@@ -30,4 +30,13 @@ test('only the public API takes faults, or the paths named', () => {
   const paths = ['/api/v1/recommendations/bestsellers'];
   assert.equal(faultable('/api/v1/recommendations/bestsellers?limit=3', paths), true);
   assert.equal(faultable('/api/v1/recommendations/related?productId=x', paths), false);
+});
+
+test('failing event types apply to the releases or instances named, or to every instance; none without a list', () => {
+  assert.deepEqual(eventFaultsFor({ events: ['souk.orders.OrderConfirmed'] }, stable), new Set(['souk.orders.OrderConfirmed']));
+  assert.equal(eventFaultsFor({ events: ['souk.orders.OrderConfirmed'], releases: ['canary'] }, stable), undefined);
+  assert.equal(eventFaultsFor({ events: ['souk.orders.OrderConfirmed'], instances: ['catalog-2'] }, stable), undefined);
+  assert.equal(eventFaultsFor({ events: [] }, stable), undefined);
+  assert.equal(eventFaultsFor({ errorRate: 1 }, stable), undefined);
+  assert.equal(faultsFor({ events: ['souk.orders.OrderConfirmed'] }, stable), undefined, 'no request fault from an event list');
 });

@@ -9,6 +9,7 @@ import type { Database } from '../db/database.ts';
 import type { EventContract } from '../events/contract.ts';
 import { createEventLayer, type EventLayer } from '../events/event-layer.ts';
 import type { App } from '../server/app.ts';
+import type { EventFault } from '../server/faults.ts';
 import type { Basics } from './basics.ts';
 import type { ResourceStack } from './resource-stack.ts';
 
@@ -22,6 +23,8 @@ export function createServiceEvents(
     auth: Auth;
     publishes: readonly EventContract[];
     schemaIds: ReadonlyMap<string, number>;
+    /** The faults setting's failing event types (server/faults.ts). */
+    eventFault?: EventFault;
   },
   stack: ResourceStack,
 ): EventLayer | undefined {
@@ -43,6 +46,7 @@ export function createServiceEvents(
     client: (service) => clients.get(service),
     admin: deps.auth.required({ roles: ['admin'] }),
     feedReader: deps.auth.required({ scopes: [eventsReadScope(basics.name)] }),
+    ...(deps.eventFault ? { fault: deps.eventFault } : {}),
   });
   // Consumers finish the event in hand and the relay its run while the database is still there.
   stack.defer('the event layer', () => layer.stop());

@@ -37,3 +37,24 @@ export function tlsFetch(tls: ServiceTls, service: string): { fetch: typeof fetc
     undiciFetch(input as Parameters<typeof undiciFetch>[0], { ...(init as Parameters<typeof undiciFetch>[1]), dispatcher });
   return { fetch: bound, close: () => dispatcher.close() };
 }
+
+/**
+ * One fetch per called service, made on first use: each checks that the answer comes from that service.
+ * Without TLS (`tls` undefined) every service gets the global fetch. For callers of many services'
+ * admin listeners (the telemetry scraper, the console).
+ */
+export function tlsFetches(tls: ServiceTls | undefined): { for(service: string): typeof fetch; close(): Promise<void> } {
+  const fetches = new Map<string, ReturnType<typeof tlsFetch>>();
+  return {
+    for(service) {
+      if (!tls) return globalThis.fetch;
+      let secured = fetches.get(service);
+      if (!secured) fetches.set(service, (secured = tlsFetch(tls, service)));
+      return secured.fetch;
+    },
+    async close() {
+      await Promise.all([...fetches.values()].map((f) => f.close()));
+      fetches.clear();
+    },
+  };
+}

@@ -2,7 +2,7 @@
 // the server options, the outgoing connector and the caller's SPIFFE identity.
 
 export { loadServiceTls, type ServerTlsOptions, type ServiceTls, type TlsFiles } from './service-tls.ts';
-export { tlsConnector, tlsFetch, type ConnectorOptions } from './connector.ts';
+export { tlsConnector, tlsFetch, tlsFetches, type ConnectorOptions } from './connector.ts';
 export {
   callerIdentity,
   identityOf,
