@@ -71,6 +71,9 @@ export const routes: readonly GatewayRoute[] = [
   // Traces, logs and RED series for the console: telemetry answers admins only. Its log ingestion takes
   // the devhost's certificate only, and OTLP (/v1/traces) has no route: services export to it directly.
   { prefix: '/api/v1/telemetry', service: 'telemetry', access: 'token' },
+  // The console's backend: instances and their controls, sagas, events and dead letters, schemas (admins only,
+  // checked there and again by each service it asks).
+  { prefix: '/api/v1/console', service: 'console', access: 'token' },
   // payments and payment-provider have no route: only services call them, never the public.
 ];
 

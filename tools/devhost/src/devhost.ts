@@ -10,6 +10,7 @@ import { buildEndpoints, buildStatus, printSummary, summaryLines, type Phase } f
 import type { LogOutput } from './log-output.ts';
 import { createLogShipper, type LogShipper } from './log-shipper.ts';
 import { buildConsole } from './console-build.ts';
+import { startControlServer, type ControlServer } from './control.ts';
 import { withParentDeathSignal } from './orphans.ts';
 import { startEmbeddedPostgres, type PostgresOptions, type RunningPostgres } from './postgres.ts';
 import { describeServer, provisionDatabases, serviceDatabaseUrl, type DatabaseTarget } from './provision.ts';
@@ -51,6 +52,7 @@ export class Devhost {
   private stopping: Promise<void> | undefined;
   private certificates: DevhostCertificates | undefined;
   private shipper: LogShipper | undefined;
+  private control: ControlServer | undefined;
   private signalStop!: () => void;
   private readonly stopRequested = new Promise<Error>((resolve) => {
     this.signalStop = () => resolve(new StopRequested('stop requested'));
@@ -129,6 +131,19 @@ export class Devhost {
             warn: (m) => out.warn(m),
           });
     this.shipper = shipper;
+    // The console's kill, pause and restart buttons arrive here, over mutual TLS from the console's certificate.
+    const controlPort = ports.get(CONTROL_PORT_KEY);
+    if (certificates && controlPort !== undefined)
+      this.control = await startControlServer(
+        {
+          instances: () => this.instances,
+          tls: () => certificates.client(),
+          stopTimeoutMs: STOP_TIMEOUT_MS,
+          info: (m) => out.info(m),
+        },
+        controlPort,
+      );
+    const controlUrl = this.control?.url;
     this.instances = this.plans.map((plan) => {
       const port = ports.get(plan.instanceId) ?? 0;
       const adminPort = ports.get(adminPortKey(plan.instanceId)) ?? 0;
@@ -152,6 +167,7 @@ export class Devhost {
         settingsDir: dir.settings,
         databaseUrl: databaseUrls.get(plan.service.name),
         secretsDir,
+        controlUrl,
         inherited: process.env,
         ...(certificates ? { tls: certificates.paths(plan.instanceId) } : {}),
       });
@@ -244,6 +260,8 @@ export class Devhost {
       this.writeStatus();
       const t0 = performance.now();
       this.out.info('stopping...');
+      // No operator action while the processes stop.
+      await this.control?.close();
       // What is buffered goes out while telemetry still runs; lines printed while stopping stay in the log files.
       await this.shipper?.close();
       for (const tier of tiers(this.plans).reverse()) {
@@ -342,6 +360,13 @@ export class Devhost {
     const ports = new Map<string, number>();
     const taken = new Set<number>([this.options.gatewayPort, this.options.registryPort, this.options.tlsPort]);
     if (state.postgresPort !== undefined) taken.add(state.postgresPort);
+    // The control listener (mutual TLS only): a stable port of its own, like an instance's.
+    if (this.options.mtls) {
+      const controlPort = await stablePort(state.instancePorts[CONTROL_PORT_KEY], taken);
+      taken.add(controlPort);
+      ports.set(CONTROL_PORT_KEY, controlPort);
+      state.instancePorts[CONTROL_PORT_KEY] = controlPort;
+    }
     for (const plan of this.plans) {
       const port = plan.fixedPort ?? (await stablePort(state.instancePorts[plan.instanceId], taken));
       taken.add(port);
@@ -448,6 +473,8 @@ function describeInstance(i: ManagedInstance): string {
   return i.restarts > 0 ? `${i.instanceId} (${i.state}, ${i.restarts} restarts)` : i.instanceId;
 }
 
+/** Where the control listener's port is kept among the persisted ports. */
+const CONTROL_PORT_KEY = 'devhost/control';
 /** Where an instance's admin port is kept among the persisted ports. */
 const adminPortKey = (instanceId: string) => `${instanceId}/admin`;
 const tlsPortKey = (instanceId: string) => `${instanceId}/tls`;

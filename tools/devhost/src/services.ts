@@ -49,6 +49,8 @@ export const IDENTITY = 'identity';
 export const CONFIG = 'config';
 /** The telemetry backend: every other service exports its spans there, and it scrapes their /metrics. */
 export const TELEMETRY = 'telemetry';
+/** The console's backend: reads every instance's admin listener, and asks the devhost to kill, pause or restart. */
+export const CONSOLE = 'console';
 
 export const SERVICES: readonly ServiceSpec[] = [
   {
@@ -230,6 +232,18 @@ export const SERVICES: readonly ServiceSpec[] = [
     clientScopes: [feed('orders')],
   },
   {
+    // The operations console's backend: no database; it reads the admin listeners of the instances the
+    // registry lists (their ADMIN_CALLERS name it) and asks the devhost's control listener to act on them.
+    name: CONSOLE,
+    entry: 'platform/console/src/main.ts',
+    tier: 2,
+    startsAfter: ['registry', IDENTITY],
+    database: false,
+    scalable: true,
+    usesRegistry: true,
+    clientScopes: [],
+  },
+  {
     name: 'gateway',
     entry: 'platform/gateway/src/main.ts',
     tier: 3,
@@ -387,6 +401,7 @@ const CONTROLLED_ENV = [
   'SERVICE_RELEASE',
   'GATEWAY_TLS_PORT',
   'GATEWAY_CONSOLE_DIR',
+  'DEVHOST_CONTROL_URL',
 ];
 
 /**
@@ -422,6 +437,8 @@ export interface EnvInput {
   inherited: NodeJS.ProcessEnv;
   /** The instance's certificate files: it serves and calls by mutual TLS (the registry too). */
   tls?: { certFile: string; keyFile: string; caFile: string };
+  /** The devhost's control listener (control.ts), for the console (DEVHOST_CONTROL_URL). */
+  controlUrl?: string | undefined;
 }
 
 export function instanceEnv(input: EnvInput): Record<string, string> {
@@ -471,6 +488,7 @@ export function instanceEnv(input: EnvInput): Record<string, string> {
   if (input.consoleDir !== undefined && input.plan.service.fixedPort === 'gatewayPort')
     env.GATEWAY_CONSOLE_DIR = input.consoleDir;
   if (input.logLevel) env.LOG_LEVEL = input.logLevel;
+  if (input.controlUrl !== undefined && input.plan.service.name === CONSOLE) env.DEVHOST_CONTROL_URL = input.controlUrl;
   if (input.plan.service.database) {
     if (!input.databaseUrl) throw new Error(`${input.plan.service.name} needs a database URL`);
     if (new URL(input.databaseUrl).password !== '') throw new Error('a service database URL must not carry the password');
@@ -480,9 +498,9 @@ export function instanceEnv(input: EnvInput): Record<string, string> {
     env.TLS_CERT_FILE = input.tls.certFile;
     env.TLS_KEY_FILE = input.tls.keyFile;
     env.TLS_CA_FILE = input.tls.caFile;
-    // Its admin listener answers the devhost's certificate (health, npm run events, tests, benchmarks) only,
-    // and /metrics the telemetry service's (the scraper).
-    env.ADMIN_CALLERS = DEVHOST_IDENTITY;
+    // Its admin listener answers the devhost's certificate (health, npm run events, tests, benchmarks) and the
+    // console's only, and /metrics the telemetry service's (the scraper).
+    env.ADMIN_CALLERS = `${DEVHOST_IDENTITY},${CONSOLE}`;
     env.METRICS_CALLERS = TELEMETRY;
   }
   Object.assign(env, input.plan.service.env ?? {});

@@ -33,6 +33,7 @@ test('instances in start order: registry and telemetry, schema registry and conf
     'shipping-1',
     'order-history-1',
     'recommendations-1',
+    'console-1',
   ];
   assert.deepEqual(
     plans.map((p) => p.instanceId),
@@ -279,8 +280,26 @@ test('spans go to telemetry (by mutual TLS with certificates) unless the shell n
     envOf('telemetry-1', { OTEL_EXPORTER_OTLP_ENDPOINT: 'https://collector:4318' }).OTEL_EXPORTER_OTLP_ENDPOINT,
     undefined,
   );
-  assert.equal(envOf('orders-1').ADMIN_CALLERS, 'devhost');
+  assert.equal(envOf('orders-1').ADMIN_CALLERS, 'devhost,console');
   assert.equal(envOf('orders-1', { METRICS_CALLERS: 'rogue' }).METRICS_CALLERS, 'telemetry');
+});
+
+test("only the console learns where the devhost's control listener is, and no shell can point it elsewhere", () => {
+  const plans = planInstances({ ...ports, scale: {} });
+  const envOf = (instanceId: string, inherited: NodeJS.ProcessEnv = {}) =>
+    instanceEnv({
+      plan: plans.find((p) => p.instanceId === instanceId)!,
+      port: 9000,
+      ...ports,
+      secretsDir,
+      settingsDir: '/d/settings',
+      databaseUrl: 'postgres://x@h/d',
+      inherited,
+      controlUrl: 'https://127.0.0.1:43000',
+    });
+  assert.equal(envOf('console-1').DEVHOST_CONTROL_URL, 'https://127.0.0.1:43000');
+  assert.equal(envOf('console-1').DATABASE_URL, undefined, 'the console has no database');
+  assert.equal(envOf('orders-1', { DEVHOST_CONTROL_URL: 'https://rogue:1' }).DEVHOST_CONTROL_URL, undefined);
 });
 
 test('every registered service gets its own OAuth client id; its secret is in its secrets directory', () => {

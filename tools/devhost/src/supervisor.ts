@@ -35,7 +35,17 @@ export class RestartBackoff {
   }
 }
 
-export type InstanceState = 'starting' | 'ready' | 'backoff' | 'stopping' | 'stopped';
+/**
+ * `paused`: stopped by SIGSTOP from the console (it holds its port and answers nothing); `killed`: SIGKILLed by an
+ * operator, and left down until restarted. Neither is restarted on its own: that is the point of a drill.
+ */
+export type InstanceState = 'starting' | 'ready' | 'backoff' | 'stopping' | 'stopped' | 'paused' | 'killed';
+
+/** What an operator may do to a running devhost's instance (the console, through the control listener). */
+export type OperatorAction = 'kill' | 'pause' | 'resume' | 'restart';
+
+/** An operator action that does not fit the instance's state (resume one that is not paused). */
+export class ActionRefused extends Error {}
 
 export interface InstanceSpec {
   service: string;
@@ -75,9 +85,13 @@ export class ManagedInstance {
   restarts = 0;
   private child: ChildProcess | undefined;
   private startedAt = 0;
+  /** When the current process started (ms since the epoch), for the console. */
+  startedAtMs: number | undefined;
   private restartTimer: NodeJS.Timeout | undefined;
   /** Set by stop()/kill(): from then on nothing starts this instance again. */
   private halted = false;
+  /** Set by stop()/kill() as the devhost stops: no operator action either. */
+  private final = false;
   private readonly backoff: RestartBackoff;
   private readonly readinessIntervalMs: number;
   private preparing = false;
@@ -122,6 +136,7 @@ export class ManagedInstance {
     this.child = child;
     this.pid = child.pid;
     this.startedAt = performance.now();
+    this.startedAtMs = Date.now();
     this.state = 'starting';
     for (const stream of [child.stdout, child.stderr]) {
       if (stream) createInterface({ input: stream, crlfDelay: Infinity }).on('line', (l) => this.hooks.line(this.instanceId, l));
@@ -132,8 +147,14 @@ export class ManagedInstance {
     void this.pollReadiness(child);
   }
 
-  /** Stops the process (and anything it spawned); no restart follows. */
+  /** Stops the process (and anything it spawned) for good: no restart follows, nor any operator action. */
   async stop(timeoutMs: number): Promise<void> {
+    this.final = true;
+    return this.terminate(timeoutMs);
+  }
+
+  /** SIGTERM, then SIGKILL after `timeoutMs`; nothing restarts it on its own. */
+  private async terminate(timeoutMs: number): Promise<void> {
     this.halted = true;
     clearTimeout(this.restartTimer);
     this.restartTimer = undefined;
@@ -142,6 +163,8 @@ export class ManagedInstance {
     this.hooks.changed();
     if (child?.pid !== undefined && child.exitCode === null && child.signalCode === null) {
       const { pid } = child;
+      // A paused process takes no SIGTERM until it runs again.
+      signalGroup(pid, 'SIGCONT');
       const exited = waitForExit(child);
       await stopWithSignals({
         steps: [
@@ -159,10 +182,63 @@ export class ManagedInstance {
 
   /** Immediate SIGKILL, for a second Ctrl-C. */
   kill(): void {
+    this.final = true;
     this.halted = true;
     clearTimeout(this.restartTimer);
     this.state = 'stopping';
     if (this.child?.pid !== undefined) signalGroup(this.child.pid, 'SIGKILL');
+  }
+
+  /**
+   * An operator's action (the console's buttons): kill (SIGKILL; it stays down), pause (SIGSTOP: it keeps its
+   * port and answers nothing, so callers time out), resume (SIGCONT; ready again once /health/ready says so),
+   * restart (a graceful stop, then a new process; or a start, when it was killed or waits to restart).
+   * Throws ActionRefused when the action does not fit its state; resolves once the signal is sent, or, for
+   * restart, once the new process is spawned.
+   */
+  async operate(action: OperatorAction, stopTimeoutMs: number): Promise<InstanceState> {
+    if (this.final) throw new ActionRefused(`${this.instanceId} is stopping with the devhost`);
+    const running = this.child?.pid;
+    switch (action) {
+      case 'kill':
+        if (this.state === 'killed') throw new ActionRefused(`${this.instanceId} is already killed`);
+        this.halted = true;
+        clearTimeout(this.restartTimer);
+        this.restartTimer = undefined;
+        this.state = 'killed';
+        if (running !== undefined) signalGroup(running, 'SIGKILL');
+        this.hooks.warn(`${this.instanceId} killed by an operator; it stays down until restarted`);
+        break;
+      case 'pause':
+        if (running === undefined || (this.state !== 'ready' && this.state !== 'starting'))
+          throw new ActionRefused(`${this.instanceId} is ${this.state}: only a running instance can be paused`);
+        signalGroup(running, 'SIGSTOP');
+        this.state = 'paused';
+        this.hooks.warn(`${this.instanceId} paused by an operator (SIGSTOP)`);
+        break;
+      case 'resume':
+        if (running === undefined || this.state !== 'paused')
+          throw new ActionRefused(`${this.instanceId} is ${this.state}, not paused`);
+        signalGroup(running, 'SIGCONT');
+        this.state = 'starting';
+        this.hooks.info(`${this.instanceId} resumed by an operator`);
+        void this.pollReadiness(this.child!);
+        break;
+      case 'restart': {
+        this.hooks.info(`${this.instanceId} restarted by an operator`);
+        if (running !== undefined) await this.terminate(stopTimeoutMs);
+        if (this.final) break;
+        clearTimeout(this.restartTimer);
+        this.restartTimer = undefined;
+        this.halted = false;
+        // Its certificate is issued before the spawn: it counts as starting from now.
+        this.state = 'starting';
+        this.start();
+        break;
+      }
+    }
+    this.hooks.changed();
+    return this.state;
   }
 
   private onExit(child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
@@ -171,6 +247,7 @@ export class ManagedInstance {
     this.pid = undefined;
     // Whatever the process left in its group (workers, shells) goes with it.
     if (child.pid !== undefined) signalGroup(child.pid, 'SIGKILL');
+    if (this.state === 'killed') return this.hooks.changed();
     if (this.state === 'stopping' || this.state === 'stopped') return;
     const uptime = performance.now() - this.startedAt;
     const delay = this.backoff.next(uptime);

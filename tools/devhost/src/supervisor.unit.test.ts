@@ -116,3 +116,54 @@ test('a process that ignores SIGTERM is killed at the deadline', async () => {
   assert.equal(isAlive(pid), false);
   assert.match(hooks.warnings.join('\n'), /did not stop within 0.3 s; killing it/);
 });
+
+test("an operator's kill leaves the instance down until a restart brings it back", async () => {
+  const { managed, hooks } = await instance();
+  managed.start();
+  await until(() => managed.state === 'ready', 'ready');
+  const pid = managed.pid!;
+  assert.equal(await managed.operate('kill', 5_000), 'killed');
+  await until(() => managed.pid === undefined, 'the process gone');
+  assert.equal(isAlive(pid), false);
+  assert.equal(managed.restarts, 0, 'not restarted as after a crash');
+  assert.match(hooks.warnings.join('\n'), /killed by an operator/);
+  await assert.rejects(managed.operate('kill', 5_000), { name: 'Error', message: /already killed/ });
+  await assert.rejects(managed.operate('pause', 5_000), /only a running instance can be paused/);
+  await managed.operate('restart', 5_000);
+  await until(() => managed.state === 'ready', 'ready after the restart');
+  assert.notEqual(managed.pid, pid);
+  await managed.stop(5_000);
+});
+
+test('pause stops the process (it answers nothing) and resume makes it ready again', async () => {
+  const { managed } = await instance();
+  managed.start();
+  await until(() => managed.state === 'ready', 'ready');
+  const pid = managed.pid!;
+  assert.equal(await managed.operate('pause', 5_000), 'paused');
+  assert.equal(await httpStatus(`${managed.spec.url}/health/ready`, 300), 0, 'a stopped process does not answer');
+  assert.equal(isAlive(pid), true);
+  await assert.rejects(managed.operate('pause', 5_000), /only a running instance can be paused/);
+  assert.equal(await managed.operate('resume', 5_000), 'starting');
+  await until(() => managed.state === 'ready', 'ready after resume');
+  assert.equal(managed.pid, pid, 'the same process');
+  await assert.rejects(managed.operate('resume', 5_000), /not paused/);
+  // A paused instance still stops with the devhost (SIGCONT before SIGTERM).
+  await managed.operate('pause', 5_000);
+  await managed.stop(5_000);
+  assert.equal(isAlive(pid), false);
+  await assert.rejects(managed.operate('restart', 5_000), /stopping with the devhost/);
+});
+
+test('restart stops a running instance gracefully and starts a new process', async () => {
+  const { managed, hooks } = await instance();
+  managed.start();
+  await until(() => managed.state === 'ready', 'ready');
+  const pid = managed.pid!;
+  await managed.operate('restart', 5_000);
+  assert.ok(hooks.lines.includes('bye'), 'SIGTERM first');
+  await until(() => managed.state === 'ready', 'ready after the restart');
+  assert.notEqual(managed.pid, pid);
+  assert.equal(managed.restarts, 0);
+  await managed.stop(5_000);
+});
