@@ -5,11 +5,15 @@
 // passes promtool, and an admin-only API refuses a customer. Then the console in a real browser (Debian's
 // Chromium driven by playwright-core), selected as a user sees it (roles and labels): the admin finds that
 // trace, sees spans from every service, opens the log lines of a span, the map and the metrics; a customer
-// is told the console needs an admin. Screenshots go to test-results/console/.
+// is told the console needs an admin; the admin sets a fault in the config editor that parks a real event,
+// clears it and redrives the dead letter; and, last, kills payments from the instances page while checkouts
+// run and watches the breaker open, the failing call on the map and the sagas compensate, then restarts it.
+// Screenshots go to test-results/console/.
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -157,6 +161,11 @@ test('every instance’s /metrics passes promtool check metrics (and souk’s ow
   }
 });
 
+/** Follows the console's navigation link `name` (the pages hold other links of similar names). */
+async function openSection(page: Page, name: string): Promise<void> {
+  await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name, exact: true }).click();
+}
+
 async function signIn(page: Page, email: string, password: string): Promise<void> {
   await page.goto(`${devhost.gateway}/console/`);
   await page.getByLabel('Email').fill(email);
@@ -177,7 +186,7 @@ test('the admin finds a checkout’s trace, sees every service it crossed, and o
   const page = await browser.newPage({ viewport: { width: 1366, height: 800 } });
   try {
     await signIn(page, 'admin@souk.local', adminPassword);
-    await page.getByRole('link', { name: 'Traces' }).click();
+    await openSection(page, 'Traces');
     await page.getByRole('table', { name: 'Traces' }).waitFor();
     await page.screenshot({ path: path.join(screenshots, 'traces.png'), fullPage: true });
 
@@ -212,7 +221,7 @@ test('the map shows the services and the calls of the checkout; the metrics page
   const page = await browser.newPage({ viewport: { width: 1366, height: 900 } });
   try {
     await signIn(page, 'admin@souk.local', adminPassword);
-    await page.getByRole('link', { name: 'Map' }).click();
+    await openSection(page, 'Map');
     await page.getByRole('heading', { name: 'Service map' }).waitFor();
     const services = page.getByRole('list', { name: 'Services' });
     for (const service of ['gateway', 'orders', 'payments', 'inventory'])
@@ -249,9 +258,142 @@ test('a customer who signs in is told the console needs an admin; on a phone-siz
   const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
   try {
     await signIn(page, customer.email, PASSWORD);
-    await page.getByRole('link', { name: 'Traces' }).click();
+    await openSection(page, 'Traces');
     await page.getByRole('alert').filter({ hasText: 'This console needs an admin account.' }).waitFor();
     await page.screenshot({ path: path.join(screenshots, 'customer-refused-phone.png'), fullPage: true });
+  } finally {
+    await page.close();
+  }
+});
+
+/** Types `settings` into the config editor of `service`, reviews the diff and saves it; resolves once saved. */
+async function saveSettings(page: Page, service: string, settings: unknown, reason: string): Promise<void> {
+  await page.goto(`${devhost.gateway}/console/config/${service}`);
+  await page.getByRole('heading', { name: `Config of ${service}` }).waitFor();
+  await page.getByLabel('Settings (JSON)').fill(JSON.stringify(settings, null, 2));
+  await page.getByLabel('Reason').fill(reason);
+  await page.getByRole('button', { name: 'Review changes' }).click();
+  await page.getByRole('region', { name: 'Changes' }).waitFor();
+  await page.getByRole('button', { name: 'Save' }).click();
+  await page
+    .getByRole('status')
+    .filter({ hasText: /^Saved version \d+/ })
+    .waitFor();
+}
+
+test('a fault set in the config editor parks a real event; with it cleared, the admin redrives the dead letter', async () => {
+  const page = await browser.newPage({ viewport: { width: 1366, height: 900 } });
+  try {
+    await signIn(page, 'admin@souk.local', adminPassword);
+    await openSection(page, 'Config');
+    await page.getByRole('table', { name: 'Services' }).waitFor();
+    // Every handling of UserRegistered at notifications fails now: redelivered with backoff, then parked.
+    await saveSettings(page, 'notifications', { faults: { events: ['souk.identity.UserRegistered'] } }, 'dead-letter drill');
+    await page.screenshot({ path: path.join(screenshots, 'config-fault.png'), fullPage: true });
+    const parkedUser = await s.signUp('Parked');
+
+    await openSection(page, 'Events');
+    const letter = page.getByRole('link', { name: /^Dead letter \d+ of notifications$/ }).first();
+    await letter.waitFor({ timeout: 90_000 });
+    await page.screenshot({ path: path.join(screenshots, 'events-dead-letter.png'), fullPage: true });
+
+    // The cause fixed (the fault taken out), the letter is handed to its handler again.
+    await saveSettings(page, 'notifications', {}, 'drill over');
+    await openSection(page, 'Events');
+    await letter.click();
+    await page.getByRole('heading', { name: /^Dead letter \d+$/ }).waitFor();
+    const event = page.getByRole('region', { name: 'CloudEvent' });
+    await event.getByText('souk.identity.UserRegistered').first().waitFor();
+    await event.getByText(parkedUser.email).first().waitFor();
+    await page.getByRole('button', { name: 'Redrive' }).click();
+    await page.getByRole('status').filter({ hasText: 'Redriven: handled' }).waitFor();
+    assert.equal(
+      await page.getByRole('button', { name: 'Redrive' }).isDisabled(),
+      true,
+      'a redriven letter is not redriven twice',
+    );
+    await page.screenshot({ path: path.join(screenshots, 'dead-letter-redriven.png'), fullPage: true });
+  } finally {
+    await page.close();
+  }
+});
+
+test('killing payments from the instances page while checkouts run opens the breaker, fails the call on the map and compensates sagas', async () => {
+  const product = (await s.api('/api/v1/catalog/products?pageSize=1')).body.items[0].id as string;
+  const shoppers = await Promise.all(['Unlucky1', 'Unlucky2', 'Unlucky3'].map((name) => s.signUp(name)));
+  for (const shopper of shoppers) assert.ok([200, 201].includes((await s.addToCart(shopper.token, product, 1)).status));
+  const page = await browser.newPage({ viewport: { width: 1366, height: 900 } });
+  try {
+    await signIn(page, 'admin@souk.local', adminPassword);
+    await openSection(page, 'Instances');
+    await page.getByRole('button', { name: 'Kill payments-1' }).click();
+    await page.getByRole('status').filter({ hasText: 'payments-1 killed' }).waitFor();
+
+    // Checkouts while payments is down: each saga's payment step fails until its deadline, then compensates.
+    const checkouts = Promise.all(
+      shoppers.map((shopper) =>
+        s.api('/api/v1/orders', {
+          method: 'POST',
+          token: shopper.token,
+          headers: { 'idempotency-key': randomUUID(), prefer: 'wait=30' },
+          body: '{}',
+        }),
+      ),
+    );
+    // orders' breaker for payments-1 opened: listed (with how often it opened) even after payments-1 left the registry.
+    const breaker = page
+      .getByRole('table', { name: 'Breakers' })
+      .getByRole('row')
+      .filter({ has: page.getByRole('cell', { name: 'orders-1', exact: true }) })
+      .filter({ has: page.getByRole('cell', { name: 'payments-1', exact: true }) });
+    await breaker.first().waitFor({ timeout: 90_000 });
+    await page.screenshot({ path: path.join(screenshots, 'instances-payments-killed.png'), fullPage: true });
+
+    await openSection(page, 'Map');
+    await page
+      .getByRole('table', { name: 'Calls' })
+      .getByRole('row')
+      .filter({ hasText: 'orders' })
+      .filter({ hasText: 'payments' })
+      .filter({ hasText: 'failing' })
+      .first()
+      .waitFor({ timeout: 90_000 });
+    await page.screenshot({ path: path.join(screenshots, 'map-failing-edge.png'), fullPage: true });
+
+    // The sagas' payment step fails at its deadline and they compensate: the stock goes back at once, the
+    // payment's void waits for payments (an authorization may have gone through before it died).
+    await openSection(page, 'Sagas');
+    const sagas = page.getByRole('table', { name: 'Sagas' });
+    await sagas
+      .getByRole('cell', { name: /^COMPENSAT(ING|ED)$/ })
+      .first()
+      .waitFor({ timeout: 90_000 });
+    await page.screenshot({ path: path.join(screenshots, 'sagas-compensating.png'), fullPage: true });
+
+    // Restarted from the page, payments is back, and the compensations finish.
+    await openSection(page, 'Instances');
+    await page.getByRole('button', { name: 'Restart payments-1' }).click();
+    await page
+      .getByRole('table', { name: 'Instances' })
+      .getByRole('row')
+      .filter({ hasText: 'payments-1' })
+      .filter({ hasText: /ready · pid/ })
+      .first()
+      .waitFor({ timeout: 90_000 });
+    await openSection(page, 'Sagas');
+    await page.getByLabel('Status').selectOption('COMPENSATED');
+    const compensated = sagas.getByRole('row').filter({ has: page.getByRole('cell', { name: 'COMPENSATED', exact: true }) });
+    await compensated.first().waitFor({ timeout: 120_000 });
+    await page.screenshot({ path: path.join(screenshots, 'sagas-compensated.png'), fullPage: true });
+    await compensated.first().getByRole('link').click();
+    await page.getByRole('heading', { name: /^Saga / }).waitFor();
+    await page.getByRole('table', { name: 'Steps' }).getByRole('cell', { name: 'FAILED', exact: true }).first().waitFor();
+    await page.screenshot({ path: path.join(screenshots, 'saga-compensated-steps.png'), fullPage: true });
+
+    for (const answer of await checkouts) {
+      assert.ok(answer.status < 500, JSON.stringify(answer.body));
+      assert.notEqual(answer.body.status, 'CONFIRMED', 'no order is confirmed without its payment');
+    }
   } finally {
     await page.close();
   }

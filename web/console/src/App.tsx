@@ -1,11 +1,21 @@
 // The console's shell: the sign-in form until an admin is signed in, then the header (navigation, who is
-// signed in, Sign out) and the page the URL names: the service map, metrics, traces, a trace, logs.
+// signed in, Sign out) and the page the URL names: the service map, instances, metrics, traces, logs, sagas,
+// events and dead letters, schemas, config.
 
 import { useEffect, useRef, useSyncExternalStore, type ReactNode } from 'react';
+import { ConfigPage } from './pages/ConfigPage.tsx';
+import { DeadLetterPage } from './pages/DeadLetterPage.tsx';
+import { EventsPage } from './pages/EventsPage.tsx';
+import { InstancesPage } from './pages/InstancesPage.tsx';
 import { LogsPage } from './pages/LogsPage.tsx';
 import { MapPage } from './pages/MapPage.tsx';
 import { MetricsPage } from './pages/MetricsPage.tsx';
+import { SagaPage } from './pages/SagaPage.tsx';
+import { SagasPage } from './pages/SagasPage.tsx';
+import { SchemasPage } from './pages/SchemasPage.tsx';
+import { ServiceConfigPage } from './pages/ServiceConfigPage.tsx';
 import { SignInPage } from './pages/SignInPage.tsx';
+import { SubjectPage } from './pages/SubjectPage.tsx';
 import { TracePage } from './pages/TracePage.tsx';
 import { TracesPage } from './pages/TracesPage.tsx';
 import { Link, navigate, useLocation, type Location } from './router.tsx';
@@ -13,10 +23,26 @@ import { sessionState, signOut, subscribeSession } from './session.ts';
 
 const SECTIONS = [
   { to: '/map', label: 'Map' },
+  { to: '/instances', label: 'Instances' },
   { to: '/metrics', label: 'Metrics' },
   { to: '/traces', label: 'Traces' },
   { to: '/logs', label: 'Logs' },
+  { to: '/sagas', label: 'Sagas' },
+  { to: '/events', label: 'Events' },
+  { to: '/schemas', label: 'Schemas' },
+  { to: '/config', label: 'Config' },
 ] as const;
+
+/** `/sagas/orders/abc` with `/^\/sagas\/([^/]+)\/([^/]+)\/?$/` → ['orders', 'abc'], decoded; null when it does not match. */
+function partsOf(path: string, pattern: RegExp): string[] | null {
+  const match = pattern.exec(path);
+  if (!match) return null;
+  try {
+    return match.slice(1).map((p) => decodeURIComponent(p));
+  } catch {
+    return null; // a malformed escape: no such page
+  }
+}
 
 function Redirect({ to }: { to: string }) {
   useEffect(() => navigate(to, { replace: true }), [to]);
@@ -46,6 +72,19 @@ function PageFor({ location }: { location: Location }) {
   if (path === '/logs' || path === '/logs/') return <LogsPage params={params} />;
   if (path === '/map' || path === '/map/') return <MapPage params={params} />;
   if (path === '/metrics' || path === '/metrics/') return <MetricsPage params={params} />;
+  if (path === '/instances' || path === '/instances/') return <InstancesPage params={params} />;
+  if (path === '/sagas' || path === '/sagas/') return <SagasPage params={params} />;
+  const saga = partsOf(path, /^\/sagas\/([^/]+)\/([^/]+)\/?$/);
+  if (saga) return <SagaPage key={path} service={saga[0]!} id={saga[1]!} />;
+  if (path === '/events' || path === '/events/') return <EventsPage params={params} />;
+  const letter = partsOf(path, /^\/events\/dead-letters\/([^/]+)\/([^/]+)\/?$/);
+  if (letter) return <DeadLetterPage key={path} service={letter[0]!} id={Number(letter[1])} />;
+  if (path === '/schemas' || path === '/schemas/') return <SchemasPage />;
+  const subject = partsOf(path, /^\/schemas\/([^/]+)\/?$/);
+  if (subject) return <SubjectPage key={path} subject={subject[0]!} params={params} />;
+  if (path === '/config' || path === '/config/') return <ConfigPage />;
+  const configured = partsOf(path, /^\/config\/([^/]+)\/?$/);
+  if (configured) return <ServiceConfigPage key={path} service={configured[0]!} />;
   return <NotFound />;
 }
 

@@ -11,6 +11,10 @@ export interface CallOptions {
   query?: QueryValues;
   signal?: AbortSignal;
   accept?: string;
+  /** GET unless given. */
+  method?: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  /** Sent as JSON. */
+  body?: unknown;
 }
 
 /** A successful response (its body unread); anything else rejects with an ApiError. */
@@ -18,7 +22,13 @@ export async function apiFetch(path: string, options: CallOptions = {}): Promise
   const url = `${path}${toSearch(options.query ?? {})}`;
   const call = (token: string) =>
     send(url, {
-      headers: { authorization: `Bearer ${token}`, accept: options.accept ?? `application/json, ${PROBLEM_ACCEPT}` },
+      method: options.method ?? 'GET',
+      headers: {
+        authorization: `Bearer ${token}`,
+        accept: options.accept ?? `application/json, ${PROBLEM_ACCEPT}`,
+        ...(options.body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
       ...(options.signal ? { signal: options.signal } : {}),
     });
   const token = await accessToken();
@@ -46,4 +56,16 @@ export async function apiFetch(path: string, options: CallOptions = {}): Promise
 export async function getJson<T>(path: string, options: CallOptions = {}): Promise<T> {
   const response = await apiFetch(path, options);
   return (await response.json()) as T;
+}
+
+/** A POST (or another method) with a JSON body; the answer's JSON. */
+export async function sendJson<T>(
+  method: 'POST' | 'PUT' | 'DELETE',
+  path: string,
+  body?: unknown,
+  options: CallOptions = {},
+): Promise<T> {
+  const response = await apiFetch(path, { ...options, method, body: body ?? {} });
+  const text = await response.text();
+  return (text === '' ? {} : JSON.parse(text)) as T;
 }
