@@ -32,7 +32,7 @@ if (files.length === 0) {
 // after the other tiers, one at a time, so they neither starve each other nor the integration tests.
 const isSystem = (f) => tiers.system.test(f);
 // A file's tests together get 3 minutes; a system file 5 (its devhost's start, and checkout.test.ts signs up
-// 200 shoppers, two scrypt hashes each, through identity's two hashing slots: 160-175 s on a busy machine).
+// 100 shoppers, two scrypt hashes each, through identity's two hashing slots: about 80 s on a busy machine).
 const runs = [
   { files: files.filter((f) => !isSystem(f)), concurrency: 2, timeoutMs: 180_000 },
   { files: files.filter(isSystem), concurrency: 1, timeoutMs: 300_000 },

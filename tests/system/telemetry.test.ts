@@ -281,6 +281,39 @@ async function saveSettings(page: Page, service: string, settings: unknown, reas
     .waitFor();
 }
 
+test('the schemas page lists the events’ subjects and a subject’s JSON Schema; every new page fits a phone’s width', async () => {
+  const page = await browser.newPage({ viewport: { width: 1366, height: 900 } });
+  try {
+    await signIn(page, 'admin@souk.local', adminPassword);
+    await openSection(page, 'Schemas');
+    await page.getByRole('table', { name: 'Subjects' }).getByRole('link', { name: 'souk.identity.UserRegistered' }).click();
+    await page.getByRole('heading', { name: 'Subject souk.identity.UserRegistered' }).waitFor();
+    await page.getByRole('region', { name: 'Schema', exact: true }).getByText('registeredAt').first().waitFor();
+    await page.screenshot({ path: path.join(screenshots, 'schema-subject.png'), fullPage: true });
+
+    // On a phone-sized screen every page fits its width: only the tables scroll sideways, inside their box.
+    await page.setViewportSize({ width: 390, height: 844 });
+    for (const [section, table] of [
+      ['Instances', 'Instances'],
+      ['Sagas', 'Sagas'],
+      ['Events', 'Consumers'],
+      ['Schemas', 'Subjects'],
+      ['Config', 'Services'],
+    ] as const) {
+      await openSection(page, section);
+      await page.getByRole('table', { name: table }).waitFor();
+      // Evaluated in the page (its DOM), given as text: this file is typed without the DOM's names.
+      const overflow = await page.evaluate<number>('document.documentElement.scrollWidth - window.innerWidth');
+      assert.ok(overflow <= 0, `${section} is ${overflow} px wider than a phone's screen`);
+    }
+    await openSection(page, 'Instances');
+    await page.getByRole('table', { name: 'Instances' }).waitFor();
+    await page.screenshot({ path: path.join(screenshots, 'instances-phone.png'), fullPage: true });
+  } finally {
+    await page.close();
+  }
+});
+
 test('a fault set in the config editor parks a real event; with it cleared, the admin redrives the dead letter', async () => {
   const page = await browser.newPage({ viewport: { width: 1366, height: 900 } });
   try {
@@ -349,15 +382,28 @@ test('killing payments from the instances page while checkouts run opens the bre
     await breaker.first().waitFor({ timeout: 90_000 });
     await page.screenshot({ path: path.join(screenshots, 'instances-payments-killed.png'), fullPage: true });
 
+    // Telemetry's next scrape of orders counts the failed attempts on the orders→payments edge; then the map.
+    await waitFor(
+      async () => {
+        const map = await s.api('/api/v1/telemetry/map?minutes=15', { token: admin });
+        const edges = (map.body.edges ?? []) as { caller: string; callee: string; errors: number }[];
+        return edges.some((e) => e.caller === 'orders' && e.callee === 'payments' && e.errors > 0);
+      },
+      { timeoutMs: 90_000, what: 'failed calls from orders to payments in the scraped metrics' },
+    );
     await openSection(page, 'Map');
     await page
       .getByRole('table', { name: 'Calls' })
       .getByRole('row')
-      .filter({ hasText: 'orders' })
-      .filter({ hasText: 'payments' })
-      .filter({ hasText: 'failing' })
+      .filter({ has: page.getByRole('cell', { name: 'orders', exact: true }) })
+      .filter({ has: page.getByRole('cell', { name: 'payments', exact: true }) })
+      .filter({ has: page.getByRole('cell', { name: 'failing', exact: true }) })
       .first()
-      .waitFor({ timeout: 90_000 });
+      .waitFor({ timeout: 60_000 })
+      .catch(async (err: unknown) => {
+        await page.screenshot({ path: path.join(screenshots, 'map-failing-edge-missing.png'), fullPage: true });
+        throw err;
+      });
     await page.screenshot({ path: path.join(screenshots, 'map-failing-edge.png'), fullPage: true });
 
     // The sagas' payment step fails at its deadline and they compensate: the stock goes back at once, the

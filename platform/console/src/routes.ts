@@ -62,6 +62,35 @@ export function registerConsoleRoutes(app: App, deps: RouteDeps): void {
     return answer;
   }
 
+  /**
+   * A list from every service (or `service` alone): the `key` array of each answer, each item marked with
+   * its service, newest first by `newest`, `limit` at most. A service without the route answers 404 and is
+   * simply not listed (only orders runs sagas); one that does not answer is named in `unreachable`.
+   */
+  async function gather(
+    path: string,
+    key: string,
+    newest: string,
+    limit: number,
+    service: string | undefined,
+    req: { headers: { authorization?: string | undefined } },
+  ) {
+    const { answers, unreachable } = await deps.admin.fanOut(path, {
+      ...auth(req),
+      ...(service ? { skip: (s: string) => s !== service } : {}),
+    });
+    const items = answers
+      .flatMap(({ service: from, answer }) => {
+        const list = answer.status === 200 && isObject(answer.body) ? answer.body[key] : undefined;
+        return Array.isArray(list)
+          ? list.filter(isObject).map((item): Record<string, unknown> => ({ ...item, service: from }))
+          : [];
+      })
+      .sort((a, b) => String(b[newest]).localeCompare(String(a[newest])))
+      .slice(0, limit);
+    return { items, unreachable };
+  }
+
   /** Sends a service's answer on: its JSON, or its problem document with its status. */
   const relay = (reply: { code(n: number): { type(t: string): { send(b: unknown): unknown } } }, answer: AdminAnswer) =>
     reply
@@ -130,22 +159,8 @@ export function registerConsoleRoutes(app: App, deps: RouteDeps): void {
     async (req) => {
       const { status, service, limit } = req.query;
       const path = `/_admin/sagas${query({ status, limit })}`;
-      const { answers, unreachable } = await deps.admin.fanOut(path, {
-        ...auth(req),
-        ...(service ? { skip: (s: string) => s !== service } : {}),
-      });
-      const sagas = answers
-        // A service without sagas answers 404 (no such route): it is simply not listed.
-        .filter((a) => a.answer.status === 200 && isObject(a.answer.body) && Array.isArray(a.answer.body.sagas))
-        .flatMap((a) =>
-          ((a.answer.body as { sagas: Record<string, unknown>[] }).sagas ?? []).map((s): Record<string, unknown> => ({
-            ...s,
-            service: a.service,
-          })),
-        )
-        .sort((a, b) => String(b['updatedAt']).localeCompare(String(a['updatedAt'])))
-        .slice(0, limit);
-      return { sagas, unreachable };
+      const sagas = await gather(path, 'sagas', 'updatedAt', limit, service, req);
+      return { sagas: sagas.items, unreachable: sagas.unreachable };
     },
   );
 
@@ -203,21 +218,15 @@ export function registerConsoleRoutes(app: App, deps: RouteDeps): void {
     },
     async (req) => {
       const { service, includeRedriven, limit } = req.query;
-      const { answers, unreachable } = await deps.admin.fanOut(
+      const letters = await gather(
         `/_admin/events/dead-letters${query({ includeRedriven, limit })}`,
-        { ...auth(req), ...(service ? { skip: (s: string) => s !== service } : {}) },
+        'deadLetters',
+        'deadAt',
+        limit,
+        service,
+        req,
       );
-      const deadLetters = answers
-        .filter((a) => a.answer.status === 200 && isObject(a.answer.body) && Array.isArray(a.answer.body.deadLetters))
-        .flatMap((a) =>
-          ((a.answer.body as { deadLetters: Record<string, unknown>[] }).deadLetters ?? []).map((d): Record<string, unknown> => ({
-            ...d,
-            service: a.service,
-          })),
-        )
-        .sort((a, b) => String(b['deadAt']).localeCompare(String(a['deadAt'])))
-        .slice(0, limit);
-      return { deadLetters, unreachable };
+      return { deadLetters: letters.items, unreachable: letters.unreachable };
     },
   );
 

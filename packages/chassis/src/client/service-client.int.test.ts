@@ -358,10 +358,15 @@ test('an instance that leaves discovery takes its breaker with it', async () => 
 
   list = [inst(up.url)];
   for (const fn of listeners) fn();
+  // The one that opened stays in the snapshot a while, marked as gone (breakers.ts: RETIRED_KEEP_MS).
   assert.deepEqual(
-    breakers.snapshot().map((b) => b.instanceId),
-    [up.url],
+    breakers.snapshot().map((b) => [b.instanceId, b.leftAt !== undefined]),
+    [
+      [up.url, false],
+      [gone, true],
+    ],
   );
+  assert.equal(breakers.state('catalog', gone), 'closed', 'its breaker itself is gone');
 });
 
 test("calls refused with the service's old token fetch one new token between them, and are retried with it", async () => {
