@@ -1,5 +1,5 @@
 // `npm run bench`: every benchmark in one go (gateway, events on both
-// transports, checkout, event store, telemetry's cost), each beside the baseline it measures in
+// transports, checkout, event store, telemetry's cost, the console's queries over a day of data), each beside the baseline it measures in
 // the same run, then bench/results/latest.json (machine, settings, every
 // figure with its unit) and bench/results/latest.md (the same as tables).
 //
@@ -22,6 +22,7 @@ import { EVENT_STORE_SMOKE, eventStoreBench, eventStoreSettings } from './event-
 import { EVENTS_SMOKE, eventsBench, eventsSettings } from './events/main.ts';
 import { GATEWAY_SMOKE, gatewayBench, gatewaySettings } from './gateway/main.ts';
 import { TELEMETRY_SMOKE, telemetryBench, telemetrySettings } from './telemetry/main.ts';
+import { TELEMETRY_QUERIES_SMOKE, telemetryQueriesBench, telemetryQuerySettings } from './telemetry-queries/main.ts';
 import { log, machineInfo, nonFinite, reportMarkdown, resultMarkdown, type BenchResult, type RunReport } from './report.ts';
 
 const { values } = parseArgs({
@@ -38,8 +39,13 @@ const benches: Record<string, () => Promise<BenchResult>> = {
   events: () => eventsBench(smoke ? EVENTS_SMOKE : eventsSettings()),
   checkout: () => checkoutBench(smoke ? CHECKOUT_SMOKE : checkoutSettings()),
   'event-store': () => eventStoreBench(smoke ? EVENT_STORE_SMOKE : eventStoreSettings()),
-  telemetry: () => telemetryBench(smoke ? TELEMETRY_SMOKE : telemetrySettings()),
+  // The smoke run's "on" side is the checkout smoke's own devhost (telemetry on, the same settings): one
+  // devhost less. A full run measures both sides itself, in ABBA rounds.
+  telemetry: () => telemetryBench(smoke ? TELEMETRY_SMOKE : telemetrySettings(), smoke ? checkoutOfThisRun() : undefined),
+  'telemetry-queries': () => telemetryQueriesBench(smoke ? TELEMETRY_QUERIES_SMOKE : telemetryQuerySettings()),
 };
+/** The checkout bench's result when it ran before in this run (it runs before telemetry's). */
+const checkoutOfThisRun = () => report.results.find((r) => r.name === 'checkout');
 const wanted = values.only ? values.only.split(',').map((s) => s.trim()) : Object.keys(benches);
 for (const name of wanted)
   if (!benches[name]) throw new Error(`unknown benchmark ${name}: use ${Object.keys(benches).join(', ')}`);

@@ -340,11 +340,8 @@ test('a fault set in the config editor parks a real event; with it cleared, the 
     await event.getByText(parkedUser.email).first().waitFor();
     await page.getByRole('button', { name: 'Redrive' }).click();
     await page.getByRole('status').filter({ hasText: 'Redriven: handled' }).waitFor();
-    assert.equal(
-      await page.getByRole('button', { name: 'Redrive' }).isDisabled(),
-      true,
-      'a redriven letter is not redriven twice',
-    );
+    // The letter, read again, says when it was redriven, and cannot be redriven twice.
+    await page.getByRole('button', { name: 'Redrive', disabled: true }).waitFor();
     await page.screenshot({ path: path.join(screenshots, 'dead-letter-redriven.png'), fullPage: true });
   } finally {
     await page.close();
@@ -378,7 +375,7 @@ test('killing payments from the instances page while checkouts run opens the bre
       .getByRole('table', { name: 'Breakers' })
       .getByRole('row')
       .filter({ has: page.getByRole('cell', { name: 'orders-1', exact: true }) })
-      .filter({ has: page.getByRole('cell', { name: 'payments-1', exact: true }) });
+      .filter({ has: page.getByRole('cell', { name: /^payments-1( \(gone\))?$/ }) });
     await breaker.first().waitFor({ timeout: 90_000 });
     await page.screenshot({ path: path.join(screenshots, 'instances-payments-killed.png'), fullPage: true });
 

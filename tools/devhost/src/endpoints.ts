@@ -102,13 +102,13 @@ export interface SummaryLine {
 
 export function summaryLines(input: SummaryInput): SummaryLine[] {
   const { endpoints } = input;
-  const width = Math.max(...Object.keys(endpoints.services).map((s) => s.length), 'OIDC discovery'.length);
+  const width = Math.max(...Object.keys(endpoints.services).map((s) => s.length), 'operations console'.length);
   const row = (label: string, value: string): SummaryLine => ({ text: `  ${label.padEnd(width)}  ${value}` });
   const lines: SummaryLine[] = [
     { text: `souk is ready in ${(input.totalMs / 1000).toFixed(1)} s` },
     row('gateway', endpoints.gateway),
     ...(endpoints.gatewayTls ? [row('', `${endpoints.gatewayTls} (HTTPS; trust ${input.caFile ?? 'the dev CA'})`)] : []),
-    ...(endpoints.console ? [row('console', `${endpoints.console} (sign in as the admin)`)] : []),
+    ...(endpoints.console ? [row('operations console', `${endpoints.console} (sign in as the admin)`)] : []),
     row('OIDC discovery', `${endpoints.gateway}/.well-known/openid-configuration`),
   ];
   for (const [service, urls] of Object.entries(endpoints.services)) lines.push(row(service, urls.join('  ')));

@@ -4,8 +4,7 @@
 // through the gateway at /api/v1/config.
 
 import { getJson, sendJson } from './api.ts';
-import { PROBLEM_ACCEPT, problemError, send, type ApiError } from './problem.ts';
-import { accessToken } from './session.ts';
+import { isApiError, type ApiError } from './problem.ts';
 
 const BASE = '/api/v1/config/services';
 const part = encodeURIComponent;
@@ -111,43 +110,21 @@ const isIssue = (value: unknown): value is SettingsIssue =>
   typeof (value as SettingsIssue).path === 'string' &&
   typeof (value as SettingsIssue).message === 'string';
 
-/** The problem of a refused call as an error, its `errors` (or `issues`) and `current` kept. */
-async function configError(response: Response): Promise<ConfigError> {
-  const copy = response.clone();
-  const base = await problemError(response);
-  let problem: Record<string, unknown> = {};
-  try {
-    const body: unknown = JSON.parse(await copy.text());
-    if (typeof body === 'object' && body !== null) problem = body as Record<string, unknown>;
-  } catch {
-    // Not a problem document: its message is all there is.
-  }
+/** A refused change as a ConfigError: the problem's `errors` (or `issues`) and `current` kept; other errors as they are. */
+function configError(err: unknown): unknown {
+  if (!isApiError(err)) return err;
+  const problem = err.problem ?? {};
   const list = Array.isArray(problem.errors) ? problem.errors : Array.isArray(problem.issues) ? problem.issues : [];
-  return Object.assign(base, {
+  return Object.assign(err, {
     issues: (list as unknown[]).filter(isIssue).map(({ path, message }) => ({ path, message })),
     current: typeof problem.current === 'number' ? problem.current : undefined,
   });
 }
 
-/**
- * A change, sent here rather than through api.ts so that a refusal keeps what the problem document
- * lists (api.ts reads only its detail). A 401 or 403 wrote nothing: the request goes once more through
- * api.ts, which renews the tokens (or ends the session) and tells that an admin is needed.
- */
 async function write<T>(method: 'PUT' | 'POST', path: string, body: unknown): Promise<T> {
-  const token = await accessToken();
-  if (token) {
-    const response = await send(path, {
-      method,
-      headers: {
-        authorization: `Bearer ${token}`,
-        accept: `application/json, ${PROBLEM_ACCEPT}`,
-        'content-type': 'application/json',
-      },
-      body: JSON.stringify(body),
-    });
-    if (response.ok) return (await response.json()) as T;
-    if (response.status !== 401 && response.status !== 403) throw await configError(response);
+  try {
+    return await sendJson<T>(method, path, body);
+  } catch (err) {
+    throw configError(err);
   }
-  return sendJson<T>(method, path, body);
 }

@@ -45,8 +45,8 @@ export function processText(process: NonNullable<InstanceView['process']>): stri
   return `${process.state}${pid} · ${plural(process.restarts, 'restart', 'restarts')}`;
 }
 
-/** A readiness check's text when it passes (the chassis answers `up`; `ok` is taken too). */
-const PASSING: ReadonlySet<string> = new Set(['up', 'ok']);
+/** A readiness check's text when it passes (the chassis answers `up`, or `down: why`). */
+const PASSING: ReadonlySet<string> = new Set(['up']);
 
 /** Why an instance is not up: its failing checks, or why it could not be asked; '' when there is nothing to say. */
 export function healthDetail(instance: InstanceView): string {
@@ -58,10 +58,7 @@ export function healthDetail(instance: InstanceView): string {
   return failing.join('; ');
 }
 
-/**
- * Why the devhost's control could not be asked, when the console has one: the backend adds `controlError`
- * to its answer then (ops.ts does not type it).
- */
+/** Why the devhost's control could not be asked, when the console has one. */
 export function controlErrorOf(answer: InstancesAnswer): string | null {
   return answer.controlError ? answer.controlError : null;
 }

@@ -25,6 +25,8 @@ export interface Breaker {
   /** How many times it opened since the caller started, and when last (ms since the epoch). */
   openings: number;
   lastOpenedAt: number | null;
+  /** Set when the called instance left the registry: the breaker is kept a while as it was then. */
+  leftAt?: number;
 }
 
 export interface Bulkhead {

@@ -8,10 +8,12 @@ export interface ApiError extends Error {
   status: number;
   /** The problem's stable code (`SOUK_…`), when it has one. */
   code: string | undefined;
+  /** The whole problem document (its own members: `errors`, `current`…), when the answer was one. */
+  problem: Record<string, unknown> | undefined;
 }
 
-export function apiError(message: string, status: number, code?: string): ApiError {
-  return Object.assign(new Error(message), { name: 'ApiError', status, code });
+export function apiError(message: string, status: number, code?: string, problem?: Record<string, unknown>): ApiError {
+  return Object.assign(new Error(message), { name: 'ApiError', status, code, problem });
 }
 
 /** Checked by marker, not instanceof (the STYLE's rule for errors). */
@@ -39,7 +41,12 @@ export async function problemError(response: Response): Promise<ApiError> {
     stringOf(problem.error_description) ??
     stringOf(problem.title) ??
     `The server answered ${response.status}${response.statusText ? ` ${response.statusText}` : ''}.`;
-  return apiError(message, response.status, stringOf(problem.code));
+  return apiError(
+    message,
+    response.status,
+    stringOf(problem.code),
+    body !== null && typeof body === 'object' ? problem : undefined,
+  );
 }
 
 /** fetch, with a network failure told as a sentence; an abort is passed on as it is. */

@@ -116,6 +116,12 @@ function Tables({ answer, busy, onAction }: { answer: InstancesAnswer; busy: Rea
               <td className="nowrap mono">{caller}</td>
               <td className="nowrap mono" title={breaker.url ?? breaker.service}>
                 {breaker.instanceId}
+                {breaker.leftAt !== undefined && (
+                  <span className="inst-note" title={`Left the registry at ${formatTime(breaker.leftAt)}`}>
+                    {' '}
+                    (gone)
+                  </span>
+                )}
               </td>
               <td className={`nowrap status inst-breaker-${breaker.state}`} title={`Since ${formatTime(breaker.since)}`}>
                 {breaker.state}
