@@ -37,8 +37,16 @@ test(
       assert.deepEqual(report.errors, []);
       assert.deepEqual(
         report.results.map((r) => r.name),
-        ['gateway', 'events', 'checkout', 'event-store', 'telemetry'],
+        ['gateway', 'events', 'checkout', 'event-store', 'telemetry', 'telemetry-queries'],
       );
+      // The day-of-data bench timed every console query, on an hour and on the day, after loading both.
+      const queries = report.results.find((r) => r.name === 'telemetry-queries')!.tables[0]!;
+      assert.ok(queries.rows.length >= 10, 'every query the console sends');
+      for (const row of queries.rows)
+        assert.ok(
+          row.values.slice(0, 2).every((v) => v !== null && v > 0),
+          row.name,
+        );
       assert.match(report.machine.gitCommit, /^[0-9a-f]{40}$|^unknown$/);
       assert.ok(report.machine.cores > 0);
       for (const result of report.results) {

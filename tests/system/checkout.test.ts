@@ -26,7 +26,9 @@ const FINAL = new Set(['CONFIRMED', 'CANCELLED']);
 
 before(async () => {
   // 100 shoppers sign up from this one address.
-  devhost = await startDevhost([], { ORDERS_TEST_HOOKS: 'true', ...ONE_ADDRESS_IDENTITY_ENV });
+  // Without telemetry (--no-telemetry): nothing here reads it, and on two cores its scrapes and exports
+  // would take CPU from what is tested; telemetry.test.ts and the newcomer's walking skeleton run with it.
+  devhost = await startDevhost(['--no-telemetry'], { ORDERS_TEST_HOOKS: 'true', ...ONE_ADDRESS_IDENTITY_ENV });
   s = shop(devhost.gateway);
   services = (
     JSON.parse(await readFile(join(devhost.dataDir, 'endpoints.json'), 'utf8')) as { services: Record<string, string[]> }

@@ -30,7 +30,9 @@ let provider: string;
 let merchantKey: string;
 
 before(async () => {
-  devhost = await startDevhost();
+  // Without telemetry (--no-telemetry): nothing here reads it, and on two cores its scrapes and exports
+  // would take CPU from what is tested; telemetry.test.ts and the newcomer's walking skeleton run with it.
+  devhost = await startDevhost(['--no-telemetry']);
   s = shop(devhost.gateway);
   admin = await s.login('admin@souk.local', await devhost.secret('admin-password'));
   const page = await s.api('/api/v1/catalog/products?pageSize=20');

@@ -21,7 +21,9 @@ let services: Record<string, string[]>;
 const PASSWORD = 'Correct-Horse-Battery-9';
 
 before(async () => {
-  devhost = await startDevhost(['--scale', 'notifications=2']);
+  // Without telemetry (--no-telemetry): nothing here reads it, and on two cores its scrapes and exports
+  // would take CPU from what is tested; telemetry.test.ts and the newcomer's walking skeleton run with it.
+  devhost = await startDevhost(['--scale', 'notifications=2', '--no-telemetry']);
   services = (
     JSON.parse(await readFile(join(devhost.dataDir, 'endpoints.json'), 'utf8')) as { services: Record<string, string[]> }
   ).services;

@@ -17,7 +17,9 @@ let product: string;
 const shoppers: Shopper[] = [];
 
 before(async () => {
-  devhost = await startDevhost(['--canary', 'orders'], ONE_ADDRESS_IDENTITY_ENV);
+  // Without telemetry (--no-telemetry): nothing here reads it, and on two cores its scrapes and exports
+  // would take CPU from what is tested; telemetry.test.ts and the newcomer's walking skeleton run with it.
+  devhost = await startDevhost(['--canary', 'orders', '--no-telemetry'], ONE_ADDRESS_IDENTITY_ENV);
   s = shop(devhost.gateway);
   admin = await s.login('admin@souk.local', await devhost.secret('admin-password'));
   product = (await s.api('/api/v1/catalog/products?pageSize=1')).body.items[0].id;

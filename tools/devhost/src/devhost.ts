@@ -251,7 +251,7 @@ export class Devhost {
     return true;
   }
 
-  /** Reverse start order: gateway first, registry last, then PostgreSQL. Safe to call more than once. */
+  /** Reverse start order: gateway first, then the registry, telemetry last, then PostgreSQL. Safe to call more than once. */
   stop(): Promise<void> {
     this.stopping ??= (async () => {
       this.signalStop();

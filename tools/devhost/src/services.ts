@@ -90,12 +90,13 @@ export const SERVICES: readonly ServiceSpec[] = [
   },
   {
     // Spawned first beside the registry, and waited for by nobody: a service's spans before it listens are
-    // dropped by the exporter, its log lines wait in the devhost's shipper. Stopped last with the registry,
-    // so that every other process's last spans and lines still arrive. One instance: it scrapes every
-    // instance, and a second would scrape them all again.
+    // dropped by the exporter, its log lines wait in the devhost's shipper. Stopped last, after the registry
+    // (a tier of its own), so that every other process's last spans and lines still arrive: stopped beside it,
+    // the registry's exporter retried its last spans against a closed port for 9 s at every Ctrl-C. One
+    // instance: it scrapes every instance, and a second would scrape them all again.
     name: TELEMETRY,
     entry: 'platform/telemetry/src/main.ts',
-    tier: 0,
+    tier: -1,
     startsAfter: [],
     database: true,
     scalable: false,

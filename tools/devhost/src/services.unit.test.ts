@@ -18,7 +18,7 @@ import {
 const ports = { registryPort: 8761, gatewayPort: 8080, identityPorts: [41000, 41001] };
 const secretsDir = '/d/run/some-instance';
 
-test('instances in start order: registry and telemetry, schema registry and config, then the services, then gateway', () => {
+test('instances in start order: telemetry, registry, schema registry and config, then the services, then gateway', () => {
   const plans = planInstances({ ...ports, scale: { catalog: 2 } });
   const services = [
     'identity-1',
@@ -37,17 +37,18 @@ test('instances in start order: registry and telemetry, schema registry and conf
   ];
   assert.deepEqual(
     plans.map((p) => p.instanceId),
-    ['registry-1', 'telemetry-1', 'schema-registry-1', 'config-1', ...services, 'gateway-1'],
+    ['telemetry-1', 'registry-1', 'schema-registry-1', 'config-1', ...services, 'gateway-1'],
   );
   assert.deepEqual(
     tiers(plans).map((t) => t.map((p) => p.instanceId)),
-    [['registry-1', 'telemetry-1'], ['schema-registry-1', 'config-1'], services, ['gateway-1']],
+    // Stopped in reverse: telemetry last of all, after the registry.
+    [['telemetry-1'], ['registry-1'], ['schema-registry-1', 'config-1'], services, ['gateway-1']],
   );
   // The registries and config, then identity and the gateway, then the services (each asks identity for a token).
   assert.deepEqual(
     startSteps(plans).map((s) => s.map((p) => p.instanceId)),
     [
-      ['registry-1', 'telemetry-1', 'schema-registry-1', 'config-1'],
+      ['telemetry-1', 'registry-1', 'schema-registry-1', 'config-1'],
       ['identity-1', 'gateway-1'],
       services.filter((s) => s !== 'identity-1'),
     ],
@@ -82,7 +83,7 @@ test('an instance is due once every service it starts after is ready, whatever e
   const plans = planInstances({ ...ports, scale: { identity: 2 } });
   const due = (started: string[], ready: string[]) =>
     dueToStart(plans, new Set(started), new Set(ready)).map((p) => p.instanceId);
-  assert.deepEqual(due([], []), ['registry-1', 'telemetry-1', 'schema-registry-1', 'config-1']);
+  assert.deepEqual(due([], []), ['telemetry-1', 'registry-1', 'schema-registry-1', 'config-1']);
   const first = ['registry-1', 'telemetry-1', 'schema-registry-1', 'config-1'];
   assert.deepEqual(due(first, ['registry-1', 'config-1']), ['gateway-1'], 'the gateway needs the registry and config');
   const platform = [...first, 'gateway-1'];
