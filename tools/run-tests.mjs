@@ -32,7 +32,7 @@ if (files.length === 0) {
 // after the other tiers, one at a time, so they neither starve each other nor the integration tests.
 const isSystem = (f) => tiers.system.test(f);
 // A file's tests together get 3 minutes; a system file 5 (its devhost's start, and checkout.test.ts signs up
-// 100 shoppers, two scrypt hashes each, through identity's two hashing slots: about 80 s on a busy machine).
+// 60 shoppers, two scrypt hashes each, through identity's two hashing slots: about 50 s on a busy machine).
 const runs = [
   // Three files at a time on two cores: most integration tests wait on PostgreSQL or NATS more than they
   // compute (measured: the integration tier 398 s at three, about 580 at two; the unit tier 129 s and 169 s).
